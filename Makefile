@@ -1,0 +1,110 @@
+# fern - a component manager. Plain make + pkg-config.
+#
+#   make                build fern, the plugins and the example programs
+#   make check          the whole suite, plain and then under ASan+UBSan
+#   make check-plain    the suite once, plain build
+#   make check-sanitize the suite once, built with ASan+UBSan into build-san/
+#   make clean
+#
+# O is where a build goes (default: the tree itself, so ./fern finds the
+# plugins built beside it in runners/ and resolvers/).
+
+O ?= .
+PREFIX ?= /usr/local
+CC ?= cc
+PKGS := libuv jansson libelf
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS := $(shell pkg-config --libs $(PKGS))
+CHECK_CFLAGS := $(shell pkg-config --cflags check)
+CHECK_LIBS := $(shell pkg-config --libs check)
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+        -Wno-missing-field-initializers -Wno-format-truncation
+CFLAGS ?= -O2 -g
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
+             -fno-sanitize-recover=undefined
+ifeq ($(SAN),1)
+  CFLAGS += $(SAN_FLAGS)
+  LDFLAGS += $(SAN_FLAGS)
+endif
+ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -fPIC -fvisibility=hidden \
+              -Iinclude $(PKG_CFLAGS) -DFERN_PLUGINDIR='"$(PREFIX)/lib/fern/plugins"'
+
+CORE_SRC := $(filter-out core/main.c,$(wildcard core/*.c)) $(wildcard environments/*.c)
+CORE_OBJ := $(CORE_SRC:%.c=$(O)/obj/%.o)
+MAIN_OBJ := $(O)/obj/core/main.o
+
+RUNNERS := elf
+RESOLVERS := file boot
+PLUGINS := $(foreach r,$(RUNNERS),$(O)/runners/$(r)/$(r).so) \
+           $(foreach r,$(RESOLVERS),$(O)/resolvers/$(r)/$(r).so)
+
+# Example and test programs: every src/NAME.c under a package becomes
+# bin/NAME in that package. They are payload, built plain and static-free.
+PKG_PROG_SRC := $(wildcard examples/*/src/*.c) $(wildcard tests/packages/*/src/*.c)
+PKG_PROGS := $(foreach s,$(PKG_PROG_SRC),$(dir $(patsubst %/,%,$(dir $(s))))bin/$(notdir $(s:.c=)))
+
+TEST_PLUGIN_SRC := $(wildcard tests/plugins/*.c)
+TEST_PLUGINS := $(TEST_PLUGIN_SRC:tests/plugins/%.c=$(O)/tests/plugins/%.so)
+UNIT_SRC := $(wildcard tests/unit/*.c)
+E2E_SRC := $(wildcard tests/e2e/*.c)
+
+.PHONY: all check check-plain check-sanitize clean programs
+all: $(O)/fern $(PLUGINS) programs
+
+programs: $(PKG_PROGS)
+
+$(O)/obj/%.o: %.c $(wildcard include/fern/*.h core/*.h environments/*.h runners/*/*.h resolvers/*/*.h)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(O)/obj/libfern-core.a: $(CORE_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(O)/fern: $(MAIN_OBJ) $(O)/obj/libfern-core.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -ldl -lpthread
+
+$(O)/runners/elf/elf.so: $(patsubst %.c,$(O)/obj/%.o,$(wildcard runners/elf/*.c))
+	@mkdir -p $(dir $@)
+	$(CC) -shared $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(O)/resolvers/%.so: $(O)/obj/resolvers/%.o $(O)/obj/resolvers/common/package_dir.o
+	@mkdir -p $(dir $@)
+	$(CC) -shared $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# Package programs: examples/hello/src/greeter.c -> examples/hello/bin/greeter
+.SECONDEXPANSION:
+$(PKG_PROGS): %: $$(subst /bin/,/src/,$$@).c include/fern/fern.h
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 $(WARN) -O2 -Iinclude -o $@ $<
+
+$(O)/tests/plugins/%.so: tests/plugins/%.c include/fern/runner.h include/fern/resolver.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -shared -o $@ $< $(LDFLAGS)
+
+$(O)/tests/unit/run: $(UNIT_SRC) tests/unit/unit.h $(O)/obj/libfern-core.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) $(LDFLAGS) -Icore -o $@ $(UNIT_SRC) \
+	  $(O)/obj/libfern-core.a $(PKG_LIBS) $(CHECK_LIBS) -ldl -lpthread
+
+$(O)/tests/e2e/run: $(E2E_SRC) tests/e2e/e2e.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) $(LDFLAGS) -o $@ $(E2E_SRC) \
+	  $(PKG_LIBS) $(CHECK_LIBS) -lpthread
+
+TEST_BINS := $(O)/fern $(PLUGINS) $(TEST_PLUGINS) $(O)/tests/unit/run $(O)/tests/e2e/run
+
+check-plain: all $(TEST_BINS)
+	FERN_BUILD=$(abspath $(O)) $(O)/tests/unit/run
+	FERN_BUILD=$(abspath $(O)) $(O)/tests/e2e/run
+
+check-sanitize: programs
+	$(MAKE) O=build-san SAN=1 check-plain
+
+check: check-plain check-sanitize
+
+clean:
+	rm -rf obj build-san fern runners/*/*.so resolvers/*/*.so tests/unit/run \
+	  tests/e2e/run tests/plugins/*.so $(PKG_PROGS)

@@ -1,0 +1,133 @@
+/* cli.c - see cli.h. */
+#include "cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "log.h"
+
+static void print_help(const fern__cli *cli) {
+  printf("usage: %s\n\n%s\n\noptions:\n"
+         "  --plugin-dir DIR   search DIR for plugins first (repeatable)\n"
+         "  --config FILE      read the manager configuration from FILE\n"
+         "  --boot-dir DIR     the directory boot:// URLs resolve in\n"
+         "  -v, --verbose      log more (repeat for debug)\n"
+         "  -q, --quiet        log errors only\n"
+         "%s"
+         "  -h, --help         show this help\n"
+         "  -V, --version      show fern's version\n\n"
+         "Plugins are searched in --plugin-dir, then FERN_PLUGIN_PATH (':'-"
+         "separated),\nthen the configuration's plugin_dirs, then the "
+         "plugins beside this binary.\n",
+         cli->usage, cli->summary,
+         cli->json_allowed ? "  --json             print JSON\n" : "");
+}
+
+int fern__cli_parse(fern__cli *cli, int argc, char **argv) {
+  static const struct option options[] = {
+      {"plugin-dir", required_argument, NULL, 'P'},
+      {"config", required_argument, NULL, 'c'},
+      {"boot-dir", required_argument, NULL, 'b'},
+      {"verbose", no_argument, NULL, 'v'},
+      {"quiet", no_argument, NULL, 'q'},
+      {"json", no_argument, NULL, 'j'},
+      {"help", no_argument, NULL, 'h'},
+      {"version", no_argument, NULL, 'V'},
+      {NULL, 0, NULL, 0}};
+  const char *config_path = NULL;
+  int level = FERN_LOG_INFO, opt;
+  fern__config_init(&cli->config);
+  optind = 1;
+  while ((opt = getopt_long(argc, argv, "+vqhV", options, NULL)) != -1) {
+    switch (opt) {
+    case 'P':
+      fern__config_add_plugin_dir(&cli->config, optarg);
+      break;
+    case 'c': config_path = optarg; break;
+    case 'b':
+      free(cli->config.boot_dir);
+      cli->config.boot_dir = strdup(optarg);
+      break;
+    case 'v': level = level < FERN_LOG_DEBUG ? level + 1 : level; break;
+    case 'q': level = FERN_LOG_ERROR; break;
+    case 'j':
+      if (!cli->json_allowed) {
+        fprintf(stderr, "fern %s: --json is not an option of this command\n",
+                cli->command);
+        return 2;
+      }
+      cli->json = 1;
+      break;
+    case 'h': print_help(cli); return 0;
+    case 'V': printf("fern %s\n", FERN_VERSION_STRING); return 0;
+    default:
+      fprintf(stderr, "usage: %s (see fern %s --help)\n", cli->usage,
+              cli->command);
+      return 2;
+    }
+  }
+  fern__log_set_level((fern_log_level)level);
+  if (config_path != NULL) {
+    fern_error_t err;
+    if (fern__config_load(&cli->config, config_path, &err) != FERN_OK) {
+      fprintf(stderr, "fern: %s\n", err.message);
+      return 1;
+    }
+  }
+  fern__config_finish_plugin_dirs(&cli->config);
+  cli->args = argv + optind;
+  cli->arg_count = argc - optind;
+  return -1;
+}
+
+void fern__cli_free(fern__cli *cli) { fern__config_free(&cli->config); }
+
+/* %-encodes what would change the meaning of a path inside a URL. */
+static void append_path(char *out, size_t size, const char *path) {
+  size_t used = strlen(out);
+  for (const char *p = path; *p && used + 4 < size; p++) {
+    if (*p == '%' || *p == '#' || *p == ' ')
+      used += (size_t)snprintf(out + used, size - used, "%%%02X",
+                               (unsigned char)*p);
+    else
+      out[used++] = *p;
+  }
+  out[used] = '\0';
+}
+
+static char *file_url(const char *package, const char *fragment) {
+  char buf[PATH_MAX * 3 + 64] = "file://";
+  append_path(buf, sizeof buf, package);
+  strcat(buf, "#");
+  append_path(buf, sizeof buf, fragment);
+  return strdup(buf);
+}
+
+char *fern__cli_url_from_arg(const char *arg, fern_error_t *err) {
+  if (strstr(arg, "://") != NULL)
+    return strdup(arg);
+  char real[PATH_MAX];
+  struct stat st;
+  if (realpath(arg, real) == NULL || stat(real, &st) != 0) {
+    fern_error_set(err, FERN_ENOENT, NULL, "%s: %s", arg, strerror(errno));
+    return NULL;
+  }
+  if (S_ISDIR(st.st_mode))
+    return file_url(real, "meta/root.cm");
+  char *slash = strrchr(real, '/');
+  *slash = '\0';
+  const char *name = slash + 1;
+  char *meta = strrchr(real, '/');
+  if (meta != NULL && strcmp(meta + 1, "meta") == 0) {
+    char fragment[NAME_MAX + 8];
+    snprintf(fragment, sizeof fragment, "meta/%s", name);
+    *meta = '\0';
+    return file_url(real[0] ? real : "/", fragment);
+  }
+  return file_url(real, name);
+}

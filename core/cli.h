@@ -1,0 +1,36 @@
+/* cli.h - what every command shares: the common options, the manager
+ * configuration they produce, and turning a path into a file URL. */
+#ifndef FERN_CORE_CLI_H
+#define FERN_CORE_CLI_H
+
+#include "config.h"
+
+typedef struct fern__cli_s {
+  const char *command; /* "run" */
+  const char *usage;   /* "fern run [OPTIONS] URL|PATH" */
+  const char *summary; /* one line */
+  int json;
+  int json_allowed;
+  fern__config config;
+  char **args; /* the operands left after the options */
+  int arg_count;
+} fern__cli;
+
+/* Parses the common options. Returns -1 on success (go on), else the exit
+ * status to return at once (after --help, --version, or a usage error). */
+int fern__cli_parse(fern__cli *cli, int argc, char **argv);
+void fern__cli_free(fern__cli *cli);
+
+/* A URL stays as it is; a path to a manifest becomes
+ * file:///abs/package#meta/x.cm (the package is the directory above
+ * "meta/", else the manifest's own directory); a package directory becomes
+ * its "#meta/root.cm". Returns a malloc'd URL, or NULL with `err` set. */
+char *fern__cli_url_from_arg(const char *arg, fern_error_t *err);
+
+/* The commands. */
+int fern__cmd_run(int argc, char **argv);
+int fern__cmd_check(int argc, char **argv);
+int fern__cmd_tree(int argc, char **argv);
+int fern__cmd_plugins(int argc, char **argv);
+
+#endif

@@ -1,0 +1,149 @@
+/* cmd_check.c - `fern check MANIFEST...`: every error with file:line:col. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../environments/root.h"
+#include "cli.h"
+#include "log.h"
+#include "manager.h"
+#include "url.h"
+
+static char *read_file(const char *path, size_t *len, fern_error_t *err) {
+  FILE *f = fopen(path, "rb");
+  if (f == NULL) {
+    fern_error_set(err, FERN_ENOENT, NULL, "%s: cannot open", path);
+    return NULL;
+  }
+  size_t cap = 4096, n = 0;
+  char *text = malloc(cap);
+  size_t got;
+  while (text != NULL && (got = fread(text + n, 1, cap - n, f)) > 0) {
+    n += got;
+    if (n == cap) {
+      char *grown = realloc(text, cap *= 2);
+      if (grown == NULL)
+        free(text);
+      text = grown;
+    }
+  }
+  fclose(f);
+  if (text == NULL)
+    fern_error_set(err, FERN_ENOMEM, NULL, "%s: out of memory", path);
+  *len = n;
+  return text;
+}
+
+static int check_child_urls(const fern__decl *decl, fern_error_t *err) {
+  for (size_t i = 0; i < decl->child_count; i++) {
+    fern__url url;
+    fern_error_t why;
+    if (fern__url_parse(decl->children[i].url, &url, &why) != FERN_OK) {
+      fern__pointer at;
+      snprintf(at, sizeof at, "/children/%zu/url", i);
+      return fern__decl_error(decl, err, FERN_EINVAL, at, "%s", why.message);
+    }
+    fern__url_free(&url);
+  }
+  return FERN_OK;
+}
+
+/* The runner a check validates the program with: one the manifest itself
+ * declares, else the root environment's. */
+static int check_program(fern__manager *manager, const fern__decl *decl,
+                         fern_error_t *err, const char **note) {
+  if (decl->program == NULL)
+    return FERN_OK;
+  const fern__capability_decl *own =
+      fern__decl_find_capability(decl, FERN_CAP_RUNNER, decl->runner);
+  fern__capability *runner = NULL;
+  int rc = FERN_OK;
+  if (own != NULL)
+    rc = fern__capability_from_plugin(&manager->plugins, FERN_CAP_RUNNER,
+                                      own->name, own->plugin, own->config,
+                                      &manager->host, &runner, err);
+  else if ((runner = fern__env_runner(manager->root_env, decl->runner)))
+    fern__capability_ref(runner);
+  if (rc != FERN_OK)
+    return fern__decl_error(decl, err, rc, "/capabilities", "%s",
+                            err->message);
+  if (runner == NULL) {
+    *note = "its program block was not checked: the root environment has "
+            "no runner of that name";
+    return FERN_OK;
+  }
+  fern_error_t why = {"", ""};
+  rc = runner->runner->validate(runner->state, decl->program, &why);
+  fern__capability_unref(runner);
+  if (rc == FERN_OK)
+    return FERN_OK;
+  fern__pointer at;
+  snprintf(at, sizeof at, "/program%s", why.key);
+  return fern__decl_error(decl, err, rc < 0 ? rc : FERN_EINVAL, at, "%s",
+                          why.message);
+}
+
+static int check_one(fern__manager *manager, const char *path, int json,
+                     json_t *results) {
+  fern_error_t err = {"", ""};
+  size_t len = 0;
+  const char *note = NULL;
+  fern__decl *decl = NULL;
+  char *text = read_file(path, &len, &err);
+  int rc = text ? fern__decl_parse(text, len, path, &decl, &err) : FERN_ENOENT;
+  if (rc == FERN_OK)
+    rc = check_child_urls(decl, &err);
+  if (rc == FERN_OK)
+    rc = check_program(manager, decl, &err, &note);
+  if (json)
+    json_array_append_new(results,
+                          json_pack("{s:s, s:b, s:s?, s:s?}", "file", path,
+                                    "ok", rc == FERN_OK, "error",
+                                    rc == FERN_OK ? NULL : err.message, "note",
+                                    note));
+  else if (rc != FERN_OK)
+    fprintf(stderr, "%s\n", err.message);
+  else
+    printf("%s: ok%s%s (runner \"%s\")\n", path, note ? "; " : "",
+           note ? note : "", decl->runner ? decl->runner : "none");
+  fern__decl_free(decl);
+  free(text);
+  return rc == FERN_OK ? 0 : 1;
+}
+
+int fern__cmd_check(int argc, char **argv) {
+  fern__cli cli = {.command = "check",
+                   .usage = "fern check [OPTIONS] MANIFEST...",
+                   .summary = "Validates each manifest: its JSON, its keys "
+                              "and types, names, environments, child\n"
+                              "URLs, and its program block (by the runner "
+                              "that will run it). Each error names\n"
+                              "file:line:col. Exits 1 if any manifest is "
+                              "invalid.",
+                   .json_allowed = 1};
+  int status = fern__cli_parse(&cli, argc, argv);
+  if (status >= 0 || cli.arg_count < 1) {
+    if (status < 0)
+      fprintf(stderr, "usage: %s\n", cli.usage);
+    fern__cli_free(&cli);
+    return status >= 0 ? status : 2;
+  }
+  fern__manager manager;
+  fern_error_t err;
+  status = 0;
+  if (fern__manager_init(&manager, &cli.config, FERN_MODE_TREE, &err) !=
+      FERN_OK) {
+    fern__log(FERN_LOG_ERROR, NULL, "%s", err.message);
+    status = 1;
+  } else {
+    json_t *results = json_array();
+    for (int i = 0; i < cli.arg_count; i++)
+      status |= check_one(&manager, cli.args[i], cli.json, results);
+    if (cli.json)
+      json_dumpf(results, stdout, JSON_INDENT(2)), putchar('\n');
+    json_decref(results);
+  }
+  fern__manager_free(&manager);
+  fern__cli_free(&cli);
+  return status;
+}

@@ -1,0 +1,101 @@
+/* cmd_tree.c - `fern tree URL|PATH`: resolves every static component and
+ * prints the tree, starting nothing. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "log.h"
+#include "manager.h"
+
+typedef struct tree_row_s {
+  const char *moniker, *url, *runner, *environment, *startup;
+  const char *error; /* or NULL */
+  int runner_missing;
+} tree_row;
+
+static void row_of(const fern__instance *instance, tree_row *row) {
+  const fern__decl *decl =
+      instance->resolution ? instance->resolution->decl : NULL;
+  row->moniker = instance->moniker;
+  row->url = instance->resolution ? instance->resolution->resolved_url
+                                  : instance->url;
+  row->runner = decl == NULL ? "?" : decl->runner ? decl->runner : "-";
+  row->runner_missing = decl != NULL && decl->runner != NULL &&
+                        fern__env_runner(instance->env, decl->runner) == NULL;
+  row->environment = instance->env->label;
+  row->startup = instance->startup == FERN_STARTUP_EAGER ? "eager" : "lazy";
+  row->error = instance->error;
+}
+
+typedef struct tree_print_s {
+  int json;
+  json_t *array;
+  int errors;
+} tree_print;
+
+static void print_instance(fern__instance *instance, void *arg) {
+  tree_print *tp = arg;
+  tree_row row;
+  row_of(instance, &row);
+  tp->errors += row.error != NULL;
+  if (tp->json) {
+    json_array_append_new(
+        tp->array,
+        json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:s?}", "moniker",
+                  row.moniker, "url", row.url, "runner", row.runner,
+                  "environment", row.environment, "startup", row.startup,
+                  "runner_registered", !row.runner_missing, "error",
+                  row.error));
+    return;
+  }
+  printf("%-24s %-6s %-8s%s %-22s %s\n", row.moniker, row.startup, row.runner,
+         row.runner_missing ? "!" : " ", row.environment, row.url);
+  if (row.error != NULL)
+    printf("  error: %s\n", row.error);
+}
+
+int fern__cmd_tree(int argc, char **argv) {
+  fern__cli cli = {.command = "tree",
+                   .usage = "fern tree [OPTIONS] URL|PATH",
+                   .summary = "Resolves the tree at URL or PATH and prints "
+                              "each component's moniker, startup, runner,\n"
+                              "environment and URL, without running "
+                              "anything. A '!' after the runner means the\n"
+                              "component's environment has no runner of "
+                              "that name.",
+                   .json_allowed = 1};
+  int status = fern__cli_parse(&cli, argc, argv);
+  if (status >= 0 || cli.arg_count != 1) {
+    if (status < 0)
+      fprintf(stderr, "usage: %s\n", cli.usage);
+    fern__cli_free(&cli);
+    return status >= 0 ? status : 2;
+  }
+  fern_error_t err;
+  fern__manager manager;
+  char *url = fern__cli_url_from_arg(cli.args[0], &err);
+  status = 1;
+  if (url == NULL) {
+    fern__log(FERN_LOG_ERROR, NULL, "%s", err.message);
+  } else if (fern__manager_init(&manager, &cli.config, FERN_MODE_TREE, &err) !=
+             FERN_OK) {
+    fern__log(FERN_LOG_ERROR, NULL, "%s", err.message);
+    fern__manager_free(&manager);
+  } else {
+    fern__manager_run(&manager, url);
+    tree_print tp = {cli.json, json_array(), 0};
+    if (!cli.json)
+      printf("%-24s %-6s %-9s %-22s %s\n", "MONIKER", "START", "RUNNER",
+             "ENVIRONMENT", "URL");
+    fern__instance_walk(manager.root, print_instance, &tp);
+    if (cli.json)
+      json_dumpf(tp.array, stdout, JSON_INDENT(2)), putchar('\n');
+    json_decref(tp.array);
+    status = tp.errors > 0 ? 1 : 0;
+    fern__manager_free(&manager);
+  }
+  free(url);
+  fern__cli_free(&cli);
+  return status;
+}

@@ -1,0 +1,173 @@
+/* config.c - see config.h. */
+#include "config.h"
+
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#ifndef FERN_PLUGINDIR
+#define FERN_PLUGINDIR "/usr/local/lib/fern/plugins"
+#endif
+
+void fern__config_init(fern__config *config) {
+  memset(config, 0, sizeof *config);
+}
+
+void fern__config_free(fern__config *config) {
+  for (size_t i = 0; i < config->plugin_dir_count; i++)
+    free(config->plugin_dirs[i]);
+  free(config->plugin_dirs);
+  free(config->boot_dir);
+  free(config->path);
+  json_decref(config->json);
+  fern__config_init(config);
+}
+
+int fern__config_add_plugin_dir(fern__config *config, const char *dir) {
+  char **grown = realloc(config->plugin_dirs,
+                         (config->plugin_dir_count + 2) * sizeof *grown);
+  if (grown == NULL)
+    return FERN_ENOMEM;
+  config->plugin_dirs = grown;
+  if ((grown[config->plugin_dir_count] = strdup(dir)) == NULL)
+    return FERN_ENOMEM;
+  grown[++config->plugin_dir_count] = NULL;
+  return FERN_OK;
+}
+
+static int config_fail(fern__config *config, fern_error_t *err,
+                       const char *what) {
+  return fern_error_set(err, FERN_EINVAL, NULL, "%s: %s", config->path, what);
+}
+
+static int check_root_environment(fern__config *config, json_t *root_env,
+                                  fern_error_t *err) {
+  if (!json_is_object(root_env))
+    return config_fail(config, err, "\"root_environment\" must be an object");
+  const char *key;
+  json_t *value;
+  json_object_foreach(root_env, key, value) {
+    if (strcmp(key, "runners") == 0 || strcmp(key, "resolvers") == 0) {
+      if (!json_is_array(value))
+        return config_fail(config, err,
+                           "\"root_environment\": runners and resolvers must "
+                           "be arrays");
+    } else if (strcmp(key, "stop_timeout_ms") == 0) {
+      if (!json_is_integer(value) || json_integer_value(value) <= 0)
+        return config_fail(config, err,
+                           "\"stop_timeout_ms\" must be a positive integer");
+    } else {
+      return fern_error_set(err, FERN_EINVAL, NULL,
+                            "%s: unknown key \"%s\" in \"root_environment\" "
+                            "(expected \"runners\", \"resolvers\" or "
+                            "\"stop_timeout_ms\")",
+                            config->path, key);
+    }
+  }
+  return FERN_OK;
+}
+
+static int check_config(fern__config *config, fern_error_t *err) {
+  const char *key;
+  json_t *value;
+  json_object_foreach(config->json, key, value) {
+    if (strcmp(key, "plugin_dirs") == 0) {
+      size_t i;
+      json_t *dir;
+      if (!json_is_array(value))
+        return config_fail(config, err, "\"plugin_dirs\" must be an array");
+      json_array_foreach(value, i, dir) if (!json_is_string(dir)) return
+          config_fail(config, err, "\"plugin_dirs\" must hold strings");
+    } else if (strcmp(key, "boot_dir") == 0) {
+      if (!json_is_string(value))
+        return config_fail(config, err, "\"boot_dir\" must be a string");
+      if (config->boot_dir == NULL)
+        config->boot_dir = strdup(json_string_value(value));
+    } else if (strcmp(key, "root_environment") == 0) {
+      int rc = check_root_environment(config, value, err);
+      if (rc != FERN_OK)
+        return rc;
+    } else {
+      return fern_error_set(err, FERN_EINVAL, NULL,
+                            "%s: unknown key \"%s\" (expected \"plugin_dirs\", "
+                            "\"boot_dir\" or \"root_environment\")",
+                            config->path, key);
+    }
+  }
+  return FERN_OK;
+}
+
+int fern__config_load(fern__config *config, const char *path,
+                      fern_error_t *err) {
+  json_error_t jerr;
+  config->path = strdup(path);
+  config->json = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+  if (config->json == NULL)
+    return fern_error_set(err, FERN_EINVAL, NULL, "%s:%d:%d: %s", path,
+                          jerr.line, jerr.column, jerr.text);
+  if (!json_is_object(config->json))
+    return config_fail(config, err, "the configuration must be a JSON object");
+  return check_config(config, err);
+}
+
+static int is_dir(const char *path) {
+  struct stat st;
+  return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* The plugins built beside this binary (a build tree), else the ones
+ * installed beside it (PREFIX/bin/fern -> PREFIX/lib/fern/plugins), else the
+ * directory compiled in. */
+static int add_default_dirs(fern__config *config) {
+  char exe[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (n > 0) {
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (slash != NULL)
+      *slash = '\0';
+    char runners[PATH_MAX + 32], resolvers[PATH_MAX + 32],
+        installed[PATH_MAX + 32];
+    snprintf(runners, sizeof runners, "%s/runners", exe);
+    snprintf(resolvers, sizeof resolvers, "%s/resolvers", exe);
+    snprintf(installed, sizeof installed, "%s/../lib/fern/plugins", exe);
+    if (is_dir(runners) && is_dir(resolvers))
+      return fern__config_add_plugin_dir(config, runners) ||
+             fern__config_add_plugin_dir(config, resolvers);
+    if (is_dir(installed))
+      return fern__config_add_plugin_dir(config, installed);
+  }
+  return fern__config_add_plugin_dir(config, FERN_PLUGINDIR);
+}
+
+int fern__config_finish_plugin_dirs(fern__config *config) {
+  const char *env = getenv("FERN_PLUGIN_PATH");
+  if (env != NULL && env[0] != '\0') {
+    char *copy = strdup(env), *save = NULL;
+    if (copy == NULL)
+      return FERN_ENOMEM;
+    for (char *dir = strtok_r(copy, ":", &save); dir != NULL;
+         dir = strtok_r(NULL, ":", &save))
+      if (fern__config_add_plugin_dir(config, dir) != FERN_OK) {
+        free(copy);
+        return FERN_ENOMEM;
+      }
+    free(copy);
+  }
+  json_t *dirs = config->json ? json_object_get(config->json, "plugin_dirs")
+                              : NULL;
+  size_t i;
+  json_t *dir;
+  json_array_foreach(dirs, i, dir) {
+    if (fern__config_add_plugin_dir(config, json_string_value(dir)) != FERN_OK)
+      return FERN_ENOMEM;
+  }
+  return add_default_dirs(config) ? FERN_ENOMEM : FERN_OK;
+}
+
+const json_t *fern__config_root_environment(const fern__config *config) {
+  return config->json ? json_object_get(config->json, "root_environment")
+                      : NULL;
+}

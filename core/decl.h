@@ -1,0 +1,100 @@
+/* decl.h - a component declaration: a validated manifest, as C structs.
+ * Strings point into `json` (jansson keeps them while the root lives). */
+#ifndef FERN_CORE_DECL_H
+#define FERN_CORE_DECL_H
+
+#include <fern/fern.h>
+#include <stdint.h>
+
+/* The longest child, collection or environment name. */
+#define FERN_NAME_MAX 100
+
+/* A JSON pointer buffer big enough for any path a manifest error names. */
+typedef char fern__pointer[160];
+
+typedef enum { FERN_STARTUP_LAZY, FERN_STARTUP_EAGER } fern__startup;
+typedef enum { FERN_ON_TERMINATE_NONE, FERN_ON_TERMINATE_REBOOT } fern__on_terminate;
+typedef enum { FERN_DURABILITY_TRANSIENT, FERN_DURABILITY_SINGLE_RUN } fern__durability;
+typedef enum { FERN_EXTENDS_REALM, FERN_EXTENDS_NONE } fern__extends;
+typedef enum { FERN_FROM_PARENT, FERN_FROM_SELF } fern__from;
+typedef enum { FERN_CAP_RUNNER, FERN_CAP_RESOLVER } fern__cap_kind;
+
+typedef struct fern__child_decl_s {
+  const char *name;
+  const char *url;
+  fern__startup startup;
+  const char *environment; /* "name" without '#', or NULL */
+  fern__on_terminate on_terminate;
+} fern__child_decl;
+
+typedef struct fern__collection_decl_s {
+  const char *name;
+  fern__durability durability;
+  const char *environment; /* or NULL */
+} fern__collection_decl;
+
+/* A registration in an environment: a runner, or a resolver for a scheme. */
+typedef struct fern__registration_s {
+  const char *source_name; /* the name where it comes from */
+  const char *as;          /* the name it gets here (runners) */
+  const char *scheme;      /* resolvers only */
+  fern__from from;
+} fern__registration;
+
+typedef struct fern__env_decl_s {
+  const char *name;
+  fern__extends extends;
+  fern__registration *runners;
+  size_t runner_count;
+  fern__registration *resolvers;
+  size_t resolver_count;
+  int has_stop_timeout;
+  uint64_t stop_timeout_ms;
+} fern__env_decl;
+
+/* A runner or resolver this component provides: a configured plugin. */
+typedef struct fern__capability_decl_s {
+  fern__cap_kind kind;
+  const char *name;
+  const char *plugin;
+  json_t *config; /* borrowed from the root; may be NULL */
+} fern__capability_decl;
+
+typedef struct fern__decl_s {
+  json_t *json;          /* owned */
+  char *origin;          /* owned: the file name errors use */
+  char *text;            /* owned: the manifest text, to place errors */
+  size_t text_len;
+  json_t *program;       /* borrowed; NULL for a pure realm */
+  const char *runner;    /* program.runner, else the used runner, or NULL */
+  const char *runner_key;/* JSON pointer of where the runner was named */
+  fern__child_decl *children;
+  size_t child_count;
+  fern__collection_decl *collections;
+  size_t collection_count;
+  fern__env_decl *environments;
+  size_t environment_count;
+  fern__capability_decl *capabilities;
+  size_t capability_count;
+} fern__decl;
+
+/* Parses and validates manifest text. On error writes "origin:line:col:
+ * message" to `err` and returns a negative code. Thread-safe. */
+int fern__decl_parse(const char *text, size_t len, const char *origin,
+                     fern__decl **out, fern_error_t *err);
+void fern__decl_free(fern__decl *decl);
+
+const fern__env_decl *fern__decl_find_env(const fern__decl *decl,
+                                          const char *name);
+const fern__capability_decl *fern__decl_find_capability(
+    const fern__decl *decl, fern__cap_kind kind, const char *name);
+const fern__collection_decl *fern__decl_find_collection(const fern__decl *decl,
+                                                        const char *name);
+
+/* Formats "origin:line:col: message" for a fault at JSON pointer `pointer`
+ * of the declaration's text. */
+int fern__decl_error(const fern__decl *decl, fern_error_t *err, int code,
+                     const char *pointer, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+#endif

@@ -1,0 +1,207 @@
+/* decl_cache.c - see decl_cache.h. */
+#include "decl_cache.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* One unit of work for the thread pool; owns copies of its inputs so the
+ * loop may change anything while the worker runs. */
+typedef struct resolve_work_s {
+  uv_work_t req;
+  fern__decl_cache *cache;
+  fern__resolution *res;
+  char *url_text;
+  fern__url url;
+  char *parent_package_url, *parent_context, *parent_scheme;
+} resolve_work;
+
+void fern__decl_cache_init(fern__decl_cache *cache, uv_loop_t *loop) {
+  memset(cache, 0, sizeof *cache);
+  cache->loop = loop;
+  fern__strmap_init(&cache->by_key);
+}
+
+void fern__resolution_clear(fern__resolution *res) {
+  fern__decl_free(res->decl);
+  free(res->resolved_url);
+  free(res->package_url);
+  free(res->package_dir);
+  free(res->context);
+  free(res->scheme);
+  fern__capability_unref(res->resolver);
+  while (res->waiters != NULL) {
+    fern__resolve_waiter *next = res->waiters->next;
+    free(res->waiters);
+    res->waiters = next;
+  }
+  memset(res, 0, sizeof *res);
+}
+
+static void resolution_free(void *p) {
+  fern__resolution_clear(p);
+  free(p);
+}
+
+void fern__decl_cache_free(fern__decl_cache *cache) {
+  fern__strmap_free(&cache->by_key, resolution_free);
+}
+
+static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }
+
+static int take_result(fern__capability *resolver, fern_resolved_t *out,
+                       fern__resolution *res) {
+  res->resolved_url = dup_or_null(out->resolved_url);
+  res->package_url = dup_or_null(out->package_url);
+  res->package_dir = dup_or_null(out->package_dir);
+  res->context = dup_or_null(out->context);
+  const char *origin =
+      out->manifest_origin ? out->manifest_origin : out->resolved_url;
+  int rc = FERN_OK;
+  if (res->resolved_url == NULL || res->package_url == NULL ||
+      out->manifest == NULL)
+    rc = fern_error_set(&res->error, FERN_EINVAL, NULL,
+                        "resolver \"%s\" returned an incomplete result",
+                        resolver->name);
+  else
+    rc = fern__decl_parse(out->manifest, out->manifest_len,
+                          origin ? origin : "(manifest)", &res->decl,
+                          &res->error);
+  resolver->resolver->resolved_free(resolver->state, out);
+  return rc;
+}
+
+int fern__resolve_now(fern__capability *resolver, const char *url_text,
+                      const fern__url *url, const fern__resolve_parent *parent,
+                      fern__resolution *res) {
+  int relative = url->kind != FERN_URL_ABSOLUTE;
+  fern_resolve_request_t request = {
+      .struct_size = sizeof request,
+      .url = url_text,
+      .scheme = relative ? parent->scheme : url->scheme,
+      .authority = relative ? NULL : url->authority,
+      .path = relative ? NULL : url->path,
+      .subpackage = url->subpackage,
+      .fragment = url->fragment,
+      .parent_package_url = relative ? parent->package_url : NULL,
+      .parent_context = relative ? parent->context : NULL,
+  };
+  fern_resolved_t out;
+  memset(&out, 0, sizeof out);
+  out.struct_size = sizeof out;
+  res->scheme = strdup(request.scheme);
+  int rc = resolver->resolver->resolve(resolver->state, &request, &out,
+                                       &res->error);
+  if (rc == FERN_OK)
+    rc = take_result(resolver, &out, res);
+  else if (rc > 0)
+    rc = FERN_EINVAL; /* a plugin that returned a positive code failed */
+  res->rc = rc;
+  return rc;
+}
+
+static void resolve_work_cb(uv_work_t *req) {
+  resolve_work *work = req->data;
+  fern__resolve_parent parent = {work->parent_package_url,
+                                 work->parent_context, work->parent_scheme};
+  fern__resolve_now(work->res->resolver, work->url_text, &work->url, &parent,
+                    work->res);
+}
+
+static void resolve_after_cb(uv_work_t *req, int status) {
+  resolve_work *work = req->data;
+  fern__resolution *res = work->res;
+  work->cache->pending--;
+  if (status != 0 && res->rc == FERN_OK)
+    res->rc = fern_error_set(&res->error, FERN_EIO, NULL,
+                             "resolution was cancelled");
+  if (res->decl != NULL)
+    work->cache->parses++;
+  fern__capability_unref(res->resolver);
+  res->resolver = NULL;
+  res->done = 1;
+  fern__url_free(&work->url);
+  free(work->url_text);
+  free(work->parent_package_url);
+  free(work->parent_context);
+  free(work->parent_scheme);
+  free(work);
+  /* Waiters were pushed in front; answer them in the order they asked. */
+  fern__resolve_waiter *waiters = NULL;
+  while (res->waiters != NULL) {
+    fern__resolve_waiter *next = res->waiters->next;
+    res->waiters->next = waiters;
+    waiters = res->waiters;
+    res->waiters = next;
+  }
+  while (waiters != NULL) {
+    fern__resolve_waiter *next = waiters->next;
+    waiters->cb(waiters->arg, res);
+    free(waiters);
+    waiters = next;
+  }
+}
+
+static int start_work(fern__decl_cache *cache, fern__resolution *res,
+                      const char *url_text, const fern__resolve_parent *parent) {
+  resolve_work *work = calloc(1, sizeof *work);
+  if (work == NULL)
+    return FERN_ENOMEM;
+  work->cache = cache;
+  work->res = res;
+  work->req.data = work;
+  work->url_text = strdup(url_text);
+  work->parent_package_url = dup_or_null(parent ? parent->package_url : NULL);
+  work->parent_context = dup_or_null(parent ? parent->context : NULL);
+  work->parent_scheme = dup_or_null(parent ? parent->scheme : NULL);
+  fern_error_t ignored;
+  if (work->url_text == NULL ||
+      fern__url_parse(url_text, &work->url, &ignored) != FERN_OK ||
+      uv_queue_work(cache->loop, &work->req, resolve_work_cb,
+                    resolve_after_cb) != 0) {
+    fern__url_free(&work->url);
+    free(work->url_text);
+    free(work->parent_package_url);
+    free(work->parent_context);
+    free(work->parent_scheme);
+    free(work);
+    return FERN_ENOMEM;
+  }
+  cache->pending++;
+  return FERN_OK;
+}
+
+int fern__decl_cache_resolve(fern__decl_cache *cache, const char *key,
+                             const char *url_text, const fern__url *url,
+                             const fern__resolve_parent *parent,
+                             fern__capability *resolver, fern__resolved_cb cb,
+                             void *arg) {
+  (void)url;
+  fern__resolution *res = fern__strmap_get(&cache->by_key, key);
+  if (res != NULL && res->done) {
+    cb(arg, res);
+    return FERN_OK;
+  }
+  fern__resolve_waiter *waiter = calloc(1, sizeof *waiter);
+  if (waiter == NULL)
+    return FERN_ENOMEM;
+  waiter->cb = cb;
+  waiter->arg = arg;
+  if (res == NULL) {
+    res = calloc(1, sizeof *res);
+    if (res == NULL || fern__strmap_put(&cache->by_key, key, res) != 0) {
+      free(res);
+      free(waiter);
+      return FERN_ENOMEM;
+    }
+    res->resolver = fern__capability_ref(resolver);
+    if (start_work(cache, res, url_text, parent) != FERN_OK) {
+      fern__resolution *removed = fern__strmap_remove(&cache->by_key, key);
+      resolution_free(removed);
+      free(waiter);
+      return FERN_ENOMEM;
+    }
+  }
+  waiter->next = res->waiters;
+  res->waiters = waiter;
+  return FERN_OK;
+}

@@ -1,0 +1,74 @@
+/* decl_cache.h - resolution on the libuv thread pool, cached by URL.
+ *
+ * A resolution is looked up by key (the absolute URL, or the parent's package
+ * URL joined with a relative URL). The first request starts the work on a
+ * worker thread; requests that arrive while it runs wait on it; later ones
+ * get the cached result at once. So N instances of one URL read and parse
+ * its manifest once. Loop thread only (except the work itself). */
+#ifndef FERN_CORE_DECL_CACHE_H
+#define FERN_CORE_DECL_CACHE_H
+
+#include <uv.h>
+
+#include "capability.h"
+#include "decl.h"
+#include "strmap.h"
+#include "url.h"
+
+struct fern__resolution_s;
+typedef void (*fern__resolved_cb)(void *arg,
+                                  const struct fern__resolution_s *res);
+
+typedef struct fern__resolve_waiter_s {
+  fern__resolved_cb cb;
+  void *arg;
+  struct fern__resolve_waiter_s *next;
+} fern__resolve_waiter;
+
+/* The outcome of resolving one key: a declaration, or an error. */
+typedef struct fern__resolution_s {
+  int done;
+  int rc;
+  fern_error_t error;
+  fern__decl *decl;
+  char *resolved_url;
+  char *package_url;
+  char *package_dir;
+  char *context;
+  char *scheme;            /* children's relative URLs use this scheme */
+  fern__capability *resolver; /* held while the work runs */
+  fern__resolve_waiter *waiters;
+} fern__resolution;
+
+typedef struct fern__decl_cache_s {
+  uv_loop_t *loop;
+  fern__strmap by_key;
+  size_t pending; /* resolutions on worker threads */
+  size_t parses;  /* manifests parsed, for the benchmark and tests */
+} fern__decl_cache;
+
+void fern__decl_cache_init(fern__decl_cache *cache, uv_loop_t *loop);
+void fern__decl_cache_free(fern__decl_cache *cache);
+
+/* What the request needs to know of the parent, for relative URLs. */
+typedef struct fern__resolve_parent_s {
+  const char *package_url;
+  const char *context;
+  const char *scheme;
+} fern__resolve_parent;
+
+/* Resolves `url` (already parsed) with `resolver`, calling cb(arg, res) on
+ * the loop thread when done, or at once when the result is cached. */
+int fern__decl_cache_resolve(fern__decl_cache *cache, const char *key,
+                             const char *url_text, const fern__url *url,
+                             const fern__resolve_parent *parent,
+                             fern__capability *resolver, fern__resolved_cb cb,
+                             void *arg);
+
+/* Resolves synchronously on the calling thread (for `fern check`/tests). */
+int fern__resolve_now(fern__capability *resolver, const char *url_text,
+                      const fern__url *url, const fern__resolve_parent *parent,
+                      fern__resolution *res);
+void fern__resolution_clear(fern__resolution *res);
+
+#endif

@@ -1,0 +1,158 @@
+/* instance.c - see instance.h. */
+#include "instance.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../environments/root.h"
+#include "manager.h"
+
+const char *fern__state_name(fern__state state) {
+  static const char *const names[] = {"discovered", "resolving", "resolved",
+                                      "starting",   "running",   "stopping",
+                                      "stopped"};
+  return names[state];
+}
+
+static char *make_moniker(const fern__instance *parent, const char *name) {
+  if (parent == NULL)
+    return strdup("/");
+  size_t n = strlen(parent->moniker) + strlen(name) + 2;
+  char *moniker = malloc(n);
+  if (moniker != NULL)
+    snprintf(moniker, n, "%s%s%s", parent->moniker,
+             parent->parent == NULL ? "" : "/", name);
+  return moniker;
+}
+
+fern__instance *fern__instance_new(struct fern__manager_s *manager,
+                                   fern__instance *parent, const char *name,
+                                   const char *url, fern__startup startup,
+                                   fern__env *env) {
+  fern__instance *instance = calloc(1, sizeof *instance);
+  if (instance == NULL)
+    return NULL;
+  instance->manager = manager;
+  instance->parent = parent;
+  instance->name = strdup(name);
+  instance->url = strdup(url);
+  instance->moniker = make_moniker(parent, name);
+  instance->startup = startup;
+  instance->env = fern__env_ref(env);
+  instance->exit_code = -1;
+  if (instance->name == NULL || instance->url == NULL ||
+      instance->moniker == NULL) {
+    fern__instance_free(instance);
+    return NULL;
+  }
+  return instance;
+}
+
+void fern__instance_free(fern__instance *instance) {
+  if (instance == NULL)
+    return;
+  for (size_t i = 0; i < instance->child_count; i++)
+    fern__instance_free(instance->children[i]);
+  free(instance->children);
+  const fern__decl *decl =
+      instance->resolution ? instance->resolution->decl : NULL;
+  for (size_t i = 0; decl != NULL && i < decl->capability_count; i++)
+    fern__capability_unref(instance->provided[i]);
+  for (size_t i = 0; decl != NULL && i < decl->environment_count; i++)
+    fern__env_unref(instance->declared_envs[i]);
+  free(instance->provided);
+  free(instance->declared_envs);
+  fern__env_unref(instance->env);
+  free(instance->stop_timer);
+  free(instance->error);
+  free(instance->name);
+  free(instance->url);
+  free(instance->moniker);
+  free(instance);
+}
+
+/* Makes (once) the runner or resolver this instance declares as `name`. */
+static int instance_provide(void *ctx, fern__cap_kind kind, const char *name,
+                            fern__capability **out, fern_error_t *err) {
+  fern__instance *instance = ctx;
+  const fern__decl *decl = instance->resolution->decl;
+  const fern__capability_decl *cap = fern__decl_find_capability(decl, kind,
+                                                                name);
+  size_t index = (size_t)(cap - decl->capabilities);
+  if (instance->provided[index] == NULL) {
+    fern__manager *manager = instance->manager;
+    int rc = fern__capability_from_plugin(&manager->plugins, kind, cap->name,
+                                          cap->plugin, cap->config,
+                                          &manager->host,
+                                          &instance->provided[index], err);
+    if (rc != FERN_OK)
+      return rc;
+  }
+  *out = instance->provided[index];
+  return FERN_OK;
+}
+
+int fern__instance_declared_env(fern__instance *instance, const char *name,
+                                fern__env **out, fern_error_t *err) {
+  const fern__decl *decl = instance->resolution->decl;
+  const fern__env_decl *env_decl = fern__decl_find_env(decl, name);
+  size_t index = (size_t)(env_decl - decl->environments);
+  if (instance->declared_envs[index] == NULL) {
+    size_t n = strlen(name) + strlen(instance->moniker) + 8;
+    char *label = malloc(n);
+    if (label == NULL)
+      return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
+    snprintf(label, n, "#%s of %s", name, instance->moniker);
+    int rc = fern__env_build(env_decl, instance->env, label, instance_provide,
+                             instance, &instance->declared_envs[index], err);
+    free(label);
+    if (rc != FERN_OK)
+      return rc;
+  }
+  *out = instance->declared_envs[index];
+  return FERN_OK;
+}
+
+int fern__instance_add_children(fern__instance *instance, fern_error_t *err) {
+  const fern__decl *decl = instance->resolution->decl;
+  instance->provided = calloc(decl->capability_count + 1, sizeof(void *));
+  instance->declared_envs = calloc(decl->environment_count + 1,
+                                   sizeof(void *));
+  instance->children = calloc(decl->child_count + 1, sizeof(void *));
+  if (instance->provided == NULL || instance->declared_envs == NULL ||
+      instance->children == NULL)
+    return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
+  for (size_t i = 0; i < decl->child_count; i++) {
+    const fern__child_decl *child = &decl->children[i];
+    fern__env *env = instance->env;
+    fern_error_t env_err;
+    int env_rc = FERN_OK;
+    if (child->environment != NULL)
+      env_rc = fern__instance_declared_env(instance, child->environment, &env,
+                                           &env_err);
+    /* A child whose environment cannot be built still gets its node, so
+     * it is reported (cannot_start) while its siblings go on. */
+    fern__instance *node =
+        fern__instance_new(instance->manager, instance, child->name,
+                           child->url, child->startup,
+                           env_rc == FERN_OK ? env : instance->env);
+    if (node == NULL)
+      return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
+    if (env_rc != FERN_OK)
+      node->error = strdup(env_err.message);
+    instance->children[instance->child_count++] = node;
+  }
+  return FERN_OK;
+}
+
+void fern__instance_walk(fern__instance *instance,
+                         void (*visit)(fern__instance *, void *), void *arg) {
+  visit(instance, arg);
+  for (size_t i = 0; i < instance->child_count; i++)
+    fern__instance_walk(instance->children[i], visit, arg);
+}
+
+int fern__instance_is_active(const fern__instance *instance) {
+  return instance->controller != NULL;
+}

@@ -1,0 +1,81 @@
+/* instance.h - the instance tree: one node per component instance, named by
+ * its moniker ("/", "/core", "/core/echo"). Loop thread only. */
+#ifndef FERN_CORE_INSTANCE_H
+#define FERN_CORE_INSTANCE_H
+
+#include <uv.h>
+
+#include "../environments/environment.h"
+#include "decl_cache.h"
+
+struct fern__manager_s;
+
+typedef enum fern__state {
+  FERN_STATE_DISCOVERED, /* known by URL only */
+  FERN_STATE_RESOLVING,
+  FERN_STATE_RESOLVED, /* declaration known; not running */
+  FERN_STATE_STARTING, /* the runner is starting it */
+  FERN_STATE_RUNNING,  /* running (a realm: its eager children started) */
+  FERN_STATE_STOPPING,
+  FERN_STATE_STOPPED /* ran and ended, or could not start */
+} fern__state;
+
+const char *fern__state_name(fern__state state);
+
+/* The runner-facing token (fern_instance_t) is this struct. */
+typedef struct fern_instance_s {
+  struct fern__manager_s *manager;
+  struct fern_instance_s *parent;
+  char *name;    /* "" for the root */
+  char *moniker; /* "/core/echo" */
+  char *url;     /* as declared */
+  fern__startup startup;
+  fern__env *env;                 /* the environment it runs in */
+  const fern__resolution *resolution; /* owned by the cache; once resolved */
+  fern__state state;
+
+  struct fern_instance_s **children;
+  size_t child_count;
+  fern__capability **provided; /* capabilities it declares, made on use */
+  fern__env **declared_envs;   /* environments it declares, built on use */
+
+  int start_requested; /* start once resolved */
+  int stop_requested;  /* a stop of this subtree is under way */
+  int stop_sent;       /* the runner was asked to stop */
+  int killed;          /* the host killed it after the stop timeout */
+  fern__capability *runner; /* while a program runs */
+  void *controller;
+  uv_timer_t *stop_timer;
+  long pid;
+  fern_stop_status status; /* of the last run */
+  int exit_code, term_signal;
+  int ran;     /* a run (or an attempt) has ended */
+  char *error; /* why it cannot resolve or start, once known */
+} fern__instance;
+
+/* Makes an instance; the root has parent NULL and name "". `env` gets a
+ * new reference. */
+fern__instance *fern__instance_new(struct fern__manager_s *manager,
+                                   fern__instance *parent, const char *name,
+                                   const char *url, fern__startup startup,
+                                   fern__env *env);
+/* Frees the subtree. Handles must be closed already. */
+void fern__instance_free(fern__instance *instance);
+
+/* Creates the static children of a resolved instance, each in the
+ * environment its declaration names (or the parent's). */
+int fern__instance_add_children(fern__instance *instance, fern_error_t *err);
+
+/* The environment the instance's declaration names `name`, built on first
+ * use from the instance's own environment. */
+int fern__instance_declared_env(fern__instance *instance, const char *name,
+                                fern__env **out, fern_error_t *err);
+
+/* Visits the subtree, parents before children. */
+void fern__instance_walk(fern__instance *instance,
+                         void (*visit)(fern__instance *, void *), void *arg);
+
+/* A program is under way: starting, running or stopping. */
+int fern__instance_is_active(const fern__instance *instance);
+
+#endif

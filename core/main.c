@@ -1,0 +1,47 @@
+/* main.c - `fern COMMAND ...`: finds the command and hands over. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+typedef struct command_s {
+  const char *name;
+  int (*run)(int argc, char **argv);
+  const char *summary;
+} command;
+
+static const command commands[] = {
+    {"run", fern__cmd_run, "boot a component tree and supervise it"},
+    {"check", fern__cmd_check, "validate manifests"},
+    {"tree", fern__cmd_tree, "print the static component tree"},
+    {"plugins", fern__cmd_plugins, "list the plugins fern can load"},
+};
+
+static void usage(FILE *out) {
+  fprintf(out, "usage: fern COMMAND [OPTIONS] ...\n\ncommands:\n");
+  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+    fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
+  fprintf(out, "\n`fern COMMAND --help` tells more.\n");
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    usage(stderr);
+    return 2;
+  }
+  if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+      strcmp(argv[1], "help") == 0) {
+    usage(stdout);
+    return 0;
+  }
+  if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
+    printf("fern %s\n", FERN_VERSION_STRING);
+    return 0;
+  }
+  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+    if (strcmp(argv[1], commands[i].name) == 0)
+      return commands[i].run(argc - 1, argv + 1);
+  fprintf(stderr, "fern: unknown command \"%s\"\n", argv[1]);
+  usage(stderr);
+  return 2;
+}

@@ -1,0 +1,91 @@
+/* manager.c - see manager.h. */
+#include "manager.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../environments/root.h"
+#include "log.h"
+
+int fern__manager_init(fern__manager *manager, fern__config *config,
+                       fern__mode mode, fern_error_t *err) {
+  memset(manager, 0, sizeof *manager);
+  manager->mode = mode;
+  manager->config = config;
+  if (uv_loop_init(&manager->loop) != 0)
+    return fern_error_set(err, FERN_EIO, NULL, "cannot create the event loop");
+  json_object_seed(0); /* before worker threads parse JSON */
+  fern__host_init(&manager->host, &manager->loop);
+  fern__decl_cache_init(&manager->cache, &manager->loop);
+  int rc = fern__plugins_scan(&manager->plugins,
+                              (const char *const *)config->plugin_dirs);
+  if (rc != FERN_OK)
+    return fern_error_set(err, rc, NULL, "cannot scan the plugin directories");
+  return fern__root_env_build(config, &manager->plugins, &manager->host,
+                              &manager->root_env, err);
+}
+
+static void on_signal(uv_signal_t *handle, int signum) {
+  fern__manager *manager = handle->data;
+  if (manager->shutting_down) {
+    fern__log(FERN_LOG_WARN, NULL, "%s again: killing every component now",
+              sigabbrev_np(signum));
+    fern__lifecycle_kill_all(manager->root);
+    return;
+  }
+  fern__log(FERN_LOG_INFO, NULL, "SIG%s: stopping the tree",
+            sigabbrev_np(signum));
+  manager->shutting_down = 1;
+  fern__lifecycle_stop(manager->root);
+  fern__manager_check_idle(manager);
+}
+
+static void close_signals(fern__manager *manager) {
+  if (!manager->signals_open)
+    return;
+  manager->signals_open = 0;
+  for (int i = 0; i < 2; i++)
+    uv_close((uv_handle_t *)&manager->signals[i], NULL);
+}
+
+void fern__manager_check_idle(fern__manager *manager) {
+  if (manager->active == 0 && manager->waiting == 0 &&
+      manager->cache.pending == 0)
+    close_signals(manager);
+}
+
+static void open_signals(fern__manager *manager) {
+  static const int signums[2] = {SIGINT, SIGTERM};
+  for (int i = 0; i < 2; i++) {
+    uv_signal_init(&manager->loop, &manager->signals[i]);
+    manager->signals[i].data = manager;
+    uv_signal_start(&manager->signals[i], on_signal, signums[i]);
+  }
+  manager->signals_open = 1;
+}
+
+int fern__manager_run(fern__manager *manager, const char *url) {
+  manager->root = fern__instance_new(manager, NULL, "", url,
+                                     FERN_STARTUP_EAGER, manager->root_env);
+  if (manager->root == NULL)
+    return 1;
+  if (manager->mode == FERN_MODE_RUN) {
+    open_signals(manager);
+    manager->root->start_requested = 1;
+  }
+  fern__lifecycle_resolve(manager->root);
+  fern__manager_check_idle(manager);
+  uv_run(&manager->loop, UV_RUN_DEFAULT);
+  return manager->failures > 0 ? 1 : 0;
+}
+
+void fern__manager_free(fern__manager *manager) {
+  close_signals(manager);
+  uv_run(&manager->loop, UV_RUN_DEFAULT);
+  fern__instance_free(manager->root);
+  fern__env_unref(manager->root_env);
+  fern__decl_cache_free(&manager->cache);
+  fern__plugins_free(&manager->plugins);
+  uv_loop_close(&manager->loop);
+}

@@ -1,0 +1,58 @@
+/* manager.h - one fern process's state: the loop, the plugins, the root
+ * environment, the declaration cache and the instance tree. */
+#ifndef FERN_CORE_MANAGER_H
+#define FERN_CORE_MANAGER_H
+
+#include <uv.h>
+
+#include "config.h"
+#include "decl_cache.h"
+#include "instance.h"
+#include "plugin.h"
+
+typedef enum fern__mode {
+  FERN_MODE_RUN, /* start eager components */
+  FERN_MODE_TREE /* resolve every static component, start nothing */
+} fern__mode;
+
+typedef struct fern__manager_s {
+  uv_loop_t loop;
+  fern__mode mode;
+  fern__config *config;
+  fern__plugin_registry plugins;
+  fern_host_t host;
+  fern__env *root_env;
+  fern__decl_cache cache;
+  fern__instance *root;
+  uv_signal_t signals[2];
+  int signals_open;
+  int shutting_down;
+  int failures;   /* runs that did not end ok, starts that could not happen */
+  size_t active;  /* programs starting, running or stopping */
+  size_t waiting; /* resolutions instances wait on */
+} fern__manager;
+
+/* Sets up everything up to the root environment. */
+int fern__manager_init(fern__manager *manager, fern__config *config,
+                       fern__mode mode, fern_error_t *err);
+/* Boots `url`, runs the loop until nothing is left, tears down. Returns the
+ * process exit status. */
+int fern__manager_run(fern__manager *manager, const char *url);
+void fern__manager_free(fern__manager *manager);
+
+/* Lifecycle entry points (lifecycle.c). */
+void fern__lifecycle_resolve(fern__instance *instance);
+void fern__lifecycle_start(fern__instance *instance);
+void fern__lifecycle_stop(fern__instance *instance);
+void fern__lifecycle_kill_all(fern__instance *instance);
+/* What runners report through the host table. */
+void fern__lifecycle_on_started(fern__instance *instance, long pid);
+void fern__lifecycle_on_stopped(fern__instance *instance,
+                                const fern_stop_report_t *report);
+/* Called whenever something ended: exits the loop when nothing is left. */
+void fern__manager_check_idle(fern__manager *manager);
+
+/* The host table runners and resolvers receive (host.c). */
+void fern__host_init(fern_host_t *host, uv_loop_t *loop);
+
+#endif

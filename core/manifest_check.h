@@ -1,0 +1,43 @@
+/* manifest_check.h - the helpers manifest validation is written with. Each
+ * returns FERN_OK or fills the error with "origin:line:col: message". */
+#ifndef FERN_CORE_MANIFEST_CHECK_H
+#define FERN_CORE_MANIFEST_CHECK_H
+
+#include "decl.h"
+
+typedef struct fern__mcheck_s {
+  const fern__decl *decl; /* text and origin, for positions */
+  fern_error_t *err;
+} fern__mcheck;
+
+
+
+int fern__mfail(fern__mcheck *mc, const char *pointer, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Refuses any key of `obj` not in the NULL-terminated `allowed`. */
+int fern__mcheck_keys(fern__mcheck *mc, const json_t *obj, const char *pointer,
+                      const char *what, const char *const *allowed);
+/* Reads a string member. Missing: error if `required`, else *out = NULL. */
+int fern__mcheck_string(fern__mcheck *mc, const json_t *obj,
+                        const char *pointer, const char *key, int required,
+                        const char **out);
+/* Reads a string member that must be one of `choices`; *index gets its
+ * position (left untouched when the member is absent). */
+int fern__mcheck_enum(fern__mcheck *mc, const json_t *obj, const char *pointer,
+                      const char *key, const char *const *choices, int *index);
+/* Checks a name: 1-100 of [A-Za-z0-9_.-], not starting with '.' or '-'. */
+int fern__mcheck_name(fern__mcheck *mc, const char *name, const char *pointer,
+                      const char *what);
+/* Fetches an optional array member; *out is NULL when absent. */
+int fern__mcheck_array(fern__mcheck *mc, const json_t *obj,
+                       const char *pointer, const char *key, json_t **out);
+/* Checks that element `index` of the array at `pointer` is an object. */
+int fern__mcheck_object_at(fern__mcheck *mc, const json_t *value,
+                           const char *pointer, const char *what);
+
+/* Validates "environments" and "capabilities" into the declaration. */
+int fern__manifest_environments(fern__mcheck *mc, fern__decl *decl);
+int fern__manifest_capabilities(fern__mcheck *mc, fern__decl *decl);
+
+#endif

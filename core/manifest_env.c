@@ -1,0 +1,222 @@
+/* manifest_env.c - validates a manifest's "environments" and
+ * "capabilities". */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "manifest_check.h"
+
+#define STOP_TIMEOUT_MAX_MS (24ull * 3600 * 1000)
+
+static const char *const from_choices[] = {"parent", "self", NULL};
+
+static int parse_registration(fern__mcheck *mc, fern__decl *decl,
+                              json_t *entry, const char *at, fern__cap_kind kind,
+                              fern__registration *reg) {
+  static const char *const runner_keys[] = {"runner", "from", "as", NULL};
+  static const char *const resolver_keys[] = {"resolver", "scheme", "from",
+                                              NULL};
+  const char *field = kind == FERN_CAP_RUNNER ? "runner" : "resolver";
+  int from = -1;
+  int rc = fern__mcheck_object_at(mc, entry, at, "an environment's list");
+  if (rc == FERN_OK)
+    rc = fern__mcheck_keys(mc, entry, at, kind == FERN_CAP_RUNNER
+                                              ? "a runner registration"
+                                              : "a resolver registration",
+                           kind == FERN_CAP_RUNNER ? runner_keys
+                                                   : resolver_keys);
+  if (rc == FERN_OK)
+    rc = fern__mcheck_string(mc, entry, at, field, 1, &reg->source_name);
+  if (rc == FERN_OK)
+    rc = fern__mcheck_string(mc, entry, at, "as", 0, &reg->as);
+  if (rc == FERN_OK && kind == FERN_CAP_RESOLVER)
+    rc = fern__mcheck_string(mc, entry, at, "scheme", 1, &reg->scheme);
+  if (rc == FERN_OK && json_object_get(entry, "from") == NULL)
+    rc = fern__mfail(mc, at, "missing \"from\": expected \"parent\" or \"self\"");
+  if (rc == FERN_OK)
+    rc = fern__mcheck_enum(mc, entry, at, "from", from_choices, &from);
+  if (rc != FERN_OK)
+    return rc;
+  reg->from = (fern__from)from;
+  if (reg->as == NULL)
+    reg->as = reg->source_name;
+  if (reg->from == FERN_FROM_SELF &&
+      fern__decl_find_capability(decl, kind, reg->source_name) == NULL)
+    return fern__mfail(mc, at,
+                       "%s \"%s\" comes from \"self\", but this manifest "
+                       "declares no %s capability named \"%s\"",
+                       field, reg->source_name, field, reg->source_name);
+  return FERN_OK;
+}
+
+static int parse_registrations(fern__mcheck *mc, fern__decl *decl,
+                               json_t *env_json, const char *at,
+                               fern__cap_kind kind, fern__registration **out,
+                               size_t *count) {
+  const char *key = kind == FERN_CAP_RUNNER ? "runners" : "resolvers";
+  json_t *array;
+  int rc = fern__mcheck_array(mc, env_json, at, key, &array);
+  if (rc != FERN_OK || array == NULL)
+    return rc;
+  *out = calloc(json_array_size(array) + 1, sizeof **out);
+  if (*out == NULL)
+    return fern_error_set(mc->err, FERN_ENOMEM, NULL, "out of memory");
+  size_t i;
+  json_t *entry;
+  json_array_foreach(array, i, entry) {
+    fern__pointer entry_at;
+    snprintf(entry_at, sizeof entry_at, "%s/%s/%zu", at, key, i);
+    rc = parse_registration(mc, decl, entry, entry_at, kind, &(*out)[i]);
+    if (rc != FERN_OK)
+      return rc;
+    *count = i + 1;
+  }
+  return FERN_OK;
+}
+
+static int parse_stop_timeout(fern__mcheck *mc, json_t *env_json,
+                              const char *at, fern__env_decl *env) {
+  json_t *value = json_object_get(env_json, "__stop_timeout_ms");
+  fern__pointer value_at;
+  snprintf(value_at, sizeof value_at, "%s/__stop_timeout_ms", at);
+  if (value == NULL) {
+    if (env->extends == FERN_EXTENDS_NONE)
+      return fern__mfail(mc, at,
+                         "environment \"%s\" extends \"none\" and so needs "
+                         "\"__stop_timeout_ms\" (it has no parent to inherit "
+                         "one from)",
+                         env->name);
+    return FERN_OK;
+  }
+  if (!json_is_integer(value) || json_integer_value(value) <= 0 ||
+      (uint64_t)json_integer_value(value) > STOP_TIMEOUT_MAX_MS)
+    return fern__mfail(mc, value_at,
+                       "\"__stop_timeout_ms\" must be a whole number of "
+                       "milliseconds from 1 to %llu",
+                       (unsigned long long)STOP_TIMEOUT_MAX_MS);
+  env->has_stop_timeout = 1;
+  env->stop_timeout_ms = (uint64_t)json_integer_value(value);
+  return FERN_OK;
+}
+
+static int parse_environment(fern__mcheck *mc, fern__decl *decl,
+                             json_t *entry, const char *at,
+                             fern__env_decl *env) {
+  static const char *const keys[] = {"name", "extends", "runners", "resolvers",
+                                     "__stop_timeout_ms", NULL};
+  static const char *const extends_choices[] = {"realm", "none", NULL};
+  int extends = FERN_EXTENDS_NONE;
+  fern__pointer name_at;
+  snprintf(name_at, sizeof name_at, "%s/name", at);
+  int rc = fern__mcheck_object_at(mc, entry, at, "\"environments\"");
+  if (rc == FERN_OK)
+    rc = fern__mcheck_keys(mc, entry, at, "an environment", keys);
+  if (rc == FERN_OK)
+    rc = fern__mcheck_string(mc, entry, at, "name", 1, &env->name);
+  if (rc == FERN_OK)
+    rc = fern__mcheck_name(mc, env->name, name_at, "environment");
+  if (rc == FERN_OK)
+    rc = fern__mcheck_enum(mc, entry, at, "extends", extends_choices, &extends);
+  env->extends = (fern__extends)extends;
+  if (rc == FERN_OK)
+    rc = parse_stop_timeout(mc, entry, at, env);
+  if (rc == FERN_OK)
+    rc = parse_registrations(mc, decl, entry, at, FERN_CAP_RUNNER,
+                             &env->runners, &env->runner_count);
+  if (rc == FERN_OK)
+    rc = parse_registrations(mc, decl, entry, at, FERN_CAP_RESOLVER,
+                             &env->resolvers, &env->resolver_count);
+  return rc;
+}
+
+int fern__manifest_environments(fern__mcheck *mc, fern__decl *decl) {
+  json_t *array;
+  int rc = fern__mcheck_array(mc, decl->json, "", "environments", &array);
+  if (rc != FERN_OK || array == NULL)
+    return rc;
+  decl->environments =
+      calloc(json_array_size(array) + 1, sizeof *decl->environments);
+  if (decl->environments == NULL)
+    return fern_error_set(mc->err, FERN_ENOMEM, NULL, "out of memory");
+  size_t i;
+  json_t *entry;
+  json_array_foreach(array, i, entry) {
+    fern__pointer at;
+    snprintf(at, sizeof at, "/environments/%zu", i);
+    fern__env_decl *env = &decl->environments[i];
+    decl->environment_count = i + 1;
+    rc = parse_environment(mc, decl, entry, at, env);
+    if (rc != FERN_OK)
+      return rc;
+    for (size_t j = 0; j < i; j++) {
+      if (strcmp(decl->environments[j].name, env->name) == 0) {
+        snprintf(at, sizeof at, "/environments/%zu/name", i);
+        return fern__mfail(mc, at, "duplicate environment name \"%s\"",
+                           env->name);
+      }
+    }
+  }
+  return FERN_OK;
+}
+
+static int parse_capability(fern__mcheck *mc, json_t *entry, const char *at,
+                            fern__capability_decl *cap) {
+  static const char *const keys[] = {"runner", "resolver", "plugin", "config",
+                                     NULL};
+  int rc = fern__mcheck_object_at(mc, entry, at, "\"capabilities\"");
+  if (rc == FERN_OK)
+    rc = fern__mcheck_keys(mc, entry, at, "a capability", keys);
+  if (rc != FERN_OK)
+    return rc;
+  int is_runner = json_object_get(entry, "runner") != NULL;
+  int is_resolver = json_object_get(entry, "resolver") != NULL;
+  if (is_runner == is_resolver)
+    return fern__mfail(mc, at,
+                       "a capability declares exactly one of \"runner\" or "
+                       "\"resolver\"");
+  cap->kind = is_runner ? FERN_CAP_RUNNER : FERN_CAP_RESOLVER;
+  const char *field = is_runner ? "runner" : "resolver";
+  fern__pointer name_at;
+  snprintf(name_at, sizeof name_at, "%s/%s", at, field);
+  rc = fern__mcheck_string(mc, entry, at, field, 1, &cap->name);
+  if (rc == FERN_OK)
+    rc = fern__mcheck_name(mc, cap->name, name_at, field);
+  if (rc == FERN_OK)
+    rc = fern__mcheck_string(mc, entry, at, "plugin", 0, &cap->plugin);
+  if (rc != FERN_OK)
+    return rc;
+  if (cap->plugin == NULL)
+    cap->plugin = cap->name;
+  cap->config = json_object_get(entry, "config");
+  if (cap->config != NULL && !json_is_object(cap->config)) {
+    snprintf(name_at, sizeof name_at, "%s/config", at);
+    return fern__mfail(mc, name_at, "\"config\" must be an object");
+  }
+  return FERN_OK;
+}
+
+int fern__manifest_capabilities(fern__mcheck *mc, fern__decl *decl) {
+  json_t *array;
+  int rc = fern__mcheck_array(mc, decl->json, "", "capabilities", &array);
+  if (rc != FERN_OK || array == NULL)
+    return rc;
+  decl->capabilities =
+      calloc(json_array_size(array) + 1, sizeof *decl->capabilities);
+  if (decl->capabilities == NULL)
+    return fern_error_set(mc->err, FERN_ENOMEM, NULL, "out of memory");
+  size_t i;
+  json_t *entry;
+  json_array_foreach(array, i, entry) {
+    fern__pointer at;
+    snprintf(at, sizeof at, "/capabilities/%zu", i);
+    fern__capability_decl *cap = &decl->capabilities[i];
+    rc = parse_capability(mc, entry, at, cap);
+    if (rc != FERN_OK)
+      return rc;
+    if (fern__decl_find_capability(decl, cap->kind, cap->name) != NULL)
+      return fern__mfail(mc, at, "duplicate capability name \"%s\"",
+                         cap->name);
+    decl->capability_count = i + 1;
+  }
+  return FERN_OK;
+}

@@ -1,0 +1,15 @@
+/* package_path.h - the one check that keeps a path inside its package. */
+#ifndef FERN_CORE_PACKAGE_PATH_H
+#define FERN_CORE_PACKAGE_PATH_H
+
+#include <fern/fern.h>
+
+/* True when `relative` is a plain relative path: not empty, not absolute,
+ * no "." or ".." segment, no empty segment. Says why in `err` otherwise. */
+int fern__relative_path_ok(const char *relative, fern_error_t *err);
+
+/* See fern_host_t.package_path. Any thread. */
+int fern__package_path(const char *package_dir, const char *relative,
+                       char *out, size_t out_size, fern_error_t *err);
+
+#endif

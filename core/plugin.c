@@ -1,0 +1,257 @@
+/* plugin.c - see plugin.h. A plugin is loaded only when something needs it,
+ * so a broken file in a plugin directory harms nothing that does not use it;
+ * `fern plugins` loads them all to show what each is. */
+#include "plugin.h"
+
+#include <dirent.h>
+#include <dlfcn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* The three numbers every entry struct starts with. */
+typedef struct abi_head_s {
+  uint32_t abi_major, abi_minor, struct_size;
+} abi_head;
+
+static int is_regular_file(const char *path) {
+  struct stat st;
+  return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+static int registry_add(fern__plugin_registry *reg, const char *name,
+                        const char *path) {
+  if (fern__strmap_get(&reg->by_name, name) != NULL)
+    return FERN_OK; /* an earlier directory wins */
+  fern__plugin *plugin = calloc(1, sizeof *plugin);
+  fern__plugin **grown =
+      realloc(reg->plugins, (reg->count + 1) * sizeof *reg->plugins);
+  if (plugin == NULL || grown == NULL) {
+    free(plugin);
+    if (grown != NULL)
+      reg->plugins = grown;
+    return FERN_ENOMEM;
+  }
+  reg->plugins = grown;
+  plugin->name = strdup(name);
+  plugin->path = strdup(path);
+  if (plugin->name == NULL || plugin->path == NULL ||
+      fern__strmap_put(&reg->by_name, name, plugin) != 0) {
+    free(plugin->name);
+    free(plugin->path);
+    free(plugin);
+    return FERN_ENOMEM;
+  }
+  reg->plugins[reg->count++] = plugin;
+  return FERN_OK;
+}
+
+static int compare_names(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Lists a directory's entries sorted, so the search order is stable. */
+static char **sorted_entries(const char *dir, size_t *count) {
+  DIR *d = opendir(dir);
+  *count = 0;
+  if (d == NULL)
+    return NULL;
+  char **names = NULL;
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL) {
+    if (e->d_name[0] == '.')
+      continue;
+    char **grown = realloc(names, (*count + 1) * sizeof *names);
+    if (grown == NULL)
+      break;
+    names = grown;
+    if ((names[*count] = strdup(e->d_name)) != NULL)
+      (*count)++;
+  }
+  closedir(d);
+  if (names != NULL)
+    qsort(names, *count, sizeof *names, compare_names);
+  return names;
+}
+
+static int scan_dir(fern__plugin_registry *reg, const char *dir) {
+  size_t count;
+  char **names = sorted_entries(dir, &count);
+  int rc = FERN_OK;
+  for (size_t i = 0; i < count && rc == FERN_OK; i++) {
+    char path[4096];
+    size_t n = strlen(names[i]);
+    if (n > 3 && strcmp(names[i] + n - 3, ".so") == 0) {
+      snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+      names[i][n - 3] = '\0';
+      if (is_regular_file(path))
+        rc = registry_add(reg, names[i], path);
+    } else {
+      snprintf(path, sizeof path, "%s/%s/%s.so", dir, names[i], names[i]);
+      if (is_regular_file(path))
+        rc = registry_add(reg, names[i], path);
+    }
+  }
+  for (size_t i = 0; i < count; i++)
+    free(names[i]);
+  free(names);
+  return rc;
+}
+
+int fern__plugins_scan(fern__plugin_registry *reg, const char *const *dirs) {
+  memset(reg, 0, sizeof *reg);
+  fern__strmap_init(&reg->by_name);
+  for (size_t i = 0; dirs[i] != NULL; i++) {
+    int rc = scan_dir(reg, dirs[i]);
+    if (rc != FERN_OK)
+      return rc;
+  }
+  return FERN_OK;
+}
+
+void fern__plugins_free(fern__plugin_registry *reg) {
+  for (size_t i = 0; i < reg->count; i++) {
+    fern__plugin *plugin = reg->plugins[i];
+    if (plugin->handle != NULL)
+      dlclose(plugin->handle);
+    free(plugin->name);
+    free(plugin->path);
+    free(plugin);
+  }
+  free(reg->plugins);
+  fern__strmap_free(&reg->by_name, NULL);
+  memset(reg, 0, sizeof *reg);
+}
+
+static int refuse(fern__plugin *plugin, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int refuse(fern__plugin *plugin, int code, const char *fmt, ...) {
+  char reason[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(reason, sizeof reason, fmt, ap);
+  va_end(ap);
+  snprintf(plugin->load_error, sizeof plugin->load_error,
+           "plugin %s refused: %s", plugin->path, reason);
+  return plugin->load_rc = code;
+}
+
+/* Checks one entry struct's numbers, as read from the file. */
+static int check_head(fern__plugin *plugin, const char *symbol,
+                      const abi_head *head, long symbol_size,
+                      uint32_t host_major, size_t min_size) {
+  if (head->abi_major != host_major)
+    return refuse(plugin, FERN_EABI,
+                  "%s has ABI %u.%u, this fern speaks %u.x", symbol,
+                  head->abi_major, head->abi_minor, host_major);
+  if (head->struct_size < min_size || (size_t)symbol_size < min_size)
+    return refuse(plugin, FERN_EABI,
+                  "%s is %u bytes, ABI %u.%u needs at least %zu (is it "
+                  "built against another header?)",
+                  symbol, head->struct_size, head->abi_major, head->abi_minor,
+                  min_size);
+  plugin->abi_major = head->abi_major;
+  plugin->abi_minor = head->abi_minor;
+  return FERN_OK;
+}
+
+static int peek_heads(fern__plugin *plugin, int *has_runner,
+                      int *has_resolver) {
+  abi_head head;
+  char why[256];
+  long size = fern__plugin_peek_symbol(plugin->path, FERN_RUNNER_SYMBOL, &head,
+                                       sizeof head, why, sizeof why);
+  *has_runner = size >= 0;
+  if (size == FERN_ENOEXEC || size == FERN_EIO)
+    return refuse(plugin, (int)size, "%s", why);
+  if (*has_runner && check_head(plugin, FERN_RUNNER_SYMBOL, &head, size,
+                                FERN_RUNNER_ABI_MAJOR,
+                                FERN_RUNNER_PLUGIN_MIN_SIZE) != FERN_OK)
+    return plugin->load_rc;
+  size = fern__plugin_peek_symbol(plugin->path, FERN_RESOLVER_SYMBOL, &head,
+                                  sizeof head, why, sizeof why);
+  *has_resolver = size >= 0;
+  if (*has_resolver && check_head(plugin, FERN_RESOLVER_SYMBOL, &head, size,
+                                  FERN_RESOLVER_ABI_MAJOR,
+                                  FERN_RESOLVER_PLUGIN_MIN_SIZE) != FERN_OK)
+    return plugin->load_rc;
+  if (!*has_runner && !*has_resolver)
+    return refuse(plugin, FERN_ENOENT, "missing symbol: it exports neither %s "
+                  "nor %s", FERN_RUNNER_SYMBOL, FERN_RESOLVER_SYMBOL);
+  return FERN_OK;
+}
+
+static int check_runner_table(fern__plugin *plugin,
+                              const fern_runner_plugin_t *r) {
+  if (r->name == NULL || strcmp(r->name, plugin->name) != 0)
+    return refuse(plugin, FERN_EABI, "its runner calls itself \"%s\", but the "
+                  "file is named %s.so", r->name ? r->name : "(null)",
+                  plugin->name);
+  if (!r->create || !r->release || !r->validate || !r->start || !r->kill ||
+      !r->controller_release ||
+      ((r->capabilities & FERN_RUNNER_CAP_GRACEFUL_STOP) && !r->stop))
+    return refuse(plugin, FERN_EABI, "its runner table lacks a required call");
+  return FERN_OK;
+}
+
+static int check_resolver_table(fern__plugin *plugin,
+                                const fern_resolver_plugin_t *r) {
+  if (r->name == NULL || strcmp(r->name, plugin->name) != 0)
+    return refuse(plugin, FERN_EABI, "its resolver calls itself \"%s\", but "
+                  "the file is named %s.so", r->name ? r->name : "(null)",
+                  plugin->name);
+  if (!r->create || !r->release || !r->resolve || !r->resolved_free)
+    return refuse(plugin, FERN_EABI, "its resolver table lacks a required "
+                  "call");
+  return FERN_OK;
+}
+
+int fern__plugin_load(fern__plugin *plugin) {
+  if (plugin->load_tried)
+    return plugin->load_rc;
+  plugin->load_tried = 1;
+  int has_runner, has_resolver;
+  if (peek_heads(plugin, &has_runner, &has_resolver) != FERN_OK)
+    return plugin->load_rc;
+  plugin->handle = dlopen(plugin->path, RTLD_NOW | RTLD_LOCAL);
+  if (plugin->handle == NULL)
+    return refuse(plugin, FERN_EIO, "%s", dlerror());
+  if (has_runner)
+    plugin->runner = dlsym(plugin->handle, FERN_RUNNER_SYMBOL);
+  if (has_resolver)
+    plugin->resolver = dlsym(plugin->handle, FERN_RESOLVER_SYMBOL);
+  int rc = FERN_OK;
+  if (plugin->runner != NULL)
+    rc = check_runner_table(plugin, plugin->runner);
+  if (rc == FERN_OK && plugin->resolver != NULL)
+    rc = check_resolver_table(plugin, plugin->resolver);
+  if (rc != FERN_OK) {
+    dlclose(plugin->handle);
+    plugin->handle = NULL;
+    plugin->runner = NULL;
+    plugin->resolver = NULL;
+  }
+  return rc;
+}
+
+int fern__plugins_get(fern__plugin_registry *reg, const char *name,
+                      fern__plugin_kind kind, fern__plugin **out,
+                      fern_error_t *err) {
+  const char *what = kind == FERN_PLUGIN_RUNNER ? "runner" : "resolver";
+  fern__plugin *plugin = fern__strmap_get(&reg->by_name, name);
+  if (plugin == NULL)
+    return fern_error_set(err, FERN_ENOENT, NULL,
+                          "no %s plugin named \"%s\" is installed (no %s.so "
+                          "in the plugin directories; see `fern plugins`)",
+                          what, name, name);
+  if (fern__plugin_load(plugin) != FERN_OK)
+    return fern_error_set(err, plugin->load_rc, NULL, "%s",
+                          plugin->load_error);
+  if ((kind == FERN_PLUGIN_RUNNER && plugin->runner == NULL) ||
+      (kind == FERN_PLUGIN_RESOLVER && plugin->resolver == NULL))
+    return fern_error_set(err, FERN_ENOENT, NULL,
+                          "plugin %s is not a %s plugin", plugin->path, what);
+  *out = plugin;
+  return FERN_OK;
+}

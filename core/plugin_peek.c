@@ -1,0 +1,98 @@
+/* plugin_peek.c - reads a plugin's entry struct straight from its file with
+ * libelf. dlopen runs the library's constructors, so the ABI numbers are
+ * checked here first: a plugin built for another ABI never runs a line. */
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "plugin.h"
+
+static int peek_fail(char *why, size_t why_size, int code, const char *msg) {
+  snprintf(why, why_size, "%s", msg);
+  return code;
+}
+
+static int elf_is_our_shared_object(Elf *elf, char *why, size_t why_size) {
+  GElf_Ehdr ehdr;
+  if (elf_kind(elf) != ELF_K_ELF || gelf_getehdr(elf, &ehdr) == NULL)
+    return peek_fail(why, why_size, FERN_ENOEXEC,
+                     "not a shared library (not an ELF file)");
+  if (ehdr.e_type != ET_DYN)
+    return peek_fail(why, why_size, FERN_ENOEXEC,
+                     "not a shared library (ELF, but not ET_DYN)");
+  int our_class = sizeof(void *) == 8 ? ELFCLASS64 : ELFCLASS32;
+  if (ehdr.e_ident[EI_CLASS] != our_class)
+    return peek_fail(why, why_size, FERN_ENOEXEC,
+                     "built for another word size (ELF class)");
+  return FERN_OK;
+}
+
+/* Finds the bytes at virtual address `addr` in the file's sections. */
+static long read_at_address(Elf *elf, GElf_Addr addr, void *buf, size_t size) {
+  Elf_Scn *scn = NULL;
+  while ((scn = elf_nextscn(elf, scn)) != NULL) {
+    GElf_Shdr shdr;
+    if (gelf_getshdr(scn, &shdr) == NULL || !(shdr.sh_flags & SHF_ALLOC))
+      continue;
+    if (addr < shdr.sh_addr || addr >= shdr.sh_addr + shdr.sh_size)
+      continue;
+    if (shdr.sh_type == SHT_NOBITS)
+      return -1;
+    Elf_Data *data = elf_getdata(scn, NULL);
+    size_t offset = (size_t)(addr - shdr.sh_addr);
+    if (data == NULL || data->d_buf == NULL || offset >= data->d_size)
+      return -1;
+    size_t n = data->d_size - offset < size ? data->d_size - offset : size;
+    memcpy(buf, (const char *)data->d_buf + offset, n);
+    return (long)n;
+  }
+  return -1;
+}
+
+static long find_symbol(Elf *elf, const char *symbol, void *buf, size_t size,
+                        char *why, size_t why_size) {
+  Elf_Scn *scn = NULL;
+  while ((scn = elf_nextscn(elf, scn)) != NULL) {
+    GElf_Shdr shdr;
+    if (gelf_getshdr(scn, &shdr) == NULL || shdr.sh_type != SHT_DYNSYM)
+      continue;
+    Elf_Data *data = elf_getdata(scn, NULL);
+    size_t count = shdr.sh_entsize ? shdr.sh_size / shdr.sh_entsize : 0;
+    for (size_t i = 0; data != NULL && i < count; i++) {
+      GElf_Sym sym;
+      if (gelf_getsym(data, (int)i, &sym) == NULL || sym.st_shndx == SHN_UNDEF)
+        continue;
+      const char *name = elf_strptr(elf, shdr.sh_link, sym.st_name);
+      if (name == NULL || strcmp(name, symbol) != 0)
+        continue;
+      if (read_at_address(elf, sym.st_value, buf, size) < 0)
+        return peek_fail(why, why_size, FERN_EABI,
+                         "its entry symbol has no readable contents");
+      return (long)sym.st_size;
+    }
+  }
+  snprintf(why, why_size, "missing symbol %s", symbol);
+  return FERN_ENOENT;
+}
+
+long fern__plugin_peek_symbol(const char *path, const char *symbol, void *buf,
+                              size_t size, char *why, size_t why_size) {
+  if (elf_version(EV_CURRENT) == EV_NONE)
+    return peek_fail(why, why_size, FERN_EIO, "libelf is unusable");
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return peek_fail(why, why_size, FERN_EIO, "cannot open the file");
+  Elf *elf = elf_begin(fd, ELF_C_READ, NULL);
+  long rc;
+  if (elf == NULL)
+    rc = peek_fail(why, why_size, FERN_ENOEXEC,
+                   "not a shared library (not an ELF file)");
+  else if ((rc = elf_is_our_shared_object(elf, why, why_size)) == FERN_OK)
+    rc = find_symbol(elf, symbol, buf, size, why, why_size);
+  if (elf != NULL)
+    elf_end(elf);
+  close(fd);
+  return rc;
+}

@@ -1,0 +1,26 @@
+/* root.h - the root environment: extends none; by default the "elf" runner,
+ * the "file" and "boot" resolvers and a 5000 ms stop timeout; the manager's
+ * configuration may say otherwise. */
+#ifndef FERN_ENVIRONMENTS_ROOT_H
+#define FERN_ENVIRONMENTS_ROOT_H
+
+#include "../core/config.h"
+#include "../core/plugin.h"
+#include "environment.h"
+
+/* Builds it. A registration whose plugin is missing or refused is logged and
+ * left out, so the rest keeps working. */
+int fern__root_env_build(const fern__config *config,
+                         fern__plugin_registry *plugins,
+                         const fern_host_t *host, fern__env **out,
+                         fern_error_t *err);
+
+/* Makes a runner or resolver from an installed plugin. */
+int fern__capability_from_plugin(fern__plugin_registry *plugins,
+                                  fern__cap_kind kind, const char *name,
+                                  const char *plugin_name,
+                                  const json_t *config,
+                                  const fern_host_t *host,
+                                  fern__capability **out, fern_error_t *err);
+
+#endif

@@ -1,0 +1,122 @@
+/* package_dir.c - see package_dir.h. */
+#include "package_dir.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static char *concat(const char *a, const char *b, const char *c) {
+  size_t n = strlen(a) + strlen(b) + strlen(c) + 1;
+  char *s = malloc(n);
+  if (s != NULL)
+    snprintf(s, n, "%s%s%s", a, b, c);
+  return s;
+}
+
+static int read_manifest(const char *path, const char *shown, char **text,
+                         size_t *len, fern_error_t *err) {
+  FILE *f = fopen(path, "rb");
+  if (f == NULL)
+    return fern_error_set(err, FERN_EIO, NULL, "manifest %s: %s", shown,
+                          strerror(errno));
+  struct stat st;
+  if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+    fclose(f);
+    return fern_error_set(err, FERN_EINVAL, NULL,
+                          "manifest %s is not a regular file", shown);
+  }
+  if ((unsigned long long)st.st_size > FERN_MANIFEST_MAX) {
+    fclose(f);
+    return fern_error_set(err, FERN_EINVAL, NULL,
+                          "manifest %s is %lld bytes; the limit is %u", shown,
+                          (long long)st.st_size, FERN_MANIFEST_MAX);
+  }
+  *text = malloc((size_t)st.st_size + 1);
+  size_t got = *text ? fread(*text, 1, (size_t)st.st_size, f) : 0;
+  fclose(f);
+  if (*text == NULL || got != (size_t)st.st_size) {
+    free(*text);
+    *text = NULL;
+    return fern_error_set(err, FERN_EIO, NULL, "manifest %s: short read",
+                          shown);
+  }
+  (*text)[got] = '\0';
+  *len = got;
+  return FERN_OK;
+}
+
+int fern_package_dir_load(const fern_host_t *host, const char *dir,
+                          const char *package_url, const char *fragment,
+                          fern_resolved_t *out, fern_error_t *err) {
+  char manifest_path[PATH_MAX];
+  fern_error_t why;
+  int rc = host->package_path(dir, fragment, manifest_path,
+                              sizeof manifest_path, &why);
+  if (rc == FERN_ENOENT)
+    return fern_error_set(err, rc, NULL,
+                          "manifest \"%s\" not found in package %s", fragment,
+                          package_url);
+  if (rc != FERN_OK)
+    return fern_error_set(err, rc, NULL, "%s", why.message);
+  char *text = NULL;
+  size_t len = 0;
+  rc = read_manifest(manifest_path, manifest_path, &text, &len, err);
+  if (rc != FERN_OK)
+    return rc;
+  out->manifest = text;
+  out->manifest_len = len;
+  out->package_dir = strdup(dir);
+  out->package_url = strdup(package_url);
+  out->resolved_url = concat(package_url, "#", fragment);
+  out->manifest_origin = strdup(manifest_path);
+  out->context = strdup(dir);
+  if (out->package_dir == NULL || out->package_url == NULL ||
+      out->resolved_url == NULL || out->manifest_origin == NULL ||
+      out->context == NULL) {
+    fern_package_dir_free(out);
+    return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
+  }
+  return FERN_OK;
+}
+
+int fern_package_dir_resolve_relative(const fern_host_t *host,
+                                      const fern_resolve_request_t *req,
+                                      fern_resolved_t *out, fern_error_t *err) {
+  if (req->subpackage == NULL)
+    return fern_package_dir_load(host, req->parent_context,
+                                 req->parent_package_url, req->fragment, out,
+                                 err);
+  char sub_rel[NAME_MAX + 16];
+  snprintf(sub_rel, sizeof sub_rel, "subpackages/%s", req->subpackage);
+  char sub_dir[PATH_MAX];
+  fern_error_t why;
+  int rc = host->package_path(req->parent_context, sub_rel, sub_dir,
+                              sizeof sub_dir, &why);
+  if (rc == FERN_ENOENT)
+    return fern_error_set(err, rc, NULL,
+                          "package %s has no subpackage \"%s\" (no directory "
+                          "subpackages/%s)",
+                          req->parent_package_url, req->subpackage,
+                          req->subpackage);
+  if (rc != FERN_OK)
+    return fern_error_set(err, rc, NULL, "%s", why.message);
+  char *sub_url = concat(req->parent_package_url, "/", sub_rel);
+  if (sub_url == NULL)
+    return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
+  rc = fern_package_dir_load(host, sub_dir, sub_url, req->fragment, out, err);
+  free(sub_url);
+  return rc;
+}
+
+void fern_package_dir_free(fern_resolved_t *out) {
+  free(out->resolved_url);
+  free(out->package_url);
+  free(out->package_dir);
+  free(out->manifest);
+  free(out->manifest_origin);
+  free(out->context);
+  memset(out, 0, sizeof *out);
+}
