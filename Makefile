@@ -84,7 +84,7 @@ $(O)/tests/plugins/%.so: tests/plugins/%.c include/fern/runner.h include/fern/re
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -shared -o $@ $< $(LDFLAGS)
 
-$(O)/tests/unit/run: $(UNIT_SRC) tests/unit/unit.h $(O)/obj/libfern-core.a
+$(O)/tests/unit/run: $(UNIT_SRC) tests/unit/unit.h $(O)/obj/libfern-core.a $(TEST_PLUGINS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) $(LDFLAGS) -Icore -o $@ $(UNIT_SRC) \
 	  $(O)/obj/libfern-core.a $(PKG_LIBS) $(CHECK_LIBS) -ldl -lpthread

@@ -146,6 +146,21 @@ int fern__instance_add_children(fern__instance *instance, fern_error_t *err) {
   return FERN_OK;
 }
 
+int fern__instance_collection_env(fern__instance *instance, const char *name,
+                                  fern__env **out, fern_error_t *err) {
+  const fern__collection_decl *coll =
+      fern__decl_find_collection(instance->resolution->decl, name);
+  if (coll == NULL)
+    return fern_error_set(err, FERN_ENOENT, NULL,
+                          "%s has no collection \"%s\"", instance->moniker,
+                          name);
+  if (coll->environment == NULL) {
+    *out = instance->env;
+    return FERN_OK;
+  }
+  return fern__instance_declared_env(instance, coll->environment, out, err);
+}
+
 void fern__instance_walk(fern__instance *instance,
                          void (*visit)(fern__instance *, void *), void *arg) {
   visit(instance, arg);

@@ -71,6 +71,11 @@ int fern__instance_add_children(fern__instance *instance, fern_error_t *err);
 int fern__instance_declared_env(fern__instance *instance, const char *name,
                                 fern__env **out, fern_error_t *err);
 
+/* The environment children of collection `name` get: the one the
+ * collection declares, else the instance's own. */
+int fern__instance_collection_env(fern__instance *instance, const char *name,
+                                  fern__env **out, fern_error_t *err);
+
 /* Visits the subtree, parents before children. */
 void fern__instance_walk(fern__instance *instance,
                          void (*visit)(fern__instance *, void *), void *arg);

@@ -40,7 +40,8 @@ static size_t strmap_find(const fern__strmap *map, const char *key) {
 void *fern__strmap_get(const fern__strmap *map, const char *key) {
   if (map->capacity == 0)
     return NULL;
-  return map->slots[strmap_find(map, key)].value;
+  const fern__strmap_slot *slot = &map->slots[strmap_find(map, key)];
+  return slot->key != NULL ? slot->value : NULL;
 }
 
 static int strmap_grow(fern__strmap *map) {
@@ -84,6 +85,7 @@ void *fern__strmap_remove(fern__strmap *map, const char *key) {
   void *value = map->slots[hole].value;
   free(map->slots[hole].key);
   map->slots[hole].key = NULL;
+  map->slots[hole].value = NULL;
   map->count--;
   /* Move back every entry of the cluster that the hole now cuts off from
    * its home slot. */
@@ -94,6 +96,7 @@ void *fern__strmap_remove(fern__strmap *map, const char *key) {
     if (!home_after_hole) {
       map->slots[hole] = map->slots[i];
       map->slots[i].key = NULL;
+      map->slots[i].value = NULL;
       hole = i;
     }
   }

@@ -1,0 +1,21 @@
+/* main.c - runs every unit suite. */
+#include <stdlib.h>
+
+#include "unit.h"
+
+const char *unit_build_dir(void) {
+  const char *dir = getenv("FERN_BUILD");
+  return dir != NULL ? dir : ".";
+}
+
+int main(void) {
+  SRunner *runner = srunner_create(manifest_suite());
+  srunner_add_suite(runner, url_suite());
+  srunner_add_suite(runner, environment_suite());
+  srunner_add_suite(runner, plugin_suite());
+  srunner_add_suite(runner, support_suite());
+  srunner_run_all(runner, CK_NORMAL);
+  int failed = srunner_ntests_failed(runner);
+  srunner_free(runner);
+  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

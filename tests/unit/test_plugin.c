@@ -1,0 +1,144 @@
+/* test_plugin.c - the loader: what it accepts, what it refuses and why.
+ * Uses the fixture plugins built into FERN_BUILD/tests/plugins. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "plugin.h"
+#include "unit.h"
+
+static fern__plugin_registry reg;
+static char dir[4096];
+
+static void scan_fixtures(void) {
+  snprintf(dir, sizeof dir, "%s/tests/plugins", unit_build_dir());
+  const char *dirs[] = {dir, NULL};
+  ck_assert_int_eq(fern__plugins_scan(&reg, dirs), FERN_OK);
+}
+
+static fern__plugin *load(const char *name) {
+  fern__plugin *p = fern__strmap_get(&reg.by_name, name);
+  ck_assert_msg(p != NULL, "fixture %s.so not found in %s", name, dir);
+  fern__plugin_load(p);
+  return p;
+}
+
+static void expect_refused(const char *name, int code, const char *reason) {
+  scan_fixtures();
+  fern__plugin *p = load(name);
+  ck_assert_int_eq(p->load_rc, code);
+  ck_assert_ptr_null(p->handle);
+  ck_assert_msg(strstr(p->load_error, p->path) != NULL,
+                "error does not name the file: %s", p->load_error);
+  ck_assert_msg(strstr(p->load_error, reason) != NULL, "expected \"%s\" in %s",
+                reason, p->load_error);
+  fern__plugins_free(&reg);
+}
+
+START_TEST(test_good_runner_loads) {
+  scan_fixtures();
+  fern__plugin *p = load("good");
+  ck_assert_int_eq(p->load_rc, FERN_OK);
+  ck_assert_ptr_nonnull(p->runner);
+  ck_assert_ptr_null(p->resolver);
+  ck_assert_uint_eq(p->abi_major, 1);
+  fern__plugin *out;
+  fern_error_t err;
+  ck_assert_int_eq(fern__plugins_get(&reg, "good", FERN_PLUGIN_RUNNER, &out,
+                                     &err),
+                   FERN_OK);
+  ck_assert_int_eq(fern__plugins_get(&reg, "good", FERN_PLUGIN_RESOLVER, &out,
+                                     &err),
+                   FERN_ENOENT);
+  ck_assert_ptr_nonnull(strstr(err.message, "is not a resolver plugin"));
+  fern__plugins_free(&reg);
+}
+END_TEST
+
+START_TEST(test_other_major_is_refused_before_its_code_runs) {
+  unsetenv("FERN_BAD_MAJOR_RAN");
+  expect_refused("bad_major", FERN_EABI, "ABI 2.0, this fern speaks 1.x");
+  ck_assert_ptr_null(getenv("FERN_BAD_MAJOR_RAN"));
+}
+END_TEST
+
+START_TEST(test_too_small_struct_is_refused) {
+  expect_refused("bad_small", FERN_EABI, "needs at least");
+}
+END_TEST
+
+START_TEST(test_missing_symbol_is_refused) {
+  expect_refused("no_symbol", FERN_ENOENT, "missing symbol");
+}
+END_TEST
+
+START_TEST(test_name_must_match_file) {
+  expect_refused("misnamed", FERN_EABI, "calls itself \"something_else\"");
+}
+END_TEST
+
+START_TEST(test_not_a_shared_library_is_refused) {
+  char tmp[] = "/tmp/fern-plugins-XXXXXX";
+  ck_assert_ptr_nonnull(mkdtemp(tmp));
+  char path[256];
+  snprintf(path, sizeof path, "%s/text.so", tmp);
+  FILE *f = fopen(path, "w");
+  fputs("this is not a library\n", f);
+  fclose(f);
+  const char *dirs[] = {tmp, NULL};
+  ck_assert_int_eq(fern__plugins_scan(&reg, dirs), FERN_OK);
+  fern__plugin *p = load("text");
+  ck_assert_int_eq(p->load_rc, FERN_ENOEXEC);
+  ck_assert_ptr_nonnull(strstr(p->load_error, "not a shared library"));
+  ck_assert_ptr_nonnull(strstr(p->load_error, path));
+  fern__plugins_free(&reg);
+  unlink(path);
+  rmdir(tmp);
+}
+END_TEST
+
+START_TEST(test_unknown_plugin_name_says_where_it_looked) {
+  scan_fixtures();
+  fern__plugin *out;
+  fern_error_t err;
+  ck_assert_int_eq(fern__plugins_get(&reg, "nothing", FERN_PLUGIN_RUNNER, &out,
+                                     &err),
+                   FERN_ENOENT);
+  ck_assert_ptr_nonnull(strstr(err.message, "nothing.so"));
+  fern__plugins_free(&reg);
+}
+END_TEST
+
+START_TEST(test_earlier_directory_wins) {
+  char first[] = "/tmp/fern-plugins-XXXXXX";
+  ck_assert_ptr_nonnull(mkdtemp(first));
+  char src[4200], dst[256];
+  snprintf(src, sizeof src, "%s/tests/plugins/good.so", unit_build_dir());
+  snprintf(dst, sizeof dst, "%s/good.so", first);
+  ck_assert_int_eq(symlink(src, dst), 0);
+  snprintf(dir, sizeof dir, "%s/tests/plugins", unit_build_dir());
+  const char *dirs[] = {first, dir, NULL};
+  ck_assert_int_eq(fern__plugins_scan(&reg, dirs), FERN_OK);
+  fern__plugin *p = fern__strmap_get(&reg.by_name, "good");
+  ck_assert_str_eq(p->path, dst);
+  fern__plugins_free(&reg);
+  unlink(dst);
+  rmdir(first);
+}
+END_TEST
+
+Suite *plugin_suite(void) {
+  Suite *s = suite_create("plugin");
+  TCase *tc = tcase_create("loading");
+  tcase_add_test(tc, test_good_runner_loads);
+  tcase_add_test(tc, test_other_major_is_refused_before_its_code_runs);
+  tcase_add_test(tc, test_too_small_struct_is_refused);
+  tcase_add_test(tc, test_missing_symbol_is_refused);
+  tcase_add_test(tc, test_name_must_match_file);
+  tcase_add_test(tc, test_not_a_shared_library_is_refused);
+  tcase_add_test(tc, test_unknown_plugin_name_says_where_it_looked);
+  tcase_add_test(tc, test_earlier_directory_wins);
+  suite_add_tcase(s, tc);
+  return s;
+}

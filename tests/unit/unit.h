@@ -1,0 +1,16 @@
+/* unit.h - the Check unit suites, one per module. */
+#ifndef FERN_TESTS_UNIT_H
+#define FERN_TESTS_UNIT_H
+
+#include <check.h>
+
+Suite *manifest_suite(void);
+Suite *url_suite(void);
+Suite *environment_suite(void);
+Suite *plugin_suite(void);
+Suite *support_suite(void);
+
+/* The build directory (FERN_BUILD), where test plugins were built. */
+const char *unit_build_dir(void);
+
+#endif
