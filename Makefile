@@ -41,7 +41,8 @@ PLUGINS := $(foreach r,$(RUNNERS),$(O)/runners/$(r)/$(r).so) \
 
 # Example and test programs: every src/NAME.c under a package becomes
 # bin/NAME in that package. They are payload, built plain and static-free.
-PKG_PROG_SRC := $(wildcard examples/*/src/*.c) $(wildcard tests/packages/*/src/*.c)
+PKG_PROG_SRC := $(wildcard examples/*/src/*.c) $(wildcard tests/packages/*/src/*.c) \
+                $(wildcard tests/packages/*/subpackages/*/src/*.c)
 PKG_PROGS := $(foreach s,$(PKG_PROG_SRC),$(dir $(patsubst %/,%,$(dir $(s))))bin/$(notdir $(s:.c=)))
 
 TEST_PLUGIN_SRC := $(wildcard tests/plugins/*.c)
@@ -52,7 +53,12 @@ E2E_SRC := $(wildcard tests/e2e/*.c)
 .PHONY: all check check-plain check-sanitize clean programs
 all: $(O)/fern $(PLUGINS) programs
 
-programs: $(PKG_PROGS)
+programs: $(PKG_PROGS) tests/packages/progs/lib/libtool.so
+
+# A shared library inside a package, for the test that it is not a program.
+tests/packages/progs/lib/libtool.so: tests/packages/progs/libsrc/libtool.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 $(WARN) -shared -fPIC -o $@ $<
 
 $(O)/obj/%.o: %.c $(wildcard include/fern/*.h core/*.h environments/*.h runners/*/*.h resolvers/*/*.h)
 	@mkdir -p $(dir $@)
@@ -89,7 +95,7 @@ $(O)/tests/unit/run: $(UNIT_SRC) tests/unit/unit.h $(O)/obj/libfern-core.a $(TES
 	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) $(LDFLAGS) -Icore -o $@ $(UNIT_SRC) \
 	  $(O)/obj/libfern-core.a $(PKG_LIBS) $(CHECK_LIBS) -ldl -lpthread
 
-$(O)/tests/e2e/run: $(E2E_SRC) tests/e2e/e2e.h
+$(O)/tests/e2e/run: $(E2E_SRC) tests/e2e/e2e.h $(TEST_PLUGINS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) $(LDFLAGS) -o $@ $(E2E_SRC) \
 	  $(PKG_LIBS) $(CHECK_LIBS) -lpthread
@@ -107,4 +113,4 @@ check: check-plain check-sanitize
 
 clean:
 	rm -rf obj build-san fern runners/*/*.so resolvers/*/*.so tests/unit/run \
-	  tests/e2e/run tests/plugins/*.so $(PKG_PROGS)
+	  tests/e2e/run tests/plugins/*.so $(PKG_PROGS) tests/packages/progs/lib

@@ -31,7 +31,8 @@ static void resolution_failed(fern__instance *instance, const char *why) {
   instance->state = FERN_STATE_STOPPED;
   if (instance->start_requested)
     report_cannot_start(instance, instance->error);
-  else if (instance->manager->mode == FERN_MODE_RUN)
+  else if (instance->manager->mode == FERN_MODE_RUN &&
+           instance->startup == FERN_STARTUP_LAZY)
     fern__log(FERN_LOG_WARN, instance->moniker, "cannot be resolved: %s", why);
 }
 
@@ -250,7 +251,9 @@ void fern__lifecycle_on_stopped(fern__instance *instance,
   char what[1024];
   describe_stop(instance, report, what, sizeof what);
   fern__log(instance->status == FERN_STOP_OK ? FERN_LOG_INFO : FERN_LOG_ERROR,
-            instance->moniker, "stopped: %s", what);
+            instance->moniker, "%s%s",
+            instance->status == FERN_STOP_CANNOT_START ? "" : "stopped: ",
+            what);
   if (instance->status != FERN_STOP_OK)
     manager->failures++;
   instance->runner->runner->controller_release(instance->controller);

@@ -65,6 +65,11 @@ static void open_signals(fern__manager *manager) {
   manager->signals_open = 1;
 }
 
+static void count_instance(fern__instance *instance, void *count) {
+  (void)instance;
+  ++*(size_t *)count;
+}
+
 int fern__manager_run(fern__manager *manager, const char *url) {
   manager->root = fern__instance_new(manager, NULL, "", url,
                                      FERN_STARTUP_EAGER, manager->root_env);
@@ -77,6 +82,11 @@ int fern__manager_run(fern__manager *manager, const char *url) {
   fern__lifecycle_resolve(manager->root);
   fern__manager_check_idle(manager);
   uv_run(&manager->loop, UV_RUN_DEFAULT);
+  size_t components = 0;
+  fern__instance_walk(manager->root, count_instance, &components);
+  fern__log(FERN_LOG_DEBUG, NULL, "parsed %zu manifest%s for %zu components",
+            manager->cache.parses, manager->cache.parses == 1 ? "" : "s",
+            components);
   return manager->failures > 0 ? 1 : 0;
 }
 

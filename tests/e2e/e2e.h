@@ -1,0 +1,46 @@
+/* e2e.h - end-to-end tests: run the real fern binary on real trees and
+ * read what it prints. Every wait has a deadline; nothing sleeps. */
+#ifndef FERN_TESTS_E2E_H
+#define FERN_TESTS_E2E_H
+
+#include <check.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/types.h>
+
+typedef struct e2e_proc_s {
+  pid_t pid;
+  int out_fd, err_fd;
+  char *out, *err; /* all read so far, NUL-terminated */
+  size_t out_len, err_len;
+  int status; /* exit code, or 128 + signal; -1 while running */
+} e2e_proc;
+
+/* Starts `fern ARGS...` (the fern of FERN_BUILD) in the source tree. */
+void e2e_start(e2e_proc *p, const char *const *args);
+/* Reads until stderr contains `text`; fails the test after `ms`. */
+void e2e_wait_for(e2e_proc *p, const char *text, int ms);
+/* Reads until fern exits; fails the test (and kills fern) after `ms`. */
+int e2e_finish(e2e_proc *p, int ms);
+void e2e_free(e2e_proc *p);
+/* e2e_start + e2e_finish. */
+int e2e_run(e2e_proc *p, int ms, const char *const *args);
+
+const char *e2e_build(void); /* FERN_BUILD */
+/* Asserts that `needle` occurs in `hay` (and says where to look if not). */
+#define e2e_assert_has(hay, needle)                                            \
+  ck_assert_msg(strstr((hay), (needle)) != NULL, "expected \"%s\" in:\n%s",    \
+                (needle), (hay))
+#define e2e_assert_lacks(hay, needle)                                          \
+  ck_assert_msg(strstr((hay), (needle)) == NULL, "did not expect \"%s\" in:\n%s", \
+                (needle), (hay))
+/* Asserts that `first` occurs in `hay` before `second`. */
+void e2e_assert_order(const char *hay, const char *first, const char *second);
+
+Suite *run_suite(void);
+Suite *lifecycle_suite(void);
+Suite *cli_suite(void);
+Suite *resolve_suite(void);
+
+#endif

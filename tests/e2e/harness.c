@@ -1,0 +1,137 @@
+/* harness.c - see e2e.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "e2e.h"
+
+const char *e2e_build(void) {
+  const char *dir = getenv("FERN_BUILD");
+  return dir != NULL ? dir : ".";
+}
+
+void e2e_start(e2e_proc *p, const char *const *args) {
+  memset(p, 0, sizeof *p);
+  p->status = -1;
+  p->out = calloc(1, 1);
+  p->err = calloc(1, 1);
+  int out[2], err[2];
+  ck_assert_int_eq(pipe2(out, O_CLOEXEC), 0);
+  ck_assert_int_eq(pipe2(err, O_CLOEXEC), 0);
+  char fern[4096];
+  snprintf(fern, sizeof fern, "%s/fern", e2e_build());
+  const char *argv[64] = {fern};
+  size_t n = 1;
+  for (; args[n - 1] != NULL && n < 63; n++)
+    argv[n] = args[n - 1];
+  argv[n] = NULL;
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+  posix_spawn_file_actions_adddup2(&fa, err[1], 2);
+  extern char **environ;
+  int rc = posix_spawn(&p->pid, fern, &fa, NULL, (char *const *)argv, environ);
+  posix_spawn_file_actions_destroy(&fa);
+  ck_assert_msg(rc == 0, "cannot spawn %s: %s", fern, strerror(rc));
+  close(out[1]);
+  close(err[1]);
+  p->out_fd = out[0];
+  p->err_fd = err[0];
+}
+
+static long now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void append(char **buf, size_t *len, const char *data, size_t n) {
+  *buf = realloc(*buf, *len + n + 1);
+  memcpy(*buf + *len, data, n);
+  *len += n;
+  (*buf)[*len] = '\0';
+}
+
+/* Reads what is there, waiting at most `ms`. Returns 0 when both pipes
+ * reached EOF. */
+static int pump(e2e_proc *p, int ms) {
+  struct pollfd fds[2] = {{p->out_fd, POLLIN, 0}, {p->err_fd, POLLIN, 0}};
+  int open_fds = (p->out_fd >= 0) + (p->err_fd >= 0);
+  if (open_fds == 0)
+    return 0;
+  if (poll(fds, 2, ms) <= 0)
+    return 1;
+  for (int i = 0; i < 2; i++) {
+    if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR)))
+      continue;
+    char chunk[8192];
+    ssize_t n = read(fds[i].fd, chunk, sizeof chunk);
+    if (n > 0) {
+      if (i == 0)
+        append(&p->out, &p->out_len, chunk, (size_t)n);
+      else
+        append(&p->err, &p->err_len, chunk, (size_t)n);
+    } else if (n == 0 || errno != EINTR) {
+      close(fds[i].fd);
+      *(i == 0 ? &p->out_fd : &p->err_fd) = -1;
+    }
+  }
+  return 1;
+}
+
+void e2e_wait_for(e2e_proc *p, const char *text, int ms) {
+  long deadline = now_ms() + ms;
+  while (strstr(p->err, text) == NULL) {
+    long left = deadline - now_ms();
+    if (left <= 0 || (pump(p, (int)left) == 0 && strstr(p->err, text) == NULL)) {
+      kill(p->pid, SIGKILL);
+      ck_abort_msg("waited %d ms for \"%s\" on fern's stderr:\n%s", ms, text,
+                   p->err);
+    }
+  }
+}
+
+int e2e_finish(e2e_proc *p, int ms) {
+  long deadline = now_ms() + ms;
+  while (pump(p, 50) != 0) {
+    if (now_ms() > deadline) {
+      kill(p->pid, SIGKILL);
+      waitpid(p->pid, NULL, 0);
+      ck_abort_msg("fern did not finish within %d ms; stderr:\n%s", ms, p->err);
+    }
+  }
+  int wstatus;
+  while (waitpid(p->pid, &wstatus, 0) < 0 && errno == EINTR)
+    ;
+  p->status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus)
+                                 : 128 + WTERMSIG(wstatus);
+  return p->status;
+}
+
+void e2e_free(e2e_proc *p) {
+  if (p->out_fd >= 0)
+    close(p->out_fd);
+  if (p->err_fd >= 0)
+    close(p->err_fd);
+  free(p->out);
+  free(p->err);
+}
+
+int e2e_run(e2e_proc *p, int ms, const char *const *args) {
+  e2e_start(p, args);
+  return e2e_finish(p, ms);
+}
+
+void e2e_assert_order(const char *hay, const char *first, const char *second) {
+  const char *a = strstr(hay, first), *b = strstr(hay, second);
+  ck_assert_msg(a != NULL && b != NULL && a < b,
+                "expected \"%s\" before \"%s\" in:\n%s", first, second, hay);
+}

@@ -1,0 +1,15 @@
+/* main.c - runs every end-to-end suite. */
+#include <stdlib.h>
+
+#include "e2e.h"
+
+int main(void) {
+  SRunner *runner = srunner_create(run_suite());
+  srunner_add_suite(runner, lifecycle_suite());
+  srunner_add_suite(runner, cli_suite());
+  srunner_add_suite(runner, resolve_suite());
+  srunner_run_all(runner, CK_NORMAL);
+  int failed = srunner_ntests_failed(runner);
+  srunner_free(runner);
+  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

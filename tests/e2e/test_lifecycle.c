@@ -1,0 +1,104 @@
+/* test_lifecycle.c - stopping trees: order, timeouts, nothing left behind. */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "e2e.h"
+
+#define PROGS "tests/packages/progs/meta/"
+
+/* The pid fern logged for `moniker` ("fern: /x: started (pid N)"). */
+static pid_t started_pid(const char *err, const char *moniker) {
+  char key[256];
+  snprintf(key, sizeof key, "fern: %s: started (pid ", moniker);
+  const char *at = strstr(err, key);
+  ck_assert_msg(at != NULL, "no start of %s in:\n%s", moniker, err);
+  return (pid_t)atol(at + strlen(key));
+}
+
+static void assert_gone(pid_t pid) {
+  ck_assert_msg(kill(pid, 0) != 0 && errno == ESRCH,
+                "process %d outlived fern", (int)pid);
+}
+
+START_TEST(test_sigterm_stops_children_before_parents) {
+  e2e_proc p;
+  const char *args[] = {"run", PROGS "nested.cm", NULL};
+  e2e_start(&p, args);
+  e2e_wait_for(&p, "[/parent/child] ready", 20000);
+  e2e_wait_for(&p, "[/parent] ready", 20000);
+  pid_t parent = started_pid(p.err, "/parent");
+  pid_t child = started_pid(p.err, "/parent/child");
+  kill(p.pid, SIGTERM);
+  ck_assert_int_eq(e2e_finish(&p, 20000), 0);
+  e2e_assert_has(p.err, "SIGTERM: stopping the tree");
+  e2e_assert_order(p.err, "/parent/child: stopped: ok (signal TERM)",
+                   "/parent: stopped: ok (signal TERM)");
+  assert_gone(parent);
+  assert_gone(child);
+  e2e_free(&p);
+}
+END_TEST
+
+START_TEST(test_sigint_stops_the_tree_too) {
+  e2e_proc p;
+  const char *args[] = {"run", PROGS "nested.cm", NULL};
+  e2e_start(&p, args);
+  e2e_wait_for(&p, "[/parent/child] ready", 20000);
+  e2e_wait_for(&p, "[/parent] ready", 20000);
+  kill(p.pid, SIGINT);
+  ck_assert_int_eq(e2e_finish(&p, 20000), 0);
+  e2e_assert_has(p.err, "SIGINT: stopping the tree");
+  e2e_free(&p);
+}
+END_TEST
+
+/* A program that ignores SIGTERM is killed after its environment's stop
+ * timeout (300 ms in #quick), while its polite sibling stops ok. */
+START_TEST(test_stop_timeout_kills_a_program_that_ignores_sigterm) {
+  e2e_proc p;
+  const char *args[] = {"run", PROGS "stubborn.cm", NULL};
+  e2e_start(&p, args);
+  e2e_wait_for(&p, "[/stubborn] ready", 20000);
+  e2e_wait_for(&p, "[/polite] ready", 20000);
+  pid_t stubborn = started_pid(p.err, "/stubborn");
+  kill(p.pid, SIGTERM);
+  ck_assert_int_eq(e2e_finish(&p, 20000), 1);
+  e2e_assert_has(p.err, "/stubborn: warning: did not stop within 300 ms");
+  e2e_assert_has(p.err, "/stubborn: error: stopped: killed_after_timeout "
+                        "(signal KILL)");
+  e2e_assert_has(p.err, "/polite: stopped: ok (signal TERM)");
+  assert_gone(stubborn);
+  e2e_free(&p);
+}
+END_TEST
+
+/* A second signal does not wait for the timeout. */
+START_TEST(test_second_signal_kills_at_once) {
+  e2e_proc p;
+  const char *args[] = {"run", PROGS "stubborn.cm", NULL};
+  e2e_start(&p, args);
+  e2e_wait_for(&p, "[/stubborn] ready", 20000);
+  e2e_wait_for(&p, "[/polite] ready", 20000);
+  kill(p.pid, SIGTERM);
+  e2e_wait_for(&p, "/polite: stopped", 20000);
+  kill(p.pid, SIGINT);
+  ck_assert_int_eq(e2e_finish(&p, 20000), 1);
+  e2e_assert_has(p.err, "INT again: killing every component now");
+  e2e_assert_has(p.err, "/stubborn: error: stopped: killed_after_timeout");
+  e2e_free(&p);
+}
+END_TEST
+
+Suite *lifecycle_suite(void) {
+  Suite *s = suite_create("lifecycle");
+  TCase *tc = tcase_create("stop");
+  tcase_set_timeout(tc, 60);
+  tcase_add_test(tc, test_sigterm_stops_children_before_parents);
+  tcase_add_test(tc, test_sigint_stops_the_tree_too);
+  tcase_add_test(tc, test_stop_timeout_kills_a_program_that_ignores_sigterm);
+  tcase_add_test(tc, test_second_signal_kills_at_once);
+  suite_add_tcase(s, tc);
+  return s;
+}
