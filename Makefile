@@ -50,6 +50,7 @@ TEST_PLUGINS := $(TEST_PLUGIN_SRC:tests/plugins/%.c=$(O)/tests/plugins/%.so)
 UNIT_SRC := $(wildcard tests/unit/*.c)
 E2E_SRC := $(wildcard tests/e2e/*.c)
 
+.SECONDARY:
 .PHONY: all check check-plain check-sanitize clean programs
 all: $(O)/fern $(PLUGINS) programs
 
