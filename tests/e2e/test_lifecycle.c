@@ -22,7 +22,7 @@ static void assert_gone(pid_t pid) {
                 "process %d outlived fern", (int)pid);
 }
 
-START_TEST(test_sigterm_stops_children_before_parents) {
+START_TEST(test_children_start_after_and_stop_before_parents) {
   e2e_proc p;
   const char *args[] = {"run", PROGS "nested.cm", NULL};
   e2e_start(&p, args);
@@ -30,6 +30,7 @@ START_TEST(test_sigterm_stops_children_before_parents) {
   e2e_wait_for(&p, "[/parent] ready", 20000);
   pid_t parent = started_pid(p.err, "/parent");
   pid_t child = started_pid(p.err, "/parent/child");
+  e2e_assert_order(p.err, "/parent: started", "/parent/child: started");
   kill(p.pid, SIGTERM);
   ck_assert_int_eq(e2e_finish(&p, 20000), 0);
   e2e_assert_has(p.err, "SIGTERM: stopping the tree");
@@ -95,7 +96,7 @@ Suite *lifecycle_suite(void) {
   Suite *s = suite_create("lifecycle");
   TCase *tc = tcase_create("stop");
   tcase_set_timeout(tc, 60);
-  tcase_add_test(tc, test_sigterm_stops_children_before_parents);
+  tcase_add_test(tc, test_children_start_after_and_stop_before_parents);
   tcase_add_test(tc, test_sigint_stops_the_tree_too);
   tcase_add_test(tc, test_stop_timeout_kills_a_program_that_ignores_sigterm);
   tcase_add_test(tc, test_second_signal_kills_at_once);

@@ -54,7 +54,9 @@ START_TEST(test_children_that_cannot_start_leave_siblings_running) {
                         "\"meta/none.cm\" not found");
   e2e_assert_has(p.err, "/lazybroken: warning: cannot be resolved");
   e2e_assert_lacks(p.err, "/lazybroken: error");
-  e2e_assert_has(p.err, "8 component runs did not end ok");
+  e2e_assert_has(p.err, "/linkout: error: cannot_start: \"meta/link-out.cm\" "
+                        "in package");
+  e2e_assert_has(p.err, "9 component runs did not end ok");
   e2e_free(&p);
 }
 END_TEST
@@ -96,6 +98,42 @@ START_TEST(test_environment_is_environ_plus_fern_variables) {
 }
 END_TEST
 
+START_TEST(test_broken_root_manifest_names_its_position) {
+  e2e_proc p;
+  const char *args[] = {"run", "tests/bad/syntax.cm", NULL};
+  ck_assert_int_eq(e2e_run(&p, 20000, args), 1);
+  e2e_assert_has(p.err, "fern: /: error: cannot_start: ");
+  e2e_assert_has(p.err, "tests/bad/syntax.cm:3:");
+  e2e_free(&p);
+}
+END_TEST
+
+START_TEST(test_missing_path_is_a_clear_error) {
+  e2e_proc p;
+  const char *args[] = {"run", "tests/no/such/manifest.cm", NULL};
+  ck_assert_int_eq(e2e_run(&p, 20000, args), 1);
+  e2e_assert_has(p.err, "tests/no/such/manifest.cm: No such file or directory");
+  e2e_free(&p);
+}
+END_TEST
+
+/* A refused plugin harms only what uses it. */
+START_TEST(test_refused_plugin_fails_only_its_user) {
+  char dir[4096];
+  snprintf(dir, sizeof dir, "%s/tests/plugins", e2e_build());
+  e2e_proc p;
+  const char *args[] = {"run", "--plugin-dir", dir, PROGS "badplugin.cm", NULL};
+  ck_assert_int_eq(e2e_run(&p, 20000, args), 1);
+  e2e_assert_has(p.err, "/victim: error: cannot_start: plugin ");
+  e2e_assert_has(p.err, "bad_major.so refused: fern_runner_v1 has ABI 2.0, "
+                        "this fern speaks 1.x");
+  e2e_assert_has(p.err, "[/ok] alive");
+  e2e_assert_has(p.err, "/ok: stopped: ok (exit 0)");
+  e2e_assert_lacks(p.err, "constructor ran");
+  e2e_free(&p);
+}
+END_TEST
+
 Suite *run_suite(void) {
   Suite *s = suite_create("run");
   TCase *tc = tcase_create("run");
@@ -106,6 +144,9 @@ Suite *run_suite(void) {
   tcase_add_test(tc, test_exit_code_and_signal_are_reported);
   tcase_add_test(tc, test_output_is_forwarded_line_by_line);
   tcase_add_test(tc, test_environment_is_environ_plus_fern_variables);
+  tcase_add_test(tc, test_broken_root_manifest_names_its_position);
+  tcase_add_test(tc, test_missing_path_is_a_clear_error);
+  tcase_add_test(tc, test_refused_plugin_fails_only_its_user);
   suite_add_tcase(s, tc);
   return s;
 }
