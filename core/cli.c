@@ -18,14 +18,17 @@ static void print_help(const fern__cli *cli) {
          "  --boot-dir DIR     the directory boot:// URLs resolve in\n"
          "  -v, --verbose      log more (repeat for debug)\n"
          "  -q, --quiet        log errors only\n"
-         "%s"
+         "%s%s"
          "  -h, --help         show this help\n"
          "  -V, --version      show fern's version\n\n"
          "Plugins are searched in --plugin-dir, then FERN_PLUGIN_PATH (':'-"
          "separated),\nthen the configuration's plugin_dirs, then the "
          "plugins beside this binary.\n",
          cli->usage, cli->summary,
-         cli->json_allowed ? "  --json             print JSON\n" : "");
+         cli->json_allowed ? "  --json             print JSON\n" : "",
+         cli->events_allowed
+             ? "  --events FILE      write every event to FILE, as JSON lines\n"
+             : "");
 }
 
 int fern__cli_parse(fern__cli *cli, int argc, char **argv) {
@@ -36,6 +39,7 @@ int fern__cli_parse(fern__cli *cli, int argc, char **argv) {
       {"verbose", no_argument, NULL, 'v'},
       {"quiet", no_argument, NULL, 'q'},
       {"json", no_argument, NULL, 'j'},
+      {"events", required_argument, NULL, 'e'},
       {"help", no_argument, NULL, 'h'},
       {"version", no_argument, NULL, 'V'},
       {NULL, 0, NULL, 0}};
@@ -62,6 +66,14 @@ int fern__cli_parse(fern__cli *cli, int argc, char **argv) {
         return 2;
       }
       cli->json = 1;
+      break;
+    case 'e':
+      if (!cli->events_allowed) {
+        fprintf(stderr, "fern %s: --events is an option of fern run\n",
+                cli->command);
+        return 2;
+      }
+      cli->events_path = optarg;
       break;
     case 'h': print_help(cli); return 0;
     case 'V': printf("fern %s\n", FERN_VERSION_STRING); return 0;

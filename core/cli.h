@@ -11,6 +11,8 @@ typedef struct fern__cli_s {
   const char *summary; /* one line */
   int json;
   int json_allowed;
+  int events_allowed;
+  const char *events_path; /* run --events FILE */
   fern__config config;
   char **args; /* the operands left after the options */
   int arg_count;

@@ -14,7 +14,8 @@ int fern__cmd_run(int argc, char **argv) {
                               "eager components, and runs until none is "
                               "left running. SIGINT or SIGTERM stop the\n"
                               "tree, children before parents. Exits 0 when "
-                              "every component ended ok."};
+                              "every component ended ok.",
+                   .events_allowed = 1};
   int status = fern__cli_parse(&cli, argc, argv);
   if (status >= 0) {
     fern__cli_free(&cli);
@@ -32,6 +33,11 @@ int fern__cmd_run(int argc, char **argv) {
     fern__log(FERN_LOG_ERROR, NULL, "%s", err.message);
     status = 1;
   } else if (fern__manager_init(&manager, &cli.config, FERN_MODE_RUN, &err) !=
+             FERN_OK) {
+    fern__log(FERN_LOG_ERROR, NULL, "%s", err.message);
+    fern__manager_free(&manager);
+    status = 1;
+  } else if (fern__events_open(&manager.events, cli.events_path, &err) !=
              FERN_OK) {
     fern__log(FERN_LOG_ERROR, NULL, "%s", err.message);
     fern__manager_free(&manager);

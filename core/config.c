@@ -1,6 +1,8 @@
 /* config.c - see config.h. */
 #include "config.h"
 
+#include "policy.h"
+
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,6 +87,10 @@ static int check_config(fern__config *config, fern_error_t *err) {
         return config_fail(config, err, "\"boot_dir\" must be a string");
       if (config->boot_dir == NULL)
         config->boot_dir = strdup(json_string_value(value));
+    } else if (strcmp(key, "security_policy") == 0) {
+      int rc = fern__policy_check(value, config->path, err);
+      if (rc != FERN_OK)
+        return rc;
     } else if (strcmp(key, "root_environment") == 0) {
       int rc = check_root_environment(config, value, err);
       if (rc != FERN_OK)
@@ -92,7 +98,8 @@ static int check_config(fern__config *config, fern_error_t *err) {
     } else {
       return fern_error_set(err, FERN_EINVAL, NULL,
                             "%s: unknown key \"%s\" (expected \"plugin_dirs\", "
-                            "\"boot_dir\" or \"root_environment\")",
+                            "\"boot_dir\", \"root_environment\" or "
+                            "\"security_policy\")",
                             config->path, key);
     }
   }
@@ -169,5 +176,10 @@ int fern__config_finish_plugin_dirs(fern__config *config) {
 
 const json_t *fern__config_root_environment(const fern__config *config) {
   return config->json ? json_object_get(config->json, "root_environment")
+                      : NULL;
+}
+
+const json_t *fern__config_security_policy(const fern__config *config) {
+  return config->json ? json_object_get(config->json, "security_policy")
                       : NULL;
 }

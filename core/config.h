@@ -35,6 +35,8 @@ int fern__config_add_plugin_dir(fern__config *config, const char *dir);
  * directories: the plugins built beside this fern binary, else the
  * installed plugin directory. Call after the flags' directories. */
 int fern__config_finish_plugin_dirs(fern__config *config);
+/* The "security_policy" block of the file, or NULL. */
+const json_t *fern__config_security_policy(const fern__config *config);
 /* The root environment block of the file, or NULL. */
 const json_t *fern__config_root_environment(const fern__config *config);
 

@@ -1,9 +1,14 @@
-/* host.c - the fern_host_t table: how plugins reach the manager. */
+/* host.c - the fern_host_t table: how plugins reach the manager. The table
+ * carries no context pointer, so the one policy it consults is set here by
+ * the manager that owns the process. */
 #include <string.h>
 
 #include "log.h"
 #include "manager.h"
 #include "package_path.h"
+#include "policy.h"
+
+static const json_t *host_policy;
 
 static void host_log(fern_log_level level, const char *moniker,
                      const char *fmt, ...) {
@@ -22,8 +27,32 @@ static void host_stopped(fern_instance_t *instance,
   fern__lifecycle_on_stopped(instance, report);
 }
 
-void fern__host_init(fern_host_t *host, uv_loop_t *loop) {
+static void host_awaits_ready(fern_instance_t *instance) {
+  instance->awaiting_ready = 1;
+}
+
+static void host_ready(fern_instance_t *instance) {
+  fern__lifecycle_on_ready(instance);
+}
+
+static void host_status(fern_instance_t *instance, const char *text) {
+  fern__lifecycle_on_status(instance, text);
+}
+
+static int host_policy_allows(const char *privilege, const char *moniker,
+                              fern_error_t *err) {
+  return fern__policy_allows(host_policy, privilege, moniker, err);
+}
+
+static void host_critical_failure(fern_instance_t *instance,
+                                  const char *reason) {
+  fern__manager_critical_failure(instance->manager, instance->moniker, reason);
+}
+
+void fern__host_init(fern_host_t *host, uv_loop_t *loop,
+                     const json_t *policy) {
   memset(host, 0, sizeof *host);
+  host_policy = policy;
   host->abi_major = FERN_HOST_ABI_MAJOR;
   host->abi_minor = FERN_HOST_ABI_MINOR;
   host->struct_size = sizeof *host;
@@ -33,4 +62,9 @@ void fern__host_init(fern_host_t *host, uv_loop_t *loop) {
   host->started = host_started;
   host->stopped = host_stopped;
   host->package_path = fern__package_path;
+  host->awaits_ready = host_awaits_ready;
+  host->ready = host_ready;
+  host->status = host_status;
+  host->policy_allows = host_policy_allows;
+  host->critical_failure = host_critical_failure;
 }

@@ -66,6 +66,7 @@ void fern__instance_free(fern__instance *instance) {
   fern__env_unref(instance->env);
   free(instance->stop_timer);
   free(instance->error);
+  free(instance->status_text);
   free(instance->name);
   free(instance->url);
   free(instance->moniker);
@@ -141,6 +142,7 @@ int fern__instance_add_children(fern__instance *instance, fern_error_t *err) {
       return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
     if (env_rc != FERN_OK)
       node->error = strdup(env_err.message);
+    node->on_terminate = child->on_terminate;
     instance->children[instance->child_count++] = node;
   }
   return FERN_OK;

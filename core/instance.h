@@ -50,6 +50,10 @@ typedef struct fern_instance_s {
   fern_stop_status status; /* of the last run */
   int exit_code, term_signal;
   int ran;     /* a run (or an attempt) has ended */
+  int awaiting_ready; /* the runner will report readiness */
+  int ready;
+  char *status_text;  /* the last STATUS= it reported */
+  fern__on_terminate on_terminate;
   char *error; /* why it cannot resolve or start, once known */
 } fern__instance;
 

@@ -17,6 +17,9 @@ static void report_cannot_start(fern__instance *instance, const char *why) {
   }
   fern__log(FERN_LOG_ERROR, instance->moniker, "cannot_start: %s",
             instance->error ? instance->error : why);
+  fern__event(&instance->manager->events, "stopped", instance->moniker,
+              json_pack("{s:s, s:s}", "status", "cannot_start", "message",
+                        instance->error ? instance->error : why));
   instance->state = FERN_STATE_STOPPED;
   instance->status = FERN_STOP_CANNOT_START;
   instance->ran = 1;
@@ -48,6 +51,8 @@ static void on_resolved(void *arg, const fern__resolution *res) {
     instance->state = FERN_STATE_RESOLVED;
     fern__log(FERN_LOG_DEBUG, instance->moniker, "resolved %s",
               res->resolved_url);
+    fern__event(&manager->events, "resolved", instance->moniker,
+                json_pack("{s:s}", "url", res->resolved_url));
     if (fern__instance_add_children(instance, &err) != FERN_OK)
       resolution_failed(instance, err.message);
     for (size_t i = 0; i < instance->child_count; i++)
@@ -142,6 +147,14 @@ static int program_error(fern__instance *instance, const fern_error_t *runner_er
 
 static void start_program(fern__instance *instance) {
   const fern__decl *decl = instance->resolution->decl;
+  fern_error_t policy_err;
+  if (instance->on_terminate == FERN_ON_TERMINATE_REBOOT &&
+      instance->manager->host.policy_allows("reboot_on_terminate",
+                                            instance->moniker,
+                                            &policy_err) != FERN_OK) {
+    report_cannot_start(instance, policy_err.message);
+    return;
+  }
   fern__capability *runner = fern__env_runner(instance->env, decl->runner);
   if (runner == NULL) {
     char names[512], why[1024];
@@ -168,6 +181,7 @@ static void start_program(fern__instance *instance) {
       .stop_timeout_ms = instance->env->stop_timeout_ms,
   };
   instance->state = FERN_STATE_STARTING;
+  instance->awaiting_ready = instance->ready = 0;
   instance->runner = fern__capability_ref(runner);
   instance->manager->active++;
   rc = runner->runner->start(runner->state, &info, &instance->controller, &err);
@@ -211,9 +225,30 @@ void fern__lifecycle_on_started(fern__instance *instance, long pid) {
     return;
   instance->state = FERN_STATE_RUNNING;
   instance->pid = pid;
-  fern__log(FERN_LOG_INFO, instance->moniker, "started (pid %ld)", pid);
-  if (!instance->stop_requested)
+  fern__log(FERN_LOG_INFO, instance->moniker, "started (pid %ld)%s", pid,
+            instance->awaiting_ready ? "; waiting for it to be ready" : "");
+  fern__event(&instance->manager->events, "started", instance->moniker,
+              json_pack("{s:I}", "pid", (json_int_t)pid));
+  if (!instance->stop_requested && !instance->awaiting_ready)
     start_eager_children(instance);
+}
+
+void fern__lifecycle_on_ready(fern__instance *instance) {
+  if (instance->state != FERN_STATE_RUNNING || instance->ready)
+    return;
+  instance->ready = 1;
+  fern__log(FERN_LOG_INFO, instance->moniker, "ready");
+  fern__event(&instance->manager->events, "ready", instance->moniker, NULL);
+  if (!instance->stop_requested && instance->awaiting_ready)
+    start_eager_children(instance);
+}
+
+void fern__lifecycle_on_status(fern__instance *instance, const char *text) {
+  free(instance->status_text);
+  instance->status_text = strdup(text);
+  fern__log(FERN_LOG_INFO, instance->moniker, "status: %s", text);
+  fern__event(&instance->manager->events, "status", instance->moniker,
+              json_pack("{s:s}", "status", text));
 }
 
 static void describe_stop(const fern__instance *instance,
@@ -236,6 +271,24 @@ static void describe_stop(const fern__instance *instance,
 
 static void timer_free(uv_handle_t *handle) { free(handle); }
 
+static void emit_stopped(const fern__instance *instance,
+                         const fern_stop_report_t *report) {
+  json_t *fields =
+      json_pack("{s:s}", "status", fern_stop_status_name(instance->status));
+  if (report->exit_code >= 0)
+    json_object_set_new(fields, "exit_code", json_integer(report->exit_code));
+  if (report->term_signal > 0) {
+    const char *name = sigabbrev_np(report->term_signal);
+    json_object_set_new(fields, "signal", json_string(name ? name : "?"));
+    json_object_set_new(fields, "core_dumped",
+                        json_boolean(report->core_dumped));
+  }
+  if (report->message != NULL)
+    json_object_set_new(fields, "message", json_string(report->message));
+  fern__event(&instance->manager->events, "stopped", instance->moniker,
+              fields);
+}
+
 static int child_is_live(const fern__instance *child) {
   return child->controller != NULL || child->state == FERN_STATE_RUNNING;
 }
@@ -256,6 +309,11 @@ void fern__lifecycle_on_stopped(fern__instance *instance,
             what);
   if (instance->status != FERN_STOP_OK)
     manager->failures++;
+  emit_stopped(instance, report);
+  if (instance->on_terminate == FERN_ON_TERMINATE_REBOOT &&
+      !instance->stop_requested && !manager->shutting_down)
+    fern__manager_critical_failure(manager, instance->moniker,
+                                   "terminated (on_terminate: reboot)");
   instance->runner->runner->controller_release(instance->controller);
   instance->controller = NULL;
   fern__capability_unref(instance->runner);

@@ -2,6 +2,7 @@
 #include "manager.h"
 
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,7 +17,8 @@ int fern__manager_init(fern__manager *manager, fern__config *config,
   if (uv_loop_init(&manager->loop) != 0)
     return fern_error_set(err, FERN_EIO, NULL, "cannot create the event loop");
   json_object_seed(0); /* before worker threads parse JSON */
-  fern__host_init(&manager->host, &manager->loop);
+  fern__host_init(&manager->host, &manager->loop,
+                  fern__config_security_policy(config));
   fern__decl_cache_init(&manager->cache, &manager->loop);
   int rc = fern__plugins_scan(&manager->plugins,
                               (const char *const *)config->plugin_dirs);
@@ -87,7 +89,28 @@ int fern__manager_run(fern__manager *manager, const char *url) {
   fern__log(FERN_LOG_DEBUG, NULL, "parsed %zu manifest%s for %zu components",
             manager->cache.parses, manager->cache.parses == 1 ? "" : "s",
             components);
-  return manager->failures > 0 ? 1 : 0;
+  if (manager->critical != NULL)
+    fern__log(FERN_LOG_ERROR, NULL,
+              "the tree was shut down because critical component %s",
+              manager->critical);
+  return manager->failures > 0 || manager->critical != NULL ? 1 : 0;
+}
+
+void fern__manager_critical_failure(fern__manager *manager,
+                                    const char *moniker, const char *reason) {
+  if (manager->critical != NULL)
+    return;
+  size_t n = strlen(moniker) + strlen(reason) + 3;
+  manager->critical = malloc(n);
+  if (manager->critical != NULL)
+    snprintf(manager->critical, n, "%s %s", moniker, reason);
+  fern__log(FERN_LOG_ERROR, moniker,
+            "critical component %s; stopping the whole tree", reason);
+  fern__event(&manager->events, "critical", moniker,
+              json_pack("{s:s}", "reason", reason));
+  manager->shutting_down = 1;
+  fern__lifecycle_stop(manager->root);
+  fern__manager_check_idle(manager);
 }
 
 void fern__manager_free(fern__manager *manager) {
@@ -97,5 +120,7 @@ void fern__manager_free(fern__manager *manager) {
   fern__env_unref(manager->root_env);
   fern__decl_cache_free(&manager->cache);
   fern__plugins_free(&manager->plugins);
+  fern__events_close(&manager->events);
+  free(manager->critical);
   uv_loop_close(&manager->loop);
 }

@@ -6,6 +6,7 @@
 #include <uv.h>
 
 #include "config.h"
+#include "events.h"
 #include "decl_cache.h"
 #include "instance.h"
 #include "plugin.h"
@@ -28,6 +29,8 @@ typedef struct fern__manager_s {
   int signals_open;
   int shutting_down;
   int failures;   /* runs that did not end ok, starts that could not happen */
+  char *critical; /* "moniker: reason" of the critical failure, if any */
+  fern__events events;
   size_t active;  /* programs starting, running or stopping */
   size_t waiting; /* resolutions instances wait on */
 } fern__manager;
@@ -49,10 +52,16 @@ void fern__lifecycle_kill_all(fern__instance *instance);
 void fern__lifecycle_on_started(fern__instance *instance, long pid);
 void fern__lifecycle_on_stopped(fern__instance *instance,
                                 const fern_stop_report_t *report);
+void fern__lifecycle_on_ready(fern__instance *instance);
+void fern__lifecycle_on_status(fern__instance *instance, const char *text);
 /* Called whenever something ended: exits the loop when nothing is left. */
 void fern__manager_check_idle(fern__manager *manager);
 
 /* The host table runners and resolvers receive (host.c). */
-void fern__host_init(fern_host_t *host, uv_loop_t *loop);
+void fern__host_init(fern_host_t *host, uv_loop_t *loop,
+                     const json_t *policy);
+/* A critical component failed: stop the tree, exit non-zero naming it. */
+void fern__manager_critical_failure(fern__manager *manager,
+                                    const char *moniker, const char *reason);
 
 #endif

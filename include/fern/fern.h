@@ -138,7 +138,7 @@ typedef struct fern_stop_report_s {
 typedef struct fern_instance_s fern_instance_t;
 
 #define FERN_HOST_ABI_MAJOR 1
-#define FERN_HOST_ABI_MINOR 0
+#define FERN_HOST_ABI_MINOR 1
 
 /*
  * The manager's function table, passed to every plugin's create call and
@@ -168,6 +168,26 @@ typedef struct fern_host_s {
    * success writes the real path to `out`. Any thread. */
   int (*package_path)(const char *package_dir, const char *relative, char *out,
                       size_t out_size, fern_error_t *err);
+
+  /* Since host ABI 1.1. */
+
+  /* The run will report readiness: the host holds back what waits for the
+   * component (its eager children) until `ready`. Call before `started`.
+   * Loop thread. */
+  void (*awaits_ready)(fern_instance_t *instance);
+  /* The component reports it is ready (sd_notify READY=1). Loop thread. */
+  void (*ready)(fern_instance_t *instance);
+  /* The component's status text changed (sd_notify STATUS=...). Borrowed.
+   * Loop thread. */
+  void (*status)(fern_instance_t *instance, const char *text);
+  /* Asks whether the manager's security policy allows `moniker` the
+   * privilege `privilege` ("main_process_critical"). FERN_OK, or
+   * FERN_EACCES with a message that names the policy. Any thread. */
+  int (*policy_allows)(const char *privilege, const char *moniker,
+                       fern_error_t *err);
+  /* A critical component failed: the host stops the whole tree in order
+   * and exits non-zero, naming the component and `reason`. Loop thread. */
+  void (*critical_failure)(fern_instance_t *instance, const char *reason);
 } fern_host_t;
 
 #ifdef __cplusplus

@@ -1,33 +1,113 @@
 /* elf.c - the ELF runner plugin: native Linux programs from a package.
  *
- * Start checks the binary on the thread pool (path inside the package, an
- * ELF program for this machine), then spawns it on the loop with its own
- * session and process group, its working directory the package, and its
- * stdout and stderr forwarded to fern's log. Stop is SIGTERM to the group;
- * kill is SIGKILL to the group. */
+ * Start checks the binary on the thread pool (inside the package, an ELF
+ * program for this machine), then spawns it on the loop into a job of its
+ * own (elf_job.c). Stop is the lifecycle "stop" message when the program
+ * asked for it, else SIGTERM to its process group; kill is SIGKILL to its
+ * whole job. Config keys (for the runner, not a program):
+ *   "job":    "auto" (default), "cgroup", "subreaper" or "process_group"
+ *   "pidfd":  false to watch exits with SIGCHLD instead of pidfds
+ *   "clone3": false to spawn with fork instead of clone3 */
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <fern/lifecycle.h>
 
 #include "elf_runner.h"
 
+static int config_bool(const json_t *config, const char *key, int *out,
+                       fern_error_t *err) {
+  json_t *v = json_object_get(config, key);
+  if (v == NULL)
+    return FERN_OK;
+  if (!json_is_boolean(v))
+    return fern_error_set(err, FERN_EINVAL, NULL,
+                          "elf runner config \"%s\" must be true or false",
+                          key);
+  *out = json_is_true(v);
+  return FERN_OK;
+}
+
+static int check_config(const json_t *config, fern_error_t *err) {
+  const char *key;
+  json_t *value;
+  json_object_foreach((json_t *)config, key, value) {
+    if (strcmp(key, "job") != 0 && strcmp(key, "pidfd") != 0 &&
+        strcmp(key, "clone3") != 0)
+      return fern_error_set(err, FERN_EINVAL, NULL,
+                            "the elf runner's config takes \"job\", "
+                            "\"pidfd\" and \"clone3\"; got \"%s\"",
+                            key);
+  }
+  json_t *job = json_object_get(config, "job");
+  if (job != NULL && !json_is_string(job))
+    return fern_error_set(err, FERN_EINVAL, NULL,
+                          "elf runner config \"job\" must be a string");
+  return FERN_OK;
+}
+
+static void on_sigchld(uv_signal_t *handle, int signum) {
+  elf_runner *r = handle->data;
+  (void)signum;
+  for (elf_controller *c = r->live, *next; c != NULL; c = next) {
+    next = c->next_live;
+    elf_process_poll_exit(c);
+  }
+  if (r->job_kind == ELF_JOB_SUBREAPER)
+    elf_job_reap_orphans(r);
+}
+
 static int elf_create(const fern_host_t *host, const json_t *config,
                       void **runner, fern_error_t *err) {
-  if (config != NULL && json_object_size(config) > 0) {
-    const char *key = json_object_iter_key(json_object_iter((json_t *)config));
-    return fern_error_set(err, FERN_EINVAL, NULL,
-                          "the elf runner takes no config keys (got \"%s\")",
-                          key);
-  }
   elf_runner *r = calloc(1, sizeof *r);
   if (r == NULL)
     return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
   r->host = host;
+  r->use_pidfd = r->use_clone3 = 1;
+  const char *job = json_string_value(json_object_get(config, "job"));
+  int rc = check_config(config, err);
+  if (rc == FERN_OK)
+    rc = config_bool(config, "pidfd", &r->use_pidfd, err);
+  if (rc == FERN_OK)
+    rc = config_bool(config, "clone3", &r->use_clone3, err);
+  if (rc == FERN_OK)
+    rc = elf_job_setup_runner(r, job ? job : "auto", err);
+  if (rc != FERN_OK) {
+    free(r);
+    return rc;
+  }
+  if (!r->use_pidfd || r->job_kind == ELF_JOB_SUBREAPER) {
+    uv_signal_init(host->loop, &r->sigchld);
+    r->sigchld.data = r;
+    uv_signal_start(&r->sigchld, on_sigchld, SIGCHLD);
+    uv_unref((uv_handle_t *)&r->sigchld);
+    r->sigchld_open = 1;
+  }
+  r->guardian = elf_guardian_start(r);
+  host->log(FERN_LOG_INFO, NULL,
+            "elf runner: job mechanism %s%s%s, exits watched with %s%s",
+            elf_job_kind_name(r->job_kind),
+            r->job_kind == ELF_JOB_CGROUP ? " in " : "",
+            r->job_kind == ELF_JOB_CGROUP ? r->cgroup_base : "",
+            r->use_pidfd ? "pidfds" : "SIGCHLD",
+            r->guardian ? ", guardian running" : ", NO guardian");
   *runner = r;
   return FERN_OK;
 }
 
-static void elf_release(void *runner) { free(runner); }
+static void elf_release(void *runner) {
+  elf_runner *r = runner;
+  elf_guardian_stop(r->guardian);
+  if (r->job_kind == ELF_JOB_CGROUP)
+    rmdir(r->cgroup_base);
+  if (r->sigchld_open)
+    uv_close((uv_handle_t *)&r->sigchld, (uv_close_cb)free);
+  else
+    free(r);
+}
 
 static int elf_validate(void *runner, const json_t *program,
                         fern_error_t *err) {
@@ -43,6 +123,7 @@ static void free_strv(char **v) {
 
 static void controller_free(elf_controller *c) {
   free_strv(c->argv);
+  free_strv(c->environ);
   free_strv(c->envp);
   free(c->moniker);
   free(c->package_dir);
@@ -50,39 +131,16 @@ static void controller_free(elf_controller *c) {
   free(c);
 }
 
-/* argv: slot 0 is filled with the binary's real path after the check. */
-static char **make_argv(const json_t *args) {
-  size_t n = json_array_size(args);
-  char **argv = calloc(n + 2, sizeof *argv);
-  for (size_t i = 0; argv != NULL && i < n; i++)
-    if ((argv[i + 1] = strdup(json_string_value(json_array_get(args, i)))) ==
+/* Copies a JSON array of strings into a NULL-terminated vector with
+ * `reserve` empty slots in front. */
+static char **strv_from(const json_t *array, size_t reserve) {
+  size_t n = json_array_size(array);
+  char **v = calloc(n + reserve + 1, sizeof *v);
+  for (size_t i = 0; v != NULL && i < n; i++)
+    if ((v[reserve + i] = strdup(json_string_value(json_array_get(array, i)))) ==
         NULL)
-      return free_strv(argv), NULL;
-  return argv;
-}
-
-static char *env_entry(const char *name, const char *value) {
-  size_t n = strlen(name) + strlen(value) + 2;
-  char *entry = malloc(n);
-  if (entry != NULL)
-    snprintf(entry, n, "%s=%s", name, value);
-  return entry;
-}
-
-/* The environment is exactly program.environ plus fern's own variables. */
-static char **make_envp(const json_t *environ, const fern_start_info_t *info) {
-  size_t n = json_array_size(environ);
-  char **envp = calloc(n + 3, sizeof *envp);
-  if (envp == NULL)
-    return NULL;
-  for (size_t i = 0; i < n; i++)
-    if ((envp[i] = strdup(json_string_value(json_array_get(environ, i)))) ==
-        NULL)
-      return free_strv(envp), NULL;
-  if ((envp[n] = env_entry("FERN_MONIKER", info->moniker)) == NULL ||
-      (envp[n + 1] = env_entry("FERN_PACKAGE_DIR", info->package_dir)) == NULL)
-    return free_strv(envp), NULL;
-  return envp;
+      return free_strv(v), NULL;
+  return v;
 }
 
 static int forward_wanted(const json_t *program, const char *key) {
@@ -111,7 +169,6 @@ static void check_work(uv_work_t *req) {
 static void check_done(uv_work_t *req, int status) {
   elf_controller *c = req->data;
   if (c->cancelled) {
-    c->exited = 1;
     elf_process_report_now(c); /* stopped before it started: ok */
     return;
   }
@@ -125,8 +182,23 @@ static void check_done(uv_work_t *req, int status) {
   }
   free(c->argv[0]);
   c->argv[0] = strdup(c->binary_path);
-  if (elf_process_spawn(c) == FERN_OK)
-    c->host->started(c->instance, (long)c->process.pid);
+  elf_process_start(c);
+}
+
+static void read_program(elf_controller *c, const json_t *program) {
+  const json_t *lifecycle = json_object_get(program, "lifecycle");
+  const char *stop = json_string_value(json_object_get(lifecycle, "stop_event"));
+  const char *ready =
+      json_string_value(json_object_get(lifecycle, "ready_event"));
+  json_t *timeout = json_object_get(lifecycle, "start_timeout_ms");
+  c->stop_notify = stop != NULL && strcmp(stop, "notify") == 0;
+  c->ready_notify = ready != NULL && strcmp(ready, "notify") == 0;
+  c->start_timeout_ms = timeout ? (uint64_t)json_integer_value(timeout)
+                                : ELF_DEFAULT_START_TIMEOUT_MS;
+  c->critical = json_is_true(json_object_get(program, "main_process_critical"));
+  c->forward[ELF_STDOUT] = forward_wanted(program, "forward_stdout_to");
+  c->forward[ELF_STDERR] = forward_wanted(program, "forward_stderr_to");
+  elf_program_rlimits(program, c);
 }
 
 static int elf_start(void *runner, const fern_start_info_t *info,
@@ -135,21 +207,28 @@ static int elf_start(void *runner, const fern_start_info_t *info,
   if (info->package_dir == NULL)
     return fern_error_set(err, FERN_ENOTSUP, NULL,
                           "the elf runner needs a package on the local disk");
+  if (json_is_true(json_object_get(info->program, "main_process_critical"))) {
+    int rc = r->host->policy_allows("main_process_critical", info->moniker,
+                                    err);
+    if (rc != FERN_OK)
+      return rc;
+  }
   elf_controller *c = calloc(1, sizeof *c);
   if (c == NULL)
     return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
+  c->runner = r;
   c->host = r->host;
   c->instance = info->instance;
+  c->lifecycle_fd = c->notify_fd = c->pidfd = -1;
   c->moniker = strdup(info->moniker);
   c->package_dir = strdup(info->package_dir);
   c->binary = strdup(json_string_value(json_object_get(info->program, "binary")));
-  c->argv = make_argv(json_object_get(info->program, "args"));
-  c->envp = make_envp(json_object_get(info->program, "environ"), info);
-  c->forward[ELF_STDOUT] = forward_wanted(info->program, "forward_stdout_to");
-  c->forward[ELF_STDERR] = forward_wanted(info->program, "forward_stderr_to");
+  c->argv = strv_from(json_object_get(info->program, "args"), 1);
+  c->environ = strv_from(json_object_get(info->program, "environ"), 0);
+  read_program(c, info->program);
   c->check_work.data = c;
   if (c->moniker == NULL || c->package_dir == NULL || c->binary == NULL ||
-      c->argv == NULL || c->envp == NULL ||
+      c->argv == NULL || c->environ == NULL ||
       uv_queue_work(r->host->loop, &c->check_work, check_work, check_done) != 0) {
     controller_free(c);
     return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
@@ -160,22 +239,28 @@ static int elf_start(void *runner, const fern_start_info_t *info,
 
 static int elf_stop(void *controller) {
   elf_controller *c = controller;
+  c->stop_sent = 1;
   if (!c->spawned) {
     c->cancelled = 1;
     return FERN_OK;
   }
-  if (!c->exited) {
-    c->term_sent = 1;
-    elf_process_signal(c, SIGTERM);
-  }
+  if (c->exited)
+    return FERN_OK;
+  if (c->stop_notify && c->lifecycle_fd >= 0 &&
+      send(c->lifecycle_fd, FERN_LIFECYCLE_STOP, strlen(FERN_LIFECYCLE_STOP),
+           MSG_NOSIGNAL | MSG_DONTWAIT) > 0)
+    return FERN_OK;
+  c->term_sent = 1;
+  elf_process_signal(c, SIGTERM);
   return FERN_OK;
 }
 
 static int elf_kill(void *controller) {
   elf_controller *c = controller;
+  c->stop_sent = 1;
   if (!c->spawned)
     c->cancelled = 1;
-  elf_process_signal(c, SIGKILL);
+  elf_process_kill_job(c);
   return FERN_OK;
 }
 

@@ -1,15 +1,23 @@
-/* elf_process.c - one running program: spawn, forward its output line by
- * line, reap it, and report only once every handle is closed (so that no
- * output line can arrive after the stop report). */
+/* elf_process.c - one run of a program, from spawn to report: output
+ * forwarded line by line, the main process's end seen through its pidfd
+ * (or SIGCHLD), the rest of its job killed, and the report sent only once
+ * every process of the job is gone and every handle is closed, so no
+ * output line can follow the report and nothing is left behind. */
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fern/lifecycle.h>
 
 #include "elf_runner.h"
 
-/* After the main process exits, a descendant that left its process group
- * may still hold the output pipes; stop waiting for their EOF after this. */
-#define ELF_DRAIN_MS 2000
+#define ELF_DRAIN_TICK_MS 10
+#define ELF_DRAIN_MAX_MS 2000
 
 static void report(elf_controller *c) {
   fern_stop_report_t r = {.struct_size = sizeof r, .exit_code = -1};
@@ -23,12 +31,15 @@ static void report(elf_controller *c) {
                    ? FERN_STOP_OK
                    : FERN_STOP_INSTANCE_DIED;
     r.term_signal = c->term_signal;
+    r.core_dumped = c->core_dumped;
   } else {
-    r.exit_code = (int)c->exit_status;
-    r.status = c->exit_status == 0 ? FERN_STOP_OK : FERN_STOP_INSTANCE_DIED;
+    r.exit_code = c->exit_code;
+    r.status = c->exit_code == 0 ? FERN_STOP_OK : FERN_STOP_INSTANCE_DIED;
   }
   c->host->stopped(c->instance, &r);
 }
+
+void elf_process_report_now(elf_controller *c) { report(c); }
 
 static void on_handle_closed(uv_handle_t *handle) {
   elf_controller *c = handle->data;
@@ -57,17 +68,123 @@ static void stream_close(elf_controller *c, int which) {
   close_handle(c, (uv_handle_t *)&s->pipe);
 }
 
-static void drain_timer_close(elf_controller *c) {
-  if (c->drain_timer_open) {
-    c->drain_timer_open = 0;
-    uv_timer_stop(&c->drain_timer);
-    close_handle(c, (uv_handle_t *)&c->drain_timer);
+static void live_remove(elf_controller *c) {
+  for (elf_controller **p = &c->runner->live; *p != NULL; p = &(*p)->next_live)
+    if (*p == c) {
+      *p = c->next_live;
+      return;
+    }
+}
+
+/* Everything is over: close what is open; the last close reports. */
+static void finish(elf_controller *c) {
+  c->finishing = 1;
+  stream_close(c, ELF_STDOUT);
+  stream_close(c, ELF_STDERR);
+  elf_job_release(&c->job);
+  if (c->lifecycle_fd >= 0)
+    close(c->lifecycle_fd);
+  c->lifecycle_fd = -1;
+  if (c->notify_fd >= 0) {
+    close_handle(c, (uv_handle_t *)&c->notify_poll);
+    close(c->notify_fd); /* libuv stops polling before the fd closes */
+    c->notify_fd = -1;
+  }
+  if (c->pidfd >= 0) {
+    close_handle(c, (uv_handle_t *)&c->pidfd_poll);
+    close(c->pidfd);
+    c->pidfd = -1;
+  }
+  if (c->timer_open) {
+    c->timer_open = 0;
+    close_handle(c, (uv_handle_t *)&c->timer);
   }
 }
 
-static void maybe_done_draining(elf_controller *c) {
-  if (c->exited && !c->streams[0].open && !c->streams[1].open)
-    drain_timer_close(c);
+static void check_finish(elf_controller *c) {
+  if (!c->exited || c->finishing)
+    return;
+  if (!c->drain_expired &&
+      (c->streams[0].open || c->streams[1].open || elf_job_populated(&c->job)))
+    return;
+  finish(c);
+}
+
+static void on_drain_tick(uv_timer_t *timer) {
+  elf_controller *c = timer->data;
+  c->drain_ticks++;
+  if (elf_job_populated(&c->job))
+    elf_job_signal(&c->job, SIGKILL); /* forks that raced the last kill */
+  if (c->drain_ticks * ELF_DRAIN_TICK_MS >= ELF_DRAIN_MAX_MS) {
+    c->host->log(FERN_LOG_WARN, c->moniker,
+                 "processes of its job still hold on after %d ms; giving up "
+                 "on them",
+                 ELF_DRAIN_MAX_MS);
+    c->drain_expired = 1;
+  }
+  check_finish(c);
+}
+
+static void describe_exit(const elf_controller *c, char *buf, size_t size) {
+  if (c->term_signal != 0)
+    snprintf(buf, size, "died of signal %s", sigabbrev_np(c->term_signal)
+                                                 ? sigabbrev_np(c->term_signal)
+                                                 : "?");
+  else
+    snprintf(buf, size, "exited with status %d", c->exit_code);
+}
+
+/* The main process ended: the job goes with it. */
+static void on_main_exit(elf_controller *c) {
+  c->exited = 1;
+  live_remove(c);
+  if (c->pidfd >= 0)
+    uv_poll_stop(&c->pidfd_poll);
+  int failed = c->term_signal != 0 || c->exit_code != 0;
+  if (c->critical && failed && !c->stop_sent && !c->start_failed) {
+    char why[128];
+    describe_exit(c, why, sizeof why);
+    c->host->critical_failure(c->instance, why);
+  }
+  elf_process_kill_job(c);
+  uv_timer_stop(&c->timer);
+  uv_timer_start(&c->timer, on_drain_tick, ELF_DRAIN_TICK_MS,
+                 ELF_DRAIN_TICK_MS);
+  check_finish(c);
+}
+
+static void record_waitid(elf_controller *c, const siginfo_t *info) {
+  if (info->si_code == CLD_EXITED) {
+    c->exit_code = info->si_status;
+  } else {
+    c->term_signal = info->si_status;
+    c->core_dumped = info->si_code == CLD_DUMPED;
+  }
+}
+
+static void on_pidfd(uv_poll_t *poll, int status, int events) {
+  elf_controller *c = poll->data;
+  (void)status, (void)events;
+  siginfo_t info;
+  memset(&info, 0, sizeof info);
+  if (c->exited || waitid((idtype_t)P_PIDFD, (id_t)c->pidfd, &info,
+                          WEXITED | WNOHANG) != 0 || info.si_pid == 0)
+    return;
+  record_waitid(c, &info);
+  on_main_exit(c);
+}
+
+void elf_process_poll_exit(elf_controller *c) {
+  int status;
+  if (c->exited || c->pidfd >= 0 || waitpid(c->pid, &status, WNOHANG) <= 0)
+    return;
+  if (WIFEXITED(status)) {
+    c->exit_code = WEXITSTATUS(status);
+  } else {
+    c->term_signal = WTERMSIG(status);
+    c->core_dumped = WCOREDUMP(status);
+  }
+  on_main_exit(c);
 }
 
 static int stream_index(elf_controller *c, uv_handle_t *handle) {
@@ -102,98 +219,151 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf) {
   int which = stream_index(c, (uv_handle_t *)stream);
   if (nread > 0) {
     stream_feed(c, which, buf->base, (size_t)nread);
-    return;
-  }
-  if (nread < 0) { /* EOF, or the pipe broke: either way it is over */
+  } else if (nread < 0) { /* EOF: every writer is gone */
     stream_close(c, which);
-    maybe_done_draining(c);
+    check_finish(c);
   }
 }
 
-static void on_drain_timeout(uv_timer_t *timer) {
+static void on_start_timeout(uv_timer_t *timer) {
   elf_controller *c = timer->data;
-  stream_close(c, ELF_STDOUT);
-  stream_close(c, ELF_STDERR);
-  drain_timer_close(c);
+  if (c->ready || c->exited)
+    return;
+  c->start_failed = 1;
+  snprintf(c->failure, sizeof c->failure,
+           "did not report READY=1 within %llu ms (its start timeout)",
+           (unsigned long long)c->start_timeout_ms);
+  elf_process_kill_job(c);
 }
 
-static void on_process_exit(uv_process_t *process, int64_t exit_status,
-                    int term_signal) {
-  elf_controller *c = process->data;
-  c->exited = 1;
-  c->exit_status = exit_status;
-  c->term_signal = term_signal;
-  /* The main process is gone: what is left of its process group goes too. */
-  kill(-(pid_t)process->pid, SIGKILL);
-  close_handle(c, (uv_handle_t *)process);
-  uv_timer_init(process->loop, &c->drain_timer);
-  c->drain_timer.data = c;
-  c->drain_timer_open = 1;
+static int env_add(char **envp, size_t *n, const char *name,
+                   const char *value) {
+  size_t len = strlen(name) + strlen(value) + 2;
+  if ((envp[*n] = malloc(len)) == NULL)
+    return -1;
+  snprintf(envp[(*n)++], len, "%s=%s", name, value);
+  return 0;
+}
+
+/* FERN_JOB comes first: the job scan reads only the start of environ. */
+static int build_envp(elf_controller *c) {
+  size_t count = 0, n = 0;
+  while (c->environ[count] != NULL)
+    count++;
+  c->envp = calloc(count + 7, sizeof *c->envp);
+  if (c->envp == NULL || env_add(c->envp, &n, "FERN_JOB", c->job.id) != 0)
+    return -1;
+  for (size_t i = 0; i < count; i++)
+    if ((c->envp[n++] = strdup(c->environ[i])) == NULL)
+      return -1;
+  if (env_add(c->envp, &n, "FERN_MONIKER", c->moniker) != 0 ||
+      env_add(c->envp, &n, "FERN_PACKAGE_DIR", c->package_dir) != 0 ||
+      (c->stop_notify &&
+       env_add(c->envp, &n, FERN_LIFECYCLE_FD_ENV, "3") != 0) ||
+      (c->ready_notify && env_add(c->envp, &n, "NOTIFY_SOCKET",
+                                  c->notify_name) != 0))
+    return -1;
+  return 0;
+}
+
+static int open_stream(elf_controller *c, int which, int *child_fd) {
+  *child_fd = -1;
+  if (!c->forward[which])
+    return 0;
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0)
+    return -1;
+  uv_pipe_init(c->host->loop, &c->streams[which].pipe, 0);
+  c->streams[which].pipe.data = c;
+  uv_pipe_open(&c->streams[which].pipe, fds[0]);
+  c->streams[which].open = 1;
   c->open_handles++;
-  uv_timer_start(&c->drain_timer, on_drain_timeout, ELF_DRAIN_MS, 0);
-  maybe_done_draining(c);
+  *child_fd = fds[1];
+  return 0;
 }
 
-static void stdio_setup(elf_controller *c, uv_loop_t *loop,
-                        uv_stdio_container_t stdio[3]) {
-  stdio[0].flags = UV_IGNORE;
-  for (int which = 0; which < 2; which++) {
-    uv_stdio_container_t *slot = &stdio[which + 1];
-    if (!c->forward[which]) {
-      slot->flags = UV_IGNORE;
-      continue;
-    }
-    uv_pipe_init(loop, &c->streams[which].pipe, 0);
-    c->streams[which].pipe.data = c;
-    slot->flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE;
-    slot->data.stream = (uv_stream_t *)&c->streams[which].pipe;
+static int prepare(elf_controller *c, int out_fds[2], int *lifecycle_child) {
+  fern_error_t err;
+  *lifecycle_child = -1;
+  out_fds[0] = out_fds[1] = -1;
+  if (elf_job_create(c->runner, &c->job, &err) != FERN_OK ||
+      (c->ready_notify && elf_notify_open(c, &err) != FERN_OK)) {
+    snprintf(c->failure, sizeof c->failure, "%s", err.message);
+    return -1;
   }
+  if (c->stop_notify) {
+    int pair[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0)
+      return -1;
+    c->lifecycle_fd = pair[0];
+    fcntl(c->lifecycle_fd, F_SETFL, O_NONBLOCK);
+    *lifecycle_child = pair[1];
+  }
+  if (open_stream(c, ELF_STDOUT, &out_fds[0]) != 0 ||
+      open_stream(c, ELF_STDERR, &out_fds[1]) != 0 || build_envp(c) != 0) {
+    snprintf(c->failure, sizeof c->failure, "cannot prepare the program: %s",
+             strerror(errno));
+    return -1;
+  }
+  return 0;
 }
 
-int elf_process_spawn(elf_controller *c) {
-  uv_loop_t *loop = c->host->loop;
-  uv_stdio_container_t stdio[3];
-  memset(stdio, 0, sizeof stdio);
-  stdio_setup(c, loop, stdio);
-  uv_process_options_t options;
-  memset(&options, 0, sizeof options);
-  options.exit_cb = on_process_exit;
-  options.file = c->binary_path;
-  options.args = c->argv;
-  options.env = c->envp;
-  options.cwd = c->package_dir;
-  options.flags = UV_PROCESS_DETACHED; /* its own session and group */
-  options.stdio_count = 3;
-  options.stdio = stdio;
-  c->process.data = c;
-  int rc = uv_spawn(loop, &c->process, &options);
-  for (int which = 0; which < 2; which++) {
-    if (!c->forward[which])
-      continue;
-    c->streams[which].open = 1;
+static void start_watching(elf_controller *c) {
+  c->next_live = c->runner->live;
+  c->runner->live = c;
+  c->job.pgid = c->pid; /* it called setsid(): its group is its pid */
+  if (c->pidfd >= 0) {
+    uv_poll_init(c->host->loop, &c->pidfd_poll, c->pidfd);
+    c->pidfd_poll.data = c;
+    uv_poll_start(&c->pidfd_poll, UV_READABLE, on_pidfd);
     c->open_handles++;
-    if (rc == 0)
-      uv_read_start((uv_stream_t *)&c->streams[which].pipe, on_alloc, on_read);
   }
-  c->open_handles++; /* the process handle */
-  if (rc != 0) {
-    snprintf(c->failure, sizeof c->failure, "cannot spawn %s: %s",
-             c->binary_path, uv_strerror(rc));
+  if (c->ready_notify)
+    uv_timer_start(&c->timer, on_start_timeout, c->start_timeout_ms, 0);
+  for (int which = 0; which < 2; which++)
+    if (c->streams[which].open)
+      uv_read_start((uv_stream_t *)&c->streams[which].pipe, on_alloc, on_read);
+}
+
+int elf_process_start(elf_controller *c) {
+  uv_timer_init(c->host->loop, &c->timer);
+  c->timer.data = c;
+  c->timer_open = 1;
+  c->open_handles++;
+  int out_fds[2], lifecycle_child;
+  int rc = prepare(c, out_fds, &lifecycle_child) == 0
+               ? elf_spawn(c, out_fds, lifecycle_child)
+               : FERN_ESPAWN;
+  for (int i = 0; i < 2; i++)
+    if (out_fds[i] >= 0)
+      close(out_fds[i]);
+  if (lifecycle_child >= 0)
+    close(lifecycle_child);
+  if (rc != FERN_OK) {
     c->start_failed = 1;
     c->exited = 1;
-    stream_close(c, ELF_STDOUT);
-    stream_close(c, ELF_STDERR);
-    close_handle(c, (uv_handle_t *)&c->process);
-    return FERN_ESPAWN;
+    finish(c);
+    return rc;
   }
   c->spawned = 1;
+  if (c->ready_notify)
+    c->host->awaits_ready(c->instance);
+  start_watching(c);
+  c->host->started(c->instance, (long)c->pid);
+  /* A SIGCHLD that arrived before it was on the live list is not lost. */
+  elf_process_poll_exit(c);
   return FERN_OK;
 }
 
 void elf_process_signal(elf_controller *c, int signum) {
   if (c->spawned && !c->exited)
-    kill(-(pid_t)c->process.pid, signum);
+    kill(-c->pid, signum);
 }
 
-/* Reports a start that never reached the spawn. */
-void elf_process_report_now(elf_controller *c) { report(c); }
+void elf_process_kill_job(elf_controller *c) {
+  if (!c->spawned)
+    return;
+  if (!c->exited)
+    kill(c->pid, SIGKILL);
+  elf_job_signal(&c->job, SIGKILL);
+}

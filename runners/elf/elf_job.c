@@ -1,0 +1,345 @@
+/* elf_job.c - holding a component's processes together, so that when its
+ * main process ends, or it is stopped or killed, nothing it started
+ * survives. Strongest first: a cgroup v2 per component (cgroup.kill takes
+ * the whole tree, setsid'd or not); else fern as child subreaper plus the
+ * FERN_JOB mark every descendant inherits in its environment; else the
+ * main process's group. The /proc scans here use raw system calls and
+ * stack buffers only, so the guardian may run them after a fork. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "elf_runner.h"
+
+const char *elf_job_kind_name(elf_job_kind kind) {
+  switch (kind) {
+  case ELF_JOB_CGROUP: return "cgroup";
+  case ELF_JOB_SUBREAPER: return "subreaper";
+  case ELF_JOB_PROCESS_GROUP: return "process_group";
+  }
+  return "?";
+}
+
+static ssize_t read_small(const char *path, char *buf, size_t size) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return -1;
+  ssize_t n = read(fd, buf, size - 1);
+  close(fd);
+  buf[n > 0 ? n : 0] = '\0';
+  return n;
+}
+
+static int write_small(const char *path, const char *text) {
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0)
+    return -1;
+  ssize_t n = write(fd, text, strlen(text));
+  close(fd);
+  return n < 0 ? -1 : 0;
+}
+
+/* The cgroup2 mount point, from /proc/self/mountinfo. */
+static int cgroup2_mount(char *out, size_t size) {
+  FILE *f = fopen("/proc/self/mountinfo", "re");
+  char line[4096];
+  int found = -1;
+  while (f != NULL && found != 0 && fgets(line, sizeof line, f) != NULL) {
+    char *sep = strstr(line, " - cgroup2 ");
+    char mount[PATH_MAX];
+    if (sep != NULL && sscanf(line, "%*s %*s %*s %*s %4095s", mount) == 1) {
+      snprintf(out, size, "%s", mount);
+      found = 0;
+    }
+  }
+  if (f != NULL)
+    fclose(f);
+  return found;
+}
+
+/* This process's cgroup v2 path ("0::/path"). */
+static int own_cgroup2_path(char *out, size_t size) {
+  char buf[8192];
+  if (read_small("/proc/self/cgroup", buf, sizeof buf) <= 0)
+    return -1;
+  char *line = strstr(buf, "0::");
+  if (line == NULL || (line != buf && line[-1] != '\n'))
+    return -1;
+  line += 3;
+  char *end = strchr(line, '\n');
+  snprintf(out, size, "%.*s", end ? (int)(end - line) : (int)strlen(line),
+           line);
+  return 0;
+}
+
+static int setup_cgroup(elf_runner *r, char *why, size_t why_size) {
+  char mount[PATH_MAX], own[PATH_MAX];
+  if (cgroup2_mount(mount, sizeof mount) != 0) {
+    snprintf(why, why_size, "no cgroup2 file system is mounted");
+    return -1;
+  }
+  if (own_cgroup2_path(own, sizeof own) != 0) {
+    snprintf(why, why_size, "this process has no cgroup v2 path");
+    return -1;
+  }
+  static unsigned runners_made;
+  snprintf(r->cgroup_base, sizeof r->cgroup_base, "%s%s/fern-%d-%u", mount,
+           strcmp(own, "/") == 0 ? "" : own, (int)getpid(), ++runners_made);
+  if (mkdir(r->cgroup_base, 0755) != 0) {
+    snprintf(why, why_size, "cannot create %s: %s", r->cgroup_base,
+             strerror(errno));
+    return -1;
+  }
+  return 0;
+}
+
+int elf_job_setup_runner(elf_runner *r, const char *wanted, fern_error_t *err) {
+  char why[PATH_MAX + 128] = "";
+  int any = strcmp(wanted, "auto") == 0;
+  if (any || strcmp(wanted, "cgroup") == 0) {
+    if (setup_cgroup(r, why, sizeof why) == 0) {
+      r->job_kind = ELF_JOB_CGROUP;
+      return FERN_OK;
+    }
+    if (!any)
+      return fern_error_set(err, FERN_ENOTSUP, "/job", "job \"cgroup\": %s",
+                            why);
+  }
+  if (any || strcmp(wanted, "subreaper") == 0) {
+    if (prctl(PR_SET_CHILD_SUBREAPER, 1) == 0) {
+      r->job_kind = ELF_JOB_SUBREAPER;
+      return FERN_OK;
+    }
+    if (!any)
+      return fern_error_set(err, FERN_ENOTSUP, "/job",
+                            "job \"subreaper\": %s", strerror(errno));
+  }
+  if (any || strcmp(wanted, "process_group") == 0) {
+    r->job_kind = ELF_JOB_PROCESS_GROUP;
+    return FERN_OK;
+  }
+  return fern_error_set(err, FERN_EINVAL, "/job",
+                        "\"job\" must be \"auto\", \"cgroup\", \"subreaper\" "
+                        "or \"process_group\"");
+}
+
+int elf_job_create(elf_runner *r, elf_job *job, fern_error_t *err) {
+  memset(job, 0, sizeof *job);
+  job->kind = r->job_kind;
+  job->cgroup_fd = -1;
+  snprintf(job->id, sizeof job->id, "%d.%lu", (int)getpid(), ++r->next_id);
+  if (job->kind != ELF_JOB_CGROUP)
+    return FERN_OK;
+  snprintf(job->cgroup, sizeof job->cgroup, "%s/c%lu", r->cgroup_base,
+           r->next_id);
+  if (mkdir(job->cgroup, 0755) != 0)
+    return fern_error_set(err, FERN_EIO, NULL, "cannot create cgroup %s: %s",
+                          job->cgroup, strerror(errno));
+  job->cgroup_fd = open(job->cgroup, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  return FERN_OK;
+}
+
+/* Calls visit(pid, arg) for every numeric entry of /proc. */
+static void each_process(void (*visit)(pid_t, void *), void *arg) {
+  int dir = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir < 0)
+    return;
+  char buf[8192];
+  long n;
+  while ((n = syscall(SYS_getdents64, dir, buf, sizeof buf)) > 0) {
+    for (long off = 0; off < n;) {
+      struct dirent64 *d = (struct dirent64 *)(buf + off);
+      off += d->d_reclen;
+      char *end;
+      long pid = strtol(d->d_name, &end, 10);
+      if (*end == '\0' && pid > 0)
+        visit((pid_t)pid, arg);
+    }
+  }
+  close(dir);
+}
+
+/* Whether the process's environment starts with, or holds, `mark` (the
+ * runner puts FERN_JOB first, so a short read finds it). */
+static int process_marked(pid_t pid, const char *mark) {
+  char path[64], env[4096];
+  snprintf(path, sizeof path, "/proc/%d/environ", (int)pid);
+  ssize_t n = read_small(path, env, sizeof env);
+  size_t len = strlen(mark);
+  for (ssize_t i = 0; i + (ssize_t)len <= n; i += (ssize_t)strlen(env + i) + 1)
+    if (strncmp(env + i, mark, len) == 0)
+      return 1;
+  return 0;
+}
+
+typedef struct mark_kill_s {
+  const char *mark;
+  int signum;
+  int found;
+} mark_kill;
+
+static void kill_if_marked(pid_t pid, void *arg) {
+  mark_kill *mk = arg;
+  if (pid != getpid() && process_marked(pid, mk->mark)) {
+    mk->found++;
+    kill(pid, mk->signum);
+  }
+}
+
+int elf_job_kill_marked(const char *prefix, int rounds) {
+  char mark[96];
+  snprintf(mark, sizeof mark, "FERN_JOB=%s", prefix);
+  int total = 0;
+  for (int i = 0; i < rounds; i++) {
+    mark_kill mk = {mark, SIGKILL, 0};
+    each_process(kill_if_marked, &mk);
+    total += mk.found;
+    if (mk.found == 0)
+      break;
+  }
+  return total;
+}
+
+static int cgroup_signal(const elf_job *job, int signum) {
+  char path[PATH_MAX + 32];
+  if (signum == SIGKILL) {
+    snprintf(path, sizeof path, "%s/cgroup.kill", job->cgroup);
+    if (write_small(path, "1") == 0)
+      return elf_job_populated(job);
+  }
+  snprintf(path, sizeof path, "%s/cgroup.procs", job->cgroup);
+  FILE *f = fopen(path, "re");
+  int found = 0;
+  long pid;
+  while (f != NULL && fscanf(f, "%ld", &pid) == 1) {
+    kill((pid_t)pid, signum);
+    found++;
+  }
+  if (f != NULL)
+    fclose(f);
+  return found;
+}
+
+int elf_job_signal(const elf_job *job, int signum) {
+  int found = 0;
+  if (job->pgid > 0 && kill(-job->pgid, signum) == 0)
+    found = 1;
+  if (job->kind == ELF_JOB_CGROUP)
+    return cgroup_signal(job, signum) + found;
+  if (job->kind == ELF_JOB_SUBREAPER) {
+    char mark[96];
+    snprintf(mark, sizeof mark, "FERN_JOB=%s", job->id);
+    mark_kill mk = {mark, signum, 0};
+    each_process(kill_if_marked, &mk);
+    found += mk.found;
+  }
+  return found;
+}
+
+typedef struct mark_find_s {
+  const char *mark;
+  int found;
+} mark_find;
+
+static void find_marked(pid_t pid, void *arg) {
+  mark_find *mf = arg;
+  if (!mf->found && process_marked(pid, mf->mark)) {
+    char path[64], stat[512];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    const char *close_paren =
+        read_small(path, stat, sizeof stat) > 0 ? strrchr(stat, ')') : NULL;
+    /* A zombie waiting to be reaped is gone for this purpose. */
+    mf->found = close_paren == NULL || close_paren[2] != 'Z';
+  }
+}
+
+int elf_job_populated(const elf_job *job) {
+  if (job->kind == ELF_JOB_CGROUP) {
+    char path[PATH_MAX + 32], events[256];
+    snprintf(path, sizeof path, "%s/cgroup.events", job->cgroup);
+    if (read_small(path, events, sizeof events) <= 0)
+      return 0;
+    return strstr(events, "populated 1") != NULL;
+  }
+  if (job->kind == ELF_JOB_SUBREAPER) {
+    char mark[96];
+    snprintf(mark, sizeof mark, "FERN_JOB=%s", job->id);
+    mark_find mf = {mark, 0};
+    each_process(find_marked, &mf);
+    return mf.found;
+  }
+  return job->pgid > 0 && kill(-job->pgid, 0) == 0;
+}
+
+int elf_job_owns(const elf_job *job, pid_t pid) {
+  if (job->kind == ELF_JOB_CGROUP) {
+    char path[PATH_MAX + 32], want[32];
+    snprintf(path, sizeof path, "%s/cgroup.procs", job->cgroup);
+    snprintf(want, sizeof want, "%d", (int)pid);
+    FILE *f = fopen(path, "re");
+    char line[32];
+    int owned = 0;
+    while (f != NULL && !owned && fgets(line, sizeof line, f) != NULL)
+      owned = strtol(line, NULL, 10) == pid;
+    if (f != NULL)
+      fclose(f);
+    return owned;
+  }
+  if (job->kind == ELF_JOB_SUBREAPER) {
+    char mark[96];
+    snprintf(mark, sizeof mark, "FERN_JOB=%s", job->id);
+    return process_marked(pid, mark);
+  }
+  return getpgid(pid) == job->pgid;
+}
+
+void elf_job_release(elf_job *job) {
+  if (job->cgroup_fd >= 0)
+    close(job->cgroup_fd);
+  job->cgroup_fd = -1;
+  if (job->kind == ELF_JOB_CGROUP && job->cgroup[0] != '\0')
+    rmdir(job->cgroup);
+  job->cgroup[0] = '\0';
+}
+
+typedef struct orphan_scan_s {
+  elf_runner *runner;
+  pid_t self;
+} orphan_scan;
+
+static int waited_for(const elf_runner *r, pid_t pid) {
+  for (const elf_controller *c = r->live; c != NULL; c = c->next_live)
+    if (c->pid == pid && !c->exited)
+      return 1;
+  return 0;
+}
+
+static void reap_if_orphan(pid_t pid, void *arg) {
+  orphan_scan *scan = arg;
+  char path[64], stat[512];
+  snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+  if (read_small(path, stat, sizeof stat) <= 0)
+    return;
+  const char *close_paren = strrchr(stat, ')');
+  long ppid = 0;
+  char state = 0;
+  if (close_paren == NULL ||
+      sscanf(close_paren + 2, "%c %ld", &state, &ppid) != 2)
+    return;
+  if (ppid == scan->self && state == 'Z' && !waited_for(scan->runner, pid))
+    waitpid(pid, NULL, WNOHANG);
+}
+
+void elf_job_reap_orphans(elf_runner *r) {
+  orphan_scan scan = {r, getpid()};
+  each_process(reap_if_orphan, &scan);
+}

@@ -1,0 +1,91 @@
+/* elf_notify.c - systemd's readiness protocol, so daemons that call
+ * sd_notify() work unchanged: a datagram socket per component, named in
+ * NOTIFY_SOCKET (abstract namespace, "@..."), taking "READY=1",
+ * "STATUS=...", "STOPPING=1" (one per line). Like systemd's
+ * NotifyAccess=all, a datagram counts when its sender (SO_PASSCRED)
+ * belongs to the component: a helper such as systemd-notify may send it. */
+#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "elf_runner.h"
+
+static void notify_line(elf_controller *c, const char *line, size_t len) {
+  if (len == 7 && memcmp(line, "READY=1", 7) == 0) {
+    if (!c->ready && !c->exited) {
+      c->ready = 1;
+      uv_timer_stop(&c->timer);
+      c->host->ready(c->instance);
+    }
+  } else if (len > 7 && memcmp(line, "STATUS=", 7) == 0) {
+    char status[512];
+    snprintf(status, sizeof status, "%.*s", (int)(len - 7), line + 7);
+    c->host->status(c->instance, status);
+  } else if (len == 10 && memcmp(line, "STOPPING=1", 10) == 0) {
+    c->host->log(FERN_LOG_INFO, c->moniker, "reports it is stopping");
+  }
+}
+
+static void on_notify(uv_poll_t *poll, int status, int events) {
+  elf_controller *c = poll->data;
+  (void)events;
+  if (status < 0)
+    return;
+  for (;;) {
+    char buf[4096];
+    char control[CMSG_SPACE(sizeof(struct ucred))];
+    struct iovec iov = {buf, sizeof buf - 1};
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1,
+                         .msg_control = control,
+                         .msg_controllen = sizeof control};
+    ssize_t n = recvmsg(c->notify_fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+    if (n < 0)
+      return;
+    struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
+    struct ucred cred = {0, 0, 0};
+    if (cmsg != NULL && cmsg->cmsg_type == SCM_CREDENTIALS)
+      memcpy(&cred, CMSG_DATA(cmsg), sizeof cred);
+    if (cred.pid != c->pid && !elf_job_owns(&c->job, cred.pid)) {
+      c->host->log(FERN_LOG_WARN, c->moniker,
+                   "ignored a notify message from pid %d, not one of its "
+                   "processes",
+                   (int)cred.pid);
+      continue;
+    }
+    for (char *line = buf, *end = buf + n; line < end;) {
+      char *nl = memchr(line, '\n', (size_t)(end - line));
+      size_t len = nl ? (size_t)(nl - line) : (size_t)(end - line);
+      notify_line(c, line, len);
+      line += len + 1;
+    }
+  }
+}
+
+int elf_notify_open(elf_controller *c, fern_error_t *err) {
+  c->notify_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (c->notify_fd < 0)
+    return fern_error_set(err, FERN_EIO, NULL, "notify socket: %s",
+                          strerror(errno));
+  int on = 1;
+  setsockopt(c->notify_fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof on);
+  snprintf(c->notify_name, sizeof c->notify_name, "@fern/%s/notify", c->job.id);
+  struct sockaddr_un addr = {.sun_family = AF_UNIX};
+  size_t len = strlen(c->notify_name);
+  memcpy(addr.sun_path, c->notify_name, len);
+  addr.sun_path[0] = '\0';
+  if (bind(c->notify_fd, (struct sockaddr *)&addr,
+           (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len)) != 0) {
+    close(c->notify_fd);
+    c->notify_fd = -1;
+    return fern_error_set(err, FERN_EIO, NULL, "notify socket %s: %s",
+                          c->notify_name, strerror(errno));
+  }
+  uv_poll_init(c->host->loop, &c->notify_poll, c->notify_fd);
+  c->notify_poll.data = c;
+  uv_poll_start(&c->notify_poll, UV_READABLE, on_notify);
+  c->open_handles++;
+  return FERN_OK;
+}
