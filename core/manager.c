@@ -118,6 +118,9 @@ void fern__manager_free(fern__manager *manager) {
   uv_run(&manager->loop, UV_RUN_DEFAULT);
   fern__instance_free(manager->root);
   fern__env_unref(manager->root_env);
+  /* Plugins close their handles as they are released: let those closes
+   * finish while the plugins' code is still loaded. */
+  uv_run(&manager->loop, UV_RUN_DEFAULT);
   fern__decl_cache_free(&manager->cache);
   fern__plugins_free(&manager->plugins);
   fern__events_close(&manager->events);

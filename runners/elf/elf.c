@@ -98,13 +98,15 @@ static int elf_create(const fern_host_t *host, const json_t *config,
   return FERN_OK;
 }
 
+static void runner_free_on_close(uv_handle_t *handle) { free(handle->data); }
+
 static void elf_release(void *runner) {
   elf_runner *r = runner;
   elf_guardian_stop(r->guardian);
   if (r->job_kind == ELF_JOB_CGROUP)
     rmdir(r->cgroup_base);
   if (r->sigchld_open)
-    uv_close((uv_handle_t *)&r->sigchld, (uv_close_cb)free);
+    uv_close((uv_handle_t *)&r->sigchld, runner_free_on_close);
   else
     free(r);
 }

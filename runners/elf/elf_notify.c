@@ -5,6 +5,7 @@
  * NotifyAccess=all, a datagram counts when its sender (SO_PASSCRED)
  * belongs to the component: a helper such as systemd-notify may send it. */
 #include <errno.h>
+#include <signal.h>
 #include <stddef.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -29,6 +30,17 @@ static void notify_line(elf_controller *c, const char *line, size_t len) {
   }
 }
 
+/* fern keeps no file descriptors a component sends (FDSTORE is not
+ * supported); closing them also releases a sender waiting on a barrier. */
+static void close_passed_fds(struct cmsghdr *cmsg) {
+  size_t count = (cmsg->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+  for (size_t i = 0; i < count; i++) {
+    int fd;
+    memcpy(&fd, CMSG_DATA(cmsg) + i * sizeof(int), sizeof fd);
+    close(fd);
+  }
+}
+
 static void on_notify(uv_poll_t *poll, int status, int events) {
   elf_controller *c = poll->data;
   (void)events;
@@ -36,7 +48,7 @@ static void on_notify(uv_poll_t *poll, int status, int events) {
     return;
   for (;;) {
     char buf[4096];
-    char control[CMSG_SPACE(sizeof(struct ucred))];
+    char control[CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(16 * sizeof(int))];
     struct iovec iov = {buf, sizeof buf - 1};
     struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1,
                          .msg_control = control,
@@ -44,12 +56,19 @@ static void on_notify(uv_poll_t *poll, int status, int events) {
     ssize_t n = recvmsg(c->notify_fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
     if (n < 0)
       return;
-    struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
     struct ucred cred = {0, 0, 0};
-    if (cmsg != NULL && cmsg->cmsg_type == SCM_CREDENTIALS)
-      memcpy(&cred, CMSG_DATA(cmsg), sizeof cred);
+    for (struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg); cmsg != NULL;
+         cmsg = CMSG_NXTHDR(&msg, cmsg)) {
+      if (cmsg->cmsg_type == SCM_CREDENTIALS)
+        memcpy(&cred, CMSG_DATA(cmsg), sizeof cred);
+      else if (cmsg->cmsg_type == SCM_RIGHTS)
+        close_passed_fds(cmsg); /* e.g. systemd-notify's barrier pipe */
+    }
     if (cred.pid != c->pid && !elf_job_owns(&c->job, cred.pid)) {
-      c->host->log(FERN_LOG_WARN, c->moniker,
+      /* A sender that already exited cannot be placed; systemd-notify's
+       * closing BARRIER=1 often arrives so. */
+      int gone = kill(cred.pid, 0) != 0 && errno == ESRCH;
+      c->host->log(gone ? FERN_LOG_DEBUG : FERN_LOG_WARN, c->moniker,
                    "ignored a notify message from pid %d, not one of its "
                    "processes",
                    (int)cred.pid);

@@ -42,5 +42,7 @@ Suite *run_suite(void);
 Suite *lifecycle_suite(void);
 Suite *cli_suite(void);
 Suite *resolve_suite(void);
+Suite *elf_suite(void);
+Suite *job_suite(void);
 
 #endif

@@ -6,7 +6,9 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+#include <poll.h>
+#include <stdio.h>
+#include <sys/inotify.h>
 #include <unistd.h>
 
 typedef struct {
@@ -32,15 +34,32 @@ static void gate_release(void *p) {
   free(g);
 }
 
-/* Waits for the file with a 10 s deadline: a bounded wait in a worker. */
+/* Waits for the file to be created, 10 s at most (inotify on its
+ * directory, so the wait is an event, not a poll). */
 static int gate_wait(const gate *g) {
-  struct timespec step = {0, 5 * 1000 * 1000};
-  for (int i = 0; i < 2000; i++) {
-    if (access(g->wait_for, F_OK) == 0)
-      return 0;
-    nanosleep(&step, NULL);
+  char dir[PATH_MAX];
+  snprintf(dir, sizeof dir, "%s", g->wait_for);
+  char *slash = strrchr(dir, '/');
+  if (slash == NULL)
+    return -1;
+  *slash = '\0';
+  int fd = inotify_init1(IN_CLOEXEC);
+  inotify_add_watch(fd, dir, IN_CREATE | IN_MOVED_TO);
+  int rc = -1;
+  for (int rounds = 0; rounds < 1000; rounds++) {
+    if (access(g->wait_for, F_OK) == 0) {
+      rc = 0;
+      break;
+    }
+    struct pollfd pfd = {fd, POLLIN, 0};
+    if (poll(&pfd, 1, 10000) != 1)
+      break;
+    char events[4096];
+    if (read(fd, events, sizeof events) <= 0)
+      break;
   }
-  return -1;
+  close(fd);
+  return rc;
 }
 
 static char *slurp(const char *path, size_t *len) {

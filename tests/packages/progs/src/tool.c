@@ -7,11 +7,25 @@
  *   sleep         print "ready" and wait for a signal (default actions)
  *   ignore-term   ignore SIGTERM, print "ready", wait forever
  *   touch NAME    create NAME in the working directory, exit 0
+ *   orphans N     leave N descendants behind (half of them setsid()'d, all
+ *                 after a double fork), print "orphan PID" for each, exit 0
+ *   orphans-wait N the same, then print "ready" and wait
+ *   fds           print the open file descriptors: "fds 0 1 2"
+ *   limits        print the soft and hard limits of nofile, nproc, as, core
+ *   notify        sd_notify STATUS=starting, READY=1, STATUS=serving, then
+ *                 wait for the lifecycle stop (or forever)
+ *   never-ready   print "ready" (to stdout only) and wait forever
+ *   lifecycle     wait for the lifecycle stop, print "got stop", exit 0
+ *   lifecycle-ignore  hold the lifecycle channel, never answer
  */
+#include <dirent.h>
+#include <fern/lifecycle.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 extern char **environ;
@@ -21,6 +35,85 @@ static _Noreturn void wait_forever(void) {
   fflush(stdout);
   for (;;)
     pause();
+}
+
+static void leave_orphans(int n) {
+  for (int i = 0; i < n; i++) {
+    int pipefd[2];
+    if (pipe(pipefd) != 0)
+      exit(3);
+    pid_t middle = fork();
+    if (middle == 0) {
+      if (i % 2 == 0)
+        setsid();
+      pid_t grandchild = fork();
+      if (grandchild == 0) {
+        close(pipefd[0]);
+        /* Holds nothing of ours open: it must be killed, not starved. */
+        close(1);
+        close(2);
+        pid_t me = getpid();
+        if (write(pipefd[1], &me, sizeof me) != sizeof me)
+          _exit(4);
+        close(pipefd[1]);
+        for (;;)
+          pause();
+      }
+      _exit(0);
+    }
+    close(pipefd[1]);
+    pid_t orphan;
+    if (read(pipefd[0], &orphan, sizeof orphan) != sizeof orphan)
+      exit(5);
+    close(pipefd[0]);
+    waitpid(middle, NULL, 0);
+    printf("orphan %d\n", (int)orphan);
+  }
+  fflush(stdout);
+}
+
+static void print_fds(void) {
+  DIR *d = opendir("/proc/self/fd");
+  int self = dirfd(d);
+  printf("fds");
+  struct dirent *e;
+  int fds[256], n = 0;
+  while ((e = readdir(d)) != NULL && n < 256)
+    if (e->d_name[0] != '.' && atoi(e->d_name) != self)
+      fds[n++] = atoi(e->d_name);
+  closedir(d);
+  for (int i = 0; i < n; i++) /* readdir order is ascending here */
+    printf(" %d", fds[i]);
+  printf("\n");
+}
+
+static void print_limit(const char *name, int resource) {
+  struct rlimit r;
+  getrlimit(resource, &r);
+  printf("%s ", name);
+  if (r.rlim_cur == RLIM_INFINITY)
+    printf("unlimited ");
+  else
+    printf("%llu ", (unsigned long long)r.rlim_cur);
+  if (r.rlim_max == RLIM_INFINITY)
+    printf("unlimited\n");
+  else
+    printf("%llu\n", (unsigned long long)r.rlim_max);
+}
+
+static int lifecycle(int answer) {
+  int fd = fern_lifecycle_fd();
+  printf("waiting for stop on fd %d\n", fd);
+  fflush(stdout);
+  for (;;) {
+    enum fern_lifecycle_event ev = fern_lifecycle_wait(fd, -1);
+    if (ev == FERN_LIFECYCLE_STOP_ASKED && answer) {
+      printf("got stop\n");
+      return 0;
+    }
+    if (ev == FERN_LIFECYCLE_GONE)
+      return 7;
+  }
 }
 
 int main(int argc, char **argv) {
@@ -56,6 +149,38 @@ int main(int argc, char **argv) {
     FILE *f = fopen(argv[2], "w");
     return f != NULL && fclose(f) == 0 ? 0 : 1;
   }
+  if (strcmp(what, "orphans") == 0 && argc > 2) {
+    leave_orphans(atoi(argv[2]));
+    return 0;
+  }
+  if (strcmp(what, "orphans-wait") == 0 && argc > 2) {
+    leave_orphans(atoi(argv[2]));
+    wait_forever();
+  }
+  if (strcmp(what, "fds") == 0) {
+    print_fds();
+    return 0;
+  }
+  if (strcmp(what, "limits") == 0) {
+    print_limit("nofile", RLIMIT_NOFILE);
+    print_limit("nproc", RLIMIT_NPROC);
+    print_limit("as", RLIMIT_AS);
+    print_limit("core", RLIMIT_CORE);
+    return 0;
+  }
+  if (strcmp(what, "notify") == 0) {
+    fern_notify("STATUS=starting");
+    fern_notify("READY=1\nSTATUS=serving");
+    if (fern_lifecycle_fd() >= 0)
+      return lifecycle(1);
+    wait_forever();
+  }
+  if (strcmp(what, "never-ready") == 0)
+    wait_forever();
+  if (strcmp(what, "lifecycle") == 0)
+    return lifecycle(1);
+  if (strcmp(what, "lifecycle-ignore") == 0)
+    return lifecycle(0);
   fprintf(stderr, "tool: unknown behaviour \"%s\"\n", what);
   return 2;
 }

@@ -1,0 +1,289 @@
+/* test_elf.c - the ELF runner, complete: lifecycle stop, readiness, the
+ * clean process, exit reporting, critical components and policy. */
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "e2e.h"
+
+#define PROGS "tests/packages/progs/meta/"
+
+START_TEST(test_notify_stop_lets_the_program_exit_cleanly) {
+  e2e_proc p;
+  const char *args[] = {"run", PROGS "lc.cm", NULL};
+  e2e_start(&p, args);
+  e2e_wait_for(&p, "[/svc] waiting for stop on fd 3", 20000);
+  e2e_wait_for(&p, "[/ignorer] waiting for stop on fd 3", 20000);
+  kill(p.pid, SIGTERM);
+  ck_assert_int_eq(e2e_finish(&p, 20000), 1);
+  e2e_assert_has(p.err, "[/svc] got stop");
+  e2e_assert_has(p.err, "/svc: stopped: ok (exit 0)");
+  e2e_assert_has(p.err, "/ignorer: warning: did not stop within 300 ms");
+  e2e_assert_has(p.err, "/ignorer: error: stopped: killed_after_timeout");
+  e2e_free(&p);
+}
+END_TEST
+
+START_TEST(test_readiness_holds_children_and_reports_status) {
+  char events[] = "/tmp/fern-events-XXXXXX";
+  int fd = mkstemp(events);
+  close(fd);
+  e2e_proc p;
+  const char *args[] = {"run", "--events", events, PROGS "ready.cm", NULL};
+  e2e_start(&p, args);
+  e2e_wait_for(&p, "/daemon/after: stopped: ok", 20000);
+  kill(p.pid, SIGTERM);
+  ck_assert_int_eq(e2e_finish(&p, 20000), 0);
+  e2e_assert_has(p.err, "/daemon: started (pid ");
+  e2e_assert_has(p.err, "; waiting for it to be ready");
+  e2e_assert_order(p.err, "/daemon: ready", "/daemon/after: started");
+  e2e_assert_has(p.err, "/daemon: status: serving");
+  e2e_assert_has(p.err, "[/daemon] got stop");
+  FILE *f = fopen(events, "r");
+  char line[1024];
+  int ready = 0, status = 0;
+  while (fgets(line, sizeof line, f) != NULL) {
+    json_t *ev = json_loads(line, 0, NULL);
+    ck_assert_msg(ev != NULL, "not JSON: %s", line);
+    const char *type = json_string_value(json_object_get(ev, "event"));
+    const char *moniker = json_string_value(json_object_get(ev, "moniker"));
+    ck_assert(json_is_real(json_object_get(ev, "time")));
+    if (strcmp(type, "ready") == 0 && strcmp(moniker, "/daemon") == 0)
+      ready++;
+    if (strcmp(type, "status") == 0 &&
+        strcmp(json_string_value(json_object_get(ev, "status")), "serving") == 0)
+      status++;
+    json_decref(ev);
+  }
+  fclose(f);
+  unlink(events);
+  ck_assert_int_eq(ready, 1);
+  ck_assert_int_eq(status, 1);
+  e2e_free(&p);
+}
+END_TEST
+
+START_TEST(test_start_timeout_fails_a_program_never_ready) {
+  e2e_proc p;
+  const char *args[] = {"run", PROGS "never.cm", NULL};
+  ck_assert_int_eq(e2e_run(&p, 20000, args), 1);
+  e2e_assert_has(p.err, "/slow: error: cannot_start: did not report READY=1 "
+                        "within 300 ms");
+  e2e_assert_has(p.err, "/fine: stopped: ok (exit 0)");
+  e2e_free(&p);
+}
+END_TEST
+
+static void make_dir(char *out, size_t size, const char *base, const char *sub) {
+  snprintf(out, size, "%s/%s", base, sub);
+  ck_assert_int_eq(mkdir(out, 0755), 0);
+}
+
+static void write_text(const char *dir, const char *name, const char *text) {
+  char path[4096];
+  snprintf(path, sizeof path, "%s/%s", dir, name);
+  FILE *f = fopen(path, "w");
+  ck_assert_ptr_nonnull(f);
+  fputs(text, f);
+  fclose(f);
+}
+
+static void shell(const char *fmt, const char *a, const char *b) {
+  char cmd[8192];
+  snprintf(cmd, sizeof cmd, fmt, a, b);
+  ck_assert_msg(system(cmd) == 0, "failed: %s", cmd);
+}
+
+/* A daemon that speaks sd_notify through systemd's own systemd-notify
+ * works unchanged. */
+START_TEST(test_systemd_notify_works_unchanged) {
+  if (access("/usr/bin/systemd-notify", X_OK) != 0) {
+    fprintf(stderr, "skipped test_systemd_notify_works_unchanged: "
+                    "/usr/bin/systemd-notify is not installed\n");
+    return;
+  }
+  char pkg[] = "/tmp/fern-sdnotify-XXXXXX", dir[4096];
+  ck_assert_ptr_nonnull(mkdtemp(pkg));
+  make_dir(dir, sizeof dir, pkg, "bin");
+  shell("cp /bin/dash '%s/sh' && cp tests/packages/progs/bin/tool '%s/tool'",
+        dir, dir);
+  make_dir(dir, sizeof dir, pkg, "meta");
+  write_text(dir, "root.cm",
+             "{\"children\": [{\"name\": \"legacy\", \"url\": "
+             "\"#meta/legacy.cm\", \"startup\": \"eager\"}]}");
+  write_text(dir, "legacy.cm",
+             "{\"program\": {\"runner\": \"elf\", \"binary\": \"bin/sh\", "
+             "\"args\": [\"-c\", \"systemd-notify --ready "
+             "--status=hello-from-systemd && exec bin/tool sleep\"], "
+             "\"environ\": [\"PATH=/usr/bin:/bin\"], \"lifecycle\": "
+             "{\"ready_event\": \"notify\", \"start_timeout_ms\": 10000}}}");
+  char manifest[4096];
+  snprintf(manifest, sizeof manifest, "%s/meta/root.cm", pkg);
+  e2e_proc p;
+  const char *args[] = {"run", manifest, NULL};
+  e2e_start(&p, args);
+  e2e_wait_for(&p, "/legacy: ready", 20000);
+  e2e_wait_for(&p, "/legacy: status: hello-from-systemd", 20000);
+  kill(p.pid, SIGTERM);
+  ck_assert_int_eq(e2e_finish(&p, 20000), 0);
+  e2e_free(&p);
+  shell("rm -rf '%s'%s", pkg, "");
+}
+END_TEST
+
+START_TEST(test_program_gets_only_its_fds) {
+  e2e_proc p;
+  const char *args[] = {"run", PROGS "fds.cm", NULL};
+  ck_assert_int_eq(e2e_run(&p, 20000, args), 0);
+  e2e_assert_has(p.err, "[/plain] fds 0 1 2\n");
+  e2e_assert_has(p.err, "[/channel] fds 0 1 2 3\n");
+  e2e_free(&p);
+}
+END_TEST
+
+START_TEST(test_notify_variables_are_set) {
+  e2e_proc p;
+  const char *args[] = {"run", PROGS "output.cm", NULL};
+  ck_assert_int_eq(e2e_run(&p, 20000, args), 0);
+  e2e_assert_has(p.err, "[/env] FERN_JOB=");
+  e2e_assert_lacks(p.err, "[/env] NOTIFY_SOCKET=");
+  e2e_assert_lacks(p.err, "[/env] FERN_LIFECYCLE_FD=");
+  e2e_free(&p);
+}
+END_TEST
+
+START_TEST(test_rlimits_are_applied_and_checked) {
+  e2e_proc p;
+  const char *args[] = {"run", PROGS "limits.cm", NULL};
+  ck_assert_int_eq(e2e_run(&p, 20000, args), 1);
+  e2e_assert_has(p.err, "[/lim] nofile 64 64\n");
+  e2e_assert_has(p.err, "[/lim] nproc 1000 2000\n");
+  e2e_assert_has(p.err, "[/lim] as unlimited unlimited\n");
+  e2e_assert_has(p.err, "[/lim] core 0 0\n");
+  e2e_assert_has(p.err, "badlim.cm:2:29: unknown resource limit \"bogus\"");
+  e2e_free(&p);
+}
+END_TEST
+
+/* A crash with core dumps allowed is reported as such (in a package of its
+ * own, where the core file lands). */
+START_TEST(test_core_dump_is_reported) {
+  char pkg[] = "/tmp/fern-core-XXXXXX", dir[4096];
+  ck_assert_ptr_nonnull(mkdtemp(pkg));
+  make_dir(dir, sizeof dir, pkg, "bin");
+  shell("cp tests/packages/progs/bin/tool '%s/tool'%s", dir, "");
+  make_dir(dir, sizeof dir, pkg, "meta");
+  write_text(dir, "root.cm",
+             "{\"children\": [{\"name\": \"crash\", \"url\": "
+             "\"#meta/crash.cm\", \"startup\": \"eager\"}]}");
+  write_text(dir, "crash.cm",
+             "{\"program\": {\"runner\": \"elf\", \"binary\": \"bin/tool\", "
+             "\"args\": [\"signal\", \"11\"], \"rlimits\": {\"core\": "
+             "\"unlimited\"}}}");
+  char manifest[4096];
+  snprintf(manifest, sizeof manifest, "%s/meta/root.cm", pkg);
+  e2e_proc p;
+  const char *args[] = {"run", manifest, NULL};
+  ck_assert_int_eq(e2e_run(&p, 20000, args), 1);
+  FILE *pattern = fopen("/proc/sys/kernel/core_pattern", "r");
+  char first = pattern ? (char)fgetc(pattern) : '|';
+  if (pattern)
+    fclose(pattern);
+  if (first == '|')
+    e2e_assert_has(p.err, "/crash: error: stopped: instance_died (signal SEGV");
+  else
+    e2e_assert_has(p.err, "/crash: error: stopped: instance_died (signal SEGV, "
+                          "core dumped)");
+  e2e_free(&p);
+  shell("rm -rf '%s'%s", pkg, "");
+}
+END_TEST
+
+START_TEST(test_critical_needs_the_policy) {
+  e2e_proc p;
+  const char *args[] = {"run", PROGS "critical.cm", NULL};
+  e2e_start(&p, args);
+  e2e_wait_for(&p, "[/bystander] ready", 20000);
+  kill(p.pid, SIGTERM);
+  ck_assert_int_eq(e2e_finish(&p, 20000), 1);
+  e2e_assert_has(p.err, "/crit: error: cannot_start: /crit is not allowed "
+                        "main_process_critical by the security policy");
+  e2e_free(&p);
+}
+END_TEST
+
+START_TEST(test_critical_failure_stops_the_tree) {
+  e2e_proc p;
+  const char *args[] = {"run", "--config", "tests/config/policy.json",
+                        PROGS "critical.cm", NULL};
+  ck_assert_int_eq(e2e_run(&p, 20000, args), 1);
+  e2e_assert_has(p.err, "/crit: error: critical component exited with status "
+                        "4; stopping the whole tree");
+  e2e_assert_has(p.err, "/bystander: stopped: ok (signal TERM)");
+  e2e_assert_has(p.err, "the tree was shut down because critical component "
+                        "/crit exited with status 4");
+  e2e_free(&p);
+}
+END_TEST
+
+START_TEST(test_critical_success_stops_nothing) {
+  e2e_proc p;
+  const char *args[] = {"run", "--config", "tests/config/policy.json",
+                        PROGS "critical-ok.cm", NULL};
+  e2e_start(&p, args);
+  e2e_wait_for(&p, "/crit: stopped: ok (exit 0)", 20000);
+  e2e_wait_for(&p, "[/bystander] ready", 20000);
+  e2e_assert_lacks(p.err, "critical component");
+  kill(p.pid, SIGTERM);
+  ck_assert_int_eq(e2e_finish(&p, 20000), 0);
+  e2e_free(&p);
+}
+END_TEST
+
+START_TEST(test_on_terminate_reboot_stops_the_tree) {
+  e2e_proc p;
+  const char *args[] = {"run", "--config", "tests/config/policy.json",
+                        PROGS "reboot.cm", NULL};
+  ck_assert_int_eq(e2e_run(&p, 20000, args), 1);
+  e2e_assert_has(p.err, "/shell: stopped: ok (exit 0)");
+  e2e_assert_has(p.err, "critical component terminated (on_terminate: "
+                        "reboot); stopping the whole tree");
+  e2e_assert_has(p.err, "/bystander: stopped: ok (signal TERM)");
+  e2e_free(&p);
+}
+END_TEST
+
+START_TEST(test_on_terminate_reboot_needs_the_policy) {
+  e2e_proc p;
+  const char *args[] = {"run", PROGS "reboot.cm", NULL};
+  e2e_start(&p, args);
+  e2e_wait_for(&p, "[/bystander] ready", 20000);
+  kill(p.pid, SIGTERM);
+  ck_assert_int_eq(e2e_finish(&p, 20000), 1);
+  e2e_assert_has(p.err, "/shell: error: cannot_start: /shell is not allowed "
+                        "reboot_on_terminate by the security policy");
+  e2e_free(&p);
+}
+END_TEST
+
+Suite *elf_suite(void) {
+  Suite *s = suite_create("elf");
+  TCase *tc = tcase_create("elf");
+  tcase_set_timeout(tc, 60);
+  tcase_add_test(tc, test_notify_stop_lets_the_program_exit_cleanly);
+  tcase_add_test(tc, test_readiness_holds_children_and_reports_status);
+  tcase_add_test(tc, test_start_timeout_fails_a_program_never_ready);
+  tcase_add_test(tc, test_systemd_notify_works_unchanged);
+  tcase_add_test(tc, test_program_gets_only_its_fds);
+  tcase_add_test(tc, test_notify_variables_are_set);
+  tcase_add_test(tc, test_rlimits_are_applied_and_checked);
+  tcase_add_test(tc, test_core_dump_is_reported);
+  tcase_add_test(tc, test_critical_needs_the_policy);
+  tcase_add_test(tc, test_critical_failure_stops_the_tree);
+  tcase_add_test(tc, test_critical_success_stops_nothing);
+  tcase_add_test(tc, test_on_terminate_reboot_stops_the_tree);
+  tcase_add_test(tc, test_on_terminate_reboot_needs_the_policy);
+  suite_add_tcase(s, tc);
+  return s;
+}

@@ -1,0 +1,248 @@
+/* test_job.c - nothing outlives its component: not its double-forked,
+ * setsid()'d descendants, not even when fern itself is SIGKILLed. Every
+ * job mechanism this machine allows is exercised. */
+#include <dirent.h>
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/inotify.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "e2e.h"
+
+#define PROGS "tests/packages/progs/meta/"
+
+static long now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Alive: it exists and is not a zombie (a zombie is dead; only its parent
+ * may still collect it). */
+static int process_alive(pid_t pid) {
+  char path[64], stat[512];
+  snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+  FILE *f = fopen(path, "r");
+  if (f == NULL)
+    return 0;
+  size_t n = fread(stat, 1, sizeof stat - 1, f);
+  fclose(f);
+  stat[n] = '\0';
+  const char *paren = strrchr(stat, ')');
+  return paren != NULL && paren[2] != 'Z';
+}
+
+/* The pids a component printed as "[MONIKER] orphan PID", plus its main
+ * process from "MONIKER: started (pid PID)". */
+static int collect_pids(const char *err, const char *moniker, pid_t *pids,
+                        int max) {
+  char key[128];
+  int n = 0;
+  snprintf(key, sizeof key, "[%s] orphan ", moniker);
+  for (const char *at = strstr(err, key); at != NULL && n < max;
+       at = strstr(at + 1, key))
+    pids[n++] = (pid_t)atol(at + strlen(key));
+  snprintf(key, sizeof key, "%s: started (pid ", moniker);
+  const char *main_at = strstr(err, key);
+  if (main_at != NULL && n < max)
+    pids[n++] = (pid_t)atol(main_at + strlen(key));
+  return n;
+}
+
+/* Waits on each process's pidfd (readable once it has exited) until the
+ * deadline. */
+static void assert_all_gone_within(const pid_t *pids, int n, int ms) {
+  long deadline = now_ms() + ms;
+  for (int i = 0; i < n; i++) {
+    int fd = (int)syscall(SYS_pidfd_open, pids[i], 0);
+    if (fd < 0) {
+      ck_assert_msg(errno == ESRCH, "pidfd_open(%d): %s", (int)pids[i],
+                    strerror(errno));
+      continue;
+    }
+    struct pollfd pfd = {fd, POLLIN, 0};
+    long left = deadline - now_ms();
+    int exited = poll(&pfd, 1, left > 0 ? (int)left : 0) == 1;
+    close(fd);
+    ck_assert_msg(exited || !process_alive(pids[i]),
+                  "process %d outlived its component by %d ms",
+                  (int)pids[i], ms);
+  }
+}
+
+static int mechanism_is(const char *err, const char *name) {
+  char key[64];
+  snprintf(key, sizeof key, "job mechanism %s", name);
+  return strstr(err, key) != NULL;
+}
+
+/* Runs orphans.cm (the main process leaves 4 descendants, 2 setsid()'d,
+ * and exits 0) and checks that all are gone once fern is done. */
+static void check_orphans_die(const char *config, const char *mechanism) {
+  e2e_proc p;
+  const char *with[] = {"run", "--config", config, PROGS "orphans.cm", NULL};
+  const char *without[] = {"run", PROGS "orphans.cm", NULL};
+  ck_assert_int_eq(e2e_run(&p, 20000, config ? with : without), 0);
+  if (!mechanism_is(p.err, mechanism)) {
+    fprintf(stderr, "skipped the %s job check: this machine gave another "
+                    "mechanism:\n%s", mechanism, p.err);
+    e2e_free(&p);
+    return;
+  }
+  pid_t pids[16];
+  int n = collect_pids(p.err, "/leaver", pids, 16);
+  ck_assert_int_eq(n, 5);
+  assert_all_gone_within(pids, n, 0);
+  e2e_free(&p);
+}
+
+START_TEST(test_cgroup_job_takes_setsid_descendants) {
+  check_orphans_die(NULL, "cgroup");
+}
+END_TEST
+
+START_TEST(test_subreaper_job_takes_setsid_descendants) {
+  check_orphans_die("tests/config/subreaper.json", "subreaper");
+}
+END_TEST
+
+START_TEST(test_fork_and_sigchld_path_takes_descendants) {
+  check_orphans_die("tests/config/sigchld-fork.json", "cgroup");
+  e2e_proc p;
+  const char *args[] = {"run", "--config", "tests/config/sigchld-fork.json",
+                        PROGS "codes.cm", NULL};
+  ck_assert_int_eq(e2e_run(&p, 20000, args), 1);
+  e2e_assert_has(p.err, "exits watched with SIGCHLD");
+  e2e_assert_has(p.err, "/three: error: stopped: instance_died (exit 3)");
+  e2e_assert_has(p.err, "/abort: error: stopped: instance_died (signal ABRT");
+  e2e_free(&p);
+}
+END_TEST
+
+/* The weakest mechanism takes the process group; what setsid()'d away is
+ * beyond it, which is why it is the last resort. */
+START_TEST(test_process_group_job_takes_its_group) {
+  e2e_proc p;
+  const char *args[] = {"run", "--config", "tests/config/process-group.json",
+                        PROGS "orphans.cm", NULL};
+  ck_assert_int_eq(e2e_run(&p, 20000, args), 0);
+  e2e_assert_has(p.err, "job mechanism process_group");
+  pid_t pids[16];
+  int n = collect_pids(p.err, "/leaver", pids, 16);
+  ck_assert_int_eq(n, 5);
+  /* Orphans 1 and 3 stayed in the group; 0 and 2 called setsid(). */
+  assert_all_gone_within(&pids[1], 1, 0);
+  assert_all_gone_within(&pids[3], 1, 0);
+  kill(pids[0], SIGKILL);
+  kill(pids[2], SIGKILL);
+  e2e_free(&p);
+}
+END_TEST
+
+static const char *cgroup_root(void) {
+  DIR *d = opendir("/sys/fs/cgroup/unified");
+  if (d != NULL)
+    closedir(d);
+  return d != NULL ? "/sys/fs/cgroup/unified" : "/sys/fs/cgroup";
+}
+
+static int cgroup_dirs_of(pid_t fern) {
+  DIR *d = opendir(cgroup_root());
+  char prefix[32];
+  snprintf(prefix, sizeof prefix, "fern-%d-", (int)fern);
+  int n = 0;
+  struct dirent *e;
+  while (d != NULL && (e = readdir(d)) != NULL)
+    n += strncmp(e->d_name, prefix, strlen(prefix)) == 0;
+  if (d != NULL)
+    closedir(d);
+  return n;
+}
+
+/* SIGKILL of fern: its guardian kills every component process. */
+static void check_sigkill_leaves_nothing(const char *config,
+                                         const char *mechanism) {
+  e2e_proc p;
+  const char *with[] = {"run", "--config", config, PROGS "orphans-wait.cm",
+                        NULL};
+  const char *without[] = {"run", PROGS "orphans-wait.cm", NULL};
+  e2e_start(&p, config ? with : without);
+  e2e_wait_for(&p, "[/holder] ready", 20000);
+  if (!mechanism_is(p.err, mechanism)) {
+    kill(p.pid, SIGTERM);
+    e2e_finish(&p, 20000);
+    fprintf(stderr, "skipped the SIGKILL check for %s: not in use here\n",
+            mechanism);
+    e2e_free(&p);
+    return;
+  }
+  pid_t pids[16];
+  int n = collect_pids(p.err, "/holder", pids, 16);
+  ck_assert_int_eq(n, 5);
+  kill(p.pid, SIGKILL);
+  ck_assert_int_eq(e2e_finish(&p, 20000), 128 + SIGKILL);
+  assert_all_gone_within(pids, n, 10000);
+  /* The guardian also removes fern's cgroups: wait for their deletion. */
+  int watch = inotify_init1(IN_CLOEXEC);
+  inotify_add_watch(watch, cgroup_root(), IN_DELETE);
+  long deadline = now_ms() + 10000;
+  while (cgroup_dirs_of(p.pid) > 0) {
+    struct pollfd pfd = {watch, POLLIN, 0};
+    long left = deadline - now_ms();
+    ck_assert_msg(left > 0 && poll(&pfd, 1, (int)left) == 1,
+                  "cgroups of the killed fern remain");
+    char events[4096];
+    ck_assert_int_gt(read(watch, events, sizeof events), 0);
+  }
+  close(watch);
+  e2e_free(&p);
+  /* And the next fern starts clean. */
+  const char *again[] = {"run", PROGS "orphans.cm", NULL};
+  ck_assert_int_eq(e2e_run(&p, 20000, again), 0);
+  e2e_free(&p);
+}
+
+START_TEST(test_sigkill_of_fern_leaves_nothing_cgroup) {
+  check_sigkill_leaves_nothing(NULL, "cgroup");
+}
+END_TEST
+
+START_TEST(test_sigkill_of_fern_leaves_nothing_subreaper) {
+  check_sigkill_leaves_nothing("tests/config/subreaper.json", "subreaper");
+}
+END_TEST
+
+/* A stop takes the descendants too, not only the main process. */
+START_TEST(test_stop_takes_descendants) {
+  e2e_proc p;
+  const char *args[] = {"run", PROGS "orphans-wait.cm", NULL};
+  e2e_start(&p, args);
+  e2e_wait_for(&p, "[/holder] ready", 20000);
+  pid_t pids[16];
+  int n = collect_pids(p.err, "/holder", pids, 16);
+  kill(p.pid, SIGTERM);
+  ck_assert_int_eq(e2e_finish(&p, 20000), 0);
+  e2e_assert_has(p.err, "/holder: stopped: ok (signal TERM)");
+  assert_all_gone_within(pids, n, 0);
+  e2e_free(&p);
+}
+END_TEST
+
+Suite *job_suite(void) {
+  Suite *s = suite_create("job");
+  TCase *tc = tcase_create("job");
+  tcase_set_timeout(tc, 60);
+  tcase_add_test(tc, test_cgroup_job_takes_setsid_descendants);
+  tcase_add_test(tc, test_subreaper_job_takes_setsid_descendants);
+  tcase_add_test(tc, test_fork_and_sigchld_path_takes_descendants);
+  tcase_add_test(tc, test_process_group_job_takes_its_group);
+  tcase_add_test(tc, test_sigkill_of_fern_leaves_nothing_cgroup);
+  tcase_add_test(tc, test_sigkill_of_fern_leaves_nothing_subreaper);
+  tcase_add_test(tc, test_stop_takes_descendants);
+  suite_add_tcase(s, tc);
+  return s;
+}
