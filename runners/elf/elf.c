@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <fern/lifecycle.h>
@@ -75,17 +76,20 @@ static int elf_create(const fern_host_t *host, const json_t *config,
     rc = config_bool(config, "clone3", &r->use_clone3, err);
   if (rc == FERN_OK)
     rc = elf_job_setup_runner(r, job ? job : "auto", err);
+  int probe = r->use_pidfd ? (int)syscall(SYS_pidfd_open, getpid(), 0) : -1;
+  if (probe >= 0)
+    close(probe);
+  r->use_pidfd = probe >= 0; /* no pidfd_open here: SIGCHLD it is */
   if (rc != FERN_OK) {
     free(r);
     return rc;
   }
-  if (!r->use_pidfd || r->job_kind == ELF_JOB_SUBREAPER) {
-    uv_signal_init(host->loop, &r->sigchld);
-    r->sigchld.data = r;
-    uv_signal_start(&r->sigchld, on_sigchld, SIGCHLD);
-    uv_unref((uv_handle_t *)&r->sigchld);
-    r->sigchld_open = 1;
-  }
+  /* SIGCHLD is watched even with pidfds: a kernel (or valgrind) without
+   * pidfd_open leaves a run to it, and the subreaper reaps orphans on it. */
+  uv_signal_init(host->loop, &r->sigchld);
+  r->sigchld.data = r;
+  uv_signal_start(&r->sigchld, on_sigchld, SIGCHLD);
+  uv_unref((uv_handle_t *)&r->sigchld);
   r->guardian = elf_guardian_start(r);
   host->log(FERN_LOG_INFO, NULL,
             "elf runner: job mechanism %s%s%s, exits watched with %s%s",
@@ -105,10 +109,7 @@ static void elf_release(void *runner) {
   elf_guardian_stop(r->guardian);
   if (r->job_kind == ELF_JOB_CGROUP)
     rmdir(r->cgroup_base);
-  if (r->sigchld_open)
-    uv_close((uv_handle_t *)&r->sigchld, runner_free_on_close);
-  else
-    free(r);
+  uv_close((uv_handle_t *)&r->sigchld, runner_free_on_close);
 }
 
 static int elf_validate(void *runner, const json_t *program,

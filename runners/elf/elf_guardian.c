@@ -101,26 +101,26 @@ static _Noreturn void guardian_main(int fd, const char *cgroup_base,
 }
 
 elf_guardian *elf_guardian_start(elf_runner *r) {
-  elf_guardian *g = calloc(1, sizeof *g);
   int fds[2];
-  if (g == NULL || pipe2(fds, O_CLOEXEC) != 0) {
-    free(g);
+  if (pipe2(fds, O_CLOEXEC) != 0)
     return NULL;
-  }
   char prefix[32];
   snprintf(prefix, sizeof prefix, "%d.", (int)getpid());
-  g->pid = fork();
-  if (g->pid == 0) {
+  pid_t pid = fork();
+  if (pid == 0) {
     close(fds[1]);
     guardian_main(fds[0], r->job_kind == ELF_JOB_CGROUP ? r->cgroup_base : "",
                   prefix);
   }
   close(fds[0]);
-  if (g->pid < 0) {
-    close(fds[1]);
-    free(g);
+  elf_guardian *g = pid > 0 ? calloc(1, sizeof *g) : NULL;
+  if (g == NULL) {
+    close(fds[1]); /* a guardian without its pipe leaves at once */
+    if (pid > 0)
+      waitpid(pid, NULL, 0);
     return NULL;
   }
+  g->pid = pid;
   g->fd = fds[1];
   return g;
 }

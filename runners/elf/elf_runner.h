@@ -26,8 +26,7 @@ typedef struct elf_runner_s {
   char cgroup_base[PATH_MAX]; /* ELF_JOB_CGROUP: our directory */
   unsigned long next_id;
   elf_guardian *guardian;
-  uv_signal_t sigchld; /* subreaper or no-pidfd mode */
-  int sigchld_open;
+  uv_signal_t sigchld; /* runs without a pidfd; orphans to reap */
   struct elf_controller_s *live; /* running controllers, for SIGCHLD */
 } elf_runner;
 

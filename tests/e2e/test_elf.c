@@ -267,11 +267,28 @@ START_TEST(test_on_terminate_reboot_needs_the_policy) {
 }
 END_TEST
 
+START_TEST(test_lifecycle_example_stops_cleanly) {
+  e2e_proc p;
+  const char *args[] = {"run", "examples/lifecycle", NULL};
+  e2e_start(&p, args);
+  e2e_wait_for(&p, "/daemon/client: stopped: ok", 20000);
+  kill(p.pid, SIGINT);
+  ck_assert_int_eq(e2e_finish(&p, 20000), 0);
+  e2e_assert_order(p.err, "/daemon: ready", "/daemon/client: started");
+  e2e_assert_has(p.err, "[/daemon] daemon: stop asked; flushing and leaving "
+                        "cleanly");
+  e2e_assert_has(p.err, "/daemon: reports it is stopping");
+  e2e_assert_has(p.err, "/daemon: stopped: ok (exit 0)");
+  e2e_free(&p);
+}
+END_TEST
+
 Suite *elf_suite(void) {
   Suite *s = suite_create("elf");
   TCase *tc = tcase_create("elf");
   tcase_set_timeout(tc, 60);
   tcase_add_test(tc, test_notify_stop_lets_the_program_exit_cleanly);
+  tcase_add_test(tc, test_lifecycle_example_stops_cleanly);
   tcase_add_test(tc, test_readiness_holds_children_and_reports_status);
   tcase_add_test(tc, test_start_timeout_fails_a_program_never_ready);
   tcase_add_test(tc, test_systemd_notify_works_unchanged);
