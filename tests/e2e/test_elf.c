@@ -1,5 +1,6 @@
 /* test_elf.c - the ELF runner, complete: lifecycle stop, readiness, the
  * clean process, exit reporting, critical components and policy. */
+#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -132,12 +133,18 @@ START_TEST(test_systemd_notify_works_unchanged) {
 }
 END_TEST
 
+/* Its descriptors are exactly 0-2 (and 3 for the lifecycle channel); its
+ * working directory is its package. */
 START_TEST(test_program_gets_only_its_fds) {
   e2e_proc p;
   const char *args[] = {"run", PROGS "fds.cm", NULL};
   ck_assert_int_eq(e2e_run(&p, 20000, args), 0);
   e2e_assert_has(p.err, "[/plain] fds 0 1 2\n");
   e2e_assert_has(p.err, "[/channel] fds 0 1 2 3\n");
+  char cwd[4200], expected[4300];
+  ck_assert_ptr_nonnull(realpath("tests/packages/progs", cwd));
+  snprintf(expected, sizeof expected, "[/where] cwd %s\n", cwd);
+  e2e_assert_has(p.err, expected);
   e2e_free(&p);
 }
 END_TEST

@@ -9,6 +9,7 @@
 
 #include "json_pos.h"
 #include "package_path.h"
+#include "policy.h"
 #include "strmap.h"
 #include "unit.h"
 
@@ -119,6 +120,39 @@ START_TEST(test_package_path_refuses_dotdot_and_absolute) {
 }
 END_TEST
 
+START_TEST(test_moniker_patterns) {
+  ck_assert(fern__moniker_matches("/core/**", "/core/echo"));
+  ck_assert(fern__moniker_matches("/core/**", "/core/a/b/c"));
+  ck_assert(!fern__moniker_matches("/core/**", "/core"));
+  ck_assert(!fern__moniker_matches("/core/**", "/corex/a"));
+  ck_assert(fern__moniker_matches("/*/shell", "/core/shell"));
+  ck_assert(!fern__moniker_matches("/*/shell", "/core/x/shell"));
+  ck_assert(fern__moniker_matches("/crit", "/crit"));
+  ck_assert(!fern__moniker_matches("/crit", "/crit/child"));
+  ck_assert(!fern__moniker_matches("/crit", "/critical"));
+}
+END_TEST
+
+START_TEST(test_policy_names_itself_when_it_refuses) {
+  json_t *policy = json_loads("{\"main_process_critical\": [\"/core/**\"]}",
+                              0, NULL);
+  fern_error_t err;
+  ck_assert_int_eq(fern__policy_allows(policy, "main_process_critical",
+                                       "/core/a", &err),
+                   FERN_OK);
+  ck_assert_int_eq(fern__policy_allows(policy, "main_process_critical",
+                                       "/apps/a", &err),
+                   FERN_EACCES);
+  ck_assert_ptr_nonnull(strstr(err.message, "security_policy"));
+  ck_assert_int_eq(fern__policy_check(policy, "c.json", &err), FERN_OK);
+  json_t *bad = json_loads("{\"root\": [\"/x\"]}", 0, NULL);
+  ck_assert_int_eq(fern__policy_check(bad, "c.json", &err), FERN_EINVAL);
+  ck_assert_ptr_nonnull(strstr(err.message, "unknown privilege \"root\""));
+  json_decref(bad);
+  json_decref(policy);
+}
+END_TEST
+
 Suite *support_suite(void) {
   Suite *s = suite_create("support");
   TCase *tc = tcase_create("support");
@@ -128,6 +162,8 @@ Suite *support_suite(void) {
   tcase_add_test(tc, test_package_path_accepts_a_path_inside);
   tcase_add_test(tc, test_package_path_refuses_an_escaping_symlink);
   tcase_add_test(tc, test_package_path_refuses_dotdot_and_absolute);
+  tcase_add_test(tc, test_moniker_patterns);
+  tcase_add_test(tc, test_policy_names_itself_when_it_refuses);
   suite_add_tcase(s, tc);
   return s;
 }

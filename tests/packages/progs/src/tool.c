@@ -10,6 +10,7 @@
  *   orphans N     leave N descendants behind (half of them setsid()'d, all
  *                 after a double fork), print "orphan PID" for each, exit 0
  *   orphans-wait N the same, then print "ready" and wait
+ *   cwd           print the working directory: "cwd /path"
  *   fds           print the open file descriptors: "fds 0 1 2"
  *   limits        print the soft and hard limits of nofile, nproc, as, core
  *   notify        sd_notify STATUS=starting, READY=1, STATUS=serving, then
@@ -156,6 +157,11 @@ int main(int argc, char **argv) {
   if (strcmp(what, "orphans-wait") == 0 && argc > 2) {
     leave_orphans(atoi(argv[2]));
     wait_forever();
+  }
+  if (strcmp(what, "cwd") == 0) {
+    char dir[4096];
+    printf("cwd %s\n", getcwd(dir, sizeof dir) ? dir : "?");
+    return 0;
   }
   if (strcmp(what, "fds") == 0) {
     print_fds();
