@@ -28,6 +28,15 @@ void e2e_free(e2e_proc *p);
 int e2e_run(e2e_proc *p, int ms, const char *const *args);
 
 const char *e2e_build(void); /* FERN_BUILD */
+
+/* A throw-away package: a new directory under /tmp (its path in `dir`)
+ * with meta/ and bin/tool, the test program. */
+void e2e_package_new(char *dir, size_t size);
+/* Writes `text` to `relative` inside the package. */
+void e2e_package_write(const char *dir, const char *relative, const char *text);
+/* Copies a file into the package (e.g. /bin/dash to bin/sh). */
+void e2e_package_copy(const char *dir, const char *from, const char *relative);
+void e2e_package_remove(const char *dir);
 /* Asserts that `needle` occurs in `hay` (and says where to look if not). */
 #define e2e_assert_has(hay, needle)                                            \
   ck_assert_msg(strstr((hay), (needle)) != NULL, "expected \"%s\" in:\n%s",    \

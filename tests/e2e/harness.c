@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -134,4 +135,37 @@ void e2e_assert_order(const char *hay, const char *first, const char *second) {
   const char *a = strstr(hay, first), *b = strstr(hay, second);
   ck_assert_msg(a != NULL && b != NULL && a < b,
                 "expected \"%s\" before \"%s\" in:\n%s", first, second, hay);
+}
+
+void e2e_package_copy(const char *dir, const char *from, const char *relative) {
+  char cmd[3 * 4096];
+  snprintf(cmd, sizeof cmd, "cp '%s' '%s/%s'", from, dir, relative);
+  ck_assert_msg(system(cmd) == 0, "failed: %s", cmd);
+}
+
+void e2e_package_new(char *dir, size_t size) {
+  snprintf(dir, size, "/tmp/fern-pkg-XXXXXX");
+  ck_assert_ptr_nonnull(mkdtemp(dir));
+  char sub[4200];
+  snprintf(sub, sizeof sub, "%s/meta", dir);
+  ck_assert_int_eq(mkdir(sub, 0755), 0);
+  snprintf(sub, sizeof sub, "%s/bin", dir);
+  ck_assert_int_eq(mkdir(sub, 0755), 0);
+  e2e_package_copy(dir, "tests/packages/progs/bin/tool", "bin/tool");
+}
+
+void e2e_package_write(const char *dir, const char *relative,
+                       const char *text) {
+  char path[4200];
+  snprintf(path, sizeof path, "%s/%s", dir, relative);
+  FILE *f = fopen(path, "w");
+  ck_assert_msg(f != NULL, "cannot write %s", path);
+  fputs(text, f);
+  fclose(f);
+}
+
+void e2e_package_remove(const char *dir) {
+  char cmd[4200];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+  ck_assert_int_eq(system(cmd), 0);
 }

@@ -76,26 +76,6 @@ START_TEST(test_start_timeout_fails_a_program_never_ready) {
 }
 END_TEST
 
-static void make_dir(char *out, size_t size, const char *base, const char *sub) {
-  snprintf(out, size, "%s/%s", base, sub);
-  ck_assert_int_eq(mkdir(out, 0755), 0);
-}
-
-static void write_text(const char *dir, const char *name, const char *text) {
-  char path[4096];
-  snprintf(path, sizeof path, "%s/%s", dir, name);
-  FILE *f = fopen(path, "w");
-  ck_assert_ptr_nonnull(f);
-  fputs(text, f);
-  fclose(f);
-}
-
-static void shell(const char *fmt, const char *a, const char *b) {
-  char cmd[8192];
-  snprintf(cmd, sizeof cmd, fmt, a, b);
-  ck_assert_msg(system(cmd) == 0, "failed: %s", cmd);
-}
-
 /* A daemon that speaks sd_notify through systemd's own systemd-notify
  * works unchanged. */
 START_TEST(test_systemd_notify_works_unchanged) {
@@ -104,21 +84,19 @@ START_TEST(test_systemd_notify_works_unchanged) {
                     "/usr/bin/systemd-notify is not installed\n");
     return;
   }
-  char pkg[] = "/tmp/fern-sdnotify-XXXXXX", dir[4096];
-  ck_assert_ptr_nonnull(mkdtemp(pkg));
-  make_dir(dir, sizeof dir, pkg, "bin");
-  shell("cp /bin/dash '%s/sh' && cp tests/packages/progs/bin/tool '%s/tool'",
-        dir, dir);
-  make_dir(dir, sizeof dir, pkg, "meta");
-  write_text(dir, "root.cm",
-             "{\"children\": [{\"name\": \"legacy\", \"url\": "
-             "\"#meta/legacy.cm\", \"startup\": \"eager\"}]}");
-  write_text(dir, "legacy.cm",
-             "{\"program\": {\"runner\": \"elf\", \"binary\": \"bin/sh\", "
-             "\"args\": [\"-c\", \"systemd-notify --ready "
-             "--status=hello-from-systemd && exec bin/tool sleep\"], "
-             "\"environ\": [\"PATH=/usr/bin:/bin\"], \"lifecycle\": "
-             "{\"ready_event\": \"notify\", \"start_timeout_ms\": 10000}}}");
+  char pkg[4096];
+  e2e_package_new(pkg, sizeof pkg);
+  e2e_package_copy(pkg, "/bin/dash", "bin/sh");
+  e2e_package_write(pkg, "meta/root.cm",
+                    "{\"children\": [{\"name\": \"legacy\", \"url\": "
+                    "\"#meta/legacy.cm\", \"startup\": \"eager\"}]}");
+  e2e_package_write(
+      pkg, "meta/legacy.cm",
+      "{\"program\": {\"runner\": \"elf\", \"binary\": \"bin/sh\", "
+      "\"args\": [\"-c\", \"systemd-notify --ready "
+      "--status=hello-from-systemd && exec bin/tool sleep\"], "
+      "\"environ\": [\"PATH=/usr/bin:/bin\"], \"lifecycle\": "
+      "{\"ready_event\": \"notify\", \"start_timeout_ms\": 10000}}}");
   char manifest[4096];
   snprintf(manifest, sizeof manifest, "%s/meta/root.cm", pkg);
   e2e_proc p;
@@ -129,7 +107,7 @@ START_TEST(test_systemd_notify_works_unchanged) {
   kill(p.pid, SIGTERM);
   ck_assert_int_eq(e2e_finish(&p, 20000), 0);
   e2e_free(&p);
-  shell("rm -rf '%s'%s", pkg, "");
+  e2e_package_remove(pkg);
 }
 END_TEST
 
@@ -176,18 +154,15 @@ END_TEST
 /* A crash with core dumps allowed is reported as such (in a package of its
  * own, where the core file lands). */
 START_TEST(test_core_dump_is_reported) {
-  char pkg[] = "/tmp/fern-core-XXXXXX", dir[4096];
-  ck_assert_ptr_nonnull(mkdtemp(pkg));
-  make_dir(dir, sizeof dir, pkg, "bin");
-  shell("cp tests/packages/progs/bin/tool '%s/tool'%s", dir, "");
-  make_dir(dir, sizeof dir, pkg, "meta");
-  write_text(dir, "root.cm",
-             "{\"children\": [{\"name\": \"crash\", \"url\": "
-             "\"#meta/crash.cm\", \"startup\": \"eager\"}]}");
-  write_text(dir, "crash.cm",
-             "{\"program\": {\"runner\": \"elf\", \"binary\": \"bin/tool\", "
-             "\"args\": [\"signal\", \"11\"], \"rlimits\": {\"core\": "
-             "\"unlimited\"}}}");
+  char pkg[4096];
+  e2e_package_new(pkg, sizeof pkg);
+  e2e_package_write(pkg, "meta/root.cm",
+                    "{\"children\": [{\"name\": \"crash\", \"url\": "
+                    "\"#meta/crash.cm\", \"startup\": \"eager\"}]}");
+  e2e_package_write(pkg, "meta/crash.cm",
+                    "{\"program\": {\"runner\": \"elf\", \"binary\": "
+                    "\"bin/tool\", \"args\": [\"signal\", \"11\"], "
+                    "\"rlimits\": {\"core\": \"unlimited\"}}}");
   char manifest[4096];
   snprintf(manifest, sizeof manifest, "%s/meta/root.cm", pkg);
   e2e_proc p;
@@ -203,7 +178,7 @@ START_TEST(test_core_dump_is_reported) {
     e2e_assert_has(p.err, "/crash: error: stopped: instance_died (signal SEGV, "
                           "core dumped)");
   e2e_free(&p);
-  shell("rm -rf '%s'%s", pkg, "");
+  e2e_package_remove(pkg);
 }
 END_TEST
 

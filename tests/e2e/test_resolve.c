@@ -63,35 +63,16 @@ START_TEST(test_one_url_is_parsed_once_for_many_instances) {
 }
 END_TEST
 
-static void write_file(const char *path, const char *text) {
-  FILE *f = fopen(path, "w");
-  ck_assert_ptr_nonnull(f);
-  fputs(text, f);
-  fclose(f);
-}
-
-static void copy_program(const char *from, const char *to) {
-  char cmd[3 * PATH_MAX];
-  snprintf(cmd, sizeof cmd, "cp '%s' '%s'", from, to);
-  ck_assert_int_eq(system(cmd), 0);
-}
-
 /* The gated child's resolver blocks until a file appears, and the opener
  * sibling creates that file. Were resolution run on the loop thread, the
  * opener could never start and the gate would time out after 10 s. */
 START_TEST(test_resolution_never_blocks_the_loop) {
-  char pkg[] = "/tmp/fern-gate-XXXXXX", path[PATH_MAX], progs[PATH_MAX];
-  ck_assert_ptr_nonnull(mkdtemp(pkg));
+  char pkg[PATH_MAX], path[PATH_MAX + 32], progs[PATH_MAX];
+  e2e_package_new(pkg, sizeof pkg);
   ck_assert_ptr_nonnull(realpath("tests/packages/progs", progs));
-  snprintf(path, sizeof path, "%s/meta", pkg);
-  mkdir(path, 0755);
-  snprintf(path, sizeof path, "%s/bin", pkg);
-  mkdir(path, 0755);
-  snprintf(path, sizeof path, "%s/bin/tool", pkg);
-  copy_program("tests/packages/progs/bin/tool", path);
-  snprintf(path, sizeof path, "%s/meta/opener.cm", pkg);
-  write_file(path, "{\"program\": {\"runner\": \"elf\", \"binary\": "
-                   "\"bin/tool\", \"args\": [\"touch\", \"gate-open\"]}}");
+  e2e_package_write(pkg, "meta/opener.cm",
+                    "{\"program\": {\"runner\": \"elf\", \"binary\": "
+                    "\"bin/tool\", \"args\": [\"touch\", \"gate-open\"]}}");
   char root[4 * PATH_MAX];
   snprintf(root, sizeof root,
            "{\"capabilities\": [{\"resolver\": \"gate\", \"config\": "
@@ -105,8 +86,8 @@ START_TEST(test_resolution_never_blocks_the_loop) {
            "  {\"name\": \"opener\", \"url\": \"#meta/opener.cm\", "
            "\"startup\": \"eager\"}]}",
            pkg, progs);
+  e2e_package_write(pkg, "meta/root.cm", root);
   snprintf(path, sizeof path, "%s/meta/root.cm", pkg);
-  write_file(path, root);
   char plugins[4096];
   snprintf(plugins, sizeof plugins, "%s/tests/plugins", e2e_build());
   e2e_proc p;
@@ -114,9 +95,7 @@ START_TEST(test_resolution_never_blocks_the_loop) {
   ck_assert_int_eq(e2e_run(&p, 30000, args), 0);
   e2e_assert_order(p.err, "/opener: stopped: ok", "[/gated] printed");
   e2e_free(&p);
-  char cmd[PATH_MAX + 16];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", pkg);
-  ck_assert_int_eq(system(cmd), 0);
+  e2e_package_remove(pkg);
 }
 END_TEST
 
