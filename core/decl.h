@@ -19,18 +19,40 @@ typedef enum { FERN_EXTENDS_REALM, FERN_EXTENDS_NONE } fern__extends;
 typedef enum { FERN_FROM_PARENT, FERN_FROM_SELF } fern__from;
 typedef enum { FERN_CAP_RUNNER, FERN_CAP_RESOLVER } fern__cap_kind;
 
+typedef enum {
+  FERN_RESTART_NEVER,
+  FERN_RESTART_ON_FAILURE,
+  FERN_RESTART_ALWAYS
+} fern__restart_policy;
+
+/* When and how fast a component that ended by itself is started again. */
+typedef struct fern__restart_decl_s {
+  fern__restart_policy policy;
+  uint64_t initial_delay_ms; /* the first backoff */
+  double multiplier;         /* each next backoff, up to max_delay_ms */
+  uint64_t max_delay_ms;
+  uint32_t burst_count;      /* at most this many restarts ... */
+  uint64_t burst_window_ms;  /* ... within this window, else give up */
+  uint64_t reset_after_ms;   /* a run this long resets the backoff */
+} fern__restart_decl;
+
+/* The defaults of a "restart" block's missing keys. */
+#define FERN_RESTART_DEFAULTS {FERN_RESTART_NEVER, 100, 2.0, 30000, 5, 60000, 10000}
+
 typedef struct fern__child_decl_s {
   const char *name;
   const char *url;
   fern__startup startup;
   const char *environment; /* "name" without '#', or NULL */
   fern__on_terminate on_terminate;
+  fern__restart_decl restart;
 } fern__child_decl;
 
 typedef struct fern__collection_decl_s {
   const char *name;
   fern__durability durability;
   const char *environment; /* or NULL */
+  fern__restart_decl restart;
 } fern__collection_decl;
 
 /* A registration in an environment: a runner, or a resolver for a scheme. */

@@ -2,6 +2,7 @@
 #include "events.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -22,23 +23,100 @@ void fern__events_close(fern__events *events) {
   if (events->file != NULL)
     fclose(events->file);
   events->file = NULL;
+  for (size_t i = 0; i < events->count; i++)
+    free(events->history[(events->first + i) % FERN_EVENT_HISTORY]);
+  events->count = 0;
+}
+
+typedef struct sent_line_s {
+  uv_write_t req;
+  char data[];
+} sent_line;
+
+static void on_sent(uv_write_t *req, int status) {
+  (void)status;
+  free(req);
+}
+
+int fern__events_send(uv_stream_t *stream, const char *line, size_t len) {
+  if (uv_stream_get_write_queue_size(stream) > FERN_EVENT_BACKLOG)
+    return -1;
+  sent_line *sent = malloc(sizeof *sent + len);
+  if (sent == NULL)
+    return -1;
+  memcpy(sent->data, line, len);
+  uv_buf_t buf = uv_buf_init(sent->data, (unsigned)len);
+  if (uv_write(&sent->req, stream, &buf, 1, on_sent) != 0) {
+    free(sent);
+    return -1;
+  }
+  return 0;
+}
+
+static void deliver(fern__event_sink *sink, const char *line, size_t len) {
+  if (sink->dropped > 0) {
+    char note[64];
+    int n = snprintf(note, sizeof note, "{\"dropped\":%llu}\n",
+                     (unsigned long long)sink->dropped);
+    if (fern__events_send(sink->stream, note, (size_t)n) != 0) {
+      sink->dropped++;
+      return;
+    }
+    sink->dropped = 0;
+  }
+  if (fern__events_send(sink->stream, line, len) != 0)
+    sink->dropped++;
+}
+
+static void remember(fern__events *events, char *line) {
+  if (events->count == FERN_EVENT_HISTORY) {
+    free(events->history[events->first]);
+    events->first = (events->first + 1) % FERN_EVENT_HISTORY;
+    events->count--;
+  }
+  events->history[(events->first + events->count) % FERN_EVENT_HISTORY] = line;
+  events->count++;
 }
 
 void fern__event(fern__events *events, const char *type, const char *moniker,
                  json_t *fields) {
-  if (events->file == NULL) {
-    json_decref(fields);
-    return;
-  }
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
-  json_t *record = json_pack("{s:f, s:s, s:s}", "time",
+  json_t *record = json_pack("{s:I, s:f, s:s, s:s}", "seq",
+                             (json_int_t)++events->seq, "time",
                              (double)ts.tv_sec + ts.tv_nsec / 1e9, "event",
                              type, "moniker", moniker);
   if (fields != NULL)
     json_object_update(record, fields);
   json_decref(fields);
-  json_dumpf(record, events->file, JSON_COMPACT);
-  fputc('\n', events->file);
+  char *text = json_dumps(record, JSON_COMPACT);
   json_decref(record);
+  if (text == NULL)
+    return;
+  size_t len = strlen(text);
+  char *line = realloc(text, len + 2);
+  if (line == NULL) {
+    free(text);
+    return;
+  }
+  line[len++] = '\n';
+  line[len] = '\0';
+  if (events->file != NULL)
+    fwrite(line, 1, len, events->file);
+  for (fern__event_sink *sink = events->sinks; sink != NULL; sink = sink->next)
+    deliver(sink, line, len);
+  remember(events, line);
+}
+
+void fern__events_subscribe(fern__events *events, fern__event_sink *sink) {
+  sink->next = events->sinks;
+  events->sinks = sink;
+}
+
+void fern__events_unsubscribe(fern__events *events, fern__event_sink *sink) {
+  for (fern__event_sink **p = &events->sinks; *p != NULL; p = &(*p)->next)
+    if (*p == sink) {
+      *p = sink->next;
+      return;
+    }
 }

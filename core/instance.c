@@ -41,6 +41,8 @@ fern__instance *fern__instance_new(struct fern__manager_s *manager,
   instance->startup = startup;
   instance->env = fern__env_ref(env);
   instance->exit_code = -1;
+  const fern__restart_decl no_restart = FERN_RESTART_DEFAULTS;
+  instance->restart = no_restart;
   if (instance->name == NULL || instance->url == NULL ||
       instance->moniker == NULL) {
     fern__instance_free(instance);
@@ -67,6 +69,13 @@ void fern__instance_free(fern__instance *instance) {
   free(instance->stop_timer);
   free(instance->error);
   free(instance->status_text);
+  free(instance->burst);
+  free(instance->collection);
+  while (instance->stop_waiters != NULL) {
+    fern__stop_waiter *next = instance->stop_waiters->next;
+    free(instance->stop_waiters);
+    instance->stop_waiters = next;
+  }
   free(instance->name);
   free(instance->url);
   free(instance->moniker);
@@ -121,6 +130,7 @@ int fern__instance_add_children(fern__instance *instance, fern_error_t *err) {
   instance->declared_envs = calloc(decl->environment_count + 1,
                                    sizeof(void *));
   instance->children = calloc(decl->child_count + 1, sizeof(void *));
+  instance->child_capacity = decl->child_count + 1;
   if (instance->provided == NULL || instance->declared_envs == NULL ||
       instance->children == NULL)
     return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
@@ -143,6 +153,7 @@ int fern__instance_add_children(fern__instance *instance, fern_error_t *err) {
     if (env_rc != FERN_OK)
       node->error = strdup(env_err.message);
     node->on_terminate = child->on_terminate;
+    node->restart = child->restart;
     instance->children[instance->child_count++] = node;
   }
   return FERN_OK;
@@ -172,4 +183,59 @@ void fern__instance_walk(fern__instance *instance,
 
 int fern__instance_is_active(const fern__instance *instance) {
   return instance->controller != NULL;
+}
+
+fern__instance *fern__instance_find(fern__instance *root, const char *moniker) {
+  if (moniker[0] != '/')
+    return NULL;
+  fern__instance *at = root;
+  const char *p = moniker + 1;
+  while (at != NULL && *p != '\0') {
+    const char *slash = strchr(p, '/');
+    size_t len = slash ? (size_t)(slash - p) : strlen(p);
+    fern__instance *next = NULL;
+    for (size_t i = 0; i < at->child_count && next == NULL; i++) {
+      fern__instance *c = at->children[i];
+      if (!c->pending_create && strlen(c->name) == len &&
+          strncmp(c->name, p, len) == 0)
+        next = c;
+    }
+    at = next;
+    p += len + (slash != NULL);
+  }
+  return at;
+}
+
+void fern__instance_detach(fern__instance *child) {
+  fern__instance *parent = child->parent;
+  for (size_t i = 0; parent != NULL && i < parent->child_count; i++) {
+    if (parent->children[i] == child) {
+      memmove(&parent->children[i], &parent->children[i + 1],
+              (parent->child_count - i - 1) * sizeof *parent->children);
+      parent->child_count--;
+      return;
+    }
+  }
+}
+
+const char *fern__instance_state_name(const fern__instance *instance) {
+  if (instance->failed)
+    return "failed";
+  if (instance->state == FERN_STATE_RUNNING && instance->ready)
+    return "ready";
+  return fern__state_name(instance->state);
+}
+
+int fern__instance_adopt(fern__instance *parent, fern__instance *child) {
+  if (parent->child_count == parent->child_capacity) {
+    size_t capacity = parent->child_capacity ? parent->child_capacity * 2 : 4;
+    fern__instance **grown =
+        realloc(parent->children, capacity * sizeof *grown);
+    if (grown == NULL)
+      return FERN_ENOMEM;
+    parent->children = grown;
+    parent->child_capacity = capacity;
+  }
+  parent->children[parent->child_count++] = child;
+  return FERN_OK;
 }

@@ -22,6 +22,18 @@ typedef enum fern__state {
 
 const char *fern__state_name(fern__state state);
 
+/* Called once an instance (and its subtree) has fully stopped. */
+typedef void (*fern__stopped_cb)(void *arg, struct fern_instance_s *instance);
+
+typedef struct fern__stop_waiter_s {
+  fern__stopped_cb cb;
+  void *arg;
+  struct fern__stop_waiter_s *next;
+} fern__stop_waiter;
+
+/* Called once a new dynamic child is resolved, or could not be. */
+typedef void (*fern__resolved_hook)(void *arg, struct fern_instance_s *instance);
+
 /* The runner-facing token (fern_instance_t) is this struct. */
 typedef struct fern_instance_s {
   struct fern__manager_s *manager;
@@ -35,7 +47,7 @@ typedef struct fern_instance_s {
   fern__state state;
 
   struct fern_instance_s **children;
-  size_t child_count;
+  size_t child_count, child_capacity;
   fern__capability **provided; /* capabilities it declares, made on use */
   fern__env **declared_envs;   /* environments it declares, built on use */
 
@@ -54,6 +66,30 @@ typedef struct fern_instance_s {
   int ready;
   char *status_text;  /* the last STATUS= it reported */
   fern__on_terminate on_terminate;
+
+  const char *start_reason; /* static text: "eager", "request", ... */
+  uint64_t start_seq;       /* order of starts, for reverse-order stops */
+  double started_at;        /* wall clock of the last start */
+  uint64_t run_began_ms;    /* monotonic, for the restart reset */
+  fern__stop_waiter *stop_waiters;
+
+  fern__restart_decl restart;
+  unsigned restart_count; /* restarts so far */
+  unsigned attempt;       /* restarts since the backoff was last reset */
+  uint64_t delay_ms;      /* the last backoff */
+  uint64_t *burst;        /* times of recent restarts (monotonic ms) */
+  size_t burst_len;
+  uv_timer_t *restart_timer;
+  int failed; /* gave up restarting */
+
+  int dynamic; /* created in a collection */
+  char *collection;
+  fern__durability durability;
+  int pending_create; /* resolving before it joins the tree */
+  int destroyed;      /* detached; freed when the manager ends */
+  fern__resolved_hook on_resolved;
+  void *on_resolved_arg;
+  struct fern_instance_s *next_dead; /* the manager's graveyard */
   char *error; /* why it cannot resolve or start, once known */
 } fern__instance;
 
@@ -79,6 +115,16 @@ int fern__instance_declared_env(fern__instance *instance, const char *name,
  * collection declares, else the instance's own. */
 int fern__instance_collection_env(fern__instance *instance, const char *name,
                                   fern__env **out, fern_error_t *err);
+
+/* Finds an instance by moniker ("/a/b"), or NULL. */
+fern__instance *fern__instance_find(fern__instance *root, const char *moniker);
+/* Appends `child` to its parent's children. */
+int fern__instance_adopt(fern__instance *parent, fern__instance *child);
+/* Removes `child` from its parent's children (it stays allocated). */
+void fern__instance_detach(fern__instance *child);
+/* The state a person reads: "ready" when running and ready, "failed" when
+ * restarts gave up. */
+const char *fern__instance_state_name(const fern__instance *instance);
 
 /* Visits the subtree, parents before children. */
 void fern__instance_walk(fern__instance *instance,

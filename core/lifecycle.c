@@ -1,16 +1,16 @@
-/* lifecycle.c - the state machine: resolve, start (eager children after
- * their parent), stop (children before parents; graceful, then kill after
- * the environment's stop timeout). Loop thread only. */
+/* lifecycle.c - resolving and starting: a component resolves, then (when
+ * something asks) starts; eager children start once their parent runs (or,
+ * if it reports readiness, once it is ready). Stopping is in
+ * lifecycle_stop.c. Loop thread only. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "log.h"
 #include "manager.h"
 
-static void advance_stop(fern__instance *instance);
-
-static void report_cannot_start(fern__instance *instance, const char *why) {
+void fern__lifecycle_cannot_start(fern__instance *instance, const char *why) {
   if (instance->error == NULL || instance->error != why) {
     free(instance->error);
     instance->error = strdup(why);
@@ -33,9 +33,9 @@ static void resolution_failed(fern__instance *instance, const char *why) {
   instance->error = strdup(why);
   instance->state = FERN_STATE_STOPPED;
   if (instance->start_requested)
-    report_cannot_start(instance, instance->error);
+    fern__lifecycle_cannot_start(instance, instance->error);
   else if (instance->manager->mode == FERN_MODE_RUN &&
-           instance->startup == FERN_STARTUP_LAZY)
+           instance->startup == FERN_STARTUP_LAZY && !instance->dynamic)
     fern__log(FERN_LOG_WARN, instance->moniker, "cannot be resolved: %s", why);
 }
 
@@ -43,6 +43,10 @@ static void on_resolved(void *arg, const fern__resolution *res) {
   fern__instance *instance = arg;
   fern__manager *manager = instance->manager;
   manager->waiting--;
+  if (instance->destroyed) {
+    fern__manager_check_idle(manager);
+    return;
+  }
   if (res->rc != FERN_OK) {
     resolution_failed(instance, res->error.message);
   } else {
@@ -57,8 +61,13 @@ static void on_resolved(void *arg, const fern__resolution *res) {
       resolution_failed(instance, err.message);
     for (size_t i = 0; i < instance->child_count; i++)
       fern__lifecycle_resolve(instance->children[i]);
-    if (instance->start_requested)
-      fern__lifecycle_start(instance);
+  }
+  if (instance->on_resolved != NULL) {
+    fern__resolved_hook hook = instance->on_resolved;
+    instance->on_resolved = NULL;
+    hook(instance->on_resolved_arg, instance);
+  } else if (instance->start_requested && res->rc == FERN_OK) {
+    fern__lifecycle_start(instance, instance->start_reason);
   }
   fern__manager_check_idle(manager);
 }
@@ -110,51 +119,65 @@ static int begin_resolution(fern__instance *instance, const fern__url *url,
   return 0;
 }
 
+/* A failure before the resolution is queued still answers a waiting hook,
+ * as on_resolved would. */
+static void fail_before_resolution(fern__instance *instance, const char *why) {
+  resolution_failed(instance, why);
+  if (instance->on_resolved != NULL) {
+    fern__resolved_hook hook = instance->on_resolved;
+    instance->on_resolved = NULL;
+    hook(instance->on_resolved_arg, instance);
+  }
+}
+
 void fern__lifecycle_resolve(fern__instance *instance) {
   char why[1024];
   if (instance->error != NULL) {
     snprintf(why, sizeof why, "%s", instance->error);
-    resolution_failed(instance, why);
+    fail_before_resolution(instance, why);
     return;
   }
   fern__url url;
   fern_error_t err;
   if (fern__url_parse(instance->url, &url, &err) != FERN_OK) {
-    resolution_failed(instance, err.message);
+    fail_before_resolution(instance, err.message);
     return;
   }
   if (begin_resolution(instance, &url, why, sizeof why) != 0)
-    resolution_failed(instance, why);
+    fail_before_resolution(instance, why);
   fern__url_free(&url);
 }
 
-static void start_eager_children(fern__instance *instance) {
+void fern__lifecycle_start_eager_children(fern__instance *instance) {
   for (size_t i = 0; i < instance->child_count; i++)
     if (instance->children[i]->startup == FERN_STARTUP_EAGER)
-      fern__lifecycle_start(instance->children[i]);
+      fern__lifecycle_start(instance->children[i], "eager");
 }
 
-static int program_error(fern__instance *instance, const fern_error_t *runner_err,
-                         int rc) {
+static void program_error(fern__instance *instance,
+                          const fern_error_t *runner_err, int rc) {
   fern__pointer pointer;
   fern_error_t err;
   snprintf(pointer, sizeof pointer, "/program%s", runner_err->key);
   fern__decl_error(instance->resolution->decl, &err, rc, pointer, "%s",
                    runner_err->message);
-  report_cannot_start(instance, err.message);
-  return rc;
+  fern__lifecycle_cannot_start(instance, err.message);
 }
 
-static void start_program(fern__instance *instance) {
-  const fern__decl *decl = instance->resolution->decl;
-  fern_error_t policy_err;
+static int check_start_policy(fern__instance *instance) {
+  fern_error_t err;
   if (instance->on_terminate == FERN_ON_TERMINATE_REBOOT &&
       instance->manager->host.policy_allows("reboot_on_terminate",
                                             instance->moniker,
-                                            &policy_err) != FERN_OK) {
-    report_cannot_start(instance, policy_err.message);
-    return;
+                                            &err) != FERN_OK) {
+    fern__lifecycle_cannot_start(instance, err.message);
+    return -1;
   }
+  return 0;
+}
+
+static fern__capability *find_runner(fern__instance *instance) {
+  const fern__decl *decl = instance->resolution->decl;
   fern__capability *runner = fern__env_runner(instance->env, decl->runner);
   if (runner == NULL) {
     char names[512], why[1024];
@@ -162,9 +185,17 @@ static void start_program(fern__instance *instance) {
     snprintf(why, sizeof why,
              "runner \"%s\" is not registered in environment %s (it has: %s)",
              decl->runner, instance->env->label, names);
-    report_cannot_start(instance, why);
-    return;
+    fern__lifecycle_cannot_start(instance, why);
   }
+  return runner;
+}
+
+static void start_program(fern__instance *instance) {
+  const fern__decl *decl = instance->resolution->decl;
+  fern__capability *runner;
+  if (check_start_policy(instance) != 0 ||
+      (runner = find_runner(instance)) == NULL)
+    return;
   fern_error_t err = {"", ""};
   int rc = runner->runner->validate(runner->state, decl->program, &err);
   if (rc != FERN_OK) {
@@ -182,6 +213,7 @@ static void start_program(fern__instance *instance) {
   };
   instance->state = FERN_STATE_STARTING;
   instance->awaiting_ready = instance->ready = 0;
+  instance->stop_sent = instance->killed = 0;
   instance->runner = fern__capability_ref(runner);
   instance->manager->active++;
   rc = runner->runner->start(runner->state, &info, &instance->controller, &err);
@@ -190,34 +222,92 @@ static void start_program(fern__instance *instance) {
     fern__capability_unref(instance->runner);
     instance->runner = NULL;
     instance->manager->active--;
-    report_cannot_start(instance, err.message);
+    fern__lifecycle_cannot_start(instance, err.message);
   }
 }
 
-void fern__lifecycle_start(fern__instance *instance) {
-  if (instance->manager->shutting_down || instance->stop_requested)
+static uint64_t monotonic_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void mark_started(fern__instance *instance, const char *reason) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  instance->start_reason = reason;
+  instance->start_seq = ++instance->manager->start_seq;
+  instance->started_at = (double)ts.tv_sec + ts.tv_nsec / 1e9;
+  instance->run_began_ms = monotonic_ms();
+}
+
+void fern__lifecycle_start(fern__instance *instance, const char *reason) {
+  if (instance->manager->shutting_down || instance->stop_requested ||
+      instance->destroyed || instance->failed)
     return;
   instance->start_requested = 1;
+  instance->start_reason = reason;
   switch (instance->state) {
   case FERN_STATE_DISCOVERED:
   case FERN_STATE_RESOLVING:
     return; /* on_resolved starts it */
   case FERN_STATE_STOPPED:
-    if (instance->resolution == NULL && !instance->ran)
-      report_cannot_start(instance, instance->error ? instance->error
-                                                    : "not resolved");
-    return;
+    if (instance->resolution == NULL) {
+      if (!instance->ran)
+        fern__lifecycle_cannot_start(instance, instance->error
+                                                   ? instance->error
+                                                   : "not resolved");
+      return;
+    }
+    break;
   case FERN_STATE_RESOLVED:
     break;
   default:
     return; /* already under way */
   }
+  mark_started(instance, reason);
   if (instance->resolution->decl->program != NULL) {
     start_program(instance);
   } else {
     instance->state = FERN_STATE_RUNNING;
-    start_eager_children(instance);
+    fern__lifecycle_start_eager_children(instance);
   }
+}
+
+static void clear_stop_marks(fern__instance *instance, void *arg) {
+  (void)arg;
+  if (instance->controller == NULL && instance->state != FERN_STATE_STOPPING)
+    instance->stop_requested = 0;
+}
+
+int fern__lifecycle_request_start(fern__instance *instance, const char *reason,
+                                  fern_error_t *err) {
+  if (instance->manager->shutting_down)
+    return fern_error_set(err, FERN_ESTATE, NULL, "fern is shutting down");
+  if (instance->state == FERN_STATE_STOPPING || (instance->stop_requested &&
+                                                 instance->controller != NULL))
+    return fern_error_set(err, FERN_ESTATE, NULL, "%s is stopping",
+                          instance->moniker);
+  if (instance->resolution == NULL && instance->state == FERN_STATE_STOPPED)
+    return fern_error_set(err, FERN_ENOENT, NULL, "%s cannot start: %s",
+                          instance->moniker,
+                          instance->error ? instance->error : "not resolved");
+  fern__instance_walk(instance, clear_stop_marks, NULL);
+  instance->failed = 0;
+  /* What it depends on, its ancestors, start first. */
+  for (fern__instance *a = instance->parent; a != NULL; a = a->parent)
+    clear_stop_marks(a, NULL);
+  fern__instance *chain[256];
+  size_t depth = 0;
+  for (fern__instance *a = instance->parent; a != NULL && depth < 256;
+       a = a->parent)
+    chain[depth++] = a;
+  while (depth-- > 0)
+    if (chain[depth]->state == FERN_STATE_RESOLVED ||
+        chain[depth]->state == FERN_STATE_STOPPED)
+      fern__lifecycle_start(chain[depth], "dependent");
+  fern__lifecycle_start(instance, reason);
+  return FERN_OK;
 }
 
 void fern__lifecycle_on_started(fern__instance *instance, long pid) {
@@ -228,9 +318,10 @@ void fern__lifecycle_on_started(fern__instance *instance, long pid) {
   fern__log(FERN_LOG_INFO, instance->moniker, "started (pid %ld)%s", pid,
             instance->awaiting_ready ? "; waiting for it to be ready" : "");
   fern__event(&instance->manager->events, "started", instance->moniker,
-              json_pack("{s:I}", "pid", (json_int_t)pid));
+              json_pack("{s:I, s:s}", "pid", (json_int_t)pid, "reason",
+                        instance->start_reason ? instance->start_reason : ""));
   if (!instance->stop_requested && !instance->awaiting_ready)
-    start_eager_children(instance);
+    fern__lifecycle_start_eager_children(instance);
 }
 
 void fern__lifecycle_on_ready(fern__instance *instance) {
@@ -240,7 +331,7 @@ void fern__lifecycle_on_ready(fern__instance *instance) {
   fern__log(FERN_LOG_INFO, instance->moniker, "ready");
   fern__event(&instance->manager->events, "ready", instance->moniker, NULL);
   if (!instance->stop_requested && instance->awaiting_ready)
-    start_eager_children(instance);
+    fern__lifecycle_start_eager_children(instance);
 }
 
 void fern__lifecycle_on_status(fern__instance *instance, const char *text) {
@@ -249,154 +340,4 @@ void fern__lifecycle_on_status(fern__instance *instance, const char *text) {
   fern__log(FERN_LOG_INFO, instance->moniker, "status: %s", text);
   fern__event(&instance->manager->events, "status", instance->moniker,
               json_pack("{s:s}", "status", text));
-}
-
-static void describe_stop(const fern__instance *instance,
-                          const fern_stop_report_t *report, char *buf,
-                          size_t size) {
-  int n = snprintf(buf, size, "%s", fern_stop_status_name(instance->status));
-  if (n < 0 || (size_t)n >= size)
-    return;
-  if (report->term_signal > 0)
-    snprintf(buf + n, size - (size_t)n, " (signal %s%s)",
-             sigabbrev_np(report->term_signal) ? sigabbrev_np(report->term_signal)
-                                               : "?",
-             report->core_dumped ? ", core dumped" : "");
-  else if (report->exit_code >= 0)
-    snprintf(buf + n, size - (size_t)n, " (exit %d)", report->exit_code);
-  n = (int)strlen(buf);
-  if (report->message != NULL && report->message[0] != '\0')
-    snprintf(buf + n, size - (size_t)n, ": %s", report->message);
-}
-
-static void timer_free(uv_handle_t *handle) { free(handle); }
-
-static void emit_stopped(const fern__instance *instance,
-                         const fern_stop_report_t *report) {
-  json_t *fields =
-      json_pack("{s:s}", "status", fern_stop_status_name(instance->status));
-  if (report->exit_code >= 0)
-    json_object_set_new(fields, "exit_code", json_integer(report->exit_code));
-  if (report->term_signal > 0) {
-    const char *name = sigabbrev_np(report->term_signal);
-    json_object_set_new(fields, "signal", json_string(name ? name : "?"));
-    json_object_set_new(fields, "core_dumped",
-                        json_boolean(report->core_dumped));
-  }
-  if (report->message != NULL)
-    json_object_set_new(fields, "message", json_string(report->message));
-  fern__event(&instance->manager->events, "stopped", instance->moniker,
-              fields);
-}
-
-static int child_is_live(const fern__instance *child) {
-  return child->controller != NULL || child->state == FERN_STATE_RUNNING;
-}
-
-void fern__lifecycle_on_stopped(fern__instance *instance,
-                                const fern_stop_report_t *report) {
-  fern__manager *manager = instance->manager;
-  instance->status = instance->killed ? FERN_STOP_KILLED_AFTER_TIMEOUT
-                                      : report->status;
-  instance->exit_code = report->exit_code;
-  instance->term_signal = report->term_signal;
-  instance->ran = 1;
-  char what[1024];
-  describe_stop(instance, report, what, sizeof what);
-  fern__log(instance->status == FERN_STOP_OK ? FERN_LOG_INFO : FERN_LOG_ERROR,
-            instance->moniker, "%s%s",
-            instance->status == FERN_STOP_CANNOT_START ? "" : "stopped: ",
-            what);
-  if (instance->status != FERN_STOP_OK)
-    manager->failures++;
-  emit_stopped(instance, report);
-  if (instance->on_terminate == FERN_ON_TERMINATE_REBOOT &&
-      !instance->stop_requested && !manager->shutting_down)
-    fern__manager_critical_failure(manager, instance->moniker,
-                                   "terminated (on_terminate: reboot)");
-  instance->runner->runner->controller_release(instance->controller);
-  instance->controller = NULL;
-  fern__capability_unref(instance->runner);
-  instance->runner = NULL;
-  if (instance->stop_timer != NULL) {
-    uv_close((uv_handle_t *)instance->stop_timer, timer_free);
-    instance->stop_timer = NULL;
-  }
-  instance->state = FERN_STATE_STOPPED;
-  manager->active--;
-  /* Nothing outlives its component: its children stop too. */
-  for (size_t i = 0; i < instance->child_count; i++)
-    if (child_is_live(instance->children[i]))
-      fern__lifecycle_stop(instance->children[i]);
-  if (instance->parent != NULL)
-    advance_stop(instance->parent);
-  fern__manager_check_idle(manager);
-}
-
-static void on_stop_timeout(uv_timer_t *timer) {
-  fern__instance *instance = timer->data;
-  if (instance->controller == NULL)
-    return;
-  fern__log(FERN_LOG_WARN, instance->moniker,
-            "did not stop within %llu ms; killing it",
-            (unsigned long long)instance->env->stop_timeout_ms);
-  instance->killed = 1;
-  instance->runner->runner->kill(instance->controller);
-}
-
-static void send_stop(fern__instance *instance) {
-  const fern_runner_plugin_t *vt = instance->runner->runner;
-  instance->stop_sent = 1;
-  instance->state = FERN_STATE_STOPPING;
-  if (!(vt->capabilities & FERN_RUNNER_CAP_GRACEFUL_STOP)) {
-    vt->kill(instance->controller);
-    return;
-  }
-  instance->stop_timer = malloc(sizeof *instance->stop_timer);
-  if (instance->stop_timer != NULL) {
-    uv_timer_init(&instance->manager->loop, instance->stop_timer);
-    instance->stop_timer->data = instance;
-    uv_timer_start(instance->stop_timer, on_stop_timeout,
-                   instance->env->stop_timeout_ms, 0);
-  }
-  vt->stop(instance->controller);
-}
-
-static void advance_stop(fern__instance *instance) {
-  if (!instance->stop_requested)
-    return;
-  int waiting = 0;
-  for (size_t i = 0; i < instance->child_count; i++) {
-    fern__instance *child = instance->children[i];
-    if (!child_is_live(child))
-      continue;
-    if (!child->stop_requested)
-      fern__lifecycle_stop(child);
-    waiting |= child_is_live(child);
-  }
-  if (waiting)
-    return;
-  if (instance->controller != NULL) {
-    if (!instance->stop_sent)
-      send_stop(instance);
-    return;
-  }
-  if (instance->state == FERN_STATE_RUNNING)
-    instance->state = FERN_STATE_STOPPED;
-  if (instance->parent != NULL)
-    advance_stop(instance->parent);
-}
-
-void fern__lifecycle_stop(fern__instance *instance) {
-  instance->stop_requested = 1;
-  advance_stop(instance);
-}
-
-void fern__lifecycle_kill_all(fern__instance *instance) {
-  for (size_t i = 0; i < instance->child_count; i++)
-    fern__lifecycle_kill_all(instance->children[i]);
-  if (instance->controller != NULL) {
-    instance->killed = 1;
-    instance->runner->runner->kill(instance->controller);
-  }
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../environments/root.h"
+#include "control.h"
 #include "log.h"
 
 int fern__manager_init(fern__manager *manager, fern__config *config,
@@ -20,6 +21,7 @@ int fern__manager_init(fern__manager *manager, fern__config *config,
   fern__host_init(&manager->host, &manager->loop,
                   fern__config_security_policy(config));
   fern__decl_cache_init(&manager->cache, &manager->loop);
+  manager->timed_out = json_array();
   int rc = fern__plugins_scan(&manager->plugins,
                               (const char *const *)config->plugin_dirs);
   if (rc != FERN_OK)
@@ -52,9 +54,13 @@ static void close_signals(fern__manager *manager) {
 }
 
 void fern__manager_check_idle(fern__manager *manager) {
-  if (manager->active == 0 && manager->waiting == 0 &&
-      manager->cache.pending == 0)
+  int idle = manager->active == 0 && manager->waiting == 0 &&
+             manager->cache.pending == 0 && manager->pending_restarts == 0;
+  if (idle && (!manager->keep_running || manager->shutting_down)) {
     close_signals(manager);
+    fern__control_close(manager->control);
+    manager->control = NULL;
+  }
 }
 
 static void open_signals(fern__manager *manager) {
@@ -72,6 +78,28 @@ static void count_instance(fern__instance *instance, void *count) {
   ++*(size_t *)count;
 }
 
+/* Says what timed out when the tree was shut down. */
+static void report_shutdown(fern__manager *manager) {
+  if (!manager->shutting_down)
+    return;
+  size_t n = json_array_size(manager->timed_out);
+  char list[1024] = "";
+  size_t used = 0;
+  for (size_t i = 0; i < n && used < sizeof list; i++)
+    used += (size_t)snprintf(list + used, sizeof list - used, "%s%s",
+                             i ? ", " : "",
+                             json_string_value(json_array_get(manager->timed_out,
+                                                              i)));
+  if (n == 0)
+    fern__log(FERN_LOG_INFO, NULL, "shutdown finished; nothing timed out");
+  else
+    fern__log(FERN_LOG_WARN, NULL,
+              "shutdown finished; %zu component%s timed out and %s killed: %s",
+              n, n == 1 ? "" : "s", n == 1 ? "was" : "were", list);
+  fern__event(&manager->events, "shutdown", "/",
+              json_pack("{s:O}", "timed_out", manager->timed_out));
+}
+
 int fern__manager_run(fern__manager *manager, const char *url) {
   manager->root = fern__instance_new(manager, NULL, "", url,
                                      FERN_STARTUP_EAGER, manager->root_env);
@@ -80,10 +108,12 @@ int fern__manager_run(fern__manager *manager, const char *url) {
   if (manager->mode == FERN_MODE_RUN) {
     open_signals(manager);
     manager->root->start_requested = 1;
+    manager->root->start_reason = "root";
   }
   fern__lifecycle_resolve(manager->root);
   fern__manager_check_idle(manager);
   uv_run(&manager->loop, UV_RUN_DEFAULT);
+  report_shutdown(manager);
   size_t components = 0;
   fern__instance_walk(manager->root, count_instance, &components);
   fern__log(FERN_LOG_DEBUG, NULL, "parsed %zu manifest%s for %zu components",
@@ -116,7 +146,14 @@ void fern__manager_critical_failure(fern__manager *manager,
 void fern__manager_free(fern__manager *manager) {
   close_signals(manager);
   uv_run(&manager->loop, UV_RUN_DEFAULT);
+  fern__control_close(manager->control);
+  manager->control = NULL;
   fern__instance_free(manager->root);
+  while (manager->graveyard != NULL) {
+    fern__instance *next = manager->graveyard->next_dead;
+    fern__instance_free(manager->graveyard);
+    manager->graveyard = next;
+  }
   fern__env_unref(manager->root_env);
   /* Plugins close their handles as they are released: let those closes
    * finish while the plugins' code is still loaded. */
@@ -125,5 +162,6 @@ void fern__manager_free(fern__manager *manager) {
   fern__plugins_free(&manager->plugins);
   fern__events_close(&manager->events);
   free(manager->critical);
+  json_decref(manager->timed_out);
   uv_loop_close(&manager->loop);
 }

@@ -28,6 +28,12 @@ typedef struct fern__manager_s {
   uv_signal_t signals[2];
   int signals_open;
   int shutting_down;
+  int keep_running; /* stay when nothing runs, until a signal */
+  uint64_t start_seq;
+  size_t pending_restarts;
+  fern__instance *graveyard; /* destroyed instances, freed at the end */
+  json_t *timed_out;         /* monikers killed after their stop timeout */
+  struct fern__control_s *control;
   int failures;   /* runs that did not end ok, starts that could not happen */
   char *critical; /* "moniker: reason" of the critical failure, if any */
   fern__events events;
@@ -43,10 +49,19 @@ int fern__manager_init(fern__manager *manager, fern__config *config,
 int fern__manager_run(fern__manager *manager, const char *url);
 void fern__manager_free(fern__manager *manager);
 
-/* Lifecycle entry points (lifecycle.c). */
+/* Lifecycle entry points (lifecycle.c, lifecycle_stop.c). */
 void fern__lifecycle_resolve(fern__instance *instance);
-void fern__lifecycle_start(fern__instance *instance);
+/* Starts it once resolved; `reason` is static text ("eager", ...). */
+void fern__lifecycle_start(fern__instance *instance, const char *reason);
+/* A start someone asked for: its ancestors start first if they must. */
+int fern__lifecycle_request_start(fern__instance *instance, const char *reason,
+                                  fern_error_t *err);
+void fern__lifecycle_start_eager_children(fern__instance *instance);
+void fern__lifecycle_cannot_start(fern__instance *instance, const char *why);
 void fern__lifecycle_stop(fern__instance *instance);
+/* Stops the subtree, then calls cb (at once when nothing runs). */
+void fern__lifecycle_stop_then(fern__instance *instance, fern__stopped_cb cb,
+                               void *arg);
 void fern__lifecycle_kill_all(fern__instance *instance);
 /* What runners report through the host table. */
 void fern__lifecycle_on_started(fern__instance *instance, long pid);
@@ -54,6 +69,22 @@ void fern__lifecycle_on_stopped(fern__instance *instance,
                                 const fern_stop_report_t *report);
 void fern__lifecycle_on_ready(fern__instance *instance);
 void fern__lifecycle_on_status(fern__instance *instance, const char *text);
+/* Restarts (restart.c). Returns 1 when a restart was scheduled. */
+int fern__restart_after_stop(fern__instance *instance);
+void fern__restart_cancel(fern__instance *instance);
+
+/* Dynamic children (dynamic.c). */
+typedef void (*fern__created_cb)(void *arg, fern__instance *child,
+                                 const char *error);
+typedef void (*fern__destroyed_cb)(void *arg);
+int fern__dynamic_create(fern__instance *parent, const char *collection,
+                         const char *name, const char *url,
+                         fern__created_cb cb, void *arg, fern_error_t *err);
+int fern__dynamic_destroy(fern__instance *instance, fern__destroyed_cb cb,
+                          void *arg, fern_error_t *err);
+void fern__dynamic_on_stopped(fern__instance *instance);
+void fern__dynamic_on_parent_stopped(fern__instance *parent);
+
 /* Called whenever something ended: exits the loop when nothing is left. */
 void fern__manager_check_idle(fern__manager *manager);
 

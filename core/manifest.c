@@ -44,7 +44,7 @@ static int name_taken(fern__decl *decl, const char *name, size_t children) {
 static int parse_child(fern__mcheck *mc, fern__decl *decl, json_t *entry,
                        const char *at, fern__child_decl *child) {
   static const char *const keys[] = {"name", "url", "startup", "environment",
-                                     "on_terminate", NULL};
+                                     "on_terminate", "restart", NULL};
   static const char *const startups[] = {"lazy", "eager", NULL};
   static const char *const on_terminates[] = {"none", "reboot", NULL};
   const char *env = NULL;
@@ -70,6 +70,8 @@ static int parse_child(fern__mcheck *mc, fern__decl *decl, json_t *entry,
     rc = fern__mcheck_string(mc, entry, at, "environment", 0, &env);
   if (rc == FERN_OK)
     rc = check_env_reference(mc, decl, env, env_at, &child->environment);
+  if (rc == FERN_OK)
+    rc = fern__mcheck_restart(mc, entry, at, &child->restart);
   child->startup = (fern__startup)startup;
   child->on_terminate = (fern__on_terminate)on_terminate;
   return rc;
@@ -106,7 +108,8 @@ static int parse_children(fern__mcheck *mc, fern__decl *decl) {
 
 static int parse_collection(fern__mcheck *mc, fern__decl *decl, json_t *entry,
                             const char *at, fern__collection_decl *coll) {
-  static const char *const keys[] = {"name", "durability", "environment", NULL};
+  static const char *const keys[] = {"name", "durability", "environment",
+                                     "restart", NULL};
   static const char *const durabilities[] = {"transient", "single_run", NULL};
   int durability = FERN_DURABILITY_TRANSIENT;
   const char *env = NULL;
@@ -131,6 +134,8 @@ static int parse_collection(fern__mcheck *mc, fern__decl *decl, json_t *entry,
     rc = fern__mcheck_string(mc, entry, at, "environment", 0, &env);
   if (rc == FERN_OK)
     rc = check_env_reference(mc, decl, env, env_at, &coll->environment);
+  if (rc == FERN_OK)
+    rc = fern__mcheck_restart(mc, entry, at, &coll->restart);
   coll->durability = (fern__durability)durability;
   return rc;
 }

@@ -138,3 +138,75 @@ int fern__mcheck_object_at(fern__mcheck *mc, const json_t *value,
     return FERN_OK;
   return fern__mfail(mc, pointer, "each entry of %s must be an object", what);
 }
+
+static int restart_number(fern__mcheck *mc, const json_t *block,
+                          const char *pointer, const char *key, uint64_t max,
+                          uint64_t *out) {
+  json_t *v = json_object_get(block, key);
+  if (v == NULL)
+    return FERN_OK;
+  if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+      (uint64_t)json_integer_value(v) > max) {
+    fern__pointer at;
+    snprintf(at, sizeof at, "%s/%s", pointer, key);
+    return fern__mfail(mc, at, "\"%s\" must be a whole number from 0 to %llu",
+                       key, (unsigned long long)max);
+  }
+  *out = (uint64_t)json_integer_value(v);
+  return FERN_OK;
+}
+
+int fern__mcheck_restart(fern__mcheck *mc, const json_t *obj,
+                         const char *pointer, fern__restart_decl *out) {
+  static const char *const keys[] = {"policy", "initial_delay_ms",
+                                     "multiplier", "max_delay_ms",
+                                     "burst_count", "burst_window_ms",
+                                     "reset_after_ms", NULL};
+  static const char *const policies[] = {"never", "on-failure", "always",
+                                         NULL};
+  const fern__restart_decl defaults = FERN_RESTART_DEFAULTS;
+  *out = defaults;
+  json_t *block = json_object_get(obj, "restart");
+  if (block == NULL)
+    return FERN_OK;
+  fern__pointer at;
+  snprintf(at, sizeof at, "%s/restart", pointer);
+  if (!json_is_object(block))
+    return fern__mfail(mc, at, "\"restart\" must be an object");
+  int policy = FERN_RESTART_NEVER;
+  uint64_t burst = out->burst_count;
+  int rc = fern__mcheck_keys(mc, block, at, "a restart policy", keys);
+  if (rc == FERN_OK && json_object_get(block, "policy") == NULL)
+    rc = fern__mfail(mc, at, "missing \"policy\": expected \"never\", "
+                             "\"on-failure\" or \"always\"");
+  if (rc == FERN_OK)
+    rc = fern__mcheck_enum(mc, block, at, "policy", policies, &policy);
+  if (rc == FERN_OK)
+    rc = restart_number(mc, block, at, "initial_delay_ms", 86400000,
+                        &out->initial_delay_ms);
+  if (rc == FERN_OK)
+    rc = restart_number(mc, block, at, "max_delay_ms", 86400000,
+                        &out->max_delay_ms);
+  if (rc == FERN_OK)
+    rc = restart_number(mc, block, at, "burst_count", 1000000, &burst);
+  if (rc == FERN_OK)
+    rc = restart_number(mc, block, at, "burst_window_ms", 86400000,
+                        &out->burst_window_ms);
+  if (rc == FERN_OK)
+    rc = restart_number(mc, block, at, "reset_after_ms", 86400000,
+                        &out->reset_after_ms);
+  json_t *mult = json_object_get(block, "multiplier");
+  if (rc == FERN_OK && mult != NULL) {
+    if (!json_is_number(mult) || json_number_value(mult) < 1.0 ||
+        json_number_value(mult) > 100.0) {
+      fern__pointer mult_at;
+      snprintf(mult_at, sizeof mult_at, "%s/multiplier", at);
+      return fern__mfail(mc, mult_at,
+                         "\"multiplier\" must be a number from 1 to 100");
+    }
+    out->multiplier = json_number_value(mult);
+  }
+  out->policy = (fern__restart_policy)policy;
+  out->burst_count = (uint32_t)burst;
+  return rc;
+}

@@ -36,6 +36,11 @@ int fern__mcheck_array(fern__mcheck *mc, const json_t *obj,
 int fern__mcheck_object_at(fern__mcheck *mc, const json_t *value,
                            const char *pointer, const char *what);
 
+/* Reads an optional "restart" block of the child or collection at
+ * `pointer` into `out` (defaults for what it leaves out). */
+int fern__mcheck_restart(fern__mcheck *mc, const json_t *obj,
+                         const char *pointer, fern__restart_decl *out);
+
 /* Validates "environments" and "capabilities" into the declaration. */
 int fern__manifest_environments(fern__mcheck *mc, fern__decl *decl);
 int fern__manifest_capabilities(fern__mcheck *mc, fern__decl *decl);

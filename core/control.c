@@ -1,0 +1,317 @@
+/* control.c - see control.h: the socket, the connections, the framing. */
+#include "control.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "manager.h"
+
+struct fern__control_s {
+  uv_pipe_t server;
+  fern__manager *manager;
+  char path[108];
+  struct fern__conn_s *conns; /* open connections */
+};
+
+struct fern__conn_s {
+  uv_pipe_t pipe;
+  fern__control *control;
+  fern__manager *manager;
+  char *buf;
+  size_t len;
+  int refs;   /* the open pipe, and each request waiting for a reply */
+  int closed; /* the pipe is closing or closed */
+  fern__event_sink sink;
+  int following;
+  struct fern__conn_s *next; /* in the control's list */
+};
+
+int fern__control_default_path(char *out, size_t size) {
+  const char *runtime = getenv("XDG_RUNTIME_DIR");
+  int n = runtime != NULL && runtime[0] == '/'
+              ? snprintf(out, size, "%s/fern/control.sock", runtime)
+              : snprintf(out, size, "/tmp/fern-%u/control.sock",
+                         (unsigned)getuid());
+  return n > 0 && (size_t)n < size ? FERN_OK : FERN_EINVAL;
+}
+
+static void conn_unref(fern__conn *conn) {
+  if (--conn->refs > 0)
+    return;
+  free(conn->buf);
+  free(conn);
+}
+
+static void on_conn_closed(uv_handle_t *handle) { conn_unref(handle->data); }
+
+static void conn_close(fern__conn *conn) {
+  if (conn->closed)
+    return;
+  conn->closed = 1;
+  if (conn->control != NULL)
+    for (fern__conn **p = &conn->control->conns; *p != NULL; p = &(*p)->next)
+      if (*p == conn) {
+        *p = conn->next;
+        break;
+      }
+  if (conn->following)
+    fern__events_unsubscribe(&conn->manager->events, &conn->sink);
+  uv_close((uv_handle_t *)&conn->pipe, on_conn_closed);
+}
+
+static void send_json(fern__conn *conn, json_t *message) {
+  char *text = json_dumps(message, JSON_COMPACT);
+  json_decref(message);
+  if (text == NULL || conn->closed) {
+    free(text);
+    return;
+  }
+  size_t len = strlen(text);
+  char *line = realloc(text, len + 2);
+  if (line != NULL) {
+    line[len] = '\n';
+    /* Replies are small and few; only events are bounded (events.c). */
+    if (fern__events_send((uv_stream_t *)&conn->pipe, line, len + 1) != 0)
+      conn_close(conn);
+  }
+  free(line != NULL ? line : text);
+}
+
+void fern__control_reply(fern__request *request, json_t *result) {
+  json_t *reply = json_pack("{s:i, s:O?, s:b, s:o}", "fern",
+                            FERN_CONTROL_VERSION, "id", request->id, "ok", 1,
+                            "result", result ? result : json_null());
+  send_json(request->conn, reply);
+  json_decref(request->id);
+  conn_unref(request->conn);
+  free(request);
+}
+
+void fern__control_fail(fern__request *request, const char *fmt, ...) {
+  char message[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(message, sizeof message, fmt, ap);
+  va_end(ap);
+  json_t *reply = json_pack("{s:i, s:O?, s:b, s:s}", "fern",
+                            FERN_CONTROL_VERSION, "id", request->id, "ok", 0,
+                            "error", message);
+  send_json(request->conn, reply);
+  json_decref(request->id);
+  conn_unref(request->conn);
+  free(request);
+}
+
+void fern__control_follow_events(fern__request *request) {
+  fern__conn *conn = request->conn;
+  if (!conn->closed && !conn->following) {
+    conn->following = 1;
+    conn->sink.stream = (uv_stream_t *)&conn->pipe;
+    fern__events_subscribe(&conn->manager->events, &conn->sink);
+  }
+  fern__control_reply(request, json_pack("{s:b}", "following", 1));
+}
+
+static void handle_line(fern__conn *conn, const char *line, size_t len) {
+  json_error_t jerr;
+  json_t *message = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
+  fern__request *request = calloc(1, sizeof *request);
+  if (request == NULL) {
+    json_decref(message);
+    return;
+  }
+  request->conn = conn;
+  conn->refs++;
+  request->id = json_incref(json_object_get(message, "id"));
+  json_t *version = json_object_get(message, "fern");
+  if (!json_is_object(message))
+    fern__control_fail(request, "not a JSON object: %s", jerr.text);
+  else if (!json_is_integer(version) ||
+           json_integer_value(version) != FERN_CONTROL_VERSION)
+    fern__control_fail(request,
+                       "this fern speaks control protocol version %d; the "
+                       "request says \"fern\": %s",
+                       FERN_CONTROL_VERSION,
+                       json_is_integer(version) ? "another" : "nothing");
+  else
+    fern__control_dispatch(conn->manager, request, message);
+  json_decref(message);
+}
+
+static void on_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf) {
+  (void)handle;
+  buf->base = malloc(suggested);
+  buf->len = buf->base ? suggested : 0;
+}
+
+static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf) {
+  fern__conn *conn = stream->data;
+  if (nread < 0) {
+    free(buf->base);
+    conn_close(conn);
+    return;
+  }
+  char *grown = realloc(conn->buf, conn->len + (size_t)nread + 1);
+  if (grown == NULL) {
+    free(buf->base);
+    conn_close(conn);
+    return;
+  }
+  conn->buf = grown;
+  memcpy(conn->buf + conn->len, buf->base, (size_t)nread);
+  conn->len += (size_t)nread;
+  free(buf->base);
+  char *nl;
+  while (!conn->closed &&
+         (nl = memchr(conn->buf, '\n', conn->len)) != NULL) {
+    size_t line = (size_t)(nl - conn->buf);
+    handle_line(conn, conn->buf, line);
+    memmove(conn->buf, nl + 1, conn->len - line - 1);
+    conn->len -= line + 1;
+  }
+  if (conn->len > FERN_CONTROL_LINE_MAX)
+    conn_close(conn);
+}
+
+/* Only this process's user may steer it. */
+static int peer_allowed(fern__conn *conn) {
+  uv_os_fd_t fd;
+  struct ucred cred;
+  socklen_t len = sizeof cred;
+  if (uv_fileno((uv_handle_t *)&conn->pipe, &fd) != 0 ||
+      getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0)
+    return 0;
+  if (cred.uid == getuid())
+    return 1;
+  char message[256];
+  snprintf(message, sizeof message,
+           "{\"fern\":1,\"ok\":false,\"error\":\"refused: this fern runs as "
+           "uid %u and takes commands from that user only; you are uid %u\"}\n",
+           (unsigned)getuid(), (unsigned)cred.uid);
+  fern__log(FERN_LOG_WARN, NULL,
+            "control socket: refused a connection from uid %u (pid %d)",
+            (unsigned)cred.uid, (int)cred.pid);
+  ssize_t ignored = write(fd, message, strlen(message));
+  (void)ignored;
+  return 0;
+}
+
+static void on_connection(uv_stream_t *server, int status) {
+  fern__control *control = server->data;
+  if (status < 0)
+    return;
+  fern__conn *conn = calloc(1, sizeof *conn);
+  if (conn == NULL)
+    return;
+  conn->control = control;
+  conn->manager = control->manager;
+  conn->refs = 1;
+  conn->next = control->conns;
+  control->conns = conn;
+  uv_pipe_init(server->loop, &conn->pipe, 0);
+  conn->pipe.data = conn;
+  if (uv_accept(server, (uv_stream_t *)&conn->pipe) != 0 ||
+      !peer_allowed(conn)) {
+    conn_close(conn);
+    return;
+  }
+  uv_read_start((uv_stream_t *)&conn->pipe, on_alloc, on_read);
+}
+
+/* The socket's directory: made 0700, or checked to be ours and private. */
+static int prepare_dir(const char *path, fern_error_t *err) {
+  char dir[108];
+  snprintf(dir, sizeof dir, "%s", path);
+  char *slash = strrchr(dir, '/');
+  if (slash == NULL || slash == dir)
+    return FERN_OK;
+  *slash = '\0';
+  if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+    return fern_error_set(err, FERN_EIO, NULL, "cannot create %s: %s", dir,
+                          strerror(errno));
+  struct stat st;
+  if (lstat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+    return fern_error_set(err, FERN_EIO, NULL, "%s is not a directory", dir);
+  if (st.st_uid != getuid() || (st.st_mode & 077) != 0)
+    return fern_error_set(err, FERN_EACCES, NULL,
+                          "control socket directory %s must belong to uid %u "
+                          "with mode 0700 (it is uid %u, mode %03o)",
+                          dir, (unsigned)getuid(), (unsigned)st.st_uid,
+                          (unsigned)(st.st_mode & 0777));
+  return FERN_OK;
+}
+
+/* Whether a fern already answers on `path`. */
+static int socket_is_live(const char *path) {
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  struct sockaddr_un addr = {.sun_family = AF_UNIX};
+  snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path);
+  int live = fd >= 0 && connect(fd, (struct sockaddr *)&addr, sizeof addr) == 0;
+  if (fd >= 0)
+    close(fd);
+  return live;
+}
+
+static void on_server_closed(uv_handle_t *handle) { free(handle->data); }
+
+int fern__control_open(fern__manager *manager, const char *path, int asked_for,
+                       fern__control **out, fern_error_t *err) {
+  *out = NULL;
+  if (strlen(path) >= sizeof((struct sockaddr_un *)0)->sun_path)
+    return fern_error_set(err, FERN_EINVAL, NULL,
+                          "control socket path is too long: %s", path);
+  int rc = prepare_dir(path, err);
+  if (rc != FERN_OK)
+    return rc;
+  if (socket_is_live(path)) {
+    if (asked_for)
+      return fern_error_set(err, FERN_EACCES, NULL,
+                            "another fern already serves %s", path);
+    fern__log(FERN_LOG_WARN, NULL,
+              "another fern already serves %s; this one has no control "
+              "socket (give --control PATH)",
+              path);
+    return FERN_OK;
+  }
+  unlink(path); /* a stale socket of a fern that is gone */
+  fern__control *control = calloc(1, sizeof *control);
+  if (control == NULL)
+    return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
+  control->manager = manager;
+  snprintf(control->path, sizeof control->path, "%s", path);
+  uv_pipe_init(&manager->loop, &control->server, 0);
+  control->server.data = control;
+  mode_t old = umask(0177); /* the socket is created 0600 */
+  int uv_rc = uv_pipe_bind(&control->server, path);
+  umask(old);
+  if (uv_rc == 0)
+    uv_rc = uv_listen((uv_stream_t *)&control->server, 64, on_connection);
+  if (uv_rc != 0) {
+    uv_close((uv_handle_t *)&control->server, on_server_closed);
+    return fern_error_set(err, FERN_EIO, NULL, "control socket %s: %s", path,
+                          uv_strerror(uv_rc));
+  }
+  chmod(path, 0600);
+  uv_unref((uv_handle_t *)&control->server);
+  fern__log(FERN_LOG_INFO, NULL, "control socket %s", path);
+  *out = control;
+  return FERN_OK;
+}
+
+void fern__control_close(fern__control *control) {
+  if (control == NULL)
+    return;
+  while (control->conns != NULL) {
+    fern__conn *conn = control->conns;
+    conn_close(conn);
+    conn->control = NULL;
+  }
+  unlink(control->path);
+  uv_close((uv_handle_t *)&control->server, on_server_closed);
+}

@@ -1,0 +1,51 @@
+/* control.h - the control socket of a running `fern run`: a Unix stream
+ * socket, mode 0600 in a 0700 directory, that only this process's user may
+ * use (SO_PEERCRED). The protocol is JSON lines, version 1:
+ *
+ *   request   {"fern": 1, "id": 7, "command": "show", "moniker": "/a"}
+ *   reply     {"fern": 1, "id": 7, "ok": true, "result": {...}}
+ *             {"fern": 1, "id": 7, "ok": false, "error": "..."}
+ *
+ * With {"command": "events", "follow": true} the reply is followed by one
+ * event object per line, and {"dropped": N} when N were dropped because
+ * the client read too slowly. Commands are in control_commands.c. */
+#ifndef FERN_CORE_CONTROL_H
+#define FERN_CORE_CONTROL_H
+
+#include <fern/fern.h>
+
+#define FERN_CONTROL_VERSION 1
+#define FERN_CONTROL_LINE_MAX (64 * 1024)
+
+struct fern__manager_s;
+typedef struct fern__control_s fern__control;
+typedef struct fern__conn_s fern__conn;
+
+/* $XDG_RUNTIME_DIR/fern/control.sock, else /tmp/fern-UID/control.sock. */
+int fern__control_default_path(char *out, size_t size);
+
+/* Serves `path`. A live socket already there is an error when the path
+ * was asked for, else a warning and no control socket. */
+int fern__control_open(struct fern__manager_s *manager, const char *path,
+                       int asked_for, fern__control **out, fern_error_t *err);
+/* Stops serving and removes the socket; NULL is fine. */
+void fern__control_close(fern__control *control);
+
+/* One request waiting for its reply. */
+typedef struct fern__request_s {
+  fern__conn *conn;
+  json_t *id;
+} fern__request;
+
+/* Sends the reply (taking `result`) and frees the request. */
+void fern__control_reply(fern__request *request, json_t *result);
+void fern__control_fail(fern__request *request, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Turns the request's connection into an event subscriber. */
+void fern__control_follow_events(fern__request *request);
+
+/* Runs one command (control_commands.c); replies now or later. */
+void fern__control_dispatch(struct fern__manager_s *manager,
+                            fern__request *request, const json_t *message);
+
+#endif

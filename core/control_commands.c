@@ -1,0 +1,256 @@
+/* control_commands.c - what the control socket can be asked: list, show,
+ * start, stop, create, destroy, events. Each replies at once or, for what
+ * takes time (stop, create, destroy), when it is done. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "control.h"
+#include "manager.h"
+
+static const char *arg_string(const json_t *message, const char *key) {
+  return json_string_value(json_object_get(message, key));
+}
+
+static fern__instance *find_or_fail(fern__manager *manager,
+                                    fern__request *request,
+                                    const json_t *message) {
+  const char *moniker = arg_string(message, "moniker");
+  fern__instance *instance =
+      moniker ? fern__instance_find(manager->root, moniker) : NULL;
+  if (moniker == NULL)
+    fern__control_fail(request, "missing \"moniker\"");
+  else if (instance == NULL || instance->destroyed)
+    fern__control_fail(request, "no component %s", moniker);
+  return instance != NULL && !instance->destroyed ? instance : NULL;
+}
+
+static const char *runner_of(const fern__instance *instance) {
+  const fern__decl *decl =
+      instance->resolution ? instance->resolution->decl : NULL;
+  return decl != NULL ? decl->runner : NULL;
+}
+
+static json_t *summary(const fern__instance *instance) {
+  return json_pack("{s:s, s:s, s:s, s:s, s:b}", "moniker", instance->moniker,
+                   "state", fern__instance_state_name(instance), "url",
+                   instance->url, "startup",
+                   instance->startup == FERN_STARTUP_EAGER ? "eager" : "lazy",
+                   "dynamic", instance->dynamic);
+}
+
+typedef struct list_filter_s {
+  const char *state; /* "running", "stopped" or NULL */
+  json_t *rows;
+} list_filter;
+
+static int is_running(const fern__instance *instance) {
+  return instance->state == FERN_STATE_STARTING ||
+         instance->state == FERN_STATE_RUNNING ||
+         instance->state == FERN_STATE_STOPPING;
+}
+
+static void list_one(fern__instance *instance, void *arg) {
+  list_filter *filter = arg;
+  if (instance->pending_create)
+    return;
+  if (filter->state != NULL &&
+      (strcmp(filter->state, "running") == 0) != is_running(instance))
+    return;
+  json_array_append_new(filter->rows, summary(instance));
+}
+
+static void cmd_list(fern__manager *manager, fern__request *request,
+                     const json_t *message) {
+  const char *state = arg_string(message, "state");
+  const char *subtree = arg_string(message, "subtree");
+  if (state != NULL && strcmp(state, "running") != 0 &&
+      strcmp(state, "stopped") != 0) {
+    fern__control_fail(request, "\"state\" must be \"running\" or \"stopped\"");
+    return;
+  }
+  fern__instance *top = subtree ? fern__instance_find(manager->root, subtree)
+                                : manager->root;
+  if (top == NULL) {
+    fern__control_fail(request, "no component %s", subtree);
+    return;
+  }
+  list_filter filter = {state, json_array()};
+  fern__instance_walk(top, list_one, &filter);
+  fern__control_reply(request, filter.rows);
+}
+
+static json_t *last_exit(const fern__instance *instance) {
+  if (!instance->ran)
+    return json_null();
+  json_t *exit = json_pack("{s:s}", "status",
+                           fern_stop_status_name(instance->status));
+  if (instance->term_signal > 0)
+    json_object_set_new(exit, "signal",
+                        json_string(sigabbrev_np(instance->term_signal)
+                                        ? sigabbrev_np(instance->term_signal)
+                                        : "?"));
+  else if (instance->exit_code >= 0)
+    json_object_set_new(exit, "exit_code", json_integer(instance->exit_code));
+  if (instance->status == FERN_STOP_CANNOT_START && instance->error)
+    json_object_set_new(exit, "message", json_string(instance->error));
+  return exit;
+}
+
+static json_t *readiness(const fern__instance *instance) {
+  if (!instance->awaiting_ready)
+    return json_pack("{s:s, s:s?}", "ready", "not tracked", "status",
+                     instance->status_text);
+  return json_pack("{s:s, s:s?}", "ready", instance->ready ? "yes" : "no",
+                   "status", instance->status_text);
+}
+
+static void cmd_show(fern__manager *manager, fern__request *request,
+                     const json_t *message) {
+  fern__instance *instance = find_or_fail(manager, request, message);
+  if (instance == NULL)
+    return;
+  int running = is_running(instance);
+  json_t *shown = summary(instance);
+  json_object_set_new(
+      shown, "resolved_url",
+      instance->resolution ? json_string(instance->resolution->resolved_url)
+                           : json_null());
+  json_object_set_new(shown, "environment", json_string(instance->env->label));
+  json_object_set_new(shown, "runner", runner_of(instance)
+                                           ? json_string(runner_of(instance))
+                                           : json_null());
+  json_object_set_new(shown, "start_reason",
+                      instance->start_reason && instance->start_seq
+                          ? json_string(instance->start_reason)
+                          : json_null());
+  json_object_set_new(shown, "pid", running && instance->pid > 0
+                                        ? json_integer(instance->pid)
+                                        : json_null());
+  json_object_set_new(shown, "running_since",
+                      running && instance->started_at > 0
+                          ? json_real(instance->started_at)
+                          : json_null());
+  json_object_set_new(shown, "last_exit", last_exit(instance));
+  json_object_set_new(shown, "restart_count",
+                      json_integer(instance->restart_count));
+  json_object_set_new(shown, "readiness", readiness(instance));
+  if (instance->collection != NULL)
+    json_object_set_new(shown, "collection", json_string(instance->collection));
+  if (instance->error != NULL)
+    json_object_set_new(shown, "error", json_string(instance->error));
+  fern__control_reply(request, shown);
+}
+
+static void cmd_start(fern__manager *manager, fern__request *request,
+                      const json_t *message) {
+  fern__instance *instance = find_or_fail(manager, request, message);
+  if (instance == NULL)
+    return;
+  fern_error_t err;
+  if (fern__lifecycle_request_start(instance, "request", &err) != FERN_OK)
+    fern__control_fail(request, "%s", err.message);
+  else
+    fern__control_reply(request, summary(instance));
+}
+
+static void stop_done(void *arg, fern__instance *instance) {
+  fern__control_reply(arg, summary(instance));
+}
+
+static void cmd_stop(fern__manager *manager, fern__request *request,
+                     const json_t *message) {
+  fern__instance *instance = find_or_fail(manager, request, message);
+  if (instance != NULL)
+    fern__lifecycle_stop_then(instance, stop_done, request);
+}
+
+static void create_done(void *arg, fern__instance *child, const char *error) {
+  if (child == NULL)
+    fern__control_fail(arg, "%s", error);
+  else
+    fern__control_reply(arg, summary(child));
+}
+
+static void cmd_create(fern__manager *manager, fern__request *request,
+                       const json_t *message) {
+  const char *collection = arg_string(message, "collection");
+  const char *name = arg_string(message, "name");
+  const char *url = arg_string(message, "url");
+  if (collection == NULL || name == NULL || url == NULL) {
+    fern__control_fail(request, "create needs \"collection\" (a collection "
+                                "moniker like /parent/workers), \"name\" and "
+                                "\"url\"");
+    return;
+  }
+  const char *slash = strrchr(collection, '/');
+  char parent_moniker[4096];
+  snprintf(parent_moniker, sizeof parent_moniker, "%.*s",
+           slash && slash != collection ? (int)(slash - collection) : 1,
+           slash ? collection : "/");
+  fern__instance *parent = slash ? fern__instance_find(manager->root,
+                                                       parent_moniker)
+                                 : NULL;
+  fern_error_t err;
+  if (parent == NULL)
+    fern__control_fail(request, "no component %s (from collection moniker %s)",
+                       parent_moniker, collection);
+  else if (fern__dynamic_create(parent, slash + 1, name, url, create_done,
+                                request, &err) != FERN_OK)
+    fern__control_fail(request, "%s", err.message);
+}
+
+static void destroy_done(void *arg) {
+  fern__control_reply(arg, json_pack("{s:b}", "destroyed", 1));
+}
+
+static void cmd_destroy(fern__manager *manager, fern__request *request,
+                        const json_t *message) {
+  fern__instance *instance = find_or_fail(manager, request, message);
+  fern_error_t err;
+  if (instance != NULL &&
+      fern__dynamic_destroy(instance, destroy_done, request, &err) != FERN_OK)
+    fern__control_fail(request, "%s", err.message);
+}
+
+static void cmd_events(fern__manager *manager, fern__request *request,
+                       const json_t *message) {
+  if (json_is_true(json_object_get(message, "follow"))) {
+    fern__control_follow_events(request);
+    return;
+  }
+  json_t *history = json_array();
+  const fern__events *events = &manager->events;
+  for (size_t i = 0; i < events->count; i++)
+    json_array_append_new(
+        history, json_loads(events->history[(events->first + i) %
+                                            FERN_EVENT_HISTORY],
+                            0, NULL));
+  fern__control_reply(request, history);
+}
+
+typedef struct command_s {
+  const char *name;
+  void (*run)(fern__manager *, fern__request *, const json_t *);
+} command;
+
+static const command commands[] = {
+    {"list", cmd_list},       {"show", cmd_show},     {"start", cmd_start},
+    {"stop", cmd_stop},       {"create", cmd_create}, {"destroy", cmd_destroy},
+    {"events", cmd_events},
+};
+
+void fern__control_dispatch(fern__manager *manager, fern__request *request,
+                            const json_t *message) {
+  const char *name = arg_string(message, "command");
+  for (size_t i = 0; name != NULL && i < sizeof commands / sizeof *commands;
+       i++) {
+    if (strcmp(commands[i].name, name) == 0) {
+      commands[i].run(manager, request, message);
+      return;
+    }
+  }
+  fern__control_fail(request,
+                     "unknown command \"%s\" (expected list, show, start, "
+                     "stop, create, destroy or events)",
+                     name ? name : "");
+}
