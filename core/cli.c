@@ -18,7 +18,7 @@ static void print_help(const fern__cli *cli) {
          "  --boot-dir DIR     the directory boot:// URLs resolve in\n"
          "  -v, --verbose      log more (repeat for debug)\n"
          "  -q, --quiet        log errors only\n"
-         "%s%s"
+         "%s%s%s%s%s%s"
          "  -h, --help         show this help\n"
          "  -V, --version      show fern's version\n\n"
          "Plugins are searched in --plugin-dir, then FERN_PLUGIN_PATH (':'-"
@@ -28,7 +28,45 @@ static void print_help(const fern__cli *cli) {
          cli->json_allowed ? "  --json             print JSON\n" : "",
          cli->events_allowed
              ? "  --events FILE      write every event to FILE, as JSON lines\n"
-             : "");
+             : "",
+         cli->events_allowed
+             ? "  --keep-running     stay when nothing runs, until SIGINT or "
+               "SIGTERM\n"
+             : "",
+         cli->control_allowed
+             ? "  --control PATH     the control socket (default: "
+               "$XDG_RUNTIME_DIR/fern/control.sock,\n"
+               "                     else /tmp/fern-UID/control.sock)\n"
+             : "",
+         cli->follow_allowed ? "  --follow           keep printing events as "
+                               "they happen\n"
+                             : "",
+         cli->state_allowed ? "  --state STATE      only running or stopped "
+                              "components\n"
+                            : "");
+}
+
+/* Options only some commands take. */
+static int take_command_option(fern__cli *cli, int opt, const char *arg) {
+  int allowed = opt == 'k'   ? cli->events_allowed
+                : opt == 'C' ? cli->control_allowed
+                : opt == 'f' ? cli->follow_allowed
+                             : cli->state_allowed;
+  if (!allowed) {
+    fprintf(stderr, "fern %s: that option is not one of this command's (see "
+                    "fern %s --help)\n",
+            cli->command, cli->command);
+    return -1;
+  }
+  if (opt == 'k')
+    cli->keep_running = 1;
+  else if (opt == 'C')
+    cli->control_path = arg;
+  else if (opt == 'f')
+    cli->follow = 1;
+  else
+    cli->state_filter = arg;
+  return 0;
 }
 
 int fern__cli_parse(fern__cli *cli, int argc, char **argv) {
@@ -40,6 +78,10 @@ int fern__cli_parse(fern__cli *cli, int argc, char **argv) {
       {"quiet", no_argument, NULL, 'q'},
       {"json", no_argument, NULL, 'j'},
       {"events", required_argument, NULL, 'e'},
+      {"keep-running", no_argument, NULL, 'k'},
+      {"control", required_argument, NULL, 'C'},
+      {"follow", no_argument, NULL, 'f'},
+      {"state", required_argument, NULL, 's'},
       {"help", no_argument, NULL, 'h'},
       {"version", no_argument, NULL, 'V'},
       {NULL, 0, NULL, 0}};
@@ -74,6 +116,13 @@ int fern__cli_parse(fern__cli *cli, int argc, char **argv) {
         return 2;
       }
       cli->events_path = optarg;
+      break;
+    case 'k':
+    case 'C':
+    case 'f':
+    case 's':
+      if (take_command_option(cli, opt, optarg) != 0)
+        return 2;
       break;
     case 'h': print_help(cli); return 0;
     case 'V': printf("fern %s\n", FERN_VERSION_STRING); return 0;

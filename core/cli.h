@@ -11,8 +11,15 @@ typedef struct fern__cli_s {
   const char *summary; /* one line */
   int json;
   int json_allowed;
-  int events_allowed;
-  const char *events_path; /* run --events FILE */
+  int events_allowed;       /* fern run's own options */
+  const char *events_path;  /* run --events FILE */
+  int keep_running;         /* run --keep-running */
+  int control_allowed;      /* --control for run and the control commands */
+  const char *control_path; /* --control PATH */
+  int follow;               /* events --follow */
+  int follow_allowed;
+  const char *state_filter; /* list --state */
+  int state_allowed;
   fern__config config;
   char **args; /* the operands left after the options */
   int arg_count;
@@ -34,5 +41,7 @@ int fern__cmd_run(int argc, char **argv);
 int fern__cmd_check(int argc, char **argv);
 int fern__cmd_tree(int argc, char **argv);
 int fern__cmd_plugins(int argc, char **argv);
+/* list, show, start, stop, create, destroy, events (cmd_ctl.c). */
+int fern__cmd_ctl(const char *name, int argc, char **argv);
 
 #endif

@@ -3,8 +3,21 @@
 #include <stdlib.h>
 
 #include "cli.h"
+#include "control.h"
 #include "log.h"
 #include "manager.h"
+
+static int open_control(fern__manager *manager, const fern__cli *cli,
+                        fern_error_t *err) {
+  char path[108];
+  if (cli->control_path != NULL)
+    snprintf(path, sizeof path, "%s", cli->control_path);
+  else if (fern__control_default_path(path, sizeof path) != FERN_OK)
+    return fern_error_set(err, FERN_EINVAL, NULL,
+                          "no default control socket path; give --control");
+  return fern__control_open(manager, path, cli->control_path != NULL,
+                            &manager->control, err);
+}
 
 int fern__cmd_run(int argc, char **argv) {
   fern__cli cli = {.command = "run",
@@ -14,8 +27,12 @@ int fern__cmd_run(int argc, char **argv) {
                               "eager components, and runs until none is "
                               "left running. SIGINT or SIGTERM stop the\n"
                               "tree, children before parents. Exits 0 when "
-                              "every component ended ok.",
-                   .events_allowed = 1};
+                              "every component ended ok. While it runs, "
+                              "fern list/show/start/stop/create/\n"
+                              "destroy/events steer it through its control "
+                              "socket.",
+                   .events_allowed = 1,
+                   .control_allowed = 1};
   int status = fern__cli_parse(&cli, argc, argv);
   if (status >= 0) {
     fern__cli_free(&cli);
@@ -42,7 +59,12 @@ int fern__cmd_run(int argc, char **argv) {
     fern__log(FERN_LOG_ERROR, NULL, "%s", err.message);
     fern__manager_free(&manager);
     status = 1;
+  } else if (open_control(&manager, &cli, &err) != FERN_OK) {
+    fern__log(FERN_LOG_ERROR, NULL, "%s", err.message);
+    fern__manager_free(&manager);
+    status = 1;
   } else {
+    manager.keep_running = cli.keep_running;
     status = fern__manager_run(&manager, url);
     if (status != 0)
       fern__log(FERN_LOG_ERROR, NULL,

@@ -74,7 +74,8 @@ static int name_in_use(const fern__instance *parent, const char *name) {
 }
 
 static int check_create(fern__instance *parent, const char *collection,
-                        const char *name, fern_error_t *err) {
+                        const char *name, const char *full_name,
+                        fern_error_t *err) {
   if (parent->resolution == NULL)
     return fern_error_set(err, FERN_ESTATE, NULL, "%s is not resolved",
                           parent->moniker);
@@ -86,17 +87,22 @@ static int check_create(fern__instance *parent, const char *collection,
   fern__mcheck mc = {&probe, err};
   if (fern__mcheck_name(&mc, name, "", "child") != FERN_OK)
     return FERN_EINVAL;
-  if (name_in_use(parent, name))
+  if (name_in_use(parent, full_name))
     return fern_error_set(err, FERN_EINVAL, NULL,
-                          "%s already has a child named \"%s\"",
-                          parent->moniker, name);
+                          "collection %s of %s already has a child named "
+                          "\"%s\"",
+                          collection, parent->moniker, name);
   return FERN_OK;
 }
 
 int fern__dynamic_create(fern__instance *parent, const char *collection,
                          const char *name, const char *url,
                          fern__created_cb cb, void *arg, fern_error_t *err) {
-  int rc = check_create(parent, collection, name, err);
+  /* Like Fuchsia's monikers: a dynamic child is "collection:name". */
+  char full_name[2 * FERN_NAME_MAX + 2];
+  snprintf(full_name, sizeof full_name, "%.*s:%.*s", FERN_NAME_MAX,
+           collection, FERN_NAME_MAX, name);
+  int rc = check_create(parent, collection, name, full_name, err);
   fern__env *env = NULL;
   if (rc == FERN_OK)
     rc = fern__instance_collection_env(parent, collection, &env, err);
@@ -104,8 +110,9 @@ int fern__dynamic_create(fern__instance *parent, const char *collection,
     return rc;
   const fern__collection_decl *coll =
       fern__decl_find_collection(parent->resolution->decl, collection);
-  fern__instance *child = fern__instance_new(parent->manager, parent, name, url,
-                                             FERN_STARTUP_LAZY, env);
+  fern__instance *child = fern__instance_new(parent->manager, parent,
+                                             full_name, url, FERN_STARTUP_LAZY,
+                                             env);
   create_op *op = calloc(1, sizeof *op);
   if (child == NULL || op == NULL ||
       (child->collection = strdup(collection)) == NULL ||

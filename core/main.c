@@ -1,4 +1,5 @@
 /* main.c - `fern COMMAND ...`: finds the command and hands over. */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -10,11 +11,30 @@ typedef struct command_s {
   const char *summary;
 } command;
 
+#define CTL(name)                                                              \
+  static int cmd_##name(int argc, char **argv) {                               \
+    return fern__cmd_ctl(#name, argc, argv);                                   \
+  }
+CTL(list)
+CTL(show)
+CTL(start)
+CTL(stop)
+CTL(create)
+CTL(destroy)
+CTL(events)
+
 static const command commands[] = {
     {"run", fern__cmd_run, "boot a component tree and supervise it"},
     {"check", fern__cmd_check, "validate manifests"},
     {"tree", fern__cmd_tree, "print the static component tree"},
     {"plugins", fern__cmd_plugins, "list the plugins fern can load"},
+    {"list", cmd_list, "list the components of a running fern"},
+    {"show", cmd_show, "show one component of a running fern"},
+    {"start", cmd_start, "start a component"},
+    {"stop", cmd_stop, "stop a component's subtree"},
+    {"create", cmd_create, "create a child in a collection"},
+    {"destroy", cmd_destroy, "destroy a dynamic child"},
+    {"events", cmd_events, "print the event stream"},
 };
 
 static void usage(FILE *out) {
@@ -25,6 +45,9 @@ static void usage(FILE *out) {
 }
 
 int main(int argc, char **argv) {
+  /* A peer that goes away (a control client, a component's pipe) is an
+   * error to handle where it happens, not a reason for fern to die. */
+  signal(SIGPIPE, SIG_IGN);
   if (argc < 2) {
     usage(stderr);
     return 2;

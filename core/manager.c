@@ -10,26 +10,6 @@
 #include "control.h"
 #include "log.h"
 
-int fern__manager_init(fern__manager *manager, fern__config *config,
-                       fern__mode mode, fern_error_t *err) {
-  memset(manager, 0, sizeof *manager);
-  manager->mode = mode;
-  manager->config = config;
-  if (uv_loop_init(&manager->loop) != 0)
-    return fern_error_set(err, FERN_EIO, NULL, "cannot create the event loop");
-  json_object_seed(0); /* before worker threads parse JSON */
-  fern__host_init(&manager->host, &manager->loop,
-                  fern__config_security_policy(config));
-  fern__decl_cache_init(&manager->cache, &manager->loop);
-  manager->timed_out = json_array();
-  int rc = fern__plugins_scan(&manager->plugins,
-                              (const char *const *)config->plugin_dirs);
-  if (rc != FERN_OK)
-    return fern_error_set(err, rc, NULL, "cannot scan the plugin directories");
-  return fern__root_env_build(config, &manager->plugins, &manager->host,
-                              &manager->root_env, err);
-}
-
 static void on_signal(uv_signal_t *handle, int signum) {
   fern__manager *manager = handle->data;
   if (manager->shutting_down) {
@@ -73,6 +53,30 @@ static void open_signals(fern__manager *manager) {
   manager->signals_open = 1;
 }
 
+int fern__manager_init(fern__manager *manager, fern__config *config,
+                       fern__mode mode, fern_error_t *err) {
+  memset(manager, 0, sizeof *manager);
+  manager->mode = mode;
+  manager->config = config;
+  if (uv_loop_init(&manager->loop) != 0)
+    return fern_error_set(err, FERN_EIO, NULL, "cannot create the event loop");
+  json_object_seed(0); /* before worker threads parse JSON */
+  fern__host_init(&manager->host, &manager->loop,
+                  fern__config_security_policy(config));
+  fern__decl_cache_init(&manager->cache, &manager->loop);
+  manager->timed_out = json_array();
+  int rc = fern__plugins_scan(&manager->plugins,
+                              (const char *const *)config->plugin_dirs);
+  if (rc != FERN_OK)
+    return fern_error_set(err, rc, NULL, "cannot scan the plugin directories");
+  rc = fern__root_env_build(config, &manager->plugins, &manager->host,
+                            &manager->root_env, err);
+  /* SIGINT and SIGTERM mean "stop the tree" from here on. */
+  if (rc == FERN_OK && mode == FERN_MODE_RUN)
+    open_signals(manager);
+  return rc;
+}
+
 static void count_instance(fern__instance *instance, void *count) {
   (void)instance;
   ++*(size_t *)count;
@@ -106,7 +110,6 @@ int fern__manager_run(fern__manager *manager, const char *url) {
   if (manager->root == NULL)
     return 1;
   if (manager->mode == FERN_MODE_RUN) {
-    open_signals(manager);
     manager->root->start_requested = 1;
     manager->root->start_reason = "root";
   }

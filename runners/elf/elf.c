@@ -227,11 +227,15 @@ static int elf_start(void *runner, const fern_start_info_t *info,
   c->package_dir = strdup(info->package_dir);
   c->binary = strdup(json_string_value(json_object_get(info->program, "binary")));
   c->argv = strv_from(json_object_get(info->program, "args"), 1);
+  /* argv[0] holds the manifest's name until the check finds the real path:
+   * the vector must have no hole, or freeing it early would stop there. */
+  if (c->argv != NULL && c->binary != NULL)
+    c->argv[0] = strdup(c->binary);
   c->environ = strv_from(json_object_get(info->program, "environ"), 0);
   read_program(c, info->program);
   c->check_work.data = c;
   if (c->moniker == NULL || c->package_dir == NULL || c->binary == NULL ||
-      c->argv == NULL || c->environ == NULL ||
+      c->argv == NULL || c->argv[0] == NULL || c->environ == NULL ||
       uv_queue_work(r->host->loop, &c->check_work, check_work, check_done) != 0) {
     controller_free(c);
     return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");

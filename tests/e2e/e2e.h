@@ -21,6 +21,14 @@ typedef struct e2e_proc_s {
 void e2e_start(e2e_proc *p, const char *const *args);
 /* Reads until stderr contains `text`; fails the test after `ms`. */
 void e2e_wait_for(e2e_proc *p, const char *text, int ms);
+/* Reads what fern printed, waiting at most `ms`; 0 once both pipes closed. */
+int e2e_pump(e2e_proc *p, int ms);
+/* Reads until stdout contains `text`; fails the test after `ms`. */
+void e2e_wait_for_stdout(e2e_proc *p, const char *text, int ms);
+/* Reads until stderr holds `text` at least `count` times. */
+void e2e_wait_for_count(e2e_proc *p, const char *text, int count, int ms);
+/* How many times `needle` occurs in `hay`. */
+int e2e_count(const char *hay, const char *needle);
 /* Reads until fern exits; fails the test (and kills fern) after `ms`. */
 int e2e_finish(e2e_proc *p, int ms);
 void e2e_free(e2e_proc *p);
@@ -53,5 +61,6 @@ Suite *cli_suite(void);
 Suite *resolve_suite(void);
 Suite *elf_suite(void);
 Suite *job_suite(void);
+Suite *control_suite(void);
 
 #endif

@@ -63,7 +63,7 @@ static void append(char **buf, size_t *len, const char *data, size_t n) {
 
 /* Reads what is there, waiting at most `ms`. Returns 0 when both pipes
  * reached EOF. */
-static int pump(e2e_proc *p, int ms) {
+int e2e_pump(e2e_proc *p, int ms) {
   struct pollfd fds[2] = {{p->out_fd, POLLIN, 0}, {p->err_fd, POLLIN, 0}};
   int open_fds = (p->out_fd >= 0) + (p->err_fd >= 0);
   if (open_fds == 0)
@@ -92,7 +92,7 @@ void e2e_wait_for(e2e_proc *p, const char *text, int ms) {
   long deadline = now_ms() + ms;
   while (strstr(p->err, text) == NULL) {
     long left = deadline - now_ms();
-    if (left <= 0 || (pump(p, (int)left) == 0 && strstr(p->err, text) == NULL)) {
+    if (left <= 0 || (e2e_pump(p, (int)left) == 0 && strstr(p->err, text) == NULL)) {
       kill(p->pid, SIGKILL);
       ck_abort_msg("waited %d ms for \"%s\" on fern's stderr:\n%s", ms, text,
                    p->err);
@@ -102,7 +102,7 @@ void e2e_wait_for(e2e_proc *p, const char *text, int ms) {
 
 int e2e_finish(e2e_proc *p, int ms) {
   long deadline = now_ms() + ms;
-  while (pump(p, 50) != 0) {
+  while (e2e_pump(p, 50) != 0) {
     if (now_ms() > deadline) {
       kill(p->pid, SIGKILL);
       waitpid(p->pid, NULL, 0);
@@ -168,4 +168,39 @@ void e2e_package_remove(const char *dir) {
   char cmd[4200];
   snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
   ck_assert_int_eq(system(cmd), 0);
+}
+
+int e2e_count(const char *hay, const char *needle) {
+  int n = 0;
+  for (const char *at = strstr(hay, needle); at != NULL;
+       at = strstr(at + 1, needle))
+    n++;
+  return n;
+}
+
+void e2e_wait_for_count(e2e_proc *p, const char *text, int count, int ms) {
+  long deadline = now_ms() + ms;
+  while (e2e_count(p->err, text) < count) {
+    long left = deadline - now_ms();
+    if (left <= 0 || e2e_pump(p, (int)left) == 0) {
+      if (e2e_count(p->err, text) >= count)
+        return;
+      kill(p->pid, SIGKILL);
+      ck_abort_msg("waited %d ms for %d times \"%s\" on fern's stderr:\n%s",
+                   ms, count, text, p->err);
+    }
+  }
+}
+
+void e2e_wait_for_stdout(e2e_proc *p, const char *text, int ms) {
+  long deadline = now_ms() + ms;
+  while (strstr(p->out, text) == NULL) {
+    long left = deadline - now_ms();
+    if (left <= 0 ||
+        (e2e_pump(p, (int)left) == 0 && strstr(p->out, text) == NULL)) {
+      kill(p->pid, SIGKILL);
+      ck_abort_msg("waited %d ms for \"%s\" on stdout:\n%s", ms, text,
+                   p->out);
+    }
+  }
 }

@@ -10,6 +10,7 @@
  *   orphans N     leave N descendants behind (half of them setsid()'d, all
  *                 after a double fork), print "orphan PID" for each, exit 0
  *   orphans-wait N the same, then print "ready" and wait
+ *   run-for MS N  run MS milliseconds, then exit with status N
  *   cwd           print the working directory: "cwd /path"
  *   fds           print the open file descriptors: "fds 0 1 2"
  *   limits        print the soft and hard limits of nofile, nproc, as, core
@@ -20,6 +21,7 @@
  *   lifecycle-ignore  hold the lifecycle channel, never answer
  */
 #include <dirent.h>
+#include <poll.h>
 #include <fern/lifecycle.h>
 #include <signal.h>
 #include <sys/resource.h>
@@ -157,6 +159,10 @@ int main(int argc, char **argv) {
   if (strcmp(what, "orphans-wait") == 0 && argc > 2) {
     leave_orphans(atoi(argv[2]));
     wait_forever();
+  }
+  if (strcmp(what, "run-for") == 0 && argc > 3) {
+    poll(NULL, 0, atoi(argv[2]));
+    return atoi(argv[3]);
   }
   if (strcmp(what, "cwd") == 0) {
     char dir[4096];

@@ -1,0 +1,327 @@
+/* cmd_ctl.c - the commands that steer a running `fern run` through its
+ * control socket: list, show, start, stop, create, destroy, events. A person
+ * gets aligned tables; --json gives a program the reply's result. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "control.h"
+
+typedef struct ctl_spec_s {
+  const char *name;
+  const char *usage;
+  const char *summary;
+  int min_args, max_args;
+  int follow, state;
+  json_t *(*request)(const fern__cli *cli);
+  void (*print)(const fern__cli *cli, const json_t *result);
+} ctl_spec;
+
+static int ctl_connect(const char *path) {
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  struct sockaddr_un addr = {.sun_family = AF_UNIX};
+  snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path);
+  if (fd >= 0 && connect(fd, (struct sockaddr *)&addr, sizeof addr) == 0)
+    return fd;
+  int saved = errno;
+  if (fd >= 0)
+    close(fd);
+  errno = saved;
+  return -1;
+}
+
+static int write_all(int fd, const char *data, size_t len) {
+  while (len > 0) {
+    ssize_t n = write(fd, data, len);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      return -1;
+    data += n;
+    len -= (size_t)n;
+  }
+  return 0;
+}
+
+/* Reads one line (without its newline) into a malloc'd string. */
+static char *read_line(FILE *in) {
+  char *line = NULL;
+  size_t cap = 0;
+  ssize_t n = getline(&line, &cap, in);
+  if (n <= 0) {
+    free(line);
+    return NULL;
+  }
+  if (line[n - 1] == '\n')
+    line[n - 1] = '\0';
+  return line;
+}
+
+static void print_json(const json_t *value) {
+  json_dumpf(value, stdout, JSON_INDENT(2));
+  putchar('\n');
+}
+
+/* Prints an event for a person: "12:00:01.234 started /a pid=42". */
+static void print_event(const json_t *ev) {
+  time_t t = (time_t)json_number_value(json_object_get(ev, "time"));
+  double frac = json_number_value(json_object_get(ev, "time")) - (double)t;
+  struct tm tm;
+  localtime_r(&t, &tm);
+  printf("%02d:%02d:%02d.%03d %-10s %s", tm.tm_hour, tm.tm_min, tm.tm_sec,
+         (int)(frac * 1000), json_string_value(json_object_get(ev, "event")),
+         json_string_value(json_object_get(ev, "moniker")));
+  const char *key;
+  json_t *value;
+  json_object_foreach((json_t *)ev, key, value) {
+    if (strcmp(key, "time") == 0 || strcmp(key, "event") == 0 ||
+        strcmp(key, "moniker") == 0 || strcmp(key, "seq") == 0)
+      continue;
+    char *text = json_is_string(value) ? strdup(json_string_value(value))
+                                       : json_dumps(value, JSON_ENCODE_ANY);
+    printf(" %s=%s", key, text ? text : "?");
+    free(text);
+  }
+  putchar('\n');
+}
+
+static int follow_events(FILE *in, const fern__cli *cli) {
+  char *line;
+  while ((line = read_line(in)) != NULL) {
+    json_t *ev = json_loads(line, 0, NULL);
+    if (cli->json)
+      printf("%s\n", line);
+    else if (json_object_get(ev, "dropped") != NULL)
+      printf("(%lld events dropped: this reader was too slow)\n",
+             (long long)json_integer_value(json_object_get(ev, "dropped")));
+    else if (ev != NULL)
+      print_event(ev);
+    fflush(stdout);
+    json_decref(ev);
+    free(line);
+  }
+  return 0;
+}
+
+static int call(const fern__cli *cli, const ctl_spec *spec) {
+  char path[108];
+  if (cli->control_path != NULL)
+    snprintf(path, sizeof path, "%s", cli->control_path);
+  else
+    fern__control_default_path(path, sizeof path);
+  int fd = ctl_connect(path);
+  if (fd < 0) {
+    fprintf(stderr, "fern %s: cannot reach fern at %s: %s (is `fern run` "
+                    "running? give --control PATH if it has another socket)\n",
+            spec->name, path, strerror(errno));
+    return 1;
+  }
+  json_t *request = spec->request(cli);
+  json_object_set_new(request, "fern", json_integer(FERN_CONTROL_VERSION));
+  json_object_set_new(request, "id", json_integer(1));
+  json_object_set_new(request, "command", json_string(spec->name));
+  char *text = json_dumps(request, JSON_COMPACT);
+  json_decref(request);
+  FILE *in = fdopen(fd, "r");
+  int rc = 1;
+  /* A refusal may come before the request is taken: read it anyway. */
+  if (text != NULL) {
+    if (write_all(fd, text, strlen(text)) == 0)
+      write_all(fd, "\n", 1);
+    char *line = read_line(in);
+    json_t *reply = line ? json_loads(line, 0, NULL) : NULL;
+    if (reply == NULL) {
+      fprintf(stderr, "fern %s: no answer from fern at %s\n", spec->name,
+              path);
+    } else if (!json_is_true(json_object_get(reply, "ok"))) {
+      fprintf(stderr, "fern %s: %s\n", spec->name,
+              json_string_value(json_object_get(reply, "error")));
+    } else {
+      const json_t *result = json_object_get(reply, "result");
+      if (cli->follow)
+        rc = follow_events(in, cli);
+      else if (cli->json)
+        print_json(result), rc = 0;
+      else
+        spec->print(cli, result), rc = 0;
+    }
+    json_decref(reply);
+    free(line);
+  }
+  free(text);
+  fclose(in);
+  return rc;
+}
+
+static json_t *moniker_request(const fern__cli *cli) {
+  return json_pack("{s:s}", "moniker", cli->args[0]);
+}
+
+static json_t *list_request(const fern__cli *cli) {
+  json_t *request = json_object();
+  if (cli->arg_count > 0)
+    json_object_set_new(request, "subtree", json_string(cli->args[0]));
+  if (cli->state_filter != NULL)
+    json_object_set_new(request, "state", json_string(cli->state_filter));
+  return request;
+}
+
+static json_t *create_request(const fern__cli *cli) {
+  return json_pack("{s:s, s:s, s:s}", "collection", cli->args[0], "name",
+                   cli->args[1], "url", cli->args[2]);
+}
+
+static json_t *events_request(const fern__cli *cli) {
+  return json_pack("{s:b}", "follow", cli->follow);
+}
+
+static int column_width(const json_t *rows, const char *key, int least) {
+  int width = least;
+  size_t i;
+  json_t *row;
+  json_array_foreach(rows, i, row) {
+    int n = (int)strlen(json_string_value(json_object_get(row, key)));
+    width = n > width ? n : width;
+  }
+  return width;
+}
+
+static void print_list(const fern__cli *cli, const json_t *rows) {
+  (void)cli;
+  int state = column_width(rows, "state", 5);
+  int moniker = column_width(rows, "moniker", 7);
+  printf("%-*s  %-*s  %s\n", state, "STATE", moniker, "MONIKER", "URL");
+  size_t i;
+  json_t *row;
+  json_array_foreach(rows, i, row) {
+    printf("%-*s  %-*s  %s\n", state,
+           json_string_value(json_object_get(row, "state")), moniker,
+           json_string_value(json_object_get(row, "moniker")),
+           json_string_value(json_object_get(row, "url")));
+  }
+}
+
+static void show_value(const char *label, const json_t *value) {
+  const json_t *ready = json_object_get(value, "ready");
+  if (ready != NULL) {
+    const char *status = json_string_value(json_object_get(value, "status"));
+    printf("%-16s %s%s%s\n", label, json_string_value(ready),
+           status ? ", status: " : "", status ? status : "");
+  } else if (json_object_get(value, "status") != NULL) {
+    const json_t *sig = json_object_get(value, "signal");
+    const json_t *code = json_object_get(value, "exit_code");
+    const char *message = json_string_value(json_object_get(value, "message"));
+    printf("%-16s %s", label,
+           json_string_value(json_object_get(value, "status")));
+    if (sig != NULL)
+      printf(" (signal %s)", json_string_value(sig));
+    else if (code != NULL)
+      printf(" (exit %lld)", (long long)json_integer_value(code));
+    printf("%s%s\n", message ? ": " : "", message ? message : "");
+  } else if (value == NULL || json_is_null(value)) {
+    printf("%-16s -\n", label);
+  } else if (json_is_string(value)) {
+    printf("%-16s %s\n", label, json_string_value(value));
+  } else {
+    char *text = json_dumps(value, JSON_ENCODE_ANY | JSON_COMPACT);
+    printf("%-16s %s\n", label, text ? text : "?");
+    free(text);
+  }
+}
+
+static void print_show(const fern__cli *cli, const json_t *shown) {
+  (void)cli;
+  static const char *const fields[][2] = {
+      {"moniker", "Moniker:"},       {"url", "URL:"},
+      {"resolved_url", "Resolved URL:"}, {"environment", "Environment:"},
+      {"runner", "Runner:"},         {"state", "State:"},
+      {"start_reason", "Start reason:"}, {"pid", "PID:"},
+      {"running_since", "Running since:"}, {"last_exit", "Last exit:"},
+      {"restart_count", "Restarts:"}, {"readiness", "Readiness:"},
+      {"collection", "Collection:"}, {"error", "Error:"}};
+  for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+    const json_t *value = json_object_get(shown, fields[i][0]);
+    if (strcmp(fields[i][0], "running_since") == 0 && json_is_real(value)) {
+      time_t t = (time_t)json_real_value(value);
+      char when[64];
+      strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", localtime(&t));
+      printf("%-16s %s\n", fields[i][1], when);
+    } else if (value != NULL || i < 12) {
+      show_value(fields[i][1], value);
+    }
+  }
+}
+
+static void print_state(const fern__cli *cli, const json_t *result) {
+  printf("%s: %s\n", json_string_value(json_object_get(result, "moniker")),
+         json_string_value(json_object_get(result, "state")));
+  (void)cli;
+}
+
+static void print_destroyed(const fern__cli *cli, const json_t *result) {
+  (void)result;
+  printf("%s: destroyed\n", cli->args[0]);
+}
+
+static void print_events(const fern__cli *cli, const json_t *events) {
+  (void)cli;
+  size_t i;
+  json_t *ev;
+  json_array_foreach(events, i, ev) print_event(ev);
+}
+
+static const ctl_spec specs[] = {
+    {"list", "fern list [OPTIONS] [SUBTREE]",
+     "Lists components: state, moniker and URL, of the whole tree or of the\n"
+     "subtree at SUBTREE.", 0, 1, 0, 1, list_request, print_list},
+    {"show", "fern show [OPTIONS] MONIKER",
+     "Shows one component: URLs, environment, runner, state, start reason,\n"
+     "pid, running since, last exit, restarts and readiness.", 1, 1, 0, 0,
+     moniker_request, print_show},
+    {"start", "fern start [OPTIONS] MONIKER",
+     "Starts a component (and what it needs: its ancestors).", 1, 1, 0, 0,
+     moniker_request, print_state},
+    {"stop", "fern stop [OPTIONS] MONIKER",
+     "Stops a component's subtree, children first, and waits until it has.",
+     1, 1, 0, 0, moniker_request, print_state},
+    {"create", "fern create [OPTIONS] COLLECTION_MONIKER NAME URL",
+     "Creates a dynamic child NAME in a collection (e.g. /core/workers) from\n"
+     "URL; it is resolved first, so a bad URL creates nothing.", 3, 3, 0, 0,
+     create_request, print_state},
+    {"destroy", "fern destroy [OPTIONS] MONIKER",
+     "Stops and destroys a dynamic child.", 1, 1, 0, 0, moniker_request,
+     print_destroyed},
+    {"events", "fern events [OPTIONS]",
+     "Prints recent events, or with --follow every event as it happens.", 0,
+     0, 1, 0, events_request, print_events},
+};
+
+int fern__cmd_ctl(const char *name, int argc, char **argv) {
+  const ctl_spec *spec = NULL;
+  for (size_t i = 0; i < sizeof specs / sizeof specs[0]; i++)
+    if (strcmp(specs[i].name, name) == 0)
+      spec = &specs[i];
+  fern__cli cli = {.command = spec->name,
+                   .usage = spec->usage,
+                   .summary = spec->summary,
+                   .json_allowed = 1,
+                   .control_allowed = 1,
+                   .follow_allowed = spec->follow,
+                   .state_allowed = spec->state};
+  int status = fern__cli_parse(&cli, argc, argv);
+  if (status < 0 &&
+      (cli.arg_count < spec->min_args || cli.arg_count > spec->max_args)) {
+    fprintf(stderr, "usage: %s\n", spec->usage);
+    status = 2;
+  }
+  if (status < 0)
+    status = call(&cli, spec);
+  fern__cli_free(&cli);
+  return status;
+}
