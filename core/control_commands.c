@@ -120,7 +120,7 @@ static void cmd_show(fern__manager *manager, fern__request *request,
                                            ? json_string(runner_of(instance))
                                            : json_null());
   json_object_set_new(shown, "start_reason",
-                      instance->start_reason && instance->start_seq
+                      instance->start_reason && instance->start_requested
                           ? json_string(instance->start_reason)
                           : json_null());
   json_object_set_new(shown, "pid", running && instance->pid > 0

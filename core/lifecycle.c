@@ -236,7 +236,6 @@ static void mark_started(fern__instance *instance, const char *reason) {
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
   instance->start_reason = reason;
-  instance->start_seq = ++instance->manager->start_seq;
   instance->started_at = (double)ts.tv_sec + ts.tv_nsec / 1e9;
   instance->run_began_ms = monotonic_ms();
 }
@@ -270,6 +269,7 @@ void fern__lifecycle_start(fern__instance *instance, const char *reason) {
     start_program(instance);
   } else {
     instance->state = FERN_STATE_RUNNING;
+    instance->start_seq = ++instance->manager->start_seq;
     fern__lifecycle_start_eager_children(instance);
   }
 }
@@ -314,6 +314,8 @@ void fern__lifecycle_on_started(fern__instance *instance, long pid) {
   if (instance->state != FERN_STATE_STARTING)
     return;
   instance->state = FERN_STATE_RUNNING;
+  /* Start order, for reverse-order stops, is the order they came up. */
+  instance->start_seq = ++instance->manager->start_seq;
   instance->pid = pid;
   fern__log(FERN_LOG_INFO, instance->moniker, "started (pid %ld)%s", pid,
             instance->awaiting_ready ? "; waiting for it to be ready" : "");

@@ -364,6 +364,14 @@ START_TEST(test_crash_loop_backs_off_and_gives_up_alone) {
   json_t *next = event_after(all, last);
   ck_assert(next == NULL || strcmp(field(next, "event"), "restarting") != 0 ||
             strcmp(field(next, "moniker"), "/steady") != 0);
+  /* on-failure does not restart a clean exit; always restarts one, until
+   * its own burst limit. */
+  json_t *once = events_of(all, "restarting", "/once");
+  json_t *forever = events_of(all, "gave_up", "/forever");
+  ck_assert_uint_eq(json_array_size(once), 0);
+  ck_assert_uint_eq(json_array_size(forever), 1);
+  json_decref(once);
+  json_decref(forever);
   /* Its siblings were left alone. */
   json_t *bystander_restarts = events_of(all, "restarting", "/bystander");
   json_t *bystander_starts = events_of(all, "started", "/bystander");
@@ -468,6 +476,37 @@ START_TEST(test_events_history_and_follow_commands) {
 }
 END_TEST
 
+/* Every command answers a program in JSON. */
+START_TEST(test_every_command_speaks_json) {
+  running r;
+  run_under_control(&r, PROGS "control.cm");
+  e2e_wait_for(&r.fern, "/server: started", 20000);
+  e2e_proc p;
+  const char *create[] = {"create",   "--control", r.socket, "--json",
+                          "/workers", "j",         "#meta/sleep.cm", NULL};
+  ck_assert_int_eq(e2e_run(&p, 20000, create), 0);
+  json_t *made = json_loads(p.out, 0, NULL);
+  ck_assert_str_eq(field(made, "moniker"), "/workers:j");
+  json_decref(made);
+  e2e_free(&p);
+  json_t *started = ctl_json(&r, "start", "/workers:j");
+  ck_assert_str_eq(field(started, "moniker"), "/workers:j");
+  json_decref(started);
+  e2e_wait_for(&r.fern, "[/workers:j] ready", 20000);
+  json_t *stopped = ctl_json(&r, "stop", "/workers:j");
+  ck_assert_str_eq(field(stopped, "state"), "stopped");
+  json_decref(stopped);
+  json_t *destroyed = ctl_json(&r, "destroy", "/workers:j");
+  ck_assert(json_is_true(json_object_get(destroyed, "destroyed")));
+  json_decref(destroyed);
+  json_t *events = ctl_json(&r, "events", NULL);
+  ck_assert(json_array_size(events) > 0);
+  json_decref(events);
+  finish(&r, 0);
+  cleanup(&r);
+}
+END_TEST
+
 Suite *control_suite(void) {
   Suite *s = suite_create("control");
   TCase *tc = tcase_create("control");
@@ -480,6 +519,7 @@ Suite *control_suite(void) {
   tcase_add_test(tc, test_crash_loop_backs_off_and_gives_up_alone);
   tcase_add_test(tc, test_slow_subscriber_never_stalls_the_manager);
   tcase_add_test(tc, test_events_history_and_follow_commands);
+  tcase_add_test(tc, test_every_command_speaks_json);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -34,6 +34,7 @@ START_TEST(test_children_start_after_and_stop_before_parents) {
   kill(p.pid, SIGTERM);
   ck_assert_int_eq(e2e_finish(&p, 20000), 0);
   e2e_assert_has(p.err, "SIGTERM: stopping the tree");
+  e2e_assert_has(p.err, "shutdown finished; nothing timed out");
   e2e_assert_order(p.err, "/parent/child: stopped: ok (signal TERM)",
                    "/parent: stopped: ok (signal TERM)");
   assert_gone(parent);
@@ -70,6 +71,8 @@ START_TEST(test_stop_timeout_kills_a_program_that_ignores_sigterm) {
   e2e_assert_has(p.err, "/stubborn: error: stopped: killed_after_timeout "
                         "(signal KILL)");
   e2e_assert_has(p.err, "/polite: stopped: ok (signal TERM)");
+  e2e_assert_has(p.err, "shutdown finished; 1 component timed out and was "
+                        "killed: /stubborn");
   assert_gone(stubborn);
   e2e_free(&p);
 }
@@ -93,6 +96,41 @@ START_TEST(test_second_signal_kills_at_once) {
 }
 END_TEST
 
+/* Siblings stop one at a time, the last started first. */
+START_TEST(test_siblings_stop_in_reverse_start_order) {
+  e2e_proc p;
+  const char *args[] = {"run", PROGS "order.cm", NULL};
+  e2e_start(&p, args);
+  const char *names[] = {"/a", "/b", "/c", "/d"};
+  for (int i = 0; i < 4; i++) {
+    char ready[32];
+    snprintf(ready, sizeof ready, "[%s] ready", names[i]);
+    e2e_wait_for(&p, ready, 20000);
+  }
+  kill(p.pid, SIGTERM);
+  ck_assert_int_eq(e2e_finish(&p, 20000), 0);
+  /* Their start order is whatever resolution gave; read it back. */
+  const char *started[4];
+  for (int i = 0; i < 4; i++) {
+    char key[32];
+    snprintf(key, sizeof key, "fern: %s: started", names[i]);
+    started[i] = strstr(p.err, key);
+    ck_assert_ptr_nonnull(started[i]);
+  }
+  for (int i = 0; i < 4; i++) {
+    for (int j = 0; j < 4; j++) {
+      if (started[i] >= started[j])
+        continue; /* i started before j: j must stop before i */
+      char first[48], second[48];
+      snprintf(first, sizeof first, "fern: %s: stopped", names[j]);
+      snprintf(second, sizeof second, "fern: %s: stopped", names[i]);
+      e2e_assert_order(p.err, first, second);
+    }
+  }
+  e2e_free(&p);
+}
+END_TEST
+
 Suite *lifecycle_suite(void) {
   Suite *s = suite_create("lifecycle");
   TCase *tc = tcase_create("stop");
@@ -101,6 +139,7 @@ Suite *lifecycle_suite(void) {
   tcase_add_test(tc, test_sigint_stops_the_tree_too);
   tcase_add_test(tc, test_stop_timeout_kills_a_program_that_ignores_sigterm);
   tcase_add_test(tc, test_second_signal_kills_at_once);
+  tcase_add_test(tc, test_siblings_stop_in_reverse_start_order);
   suite_add_tcase(s, tc);
   return s;
 }
