@@ -107,6 +107,15 @@ static void resolve_work_cb(uv_work_t *req) {
                     work->res);
 }
 
+static void work_free(resolve_work *work) {
+  fern__url_free(&work->url);
+  free(work->url_text);
+  free(work->parent_package_url);
+  free(work->parent_context);
+  free(work->parent_scheme);
+  free(work);
+}
+
 static void resolve_after_cb(uv_work_t *req, int status) {
   resolve_work *work = req->data;
   fern__resolution *res = work->res;
@@ -119,12 +128,7 @@ static void resolve_after_cb(uv_work_t *req, int status) {
   fern__capability_unref(res->resolver);
   res->resolver = NULL;
   res->done = 1;
-  fern__url_free(&work->url);
-  free(work->url_text);
-  free(work->parent_package_url);
-  free(work->parent_context);
-  free(work->parent_scheme);
-  free(work);
+  work_free(work);
   /* Waiters were pushed in front; answer them in the order they asked. */
   fern__resolve_waiter *waiters = NULL;
   while (res->waiters != NULL) {
@@ -158,12 +162,7 @@ static int start_work(fern__decl_cache *cache, fern__resolution *res,
       fern__url_parse(url_text, &work->url, &ignored) != FERN_OK ||
       uv_queue_work(cache->loop, &work->req, resolve_work_cb,
                     resolve_after_cb) != 0) {
-    fern__url_free(&work->url);
-    free(work->url_text);
-    free(work->parent_package_url);
-    free(work->parent_context);
-    free(work->parent_scheme);
-    free(work);
+    work_free(work);
     return FERN_ENOMEM;
   }
   cache->pending++;
