@@ -54,7 +54,13 @@ E2E_SRC := $(wildcard tests/e2e/*.c)
 .PHONY: all check check-plain check-sanitize clean programs
 all: $(O)/fern $(PLUGINS) programs
 
-programs: $(PKG_PROGS) tests/packages/progs/lib/libtool.so
+programs: $(PKG_PROGS) tests/packages/progs/lib/libtool.so \
+          tests/packages/progs/bin/tool-static
+
+# The test program, static, for container root file systems.
+tests/packages/progs/bin/tool-static: tests/packages/progs/src/tool.c include/fern/lifecycle.h
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 $(WARN) -O2 -Iinclude -static -o $@ $<
 
 # A shared library inside a package, for the test that it is not a program.
 tests/packages/progs/lib/libtool.so: tests/packages/progs/libsrc/libtool.c
@@ -101,11 +107,38 @@ $(O)/tests/e2e/run: $(E2E_SRC) tests/e2e/e2e.h $(TEST_PLUGINS)
 	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) $(LDFLAGS) -o $@ $(E2E_SRC) \
 	  $(PKG_LIBS) $(CHECK_LIBS) -lpthread
 
-TEST_BINS := $(O)/fern $(PLUGINS) $(TEST_PLUGINS) $(O)/tests/unit/run $(O)/tests/e2e/run
+$(O)/tests/conformance/run: tests/conformance/conformance.c tests/e2e/harness.c tests/e2e/e2e.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) $(LDFLAGS) -o $@ \
+	  tests/conformance/conformance.c tests/e2e/harness.c \
+	  $(PKG_LIBS) $(CHECK_LIBS) -lpthread
+
+TEST_BINS := $(O)/fern $(PLUGINS) $(TEST_PLUGINS) $(O)/tests/unit/run \
+             $(O)/tests/e2e/run $(O)/tests/conformance/run
+
+# The runner conformance suite on any runner plugin:
+#   make conformance RUNNER=path/to/x.so [TEMPLATE=program.json]
+#                    [RUNNER_CONFIG=config.json]
+RUNNER ?=
+TEMPLATE ?=
+RUNNER_CONFIG ?=
+.PHONY: conformance
+conformance: all $(O)/tests/conformance/run
+	@test -n "$(RUNNER)" || { echo "usage: make conformance RUNNER=path/to/runner.so"; exit 2; }
+	FERN_BUILD=$(abspath $(O)) FERN_CONFORMANCE_RUNNER=$(RUNNER) \
+	  FERN_CONFORMANCE_TEMPLATE=$(TEMPLATE) FERN_CONFORMANCE_CONFIG=$(RUNNER_CONFIG) \
+	  $(O)/tests/conformance/run
+
+# The runners fern ships, and the mock, through the same suite.
+CONFORMANCE_RUNNERS := $(O)/runners/elf/elf.so $(O)/tests/plugins/mock.so
 
 check-plain: all $(TEST_BINS)
 	FERN_BUILD=$(abspath $(O)) $(O)/tests/unit/run
 	FERN_BUILD=$(abspath $(O)) $(O)/tests/e2e/run
+	for r in $(CONFORMANCE_RUNNERS); do \
+	  FERN_BUILD=$(abspath $(O)) FERN_CONFORMANCE_RUNNER=$$r \
+	    $(O)/tests/conformance/run || exit 1; \
+	done
 
 check-sanitize: programs
 	$(MAKE) O=build-san SAN=1 check-plain
@@ -114,4 +147,5 @@ check: check-plain check-sanitize
 
 clean:
 	rm -rf obj build-san fern runners/*/*.so resolvers/*/*.so tests/unit/run \
-	  tests/e2e/run tests/plugins/*.so $(PKG_PROGS) tests/packages/progs/lib
+	  tests/e2e/run tests/conformance/run tests/plugins/*.so $(PKG_PROGS) \
+	  tests/packages/progs/lib tests/packages/progs/bin/tool-static
