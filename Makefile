@@ -34,7 +34,7 @@ CORE_SRC := $(filter-out core/main.c,$(wildcard core/*.c)) $(wildcard environmen
 CORE_OBJ := $(CORE_SRC:%.c=$(O)/obj/%.o)
 MAIN_OBJ := $(O)/obj/core/main.o
 
-RUNNERS := elf
+RUNNERS := elf sandbox
 RESOLVERS := file boot
 PLUGINS := $(foreach r,$(RUNNERS),$(O)/runners/$(r)/$(r).so) \
            $(foreach r,$(RESOLVERS),$(O)/resolvers/$(r)/$(r).so)
@@ -83,6 +83,12 @@ $(O)/runners/elf/elf.so: $(patsubst %.c,$(O)/obj/%.o,$(wildcard runners/elf/*.c)
 	@mkdir -p $(dir $@)
 	$(CC) -shared $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
+SANDBOX_OBJ := $(patsubst %.c,$(O)/obj/%.o,$(wildcard runners/sandbox/*.c) \
+                 $(filter-out runners/elf/elf_plugin.c,$(wildcard runners/elf/*.c)))
+$(O)/runners/sandbox/sandbox.so: $(SANDBOX_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) -shared $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(shell pkg-config --libs libseccomp)
+
 $(O)/resolvers/%.so: $(O)/obj/resolvers/%.o $(O)/obj/resolvers/common/package_dir.o
 	@mkdir -p $(dir $@)
 	$(CC) -shared $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
@@ -130,7 +136,8 @@ conformance: all $(O)/tests/conformance/run
 	  $(O)/tests/conformance/run
 
 # The runners fern ships, and the mock, through the same suite.
-CONFORMANCE_RUNNERS := $(O)/runners/elf/elf.so $(O)/tests/plugins/mock.so
+CONFORMANCE_RUNNERS := $(O)/runners/elf/elf.so $(O)/runners/sandbox/sandbox.so \
+                       $(O)/tests/plugins/mock.so
 
 check-plain: all $(TEST_BINS)
 	FERN_BUILD=$(abspath $(O)) $(O)/tests/unit/run

@@ -144,8 +144,10 @@ static int call(const fern__cli *cli, const ctl_spec *spec) {
               json_string_value(json_object_get(reply, "error")));
     } else {
       const json_t *result = json_object_get(reply, "result");
-      if (cli->follow)
+      if (cli->follow) {
+        fprintf(stderr, "following the events of fern at %s\n", path);
         rc = follow_events(in, cli);
+      }
       else if (cli->json)
         print_json(result), rc = 0;
       else

@@ -1,4 +1,6 @@
-/* elf.c - the ELF runner plugin: native Linux programs from a package.
+/* elf.c - the ELF runner's operations: native Linux programs from a
+ * package. The plugin table is in elf_plugin.c; the sandbox runner reuses
+ * these operations with its own table.
  *
  * Start checks the binary on the thread pool (inside the package, an ELF
  * program for this machine), then spawns it on the loop into a job of its
@@ -61,8 +63,13 @@ static void on_sigchld(uv_signal_t *handle, int signum) {
     elf_job_reap_orphans(r);
 }
 
-static int elf_create(const fern_host_t *host, const json_t *config,
-                      void **runner, fern_error_t *err) {
+int elf_op_create(const fern_host_t *host, const json_t *config,
+                  void **runner, fern_error_t *err) {
+  return elf_runner_create(host, config, "elf", runner, err);
+}
+
+int elf_runner_create(const fern_host_t *host, const json_t *config,
+                      const char *name, void **runner, fern_error_t *err) {
   elf_runner *r = calloc(1, sizeof *r);
   if (r == NULL)
     return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
@@ -92,7 +99,7 @@ static int elf_create(const fern_host_t *host, const json_t *config,
   uv_unref((uv_handle_t *)&r->sigchld);
   r->guardian = elf_guardian_start(r);
   host->log(FERN_LOG_INFO, NULL,
-            "elf runner: job mechanism %s%s%s, exits watched with %s%s",
+            "%s runner: job mechanism %s%s%s, exits watched with %s%s", name,
             elf_job_kind_name(r->job_kind),
             r->job_kind == ELF_JOB_CGROUP ? " in " : "",
             r->job_kind == ELF_JOB_CGROUP ? r->cgroup_base : "",
@@ -104,18 +111,12 @@ static int elf_create(const fern_host_t *host, const json_t *config,
 
 static void runner_free_on_close(uv_handle_t *handle) { free(handle->data); }
 
-static void elf_release(void *runner) {
+void elf_op_release(void *runner) {
   elf_runner *r = runner;
   elf_guardian_stop(r->guardian);
   if (r->job_kind == ELF_JOB_CGROUP)
     rmdir(r->cgroup_base);
   uv_close((uv_handle_t *)&r->sigchld, runner_free_on_close);
-}
-
-static int elf_validate(void *runner, const json_t *program,
-                        fern_error_t *err) {
-  (void)runner;
-  return elf_program_validate(program, err);
 }
 
 static void free_strv(char **v) {
@@ -125,6 +126,12 @@ static void free_strv(char **v) {
 }
 
 static void controller_free(elf_controller *c) {
+  if (c->wrapper_free != NULL)
+    c->wrapper_free(c->wrapper);
+  if (c->extra_fd >= 0)
+    close(c->extra_fd);
+  free(c->exec_path);
+  free_strv(c->exec_argv);
   free_strv(c->argv);
   free_strv(c->environ);
   free_strv(c->envp);
@@ -167,6 +174,8 @@ static void check_work(uv_work_t *req) {
   } else if (c->check_rc == FERN_OK) {
     c->check_rc = elf_binary_check(c->binary_path, c->binary, &c->check_err);
   }
+  if (c->check_rc == FERN_OK && c->prepare_exec != NULL)
+    c->check_rc = c->prepare_exec(c, &c->check_err);
 }
 
 static void check_done(uv_work_t *req, int status) {
@@ -204,8 +213,14 @@ static void read_program(elf_controller *c, const json_t *program) {
   elf_program_rlimits(program, c);
 }
 
-static int elf_start(void *runner, const fern_start_info_t *info,
-                     void **controller, fern_error_t *err) {
+int elf_op_start(void *runner, const fern_start_info_t *info,
+                 void **controller, fern_error_t *err) {
+  return elf_start_wrapped(runner, info, NULL, controller, err);
+}
+
+int elf_start_wrapped(void *runner, const fern_start_info_t *info,
+                      const elf_wrapping *wrapping, void **controller,
+                      fern_error_t *err) {
   elf_runner *r = runner;
   if (info->package_dir == NULL)
     return fern_error_set(err, FERN_ENOTSUP, NULL,
@@ -222,7 +237,7 @@ static int elf_start(void *runner, const fern_start_info_t *info,
   c->runner = r;
   c->host = r->host;
   c->instance = info->instance;
-  c->lifecycle_fd = c->notify_fd = c->pidfd = -1;
+  c->lifecycle_fd = c->notify_fd = c->pidfd = c->extra_fd = -1;
   c->moniker = strdup(info->moniker);
   c->package_dir = strdup(info->package_dir);
   c->binary = strdup(json_string_value(json_object_get(info->program, "binary")));
@@ -233,10 +248,16 @@ static int elf_start(void *runner, const fern_start_info_t *info,
     c->argv[0] = strdup(c->binary);
   c->environ = strv_from(json_object_get(info->program, "environ"), 0);
   read_program(c, info->program);
+  if (wrapping != NULL) { /* before the check is queued: it calls these */
+    c->prepare_exec = wrapping->prepare_exec;
+    c->wrapper = wrapping->wrapper;
+    c->wrapper_free = wrapping->wrapper_free;
+  }
   c->check_work.data = c;
   if (c->moniker == NULL || c->package_dir == NULL || c->binary == NULL ||
       c->argv == NULL || c->argv[0] == NULL || c->environ == NULL ||
       uv_queue_work(r->host->loop, &c->check_work, check_work, check_done) != 0) {
+    c->wrapper_free = NULL; /* on failure the caller keeps its wrapper */
     controller_free(c);
     return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
   }
@@ -244,7 +265,7 @@ static int elf_start(void *runner, const fern_start_info_t *info,
   return FERN_OK;
 }
 
-static int elf_stop(void *controller) {
+int elf_op_stop(void *controller) {
   elf_controller *c = controller;
   c->stop_sent = 1;
   if (!c->spawned) {
@@ -258,11 +279,16 @@ static int elf_stop(void *controller) {
            MSG_NOSIGNAL | MSG_DONTWAIT) > 0)
     return FERN_OK;
   c->term_sent = 1;
-  elf_process_signal(c, SIGTERM);
+  /* A wrapper (bwrap) must outlive the program to report on it: the
+   * program, and whatever it started, get the SIGTERM. If the program is
+   * not up yet, the wrapper gets it, and takes the rest with it. */
+  if (c->exec_path == NULL ||
+      elf_job_signal_others(&c->job, SIGTERM, c->exec_path) == 0)
+    elf_process_signal(c, SIGTERM);
   return FERN_OK;
 }
 
-static int elf_kill(void *controller) {
+int elf_op_kill(void *controller) {
   elf_controller *c = controller;
   c->stop_sent = 1;
   if (!c->spawned)
@@ -271,15 +297,6 @@ static int elf_kill(void *controller) {
   return FERN_OK;
 }
 
-static void elf_controller_release(void *controller) {
+void elf_op_controller_release(void *controller) {
   controller_free(controller);
 }
-
-FERN_RUNNER_PLUGIN(.name = "elf",
-                   .description = "native Linux ELF programs from a package",
-                   .capabilities =
-                       FERN_RUNNER_CAP_GRACEFUL_STOP | FERN_RUNNER_CAP_KILL,
-                   .create = elf_create, .release = elf_release,
-                   .validate = elf_validate, .start = elf_start,
-                   .stop = elf_stop, .kill = elf_kill,
-                   .controller_release = elf_controller_release);

@@ -89,8 +89,10 @@ static _Noreturn void guardian_main(int fd, const char *cgroup_base,
   while ((n = read(fd, buf, sizeof buf)) != 0) {
     if (n < 0 && errno != EINTR)
       break;
-    if (n > 0 && memchr(buf, 'b', (size_t)n) != NULL)
+    if (n > 0 && memchr(buf, 'b', (size_t)n) != NULL) {
       bye = 1;
+      break;
+    }
   }
   if (!bye) {
     if (cgroup_base[0] != '\0')
@@ -108,7 +110,11 @@ elf_guardian *elf_guardian_start(elf_runner *r) {
   snprintf(prefix, sizeof prefix, "%d.", (int)getpid());
   pid_t pid = fork();
   if (pid == 0) {
-    close(fds[1]);
+    /* Hold nothing but our own pipe: an inherited write end of another
+     * guardian's pipe would keep that one from ever seeing end of file. */
+    if (fds[0] > 3)
+      syscall(SYS_close_range, 3, fds[0] - 1, 0);
+    syscall(SYS_close_range, fds[0] + 1, ~0U, 0);
     guardian_main(fds[0], r->job_kind == ELF_JOB_CGROUP ? r->cgroup_base : "",
                   prefix);
   }

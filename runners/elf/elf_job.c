@@ -91,10 +91,17 @@ static int setup_cgroup(elf_runner *r, char *why, size_t why_size) {
     snprintf(why, why_size, "this process has no cgroup v2 path");
     return -1;
   }
-  static unsigned runners_made;
-  snprintf(r->cgroup_base, sizeof r->cgroup_base, "%s%s/fern-%d-%u", mount,
-           strcmp(own, "/") == 0 ? "" : own, (int)getpid(), ++runners_made);
-  if (mkdir(r->cgroup_base, 0755) != 0) {
+  /* Several runners (and plugins) share the process: the first free
+   * number is ours. */
+  int made = -1;
+  for (unsigned n = 1; made != 0 && n < 1000; n++) {
+    snprintf(r->cgroup_base, sizeof r->cgroup_base, "%s%s/fern-%d-%u", mount,
+             strcmp(own, "/") == 0 ? "" : own, (int)getpid(), n);
+    made = mkdir(r->cgroup_base, 0755);
+    if (made != 0 && errno != EEXIST)
+      break;
+  }
+  if (made != 0) {
     snprintf(why, why_size, "cannot create %s: %s", r->cgroup_base,
              strerror(errno));
     return -1;
@@ -207,6 +214,51 @@ int elf_job_kill_marked(const char *prefix, int rounds) {
       break;
   }
   return total;
+}
+
+typedef struct others_s {
+  const elf_job *job;
+  const char *spare_exe;
+  int signum, found;
+} others;
+
+/* Whether the process runs the program at `exe`. */
+static int runs(pid_t pid, const char *exe) {
+  char link[64], target[PATH_MAX];
+  snprintf(link, sizeof link, "/proc/%d/exe", (int)pid);
+  ssize_t n = readlink(link, target, sizeof target - 1);
+  if (n <= 0)
+    return 0;
+  target[n] = '\0';
+  return strcmp(target, exe) == 0;
+}
+
+static void signal_if_other(pid_t pid, void *arg) {
+  others *o = arg;
+  if (pid != getpid() && !runs(pid, o->spare_exe) &&
+      elf_job_owns(o->job, pid)) {
+    kill(pid, o->signum);
+    o->found++;
+  }
+}
+
+int elf_job_signal_others(const elf_job *job, int signum,
+                          const char *spare_exe) {
+  others o = {job, spare_exe, signum, 0};
+  if (job->kind == ELF_JOB_CGROUP) {
+    char path[PATH_MAX + 32];
+    snprintf(path, sizeof path, "%s/cgroup.procs", job->cgroup);
+    FILE *f = fopen(path, "re");
+    long pid;
+    while (f != NULL && fscanf(f, "%ld", &pid) == 1)
+      if (!runs((pid_t)pid, spare_exe) && kill((pid_t)pid, signum) == 0)
+        o.found++;
+    if (f != NULL)
+      fclose(f);
+    return o.found;
+  }
+  each_process(signal_if_other, &o);
+  return o.found;
 }
 
 static int cgroup_signal(const elf_job *job, int signum) {

@@ -153,9 +153,19 @@ static void on_main_exit(elf_controller *c) {
   check_finish(c);
 }
 
+/* A wrapper (bwrap) passes on a program's death by signal N as exit
+ * status 128+N, as shells do. */
+static void exit_code_as_signal(elf_controller *c) {
+  if (c->exit_codes_as_signals && c->exit_code > 128 && c->exit_code < 128 + 65) {
+    c->term_signal = c->exit_code - 128;
+    c->exit_code = 0;
+  }
+}
+
 static void record_waitid(elf_controller *c, const siginfo_t *info) {
   if (info->si_code == CLD_EXITED) {
     c->exit_code = info->si_status;
+    exit_code_as_signal(c);
   } else {
     c->term_signal = info->si_status;
     c->core_dumped = info->si_code == CLD_DUMPED;
@@ -180,6 +190,7 @@ void elf_process_poll_exit(elf_controller *c) {
     return;
   if (WIFEXITED(status)) {
     c->exit_code = WEXITSTATUS(status);
+    exit_code_as_signal(c);
   } else {
     c->term_signal = WTERMSIG(status);
     c->core_dumped = WCOREDUMP(status);
@@ -339,6 +350,10 @@ int elf_process_start(elf_controller *c) {
       close(out_fds[i]);
   if (lifecycle_child >= 0)
     close(lifecycle_child);
+  if (c->extra_fd >= 0) { /* the wrapper has its copy now */
+    close(c->extra_fd);
+    c->extra_fd = -1;
+  }
   if (rc != FERN_OK) {
     c->start_failed = 1;
     c->exited = 1;

@@ -24,7 +24,7 @@ static const rlimit_name rlimit_names[] = {
     {"stack", RLIMIT_STACK},     {NULL, 0}};
 
 static int known_key(const char *key, const char *const *keys) {
-  for (size_t i = 0; keys[i] != NULL; i++)
+  for (size_t i = 0; keys != NULL && keys[i] != NULL; i++)
     if (strcmp(keys[i], key) == 0)
       return 1;
   return 0;
@@ -148,25 +148,27 @@ static int check_rlimits(const json_t *program, fern_error_t *err) {
   return FERN_OK;
 }
 
-int elf_program_validate(const json_t *program, fern_error_t *err) {
+int elf_program_validate(const json_t *program, const char *runner_name,
+                         const char *const *extra_keys, fern_error_t *err) {
   const char *key;
   json_t *value;
   json_object_foreach((json_t *)program, key, value) {
-    if (!known_key(key, program_keys)) {
+    if (!known_key(key, program_keys) && !known_key(key, extra_keys)) {
       char at[160];
       snprintf(at, sizeof at, "/%.100s", key);
       return fern_error_set(err, FERN_EINVAL, at,
-                            "the elf runner does not know program key \"%s\" "
+                            "the %s runner does not know program key \"%s\" "
                             "(expected binary, args, environ, "
                             "forward_stdout_to, forward_stderr_to, lifecycle, "
-                            "main_process_critical, rlimits)",
-                            key);
+                            "main_process_critical, rlimits%s)",
+                            runner_name, key,
+                            extra_keys ? ", and its own" : "");
     }
   }
   json_t *binary = json_object_get(program, "binary");
   if (binary == NULL)
     return fern_error_set(err, FERN_EINVAL, "",
-                          "missing \"binary\": the elf runner needs the "
+                          "missing \"binary\": the runner needs the "
                           "program's path inside the package");
   if (!json_is_string(binary) || json_string_length(binary) == 0)
     return fern_error_set(err, FERN_EINVAL, "/binary",

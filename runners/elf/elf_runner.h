@@ -94,11 +94,49 @@ typedef struct elf_controller_s {
   int exit_code, term_signal, core_dumped;
   int start_failed; /* cannot_start */
   char failure[600];
+
+  /* A wrapping runner (sandbox) runs another program that runs ours:
+   * prepare_exec, on the thread pool after the binary check, fills exec_*
+   * and may hand the wrapper one more fd (after the lifecycle channel). */
+  int (*prepare_exec)(struct elf_controller_s *c, fern_error_t *err);
+  void *wrapper;          /* the wrapping runner's per-run state */
+  void (*wrapper_free)(void *wrapper);
+  char *exec_path;        /* NULL: run binary_path itself */
+  char **exec_argv;
+  int extra_fd;           /* -1: none */
+  int exit_codes_as_signals; /* 128+N means died of signal N */
   struct elf_controller_s *next_live;
 } elf_controller;
 
-/* Program keys. Pure; any thread. */
-int elf_program_validate(const json_t *program, fern_error_t *err);
+/* Program keys; `extra_keys` (NULL-terminated, or NULL) are a wrapping
+ * runner's own, which it checks itself. Pure; any thread. */
+int elf_program_validate(const json_t *program, const char *runner_name,
+                         const char *const *extra_keys, fern_error_t *err);
+
+/* The runner operations (elf.c), shared by the ELF and sandbox plugins. */
+int elf_op_create(const fern_host_t *host, const json_t *config, void **runner,
+                  fern_error_t *err);
+/* elf_op_create for a runner of another name (the log says which). */
+int elf_runner_create(const fern_host_t *host, const json_t *config,
+                      const char *name, void **runner, fern_error_t *err);
+void elf_op_release(void *runner);
+int elf_op_start(void *runner, const fern_start_info_t *info,
+                 void **controller, fern_error_t *err);
+int elf_op_stop(void *controller);
+int elf_op_kill(void *controller);
+void elf_op_controller_release(void *controller);
+
+/* How a wrapping runner takes part in a run (see elf_controller). */
+typedef struct elf_wrapping_s {
+  int (*prepare_exec)(struct elf_controller_s *c, fern_error_t *err);
+  void *wrapper;
+  void (*wrapper_free)(void *wrapper);
+} elf_wrapping;
+/* elf_op_start for a wrapping runner; on success the controller owns
+ * `wrapping->wrapper`. */
+int elf_start_wrapped(void *runner, const fern_start_info_t *info,
+                      const elf_wrapping *wrapping, void **controller,
+                      fern_error_t *err);
 /* Reads "rlimits" into the controller (validated already). */
 void elf_program_rlimits(const json_t *program, elf_controller *c);
 
@@ -113,6 +151,11 @@ int elf_job_create(elf_runner *r, elf_job *job, fern_error_t *err);
 /* Sends `signum` to every process of the job. Returns how many it found
  * (for the cgroup kind: 1 while it is populated). */
 int elf_job_signal(const elf_job *job, int signum);
+/* Sends `signum` to every process of the job that does not run the program
+ * at `spare_exe` (a wrapper, which would otherwise die of it first).
+ * Returns how many it signalled. */
+int elf_job_signal_others(const elf_job *job, int signum,
+                          const char *spare_exe);
 /* Whether the job still has processes. */
 int elf_job_populated(const elf_job *job);
 /* Whether `pid` belongs to the job. */

@@ -24,7 +24,7 @@
 
 typedef struct spawn_plan_s {
   const elf_controller *c;
-  int fds[4]; /* what becomes 0, 1, 2 and 3 (-1: none) */
+  int fds[5]; /* what becomes 0, 1, 2, 3 and 4 */
   int fd_count;
   int cgroup_procs_fd; /* fork path in a cgroup: move ourselves, or -1 */
   int error_fd;
@@ -39,7 +39,7 @@ static _Noreturn void child_fail(const spawn_plan *plan, const char *step) {
 }
 
 static void child_fds(const spawn_plan *plan) {
-  int moved[4];
+  int moved[5];
   /* Lift every source above the targets first, so no dup2 overwrites a
    * source still to be placed. */
   for (int i = 0; i < plan->fd_count; i++)
@@ -76,7 +76,10 @@ static _Noreturn void child_exec(const spawn_plan *plan) {
       child_fail(plan, "rlimit");
   if (chdir(c->package_dir) != 0)
     child_fail(plan, "dir");
-  execve(c->binary_path, c->argv, c->envp);
+  if (c->exec_path != NULL)
+    execve(c->exec_path, c->exec_argv, c->envp);
+  else
+    execve(c->binary_path, c->argv, c->envp);
   child_fail(plan, "exec");
 }
 
@@ -122,7 +125,8 @@ static int await_exec(elf_controller *c, int error_fd) {
   c->pidfd = -1;
   snprintf(c->failure, sizeof c->failure, "%s %s: %s",
            report[1] == 'e' ? "cannot execute" : "failed",
-           report[1] == 'e' ? c->binary_path : step_name(report[1]),
+           report[1] == 'e' ? (c->exec_path ? c->exec_path : c->binary_path)
+                            : step_name(report[1]),
            strerror(report[0]));
   return FERN_ESPAWN;
 }
@@ -139,9 +143,11 @@ int elf_spawn(elf_controller *c, int out_fds[2], int lifecycle_child_fd) {
   }
   spawn_plan plan = {c, {devnull, out_fds[0] >= 0 ? out_fds[0] : devnull,
                          out_fds[1] >= 0 ? out_fds[1] : devnull,
-                         lifecycle_child_fd},
+                         lifecycle_child_fd, -1},
                      lifecycle_child_fd >= 0 ? 4 : 3, -1, error_pipe[1],
                      getpid()};
+  if (c->extra_fd >= 0)
+    plan.fds[plan.fd_count++] = c->extra_fd; /* a wrapper's: fd 3 or 4 */
   c->pidfd = -1;
   c->pid = c->runner->use_clone3 ? spawn_clone3(&plan, c) : -1;
   if (c->pid < 0) {

@@ -319,7 +319,10 @@ START_TEST(test_stop_while_starting) {
   start_fern(&c, &p);
   e2e_wait_for(&p, ": started", 30000); /* the others are still starting */
   kill(p.pid, SIGTERM);
-  ck_assert_int_eq(e2e_finish(&p, 60000), 0);
+  int status = e2e_finish(&p, 60000);
+  size_t len = strlen(p.err);
+  ck_assert_msg(status == 0, "exit %d:\n%s", status,
+                p.err + (len > 4000 ? len - 4000 : 0));
   e2e_assert_lacks(p.err, "cannot_start");
   /* Every run ends once and ends ok, started or not; none is lost. */
   ck_assert_int_eq(e2e_count(p.err, ": stopped: ok"),

@@ -62,5 +62,6 @@ Suite *resolve_suite(void);
 Suite *elf_suite(void);
 Suite *job_suite(void);
 Suite *control_suite(void);
+Suite *sandbox_suite(void);
 
 #endif

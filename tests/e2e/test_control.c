@@ -466,6 +466,7 @@ START_TEST(test_events_history_and_follow_commands) {
   const char *args[] = {"events", "--control", r.socket, "--follow", NULL};
   e2e_proc follower;
   e2e_start(&follower, args);
+  e2e_wait_for(&follower, "following the events of fern at ", 20000);
   ck_assert_int_eq(ctl(&r, &p, "start", "/idle", NULL, NULL), 0);
   e2e_free(&p);
   e2e_wait_for_stdout(&follower, " started    /idle", 20000);

@@ -11,6 +11,11 @@
  *                 after a double fork), print "orphan PID" for each, exit 0
  *   orphans-wait N the same, then print "ready" and wait
  *   run-for MS N  run MS milliseconds, then exit with status N
+ *   cat PATH      print the file's first line, or "cannot open PATH", exit 1
+ *   ls DIR        print the names in DIR, one a line
+ *   net           open an IPv4 socket: print "socket ok", or fail
+ *   ptrace        call ptrace(PTRACE_TRACEME): print its result
+ *   caps          print the effective capabilities: "CapEff: ..."
  *   cwd           print the working directory: "cwd /path"
  *   fds           print the open file descriptors: "fds 0 1 2"
  *   limits        print the soft and hard limits of nofile, nproc, as, core
@@ -28,6 +33,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -163,6 +170,44 @@ int main(int argc, char **argv) {
   if (strcmp(what, "run-for") == 0 && argc > 3) {
     poll(NULL, 0, atoi(argv[2]));
     return atoi(argv[3]);
+  }
+  if (strcmp(what, "cat") == 0 && argc > 2) {
+    FILE *f = fopen(argv[2], "r");
+    char text[512];
+    if (f == NULL) {
+      printf("cannot open %s\n", argv[2]);
+      return 1;
+    }
+    if (fgets(text, sizeof text, f) != NULL)
+      printf("%s", text);
+    fclose(f);
+    return 0;
+  }
+  if (strcmp(what, "ls") == 0 && argc > 2) {
+    DIR *d = opendir(argv[2]);
+    struct dirent *e;
+    while (d != NULL && (e = readdir(d)) != NULL)
+      if (e->d_name[0] != '.')
+        printf("entry %s\n", e->d_name);
+    return d != NULL ? 0 : 1;
+  }
+  if (strcmp(what, "net") == 0) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    printf(fd >= 0 ? "socket ok\n" : "socket failed\n");
+    return fd >= 0 ? 0 : 1;
+  }
+  if (strcmp(what, "ptrace") == 0) {
+    long rc = syscall(SYS_ptrace, 0 /* PTRACE_TRACEME */, 0, 0, 0);
+    printf("ptrace returned %ld\n", rc);
+    return 0;
+  }
+  if (strcmp(what, "caps") == 0) {
+    FILE *f = fopen("/proc/self/status", "r");
+    char text[256];
+    while (f != NULL && fgets(text, sizeof text, f) != NULL)
+      if (strncmp(text, "CapEff:", 7) == 0)
+        printf("%s", text);
+    return 0;
   }
   if (strcmp(what, "cwd") == 0) {
     char dir[4096];

@@ -1,0 +1,78 @@
+/* sandbox_seccomp.c - the deny-by-default seccomp filter: what an ordinary
+ * program needs (memory, files it is given, time, signals, its own
+ * children), nothing that reaches out (sockets, ptrace, mount, module
+ * loading, ...). A denied call kills the process (SIGSYS). The manifest
+ * may add named syscalls; "network": true adds the socket calls. */
+#include <errno.h>
+#include <seccomp.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "sandbox.h"
+
+static const char *const baseline[] = {
+    "read", "write", "readv", "writev", "pread64", "pwrite64", "open",
+    "openat", "close", "close_range", "fstat", "newfstatat", "stat", "lstat",
+    "statx", "lseek", "access", "faccessat", "faccessat2", "readlink",
+    "readlinkat", "getdents64", "getcwd", "chdir", "fchdir", "fcntl", "dup",
+    "dup2", "dup3", "pipe", "pipe2", "ioctl", "umask", "mkdir", "mkdirat",
+    "unlink", "unlinkat", "rename", "renameat", "renameat2", "ftruncate",
+    "fsync", "fdatasync", "mmap", "mprotect", "munmap", "brk", "mremap",
+    "madvise", "membarrier", "rt_sigaction", "rt_sigprocmask",
+    "rt_sigreturn", "rt_sigsuspend", "rt_sigtimedwait", "sigaltstack",
+    "pause", "kill", "tgkill", "tkill", "execve", "exit", "exit_group",
+    "wait4", "waitid", "clone", "clone3", "fork", "vfork", "arch_prctl",
+    "set_tid_address", "set_robust_list", "get_robust_list", "rseq",
+    "prlimit64", "getrlimit", "getrandom", "futex", "sched_yield",
+    "sched_getaffinity", "clock_gettime", "clock_getres", "clock_nanosleep",
+    "nanosleep", "gettimeofday", "time", "times", "getpid", "getppid",
+    "gettid", "getuid", "geteuid", "getgid", "getegid", "getgroups",
+    "getpgrp", "getpgid", "setpgid", "getsid", "setsid", "uname", "sysinfo",
+    "getrusage", "poll", "ppoll", "select", "pselect6", "epoll_create1",
+    "epoll_ctl", "epoll_wait", "epoll_pwait", "eventfd2", "timerfd_create",
+    "timerfd_settime", "restart_syscall", "prctl", NULL};
+
+static const char *const network[] = {
+    "socket", "socketpair", "connect", "bind", "listen", "accept", "accept4",
+    "sendto", "recvfrom", "sendmsg", "recvmsg", "shutdown", "setsockopt",
+    "getsockopt", "getsockname", "getpeername", NULL};
+
+int sandbox_syscall_known(const char *name) {
+  return seccomp_syscall_resolve_name(name) != __NR_SCMP_ERROR;
+}
+
+static int allow_all(scmp_filter_ctx ctx, const char *const *names) {
+  for (size_t i = 0; names != NULL && names[i] != NULL; i++) {
+    int nr = seccomp_syscall_resolve_name(names[i]);
+    if (nr != __NR_SCMP_ERROR && seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0))
+      return -1;
+  }
+  return 0;
+}
+
+int sandbox_seccomp_fd(const sandbox_plan *plan, fern_error_t *err) {
+  scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
+  if (ctx == NULL)
+    return fern_error_set(err, FERN_ENOMEM, NULL, "seccomp_init failed");
+  int fd = -1;
+  if (allow_all(ctx, baseline) != 0 ||
+      (plan->network && allow_all(ctx, network) != 0) ||
+      allow_all(ctx, (const char *const *)plan->syscalls) != 0) {
+    seccomp_release(ctx);
+    return fern_error_set(err, FERN_EINVAL, NULL,
+                          "cannot build the seccomp filter");
+  }
+  fd = memfd_create("fern-seccomp", MFD_CLOEXEC);
+  if (fd < 0 || seccomp_export_bpf(ctx, fd) != 0 ||
+      lseek(fd, 0, SEEK_SET) != 0) {
+    if (fd >= 0)
+      close(fd);
+    seccomp_release(ctx);
+    return fern_error_set(err, FERN_EIO, NULL,
+                          "cannot write the seccomp filter: %s",
+                          strerror(errno));
+  }
+  seccomp_release(ctx);
+  return fd;
+}

@@ -1,0 +1,88 @@
+/* test_sandbox.c - the sandbox runner's isolation, for real: bubblewrap
+ * and seccomp around the test program. */
+#include <unistd.h>
+
+#include "e2e.h"
+
+#define PROGS "tests/packages/progs/meta/"
+
+static e2e_proc run_sandboxed(void) {
+  e2e_proc p;
+  const char *args[] = {"run", "--config", "tests/config/sandbox.json",
+                        PROGS "sandboxed.cm", NULL};
+  ck_assert_int_eq(e2e_run(&p, 30000, args), 1);
+  return p;
+}
+
+START_TEST(test_sandbox_cannot_read_outside_its_package) {
+  e2e_proc p = run_sandboxed();
+  e2e_assert_has(p.err, "[/outside] cannot open /etc/hostname\n");
+  e2e_assert_lacks(p.err, "[/outside-plain] cannot open");
+  e2e_assert_has(p.err, "/outside-plain: stopped: ok (exit 0)");
+  e2e_assert_has(p.err, "[/inside] { \"program\"");
+  e2e_free(&p);
+}
+END_TEST
+
+START_TEST(test_sandbox_shows_nothing_else_of_the_host) {
+  e2e_proc p = run_sandboxed();
+  e2e_assert_has(p.err, "[/root] entry tmp\n");
+  e2e_assert_lacks(p.err, "[/root] entry etc\n");
+  e2e_assert_lacks(p.err, "[/root] entry home\n");
+  e2e_assert_lacks(p.err, "[/root] entry root\n");
+  e2e_assert_lacks(p.err, "[/root] entry var\n");
+  e2e_free(&p);
+}
+END_TEST
+
+START_TEST(test_sandbox_cannot_open_a_network_socket) {
+  e2e_proc p = run_sandboxed();
+  e2e_assert_lacks(p.err, "[/net] socket ok");
+  e2e_assert_has(p.err, "/net: error: stopped: instance_died (signal SYS)");
+  e2e_assert_has(p.err, "[/net-allowed] socket ok\n");
+  e2e_free(&p);
+}
+END_TEST
+
+START_TEST(test_seccomp_kills_a_denied_syscall) {
+  e2e_proc p = run_sandboxed();
+  e2e_assert_has(p.err, "/ptrace: error: stopped: instance_died (signal SYS)");
+  e2e_assert_lacks(p.err, "[/ptrace] ptrace returned");
+  e2e_assert_has(p.err, "[/ptrace-allowed] ptrace returned 0\n");
+  e2e_free(&p);
+}
+END_TEST
+
+START_TEST(test_sandbox_drops_every_capability) {
+  e2e_proc p = run_sandboxed();
+  e2e_assert_has(p.err, "[/caps] CapEff:\t0000000000000000\n");
+  e2e_free(&p);
+}
+END_TEST
+
+START_TEST(test_unknown_syscall_name_cannot_start) {
+  e2e_proc p = run_sandboxed();
+  e2e_assert_has(p.err, "/badcall: error: cannot_start: ");
+  e2e_assert_has(p.err, "sb-badcall.cm:1:37: unknown syscall \"no_such_call\"");
+  e2e_free(&p);
+}
+END_TEST
+
+Suite *sandbox_suite(void) {
+  Suite *s = suite_create("sandbox");
+  TCase *tc = tcase_create("sandbox");
+  tcase_set_timeout(tc, 60);
+  if (access("/usr/bin/bwrap", X_OK) != 0) {
+    fprintf(stderr, "skipped the sandbox suite: /usr/bin/bwrap is not "
+                    "installed (scripts/setup installs it)\n");
+  } else {
+    tcase_add_test(tc, test_sandbox_cannot_read_outside_its_package);
+    tcase_add_test(tc, test_sandbox_shows_nothing_else_of_the_host);
+    tcase_add_test(tc, test_sandbox_cannot_open_a_network_socket);
+    tcase_add_test(tc, test_seccomp_kills_a_denied_syscall);
+    tcase_add_test(tc, test_sandbox_drops_every_capability);
+    tcase_add_test(tc, test_unknown_syscall_name_cannot_start);
+  }
+  suite_add_tcase(s, tc);
+  return s;
+}
