@@ -15,8 +15,16 @@ static int open_control(fern__manager *manager, const fern__cli *cli,
   else if (fern__control_default_path(path, sizeof path) != FERN_OK)
     return fern_error_set(err, FERN_EINVAL, NULL,
                           "no default control socket path; give --control");
-  return fern__control_open(manager, path, cli->control_path != NULL,
-                            &manager->control, err);
+  int asked_for = cli->control_path != NULL;
+  int rc = fern__control_open(manager, path, asked_for, &manager->control,
+                              err);
+  if (rc != FERN_OK && !asked_for) {
+    /* The default place may be unusable here; the tree runs anyway. */
+    fern__log(FERN_LOG_WARN, NULL, "no control socket: %s (give --control "
+              "PATH)", err->message);
+    return FERN_OK;
+  }
+  return rc;
 }
 
 int fern__cmd_run(int argc, char **argv) {

@@ -477,6 +477,21 @@ START_TEST(test_events_history_and_follow_commands) {
 }
 END_TEST
 
+/* An unusable default place for the socket does not stop the tree. */
+START_TEST(test_unusable_default_socket_place_is_a_warning) {
+  setenv("XDG_RUNTIME_DIR", "/proc/no-such-dir", 1);
+  e2e_proc p;
+  const char *args[] = {"run", "examples/hello", NULL};
+  int status = e2e_run(&p, 20000, args);
+  unsetenv("XDG_RUNTIME_DIR");
+  ck_assert_int_eq(status, 0);
+  e2e_assert_has(p.err, "warning: no control socket: cannot create "
+                        "/proc/no-such-dir/fern");
+  e2e_assert_has(p.err, "[/greeter] Hello from fern!");
+  e2e_free(&p);
+}
+END_TEST
+
 /* Every command answers a program in JSON. */
 START_TEST(test_every_command_speaks_json) {
   running r;
@@ -521,6 +536,7 @@ Suite *control_suite(void) {
   tcase_add_test(tc, test_slow_subscriber_never_stalls_the_manager);
   tcase_add_test(tc, test_events_history_and_follow_commands);
   tcase_add_test(tc, test_every_command_speaks_json);
+  tcase_add_test(tc, test_unusable_default_socket_place_is_a_warning);
   suite_add_tcase(s, tc);
   return s;
 }
