@@ -1,6 +1,7 @@
 /* test_control.c - steering a running `fern run` through its control
  * socket: every command, lazy and dynamic components, restart policy,
  * event subscribers, and who may connect. */
+#include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <pwd.h>
@@ -117,8 +118,17 @@ START_TEST(test_control_socket_is_private) {
 }
 END_TEST
 
-/* Runs `fern list` as uid 65534 and returns its exit status and output. */
+/* Runs `fern list` as uid 65534 and returns its exit status and output.
+ * The binary is copied where that user may run it: the build tree may sit
+ * in a directory only root can enter. */
 static int list_as_nobody(running *r, char *out, size_t size) {
+  char dir[] = "/tmp/fern-nobody-XXXXXX", fern[4096];
+  ck_assert_ptr_nonnull(mkdtemp(dir));
+  ck_assert_int_eq(chmod(dir, 0755), 0);
+  snprintf(fern, sizeof fern, "%s/fern", e2e_build());
+  e2e_package_copy(dir, fern, "fern");
+  snprintf(fern, sizeof fern, "%s/fern", dir);
+  ck_assert_int_eq(chmod(fern, 0755), 0);
   int pipefd[2];
   ck_assert_int_eq(pipe(pipefd), 0);
   pid_t pid = fork();
@@ -127,9 +137,8 @@ static int list_as_nobody(running *r, char *out, size_t size) {
     dup2(pipefd[1], 1);
     if (setgid(65534) != 0 || setuid(65534) != 0)
       _exit(99);
-    char fern[4096];
-    snprintf(fern, sizeof fern, "%s/fern", e2e_build());
     execl(fern, fern, "list", "--control", r->socket, (char *)NULL);
+    fprintf(stderr, "cannot run %s as uid 65534: %s\n", fern, strerror(errno));
     _exit(98);
   }
   close(pipefd[1]);
@@ -140,6 +149,7 @@ static int list_as_nobody(running *r, char *out, size_t size) {
   close(pipefd[0]);
   int status;
   waitpid(pid, &status, 0);
+  e2e_package_remove(dir);
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
