@@ -34,7 +34,7 @@ CORE_SRC := $(filter-out core/main.c,$(wildcard core/*.c)) $(wildcard environmen
 CORE_OBJ := $(CORE_SRC:%.c=$(O)/obj/%.o)
 MAIN_OBJ := $(O)/obj/core/main.o
 
-RUNNERS := elf sandbox
+RUNNERS := elf sandbox oci
 RESOLVERS := file boot
 PLUGINS := $(foreach r,$(RUNNERS),$(O)/runners/$(r)/$(r).so) \
            $(foreach r,$(RESOLVERS),$(O)/resolvers/$(r)/$(r).so)
@@ -89,6 +89,22 @@ $(O)/runners/sandbox/sandbox.so: $(SANDBOX_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) -shared $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(shell pkg-config --libs libseccomp)
 
+OCI_OBJ := $(patsubst %.c,$(O)/obj/%.o,$(filter-out runners/oci/shim.c runners/oci/init.c,$(wildcard runners/oci/*.c)) \
+                 $(filter-out runners/elf/elf_plugin.c,$(wildcard runners/elf/*.c)))
+$(O)/runners/oci/oci.so: $(OCI_OBJ) $(O)/runners/oci/fern-oci-shim $(O)/runners/oci/fern-oci-init
+	@mkdir -p $(dir $@)
+	$(CC) -shared $(LDFLAGS) -o $@ $(OCI_OBJ) $(PKG_LIBS)
+
+# PID 1 of each container, static: it runs inside the container.
+$(O)/runners/oci/fern-oci-init: runners/oci/init.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -D_GNU_SOURCE $(WARN) -O2 -static -o $@ $<
+
+# The shim is a plain program: it runs in each container's job.
+$(O)/runners/oci/fern-oci-shim: runners/oci/shim.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -D_GNU_SOURCE $(WARN) -O2 -o $@ $<
+
 $(O)/resolvers/%.so: $(O)/obj/resolvers/%.o $(O)/obj/resolvers/common/package_dir.o
 	@mkdir -p $(dir $@)
 	$(CC) -shared $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
@@ -103,9 +119,10 @@ $(O)/tests/plugins/%.so: tests/plugins/%.c include/fern/runner.h include/fern/re
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -shared -o $@ $< $(LDFLAGS)
 
-$(O)/tests/unit/run: $(UNIT_SRC) tests/unit/unit.h $(O)/obj/libfern-core.a $(TEST_PLUGINS)
+$(O)/tests/unit/run: $(UNIT_SRC) tests/unit/unit.h runners/oci/oci_config.c $(O)/obj/libfern-core.a $(TEST_PLUGINS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) $(LDFLAGS) -Icore -o $@ $(UNIT_SRC) \
+	  runners/oci/oci_config.c \
 	  $(O)/obj/libfern-core.a $(PKG_LIBS) $(CHECK_LIBS) -ldl -lpthread
 
 $(O)/tests/e2e/run: $(E2E_SRC) tests/e2e/e2e.h $(TEST_PLUGINS)
@@ -146,6 +163,9 @@ check-plain: all $(TEST_BINS)
 	  FERN_BUILD=$(abspath $(O)) FERN_CONFORMANCE_RUNNER=$$r \
 	    $(O)/tests/conformance/run || exit 1; \
 	done
+	FERN_BUILD=$(abspath $(O)) FERN_CONFORMANCE_RUNNER=$(O)/runners/oci/oci.so \
+	  FERN_CONFORMANCE_TEMPLATE=tests/conformance/oci-template.json \
+	  $(O)/tests/conformance/run
 
 check-sanitize: programs
 	$(MAKE) O=build-san SAN=1 check-plain
@@ -154,5 +174,6 @@ check: check-plain check-sanitize
 
 clean:
 	rm -rf obj build-san fern runners/*/*.so resolvers/*/*.so tests/unit/run \
+	  runners/oci/fern-oci-shim runners/oci/fern-oci-init \
 	  tests/e2e/run tests/conformance/run tests/plugins/*.so $(PKG_PROGS) \
 	  tests/packages/progs/lib tests/packages/progs/bin/tool-static

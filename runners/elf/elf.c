@@ -113,6 +113,8 @@ static void runner_free_on_close(uv_handle_t *handle) { free(handle->data); }
 
 void elf_op_release(void *runner) {
   elf_runner *r = runner;
+  if (r->ext_free != NULL)
+    r->ext_free(r->ext);
   elf_guardian_stop(r->guardian);
   if (r->job_kind == ELF_JOB_CGROUP)
     rmdir(r->cgroup_base);
@@ -160,6 +162,11 @@ static int forward_wanted(const json_t *program, const char *key) {
 
 static void check_work(uv_work_t *req) {
   elf_controller *c = req->data;
+  if (c->no_binary_check) {
+    snprintf(c->binary_path, sizeof c->binary_path, "%s", c->binary);
+    c->check_rc = c->prepare_exec ? c->prepare_exec(c, &c->check_err) : 0;
+    return;
+  }
   c->check_rc = c->host->package_path(c->package_dir, c->binary,
                                       c->binary_path, sizeof c->binary_path,
                                       &c->check_err);
@@ -240,7 +247,9 @@ int elf_start_wrapped(void *runner, const fern_start_info_t *info,
   c->lifecycle_fd = c->notify_fd = c->pidfd = c->extra_fd = -1;
   c->moniker = strdup(info->moniker);
   c->package_dir = strdup(info->package_dir);
-  c->binary = strdup(json_string_value(json_object_get(info->program, "binary")));
+  const char *binary = json_string_value(json_object_get(info->program,
+                                                         "binary"));
+  c->binary = strdup(binary ? binary : ""); /* a wrapper may not need one */
   c->argv = strv_from(json_object_get(info->program, "args"), 1);
   /* argv[0] holds the manifest's name until the check finds the real path:
    * the vector must have no hole, or freeing it early would stop there. */
@@ -250,6 +259,9 @@ int elf_start_wrapped(void *runner, const fern_start_info_t *info,
   read_program(c, info->program);
   if (wrapping != NULL) { /* before the check is queued: it calls these */
     c->prepare_exec = wrapping->prepare_exec;
+    c->before_spawn = wrapping->before_spawn;
+    c->no_binary_check = wrapping->no_binary_check;
+    c->stop_via_wrapper = wrapping->stop_via_wrapper;
     c->wrapper = wrapping->wrapper;
     c->wrapper_free = wrapping->wrapper_free;
   }
@@ -282,8 +294,10 @@ int elf_op_stop(void *controller) {
   /* A wrapper (bwrap) must outlive the program to report on it: the
    * program, and whatever it started, get the SIGTERM. If the program is
    * not up yet, the wrapper gets it, and takes the rest with it. */
-  if (c->exec_path == NULL ||
-      elf_job_signal_others(&c->job, SIGTERM, c->exec_path) == 0)
+  if (c->stop_via_wrapper)
+    kill(c->pid, SIGTERM); /* it takes the stop to what it keeps */
+  else if (c->exec_path == NULL ||
+           elf_job_signal_others(&c->job, SIGTERM, c->exec_path) == 0)
     elf_process_signal(c, SIGTERM);
   return FERN_OK;
 }

@@ -101,6 +101,7 @@ static int setup_cgroup(elf_runner *r, char *why, size_t why_size) {
     if (made != 0 && errno != EEXIST)
       break;
   }
+  r->cgroup_mount_len = strlen(mount);
   if (made != 0) {
     snprintf(why, why_size, "cannot create %s: %s", r->cgroup_base,
              strerror(errno));
@@ -152,6 +153,7 @@ int elf_job_create(elf_runner *r, elf_job *job, fern_error_t *err) {
     return fern_error_set(err, FERN_EIO, NULL, "cannot create cgroup %s: %s",
                           job->cgroup, strerror(errno));
   job->cgroup_fd = open(job->cgroup, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  job->cgroup_rel = job->cgroup + r->cgroup_mount_len;
   return FERN_OK;
 }
 

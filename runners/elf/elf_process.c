@@ -310,6 +310,10 @@ static int prepare(elf_controller *c, int out_fds[2], int *lifecycle_child) {
     fcntl(c->lifecycle_fd, F_SETFL, O_NONBLOCK);
     *lifecycle_child = pair[1];
   }
+  if (c->before_spawn != NULL && c->before_spawn(c, &err) != FERN_OK) {
+    snprintf(c->failure, sizeof c->failure, "%s", err.message);
+    return -1;
+  }
   if (open_stream(c, ELF_STDOUT, &out_fds[0]) != 0 ||
       open_stream(c, ELF_STDERR, &out_fds[1]) != 0 || build_envp(c) != 0) {
     snprintf(c->failure, sizeof c->failure, "cannot prepare the program: %s",

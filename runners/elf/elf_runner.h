@@ -28,6 +28,9 @@ typedef struct elf_runner_s {
   elf_guardian *guardian;
   uv_signal_t sigchld; /* runs without a pidfd; orphans to reap */
   struct elf_controller_s *live; /* running controllers, for SIGCHLD */
+  size_t cgroup_mount_len; /* where cgroup paths relative to the mount begin */
+  void *ext;               /* a wrapping runner's own state */
+  void (*ext_free)(void *ext);
 } elf_runner;
 
 enum { ELF_STDOUT = 0, ELF_STDERR = 1 };
@@ -52,6 +55,7 @@ typedef struct elf_job_s {
   elf_job_kind kind;
   char id[64];             /* FERN_JOB value: "<fern pid>.<n>" */
   char cgroup[PATH_MAX];   /* ELF_JOB_CGROUP */
+  const char *cgroup_rel;  /* the same, relative to the cgroup2 mount */
   int cgroup_fd;           /* O_PATH fd for CLONE_INTO_CGROUP, or -1 */
   pid_t pgid;
 } elf_job;
@@ -99,6 +103,9 @@ typedef struct elf_controller_s {
    * prepare_exec, on the thread pool after the binary check, fills exec_*
    * and may hand the wrapper one more fd (after the lifecycle channel). */
   int (*prepare_exec)(struct elf_controller_s *c, fern_error_t *err);
+  int (*before_spawn)(struct elf_controller_s *c, fern_error_t *err);
+  int no_binary_check;
+  int stop_via_wrapper;
   void *wrapper;          /* the wrapping runner's per-run state */
   void (*wrapper_free)(void *wrapper);
   char *exec_path;        /* NULL: run binary_path itself */
@@ -131,6 +138,10 @@ typedef struct elf_wrapping_s {
   int (*prepare_exec)(struct elf_controller_s *c, fern_error_t *err);
   void *wrapper;
   void (*wrapper_free)(void *wrapper);
+  /* Loop thread, once the job exists, just before the spawn. */
+  int (*before_spawn)(struct elf_controller_s *c, fern_error_t *err);
+  int no_binary_check; /* "binary" is not a file of the package */
+  int stop_via_wrapper; /* the wrapper passes SIGTERM on itself (a shim) */
 } elf_wrapping;
 /* elf_op_start for a wrapping runner; on success the controller owns
  * `wrapping->wrapper`. */

@@ -67,8 +67,12 @@ static void setup_package(conf *c) {
   char dir[128];
   snprintf(dir, sizeof dir, "%s/rootfs", c->pkg);
   ck_assert_int_eq(mkdir(dir, 0755), 0);
-  snprintf(dir, sizeof dir, "%s/rootfs/bin", c->pkg);
-  ck_assert_int_eq(mkdir(dir, 0755), 0);
+  /* A container's root: the static program and its mount points. */
+  static const char *const rootfs_dirs[] = {"bin", "proc", "dev", "tmp"};
+  for (size_t i = 0; i < 4; i++) {
+    snprintf(dir, sizeof dir, "%s/rootfs/%s", c->pkg, rootfs_dirs[i]);
+    ck_assert_int_eq(mkdir(dir, 0755), 0);
+  }
   e2e_package_copy(c->pkg, "tests/packages/progs/bin/tool-static",
                    "rootfs/bin/tool");
   const char *config_path = getenv("FERN_CONFORMANCE_CONFIG");

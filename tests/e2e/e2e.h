@@ -63,5 +63,6 @@ Suite *elf_suite(void);
 Suite *job_suite(void);
 Suite *control_suite(void);
 Suite *sandbox_suite(void);
+Suite *oci_suite(void);
 
 #endif

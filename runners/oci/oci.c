@@ -1,0 +1,369 @@
+/* oci.c - the OCI runner plugin: a component as an OCI container. The
+ * program block names a root file system inside the package and the
+ * program in it; fern writes the bundle's config.json (deterministic) into
+ * a state directory it owns and starts fern-oci-shim, which drives the
+ * runtime (runc by default; "runtime" in the runner's config or the
+ * program picks another) with fern's own --root: create, start, wait,
+ * delete. The shim runs in the component's job and the container's
+ * cgroup is placed inside the job's, so stop, kill and "nothing outlives
+ * its component" are the ELF runner's. Runner config: "runtime",
+ * "state_dir" (default /run/fern/oci), and the ELF runner's keys. */
+#include <dirent.h>
+#include <fcntl.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <libgen.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "oci.h"
+
+typedef struct oci_runner_s {
+  char runtime[256];   /* name or path */
+  char state_dir[1024];
+  char root[1100];     /* the runtime's --root */
+  char shim[PATH_MAX];
+  char init[PATH_MAX];
+} oci_runner;
+
+typedef struct oci_run_s {
+  oci_runner *runner;
+  uv_loop_t *loop;
+  json_t *program;
+  char *hostname;
+  char runtime[PATH_MAX];
+  char rootfs[PATH_MAX];
+  char given_bundle[PATH_MAX]; /* a prepared bundle in the package, or "" */
+  char id[64];
+  char bundle[1200]; /* ours: config.json (unless given) and init.pid */
+} oci_run;
+
+static const char *const program_keys[] = {
+    "runner", "rootfs", "bundle", "binary", "args", "env", "cwd", "runtime",
+    "memory_limit", "pids_limit", "forward_stdout_to", "forward_stderr_to",
+    NULL};
+
+/* Finds a program in the usual directories, unless given as a path. */
+static int find_program(const char *name, char *out, size_t size) {
+  static const char *const dirs[] = {"/usr/sbin", "/usr/bin", "/sbin", "/bin",
+                                     "/usr/local/sbin", "/usr/local/bin",
+                                     NULL};
+  if (strchr(name, '/') != NULL) {
+    snprintf(out, size, "%s", name);
+    return access(out, X_OK);
+  }
+  for (size_t i = 0; dirs[i] != NULL; i++) {
+    snprintf(out, size, "%s/%s", dirs[i], name);
+    if (access(out, X_OK) == 0)
+      return 0;
+  }
+  return -1;
+}
+
+static void mkdirs(const char *path) {
+  char buf[PATH_MAX];
+  snprintf(buf, sizeof buf, "%s", path);
+  for (char *p = buf + 1; *p; p++) {
+    if (*p == '/') {
+      *p = '\0';
+      mkdir(buf, 0700);
+      *p = '/';
+    }
+  }
+  mkdir(buf, 0700);
+}
+
+static void remove_bundle(const char *bundle) {
+  char path[PATH_MAX + 32];
+  snprintf(path, sizeof path, "%s/config.json", bundle);
+  unlink(path);
+  snprintf(path, sizeof path, "%s/init.pid", bundle);
+  unlink(path);
+  rmdir(bundle);
+}
+
+/* Runs `runtime --root ROOT delete --force ID` and waits: only at
+ * start-up, for what an earlier fern left. */
+static void delete_now(const oci_runner *r, const char *runtime,
+                       const char *id) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    int devnull = open("/dev/null", O_WRONLY);
+    dup2(devnull, 1);
+    dup2(devnull, 2);
+    execl(runtime, runtime, "--root", r->root, "delete", "--force", id,
+          (char *)NULL);
+    _exit(127);
+  }
+  if (pid > 0)
+    waitpid(pid, NULL, 0);
+}
+
+/* Containers of a fern that is gone ("fern-PID-N" with PID dead). */
+static void clean_leftovers(oci_runner *r) {
+  char bundles[1100], runtime[PATH_MAX];
+  snprintf(bundles, sizeof bundles, "%s/bundles", r->state_dir);
+  DIR *d = opendir(bundles);
+  struct dirent *e;
+  int have_runtime = find_program(r->runtime, runtime, sizeof runtime) == 0;
+  while (d != NULL && (e = readdir(d)) != NULL) {
+    int pid = 0;
+    if (sscanf(e->d_name, "fern-%d-", &pid) != 1 || pid <= 0 ||
+        kill(pid, 0) == 0 || errno != ESRCH)
+      continue;
+    if (have_runtime)
+      delete_now(r, runtime, e->d_name);
+    char bundle[PATH_MAX];
+    snprintf(bundle, sizeof bundle, "%s/%s", bundles, e->d_name);
+    remove_bundle(bundle);
+  }
+  if (d != NULL)
+    closedir(d);
+}
+
+/* The shim and the init are installed beside this plugin. */
+static void beside_plugin(const char *name, char *out, size_t size) {
+  Dl_info info;
+  char self[PATH_MAX] = ".";
+  if (dladdr((void *)beside_plugin, &info) != 0 && info.dli_fname != NULL)
+    snprintf(self, sizeof self, "%s", info.dli_fname);
+  snprintf(out, size, "%s/%s", dirname(self), name);
+}
+
+static void oci_runner_free(void *p) { free(p); }
+
+static int oci_create(const fern_host_t *host, const json_t *config,
+                      void **out, fern_error_t *err) {
+  oci_runner *r = calloc(1, sizeof *r);
+  json_t *rest = config ? json_deep_copy(config) : json_object();
+  const char *runtime = json_string_value(json_object_get(config, "runtime"));
+  const char *state = json_string_value(json_object_get(config, "state_dir"));
+  snprintf(r->runtime, sizeof r->runtime, "%s", runtime ? runtime : "runc");
+  snprintf(r->state_dir, sizeof r->state_dir, "%s",
+           state ? state : "/run/fern/oci");
+  snprintf(r->root, sizeof r->root, "%s/runtime", r->state_dir);
+  json_object_del(rest, "runtime");
+  json_object_del(rest, "state_dir");
+  int rc = elf_runner_create(host, rest, "oci", out, err);
+  json_decref(rest);
+  if (rc != FERN_OK) {
+    free(r);
+    return rc;
+  }
+  beside_plugin("fern-oci-shim", r->shim, sizeof r->shim);
+  beside_plugin("fern-oci-init", r->init, sizeof r->init);
+  char bundles[1100];
+  snprintf(bundles, sizeof bundles, "%s/bundles", r->state_dir);
+  mkdirs(bundles);
+  mkdirs(r->root);
+  clean_leftovers(r);
+  elf_runner *er = *out;
+  er->ext = r;
+  er->ext_free = oci_runner_free;
+  return FERN_OK;
+}
+
+static int check_strings(const json_t *program, const char *key, int environ,
+                         fern_error_t *err) {
+  json_t *array = json_object_get(program, key);
+  size_t i;
+  json_t *item;
+  if (array != NULL && !json_is_array(array))
+    return fern_error_set(err, FERN_EINVAL, "", "\"%s\" must be an array", key);
+  json_array_foreach(array, i, item) {
+    const char *s = json_string_value(item);
+    if (s == NULL || (environ && (strchr(s, '=') == NULL || s[0] == '=')))
+      return fern_error_set(err, FERN_EINVAL, "",
+                            "\"%s\" must hold %s", key,
+                            environ ? "NAME=value strings" : "strings");
+  }
+  return FERN_OK;
+}
+
+static int oci_validate(void *runner, const json_t *program,
+                        fern_error_t *err) {
+  (void)runner;
+  const char *key;
+  json_t *value;
+  json_object_foreach((json_t *)program, key, value) {
+    size_t i = 0;
+    while (program_keys[i] != NULL && strcmp(program_keys[i], key) != 0)
+      i++;
+    if (program_keys[i] == NULL) {
+      char at[160];
+      snprintf(at, sizeof at, "/%.100s", key);
+      return fern_error_set(err, FERN_EINVAL, at,
+                            "the oci runner does not know program key \"%s\" "
+                            "(expected rootfs, binary, args, env, cwd, "
+                            "runtime, memory_limit, pids_limit)",
+                            key);
+    }
+  }
+  const char *rootfs = json_string_value(json_object_get(program, "rootfs"));
+  const char *binary = json_string_value(json_object_get(program, "binary"));
+  const char *bundle = json_string_value(json_object_get(program, "bundle"));
+  if ((rootfs == NULL) == (bundle == NULL))
+    return fern_error_set(err, FERN_EINVAL, "",
+                          "the oci runner needs either \"rootfs\" (a root "
+                          "file system inside the package, with \"binary\") "
+                          "or \"bundle\" (a prepared OCI bundle inside the "
+                          "package)");
+  if (bundle != NULL)
+    return check_strings(program, "args", 0, err); /* its config says it all */
+  if (binary == NULL || binary[0] != '/')
+    return fern_error_set(err, FERN_EINVAL, "/binary",
+                          "\"binary\" must be the absolute path of the program "
+                          "inside the root file system");
+  const char *cwd = json_string_value(json_object_get(program, "cwd"));
+  if (json_object_get(program, "cwd") != NULL && (cwd == NULL || cwd[0] != '/'))
+    return fern_error_set(err, FERN_EINVAL, "/cwd",
+                          "\"cwd\" must be an absolute path in the container");
+  static const char *const limits[] = {"memory_limit", "pids_limit", NULL};
+  for (size_t i = 0; limits[i] != NULL; i++) {
+    json_t *v = json_object_get(program, limits[i]);
+    if (v != NULL && (!json_is_integer(v) || json_integer_value(v) <= 0))
+      return fern_error_set(err, FERN_EINVAL, "",
+                            "\"%s\" must be a positive integer", limits[i]);
+  }
+  int rc = check_strings(program, "args", 0, err);
+  return rc == FERN_OK ? check_strings(program, "env", 1, err) : rc;
+}
+
+static void run_free(void *p) {
+  oci_run *run = p;
+  if (run->bundle[0] != '\0')
+    remove_bundle(run->bundle);
+  json_decref(run->program);
+  free(run->hostname);
+  free(run);
+}
+
+/* Worker thread: the root file system is a directory of the package, and
+ * the runtime and the shim exist. */
+static int oci_prepare(elf_controller *c, fern_error_t *err) {
+  oci_run *run = c->wrapper;
+  const char *rootfs = json_string_value(json_object_get(run->program,
+                                                         "rootfs"));
+  const char *bundle = json_string_value(json_object_get(run->program,
+                                                         "bundle"));
+  int rc = c->host->package_path(c->package_dir, rootfs ? rootfs : bundle,
+                                 rootfs ? run->rootfs : run->given_bundle,
+                                 PATH_MAX, err);
+  if (rc != FERN_OK)
+    return fern_error_set(err, rc, rootfs ? "/rootfs" : "/bundle", "%s: %s",
+                          rootfs ? "rootfs" : "bundle", err->message);
+  const char *runtime = json_string_value(json_object_get(run->program,
+                                                          "runtime"));
+  if (find_program(runtime ? runtime : run->runner->runtime, run->runtime,
+                   sizeof run->runtime) != 0)
+    return fern_error_set(err, FERN_ENOENT, "/runtime",
+                          "OCI runtime \"%s\" is not installed",
+                          runtime ? runtime : run->runner->runtime);
+  if (access(run->runner->shim, X_OK) != 0 ||
+      access(run->runner->init, X_OK) != 0)
+    return fern_error_set(err, FERN_ENOENT, NULL,
+                          "%s or %s is missing (both are built and installed "
+                          "beside oci.so)",
+                          run->runner->shim, run->runner->init);
+  return FERN_OK;
+}
+
+static char *strv_dup(const char *s) { return strdup(s ? s : ""); }
+
+static int write_config(elf_controller *c, oci_run *run, fern_error_t *err);
+
+/* Loop thread, the job made: the bundle, then the shim's command line. */
+static int oci_before_spawn(elf_controller *c, fern_error_t *err) {
+  oci_run *run = c->wrapper;
+  snprintf(run->id, sizeof run->id, "fern-%s", c->job.id);
+  for (char *p = run->id; *p; p++)
+    if (*p == '.')
+      *p = '-';
+  snprintf(run->bundle, sizeof run->bundle, "%s/bundles/%s",
+           run->runner->state_dir, run->id);
+  mkdirs(run->bundle);
+  if (run->given_bundle[0] == '\0' && write_config(c, run, err) != FERN_OK)
+    return FERN_EIO;
+  char pid_file[PATH_MAX];
+  snprintf(pid_file, sizeof pid_file, "%s/init.pid", run->bundle);
+  char **argv_shim = calloc(7, sizeof *argv_shim);
+  if (argv_shim == NULL)
+    return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
+  argv_shim[0] = strv_dup(run->runner->shim);
+  argv_shim[1] = strv_dup(run->runtime);
+  argv_shim[2] = strv_dup(run->runner->root);
+  argv_shim[3] = strv_dup(run->given_bundle[0] ? run->given_bundle
+                                               : run->bundle);
+  argv_shim[4] = strv_dup(run->id);
+  argv_shim[5] = strv_dup(pid_file);
+  c->exec_argv = argv_shim;
+  c->exec_path = strdup(run->runner->shim);
+  c->exit_codes_as_signals = 1;
+  return FERN_OK;
+}
+
+/* Writes our bundle's config.json for the program block. */
+static int write_config(elf_controller *c, oci_run *run, fern_error_t *err) {
+  json_t *argv = json_array();
+  json_array_append(argv, json_object_get(run->program, "binary"));
+  json_array_extend(argv, json_object_get(run->program, "args"));
+  char cgroups[PATH_MAX + 8];
+  if (c->job.kind == ELF_JOB_CGROUP)
+    snprintf(cgroups, sizeof cgroups, "%s/ctr", c->job.cgroup_rel);
+  oci_spec spec = {
+      .rootfs = run->rootfs,
+      .hostname = run->hostname,
+      .argv = argv,
+      .env = json_object_get(run->program, "env"),
+      .cwd = json_string_value(json_object_get(run->program, "cwd")),
+      .memory_limit = json_integer_value(json_object_get(run->program,
+                                                         "memory_limit")),
+      .pids_limit = json_integer_value(json_object_get(run->program,
+                                                       "pids_limit")),
+      .cgroups_path = c->job.kind == ELF_JOB_CGROUP ? cgroups : NULL,
+      .init = run->runner->init,
+  };
+  char *text = oci_config_text(&spec);
+  json_decref(argv);
+  char path[PATH_MAX + 16];
+  snprintf(path, sizeof path, "%s/config.json", run->bundle);
+  FILE *f = fopen(path, "we");
+  int ok = f != NULL && text != NULL && fputs(text, f) >= 0;
+  if (f != NULL && fclose(f) != 0)
+    ok = 0;
+  free(text);
+  if (!ok)
+    return fern_error_set(err, FERN_EIO, NULL, "cannot write %s", path);
+  return FERN_OK;
+}
+
+static int oci_start(void *runner, const fern_start_info_t *info,
+                     void **controller, fern_error_t *err) {
+  elf_runner *er = runner;
+  oci_run *run = calloc(1, sizeof *run);
+  if (run == NULL)
+    return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
+  run->runner = er->ext;
+  run->program = json_deep_copy(info->program);
+  const char *slash = strrchr(info->moniker, '/');
+  run->hostname = strdup(slash && slash[1] ? slash + 1 : "fern");
+  elf_wrapping wrapping = {oci_prepare, run,  run_free, oci_before_spawn,
+                          1,           1};
+  int rc = elf_start_wrapped(runner, info, &wrapping, controller, err);
+  if (rc != FERN_OK)
+    run_free(run);
+  return rc;
+}
+
+FERN_RUNNER_PLUGIN(.name = "oci",
+                   .description = "OCI containers through runc or crun",
+                   .capabilities =
+                       FERN_RUNNER_CAP_GRACEFUL_STOP | FERN_RUNNER_CAP_KILL,
+                   .create = oci_create, .release = elf_op_release,
+                   .validate = oci_validate, .start = oci_start,
+                   .stop = elf_op_stop, .kill = elf_op_kill,
+                   .controller_release = elf_op_controller_release);

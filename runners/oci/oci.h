@@ -1,0 +1,28 @@
+/* oci.h - the OCI runner: the ELF runner's machinery running a shim
+ * (fern-oci-shim) that drives an OCI runtime (runc by default). */
+#ifndef FERN_RUNNERS_OCI_H
+#define FERN_RUNNERS_OCI_H
+
+#include "../elf/elf_runner.h"
+
+/* What a container's config.json says. */
+typedef struct oci_spec_s {
+  const char *rootfs;   /* absolute */
+  const char *hostname;
+  json_t *argv;         /* [binary, args...] */
+  json_t *env;          /* ["NAME=value", ...] */
+  const char *cwd;
+  json_int_t memory_limit; /* bytes; 0: none */
+  json_int_t pids_limit;   /* 0: none */
+  const char *cgroups_path; /* NULL: the runtime's default */
+  const char *init;         /* fern-oci-init on the host, bound as PID 1 */
+} oci_spec;
+
+/* Where the init appears inside the container. */
+#define OCI_INIT_PATH "/dev/.fern-init"
+
+/* The bundle's config.json: the same spec gives byte-identical text
+ * (sorted keys, fixed order of lists). Returns a malloc'd string. */
+char *oci_config_text(const oci_spec *spec);
+
+#endif

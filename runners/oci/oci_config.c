@@ -1,0 +1,63 @@
+/* oci_config.c - writes an OCI runtime spec (config.json) for a component:
+ * its own read-only root file system, new pid, mount, ipc, uts and network
+ * namespaces, /proc, a small /dev and a tmpfs /tmp, no capabilities, no
+ * new privileges, and the limits the manifest gives. */
+#include <stdlib.h>
+
+#include "oci.h"
+
+static json_t *mounts(const oci_spec *spec) {
+  json_t *list = json_pack(
+      "[{s:s, s:s, s:s}, {s:s, s:s, s:s, s:[s,s,s,s]},"
+      " {s:s, s:s, s:s, s:[s,s,s]}]",
+      "destination", "/proc", "type", "proc", "source", "proc",
+      "destination", "/dev", "type", "tmpfs", "source", "tmpfs", "options",
+      "nosuid", "strictatime", "mode=755", "size=65536k",
+      "destination", "/tmp", "type", "tmpfs", "source", "tmpfs", "options",
+      "nosuid", "nodev", "mode=1777");
+  /* After /dev's tmpfs, so the mount point is made there, not in the
+   * package's root file system. */
+  json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:[s,s]}",
+                                        "destination", OCI_INIT_PATH, "type",
+                                        "bind", "source", spec->init,
+                                        "options", "bind", "ro"));
+  return list;
+}
+
+static json_t *linux_block(const oci_spec *spec) {
+  json_t *resources = json_object();
+  if (spec->memory_limit > 0)
+    json_object_set_new(resources, "memory",
+                        json_pack("{s:I}", "limit", spec->memory_limit));
+  if (spec->pids_limit > 0)
+    json_object_set_new(resources, "pids",
+                        json_pack("{s:I}", "limit", spec->pids_limit));
+  json_t *block = json_pack(
+      "{s:[{s:s},{s:s},{s:s},{s:s},{s:s}], s:o, s:[s,s,s,s], s:[s,s,s]}",
+      "namespaces", "type", "pid", "type", "mount", "type", "ipc", "type",
+      "uts", "type", "network", "resources", resources, "maskedPaths",
+      "/proc/kcore", "/proc/keys", "/proc/timer_list", "/sys/firmware",
+      "readonlyPaths", "/proc/bus", "/proc/fs", "/proc/sys");
+  if (spec->cgroups_path != NULL)
+    json_object_set_new(block, "cgroupsPath", json_string(spec->cgroups_path));
+  return block;
+}
+
+char *oci_config_text(const oci_spec *spec) {
+  json_t *argv = json_deep_copy(spec->argv);
+  json_array_insert_new(argv, 0, json_string(OCI_INIT_PATH));
+  json_t *env = spec->env ? json_deep_copy(spec->env) : json_array();
+  json_array_insert_new(env, 0, json_string("PATH=/bin:/usr/bin:/sbin"));
+  json_t *process = json_pack(
+      "{s:b, s:{s:i, s:i}, s:o, s:o, s:s, s:b, s:{}}", "terminal", 0, "user",
+      "uid", 0, "gid", 0, "args", argv, "env", env, "cwd",
+      spec->cwd ? spec->cwd : "/", "noNewPrivileges", 1, "capabilities");
+  json_t *config = json_pack(
+      "{s:s, s:o, s:{s:s, s:b}, s:s, s:o, s:o}", "ociVersion", "1.0.2",
+      "process", process, "root", "path", spec->rootfs, "readonly", 1,
+      "hostname", spec->hostname, "mounts", mounts(spec), "linux",
+      linux_block(spec));
+  char *text = json_dumps(config, JSON_SORT_KEYS | JSON_INDENT(2));
+  json_decref(config);
+  return text;
+}

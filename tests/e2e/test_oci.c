@@ -1,0 +1,203 @@
+/* test_oci.c - the OCI runner with runc, for real: a container sees its
+ * own root file system and its own PID 1; a bad runtime cannot start; what
+ * a SIGKILLed fern left in its state directory is cleaned by the next. */
+#include <dirent.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "e2e.h"
+
+typedef struct oci_pkg_s {
+  char pkg[64];
+  char state[128];
+  char config[160];
+} oci_pkg;
+
+/* A package with a root file system holding the static test program, and
+ * a configuration whose oci runner keeps its state in the package. */
+static void oci_package(oci_pkg *o) {
+  e2e_package_new(o->pkg, sizeof o->pkg);
+  static const char *const dirs[] = {"rootfs", "rootfs/bin", "rootfs/proc",
+                                     "rootfs/dev", "rootfs/tmp", "state"};
+  for (size_t i = 0; i < 6; i++) {
+    char dir[160];
+    snprintf(dir, sizeof dir, "%s/%s", o->pkg, dirs[i]);
+    ck_assert_int_eq(mkdir(dir, 0755), 0);
+  }
+  e2e_package_copy(o->pkg, "tests/packages/progs/bin/tool-static",
+                   "rootfs/bin/tool");
+  snprintf(o->state, sizeof o->state, "%s/state", o->pkg);
+  char text[512];
+  snprintf(text, sizeof text,
+           "{\"root_environment\": {\"runners\": [{\"runner\": \"oci\", "
+           "\"config\": {\"state_dir\": \"%s\"}}]}}",
+           o->state);
+  e2e_package_write(o->pkg, "fern.json", text);
+  snprintf(o->config, sizeof o->config, "%s/fern.json", o->pkg);
+}
+
+static void oci_child(oci_pkg *o, const char *name, const char *args) {
+  char path[64], text[512];
+  snprintf(path, sizeof path, "meta/%s.cm", name);
+  snprintf(text, sizeof text,
+           "{\"program\": {\"runner\": \"oci\", \"rootfs\": \"rootfs\", "
+           "\"binary\": \"/bin/tool\", \"args\": %s}}",
+           args);
+  e2e_package_write(o->pkg, path, text);
+}
+
+static int run_tree(oci_pkg *o, const char *children, e2e_proc *p,
+                    int wait) {
+  char text[1024], manifest[128];
+  snprintf(text, sizeof text, "{\"children\": %s}", children);
+  e2e_package_write(o->pkg, "meta/root.cm", text);
+  snprintf(manifest, sizeof manifest, "%s/meta/root.cm", o->pkg);
+  const char *args[] = {"run", "--config", o->config, manifest, NULL};
+  e2e_start(p, args);
+  return wait ? e2e_finish(p, 60000) : 0;
+}
+
+START_TEST(test_container_sees_its_own_root_and_pid_1) {
+  oci_pkg o;
+  oci_package(&o);
+  oci_child(&o, "top", "[\"ls\", \"/\"]");
+  oci_child(&o, "init", "[\"cat\", \"/proc/1/cmdline\"]");
+  e2e_proc p;
+  ck_assert_int_eq(run_tree(&o,
+                            "[{\"name\": \"top\", \"url\": \"#meta/top.cm\","
+                            " \"startup\": \"eager\"}, {\"name\": \"init\", "
+                            "\"url\": \"#meta/init.cm\", \"startup\": "
+                            "\"eager\"}]",
+                            &p, 1),
+                   0);
+  e2e_assert_has(p.err, "oci runner: job mechanism");
+  e2e_assert_has(p.err, "[/top] entry bin\n");
+  e2e_assert_has(p.err, "[/top] entry proc\n");
+  e2e_assert_lacks(p.err, "[/top] entry etc\n");
+  e2e_assert_lacks(p.err, "[/top] entry work\n");
+  e2e_assert_lacks(p.err, "[/top] entry meta\n");
+  /* Its PID 1 is its own: the init fern put there, not the host's. */
+  e2e_assert_has(p.err, "[/init] /dev/.fern-init");
+  e2e_free(&p);
+  e2e_package_remove(o.pkg);
+}
+END_TEST
+
+START_TEST(test_missing_runtime_cannot_start) {
+  oci_pkg o;
+  oci_package(&o);
+  e2e_package_write(o.pkg, "meta/odd.cm",
+                    "{\"program\": {\"runner\": \"oci\", \"rootfs\": "
+                    "\"rootfs\", \"binary\": \"/bin/tool\", \"runtime\": "
+                    "\"no-such-runtime\"}}");
+  e2e_proc p;
+  ck_assert_int_eq(run_tree(&o,
+                            "[{\"name\": \"odd\", \"url\": \"#meta/odd.cm\","
+                            " \"startup\": \"eager\"}]",
+                            &p, 1),
+                   1);
+  e2e_assert_has(p.err, "/odd: error: cannot_start: OCI runtime "
+                        "\"no-such-runtime\" is not installed");
+  e2e_free(&p);
+  e2e_package_remove(o.pkg);
+}
+END_TEST
+
+static int bundles_left(const char *state) {
+  char dir[200];
+  snprintf(dir, sizeof dir, "%s/bundles", state);
+  DIR *d = opendir(dir);
+  int n = 0;
+  struct dirent *e;
+  while (d != NULL && (e = readdir(d)) != NULL)
+    n += strncmp(e->d_name, "fern-", 5) == 0;
+  if (d != NULL)
+    closedir(d);
+  return n;
+}
+
+START_TEST(test_next_fern_cleans_what_a_killed_one_left) {
+  oci_pkg o;
+  oci_package(&o);
+  oci_child(&o, "server", "[\"sleep\"]");
+  oci_child(&o, "hello", "[\"print\", \"hi\"]");
+  e2e_proc p;
+  run_tree(&o, "[{\"name\": \"server\", \"url\": \"#meta/server.cm\", "
+               "\"startup\": \"eager\"}]",
+           &p, 0);
+  e2e_wait_for(&p, "[/server] ready", 60000);
+  kill(p.pid, SIGKILL);
+  e2e_finish(&p, 20000);
+  e2e_free(&p);
+  ck_assert_int_eq(bundles_left(o.state), 1); /* the runtime's state too */
+  ck_assert_int_eq(run_tree(&o,
+                            "[{\"name\": \"hello\", \"url\": "
+                            "\"#meta/hello.cm\", \"startup\": \"eager\"}]",
+                            &p, 1),
+                   0);
+  e2e_assert_has(p.err, "[/hello] hi\n");
+  ck_assert_int_eq(bundles_left(o.state), 0);
+  char cmd[512];
+  snprintf(cmd, sizeof cmd,
+           "test -z \"$(runc --root '%s/runtime' list -q)\"", o.state);
+  ck_assert_msg(system(cmd) == 0, "the runtime still lists a container");
+  e2e_free(&p);
+  e2e_package_remove(o.pkg);
+}
+END_TEST
+
+/* A bundle prepared by hand (config.json + rootfs) runs as it is. */
+START_TEST(test_prepared_bundle_runs_as_it_is) {
+  oci_pkg o;
+  oci_package(&o);
+  char dir[160], from[160], to[160];
+  snprintf(dir, sizeof dir, "%s/bundle", o.pkg);
+  snprintf(from, sizeof from, "%s/rootfs", o.pkg);
+  snprintf(to, sizeof to, "%s/bundle/rootfs", o.pkg);
+  ck_assert_int_eq(mkdir(dir, 0755), 0);
+  ck_assert_int_eq(rename(from, to), 0);
+  e2e_package_write(
+      o.pkg, "bundle/config.json",
+      "{\"ociVersion\": \"1.0.2\", \"process\": {\"terminal\": false,"
+      " \"user\": {\"uid\": 0, \"gid\": 0}, \"args\": [\"/bin/tool\","
+      " \"print\", \"from a prepared bundle\"], \"cwd\": \"/\"},"
+      " \"root\": {\"path\": \"rootfs\", \"readonly\": true},"
+      " \"mounts\": [{\"destination\": \"/proc\", \"type\": \"proc\","
+      " \"source\": \"proc\"}], \"linux\": {\"namespaces\": [{\"type\":"
+      " \"pid\"}, {\"type\": \"mount\"}]}}");
+  e2e_package_write(o.pkg, "meta/given.cm",
+                    "{\"program\": {\"runner\": \"oci\", \"bundle\": "
+                    "\"bundle\"}}");
+  e2e_proc p;
+  ck_assert_int_eq(run_tree(&o,
+                            "[{\"name\": \"given\", \"url\": "
+                            "\"#meta/given.cm\", \"startup\": \"eager\"}]",
+                            &p, 1),
+                   0);
+  e2e_assert_has(p.err, "[/given] from a prepared bundle\n");
+  snprintf(dir, sizeof dir, "%s/bundle/init.pid", o.pkg);
+  ck_assert_int_eq(access(dir, F_OK), -1); /* nothing written to the package */
+  ck_assert_int_eq(bundles_left(o.state), 0);
+  e2e_free(&p);
+  e2e_package_remove(o.pkg);
+}
+END_TEST
+
+Suite *oci_suite(void) {
+  Suite *s = suite_create("oci");
+  TCase *tc = tcase_create("oci");
+  tcase_set_timeout(tc, 120);
+  if (access("/usr/sbin/runc", X_OK) != 0) {
+    fprintf(stderr, "skipped the oci suite: runc is not installed "
+                    "(scripts/setup installs it)\n");
+  } else {
+    tcase_add_test(tc, test_container_sees_its_own_root_and_pid_1);
+    tcase_add_test(tc, test_missing_runtime_cannot_start);
+    tcase_add_test(tc, test_next_fern_cleans_what_a_killed_one_left);
+    tcase_add_test(tc, test_prepared_bundle_runs_as_it_is);
+  }
+  suite_add_tcase(s, tc);
+  return s;
+}
