@@ -39,14 +39,7 @@ static int host_identity(elf_identity *id) {
   return rc;
 }
 
-/* A position-independent executable has an interpreter or says PIE in
- * DT_FLAGS_1; a shared library has neither. */
-static int dyn_is_program(Elf *elf, const GElf_Ehdr *ehdr) {
-  for (size_t i = 0; i < ehdr->e_phnum; i++) {
-    GElf_Phdr phdr;
-    if (gelf_getphdr(elf, (int)i, &phdr) != NULL && phdr.p_type == PT_INTERP)
-      return 1;
-  }
+void elf_dynamic_foreach(Elf *elf, elf_dynamic_visit visit, void *arg) {
   Elf_Scn *scn = NULL;
   while ((scn = elf_nextscn(elf, scn)) != NULL) {
     GElf_Shdr shdr;
@@ -56,12 +49,30 @@ static int dyn_is_program(Elf *elf, const GElf_Ehdr *ehdr) {
     size_t count = shdr.sh_entsize ? shdr.sh_size / shdr.sh_entsize : 0;
     for (size_t i = 0; data != NULL && i < count; i++) {
       GElf_Dyn dyn;
-      if (gelf_getdyn(data, (int)i, &dyn) != NULL && dyn.d_tag == DT_FLAGS_1 &&
-          (dyn.d_un.d_val & DF_1_PIE))
-        return 1;
+      if (gelf_getdyn(data, (int)i, &dyn) != NULL)
+        visit(elf, shdr.sh_link, &dyn, arg);
     }
   }
-  return 0;
+}
+
+static void note_pie(Elf *elf, size_t strtab, const GElf_Dyn *dyn,
+                     void *arg) {
+  (void)elf, (void)strtab;
+  if (dyn->d_tag == DT_FLAGS_1 && (dyn->d_un.d_val & DF_1_PIE))
+    *(int *)arg = 1;
+}
+
+/* A position-independent executable has an interpreter or says PIE in
+ * DT_FLAGS_1; a shared library has neither. */
+static int dyn_is_program(Elf *elf, const GElf_Ehdr *ehdr) {
+  for (size_t i = 0; i < ehdr->e_phnum; i++) {
+    GElf_Phdr phdr;
+    if (gelf_getphdr(elf, (int)i, &phdr) != NULL && phdr.p_type == PT_INTERP)
+      return 1;
+  }
+  int pie = 0;
+  elf_dynamic_foreach(elf, note_pie, &pie);
+  return pie;
 }
 
 static int check_header(Elf *elf, const char *shown, const char *path,

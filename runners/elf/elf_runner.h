@@ -5,6 +5,7 @@
 #define FERN_RUNNERS_ELF_H
 
 #include <fern/runner.h>
+#include <gelf.h>
 #include <limits.h>
 #include <sys/resource.h>
 #include <sys/types.h>
@@ -152,6 +153,12 @@ int elf_start_wrapped(void *runner, const fern_start_info_t *info,
 void elf_program_rlimits(const json_t *program, elf_controller *c);
 
 int elf_binary_check(const char *path, const char *shown, fern_error_t *err);
+
+/* Calls visit for each entry of the file's dynamic section; `strtab` is
+ * the section index its strings are in. */
+typedef void (*elf_dynamic_visit)(Elf *elf, size_t strtab,
+                                  const GElf_Dyn *dyn, void *arg);
+void elf_dynamic_foreach(Elf *elf, elf_dynamic_visit visit, void *arg);
 void elf_binary_suggest(const char *package_dir, const char *binary,
                         char *suggestion, size_t size);
 

@@ -42,6 +42,26 @@ static int list_add(lib_list *list, const char *dest) {
   return 0;
 }
 
+typedef struct dyn_names_s {
+  char (*needed)[256];
+  size_t *needed_count;
+  char *runpath;
+  size_t runpath_size;
+} dyn_names;
+
+static void note_names(Elf *elf, size_t strtab, const GElf_Dyn *dyn,
+                       void *arg) {
+  dyn_names *names = arg;
+  if (dyn->d_tag != DT_NEEDED && dyn->d_tag != DT_RUNPATH &&
+      dyn->d_tag != DT_RPATH)
+    return;
+  const char *s = elf_strptr(elf, strtab, dyn->d_un.d_val);
+  if (s != NULL && dyn->d_tag == DT_NEEDED && *names->needed_count < 64)
+    snprintf(names->needed[(*names->needed_count)++], 256, "%s", s);
+  else if (s != NULL)
+    snprintf(names->runpath, names->runpath_size, "%s", s);
+}
+
 /* Reads PT_INTERP and the DT_NEEDED / DT_RUNPATH strings of one file. */
 static int read_dynamic(const char *path, char *interp, size_t interp_size,
                         char needed[][256], size_t *needed_count,
@@ -62,27 +82,8 @@ static int read_dynamic(const char *path, char *interp, size_t interp_size,
               (ssize_t)ph.p_filesz)
         interp[ph.p_filesz] = '\0';
     }
-    Elf_Scn *scn = NULL;
-    while ((scn = elf_nextscn(elf, scn)) != NULL) {
-      GElf_Shdr sh;
-      if (gelf_getshdr(scn, &sh) == NULL || sh.sh_type != SHT_DYNAMIC)
-        continue;
-      Elf_Data *data = elf_getdata(scn, NULL);
-      size_t n = sh.sh_entsize ? sh.sh_size / sh.sh_entsize : 0;
-      for (size_t i = 0; data != NULL && i < n; i++) {
-        GElf_Dyn dyn;
-        if (gelf_getdyn(data, (int)i, &dyn) == NULL)
-          continue;
-        const char *s = (dyn.d_tag == DT_NEEDED || dyn.d_tag == DT_RUNPATH ||
-                         dyn.d_tag == DT_RPATH)
-                            ? elf_strptr(elf, sh.sh_link, dyn.d_un.d_val)
-                            : NULL;
-        if (s != NULL && dyn.d_tag == DT_NEEDED && *needed_count < 64)
-          snprintf(needed[(*needed_count)++], 256, "%s", s);
-        else if (s != NULL)
-          snprintf(runpath, runpath_size, "%s", s);
-      }
-    }
+    dyn_names names = {needed, needed_count, runpath, runpath_size};
+    elf_dynamic_foreach(elf, note_names, &names);
   }
   if (elf != NULL)
     elf_end(elf);
