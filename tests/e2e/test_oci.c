@@ -148,6 +148,38 @@ START_TEST(test_next_fern_cleans_what_a_killed_one_left) {
 }
 END_TEST
 
+/* The runtime is the runner config's choice unless the program names one. */
+START_TEST(test_runtime_comes_from_the_runner_config) {
+  oci_pkg o;
+  oci_package(&o);
+  char text[512];
+  snprintf(text, sizeof text,
+           "{\"root_environment\": {\"runners\": [{\"runner\": \"oci\", "
+           "\"config\": {\"state_dir\": \"%s\", \"runtime\": "
+           "\"other-runtime\"}}]}}",
+           o.state);
+  e2e_package_write(o.pkg, "fern.json", text);
+  oci_child(&o, "plain", "[\"print\", \"x\"]");
+  e2e_package_write(o.pkg, "meta/chosen.cm",
+                    "{\"program\": {\"runner\": \"oci\", \"rootfs\": "
+                    "\"rootfs\", \"binary\": \"/bin/tool\", \"runtime\": "
+                    "\"runc\", \"args\": [\"print\", \"chose runc\"]}}");
+  e2e_proc p;
+  ck_assert_int_eq(run_tree(&o,
+                            "[{\"name\": \"plain\", \"url\": "
+                            "\"#meta/plain.cm\", \"startup\": \"eager\"},"
+                            " {\"name\": \"chosen\", \"url\": "
+                            "\"#meta/chosen.cm\", \"startup\": \"eager\"}]",
+                            &p, 1),
+                   1);
+  e2e_assert_has(p.err, "/plain: error: cannot_start: OCI runtime "
+                        "\"other-runtime\" is not installed");
+  e2e_assert_has(p.err, "[/chosen] chose runc\n");
+  e2e_free(&p);
+  e2e_package_remove(o.pkg);
+}
+END_TEST
+
 /* A bundle prepared by hand (config.json + rootfs) runs as it is. */
 START_TEST(test_prepared_bundle_runs_as_it_is) {
   oci_pkg o;
@@ -197,6 +229,7 @@ Suite *oci_suite(void) {
     tcase_add_test(tc, test_missing_runtime_cannot_start);
     tcase_add_test(tc, test_next_fern_cleans_what_a_killed_one_left);
     tcase_add_test(tc, test_prepared_bundle_runs_as_it_is);
+    tcase_add_test(tc, test_runtime_comes_from_the_runner_config);
   }
   suite_add_tcase(s, tc);
   return s;
