@@ -1,7 +1,9 @@
 # fern - a component manager. Plain make + pkg-config.
 #
 #   make                build fern, the plugins and the example programs
-#   make check          the whole suite, plain and then under ASan+UBSan
+#   make check          the whole suite, plain and then under ASan+UBSan,
+#                       and the install/out-of-tree plugin test
+#   make install        PREFIX (/usr/local) and DESTDIR as usual; uninstall
 #   make check-plain    the suite once, plain build
 #   make check-sanitize the suite once, built with ASan+UBSan into build-san/
 #   make clean
@@ -51,7 +53,8 @@ UNIT_SRC := $(wildcard tests/unit/*.c)
 E2E_SRC := $(wildcard tests/e2e/*.c)
 
 .SECONDARY:
-.PHONY: all check check-plain check-sanitize clean programs
+.PHONY: all check check-plain check-sanitize check-install clean programs \
+        install uninstall
 all: $(O)/fern $(PLUGINS) programs
 
 programs: $(PKG_PROGS) tests/packages/progs/lib/libtool.so \
@@ -170,7 +173,40 @@ check-plain: all $(TEST_BINS)
 check-sanitize: programs
 	$(MAKE) O=build-san SAN=1 check-plain
 
-check: check-plain check-sanitize
+# A plugin author's path: install to a staging directory, build the
+# skeletons in examples/ against it, boot a tree with them, uninstall.
+check-install: all
+	tests/install/run.sh $(O)
+
+check: check-plain check-sanitize check-install
+
+# Installing: the binary, the plugins (with the OCI runner's shim and init)
+# in the directory an installed fern searches, the public headers and
+# fern.pc, so that an out-of-tree plugin builds with
+#   cc -shared -fPIC $(pkg-config --cflags fern) x.c -o x.so
+DESTDIR ?=
+VERSION := $(shell sed -n 's/.*FERN_VERSION_STRING "\(.*\)"/\1/p' include/fern/fern.h)
+PLUGINDIR := $(PREFIX)/lib/fern/plugins
+INSTALLED := $(DESTDIR)$(PREFIX)/bin/fern \
+  $(foreach p,$(RUNNERS) $(RESOLVERS),$(DESTDIR)$(PLUGINDIR)/$(p).so) \
+  $(DESTDIR)$(PLUGINDIR)/fern-oci-shim $(DESTDIR)$(PLUGINDIR)/fern-oci-init \
+  $(patsubst include/fern/%,$(DESTDIR)$(PREFIX)/include/fern/%,$(wildcard include/fern/*.h)) \
+  $(DESTDIR)$(PREFIX)/lib/pkgconfig/fern.pc
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PLUGINDIR) \
+	  $(DESTDIR)$(PREFIX)/include/fern $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -m 755 $(O)/fern $(DESTDIR)$(PREFIX)/bin/fern
+	install -m 755 $(PLUGINS) $(O)/runners/oci/fern-oci-shim \
+	  $(O)/runners/oci/fern-oci-init $(DESTDIR)$(PLUGINDIR)/
+	install -m 644 include/fern/*.h $(DESTDIR)$(PREFIX)/include/fern/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' fern.pc.in \
+	  > $(DESTDIR)$(PREFIX)/lib/pkgconfig/fern.pc
+
+uninstall:
+	rm -f $(INSTALLED)
+	-rmdir $(DESTDIR)$(PLUGINDIR) $(DESTDIR)$(PREFIX)/lib/fern \
+	  $(DESTDIR)$(PREFIX)/include/fern 2>/dev/null
 
 clean:
 	rm -rf obj build-san fern runners/*/*.so resolvers/*/*.so tests/unit/run \

@@ -1,0 +1,67 @@
+#!/bin/sh
+# The plugin author's path, as an outsider walks it: install fern into a
+# staging directory, build the two skeleton plugins from examples/ with
+# nothing but the installed headers and fern.pc, boot a tree that uses both
+# with the installed fern, then uninstall. Prints "N passed, M failed".
+set -u
+O=${1:-.}
+stage=$(mktemp -d /tmp/fern-install-XXXXXX)
+passed=0
+failed=0
+check() { # check NAME COMMAND...
+  name=$1
+  shift
+  if "$@" >"$stage/out" 2>&1; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+    echo "FAILED: $name"
+    sed 's/^/    /' "$stage/out"
+  fi
+}
+
+check "make install into a staging directory" \
+  make -s O="$O" install DESTDIR="$stage" PREFIX=/usr
+check "the installed fern finds the installed plugins" \
+  sh -c "'$stage/usr/bin/fern' plugins | grep -q 'elf .*usr/bin/../lib/fern/plugins/elf.so'"
+
+# An outsider's build: only the staged headers and fern.pc.
+pc() { PKG_CONFIG_PATH="$stage/usr/lib/pkgconfig" PKG_CONFIG_SYSROOT_DIR="$stage" pkg-config "$@"; }
+plugins="$stage/mine"
+mkdir -p "$plugins"
+check "pkg-config knows fern" sh -c "[ \"\$(PKG_CONFIG_PATH='$stage/usr/lib/pkgconfig' pkg-config --modversion fern)\" = 0.1.0 ]"
+check "the runner skeleton builds with one line" \
+  sh -c "cc -shared -fPIC -Werror -Wall $(pc --cflags fern) examples/runner-skeleton/hello_runner.c -o '$plugins/hello_runner.so'"
+check "the resolver skeleton builds with one line" \
+  sh -c "cc -shared -fPIC -Werror -Wall $(pc --cflags fern) examples/resolver-skeleton/memo_resolver.c -o '$plugins/memo_resolver.so'"
+
+mkdir -p "$stage/tree/meta"
+cat >"$stage/tree/meta/root.cm" <<'JSON'
+{
+  "capabilities": [
+    { "resolver": "memo", "plugin": "memo_resolver", "config": { "manifests": {
+      "hello": "{\"program\": {\"runner\": \"hello_runner\", \"greeting\": [\"hi from an out-of-tree runner\"]}}"
+    } } }
+  ],
+  "environments": [
+    { "name": "mine", "extends": "realm",
+      "resolvers": [ { "resolver": "memo", "scheme": "memo", "from": "self" } ] }
+  ],
+  "children": [
+    { "name": "greeter", "url": "memo:///hello#meta/hello.cm", "startup": "eager",
+      "environment": "#mine" }
+  ]
+}
+JSON
+cat >"$stage/fern.json" <<'JSON'
+{ "root_environment": { "runners": [ { "runner": "elf" }, { "runner": "hello_runner" } ] } }
+JSON
+check "the installed fern boots a tree through both skeletons" \
+  sh -c "'$stage/usr/bin/fern' run --config '$stage/fern.json' --plugin-dir '$plugins' --control '$stage/c/s.sock' '$stage/tree/meta/root.cm' 2>&1 | tee /dev/stderr | grep -q '\[/greeter\] hi from an out-of-tree runner'"
+
+check "make uninstall removes what install put" \
+  sh -c "make -s O='$O' uninstall DESTDIR='$stage' PREFIX=/usr && [ -z \"\$(find '$stage/usr' -type f)\" ]"
+
+rm -rf "$stage"
+echo "install: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
