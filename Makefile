@@ -37,7 +37,7 @@ CORE_OBJ := $(CORE_SRC:%.c=$(O)/obj/%.o)
 MAIN_OBJ := $(O)/obj/core/main.o
 
 RUNNERS := elf sandbox oci
-RESOLVERS := file boot
+RESOLVERS := file boot pkg
 PLUGINS := $(foreach r,$(RUNNERS),$(O)/runners/$(r)/$(r).so) \
            $(foreach r,$(RESOLVERS),$(O)/resolvers/$(r)/$(r).so)
 

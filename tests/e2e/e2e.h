@@ -64,5 +64,6 @@ Suite *job_suite(void);
 Suite *control_suite(void);
 Suite *sandbox_suite(void);
 Suite *oci_suite(void);
+Suite *pkg_suite(void);
 
 #endif
