@@ -54,7 +54,7 @@ E2E_SRC := $(wildcard tests/e2e/*.c)
 
 .SECONDARY:
 .PHONY: all check check-plain check-sanitize check-install clean programs \
-        install uninstall
+        install uninstall man
 all: $(O)/fern $(PLUGINS) programs
 
 programs: $(PKG_PROGS) tests/packages/progs/lib/libtool.so \
@@ -187,13 +187,25 @@ check: check-plain check-sanitize check-install
 DESTDIR ?=
 VERSION := $(shell sed -n 's/.*FERN_VERSION_STRING "\(.*\)"/\1/p' include/fern/fern.h)
 PLUGINDIR := $(PREFIX)/lib/fern/plugins
-INSTALLED := $(DESTDIR)$(PREFIX)/bin/fern \
+INSTALLED = $(DESTDIR)$(PREFIX)/bin/fern \
   $(foreach p,$(RUNNERS) $(RESOLVERS),$(DESTDIR)$(PLUGINDIR)/$(p).so) \
   $(DESTDIR)$(PLUGINDIR)/fern-oci-shim $(DESTDIR)$(PLUGINDIR)/fern-oci-init \
   $(patsubst include/fern/%,$(DESTDIR)$(PREFIX)/include/fern/%,$(wildcard include/fern/*.h)) \
-  $(DESTDIR)$(PREFIX)/lib/pkgconfig/fern.pc
+  $(DESTDIR)$(PREFIX)/lib/pkgconfig/fern.pc \
+  $(foreach m,$(MANPAGES),$(DESTDIR)$(PREFIX)/share/man/man$(subst .,,$(suffix $(m)))/$(notdir $(m)))
 
-install: all
+# Man pages: the plugin pages' examples are the skeletons themselves.
+MANPAGES := man/fern.1 man/fern-manifest.5 $(O)/man/fern-runner.3 \
+            $(O)/man/fern-resolver.3
+man: $(MANPAGES)
+$(O)/man/fern-runner.3: man/fern-runner.3.in examples/runner-skeleton/hello_runner.c man/embed.sh
+	@mkdir -p $(dir $@)
+	man/embed.sh $< examples/runner-skeleton/hello_runner.c > $@
+$(O)/man/fern-resolver.3: man/fern-resolver.3.in examples/resolver-skeleton/memo_resolver.c man/embed.sh
+	@mkdir -p $(dir $@)
+	man/embed.sh $< examples/resolver-skeleton/memo_resolver.c > $@
+
+install: all man
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PLUGINDIR) \
 	  $(DESTDIR)$(PREFIX)/include/fern $(DESTDIR)$(PREFIX)/lib/pkgconfig
 	install -m 755 $(O)/fern $(DESTDIR)$(PREFIX)/bin/fern
@@ -202,6 +214,10 @@ install: all
 	install -m 644 include/fern/*.h $(DESTDIR)$(PREFIX)/include/fern/
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' fern.pc.in \
 	  > $(DESTDIR)$(PREFIX)/lib/pkgconfig/fern.pc
+	for m in $(MANPAGES); do \
+	  s=$${m##*.}; install -d $(DESTDIR)$(PREFIX)/share/man/man$$s; \
+	  install -m 644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/; \
+	done
 
 uninstall:
 	rm -f $(INSTALLED)
@@ -210,6 +226,6 @@ uninstall:
 
 clean:
 	rm -rf obj build-san fern runners/*/*.so resolvers/*/*.so tests/unit/run \
-	  runners/oci/fern-oci-shim runners/oci/fern-oci-init \
+	  runners/oci/fern-oci-shim runners/oci/fern-oci-init man/*.3 \
 	  tests/e2e/run tests/conformance/run tests/plugins/*.so $(PKG_PROGS) \
 	  tests/packages/progs/lib tests/packages/progs/bin/tool-static

@@ -35,6 +35,27 @@ check "the runner skeleton builds with one line" \
 check "the resolver skeleton builds with one line" \
   sh -c "cc -shared -fPIC -Werror -Wall $(pc --cflags fern) examples/resolver-skeleton/memo_resolver.c -o '$plugins/memo_resolver.so'"
 
+# The man pages are installed, render cleanly, and their examples compile.
+man3="$stage/usr/share/man/man3"
+check "the man pages are installed" \
+  test -f "$stage/usr/share/man/man1/fern.1" -a -f "$stage/usr/share/man/man5/fern-manifest.5" \
+  -a -f "$man3/fern-runner.3" -a -f "$man3/fern-resolver.3"
+if command -v groff >/dev/null; then
+  check "the man pages render without warnings" \
+    sh -c "groff -man -Tutf8 -ww -z '$stage'/usr/share/man/man*/* 2>&1 | (! grep .)"
+else
+  echo "skipped the man page rendering check: groff is not installed"
+fi
+example() { # the EXAMPLE section of a man page, as C
+  sed -n '/example-begin/,/example-end/p' "$1" | sed '1d;$d' |
+    sed -e 's/^\\&//' -e 's/\\e/\\/g'
+}
+for page in fern-runner fern-resolver; do
+  example "$man3/$page.3" >"$stage/$page-example.c"
+  check "the example in $page(3) compiles" \
+    sh -c "cc -shared -fPIC -Werror -Wall $(pc --cflags fern) '$stage/$page-example.c' -o '$stage/$page-example.so'"
+done
+
 mkdir -p "$stage/tree/meta"
 cat >"$stage/tree/meta/root.cm" <<'JSON'
 {
