@@ -170,11 +170,10 @@ static int start_work(fern__decl_cache *cache, fern__resolution *res,
 }
 
 int fern__decl_cache_resolve(fern__decl_cache *cache, const char *key,
-                             const char *url_text, const fern__url *url,
+                             const char *url_text,
                              const fern__resolve_parent *parent,
                              fern__capability *resolver, fern__resolved_cb cb,
                              void *arg) {
-  (void)url;
   fern__resolution *res = fern__strmap_get(&cache->by_key, key);
   if (res != NULL && res->done) {
     cb(arg, res);

@@ -57,10 +57,10 @@ typedef struct fern__resolve_parent_s {
   const char *scheme;
 } fern__resolve_parent;
 
-/* Resolves `url` (already parsed) with `resolver`, calling cb(arg, res) on
+/* Resolves `url_text` with `resolver`, calling cb(arg, res) on
  * the loop thread when done, or at once when the result is cached. */
 int fern__decl_cache_resolve(fern__decl_cache *cache, const char *key,
-                             const char *url_text, const fern__url *url,
+                             const char *url_text,
                              const fern__resolve_parent *parent,
                              fern__capability *resolver, fern__resolved_cb cb,
                              void *arg);

@@ -181,9 +181,6 @@ void fern__instance_walk(fern__instance *instance,
     fern__instance_walk(instance->children[i], visit, arg);
 }
 
-int fern__instance_is_active(const fern__instance *instance) {
-  return instance->controller != NULL;
-}
 
 fern__instance *fern__instance_find(fern__instance *root, const char *moniker) {
   if (moniker[0] != '/')

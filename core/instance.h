@@ -130,7 +130,4 @@ const char *fern__instance_state_name(const fern__instance *instance);
 void fern__instance_walk(fern__instance *instance,
                          void (*visit)(fern__instance *, void *), void *arg);
 
-/* A program is under way: starting, running or stopping. */
-int fern__instance_is_active(const fern__instance *instance);
-
 #endif

@@ -106,8 +106,8 @@ static int begin_resolution(fern__instance *instance, const fern__url *url,
   instance->state = FERN_STATE_RESOLVING;
   instance->manager->waiting++;
   int rc = key ? fern__decl_cache_resolve(&instance->manager->cache, key,
-                                          instance->url, url, &parent,
-                                          resolver, on_resolved, instance)
+                                          instance->url, &parent, resolver,
+                                          on_resolved, instance)
                : FERN_ENOMEM;
   free(key);
   if (rc != FERN_OK) {

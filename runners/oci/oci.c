@@ -103,17 +103,41 @@ static void delete_now(const oci_runner *r, const char *runtime,
     waitpid(pid, NULL, 0);
 }
 
-/* Containers of a fern that is gone ("fern-PID-N" with PID dead). */
+/* A process's start time (clock ticks since boot), 0 when it is gone: with
+ * its pid, it names one fern for good, even after the pid is reused. */
+static unsigned long long process_start(pid_t pid) {
+  char path[64], stat[1024];
+  snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+  FILE *f = fopen(path, "re");
+  size_t n = f ? fread(stat, 1, sizeof stat - 1, f) : 0;
+  if (f != NULL)
+    fclose(f);
+  stat[n] = '\0';
+  const char *p = strrchr(stat, ')');
+  unsigned long long start = 0;
+  /* field 22 is the 20th after the ") " that ends the command name */
+  for (int field = 3; p != NULL && field <= 22; field++) {
+    p = strchr(p + 1, ' ');
+    if (p != NULL && field == 22)
+      start = strtoull(p + 1, NULL, 10);
+  }
+  return start;
+}
+
+/* Containers of a fern that is gone: "fern-PID-START-N" where no process
+ * PID started at START is alive. */
 static void clean_leftovers(oci_runner *r) {
   char bundles[1100], runtime[PATH_MAX];
   snprintf(bundles, sizeof bundles, "%s/bundles", r->state_dir);
-  DIR *d = opendir(bundles);
+  /* The runtime's own state names every container it still knows. */
+  DIR *d = opendir(r->root);
   struct dirent *e;
   int have_runtime = find_program(r->runtime, runtime, sizeof runtime) == 0;
   while (d != NULL && (e = readdir(d)) != NULL) {
     int pid = 0;
-    if (sscanf(e->d_name, "fern-%d-", &pid) != 1 || pid <= 0 ||
-        kill(pid, 0) == 0 || errno != ESRCH)
+    unsigned long long start = 0;
+    if (sscanf(e->d_name, "fern-%d-%llu-", &pid, &start) != 2 || pid <= 0 ||
+        process_start(pid) == start)
       continue;
     if (have_runtime)
       delete_now(r, runtime, e->d_name);
@@ -233,8 +257,36 @@ static int oci_validate(void *runner, const json_t *program,
   return rc == FERN_OK ? check_strings(program, "env", 1, err) : rc;
 }
 
+static void on_delete_exit(uv_process_t *process, int64_t status, int sig) {
+  (void)status, (void)sig;
+  uv_close((uv_handle_t *)process, (uv_close_cb)free);
+}
+
+/* The shim deletes the container when it ends normally; a shim killed
+ * after the stop timeout cannot, so every run ends with a delete here too
+ * (quiet: usually the container is gone already). */
+static void delete_later(oci_run *run) {
+  uv_process_t *process = calloc(1, sizeof *process);
+  if (process == NULL || run->id[0] == '\0' || run->runtime[0] == '\0') {
+    free(process);
+    return;
+  }
+  char *args[] = {run->runtime, "--root", run->runner->root, "delete",
+                  "--force", run->id, NULL};
+  uv_stdio_container_t stdio[3] = {{UV_IGNORE, {0}}, {UV_IGNORE, {0}},
+                                   {UV_IGNORE, {0}}};
+  uv_process_options_t options = {.exit_cb = on_delete_exit,
+                                  .file = run->runtime,
+                                  .args = args,
+                                  .stdio_count = 3,
+                                  .stdio = stdio};
+  if (uv_spawn(run->loop, process, &options) != 0)
+    uv_close((uv_handle_t *)process, (uv_close_cb)free);
+}
+
 static void run_free(void *p) {
   oci_run *run = p;
+  delete_later(run);
   if (run->bundle[0] != '\0')
     remove_bundle(run->bundle);
   json_decref(run->program);
@@ -279,10 +331,9 @@ static int write_config(elf_controller *c, oci_run *run, fern_error_t *err);
 /* Loop thread, the job made: the bundle, then the shim's command line. */
 static int oci_before_spawn(elf_controller *c, fern_error_t *err) {
   oci_run *run = c->wrapper;
-  snprintf(run->id, sizeof run->id, "fern-%s", c->job.id);
-  for (char *p = run->id; *p; p++)
-    if (*p == '.')
-      *p = '-';
+  const char *n = strchr(c->job.id, '.');
+  snprintf(run->id, sizeof run->id, "fern-%d-%llu-%s", (int)getpid(),
+           process_start(getpid()), n ? n + 1 : c->job.id);
   snprintf(run->bundle, sizeof run->bundle, "%s/bundles/%s",
            run->runner->state_dir, run->id);
   mkdirs(run->bundle);
@@ -348,6 +399,7 @@ static int oci_start(void *runner, const fern_start_info_t *info,
   if (run == NULL)
     return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
   run->runner = er->ext;
+  run->loop = er->host->loop;
   run->program = json_deep_copy(info->program);
   const char *slash = strrchr(info->moniker, '/');
   run->hostname = strdup(slash && slash[1] ? slash + 1 : "fern");

@@ -148,6 +148,31 @@ START_TEST(test_next_fern_cleans_what_a_killed_one_left) {
 }
 END_TEST
 
+/* A container killed after its stop timeout is still deleted. */
+START_TEST(test_killed_container_is_still_deleted) {
+  oci_pkg o;
+  oci_package(&o);
+  oci_child(&o, "stubborn", "[\"ignore-term\"]");
+  e2e_proc p;
+  run_tree(&o, "[{\"name\": \"stubborn\", \"url\": \"#meta/stubborn.cm\", "
+               "\"startup\": \"eager\", \"environment\": \"#quick\"}], "
+               "\"environments\": [{\"name\": \"quick\", \"extends\": "
+               "\"realm\", \"__stop_timeout_ms\": 300}]",
+           &p, 0);
+  e2e_wait_for(&p, "[/stubborn] ready", 60000);
+  kill(p.pid, SIGTERM);
+  ck_assert_int_eq(e2e_finish(&p, 60000), 1);
+  e2e_assert_has(p.err, "/stubborn: error: stopped: killed_after_timeout");
+  char cmd[512];
+  snprintf(cmd, sizeof cmd,
+           "test -z \"$(runc --root '%s/runtime' list -q)\"", o.state);
+  ck_assert_msg(system(cmd) == 0, "the runtime still lists the container");
+  ck_assert_int_eq(bundles_left(o.state), 0);
+  e2e_free(&p);
+  e2e_package_remove(o.pkg);
+}
+END_TEST
+
 /* The runtime is the runner config's choice unless the program names one. */
 START_TEST(test_runtime_comes_from_the_runner_config) {
   oci_pkg o;
@@ -230,6 +255,7 @@ Suite *oci_suite(void) {
     tcase_add_test(tc, test_next_fern_cleans_what_a_killed_one_left);
     tcase_add_test(tc, test_prepared_bundle_runs_as_it_is);
     tcase_add_test(tc, test_runtime_comes_from_the_runner_config);
+    tcase_add_test(tc, test_killed_container_is_still_deleted);
   }
   suite_add_tcase(s, tc);
   return s;
