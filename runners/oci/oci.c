@@ -23,6 +23,7 @@
 #include "oci.h"
 
 typedef struct oci_runner_s {
+  char cgroup_base[PATH_MAX]; /* the runner's cgroup, relative, or "" */
   char runtime[256];   /* name or path */
   char state_dir[1024];
   char root[1100];     /* the runtime's --root */
@@ -38,6 +39,7 @@ typedef struct oci_run_s {
   char runtime[PATH_MAX];
   char rootfs[PATH_MAX];
   char given_bundle[PATH_MAX]; /* a prepared bundle in the package, or "" */
+  char job_rel[PATH_MAX];      /* the job's cgroup, relative, or "" */
   char id[64];
   char bundle[1200]; /* ours: config.json (unless given) and init.pid */
 } oci_run;
@@ -124,6 +126,58 @@ static unsigned long long process_start(pid_t pid) {
   return start;
 }
 
+/* Removes DIR's subdirectories, two levels down, then DIR: the cgroups
+ * (job, container) a dead fern and its runtime left. Only empty cgroups go. */
+static void remove_dead_cgroup(const char *dir) {
+  DIR *d = opendir(dir);
+  struct dirent *e;
+  char sub[PATH_MAX], leaf[PATH_MAX * 2];
+  while (d != NULL && (e = readdir(d)) != NULL) {
+    if (e->d_type != DT_DIR || e->d_name[0] == '.')
+      continue;
+    snprintf(sub, sizeof sub, "%s/%s", dir, e->d_name);
+    snprintf(leaf, sizeof leaf, "%s/ctr", sub);
+    rmdir(leaf);
+    rmdir(sub);
+  }
+  if (d != NULL)
+    closedir(d);
+  rmdir(dir);
+}
+
+/* The cgroups of ferns that are gone, in every hierarchy, beside ours. */
+static void sweep_dead_cgroups(const char *base_rel) {
+  char parent[PATH_MAX];
+  snprintf(parent, sizeof parent, "%s", base_rel);
+  char *slash = strrchr(parent, '/');
+  if (slash == NULL)
+    return;
+  *slash = '\0';
+  FILE *f = fopen("/proc/self/mountinfo", "re");
+  char line[4096], mount[PATH_MAX], dir[PATH_MAX * 2], path[PATH_MAX * 3];
+  while (f != NULL && fgets(line, sizeof line, f) != NULL) {
+    if ((strstr(line, " - cgroup ") == NULL &&
+         strstr(line, " - cgroup2 ") == NULL) ||
+        sscanf(line, "%*s %*s %*s %*s %4095s", mount) != 1)
+      continue;
+    snprintf(dir, sizeof dir, "%s%s", mount, parent);
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int pid;
+    while (d != NULL && (e = readdir(d)) != NULL) {
+      if (sscanf(e->d_name, "fern-%d-", &pid) == 1 && pid > 0 &&
+          process_start(pid) == 0) {
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        remove_dead_cgroup(path);
+      }
+    }
+    if (d != NULL)
+      closedir(d);
+  }
+  if (f != NULL)
+    fclose(f);
+}
+
 /* Containers of a fern that is gone: "fern-PID-START-N" where no process
  * PID started at START is alive. */
 static void clean_leftovers(oci_runner *r) {
@@ -186,6 +240,11 @@ static int oci_create(const fern_host_t *host, const json_t *config,
   mkdirs(r->root);
   clean_leftovers(r);
   elf_runner *er = *out;
+  if (er->job_kind == ELF_JOB_CGROUP) {
+    snprintf(r->cgroup_base, sizeof r->cgroup_base, "%s",
+             er->cgroup_base + er->cgroup_mount_len);
+    sweep_dead_cgroups(r->cgroup_base);
+  }
   er->ext = r;
   er->ext_free = oci_runner_free;
   return FERN_OK;
@@ -257,8 +316,40 @@ static int oci_validate(void *runner, const json_t *program,
   return rc == FERN_OK ? check_strings(program, "env", 1, err) : rc;
 }
 
+/* The runtime makes the container's cgroup, with its parents, in every
+ * hierarchy (v1 controllers too, on hybrid machines), and removes only the
+ * leaf: remove the job's directory (and the runner's, when it is empty)
+ * wherever a cgroup file system is mounted. */
+static void remove_cgroup_dirs(const char *job_rel, const char *base_rel) {
+  FILE *f = fopen("/proc/self/mountinfo", "re");
+  char line[4096], mount[PATH_MAX], path[PATH_MAX * 2];
+  while (f != NULL && fgets(line, sizeof line, f) != NULL) {
+    if ((strstr(line, " - cgroup ") == NULL &&
+         strstr(line, " - cgroup2 ") == NULL) ||
+        sscanf(line, "%*s %*s %*s %*s %4095s", mount) != 1)
+      continue;
+    snprintf(path, sizeof path, "%s%s/ctr", mount, job_rel);
+    rmdir(path);
+    snprintf(path, sizeof path, "%s%s", mount, job_rel);
+    rmdir(path);
+    snprintf(path, sizeof path, "%s%s", mount, base_rel);
+    rmdir(path); /* fails, as it should, while other jobs live there */
+  }
+  if (f != NULL)
+    fclose(f);
+}
+
+typedef struct delete_op_s {
+  uv_process_t process;
+  char job_rel[PATH_MAX];
+  char base_rel[PATH_MAX];
+} delete_op;
+
 static void on_delete_exit(uv_process_t *process, int64_t status, int sig) {
+  delete_op *op = (delete_op *)process;
   (void)status, (void)sig;
+  if (op->job_rel[0] != '\0')
+    remove_cgroup_dirs(op->job_rel, op->base_rel);
   uv_close((uv_handle_t *)process, (uv_close_cb)free);
 }
 
@@ -266,11 +357,14 @@ static void on_delete_exit(uv_process_t *process, int64_t status, int sig) {
  * after the stop timeout cannot, so every run ends with a delete here too
  * (quiet: usually the container is gone already). */
 static void delete_later(oci_run *run) {
-  uv_process_t *process = calloc(1, sizeof *process);
-  if (process == NULL || run->id[0] == '\0' || run->runtime[0] == '\0') {
-    free(process);
+  delete_op *op = calloc(1, sizeof *op);
+  if (op == NULL || run->id[0] == '\0' || run->runtime[0] == '\0') {
+    free(op);
     return;
   }
+  snprintf(op->job_rel, sizeof op->job_rel, "%s", run->job_rel);
+  snprintf(op->base_rel, sizeof op->base_rel, "%s", run->runner->cgroup_base);
+  uv_process_t *process = &op->process;
   char *args[] = {run->runtime, "--root", run->runner->root, "delete",
                   "--force", run->id, NULL};
   uv_stdio_container_t stdio[3] = {{UV_IGNORE, {0}}, {UV_IGNORE, {0}},
@@ -363,8 +457,10 @@ static int write_config(elf_controller *c, oci_run *run, fern_error_t *err) {
   json_array_append(argv, json_object_get(run->program, "binary"));
   json_array_extend(argv, json_object_get(run->program, "args"));
   char cgroups[PATH_MAX + 8];
-  if (c->job.kind == ELF_JOB_CGROUP)
+  if (c->job.kind == ELF_JOB_CGROUP) {
     snprintf(cgroups, sizeof cgroups, "%s/ctr", c->job.cgroup_rel);
+    snprintf(run->job_rel, sizeof run->job_rel, "%s", c->job.cgroup_rel);
+  }
   oci_spec spec = {
       .rootfs = run->rootfs,
       .hostname = run->hostname,

@@ -128,6 +128,7 @@ START_TEST(test_next_fern_cleans_what_a_killed_one_left) {
                "\"startup\": \"eager\"}]",
            &p, 0);
   e2e_wait_for(&p, "[/server] ready", 60000);
+  pid_t killed = p.pid;
   kill(p.pid, SIGKILL);
   e2e_finish(&p, 20000);
   e2e_free(&p);
@@ -143,6 +144,11 @@ START_TEST(test_next_fern_cleans_what_a_killed_one_left) {
   snprintf(cmd, sizeof cmd,
            "test -z \"$(runc --root '%s/runtime' list -q)\"", o.state);
   ck_assert_msg(system(cmd) == 0, "the runtime still lists a container");
+  /* Nor are the killed fern's cgroups left, in any hierarchy. */
+  snprintf(cmd, sizeof cmd, "! ls -d /sys/fs/cgroup/fern-%d-* "
+           "/sys/fs/cgroup/*/fern-%d-* 2>/dev/null | grep -q .",
+           (int)killed, (int)killed);
+  ck_assert_msg(system(cmd) == 0, "cgroups of the killed fern are left");
   e2e_free(&p);
   e2e_package_remove(o.pkg);
 }
