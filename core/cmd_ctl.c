@@ -275,7 +275,9 @@ static void print_events(const fern__cli *cli, const json_t *events) {
   (void)cli;
   size_t i;
   json_t *ev;
-  json_array_foreach(events, i, ev) print_event(ev);
+  json_array_foreach(events, i, ev) {
+    print_event(ev);
+  }
 }
 
 static const ctl_spec specs[] = {

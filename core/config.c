@@ -80,8 +80,10 @@ static int check_config(fern__config *config, fern_error_t *err) {
       json_t *dir;
       if (!json_is_array(value))
         return config_fail(config, err, "\"plugin_dirs\" must be an array");
-      json_array_foreach(value, i, dir) if (!json_is_string(dir)) return
-          config_fail(config, err, "\"plugin_dirs\" must hold strings");
+      json_array_foreach(value, i, dir) {
+        if (!json_is_string(dir))
+          return config_fail(config, err, "\"plugin_dirs\" must hold strings");
+      }
     } else if (strcmp(key, "boot_dir") == 0) {
       if (!json_is_string(value))
         return config_fail(config, err, "\"boot_dir\" must be a string");
