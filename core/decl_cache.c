@@ -21,7 +21,7 @@ void fern__decl_cache_init(fern__decl_cache *cache, uv_loop_t *loop) {
   fern__strmap_init(&cache->by_key);
 }
 
-void fern__resolution_clear(fern__resolution *res) {
+static void resolution_clear(fern__resolution *res) {
   fern__decl_free(res->decl);
   free(res->resolved_url);
   free(res->package_url);
@@ -38,7 +38,7 @@ void fern__resolution_clear(fern__resolution *res) {
 }
 
 static void resolution_free(void *p) {
-  fern__resolution_clear(p);
+  resolution_clear(p);
   free(p);
 }
 
@@ -70,7 +70,8 @@ static int take_result(fern__capability *resolver, fern_resolved_t *out,
   return rc;
 }
 
-int fern__resolve_now(fern__capability *resolver, const char *url_text,
+/* Resolves on the calling thread (a worker). */
+static int resolve_now(fern__capability *resolver, const char *url_text,
                       const fern__url *url, const fern__resolve_parent *parent,
                       fern__resolution *res) {
   int relative = url->kind != FERN_URL_ABSOLUTE;
@@ -103,7 +104,7 @@ static void resolve_work_cb(uv_work_t *req) {
   resolve_work *work = req->data;
   fern__resolve_parent parent = {work->parent_package_url,
                                  work->parent_context, work->parent_scheme};
-  fern__resolve_now(work->res->resolver, work->url_text, &work->url, &parent,
+  resolve_now(work->res->resolver, work->url_text, &work->url, &parent,
                     work->res);
 }
 

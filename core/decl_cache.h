@@ -65,10 +65,4 @@ int fern__decl_cache_resolve(fern__decl_cache *cache, const char *key,
                              fern__capability *resolver, fern__resolved_cb cb,
                              void *arg);
 
-/* Resolves synchronously on the calling thread (for `fern check`/tests). */
-int fern__resolve_now(fern__capability *resolver, const char *url_text,
-                      const fern__url *url, const fern__resolve_parent *parent,
-                      fern__resolution *res);
-void fern__resolution_clear(fern__resolution *res);
-
 #endif
