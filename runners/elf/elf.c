@@ -261,7 +261,7 @@ int elf_start_wrapped(void *runner, const fern_start_info_t *info,
     c->prepare_exec = wrapping->prepare_exec;
     c->before_spawn = wrapping->before_spawn;
     c->no_binary_check = wrapping->no_binary_check;
-    c->stop_via_wrapper = wrapping->stop_via_wrapper;
+    c->send_term = wrapping->send_term;
     c->wrapper = wrapping->wrapper;
     c->wrapper_free = wrapping->wrapper_free;
   }
@@ -291,13 +291,9 @@ int elf_op_stop(void *controller) {
            MSG_NOSIGNAL | MSG_DONTWAIT) > 0)
     return FERN_OK;
   c->term_sent = 1;
-  /* A wrapper (bwrap) must outlive the program to report on it: the
-   * program, and whatever it started, get the SIGTERM. If the program is
-   * not up yet, the wrapper gets it, and takes the rest with it. */
-  if (c->stop_via_wrapper)
-    kill(c->pid, SIGTERM); /* it takes the stop to what it keeps */
-  else if (c->exec_path == NULL ||
-           elf_job_signal_others(&c->job, SIGTERM, c->exec_path) == 0)
+  if (c->send_term != NULL)
+    c->send_term(c); /* a wrapper knows who must get it */
+  else
     elf_process_signal(c, SIGTERM);
   return FERN_OK;
 }

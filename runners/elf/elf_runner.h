@@ -106,7 +106,7 @@ typedef struct elf_controller_s {
   int (*prepare_exec)(struct elf_controller_s *c, fern_error_t *err);
   int (*before_spawn)(struct elf_controller_s *c, fern_error_t *err);
   int no_binary_check;
-  int stop_via_wrapper;
+  void (*send_term)(struct elf_controller_s *c);
   void *wrapper;          /* the wrapping runner's per-run state */
   void (*wrapper_free)(void *wrapper);
   char *exec_path;        /* NULL: run binary_path itself */
@@ -142,7 +142,8 @@ typedef struct elf_wrapping_s {
   /* Loop thread, once the job exists, just before the spawn. */
   int (*before_spawn)(struct elf_controller_s *c, fern_error_t *err);
   int no_binary_check; /* "binary" is not a file of the package */
-  int stop_via_wrapper; /* the wrapper passes SIGTERM on itself (a shim) */
+  /* Sends the graceful stop's SIGTERM, instead of to the process group. */
+  void (*send_term)(struct elf_controller_s *c);
 } elf_wrapping;
 /* elf_op_start for a wrapping runner; on success the controller owns
  * `wrapping->wrapper`. */

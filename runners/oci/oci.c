@@ -488,6 +488,9 @@ static int write_config(elf_controller *c, oci_run *run, fern_error_t *err) {
   return FERN_OK;
 }
 
+/* The shim takes the stop to the container (runtime kill ID TERM). */
+static void oci_send_term(elf_controller *c) { kill(c->pid, SIGTERM); }
+
 static int oci_start(void *runner, const fern_start_info_t *info,
                      void **controller, fern_error_t *err) {
   elf_runner *er = runner;
@@ -499,8 +502,12 @@ static int oci_start(void *runner, const fern_start_info_t *info,
   run->program = json_deep_copy(info->program);
   const char *slash = strrchr(info->moniker, '/');
   run->hostname = strdup(slash && slash[1] ? slash + 1 : "fern");
-  elf_wrapping wrapping = {oci_prepare, run,  run_free, oci_before_spawn,
-                          1,           1};
+  elf_wrapping wrapping = {.prepare_exec = oci_prepare,
+                          .wrapper = run,
+                          .wrapper_free = run_free,
+                          .before_spawn = oci_before_spawn,
+                          .no_binary_check = 1,
+                          .send_term = oci_send_term};
   int rc = elf_start_wrapped(runner, info, &wrapping, controller, err);
   if (rc != FERN_OK)
     run_free(run);

@@ -5,6 +5,7 @@
  * interpreter and libraries bound besides; a deny-by-default seccomp filter
  * on top. "sandbox": "none" runs the same program plainly, for comparison.
  * Everything else (jobs, stop, output, readiness) is the ELF runner's. */
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -145,6 +146,14 @@ static int sandbox_prepare(elf_controller *c, fern_error_t *err) {
   return FERN_OK;
 }
 
+/* bwrap must outlive the program to report on it: the program, and what
+ * it started, get the SIGTERM. If the program is not up yet, bwrap gets it
+ * and takes the rest with it (die-with-parent). */
+static void sandbox_send_term(elf_controller *c) {
+  if (elf_job_signal_others(&c->job, SIGTERM, c->exec_path) == 0)
+    elf_process_signal(c, SIGTERM);
+}
+
 static int sandbox_start(void *runner, const fern_start_info_t *info,
                          void **controller, fern_error_t *err) {
   sandbox_plan *plan = plan_read(info->program);
@@ -159,7 +168,10 @@ static int sandbox_start(void *runner, const fern_start_info_t *info,
   }
   /* The binary check runs on the thread pool and calls sandbox_prepare
    * when it is done. */
-  elf_wrapping wrapping = {sandbox_prepare, plan, plan_free};
+  elf_wrapping wrapping = {.prepare_exec = sandbox_prepare,
+                          .wrapper = plan,
+                          .wrapper_free = plan_free,
+                          .send_term = sandbox_send_term};
   int rc = elf_start_wrapped(runner, info, &wrapping, controller, err);
   if (rc != FERN_OK)
     plan_free(plan);
