@@ -48,22 +48,39 @@ static int write_small(const char *path, const char *text) {
   return n < 0 ? -1 : 0;
 }
 
-/* The cgroup2 mount point, from /proc/self/mountinfo. */
-static int cgroup2_mount(char *out, size_t size) {
+void elf_cgroup_mounts(void (*visit)(const char *mount, int v2, void *arg),
+                       void *arg) {
   FILE *f = fopen("/proc/self/mountinfo", "re");
-  char line[4096];
-  int found = -1;
-  while (f != NULL && found != 0 && fgets(line, sizeof line, f) != NULL) {
-    char *sep = strstr(line, " - cgroup2 ");
-    char mount[PATH_MAX];
-    if (sep != NULL && sscanf(line, "%*s %*s %*s %*s %4095s", mount) == 1) {
-      snprintf(out, size, "%s", mount);
-      found = 0;
-    }
+  char line[4096], mount[PATH_MAX];
+  while (f != NULL && fgets(line, sizeof line, f) != NULL) {
+    int v2 = strstr(line, " - cgroup2 ") != NULL;
+    if ((v2 || strstr(line, " - cgroup ") != NULL) &&
+        sscanf(line, "%*s %*s %*s %*s %4095s", mount) == 1)
+      visit(mount, v2, arg);
   }
   if (f != NULL)
     fclose(f);
-  return found;
+}
+
+typedef struct found_mount_s {
+  char *out;
+  size_t size;
+  int found;
+} found_mount;
+
+static void note_cgroup2(const char *mount, int v2, void *arg) {
+  found_mount *fm = arg;
+  if (v2 && !fm->found) {
+    snprintf(fm->out, fm->size, "%s", mount);
+    fm->found = 1;
+  }
+}
+
+/* The cgroup2 mount point. */
+static int cgroup2_mount(char *out, size_t size) {
+  found_mount fm = {out, size, 0};
+  elf_cgroup_mounts(note_cgroup2, &fm);
+  return fm.found ? 0 : -1;
 }
 
 /* This process's cgroup v2 path ("0::/path"). */

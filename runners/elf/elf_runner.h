@@ -164,6 +164,9 @@ void elf_binary_suggest(const char *package_dir, const char *binary,
                         char *suggestion, size_t size);
 
 /* Jobs (elf_job.c). */
+/* Calls visit for each mounted cgroup file system (v1 and v2). */
+void elf_cgroup_mounts(void (*visit)(const char *mount, int v2, void *arg),
+                       void *arg);
 int elf_job_setup_runner(elf_runner *r, const char *wanted, fern_error_t *err);
 const char *elf_job_kind_name(elf_job_kind kind);
 int elf_job_create(elf_runner *r, elf_job *job, fern_error_t *err);

@@ -145,7 +145,25 @@ static void remove_dead_cgroup(const char *dir) {
   rmdir(dir);
 }
 
-/* The cgroups of ferns that are gone, in every hierarchy, beside ours. */
+/* The cgroups of ferns that are gone, in one hierarchy, beside ours. */
+static void sweep_mount(const char *mount, int v2, void *parent) {
+  (void)v2;
+  char dir[PATH_MAX * 2], path[PATH_MAX * 3];
+  snprintf(dir, sizeof dir, "%s%s", mount, (const char *)parent);
+  DIR *d = opendir(dir);
+  struct dirent *e;
+  int pid;
+  while (d != NULL && (e = readdir(d)) != NULL) {
+    if (sscanf(e->d_name, "fern-%d-", &pid) == 1 && pid > 0 &&
+        process_start(pid) == 0) {
+      snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+      remove_dead_cgroup(path);
+    }
+  }
+  if (d != NULL)
+    closedir(d);
+}
+
 static void sweep_dead_cgroups(const char *base_rel) {
   char parent[PATH_MAX];
   snprintf(parent, sizeof parent, "%s", base_rel);
@@ -153,29 +171,7 @@ static void sweep_dead_cgroups(const char *base_rel) {
   if (slash == NULL)
     return;
   *slash = '\0';
-  FILE *f = fopen("/proc/self/mountinfo", "re");
-  char line[4096], mount[PATH_MAX], dir[PATH_MAX * 2], path[PATH_MAX * 3];
-  while (f != NULL && fgets(line, sizeof line, f) != NULL) {
-    if ((strstr(line, " - cgroup ") == NULL &&
-         strstr(line, " - cgroup2 ") == NULL) ||
-        sscanf(line, "%*s %*s %*s %*s %4095s", mount) != 1)
-      continue;
-    snprintf(dir, sizeof dir, "%s%s", mount, parent);
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    int pid;
-    while (d != NULL && (e = readdir(d)) != NULL) {
-      if (sscanf(e->d_name, "fern-%d-", &pid) == 1 && pid > 0 &&
-          process_start(pid) == 0) {
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        remove_dead_cgroup(path);
-      }
-    }
-    if (d != NULL)
-      closedir(d);
-  }
-  if (f != NULL)
-    fclose(f);
+  elf_cgroup_mounts(sweep_mount, parent);
 }
 
 /* Containers of a fern that is gone: "fern-PID-START-N" where no process
@@ -320,23 +316,25 @@ static int oci_validate(void *runner, const json_t *program,
  * hierarchy (v1 controllers too, on hybrid machines), and removes only the
  * leaf: remove the job's directory (and the runner's, when it is empty)
  * wherever a cgroup file system is mounted. */
+typedef struct cgroup_rels_s {
+  const char *job, *base;
+} cgroup_rels;
+
+static void remove_in_mount(const char *mount, int v2, void *arg) {
+  const cgroup_rels *rels = arg;
+  char path[PATH_MAX * 2];
+  (void)v2;
+  snprintf(path, sizeof path, "%s%s/ctr", mount, rels->job);
+  rmdir(path);
+  snprintf(path, sizeof path, "%s%s", mount, rels->job);
+  rmdir(path);
+  snprintf(path, sizeof path, "%s%s", mount, rels->base);
+  rmdir(path); /* fails, as it should, while other jobs live there */
+}
+
 static void remove_cgroup_dirs(const char *job_rel, const char *base_rel) {
-  FILE *f = fopen("/proc/self/mountinfo", "re");
-  char line[4096], mount[PATH_MAX], path[PATH_MAX * 2];
-  while (f != NULL && fgets(line, sizeof line, f) != NULL) {
-    if ((strstr(line, " - cgroup ") == NULL &&
-         strstr(line, " - cgroup2 ") == NULL) ||
-        sscanf(line, "%*s %*s %*s %*s %4095s", mount) != 1)
-      continue;
-    snprintf(path, sizeof path, "%s%s/ctr", mount, job_rel);
-    rmdir(path);
-    snprintf(path, sizeof path, "%s%s", mount, job_rel);
-    rmdir(path);
-    snprintf(path, sizeof path, "%s%s", mount, base_rel);
-    rmdir(path); /* fails, as it should, while other jobs live there */
-  }
-  if (f != NULL)
-    fclose(f);
+  cgroup_rels rels = {job_rel, base_rel};
+  elf_cgroup_mounts(remove_in_mount, &rels);
 }
 
 typedef struct delete_op_s {
