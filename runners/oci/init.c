@@ -3,8 +3,10 @@
  * that is PID 1 could not be stopped with SIGTERM nor die of its own
  * SIGABRT. This init runs the program as PID 2, passes it the signals that
  * ask a program to stop, reaps every orphan, and exits with the program's
- * status (128+N for death by signal N). Static, bound read-only into each
- * container at /dev/.fern-init by the OCI runner. */
+ * status (128+N for death by signal N). It catches those signals with a
+ * handler (not by blocking them), so the shim can see in SigCgt when a
+ * stop can no longer be lost. Static, bound read-only into each container
+ * at /dev/.fern-init by the OCI runner. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -12,40 +14,44 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+static const int forwarded[] = {SIGTERM, SIGINT,  SIGHUP,
+                                SIGQUIT, SIGUSR1, SIGUSR2};
+static volatile pid_t child;
+static volatile sig_atomic_t early; /* a signal that came before the fork */
+
+static void forward(int sig) {
+  if (child > 0)
+    kill(child, sig);
+  else
+    early = sig;
+}
+
 int main(int argc, char **argv) {
   if (argc < 2) {
     fprintf(stderr, "usage: fern-oci-init PROGRAM [ARGS...]\n");
     return 125;
   }
-  static const int forwarded[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1,
-                                  SIGUSR2};
-  sigset_t set, old;
-  sigemptyset(&set);
-  sigaddset(&set, SIGCHLD);
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = forward;
   for (size_t i = 0; i < sizeof forwarded / sizeof *forwarded; i++)
-    sigaddset(&set, forwarded[i]);
-  sigprocmask(SIG_BLOCK, &set, &old);
-  pid_t child = fork();
-  if (child == 0) {
-    sigprocmask(SIG_SETMASK, &old, NULL);
-    execv(argv[1], argv + 1);
+    sigaction(forwarded[i], &sa, NULL);
+  pid_t pid = fork();
+  if (pid == 0) {
+    execv(argv[1], argv + 1); /* exec resets the handlers */
     fprintf(stderr, "fern-oci-init: cannot run %s: %s\n", argv[1],
             strerror(errno));
     _exit(127);
   }
+  child = pid;
+  if (early != 0)
+    kill(pid, early);
   for (;;) {
-    siginfo_t info;
-    int sig = sigwaitinfo(&set, &info);
-    if (sig > 0 && sig != SIGCHLD) {
-      kill(child, sig);
-      continue;
-    }
     int status;
-    pid_t pid;
-    while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-      if (pid == child)
-        return WIFEXITED(status) ? WEXITSTATUS(status)
-                                 : 128 + WTERMSIG(status);
-    }
+    pid_t done = waitpid(-1, &status, 0);
+    if (done == pid)
+      return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    if (done < 0 && errno == ECHILD)
+      return 125;
   }
 }

@@ -6,9 +6,10 @@
  *
  * It is the child subreaper, so the container's init, left behind by
  * `RUNTIME create`, becomes its child and its exit status can be had. It
- * runs create, start, waits, and always delete; SIGTERM is passed to the
- * container (`RUNTIME kill ID TERM`) unless `RUNTIME state ID` says it is
- * gone already, which is no error; it exits with the container's
+ * runs create and start, and waits; SIGTERM is passed to the
+ * container's init (directly, and through `RUNTIME kill ID TERM`); once
+ * the container is over it deletes it, unless `RUNTIME state ID` says the
+ * runtime no longer knows it, which is no error; it exits with the container's
  * status, or 128+N for death by signal N. */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,7 +19,6 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 static const char *runtime, *root, *bundle, *id;
@@ -35,7 +35,8 @@ static int run_runtime_quiet(const char *const *args) {
   return run_runtime_with(args, 1);
 }
 
-static int run_runtime_with(const char *const *args, int quiet) {
+/* Starts the runtime with `args`; returns its pid, or -1. */
+static pid_t start_runtime(const char *const *args, int quiet) {
   const char *argv[16] = {runtime, "--root", root};
   size_t n = 3;
   for (size_t i = 0; args[i] != NULL && n < 15; i++)
@@ -56,6 +57,11 @@ static int run_runtime_with(const char *const *args, int quiet) {
             strerror(errno));
     _exit(127);
   }
+  return pid;
+}
+
+static int run_runtime_with(const char *const *args, int quiet) {
+  pid_t pid = start_runtime(args, quiet);
   int status;
   while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
     ;
@@ -78,44 +84,58 @@ static void delete_container(void) {
   run_runtime(args);
 }
 
-/* A stop that comes just after `start` could reach the runtime's own
- * bootstrap (runc init, which dies of it) instead of the container's init:
- * wait, a little, until the container runs its init. */
-static void await_container_init(pid_t init) {
-  char link[64], target[256];
-  snprintf(link, sizeof link, "/proc/%d/exe", (int)init);
-  struct timespec step = {0, 1000 * 1000};
-  for (int i = 0; i < 2000; i++) {
-    ssize_t n = readlink(link, target, sizeof target - 1);
-    if (n < 0)
-      return; /* gone */
-    target[n] = '\0';
-    if (strstr(target, ".fern-init") != NULL)
-      return;
-    nanosleep(&step, NULL);
+/* Whether the container's own init runs and catches SIGTERM: its program
+ * is fern-oci-init (not the runtime's bootstrap, which catches signals too
+ * and dies of them) and its SigCgt says so. *gone when it no longer
+ * exists. */
+static int init_catches_sigterm(pid_t pid, int *gone) {
+  char path[64], line[256], exe[256];
+  snprintf(path, sizeof path, "/proc/%d/exe", (int)pid);
+  ssize_t n = readlink(path, exe, sizeof exe - 1);
+  exe[n > 0 ? n : 0] = '\0';
+  if (strstr(exe, ".fern-init") == NULL) {
+    *gone = n < 0 && errno == ENOENT;
+    return 0;
   }
+  snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+  FILE *f = fopen(path, "re");
+  unsigned long long mask = 0;
+  *gone = f == NULL;
+  while (f != NULL && fgets(line, sizeof line, f) != NULL)
+    if (sscanf(line, "SigCgt: %llx", &mask) == 1)
+      break;
+  if (f != NULL)
+    fclose(f);
+  return (mask >> (SIGTERM - 1)) & 1;
 }
 
-/* Waits for the container's init, passing SIGTERM on; reaps whatever else
- * is left to us. Returns its wait status. */
+/* Waits for the container's init, passing a stop on; reaps whatever else
+ * is left to us. A namespace's init drops a signal it does not catch, so a
+ * stop that comes before fern-oci-init has set its handler (the runtime's
+ * bootstrap may still run) waits, on 10 ms ticks, until it has. Returns
+ * the init's wait status. */
 static int wait_container(pid_t init, const sigset_t *set) {
+  int stop_pending = 0;
   for (;;) {
-    int status;
+    int status, gone;
     pid_t pid;
     while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
       if (pid == init)
         return status;
     if (pid < 0 && errno == ECHILD)
       return -1; /* not ours after all: it is gone */
-    siginfo_t info;
-    if (sigwaitinfo(set, &info) == SIGTERM) {
-      /* A container the runtime no longer knows is gone: nothing to ask. */
-      const char *state[] = {"state", id, NULL};
+    if (stop_pending && (init_catches_sigterm(init, &gone) || gone)) {
       const char *term[] = {"kill", id, "TERM", NULL};
-      await_container_init(init);
-      if (run_runtime_quiet(state) == 0)
-        run_runtime(term);
+      kill(init, SIGTERM); /* our child: it gets it at once */
+      start_runtime(term, 1); /* and the runtime is told; reaped above */
+      stop_pending = 0;
     }
+    siginfo_t info;
+    struct timespec tick = {0, 10 * 1000 * 1000};
+    int sig = stop_pending ? sigtimedwait(set, &info, &tick)
+                           : sigwaitinfo(set, &info);
+    if (sig == SIGTERM)
+      stop_pending = 1;
   }
 }
 
@@ -147,7 +167,11 @@ int main(int argc, char **argv) {
     return 125;
   }
   int status = wait_container(init, &set);
-  delete_container();
+  /* A container the runtime no longer knows is gone: no error, and
+   * nothing to delete. */
+  const char *state[] = {"state", id, NULL};
+  if (run_runtime_quiet(state) == 0)
+    delete_container();
   if (status == -1)
     return 125;
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
