@@ -31,14 +31,26 @@ int main(int argc, char **argv) {
     fprintf(stderr, "usage: fern-oci-init PROGRAM [ARGS...]\n");
     return 125;
   }
-  struct sigaction sa;
+  struct sigaction sa, dfl;
   memset(&sa, 0, sizeof sa);
+  memset(&dfl, 0, sizeof dfl);
   sa.sa_handler = forward;
-  for (size_t i = 0; i < sizeof forwarded / sizeof *forwarded; i++)
+  dfl.sa_handler = SIG_DFL;
+  sigset_t set, old;
+  sigemptyset(&set);
+  for (size_t i = 0; i < sizeof forwarded / sizeof *forwarded; i++) {
     sigaction(forwarded[i], &sa, NULL);
+    sigaddset(&set, forwarded[i]);
+  }
+  /* Held across the fork: a stop must reach the program, not the copy of
+   * our handler the child has until it resets it. */
+  sigprocmask(SIG_BLOCK, &set, &old);
   pid_t pid = fork();
   if (pid == 0) {
-    execv(argv[1], argv + 1); /* exec resets the handlers */
+    for (size_t i = 0; i < sizeof forwarded / sizeof *forwarded; i++)
+      sigaction(forwarded[i], &dfl, NULL);
+    sigprocmask(SIG_SETMASK, &old, NULL); /* a held stop ends it here */
+    execv(argv[1], argv + 1);
     fprintf(stderr, "fern-oci-init: cannot run %s: %s\n", argv[1],
             strerror(errno));
     _exit(127);
@@ -46,6 +58,7 @@ int main(int argc, char **argv) {
   child = pid;
   if (early != 0)
     kill(pid, early);
+  sigprocmask(SIG_SETMASK, &old, NULL); /* held stops are forwarded now */
   for (;;) {
     int status;
     pid_t done = waitpid(-1, &status, 0);
