@@ -30,14 +30,14 @@ ifeq ($(SAN),1)
   LDFLAGS += $(SAN_FLAGS)
 endif
 ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -fPIC -fvisibility=hidden \
-              -Iinclude $(PKG_CFLAGS) -DFERN_PLUGINDIR='"$(PREFIX)/lib/fern/plugins"'
+              -Iinclude $(PKG_CFLAGS) $(shell pkg-config --cflags yaml-0.1) -DFERN_PLUGINDIR='"$(PREFIX)/lib/fern/plugins"'
 
 CORE_SRC := $(filter-out core/main.c,$(wildcard core/*.c)) $(wildcard environments/*.c)
 CORE_OBJ := $(CORE_SRC:%.c=$(O)/obj/%.o)
 MAIN_OBJ := $(O)/obj/core/main.o
 
 RUNNERS := elf sandbox oci
-RESOLVERS := file boot pkg
+RESOLVERS := file boot pkg capstan
 PLUGINS := $(foreach r,$(RUNNERS),$(O)/runners/$(r)/$(r).so) \
            $(foreach r,$(RESOLVERS),$(O)/resolvers/$(r)/$(r).so)
 
@@ -107,6 +107,14 @@ $(O)/runners/oci/fern-oci-init: runners/oci/init.c
 $(O)/runners/oci/fern-oci-shim: runners/oci/shim.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -D_GNU_SOURCE $(WARN) -O2 -o $@ $<
+
+# Capstan packages: YAML read with libyaml.
+YAML_CFLAGS := $(shell pkg-config --cflags yaml-0.1)
+YAML_LIBS := $(shell pkg-config --libs yaml-0.1)
+CAPSTAN_OBJ := $(patsubst %.c,$(O)/obj/%.o,$(wildcard resolvers/capstan/*.c))
+$(O)/resolvers/capstan/capstan.so: $(CAPSTAN_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) -shared $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(YAML_LIBS)
 
 $(O)/resolvers/%.so: $(O)/obj/resolvers/%.o $(O)/obj/resolvers/common/package_dir.o
 	@mkdir -p $(dir $@)

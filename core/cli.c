@@ -32,6 +32,10 @@ static void print_help(const fern__cli *cli) {
          cli->events_allowed
              ? "  --keep-running     stay when nothing runs, until SIGINT or "
                "SIGTERM\n"
+               "  --boot NAME        run config set NAME of the Capstan "
+               "package (repeatable:\n"
+               "                     each runs after the one before ended "
+               "ok)\n"
              : "",
          cli->control_allowed
              ? "  --control PATH     the control socket (default: "
@@ -69,6 +73,16 @@ static int take_command_option(fern__cli *cli, int opt, const char *arg) {
   return 0;
 }
 
+static int add_boot(fern__cli *cli, const char *name) {
+  const char **boots =
+      realloc(cli->boots, (size_t)(cli->boot_count + 1) * sizeof *boots);
+  if (boots == NULL)
+    return -1;
+  cli->boots = boots;
+  cli->boots[cli->boot_count++] = name;
+  return 0;
+}
+
 int fern__cli_parse(fern__cli *cli, int argc, char **argv) {
   static const struct option options[] = {
       {"plugin-dir", required_argument, NULL, 'P'},
@@ -82,6 +96,7 @@ int fern__cli_parse(fern__cli *cli, int argc, char **argv) {
       {"control", required_argument, NULL, 'C'},
       {"follow", no_argument, NULL, 'f'},
       {"state", required_argument, NULL, 's'},
+      {"boot", required_argument, NULL, 'B'},
       {"help", no_argument, NULL, 'h'},
       {"version", no_argument, NULL, 'V'},
       {NULL, 0, NULL, 0}};
@@ -117,6 +132,15 @@ int fern__cli_parse(fern__cli *cli, int argc, char **argv) {
       }
       cli->events_path = optarg;
       break;
+    case 'B':
+      if (!cli->events_allowed) {
+        fprintf(stderr, "fern %s: --boot is an option of fern run\n",
+                cli->command);
+        return 2;
+      }
+      if (add_boot(cli, optarg) != 0)
+        return 1;
+      break;
     case 'k':
     case 'C':
     case 'f':
@@ -146,7 +170,11 @@ int fern__cli_parse(fern__cli *cli, int argc, char **argv) {
   return -1;
 }
 
-void fern__cli_free(fern__cli *cli) { fern__config_free(&cli->config); }
+void fern__cli_free(fern__cli *cli) {
+  free(cli->boots);
+  cli->boots = NULL;
+  fern__config_free(&cli->config);
+}
 
 /* %-encodes what would change the meaning of a path inside a URL. */
 static void append_path(char *out, size_t size, const char *path) {
@@ -161,12 +189,30 @@ static void append_path(char *out, size_t size, const char *path) {
   out[used] = '\0';
 }
 
-static char *file_url(const char *package, const char *fragment) {
-  char buf[PATH_MAX * 3 + 64] = "file://";
+static char *package_url(const char *scheme, const char *package,
+                         const char *fragment) {
+  char buf[PATH_MAX * 3 + 64];
+  snprintf(buf, sizeof buf, "%s://", scheme);
   append_path(buf, sizeof buf, package);
   strcat(buf, "#");
   append_path(buf, sizeof buf, fragment);
   return strdup(buf);
+}
+
+static char *file_url(const char *package, const char *fragment) {
+  return package_url("file", package, fragment);
+}
+
+static int has_file(const char *dir, const char *rel) {
+  char path[PATH_MAX + 32];
+  struct stat st;
+  snprintf(path, sizeof path, "%s/%s", dir, rel);
+  return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* A Capstan package: meta/run.yaml, and no fern manifest to prefer. */
+static int is_capstan_package(const char *dir) {
+  return has_file(dir, "meta/run.yaml") && !has_file(dir, "meta/root.cm");
 }
 
 char *fern__cli_url_from_arg(const char *arg, fern_error_t *err) {
@@ -179,7 +225,9 @@ char *fern__cli_url_from_arg(const char *arg, fern_error_t *err) {
     return NULL;
   }
   if (S_ISDIR(st.st_mode))
-    return file_url(real, "meta/root.cm");
+    return is_capstan_package(real)
+               ? package_url("capstan", real, "meta/run.yaml")
+               : file_url(real, "meta/root.cm");
   char *slash = strrchr(real, '/');
   *slash = '\0';
   const char *name = slash + 1;
@@ -188,7 +236,48 @@ char *fern__cli_url_from_arg(const char *arg, fern_error_t *err) {
     char fragment[NAME_MAX + 8];
     snprintf(fragment, sizeof fragment, "meta/%s", name);
     *meta = '\0';
+    if (strcmp(name, "run.yaml") == 0)
+      return package_url("capstan", real[0] ? real : "/", fragment);
     return file_url(real[0] ? real : "/", fragment);
   }
   return file_url(real, name);
+}
+
+void fern__cli_free_urls(char **urls) {
+  for (size_t i = 0; urls != NULL && urls[i] != NULL; i++)
+    free(urls[i]);
+  free(urls);
+}
+
+char **fern__cli_boot_urls(const char *url, const char *const *boots,
+                           int count, fern_error_t *err) {
+  if (strncmp(url, "capstan://", 10) != 0) {
+    fern_error_set(err, FERN_EINVAL, NULL,
+                   "--boot chooses config sets of a Capstan package; %s is "
+                   "not a capstan:// URL or a Capstan package directory",
+                   url);
+    return NULL;
+  }
+  const char *hash = strchr(url, '#');
+  size_t base_len = hash ? (size_t)(hash - url) : strlen(url);
+  if (hash != NULL && strcmp(hash, "#meta/run.yaml") != 0) {
+    fern_error_set(err, FERN_EINVAL, NULL,
+                   "%s already chooses config set \"%s\"; give the package "
+                   "without it when choosing with --boot",
+                   url, hash + 1);
+    return NULL;
+  }
+  char **urls = calloc((size_t)count + 1, sizeof *urls);
+  for (int i = 0; urls != NULL && i < count; i++) {
+    char base[PATH_MAX * 3 + 64];
+    snprintf(base, sizeof base, "%.*s#", (int)base_len, url);
+    append_path(base, sizeof base, boots[i]);
+    if ((urls[i] = strdup(base)) == NULL) {
+      fern__cli_free_urls(urls);
+      urls = NULL;
+    }
+  }
+  if (urls == NULL)
+    fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
+  return urls;
 }

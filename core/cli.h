@@ -20,6 +20,8 @@ typedef struct fern__cli_s {
   int follow_allowed;
   const char *state_filter; /* list --state */
   int state_allowed;
+  const char **boots; /* run --boot NAME..., in order */
+  int boot_count;
   fern__config config;
   char **args; /* the operands left after the options */
   int arg_count;
@@ -33,8 +35,18 @@ void fern__cli_free(fern__cli *cli);
 /* A URL stays as it is; a path to a manifest becomes
  * file:///abs/package#meta/x.cm (the package is the directory above
  * "meta/", else the manifest's own directory); a package directory becomes
- * its "#meta/root.cm". Returns a malloc'd URL, or NULL with `err` set. */
+ * its "#meta/root.cm", or, when it is a Capstan package (meta/run.yaml and
+ * no meta/root.cm), capstan:///abs/package#meta/run.yaml, as does a path to
+ * such a run.yaml. Returns a malloc'd URL, or NULL with `err` set. */
 char *fern__cli_url_from_arg(const char *arg, fern_error_t *err);
+
+/* The URLs `fern run --boot A --boot B URL` runs in turn: URL with each
+ * config set as its fragment. URL must be a capstan:// URL whose fragment
+ * chooses no set. Returns a NULL-terminated malloc'd list of malloc'd
+ * URLs, or NULL with `err` set. */
+char **fern__cli_boot_urls(const char *url, const char *const *boots,
+                           int count, fern_error_t *err);
+void fern__cli_free_urls(char **urls);
 
 /* The commands. */
 int fern__cmd_run(int argc, char **argv);

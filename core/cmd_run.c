@@ -1,4 +1,5 @@
-/* cmd_run.c - `fern run URL|PATH`. */
+/* cmd_run.c - `fern run URL|PATH`, and `fern run --boot A --boot B PKG`,
+ * which boots the Capstan package's config sets one after another. */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -27,6 +28,50 @@ static int open_control(fern__manager *manager, const fern__cli *cli,
   return rc;
 }
 
+/* Boots one tree to its end. `*interrupted` tells whether a signal stopped
+ * it (so no later boot should run). */
+static int run_tree(fern__cli *cli, const char *url, int append,
+                    int *interrupted) {
+  fern_error_t err;
+  fern__manager manager;
+  int rc = fern__manager_init(&manager, &cli->config, FERN_MODE_RUN, &err);
+  if (rc == FERN_OK)
+    rc = fern__events_open(&manager.events, cli->events_path, append, &err);
+  if (rc == FERN_OK)
+    rc = open_control(&manager, cli, &err);
+  if (rc != FERN_OK) {
+    fern__log(FERN_LOG_ERROR, NULL, "%s", err.message);
+    fern__manager_free(&manager);
+    return 1;
+  }
+  manager.keep_running = cli->keep_running;
+  int status = fern__manager_run(&manager, url);
+  *interrupted = manager.interrupted;
+  if (status != 0)
+    fern__log(FERN_LOG_ERROR, NULL, "%d component run%s did not end ok",
+              manager.failures, manager.failures == 1 ? "" : "s");
+  fern__manager_free(&manager);
+  return status;
+}
+
+/* Runs each URL after the one before ended ok. */
+static int run_in_turn(fern__cli *cli, char **urls, int count) {
+  int status = 0, interrupted = 0, i;
+  for (i = 0; i < count && status == 0 && !interrupted; i++) {
+    if (count > 1)
+      fern__log(FERN_LOG_INFO, NULL, "boot %d of %d: config set \"%s\"",
+                i + 1, count, cli->boots[i]);
+    status = run_tree(cli, urls[i], i > 0, &interrupted);
+  }
+  if (i < count)
+    fern__log(FERN_LOG_ERROR, NULL,
+              "config set \"%s\" %s; not booted: %d config set%s from \"%s\"",
+              cli->boots[i - 1],
+              interrupted ? "was interrupted" : "did not end ok", count - i,
+              count - i == 1 ? "" : "s", cli->boots[i]);
+  return status != 0 || i == count ? status : 1;
+}
+
 int fern__cmd_run(int argc, char **argv) {
   fern__cli cli = {.command = "run",
                    .usage = "fern run [OPTIONS] URL|PATH",
@@ -53,33 +98,18 @@ int fern__cmd_run(int argc, char **argv) {
   }
   fern_error_t err;
   char *url = fern__cli_url_from_arg(cli.args[0], &err);
-  fern__manager manager;
-  if (url == NULL) {
+  char *single[2] = {url, NULL};
+  char **urls = url == NULL || cli.boot_count == 0
+                    ? NULL
+                    : fern__cli_boot_urls(url, cli.boots, cli.boot_count, &err);
+  if (url == NULL || (cli.boot_count > 0 && urls == NULL)) {
     fern__log(FERN_LOG_ERROR, NULL, "%s", err.message);
-    status = 1;
-  } else if (fern__manager_init(&manager, &cli.config, FERN_MODE_RUN, &err) !=
-             FERN_OK) {
-    fern__log(FERN_LOG_ERROR, NULL, "%s", err.message);
-    fern__manager_free(&manager);
-    status = 1;
-  } else if (fern__events_open(&manager.events, cli.events_path, &err) !=
-             FERN_OK) {
-    fern__log(FERN_LOG_ERROR, NULL, "%s", err.message);
-    fern__manager_free(&manager);
-    status = 1;
-  } else if (open_control(&manager, &cli, &err) != FERN_OK) {
-    fern__log(FERN_LOG_ERROR, NULL, "%s", err.message);
-    fern__manager_free(&manager);
     status = 1;
   } else {
-    manager.keep_running = cli.keep_running;
-    status = fern__manager_run(&manager, url);
-    if (status != 0)
-      fern__log(FERN_LOG_ERROR, NULL,
-                "%d component run%s did not end ok", manager.failures,
-                manager.failures == 1 ? "" : "s");
-    fern__manager_free(&manager);
+    status = run_in_turn(&cli, urls ? urls : single,
+                         cli.boot_count ? cli.boot_count : 1);
   }
+  fern__cli_free_urls(urls);
   free(url);
   fern__cli_free(&cli);
   return status;

@@ -6,12 +6,12 @@
 #include <string.h>
 #include <time.h>
 
-int fern__events_open(fern__events *events, const char *path,
+int fern__events_open(fern__events *events, const char *path, int append,
                       fern_error_t *err) {
   events->file = NULL;
   if (path == NULL)
     return FERN_OK;
-  events->file = fopen(path, "we");
+  events->file = fopen(path, append ? "ae" : "we");
   if (events->file == NULL)
     return fern_error_set(err, FERN_EIO, NULL, "events file %s: %s", path,
                           strerror(errno));

@@ -29,7 +29,9 @@ typedef struct fern__events_s {
   fern__event_sink *sinks;
 } fern__events;
 
-int fern__events_open(fern__events *events, const char *path,
+/* Opens the event file at `path` (none if NULL), truncated, or appended to
+ * when `append` (the second and later runs of `fern run --boot A --boot B`). */
+int fern__events_open(fern__events *events, const char *path, int append,
                       fern_error_t *err);
 void fern__events_close(fern__events *events);
 /* Emits one event; takes ownership of `fields` (an object, or NULL). */

@@ -21,6 +21,7 @@ static void on_signal(uv_signal_t *handle, int signum) {
   fern__log(FERN_LOG_INFO, NULL, "SIG%s: stopping the tree",
             sigabbrev_np(signum));
   manager->shutting_down = 1;
+  manager->interrupted = 1;
   fern__lifecycle_stop(manager->root);
   fern__manager_check_idle(manager);
 }

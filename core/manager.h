@@ -28,6 +28,7 @@ typedef struct fern__manager_s {
   uv_signal_t signals[2];
   int signals_open;
   int shutting_down;
+  int interrupted; /* SIGINT or SIGTERM stopped the tree */
   int keep_running; /* stay when nothing runs, until a signal */
   uint64_t start_seq;
   size_t pending_restarts;

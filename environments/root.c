@@ -8,7 +8,8 @@
 static const char default_root[] =
     "{\"runners\": [{\"runner\": \"elf\"}],"
     " \"resolvers\": [{\"resolver\": \"file\", \"scheme\": \"file\"},"
-    "                 {\"resolver\": \"boot\", \"scheme\": \"boot\"}]}";
+    "                 {\"resolver\": \"boot\", \"scheme\": \"boot\"},"
+    "                 {\"resolver\": \"capstan\", \"scheme\": \"capstan\"}]}";
 
 int fern__capability_from_plugin(fern__plugin_registry *plugins,
                                   fern__cap_kind kind, const char *name,

@@ -1,0 +1,230 @@
+/* capstan.c - the "capstan" resolver: an OSv Capstan package (see
+ * capstan_package.h) as a component run by the ELF runner.
+ *
+ *   capstan:///srv/hello#meta/run.yaml   the package's default config set
+ *   capstan:///srv/hello#NAME            config set NAME
+ *
+ * The chosen set's bootcmd becomes the program's binary (a path inside the
+ * package; a leading '/' is the package's top, as it is the image's root in
+ * OSv) and args, its env the program's environ. Config:
+ *   {"runner": "elf", "repositories": ["/srv/capstan", ...]}
+ * "runner" names the runner the components use (default "elf");
+ * "repositories" are where packages named by a `base` are looked for after
+ * the directory beside the package. */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "capstan_package.h"
+
+#define DEFAULT_SET_FRAGMENT "meta/run.yaml"
+
+typedef struct capstan_resolver_s {
+  const fern_host_t *host;
+  char *runner;
+  char **repositories; /* NULL-terminated */
+} capstan_resolver;
+
+static void capstan_release(void *resolver) {
+  capstan_resolver *r = resolver;
+  for (size_t i = 0; r->repositories && r->repositories[i]; i++)
+    free(r->repositories[i]);
+  free(r->repositories);
+  free(r->runner);
+  free(r);
+}
+
+static int take_repositories(capstan_resolver *r, const json_t *repos,
+                             fern_error_t *err) {
+  if (repos != NULL && !json_is_array(repos))
+    return fern_error_set(err, FERN_EINVAL, "/repositories",
+                          "\"repositories\" must be a list of directories");
+  size_t n = json_array_size(repos);
+  r->repositories = calloc(n + 1, sizeof *r->repositories);
+  if (r->repositories == NULL)
+    return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
+  for (size_t i = 0; i < n; i++) {
+    const char *dir = json_string_value(json_array_get(repos, i));
+    if (dir == NULL || dir[0] != '/')
+      return fern_error_set(err, FERN_EINVAL, "/repositories",
+                            "repository %zu must be an absolute directory", i);
+    if ((r->repositories[i] = strdup(dir)) == NULL)
+      return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
+  }
+  return FERN_OK;
+}
+
+static int capstan_create(const fern_host_t *host, const json_t *config,
+                          void **resolver, fern_error_t *err) {
+  const char *key;
+  json_t *value;
+  json_object_foreach((json_t *)config, key, value) {
+    if (strcmp(key, "runner") != 0 && strcmp(key, "repositories") != 0)
+      return fern_error_set(err, FERN_EINVAL, NULL,
+                            "unknown key \"%s\" (the capstan resolver takes "
+                            "\"runner\" and \"repositories\")",
+                            key);
+  }
+  json_t *runner = json_object_get(config, "runner");
+  if (runner != NULL && !json_is_string(runner))
+    return fern_error_set(err, FERN_EINVAL, "/runner",
+                          "\"runner\" must name a runner");
+  capstan_resolver *r = calloc(1, sizeof *r);
+  if (r == NULL)
+    return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
+  r->host = host;
+  r->runner = strdup(runner ? json_string_value(runner) : "elf");
+  int rc = r->runner ? take_repositories(r, json_object_get(config,
+                                                            "repositories"),
+                                         err)
+                     : fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
+  if (rc != FERN_OK) {
+    capstan_release(r);
+    return rc;
+  }
+  *resolver = r;
+  return FERN_OK;
+}
+
+/* "capstan://" + path (+ "#" + set), %-encoding what would change the
+ * URL's meaning. */
+static char *make_url(const char *dir, const char *set) {
+  size_t n = 16 + 3 * (strlen(dir) + (set ? strlen(set) : 0));
+  char *url = malloc(n);
+  if (url == NULL)
+    return NULL;
+  size_t used = (size_t)snprintf(url, n, "capstan://");
+  for (int part = 0; part < 2; part++) {
+    const char *s = part == 0 ? dir : set;
+    if (part == 1 && s != NULL)
+      url[used++] = '#';
+    for (; s != NULL && *s; s++)
+      used += strchr("%# ?", *s) ? (size_t)snprintf(url + used, n - used,
+                                                    "%%%02X", (unsigned char)*s)
+                                 : (url[used] = *s, 1);
+  }
+  url[used] = '\0';
+  return url;
+}
+
+/* The manifest the ELF runner gets for `boot`. */
+static int manifest_for(const capstan_resolver *r, const capstan_boot *boot,
+                        char **text, fern_error_t *err) {
+  const char *cmd = json_string_value(json_array_get(boot->argv, 0));
+  while (*cmd == '/')
+    cmd++;
+  if (*cmd == '\0')
+    return fern_error_set(err, FERN_EINVAL, NULL,
+                          "config set \"%s\": bootcmd names no program",
+                          boot->set);
+  json_t *args = json_array(), *environ = json_array();
+  for (size_t i = 1; i < json_array_size(boot->argv); i++)
+    json_array_append(args, json_array_get(boot->argv, i));
+  const char *name;
+  json_t *value;
+  json_object_foreach(boot->env, name, value) {
+    char *entry = NULL;
+    if (asprintf(&entry, "%s=%s", name, json_string_value(value)) >= 0)
+      json_array_append_new(environ, json_string(entry));
+    free(entry);
+  }
+  json_t *manifest = json_pack("{s:{s:s,s:s,s:o,s:o}}", "program", "runner",
+                               r->runner, "binary", cmd, "args", args,
+                               "environ", environ);
+  *text = manifest ? json_dumps(manifest, JSON_INDENT(2)) : NULL;
+  json_decref(manifest);
+  return *text ? FERN_OK
+               : fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
+}
+
+static void capstan_resolved_free(void *resolver, fern_resolved_t *out) {
+  (void)resolver;
+  free(out->resolved_url);
+  free(out->package_url);
+  free(out->package_dir);
+  free(out->manifest);
+  free(out->manifest_origin);
+  free(out->context);
+  memset(out, 0, sizeof *out);
+}
+
+static int fill(const char *dir, const capstan_boot *boot, char *manifest,
+                fern_resolved_t *out, fern_error_t *err) {
+  out->manifest = manifest;
+  out->manifest_len = strlen(manifest);
+  out->package_dir = strdup(dir);
+  out->package_url = make_url(dir, NULL);
+  out->resolved_url = make_url(dir, boot->set);
+  out->context = strdup(dir);
+  if (asprintf(&out->manifest_origin, "%s/meta/run.yaml", dir) < 0)
+    out->manifest_origin = NULL;
+  if (out->package_dir && out->package_url && out->resolved_url &&
+      out->context && out->manifest_origin)
+    return FERN_OK;
+  capstan_resolved_free(NULL, out);
+  return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
+}
+
+/* The package directory a request names, made real. */
+static int package_dir(const fern_resolve_request_t *req, char *dir,
+                       fern_error_t *err) {
+  if (req->path == NULL)
+    return fern_error_set(err, FERN_EINVAL, NULL,
+                          "URL \"%s\": a Capstan package has no children to "
+                          "resolve relative URLs against",
+                          req->url);
+  if (req->authority[0] != '\0' || req->path[0] != '/')
+    return fern_error_set(err, FERN_EINVAL, NULL,
+                          "URL \"%s\": expected capstan:///DIR#CONFIG_SET or "
+                          "capstan:///DIR#" DEFAULT_SET_FRAGMENT,
+                          req->url);
+  struct stat st;
+  if (realpath(req->path, dir) == NULL || stat(dir, &st) != 0 ||
+      !S_ISDIR(st.st_mode))
+    return fern_error_set(err, FERN_ENOENT, NULL,
+                          "URL \"%s\": no package directory %s", req->url,
+                          req->path);
+  return FERN_OK;
+}
+
+static int capstan_resolve(void *resolver, const fern_resolve_request_t *req,
+                           fern_resolved_t *out, fern_error_t *err) {
+  capstan_resolver *r = resolver;
+  char dir[PATH_MAX];
+  int rc = package_dir(req, dir, err);
+  if (rc != FERN_OK)
+    return rc;
+  capstan_package pkg;
+  rc = capstan_package_open(r->host, dir, &pkg, err);
+  if (rc != FERN_OK)
+    return rc;
+  const char *set = strcmp(req->fragment, DEFAULT_SET_FRAGMENT) == 0
+                        ? NULL
+                        : req->fragment;
+  capstan_search search = {.host = r->host,
+                           .repositories =
+                               (const char *const *)r->repositories};
+  capstan_boot boot;
+  rc = capstan_boot_resolve(&search, &pkg, set, &boot, err);
+  char *manifest = NULL;
+  if (rc == FERN_OK)
+    rc = manifest_for(r, &boot, &manifest, err);
+  if (rc == FERN_OK)
+    rc = fill(dir, &boot, manifest, out, err);
+  if (rc == FERN_OK)
+    r->host->log(FERN_LOG_DEBUG, NULL,
+                 "capstan: %s config set \"%s\" -> %s", pkg.name, boot.set,
+                 json_string_value(json_array_get(boot.argv, 0)));
+  capstan_boot_free(&boot);
+  capstan_package_close(&pkg);
+  return rc;
+}
+
+FERN_RESOLVER_PLUGIN(.name = "capstan",
+                     .description = "OSv Capstan packages, runtime native "
+                                    "(capstan:///DIR#CONFIG_SET)",
+                     .create = capstan_create, .release = capstan_release,
+                     .resolve = capstan_resolve,
+                     .resolved_free = capstan_resolved_free);

@@ -1,0 +1,239 @@
+/* capstan_boot.c - a config set with its bases applied (see
+ * capstan_package.h): bases are followed first, then each set on the way
+ * back overrides the bootcmd and adds its env, so the set asked for wins. */
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "capstan_cmdline.h"
+#include "capstan_package.h"
+
+/* The sets being applied, outermost first, and the packages opened for
+ * bases (closed at the end). */
+typedef struct chain_s {
+  const capstan_search *search;
+  capstan_package *pkg[CAPSTAN_BASE_DEPTH_MAX];
+  const char *set[CAPSTAN_BASE_DEPTH_MAX];
+  size_t depth;
+  capstan_package opened[CAPSTAN_BASE_DEPTH_MAX];
+  size_t opened_count;
+} chain;
+
+static int apply_set(chain *c, capstan_package *pkg, const char *set,
+                     capstan_boot *out, fern_error_t *err);
+
+static void set_names(capstan_package *pkg, char *buf, size_t size) {
+  size_t used = 0, n = capstan_yaml_map_size(pkg->sets);
+  buf[0] = '\0';
+  for (size_t i = 0; i < n && used < size; i++) {
+    yaml_node_t *ignored;
+    const char *name = capstan_yaml_pair(&pkg->run, pkg->sets, i, &ignored);
+    used += (size_t)snprintf(buf + used, size - used, "%s%s", i ? ", " : "",
+                             name);
+  }
+}
+
+static int cycle_error(chain *c, capstan_package *pkg, const char *set,
+                       fern_error_t *err) {
+  char path[400] = "";
+  size_t used = 0;
+  for (size_t i = 0; i < c->depth && used < sizeof path; i++)
+    used += (size_t)snprintf(path + used, sizeof path - used, "%s:%s -> ",
+                             c->pkg[i]->name, c->set[i]);
+  return fern_error_set(err, FERN_EINVAL, NULL,
+                        "config sets form a cycle of bases: %s%s:%s", path,
+                        pkg->name, set);
+}
+
+/* Opens package `name` if repository `repo` has it: FERN_ENOENT if not. */
+static int open_in(chain *c, const char *repo, const char *name,
+                   capstan_package **out, fern_error_t *err) {
+  char dir[PATH_MAX];
+  fern_error_t why;
+  int rc = c->search->host->package_path(repo, name, dir, sizeof dir, &why);
+  if (rc == FERN_ENOENT)
+    return rc;
+  if (rc != FERN_OK)
+    return fern_error_set(err, rc, NULL, "package \"%s\": %s", name,
+                          why.message);
+  capstan_package *pkg = &c->opened[c->opened_count];
+  rc = capstan_package_open(c->search->host, dir, pkg, err);
+  if (rc != FERN_OK)
+    return rc == FERN_ENOENT ? FERN_EINVAL : rc; /* found, but broken */
+  c->opened_count++;
+  if (strcmp(pkg->name, name) != 0)
+    return fern_error_set(err, FERN_EINVAL, NULL,
+                          "%s holds package \"%s\", not \"%s\"", dir,
+                          pkg->name, name);
+  *out = pkg;
+  return FERN_OK;
+}
+
+/* Finds package `name` beside `from`, then in each repository. */
+static int open_by_name(chain *c, capstan_package *from, const char *name,
+                        capstan_package **out, fern_error_t *err) {
+  if (c->opened_count == CAPSTAN_BASE_DEPTH_MAX)
+    return fern_error_set(err, FERN_EINVAL, NULL, "too many base packages");
+  char beside[PATH_MAX];
+  snprintf(beside, sizeof beside, "%s", from->dir);
+  int rc = open_in(c, dirname(beside), name, out, err);
+  const char *const *repos = c->search->repositories;
+  for (size_t i = 0; rc == FERN_ENOENT && repos != NULL && repos[i] != NULL;
+       i++)
+    rc = open_in(c, repos[i], name, out, err);
+  if (rc == FERN_ENOENT)
+    return fern_error_set(err, rc, NULL,
+                          "no package \"%s\" beside %s or in the configured "
+                          "repositories",
+                          name, from->dir);
+  return rc;
+}
+
+/* Applies the set named by `base` ("PACKAGE:SET") of set `set`. */
+static int apply_base(chain *c, capstan_package *pkg, yaml_node_t *base_node,
+                      capstan_boot *out, fern_error_t *err) {
+  const char *base = capstan_yaml_scalar(base_node);
+  const char *colon = base ? strchr(base, ':') : NULL;
+  if (colon == NULL || colon == base || colon[1] == '\0' ||
+      memchr(base, '/', (size_t)(colon - base)) != NULL)
+    return capstan_yaml_error(&pkg->run, base_node, FERN_EINVAL, err,
+                              "base \"%s\" is not \"package:config_set\"",
+                              base ? base : "(not text)");
+  char name[NAME_MAX + 1];
+  snprintf(name, sizeof name, "%.*s", (int)(colon - base), base);
+  capstan_package *base_pkg = pkg;
+  int rc = FERN_OK;
+  if (strcmp(name, pkg->name) != 0)
+    rc = open_by_name(c, pkg, name, &base_pkg, err);
+  if (rc != FERN_OK) {
+    char why[sizeof err->message];
+    memcpy(why, err->message, sizeof why);
+    return capstan_yaml_error(&pkg->run, base_node, rc, err, "base \"%s\": %s",
+                              base, why);
+  }
+  return apply_set(c, base_pkg, colon + 1, out, err);
+}
+
+static int env_name_ok(const char *name) {
+  return name != NULL && name[0] != '\0' && strchr(name, '=') == NULL;
+}
+
+static int apply_env(capstan_package *pkg, const char *set, yaml_node_t *env,
+                     capstan_boot *out, fern_error_t *err) {
+  char what[200];
+  snprintf(what, sizeof what, "config set \"%s\": env", set);
+  int rc = capstan_yaml_check_map(&pkg->run, env, what, NULL, err);
+  size_t n = capstan_yaml_map_size(env);
+  for (size_t i = 0; i < n && rc == FERN_OK; i++) {
+    yaml_node_t *value_node;
+    const char *name = capstan_yaml_pair(&pkg->run, env, i, &value_node);
+    const char *value = capstan_yaml_scalar(value_node);
+    if (!env_name_ok(name))
+      rc = capstan_yaml_error(&pkg->run, env, FERN_EINVAL, err,
+                              "%s: \"%s\" is not a variable name", what, name);
+    else if (value == NULL)
+      rc = capstan_yaml_error(&pkg->run, value_node, FERN_EINVAL, err,
+                              "%s: %s must be text", what, name);
+    else if (json_object_set_new(out->env, name, json_string(value)) != 0)
+      rc = capstan_yaml_error(&pkg->run, value_node, FERN_EINVAL, err,
+                              "%s: %s is not valid text", what, name);
+  }
+  return rc;
+}
+
+static int apply_own(capstan_package *pkg, const char *set, yaml_node_t *node,
+                     capstan_boot *out, fern_error_t *err) {
+  yaml_node_t *cmd_node = capstan_yaml_get(&pkg->run, node, "bootcmd");
+  if (cmd_node != NULL) {
+    const char *cmd = capstan_yaml_scalar(cmd_node);
+    json_t *argv = NULL;
+    int rc = cmd ? capstan_cmdline_split(cmd, &argv, err)
+                 : fern_error_set(err, FERN_EINVAL, NULL,
+                                  "bootcmd must be text");
+    if (rc != FERN_OK) {
+      char why[sizeof err->message];
+      memcpy(why, err->message, sizeof why);
+      return capstan_yaml_error(&pkg->run, cmd_node, rc, err,
+                                "config set \"%s\": %s", set, why);
+    }
+    json_decref(out->argv);
+    out->argv = argv;
+  }
+  yaml_node_t *env = capstan_yaml_get(&pkg->run, node, "env");
+  return env != NULL ? apply_env(pkg, set, env, out, err) : FERN_OK;
+}
+
+static int apply_set(chain *c, capstan_package *pkg, const char *set,
+                     capstan_boot *out, fern_error_t *err) {
+  for (size_t i = 0; i < c->depth; i++)
+    if (strcmp(c->pkg[i]->name, pkg->name) == 0 &&
+        strcmp(c->set[i], set) == 0)
+      return cycle_error(c, pkg, set, err);
+  if (c->depth == CAPSTAN_BASE_DEPTH_MAX)
+    return fern_error_set(err, FERN_EINVAL, NULL,
+                          "config set \"%s\" of %s: bases nest deeper than %d",
+                          set, pkg->name, CAPSTAN_BASE_DEPTH_MAX);
+  yaml_node_t *node = capstan_yaml_get(&pkg->run, pkg->sets, set);
+  if (node == NULL) {
+    char names[300];
+    set_names(pkg, names, sizeof names);
+    return fern_error_set(err, FERN_ENOENT, NULL,
+                          "package %s (%s) has no config set \"%s\" (it has: "
+                          "%s)",
+                          pkg->name, pkg->dir, set, names);
+  }
+  c->pkg[c->depth] = pkg;
+  c->set[c->depth++] = set;
+  yaml_node_t *base = capstan_yaml_get(&pkg->run, node, "base");
+  int rc = base ? apply_base(c, pkg, base, out, err) : FERN_OK;
+  c->depth--;
+  return rc == FERN_OK ? apply_own(pkg, set, node, out, err) : rc;
+}
+
+static int chosen_set(capstan_package *pkg, const char *set, const char **out,
+                      fern_error_t *err) {
+  *out = set != NULL ? set : pkg->default_set;
+  if (*out != NULL)
+    return FERN_OK;
+  char names[300];
+  set_names(pkg, names, sizeof names);
+  return fern_error_set(err, FERN_EINVAL, NULL,
+                        "package %s (%s) has several config sets and no "
+                        "config_set_default: choose one of %s (--boot NAME, "
+                        "or the URL's #NAME)",
+                        pkg->name, pkg->dir, names);
+}
+
+int capstan_boot_resolve(const capstan_search *search, capstan_package *pkg,
+                         const char *set, capstan_boot *out,
+                         fern_error_t *err) {
+  memset(out, 0, sizeof *out);
+  int rc = chosen_set(pkg, set, &set, err);
+  if (rc != FERN_OK)
+    return rc;
+  chain c = {.search = search};
+  out->env = json_object();
+  out->set = strdup(set);
+  rc = out->env && out->set ? apply_set(&c, pkg, set, out, err)
+                            : fern_error_set(err, FERN_ENOMEM, NULL,
+                                             "out of memory");
+  if (rc == FERN_OK && out->argv == NULL)
+    rc = fern_error_set(err, FERN_EINVAL, NULL,
+                        "config set \"%s\" of package %s has no bootcmd, and "
+                        "neither has any base it inherits from",
+                        set, pkg->name);
+  for (size_t i = 0; i < c.opened_count; i++)
+    capstan_package_close(&c.opened[i]);
+  if (rc != FERN_OK)
+    capstan_boot_free(out);
+  return rc;
+}
+
+void capstan_boot_free(capstan_boot *boot) {
+  free(boot->set);
+  json_decref(boot->argv);
+  json_decref(boot->env);
+  memset(boot, 0, sizeof *boot);
+}
