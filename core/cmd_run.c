@@ -1,5 +1,6 @@
 /* cmd_run.c - `fern run URL|PATH`, and `fern run --boot A --boot B PKG`,
  * which boots the Capstan package's config sets one after another. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -31,7 +32,7 @@ static int open_control(fern__manager *manager, const fern__cli *cli,
 /* Boots one tree to its end. `*interrupted` tells whether a signal stopped
  * it (so no later boot should run). */
 static int run_tree(fern__cli *cli, const char *url, int append,
-                    int *interrupted) {
+                    uint64_t *event_seq, int *interrupted) {
   fern_error_t err;
   fern__manager manager;
   int rc = fern__manager_init(&manager, &cli->config, FERN_MODE_RUN, &err);
@@ -45,8 +46,10 @@ static int run_tree(fern__cli *cli, const char *url, int append,
     return 1;
   }
   manager.keep_running = cli->keep_running;
+  manager.events.seq = *event_seq; /* one numbering across boots */
   int status = fern__manager_run(&manager, url);
   *interrupted = manager.interrupted;
+  *event_seq = manager.events.seq;
   if (status != 0)
     fern__log(FERN_LOG_ERROR, NULL, "%d component run%s did not end ok",
               manager.failures, manager.failures == 1 ? "" : "s");
@@ -57,11 +60,12 @@ static int run_tree(fern__cli *cli, const char *url, int append,
 /* Runs each URL after the one before ended ok. */
 static int run_in_turn(fern__cli *cli, char **urls, int count) {
   int status = 0, interrupted = 0, i;
+  uint64_t event_seq = 0;
   for (i = 0; i < count && status == 0 && !interrupted; i++) {
     if (count > 1)
       fern__log(FERN_LOG_INFO, NULL, "boot %d of %d: config set \"%s\"",
                 i + 1, count, cli->boots[i]);
-    status = run_tree(cli, urls[i], i > 0, &interrupted);
+    status = run_tree(cli, urls[i], i > 0, &event_seq, &interrupted);
   }
   if (i < count)
     fern__log(FERN_LOG_ERROR, NULL,

@@ -65,5 +65,6 @@ Suite *control_suite(void);
 Suite *sandbox_suite(void);
 Suite *oci_suite(void);
 Suite *pkg_suite(void);
+Suite *capstan_suite(void);
 
 #endif

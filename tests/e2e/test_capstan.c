@@ -1,0 +1,372 @@
+/* test_capstan.c - the capstan resolver on real Capstan packages: the
+ * example package, config sets chosen by URL and by --boot (in order,
+ * stopping at a failure), env merged through bases in this and other
+ * packages, bootcmd quoting, and each error a user can make, told apart
+ * while the rest of the tree runs on. */
+#include <limits.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "e2e.h"
+
+/* A directory of Capstan packages, each made by add_package. */
+typedef struct shelf_s {
+  char dir[64];
+} shelf;
+
+static void add_package(shelf *s, const char *dir, const char *name,
+                        const char *run_yaml) {
+  char cmd[512], rel[256], text[256];
+  snprintf(cmd, sizeof cmd, "mkdir -p '%s/%s/meta' '%s/%s/bin'", s->dir, dir,
+           s->dir, dir);
+  ck_assert_int_eq(system(cmd), 0);
+  snprintf(rel, sizeof rel, "%s/bin/tool", dir);
+  e2e_package_copy(s->dir, "tests/packages/progs/bin/tool", rel);
+  snprintf(rel, sizeof rel, "%s/meta/package.yaml", dir);
+  snprintf(text, sizeof text, "name: %s\ntitle: a test package\n", name);
+  e2e_package_write(s->dir, rel, text);
+  snprintf(rel, sizeof rel, "%s/meta/run.yaml", dir);
+  e2e_package_write(s->dir, rel, run_yaml);
+}
+
+static char *example_url(const char *set) {
+  char cwd[PATH_MAX], *url = NULL;
+  ck_assert_ptr_nonnull(getcwd(cwd, sizeof cwd));
+  ck_assert_int_ge(asprintf(&url, "capstan://%s/examples/capstan-hello#%s",
+                            cwd, set),
+                   0);
+  return url;
+}
+
+START_TEST(test_capstan_example_runs_its_default_and_a_chosen_set) {
+  e2e_proc p;
+  const char *by_path[] = {"run", "examples/capstan-hello", NULL};
+  ck_assert_int_eq(e2e_run(&p, 10000, by_path), 0);
+  e2e_assert_has(p.err, "[/] Hello, world! from the hello config set\n");
+  e2e_assert_has(p.err, "/: stopped: ok (exit 0)");
+  e2e_free(&p);
+  /* "morning" inherits bootcmd and AUDIENCE from "hello"; GREETING is its
+   * own. "evening" has a bootcmd of its own over two levels of bases. */
+  char *url = example_url("morning");
+  const char *morning[] = {"run", url, NULL};
+  ck_assert_int_eq(e2e_run(&p, 10000, morning), 0);
+  e2e_assert_has(p.err, "[/] Good morning, world! from the hello config set\n");
+  e2e_free(&p);
+  free(url);
+  url = example_url("evening");
+  const char *evening[] = {"run", url, NULL};
+  ck_assert_int_eq(e2e_run(&p, 10000, evening), 0);
+  e2e_assert_has(p.err,
+                 "[/] Good evening, everyone! from the evening config set\n");
+  e2e_free(&p);
+  free(url);
+}
+END_TEST
+
+START_TEST(test_capstan_boot_runs_sets_in_order) {
+  char events[] = "/tmp/fern-capstan-events-XXXXXX";
+  int fd = mkstemp(events);
+  ck_assert_int_ge(fd, 0);
+  close(fd);
+  e2e_proc p;
+  const char *args[] = {"run",  "--events", events, "--boot", "evening",
+                        "--boot", "morning", "examples/capstan-hello", NULL};
+  ck_assert_int_eq(e2e_run(&p, 10000, args), 0);
+  e2e_assert_order(p.err, "boot 1 of 2: config set \"evening\"",
+                   "Good evening, everyone!");
+  e2e_assert_order(p.err, "Good evening, everyone!",
+                   "boot 2 of 2: config set \"morning\"");
+  e2e_assert_order(p.err, "boot 2 of 2: config set \"morning\"",
+                   "Good morning, world!");
+  e2e_free(&p);
+  /* One event stream across the boots: both resolutions, numbered on. */
+  FILE *f = fopen(events, "r");
+  ck_assert_ptr_nonnull(f);
+  char text[8192] = "";
+  size_t got = fread(text, 1, sizeof text - 1, f);
+  text[got] = '\0';
+  fclose(f);
+  unlink(events);
+  e2e_assert_order(text, "capstan-hello#evening", "capstan-hello#morning");
+  ck_assert_int_eq(e2e_count(text, "\"event\":\"stopped\""), 2);
+  e2e_assert_has(text, "{\"seq\":6,");
+}
+END_TEST
+
+START_TEST(test_capstan_boot_stops_at_the_first_failure) {
+  shelf s;
+  e2e_package_new(s.dir, sizeof s.dir);
+  add_package(&s, "steps", "test.steps",
+              "runtime: native\n"
+              "config_set:\n"
+              "  first: {bootcmd: /bin/tool print step-one}\n"
+              "  fails: {bootcmd: /bin/tool exit 3}\n"
+              "  never: {bootcmd: /bin/tool print step-never}\n");
+  char pkg[128];
+  snprintf(pkg, sizeof pkg, "%s/steps", s.dir);
+  e2e_proc p;
+  const char *args[] = {"run",    "--boot", "first", "--boot", "fails",
+                        "--boot", "never",  pkg,     NULL};
+  ck_assert_int_eq(e2e_run(&p, 10000, args), 1);
+  e2e_assert_has(p.err, "[/] step-one\n");
+  e2e_assert_has(p.err, "/: error: stopped: instance_died (exit 3)");
+  e2e_assert_has(p.err, "config set \"fails\" did not end ok; not booted: 1 "
+                        "config set from \"never\"");
+  e2e_assert_lacks(p.err, "step-never");
+  e2e_free(&p);
+  e2e_package_remove(s.dir);
+}
+END_TEST
+
+/* Env is merged along the bases, the set asked for winning, whether the
+ * base is in the same package, beside it, or in a configured repository. */
+START_TEST(test_capstan_env_merges_through_bases_in_other_packages) {
+  shelf s, repo;
+  e2e_package_new(s.dir, sizeof s.dir);
+  e2e_package_new(repo.dir, sizeof repo.dir);
+  add_package(&s, "test.lib", "test.lib",
+              "runtime: native\n"
+              "config_set:\n"
+              "  common:\n"
+              "    bootcmd: /bin/tool env\n"
+              "    env: {A: lib, B: lib, C: lib}\n");
+  add_package(&repo, "far.away", "far.away",
+              "runtime: native\n"
+              "config_set:\n"
+              "  far: {bootcmd: /bin/tool env, env: {FAR: repo, B: far}}\n");
+  add_package(&s, "app", "test.app",
+              "runtime: native\n"
+              "config_set:\n"
+              "  middle:\n"
+              "    base: \"test.lib:common\"\n"
+              "    env: {C: middle}\n"
+              "  top:\n"
+              "    base: \"test.app:middle\"\n"
+              "    env: {B: top, D: top}\n"
+              "  from_repo:\n"
+              "    base: \"far.away:far\"\n"
+              "config_set_default: top\n");
+  char config[128], text[512];
+  snprintf(text, sizeof text,
+           "{\"root_environment\": {\"resolvers\": [{\"resolver\": "
+           "\"capstan\", \"scheme\": \"capstan\", \"config\": "
+           "{\"repositories\": [\"%s\"]}}]}}",
+           repo.dir);
+  e2e_package_write(s.dir, "fern.json", text);
+  snprintf(config, sizeof config, "%s/fern.json", s.dir);
+  char url[256];
+  snprintf(url, sizeof url, "capstan://%s/app#meta/run.yaml", s.dir);
+  e2e_proc p;
+  const char *args[] = {"run", "--config", config, url, NULL};
+  ck_assert_int_eq(e2e_run(&p, 10000, args), 0);
+  e2e_assert_has(p.err, "[/] A=lib\n");
+  e2e_assert_has(p.err, "[/] B=top\n");
+  e2e_assert_has(p.err, "[/] C=middle\n");
+  e2e_assert_has(p.err, "[/] D=top\n");
+  e2e_free(&p);
+  snprintf(url, sizeof url, "capstan://%s/app#from_repo", s.dir);
+  const char *repo_args[] = {"run", "--config", config, url, NULL};
+  ck_assert_int_eq(e2e_run(&p, 10000, repo_args), 0);
+  e2e_assert_has(p.err, "[/] FAR=repo\n");
+  e2e_assert_has(p.err, "[/] B=far\n");
+  e2e_assert_lacks(p.err, "A=lib");
+  e2e_free(&p);
+  e2e_package_remove(repo.dir);
+  e2e_package_remove(s.dir);
+}
+END_TEST
+
+START_TEST(test_capstan_bootcmd_quoting) {
+  shelf s;
+  e2e_package_new(s.dir, sizeof s.dir);
+  add_package(&s, "q", "test.q",
+              "runtime: native\n"
+              "config_set:\n"
+              "  q:\n"
+              "    bootcmd: >-\n"
+              "      /bin/tool print 'two  spaces' \"say \\\"hi\\\"\" "
+              "back\\ slash '' end\n");
+  char pkg[128];
+  snprintf(pkg, sizeof pkg, "%s/q", s.dir);
+  e2e_proc p;
+  const char *args[] = {"run", pkg, NULL};
+  ck_assert_int_eq(e2e_run(&p, 10000, args), 0);
+  e2e_assert_has(p.err, "[/] two  spaces\n[/] say \"hi\"\n[/] back slash\n"
+                        "[/] \n[/] end\n");
+  e2e_free(&p);
+  e2e_package_remove(s.dir);
+}
+END_TEST
+
+typedef struct bad_case_s {
+  const char *name; /* the child's name */
+  const char *url;  /* after "capstan://SHELF/" */
+  const char *said; /* what its cannot_start says */
+} bad_case;
+
+static void add_bad_packages(shelf *s) {
+  add_package(s, "test.lib", "test.lib",
+              "runtime: native\n"
+              "config_set:\n  common: {bootcmd: /bin/tool print lib}\n");
+  add_package(s, "app", "test.app",
+              "runtime: native\n"
+              "config_set:\n"
+              "  fine: {bootcmd: /bin/tool print still-running}\n"
+              "  bare: {env: {A: b}}\n"
+              "  nocolon: {base: nocolon}\n"
+              "  ghost: {base: \"ghost.pkg:x\"}\n"
+              "  noset: {base: \"test.lib:nope\"}\n"
+              "  loop1: {base: \"test.app:loop2\"}\n"
+              "  loop2: {base: \"test.app:loop1\"}\n"
+              "  shell: {bootcmd: \"/bin/tool print a; rm -rf x\"}\n"
+              "  escape: {bootcmd: /../../bin/true}\n"
+              "  option: {bootcmd: \"--env=A=b /bin/tool\"}\n"
+              "  impostor: {base: \"test.impostor:a\"}\n");
+  add_package(s, "test.impostor", "other.name",
+              "runtime: native\nconfig_set:\n  a: {bootcmd: /bin/tool}\n");
+  add_package(s, "unnamed", "test.unnamed",
+              "runtime: native\nconfig_set:\n  a: {bootcmd: /bin/tool}\n");
+  char path[128];
+  snprintf(path, sizeof path, "%s/unnamed/meta/package.yaml", s->dir);
+  ck_assert_int_eq(unlink(path), 0);
+  add_package(s, "java", "test.java",
+              "runtime: java\nconfig_set:\n  j: {main: x}\n");
+  add_package(s, "badyaml", "test.badyaml",
+              "runtime: native\nconfig_set:\n  a: [unclosed\n");
+  add_package(s, "badkey", "test.badkey",
+              "runtime: native\nconfig_set:\n"
+              "  a:\n    bootcmd: /bin/tool\n    bootcmdd: /bin/tool\n");
+  add_package(s, "dupkey", "test.dupkey",
+              "runtime: native\nconfig_set:\n"
+              "  a: {bootcmd: /bin/tool}\n  a: {bootcmd: /bin/tool}\n");
+  add_package(s, "nodefault", "test.nodefault",
+              "runtime: native\nconfig_set:\n"
+              "  a: {bootcmd: /bin/tool}\n  b: {bootcmd: /bin/tool}\n");
+}
+
+static const bad_case bad_cases[] = {
+    {"unknown", "app#nope",
+     "package test.app (SHELF/app) has no config set \"nope\" (it has: fine, "
+     "bare, nocolon"},
+    {"bare", "app#bare",
+     "config set \"bare\" of package test.app has no bootcmd, and neither "
+     "has any base"},
+    {"nocolon", "app#nocolon",
+     "SHELF/app/meta/run.yaml:5:19: base \"nocolon\" is not "
+     "\"package:config_set\""},
+    {"ghost", "app#ghost",
+     "base \"ghost.pkg:x\": no package \"ghost.pkg\" beside SHELF/app or in "
+     "the configured repositories"},
+    {"noset", "app#noset", "package test.lib (SHELF/test.lib) has no config set "
+                           "\"nope\" (it has: common)"},
+    {"cycle", "app#loop1",
+     "config sets form a cycle of bases: test.app:loop1 -> test.app:loop2 -> "
+     "test.app:loop1"},
+    {"shell", "app#shell", "';' is shell or OSv loader syntax"},
+    {"escape", "app#escape", "\"../../bin/true\" has a \"..\" segment"},
+    {"option", "app#option", "\"--env=A=b\" is an OSv loader option"},
+    {"java", "java#j", "SHELF/java/meta/run.yaml:1:10: runtime \"java\" is "
+                       "not supported"},
+    {"badyaml", "badyaml#a", "SHELF/badyaml/meta/run.yaml:4:1: invalid YAML"},
+    {"badkey", "badkey#a", "SHELF/badkey/meta/run.yaml:5:5: config set \"a\": "
+                           "unknown key \"bootcmdd\""},
+    {"dupkey", "dupkey#a", "SHELF/dupkey/meta/run.yaml:4:3: config_set: "
+                           "duplicate key \"a\""},
+    {"nodefault", "nodefault#meta/run.yaml",
+     "has several config sets and no config_set_default: choose one of a, b"},
+    {"nopackage", "none#a", "no package directory SHELF/none"},
+    {"impostor", "app#impostor",
+     "SHELF/test.impostor holds package \"other.name\", not "
+     "\"test.impostor\""},
+    {"unnamed", "unnamed#a",
+     "SHELF/unnamed is not a Capstan package: it has no meta/package.yaml"},
+};
+#define BAD_CASES (sizeof bad_cases / sizeof bad_cases[0])
+
+/* Replaces every "SHELF" in `text` with the shelf's directory. */
+static void with_shelf(const shelf *s, const char *text, char *out,
+                       size_t size) {
+  size_t used = 0;
+  while (*text && used + strlen(s->dir) + 1 < size) {
+    if (strncmp(text, "SHELF", 5) == 0) {
+      used += (size_t)snprintf(out + used, size - used, "%s", s->dir);
+      text += 5;
+    } else {
+      out[used++] = *text++;
+    }
+  }
+  out[used] = '\0';
+}
+
+START_TEST(test_capstan_errors_are_clear_and_harm_nothing_else) {
+  shelf s;
+  e2e_package_new(s.dir, sizeof s.dir);
+  add_bad_packages(&s);
+  char manifest[8192] = "{\"children\": [", *end = manifest + strlen(manifest);
+  for (size_t i = 0; i < BAD_CASES; i++)
+    end += sprintf(end,
+                   "{\"name\": \"%s\", \"url\": \"capstan://%s/%s\", "
+                   "\"startup\": \"eager\"},",
+                   bad_cases[i].name, s.dir, bad_cases[i].url);
+  sprintf(end, "{\"name\": \"fine\", \"url\": \"capstan://%s/app#fine\", "
+               "\"startup\": \"eager\"}]}",
+          s.dir);
+  e2e_package_write(s.dir, "meta/root.cm", manifest);
+  e2e_proc p;
+  const char *args[] = {"run", s.dir, NULL};
+  ck_assert_int_eq(e2e_run(&p, 20000, args), 1);
+  for (size_t i = 0; i < BAD_CASES; i++) {
+    char said[1024], expected[1200];
+    with_shelf(&s, bad_cases[i].said, said, sizeof said);
+    snprintf(expected, sizeof expected, "/%s: error: cannot_start: ",
+             bad_cases[i].name);
+    e2e_assert_has(p.err, expected);
+    e2e_assert_has(p.err, said);
+  }
+  e2e_assert_has(p.err, "[/fine] still-running\n");
+  e2e_assert_has(p.err, "/fine: stopped: ok (exit 0)");
+  char count[64];
+  snprintf(count, sizeof count, "%zu component runs did not end ok",
+           BAD_CASES);
+  e2e_assert_has(p.err, count);
+  e2e_free(&p);
+  e2e_package_remove(s.dir);
+}
+END_TEST
+
+START_TEST(test_capstan_boot_option_errors) {
+  e2e_proc p;
+  const char *not_capstan[] = {"run", "--boot", "x", "examples/hello", NULL};
+  ck_assert_int_eq(e2e_run(&p, 10000, not_capstan), 1);
+  e2e_assert_has(p.err, "--boot chooses config sets of a Capstan package;");
+  e2e_assert_has(p.err, "is not a capstan:// URL");
+  e2e_free(&p);
+  char *url = example_url("morning");
+  const char *chosen[] = {"run", "--boot", "evening", url, NULL};
+  ck_assert_int_eq(e2e_run(&p, 10000, chosen), 1);
+  e2e_assert_has(p.err, "already chooses config set \"morning\"");
+  e2e_assert_lacks(p.err, "Good");
+  e2e_free(&p);
+  free(url);
+  const char *not_run[] = {"tree", "--boot", "x", "examples/capstan-hello",
+                           NULL};
+  ck_assert_int_eq(e2e_run(&p, 10000, not_run), 2);
+  e2e_assert_has(p.err, "--boot is an option of fern run");
+  e2e_free(&p);
+}
+END_TEST
+
+Suite *capstan_suite(void) {
+  Suite *s = suite_create("capstan");
+  TCase *tc = tcase_create("capstan");
+  tcase_set_timeout(tc, 60);
+  tcase_add_test(tc, test_capstan_example_runs_its_default_and_a_chosen_set);
+  tcase_add_test(tc, test_capstan_boot_runs_sets_in_order);
+  tcase_add_test(tc, test_capstan_boot_stops_at_the_first_failure);
+  tcase_add_test(tc, test_capstan_env_merges_through_bases_in_other_packages);
+  tcase_add_test(tc, test_capstan_bootcmd_quoting);
+  tcase_add_test(tc, test_capstan_errors_are_clear_and_harm_nothing_else);
+  tcase_add_test(tc, test_capstan_boot_option_errors);
+  suite_add_tcase(s, tc);
+  return s;
+}
