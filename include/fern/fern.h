@@ -160,8 +160,10 @@ typedef struct fern_host_s {
   /* The component is running. At most once per start, before `stopped`.
    * Loop thread. */
   void (*started)(fern_instance_t *instance, long pid);
-  /* The run is over. Exactly once per successful start. Loop thread. After
-   * it, the host releases the controller. */
+  /* The run is over. Exactly once per successful start. Loop thread. The
+   * host releases the controller before this returns: make it the last
+   * thing a run does (close your handles first, report from the close
+   * callback), and touch nothing of the controller after it. */
   void (*stopped)(fern_instance_t *instance, const fern_stop_report_t *report);
   /* Joins `relative` to `package_dir` and checks the result stays inside
    * the package (no "..", no absolute path, no symlink leading out). On
