@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "nofile.h"
 #include "manager.h"
 #include "package_path.h"
 #include "policy.h"
@@ -67,4 +68,5 @@ void fern__host_init(fern_host_t *host, uv_loop_t *loop,
   host->status = host_status;
   host->policy_allows = host_policy_allows;
   host->critical_failure = host_critical_failure;
+  fern__nofile_original(&host->nofile_soft, &host->nofile_hard);
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "nofile.h"
 
 typedef struct command_s {
   const char *name;
@@ -48,6 +49,7 @@ int main(int argc, char **argv) {
   /* A peer that goes away (a control client, a component's pipe) is an
    * error to handle where it happens, not a reason for fern to die. */
   signal(SIGPIPE, SIG_IGN);
+  fern__nofile_raise();
   if (argc < 2) {
     usage(stderr);
     return 2;

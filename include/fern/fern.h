@@ -138,7 +138,7 @@ typedef struct fern_stop_report_s {
 typedef struct fern_instance_s fern_instance_t;
 
 #define FERN_HOST_ABI_MAJOR 1
-#define FERN_HOST_ABI_MINOR 1
+#define FERN_HOST_ABI_MINOR 2
 
 /*
  * The manager's function table, passed to every plugin's create call and
@@ -190,6 +190,15 @@ typedef struct fern_host_s {
   /* A critical component failed: the host stops the whole tree in order
    * and exits non-zero, naming the component and `reason`. Loop thread. */
   void (*critical_failure)(fern_instance_t *instance, const char *reason);
+
+  /* Since host ABI 1.2. */
+
+  /* fern raises its own open-file limit to hold thousands of components'
+   * descriptors; this is the limit it was started with (soft, hard).
+   * Runners give it back to the programs they start, so no program sees a
+   * limit it did not ask for (select() breaks above 1024). */
+  uint64_t nofile_soft;
+  uint64_t nofile_hard;
 } fern_host_t;
 
 #ifdef __cplusplus

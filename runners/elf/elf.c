@@ -11,6 +11,7 @@
  *   "pidfd":  false to watch exits with SIGCHLD instead of pidfds
  *   "clone3": false to spawn with fork instead of clone3 */
 #include <signal.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -55,7 +56,9 @@ static int check_config(const json_t *config, fern_error_t *err) {
 static void on_sigchld(uv_signal_t *handle, int signum) {
   elf_runner *r = handle->data;
   (void)signum;
-  for (elf_controller *c = r->live, *next; c != NULL; c = next) {
+  /* Runs watched by a pidfd are not polled: their pidfd tells. */
+  for (elf_controller *c = r->live_without_pidfd ? r->live : NULL, *next;
+       c != NULL; c = next) {
     next = c->next_live;
     elf_process_poll_exit(c);
   }
@@ -75,6 +78,13 @@ int elf_runner_create(const fern_host_t *host, const json_t *config,
     return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
   r->host = host;
   r->use_pidfd = r->use_clone3 = 1;
+  elf_spawn_slots_open(r);
+  if (host->struct_size >= offsetof(fern_host_t, nofile_hard) +
+                              sizeof host->nofile_hard) {
+    r->has_child_nofile = 1;
+    r->child_nofile.rlim_cur = (rlim_t)host->nofile_soft;
+    r->child_nofile.rlim_max = (rlim_t)host->nofile_hard;
+  }
   const char *job = json_string_value(json_object_get(config, "job"));
   int rc = check_config(config, err);
   if (rc == FERN_OK)
@@ -88,6 +98,7 @@ int elf_runner_create(const fern_host_t *host, const json_t *config,
     close(probe);
   r->use_pidfd = probe >= 0; /* no pidfd_open here: SIGCHLD it is */
   if (rc != FERN_OK) {
+    elf_spawn_slots_close(r);
     free(r);
     return rc;
   }
@@ -116,6 +127,7 @@ void elf_op_release(void *runner) {
   if (r->ext_free != NULL)
     r->ext_free(r->ext);
   elf_guardian_stop(r->guardian);
+  elf_spawn_slots_close(r);
   if (r->job_kind == ELF_JOB_CGROUP)
     rmdir(r->cgroup_base);
   uv_close((uv_handle_t *)&r->sigchld, runner_free_on_close);
@@ -137,6 +149,8 @@ static void controller_free(elf_controller *c) {
   free_strv(c->argv);
   free_strv(c->environ);
   free_strv(c->envp);
+  for (int i = 0; i < 2; i++)
+    free(c->streams[i].line);
   free(c->moniker);
   free(c->package_dir);
   free(c->binary);

@@ -57,6 +57,8 @@ static void stream_flush(elf_controller *c, int which) {
   if (s->line_len > 0)
     c->host->output(c->moniker, which + 1, s->line, s->line_len);
   s->line_len = 0;
+  free(s->line);
+  s->line = NULL;
 }
 
 static void stream_close(elf_controller *c, int which) {
@@ -68,12 +70,29 @@ static void stream_close(elf_controller *c, int which) {
   close_handle(c, (uv_handle_t *)&s->pipe);
 }
 
+/* The live list is doubly linked: thousands of components end in any
+ * order, and each leaves it in constant time. */
 static void live_remove(elf_controller *c) {
-  for (elf_controller **p = &c->runner->live; *p != NULL; p = &(*p)->next_live)
-    if (*p == c) {
-      *p = c->next_live;
-      return;
-    }
+  if (c->prev_live == NULL)
+    return;
+  *c->prev_live = c->next_live;
+  if (c->next_live != NULL)
+    c->next_live->prev_live = c->prev_live;
+  c->prev_live = NULL;
+  c->next_live = NULL;
+  if (c->pidfd < 0)
+    c->runner->live_without_pidfd--;
+}
+
+static void live_add(elf_controller *c) {
+  elf_runner *r = c->runner;
+  c->next_live = r->live;
+  if (r->live != NULL)
+    r->live->prev_live = &c->next_live;
+  c->prev_live = &r->live;
+  r->live = c;
+  if (c->pidfd < 0)
+    r->live_without_pidfd++;
 }
 
 /* Everything is over: close what is open; the last close reports. */
@@ -90,6 +109,7 @@ static void finish(elf_controller *c) {
     close(c->notify_fd); /* libuv stops polling before the fd closes */
     c->notify_fd = -1;
   }
+  live_remove(c); /* before the pidfd goes: the list counts those without */
   if (c->pidfd >= 0) {
     close_handle(c, (uv_handle_t *)&c->pidfd_poll);
     close(c->pidfd);
@@ -205,24 +225,45 @@ static int stream_index(elf_controller *c, uv_handle_t *handle) {
 
 static void on_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf) {
   elf_controller *c = handle->data;
-  elf_stream *s = &c->streams[stream_index(c, handle)];
   (void)suggested;
-  *buf = uv_buf_init(s->read_buf, sizeof s->read_buf);
+  *buf = uv_buf_init(c->runner->read_buf, sizeof c->runner->read_buf);
+}
+
+/* Keeps the start of a line until its end comes; a line longer than
+ * ELF_LINE_MAX goes out in pieces. */
+static void stream_keep(elf_controller *c, int which, const char *data,
+                        size_t len) {
+  elf_stream *s = &c->streams[which];
+  while (len > 0) {
+    if (s->line == NULL && (s->line = malloc(ELF_LINE_MAX)) == NULL)
+      return; /* out of memory: the piece is lost, not fern */
+    size_t take = ELF_LINE_MAX - s->line_len;
+    take = take < len ? take : len;
+    memcpy(s->line + s->line_len, data, take);
+    s->line_len += take;
+    data += take;
+    len -= take;
+    if (s->line_len == ELF_LINE_MAX)
+      stream_flush(c, which);
+  }
 }
 
 static void stream_feed(elf_controller *c, int which, const char *data,
                         size_t len) {
   elf_stream *s = &c->streams[which];
+  size_t start = 0;
   for (size_t i = 0; i < len; i++) {
-    if (data[i] == '\n') {
-      c->host->output(c->moniker, which + 1, s->line, s->line_len);
-      s->line_len = 0;
+    if (data[i] != '\n')
       continue;
-    }
-    if (s->line_len == sizeof s->line)
+    if (s->line_len > 0) { /* the end of a pending line */
+      stream_keep(c, which, data + start, i - start);
       stream_flush(c, which);
-    s->line[s->line_len++] = data[i];
+    } else {
+      c->host->output(c->moniker, which + 1, data + start, i - start);
+    }
+    start = i + 1;
   }
+  stream_keep(c, which, data + start, len - start);
 }
 
 static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf) {
@@ -324,8 +365,7 @@ static int prepare(elf_controller *c, int out_fds[2], int *lifecycle_child) {
 }
 
 static void start_watching(elf_controller *c) {
-  c->next_live = c->runner->live;
-  c->runner->live = c;
+  live_add(c);
   c->job.pgid = c->pid; /* it called setsid(): its group is its pid */
   if (c->pidfd >= 0) {
     uv_poll_init(c->host->loop, &c->pidfd_poll, c->pidfd);
@@ -358,6 +398,10 @@ int elf_process_start(elf_controller *c) {
     close(c->extra_fd);
     c->extra_fd = -1;
   }
+  for (size_t i = 0; c->envp != NULL && c->envp[i] != NULL; i++)
+    free(c->envp[i]); /* the program has its copy now */
+  free(c->envp);
+  c->envp = NULL;
   if (rc != FERN_OK) {
     c->start_failed = 1;
     c->exited = 1;

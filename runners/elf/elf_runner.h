@@ -19,6 +19,10 @@ typedef enum elf_job_kind {
 
 typedef struct elf_guardian_s elf_guardian;
 
+/* Descriptors a spawn hands over: 0, 1, 2, the lifecycle channel, a
+ * wrapper's, and the exec error pipe. */
+#define ELF_SPAWN_SLOTS 6
+
 typedef struct elf_runner_s {
   const fern_host_t *host;
   elf_job_kind job_kind;
@@ -29,7 +33,15 @@ typedef struct elf_runner_s {
   elf_guardian *guardian;
   uv_signal_t sigchld; /* runs without a pidfd; orphans to reap */
   struct elf_controller_s *live; /* running controllers, for SIGCHLD */
+  size_t live_without_pidfd; /* those SIGCHLD must poll: few or none */
+  char read_buf[65536]; /* every stream reads here: libuv hands it to the
+                         * read callback at once, on the loop thread */
   size_t cgroup_mount_len; /* where cgroup paths relative to the mount begin */
+  struct rlimit child_nofile; /* the open-file limit fern was started with */
+  int has_child_nofile;       /* a host of ABI 1.2 told it */
+  int spawn_null;          /* /dev/null, open for the runner's life */
+  int spawn_slot[ELF_SPAWN_SLOTS]; /* low descriptors a spawn fills */
+  int spawn_slot_max;      /* the highest of them; -1 without slots */
   void *ext;               /* a wrapping runner's own state */
   void (*ext_free)(void *ext);
 } elf_runner;
@@ -38,12 +50,13 @@ enum { ELF_STDOUT = 0, ELF_STDERR = 1 };
 #define ELF_LINE_MAX 4096
 #define ELF_DEFAULT_START_TIMEOUT_MS 30000
 
+/* One forwarded output stream. The partial line is allocated only while
+ * one is pending: thousands of quiet components cost no line buffers. */
 typedef struct elf_stream_s {
   uv_pipe_t pipe;
   int open;
-  char line[ELF_LINE_MAX];
+  char *line; /* ELF_LINE_MAX bytes, or NULL */
   size_t line_len;
-  char read_buf[16384];
 } elf_stream;
 
 typedef struct elf_rlimit_s {
@@ -114,6 +127,7 @@ typedef struct elf_controller_s {
   int extra_fd;           /* -1: none */
   int exit_codes_as_signals; /* 128+N means died of signal N */
   struct elf_controller_s *next_live;
+  struct elf_controller_s **prev_live; /* what points here; NULL: off */
 } elf_controller;
 
 /* Program keys; `extra_keys` (NULL-terminated, or NULL) are a wrapping
@@ -196,6 +210,10 @@ void elf_guardian_stop(elf_guardian *g);
 
 /* The spawn (elf_spawn.c). */
 int elf_spawn(elf_controller *c, int out_fds[2], int lifecycle_child_fd);
+/* The runner's spawn slots: a few low descriptors a spawn's child keeps,
+ * opened at create, closed at release (elf_spawn.c). */
+void elf_spawn_slots_open(elf_runner *r);
+void elf_spawn_slots_close(elf_runner *r);
 
 /* Notify socket (elf_notify.c). */
 int elf_notify_open(elf_controller *c, fern_error_t *err);

@@ -4,10 +4,20 @@
  * fds 0, 1, 2 (and the lifecycle channel on 3), its resource limits, its
  * package as working directory, default signal handling, and SIGKILL should
  * fern die. The child runs system calls only, then execve; an exec failure
- * comes back through a close-on-exec pipe. */
+ * comes back through a close-on-exec pipe.
+ *
+ * The child shares fern's memory until it execs (CLONE_VM | CLONE_VFORK,
+ * as posix_spawn does): a plain fork copies fern's page tables, and with
+ * thousands of components running that copy made each start cost time in
+ * proportion to the components already running. Signals are blocked
+ * across the clone so no handler of fern's runs in the child. */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/sched.h>
+#include <limits.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
@@ -24,10 +34,11 @@
 
 typedef struct spawn_plan_s {
   const elf_controller *c;
-  int fds[5]; /* what becomes 0, 1, 2, 3 and 4 */
+  int fds[5]; /* slots holding what becomes 0, 1, 2, 3 and 4 */
   int fd_count;
-  int cgroup_procs_fd; /* fork path in a cgroup: move ourselves, or -1 */
-  int error_fd;
+  int cgroup_procs_fd; /* clone path in a cgroup: move ourselves, or -1 */
+  int error_fd;        /* a slot holding the exec error pipe */
+  int slot_max;        /* the highest slot: the child keeps fds up to it */
   pid_t parent;
 } spawn_plan;
 
@@ -38,13 +49,25 @@ static _Noreturn void child_fail(const spawn_plan *plan, const char *step) {
   _exit(127);
 }
 
-static void child_fds(const spawn_plan *plan) {
+/* The child starts on fern's own descriptor table (CLONE_FILES): it takes
+ * a copy of the low slots only, so its cost does not grow with the
+ * descriptors fern holds for other components. */
+static void child_own_fds(spawn_plan *plan) {
+  if ((plan->slot_max < 0 ||
+       syscall(SYS_close_range, plan->slot_max + 1, ~0U,
+               CLOSE_RANGE_UNSHARE) != 0) &&
+      unshare(CLONE_FILES) != 0)
+    child_fail(plan, "fd");
+  /* Lift every source (and the error pipe) above the targets first, so no
+   * dup2 overwrites one still to be placed. */
   int moved[5];
-  /* Lift every source above the targets first, so no dup2 overwrites a
-   * source still to be placed. */
   for (int i = 0; i < plan->fd_count; i++)
     if ((moved[i] = fcntl(plan->fds[i], F_DUPFD_CLOEXEC, 16)) < 0)
       child_fail(plan, "fd");
+  int error_fd = fcntl(plan->error_fd, F_DUPFD_CLOEXEC, 16);
+  if (error_fd < 0)
+    child_fail(plan, "fd");
+  plan->error_fd = error_fd;
   for (int i = 0; i < plan->fd_count; i++)
     if (dup2(moved[i], i) < 0)
       child_fail(plan, "fd");
@@ -55,7 +78,7 @@ static void child_fds(const spawn_plan *plan) {
   }
 }
 
-static _Noreturn void child_exec(const spawn_plan *plan) {
+static _Noreturn void child_exec(spawn_plan *plan) {
   const elf_controller *c = plan->c;
   if (plan->cgroup_procs_fd >= 0 && write(plan->cgroup_procs_fd, "0", 1) != 1)
     child_fail(plan, "cgroup");
@@ -70,7 +93,10 @@ static _Noreturn void child_exec(const spawn_plan *plan) {
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);
-  child_fds(plan);
+  child_own_fds(plan);
+  if (c->runner->has_child_nofile &&
+      setrlimit(RLIMIT_NOFILE, &c->runner->child_nofile) != 0)
+    child_fail(plan, "rlimit");
   for (int i = 0; i < c->rlimit_count; i++)
     if (setrlimit(c->rlimits[i].resource, &c->rlimits[i].limit) != 0)
       child_fail(plan, "rlimit");
@@ -83,19 +109,82 @@ static _Noreturn void child_exec(const spawn_plan *plan) {
   child_fail(plan, "exec");
 }
 
-static pid_t spawn_clone3(const spawn_plan *plan, elf_controller *c) {
+/* The child's stack while it shares fern's memory. Spawns happen on the
+ * loop thread only, one at a time (the parent waits for the exec). */
+#define CHILD_STACK_SIZE (64 * 1024)
+static _Alignas(64) char child_stack[CHILD_STACK_SIZE];
+
+static int child_main(void *plan) {
+  child_exec(plan);
+}
+
+#if defined(__x86_64__)
+/* clone3 that runs fn(arg) in the child, on the stack clone3 was given:
+ * the child must not return through frames on fern's stack, which a
+ * plain syscall() would. Returns the pid or -errno. */
+static long clone3_run(struct clone_args *args, int (*fn)(void *), void *arg) {
+  long ret;
+  register int (*r8)(void *) __asm__("r8") = fn;
+  register void *r9 __asm__("r9") = arg;
+  __asm__ volatile("syscall\n\t"
+                   "test %%rax, %%rax\n\t"
+                   "jnz 1f\n\t"
+                   "xor %%ebp, %%ebp\n\t"
+                   "mov %%r9, %%rdi\n\t"
+                   "call *%%r8\n\t"
+                   "mov %%eax, %%edi\n\t"
+                   "mov $60, %%eax\n\t" /* SYS_exit */
+                   "syscall\n\t"
+                   "hlt\n"
+                   "1:"
+                   : "=a"(ret)
+                   : "a"((long)SYS_clone3), "D"(args), "S"(sizeof *args),
+                     "r"(r8), "r"(r9)
+                   : "rcx", "r11", "memory");
+  return ret;
+}
+
+static pid_t spawn_clone3(spawn_plan *plan, elf_controller *c) {
   struct clone_args args;
   memset(&args, 0, sizeof args);
-  args.flags = CLONE_PIDFD;
+  args.flags = CLONE_PIDFD | CLONE_VM | CLONE_VFORK | CLONE_FILES;
   args.pidfd = (uint64_t)(uintptr_t)&c->pidfd;
   args.exit_signal = SIGCHLD;
+  args.stack = (uint64_t)(uintptr_t)child_stack;
+  args.stack_size = CHILD_STACK_SIZE;
   if (c->job.cgroup_fd >= 0) {
     args.flags |= CLONE_INTO_CGROUP;
     args.cgroup = (uint64_t)c->job.cgroup_fd;
   }
-  pid_t pid = (pid_t)syscall(SYS_clone3, &args, sizeof args);
-  if (pid == 0)
-    child_exec(plan);
+  long pid = clone3_run(&args, child_main, (void *)plan);
+  if (pid < 0) {
+    errno = (int)-pid;
+    return -1;
+  }
+  return (pid_t)pid;
+}
+#else
+static pid_t spawn_clone3(spawn_plan *plan, elf_controller *c) {
+  (void)plan;
+  (void)c;
+  errno = ENOSYS; /* the clone path below serves */
+  return -1;
+}
+#endif
+
+/* Without clone3: clone sharing memory, the child joining its cgroup
+ * itself before anything else runs. */
+static pid_t spawn_clone(spawn_plan *plan, elf_controller *c) {
+  char procs[PATH_MAX + 16];
+  snprintf(procs, sizeof procs, "%s/cgroup.procs", c->job.cgroup);
+  if (c->job.kind == ELF_JOB_CGROUP)
+    plan->cgroup_procs_fd = open(procs, O_WRONLY | O_CLOEXEC);
+  pid_t pid = clone(child_main, child_stack + CHILD_STACK_SIZE,
+                    CLONE_VM | CLONE_VFORK | CLONE_FILES | SIGCHLD, plan);
+  int saved = errno;
+  if (plan->cgroup_procs_fd >= 0)
+    close(plan->cgroup_procs_fd);
+  errno = saved;
   return pid;
 }
 
@@ -131,41 +220,92 @@ static int await_exec(elf_controller *c, int error_fd) {
   return FERN_ESPAWN;
 }
 
+void elf_spawn_slots_open(elf_runner *r) {
+  r->spawn_slot_max = -1;
+  for (int i = 0; i < ELF_SPAWN_SLOTS; i++)
+    r->spawn_slot[i] = -1;
+  r->spawn_null = open("/dev/null", O_RDWR | O_CLOEXEC);
+  for (int i = 0; i < ELF_SPAWN_SLOTS; i++) {
+    r->spawn_slot[i] =
+        r->spawn_null >= 0 ? fcntl(r->spawn_null, F_DUPFD_CLOEXEC, 0) : -1;
+    if (r->spawn_slot[i] < 0) {
+      elf_spawn_slots_close(r);
+      return; /* spawns copy fern's whole table: slower, still right */
+    }
+    if (r->spawn_slot[i] > r->spawn_slot_max)
+      r->spawn_slot_max = r->spawn_slot[i];
+  }
+}
+
+void elf_spawn_slots_close(elf_runner *r) {
+  for (int i = 0; i < ELF_SPAWN_SLOTS; i++)
+    if (r->spawn_slot[i] >= 0)
+      close(r->spawn_slot[i]);
+  if (r->spawn_null >= 0)
+    close(r->spawn_null);
+  r->spawn_null = -1;
+  r->spawn_slot_max = -1;
+  for (int i = 0; i < ELF_SPAWN_SLOTS; i++)
+    r->spawn_slot[i] = -1;
+}
+
+/* Puts the plan's descriptors into the runner's slots (the child keeps
+ * only those); without slots the plan keeps them where they are. */
+static void fill_slots(elf_runner *r, spawn_plan *plan) {
+  plan->slot_max = r->spawn_slot_max;
+  if (r->spawn_slot_max < 0)
+    return;
+  for (int i = 0; i < plan->fd_count; i++) {
+    dup3(plan->fds[i], r->spawn_slot[i], O_CLOEXEC);
+    plan->fds[i] = r->spawn_slot[i];
+  }
+  dup3(plan->error_fd, r->spawn_slot[ELF_SPAWN_SLOTS - 1], O_CLOEXEC);
+  plan->error_fd = r->spawn_slot[ELF_SPAWN_SLOTS - 1];
+}
+
+/* Back to /dev/null, so no slot keeps a pipe open. */
+static void empty_slots(elf_runner *r) {
+  for (int i = 0; r->spawn_slot_max >= 0 && i < ELF_SPAWN_SLOTS; i++)
+    dup3(r->spawn_null, r->spawn_slot[i], O_CLOEXEC);
+}
+
 int elf_spawn(elf_controller *c, int out_fds[2], int lifecycle_child_fd) {
-  int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+  elf_runner *r = c->runner;
+  int devnull = r->spawn_null >= 0 ? r->spawn_null
+                                   : open("/dev/null", O_RDWR | O_CLOEXEC);
   int error_pipe[2];
   if (devnull < 0 || pipe2(error_pipe, O_CLOEXEC) != 0) {
     snprintf(c->failure, sizeof c->failure, "cannot prepare the spawn: %s",
              strerror(errno));
-    if (devnull >= 0)
+    if (devnull >= 0 && devnull != r->spawn_null)
       close(devnull);
     return FERN_ESPAWN;
   }
   spawn_plan plan = {c, {devnull, out_fds[0] >= 0 ? out_fds[0] : devnull,
                          out_fds[1] >= 0 ? out_fds[1] : devnull,
                          lifecycle_child_fd, -1},
-                     lifecycle_child_fd >= 0 ? 4 : 3, -1, error_pipe[1],
+                     lifecycle_child_fd >= 0 ? 4 : 3, -1, error_pipe[1], -1,
                      getpid()};
   if (c->extra_fd >= 0)
     plan.fds[plan.fd_count++] = c->extra_fd; /* a wrapper's: fd 3 or 4 */
+  fill_slots(r, &plan);
   c->pidfd = -1;
-  c->pid = c->runner->use_clone3 ? spawn_clone3(&plan, c) : -1;
-  if (c->pid < 0) {
-    /* No clone3 (or not wanted): fork, and join the cgroup in the child
-     * before anything else runs. */
-    char procs[PATH_MAX + 16];
-    snprintf(procs, sizeof procs, "%s/cgroup.procs", c->job.cgroup);
-    if (c->job.kind == ELF_JOB_CGROUP)
-      plan.cgroup_procs_fd = open(procs, O_WRONLY | O_CLOEXEC);
-    c->pid = fork();
-    if (c->pid == 0)
-      child_exec(&plan);
-    if (plan.cgroup_procs_fd >= 0)
-      close(plan.cgroup_procs_fd);
-  }
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  c->pid = r->use_clone3 ? spawn_clone3(&plan, c) : -1;
+  if (c->pid < 0)
+    c->pid = spawn_clone(&plan, c);
   int saved = errno;
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  empty_slots(r);
+  if (c->job.cgroup_fd >= 0) { /* needed for the clone only */
+    close(c->job.cgroup_fd);
+    c->job.cgroup_fd = -1;
+  }
   close(error_pipe[1]);
-  close(devnull);
+  if (devnull != r->spawn_null)
+    close(devnull);
   int rc;
   if (c->pid < 0) {
     snprintf(c->failure, sizeof c->failure, "cannot create a process: %s",
