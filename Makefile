@@ -186,7 +186,33 @@ check-sanitize: programs
 check-install: all
 	tests/install/run.sh $(O)
 
-check: check-plain check-sanitize check-install
+check: check-plain check-sanitize check-install check-bench
+
+# The benchmark (bench/README.md): fern against posix_spawn and s6. Every
+# figure is a ratio against a baseline run in the same command.
+BENCH_BINS := $(O)/bench/bench $(O)/bench/spawn_baseline $(O)/bench/tiny
+BENCH_N ?= 1000,10000
+BENCH_S6 ?= 1000
+$(O)/bench/bench: bench/bench.c bench/bench_run.c bench/bench_tree.c bench/bench_s6.c bench/bench.h
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -D_GNU_SOURCE $(WARN) -O2 $(PKG_CFLAGS) -o $@ $(filter %.c,$^) $(PKG_LIBS)
+$(O)/bench/spawn_baseline: bench/spawn_baseline.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -D_GNU_SOURCE $(WARN) -O2 -o $@ $<
+# Static, so that its start costs the same under fern, the baseline and s6.
+$(O)/bench/tiny: bench/tiny.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 $(WARN) -O2 -static -o $@ $<
+
+.PHONY: bench check-bench
+bench: all $(BENCH_BINS)
+	$(O)/bench/bench --n $(BENCH_N) --s6 $(BENCH_S6) --json bench/results.json \
+	  $(O)/fern $(O)/bench/spawn_baseline $(O)/bench/tiny
+
+# CI proves the benchmark runs, at a small N; its times mean nothing there.
+check-bench: all $(BENCH_BINS)
+	$(O)/bench/bench --n 50 --s6 50 --json $(O)/bench/smoke.json \
+	  $(O)/fern $(O)/bench/spawn_baseline $(O)/bench/tiny
 
 # Installing: the binary, the plugins (with the OCI runner's shim and init)
 # in the directory an installed fern searches, the public headers and
@@ -236,4 +262,5 @@ clean:
 	rm -rf obj build-san fern runners/*/*.so resolvers/*/*.so tests/unit/run \
 	  runners/oci/fern-oci-shim runners/oci/fern-oci-init man/*.3 \
 	  tests/e2e/run tests/conformance/run tests/plugins/*.so $(PKG_PROGS) \
-	  tests/packages/progs/lib tests/packages/progs/bin/tool-static
+	  tests/packages/progs/lib tests/packages/progs/bin/tool-static \
+	  bench/bench bench/spawn_baseline bench/tiny bench/smoke.json

@@ -1,0 +1,230 @@
+/* bench.c - `make bench`: fern against the raw spawn limit and against s6.
+ *
+ *   bench/bench [--n N,N...] [--s6 N] [--json FILE] FERN BASELINE TINY
+ *
+ * For each N: boot (flat and nested trees of N components that exit at
+ * once) against spawn_baseline's posix_spawn+reap; start and stop of N
+ * waiting components against spawn_baseline's spawn, SIGTERM, reap; fern's
+ * memory per running component; manifest resolution. Then s6 bringing up
+ * the same processes. Every figure is a ratio against a baseline measured
+ * in this run on this machine; nothing here passes or fails on time. */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "bench.h"
+
+typedef struct row_s {
+  char what[64];
+  long n;
+  double fern, base; /* seconds, or KiB and 0 for memory */
+  const char *unit;
+} row;
+
+static row rows[64];
+static size_t row_count;
+
+static void add_row(const char *what, long n, double fern, double base,
+                    const char *unit) {
+  if (row_count == sizeof rows / sizeof rows[0])
+    return;
+  row *r = &rows[row_count++];
+  snprintf(r->what, sizeof r->what, "%s", what);
+  r->n = n;
+  r->fern = fern;
+  r->base = base;
+  r->unit = unit;
+  if (base > 0)
+    printf("%-34s %7ld %10.3f %10.3f %7.2fx\n", what, n, fern, base,
+           fern / base);
+  else
+    printf("%-34s %7ld %10.3f %10s %8s  %s\n", what, n, fern, "-", "-", unit);
+  fflush(stdout);
+}
+
+static double baseline(const bench_env *env, const char *mode, long n,
+                       const char *key) {
+  char count[32], out[256];
+  snprintf(count, sizeof count, "%ld", n);
+  char *argv[] = {(char *)env->baseline, (char *)mode, count,
+                  (char *)env->tiny, NULL};
+  bench_result r;
+  if (bench_run(argv, 1, out, sizeof out, &r) != 0 || r.status != 0)
+    return -1;
+  json_t *j = json_loads(out, 0, NULL);
+  double v = json_number_value(json_object_get(j, key));
+  json_decref(j);
+  return v;
+}
+
+static int fern_run(const bench_env *env, const char *manifest,
+                    bench_result *r) {
+  char path[256];
+  snprintf(path, sizeof path, "%s/meta/%s.cm", env->dir, manifest);
+  char *argv[] = {(char *)env->fern, "run", "-q", path, NULL};
+  return bench_run(argv, 1, NULL, 0, r) == 0 && r->status == 0 ? 0 : -1;
+}
+
+static int bench_boot(const bench_env *env, long n, int nested) {
+  char name[64];
+  snprintf(name, sizeof name, "%s-exit-%ld", nested ? "nested" : "flat", n);
+  bench_result r;
+  if (bench_tree_write(env, name, n, nested, 0) != 0 || fern_run(env, name, &r))
+    return -1;
+  double base = baseline(env, "boot", n, "boot_s");
+  char what[64];
+  snprintf(what, sizeof what, "boot, %s (s)", nested ? "nested" : "flat");
+  add_row(what, n, r.seconds, base, "s");
+  return 0;
+}
+
+static long empty_rss(const bench_env *env) {
+  bench_result r;
+  return fern_run(env, "empty", &r) == 0 ? r.max_rss_kib : -1;
+}
+
+static int bench_start_stop(const bench_env *env, long n, double *fern_up) {
+  char name[64];
+  snprintf(name, sizeof name, "flat-wait-%ld", n);
+  double up, down;
+  long rss;
+  if (bench_tree_write(env, name, n, 0, 1) != 0 ||
+      bench_fern_up_down(env, name, n, &up, &down, &rss) != 0)
+    return -1;
+  double base_up = baseline(env, "startstop", n, "start_s");
+  double base_down = baseline(env, "startstop", n, "stop_s");
+  add_row("start until all run (s)", n, up, base_up, "s");
+  add_row("stop all, in order (s)", n, down, base_down, "s");
+  add_row("start + stop (s)", n, up + down, base_up + base_down, "s");
+  long none = empty_rss(env);
+  add_row("memory per running component", n,
+          (double)(rss - none) * 1024.0 / (double)n, 0, "bytes");
+  *fern_up = up;
+  return 0;
+}
+
+/* N instances of one URL: how many manifests fern parsed. N distinct
+ * URLs: fern tree against parsing the same files with jansson here. */
+static int bench_resolution(const bench_env *env, long n) {
+  char path[256], out[1 << 16], name[64];
+  snprintf(name, sizeof name, "flat-exit-%ld", n);
+  snprintf(path, sizeof path, "%s/meta/%s.cm", env->dir, name);
+  bench_result r;
+  char *same[] = {(char *)env->fern, "tree", "-vv", path, NULL};
+  if (bench_tree_write(env, name, n, 0, 0) != 0 ||
+      bench_run(same, 2, out, sizeof out, &r) != 0)
+    return -1;
+  const char *parsed = strstr(out, "parsed ");
+  long manifests = parsed ? atol(parsed + 7) : -1;
+  add_row("one URL x N: manifests parsed", n, (double)manifests, 0,
+          "parses");
+  if (bench_tree_write_distinct(env, n) != 0)
+    return -1;
+  snprintf(path, sizeof path, "%s/meta/distinct-%ld.cm", env->dir, n);
+  char *distinct[] = {(char *)env->fern, "tree", path, NULL};
+  if (bench_run(distinct, 1, NULL, 0, &r) != 0 || r.status != 0)
+    return -1;
+  double t0 = bench_now();
+  for (long i = 0; i < n; i++) {
+    snprintf(path, sizeof path, "%s/meta/d%ld.cm", env->dir, i);
+    json_decref(json_load_file(path, 0, NULL));
+  }
+  double parse = bench_now() - t0;
+  add_row("N distinct URLs resolved (s)", n, r.seconds, parse, "s");
+  add_row("  = manifests per second", n, (double)n / r.seconds, 0, "/s");
+  return 0;
+}
+
+static void machine(json_t *out) {
+  struct utsname u;
+  uname(&u);
+  char model[256] = "unknown", line[512];
+  FILE *f = fopen("/proc/cpuinfo", "r");
+  while (f && fgets(line, sizeof line, f))
+    if (strncmp(line, "model name", 10) == 0) {
+      snprintf(model, sizeof model, "%s", strchr(line, ':') + 2);
+      model[strcspn(model, "\n")] = '\0';
+      break;
+    }
+  if (f)
+    fclose(f);
+  json_object_set_new(out, "machine",
+                      json_pack("{s:s,s:s,s:I,s:s}", "kernel", u.release,
+                                "arch", u.machine, "cpus",
+                                (json_int_t)sysconf(_SC_NPROCESSORS_ONLN),
+                                "cpu", model));
+}
+
+static int write_json(const char *file) {
+  json_t *out = json_object(), *list = json_array();
+  machine(out);
+  for (size_t i = 0; i < row_count; i++) {
+    json_t *r = json_pack("{s:s,s:I,s:f,s:s}", "what", rows[i].what, "n",
+                          (json_int_t)rows[i].n, "fern", rows[i].fern, "unit",
+                          rows[i].unit);
+    if (rows[i].base > 0) {
+      json_object_set_new(r, "baseline", json_real(rows[i].base));
+      json_object_set_new(r, "ratio", json_real(rows[i].fern / rows[i].base));
+    }
+    json_array_append_new(list, r);
+  }
+  json_object_set_new(out, "results", list);
+  int rc = json_dump_file(out, file, JSON_INDENT(2));
+  json_decref(out);
+  return rc;
+}
+
+int main(int argc, char **argv) {
+  long ns[8] = {1000, 10000}, n_count = 2, s6_n = 1000;
+  const char *json_file = "bench/results.json";
+  int i = 1;
+  for (; i + 1 < argc && argv[i][0] == '-'; i += 2) {
+    if (strcmp(argv[i], "--n") == 0) {
+      n_count = 0;
+      for (char *p = argv[i + 1]; *p && n_count < 8; p += strcspn(p, ","),
+                p += *p == ',')
+        ns[n_count++] = atol(p);
+    } else if (strcmp(argv[i], "--s6") == 0) {
+      s6_n = atol(argv[i + 1]);
+    } else if (strcmp(argv[i], "--json") == 0) {
+      json_file = argv[i + 1];
+    }
+  }
+  if (argc - i != 3) {
+    fprintf(stderr, "usage: bench [--n N,N] [--s6 N] [--json FILE] FERN "
+                    "BASELINE TINY\n");
+    return 2;
+  }
+  bench_env env = {.fern = argv[i], .baseline = argv[i + 1],
+                   .tiny = argv[i + 2]};
+  if (bench_package_new(&env) != 0) {
+    perror("bench: cannot make the package");
+    return 1;
+  }
+  printf("%-34s %7s %10s %10s %8s\n", "", "N", "fern", "baseline", "ratio");
+  int failed = 0;
+  double fern_up_s6 = -1;
+  for (long k = 0; k < n_count; k++) {
+    double up = -1;
+    failed |= bench_boot(&env, ns[k], 0) | bench_boot(&env, ns[k], 1) |
+              bench_start_stop(&env, ns[k], &up) |
+              bench_resolution(&env, ns[k]);
+    if (ns[k] == s6_n)
+      fern_up_s6 = up;
+  }
+  if (fern_up_s6 < 0 && bench_start_stop(&env, s6_n, &fern_up_s6) != 0)
+    failed = 1;
+  char why[128];
+  double s6 = bench_s6_up(&env, s6_n, why, sizeof why);
+  if (s6 > 0)
+    add_row("up vs s6-svscan + s6-svwait -u (s)", s6_n, fern_up_s6, s6, "s");
+  else
+    printf("s6 comparison skipped: %s\n", why);
+  bench_package_remove(&env);
+  if (failed)
+    fprintf(stderr, "bench: a measurement failed (see above)\n");
+  return write_json(json_file) != 0 || failed ? 1 : 0;
+}

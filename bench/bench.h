@@ -1,0 +1,49 @@
+/* bench.h - fern's benchmark: trees generated here, run by the real fern,
+ * each figure a ratio against a baseline measured in the same run. */
+#ifndef FERN_BENCH_H
+#define FERN_BENCH_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Where the generated package lives and what runs. */
+typedef struct bench_env_s {
+  char dir[64];          /* the package: meta/, bin/tiny */
+  const char *fern;      /* the fern binary */
+  const char *baseline;  /* bench/spawn_baseline */
+  const char *tiny;      /* bench/tiny (static) */
+} bench_env;
+
+/* A finished child: wall seconds, exit status, peak RSS in KiB. */
+typedef struct bench_result_s {
+  double seconds;
+  int status;
+  long max_rss_kib;
+} bench_result;
+
+double bench_now(void);
+
+/* Package and manifests (bench_tree.c). */
+int bench_package_new(bench_env *env);
+void bench_package_remove(const bench_env *env);
+/* meta/NAME.cm: n leaves of leaf.cm ("exit") or wait.cm, flat or nested
+ * under realms of 100. Returns 0 on success. */
+int bench_tree_write(const bench_env *env, const char *name, long n,
+                     int nested, int waiting);
+/* meta/distinct-N.cm: n children, each its own manifest file. */
+int bench_tree_write_distinct(const bench_env *env, long n);
+
+/* Running things (bench_run.c). */
+/* Runs argv to its end; what it writes to fd `which` (1 or 2) into `out`
+ * (may be NULL), the other stream to /dev/null. */
+int bench_run(char *const argv[], int which, char *out, size_t out_size,
+              bench_result *result);
+/* Starts fern run on a manifest; counts "started" lines on its stderr
+ * until `n`, then SIGTERMs it and waits. up/stop in seconds. */
+int bench_fern_up_down(const bench_env *env, const char *manifest, long n,
+                       double *up, double *down, long *max_rss_kib);
+/* s6: n supervised tiny processes up (s6-svscan, s6-svwait -u), seconds;
+ * -1 when s6 is not installed (reason in `why`). */
+double bench_s6_up(const bench_env *env, long n, char *why, size_t why_size);
+
+#endif
