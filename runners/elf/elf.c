@@ -154,6 +154,10 @@ static void controller_free(elf_controller *c) {
   free(c->moniker);
   free(c->package_dir);
   free(c->binary);
+  free(c->binary_path);
+  free(c->failure);
+  free(c->check_err);
+  free(c->rlimits);
   free(c);
 }
 
@@ -176,40 +180,59 @@ static int forward_wanted(const json_t *program, const char *key) {
 
 static void check_work(uv_work_t *req) {
   elf_controller *c = req->data;
-  if (c->no_binary_check) {
-    snprintf(c->binary_path, sizeof c->binary_path, "%s", c->binary);
-    c->check_rc = c->prepare_exec ? c->prepare_exec(c, &c->check_err) : 0;
+  char path[PATH_MAX];
+  if ((c->check_err = calloc(1, sizeof *c->check_err)) == NULL) {
+    c->check_rc = FERN_ENOMEM;
     return;
   }
-  c->check_rc = c->host->package_path(c->package_dir, c->binary,
-                                      c->binary_path, sizeof c->binary_path,
-                                      &c->check_err);
+  if (c->no_binary_check) {
+    c->binary_path = strdup(c->binary);
+    c->check_rc = c->binary_path == NULL ? FERN_ENOMEM
+                  : c->prepare_exec      ? c->prepare_exec(c, c->check_err)
+                                         : 0;
+    return;
+  }
+  c->check_rc = c->host->package_path(c->package_dir, c->binary, path,
+                                      sizeof path, c->check_err);
+  if (c->check_rc == FERN_OK && (c->binary_path = strdup(path)) == NULL)
+    c->check_rc = fern_error_set(c->check_err, FERN_ENOMEM, NULL,
+                                 "out of memory");
   if (c->check_rc == FERN_ENOENT) {
     char suggestion[256];
     elf_binary_suggest(c->package_dir, c->binary, suggestion,
                        sizeof suggestion);
-    fern_error_set(&c->check_err, FERN_ENOENT, "/binary",
+    fern_error_set(c->check_err, FERN_ENOENT, "/binary",
                    "binary \"%s\" not found in package %s%s%s%s", c->binary,
                    c->package_dir, suggestion[0] ? " (did you mean \"" : "",
                    suggestion, suggestion[0] ? "\"?)" : "");
   } else if (c->check_rc == FERN_OK) {
-    c->check_rc = elf_binary_check(c->binary_path, c->binary, &c->check_err);
+    c->check_rc = elf_binary_check(c->binary_path, c->binary, c->check_err);
   }
   if (c->check_rc == FERN_OK && c->prepare_exec != NULL)
-    c->check_rc = c->prepare_exec(c, &c->check_err);
+    c->check_rc = c->prepare_exec(c, c->check_err);
 }
+
+static void check_finished(elf_controller *c, int status, fern_error_t *err);
 
 static void check_done(uv_work_t *req, int status) {
   elf_controller *c = req->data;
+  fern_error_t *err = c->check_err;
+  c->check_err = NULL;
+  check_finished(c, status, err);
+  free(err);
+}
+
+static void check_finished(elf_controller *c, int status, fern_error_t *err) {
   if (c->cancelled) {
     elf_process_report_now(c); /* stopped before it started: ok */
     return;
   }
   if (status != 0 || c->check_rc != FERN_OK) {
     c->start_failed = 1;
-    snprintf(c->failure, sizeof c->failure, "%s",
-             status != 0 ? "the binary check was cancelled"
-                         : c->check_err.message);
+    snprintf(elf_failure_buf(c), ELF_FAILURE_MAX, "%s",
+             status != 0           ? "the binary check was cancelled"
+             : err != NULL ? err->message
+                                    : "out of memory");
     elf_process_report_now(c);
     return;
   }

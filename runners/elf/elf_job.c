@@ -157,6 +157,12 @@ int elf_job_setup_runner(elf_runner *r, const char *wanted, fern_error_t *err) {
                         "or \"process_group\"");
 }
 
+/* The job's cgroup directory; "" once released, so a late look finds
+ * nothing there rather than a NULL. */
+static const char *cgroup_dir(const elf_job *job) {
+  return job->cgroup != NULL ? job->cgroup : "";
+}
+
 int elf_job_create(elf_runner *r, elf_job *job, fern_error_t *err) {
   memset(job, 0, sizeof *job);
   job->kind = r->job_kind;
@@ -164,8 +170,10 @@ int elf_job_create(elf_runner *r, elf_job *job, fern_error_t *err) {
   snprintf(job->id, sizeof job->id, "%d.%lu", (int)getpid(), ++r->next_id);
   if (job->kind != ELF_JOB_CGROUP)
     return FERN_OK;
-  snprintf(job->cgroup, sizeof job->cgroup, "%s/c%lu", r->cgroup_base,
-           r->next_id);
+  if (asprintf(&job->cgroup, "%s/c%lu", r->cgroup_base, r->next_id) < 0) {
+    job->cgroup = NULL;
+    return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
+  }
   if (mkdir(job->cgroup, 0755) != 0)
     return fern_error_set(err, FERN_EIO, NULL, "cannot create cgroup %s: %s",
                           job->cgroup, strerror(errno));
@@ -266,7 +274,7 @@ int elf_job_signal_others(const elf_job *job, int signum,
   others o = {job, spare_exe, signum, 0};
   if (job->kind == ELF_JOB_CGROUP) {
     char path[PATH_MAX + 32];
-    snprintf(path, sizeof path, "%s/cgroup.procs", job->cgroup);
+    snprintf(path, sizeof path, "%s/cgroup.procs", cgroup_dir(job));
     FILE *f = fopen(path, "re");
     long pid;
     while (f != NULL && fscanf(f, "%ld", &pid) == 1)
@@ -283,11 +291,11 @@ int elf_job_signal_others(const elf_job *job, int signum,
 static int cgroup_signal(const elf_job *job, int signum) {
   char path[PATH_MAX + 32];
   if (signum == SIGKILL) {
-    snprintf(path, sizeof path, "%s/cgroup.kill", job->cgroup);
+    snprintf(path, sizeof path, "%s/cgroup.kill", cgroup_dir(job));
     if (write_small(path, "1") == 0)
       return elf_job_populated(job);
   }
-  snprintf(path, sizeof path, "%s/cgroup.procs", job->cgroup);
+  snprintf(path, sizeof path, "%s/cgroup.procs", cgroup_dir(job));
   FILE *f = fopen(path, "re");
   int found = 0;
   long pid;
@@ -336,7 +344,7 @@ static void find_marked(pid_t pid, void *arg) {
 int elf_job_populated(const elf_job *job) {
   if (job->kind == ELF_JOB_CGROUP) {
     char path[PATH_MAX + 32], events[256];
-    snprintf(path, sizeof path, "%s/cgroup.events", job->cgroup);
+    snprintf(path, sizeof path, "%s/cgroup.events", cgroup_dir(job));
     if (read_small(path, events, sizeof events) <= 0)
       return 0;
     return strstr(events, "populated 1") != NULL;
@@ -354,7 +362,7 @@ int elf_job_populated(const elf_job *job) {
 int elf_job_owns(const elf_job *job, pid_t pid) {
   if (job->kind == ELF_JOB_CGROUP) {
     char path[PATH_MAX + 32], want[32];
-    snprintf(path, sizeof path, "%s/cgroup.procs", job->cgroup);
+    snprintf(path, sizeof path, "%s/cgroup.procs", cgroup_dir(job));
     snprintf(want, sizeof want, "%d", (int)pid);
     FILE *f = fopen(path, "re");
     char line[32];
@@ -377,9 +385,10 @@ void elf_job_release(elf_job *job) {
   if (job->cgroup_fd >= 0)
     close(job->cgroup_fd);
   job->cgroup_fd = -1;
-  if (job->kind == ELF_JOB_CGROUP && job->cgroup[0] != '\0')
+  if (job->kind == ELF_JOB_CGROUP && job->cgroup != NULL)
     rmdir(job->cgroup);
-  job->cgroup[0] = '\0';
+  free(job->cgroup);
+  job->cgroup = NULL;
 }
 
 typedef struct orphan_scan_s {

@@ -47,6 +47,13 @@ static void on_handle_closed(uv_handle_t *handle) {
     report(c);
 }
 
+char *elf_failure_buf(elf_controller *c) {
+  static char fallback[ELF_FAILURE_MAX]; /* out of memory: share one */
+  if (c->failure == NULL && (c->failure = calloc(1, ELF_FAILURE_MAX)) == NULL)
+    return fallback;
+  return c->failure;
+}
+
 static void close_handle(elf_controller *c, uv_handle_t *handle) {
   handle->data = c;
   uv_close(handle, on_handle_closed);
@@ -282,7 +289,7 @@ static void on_start_timeout(uv_timer_t *timer) {
   if (c->ready || c->exited)
     return;
   c->start_failed = 1;
-  snprintf(c->failure, sizeof c->failure,
+  snprintf(elf_failure_buf(c), ELF_FAILURE_MAX,
            "did not report READY=1 within %llu ms (its start timeout)",
            (unsigned long long)c->start_timeout_ms);
   elf_process_kill_job(c);
@@ -340,7 +347,7 @@ static int prepare(elf_controller *c, int out_fds[2], int *lifecycle_child) {
   out_fds[0] = out_fds[1] = -1;
   if (elf_job_create(c->runner, &c->job, &err) != FERN_OK ||
       (c->ready_notify && elf_notify_open(c, &err) != FERN_OK)) {
-    snprintf(c->failure, sizeof c->failure, "%s", err.message);
+    snprintf(elf_failure_buf(c), ELF_FAILURE_MAX, "%s", err.message);
     return -1;
   }
   if (c->stop_notify) {
@@ -352,12 +359,12 @@ static int prepare(elf_controller *c, int out_fds[2], int *lifecycle_child) {
     *lifecycle_child = pair[1];
   }
   if (c->before_spawn != NULL && c->before_spawn(c, &err) != FERN_OK) {
-    snprintf(c->failure, sizeof c->failure, "%s", err.message);
+    snprintf(elf_failure_buf(c), ELF_FAILURE_MAX, "%s", err.message);
     return -1;
   }
   if (open_stream(c, ELF_STDOUT, &out_fds[0]) != 0 ||
       open_stream(c, ELF_STDERR, &out_fds[1]) != 0 || build_envp(c) != 0) {
-    snprintf(c->failure, sizeof c->failure, "cannot prepare the program: %s",
+    snprintf(elf_failure_buf(c), ELF_FAILURE_MAX, "cannot prepare the program: %s",
              strerror(errno));
     return -1;
   }

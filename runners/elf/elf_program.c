@@ -1,4 +1,5 @@
 /* elf_program.c - the ELF runner's program keys. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "elf_runner.h"
@@ -199,7 +200,10 @@ void elf_program_rlimits(const json_t *program, elf_controller *c) {
   const char *key;
   json_t *value;
   json_object_foreach(json_object_get(program, "rlimits"), key, value) {
-    if (c->rlimit_count == (int)(sizeof c->rlimits / sizeof c->rlimits[0]))
+    if (c->rlimits == NULL &&
+        (c->rlimits = calloc(ELF_RLIMITS_MAX, sizeof *c->rlimits)) == NULL)
+      break; /* out of memory: the program runs with fern's limits */
+    if (c->rlimit_count == ELF_RLIMITS_MAX)
       break;
     elf_rlimit *r = &c->rlimits[c->rlimit_count++];
     r->resource = rlimit_resource(key);

@@ -49,6 +49,8 @@ typedef struct elf_runner_s {
 enum { ELF_STDOUT = 0, ELF_STDERR = 1 };
 #define ELF_LINE_MAX 4096
 #define ELF_DEFAULT_START_TIMEOUT_MS 30000
+#define ELF_FAILURE_MAX 600
+#define ELF_RLIMITS_MAX 16
 
 /* One forwarded output stream. The partial line is allocated only while
  * one is pending: thousands of quiet components cost no line buffers. */
@@ -68,7 +70,7 @@ typedef struct elf_rlimit_s {
 typedef struct elf_job_s {
   elf_job_kind kind;
   char id[64];             /* FERN_JOB value: "<fern pid>.<n>" */
-  char cgroup[PATH_MAX];   /* ELF_JOB_CGROUP */
+  char *cgroup;            /* ELF_JOB_CGROUP: its directory, or NULL */
   const char *cgroup_rel;  /* the same, relative to the cgroup2 mount */
   int cgroup_fd;           /* O_PATH fd for CLONE_INTO_CGROUP, or -1 */
   pid_t pgid;
@@ -87,13 +89,13 @@ typedef struct elf_controller_s {
   int forward[2];
   int stop_notify, ready_notify, critical;
   uint64_t start_timeout_ms;
-  elf_rlimit rlimits[16];
+  elf_rlimit *rlimits; /* ELF_RLIMITS_MAX, allocated when the program has some */
   int rlimit_count;
 
   uv_work_t check_work;
   int check_rc;
-  fern_error_t check_err;
-  char binary_path[PATH_MAX];
+  fern_error_t *check_err; /* during the binary check only */
+  char *binary_path; /* the binary's real path, once checked */
 
   elf_job job;
   pid_t pid;
@@ -111,7 +113,7 @@ typedef struct elf_controller_s {
   int drain_ticks, drain_expired;
   int exit_code, term_signal, core_dumped;
   int start_failed; /* cannot_start */
-  char failure[600];
+  char *failure; /* why it could not start (ELF_FAILURE_MAX), or NULL */
 
   /* A wrapping runner (sandbox) runs another program that runs ours:
    * prepare_exec, on the thread pool after the binary check, fills exec_*
@@ -210,6 +212,9 @@ void elf_guardian_stop(elf_guardian *g);
 
 /* The spawn (elf_spawn.c). */
 int elf_spawn(elf_controller *c, int out_fds[2], int lifecycle_child_fd);
+/* The buffer a start failure is written into (ELF_FAILURE_MAX bytes),
+ * allocated the first time: a run that starts well never has one. */
+char *elf_failure_buf(elf_controller *c);
 /* The runner's spawn slots: a few low descriptors a spawn's child keeps,
  * opened at create, closed at release (elf_spawn.c). */
 void elf_spawn_slots_open(elf_runner *r);

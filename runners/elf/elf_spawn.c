@@ -109,6 +109,15 @@ static _Noreturn void child_exec(spawn_plan *plan) {
   child_fail(plan, "exec");
 }
 
+/* A sanitizer's runtime keeps state (locks, shadow memory) that a child
+ * sharing fern's memory would change under it: such builds spawn the
+ * plain way, at the old cost. */
+#if defined(__SANITIZE_ADDRESS__)
+#define SHARE_MEMORY 0
+#else
+#define SHARE_MEMORY 1
+#endif
+
 /* The child's stack while it shares fern's memory. Spawns happen on the
  * loop thread only, one at a time (the parent waits for the exec). */
 #define CHILD_STACK_SIZE (64 * 1024)
@@ -118,7 +127,7 @@ static int child_main(void *plan) {
   child_exec(plan);
 }
 
-#if defined(__x86_64__)
+#if defined(__x86_64__) && SHARE_MEMORY
 /* clone3 that runs fn(arg) in the child, on the stack clone3 was given:
  * the child must not return through frames on fern's stack, which a
  * plain syscall() would. Returns the pid or -errno. */
@@ -164,11 +173,21 @@ static pid_t spawn_clone3(spawn_plan *plan, elf_controller *c) {
   return (pid_t)pid;
 }
 #else
+/* clone3 as a fork: the child returns here on a copy of fern. */
 static pid_t spawn_clone3(spawn_plan *plan, elf_controller *c) {
-  (void)plan;
-  (void)c;
-  errno = ENOSYS; /* the clone path below serves */
-  return -1;
+  struct clone_args args;
+  memset(&args, 0, sizeof args);
+  args.flags = CLONE_PIDFD;
+  args.pidfd = (uint64_t)(uintptr_t)&c->pidfd;
+  args.exit_signal = SIGCHLD;
+  if (c->job.cgroup_fd >= 0) {
+    args.flags |= CLONE_INTO_CGROUP;
+    args.cgroup = (uint64_t)c->job.cgroup_fd;
+  }
+  pid_t pid = (pid_t)syscall(SYS_clone3, &args, sizeof args);
+  if (pid == 0)
+    child_exec(plan);
+  return pid;
 }
 #endif
 
@@ -176,11 +195,21 @@ static pid_t spawn_clone3(spawn_plan *plan, elf_controller *c) {
  * itself before anything else runs. */
 static pid_t spawn_clone(spawn_plan *plan, elf_controller *c) {
   char procs[PATH_MAX + 16];
-  snprintf(procs, sizeof procs, "%s/cgroup.procs", c->job.cgroup);
-  if (c->job.kind == ELF_JOB_CGROUP)
+  if (c->job.kind == ELF_JOB_CGROUP && c->job.cgroup != NULL) {
+    snprintf(procs, sizeof procs, "%s/cgroup.procs", c->job.cgroup);
     plan->cgroup_procs_fd = open(procs, O_WRONLY | O_CLOEXEC);
-  pid_t pid = clone(child_main, child_stack + CHILD_STACK_SIZE,
-                    CLONE_VM | CLONE_VFORK | CLONE_FILES | SIGCHLD, plan);
+  }
+  pid_t pid = -1;
+  if (SHARE_MEMORY)
+    /* No CLONE_FILES: valgrind runs vfork's flags only, and this path is
+     * for kernels without clone3 anyway. */
+    pid = clone(child_main, child_stack + CHILD_STACK_SIZE,
+                CLONE_VM | CLONE_VFORK | SIGCHLD, plan);
+  if (pid < 0) {
+    pid = fork();
+    if (pid == 0)
+      child_exec(plan);
+  }
   int saved = errno;
   if (plan->cgroup_procs_fd >= 0)
     close(plan->cgroup_procs_fd);
@@ -212,7 +241,7 @@ static int await_exec(elf_controller *c, int error_fd) {
   if (c->pidfd >= 0)
     close(c->pidfd);
   c->pidfd = -1;
-  snprintf(c->failure, sizeof c->failure, "%s %s: %s",
+  snprintf(elf_failure_buf(c), ELF_FAILURE_MAX, "%s %s: %s",
            report[1] == 'e' ? "cannot execute" : "failed",
            report[1] == 'e' ? (c->exec_path ? c->exec_path : c->binary_path)
                             : step_name(report[1]),
@@ -275,7 +304,7 @@ int elf_spawn(elf_controller *c, int out_fds[2], int lifecycle_child_fd) {
                                    : open("/dev/null", O_RDWR | O_CLOEXEC);
   int error_pipe[2];
   if (devnull < 0 || pipe2(error_pipe, O_CLOEXEC) != 0) {
-    snprintf(c->failure, sizeof c->failure, "cannot prepare the spawn: %s",
+    snprintf(elf_failure_buf(c), ELF_FAILURE_MAX, "cannot prepare the spawn: %s",
              strerror(errno));
     if (devnull >= 0 && devnull != r->spawn_null)
       close(devnull);
@@ -308,7 +337,7 @@ int elf_spawn(elf_controller *c, int out_fds[2], int lifecycle_child_fd) {
     close(devnull);
   int rc;
   if (c->pid < 0) {
-    snprintf(c->failure, sizeof c->failure, "cannot create a process: %s",
+    snprintf(elf_failure_buf(c), ELF_FAILURE_MAX, "cannot create a process: %s",
              strerror(saved));
     rc = FERN_ESPAWN;
   } else {
