@@ -78,6 +78,7 @@ int elf_runner_create(const fern_host_t *host, const json_t *config,
     return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
   r->host = host;
   r->use_pidfd = r->use_clone3 = 1;
+  r->cgroup_base_fd = -1;
   elf_spawn_slots_open(r);
   if (host->struct_size >= offsetof(fern_host_t, nofile_hard) +
                               sizeof host->nofile_hard) {
@@ -99,6 +100,8 @@ int elf_runner_create(const fern_host_t *host, const json_t *config,
   r->use_pidfd = probe >= 0; /* no pidfd_open here: SIGCHLD it is */
   if (rc != FERN_OK) {
     elf_spawn_slots_close(r);
+    if (r->cgroup_base_fd >= 0)
+      close(r->cgroup_base_fd);
     free(r);
     return rc;
   }
@@ -128,6 +131,8 @@ void elf_op_release(void *runner) {
     r->ext_free(r->ext);
   elf_guardian_stop(r->guardian);
   elf_spawn_slots_close(r);
+  if (r->cgroup_base_fd >= 0)
+    close(r->cgroup_base_fd);
   if (r->job_kind == ELF_JOB_CGROUP)
     rmdir(r->cgroup_base);
   uv_close((uv_handle_t *)&r->sigchld, runner_free_on_close);

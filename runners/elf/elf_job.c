@@ -124,6 +124,8 @@ static int setup_cgroup(elf_runner *r, char *why, size_t why_size) {
              strerror(errno));
     return -1;
   }
+  /* Jobs are made and removed relative to it: no path walk each time. */
+  r->cgroup_base_fd = open(r->cgroup_base, O_PATH | O_DIRECTORY | O_CLOEXEC);
   return 0;
 }
 
@@ -174,10 +176,13 @@ int elf_job_create(elf_runner *r, elf_job *job, fern_error_t *err) {
     job->cgroup = NULL;
     return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
   }
-  if (mkdir(job->cgroup, 0755) != 0)
+  job->base_fd = r->cgroup_base_fd;
+  job->name = job->cgroup + strlen(r->cgroup_base) + 1;
+  if (mkdirat(job->base_fd, job->name, 0755) != 0)
     return fern_error_set(err, FERN_EIO, NULL, "cannot create cgroup %s: %s",
                           job->cgroup, strerror(errno));
-  job->cgroup_fd = open(job->cgroup, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  job->cgroup_fd =
+      openat(job->base_fd, job->name, O_PATH | O_DIRECTORY | O_CLOEXEC);
   job->cgroup_rel = job->cgroup + r->cgroup_mount_len;
   return FERN_OK;
 }
@@ -386,7 +391,7 @@ void elf_job_release(elf_job *job) {
     close(job->cgroup_fd);
   job->cgroup_fd = -1;
   if (job->kind == ELF_JOB_CGROUP && job->cgroup != NULL)
-    rmdir(job->cgroup);
+    unlinkat(job->base_fd, job->name, AT_REMOVEDIR);
   free(job->cgroup);
   job->cgroup = NULL;
 }

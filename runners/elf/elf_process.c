@@ -132,7 +132,8 @@ static void check_finish(elf_controller *c) {
   if (!c->exited || c->finishing)
     return;
   if (!c->drain_expired &&
-      (c->streams[0].open || c->streams[1].open || elf_job_populated(&c->job)))
+      (c->streams[0].open || c->streams[1].open ||
+       (!c->job_empty && elf_job_populated(&c->job))))
     return;
   finish(c);
 }
@@ -173,7 +174,11 @@ static void on_main_exit(elf_controller *c) {
     describe_exit(c, why, sizeof why);
     c->host->critical_failure(c->instance, why);
   }
-  elf_process_kill_job(c);
+  /* Most programs leave nothing behind: look before killing, and a job
+   * found empty needs no second look. */
+  c->job_empty = !elf_job_populated(&c->job);
+  if (!c->job_empty)
+    elf_job_signal(&c->job, SIGKILL);
   uv_timer_stop(&c->timer);
   uv_timer_start(&c->timer, on_drain_tick, ELF_DRAIN_TICK_MS,
                  ELF_DRAIN_TICK_MS);

@@ -29,6 +29,7 @@ typedef struct elf_runner_s {
   int use_pidfd;     /* watch exits with pidfds (else SIGCHLD + waitpid) */
   int use_clone3;    /* spawn with clone3 (else fork) */
   char cgroup_base[PATH_MAX]; /* ELF_JOB_CGROUP: our directory */
+  int cgroup_base_fd;         /* O_PATH to it, or -1 */
   unsigned long next_id;
   elf_guardian *guardian;
   uv_signal_t sigchld; /* runs without a pidfd; orphans to reap */
@@ -71,6 +72,8 @@ typedef struct elf_job_s {
   elf_job_kind kind;
   char id[64];             /* FERN_JOB value: "<fern pid>.<n>" */
   char *cgroup;            /* ELF_JOB_CGROUP: its directory, or NULL */
+  const char *name;        /* its last component, inside `cgroup` */
+  int base_fd;             /* the runner's cgroup_base_fd */
   const char *cgroup_rel;  /* the same, relative to the cgroup2 mount */
   int cgroup_fd;           /* O_PATH fd for CLONE_INTO_CGROUP, or -1 */
   pid_t pgid;
@@ -128,6 +131,7 @@ typedef struct elf_controller_s {
   char **exec_argv;
   int extra_fd;           /* -1: none */
   int exit_codes_as_signals; /* 128+N means died of signal N */
+  int job_empty; /* its job held nothing once the main process ended */
   struct elf_controller_s *next_live;
   struct elf_controller_s **prev_live; /* what points here; NULL: off */
 } elf_controller;
