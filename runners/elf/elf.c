@@ -145,6 +145,7 @@ static void free_strv(char **v) {
 }
 
 static void controller_free(elf_controller *c) {
+  elf_job_release(&c->job); /* a run stopped before it started has one */
   if (c->wrapper_free != NULL)
     c->wrapper_free(c->wrapper);
   if (c->extra_fd >= 0)
@@ -190,6 +191,11 @@ static void check_work(uv_work_t *req) {
     c->check_rc = FERN_ENOMEM;
     return;
   }
+  /* The job's cgroup is made here too: mkdir of a cgroup is among the
+   * dearer calls of a start, and the loop has other work. */
+  c->check_rc = elf_job_make(&c->job, c->check_err);
+  if (c->check_rc != FERN_OK)
+    return;
   if (c->no_binary_check) {
     c->binary_path = strdup(c->binary);
     c->check_rc = c->binary_path == NULL ? FERN_ENOMEM
@@ -287,6 +293,7 @@ int elf_start_wrapped(void *runner, const fern_start_info_t *info,
   c->host = r->host;
   c->instance = info->instance;
   c->lifecycle_fd = c->notify_fd = c->pidfd = c->extra_fd = -1;
+  c->job.cgroup_fd = c->job.base_fd = -1;
   c->moniker = strdup(info->moniker);
   c->package_dir = strdup(info->package_dir);
   const char *binary = json_string_value(json_object_get(info->program,
@@ -308,8 +315,8 @@ int elf_start_wrapped(void *runner, const fern_start_info_t *info,
     c->wrapper_free = wrapping->wrapper_free;
   }
   c->check_work.data = c;
-  if (c->moniker == NULL || c->package_dir == NULL || c->binary == NULL ||
-      c->argv == NULL || c->argv[0] == NULL || c->environ == NULL ||
+  if (elf_job_name(r, &c->job) != FERN_OK || c->moniker == NULL ||
+      c->package_dir == NULL || c->binary == NULL || c->argv == NULL || c->argv[0] == NULL || c->environ == NULL ||
       uv_queue_work(r->host->loop, &c->check_work, check_work, check_done) != 0) {
     c->wrapper_free = NULL; /* on failure the caller keeps its wrapper */
     controller_free(c);

@@ -165,25 +165,35 @@ static const char *cgroup_dir(const elf_job *job) {
   return job->cgroup != NULL ? job->cgroup : "";
 }
 
-int elf_job_create(elf_runner *r, elf_job *job, fern_error_t *err) {
+int elf_job_name(elf_runner *r, elf_job *job) {
   memset(job, 0, sizeof *job);
   job->kind = r->job_kind;
   job->cgroup_fd = -1;
+  job->base_fd = -1;
   snprintf(job->id, sizeof job->id, "%d.%lu", (int)getpid(), ++r->next_id);
   if (job->kind != ELF_JOB_CGROUP)
     return FERN_OK;
   if (asprintf(&job->cgroup, "%s/c%lu", r->cgroup_base, r->next_id) < 0) {
     job->cgroup = NULL;
-    return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
+    return FERN_ENOMEM;
   }
   job->base_fd = r->cgroup_base_fd;
   job->name = job->cgroup + strlen(r->cgroup_base) + 1;
+  job->cgroup_rel = job->cgroup + r->cgroup_mount_len;
+  return FERN_OK;
+}
+
+int elf_job_make(elf_job *job, fern_error_t *err) {
+  if (job->kind != ELF_JOB_CGROUP)
+    return FERN_OK;
+  if (job->cgroup == NULL)
+    return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
   if (mkdirat(job->base_fd, job->name, 0755) != 0)
     return fern_error_set(err, FERN_EIO, NULL, "cannot create cgroup %s: %s",
                           job->cgroup, strerror(errno));
+  job->made = 1;
   job->cgroup_fd =
       openat(job->base_fd, job->name, O_PATH | O_DIRECTORY | O_CLOEXEC);
-  job->cgroup_rel = job->cgroup + r->cgroup_mount_len;
   return FERN_OK;
 }
 
@@ -390,8 +400,9 @@ void elf_job_release(elf_job *job) {
   if (job->cgroup_fd >= 0)
     close(job->cgroup_fd);
   job->cgroup_fd = -1;
-  if (job->kind == ELF_JOB_CGROUP && job->cgroup != NULL)
+  if (job->kind == ELF_JOB_CGROUP && job->made)
     unlinkat(job->base_fd, job->name, AT_REMOVEDIR);
+  job->made = 0;
   free(job->cgroup);
   job->cgroup = NULL;
 }

@@ -350,8 +350,7 @@ static int prepare(elf_controller *c, int out_fds[2], int *lifecycle_child) {
   fern_error_t err;
   *lifecycle_child = -1;
   out_fds[0] = out_fds[1] = -1;
-  if (elf_job_create(c->runner, &c->job, &err) != FERN_OK ||
-      (c->ready_notify && elf_notify_open(c, &err) != FERN_OK)) {
+  if (c->ready_notify && elf_notify_open(c, &err) != FERN_OK) {
     snprintf(elf_failure_buf(c), ELF_FAILURE_MAX, "%s", err.message);
     return -1;
   }

@@ -74,6 +74,7 @@ typedef struct elf_job_s {
   char *cgroup;            /* ELF_JOB_CGROUP: its directory, or NULL */
   const char *name;        /* its last component, inside `cgroup` */
   int base_fd;             /* the runner's cgroup_base_fd */
+  int made;                /* the cgroup exists (and is ours to remove) */
   const char *cgroup_rel;  /* the same, relative to the cgroup2 mount */
   int cgroup_fd;           /* O_PATH fd for CLONE_INTO_CGROUP, or -1 */
   pid_t pgid;
@@ -189,7 +190,11 @@ void elf_cgroup_mounts(void (*visit)(const char *mount, int v2, void *arg),
                        void *arg);
 int elf_job_setup_runner(elf_runner *r, const char *wanted, fern_error_t *err);
 const char *elf_job_kind_name(elf_job_kind kind);
-int elf_job_create(elf_runner *r, elf_job *job, fern_error_t *err);
+/* Names a component's job (its id, its cgroup's path): loop thread. */
+int elf_job_name(elf_runner *r, elf_job *job);
+/* Makes its cgroup: any thread (the binary check's worker does it, off the
+ * loop). */
+int elf_job_make(elf_job *job, fern_error_t *err);
 /* Sends `signum` to every process of the job. Returns how many it found
  * (for the cgroup kind: 1 while it is populated). */
 int elf_job_signal(const elf_job *job, int signum);
