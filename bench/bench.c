@@ -52,6 +52,7 @@ static double baseline(const bench_env *env, const char *mode, long n,
   char *argv[] = {(char *)env->baseline, (char *)mode, count,
                   (char *)env->tiny, NULL};
   bench_result r;
+  bench_settle();
   if (bench_run(argv, 1, out, sizeof out, &r) != 0 || r.status != 0)
     return -1;
   json_t *j = json_loads(out, 0, NULL);
@@ -65,6 +66,7 @@ static int fern_run(const bench_env *env, const char *manifest,
   char path[256];
   snprintf(path, sizeof path, "%s/meta/%s.cm", env->dir, manifest);
   char *argv[] = {(char *)env->fern, "run", "-q", path, NULL};
+  bench_settle();
   return bench_run(argv, 1, NULL, 0, r) == 0 && r->status == 0 ? 0 : -1;
 }
 

@@ -22,6 +22,9 @@ typedef struct bench_result_s {
 } bench_result;
 
 double bench_now(void);
+/* Waits until the machine is idle again (the previous run's cleanup, in
+ * the kernel, done), so one run's aftermath does not time the next. */
+void bench_settle(void);
 
 /* Package and manifests (bench_tree.c). */
 int bench_package_new(bench_env *env);

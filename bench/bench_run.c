@@ -111,6 +111,7 @@ int bench_fern_up_down(const bench_env *env, const char *manifest, long n,
   snprintf(path, sizeof path, "%s/meta/%s.cm", env->dir, manifest);
   snprintf(control, sizeof control, "%s/control.sock", env->dir);
   char *argv[] = {(char *)env->fern, "run", "--control", control, path, NULL};
+  bench_settle();
   double start = bench_now();
   int fd;
   pid_t pid = spawn_piped(argv, &fd, 2);
@@ -143,4 +144,34 @@ int bench_fern_up_down(const bench_env *env, const char *manifest, long n,
   *down = r.seconds;
   *max_rss_kib = r.max_rss_kib;
   return started.count == n ? 0 : -1;
+}
+
+/* Fraction of CPU time idle over `ms` milliseconds, from /proc/stat. */
+static double idle_fraction(int ms) {
+  unsigned long long a[2][8];
+  for (int k = 0; k < 2; k++) {
+    FILE *f = fopen("/proc/stat", "r");
+    if (f == NULL || fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu",
+                            &a[k][0], &a[k][1], &a[k][2], &a[k][3], &a[k][4],
+                            &a[k][5], &a[k][6], &a[k][7]) != 8) {
+      if (f)
+        fclose(f);
+      return 1;
+    }
+    fclose(f);
+    if (k == 0)
+      poll(NULL, 0, ms);
+  }
+  unsigned long long total = 0, idle = (a[1][3] + a[1][4]) - (a[0][3] + a[0][4]);
+  for (int i = 0; i < 8; i++)
+    total += a[1][i] - a[0][i];
+  return total ? (double)idle / (double)total : 1;
+}
+
+void bench_settle(void) {
+  /* The kernel frees a run's cgroups and processes after it: let that
+   * finish before the next timing starts, at most 20 s. */
+  double deadline = bench_now() + 20;
+  while (bench_now() < deadline && idle_fraction(250) < 0.9)
+    ;
 }

@@ -129,6 +129,7 @@ double bench_s6_up(const bench_env *env, long n, char *why, size_t why_size) {
   char max[32];
   snprintf(max, sizeof max, "%ld", n + 16);
   char *scan_argv[] = {"s6-svscan", "-c", max, scan, NULL};
+  bench_settle();
   double t0 = bench_now();
   pid_t svscan = start(scan_argv);
   pid_t svwait = start(wait_argv);

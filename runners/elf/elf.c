@@ -164,6 +164,7 @@ static void controller_free(elf_controller *c) {
   free(c->failure);
   free(c->check_err);
   free(c->rlimits);
+  free(c->notify);
   free(c);
 }
 

@@ -4,6 +4,7 @@
  * "STATUS=...", "STOPPING=1" (one per line). Like systemd's
  * NotifyAccess=all, a datagram counts when its sender (SO_PASSCRED)
  * belongs to the component: a helper such as systemd-notify may send it. */
+#include <stdlib.h>
 #include <errno.h>
 #include <signal.h>
 #include <stddef.h>
@@ -84,27 +85,29 @@ static void on_notify(uv_poll_t *poll, int status, int events) {
 }
 
 int elf_notify_open(elf_controller *c, fern_error_t *err) {
+  if (c->notify == NULL && (c->notify = calloc(1, sizeof *c->notify)) == NULL)
+    return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
   c->notify_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (c->notify_fd < 0)
     return fern_error_set(err, FERN_EIO, NULL, "notify socket: %s",
                           strerror(errno));
   int on = 1;
   setsockopt(c->notify_fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof on);
-  snprintf(c->notify_name, sizeof c->notify_name, "@fern/%s/notify", c->job.id);
+  snprintf(c->notify->name, sizeof c->notify->name, "@fern/%s/notify", c->job.id);
   struct sockaddr_un addr = {.sun_family = AF_UNIX};
-  size_t len = strlen(c->notify_name);
-  memcpy(addr.sun_path, c->notify_name, len);
+  size_t len = strlen(c->notify->name);
+  memcpy(addr.sun_path, c->notify->name, len);
   addr.sun_path[0] = '\0';
   if (bind(c->notify_fd, (struct sockaddr *)&addr,
            (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len)) != 0) {
     close(c->notify_fd);
     c->notify_fd = -1;
     return fern_error_set(err, FERN_EIO, NULL, "notify socket %s: %s",
-                          c->notify_name, strerror(errno));
+                          c->notify->name, strerror(errno));
   }
-  uv_poll_init(c->host->loop, &c->notify_poll, c->notify_fd);
-  c->notify_poll.data = c;
-  uv_poll_start(&c->notify_poll, UV_READABLE, on_notify);
+  uv_poll_init(c->host->loop, &c->notify->poll, c->notify_fd);
+  c->notify->poll.data = c;
+  uv_poll_start(&c->notify->poll, UV_READABLE, on_notify);
   c->open_handles++;
   return FERN_OK;
 }

@@ -112,7 +112,7 @@ static void finish(elf_controller *c) {
     close(c->lifecycle_fd);
   c->lifecycle_fd = -1;
   if (c->notify_fd >= 0) {
-    close_handle(c, (uv_handle_t *)&c->notify_poll);
+    close_handle(c, (uv_handle_t *)&c->notify->poll);
     close(c->notify_fd); /* libuv stops polling before the fd closes */
     c->notify_fd = -1;
   }
@@ -325,7 +325,7 @@ static int build_envp(elf_controller *c) {
       (c->stop_notify &&
        env_add(c->envp, &n, FERN_LIFECYCLE_FD_ENV, "3") != 0) ||
       (c->ready_notify && env_add(c->envp, &n, "NOTIFY_SOCKET",
-                                  c->notify_name) != 0))
+                                  c->notify->name) != 0))
     return -1;
   return 0;
 }

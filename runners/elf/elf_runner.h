@@ -62,6 +62,12 @@ typedef struct elf_stream_s {
   size_t line_len;
 } elf_stream;
 
+/* The sd_notify socket of a run that reports readiness. */
+typedef struct elf_notify_s {
+  uv_poll_t poll;
+  char name[108]; /* abstract: "@fern/<job>/notify" */
+} elf_notify;
+
 typedef struct elf_rlimit_s {
   int resource;
   struct rlimit limit;
@@ -107,8 +113,7 @@ typedef struct elf_controller_s {
   uv_poll_t pidfd_poll;
   int lifecycle_fd; /* our end of the lifecycle socket, or -1 */
   int notify_fd;    /* the NOTIFY_SOCKET we listen on, or -1 */
-  uv_poll_t notify_poll;
-  char notify_name[108];
+  struct elf_notify_s *notify; /* with ready_event notify only */
   elf_stream streams[2];
   uv_timer_t timer; /* start timeout, then the drain after exit */
   int timer_open;
