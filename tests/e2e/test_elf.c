@@ -1,6 +1,7 @@
 /* test_elf.c - the ELF runner, complete: lifecycle stop, readiness, the
  * clean process, exit reporting, critical components and policy. */
 #include <limits.h>
+#include <sys/resource.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -151,6 +152,55 @@ START_TEST(test_rlimits_are_applied_and_checked) {
 }
 END_TEST
 
+/* fern raises its own open-file limit (it holds descriptors for thousands
+ * of components) but programs get the limit fern was started with. */
+START_TEST(test_programs_get_the_open_file_limit_fern_was_given) {
+  struct rlimit given;
+  ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &given), 0);
+  ck_assert_uint_gt(given.rlim_max, 512);
+  given.rlim_cur = 512; /* inherited by fern from here */
+  ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &given), 0);
+  char pkg[4096];
+  e2e_package_new(pkg, sizeof pkg);
+  e2e_package_write(pkg, "meta/root.cm",
+                    "{\"children\": ["
+                    "{\"name\": \"lim\", \"url\": \"#meta/lim.cm\", "
+                    "\"startup\": \"eager\"},"
+                    "{\"name\": \"stay\", \"url\": \"#meta/stay.cm\", "
+                    "\"startup\": \"eager\"}]}");
+  e2e_package_write(pkg, "meta/lim.cm",
+                    "{\"program\": {\"runner\": \"elf\", \"binary\": "
+                    "\"bin/tool\", \"args\": [\"limits\"]}}");
+  e2e_package_write(pkg, "meta/stay.cm",
+                    "{\"program\": {\"runner\": \"elf\", \"binary\": "
+                    "\"bin/tool\", \"args\": [\"sleep\"]}}");
+  char manifest[4200], expected[96], path[64], line[256];
+  snprintf(manifest, sizeof manifest, "%s/meta/root.cm", pkg);
+  e2e_proc p;
+  const char *args[] = {"run", manifest, NULL};
+  e2e_start(&p, args);
+  snprintf(expected, sizeof expected, "[/lim] nofile 512 %llu\n",
+           (unsigned long long)given.rlim_max);
+  e2e_wait_for(&p, expected, 20000);
+  e2e_wait_for(&p, "/stay: started", 20000);
+  /* fern's own soft limit went up to its hard one. */
+  snprintf(path, sizeof path, "/proc/%d/limits", (int)p.pid);
+  FILE *f = fopen(path, "r");
+  ck_assert_ptr_nonnull(f);
+  unsigned long long soft = 0, hard = 0;
+  while (fgets(line, sizeof line, f) != NULL)
+    if (strncmp(line, "Max open files", 14) == 0)
+      sscanf(line + 14, "%llu %llu", &soft, &hard);
+  fclose(f);
+  ck_assert_uint_ge(hard, given.rlim_max);
+  ck_assert_uint_eq(soft, hard);
+  kill(p.pid, SIGTERM);
+  ck_assert_int_eq(e2e_finish(&p, 20000), 0);
+  e2e_free(&p);
+  e2e_package_remove(pkg);
+}
+END_TEST
+
 /* A crash with core dumps allowed is reported as such (in a package of its
  * own, where the core file lands). */
 START_TEST(test_core_dump_is_reported) {
@@ -277,6 +327,7 @@ Suite *elf_suite(void) {
   tcase_add_test(tc, test_program_gets_only_its_fds);
   tcase_add_test(tc, test_notify_variables_are_set);
   tcase_add_test(tc, test_rlimits_are_applied_and_checked);
+  tcase_add_test(tc, test_programs_get_the_open_file_limit_fern_was_given);
   tcase_add_test(tc, test_core_dump_is_reported);
   tcase_add_test(tc, test_critical_needs_the_policy);
   tcase_add_test(tc, test_critical_failure_stops_the_tree);
