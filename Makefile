@@ -20,14 +20,20 @@ PKG_LIBS := $(shell pkg-config --libs $(PKGS))
 CHECK_CFLAGS := $(shell pkg-config --cflags check)
 CHECK_LIBS := $(shell pkg-config --libs check)
 
+# gcc only: clang (the fuzzers' compiler) has no such warning to turn off.
+NO_FORMAT_TRUNCATION := $(shell $(CC) -Werror -Wno-format-truncation -E -x c /dev/null >/dev/null 2>&1 && echo -Wno-format-truncation)
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
-        -Wno-missing-field-initializers -Wno-format-truncation
+        -Wno-missing-field-initializers $(NO_FORMAT_TRUNCATION)
 CFLAGS ?= -O2 -g
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
              -fno-sanitize-recover=undefined
 ifeq ($(SAN),1)
   CFLAGS += $(SAN_FLAGS)
   LDFLAGS += $(SAN_FLAGS)
+endif
+# The fuzzers' build (make fuzz): clang, coverage for libFuzzer, ASan+UBSan.
+ifeq ($(FUZZ),1)
+  CFLAGS += -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
 endif
 ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -fPIC -fvisibility=hidden \
               -Iinclude $(PKG_CFLAGS) $(shell pkg-config --cflags yaml-0.1) -DFERN_PLUGINDIR='"$(PREFIX)/lib/fern/plugins"'
@@ -186,7 +192,7 @@ check-sanitize: programs
 check-install: all
 	tests/install/run.sh $(O)
 
-check: check-plain check-sanitize check-install check-bench
+check: check-plain check-sanitize check-install check-bench check-fuzz
 
 # The benchmark (bench/README.md): fern against posix_spawn and s6. Every
 # figure is a ratio against a baseline run in the same command.
@@ -203,6 +209,43 @@ $(O)/bench/spawn_baseline: bench/spawn_baseline.c
 $(O)/bench/tiny: bench/tiny.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 $(WARN) -O2 -static -o $@ $<
+
+# Fuzzing (fuzz/README.md): libFuzzer harnesses, each run for FUZZ_SECONDS
+# from its seed corpus in fuzz/corpus/NAME (new inputs go to build-fuzz/),
+# after replaying every kept crasher in fuzz/regressions/NAME.
+FUZZERS := manifest url elf capstan control
+FUZZ_SECONDS ?= 60
+FUZZ_LINK := -fsanitize=fuzzer,address,undefined
+FUZZ_DEPS_elf := $(O)/obj/runners/elf/elf_binary.o
+FUZZ_DEPS_capstan := $(patsubst resolvers/capstan/%.c,$(O)/obj/resolvers/capstan/%.o,$(filter-out resolvers/capstan/capstan.c,$(wildcard resolvers/capstan/*.c)))
+$(O)/fuzz/%: fuzz/fuzz_%.c $(O)/obj/libfern-core.a $(FUZZ_DEPS_elf) $(FUZZ_DEPS_capstan) $(O)/resolvers/file/file.so
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(FUZZ_LINK) -DFUZZ_PLUGIN_DIR='"$(abspath $(O))/resolvers/file"' \
+	  -o $@ $< $(FUZZ_DEPS_$*) \
+	  $(O)/obj/libfern-core.a $(PKG_LIBS) $(YAML_LIBS) -ldl -lpthread
+
+.PHONY: fuzz fuzz-run check-fuzz
+fuzz:
+	$(MAKE) O=build-fuzz CC=clang FUZZ=1 fuzz-run
+
+fuzz-run: $(foreach f,$(FUZZERS),$(O)/fuzz/$(f))
+	@for f in $(FUZZERS); do \
+	  mkdir -p $(O)/fuzz-corpus/$$f $(O)/fuzz-crashes; \
+	  if ls fuzz/regressions/$$f/* >/dev/null 2>&1; then \
+	    $(O)/fuzz/$$f fuzz/regressions/$$f/* 2>&1 | tail -1 || exit 1; fi; \
+	  echo "fuzz $$f: $(FUZZ_SECONDS) s"; \
+	  $(O)/fuzz/$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	    -artifact_prefix=$(O)/fuzz-crashes/$$f- \
+	    $(O)/fuzz-corpus/$$f fuzz/corpus/$$f 2>&1 | \
+	    grep -E "^(stat::number_of_executed_units|stat::new_units_added|Done|==[0-9]+==ERROR|SUMMARY)" \
+	    || true; \
+	  if ls $(O)/fuzz-crashes/$$f-* >/dev/null 2>&1; then \
+	    echo "fuzz $$f: CRASH, see $(O)/fuzz-crashes"; exit 1; fi; \
+	done
+
+# CI: a short smoke of each fuzzer.
+check-fuzz:
+	$(MAKE) fuzz FUZZ_SECONDS=5
 
 .PHONY: bench check-bench
 bench: all $(BENCH_BINS)
@@ -263,4 +306,4 @@ clean:
 	  runners/oci/fern-oci-shim runners/oci/fern-oci-init man/*.3 \
 	  tests/e2e/run tests/conformance/run tests/plugins/*.so $(PKG_PROGS) \
 	  tests/packages/progs/lib tests/packages/progs/bin/tool-static \
-	  bench/bench bench/spawn_baseline bench/tiny bench/smoke.json
+	  bench/bench bench/spawn_baseline bench/tiny bench/smoke.json build-fuzz

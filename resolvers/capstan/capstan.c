@@ -119,7 +119,7 @@ static int manifest_for(const capstan_resolver *r, const capstan_boot *boot,
     return fern_error_set(err, FERN_EINVAL, NULL,
                           "config set \"%s\": bootcmd names no program",
                           boot->set);
-  json_t *args = json_array(), *environ = json_array();
+  json_t *args = json_array(), *env_list = json_array();
   for (size_t i = 1; i < json_array_size(boot->argv); i++)
     json_array_append(args, json_array_get(boot->argv, i));
   const char *name;
@@ -127,12 +127,12 @@ static int manifest_for(const capstan_resolver *r, const capstan_boot *boot,
   json_object_foreach(boot->env, name, value) {
     char *entry = NULL;
     if (asprintf(&entry, "%s=%s", name, json_string_value(value)) >= 0)
-      json_array_append_new(environ, json_string(entry));
+      json_array_append_new(env_list, json_string(entry));
     free(entry);
   }
   json_t *manifest = json_pack("{s:{s:s,s:s,s:o,s:o}}", "program", "runner",
                                r->runner, "binary", cmd, "args", args,
-                               "environ", environ);
+                               "environ", env_list);
   *text = manifest ? json_dumps(manifest, JSON_INDENT(2)) : NULL;
   json_decref(manifest);
   return *text ? FERN_OK

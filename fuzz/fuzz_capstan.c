@@ -1,0 +1,93 @@
+/* fuzz_capstan.c - libFuzzer: a Capstan package's meta/run.yaml through
+ * the YAML reader, the package checks and the config-set resolution with
+ * its bases; and the same bytes as a bootcmd to split. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../core/package_path.h"
+#include "../resolvers/capstan/capstan_cmdline.h"
+#include "../resolvers/capstan/capstan_package.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static char dir[64];
+
+static void quiet_log(fern_log_level level, const char *moniker,
+                      const char *fmt, ...) {
+  (void)level, (void)moniker, (void)fmt;
+}
+
+static const fern_host_t host = {.abi_major = FERN_HOST_ABI_MAJOR,
+                                 .abi_minor = FERN_HOST_ABI_MINOR,
+                                 .struct_size = sizeof(fern_host_t),
+                                 .log = quiet_log,
+                                 .package_path = fern__package_path};
+
+/* One package for the whole run: meta/package.yaml fixed, meta/run.yaml
+ * rewritten with each input. */
+static int package(void) {
+  if (dir[0] != '\0')
+    return 0;
+  char path[128];
+  snprintf(dir, sizeof dir, "/tmp/fern-fuzz-capstan-XXXXXX");
+  if (mkdtemp(dir) == NULL)
+    return -1;
+  snprintf(path, sizeof path, "%s/meta", dir);
+  mkdir(path, 0755);
+  snprintf(path, sizeof path, "%s/meta/package.yaml", dir);
+  FILE *f = fopen(path, "w");
+  if (f == NULL)
+    return -1;
+  fputs("name: fuzz.pkg\n", f);
+  fclose(f);
+  return 0;
+}
+
+static void split(const uint8_t *data, size_t size) {
+  char *text = malloc(size + 1);
+  if (text == NULL)
+    return;
+  memcpy(text, data, size);
+  text[size] = '\0';
+  json_t *argv = NULL;
+  fern_error_t err;
+  if (capstan_cmdline_split(text, &argv, &err) == FERN_OK)
+    json_decref(argv);
+  free(text);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  split(data, size);
+  if (package() != 0)
+    return 0;
+  char path[128];
+  snprintf(path, sizeof path, "%s/meta/run.yaml", dir);
+  FILE *f = fopen(path, "w");
+  if (f == NULL)
+    return 0;
+  size_t wrote = fwrite(data, 1, size, f);
+  fclose(f);
+  if (wrote != size)
+    return 0;
+  capstan_package pkg;
+  fern_error_t err;
+  if (capstan_package_open(&host, dir, &pkg, &err) != FERN_OK)
+    return 0;
+  const char *const none[] = {NULL};
+  capstan_search search = {.host = &host, .repositories = none};
+  capstan_boot boot;
+  size_t sets = capstan_yaml_map_size(pkg.sets);
+  for (size_t i = 0; i <= sets && i < 8; i++) {
+    yaml_node_t *ignored;
+    const char *set =
+        i == sets ? NULL : capstan_yaml_pair(&pkg.run, pkg.sets, i, &ignored);
+    if (capstan_boot_resolve(&search, &pkg, set, &boot, &err) == FERN_OK)
+      capstan_boot_free(&boot);
+  }
+  capstan_package_close(&pkg);
+  return 0;
+}

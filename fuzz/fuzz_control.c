@@ -1,0 +1,126 @@
+/* fuzz_control.c - libFuzzer: bytes sent to a running fern's control
+ * socket, as any local client of the same user could. One manager for the
+ * whole run, with a tree of realms (no programs, so nothing is spawned: a
+ * realm, a lazy realm, a collection); each input is one connection that
+ * writes the bytes and a newline, then hangs up, and the loop runs until
+ * fern has answered and closed it. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "../core/control.h"
+#include "../core/log.h"
+#include "../core/manager.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static fern__manager manager;
+static fern__config config;
+static char dir[64], sock[128];
+static int ready;
+
+static void write_file(const char *rel, const char *text) {
+  char path[160];
+  snprintf(path, sizeof path, "%s/%s", dir, rel);
+  FILE *f = fopen(path, "w");
+  if (f != NULL) {
+    fputs(text, f);
+    fclose(f);
+  }
+}
+
+static int setup(void) {
+  snprintf(dir, sizeof dir, "/tmp/fern-fuzz-control-XXXXXX");
+  if (mkdtemp(dir) == NULL)
+    return -1;
+  char meta[96];
+  snprintf(meta, sizeof meta, "%s/meta", dir);
+  mkdir(meta, 0755);
+  write_file("meta/root.cm",
+             "{\"children\": ["
+             "{\"name\": \"core\", \"url\": \"#meta/realm.cm\", \"startup\": "
+             "\"eager\"},"
+             "{\"name\": \"lazy\", \"url\": \"#meta/realm.cm\"}],"
+             "\"collections\": [{\"name\": \"workers\"}]}");
+  write_file("meta/realm.cm", "{}");
+  fern__log_set_level(FERN_LOG_ERROR);
+  fern__config_init(&config);
+  fern__config_add_plugin_dir(&config, FUZZ_PLUGIN_DIR);
+  fern__config_finish_plugin_dirs(&config);
+  fern_error_t err;
+  if (fern__manager_init(&manager, &config, FERN_MODE_RUN, &err) != FERN_OK)
+    return -1;
+  manager.keep_running = 1;
+  snprintf(sock, sizeof sock, "%s/control.sock", dir);
+  if (fern__control_open(&manager, sock, 1, &manager.control, &err) != FERN_OK)
+    return -1;
+  char url[160];
+  snprintf(url, sizeof url, "file://%s#meta/root.cm", dir);
+  manager.root = fern__instance_new(&manager, NULL, "", url,
+                                    FERN_STARTUP_EAGER, manager.root_env);
+  if (manager.root == NULL)
+    return -1;
+  manager.root->start_requested = 1;
+  manager.root->start_reason = "root";
+  fern__lifecycle_resolve(manager.root);
+  for (int i = 0; i < 1000 && manager.waiting + manager.cache.pending > 0;
+       i++)
+    uv_run(&manager.loop, UV_RUN_NOWAIT), poll(NULL, 0, 1);
+  return 0;
+}
+
+/* Runs the loop until the client sees fern close the connection. */
+static void converse(int client) {
+  char buf[4096];
+  for (int i = 0; i < 2000; i++) {
+    uv_run(&manager.loop, UV_RUN_NOWAIT);
+    ssize_t n = read(client, buf, sizeof buf);
+    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK))
+      return;
+    if (n < 0)
+      poll(NULL, 0, 0);
+  }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  if (!ready && setup() != 0)
+    abort(); /* the harness itself is broken: say so loudly */
+  ready = 1;
+  int client = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  struct sockaddr_un addr = {.sun_family = AF_UNIX};
+  snprintf(addr.sun_path, sizeof addr.sun_path, "%s", sock);
+  if (client < 0 ||
+      connect(client, (struct sockaddr *)&addr, sizeof addr) != 0) {
+    if (client >= 0)
+      close(client);
+    return 0;
+  }
+  fcntl(client, F_SETFL, O_NONBLOCK);
+  uv_run(&manager.loop, UV_RUN_NOWAIT); /* accept */
+  size_t sent = 0;
+  while (sent < size) {
+    ssize_t n = send(client, data + sent, size - sent, MSG_NOSIGNAL);
+    if (n <= 0) {
+      if (n < 0 && errno != EAGAIN)
+        break;
+      uv_run(&manager.loop, UV_RUN_NOWAIT); /* let fern read */
+      continue;
+    }
+    sent += (size_t)n;
+  }
+  if (send(client, "\n", 1, MSG_NOSIGNAL) == 1)
+    shutdown(client, SHUT_WR);
+  converse(client);
+  close(client);
+  for (int i = 0; i < 4; i++)
+    uv_run(&manager.loop, UV_RUN_NOWAIT);
+  return 0;
+}
