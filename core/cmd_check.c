@@ -18,7 +18,9 @@ static char *read_file(const char *path, size_t *len, fern_error_t *err) {
   size_t cap = 4096, n = 0;
   char *text = malloc(cap);
   size_t got;
-  while (text != NULL && (got = fread(text + n, 1, cap - n, f)) > 0) {
+  /* One byte past the parser's limit is enough for it to say so. */
+  while (text != NULL && n <= FERN__MANIFEST_MAX &&
+         (got = fread(text + n, 1, cap - n, f)) > 0) {
     n += got;
     if (n == cap) {
       char *grown = realloc(text, cap *= 2);

@@ -100,6 +100,9 @@ typedef struct fern__decl_s {
   size_t capability_count;
 } fern__decl;
 
+/* The largest manifest fern parses, whichever resolver brought it. */
+#define FERN__MANIFEST_MAX (16u << 20)
+
 /* Parses and validates manifest text. On error writes "origin:line:col:
  * message" to `err` and returns a negative code. Thread-safe. */
 int fern__decl_parse(const char *text, size_t len, const char *origin,

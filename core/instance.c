@@ -35,6 +35,7 @@ fern__instance *fern__instance_new(struct fern__manager_s *manager,
     return NULL;
   instance->manager = manager;
   instance->parent = parent;
+  instance->depth = parent != NULL ? parent->depth + 1 : 0;
   instance->name = strdup(name);
   instance->url = strdup(url);
   instance->moniker = make_moniker(parent, name);

@@ -10,6 +10,11 @@
 
 struct fern__manager_s;
 
+/* The deepest a tree may nest. Resolution of a cached manifest completes
+ * at once, so a manifest that includes itself would otherwise recurse
+ * until the stack ends. */
+#define FERN__DEPTH_MAX 100
+
 typedef enum fern__state {
   FERN_STATE_DISCOVERED, /* known by URL only */
   FERN_STATE_RESOLVING,
@@ -39,6 +44,7 @@ typedef struct fern_instance_s {
   struct fern__manager_s *manager;
   struct fern_instance_s *parent;
   char *name;    /* "" for the root */
+  unsigned depth; /* 0 for the root */
   char *moniker; /* "/core/echo" */
   char *url;     /* as declared */
   fern__startup startup;

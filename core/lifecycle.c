@@ -132,6 +132,14 @@ static void fail_before_resolution(fern__instance *instance, const char *why) {
 
 void fern__lifecycle_resolve(fern__instance *instance) {
   char why[1024];
+  if (instance->depth > FERN__DEPTH_MAX) {
+    snprintf(why, sizeof why,
+             "the tree nests deeper than %d levels here (does a manifest "
+             "include itself? %s)",
+             FERN__DEPTH_MAX, instance->url);
+    fail_before_resolution(instance, why);
+    return;
+  }
   if (instance->error != NULL) {
     snprintf(why, sizeof why, "%s", instance->error);
     fail_before_resolution(instance, why);

@@ -28,13 +28,27 @@ static const char *level_prefix(fern_log_level level) {
   }
 }
 
+/* A moniker as a record's prefix: a very long one (a deep tree of long
+ * names) keeps its start and end, so the message after it still shows. */
+#define MONIKER_SHOWN 512
+static void moniker_prefix(const char *moniker, char *out, size_t size) {
+  size_t len = strlen(moniker);
+  if (len <= MONIKER_SHOWN)
+    snprintf(out, size, "%s: ", moniker);
+  else
+    snprintf(out, size, "%.*s...%s: ", MONIKER_SHOWN / 2, moniker,
+             moniker + len - MONIKER_SHOWN / 2);
+}
+
 void fern__logv(fern_log_level level, const char *moniker, const char *fmt,
                 va_list ap) {
   if (level > log_level)
     return;
-  char record[4096];
-  int n = snprintf(record, sizeof record, "fern: %s%s%s", moniker ? moniker : "",
-                   moniker ? ": " : "", level_prefix(level));
+  char record[4096], prefix[MONIKER_SHOWN + 8] = "";
+  if (moniker != NULL)
+    moniker_prefix(moniker, prefix, sizeof prefix);
+  int n = snprintf(record, sizeof record, "fern: %s%s", prefix,
+                   level_prefix(level));
   if (n < 0)
     return;
   size_t used = (size_t)n < sizeof record ? (size_t)n : sizeof record - 1;

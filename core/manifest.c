@@ -31,13 +31,12 @@ static int check_env_reference(fern__mcheck *mc, fern__decl *decl,
   return FERN_OK;
 }
 
-static int name_taken(fern__decl *decl, const char *name, size_t children) {
-  for (size_t i = 0; i < children; i++)
-    if (strcmp(decl->children[i].name, name) == 0)
-      return 1;
-  for (size_t i = 0; i < decl->collection_count; i++)
-    if (strcmp(decl->collections[i].name, name) == 0)
-      return 1;
+/* Whether a child or collection already has `name`; records it if not.
+ * A set, not a scan: a manifest may have 100,000 children. */
+static int name_taken(fern__mcheck *mc, const char *name) {
+  if (json_object_get(mc->names, name) != NULL)
+    return 1;
+  json_object_set_new(mc->names, name, json_true());
   return 0;
 }
 
@@ -94,7 +93,7 @@ static int parse_children(fern__mcheck *mc, fern__decl *decl) {
     rc = parse_child(mc, decl, entry, at, child);
     if (rc != FERN_OK)
       return rc;
-    if (name_taken(decl, child->name, i)) {
+    if (name_taken(mc, child->name)) {
       snprintf(at, sizeof at, "/children/%zu/name", i);
       return fern__mfail(mc, at,
                          "duplicate child name \"%s\": children and "
@@ -158,7 +157,7 @@ static int parse_collections(fern__mcheck *mc, fern__decl *decl) {
     rc = parse_collection(mc, decl, entry, at, coll);
     if (rc != FERN_OK)
       return rc;
-    if (name_taken(decl, coll->name, 0)) {
+    if (name_taken(mc, coll->name)) {
       snprintf(at, sizeof at, "/collections/%zu/name", i);
       return fern__mfail(mc, at,
                          "duplicate name \"%s\": children and collections "
@@ -237,6 +236,11 @@ static int parse_json(const char *text, size_t len, fern__decl *decl,
 
 int fern__decl_parse(const char *text, size_t len, const char *origin,
                      fern__decl **out, fern_error_t *err) {
+  if (len > FERN__MANIFEST_MAX)
+    return fern_error_set(err, FERN_EINVAL, NULL,
+                          "%s: the manifest is larger than %u bytes, the "
+                          "limit",
+                          origin, FERN__MANIFEST_MAX);
   fern__decl *decl = calloc(1, sizeof *decl);
   if (decl == NULL)
     return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
@@ -249,8 +253,10 @@ int fern__decl_parse(const char *text, size_t len, const char *origin,
   memcpy(decl->text, text, len);
   decl->text[len] = '\0';
   decl->text_len = len;
-  fern__mcheck mc = {decl, err};
-  int rc = parse_json(text, len, decl, err);
+  fern__mcheck mc = {decl, err, json_object()};
+  int rc = mc.names != NULL ? parse_json(text, len, decl, err)
+                            : fern_error_set(err, FERN_ENOMEM, NULL,
+                                             "out of memory");
   if (rc == FERN_OK)
     rc = fern__mcheck_keys(&mc, decl->json, "", "a manifest", top_keys);
   if (rc == FERN_OK)
@@ -263,6 +269,7 @@ int fern__decl_parse(const char *text, size_t len, const char *origin,
     rc = parse_collections(&mc, decl);
   if (rc == FERN_OK)
     rc = parse_children(&mc, decl);
+  json_decref(mc.names);
   if (rc != FERN_OK) {
     fern__decl_free(decl);
     return rc;

@@ -8,6 +8,7 @@
 typedef struct fern__mcheck_s {
   const fern__decl *decl; /* text and origin, for positions */
   fern_error_t *err;
+  json_t *names; /* children's and collections' names so far: a set */
 } fern__mcheck;
 
 

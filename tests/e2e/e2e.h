@@ -66,5 +66,6 @@ Suite *sandbox_suite(void);
 Suite *oci_suite(void);
 Suite *pkg_suite(void);
 Suite *capstan_suite(void);
+Suite *hostile_suite(void);
 
 #endif
