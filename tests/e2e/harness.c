@@ -22,8 +22,8 @@ const char *e2e_build(void) {
 void e2e_start(e2e_proc *p, const char *const *args) {
   memset(p, 0, sizeof *p);
   p->status = -1;
-  p->out = calloc(1, 1);
-  p->err = calloc(1, 1);
+  p->out = calloc(64, 1); /* see room_for */
+  p->err = calloc(64, 1);
   int out[2], err[2];
   ck_assert_int_eq(pipe2(out, O_CLOEXEC), 0);
   ck_assert_int_eq(pipe2(err, O_CLOEXEC), 0);
@@ -59,8 +59,20 @@ static long now_ms(void) {
   return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Buffers hold a power of two bytes (at least 64): growing by doubling
+ * keeps reading megabytes of output linear, even under ASan, whose realloc
+ * always copies. */
+static size_t room_for(size_t bytes) {
+  size_t room = 64;
+  while (room < bytes)
+    room <<= 1;
+  return room;
+}
+
 static void append(char **buf, size_t *len, const char *data, size_t n) {
-  *buf = realloc(*buf, *len + n + 1);
+  if (room_for(*len + 1) < *len + n + 1)
+    *buf = realloc(*buf, room_for(*len + n + 1));
+  ck_assert_ptr_nonnull(*buf);
   memcpy(*buf + *len, data, n);
   *len += n;
   (*buf)[*len] = '\0';
@@ -78,7 +90,7 @@ int e2e_pump(e2e_proc *p, int ms) {
   for (int i = 0; i < 2; i++) {
     if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR)))
       continue;
-    char chunk[8192];
+    char chunk[65536];
     ssize_t n = read(fds[i].fd, chunk, sizeof chunk);
     if (n > 0) {
       if (i == 0)
@@ -175,10 +187,13 @@ void e2e_package_remove(const char *dir) {
   ck_assert_int_eq(system(cmd), 0);
 }
 
+/* memmem with the length left, not strstr: ASan's strstr measures the
+ * whole rest of the haystack each call, quadratic on megabytes of output. */
 int e2e_count(const char *hay, const char *needle) {
   int n = 0;
-  for (const char *at = strstr(hay, needle); at != NULL;
-       at = strstr(at + 1, needle))
+  size_t left = strlen(hay), nlen = strlen(needle);
+  for (const char *at = memmem(hay, left, needle, nlen); at != NULL;
+       at = memmem(at + 1, left - (size_t)(at + 1 - hay), needle, nlen))
     n++;
   return n;
 }
