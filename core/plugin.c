@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
+#include <limits.h>
 
 /* The three numbers every entry struct starts with. */
 typedef struct abi_head_s {
@@ -207,10 +209,48 @@ static int check_resolver_table(fern__plugin *plugin,
   return FERN_OK;
 }
 
+/* Who may change `path`: refused unless only root or the user running
+ * fern can write it. `what` names it in the reason. */
+static int guarded(fern__plugin *plugin, const char *path, const char *what) {
+  struct stat st;
+  if (stat(path, &st) != 0)
+    return refuse(plugin, FERN_EIO, "cannot read %s %s", what, path);
+  if (st.st_uid != 0 && st.st_uid != geteuid())
+    return refuse(plugin, FERN_EACCES,
+                  "%s %s belongs to uid %u, neither root nor this user: a "
+                  "plugin runs inside fern, so only they may change it",
+                  what, path, (unsigned)st.st_uid);
+  /* A group write is fine when the group is root's or this user's own
+   * (a umask of 002); another group's members could change it. */
+  int group_ok = st.st_gid == 0 || st.st_gid == getegid();
+  if ((st.st_mode & S_IWOTH) || ((st.st_mode & S_IWGRP) && !group_ok))
+    return refuse(plugin, FERN_EACCES,
+                  "%s %s is writable by %s (mode %04o): a plugin runs inside "
+                  "fern, so only its owner may change it",
+                  what, path, st.st_mode & S_IWOTH ? "other users" : "its group",
+                  (unsigned)(st.st_mode & 07777));
+  return FERN_OK;
+}
+
+/* The file, and the directory holding it (whoever may write there may
+ * replace it), before any byte of it is read. */
+static int check_guarded(fern__plugin *plugin) {
+  char real[PATH_MAX];
+  if (realpath(plugin->path, real) == NULL)
+    return refuse(plugin, FERN_EIO, "cannot resolve its path");
+  int rc = guarded(plugin, real, "the file");
+  if (rc != FERN_OK)
+    return rc;
+  *strrchr(real, '/') = '\0';
+  return guarded(plugin, real[0] ? real : "/", "its directory");
+}
+
 int fern__plugin_load(fern__plugin *plugin) {
   if (plugin->load_tried)
     return plugin->load_rc;
   plugin->load_tried = 1;
+  if (check_guarded(plugin) != FERN_OK)
+    return plugin->load_rc;
   int has_runner, has_resolver;
   if (peek_heads(plugin, &has_runner, &has_resolver) != FERN_OK)
     return plugin->load_rc;

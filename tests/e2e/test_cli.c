@@ -2,6 +2,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "e2e.h"
 
@@ -104,6 +106,48 @@ START_TEST(test_plugins_lists_and_explains_refusals) {
 }
 END_TEST
 
+/* A plugin runs inside fern: a file, or a directory holding it, that
+ * another user could change is refused before any of it is read. */
+START_TEST(test_plugins_others_could_change_are_refused) {
+  char pkg[4096], dir[4200], file[4300], from[4200];
+  e2e_package_new(pkg, sizeof pkg);
+  snprintf(dir, sizeof dir, "%s/plugins", pkg);
+  ck_assert_int_eq(mkdir(dir, 0755), 0);
+  snprintf(file, sizeof file, "%s/good.so", dir);
+  snprintf(from, sizeof from, "%s/tests/plugins/good.so", e2e_build());
+  e2e_package_copy(dir, from, "good.so");
+  struct {
+    mode_t dir_mode, file_mode;
+    uid_t owner;
+    const char *said;
+  } cases[] = {
+      {0757, 0755, 0, "its directory %s is writable by other users (mode 0757)"},
+      {0755, 0666, 0, "the file %s/good.so is writable by other users (mode 0666)"},
+      {0755, 0755, 65534, "the file %s/good.so belongs to uid 65534"},
+      {0755, 0755, 0, NULL},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    ck_assert_int_eq(chmod(dir, cases[i].dir_mode), 0);
+    ck_assert_int_eq(chmod(file, cases[i].file_mode), 0);
+    ck_assert_int_eq(chown(file, cases[i].owner, 0), 0);
+    e2e_proc p;
+    const char *args[] = {"plugins", "--plugin-dir", dir, NULL};
+    ck_assert_int_eq(e2e_run(&p, 10000, args), 0);
+    if (cases[i].said == NULL) {
+      e2e_assert_has(p.out, "good         runner           1.0");
+    } else {
+      char said[8400];
+      snprintf(said, sizeof said, cases[i].said, dir);
+      e2e_assert_has(p.err, "good.so refused: ");
+      e2e_assert_has(p.err, said);
+      e2e_assert_has(p.out, "good         refused");
+    }
+    e2e_free(&p);
+  }
+  e2e_package_remove(pkg);
+}
+END_TEST
+
 START_TEST(test_plugin_path_variable_is_searched) {
   char dir[4096];
   plugin_dir(dir, sizeof dir);
@@ -154,6 +198,7 @@ Suite *cli_suite(void) {
   tcase_add_test(tc, test_tree_json_has_every_component);
   tcase_add_test(tc, test_plugins_lists_and_explains_refusals);
   tcase_add_test(tc, test_plugin_path_variable_is_searched);
+  tcase_add_test(tc, test_plugins_others_could_change_are_refused);
   tcase_add_test(tc, test_every_command_has_help_and_version);
   tcase_add_test(tc, test_unknown_command_is_a_usage_error);
   suite_add_tcase(s, tc);
