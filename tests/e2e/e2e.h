@@ -52,6 +52,17 @@ void e2e_package_remove(const char *dir);
 #define e2e_assert_lacks(hay, needle)                                          \
   ck_assert_msg(strstr((hay), (needle)) == NULL, "did not expect \"%s\" in:\n%s", \
                 (needle), (hay))
+/* A monotonic clock in milliseconds, for deadlines. */
+long e2e_now_ms(void);
+/* Alive: it exists and is not a zombie. */
+int e2e_process_alive(pid_t pid);
+/* The pids a component printed as "[MONIKER] orphan PID", plus its main
+ * process from "MONIKER: started (pid PID)"; at most `max`. */
+int e2e_collect_pids(const char *err, const char *moniker, pid_t *pids,
+                     int max);
+/* Fails the test unless every process has exited within `ms` (waits on
+ * pidfds). */
+void e2e_assert_all_gone_within(const pid_t *pids, int n, int ms);
 /* Asserts that `first` occurs in `hay` before `second`. */
 void e2e_assert_order(const char *hay, const char *first, const char *second);
 
@@ -67,5 +78,6 @@ Suite *oci_suite(void);
 Suite *pkg_suite(void);
 Suite *capstan_suite(void);
 Suite *hostile_suite(void);
+Suite *faults_suite(void);
 
 #endif

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -53,7 +54,7 @@ void e2e_start(e2e_proc *p, const char *const *args) {
   p->err_fd = err[0];
 }
 
-static long now_ms(void) {
+long e2e_now_ms(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
@@ -106,9 +107,9 @@ int e2e_pump(e2e_proc *p, int ms) {
 }
 
 void e2e_wait_for(e2e_proc *p, const char *text, int ms) {
-  long deadline = now_ms() + ms;
+  long deadline = e2e_now_ms() + ms;
   while (strstr(p->err, text) == NULL) {
-    long left = deadline - now_ms();
+    long left = deadline - e2e_now_ms();
     if (left <= 0 || (e2e_pump(p, (int)left) == 0 && strstr(p->err, text) == NULL)) {
       kill(p->pid, SIGKILL);
       ck_abort_msg("waited %d ms for \"%s\" on fern's stderr:\n%s", ms, text,
@@ -118,9 +119,9 @@ void e2e_wait_for(e2e_proc *p, const char *text, int ms) {
 }
 
 int e2e_finish(e2e_proc *p, int ms) {
-  long deadline = now_ms() + ms;
+  long deadline = e2e_now_ms() + ms;
   while (e2e_pump(p, 50) != 0) {
-    if (now_ms() > deadline) {
+    if (e2e_now_ms() > deadline) {
       kill(p->pid, SIGKILL);
       waitpid(p->pid, NULL, 0);
       ck_abort_msg("fern did not finish within %d ms; stderr:\n%s", ms, p->err);
@@ -199,9 +200,9 @@ int e2e_count(const char *hay, const char *needle) {
 }
 
 void e2e_wait_for_count(e2e_proc *p, const char *text, int count, int ms) {
-  long deadline = now_ms() + ms;
+  long deadline = e2e_now_ms() + ms;
   while (e2e_count(p->err, text) < count) {
-    long left = deadline - now_ms();
+    long left = deadline - e2e_now_ms();
     if (left <= 0 || e2e_pump(p, (int)left) == 0) {
       if (e2e_count(p->err, text) >= count)
         return;
@@ -213,9 +214,9 @@ void e2e_wait_for_count(e2e_proc *p, const char *text, int count, int ms) {
 }
 
 void e2e_wait_for_stdout(e2e_proc *p, const char *text, int ms) {
-  long deadline = now_ms() + ms;
+  long deadline = e2e_now_ms() + ms;
   while (strstr(p->out, text) == NULL) {
-    long left = deadline - now_ms();
+    long left = deadline - e2e_now_ms();
     if (left <= 0 ||
         (e2e_pump(p, (int)left) == 0 && strstr(p->out, text) == NULL)) {
       kill(p->pid, SIGKILL);
@@ -224,3 +225,57 @@ void e2e_wait_for_stdout(e2e_proc *p, const char *text, int ms) {
     }
   }
 }
+
+/* Alive: it exists and is not a zombie (a zombie is dead; only its parent
+ * may still collect it). */
+int e2e_process_alive(pid_t pid) {
+  char path[64], stat[512];
+  snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+  FILE *f = fopen(path, "r");
+  if (f == NULL)
+    return 0;
+  size_t n = fread(stat, 1, sizeof stat - 1, f);
+  fclose(f);
+  stat[n] = '\0';
+  const char *paren = strrchr(stat, ')');
+  return paren != NULL && paren[2] != 'Z';
+}
+
+/* The pids a component printed as "[MONIKER] orphan PID", plus its main
+ * process from "MONIKER: started (pid PID)". */
+int e2e_collect_pids(const char *err, const char *moniker, pid_t *pids,
+                        int max) {
+  char key[128];
+  int n = 0;
+  snprintf(key, sizeof key, "[%s] orphan ", moniker);
+  for (const char *at = strstr(err, key); at != NULL && n < max;
+       at = strstr(at + 1, key))
+    pids[n++] = (pid_t)atol(at + strlen(key));
+  snprintf(key, sizeof key, "%s: started (pid ", moniker);
+  const char *main_at = strstr(err, key);
+  if (main_at != NULL && n < max)
+    pids[n++] = (pid_t)atol(main_at + strlen(key));
+  return n;
+}
+
+/* Waits on each process's pidfd (readable once it has exited) until the
+ * deadline. */
+void e2e_assert_all_gone_within(const pid_t *pids, int n, int ms) {
+  long deadline = e2e_now_ms() + ms;
+  for (int i = 0; i < n; i++) {
+    int fd = (int)syscall(SYS_pidfd_open, pids[i], 0);
+    if (fd < 0) {
+      ck_assert_msg(errno == ESRCH, "pidfd_open(%d): %s", (int)pids[i],
+                    strerror(errno));
+      continue;
+    }
+    struct pollfd pfd = {fd, POLLIN, 0};
+    long left = deadline - e2e_now_ms();
+    int exited = poll(&pfd, 1, left > 0 ? (int)left : 0) == 1;
+    close(fd);
+    ck_assert_msg(exited || !e2e_process_alive(pids[i]),
+                  "process %d outlived its component by %d ms",
+                  (int)pids[i], ms);
+  }
+}
+

@@ -15,65 +15,6 @@
 
 #define PROGS "tests/packages/progs/meta/"
 
-static long now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Alive: it exists and is not a zombie (a zombie is dead; only its parent
- * may still collect it). */
-static int process_alive(pid_t pid) {
-  char path[64], stat[512];
-  snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-  FILE *f = fopen(path, "r");
-  if (f == NULL)
-    return 0;
-  size_t n = fread(stat, 1, sizeof stat - 1, f);
-  fclose(f);
-  stat[n] = '\0';
-  const char *paren = strrchr(stat, ')');
-  return paren != NULL && paren[2] != 'Z';
-}
-
-/* The pids a component printed as "[MONIKER] orphan PID", plus its main
- * process from "MONIKER: started (pid PID)". */
-static int collect_pids(const char *err, const char *moniker, pid_t *pids,
-                        int max) {
-  char key[128];
-  int n = 0;
-  snprintf(key, sizeof key, "[%s] orphan ", moniker);
-  for (const char *at = strstr(err, key); at != NULL && n < max;
-       at = strstr(at + 1, key))
-    pids[n++] = (pid_t)atol(at + strlen(key));
-  snprintf(key, sizeof key, "%s: started (pid ", moniker);
-  const char *main_at = strstr(err, key);
-  if (main_at != NULL && n < max)
-    pids[n++] = (pid_t)atol(main_at + strlen(key));
-  return n;
-}
-
-/* Waits on each process's pidfd (readable once it has exited) until the
- * deadline. */
-static void assert_all_gone_within(const pid_t *pids, int n, int ms) {
-  long deadline = now_ms() + ms;
-  for (int i = 0; i < n; i++) {
-    int fd = (int)syscall(SYS_pidfd_open, pids[i], 0);
-    if (fd < 0) {
-      ck_assert_msg(errno == ESRCH, "pidfd_open(%d): %s", (int)pids[i],
-                    strerror(errno));
-      continue;
-    }
-    struct pollfd pfd = {fd, POLLIN, 0};
-    long left = deadline - now_ms();
-    int exited = poll(&pfd, 1, left > 0 ? (int)left : 0) == 1;
-    close(fd);
-    ck_assert_msg(exited || !process_alive(pids[i]),
-                  "process %d outlived its component by %d ms",
-                  (int)pids[i], ms);
-  }
-}
-
 static int mechanism_is(const char *err, const char *name) {
   char key[64];
   snprintf(key, sizeof key, "job mechanism %s", name);
@@ -94,9 +35,9 @@ static void check_orphans_die(const char *config, const char *mechanism) {
     return;
   }
   pid_t pids[16];
-  int n = collect_pids(p.err, "/leaver", pids, 16);
+  int n = e2e_collect_pids(p.err, "/leaver", pids, 16);
   ck_assert_int_eq(n, 5);
-  assert_all_gone_within(pids, n, 0);
+  e2e_assert_all_gone_within(pids, n, 0);
   e2e_free(&p);
 }
 
@@ -132,11 +73,11 @@ START_TEST(test_process_group_job_takes_its_group) {
   ck_assert_int_eq(e2e_run(&p, 20000, args), 0);
   e2e_assert_has(p.err, "job mechanism process_group");
   pid_t pids[16];
-  int n = collect_pids(p.err, "/leaver", pids, 16);
+  int n = e2e_collect_pids(p.err, "/leaver", pids, 16);
   ck_assert_int_eq(n, 5);
   /* Orphans 1 and 3 stayed in the group; 0 and 2 called setsid(). */
-  assert_all_gone_within(&pids[1], 1, 0);
-  assert_all_gone_within(&pids[3], 1, 0);
+  e2e_assert_all_gone_within(&pids[1], 1, 0);
+  e2e_assert_all_gone_within(&pids[3], 1, 0);
   kill(pids[0], SIGKILL);
   kill(pids[2], SIGKILL);
   e2e_free(&p);
@@ -181,18 +122,18 @@ static void check_sigkill_leaves_nothing(const char *config,
     return;
   }
   pid_t pids[16];
-  int n = collect_pids(p.err, "/holder", pids, 16);
+  int n = e2e_collect_pids(p.err, "/holder", pids, 16);
   ck_assert_int_eq(n, 5);
   kill(p.pid, SIGKILL);
   ck_assert_int_eq(e2e_finish(&p, 20000), 128 + SIGKILL);
-  assert_all_gone_within(pids, n, 10000);
+  e2e_assert_all_gone_within(pids, n, 10000);
   /* The guardian also removes fern's cgroups: wait for their deletion. */
   int watch = inotify_init1(IN_CLOEXEC);
   inotify_add_watch(watch, cgroup_root(), IN_DELETE);
-  long deadline = now_ms() + 10000;
+  long deadline = e2e_now_ms() + 10000;
   while (cgroup_dirs_of(p.pid) > 0) {
     struct pollfd pfd = {watch, POLLIN, 0};
-    long left = deadline - now_ms();
+    long left = deadline - e2e_now_ms();
     ck_assert_msg(left > 0 && poll(&pfd, 1, (int)left) == 1,
                   "cgroups of the killed fern remain");
     char events[4096];
@@ -223,11 +164,11 @@ START_TEST(test_stop_takes_descendants) {
   e2e_start(&p, args);
   e2e_wait_for(&p, "[/holder] ready", 20000);
   pid_t pids[16];
-  int n = collect_pids(p.err, "/holder", pids, 16);
+  int n = e2e_collect_pids(p.err, "/holder", pids, 16);
   kill(p.pid, SIGTERM);
   ck_assert_int_eq(e2e_finish(&p, 20000), 0);
   e2e_assert_has(p.err, "/holder: stopped: ok (signal TERM)");
-  assert_all_gone_within(pids, n, 0);
+  e2e_assert_all_gone_within(pids, n, 0);
   e2e_free(&p);
 }
 END_TEST

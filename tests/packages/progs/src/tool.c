@@ -144,6 +144,22 @@ int main(int argc, char **argv) {
     fprintf(stderr, "%s\n", argv[2]);
     return 0;
   }
+  if (strcmp(what, "flood") == 0 && argc > 2) {
+    /* N MiB of 1 KiB lines, then a last line to look for. */
+    char line[1024];
+    memset(line, 'x', sizeof line - 1);
+    line[sizeof line - 1] = '\n';
+    for (long i = 0; i < atol(argv[2]) * 1024; i++)
+      if (fwrite(line, 1, sizeof line, stdout) != sizeof line)
+        return 1;
+    printf("flood done\n");
+    return 0;
+  }
+  if (strcmp(what, "close-stdout") == 0) {
+    close(1);
+    fprintf(stderr, "closed stdout\n");
+    return 0;
+  }
   if (strcmp(what, "env") == 0) {
     for (char **e = environ; *e != NULL; e++)
       printf("%s\n", *e);

@@ -1,0 +1,134 @@
+/* test_faults.c - components and conditions that try to take fern down:
+ * a thousand processes left behind, a flood of output, a closed stdout, a
+ * descriptor limit too low for the tree. Each is survived, the rest of the
+ * tree runs on, nothing is left behind. */
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "e2e.h"
+
+static void program(const char *pkg, const char *name, const char *args) {
+  char rel[64], text[512];
+  snprintf(rel, sizeof rel, "meta/%s.cm", name);
+  snprintf(text, sizeof text,
+           "{\"program\": {\"runner\": \"elf\", \"binary\": \"bin/tool\", "
+           "\"args\": [%s]}}",
+           args);
+  e2e_package_write(pkg, rel, text);
+}
+
+static void root_of(const char *pkg, const char *const *names) {
+  char text[4096] = "{\"children\": [";
+  for (size_t i = 0; names[i] != NULL; i++) {
+    size_t used = strlen(text);
+    snprintf(text + used, sizeof text - used,
+             "%s{\"name\": \"%s\", \"url\": \"#meta/%s.cm\", \"startup\": "
+             "\"eager\"}",
+             i ? "," : "", names[i], names[i]);
+  }
+  strcat(text, "]}");
+  e2e_package_write(pkg, "meta/root.cm", text);
+}
+
+/* A component leaves 1,000 processes (half in sessions of their own) and
+ * exits: all of them go with it, while a sibling keeps running. */
+START_TEST(test_a_thousand_processes_go_with_their_component) {
+  char pkg[4096];
+  e2e_package_new(pkg, sizeof pkg);
+  program(pkg, "forker", "\"orphans\", \"1000\"");
+  program(pkg, "steady", "\"sleep\"");
+  const char *names[] = {"forker", "steady", NULL};
+  root_of(pkg, names);
+  e2e_proc p;
+  const char *args[] = {"run", pkg, NULL};
+  e2e_start(&p, args);
+  e2e_wait_for(&p, "/forker: stopped: ok (exit 0)", 60000);
+  static pid_t pids[1100];
+  int n = e2e_collect_pids(p.err, "/forker", pids, 1100);
+  ck_assert_int_eq(n, 1001); /* 1,000 orphans and the main process */
+  e2e_assert_all_gone_within(pids, n, 10000);
+  pid_t steady[1];
+  ck_assert_int_eq(e2e_collect_pids(p.err, "/steady", steady, 1), 1);
+  ck_assert(e2e_process_alive(steady[0]));
+  kill(p.pid, SIGTERM);
+  ck_assert_int_eq(e2e_finish(&p, 20000), 0);
+  e2e_assert_all_gone_within(steady, 1, 10000);
+  e2e_free(&p);
+  e2e_package_remove(pkg);
+}
+END_TEST
+
+/* 16 MiB of output from one component, a component that closes its
+ * stdout and goes on: every line arrives, in order, and both end ok. */
+START_TEST(test_flooding_and_closed_output_harm_nothing) {
+  char pkg[4096];
+  e2e_package_new(pkg, sizeof pkg);
+  program(pkg, "flood", "\"flood\", \"16\"");
+  program(pkg, "closer", "\"close-stdout\"");
+  program(pkg, "steady", "\"print\", \"steady is fine\"");
+  const char *names[] = {"flood", "closer", "steady", NULL};
+  root_of(pkg, names);
+  e2e_proc p;
+  const char *args[] = {"run", pkg, NULL};
+  ck_assert_int_eq(e2e_run(&p, 120000, args), 0);
+  ck_assert_int_eq(e2e_count(p.err, "[/flood] xxxxxxxx"), 16 * 1024);
+  e2e_assert_has(p.err, "[/flood] flood done\n");
+  e2e_assert_has(p.err, "/flood: stopped: ok (exit 0)");
+  e2e_assert_has(p.err, "[/closer:2] closed stdout\n");
+  e2e_assert_has(p.err, "/closer: stopped: ok (exit 0)");
+  e2e_assert_has(p.err, "[/steady] steady is fine\n");
+  e2e_free(&p);
+  e2e_package_remove(pkg);
+}
+END_TEST
+
+/* fern under `ulimit -n 64`, a tree that needs more: the components that
+ * find no descriptor cannot start and say why, the others run, fern ends
+ * on its own and leaves nothing running. */
+START_TEST(test_a_low_descriptor_limit_fails_components_not_fern) {
+  char pkg[4096];
+  e2e_package_new(pkg, sizeof pkg);
+  program(pkg, "one", "\"run-for\", \"300\", \"0\"");
+  static char storage[60][8];
+  char root[8192] = "{\"children\": [";
+  for (int i = 0; i < 60; i++) {
+    snprintf(storage[i], sizeof storage[i], "c%d", i);
+    size_t used = strlen(root);
+    snprintf(root + used, sizeof root - used,
+             "%s{\"name\": \"%s\", \"url\": \"#meta/one.cm\", \"startup\": "
+             "\"eager\"}",
+             i ? "," : "", storage[i]);
+  }
+  strcat(root, "]}");
+  e2e_package_write(pkg, "meta/root.cm", root);
+  struct rlimit low = {64, 64}; /* fern cannot raise it */
+  ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &low), 0);
+  e2e_proc p;
+  const char *args[] = {"run", pkg, NULL};
+  ck_assert_int_eq(e2e_run(&p, 60000, args), 1);
+  e2e_assert_has(p.err, "Too many open files");
+  int ran = e2e_count(p.err, ": stopped: ok (exit 0)");
+  int refused = e2e_count(p.err, "error: cannot_start:");
+  ck_assert_int_gt(ran, 0);
+  ck_assert_int_gt(refused, 0);
+  ck_assert_int_eq(ran + refused, 60);
+  char said[64];
+  snprintf(said, sizeof said, "%d component runs did not end ok", refused);
+  e2e_assert_has(p.err, said);
+  e2e_free(&p);
+  e2e_package_remove(pkg);
+}
+END_TEST
+
+Suite *faults_suite(void) {
+  Suite *s = suite_create("faults");
+  TCase *tc = tcase_create("faults");
+  tcase_set_timeout(tc, 180);
+  tcase_add_test(tc, test_a_thousand_processes_go_with_their_component);
+  tcase_add_test(tc, test_flooding_and_closed_output_harm_nothing);
+  tcase_add_test(tc, test_a_low_descriptor_limit_fails_components_not_fern);
+  suite_add_tcase(s, tc);
+  return s;
+}
