@@ -122,6 +122,56 @@ START_TEST(test_a_low_descriptor_limit_fails_components_not_fern) {
 }
 END_TEST
 
+/* Runner plugins that fail: a start refused at once, a start that fails
+ * later, a runner whose create fails, a plugin whose second half is
+ * broken (refused whole: its good runner is not registered either). Each
+ * fails only the components that use it. */
+START_TEST(test_failing_runners_fail_only_their_components) {
+  char pkg[4096], text[1024], config[4200], plugins[4200];
+  e2e_package_new(pkg, sizeof pkg);
+  e2e_package_write(pkg, "meta/now.cm",
+                    "{\"program\": {\"runner\": \"faulty\", \"fail\": \"now\"}}");
+  e2e_package_write(pkg, "meta/later.cm", "{\"program\": {\"runner\": "
+                                          "\"faulty\", \"fail\": \"later\"}}");
+  e2e_package_write(pkg, "meta/nocreate.cm",
+                    "{\"program\": {\"runner\": \"faulty_create\", "
+                    "\"fail\": \"now\"}}");
+  e2e_package_write(pkg, "meta/half.cm", "{\"program\": {\"runner\": \"half\"}}");
+  program(pkg, "fine", "\"print\", \"fine\"");
+  const char *names[] = {"now", "later", "nocreate", "half", "fine", NULL};
+  root_of(pkg, names);
+  snprintf(text, sizeof text,
+           "{\"root_environment\": {\"runners\": [{\"runner\": \"elf\"}, "
+           "{\"runner\": \"faulty\"}, {\"runner\": \"faulty_create\", "
+           "\"plugin\": \"faulty\", \"config\": {\"fail_create\": true}}, "
+           "{\"runner\": \"half\"}], \"resolvers\": [{\"resolver\": "
+           "\"file\", \"scheme\": \"file\"}]}}");
+  e2e_package_write(pkg, "fern.json", text);
+  snprintf(config, sizeof config, "%s/fern.json", pkg);
+  snprintf(plugins, sizeof plugins, "%s/tests/plugins", e2e_build());
+  e2e_proc p;
+  const char *args[] = {"run", "--plugin-dir", plugins, "--config", config,
+                        pkg, NULL};
+  ck_assert_int_eq(e2e_run(&p, 30000, args), 1);
+  e2e_assert_has(p.err, "/now: error: cannot_start: the faulty runner "
+                        "failed it at once");
+  e2e_assert_has(p.err, "/later: error: cannot_start: the faulty runner "
+                        "failed it later");
+  e2e_assert_has(p.err, "runner \"faulty_create\" left out: plugin ");
+  e2e_assert_has(p.err, "the faulty runner was told to fail its create");
+  e2e_assert_has(p.err, "/nocreate: error: cannot_start: runner "
+                        "\"faulty_create\" is not registered");
+  e2e_assert_has(p.err, "half.so refused: its resolver table lacks a "
+                        "required call");
+  e2e_assert_has(p.err, "/half: error: cannot_start: runner \"half\" is not "
+                        "registered in environment root (it has: elf, faulty)");
+  e2e_assert_has(p.err, "[/fine] fine\n");
+  e2e_assert_has(p.err, "4 component runs did not end ok");
+  e2e_free(&p);
+  e2e_package_remove(pkg);
+}
+END_TEST
+
 Suite *faults_suite(void) {
   Suite *s = suite_create("faults");
   TCase *tc = tcase_create("faults");
@@ -129,6 +179,7 @@ Suite *faults_suite(void) {
   tcase_add_test(tc, test_a_thousand_processes_go_with_their_component);
   tcase_add_test(tc, test_flooding_and_closed_output_harm_nothing);
   tcase_add_test(tc, test_a_low_descriptor_limit_fails_components_not_fern);
+  tcase_add_test(tc, test_failing_runners_fail_only_their_components);
   suite_add_tcase(s, tc);
   return s;
 }
