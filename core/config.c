@@ -15,6 +15,7 @@
 
 void fern__config_init(fern__config *config) {
   memset(config, 0, sizeof *config);
+  config->resolve_timeout_ms = FERN__RESOLVE_TIMEOUT_MS;
 }
 
 void fern__config_free(fern__config *config) {
@@ -89,6 +90,11 @@ static int check_config(fern__config *config, fern_error_t *err) {
         return config_fail(config, err, "\"boot_dir\" must be a string");
       if (config->boot_dir == NULL)
         config->boot_dir = strdup(json_string_value(value));
+    } else if (strcmp(key, "resolve_timeout_ms") == 0) {
+      if (!json_is_integer(value) || json_integer_value(value) <= 0)
+        return config_fail(config, err,
+                           "\"resolve_timeout_ms\" must be a positive integer");
+      config->resolve_timeout_ms = (uint64_t)json_integer_value(value);
     } else if (strcmp(key, "security_policy") == 0) {
       int rc = fern__policy_check(value, config->path, err);
       if (rc != FERN_OK)
@@ -100,8 +106,8 @@ static int check_config(fern__config *config, fern_error_t *err) {
     } else {
       return fern_error_set(err, FERN_EINVAL, NULL,
                             "%s: unknown key \"%s\" (expected \"plugin_dirs\", "
-                            "\"boot_dir\", \"root_environment\" or "
-                            "\"security_policy\")",
+                            "\"boot_dir\", \"resolve_timeout_ms\", "
+                            "\"root_environment\" or \"security_policy\")",
                             config->path, key);
     }
   }

@@ -13,14 +13,19 @@
 #ifndef FERN_CORE_CONFIG_H
 #define FERN_CORE_CONFIG_H
 
+#include <stdint.h>
 #include <fern/fern.h>
 
 #define FERN_DEFAULT_STOP_TIMEOUT_MS 5000
+
+/* How long a resolver may take over one URL by default. */
+#define FERN__RESOLVE_TIMEOUT_MS 30000
 
 typedef struct fern__config_s {
   char **plugin_dirs; /* NULL-terminated, in search order */
   size_t plugin_dir_count;
   char *boot_dir;     /* or NULL */
+  uint64_t resolve_timeout_ms; /* a resolution unanswered by then fails */
   char *path;         /* the config file, or NULL */
   json_t *json;       /* its contents, or NULL */
 } fern__config;

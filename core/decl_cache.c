@@ -10,9 +10,13 @@ typedef struct resolve_work_s {
   uv_work_t req;
   fern__decl_cache *cache;
   fern__resolution *res;
+  fern__resolution out; /* the worker writes here, never into res */
+  fern__capability *resolver;
   char *url_text;
   fern__url url;
   char *parent_package_url, *parent_context, *parent_scheme;
+  uv_timer_t *timer; /* the resolve timeout, or NULL */
+  int timed_out;     /* res was answered with a timeout already */
 } resolve_work;
 
 void fern__decl_cache_init(fern__decl_cache *cache, uv_loop_t *loop) {
@@ -104,8 +108,8 @@ static void resolve_work_cb(uv_work_t *req) {
   resolve_work *work = req->data;
   fern__resolve_parent parent = {work->parent_package_url,
                                  work->parent_context, work->parent_scheme};
-  resolve_now(work->res->resolver, work->url_text, &work->url, &parent,
-                    work->res);
+  resolve_now(work->resolver, work->url_text, &work->url, &parent,
+              &work->out);
 }
 
 static void work_free(resolve_work *work) {
@@ -117,22 +121,10 @@ static void work_free(resolve_work *work) {
   free(work);
 }
 
-static void resolve_after_cb(uv_work_t *req, int status) {
-  resolve_work *work = req->data;
-  fern__resolution *res = work->res;
-  work->cache->pending--;
-  if (status != 0 && res->rc == FERN_OK)
-    res->rc = fern_error_set(&res->error, FERN_EIO, NULL,
-                             "resolution was cancelled");
-  if (res->decl != NULL)
-    work->cache->parses++;
-  fern__capability_unref(res->resolver);
-  res->resolver = NULL;
-  res->done = 1;
-  work_free(work);
-  /* Waiters were pushed in front; answer them in the order they asked. */
+/* Answers everyone waiting on `res`, in the order they asked. */
+static void answer_waiters(fern__resolution *res) {
   fern__resolve_waiter *waiters = NULL;
-  while (res->waiters != NULL) {
+  while (res->waiters != NULL) { /* pushed in front: reverse them */
     fern__resolve_waiter *next = res->waiters->next;
     res->waiters->next = waiters;
     waiters = res->waiters;
@@ -146,6 +138,67 @@ static void resolve_after_cb(uv_work_t *req, int status) {
   }
 }
 
+static void timer_free(uv_handle_t *handle) { free(handle); }
+
+static void stop_timer(resolve_work *work) {
+  if (work->timer == NULL)
+    return;
+  uv_close((uv_handle_t *)work->timer, timer_free);
+  work->timer = NULL;
+}
+
+/* The resolver did not answer in time: the URL fails now. Its worker
+ * cannot be interrupted; whatever it brings back later is dropped, and
+ * until then it keeps its resolver (so its plugin stays loaded). */
+static void on_resolve_timeout(uv_timer_t *timer) {
+  resolve_work *work = timer->data;
+  fern__resolution *res = work->res;
+  stop_timer(work);
+  work->timed_out = 1;
+  work->cache->pending--;
+  work->cache->stuck++;
+  res->rc = fern_error_set(&res->error, FERN_ETIMEDOUT, NULL,
+                           "resolver \"%s\" did not answer for \"%s\" within "
+                           "%llu ms (resolve_timeout_ms)",
+                           work->resolver->name, work->url_text,
+                           (unsigned long long)work->cache->timeout_ms);
+  fern__capability_unref(res->resolver);
+  res->resolver = NULL;
+  res->done = 1;
+  answer_waiters(res);
+}
+
+static void resolve_after_cb(uv_work_t *req, int status) {
+  resolve_work *work = req->data;
+  fern__resolution *res = work->res;
+  stop_timer(work);
+  if (work->timed_out) { /* answered already: drop what came late */
+    work->cache->stuck--;
+    fern__capability_unref(work->resolver);
+    resolution_clear(&work->out);
+    work_free(work);
+    return;
+  }
+  work->cache->pending--;
+  /* Move the worker's result into the cached resolution. */
+  fern__resolve_waiter *waiting = res->waiters;
+  fern__capability *held = res->resolver;
+  *res = work->out;
+  res->waiters = waiting;
+  memset(&work->out, 0, sizeof work->out);
+  if (status != 0 && res->rc == FERN_OK)
+    res->rc = fern_error_set(&res->error, FERN_EIO, NULL,
+                             "resolution was cancelled");
+  if (res->decl != NULL)
+    work->cache->parses++;
+  fern__capability_unref(held);
+  fern__capability_unref(work->resolver);
+  res->resolver = NULL;
+  res->done = 1;
+  work_free(work);
+  answer_waiters(res);
+}
+
 static int start_work(fern__decl_cache *cache, fern__resolution *res,
                       const char *url_text, const fern__resolve_parent *parent) {
   resolve_work *work = calloc(1, sizeof *work);
@@ -153,6 +206,7 @@ static int start_work(fern__decl_cache *cache, fern__resolution *res,
     return FERN_ENOMEM;
   work->cache = cache;
   work->res = res;
+  work->resolver = fern__capability_ref(res->resolver);
   work->req.data = work;
   work->url_text = strdup(url_text);
   work->parent_package_url = dup_or_null(parent ? parent->package_url : NULL);
@@ -163,10 +217,16 @@ static int start_work(fern__decl_cache *cache, fern__resolution *res,
       fern__url_parse(url_text, &work->url, &ignored) != FERN_OK ||
       uv_queue_work(cache->loop, &work->req, resolve_work_cb,
                     resolve_after_cb) != 0) {
+    fern__capability_unref(work->resolver);
     work_free(work);
     return FERN_ENOMEM;
   }
   cache->pending++;
+  if (cache->timeout_ms > 0 && (work->timer = malloc(sizeof *work->timer))) {
+    uv_timer_init(cache->loop, work->timer);
+    work->timer->data = work;
+    uv_timer_start(work->timer, on_resolve_timeout, cache->timeout_ms, 0);
+  }
   return FERN_OK;
 }
 

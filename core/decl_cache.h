@@ -43,7 +43,9 @@ typedef struct fern__resolution_s {
 typedef struct fern__decl_cache_s {
   uv_loop_t *loop;
   fern__strmap by_key;
-  size_t pending; /* resolutions on worker threads */
+  uint64_t timeout_ms; /* a resolution unanswered by then fails; 0: never */
+  size_t pending; /* resolutions on worker threads, not yet given up on */
+  size_t stuck;   /* given up on (timed out), their workers still busy */
   size_t parses;  /* manifests parsed, for the benchmark and tests */
 } fern__decl_cache;
 

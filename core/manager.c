@@ -41,6 +41,10 @@ void fern__manager_check_idle(fern__manager *manager) {
     close_signals(manager);
     fern__control_close(manager->control);
     manager->control = NULL;
+    /* A resolver that never answered keeps its thread-pool request
+     * active, and the loop would wait on it for ever. */
+    if (manager->cache.stuck > 0)
+      uv_stop(&manager->loop);
   }
 }
 
@@ -65,6 +69,7 @@ int fern__manager_init(fern__manager *manager, fern__config *config,
   fern__host_init(&manager->host, &manager->loop,
                   fern__config_security_policy(config));
   fern__decl_cache_init(&manager->cache, &manager->loop);
+  manager->cache.timeout_ms = config->resolve_timeout_ms;
   manager->timed_out = json_array();
   int rc = fern__plugins_scan(&manager->plugins,
                               (const char *const *)config->plugin_dirs);
@@ -147,9 +152,24 @@ void fern__manager_critical_failure(fern__manager *manager,
   fern__manager_check_idle(manager);
 }
 
+/* Runs what is left to run: everything, or, with a resolver still stuck
+ * in a worker, the callbacks that are due (the stuck request never is). */
+static void drain_loop(fern__manager *manager) {
+  if (manager->cache.stuck == 0) {
+    uv_run(&manager->loop, UV_RUN_DEFAULT);
+    return;
+  }
+  for (int i = 0; i < 16; i++)
+    uv_run(&manager->loop, UV_RUN_NOWAIT);
+}
+
 void fern__manager_free(fern__manager *manager) {
   close_signals(manager);
-  uv_run(&manager->loop, UV_RUN_DEFAULT);
+  if (manager->cache.stuck > 0)
+    fern__log(FERN_LOG_WARN, NULL,
+              "%zu resolution%s never answered; fern ends without them",
+              manager->cache.stuck, manager->cache.stuck == 1 ? "" : "s");
+  drain_loop(manager);
   fern__control_close(manager->control);
   manager->control = NULL;
   fern__instance_free(manager->root);
@@ -161,8 +181,9 @@ void fern__manager_free(fern__manager *manager) {
   fern__env_unref(manager->root_env);
   /* Plugins close their handles as they are released: let those closes
    * finish while the plugins' code is still loaded. */
-  uv_run(&manager->loop, UV_RUN_DEFAULT);
+  drain_loop(manager);
   fern__decl_cache_free(&manager->cache);
+  manager->plugins.keep_loaded = manager->cache.stuck > 0;
   fern__plugins_free(&manager->plugins);
   fern__events_close(&manager->events);
   free(manager->critical);

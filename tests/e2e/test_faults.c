@@ -172,6 +172,47 @@ START_TEST(test_failing_runners_fail_only_their_components) {
 }
 END_TEST
 
+/* A resolver that never answers: after resolve_timeout_ms the URL fails
+ * with an error naming the resolver, its sibling runs, and fern ends
+ * without waiting for the stuck worker. */
+START_TEST(test_a_hanging_resolver_times_out) {
+  char pkg[4096], root[16384], config[4200], plugins[4200];
+  e2e_package_new(pkg, sizeof pkg);
+  program(pkg, "fine", "\"print\", \"fine\"");
+  snprintf(root, sizeof root,
+           "{\"capabilities\": [{\"resolver\": \"gate\", \"config\": "
+           "{\"wait_for\": \"%s/never\"}}],\n"
+           " \"environments\": [{\"name\": \"gated\", \"extends\": "
+           "\"realm\", \"resolvers\": [{\"resolver\": \"gate\", "
+           "\"scheme\": \"gate\", \"from\": \"self\"}]}],\n"
+           " \"children\": [{\"name\": \"hung\", \"url\": "
+           "\"gate://%s#meta/fine.cm\", \"startup\": \"eager\", "
+           "\"environment\": \"#gated\"},\n"
+           "  {\"name\": \"fine\", \"url\": \"#meta/fine.cm\", "
+           "\"startup\": \"eager\"}]}",
+           pkg, pkg);
+  e2e_package_write(pkg, "meta/root.cm", root);
+  e2e_package_write(pkg, "fern.json", "{\"resolve_timeout_ms\": 300}");
+  snprintf(config, sizeof config, "%s/fern.json", pkg);
+  snprintf(plugins, sizeof plugins, "%s/tests/plugins", e2e_build());
+  e2e_proc p;
+  const char *args[] = {"run", "--plugin-dir", plugins, "--config", config,
+                        pkg, NULL};
+  ck_assert_int_eq(e2e_run(&p, 30000, args), 1);
+  char said[4400];
+  snprintf(said, sizeof said,
+           "/hung: error: cannot_start: resolver \"gate\" did not answer for "
+           "\"gate://%s#meta/fine.cm\" within 300 ms (resolve_timeout_ms)",
+           pkg);
+  e2e_assert_has(p.err, said);
+  e2e_assert_has(p.err, "[/fine] fine\n");
+  e2e_assert_has(p.err, "1 resolution never answered; fern ends without "
+                        "them");
+  e2e_free(&p);
+  e2e_package_remove(pkg);
+}
+END_TEST
+
 Suite *faults_suite(void) {
   Suite *s = suite_create("faults");
   TCase *tc = tcase_create("faults");
@@ -180,6 +221,7 @@ Suite *faults_suite(void) {
   tcase_add_test(tc, test_flooding_and_closed_output_harm_nothing);
   tcase_add_test(tc, test_a_low_descriptor_limit_fails_components_not_fern);
   tcase_add_test(tc, test_failing_runners_fail_only_their_components);
+  tcase_add_test(tc, test_a_hanging_resolver_times_out);
   suite_add_tcase(s, tc);
   return s;
 }
