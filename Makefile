@@ -59,7 +59,7 @@ UNIT_SRC := $(wildcard tests/unit/*.c)
 E2E_SRC := $(wildcard tests/e2e/*.c)
 
 .SECONDARY:
-.PHONY: all check check-plain check-sanitize check-install clean programs \
+.PHONY: all check check-plain check-sanitize check-install check-valgrind clean programs \
         install uninstall man
 all: $(O)/fern $(PLUGINS) programs
 
@@ -186,6 +186,32 @@ check-plain: all $(TEST_BINS)
 
 check-sanitize: programs
 	$(MAKE) O=build-san SAN=1 check-plain
+
+# The suite under valgrind memcheck: the unit tests in one process, and
+# every fern the end-to-end suite and the conformance suite (ELF and mock
+# runners; the sandbox's seccomp and the OCI runtime do not run under
+# valgrind) start, each writing its report to
+# $(O)/valgrind/fern-PID.log; any report with an error or a definite leak
+# fails the target. Slow: not part of make check.
+VALGRIND := valgrind -q --leak-check=full --errors-for-leak-kinds=definite \
+            --show-leak-kinds=definite --suppressions=$(abspath tests/valgrind.supp)
+check-valgrind: all $(TEST_BINS)
+	rm -rf $(O)/valgrind && mkdir -p $(O)/valgrind
+	CK_FORK=no FERN_BUILD=$(abspath $(O)) $(VALGRIND) --error-exitcode=99 \
+	  $(O)/tests/unit/run
+	FERN_BUILD=$(abspath $(O)) FERN_E2E_VALGRIND_DIR=$(abspath $(O))/valgrind \
+	  FERN_SOURCE=$(abspath .) CK_TIMEOUT_MULTIPLIER=4 $(O)/tests/e2e/run
+	for r in $(O)/runners/elf/elf.so $(O)/tests/plugins/mock.so; do \
+	  FERN_BUILD=$(abspath $(O)) FERN_CONFORMANCE_RUNNER=$$r \
+	  FERN_E2E_VALGRIND_DIR=$(abspath $(O))/valgrind FERN_SOURCE=$(abspath .) \
+	  CK_TIMEOUT_MULTIPLIER=4 $(O)/tests/conformance/run || exit 1; \
+	done
+	@bad=$$(grep -lE '== (Invalid|Conditional|Use of uninit|Syscall param|Mismatched|.* definitely lost)' \
+	  $(O)/valgrind/fern-*.log | sort); \
+	runs=$$(ls $(O)/valgrind | wc -l); \
+	if [ -n "$$bad" ]; then cat $$bad; \
+	  echo "valgrind: errors in $$(echo "$$bad" | wc -l) of $$runs fern runs"; exit 1; \
+	else echo "valgrind: $$runs fern runs, no error, no definite leak"; fi
 
 # A plugin author's path: install to a staging directory, build the
 # skeletons in examples/ against it, boot a tree with them, uninstall.

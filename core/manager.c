@@ -165,10 +165,6 @@ static void drain_loop(fern__manager *manager) {
 
 void fern__manager_free(fern__manager *manager) {
   close_signals(manager);
-  if (manager->cache.stuck > 0)
-    fern__log(FERN_LOG_WARN, NULL,
-              "%zu resolution%s never answered; fern ends without them",
-              manager->cache.stuck, manager->cache.stuck == 1 ? "" : "s");
   drain_loop(manager);
   fern__control_close(manager->control);
   manager->control = NULL;

@@ -52,6 +52,9 @@ void e2e_package_remove(const char *dir);
 #define e2e_assert_lacks(hay, needle)                                          \
   ck_assert_msg(strstr((hay), (needle)) == NULL, "did not expect \"%s\" in:\n%s", \
                 (needle), (hay))
+/* Under make check-valgrind, prints why the calling test does not apply
+ * and returns 1 (the test then returns); else returns 0. */
+int e2e_skip_under_valgrind(const char *why);
 /* A monotonic clock in milliseconds, for deadlines. */
 long e2e_now_ms(void);
 /* Alive: it exists and is not a zombie. */

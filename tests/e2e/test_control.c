@@ -367,10 +367,13 @@ START_TEST(test_crash_loop_backs_off_and_gives_up_alone) {
     ck_assert_int_eq(int_of(steady, i, "attempt"), 1);
     ck_assert_int_eq(int_of(steady, i, "delay_ms"), 30);
   }
-  /* The stop it was asked for was not followed by a restart. */
+  /* The stop it was asked for was not followed by a restart. (A slow
+   * fern, under valgrind, may find it waiting for a restart, not running:
+   * then its last stop is its own exit, and no restart follows either.) */
   json_t *stops = events_of(all, "stopped", "/steady");
   json_t *last = json_array_get(stops, json_array_size(stops) - 1);
-  ck_assert_str_eq(field(last, "signal"), "TERM");
+  if (getenv("FERN_E2E_VALGRIND_DIR") == NULL)
+    ck_assert_str_eq(field(last, "signal"), "TERM");
   json_t *next = event_after(all, last);
   ck_assert(next == NULL || strcmp(field(next, "event"), "restarting") != 0 ||
             strcmp(field(next, "moniker"), "/steady") != 0);

@@ -17,6 +17,8 @@ static e2e_proc run_sandboxed(void) {
 }
 
 START_TEST(test_sandbox_cannot_read_outside_its_package) {
+  if (e2e_skip_under_valgrind("libseccomp probes the kernel with seccomp(2) calls valgrind does not run"))
+    return;
   e2e_proc p = run_sandboxed();
   e2e_assert_has(p.err, "[/outside] cannot open /etc/hostname\n");
   e2e_assert_lacks(p.err, "[/outside-plain] cannot open");
@@ -27,6 +29,8 @@ START_TEST(test_sandbox_cannot_read_outside_its_package) {
 END_TEST
 
 START_TEST(test_sandbox_shows_nothing_else_of_the_host) {
+  if (e2e_skip_under_valgrind("libseccomp probes the kernel with seccomp(2) calls valgrind does not run"))
+    return;
   e2e_proc p = run_sandboxed();
   e2e_assert_has(p.err, "[/root] entry tmp\n");
   /* The package is bound at its own path, so its top directory shows. */
@@ -46,6 +50,8 @@ START_TEST(test_sandbox_shows_nothing_else_of_the_host) {
 END_TEST
 
 START_TEST(test_sandbox_cannot_open_a_network_socket) {
+  if (e2e_skip_under_valgrind("libseccomp probes the kernel with seccomp(2) calls valgrind does not run"))
+    return;
   e2e_proc p = run_sandboxed();
   e2e_assert_lacks(p.err, "[/net] socket ok");
   e2e_assert_has(p.err, "/net: error: stopped: instance_died (signal SYS)");
@@ -55,6 +61,8 @@ START_TEST(test_sandbox_cannot_open_a_network_socket) {
 END_TEST
 
 START_TEST(test_seccomp_kills_a_denied_syscall) {
+  if (e2e_skip_under_valgrind("libseccomp probes the kernel with seccomp(2) calls valgrind does not run"))
+    return;
   e2e_proc p = run_sandboxed();
   e2e_assert_has(p.err, "/ptrace: error: stopped: instance_died (signal SYS)");
   e2e_assert_lacks(p.err, "[/ptrace] ptrace returned");
@@ -64,6 +72,8 @@ START_TEST(test_seccomp_kills_a_denied_syscall) {
 END_TEST
 
 START_TEST(test_sandbox_drops_every_capability) {
+  if (e2e_skip_under_valgrind("libseccomp probes the kernel with seccomp(2) calls valgrind does not run"))
+    return;
   e2e_proc p = run_sandboxed();
   e2e_assert_has(p.err, "[/caps] CapEff:\t0000000000000000\n");
   e2e_free(&p);
