@@ -118,7 +118,7 @@ $(O)/runners/oci/fern-oci-shim: runners/oci/shim.c
 YAML_CFLAGS := $(shell pkg-config --cflags yaml-0.1)
 YAML_LIBS := $(shell pkg-config --libs yaml-0.1)
 CAPSTAN_OBJ := $(patsubst %.c,$(O)/obj/%.o,$(wildcard resolvers/capstan/*.c))
-$(O)/resolvers/capstan/capstan.so: $(CAPSTAN_OBJ)
+$(O)/resolvers/capstan/capstan.so: $(CAPSTAN_OBJ) $(O)/obj/resolvers/common/package_dir.o
 	@mkdir -p $(dir $@)
 	$(CC) -shared $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(YAML_LIBS)
 

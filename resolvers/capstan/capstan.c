@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "../common/package_dir.h"
 #include "capstan_package.h"
 
 #define DEFAULT_SET_FRAGMENT "meta/run.yaml"
@@ -141,13 +142,7 @@ static int manifest_for(const capstan_resolver *r, const capstan_boot *boot,
 
 static void capstan_resolved_free(void *resolver, fern_resolved_t *out) {
   (void)resolver;
-  free(out->resolved_url);
-  free(out->package_url);
-  free(out->package_dir);
-  free(out->manifest);
-  free(out->manifest_origin);
-  free(out->context);
-  memset(out, 0, sizeof *out);
+  fern_package_dir_free(out); /* the same fields, all malloc'd */
 }
 
 static int fill(const char *dir, const capstan_boot *boot, char *manifest,
