@@ -127,6 +127,19 @@ static int child_main(void *plan) {
   child_exec(plan);
 }
 
+/* What every clone3 of a spawn asks: a pidfd, SIGCHLD at the end, and the
+ * job's cgroup from the first instruction on. */
+static void clone3_args(struct clone_args *args, elf_controller *c) {
+  memset(args, 0, sizeof *args);
+  args->flags = CLONE_PIDFD;
+  args->pidfd = (uint64_t)(uintptr_t)&c->pidfd;
+  args->exit_signal = SIGCHLD;
+  if (c->job.cgroup_fd >= 0) {
+    args->flags |= CLONE_INTO_CGROUP;
+    args->cgroup = (uint64_t)c->job.cgroup_fd;
+  }
+}
+
 #if defined(__x86_64__) && SHARE_MEMORY
 /* clone3 that runs fn(arg) in the child, on the stack clone3 was given:
  * the child must not return through frames on fern's stack, which a
@@ -155,16 +168,10 @@ static long clone3_run(struct clone_args *args, int (*fn)(void *), void *arg) {
 
 static pid_t spawn_clone3(spawn_plan *plan, elf_controller *c) {
   struct clone_args args;
-  memset(&args, 0, sizeof args);
-  args.flags = CLONE_PIDFD | CLONE_VM | CLONE_VFORK | CLONE_FILES;
-  args.pidfd = (uint64_t)(uintptr_t)&c->pidfd;
-  args.exit_signal = SIGCHLD;
+  clone3_args(&args, c);
+  args.flags |= CLONE_VM | CLONE_VFORK | CLONE_FILES;
   args.stack = (uint64_t)(uintptr_t)child_stack;
   args.stack_size = CHILD_STACK_SIZE;
-  if (c->job.cgroup_fd >= 0) {
-    args.flags |= CLONE_INTO_CGROUP;
-    args.cgroup = (uint64_t)c->job.cgroup_fd;
-  }
   long pid = clone3_run(&args, child_main, (void *)plan);
   if (pid < 0) {
     errno = (int)-pid;
@@ -176,14 +183,7 @@ static pid_t spawn_clone3(spawn_plan *plan, elf_controller *c) {
 /* clone3 as a fork: the child returns here on a copy of fern. */
 static pid_t spawn_clone3(spawn_plan *plan, elf_controller *c) {
   struct clone_args args;
-  memset(&args, 0, sizeof args);
-  args.flags = CLONE_PIDFD;
-  args.pidfd = (uint64_t)(uintptr_t)&c->pidfd;
-  args.exit_signal = SIGCHLD;
-  if (c->job.cgroup_fd >= 0) {
-    args.flags |= CLONE_INTO_CGROUP;
-    args.cgroup = (uint64_t)c->job.cgroup_fd;
-  }
+  clone3_args(&args, c);
   pid_t pid = (pid_t)syscall(SYS_clone3, &args, sizeof args);
   if (pid == 0)
     child_exec(plan);
