@@ -37,6 +37,10 @@ int bench_tree_write(const bench_env *env, const char *name, long n,
 int bench_tree_write_distinct(const bench_env *env, long n);
 
 /* Running things (bench_run.c). */
+/* Starts argv (searched in PATH): with `out_fd`, what it writes to fd
+ * `which` (1 or 2) comes through a pipe there and the other stream goes to
+ * /dev/null; without, both do. Returns the pid, or -1 with errno. */
+pid_t bench_spawn(char *const argv[], int *out_fd, int which);
 /* Runs argv to its end; what it writes to fd `which` (1 or 2) into `out`
  * (may be NULL), the other stream to /dev/null. */
 int bench_run(char *const argv[], int which, char *out, size_t out_size,

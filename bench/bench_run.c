@@ -24,25 +24,31 @@ double bench_now(void) {
   return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static pid_t spawn_piped(char *const argv[], int *out_fd, int which) {
-  int fds[2];
-  if (pipe2(fds, O_CLOEXEC) != 0)
+pid_t bench_spawn(char *const argv[], int *out_fd, int which) {
+  int fds[2] = {-1, -1};
+  if (out_fd != NULL && pipe2(fds, O_CLOEXEC) != 0)
     return -1;
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_adddup2(&fa, fds[1], which);
-  posix_spawn_file_actions_addopen(&fa, which == 1 ? 2 : 1, "/dev/null",
-                                   O_WRONLY, 0);
+  for (int fd = 1; fd <= 2; fd++) {
+    if (out_fd != NULL && fd == which)
+      posix_spawn_file_actions_adddup2(&fa, fds[1], fd);
+    else
+      posix_spawn_file_actions_addopen(&fa, fd, "/dev/null", O_WRONLY, 0);
+  }
   pid_t pid;
-  int rc = posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
+  int rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
   posix_spawn_file_actions_destroy(&fa);
-  close(fds[1]);
+  if (out_fd != NULL)
+    close(fds[1]);
   if (rc != 0) {
-    close(fds[0]);
+    if (out_fd != NULL)
+      close(fds[0]);
     errno = rc;
     return -1;
   }
-  *out_fd = fds[0];
+  if (out_fd != NULL)
+    *out_fd = fds[0];
   return pid;
 }
 
@@ -62,7 +68,7 @@ int bench_run(char *const argv[], int which, char *out, size_t out_size,
               bench_result *result) {
   double start = bench_now();
   int fd;
-  pid_t pid = spawn_piped(argv, &fd, which);
+  pid_t pid = bench_spawn(argv, &fd, which);
   if (pid < 0)
     return -1;
   size_t used = 0;
@@ -114,7 +120,7 @@ int bench_fern_up_down(const bench_env *env, const char *manifest, long n,
   bench_settle();
   double start = bench_now();
   int fd;
-  pid_t pid = spawn_piped(argv, &fd, 2);
+  pid_t pid = bench_spawn(argv, &fd, 2);
   if (pid < 0)
     return -1;
   counter started = {.needle = ": started (pid "};

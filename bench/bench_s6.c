@@ -7,7 +7,6 @@
  * status files are there, and stops it. */
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,23 +16,10 @@
 
 #include "bench.h"
 
-extern char **environ;
-
 static int have(const char *program) {
   char cmd[128];
   snprintf(cmd, sizeof cmd, "command -v %s >/dev/null 2>&1", program);
   return system(cmd) == 0;
-}
-
-static pid_t start(char *const argv[]) {
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", 1, 0);
-  posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", 1, 0);
-  pid_t pid;
-  int rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
-  posix_spawn_file_actions_destroy(&fa);
-  return rc == 0 ? pid : -1;
 }
 
 static int make_services(const char *scan, const char *tiny, long n) {
@@ -74,7 +60,7 @@ static int await_status(const char *scan, long n) {
 
 static void stop_scan(const char *scan, pid_t svscan) {
   char *argv[] = {"s6-svscanctl", "-t", (char *)scan, NULL};
-  pid_t ctl = start(argv);
+  pid_t ctl = bench_spawn(argv, NULL, 0);
   if (ctl > 0)
     waitpid(ctl, NULL, 0);
   waitpid(svscan, NULL, 0);
@@ -86,7 +72,7 @@ static int prepare(const char *scan, const char *tiny, long n) {
   char max[32];
   snprintf(max, sizeof max, "%ld", n + 16);
   char *argv[] = {"s6-svscan", "-c", max, (char *)scan, NULL};
-  pid_t svscan = start(argv);
+  pid_t svscan = bench_spawn(argv, NULL, 0);
   if (svscan < 0)
     return -1;
   int rc = await_status(scan, n);
@@ -131,8 +117,8 @@ double bench_s6_up(const bench_env *env, long n, char *why, size_t why_size) {
   char *scan_argv[] = {"s6-svscan", "-c", max, scan, NULL};
   bench_settle();
   double t0 = bench_now();
-  pid_t svscan = start(scan_argv);
-  pid_t svwait = start(wait_argv);
+  pid_t svscan = bench_spawn(scan_argv, NULL, 0);
+  pid_t svwait = bench_spawn(wait_argv, NULL, 0);
   int status = -1;
   if (svwait > 0)
     waitpid(svwait, &status, 0);
