@@ -53,17 +53,7 @@ static int run_tree(fern__cli *cli, const char *url, int append,
   if (status != 0)
     fern__log(FERN_LOG_ERROR, NULL, "%d component run%s did not end ok",
               manager.failures, manager.failures == 1 ? "" : "s");
-  if (manager.cache.stuck > 0) {
-    /* A resolver thread that never answered cannot be stopped, and the
-     * loop cannot be closed under it: every component has ended, so end
-     * here, with all of fern's state still in reach. */
-    fern__log(FERN_LOG_WARN, NULL,
-              "%zu resolution%s never answered; fern ends without them",
-              manager.cache.stuck, manager.cache.stuck == 1 ? "" : "s");
-    fern__control_close(manager.control);
-    fern__events_close(&manager.events);
-    exit(status);
-  }
+  fern__manager_end_if_stuck(&manager, status);
   fern__manager_free(&manager);
   return status;
 }

@@ -93,6 +93,7 @@ int fern__cmd_tree(int argc, char **argv) {
       json_dumpf(tp.array, stdout, JSON_INDENT(2)), putchar('\n');
     json_decref(tp.array);
     status = tp.errors > 0 ? 1 : 0;
+    fern__manager_end_if_stuck(&manager, status);
     fern__manager_free(&manager);
   }
   free(url);

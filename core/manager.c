@@ -152,20 +152,20 @@ void fern__manager_critical_failure(fern__manager *manager,
   fern__manager_check_idle(manager);
 }
 
-/* Runs what is left to run: everything, or, with a resolver still stuck
- * in a worker, the callbacks that are due (the stuck request never is). */
-static void drain_loop(fern__manager *manager) {
-  if (manager->cache.stuck == 0) {
-    uv_run(&manager->loop, UV_RUN_DEFAULT);
+void fern__manager_end_if_stuck(fern__manager *manager, int status) {
+  if (manager->cache.stuck == 0)
     return;
-  }
-  for (int i = 0; i < 16; i++)
-    uv_run(&manager->loop, UV_RUN_NOWAIT);
+  fern__log(FERN_LOG_WARN, NULL,
+            "%zu resolution%s never answered; fern ends without them",
+            manager->cache.stuck, manager->cache.stuck == 1 ? "" : "s");
+  fern__control_close(manager->control);
+  fern__events_close(&manager->events);
+  exit(status);
 }
 
 void fern__manager_free(fern__manager *manager) {
   close_signals(manager);
-  drain_loop(manager);
+  uv_run(&manager->loop, UV_RUN_DEFAULT);
   fern__control_close(manager->control);
   manager->control = NULL;
   fern__instance_free(manager->root);
@@ -177,9 +177,8 @@ void fern__manager_free(fern__manager *manager) {
   fern__env_unref(manager->root_env);
   /* Plugins close their handles as they are released: let those closes
    * finish while the plugins' code is still loaded. */
-  drain_loop(manager);
+  uv_run(&manager->loop, UV_RUN_DEFAULT);
   fern__decl_cache_free(&manager->cache);
-  manager->plugins.keep_loaded = manager->cache.stuck > 0;
   fern__plugins_free(&manager->plugins);
   fern__events_close(&manager->events);
   free(manager->critical);

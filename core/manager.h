@@ -49,6 +49,11 @@ int fern__manager_init(fern__manager *manager, fern__config *config,
  * process exit status. */
 int fern__manager_run(fern__manager *manager, const char *url);
 void fern__manager_free(fern__manager *manager);
+/* After a run: if a resolver never answered, its worker thread cannot be
+ * stopped and the loop cannot be closed under it. Every component has
+ * ended by then, so fern says so and exits with `status` here, its state
+ * still in reach. Returns when nothing is stuck. */
+void fern__manager_end_if_stuck(fern__manager *manager, int status);
 
 /* Lifecycle entry points (lifecycle.c, lifecycle_stop.c). */
 void fern__lifecycle_resolve(fern__instance *instance);

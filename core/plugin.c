@@ -115,7 +115,7 @@ int fern__plugins_scan(fern__plugin_registry *reg, const char *const *dirs) {
 void fern__plugins_free(fern__plugin_registry *reg) {
   for (size_t i = 0; i < reg->count; i++) {
     fern__plugin *plugin = reg->plugins[i];
-    if (plugin->handle != NULL && !reg->keep_loaded)
+    if (plugin->handle != NULL)
       dlclose(plugin->handle);
     free(plugin->name);
     free(plugin->path);

@@ -29,8 +29,6 @@ typedef struct fern__plugin_registry_s {
   fern__plugin **plugins; /* in search order, first of a name wins */
   size_t count;
   fern__strmap by_name;
-  int keep_loaded; /* free leaves the libraries mapped: a worker thread
-                    * may still be running a plugin's code */
 } fern__plugin_registry;
 
 /* Scans `dirs` (NULL-terminated, in priority order) for "NAME.so" and
