@@ -42,7 +42,7 @@ CORE_SRC := $(filter-out core/main.c,$(wildcard core/*.c)) $(wildcard environmen
 CORE_OBJ := $(CORE_SRC:%.c=$(O)/obj/%.o)
 MAIN_OBJ := $(O)/obj/core/main.o
 
-RUNNERS := elf sandbox oci
+RUNNERS := elf sandbox oci slurm
 RESOLVERS := file boot pkg capstan
 PLUGINS := $(foreach r,$(RUNNERS),$(O)/runners/$(r)/$(r).so) \
            $(foreach r,$(RESOLVERS),$(O)/resolvers/$(r)/$(r).so)
@@ -103,6 +103,11 @@ OCI_OBJ := $(patsubst %.c,$(O)/obj/%.o,$(filter-out runners/oci/shim.c runners/o
 $(O)/runners/oci/oci.so: $(OCI_OBJ) $(O)/runners/oci/fern-oci-shim $(O)/runners/oci/fern-oci-init
 	@mkdir -p $(dir $@)
 	$(CC) -shared $(LDFLAGS) -o $@ $(OCI_OBJ) $(PKG_LIBS)
+
+SLURM_OBJ := $(patsubst %.c,$(O)/obj/%.o,$(wildcard runners/slurm/*.c))
+$(O)/runners/slurm/slurm.so: $(SLURM_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) -shared $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 # PID 1 of each container, static: it runs inside the container.
 $(O)/runners/oci/fern-oci-init: runners/oci/init.c

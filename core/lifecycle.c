@@ -325,7 +325,11 @@ void fern__lifecycle_on_started(fern__instance *instance, long pid) {
   /* Start order, for reverse-order stops, is the order they came up. */
   instance->start_seq = ++instance->manager->start_seq;
   instance->pid = pid;
-  fern__log(FERN_LOG_INFO, instance->moniker, "started (pid %ld)%s", pid,
+  /* A run with no local process (a cluster job) reports pid 0. */
+  char pid_text[32] = "";
+  if (pid > 0)
+    snprintf(pid_text, sizeof pid_text, " (pid %ld)", pid);
+  fern__log(FERN_LOG_INFO, instance->moniker, "started%s%s", pid_text,
             instance->awaiting_ready ? "; waiting for it to be ready" : "");
   fern__event(&instance->manager->events, "started", instance->moniker,
               json_pack("{s:I, s:s}", "pid", (json_int_t)pid, "reason",

@@ -1,0 +1,150 @@
+/* slurm.c - the Slurm runner plugin: its table and its config.
+ *
+ * Runner config (all optional):
+ *   slurm_conf             SLURM_CONF for the Slurm commands
+ *   bin_dir                where sbatch, srun, squeue, scontrol, scancel are
+ *   output_dir             batch jobs' output files (default
+ *                          /tmp/fern-slurm-UID; on a real cluster, a
+ *                          directory every node shares with fern)
+ *   stage_dir              where staged binaries land on the nodes (/tmp)
+ *   poll_interval_ms       how often squeue is asked (1000)
+ *   command_timeout_ms     one Slurm command's deadline (60000)
+ *   controller_timeout_ms  how long a batch job may go unseen because the
+ *                          controller does not answer (120000, Slurm's own
+ *                          SlurmctldTimeout) */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "slurm.h"
+
+static const char *const config_keys[] = {
+    "slurm_conf", "bin_dir", "output_dir", "stage_dir", "poll_interval_ms",
+    "command_timeout_ms", "controller_timeout_ms", NULL};
+
+static int config_string(const json_t *config, const char *key, char *out,
+                         size_t size, fern_error_t *err) {
+  json_t *v = json_object_get(config, key);
+  if (v == NULL)
+    return FERN_OK;
+  if (!json_is_string(v) || json_string_value(v)[0] != '/' ||
+      json_string_length(v) >= size)
+    return fern_error_set(err, FERN_EINVAL, key,
+                          "slurm runner: \"%s\" must be an absolute path", key);
+  snprintf(out, size, "%s", json_string_value(v));
+  return FERN_OK;
+}
+
+static int config_ms(const json_t *config, const char *key, uint64_t *out,
+                     fern_error_t *err) {
+  json_t *v = json_object_get(config, key);
+  if (v == NULL)
+    return FERN_OK;
+  if (!json_is_integer(v) || json_integer_value(v) < 10)
+    return fern_error_set(err, FERN_EINVAL, key,
+                          "slurm runner: \"%s\" must be milliseconds, at "
+                          "least 10", key);
+  *out = (uint64_t)json_integer_value(v);
+  return FERN_OK;
+}
+
+static int read_config(slurm_runner *r, const json_t *config,
+                       fern_error_t *err) {
+  const char *key;
+  json_t *value;
+  json_object_foreach((json_t *)config, key, value) {
+    size_t i = 0;
+    while (config_keys[i] != NULL && strcmp(config_keys[i], key) != 0)
+      i++;
+    if (config_keys[i] == NULL)
+      return fern_error_set(err, FERN_EINVAL, key,
+                            "slurm runner: unknown config key \"%s\"", key);
+  }
+  int rc = config_string(config, "slurm_conf", r->slurm_conf,
+                         sizeof r->slurm_conf, err);
+  if (rc == FERN_OK)
+    rc = config_string(config, "bin_dir", r->bin_dir, sizeof r->bin_dir, err);
+  if (rc == FERN_OK)
+    rc = config_string(config, "output_dir", r->output_dir,
+                       sizeof r->output_dir, err);
+  if (rc == FERN_OK)
+    rc = config_string(config, "stage_dir", r->stage_dir, sizeof r->stage_dir,
+                       err);
+  if (rc == FERN_OK)
+    rc = config_ms(config, "poll_interval_ms", &r->poll_interval_ms, err);
+  if (rc == FERN_OK)
+    rc = config_ms(config, "command_timeout_ms", &r->command_timeout_ms, err);
+  if (rc == FERN_OK)
+    rc = config_ms(config, "controller_timeout_ms", &r->controller_timeout_ms,
+                   err);
+  return rc;
+}
+
+static int slurm_create(const fern_host_t *host, const json_t *config,
+                        void **out, fern_error_t *err) {
+  slurm_runner *r = calloc(1, sizeof *r);
+  if (r == NULL)
+    return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
+  r->host = host;
+  r->poll_interval_ms = 1000;
+  r->command_timeout_ms = 60000;
+  r->controller_timeout_ms = 120000;
+  snprintf(r->output_dir, sizeof r->output_dir, "/tmp/fern-slurm-%u",
+           (unsigned)getuid());
+  snprintf(r->stage_dir, sizeof r->stage_dir, "/tmp");
+  int rc = config != NULL ? read_config(r, config, err) : FERN_OK;
+  if (rc == FERN_OK && mkdir(r->output_dir, 0700) != 0 && errno != EEXIST)
+    rc = fern_error_set(err, FERN_EIO, "output_dir",
+                        "slurm runner: cannot make %s: %s", r->output_dir,
+                        strerror(errno));
+  if (rc != FERN_OK) {
+    free(r);
+    return rc;
+  }
+  *out = r;
+  return FERN_OK;
+}
+
+static void slurm_release(void *runner) {
+  slurm_runner *r = runner;
+  r->released = 1;
+  slurm_poll_close(r);
+  slurm_runner_maybe_free(r);
+}
+
+static int slurm_validate(void *runner, const json_t *program,
+                          fern_error_t *err) {
+  (void)runner;
+  return slurm_program_validate(program, err);
+}
+
+static int slurm_start(void *runner, const fern_start_info_t *info,
+                       void **controller, fern_error_t *err) {
+  int rc = slurm_program_validate(info->program, err);
+  if (rc != FERN_OK)
+    return rc;
+  slurm_run *run = NULL;
+  rc = slurm_run_start(runner, info, &run, err);
+  *controller = run;
+  return rc;
+}
+
+static int slurm_stop(void *controller) { return slurm_run_stop(controller); }
+
+static int slurm_kill(void *controller) { return slurm_run_kill(controller); }
+
+static void slurm_controller_release(void *controller) {
+  slurm_run_release(controller);
+}
+
+FERN_RUNNER_PLUGIN(.name = "slurm",
+                   .description = "runs components as jobs on a Slurm cluster "
+                                  "(sbatch or srun)",
+                   .capabilities = FERN_RUNNER_CAP_GRACEFUL_STOP |
+                                   FERN_RUNNER_CAP_KILL,
+                   .create = slurm_create, .release = slurm_release,
+                   .validate = slurm_validate, .start = slurm_start,
+                   .stop = slurm_stop, .kill = slurm_kill,
+                   .controller_release = slurm_controller_release);

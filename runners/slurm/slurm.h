@@ -1,0 +1,205 @@
+/* slurm.h - the Slurm runner: a component as a job on a Slurm cluster.
+ *
+ * fern never schedules anything itself here. A run is one Slurm job,
+ * submitted with sbatch (batch mode: followed by polling, its output files
+ * collected into fern's log) or srun (interactive mode: a local srun
+ * process whose output streams back as it is produced). Every Slurm command
+ * runs as a child process watched by the loop (uv_spawn), with a deadline,
+ * so a controller that does not answer never blocks fern. */
+#ifndef FERN_RUNNERS_SLURM_H
+#define FERN_RUNNERS_SLURM_H
+
+#include <fern/runner.h>
+#include <limits.h>
+#include <stdint.h>
+
+typedef struct slurm_run_s slurm_run;
+
+typedef struct slurm_runner_s {
+  const fern_host_t *host;
+  char slurm_conf[PATH_MAX]; /* SLURM_CONF for the commands, or "" */
+  char bin_dir[PATH_MAX];    /* where sbatch & co. are, or "" for PATH */
+  char output_dir[PATH_MAX]; /* batch jobs' output files */
+  char stage_dir[PATH_MAX];  /* where sbcast puts binaries on the nodes */
+  uint64_t poll_interval_ms;
+  uint64_t command_timeout_ms;    /* one Slurm command's deadline */
+  uint64_t controller_timeout_ms; /* how long a batch job may go unseen */
+  uv_timer_t *tick;               /* the shared poll, while runs need it */
+  slurm_run *runs;                /* every live run of this runner */
+  int polling;                    /* a squeue is in flight */
+  uint64_t last_answer_ms;        /* when squeue last answered */
+  int unreachable_logged;         /* said once per outage */
+  int released;                   /* freed when the last command ends */
+  unsigned long seq;              /* numbers job names */
+} slurm_runner;
+
+/* A program block, checked and read. Strings are borrowed from the block. */
+typedef struct slurm_spec_s {
+  const char *binary; /* absolute, real */
+  const json_t *args;
+  const json_t *environ;
+  int interactive;
+  int stage;
+  const char *partition, *account, *qos;
+  char memory[32];     /* --mem, or "" */
+  char time_limit[32]; /* --time, or "" */
+  long nodes, tasks, cpus_per_task; /* 0: Slurm's default */
+} slurm_spec;
+
+/* --- slurm_program.c --- */
+int slurm_program_validate(const json_t *program, fern_error_t *err);
+/* Reads a validated block; the binary resolved inside the package. */
+int slurm_program_read(const fern_host_t *host, const json_t *program,
+                       const char *package_dir, slurm_spec *spec,
+                       char *binary_buf, size_t binary_size, fern_error_t *err);
+/* sbatch's or srun's argv (NULL-terminated, malloc'd strings). */
+char **slurm_program_argv(const slurm_runner *r, const slurm_spec *spec,
+                          const char *job_name, const char *workdir,
+                          const char *out_path, const char *err_path);
+/* Whether the batch script runs the program through srun (several nodes
+ * or tasks, or a staged binary) rather than exec'ing it. */
+int slurm_program_has_steps(const slurm_spec *spec);
+/* The batch script sbatch reads on stdin. malloc'd. */
+char *slurm_program_script(const slurm_runner *r, const slurm_spec *spec);
+/* The environment for the Slurm commands: fern's own, SLURM_CONF, the
+ * program's environ and FERN_MONIKER / FERN_URL. malloc'd strings. */
+char **slurm_program_env(const slurm_runner *r, const slurm_spec *spec,
+                         const char *moniker, const char *url);
+void slurm_strv_free(char **v);
+
+/* --- slurm_cmd.c --- */
+typedef struct slurm_cmd_result_s {
+  int spawn_error;      /* a uv error: the command could not run */
+  int timed_out;        /* killed at its deadline */
+  int64_t exit_status;  /* when it exited */
+  int term_signal;      /* when a signal ended it */
+  const char *out;      /* its stdout, NUL-terminated (empty if streamed) */
+  const char *err;      /* its stderr, the last 4 KiB */
+  long pid;
+} slurm_cmd_result;
+
+typedef void (*slurm_cmd_done)(void *arg, const slurm_cmd_result *result);
+typedef void (*slurm_cmd_line)(void *arg, int stream, const char *line,
+                               size_t len);
+typedef struct slurm_cmd_s slurm_cmd;
+
+typedef struct slurm_cmd_opts_s {
+  const char *const *argv; /* argv[0] is a Slurm command's name */
+  char **env;              /* NULL: fern's, plus SLURM_CONF */
+  const char *input;       /* written to its stdin, or NULL */
+  uint64_t timeout_ms;     /* 0: none */
+  slurm_cmd_line on_line;  /* stream output as lines instead of keeping it */
+  slurm_cmd_done done;     /* exactly once, after every handle closed */
+  void *arg;
+} slurm_cmd_opts;
+
+/* Starts a command. On failure to spawn, `done` is still called (later, on
+ * the loop) with spawn_error set. Returns the command, to signal it. */
+slurm_cmd *slurm_cmd_start(slurm_runner *r, const slurm_cmd_opts *opts);
+void slurm_cmd_signal(slurm_cmd *cmd, int signum);
+/* The command's whole path: bin_dir/name, or name for a PATH search. */
+void slurm_cmd_path(const slurm_runner *r, const char *name, char *out,
+                    size_t size);
+
+/* --- slurm_state.c --- */
+typedef struct slurm_job_state_s {
+  long job_id;
+  char state[32];  /* PENDING, RUNNING, COMPLETED, FAILED, ... */
+  char reason[64];
+  char nodes[128];
+  int exit_code;   /* ExitCode=a:b */
+  int exit_signal;
+} slurm_job_state;
+
+/* Parses one `scontrol -o show job` line. 0 on success. */
+int slurm_state_parse_scontrol(const char *text, slurm_job_state *out);
+/* The format squeue is asked for, and the line for job NAME in its output.
+ * 0 if found. */
+#define SLURM_SQUEUE_FORMAT "%i|%j|%T|%N|%r"
+
+int slurm_state_find_squeue(const char *text, const char *name,
+                            slurm_job_state *out);
+int slurm_state_is_final(const char *state);
+/* The stop report for a job that ended; `asked` is set when fern stopped
+ * it. Writes the message into `message`. */
+void slurm_state_report(const slurm_job_state *job, int asked, int ran,
+                        fern_stop_report_t *report, char *message,
+                        size_t size);
+
+/* --- slurm_tail.c: batch output files, read off the loop --- */
+typedef struct slurm_tail_s {
+  char path[PATH_MAX + 64];
+  uint64_t offset;
+  char *partial; /* a line not ended yet */
+  size_t partial_len;
+} slurm_tail;
+
+typedef void (*slurm_tail_done)(slurm_run *run);
+/* Reads what both files gained since the last call and forwards whole
+ * lines (all lines, when `final`); then calls `done` on the loop. */
+void slurm_tail_poll(slurm_run *run, int final, slurm_tail_done done);
+void slurm_tail_free(slurm_tail *tail);
+
+/* --- slurm_run.c --- */
+typedef enum slurm_phase {
+  SLURM_SUBMITTING, /* sbatch or srun asked, no job seen yet */
+  SLURM_QUEUED,     /* Slurm knows the job; it does not run yet */
+  SLURM_RUNNING,    /* reported started */
+  SLURM_ENDING,     /* over; reading its end state and last output */
+  SLURM_DONE        /* reported */
+} slurm_phase;
+
+struct slurm_run_s {
+  slurm_runner *runner;
+  fern_instance_t *instance;
+  char *moniker;
+  char name[200]; /* the job's name, unique to this fern */
+  slurm_spec spec;
+  char binary[PATH_MAX];
+  json_t *program; /* our reference: spec points into it */
+  slurm_phase phase;
+  long job_id;
+  slurm_job_state last; /* what Slurm last said */
+  int stop_asked, kill_asked, signal_sent;
+  int commands;          /* in flight, for this run */
+  uint64_t last_seen_ms; /* when a poll last saw the job */
+  int missing_polls;     /* successful polls that did not list it */
+  slurm_cmd *srun;       /* interactive: the srun */
+  int srun_done;
+  int64_t srun_status;
+  int srun_signal;
+  char srun_error[256]; /* its last "srun: error:" line */
+  char failure[512];    /* an end Slurm did not report, and why */
+  fern_stop_status failure_status;
+  int final_known;      /* the end state is read (or given up on) */
+  int phase_ran;        /* reported started */
+  int tail_final_done;  /* the output files were read to the end */
+  slurm_tail out, err;  /* batch: the output files */
+  int tailing;
+  slurm_run *next;
+};
+
+int slurm_run_start(slurm_runner *r, const fern_start_info_t *info,
+                    slurm_run **out, fern_error_t *err);
+int slurm_run_stop(slurm_run *run);
+int slurm_run_kill(slurm_run *run);
+void slurm_run_release(slurm_run *run);
+/* The poll saw the job (or, with `job` NULL, did not). */
+void slurm_run_observed(slurm_run *run, const slurm_job_state *job);
+/* The poll could not reach the controller for `silent_ms`. */
+void slurm_run_unreachable(slurm_run *run, uint64_t silent_ms);
+/* Begins the end: final state, last output, report. */
+void slurm_run_finish(slurm_run *run);
+/* Batch: forwards what the output files gained, unless a read is under
+ * way. */
+void slurm_run_follow_output(slurm_run *run);
+uint64_t slurm_now_ms(const slurm_runner *r);
+
+/* --- slurm_poll.c --- */
+/* Makes sure the runner's poll ticks while runs need it. */
+void slurm_poll_wake(slurm_runner *r);
+void slurm_poll_close(slurm_runner *r);
+/* Frees the runner when it was released and nothing is in flight. */
+void slurm_runner_maybe_free(slurm_runner *r);
+
+#endif

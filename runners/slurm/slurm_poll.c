@@ -1,0 +1,109 @@
+/* slurm_poll.c - one squeue per interval for all of a runner's jobs, not
+ * one command per job: what each job is doing, and whether the controller
+ * answers at all. The tick runs only while there are runs. */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "slurm.h"
+
+static void tick_closed(uv_handle_t *handle) {
+  slurm_runner *r = handle->data;
+  free(handle);
+  r->tick = NULL;
+  slurm_runner_maybe_free(r);
+}
+
+void slurm_runner_maybe_free(slurm_runner *r) {
+  if (!r->released || r->polling || r->runs != NULL)
+    return;
+  if (r->tick != NULL) {
+    if (!uv_is_closing((uv_handle_t *)r->tick))
+      uv_close((uv_handle_t *)r->tick, tick_closed);
+    return;
+  }
+  free(r);
+}
+
+static void tell_runs(slurm_runner *r, const slurm_cmd_result *res, int ok) {
+  uint64_t now = slurm_now_ms(r);
+  for (slurm_run *run = r->runs, *next; run != NULL; run = next) {
+    next = run->next; /* the run may end, and be freed, in the call */
+    if (!ok) {
+      uint64_t since = run->last_seen_ms > r->last_answer_ms ? run->last_seen_ms
+                                                             : r->last_answer_ms;
+      slurm_run_unreachable(run, now > since ? now - since : 0);
+      continue;
+    }
+    slurm_job_state job;
+    int found = slurm_state_find_squeue(res->out, run->name, &job) == 0;
+    slurm_run_observed(run, found ? &job : NULL);
+  }
+  for (slurm_run *run = r->runs; ok && run != NULL; run = run->next)
+    slurm_run_follow_output(run);
+}
+
+static void polled(void *arg, const slurm_cmd_result *res) {
+  slurm_runner *r = arg;
+  r->polling = 0;
+  if (r->released) {
+    slurm_runner_maybe_free(r);
+    return;
+  }
+  int ok = !res->spawn_error && !res->timed_out && res->exit_status == 0;
+  if (ok) {
+    if (r->unreachable_logged)
+      r->host->log(FERN_LOG_INFO, NULL, "slurm runner: the controller answers "
+                                        "again");
+    r->last_answer_ms = slurm_now_ms(r);
+    r->unreachable_logged = 0;
+  } else if (!r->unreachable_logged) {
+    r->unreachable_logged = 1;
+    r->host->log(FERN_LOG_WARN, NULL,
+                 "slurm runner: squeue failed (%s); still following the jobs "
+                 "for up to %llu ms",
+                 res->timed_out ? "no answer in time"
+                 : res->spawn_error ? uv_strerror(res->spawn_error)
+                                    : res->err,
+                 (unsigned long long)r->controller_timeout_ms);
+  }
+  tell_runs(r, res, ok);
+}
+
+static void on_tick(uv_timer_t *timer) {
+  slurm_runner *r = timer->data;
+  if (r->runs == NULL) {
+    uv_timer_stop(timer);
+    return;
+  }
+  if (r->polling)
+    return; /* the last one has not answered yet */
+  char uid[32];
+  snprintf(uid, sizeof uid, "--user=%u", (unsigned)getuid());
+  const char *argv[] = {"squeue", "-h", "-t", "all", uid,
+                        "-o", SLURM_SQUEUE_FORMAT, NULL};
+  slurm_cmd_opts o = {.argv = argv,
+                      .timeout_ms = r->command_timeout_ms,
+                      .done = polled,
+                      .arg = r};
+  r->polling = 1;
+  slurm_cmd_start(r, &o);
+}
+
+void slurm_poll_wake(slurm_runner *r) {
+  if (r->tick == NULL) {
+    r->tick = malloc(sizeof *r->tick);
+    if (r->tick == NULL)
+      return;
+    uv_timer_init(r->host->loop, r->tick);
+    r->tick->data = r;
+    r->last_answer_ms = slurm_now_ms(r);
+  }
+  if (!uv_is_active((uv_handle_t *)r->tick))
+    uv_timer_start(r->tick, on_tick, r->poll_interval_ms, r->poll_interval_ms);
+}
+
+void slurm_poll_close(slurm_runner *r) {
+  if (r->tick != NULL)
+    uv_timer_stop(r->tick);
+}

@@ -1,0 +1,449 @@
+/* slurm_run.c - one component as one Slurm job: submitted, followed,
+ * signalled, and reported once when it is over.
+ *
+ * Batch: sbatch reads a script on stdin and prints the job id; the
+ * runner's poll (slurm_poll.c) follows the job; when it ends, scontrol
+ * gives its exit code and the output files are read to the end.
+ * Interactive: srun runs as our child and streams the output; the poll
+ * learns the job id from the job's unique name; when srun ends, scontrol
+ * gives the end state (srun's own status when the controller is away).
+ *
+ * A run is reported exactly once, after every command it started has
+ * ended, so the host may free it inside `stopped`. */
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "slurm.h"
+
+static void maybe_report(slurm_run *run);
+
+uint64_t slurm_now_ms(const slurm_runner *r) { return uv_now(r->host->loop); }
+
+static void unlink_run(slurm_run *run) {
+  for (slurm_run **p = &run->runner->runs; *p != NULL; p = &(*p)->next)
+    if (*p == run) {
+      *p = run->next;
+      return;
+    }
+}
+
+/* Over without a job end state to read: `status` and why. */
+static void end_with(slurm_run *run, fern_stop_status status, const char *fmt,
+                     ...) __attribute__((format(printf, 3, 4)));
+static void end_with(slurm_run *run, fern_stop_status status, const char *fmt,
+                     ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(run->failure, sizeof run->failure, fmt, ap);
+  va_end(ap);
+  run->failure_status = status;
+  run->phase = SLURM_ENDING;
+  run->final_known = 1;
+  maybe_report(run);
+}
+
+static void report_started(slurm_run *run) {
+  if (run->phase_ran)
+    return;
+  run->phase_ran = 1;
+  run->phase = SLURM_RUNNING;
+  run->runner->host->log(FERN_LOG_INFO, run->moniker, "slurm job %ld runs on %s",
+                         run->job_id,
+                         run->last.nodes[0] ? run->last.nodes : "its nodes");
+  run->runner->host->started(run->instance, 0);
+}
+
+static void report(slurm_run *run) {
+  fern_stop_report_t report;
+  char message[768];
+  if (run->failure[0] != '\0') {
+    memset(&report, 0, sizeof report);
+    report.struct_size = sizeof report;
+    report.status = run->stop_asked || run->kill_asked ? FERN_STOP_OK
+                                                      : run->failure_status;
+    report.exit_code = -1;
+    report.message = run->failure;
+  } else {
+    slurm_state_report(&run->last, run->stop_asked || run->kill_asked,
+                       run->phase_ran, &report, message, sizeof message);
+  }
+  /* A job quicker than the poll ran all the same: say so first. */
+  if (report.status != FERN_STOP_CANNOT_START && run->failure[0] == '\0' &&
+      (strcmp(run->last.state, "COMPLETED") == 0 ||
+       strcmp(run->last.state, "FAILED") == 0))
+    report_started(run);
+  run->phase = SLURM_DONE;
+  unlink_run(run);
+  slurm_runner *r = run->runner;
+  r->host->stopped(run->instance, &report); /* frees the run: last */
+  slurm_runner_maybe_free(r);
+}
+
+static void maybe_report(slurm_run *run) {
+  if (run->phase == SLURM_ENDING && run->final_known && run->commands == 0 &&
+      !run->tailing && run->srun == NULL)
+    report(run);
+}
+
+/* ---- signalling a job ---- */
+
+/* A controller away is worth a warning (and, for a kill, the end of
+ * waiting); a job that was no longer pending, or already ending, is not. */
+static void signalled(void *arg, const slurm_cmd_result *res) {
+  slurm_run *run = arg;
+  run->commands--;
+  int unreachable = res->timed_out || res->spawn_error ||
+                    (res->exit_status != 0 &&
+                     strstr(res->err, "Unable to contact") != NULL);
+  if (unreachable) {
+    const char *why = res->timed_out ? "no answer in time"
+                      : res->spawn_error ? uv_strerror(res->spawn_error)
+                                         : res->err;
+    run->runner->host->log(FERN_LOG_WARN, run->moniker,
+                           "could not signal slurm job %ld: %s", run->job_id,
+                           why);
+    if (run->kill_asked && !run->spec.interactive && run->phase < SLURM_ENDING)
+      end_with(run, FERN_STOP_INSTANCE_DIED,
+               "could not cancel slurm job %ld (%s); the job is left to Slurm",
+               run->job_id, why);
+  }
+  maybe_report(run);
+}
+
+static void scancel(slurm_run *run, const char *how, const char *signal,
+                    int step) {
+  char id[48], sig[32];
+  snprintf(id, sizeof id, step ? "%ld.0" : "%ld", run->job_id);
+  snprintf(sig, sizeof sig, "--signal=%s", signal ? signal : "KILL");
+  /* Options before the id: scancel ignores any after it. */
+  const char *argv[] = {"scancel", NULL, NULL, NULL, NULL};
+  size_t n = 1;
+  if (signal != NULL)
+    argv[n++] = sig;
+  if (how != NULL)
+    argv[n++] = how;
+  argv[n] = id;
+  slurm_cmd_opts o = {.argv = argv,
+                      .timeout_ms = run->runner->command_timeout_ms,
+                      .done = signalled,
+                      .arg = run};
+  run->commands++;
+  slurm_cmd_start(run->runner, &o);
+}
+
+/* Sends what stop or kill asks for, as far as the job id and state allow.
+ * A pending job is cancelled only while it is pending: one that started
+ * meanwhile gets the running job's signal when the poll sees it run
+ * (a plain cancel of a running job would wait Slurm's KillWait). */
+static void deliver(slurm_run *run) {
+  if (run->job_id == 0 || run->phase >= SLURM_ENDING)
+    return;
+  int kill = run->kill_asked;
+  if (run->phase != SLURM_RUNNING)
+    scancel(run, "--state=PENDING", NULL, 0);
+  else if (run->spec.interactive)
+    scancel(run, NULL, kill ? "KILL" : "TERM", 1);
+  else
+    scancel(run, "--batch", kill ? "KILL" : "TERM", 0);
+  /* `--full` would make a kill a cancel, which waits KillWait: the steps
+   * of a batch job are signalled apart from its shell instead. */
+  if (run->phase == SLURM_RUNNING && kill && !run->spec.interactive &&
+      slurm_program_has_steps(&run->spec))
+    scancel(run, NULL, "KILL", 0);
+  if (run->phase == SLURM_RUNNING)
+    run->signal_sent = kill ? 2 : 1;
+}
+
+int slurm_run_stop(slurm_run *run) {
+  run->stop_asked = 1;
+  deliver(run); /* without a job id yet, the poll delivers it */
+  return FERN_OK;
+}
+
+int slurm_run_kill(slurm_run *run) {
+  run->kill_asked = 1;
+  if (run->job_id != 0)
+    deliver(run);
+  else if (run->srun != NULL)
+    slurm_cmd_signal(run->srun, SIGKILL); /* no job to name: end srun */
+  return FERN_OK;
+}
+
+/* ---- following ---- */
+
+void slurm_run_observed(slurm_run *run, const slurm_job_state *job) {
+  if (run->phase >= SLURM_ENDING)
+    return;
+  if (job == NULL) {
+    /* Batch jobs are in squeue from sbatch's answer on; one that went
+     * missing was purged or lost with the controller's state. */
+    if (!run->spec.interactive && run->job_id != 0 && ++run->missing_polls >= 3)
+      end_with(run, FERN_STOP_INSTANCE_DIED,
+               "slurm job %ld is no longer known to Slurm (purged, or lost "
+               "with the controller's state)", run->job_id);
+    return;
+  }
+  run->missing_polls = 0;
+  run->last_seen_ms = slurm_now_ms(run->runner);
+  int learned = run->job_id == 0;
+  run->job_id = job->job_id;
+  run->last = *job;
+  int final = slurm_state_is_final(job->state);
+  if (strcmp(job->state, "RUNNING") == 0 || strcmp(job->state, "COMPLETING") == 0 ||
+      (final && strcmp(job->state, "COMPLETED") == 0) ||
+      (final && strcmp(job->state, "FAILED") == 0))
+    report_started(run);
+  else if (run->phase == SLURM_SUBMITTING)
+    run->phase = SLURM_QUEUED;
+  int wanted = run->kill_asked ? 2 : run->stop_asked ? 1 : 0;
+  if (wanted && (learned || (run->phase == SLURM_RUNNING &&
+                             run->signal_sent < wanted)))
+    deliver(run); /* asked before the id was known, or while pending */
+  if (final && !run->spec.interactive)
+    slurm_run_finish(run);
+}
+
+void slurm_run_unreachable(slurm_run *run, uint64_t silent_ms) {
+  if (run->spec.interactive || run->job_id == 0 || run->phase >= SLURM_ENDING)
+    return;
+  if (silent_ms < run->runner->controller_timeout_ms)
+    return;
+  end_with(run, run->phase_ran ? FERN_STOP_INSTANCE_DIED : FERN_STOP_CANNOT_START,
+           "the Slurm controller has not answered for %llu s; slurm job %ld "
+           "(last seen %s) is left to Slurm: see it with squeue, cancel it "
+           "with scancel %ld",
+           (unsigned long long)(silent_ms / 1000), run->job_id,
+           run->last.state[0] ? run->last.state : "PENDING", run->job_id);
+}
+
+/* ---- the end ---- */
+
+/* After a read of the output files: the last read once it is over. */
+static void tailed(slurm_run *run) {
+  if (run->phase == SLURM_ENDING && !run->tail_final_done) {
+    run->tail_final_done = 1;
+    slurm_tail_poll(run, 1, tailed);
+    return;
+  }
+  maybe_report(run);
+}
+
+void slurm_run_follow_output(slurm_run *run) {
+  if (!run->spec.interactive && !run->tailing && run->phase == SLURM_RUNNING)
+    slurm_tail_poll(run, 0, tailed);
+}
+
+/* From srun's own status, when scontrol cannot say. */
+static void from_srun_status(slurm_run *run) {
+  if (!run->phase_ran && run->srun_status != 0 && !run->stop_asked &&
+      !run->kill_asked) {
+    end_with(run, FERN_STOP_CANNOT_START, "srun failed: %s",
+             run->srun_error[0] ? run->srun_error : "no job was allocated");
+    return;
+  }
+  slurm_job_state *j = &run->last;
+  j->job_id = run->job_id;
+  snprintf(j->state, sizeof j->state, "%s",
+           run->srun_status == 0 && run->srun_signal == 0 ? "COMPLETED"
+                                                          : "FAILED");
+  j->exit_code = (int)run->srun_status;
+  j->exit_signal = run->srun_signal;
+  run->final_known = 1;
+  maybe_report(run);
+}
+
+static void queried(void *arg, const slurm_cmd_result *res) {
+  slurm_run *run = arg;
+  run->commands--;
+  slurm_job_state job;
+  if (res->exit_status == 0 && !res->timed_out &&
+      slurm_state_parse_scontrol(res->out, &job) == 0 &&
+      slurm_state_is_final(job.state)) {
+    run->last = job;
+    run->final_known = 1;
+    maybe_report(run);
+  } else if (run->spec.interactive) {
+    from_srun_status(run);
+  } else {
+    /* squeue saw it end; keep what it said, without the exit code. */
+    run->final_known = 1;
+    maybe_report(run);
+  }
+}
+
+static void query_final(slurm_run *run) {
+  if (run->job_id == 0) {
+    from_srun_status(run);
+    return;
+  }
+  char id[32];
+  snprintf(id, sizeof id, "%ld", run->job_id);
+  const char *argv[] = {"scontrol", "-o", "show", "job", id, NULL};
+  slurm_cmd_opts o = {.argv = argv,
+                      .timeout_ms = run->runner->command_timeout_ms,
+                      .done = queried,
+                      .arg = run};
+  run->commands++;
+  slurm_cmd_start(run->runner, &o);
+}
+
+void slurm_run_finish(slurm_run *run) {
+  if (run->phase >= SLURM_ENDING)
+    return;
+  run->phase = SLURM_ENDING;
+  query_final(run);
+  if (!run->spec.interactive && !run->tailing) {
+    run->tail_final_done = 1;
+    slurm_tail_poll(run, 1, tailed);
+  } /* else the read under way starts the last one */
+}
+
+/* ---- starting ---- */
+
+static void srun_line(void *arg, int stream, const char *line, size_t len) {
+  slurm_run *run = arg;
+  static const char prefix[] = "srun: error: ";
+  if (stream == 2 && len > sizeof prefix - 1 &&
+      memcmp(line, prefix, sizeof prefix - 1) == 0)
+    snprintf(run->srun_error, sizeof run->srun_error, "%.*s",
+             (int)(len - (sizeof prefix - 1)), line + sizeof prefix - 1);
+  run->runner->host->output(run->moniker, stream, line, len);
+}
+
+static void srun_ended(void *arg, const slurm_cmd_result *res) {
+  slurm_run *run = arg;
+  run->commands--;
+  run->srun = NULL;
+  run->srun_status = res->exit_status;
+  run->srun_signal = res->term_signal;
+  if (res->spawn_error) {
+    end_with(run, FERN_STOP_CANNOT_START, "cannot run srun: %s",
+             uv_strerror(res->spawn_error));
+    return;
+  }
+  if (run->phase < SLURM_ENDING) {
+    run->phase = SLURM_ENDING;
+    query_final(run);
+  }
+  maybe_report(run);
+}
+
+/* The last line of a command's stderr, for an error message. */
+static const char *last_line(const char *text, char *out, size_t size) {
+  size_t len = strlen(text);
+  while (len > 0 && text[len - 1] == '\n')
+    len--;
+  size_t start = len;
+  while (start > 0 && text[start - 1] != '\n')
+    start--;
+  snprintf(out, size, "%.*s", (int)(len - start), text + start);
+  return out;
+}
+
+static void submitted(void *arg, const slurm_cmd_result *res) {
+  slurm_run *run = arg;
+  slurm_runner *r = run->runner;
+  run->commands--;
+  char line[400];
+  long id = res->exit_status == 0 ? strtol(res->out, NULL, 10) : 0;
+  if (res->spawn_error)
+    end_with(run, FERN_STOP_CANNOT_START, "cannot run sbatch: %s",
+             uv_strerror(res->spawn_error));
+  else if (res->timed_out)
+    end_with(run, FERN_STOP_CANNOT_START,
+             "sbatch did not answer within %llu ms: is the Slurm controller "
+             "up?", (unsigned long long)r->command_timeout_ms);
+  else if (id <= 0)
+    end_with(run, FERN_STOP_CANNOT_START, "sbatch failed: %s",
+             last_line(res->err, line, sizeof line));
+  if (id <= 0)
+    return;
+  run->job_id = id;
+  run->last.job_id = id;
+  run->phase = SLURM_QUEUED;
+  run->last_seen_ms = slurm_now_ms(r);
+  r->host->log(FERN_LOG_INFO, run->moniker, "submitted as slurm job %ld", id);
+  if (run->stop_asked || run->kill_asked)
+    deliver(run);
+  maybe_report(run);
+}
+
+static void name_job(slurm_run *run, const char *moniker) {
+  int n = snprintf(run->name, sizeof run->name, "fern-%d-%lu",
+                   (int)getpid(), ++run->runner->seq);
+  /* The moniker's last part makes the job recognisable in squeue. */
+  const char *last = strrchr(moniker, '/');
+  if (last != NULL && last[1] != '\0' && n > 0)
+    snprintf(run->name + n, sizeof run->name - (size_t)n, "-%.60s", last + 1);
+}
+
+static void submit(slurm_run *run, const fern_start_info_t *info) {
+  slurm_runner *r = run->runner;
+  snprintf(run->out.path, sizeof run->out.path, "%s/%s.out", r->output_dir,
+           run->name);
+  snprintf(run->err.path, sizeof run->err.path, "%s/%s.err", r->output_dir,
+           run->name);
+  char **argv = slurm_program_argv(r, &run->spec, run->name, info->package_dir,
+                                   run->out.path, run->err.path);
+  char **env = slurm_program_env(r, &run->spec, info->moniker, info->url);
+  char *script = run->spec.interactive ? NULL : slurm_program_script(r, &run->spec);
+  slurm_cmd_opts o = {.argv = (const char *const *)argv,
+                      .env = env,
+                      .input = script,
+                      .arg = run};
+  if (run->spec.interactive) {
+    o.on_line = srun_line;
+    o.done = srun_ended;
+  } else {
+    o.timeout_ms = r->command_timeout_ms;
+    o.done = submitted;
+  }
+  run->commands++;
+  slurm_cmd *cmd = slurm_cmd_start(r, &o);
+  if (run->spec.interactive)
+    run->srun = cmd;
+  free(script);
+  slurm_strv_free(env);
+  slurm_strv_free(argv);
+}
+
+int slurm_run_start(slurm_runner *r, const fern_start_info_t *info,
+                    slurm_run **out, fern_error_t *err) {
+  slurm_run *run = calloc(1, sizeof *run);
+  if (run == NULL)
+    return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
+  run->runner = r;
+  run->instance = info->instance;
+  run->moniker = strdup(info->moniker);
+  run->program = json_deep_copy(info->program);
+  int rc = slurm_program_read(r->host, run->program, info->package_dir,
+                              &run->spec, run->binary, sizeof run->binary, err);
+  if (rc == FERN_OK && access(run->binary, X_OK) != 0)
+    rc = fern_error_set(err, FERN_EINVAL, "/binary",
+                        "%s is not an executable file", run->binary);
+  if (rc != FERN_OK) {
+    free(run->moniker);
+    json_decref(run->program);
+    free(run);
+    return rc;
+  }
+  name_job(run, info->moniker);
+  run->next = r->runs;
+  r->runs = run;
+  submit(run, info);
+  slurm_poll_wake(r);
+  *out = run;
+  return FERN_OK;
+}
+
+void slurm_run_release(slurm_run *run) {
+  slurm_tail_free(&run->out);
+  slurm_tail_free(&run->err);
+  json_decref(run->program);
+  free(run->moniker);
+  free(run);
+}

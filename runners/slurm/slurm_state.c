@@ -1,0 +1,137 @@
+/* slurm_state.c - what Slurm says about a job, read from scontrol and
+ * squeue, and what fern reports when it ends. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "slurm.h"
+
+/* The value of KEY= in scontrol's one-line form, up to the next space. */
+static int field(const char *text, const char *key, char *out, size_t size) {
+  size_t klen = strlen(key);
+  for (const char *p = text; (p = strstr(p, key)) != NULL; p += klen) {
+    if ((p != text && p[-1] != ' ' && p[-1] != '\n') || p[klen] != '=')
+      continue;
+    const char *v = p + klen + 1;
+    size_t n = strcspn(v, " \n");
+    snprintf(out, size, "%.*s", (int)n, v);
+    return 0;
+  }
+  return -1;
+}
+
+int slurm_state_parse_scontrol(const char *text, slurm_job_state *out) {
+  char id[32], code[32];
+  memset(out, 0, sizeof *out);
+  if (field(text, "JobId", id, sizeof id) != 0 ||
+      field(text, "JobState", out->state, sizeof out->state) != 0)
+    return -1;
+  out->job_id = strtol(id, NULL, 10);
+  field(text, "Reason", out->reason, sizeof out->reason);
+  field(text, "NodeList", out->nodes, sizeof out->nodes);
+  if (field(text, "ExitCode", code, sizeof code) == 0)
+    sscanf(code, "%d:%d", &out->exit_code, &out->exit_signal);
+  return 0;
+}
+
+/* Copies the next |-separated field of [*p, end) and steps past it. */
+static void next_field(const char **p, const char *end, char *out,
+                       size_t size) {
+  const char *bar = memchr(*p, '|', (size_t)(end - *p));
+  const char *stop = bar != NULL ? bar : end;
+  snprintf(out, size, "%.*s", (int)(stop - *p), *p);
+  *p = bar != NULL ? bar + 1 : end;
+}
+
+int slurm_state_find_squeue(const char *text, const char *name,
+                            slurm_job_state *out) {
+  char id[32], job_name[256];
+  for (const char *line = text; line != NULL && *line != '\0';) {
+    const char *end = strchr(line, '\n');
+    if (end == NULL)
+      end = line + strlen(line);
+    const char *p = line;
+    next_field(&p, end, id, sizeof id);
+    next_field(&p, end, job_name, sizeof job_name);
+    if (strcmp(job_name, name) == 0) {
+      memset(out, 0, sizeof *out);
+      out->job_id = strtol(id, NULL, 10);
+      next_field(&p, end, out->state, sizeof out->state);
+      next_field(&p, end, out->nodes, sizeof out->nodes);
+      next_field(&p, end, out->reason, sizeof out->reason);
+      return 0;
+    }
+    line = *end ? end + 1 : NULL;
+  }
+  return -1;
+}
+
+int slurm_state_is_final(const char *state) {
+  static const char *const live[] = {"PENDING", "RUNNING", "CONFIGURING",
+                                     "COMPLETING", "SUSPENDED", "REQUEUED",
+                                     "REQUEUE_HOLD", "REQUEUE_FED", "RESIZING",
+                                     "SIGNALING", "STAGE_OUT", "STOPPED",
+                                     "RESV_DEL_HOLD", NULL};
+  if (state == NULL || state[0] == '\0')
+    return 0;
+  for (size_t i = 0; live[i] != NULL; i++)
+    if (strcmp(state, live[i]) == 0)
+      return 0;
+  return 1;
+}
+
+/* What an end state means, in words, unless exit code or signal says it. */
+static const char *meaning(const char *state) {
+  static const struct {
+    const char *state, *words;
+  } table[] = {
+      {"CANCELLED", "was cancelled outside fern (scancel or an administrator)"},
+      {"TIMEOUT", "ran past its time limit"},
+      {"OUT_OF_MEMORY", "ran out of memory"},
+      {"NODE_FAIL", "lost a node"},
+      {"BOOT_FAIL", "could not boot its nodes"},
+      {"PREEMPTED", "was preempted"},
+      {"DEADLINE", "missed its deadline"},
+      {NULL, NULL}};
+  for (size_t i = 0; table[i].state != NULL; i++)
+    if (strcmp(table[i].state, state) == 0)
+      return table[i].words;
+  return NULL;
+}
+
+void slurm_state_report(const slurm_job_state *job, int asked, int ran,
+                        fern_stop_report_t *report, char *message,
+                        size_t size) {
+  memset(report, 0, sizeof *report);
+  report->struct_size = sizeof *report;
+  report->message = message;
+  report->exit_code = -1;
+  int completed = strcmp(job->state, "COMPLETED") == 0;
+  int failed = strcmp(job->state, "FAILED") == 0;
+  if (completed || failed) {
+    ran = 1;
+    if (job->exit_signal > 0)
+      report->term_signal = job->exit_signal;
+    else
+      report->exit_code = job->exit_code;
+  }
+  const char *words = meaning(job->state);
+  int n = snprintf(message, size, "slurm job %ld %s", job->job_id, job->state);
+  if (n > 0 && (size_t)n < size && job->nodes[0] && strcmp(job->nodes, "(null)"))
+    n += snprintf(message + n, size - (size_t)n, " on %s", job->nodes);
+  if (n > 0 && (size_t)n < size) {
+    if (asked)
+      snprintf(message + n, size - (size_t)n, ", stopped by fern");
+    else if (words != NULL)
+      snprintf(message + n, size - (size_t)n, ": it %s", words);
+    else if (!completed && !failed && job->reason[0] &&
+             strcmp(job->reason, "None"))
+      snprintf(message + n, size - (size_t)n, " (%s)", job->reason);
+  }
+  if (asked || (completed && job->exit_code == 0 && job->exit_signal == 0))
+    report->status = FERN_STOP_OK;
+  else if (!ran)
+    report->status = FERN_STOP_CANNOT_START;
+  else
+    report->status = FERN_STOP_INSTANCE_DIED;
+}
