@@ -158,8 +158,14 @@ $(O)/tests/conformance/run: tests/conformance/conformance.c tests/e2e/harness.c 
 	  tests/conformance/conformance.c tests/e2e/harness.c \
 	  $(PKG_LIBS) $(CHECK_LIBS) -lpthread
 
+$(O)/tests/slurm/run: tests/slurm/test_slurm.c tests/e2e/harness.c tests/e2e/e2e.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) $(LDFLAGS) -o $@ \
+	  tests/slurm/test_slurm.c tests/e2e/harness.c \
+	  $(PKG_LIBS) $(CHECK_LIBS) -lpthread
+
 TEST_BINS := $(O)/fern $(PLUGINS) $(TEST_PLUGINS) $(O)/tests/unit/run \
-             $(O)/tests/e2e/run $(O)/tests/conformance/run
+             $(O)/tests/e2e/run $(O)/tests/conformance/run $(O)/tests/slurm/run
 
 # The runner conformance suite on any runner plugin:
 #   make conformance RUNNER=path/to/x.so [TEMPLATE=program.json]
@@ -188,6 +194,7 @@ check-plain: all $(TEST_BINS)
 	FERN_BUILD=$(abspath $(O)) FERN_CONFORMANCE_RUNNER=$(O)/runners/oci/oci.so \
 	  FERN_CONFORMANCE_TEMPLATE=tests/conformance/oci-template.json \
 	  $(O)/tests/conformance/run
+	tests/slurm/run.sh $(abspath $(O))
 
 check-sanitize: programs
 	$(MAKE) O=build-san SAN=1 check-plain

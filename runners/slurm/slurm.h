@@ -97,6 +97,10 @@ typedef struct slurm_cmd_opts_s {
  * the loop) with spawn_error set. Returns the command, to signal it. */
 slurm_cmd *slurm_cmd_start(slurm_runner *r, const slurm_cmd_opts *opts);
 void slurm_cmd_signal(slurm_cmd *cmd, int signum);
+/* Why a command failed, in a few words: its last error line without the
+ * "sbatch: error: " before it, "no answer in time", or why it could not
+ * run. Writes into `out` and returns it. */
+const char *slurm_cmd_why(const slurm_cmd_result *res, char *out, size_t size);
 /* The command's whole path: bin_dir/name, or name for a PATH search. */
 void slurm_cmd_path(const slurm_runner *r, const char *name, char *out,
                     size_t size);
@@ -174,6 +178,8 @@ struct slurm_run_s {
   int final_known;      /* the end state is read (or given up on) */
   int phase_ran;        /* reported started */
   int tail_final_done;  /* the output files were read to the end */
+  int awaiting_final;   /* srun ended; Slurm has not finished the job */
+  uint64_t final_deadline_ms; /* then srun's own status is reported */
   slurm_tail out, err;  /* batch: the output files */
   int tailing;
   slurm_run *next;

@@ -247,3 +247,31 @@ void slurm_cmd_signal(slurm_cmd *cmd, int signum) {
   if (cmd != NULL && !uv_is_closing((uv_handle_t *)&cmd->proc))
     uv_process_kill(&cmd->proc, signum);
 }
+
+const char *slurm_cmd_why(const slurm_cmd_result *res, char *out, size_t size) {
+  if (res->spawn_error) {
+    snprintf(out, size, "cannot run it: %s", uv_strerror(res->spawn_error));
+    return out;
+  }
+  if (res->timed_out) {
+    snprintf(out, size, "no answer in time");
+    return out;
+  }
+  /* The last line it wrote, without the "sbatch: error: " before it. */
+  const char *text = res->err != NULL ? res->err : "";
+  size_t len = strlen(text);
+  while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == ' '))
+    len--;
+  size_t start = len;
+  while (start > 0 && text[start - 1] != '\n')
+    start--;
+  const char *line = text + start;
+  const char *tag = strstr(line, ": error: ");
+  if (tag != NULL && tag < text + len && (size_t)(tag - line) < 24)
+    line = tag + 9;
+  if (line >= text + len)
+    snprintf(out, size, "exit status %lld", (long long)res->exit_status);
+  else
+    snprintf(out, size, "%.*s", (int)(text + len - line), line);
+  return out;
+}

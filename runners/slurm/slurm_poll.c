@@ -58,13 +58,12 @@ static void polled(void *arg, const slurm_cmd_result *res) {
     r->last_answer_ms = slurm_now_ms(r);
     r->unreachable_logged = 0;
   } else if (!r->unreachable_logged) {
+    char why[400];
     r->unreachable_logged = 1;
     r->host->log(FERN_LOG_WARN, NULL,
-                 "slurm runner: squeue failed (%s); still following the jobs "
-                 "for up to %llu ms",
-                 res->timed_out ? "no answer in time"
-                 : res->spawn_error ? uv_strerror(res->spawn_error)
-                                    : res->err,
+                 "slurm runner: squeue failed (%s); batch jobs are followed "
+                 "for up to %llu ms more",
+                 slurm_cmd_why(res, why, sizeof why),
                  (unsigned long long)r->controller_timeout_ms);
   }
   tell_runs(r, res, ok);

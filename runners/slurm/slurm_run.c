@@ -20,6 +20,8 @@
 #include "slurm.h"
 
 static void maybe_report(slurm_run *run);
+static void query_final(slurm_run *run);
+static void from_srun_status(slurm_run *run);
 
 uint64_t slurm_now_ms(const slurm_runner *r) { return uv_now(r->host->loop); }
 
@@ -100,9 +102,8 @@ static void signalled(void *arg, const slurm_cmd_result *res) {
                     (res->exit_status != 0 &&
                      strstr(res->err, "Unable to contact") != NULL);
   if (unreachable) {
-    const char *why = res->timed_out ? "no answer in time"
-                      : res->spawn_error ? uv_strerror(res->spawn_error)
-                                         : res->err;
+    char text[400];
+    const char *why = slurm_cmd_why(res, text, sizeof text);
     run->runner->host->log(FERN_LOG_WARN, run->moniker,
                            "could not signal slurm job %ld: %s", run->job_id,
                            why);
@@ -175,7 +176,23 @@ int slurm_run_kill(slurm_run *run) {
 
 /* ---- following ---- */
 
+/* An srun that ended before its job did: read the end once it is one. */
+static void await_final(slurm_run *run, const slurm_job_state *job) {
+  if (!run->awaiting_final || run->commands > 0)
+    return;
+  int over = job == NULL || slurm_state_is_final(job->state);
+  if (!over && slurm_now_ms(run->runner) < run->final_deadline_ms)
+    return;
+  run->awaiting_final = 0;
+  if (job != NULL && over)
+    query_final(run);
+  else
+    from_srun_status(run);
+}
+
 void slurm_run_observed(slurm_run *run, const slurm_job_state *job) {
+  if (run->phase == SLURM_ENDING)
+    await_final(run, job);
   if (run->phase >= SLURM_ENDING)
     return;
   if (job == NULL) {
@@ -208,6 +225,11 @@ void slurm_run_observed(slurm_run *run, const slurm_job_state *job) {
 }
 
 void slurm_run_unreachable(slurm_run *run, uint64_t silent_ms) {
+  if (run->awaiting_final && slurm_now_ms(run->runner) >= run->final_deadline_ms) {
+    run->awaiting_final = 0;
+    from_srun_status(run);
+    return;
+  }
   if (run->spec.interactive || run->job_id == 0 || run->phase >= SLURM_ENDING)
     return;
   if (silent_ms < run->runner->controller_timeout_ms)
@@ -260,12 +282,17 @@ static void queried(void *arg, const slurm_cmd_result *res) {
   slurm_run *run = arg;
   run->commands--;
   slurm_job_state job;
-  if (res->exit_status == 0 && !res->timed_out &&
-      slurm_state_parse_scontrol(res->out, &job) == 0 &&
-      slurm_state_is_final(job.state)) {
+  int parsed = res->exit_status == 0 && !res->timed_out &&
+               slurm_state_parse_scontrol(res->out, &job) == 0;
+  if (parsed && slurm_state_is_final(job.state)) {
     run->last = job;
     run->final_known = 1;
     maybe_report(run);
+  } else if (parsed && slurm_now_ms(run->runner) < run->final_deadline_ms) {
+    /* srun is back before Slurm has written the job's end (COMPLETING):
+     * the poll asks again when squeue shows it over. */
+    run->last = job;
+    run->awaiting_final = 1;
   } else if (run->spec.interactive) {
     from_srun_status(run);
   } else {
@@ -275,9 +302,38 @@ static void queried(void *arg, const slurm_cmd_result *res) {
   }
 }
 
+static void named(void *arg, const slurm_cmd_result *res) {
+  slurm_run *run = arg;
+  run->commands--;
+  slurm_job_state job;
+  if (res->exit_status == 0 && !res->timed_out &&
+      slurm_state_find_squeue(res->out, run->name, &job) == 0 && job.job_id > 0) {
+    run->job_id = job.job_id;
+    run->last = job;
+    query_final(run);
+  } else {
+    from_srun_status(run);
+  }
+}
+
+/* An srun quicker than the poll: its job id, from its unique name. */
+static void find_by_name(slurm_run *run) {
+  const char *argv[] = {"squeue", "-h",   "-t", "all", "-n", run->name,
+                        "-o",     SLURM_SQUEUE_FORMAT, NULL};
+  slurm_cmd_opts o = {.argv = argv,
+                      .timeout_ms = run->runner->command_timeout_ms,
+                      .done = named,
+                      .arg = run};
+  run->commands++;
+  slurm_cmd_start(run->runner, &o);
+}
+
 static void query_final(slurm_run *run) {
   if (run->job_id == 0) {
-    from_srun_status(run);
+    if (strstr(run->srun_error, "Unable to allocate") != NULL)
+      from_srun_status(run); /* srun said why it got no job */
+    else
+      find_by_name(run);
     return;
   }
   char id[32];
@@ -321,45 +377,34 @@ static void srun_ended(void *arg, const slurm_cmd_result *res) {
   run->srun_status = res->exit_status;
   run->srun_signal = res->term_signal;
   if (res->spawn_error) {
-    end_with(run, FERN_STOP_CANNOT_START, "cannot run srun: %s",
-             uv_strerror(res->spawn_error));
+    char why[400];
+    end_with(run, FERN_STOP_CANNOT_START, "srun failed: %s",
+             slurm_cmd_why(res, why, sizeof why));
     return;
   }
   if (run->phase < SLURM_ENDING) {
     run->phase = SLURM_ENDING;
+    run->final_deadline_ms = slurm_now_ms(run->runner) +
+                             run->runner->command_timeout_ms;
     query_final(run);
   }
   maybe_report(run);
-}
-
-/* The last line of a command's stderr, for an error message. */
-static const char *last_line(const char *text, char *out, size_t size) {
-  size_t len = strlen(text);
-  while (len > 0 && text[len - 1] == '\n')
-    len--;
-  size_t start = len;
-  while (start > 0 && text[start - 1] != '\n')
-    start--;
-  snprintf(out, size, "%.*s", (int)(len - start), text + start);
-  return out;
 }
 
 static void submitted(void *arg, const slurm_cmd_result *res) {
   slurm_run *run = arg;
   slurm_runner *r = run->runner;
   run->commands--;
-  char line[400];
-  long id = res->exit_status == 0 ? strtol(res->out, NULL, 10) : 0;
-  if (res->spawn_error)
-    end_with(run, FERN_STOP_CANNOT_START, "cannot run sbatch: %s",
-             uv_strerror(res->spawn_error));
-  else if (res->timed_out)
+  char why[400];
+  long id = res->exit_status == 0 && !res->timed_out ? strtol(res->out, NULL, 10)
+                                                     : 0;
+  if (res->timed_out)
     end_with(run, FERN_STOP_CANNOT_START,
              "sbatch did not answer within %llu ms: is the Slurm controller "
              "up?", (unsigned long long)r->command_timeout_ms);
   else if (id <= 0)
     end_with(run, FERN_STOP_CANNOT_START, "sbatch failed: %s",
-             last_line(res->err, line, sizeof line));
+             slurm_cmd_why(res, why, sizeof why));
   if (id <= 0)
     return;
   run->job_id = id;

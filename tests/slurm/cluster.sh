@@ -8,6 +8,14 @@
 #   tests/slurm/cluster.sh stop DIR      stop the daemons it started (pids)
 #   tests/slurm/cluster.sh selftest DIR  start, run an srun and an sbatch
 #                                        job, stop
+#   tests/slurm/cluster.sh stop-controller DIR / start-controller DIR
+#                                        the controller alone (the tests of
+#                                        a controller that goes away)
+#
+# FERN_SLURM_PORT (6917) picks the controller's port, the node's is the
+# next; FERN_SLURM_CPUS declares more CPUs than the machine has
+# (config_overrides), so that many small jobs run at once as they would
+# on a real cluster.
 #
 # Clients use it with SLURM_CONF=DIR/slurm.conf. Needs Debian's munge,
 # slurmctld, slurmd and slurm-client; run as root.
@@ -15,7 +23,7 @@ set -eu
 
 cmd=${1:-}
 dir=${2:-}
-[ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: $0 start|stop|selftest DIR" >&2; exit 2; }
+[ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: $0 start|stop|selftest|stop-controller|start-controller DIR" >&2; exit 2; }
 
 write_conf() {
   cat >"$dir/slurm.conf" <<EOF
@@ -43,7 +51,9 @@ JobCompType=jobcomp/none
 SchedulerParameters=batch_sched_delay=0,sched_min_interval=0
 MpiDefault=none
 ReturnToService=2
-NodeName=localhost NodeAddr=127.0.0.1 CPUs=$(nproc) State=UNKNOWN
+KillWait=2
+SlurmdParameters=config_overrides
+NodeName=localhost NodeAddr=127.0.0.1 CPUs=${FERN_SLURM_CPUS:-$(nproc)} RealMemory=4096 State=UNKNOWN
 PartitionName=debug Nodes=localhost Default=YES MaxTime=INFINITE State=UP
 EOF
 }
@@ -88,6 +98,20 @@ stop() {
   done
 }
 
+# The controller alone, for the tests of a controller that goes away.
+stop_controller() {
+  pid=$(cat "$dir/slurmctld.pid")
+  kill "$pid"
+  wait_until sh -c "! kill -0 $pid" || kill -9 "$pid" 2>/dev/null || true
+}
+
+controller_answers() { SLURM_CONF="$dir/slurm.conf" squeue -h >/dev/null 2>&1; }
+
+start_controller() {
+  slurmctld -f "$dir/slurm.conf"
+  wait_until controller_answers || { echo "cluster.sh: slurmctld does not answer; see $dir/slurmctld.log" >&2; exit 1; }
+}
+
 selftest() {
   start
   export SLURM_CONF="$dir/slurm.conf"
@@ -104,6 +128,8 @@ selftest() {
 case "$cmd" in
 start) start ;;
 stop) stop ;;
+stop-controller) stop_controller ;;
+start-controller) start_controller ;;
 selftest) selftest ;;
-*) echo "usage: $0 start|stop|selftest DIR" >&2; exit 2 ;;
+*) echo "usage: $0 start|stop|selftest|stop-controller|start-controller DIR" >&2; exit 2 ;;
 esac

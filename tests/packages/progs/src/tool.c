@@ -16,6 +16,7 @@
  *   net           open an IPv4 socket: print "socket ok", or fail
  *   ptrace        call ptrace(PTRACE_TRACEME): print its result
  *   caps          print the effective capabilities: "CapEff: ..."
+ *   exe           print the file it runs from: "exe /path"
  *   cwd           print the working directory: "cwd /path"
  *   fds           print the open file descriptors: "fds 0 1 2"
  *   limits        print the soft and hard limits of nofile, nproc, as, core
@@ -223,6 +224,13 @@ int main(int argc, char **argv) {
     while (f != NULL && fgets(text, sizeof text, f) != NULL)
       if (strncmp(text, "CapEff:", 7) == 0)
         printf("%s", text);
+    return 0;
+  }
+  if (strcmp(what, "exe") == 0) {
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    exe[n > 0 ? n : 0] = '\0';
+    printf("exe %s\n", exe);
     return 0;
   }
   if (strcmp(what, "cwd") == 0) {
