@@ -141,10 +141,10 @@ $(O)/tests/plugins/%.so: tests/plugins/%.c include/fern/runner.h include/fern/re
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -shared -o $@ $< $(LDFLAGS)
 
-$(O)/tests/unit/run: $(UNIT_SRC) tests/unit/unit.h runners/oci/oci_config.c $(O)/obj/libfern-core.a $(TEST_PLUGINS)
+$(O)/tests/unit/run: $(UNIT_SRC) tests/unit/unit.h runners/oci/oci_config.c runners/slurm/slurm_state.c $(O)/obj/libfern-core.a $(TEST_PLUGINS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) $(LDFLAGS) -Icore -o $@ $(UNIT_SRC) \
-	  runners/oci/oci_config.c \
+	  runners/oci/oci_config.c runners/slurm/slurm_state.c \
 	  $(O)/obj/libfern-core.a $(PKG_LIBS) $(CHECK_LIBS) -ldl -lpthread
 
 $(O)/tests/e2e/run: $(E2E_SRC) tests/e2e/e2e.h $(TEST_PLUGINS)

@@ -94,6 +94,7 @@ static int slurm_create(const fern_host_t *host, const json_t *config,
   snprintf(r->output_dir, sizeof r->output_dir, "/tmp/fern-slurm-%u",
            (unsigned)getuid());
   snprintf(r->stage_dir, sizeof r->stage_dir, "/tmp");
+  slurm_sweep_init(r);
   int rc = config != NULL ? read_config(r, config, err) : FERN_OK;
   if (rc == FERN_OK && mkdir(r->output_dir, 0700) != 0 && errno != EEXIST)
     rc = fern_error_set(err, FERN_EIO, "output_dir",

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 typedef struct slurm_run_s slurm_run;
+typedef struct slurm_cmd_s slurm_cmd;
 
 typedef struct slurm_runner_s {
   const fern_host_t *host;
@@ -27,6 +28,12 @@ typedef struct slurm_runner_s {
   uv_timer_t *tick;               /* the shared poll, while runs need it */
   slurm_run *runs;                /* every live run of this runner */
   int polling;                    /* a squeue is in flight */
+  slurm_cmd *poll;                /* that squeue */
+  int swept;                      /* the sweep has begun */
+  int sweeping;                   /* its squeue or scancel is in flight */
+  slurm_cmd *sweep;               /* that command */
+  char hostname[64];              /* this host, in job names */
+  char name_prefix[64];           /* "fern-PID-START", in job names */
   uint64_t last_answer_ms;        /* when squeue last answered */
   int unreachable_logged;         /* said once per outage */
   int released;                   /* freed when the last command ends */
@@ -81,7 +88,6 @@ typedef struct slurm_cmd_result_s {
 typedef void (*slurm_cmd_done)(void *arg, const slurm_cmd_result *result);
 typedef void (*slurm_cmd_line)(void *arg, int stream, const char *line,
                                size_t len);
-typedef struct slurm_cmd_s slurm_cmd;
 
 typedef struct slurm_cmd_opts_s {
   const char *const *argv; /* argv[0] is a Slurm command's name */
@@ -207,5 +213,12 @@ void slurm_poll_wake(slurm_runner *r);
 void slurm_poll_close(slurm_runner *r);
 /* Frees the runner when it was released and nothing is in flight. */
 void slurm_runner_maybe_free(slurm_runner *r);
+
+/* --- slurm_sweep.c --- */
+/* Learns this host's name and this fern's identity for job names. */
+void slurm_sweep_init(slurm_runner *r);
+/* Cancels, in the background, the live jobs of a fern on this host that
+ * is gone (see the file comment). */
+void slurm_sweep_start(slurm_runner *r);
 
 #endif

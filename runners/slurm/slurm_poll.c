@@ -1,6 +1,7 @@
 /* slurm_poll.c - one squeue per interval for all of a runner's jobs, not
  * one command per job: what each job is doing, and whether the controller
  * answers at all. The tick runs only while there are runs. */
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -15,7 +16,7 @@ static void tick_closed(uv_handle_t *handle) {
 }
 
 void slurm_runner_maybe_free(slurm_runner *r) {
-  if (!r->released || r->polling || r->runs != NULL)
+  if (!r->released || r->polling || r->sweeping || r->runs != NULL)
     return;
   if (r->tick != NULL) {
     if (!uv_is_closing((uv_handle_t *)r->tick))
@@ -46,6 +47,7 @@ static void tell_runs(slurm_runner *r, const slurm_cmd_result *res, int ok) {
 static void polled(void *arg, const slurm_cmd_result *res) {
   slurm_runner *r = arg;
   r->polling = 0;
+  r->poll = NULL;
   if (r->released) {
     slurm_runner_maybe_free(r);
     return;
@@ -86,7 +88,7 @@ static void on_tick(uv_timer_t *timer) {
                       .done = polled,
                       .arg = r};
   r->polling = 1;
-  slurm_cmd_start(r, &o);
+  r->poll = slurm_cmd_start(r, &o);
 }
 
 void slurm_poll_wake(slurm_runner *r) {
@@ -105,4 +107,7 @@ void slurm_poll_wake(slurm_runner *r) {
 void slurm_poll_close(slurm_runner *r) {
   if (r->tick != NULL)
     uv_timer_stop(r->tick);
+  /* fern is ending: a command still waiting on Slurm must not hold it. */
+  slurm_cmd_signal(r->poll, SIGKILL);
+  slurm_cmd_signal(r->sweep, SIGKILL);
 }

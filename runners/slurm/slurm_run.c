@@ -417,13 +417,14 @@ static void submitted(void *arg, const slurm_cmd_result *res) {
   maybe_report(run);
 }
 
+/* "fern-PID-START-SEQ@HOST:LEAF": unique, traceable to this fern (see
+ * slurm_sweep.c), and recognisable in squeue by the moniker's last part. */
 static void name_job(slurm_run *run, const char *moniker) {
-  int n = snprintf(run->name, sizeof run->name, "fern-%d-%lu",
-                   (int)getpid(), ++run->runner->seq);
-  /* The moniker's last part makes the job recognisable in squeue. */
+  slurm_runner *r = run->runner;
   const char *last = strrchr(moniker, '/');
-  if (last != NULL && last[1] != '\0' && n > 0)
-    snprintf(run->name + n, sizeof run->name - (size_t)n, "-%.60s", last + 1);
+  snprintf(run->name, sizeof run->name, "%s-%lu@%s%s%.60s", r->name_prefix,
+           ++r->seq, r->hostname, last && last[1] ? ":" : "",
+           last && last[1] ? last + 1 : "");
 }
 
 static void submit(slurm_run *run, const fern_start_info_t *info) {
@@ -475,6 +476,10 @@ int slurm_run_start(slurm_runner *r, const fern_start_info_t *info,
     json_decref(run->program);
     free(run);
     return rc;
+  }
+  if (!r->swept) {
+    r->swept = 1;
+    slurm_sweep_start(r);
   }
   name_job(run, info->moniker);
   run->next = r->runs;

@@ -536,6 +536,43 @@ START_TEST(test_staged_binary_runs_from_the_copy) {
 }
 END_TEST
 
+/* fern is killed with SIGKILL while its jobs run: the next fern on this
+ * host that uses the runner cancels them. */
+START_TEST(test_jobs_of_a_killed_fern_are_cancelled_by_the_next) {
+  char pkg[4096];
+  e2e_package_new(pkg, sizeof pkg);
+  config(pkg, "");
+  job(pkg, "batch", "\"args\": [\"sleep\"]");
+  job(pkg, "live", "\"mode\": \"interactive\", \"args\": [\"sleep\"]");
+  const char *names[] = {"batch", "live", NULL};
+  root_of(pkg, names);
+  e2e_proc p;
+  start(&p, pkg);
+  e2e_wait_for(&p, "/batch: slurm job ", 30000);
+  e2e_wait_for(&p, "/live: slurm job ", 30000);
+  long batch = job_id(p.err, "/batch"), live = job_id(p.err, "/live");
+  kill(p.pid, SIGKILL);
+  ck_assert_int_eq(e2e_finish(&p, 10000), 128 + SIGKILL);
+  e2e_free(&p);
+  job_becomes(batch, "RUNNING", 1000); /* left running by the dead fern */
+  job(pkg, "next", "\"args\": [\"print\", \"the next fern\"]");
+  const char *next[] = {"next", NULL};
+  root_of(pkg, next);
+  start(&p, pkg);
+  ck_assert_int_eq(e2e_finish(&p, 30000), 0);
+  char line[200];
+  snprintf(line, sizeof line, "slurm runner: cancelling slurm jobs %ld, %ld, "
+           "left by a fern on this host that is gone", batch < live ? batch : live,
+           batch < live ? live : batch);
+  e2e_assert_has(p.err, line);
+  job_becomes(batch, "", 20000);
+  job_becomes(live, "", 20000);
+  nothing_runs_from(pkg, 20000);
+  e2e_free(&p);
+  e2e_package_remove(pkg);
+}
+END_TEST
+
 static Suite *slurm_suite(void) {
   Suite *s = suite_create("slurm");
   TCase *tc = tcase_create("runner");
@@ -553,6 +590,7 @@ static Suite *slurm_suite(void) {
   tcase_add_test(tc, test_jobs_cancelled_outside_fern);
   tcase_add_test(tc, test_stop_while_the_job_is_pending);
   tcase_add_test(tc, test_staged_binary_runs_from_the_copy);
+  tcase_add_test(tc, test_jobs_of_a_killed_fern_are_cancelled_by_the_next);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -15,6 +15,7 @@ int main(void) {
   srunner_add_suite(runner, plugin_suite());
   srunner_add_suite(runner, support_suite());
   srunner_add_suite(runner, oci_config_suite());
+  srunner_add_suite(runner, slurm_state_suite());
   srunner_run_all(runner, CK_NORMAL);
   int failed = srunner_ntests_failed(runner);
   srunner_free(runner);

@@ -1,0 +1,132 @@
+/* test_slurm_state.c - what the Slurm runner reads from scontrol and
+ * squeue, and the report each end state becomes. The end states a one-node
+ * test cluster cannot produce in seconds (a time limit, out of memory, a
+ * failed node) are checked here; the rest also end to end in
+ * tests/slurm/test_slurm.c. */
+#include <signal.h>
+#include <string.h>
+
+#include "../../runners/slurm/slurm.h"
+#include "unit.h"
+
+static const char scontrol_line[] =
+    "JobId=42 JobName=fern-1-1-web UserId=root(0) GroupId=root(0) "
+    "JobState=FAILED Reason=NonZeroExitCode Dependency=(null) "
+    "ExitCode=3:0 RunTime=00:00:01 TimeLimit=00:10:00 NodeList=node[1-2] "
+    "WorkDir=/srv/pkg with space\n";
+
+START_TEST(test_scontrol_fields_are_read) {
+  slurm_job_state job;
+  ck_assert_int_eq(slurm_state_parse_scontrol(scontrol_line, &job), 0);
+  ck_assert_int_eq(job.job_id, 42);
+  ck_assert_str_eq(job.state, "FAILED");
+  ck_assert_str_eq(job.reason, "NonZeroExitCode");
+  ck_assert_str_eq(job.nodes, "node[1-2]");
+  ck_assert_int_eq(job.exit_code, 3);
+  ck_assert_int_eq(job.exit_signal, 0);
+  ck_assert_int_ne(slurm_state_parse_scontrol("slurm_load_jobs error: "
+                                              "Invalid job id specified\n",
+                                              &job), 0);
+}
+END_TEST
+
+START_TEST(test_squeue_finds_the_job_by_its_whole_name) {
+  const char *out = "7|fern-1-10-db|RUNNING|n1|None\n"
+                    "8|fern-1-1-web|PENDING||Resources\n"
+                    "9|fern-1-1-web-2|RUNNING|n2|None\n";
+  slurm_job_state job;
+  ck_assert_int_eq(slurm_state_find_squeue(out, "fern-1-1-web", &job), 0);
+  ck_assert_int_eq(job.job_id, 8);
+  ck_assert_str_eq(job.state, "PENDING");
+  ck_assert_str_eq(job.reason, "Resources");
+  ck_assert_int_eq(slurm_state_find_squeue(out, "fern-1-1", &job), -1);
+  ck_assert_int_eq(slurm_state_find_squeue("", "x", &job), -1);
+}
+END_TEST
+
+START_TEST(test_live_and_final_states) {
+  static const char *const live[] = {"PENDING", "RUNNING", "COMPLETING",
+                                     "SUSPENDED", "REQUEUED", NULL};
+  static const char *const final[] = {"COMPLETED", "FAILED", "CANCELLED",
+                                      "TIMEOUT", "OUT_OF_MEMORY", "NODE_FAIL",
+                                      "PREEMPTED", "BOOT_FAIL", NULL};
+  for (size_t i = 0; live[i] != NULL; i++)
+    ck_assert_msg(!slurm_state_is_final(live[i]), "%s", live[i]);
+  for (size_t i = 0; final[i] != NULL; i++)
+    ck_assert_msg(slurm_state_is_final(final[i]), "%s", final[i]);
+}
+END_TEST
+
+/* The report for an end state; the message in `msg`. */
+static fern_stop_report_t report_of(const char *state, int code, int sig,
+                                    int asked, int ran, char *msg) {
+  slurm_job_state job = {.job_id = 42, .exit_code = code, .exit_signal = sig};
+  snprintf(job.state, sizeof job.state, "%s", state);
+  snprintf(job.nodes, sizeof job.nodes, "n1");
+  fern_stop_report_t r;
+  slurm_state_report(&job, asked, ran, &r, msg, 512);
+  return r;
+}
+
+START_TEST(test_end_states_map_to_fern_statuses) {
+  char msg[512];
+  fern_stop_report_t r = report_of("COMPLETED", 0, 0, 0, 0, msg);
+  ck_assert_int_eq(r.status, FERN_STOP_OK);
+  ck_assert_int_eq(r.exit_code, 0);
+  ck_assert_str_eq(msg, "slurm job 42 COMPLETED on n1");
+  r = report_of("FAILED", 3, 0, 0, 1, msg);
+  ck_assert_int_eq(r.status, FERN_STOP_INSTANCE_DIED);
+  ck_assert_int_eq(r.exit_code, 3);
+  r = report_of("FAILED", 0, SIGSEGV, 0, 1, msg);
+  ck_assert_int_eq(r.status, FERN_STOP_INSTANCE_DIED);
+  ck_assert_int_eq(r.term_signal, SIGSEGV);
+  ck_assert_int_eq(r.exit_code, -1);
+  r = report_of("TIMEOUT", 0, 0, 0, 1, msg);
+  ck_assert_int_eq(r.status, FERN_STOP_INSTANCE_DIED);
+  ck_assert_str_eq(msg, "slurm job 42 TIMEOUT on n1: it ran past its time limit");
+  r = report_of("OUT_OF_MEMORY", 0, 0, 0, 1, msg);
+  ck_assert_int_eq(r.status, FERN_STOP_INSTANCE_DIED);
+  ck_assert_str_eq(msg, "slurm job 42 OUT_OF_MEMORY on n1: it ran out of memory");
+  r = report_of("NODE_FAIL", 0, 0, 0, 1, msg);
+  ck_assert_int_eq(r.status, FERN_STOP_INSTANCE_DIED);
+  ck_assert_str_eq(msg, "slurm job 42 NODE_FAIL on n1: it lost a node");
+  r = report_of("CANCELLED", 0, 0, 0, 1, msg);
+  ck_assert_int_eq(r.status, FERN_STOP_INSTANCE_DIED);
+  ck_assert_ptr_nonnull(strstr(msg, "cancelled outside fern"));
+}
+END_TEST
+
+START_TEST(test_a_job_that_never_ran_cannot_start) {
+  char msg[512];
+  fern_stop_report_t r = report_of("CANCELLED", 0, 0, 0, 0, msg);
+  ck_assert_int_eq(r.status, FERN_STOP_CANNOT_START);
+  r = report_of("BOOT_FAIL", 0, 0, 0, 0, msg);
+  ck_assert_int_eq(r.status, FERN_STOP_CANNOT_START);
+  ck_assert_str_eq(msg, "slurm job 42 BOOT_FAIL on n1: it could not boot its "
+                        "nodes");
+}
+END_TEST
+
+START_TEST(test_a_job_fern_stopped_ends_ok) {
+  char msg[512];
+  fern_stop_report_t r = report_of("CANCELLED", 0, 0, 1, 0, msg);
+  ck_assert_int_eq(r.status, FERN_STOP_OK);
+  ck_assert_str_eq(msg, "slurm job 42 CANCELLED on n1, stopped by fern");
+  r = report_of("FAILED", 0, SIGTERM, 1, 1, msg);
+  ck_assert_int_eq(r.status, FERN_STOP_OK);
+  ck_assert_int_eq(r.term_signal, SIGTERM);
+}
+END_TEST
+
+Suite *slurm_state_suite(void) {
+  Suite *s = suite_create("slurm_state");
+  TCase *tc = tcase_create("state");
+  tcase_add_test(tc, test_scontrol_fields_are_read);
+  tcase_add_test(tc, test_squeue_finds_the_job_by_its_whole_name);
+  tcase_add_test(tc, test_live_and_final_states);
+  tcase_add_test(tc, test_end_states_map_to_fern_statuses);
+  tcase_add_test(tc, test_a_job_that_never_ran_cannot_start);
+  tcase_add_test(tc, test_a_job_fern_stopped_ends_ok);
+  suite_add_tcase(s, tc);
+  return s;
+}
