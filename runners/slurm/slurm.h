@@ -162,7 +162,7 @@ typedef enum slurm_phase {
 struct slurm_run_s {
   slurm_runner *runner;
   fern_instance_t *instance;
-  char *moniker;
+  char *moniker, *url, *package_dir;
   char name[200]; /* the job's name, unique to this fern */
   slurm_spec spec;
   char binary[PATH_MAX];

@@ -178,10 +178,6 @@ int slurm_program_read(const fern_host_t *host, const json_t *program,
                        char *binary_buf, size_t binary_size,
                        fern_error_t *err) {
   memset(spec, 0, sizeof *spec);
-  if (package_dir == NULL)
-    return fern_error_set(err, FERN_EINVAL, NULL,
-                          "the slurm runner needs a package on a local or "
-                          "shared file system");
   const char *binary = json_string_value(json_object_get(program, "binary"));
   int rc = host->package_path(package_dir, binary, binary_buf, binary_size, err);
   if (rc != FERN_OK)

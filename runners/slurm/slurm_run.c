@@ -427,15 +427,15 @@ static void name_job(slurm_run *run, const char *moniker) {
            last && last[1] ? last + 1 : "");
 }
 
-static void submit(slurm_run *run, const fern_start_info_t *info) {
+static void submit(slurm_run *run) {
   slurm_runner *r = run->runner;
   snprintf(run->out.path, sizeof run->out.path, "%s/%s.out", r->output_dir,
            run->name);
   snprintf(run->err.path, sizeof run->err.path, "%s/%s.err", r->output_dir,
            run->name);
-  char **argv = slurm_program_argv(r, &run->spec, run->name, info->package_dir,
+  char **argv = slurm_program_argv(r, &run->spec, run->name, run->package_dir,
                                    run->out.path, run->err.path);
-  char **env = slurm_program_env(r, &run->spec, info->moniker, info->url);
+  char **env = slurm_program_env(r, &run->spec, run->moniker, run->url);
   char *script = run->spec.interactive ? NULL : slurm_program_script(r, &run->spec);
   slurm_cmd_opts o = {.argv = (const char *const *)argv,
                       .env = env,
@@ -452,31 +452,62 @@ static void submit(slurm_run *run, const fern_start_info_t *info) {
   slurm_cmd *cmd = slurm_cmd_start(r, &o);
   if (run->spec.interactive)
     run->srun = cmd;
+  slurm_poll_wake(r);
   free(script);
   slurm_strv_free(env);
   slurm_strv_free(argv);
 }
 
+/* On the thread pool: the binary found in the package (which may sit on a
+ * network file system, so not on the loop). */
+static void check_binary(uv_work_t *work) {
+  slurm_run *run = work->data;
+  fern_error_t err = {0};
+  int rc = slurm_program_read(run->runner->host, run->program, run->package_dir,
+                              &run->spec, run->binary, sizeof run->binary, &err);
+  if (rc == FERN_OK && access(run->binary, X_OK) != 0)
+    snprintf(err.message, sizeof err.message, "%s is not an executable file",
+             run->binary);
+  snprintf(run->failure, sizeof run->failure, "%s",
+           rc != FERN_OK || err.message[0] ? err.message : "");
+}
+
+static void checked_binary(uv_work_t *work, int status) {
+  slurm_run *run = work->data;
+  free(work);
+  run->commands--;
+  if (status != 0 && run->failure[0] == '\0')
+    snprintf(run->failure, sizeof run->failure, "%s", uv_strerror(status));
+  if (run->failure[0] != '\0') {
+    char why[sizeof run->failure];
+    snprintf(why, sizeof why, "%s", run->failure);
+    end_with(run, FERN_STOP_CANNOT_START, "%s", why);
+  } else if (run->stop_asked || run->kill_asked) {
+    end_with(run, FERN_STOP_OK, "stopped before it was submitted");
+  } else {
+    submit(run);
+  }
+}
+
 int slurm_run_start(slurm_runner *r, const fern_start_info_t *info,
                     slurm_run **out, fern_error_t *err) {
   slurm_run *run = calloc(1, sizeof *run);
-  if (run == NULL)
-    return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
+  uv_work_t *work = malloc(sizeof *work);
+  if (run == NULL || work == NULL || info->package_dir == NULL) {
+    free(run);
+    free(work);
+    return info->package_dir == NULL
+               ? fern_error_set(err, FERN_EINVAL, NULL,
+                                "the slurm runner needs a package on a local "
+                                "or shared file system")
+               : fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
+  }
   run->runner = r;
   run->instance = info->instance;
   run->moniker = strdup(info->moniker);
+  run->url = strdup(info->url);
+  run->package_dir = strdup(info->package_dir);
   run->program = json_deep_copy(info->program);
-  int rc = slurm_program_read(r->host, run->program, info->package_dir,
-                              &run->spec, run->binary, sizeof run->binary, err);
-  if (rc == FERN_OK && access(run->binary, X_OK) != 0)
-    rc = fern_error_set(err, FERN_EINVAL, "/binary",
-                        "%s is not an executable file", run->binary);
-  if (rc != FERN_OK) {
-    free(run->moniker);
-    json_decref(run->program);
-    free(run);
-    return rc;
-  }
   if (!r->swept) {
     r->swept = 1;
     slurm_sweep_start(r);
@@ -484,8 +515,14 @@ int slurm_run_start(slurm_runner *r, const fern_start_info_t *info,
   name_job(run, info->moniker);
   run->next = r->runs;
   r->runs = run;
-  submit(run, info);
-  slurm_poll_wake(r);
+  work->data = run;
+  run->commands++;
+  if (uv_queue_work(r->host->loop, work, check_binary, checked_binary) != 0) {
+    free(work);
+    unlink_run(run);
+    slurm_run_release(run);
+    return fern_error_set(err, FERN_EIO, NULL, "cannot queue the binary check");
+  }
   *out = run;
   return FERN_OK;
 }
@@ -494,6 +531,8 @@ void slurm_run_release(slurm_run *run) {
   slurm_tail_free(&run->out);
   slurm_tail_free(&run->err);
   json_decref(run->program);
+  free(run->package_dir);
+  free(run->url);
   free(run->moniker);
   free(run);
 }
