@@ -88,23 +88,26 @@ $(O)/obj/libfern-core.a: $(CORE_OBJ)
 $(O)/fern: $(MAIN_OBJ) $(O)/obj/libfern-core.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -ldl -lpthread
 
-$(O)/runners/elf/elf.so: $(patsubst %.c,$(O)/obj/%.o,$(wildcard runners/elf/*.c))
+RUNNER_COMMON_OBJ := $(O)/obj/runners/common/runner_common.o
+$(O)/runners/elf/elf.so: $(patsubst %.c,$(O)/obj/%.o,$(wildcard runners/elf/*.c)) $(RUNNER_COMMON_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) -shared $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 SANDBOX_OBJ := $(patsubst %.c,$(O)/obj/%.o,$(wildcard runners/sandbox/*.c) \
-                 $(filter-out runners/elf/elf_plugin.c,$(wildcard runners/elf/*.c)))
+                 $(filter-out runners/elf/elf_plugin.c,$(wildcard runners/elf/*.c)) \
+                 runners/common/runner_common.c)
 $(O)/runners/sandbox/sandbox.so: $(SANDBOX_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) -shared $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(shell pkg-config --libs libseccomp)
 
 OCI_OBJ := $(patsubst %.c,$(O)/obj/%.o,$(filter-out runners/oci/shim.c runners/oci/init.c,$(wildcard runners/oci/*.c)) \
-                 $(filter-out runners/elf/elf_plugin.c,$(wildcard runners/elf/*.c)))
+                 $(filter-out runners/elf/elf_plugin.c,$(wildcard runners/elf/*.c)) \
+                 runners/common/runner_common.c)
 $(O)/runners/oci/oci.so: $(OCI_OBJ) $(O)/runners/oci/fern-oci-shim $(O)/runners/oci/fern-oci-init
 	@mkdir -p $(dir $@)
 	$(CC) -shared $(LDFLAGS) -o $@ $(OCI_OBJ) $(PKG_LIBS)
 
-SLURM_OBJ := $(patsubst %.c,$(O)/obj/%.o,$(wildcard runners/slurm/*.c))
+SLURM_OBJ := $(patsubst %.c,$(O)/obj/%.o,$(wildcard runners/slurm/*.c) runners/common/runner_common.c)
 $(O)/runners/slurm/slurm.so: $(SLURM_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) -shared $(LDFLAGS) -o $@ $^ $(PKG_LIBS)

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/runner_common.h"
 #include "elf_runner.h"
 
 static const char *const program_keys[] = {
@@ -29,32 +30,6 @@ static int known_key(const char *key, const char *const *keys) {
     if (strcmp(keys[i], key) == 0)
       return 1;
   return 0;
-}
-
-static int check_string_array(const json_t *program, const char *key,
-                              int want_environ, fern_error_t *err) {
-  json_t *array = json_object_get(program, key);
-  char at[64];
-  snprintf(at, sizeof at, "/%s", key);
-  if (array == NULL)
-    return FERN_OK;
-  if (!json_is_array(array))
-    return fern_error_set(err, FERN_EINVAL, at,
-                          "\"%s\" must be an array of strings", key);
-  size_t i;
-  json_t *item;
-  json_array_foreach(array, i, item) {
-    snprintf(at, sizeof at, "/%s/%zu", key, i);
-    if (!json_is_string(item))
-      return fern_error_set(err, FERN_EINVAL, at,
-                            "\"%s\" must be an array of strings", key);
-    const char *s = json_string_value(item);
-    const char *eq = strchr(s, '=');
-    if (want_environ && (eq == NULL || eq == s))
-      return fern_error_set(err, FERN_EINVAL, at,
-                            "environ entry \"%s\" must be NAME=value", s);
-  }
-  return FERN_OK;
 }
 
 static int check_choice(const json_t *obj, const char *key, const char *at_base,
@@ -166,23 +141,14 @@ int elf_program_validate(const json_t *program, const char *runner_name,
                             extra_keys ? ", and its own" : "");
     }
   }
-  json_t *binary = json_object_get(program, "binary");
-  if (binary == NULL)
-    return fern_error_set(err, FERN_EINVAL, "",
-                          "missing \"binary\": the runner needs the "
-                          "program's path inside the package");
-  if (!json_is_string(binary) || json_string_length(binary) == 0)
-    return fern_error_set(err, FERN_EINVAL, "/binary",
-                          "\"binary\" must be a non-empty string");
+  int rc = runner_check_binary_args_environ(program, err);
+  if (rc != FERN_OK)
+    return rc;
   json_t *critical = json_object_get(program, "main_process_critical");
   if (critical != NULL && !json_is_boolean(critical))
     return fern_error_set(err, FERN_EINVAL, "/main_process_critical",
                           "\"main_process_critical\" must be true or false");
-  int rc = check_string_array(program, "args", 0, err);
-  if (rc == FERN_OK)
-    rc = check_string_array(program, "environ", 1, err);
-  if (rc == FERN_OK)
-    rc = check_choice(program, "forward_stdout_to", "", "log", "none", err);
+  rc = check_choice(program, "forward_stdout_to", "", "log", "none", err);
   if (rc == FERN_OK)
     rc = check_choice(program, "forward_stderr_to", "", "log", "none", err);
   if (rc == FERN_OK)

@@ -20,6 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../common/runner_common.h"
 #include "oci.h"
 
 typedef struct oci_runner_s {
@@ -105,27 +106,6 @@ static void delete_now(const oci_runner *r, const char *runtime,
     waitpid(pid, NULL, 0);
 }
 
-/* A process's start time (clock ticks since boot), 0 when it is gone: with
- * its pid, it names one fern for good, even after the pid is reused. */
-static unsigned long long process_start(pid_t pid) {
-  char path[64], stat[1024];
-  snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-  FILE *f = fopen(path, "re");
-  size_t n = f ? fread(stat, 1, sizeof stat - 1, f) : 0;
-  if (f != NULL)
-    fclose(f);
-  stat[n] = '\0';
-  const char *p = strrchr(stat, ')');
-  unsigned long long start = 0;
-  /* field 22 is the 20th after the ") " that ends the command name */
-  for (int field = 3; p != NULL && field <= 22; field++) {
-    p = strchr(p + 1, ' ');
-    if (p != NULL && field == 22)
-      start = strtoull(p + 1, NULL, 10);
-  }
-  return start;
-}
-
 /* Removes DIR's subdirectories, two levels down, then DIR: the cgroups
  * (job, container) a dead fern and its runtime left. Only empty cgroups go. */
 static void remove_dead_cgroup(const char *dir) {
@@ -155,7 +135,7 @@ static void sweep_mount(const char *mount, int v2, void *parent) {
   int pid;
   while (d != NULL && (e = readdir(d)) != NULL) {
     if (sscanf(e->d_name, "fern-%d-", &pid) == 1 && pid > 0 &&
-        process_start(pid) == 0) {
+        runner_process_start(pid) == 0) {
       snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
       remove_dead_cgroup(path);
     }
@@ -187,7 +167,7 @@ static void clean_leftovers(oci_runner *r) {
     int pid = 0;
     unsigned long long start = 0;
     if (sscanf(e->d_name, "fern-%d-%llu-", &pid, &start) != 2 || pid <= 0 ||
-        process_start(pid) == start)
+        runner_process_start(pid) == start)
       continue;
     if (have_runtime)
       delete_now(r, runtime, e->d_name);
@@ -425,7 +405,7 @@ static int oci_before_spawn(elf_controller *c, fern_error_t *err) {
   oci_run *run = c->wrapper;
   const char *n = strchr(c->job.id, '.');
   snprintf(run->id, sizeof run->id, "fern-%d-%llu-%s", (int)getpid(),
-           process_start(getpid()), n ? n + 1 : c->job.id);
+           runner_process_start(getpid()), n ? n + 1 : c->job.id);
   snprintf(run->bundle, sizeof run->bundle, "%s/bundles/%s",
            run->runner->state_dir, run->id);
   mkdirs(run->bundle);

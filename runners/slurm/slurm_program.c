@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/runner_common.h"
 #include "slurm.h"
 
 extern char **environ;
@@ -21,32 +22,6 @@ static int known_key(const char *key) {
     if (strcmp(program_keys[i], key) == 0)
       return 1;
   return 0;
-}
-
-static int check_strings(const json_t *program, const char *key, int environ_,
-                         fern_error_t *err) {
-  json_t *array = json_object_get(program, key);
-  char at[64];
-  snprintf(at, sizeof at, "/%s", key);
-  if (array == NULL)
-    return FERN_OK;
-  if (!json_is_array(array))
-    return fern_error_set(err, FERN_EINVAL, at,
-                          "\"%s\" must be an array of strings", key);
-  size_t i;
-  json_t *item;
-  json_array_foreach(array, i, item) {
-    snprintf(at, sizeof at, "/%s/%zu", key, i);
-    const char *s = json_string_value(item);
-    if (s == NULL)
-      return fern_error_set(err, FERN_EINVAL, at,
-                            "\"%s\" must be an array of strings", key);
-    const char *eq = strchr(s, '=');
-    if (environ_ && (eq == NULL || eq == s))
-      return fern_error_set(err, FERN_EINVAL, at,
-                            "environ entry \"%s\" must be NAME=value", s);
-  }
-  return FERN_OK;
 }
 
 static int check_count(const json_t *program, const char *key,
@@ -150,14 +125,9 @@ int slurm_program_validate(const json_t *program, fern_error_t *err) {
                             "cpus_per_task, memory, time_limit, stage)", key);
     }
   }
-  json_t *binary = json_object_get(program, "binary");
-  if (binary == NULL)
-    return fern_error_set(err, FERN_EINVAL, "",
-                          "missing \"binary\": the runner needs the "
-                          "program's path inside the package");
-  if (!json_is_string(binary) || json_string_length(binary) == 0)
-    return fern_error_set(err, FERN_EINVAL, "/binary",
-                          "\"binary\" must be a non-empty string");
+  int rc = runner_check_binary_args_environ(program, err);
+  if (rc != FERN_OK)
+    return rc;
   const char *mode = json_string_value(json_object_get(program, "mode"));
   if (json_object_get(program, "mode") != NULL &&
       (mode == NULL || (strcmp(mode, "batch") && strcmp(mode, "interactive"))))
@@ -167,10 +137,7 @@ int slurm_program_validate(const json_t *program, fern_error_t *err) {
   if (stage != NULL && !json_is_boolean(stage))
     return fern_error_set(err, FERN_EINVAL, "/stage",
                           "\"stage\" must be true or false");
-  int rc = check_strings(program, "args", 0, err);
-  if (rc == FERN_OK)
-    rc = check_strings(program, "environ", 1, err);
-  return rc == FERN_OK ? check_shape(program, err) : rc;
+  return check_shape(program, err);
 }
 
 int slurm_program_read(const fern_host_t *host, const json_t *program,

@@ -12,26 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../common/runner_common.h"
 #include "slurm.h"
-
-/* Field 22 of /proc/PID/stat, or 0 when the process is gone. */
-static unsigned long long process_start(int pid) {
-  char path[64], stat[1024];
-  snprintf(path, sizeof path, "/proc/%d/stat", pid);
-  FILE *f = fopen(path, "re");
-  size_t n = f ? fread(stat, 1, sizeof stat - 1, f) : 0;
-  if (f != NULL)
-    fclose(f);
-  stat[n] = '\0';
-  const char *p = strrchr(stat, ')'); /* the command name may hold spaces */
-  unsigned long long start = 0;
-  for (int field = 3; p != NULL && field <= 22; field++) {
-    p = strchr(p + 1, ' ');
-    if (p != NULL && field == 22)
-      start = strtoull(p + 1, NULL, 10);
-  }
-  return start;
-}
 
 void slurm_sweep_init(slurm_runner *r) {
   char host[256] = "";
@@ -39,7 +21,7 @@ void slurm_sweep_init(slurm_runner *r) {
   host[strcspn(host, ".")] = '\0';
   snprintf(r->hostname, sizeof r->hostname, "%s", host[0] ? host : "localhost");
   snprintf(r->name_prefix, sizeof r->name_prefix, "fern-%d-%llu",
-           (int)getpid(), process_start((int)getpid()));
+           (int)getpid(), runner_process_start((int)getpid()));
 }
 
 /* Submitted by a fern on this host that no longer runs. */
@@ -54,7 +36,7 @@ static int left_behind(const slurm_runner *r, const char *name) {
   size_t len = strcspn(host, ":");
   if (len != strlen(r->hostname) || strncmp(host, r->hostname, len) != 0)
     return 0;
-  return pid != (int)getpid() && process_start(pid) != start;
+  return pid != (int)getpid() && runner_process_start(pid) != start;
 }
 
 static void cancelled(void *arg, const slurm_cmd_result *res) {

@@ -1,0 +1,64 @@
+/* runner_common.c - see runner_common.h. */
+#include "runner_common.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int runner_check_strings(const json_t *program, const char *key, int environ_,
+                         fern_error_t *err) {
+  json_t *array = json_object_get(program, key);
+  char at[64];
+  snprintf(at, sizeof at, "/%s", key);
+  if (array == NULL)
+    return FERN_OK;
+  if (!json_is_array(array))
+    return fern_error_set(err, FERN_EINVAL, at,
+                          "\"%s\" must be an array of strings", key);
+  size_t i;
+  json_t *item;
+  json_array_foreach(array, i, item) {
+    snprintf(at, sizeof at, "/%s/%zu", key, i);
+    const char *s = json_string_value(item);
+    if (s == NULL)
+      return fern_error_set(err, FERN_EINVAL, at,
+                            "\"%s\" must be an array of strings", key);
+    const char *eq = strchr(s, '=');
+    if (environ_ && (eq == NULL || eq == s))
+      return fern_error_set(err, FERN_EINVAL, at,
+                            "environ entry \"%s\" must be NAME=value", s);
+  }
+  return FERN_OK;
+}
+
+int runner_check_binary_args_environ(const json_t *program, fern_error_t *err) {
+  json_t *binary = json_object_get(program, "binary");
+  if (binary == NULL)
+    return fern_error_set(err, FERN_EINVAL, "",
+                          "missing \"binary\": the runner needs the "
+                          "program's path inside the package");
+  if (!json_is_string(binary) || json_string_length(binary) == 0)
+    return fern_error_set(err, FERN_EINVAL, "/binary",
+                          "\"binary\" must be a non-empty string");
+  int rc = runner_check_strings(program, "args", 0, err);
+  return rc == FERN_OK ? runner_check_strings(program, "environ", 1, err) : rc;
+}
+
+unsigned long long runner_process_start(int pid) {
+  char path[64], stat[1024];
+  snprintf(path, sizeof path, "/proc/%d/stat", pid);
+  FILE *f = fopen(path, "re");
+  size_t n = f ? fread(stat, 1, sizeof stat - 1, f) : 0;
+  if (f != NULL)
+    fclose(f);
+  stat[n] = '\0';
+  const char *p = strrchr(stat, ')'); /* the command name may hold spaces */
+  unsigned long long start = 0;
+  /* field 22 is the 20th after the ") " that ends the command name */
+  for (int field = 3; p != NULL && field <= 22; field++) {
+    p = strchr(p + 1, ' ');
+    if (p != NULL && field == 22)
+      start = strtoull(p + 1, NULL, 10);
+  }
+  return start;
+}
