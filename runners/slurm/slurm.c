@@ -20,9 +20,14 @@
 
 #include "slurm.h"
 
-static const char *const config_keys[] = {
-    "slurm_conf", "bin_dir", "output_dir", "stage_dir", "poll_interval_ms",
-    "command_timeout_ms", "controller_timeout_ms", NULL};
+static const char *const config_keys[] = {"slurm_conf",
+                                          "bin_dir",
+                                          "output_dir",
+                                          "stage_dir",
+                                          "poll_interval_ms",
+                                          "command_timeout_ms",
+                                          "controller_timeout_ms",
+                                          NULL};
 
 static int config_string(const json_t *config, const char *key, char *out,
                          size_t size, fern_error_t *err) {
@@ -45,7 +50,8 @@ static int config_ms(const json_t *config, const char *key, uint64_t *out,
   if (!json_is_integer(v) || json_integer_value(v) < 10)
     return fern_error_set(err, FERN_EINVAL, key,
                           "slurm runner: \"%s\" must be milliseconds, at "
-                          "least 10", key);
+                          "least 10",
+                          key);
   *out = (uint64_t)json_integer_value(v);
   return FERN_OK;
 }

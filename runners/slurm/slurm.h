@@ -48,8 +48,8 @@ typedef struct slurm_spec_s {
   int interactive;
   int stage;
   const char *partition, *account, *qos;
-  char memory[32];     /* --mem, or "" */
-  char time_limit[32]; /* --time, or "" */
+  char memory[32];                  /* --mem, or "" */
+  char time_limit[32];              /* --time, or "" */
   long nodes, tasks, cpus_per_task; /* 0: Slurm's default */
 } slurm_spec;
 
@@ -76,12 +76,12 @@ void slurm_strv_free(char **v);
 
 /* --- slurm_cmd.c --- */
 typedef struct slurm_cmd_result_s {
-  int spawn_error;      /* a uv error: the command could not run */
-  int timed_out;        /* killed at its deadline */
-  int64_t exit_status;  /* when it exited */
-  int term_signal;      /* when a signal ended it */
-  const char *out;      /* its stdout, NUL-terminated (empty if streamed) */
-  const char *err;      /* its stderr, the last 4 KiB */
+  int spawn_error;     /* a uv error: the command could not run */
+  int timed_out;       /* killed at its deadline */
+  int64_t exit_status; /* when it exited */
+  int term_signal;     /* when a signal ended it */
+  const char *out;     /* its stdout, NUL-terminated (empty if streamed) */
+  const char *err;     /* its stderr, the last 4 KiB */
   long pid;
 } slurm_cmd_result;
 
@@ -114,10 +114,10 @@ void slurm_cmd_path(const slurm_runner *r, const char *name, char *out,
 /* --- slurm_state.c --- */
 typedef struct slurm_job_state_s {
   long job_id;
-  char state[32];  /* PENDING, RUNNING, COMPLETED, FAILED, ... */
+  char state[32]; /* PENDING, RUNNING, COMPLETED, FAILED, ... */
   char reason[64];
   char nodes[128];
-  int exit_code;   /* ExitCode=a:b */
+  int exit_code; /* ExitCode=a:b */
   int exit_signal;
 } slurm_job_state;
 
@@ -133,8 +133,7 @@ int slurm_state_is_final(const char *state);
 /* The stop report for a job that ended; `asked` is set when fern stopped
  * it. Writes the message into `message`. */
 void slurm_state_report(const slurm_job_state *job, int asked, int ran,
-                        fern_stop_report_t *report, char *message,
-                        size_t size);
+                        fern_stop_report_t *report, char *message, size_t size);
 
 /* --- slurm_tail.c: batch output files, read off the loop --- */
 typedef struct slurm_tail_s {
@@ -175,26 +174,36 @@ struct slurm_run_s {
   uint64_t last_seen_ms; /* when a poll last saw the job */
   int missing_polls;     /* successful polls that did not list it */
   slurm_cmd *srun;       /* interactive: the srun */
-  int srun_done;
   int64_t srun_status;
   int srun_signal;
   char srun_error[256]; /* its last "srun: error:" line */
   char failure[512];    /* an end Slurm did not report, and why */
   fern_stop_status failure_status;
-  int final_known;      /* the end state is read (or given up on) */
-  int phase_ran;        /* reported started */
-  int tail_final_done;  /* the output files were read to the end */
-  int awaiting_final;   /* srun ended; Slurm has not finished the job */
+  int final_known;            /* the end state is read (or given up on) */
+  int phase_ran;              /* reported started */
+  int tail_final_done;        /* the output files were read to the end */
+  int awaiting_final;         /* srun ended; Slurm has not finished the job */
   uint64_t final_deadline_ms; /* then srun's own status is reported */
-  slurm_tail out, err;  /* batch: the output files */
+  slurm_tail out, err;        /* batch: the output files */
   int tailing;
   slurm_run *next;
 };
 
 int slurm_run_start(slurm_runner *r, const fern_start_info_t *info,
                     slurm_run **out, fern_error_t *err);
+/* Over without an end state to read from Slurm: `status` and why. */
+void slurm_run_end(slurm_run *run, fern_stop_status status, const char *fmt,
+                   ...) __attribute__((format(printf, 3, 4)));
+/* Reports the run if it is over and nothing of it is in flight; the host
+ * frees it inside the report. */
+void slurm_run_maybe_report(slurm_run *run);
+
+/* --- slurm_signal.c --- */
 int slurm_run_stop(slurm_run *run);
 int slurm_run_kill(slurm_run *run);
+/* Sends what stop or kill asked for, as far as the job id and state
+ * allow (see the file comment). */
+void slurm_signal_deliver(slurm_run *run);
 void slurm_run_release(slurm_run *run);
 /* The poll saw the job (or, with `job` NULL, did not). */
 void slurm_run_observed(slurm_run *run, const slurm_job_state *job);

@@ -233,7 +233,8 @@ slurm_cmd *slurm_cmd_start(slurm_runner *r, const slurm_cmd_opts *opts) {
     cmd->input = strdup(opts->input);
     uv_buf_t buf = uv_buf_init(cmd->input, cmd->input ? strlen(cmd->input) : 0);
     cmd->write.data = cmd;
-    if (uv_write(&cmd->write, (uv_stream_t *)&cmd->in, &buf, 1, on_written) != 0)
+    if (uv_write(&cmd->write, (uv_stream_t *)&cmd->in, &buf, 1, on_written) !=
+        0)
       close_handle(cmd, (uv_handle_t *)&cmd->in);
   } else {
     close_handle(cmd, (uv_handle_t *)&cmd->in);

@@ -31,8 +31,9 @@ static void tell_runs(slurm_runner *r, const slurm_cmd_result *res, int ok) {
   for (slurm_run *run = r->runs, *next; run != NULL; run = next) {
     next = run->next; /* the run may end, and be freed, in the call */
     if (!ok) {
-      uint64_t since = run->last_seen_ms > r->last_answer_ms ? run->last_seen_ms
-                                                             : r->last_answer_ms;
+      uint64_t since = run->last_seen_ms > r->last_answer_ms
+                           ? run->last_seen_ms
+                           : r->last_answer_ms;
       slurm_run_unreachable(run, now > since ? now - since : 0);
       continue;
     }
@@ -55,8 +56,9 @@ static void polled(void *arg, const slurm_cmd_result *res) {
   int ok = !res->spawn_error && !res->timed_out && res->exit_status == 0;
   if (ok) {
     if (r->unreachable_logged)
-      r->host->log(FERN_LOG_INFO, NULL, "slurm runner: the controller answers "
-                                        "again");
+      r->host->log(FERN_LOG_INFO, NULL,
+                   "slurm runner: the controller answers "
+                   "again");
     r->last_answer_ms = slurm_now_ms(r);
     r->unreachable_logged = 0;
   } else if (!r->unreachable_logged) {
@@ -81,8 +83,8 @@ static void on_tick(uv_timer_t *timer) {
     return; /* the last one has not answered yet */
   char uid[32];
   snprintf(uid, sizeof uid, "--user=%u", (unsigned)getuid());
-  const char *argv[] = {"squeue", "-h", "-t", "all", uid,
-                        "-o", SLURM_SQUEUE_FORMAT, NULL};
+  const char *argv[] = {
+      "squeue", "-h", "-t", "all", uid, "-o", SLURM_SQUEUE_FORMAT, NULL};
   slurm_cmd_opts o = {.argv = argv,
                       .timeout_ms = r->command_timeout_ms,
                       .done = polled,

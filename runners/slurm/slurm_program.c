@@ -13,9 +13,9 @@
 extern char **environ;
 
 static const char *const program_keys[] = {
-    "runner", "binary", "args", "environ", "mode", "partition", "account",
-    "qos", "nodes", "tasks", "cpus_per_task", "memory", "time_limit", "stage",
-    NULL};
+    "runner",        "binary",  "args",       "environ", "mode",
+    "partition",     "account", "qos",        "nodes",   "tasks",
+    "cpus_per_task", "memory",  "time_limit", "stage",   NULL};
 
 static int known_key(const char *key) {
   for (size_t i = 0; program_keys[i] != NULL; i++)
@@ -49,9 +49,9 @@ static int check_name(const json_t *program, const char *key,
     return FERN_OK;
   char at[64];
   snprintf(at, sizeof at, "/%s", key);
-  return fern_error_set(err, FERN_EINVAL, at,
-                        "\"%s\" must be a Slurm name (letters, digits, _ - . ,)",
-                        key);
+  return fern_error_set(
+      err, FERN_EINVAL, at,
+      "\"%s\" must be a Slurm name (letters, digits, _ - . ,)", key);
 }
 
 /* Digits, then an optional unit: "512", "4G". */
@@ -96,13 +96,15 @@ static int check_shape(const json_t *program, fern_error_t *err) {
   if (rc != FERN_OK)
     return rc;
   json_t *memory = json_object_get(program, "memory");
-  if (memory != NULL && !(json_is_integer(memory) && json_integer_value(memory) > 0) &&
+  if (memory != NULL &&
+      !(json_is_integer(memory) && json_integer_value(memory) > 0) &&
       !(json_is_string(memory) && memory_ok(json_string_value(memory))))
     return fern_error_set(err, FERN_EINVAL, "/memory",
                           "\"memory\" must be megabytes (512) or a size with "
                           "a unit K, M, G or T (\"4G\")");
   json_t *limit = json_object_get(program, "time_limit");
-  if (limit != NULL && !(json_is_integer(limit) && json_integer_value(limit) > 0) &&
+  if (limit != NULL &&
+      !(json_is_integer(limit) && json_integer_value(limit) > 0) &&
       !(json_is_string(limit) && time_ok(json_string_value(limit))))
     return fern_error_set(err, FERN_EINVAL, "/time_limit",
                           "\"time_limit\" must be minutes (30) or Slurm's "
@@ -122,7 +124,8 @@ int slurm_program_validate(const json_t *program, fern_error_t *err) {
                             "the slurm runner does not know program key "
                             "\"%s\" (expected binary, args, environ, mode, "
                             "partition, account, qos, nodes, tasks, "
-                            "cpus_per_task, memory, time_limit, stage)", key);
+                            "cpus_per_task, memory, time_limit, stage)",
+                            key);
     }
   }
   int rc = runner_check_binary_args_environ(program, err);
@@ -146,7 +149,8 @@ int slurm_program_read(const fern_host_t *host, const json_t *program,
                        fern_error_t *err) {
   memset(spec, 0, sizeof *spec);
   const char *binary = json_string_value(json_object_get(program, "binary"));
-  int rc = host->package_path(package_dir, binary, binary_buf, binary_size, err);
+  int rc =
+      host->package_path(package_dir, binary, binary_buf, binary_size, err);
   if (rc != FERN_OK)
     return rc;
   spec->binary = binary_buf;

@@ -19,7 +19,6 @@
 
 #include "slurm.h"
 
-static void maybe_report(slurm_run *run);
 static void query_final(slurm_run *run);
 static void from_srun_status(slurm_run *run);
 
@@ -34,10 +33,8 @@ static void unlink_run(slurm_run *run) {
 }
 
 /* Over without a job end state to read: `status` and why. */
-static void end_with(slurm_run *run, fern_stop_status status, const char *fmt,
-                     ...) __attribute__((format(printf, 3, 4)));
-static void end_with(slurm_run *run, fern_stop_status status, const char *fmt,
-                     ...) {
+void slurm_run_end(slurm_run *run, fern_stop_status status, const char *fmt,
+                   ...) {
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(run->failure, sizeof run->failure, fmt, ap);
@@ -45,7 +42,7 @@ static void end_with(slurm_run *run, fern_stop_status status, const char *fmt,
   run->failure_status = status;
   run->phase = SLURM_ENDING;
   run->final_known = 1;
-  maybe_report(run);
+  slurm_run_maybe_report(run);
 }
 
 static void report_started(slurm_run *run) {
@@ -53,8 +50,8 @@ static void report_started(slurm_run *run) {
     return;
   run->phase_ran = 1;
   run->phase = SLURM_RUNNING;
-  run->runner->host->log(FERN_LOG_INFO, run->moniker, "slurm job %ld runs on %s",
-                         run->job_id,
+  run->runner->host->log(FERN_LOG_INFO, run->moniker,
+                         "slurm job %ld runs on %s", run->job_id,
                          run->last.nodes[0] ? run->last.nodes : "its nodes");
   run->runner->host->started(run->instance, 0);
 }
@@ -65,8 +62,8 @@ static void report(slurm_run *run) {
   if (run->failure[0] != '\0') {
     memset(&report, 0, sizeof report);
     report.struct_size = sizeof report;
-    report.status = run->stop_asked || run->kill_asked ? FERN_STOP_OK
-                                                      : run->failure_status;
+    report.status =
+        run->stop_asked || run->kill_asked ? FERN_STOP_OK : run->failure_status;
     report.exit_code = -1;
     report.message = run->failure;
   } else {
@@ -85,93 +82,10 @@ static void report(slurm_run *run) {
   slurm_runner_maybe_free(r);
 }
 
-static void maybe_report(slurm_run *run) {
+void slurm_run_maybe_report(slurm_run *run) {
   if (run->phase == SLURM_ENDING && run->final_known && run->commands == 0 &&
       !run->tailing && run->srun == NULL)
     report(run);
-}
-
-/* ---- signalling a job ---- */
-
-/* A controller away is worth a warning (and, for a kill, the end of
- * waiting); a job that was no longer pending, or already ending, is not. */
-static void signalled(void *arg, const slurm_cmd_result *res) {
-  slurm_run *run = arg;
-  run->commands--;
-  int unreachable = res->timed_out || res->spawn_error ||
-                    (res->exit_status != 0 &&
-                     strstr(res->err, "Unable to contact") != NULL);
-  if (unreachable) {
-    char text[400];
-    const char *why = slurm_cmd_why(res, text, sizeof text);
-    run->runner->host->log(FERN_LOG_WARN, run->moniker,
-                           "could not signal slurm job %ld: %s", run->job_id,
-                           why);
-    if (run->kill_asked && !run->spec.interactive && run->phase < SLURM_ENDING)
-      end_with(run, FERN_STOP_INSTANCE_DIED,
-               "could not cancel slurm job %ld (%s); the job is left to Slurm",
-               run->job_id, why);
-  }
-  maybe_report(run);
-}
-
-static void scancel(slurm_run *run, const char *how, const char *signal,
-                    int step) {
-  char id[48], sig[32];
-  snprintf(id, sizeof id, step ? "%ld.0" : "%ld", run->job_id);
-  snprintf(sig, sizeof sig, "--signal=%s", signal ? signal : "KILL");
-  /* Options before the id: scancel ignores any after it. */
-  const char *argv[] = {"scancel", NULL, NULL, NULL, NULL};
-  size_t n = 1;
-  if (signal != NULL)
-    argv[n++] = sig;
-  if (how != NULL)
-    argv[n++] = how;
-  argv[n] = id;
-  slurm_cmd_opts o = {.argv = argv,
-                      .timeout_ms = run->runner->command_timeout_ms,
-                      .done = signalled,
-                      .arg = run};
-  run->commands++;
-  slurm_cmd_start(run->runner, &o);
-}
-
-/* Sends what stop or kill asks for, as far as the job id and state allow.
- * A pending job is cancelled only while it is pending: one that started
- * meanwhile gets the running job's signal when the poll sees it run
- * (a plain cancel of a running job would wait Slurm's KillWait). */
-static void deliver(slurm_run *run) {
-  if (run->job_id == 0 || run->phase >= SLURM_ENDING)
-    return;
-  int kill = run->kill_asked;
-  if (run->phase != SLURM_RUNNING)
-    scancel(run, "--state=PENDING", NULL, 0);
-  else if (run->spec.interactive)
-    scancel(run, NULL, kill ? "KILL" : "TERM", 1);
-  else
-    scancel(run, "--batch", kill ? "KILL" : "TERM", 0);
-  /* `--full` would make a kill a cancel, which waits KillWait: the steps
-   * of a batch job are signalled apart from its shell instead. */
-  if (run->phase == SLURM_RUNNING && kill && !run->spec.interactive &&
-      slurm_program_has_steps(&run->spec))
-    scancel(run, NULL, "KILL", 0);
-  if (run->phase == SLURM_RUNNING)
-    run->signal_sent = kill ? 2 : 1;
-}
-
-int slurm_run_stop(slurm_run *run) {
-  run->stop_asked = 1;
-  deliver(run); /* without a job id yet, the poll delivers it */
-  return FERN_OK;
-}
-
-int slurm_run_kill(slurm_run *run) {
-  run->kill_asked = 1;
-  if (run->job_id != 0)
-    deliver(run);
-  else if (run->srun != NULL)
-    slurm_cmd_signal(run->srun, SIGKILL); /* no job to name: end srun */
-  return FERN_OK;
 }
 
 /* ---- following ---- */
@@ -199,9 +113,11 @@ void slurm_run_observed(slurm_run *run, const slurm_job_state *job) {
     /* Batch jobs are in squeue from sbatch's answer on; one that went
      * missing was purged or lost with the controller's state. */
     if (!run->spec.interactive && run->job_id != 0 && ++run->missing_polls >= 3)
-      end_with(run, FERN_STOP_INSTANCE_DIED,
-               "slurm job %ld is no longer known to Slurm (purged, or lost "
-               "with the controller's state)", run->job_id);
+      slurm_run_end(
+          run, FERN_STOP_INSTANCE_DIED,
+          "slurm job %ld is no longer known to Slurm (purged, or lost "
+          "with the controller's state)",
+          run->job_id);
     return;
   }
   run->missing_polls = 0;
@@ -210,22 +126,25 @@ void slurm_run_observed(slurm_run *run, const slurm_job_state *job) {
   run->job_id = job->job_id;
   run->last = *job;
   int final = slurm_state_is_final(job->state);
-  if (strcmp(job->state, "RUNNING") == 0 || strcmp(job->state, "COMPLETING") == 0 ||
+  if (strcmp(job->state, "RUNNING") == 0 ||
+      strcmp(job->state, "COMPLETING") == 0 ||
       (final && strcmp(job->state, "COMPLETED") == 0) ||
       (final && strcmp(job->state, "FAILED") == 0))
     report_started(run);
   else if (run->phase == SLURM_SUBMITTING)
     run->phase = SLURM_QUEUED;
   int wanted = run->kill_asked ? 2 : run->stop_asked ? 1 : 0;
-  if (wanted && (learned || (run->phase == SLURM_RUNNING &&
-                             run->signal_sent < wanted)))
-    deliver(run); /* asked before the id was known, or while pending */
+  if (wanted &&
+      (learned || (run->phase == SLURM_RUNNING && run->signal_sent < wanted)))
+    slurm_signal_deliver(
+        run); /* asked before the id was known, or while pending */
   if (final && !run->spec.interactive)
     slurm_run_finish(run);
 }
 
 void slurm_run_unreachable(slurm_run *run, uint64_t silent_ms) {
-  if (run->awaiting_final && slurm_now_ms(run->runner) >= run->final_deadline_ms) {
+  if (run->awaiting_final &&
+      slurm_now_ms(run->runner) >= run->final_deadline_ms) {
     run->awaiting_final = 0;
     from_srun_status(run);
     return;
@@ -234,12 +153,13 @@ void slurm_run_unreachable(slurm_run *run, uint64_t silent_ms) {
     return;
   if (silent_ms < run->runner->controller_timeout_ms)
     return;
-  end_with(run, run->phase_ran ? FERN_STOP_INSTANCE_DIED : FERN_STOP_CANNOT_START,
-           "the Slurm controller has not answered for %llu s; slurm job %ld "
-           "(last seen %s) is left to Slurm: see it with squeue, cancel it "
-           "with scancel %ld",
-           (unsigned long long)(silent_ms / 1000), run->job_id,
-           run->last.state[0] ? run->last.state : "PENDING", run->job_id);
+  slurm_run_end(
+      run, run->phase_ran ? FERN_STOP_INSTANCE_DIED : FERN_STOP_CANNOT_START,
+      "the Slurm controller has not answered for %llu s; slurm job %ld "
+      "(last seen %s) is left to Slurm: see it with squeue, cancel it "
+      "with scancel %ld",
+      (unsigned long long)(silent_ms / 1000), run->job_id,
+      run->last.state[0] ? run->last.state : "PENDING", run->job_id);
 }
 
 /* ---- the end ---- */
@@ -251,7 +171,7 @@ static void tailed(slurm_run *run) {
     slurm_tail_poll(run, 1, tailed);
     return;
   }
-  maybe_report(run);
+  slurm_run_maybe_report(run);
 }
 
 void slurm_run_follow_output(slurm_run *run) {
@@ -263,8 +183,9 @@ void slurm_run_follow_output(slurm_run *run) {
 static void from_srun_status(slurm_run *run) {
   if (!run->phase_ran && run->srun_status != 0 && !run->stop_asked &&
       !run->kill_asked) {
-    end_with(run, FERN_STOP_CANNOT_START, "srun failed: %s",
-             run->srun_error[0] ? run->srun_error : "no job was allocated");
+    slurm_run_end(run, FERN_STOP_CANNOT_START, "srun failed: %s",
+                  run->srun_error[0] ? run->srun_error
+                                     : "no job was allocated");
     return;
   }
   slurm_job_state *j = &run->last;
@@ -275,7 +196,7 @@ static void from_srun_status(slurm_run *run) {
   j->exit_code = (int)run->srun_status;
   j->exit_signal = run->srun_signal;
   run->final_known = 1;
-  maybe_report(run);
+  slurm_run_maybe_report(run);
 }
 
 static void queried(void *arg, const slurm_cmd_result *res) {
@@ -287,7 +208,7 @@ static void queried(void *arg, const slurm_cmd_result *res) {
   if (parsed && slurm_state_is_final(job.state)) {
     run->last = job;
     run->final_known = 1;
-    maybe_report(run);
+    slurm_run_maybe_report(run);
   } else if (parsed && slurm_now_ms(run->runner) < run->final_deadline_ms) {
     /* srun is back before Slurm has written the job's end (COMPLETING):
      * the poll asks again when squeue shows it over. */
@@ -298,7 +219,7 @@ static void queried(void *arg, const slurm_cmd_result *res) {
   } else {
     /* squeue saw it end; keep what it said, without the exit code. */
     run->final_known = 1;
-    maybe_report(run);
+    slurm_run_maybe_report(run);
   }
 }
 
@@ -307,7 +228,8 @@ static void named(void *arg, const slurm_cmd_result *res) {
   run->commands--;
   slurm_job_state job;
   if (res->exit_status == 0 && !res->timed_out &&
-      slurm_state_find_squeue(res->out, run->name, &job) == 0 && job.job_id > 0) {
+      slurm_state_find_squeue(res->out, run->name, &job) == 0 &&
+      job.job_id > 0) {
     run->job_id = job.job_id;
     run->last = job;
     query_final(run);
@@ -318,8 +240,9 @@ static void named(void *arg, const slurm_cmd_result *res) {
 
 /* An srun quicker than the poll: its job id, from its unique name. */
 static void find_by_name(slurm_run *run) {
-  const char *argv[] = {"squeue", "-h",   "-t", "all", "-n", run->name,
-                        "-o",     SLURM_SQUEUE_FORMAT, NULL};
+  const char *argv[] = {"squeue", "-h",      "-t", "all",
+                        "-n",     run->name, "-o", SLURM_SQUEUE_FORMAT,
+                        NULL};
   slurm_cmd_opts o = {.argv = argv,
                       .timeout_ms = run->runner->command_timeout_ms,
                       .done = named,
@@ -378,17 +301,17 @@ static void srun_ended(void *arg, const slurm_cmd_result *res) {
   run->srun_signal = res->term_signal;
   if (res->spawn_error) {
     char why[400];
-    end_with(run, FERN_STOP_CANNOT_START, "srun failed: %s",
-             slurm_cmd_why(res, why, sizeof why));
+    slurm_run_end(run, FERN_STOP_CANNOT_START, "srun failed: %s",
+                  slurm_cmd_why(res, why, sizeof why));
     return;
   }
   if (run->phase < SLURM_ENDING) {
     run->phase = SLURM_ENDING;
-    run->final_deadline_ms = slurm_now_ms(run->runner) +
-                             run->runner->command_timeout_ms;
+    run->final_deadline_ms =
+        slurm_now_ms(run->runner) + run->runner->command_timeout_ms;
     query_final(run);
   }
-  maybe_report(run);
+  slurm_run_maybe_report(run);
 }
 
 static void submitted(void *arg, const slurm_cmd_result *res) {
@@ -396,15 +319,17 @@ static void submitted(void *arg, const slurm_cmd_result *res) {
   slurm_runner *r = run->runner;
   run->commands--;
   char why[400];
-  long id = res->exit_status == 0 && !res->timed_out ? strtol(res->out, NULL, 10)
-                                                     : 0;
+  long id =
+      res->exit_status == 0 && !res->timed_out ? strtol(res->out, NULL, 10) : 0;
   if (res->timed_out)
-    end_with(run, FERN_STOP_CANNOT_START,
-             "sbatch did not answer within %llu ms: is the Slurm controller "
-             "up?", (unsigned long long)r->command_timeout_ms);
+    slurm_run_end(
+        run, FERN_STOP_CANNOT_START,
+        "sbatch did not answer within %llu ms: is the Slurm controller "
+        "up?",
+        (unsigned long long)r->command_timeout_ms);
   else if (id <= 0)
-    end_with(run, FERN_STOP_CANNOT_START, "sbatch failed: %s",
-             slurm_cmd_why(res, why, sizeof why));
+    slurm_run_end(run, FERN_STOP_CANNOT_START, "sbatch failed: %s",
+                  slurm_cmd_why(res, why, sizeof why));
   if (id <= 0)
     return;
   run->job_id = id;
@@ -413,8 +338,8 @@ static void submitted(void *arg, const slurm_cmd_result *res) {
   run->last_seen_ms = slurm_now_ms(r);
   r->host->log(FERN_LOG_INFO, run->moniker, "submitted as slurm job %ld", id);
   if (run->stop_asked || run->kill_asked)
-    deliver(run);
-  maybe_report(run);
+    slurm_signal_deliver(run);
+  slurm_run_maybe_report(run);
 }
 
 /* "fern-PID-START-SEQ@HOST:LEAF": unique, traceable to this fern (see
@@ -436,7 +361,8 @@ static void submit(slurm_run *run) {
   char **argv = slurm_program_argv(r, &run->spec, run->name, run->package_dir,
                                    run->out.path, run->err.path);
   char **env = slurm_program_env(r, &run->spec, run->moniker, run->url);
-  char *script = run->spec.interactive ? NULL : slurm_program_script(r, &run->spec);
+  char *script =
+      run->spec.interactive ? NULL : slurm_program_script(r, &run->spec);
   slurm_cmd_opts o = {.argv = (const char *const *)argv,
                       .env = env,
                       .input = script,
@@ -463,8 +389,9 @@ static void submit(slurm_run *run) {
 static void check_binary(uv_work_t *work) {
   slurm_run *run = work->data;
   fern_error_t err = {0};
-  int rc = slurm_program_read(run->runner->host, run->program, run->package_dir,
-                              &run->spec, run->binary, sizeof run->binary, &err);
+  int rc =
+      slurm_program_read(run->runner->host, run->program, run->package_dir,
+                         &run->spec, run->binary, sizeof run->binary, &err);
   if (rc == FERN_OK && access(run->binary, X_OK) != 0)
     snprintf(err.message, sizeof err.message, "%s is not an executable file",
              run->binary);
@@ -481,9 +408,9 @@ static void checked_binary(uv_work_t *work, int status) {
   if (run->failure[0] != '\0') {
     char why[sizeof run->failure];
     snprintf(why, sizeof why, "%s", run->failure);
-    end_with(run, FERN_STOP_CANNOT_START, "%s", why);
+    slurm_run_end(run, FERN_STOP_CANNOT_START, "%s", why);
   } else if (run->stop_asked || run->kill_asked) {
-    end_with(run, FERN_STOP_OK, "stopped before it was submitted");
+    slurm_run_end(run, FERN_STOP_OK, "stopped before it was submitted");
   } else {
     submit(run);
   }

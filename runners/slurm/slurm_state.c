@@ -67,11 +67,10 @@ int slurm_state_find_squeue(const char *text, const char *name,
 }
 
 int slurm_state_is_final(const char *state) {
-  static const char *const live[] = {"PENDING", "RUNNING", "CONFIGURING",
-                                     "COMPLETING", "SUSPENDED", "REQUEUED",
-                                     "REQUEUE_HOLD", "REQUEUE_FED", "RESIZING",
-                                     "SIGNALING", "STAGE_OUT", "STOPPED",
-                                     "RESV_DEL_HOLD", NULL};
+  static const char *const live[] = {
+      "PENDING",   "RUNNING",      "CONFIGURING",   "COMPLETING", "SUSPENDED",
+      "REQUEUED",  "REQUEUE_HOLD", "REQUEUE_FED",   "RESIZING",   "SIGNALING",
+      "STAGE_OUT", "STOPPED",      "RESV_DEL_HOLD", NULL};
   if (state == NULL || state[0] == '\0')
     return 0;
   for (size_t i = 0; live[i] != NULL; i++)
@@ -117,7 +116,8 @@ void slurm_state_report(const slurm_job_state *job, int asked, int ran,
   }
   const char *words = meaning(job->state);
   int n = snprintf(message, size, "slurm job %ld %s", job->job_id, job->state);
-  if (n > 0 && (size_t)n < size && job->nodes[0] && strcmp(job->nodes, "(null)"))
+  if (n > 0 && (size_t)n < size && job->nodes[0] &&
+      strcmp(job->nodes, "(null)"))
     n += snprintf(message + n, size - (size_t)n, " on %s", job->nodes);
   if (n > 0 && (size_t)n < size) {
     if (asked)

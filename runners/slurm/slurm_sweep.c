@@ -20,8 +20,8 @@ void slurm_sweep_init(slurm_runner *r) {
   gethostname(host, sizeof host - 1);
   host[strcspn(host, ".")] = '\0';
   snprintf(r->hostname, sizeof r->hostname, "%s", host[0] ? host : "localhost");
-  snprintf(r->name_prefix, sizeof r->name_prefix, "fern-%d-%llu",
-           (int)getpid(), runner_process_start((int)getpid()));
+  snprintf(r->name_prefix, sizeof r->name_prefix, "fern-%d-%llu", (int)getpid(),
+           runner_process_start((int)getpid()));
 }
 
 /* Submitted by a fern on this host that no longer runs. */
@@ -43,8 +43,9 @@ static void cancelled(void *arg, const slurm_cmd_result *res) {
   slurm_runner *r = arg;
   char why[400];
   if (res->exit_status != 0 || res->timed_out || res->spawn_error)
-    r->host->log(FERN_LOG_WARN, NULL, "slurm runner: could not cancel the "
-                                      "jobs a fern that is gone left: %s",
+    r->host->log(FERN_LOG_WARN, NULL,
+                 "slurm runner: could not cancel the "
+                 "jobs a fern that is gone left: %s",
                  slurm_cmd_why(res, why, sizeof why));
   r->sweeping = 0;
   r->sweep = NULL;
@@ -85,7 +86,8 @@ static void listed(void *arg, const slurm_cmd_result *res) {
   }
   r->host->log(FERN_LOG_WARN, NULL,
                "slurm runner: cancelling slurm job%s %s, left by a fern on "
-               "this host that is gone", n > 2 ? "s" : "", names);
+               "this host that is gone",
+               n > 2 ? "s" : "", names);
   slurm_cmd_opts o = {.argv = argv,
                       .timeout_ms = r->command_timeout_ms,
                       .done = cancelled,

@@ -96,7 +96,8 @@ void slurm_tail_poll(slurm_run *run, int final, slurm_tail_done done) {
   w->final = final;
   w->done = done;
   run->tailing = 1;
-  if (uv_queue_work(run->runner->host->loop, &w->work, tail_files, tailed) != 0) {
+  if (uv_queue_work(run->runner->host->loop, &w->work, tail_files, tailed) !=
+      0) {
     run->tailing = 0;
     free(w);
     done(run);

@@ -33,8 +33,8 @@ static int sh(const char *fmt, ...) {
 }
 
 static void controller(const char *what) {
-  ck_assert_int_eq(sh("tests/slurm/cluster.sh %s-controller '%s'", what,
-                      cluster()), 0);
+  ck_assert_int_eq(
+      sh("tests/slurm/cluster.sh %s-controller '%s'", what, cluster()), 0);
 }
 
 /* Each test begins with a controller that answers and an empty queue:
@@ -71,7 +71,8 @@ static void job(const char *pkg, const char *name, const char *fields) {
   snprintf(rel, sizeof rel, "meta/%s.cm", name);
   snprintf(text, sizeof text,
            "{\"program\": {\"runner\": \"slurm\", \"binary\": \"bin/tool\", "
-           "%s}}", fields);
+           "%s}}",
+           fields);
   e2e_package_write(pkg, rel, text);
 }
 
@@ -80,7 +81,8 @@ static void local(const char *pkg, const char *name, const char *args) {
   snprintf(rel, sizeof rel, "meta/%s.cm", name);
   snprintf(text, sizeof text,
            "{\"program\": {\"runner\": \"elf\", \"binary\": \"bin/tool\", "
-           "\"args\": [%s]}}", args);
+           "\"args\": [%s]}}",
+           args);
   e2e_package_write(pkg, rel, text);
 }
 
@@ -95,8 +97,9 @@ static void root_of(const char *pkg, const char *const *names) {
              "%s{\"name\": \"%s\", \"url\": \"#meta/%s.cm\", \"startup\": "
              "\"eager\"%s}",
              i ? "," : "", names[i], names[i],
-             strncmp(names[i], "quick-", 6) == 0 ? ", \"environment\": \"#quick\""
-                                                 : "");
+             strncmp(names[i], "quick-", 6) == 0
+                 ? ", \"environment\": \"#quick\""
+                 : "");
   }
   strcat(text, "]}");
   e2e_package_write(pkg, "meta/root.cm", text);
@@ -169,14 +172,20 @@ START_TEST(test_batch_jobs_report_exit_code_signal_and_output) {
   e2e_assert_order(p.err, "[/ok] hello batch\n", "[/ok] line two\n");
   e2e_assert_has(p.err, "[/err:2] on stderr\n");
   char line[256];
-  snprintf(line, sizeof line, "/ok: stopped: ok (exit 0): slurm job %ld "
-           "COMPLETED on localhost", job_id(p.err, "/ok"));
+  snprintf(line, sizeof line,
+           "/ok: stopped: ok (exit 0): slurm job %ld "
+           "COMPLETED on localhost",
+           job_id(p.err, "/ok"));
   e2e_assert_has(p.err, line);
-  snprintf(line, sizeof line, "/three: error: stopped: instance_died (exit 3): "
-           "slurm job %ld FAILED on localhost", job_id(p.err, "/three"));
+  snprintf(line, sizeof line,
+           "/three: error: stopped: instance_died (exit 3): "
+           "slurm job %ld FAILED on localhost",
+           job_id(p.err, "/three"));
   e2e_assert_has(p.err, line);
-  snprintf(line, sizeof line, "/abort: error: stopped: instance_died (signal "
-           "ABRT): slurm job %ld FAILED", job_id(p.err, "/abort"));
+  snprintf(line, sizeof line,
+           "/abort: error: stopped: instance_died (signal "
+           "ABRT): slurm job %ld FAILED",
+           job_id(p.err, "/abort"));
   e2e_assert_has(p.err, line);
   e2e_free(&p);
   e2e_package_remove(pkg);
@@ -221,7 +230,8 @@ START_TEST(test_kill_after_the_stop_timeout) {
   e2e_package_new(pkg, sizeof pkg);
   config(pkg, "");
   job(pkg, "quick-batch", "\"args\": [\"ignore-term\"]");
-  job(pkg, "quick-live", "\"mode\": \"interactive\", \"args\": [\"ignore-term\"]");
+  job(pkg, "quick-live",
+      "\"mode\": \"interactive\", \"args\": [\"ignore-term\"]");
   const char *names[] = {"quick-batch", "quick-live", NULL};
   root_of(pkg, names);
   e2e_proc p;
@@ -252,13 +262,16 @@ START_TEST(test_job_shape_and_environ_reach_the_job) {
   char pkg[4096];
   e2e_package_new(pkg, sizeof pkg);
   config(pkg, "");
-  job(pkg, "shape", "\"args\": [\"env\"], \"partition\": \"debug\", "
-                    "\"nodes\": 1, \"tasks\": 1, \"cpus_per_task\": 2, "
-                    "\"memory\": \"100M\", \"time_limit\": \"10\", "
-                    "\"environ\": [\"GREETING=hello there\"]");
-  job(pkg, "multi", "\"mode\": \"interactive\", \"tasks\": 2, "
-                    "\"args\": [\"print\", \"a task\"]");
-  job(pkg, "multibatch", "\"tasks\": 3, \"args\": [\"print\", \"one of three\"]");
+  job(pkg, "shape",
+      "\"args\": [\"env\"], \"partition\": \"debug\", "
+      "\"nodes\": 1, \"tasks\": 1, \"cpus_per_task\": 2, "
+      "\"memory\": \"100M\", \"time_limit\": \"10\", "
+      "\"environ\": [\"GREETING=hello there\"]");
+  job(pkg, "multi",
+      "\"mode\": \"interactive\", \"tasks\": 2, "
+      "\"args\": [\"print\", \"a task\"]");
+  job(pkg, "multibatch",
+      "\"tasks\": 3, \"args\": [\"print\", \"one of three\"]");
   const char *names[] = {"shape", "multi", "multibatch", NULL};
   root_of(pkg, names);
   e2e_proc p;
@@ -271,7 +284,8 @@ START_TEST(test_job_shape_and_environ_reach_the_job) {
   e2e_assert_has(p.err, "[/shape] GREETING=hello there\n");
   e2e_assert_has(p.err, "[/shape] FERN_MONIKER=/shape\n");
   ck_assert_int_eq(sh("scontrol -o show job %ld | grep -q 'TimeLimit=00:10:00'",
-                      job_id(p.err, "/shape")), 0);
+                      job_id(p.err, "/shape")),
+                   0);
   ck_assert_int_eq(e2e_count(p.err, "[/multi] a task\n"), 2);
   ck_assert_int_eq(e2e_count(p.err, "[/multibatch] one of three\n"), 3);
   e2e_free(&p);
@@ -291,12 +305,14 @@ START_TEST(test_bad_program_blocks_cannot_start) {
   job(pkg, "mode", "\"mode\": \"later\"");
   job(pkg, "nodes", "\"nodes\": 0");
   job(pkg, "partition", "\"partition\": \"a b\"");
-  e2e_package_write(pkg, "meta/missing.cm", "{\"program\": {\"runner\": "
+  e2e_package_write(pkg, "meta/missing.cm",
+                    "{\"program\": {\"runner\": "
                     "\"slurm\", \"binary\": \"bin/nothing\"}}");
-  e2e_package_write(pkg, "meta/notexec.cm", "{\"program\": {\"runner\": "
+  e2e_package_write(pkg, "meta/notexec.cm",
+                    "{\"program\": {\"runner\": "
                     "\"slurm\", \"binary\": \"meta/root.cm\"}}");
   local(pkg, "steady", "\"print\", \"steady is fine\"");
-  const char *names[] = {"unknown", "memory", "time", "mode", "nodes",
+  const char *names[] = {"unknown",   "memory",  "time",    "mode",   "nodes",
                          "partition", "missing", "notexec", "steady", NULL};
   root_of(pkg, names);
   e2e_proc p;
@@ -325,7 +341,8 @@ START_TEST(test_missing_slurm_commands_are_named) {
   e2e_package_new(pkg, sizeof pkg);
   config(pkg, ", \"bin_dir\": \"/nonexistent-slurm\"");
   job(pkg, "batch", "\"args\": [\"print\", \"never\"]");
-  job(pkg, "live", "\"mode\": \"interactive\", \"args\": [\"print\", \"never\"]");
+  job(pkg, "live",
+      "\"mode\": \"interactive\", \"args\": [\"print\", \"never\"]");
   local(pkg, "steady", "\"print\", \"steady is fine\"");
   const char *names[] = {"batch", "live", "steady", NULL};
   root_of(pkg, names);
@@ -349,7 +366,8 @@ START_TEST(test_controller_down_at_start) {
   e2e_package_new(pkg, sizeof pkg);
   config(pkg, "");
   job(pkg, "batch", "\"args\": [\"print\", \"never\"]");
-  job(pkg, "live", "\"mode\": \"interactive\", \"args\": [\"print\", \"never\"]");
+  job(pkg, "live",
+      "\"mode\": \"interactive\", \"args\": [\"print\", \"never\"]");
   local(pkg, "steady", "\"print\", \"steady is fine\"");
   const char *names[] = {"batch", "live", "steady", NULL};
   root_of(pkg, names);
@@ -359,10 +377,12 @@ START_TEST(test_controller_down_at_start) {
   int status = e2e_finish(&p, 60000);
   controller("start");
   ck_assert_int_eq(status, 1);
-  e2e_assert_has(p.err, "/batch: error: cannot_start: sbatch failed: Batch job "
-                        "submission failed: Unable to contact slurm controller");
-  e2e_assert_has(p.err, "/live: error: cannot_start: srun failed: Unable to "
-                        "allocate resources: Unable to contact slurm controller");
+  e2e_assert_has(p.err,
+                 "/batch: error: cannot_start: sbatch failed: Batch job "
+                 "submission failed: Unable to contact slurm controller");
+  e2e_assert_has(p.err,
+                 "/live: error: cannot_start: srun failed: Unable to "
+                 "allocate resources: Unable to contact slurm controller");
   e2e_assert_has(p.err, "[/steady] steady is fine\n");
   e2e_assert_has(p.err, "/steady: stopped: ok (exit 0)");
   e2e_assert_lacks(p.err, "[/batch] never");
@@ -378,8 +398,9 @@ START_TEST(test_controller_restart_while_jobs_run) {
   e2e_package_new(pkg, sizeof pkg);
   config(pkg, "");
   job(pkg, "batch", "\"args\": [\"run-for\", \"4000\", \"0\"]");
-  job(pkg, "live", "\"mode\": \"interactive\", \"args\": [\"run-for\", "
-                   "\"4000\", \"0\"]");
+  job(pkg, "live",
+      "\"mode\": \"interactive\", \"args\": [\"run-for\", "
+      "\"4000\", \"0\"]");
   local(pkg, "steady", "\"sleep\"");
   const char *names[] = {"batch", "live", "steady", NULL};
   root_of(pkg, names);
@@ -406,7 +427,8 @@ END_TEST
 START_TEST(test_controller_gone_too_long_fails_only_its_jobs) {
   char pkg[4096];
   e2e_package_new(pkg, sizeof pkg);
-  config(pkg, ", \"controller_timeout_ms\": 2000, \"command_timeout_ms\": 1000");
+  config(pkg,
+         ", \"controller_timeout_ms\": 2000, \"command_timeout_ms\": 1000");
   job(pkg, "batch", "\"args\": [\"sleep\"]");
   local(pkg, "steady", "\"sleep\"");
   const char *names[] = {"batch", "steady", NULL};
@@ -417,12 +439,16 @@ START_TEST(test_controller_gone_too_long_fails_only_its_jobs) {
   e2e_wait_for(&p, "[/steady] ready", 30000);
   long id = job_id(p.err, "/batch");
   controller("stop");
-  e2e_wait_for(&p, "/batch: error: stopped: instance_died: the Slurm "
-                   "controller has not answered for ", 30000);
+  e2e_wait_for(&p,
+               "/batch: error: stopped: instance_died: the Slurm "
+               "controller has not answered for ",
+               30000);
   controller("start");
   char line[160];
-  snprintf(line, sizeof line, "slurm job %ld (last seen RUNNING) is left to "
-           "Slurm: see it with squeue, cancel it with scancel %ld", id, id);
+  snprintf(line, sizeof line,
+           "slurm job %ld (last seen RUNNING) is left to "
+           "Slurm: see it with squeue, cancel it with scancel %ld",
+           id, id);
   e2e_assert_has(p.err, line);
   e2e_assert_has(p.err, "slurm runner: squeue failed (no answer in time)");
   e2e_assert_lacks(p.err, "/steady: stopped");
@@ -454,11 +480,15 @@ START_TEST(test_jobs_cancelled_outside_fern) {
   long batch = job_id(p.err, "/batch"), live = job_id(p.err, "/live");
   ck_assert_int_eq(sh("scancel %ld %ld", batch, live), 0);
   char line[200];
-  snprintf(line, sizeof line, "/batch: error: stopped: instance_died: slurm "
-           "job %ld CANCELLED on localhost: it was cancelled outside fern", batch);
+  snprintf(line, sizeof line,
+           "/batch: error: stopped: instance_died: slurm "
+           "job %ld CANCELLED on localhost: it was cancelled outside fern",
+           batch);
   e2e_wait_for(&p, line, 30000);
-  snprintf(line, sizeof line, "/live: error: stopped: instance_died: slurm "
-           "job %ld CANCELLED on localhost: it was cancelled outside fern", live);
+  snprintf(line, sizeof line,
+           "/live: error: stopped: instance_died: slurm "
+           "job %ld CANCELLED on localhost: it was cancelled outside fern",
+           live);
   e2e_wait_for(&p, line, 30000);
   e2e_assert_lacks(p.err, "/steady: stopped");
   kill(p.pid, SIGTERM);
@@ -478,14 +508,16 @@ START_TEST(test_stop_while_the_job_is_pending) {
   e2e_package_new(pkg, sizeof pkg);
   config(pkg, "");
   FILE *f = popen("sh -c 'SLURM_CONF=$FERN_SLURM_DIR/slurm.conf sbatch "
-                  "--parsable -c 64 -o /dev/null --wrap \"sleep 300\"'", "r");
+                  "--parsable -c 64 -o /dev/null --wrap \"sleep 300\"'",
+                  "r");
   long hog = 0;
   ck_assert(f != NULL && fscanf(f, "%ld", &hog) == 1);
   pclose(f);
   job_becomes(hog, "RUNNING", 10000);
   job(pkg, "waiter", "\"args\": [\"print\", \"never\"]");
-  job(pkg, "livewaiter", "\"mode\": \"interactive\", "
-                         "\"args\": [\"print\", \"never\"]");
+  job(pkg, "livewaiter",
+      "\"mode\": \"interactive\", "
+      "\"args\": [\"print\", \"never\"]");
   const char *names[] = {"waiter", "livewaiter", NULL};
   root_of(pkg, names);
   e2e_proc p;
@@ -499,8 +531,10 @@ START_TEST(test_stop_while_the_job_is_pending) {
   sh("scancel %ld", hog);
   ck_assert_int_eq(status, 0);
   char line[160];
-  snprintf(line, sizeof line, "/waiter: stopped: ok: slurm job %ld CANCELLED, "
-           "stopped by fern", waiter);
+  snprintf(line, sizeof line,
+           "/waiter: stopped: ok: slurm job %ld CANCELLED, "
+           "stopped by fern",
+           waiter);
   e2e_assert_has(p.err, line);
   e2e_assert_has(p.err, "/livewaiter: stopped: ok");
   e2e_assert_lacks(p.err, "never");
@@ -520,8 +554,9 @@ START_TEST(test_staged_binary_runs_from_the_copy) {
   snprintf(expect, sizeof expect, "%s/stage", pkg);
   ck_assert_int_eq(mkdir(expect, 0755), 0);
   job(pkg, "batch", "\"stage\": true, \"args\": [\"exe\"]");
-  job(pkg, "live", "\"stage\": true, \"mode\": \"interactive\", "
-                   "\"args\": [\"exe\"]");
+  job(pkg, "live",
+      "\"stage\": true, \"mode\": \"interactive\", "
+      "\"args\": [\"exe\"]");
   const char *names[] = {"batch", "live", NULL};
   root_of(pkg, names);
   e2e_proc p;
@@ -561,9 +596,10 @@ START_TEST(test_jobs_of_a_killed_fern_are_cancelled_by_the_next) {
   start(&p, pkg);
   ck_assert_int_eq(e2e_finish(&p, 30000), 0);
   char line[200];
-  snprintf(line, sizeof line, "slurm runner: cancelling slurm jobs %ld, %ld, "
-           "left by a fern on this host that is gone", batch < live ? batch : live,
-           batch < live ? live : batch);
+  snprintf(line, sizeof line,
+           "slurm runner: cancelling slurm jobs %ld, %ld, "
+           "left by a fern on this host that is gone",
+           batch < live ? batch : live, batch < live ? live : batch);
   e2e_assert_has(p.err, line);
   job_becomes(batch, "", 20000);
   job_becomes(live, "", 20000);

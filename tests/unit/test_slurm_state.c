@@ -26,7 +26,8 @@ START_TEST(test_scontrol_fields_are_read) {
   ck_assert_int_eq(job.exit_signal, 0);
   ck_assert_int_ne(slurm_state_parse_scontrol("slurm_load_jobs error: "
                                               "Invalid job id specified\n",
-                                              &job), 0);
+                                              &job),
+                   0);
 }
 END_TEST
 
@@ -45,11 +46,11 @@ START_TEST(test_squeue_finds_the_job_by_its_whole_name) {
 END_TEST
 
 START_TEST(test_live_and_final_states) {
-  static const char *const live[] = {"PENDING", "RUNNING", "COMPLETING",
+  static const char *const live[] = {"PENDING",   "RUNNING",  "COMPLETING",
                                      "SUSPENDED", "REQUEUED", NULL};
-  static const char *const final[] = {"COMPLETED", "FAILED", "CANCELLED",
-                                      "TIMEOUT", "OUT_OF_MEMORY", "NODE_FAIL",
-                                      "PREEMPTED", "BOOT_FAIL", NULL};
+  static const char *const final[] = {"COMPLETED", "FAILED",        "CANCELLED",
+                                      "TIMEOUT",   "OUT_OF_MEMORY", "NODE_FAIL",
+                                      "PREEMPTED", "BOOT_FAIL",     NULL};
   for (size_t i = 0; live[i] != NULL; i++)
     ck_assert_msg(!slurm_state_is_final(live[i]), "%s", live[i]);
   for (size_t i = 0; final[i] != NULL; i++)
@@ -83,10 +84,12 @@ START_TEST(test_end_states_map_to_fern_statuses) {
   ck_assert_int_eq(r.exit_code, -1);
   r = report_of("TIMEOUT", 0, 0, 0, 1, msg);
   ck_assert_int_eq(r.status, FERN_STOP_INSTANCE_DIED);
-  ck_assert_str_eq(msg, "slurm job 42 TIMEOUT on n1: it ran past its time limit");
+  ck_assert_str_eq(msg,
+                   "slurm job 42 TIMEOUT on n1: it ran past its time limit");
   r = report_of("OUT_OF_MEMORY", 0, 0, 0, 1, msg);
   ck_assert_int_eq(r.status, FERN_STOP_INSTANCE_DIED);
-  ck_assert_str_eq(msg, "slurm job 42 OUT_OF_MEMORY on n1: it ran out of memory");
+  ck_assert_str_eq(msg,
+                   "slurm job 42 OUT_OF_MEMORY on n1: it ran out of memory");
   r = report_of("NODE_FAIL", 0, 0, 0, 1, msg);
   ck_assert_int_eq(r.status, FERN_STOP_INSTANCE_DIED);
   ck_assert_str_eq(msg, "slurm job 42 NODE_FAIL on n1: it lost a node");

@@ -1,0 +1,93 @@
+/* slurm_signal.c - stop and kill: the signal a job gets, by how far it
+ * has come. A running job's program is signalled (scancel --batch for a
+ * batch job's program, the srun step for an interactive one), never
+ * cancelled outright: a cancel waits Slurm's KillWait before its SIGKILL.
+ * A job still pending is withdrawn from the queue. Without a job id yet,
+ * the poll delivers what was asked once it learns the id. */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "slurm.h"
+
+/* A controller away is worth a warning (and, for a kill, the end of
+ * waiting); a job that was no longer pending, or already ending, is not. */
+static void signalled(void *arg, const slurm_cmd_result *res) {
+  slurm_run *run = arg;
+  run->commands--;
+  int unreachable =
+      res->timed_out || res->spawn_error ||
+      (res->exit_status != 0 && strstr(res->err, "Unable to contact") != NULL);
+  if (unreachable) {
+    char text[400];
+    const char *why = slurm_cmd_why(res, text, sizeof text);
+    run->runner->host->log(FERN_LOG_WARN, run->moniker,
+                           "could not signal slurm job %ld: %s", run->job_id,
+                           why);
+    if (run->kill_asked && !run->spec.interactive && run->phase < SLURM_ENDING)
+      slurm_run_end(
+          run, FERN_STOP_INSTANCE_DIED,
+          "could not cancel slurm job %ld (%s); the job is left to Slurm",
+          run->job_id, why);
+  }
+  slurm_run_maybe_report(run);
+}
+
+static void scancel(slurm_run *run, const char *how, const char *signal,
+                    int step) {
+  char id[48], sig[32];
+  snprintf(id, sizeof id, step ? "%ld.0" : "%ld", run->job_id);
+  snprintf(sig, sizeof sig, "--signal=%s", signal ? signal : "KILL");
+  /* Options before the id: scancel ignores any after it. */
+  const char *argv[] = {"scancel", NULL, NULL, NULL, NULL};
+  size_t n = 1;
+  if (signal != NULL)
+    argv[n++] = sig;
+  if (how != NULL)
+    argv[n++] = how;
+  argv[n] = id;
+  slurm_cmd_opts o = {.argv = argv,
+                      .timeout_ms = run->runner->command_timeout_ms,
+                      .done = signalled,
+                      .arg = run};
+  run->commands++;
+  slurm_cmd_start(run->runner, &o);
+}
+
+/* Sends what stop or kill asks for, as far as the job id and state allow.
+ * A pending job is cancelled only while it is pending: one that started
+ * meanwhile gets the running job's signal when the poll sees it run
+ * (a plain cancel of a running job would wait Slurm's KillWait). */
+void slurm_signal_deliver(slurm_run *run) {
+  if (run->job_id == 0 || run->phase >= SLURM_ENDING)
+    return;
+  int kill = run->kill_asked;
+  if (run->phase != SLURM_RUNNING)
+    scancel(run, "--state=PENDING", NULL, 0);
+  else if (run->spec.interactive)
+    scancel(run, NULL, kill ? "KILL" : "TERM", 1);
+  else
+    scancel(run, "--batch", kill ? "KILL" : "TERM", 0);
+  /* `--full` would make a kill a cancel, which waits KillWait: the steps
+   * of a batch job are signalled apart from its shell instead. */
+  if (run->phase == SLURM_RUNNING && kill && !run->spec.interactive &&
+      slurm_program_has_steps(&run->spec))
+    scancel(run, NULL, "KILL", 0);
+  if (run->phase == SLURM_RUNNING)
+    run->signal_sent = kill ? 2 : 1;
+}
+
+int slurm_run_stop(slurm_run *run) {
+  run->stop_asked = 1;
+  slurm_signal_deliver(run); /* without a job id yet, the poll delivers it */
+  return FERN_OK;
+}
+
+int slurm_run_kill(slurm_run *run) {
+  run->kill_asked = 1;
+  if (run->job_id != 0)
+    slurm_signal_deliver(run);
+  else if (run->srun != NULL)
+    slurm_cmd_signal(run->srun, SIGKILL); /* no job to name: end srun */
+  return FERN_OK;
+}
