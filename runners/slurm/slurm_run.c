@@ -105,10 +105,11 @@ static void await_final(slurm_run *run, const slurm_job_state *job) {
 }
 
 void slurm_run_observed(slurm_run *run, const slurm_job_state *job) {
-  if (run->phase == SLURM_ENDING)
-    await_final(run, job);
-  if (run->phase >= SLURM_ENDING)
+  if (run->phase >= SLURM_ENDING) {
+    if (run->phase == SLURM_ENDING)
+      await_final(run, job); /* may report, and free the run */
     return;
+  }
   if (job == NULL) {
     /* Batch jobs are in squeue from sbatch's answer on; one that went
      * missing was purged or lost with the controller's state. */
@@ -309,7 +310,8 @@ static void srun_ended(void *arg, const slurm_cmd_result *res) {
     run->phase = SLURM_ENDING;
     run->final_deadline_ms =
         slurm_now_ms(run->runner) + run->runner->command_timeout_ms;
-    query_final(run);
+    query_final(run); /* may report, and free the run: nothing after */
+    return;
   }
   slurm_run_maybe_report(run);
 }

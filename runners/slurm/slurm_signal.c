@@ -24,11 +24,14 @@ static void signalled(void *arg, const slurm_cmd_result *res) {
     run->runner->host->log(FERN_LOG_WARN, run->moniker,
                            "could not signal slurm job %ld: %s", run->job_id,
                            why);
-    if (run->kill_asked && !run->spec.interactive && run->phase < SLURM_ENDING)
+    if (run->kill_asked && !run->spec.interactive &&
+        run->phase < SLURM_ENDING) {
       slurm_run_end(
           run, FERN_STOP_INSTANCE_DIED,
           "could not cancel slurm job %ld (%s); the job is left to Slurm",
           run->job_id, why);
+      return; /* reported, and freed, unless a command is still out */
+    }
   }
   slurm_run_maybe_report(run);
 }

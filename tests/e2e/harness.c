@@ -147,6 +147,16 @@ int e2e_finish(e2e_proc *p, int ms) {
     ;
   p->status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus)
                                  : 128 + WTERMSIG(wstatus);
+  /* Under the sanitizers a report fails the test whatever the exit code:
+   * a fern expected to exit 1 could otherwise die of one unnoticed. */
+  static const char *const reports[] = {"ERROR: AddressSanitizer",
+                                        "ERROR: LeakSanitizer",
+                                        ": runtime error: ", NULL};
+  for (size_t i = 0; reports[i] != NULL; i++) {
+    const char *report = strstr(p->err, reports[i]);
+    ck_assert_msg(report == NULL, "fern's stderr holds a sanitizer report:\n%.3000s",
+                  report);
+  }
   return p->status;
 }
 
