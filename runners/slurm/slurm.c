@@ -12,10 +12,8 @@
  *   controller_timeout_ms  how long a batch job may go unseen because the
  *                          controller does not answer (120000, Slurm's own
  *                          SlurmctldTimeout) */
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "slurm.h"
@@ -102,10 +100,6 @@ static int slurm_create(const fern_host_t *host, const json_t *config,
   snprintf(r->stage_dir, sizeof r->stage_dir, "/tmp");
   slurm_sweep_init(r);
   int rc = config != NULL ? read_config(r, config, err) : FERN_OK;
-  if (rc == FERN_OK && mkdir(r->output_dir, 0700) != 0 && errno != EEXIST)
-    rc = fern_error_set(err, FERN_EIO, "output_dir",
-                        "slurm runner: cannot make %s: %s", r->output_dir,
-                        strerror(errno));
   if (rc != FERN_OK) {
     free(r);
     return rc;

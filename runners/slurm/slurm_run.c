@@ -10,11 +10,13 @@
  *
  * A run is reported exactly once, after every command it started has
  * ended, so the host may free it inside `stopped`. */
+#include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "slurm.h"
@@ -386,17 +388,24 @@ static void submit(slurm_run *run) {
   slurm_strv_free(argv);
 }
 
-/* On the thread pool: the binary found in the package (which may sit on a
- * network file system, so not on the loop). */
+/* On the thread pool: the binary found in the package, and the batch
+ * output directory made (either may sit on a network file system, so not
+ * on the loop). */
 static void check_binary(uv_work_t *work) {
   slurm_run *run = work->data;
   fern_error_t err = {0};
   int rc =
       slurm_program_read(run->runner->host, run->program, run->package_dir,
                          &run->spec, run->binary, sizeof run->binary, &err);
+  const char *out_dir = run->runner->output_dir;
   if (rc == FERN_OK && access(run->binary, X_OK) != 0)
     snprintf(err.message, sizeof err.message, "%s is not an executable file",
              run->binary);
+  else if (rc == FERN_OK && !run->spec.interactive &&
+           mkdir(out_dir, 0700) != 0 && errno != EEXIST)
+    snprintf(err.message, sizeof err.message,
+             "cannot make the output directory %s: %s", out_dir,
+             strerror(errno));
   snprintf(run->failure, sizeof run->failure, "%s",
            rc != FERN_OK || err.message[0] ? err.message : "");
 }

@@ -359,6 +359,30 @@ START_TEST(test_missing_slurm_commands_are_named) {
 }
 END_TEST
 
+/* An output directory that cannot be made fails the batch jobs that need
+ * it, saying which directory and why; interactive jobs need none. */
+START_TEST(test_output_dir_that_cannot_be_made) {
+  char pkg[4096];
+  e2e_package_new(pkg, sizeof pkg);
+  config(pkg, ", \"output_dir\": \"/proc/fern-no-such-dir\"");
+  job(pkg, "batch", "\"args\": [\"print\", \"never\"]");
+  job(pkg, "live",
+      "\"mode\": \"interactive\", \"args\": [\"print\", "
+      "\"live is fine\"]");
+  const char *names[] = {"batch", "live", NULL};
+  root_of(pkg, names);
+  e2e_proc p;
+  start(&p, pkg);
+  ck_assert_int_eq(e2e_finish(&p, 30000), 1);
+  e2e_assert_has(p.err, "/batch: error: cannot_start: cannot make the output "
+                        "directory /proc/fern-no-such-dir: ");
+  e2e_assert_has(p.err, "[/live] live is fine\n");
+  e2e_assert_has(p.err, "/live: stopped: ok (exit 0)");
+  e2e_free(&p);
+  e2e_package_remove(pkg);
+}
+END_TEST
+
 /* The controller is down when the tree boots: the Slurm components fail
  * with Slurm's own words, the local one runs, fern ends. */
 START_TEST(test_controller_down_at_start) {
@@ -620,6 +644,7 @@ static Suite *slurm_suite(void) {
   tcase_add_test(tc, test_job_shape_and_environ_reach_the_job);
   tcase_add_test(tc, test_bad_program_blocks_cannot_start);
   tcase_add_test(tc, test_missing_slurm_commands_are_named);
+  tcase_add_test(tc, test_output_dir_that_cannot_be_made);
   tcase_add_test(tc, test_controller_down_at_start);
   tcase_add_test(tc, test_controller_restart_while_jobs_run);
   tcase_add_test(tc, test_controller_gone_too_long_fails_only_its_jobs);
