@@ -65,19 +65,26 @@ void slurm_signal_deliver(slurm_run *run) {
   if (run->job_id == 0 || run->phase >= SLURM_ENDING)
     return;
   int kill = run->kill_asked;
-  if (run->phase != SLURM_RUNNING)
+  const char *sig = kill ? "KILL" : "TERM";
+  int steps = !run->spec.interactive && slurm_program_has_steps(&run->spec);
+  if (run->phase != SLURM_RUNNING) {
     scancel(run, "--state=PENDING", NULL, 0);
-  else if (run->spec.interactive)
-    scancel(run, NULL, kill ? "KILL" : "TERM", 1);
-  else
-    scancel(run, "--batch", kill ? "KILL" : "TERM", 0);
-  /* `--full` would make a kill a cancel, which waits KillWait: the steps
-   * of a batch job are signalled apart from its shell instead. */
-  if (run->phase == SLURM_RUNNING && kill && !run->spec.interactive &&
-      slurm_program_has_steps(&run->spec))
-    scancel(run, NULL, "KILL", 0);
-  if (run->phase == SLURM_RUNNING)
-    run->signal_sent = kill ? 2 : 1;
+    return;
+  }
+  if (run->spec.interactive)
+    scancel(run, NULL, sig, 1); /* the srun step */
+  else if (!steps)
+    scancel(run, "--batch", sig, 0); /* the program is the batch shell */
+  else {
+    /* The batch shell is an srun, which answers SIGTERM by killing its
+     * tasks: the tasks get the signal themselves, and srun ends with
+     * them. `--full` is no way either: it makes the signal a cancel,
+     * which waits KillWait before its SIGKILL. */
+    scancel(run, NULL, sig, 0);
+    if (kill)
+      scancel(run, "--batch", sig, 0);
+  }
+  run->signal_sent = kill ? 2 : 1;
 }
 
 int slurm_run_stop(slurm_run *run) {

@@ -200,10 +200,12 @@ START_TEST(test_output_arrives_while_the_job_runs) {
   config(pkg, "");
   job(pkg, "batch", "\"args\": [\"sleep\"]");
   job(pkg, "live", "\"mode\": \"interactive\", \"args\": [\"sleep\"]");
-  const char *names[] = {"batch", "live", NULL};
+  job(pkg, "steps", "\"tasks\": 2, \"args\": [\"sleep\"]");
+  const char *names[] = {"batch", "live", "steps", NULL};
   root_of(pkg, names);
   e2e_proc p;
   start(&p, pkg);
+  e2e_wait_for_count(&p, "[/steps] ready\n", 2, 30000);
   e2e_wait_for(&p, "[/batch] ready\n", 30000);
   e2e_wait_for(&p, "[/live] ready\n", 30000);
   e2e_wait_for(&p, "/live: slurm job ", 30000);
@@ -215,6 +217,10 @@ START_TEST(test_output_arrives_while_the_job_runs) {
   e2e_assert_has(p.err, "/batch: stopped: ok (signal TERM): slurm job ");
   e2e_assert_has(p.err, "/live: stopped: ok (signal TERM): slurm job ");
   e2e_assert_has(p.err, "stopped by fern");
+  /* Two tasks under srun in the batch job: each gets SIGTERM itself. */
+  e2e_assert_has(p.err, "[/steps:2] srun: error: localhost: tasks 0-1: "
+                        "Terminated\n");
+  e2e_assert_has(p.err, "/steps: stopped: ok (exit 143): slurm job ");
   job_becomes(batch, "", 10000);
   job_becomes(live, "", 10000);
   nothing_runs_from(pkg, 10000);
@@ -232,7 +238,8 @@ START_TEST(test_kill_after_the_stop_timeout) {
   job(pkg, "quick-batch", "\"args\": [\"ignore-term\"]");
   job(pkg, "quick-live",
       "\"mode\": \"interactive\", \"args\": [\"ignore-term\"]");
-  const char *names[] = {"quick-batch", "quick-live", NULL};
+  job(pkg, "quick-steps", "\"tasks\": 2, \"args\": [\"ignore-term\"]");
+  const char *names[] = {"quick-batch", "quick-live", "quick-steps", NULL};
   root_of(pkg, names);
   e2e_proc p;
   start(&p, pkg);
@@ -240,6 +247,7 @@ START_TEST(test_kill_after_the_stop_timeout) {
   e2e_wait_for(&p, "[/quick-live] ready\n", 30000);
   e2e_wait_for(&p, "/quick-live: slurm job ", 30000);
   e2e_wait_for(&p, "/quick-batch: slurm job ", 30000);
+  e2e_wait_for_count(&p, "[/quick-steps] ready\n", 2, 30000);
   long batch = job_id(p.err, "/quick-batch");
   long live = job_id(p.err, "/quick-live");
   kill(p.pid, SIGTERM);
@@ -249,6 +257,7 @@ START_TEST(test_kill_after_the_stop_timeout) {
                         "(signal KILL)");
   e2e_assert_has(p.err, "/quick-live: error: stopped: killed_after_timeout "
                         "(signal KILL)");
+  e2e_assert_has(p.err, "/quick-steps: error: stopped: killed_after_timeout");
   job_becomes(batch, "", 10000);
   job_becomes(live, "", 10000);
   nothing_runs_from(pkg, 10000);
