@@ -133,7 +133,8 @@ int slurm_program_validate(const json_t *program, fern_error_t *err) {
     return rc;
   const char *mode = json_string_value(json_object_get(program, "mode"));
   if (json_object_get(program, "mode") != NULL &&
-      (mode == NULL || (strcmp(mode, "batch") && strcmp(mode, "interactive"))))
+      (mode == NULL ||
+       (strcmp(mode, "batch") != 0 && strcmp(mode, "interactive") != 0)))
     return fern_error_set(err, FERN_EINVAL, "/mode",
                           "\"mode\" must be \"batch\" or \"interactive\"");
   json_t *stage = json_object_get(program, "stage");

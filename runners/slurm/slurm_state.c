@@ -117,7 +117,7 @@ void slurm_state_report(const slurm_job_state *job, int asked, int ran,
   const char *words = meaning(job->state);
   int n = snprintf(message, size, "slurm job %ld %s", job->job_id, job->state);
   if (n > 0 && (size_t)n < size && job->nodes[0] &&
-      strcmp(job->nodes, "(null)"))
+      strcmp(job->nodes, "(null)") != 0)
     n += snprintf(message + n, size - (size_t)n, " on %s", job->nodes);
   if (n > 0 && (size_t)n < size) {
     if (asked)
@@ -125,7 +125,7 @@ void slurm_state_report(const slurm_job_state *job, int asked, int ran,
     else if (words != NULL)
       snprintf(message + n, size - (size_t)n, ": it %s", words);
     else if (!completed && !failed && job->reason[0] &&
-             strcmp(job->reason, "None"))
+             strcmp(job->reason, "None") != 0)
       snprintf(message + n, size - (size_t)n, " (%s)", job->reason);
   }
   if (asked || (completed && job->exit_code == 0 && job->exit_signal == 0))
