@@ -88,7 +88,15 @@ start() {
   echo "SLURM_CONF=$SLURM_CONF"
 }
 
+queue_empty() { ! SLURM_CONF="$dir/slurm.conf" squeue -h 2>/dev/null | grep -q .; }
+
 stop() {
+  # Jobs first: a job step's slurmstepd outlives slurmd, and with it the
+  # job's processes, if the daemons go while it runs.
+  if [ -f "$dir/slurmctld.pid" ] && controller_answers; then
+    SLURM_CONF="$dir/slurm.conf" scancel --user="$(id -un)" 2>/dev/null || true
+    wait_until queue_empty || echo "cluster.sh: jobs still listed in $dir" >&2
+  fi
   for pidfile in "$dir/slurmd.pid" "$dir/slurmctld.pid" "$dir/munge/munged.pid"; do
     [ -f "$pidfile" ] || continue
     pid=$(cat "$pidfile")
