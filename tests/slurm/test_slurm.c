@@ -105,6 +105,23 @@ static void root_of(const char *pkg, const char *const *names) {
   e2e_package_write(pkg, "meta/root.cm", text);
 }
 
+/* The tree most cases use: "batch" and "live" (an interactive job), both
+ * running bin/tool with `args`, and, unless `steady` is NULL, a local ELF
+ * sibling "steady" running bin/tool with `steady`. */
+static void batch_live_steady(const char *pkg, const char *args,
+                              const char *steady) {
+  char fields[512];
+  snprintf(fields, sizeof fields, "\"args\": [%s]", args);
+  job(pkg, "batch", fields);
+  snprintf(fields, sizeof fields, "\"mode\": \"interactive\", \"args\": [%s]",
+           args);
+  job(pkg, "live", fields);
+  if (steady != NULL)
+    local(pkg, "steady", steady);
+  const char *names[] = {"batch", "live", steady ? "steady" : NULL, NULL};
+  root_of(pkg, names);
+}
+
 static void start(e2e_proc *p, const char *pkg) {
   static char conf[4200], sock[4200], root[4200];
   snprintf(conf, sizeof conf, "%s/fern.json", pkg);
@@ -349,12 +366,8 @@ START_TEST(test_missing_slurm_commands_are_named) {
   char pkg[4096];
   e2e_package_new(pkg, sizeof pkg);
   config(pkg, ", \"bin_dir\": \"/nonexistent-slurm\"");
-  job(pkg, "batch", "\"args\": [\"print\", \"never\"]");
-  job(pkg, "live",
-      "\"mode\": \"interactive\", \"args\": [\"print\", \"never\"]");
-  local(pkg, "steady", "\"print\", \"steady is fine\"");
-  const char *names[] = {"batch", "live", "steady", NULL};
-  root_of(pkg, names);
+  batch_live_steady(pkg, "\"print\", \"never\"",
+                    "\"print\", \"steady is fine\"");
   e2e_proc p;
   start(&p, pkg);
   ck_assert_int_eq(e2e_finish(&p, 30000), 1);
@@ -398,12 +411,8 @@ START_TEST(test_controller_down_at_start) {
   char pkg[4096];
   e2e_package_new(pkg, sizeof pkg);
   config(pkg, "");
-  job(pkg, "batch", "\"args\": [\"print\", \"never\"]");
-  job(pkg, "live",
-      "\"mode\": \"interactive\", \"args\": [\"print\", \"never\"]");
-  local(pkg, "steady", "\"print\", \"steady is fine\"");
-  const char *names[] = {"batch", "live", "steady", NULL};
-  root_of(pkg, names);
+  batch_live_steady(pkg, "\"print\", \"never\"",
+                    "\"print\", \"steady is fine\"");
   controller("stop");
   e2e_proc p;
   start(&p, pkg);
@@ -430,13 +439,7 @@ START_TEST(test_controller_restart_while_jobs_run) {
   char pkg[4096];
   e2e_package_new(pkg, sizeof pkg);
   config(pkg, "");
-  job(pkg, "batch", "\"args\": [\"run-for\", \"4000\", \"0\"]");
-  job(pkg, "live",
-      "\"mode\": \"interactive\", \"args\": [\"run-for\", "
-      "\"4000\", \"0\"]");
-  local(pkg, "steady", "\"sleep\"");
-  const char *names[] = {"batch", "live", "steady", NULL};
-  root_of(pkg, names);
+  batch_live_steady(pkg, "\"run-for\", \"4000\", \"0\"", "\"sleep\"");
   e2e_proc p;
   start(&p, pkg);
   e2e_wait_for(&p, "/batch: slurm job ", 30000);
@@ -501,11 +504,7 @@ START_TEST(test_jobs_cancelled_outside_fern) {
   char pkg[4096];
   e2e_package_new(pkg, sizeof pkg);
   config(pkg, "");
-  job(pkg, "batch", "\"args\": [\"sleep\"]");
-  job(pkg, "live", "\"mode\": \"interactive\", \"args\": [\"sleep\"]");
-  local(pkg, "steady", "\"sleep\"");
-  const char *names[] = {"batch", "live", "steady", NULL};
-  root_of(pkg, names);
+  batch_live_steady(pkg, "\"sleep\"", "\"sleep\"");
   e2e_proc p;
   start(&p, pkg);
   e2e_wait_for(&p, "/batch: slurm job ", 30000);
@@ -610,10 +609,7 @@ START_TEST(test_jobs_of_a_killed_fern_are_cancelled_by_the_next) {
   char pkg[4096];
   e2e_package_new(pkg, sizeof pkg);
   config(pkg, "");
-  job(pkg, "batch", "\"args\": [\"sleep\"]");
-  job(pkg, "live", "\"mode\": \"interactive\", \"args\": [\"sleep\"]");
-  const char *names[] = {"batch", "live", NULL};
-  root_of(pkg, names);
+  batch_live_steady(pkg, "\"sleep\"", NULL);
   e2e_proc p;
   start(&p, pkg);
   e2e_wait_for(&p, "/batch: slurm job ", 30000);
