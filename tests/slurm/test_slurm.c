@@ -37,9 +37,25 @@ static void controller(const char *what) {
       sh("tests/slurm/cluster.sh %s-controller '%s'", what, cluster()), 0);
 }
 
+/* Sends `signum` to the cluster's slurmctld; 0 if it was sent. */
+static int signal_controller(int signum) {
+  char path[4200];
+  snprintf(path, sizeof path, "%s/slurmctld.pid", cluster());
+  FILE *f = fopen(path, "r");
+  int pid = 0;
+  if (f != NULL && fscanf(f, "%d", &pid) != 1)
+    pid = 0;
+  if (f != NULL)
+    fclose(f);
+  return pid > 0 ? kill(pid, signum) : -1;
+}
+
 /* Each test begins with a controller that answers and an empty queue:
- * a test that failed may have left jobs (fern killed at its deadline). */
+ * a test that failed may have left jobs (fern killed at its deadline), or
+ * the controller frozen or stopped. */
 static void clean_cluster(void) {
+  signal_controller(SIGCONT); /* a test that froze it may have failed; a
+                               * stopped one is started below */
   if (sh("squeue -h >/dev/null 2>&1") != 0)
     controller("start");
   if (sh("squeue -h | grep -q .") != 0)
@@ -433,6 +449,32 @@ START_TEST(test_controller_down_at_start) {
 }
 END_TEST
 
+/* The controller is there but does not answer (frozen): sbatch is given
+ * up at command_timeout_ms, srun gives up by itself; fern never hangs and
+ * the local sibling runs. */
+START_TEST(test_controller_that_does_not_answer) {
+  char pkg[4096];
+  e2e_package_new(pkg, sizeof pkg);
+  config(pkg, ", \"command_timeout_ms\": 1500");
+  batch_live_steady(pkg, "\"print\", \"never\"",
+                    "\"print\", \"steady is fine\"");
+  ck_assert_int_eq(signal_controller(SIGSTOP), 0);
+  e2e_proc p;
+  start(&p, pkg);
+  int status = e2e_finish(&p, 60000);
+  ck_assert_int_eq(signal_controller(SIGCONT), 0);
+  ck_assert_int_eq(status, 1);
+  e2e_assert_has(p.err, "/batch: error: cannot_start: sbatch did not answer "
+                        "within 1500 ms: is the Slurm controller up?");
+  e2e_assert_has(p.err, "/live: error: cannot_start: srun failed: Unable to "
+                        "allocate resources");
+  e2e_assert_has(p.err, "/steady: stopped: ok (exit 0)");
+  e2e_assert_lacks(p.err, "never");
+  e2e_free(&p);
+  e2e_package_remove(pkg);
+}
+END_TEST
+
 /* The controller restarts while jobs run: fern follows them through it
  * and reports their real end; the local sibling never notices. */
 START_TEST(test_controller_restart_while_jobs_run) {
@@ -651,6 +693,7 @@ static Suite *slurm_suite(void) {
   tcase_add_test(tc, test_missing_slurm_commands_are_named);
   tcase_add_test(tc, test_output_dir_that_cannot_be_made);
   tcase_add_test(tc, test_controller_down_at_start);
+  tcase_add_test(tc, test_controller_that_does_not_answer);
   tcase_add_test(tc, test_controller_restart_while_jobs_run);
   tcase_add_test(tc, test_controller_gone_too_long_fails_only_its_jobs);
   tcase_add_test(tc, test_jobs_cancelled_outside_fern);
