@@ -203,11 +203,12 @@ check-sanitize: programs
 	$(MAKE) O=build-san SAN=1 check-plain
 
 # The suite under valgrind memcheck: the unit tests in one process, and
-# every fern the end-to-end suite and the conformance suite (ELF and mock
+# every fern the end-to-end suite, the conformance suite (ELF and mock
 # runners; the sandbox's seccomp and the OCI runtime do not run under
-# valgrind) start, each writing its report to
-# $(O)/valgrind/fern-PID.log; any report with an error or a definite leak
-# fails the target. Slow: not part of make check.
+# valgrind) and the Slurm runner's suites start, each writing its report to
+# $(O)/valgrind/fern-PID.log (the children fern forks log too); an error
+# in any log, or a definite leak in a fern's own log (main-logs), fails the
+# target. Slow: not part of make check.
 VALGRIND := valgrind -q --leak-check=full --errors-for-leak-kinds=definite \
             --show-leak-kinds=definite --suppressions=$(abspath tests/valgrind.supp)
 check-valgrind: all $(TEST_BINS)
@@ -221,12 +222,15 @@ check-valgrind: all $(TEST_BINS)
 	  FERN_E2E_VALGRIND_DIR=$(abspath $(O))/valgrind FERN_SOURCE=$(abspath .) \
 	  CK_TIMEOUT_MULTIPLIER=4 $(O)/tests/conformance/run || exit 1; \
 	done
-	@bad=$$(grep -lE '== (Invalid|Conditional|Use of uninit|Syscall param|Mismatched|.* definitely lost)' \
-	  $(O)/valgrind/fern-*.log | sort); \
-	runs=$$(ls $(O)/valgrind | wc -l); \
+	FERN_E2E_VALGRIND_DIR=$(abspath $(O))/valgrind FERN_SOURCE=$(abspath .) \
+	  CK_TIMEOUT_MULTIPLIER=4 tests/slurm/run.sh $(abspath $(O))
+	@cd $(O)/valgrind && \
+	bad=$$( { grep -lE '== (Invalid|Conditional|Use of uninit|Syscall param|Mismatched)' fern-*.log; \
+	          grep -l 'definitely lost' $$(cat main-logs); } | sort -u); \
+	runs=$$(wc -l < main-logs); logs=$$(ls fern-*.log | wc -l); \
 	if [ -n "$$bad" ]; then cat $$bad; \
-	  echo "valgrind: errors in $$(echo "$$bad" | wc -l) of $$runs fern runs"; exit 1; \
-	else echo "valgrind: $$runs fern runs, no error, no definite leak"; fi
+	  echo "valgrind: errors in $$(echo "$$bad" | wc -l) of $$logs logs"; exit 1; \
+	else echo "valgrind: $$runs fern runs ($$logs logs with the children they forked), no error, no definite leak in fern"; fi
 
 # A plugin author's path: install to a staging directory, build the
 # skeletons in examples/ against it, boot a tree with them, uninstall.
