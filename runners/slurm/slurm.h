@@ -178,6 +178,7 @@ struct slurm_run_s {
   int srun_signal;
   char srun_error[256]; /* its last "srun: error:" line */
   char failure[512];    /* an end Slurm did not report, and why */
+  char status_said[256]; /* the last status told to the host */
   fern_stop_status failure_status;
   int final_known;            /* the end state is read (or given up on) */
   int phase_ran;              /* reported started */

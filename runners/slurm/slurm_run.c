@@ -47,14 +47,34 @@ void slurm_run_end(slurm_run *run, fern_stop_status status, const char *fmt,
   slurm_run_maybe_report(run);
 }
 
+/* What the job is doing, when it changes: the component's status, which
+ * `fern show` prints and the log and events carry (host ABI 1.1; a plain
+ * log line on an older host). */
+static void tell_status(slurm_run *run, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void tell_status(slurm_run *run, const char *fmt, ...) {
+  const fern_host_t *host = run->runner->host;
+  char text[sizeof run->status_said];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(text, sizeof text, fmt, ap);
+  va_end(ap);
+  if (strcmp(text, run->status_said) == 0)
+    return;
+  memcpy(run->status_said, text, sizeof text);
+  if (host->abi_minor >= 1 && host->status != NULL)
+    host->status(run->instance, text);
+  else
+    host->log(FERN_LOG_INFO, run->moniker, "status: %s", text);
+}
+
 static void report_started(slurm_run *run) {
   if (run->phase_ran)
     return;
   run->phase_ran = 1;
   run->phase = SLURM_RUNNING;
-  run->runner->host->log(FERN_LOG_INFO, run->moniker,
-                         "slurm job %ld runs on %s", run->job_id,
-                         run->last.nodes[0] ? run->last.nodes : "its nodes");
+  tell_status(run, "slurm job %ld runs on %s", run->job_id,
+              run->last.nodes[0] ? run->last.nodes : "its nodes");
   run->runner->host->started(run->instance, 0);
 }
 
@@ -136,6 +156,11 @@ void slurm_run_observed(slurm_run *run, const slurm_job_state *job) {
     report_started(run);
   else if (run->phase == SLURM_SUBMITTING)
     run->phase = SLURM_QUEUED;
+  int reason = job->reason[0] != '\0' && strcmp(job->reason, "None") != 0;
+  if (strcmp(job->state, "PENDING") == 0)
+    tell_status(run, "slurm job %ld pending%s%s%s", run->job_id,
+                reason ? " (" : "", reason ? job->reason : "",
+                reason ? ")" : "");
   int wanted = run->kill_asked ? 2 : run->stop_asked ? 1 : 0;
   if (wanted &&
       (learned || (run->phase == SLURM_RUNNING && run->signal_sent < wanted)))

@@ -153,7 +153,7 @@ static long job_id(const char *err, const char *moniker) {
   snprintf(key, sizeof key, "%s: submitted as slurm job ", moniker);
   const char *at = strstr(err, key);
   if (at == NULL) {
-    snprintf(key, sizeof key, "%s: slurm job ", moniker);
+    snprintf(key, sizeof key, "%s: status: slurm job ", moniker);
     at = strstr(err, key);
   }
   ck_assert_msg(at != NULL, "no job id for %s in:\n%s", moniker, err);
@@ -241,7 +241,7 @@ START_TEST(test_output_arrives_while_the_job_runs) {
   e2e_wait_for_count(&p, "[/steps] ready\n", 2, 30000);
   e2e_wait_for(&p, "[/batch] ready\n", 30000);
   e2e_wait_for(&p, "[/live] ready\n", 30000);
-  e2e_wait_for(&p, "/live: slurm job ", 30000);
+  e2e_wait_for(&p, "/live: started", 30000);
   long batch = job_id(p.err, "/batch"), live = job_id(p.err, "/live");
   job_becomes(batch, "RUNNING", 1000); /* the output came before the end */
   job_becomes(live, "RUNNING", 1000);
@@ -278,8 +278,8 @@ START_TEST(test_kill_after_the_stop_timeout) {
   start(&p, pkg);
   e2e_wait_for(&p, "[/quick-batch] ready\n", 30000);
   e2e_wait_for(&p, "[/quick-live] ready\n", 30000);
-  e2e_wait_for(&p, "/quick-live: slurm job ", 30000);
-  e2e_wait_for(&p, "/quick-batch: slurm job ", 30000);
+  e2e_wait_for(&p, "/quick-live: started", 30000);
+  e2e_wait_for(&p, "/quick-batch: started", 30000);
   e2e_wait_for_count(&p, "[/quick-steps] ready\n", 2, 30000);
   long batch = job_id(p.err, "/quick-batch");
   long live = job_id(p.err, "/quick-live");
@@ -484,8 +484,8 @@ START_TEST(test_controller_restart_while_jobs_run) {
   batch_live_steady(pkg, "\"run-for\", \"4000\", \"0\"", "\"sleep\"");
   e2e_proc p;
   start(&p, pkg);
-  e2e_wait_for(&p, "/batch: slurm job ", 30000);
-  e2e_wait_for(&p, "/live: slurm job ", 30000);
+  e2e_wait_for(&p, "/batch: started", 30000);
+  e2e_wait_for(&p, "/live: started", 30000);
   controller("stop");
   controller("start");
   e2e_wait_for(&p, "/batch: stopped: ok (exit 0)", 60000);
@@ -513,7 +513,7 @@ START_TEST(test_controller_gone_too_long_fails_only_its_jobs) {
   root_of(pkg, names);
   e2e_proc p;
   start(&p, pkg);
-  e2e_wait_for(&p, "/batch: slurm job ", 30000);
+  e2e_wait_for(&p, "/batch: started", 30000);
   e2e_wait_for(&p, "[/steady] ready", 30000);
   long id = job_id(p.err, "/batch");
   controller("stop");
@@ -549,8 +549,8 @@ START_TEST(test_jobs_cancelled_outside_fern) {
   batch_live_steady(pkg, "\"sleep\"", "\"sleep\"");
   e2e_proc p;
   start(&p, pkg);
-  e2e_wait_for(&p, "/batch: slurm job ", 30000);
-  e2e_wait_for(&p, "/live: slurm job ", 30000);
+  e2e_wait_for(&p, "/batch: started", 30000);
+  e2e_wait_for(&p, "/live: started", 30000);
   long batch = job_id(p.err, "/batch"), live = job_id(p.err, "/live");
   ck_assert_int_eq(sh("scancel %ld %ld", batch, live), 0);
   char line[200];
@@ -599,6 +599,12 @@ START_TEST(test_stop_while_the_job_is_pending) {
   e2e_wait_for(&p, "/waiter: submitted as slurm job ", 30000);
   long waiter = job_id(p.err, "/waiter");
   job_becomes(waiter, "PENDING", 5000);
+  char pending[160];
+  snprintf(pending, sizeof pending,
+           "/waiter: status: slurm job %ld pending "
+           "(Resources)",
+           waiter);
+  e2e_wait_for(&p, pending, 10000); /* what `fern show` says of it */
   e2e_wait_for(&p, "[/livewaiter:2] srun: job ", 30000); /* queued */
   kill(p.pid, SIGTERM);
   int status = e2e_finish(&p, 30000);
@@ -654,8 +660,8 @@ START_TEST(test_jobs_of_a_killed_fern_are_cancelled_by_the_next) {
   batch_live_steady(pkg, "\"sleep\"", NULL);
   e2e_proc p;
   start(&p, pkg);
-  e2e_wait_for(&p, "/batch: slurm job ", 30000);
-  e2e_wait_for(&p, "/live: slurm job ", 30000);
+  e2e_wait_for(&p, "/batch: started", 30000);
+  e2e_wait_for(&p, "/live: started", 30000);
   long batch = job_id(p.err, "/batch"), live = job_id(p.err, "/live");
   kill(p.pid, SIGKILL);
   ck_assert_int_eq(e2e_finish(&p, 10000), 128 + SIGKILL);
