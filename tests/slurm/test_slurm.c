@@ -600,11 +600,11 @@ START_TEST(test_stop_while_the_job_is_pending) {
   long waiter = job_id(p.err, "/waiter");
   job_becomes(waiter, "PENDING", 5000);
   char pending[160];
-  snprintf(pending, sizeof pending,
-           "/waiter: status: slurm job %ld pending "
-           "(Resources)",
+  /* What `fern show` says of it; the reason is Slurm's (Resources, or
+   * Priority when the other waiter is ahead in the queue). */
+  snprintf(pending, sizeof pending, "/waiter: status: slurm job %ld pending (",
            waiter);
-  e2e_wait_for(&p, pending, 10000); /* what `fern show` says of it */
+  e2e_wait_for(&p, pending, 10000);
   e2e_wait_for(&p, "[/livewaiter:2] srun: job ", 30000); /* queued */
   kill(p.pid, SIGTERM);
   int status = e2e_finish(&p, 30000);
