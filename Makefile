@@ -161,10 +161,11 @@ $(O)/tests/conformance/run: tests/conformance/conformance.c tests/e2e/harness.c 
 	  tests/conformance/conformance.c tests/e2e/harness.c \
 	  $(PKG_LIBS) $(CHECK_LIBS) -lpthread
 
-$(O)/tests/slurm/run: tests/slurm/test_slurm.c tests/e2e/harness.c tests/e2e/e2e.h
+SLURM_TEST_SRC := $(wildcard tests/slurm/*.c)
+$(O)/tests/slurm/run: $(SLURM_TEST_SRC) tests/slurm/slurm_e2e.h tests/e2e/harness.c tests/e2e/e2e.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) $(LDFLAGS) -o $@ \
-	  tests/slurm/test_slurm.c tests/e2e/harness.c \
+	  $(SLURM_TEST_SRC) tests/e2e/harness.c \
 	  $(PKG_LIBS) $(CHECK_LIBS) -lpthread
 
 TEST_BINS := $(O)/fern $(PLUGINS) $(TEST_PLUGINS) $(O)/tests/unit/run \
