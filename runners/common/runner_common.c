@@ -5,6 +5,37 @@
 #include <stdlib.h>
 #include <string.h>
 
+int runner_known_key(const char *key, const char *const *keys) {
+  for (size_t i = 0; keys != NULL && keys[i] != NULL; i++)
+    if (strcmp(keys[i], key) == 0)
+      return 1;
+  return 0;
+}
+
+int runner_check_keys(const json_t *program, const char *runner_name,
+                      const char *const *keys, const char *const *extra_keys,
+                      fern_error_t *err) {
+  const char *key;
+  json_t *value;
+  json_object_foreach((json_t *)program, key, value) {
+    if (runner_known_key(key, keys) || runner_known_key(key, extra_keys))
+      continue;
+    char at[160], expected[400] = "";
+    size_t used = 0;
+    for (size_t i = 0; keys[i] != NULL && used < sizeof expected; i++)
+      if (strcmp(keys[i], "runner") != 0)
+        used += (size_t)snprintf(expected + used, sizeof expected - used,
+                                 "%s%s", used ? ", " : "", keys[i]);
+    snprintf(at, sizeof at, "/%.100s", key);
+    return fern_error_set(err, FERN_EINVAL, at,
+                          "the %s runner does not know program key \"%s\" "
+                          "(expected %s%s)",
+                          runner_name, key, expected,
+                          extra_keys ? ", and its own" : "");
+  }
+  return FERN_OK;
+}
+
 int runner_check_strings(const json_t *program, const char *key, int environ_,
                          fern_error_t *err) {
   json_t *array = json_object_get(program, key);

@@ -10,6 +10,16 @@
 int runner_check_strings(const json_t *program, const char *key, int environ_,
                          fern_error_t *err);
 
+/* Whether `key` is one of `keys` (NULL-terminated; NULL: none). */
+int runner_known_key(const char *key, const char *const *keys);
+
+/* Refuses a program key the runner does not know, naming it and listing
+ * `keys` (all but "runner"); a runner with keys of its own beyond those
+ * passes them as `extra_keys`, which the message mentions, not lists. */
+int runner_check_keys(const json_t *program, const char *runner_name,
+                      const char *const *keys, const char *const *extra_keys,
+                      fern_error_t *err);
+
 /* The keys every program block of a native binary has: "binary" (a
  * non-empty path inside the package), "args" and "environ". */
 int runner_check_binary_args_environ(const json_t *program, fern_error_t *err);

@@ -25,13 +25,6 @@ static const rlimit_name rlimit_names[] = {
     {"rtprio", RLIMIT_RTPRIO},   {"sigpending", RLIMIT_SIGPENDING},
     {"stack", RLIMIT_STACK},     {NULL, 0}};
 
-static int known_key(const char *key, const char *const *keys) {
-  for (size_t i = 0; keys != NULL && keys[i] != NULL; i++)
-    if (strcmp(keys[i], key) == 0)
-      return 1;
-  return 0;
-}
-
 static int check_choice(const json_t *obj, const char *key, const char *at_base,
                         const char *a, const char *b, fern_error_t *err) {
   json_t *value = json_object_get(obj, key);
@@ -58,7 +51,7 @@ static int check_lifecycle(const json_t *program, fern_error_t *err) {
   const char *key;
   json_t *value;
   json_object_foreach(lifecycle, key, value) {
-    if (!known_key(key, keys)) {
+    if (!runner_known_key(key, keys)) {
       char at[160];
       snprintf(at, sizeof at, "/lifecycle/%.100s", key);
       return fern_error_set(err, FERN_EINVAL, at,
@@ -126,22 +119,11 @@ static int check_rlimits(const json_t *program, fern_error_t *err) {
 
 int elf_program_validate(const json_t *program, const char *runner_name,
                          const char *const *extra_keys, fern_error_t *err) {
-  const char *key;
-  json_t *value;
-  json_object_foreach((json_t *)program, key, value) {
-    if (!known_key(key, program_keys) && !known_key(key, extra_keys)) {
-      char at[160];
-      snprintf(at, sizeof at, "/%.100s", key);
-      return fern_error_set(err, FERN_EINVAL, at,
-                            "the %s runner does not know program key \"%s\" "
-                            "(expected binary, args, environ, "
-                            "forward_stdout_to, forward_stderr_to, lifecycle, "
-                            "main_process_critical, rlimits%s)",
-                            runner_name, key,
-                            extra_keys ? ", and its own" : "");
-    }
-  }
-  int rc = runner_check_binary_args_environ(program, err);
+  int rc = runner_check_keys(program, runner_name, program_keys, extra_keys,
+                             err);
+  if (rc != FERN_OK)
+    return rc;
+  rc = runner_check_binary_args_environ(program, err);
   if (rc != FERN_OK)
     return rc;
   json_t *critical = json_object_get(program, "main_process_critical");

@@ -17,13 +17,6 @@ static const char *const program_keys[] = {
     "partition",     "account", "qos",        "nodes",   "tasks",
     "cpus_per_task", "memory",  "time_limit", "stage",   NULL};
 
-static int known_key(const char *key) {
-  for (size_t i = 0; program_keys[i] != NULL; i++)
-    if (strcmp(program_keys[i], key) == 0)
-      return 1;
-  return 0;
-}
-
 static int check_count(const json_t *program, const char *key,
                        fern_error_t *err) {
   json_t *v = json_object_get(program, key);
@@ -114,21 +107,10 @@ static int check_shape(const json_t *program, fern_error_t *err) {
 }
 
 int slurm_program_validate(const json_t *program, fern_error_t *err) {
-  const char *key;
-  json_t *value;
-  json_object_foreach((json_t *)program, key, value) {
-    if (!known_key(key)) {
-      char at[160];
-      snprintf(at, sizeof at, "/%.100s", key);
-      return fern_error_set(err, FERN_EINVAL, at,
-                            "the slurm runner does not know program key "
-                            "\"%s\" (expected binary, args, environ, mode, "
-                            "partition, account, qos, nodes, tasks, "
-                            "cpus_per_task, memory, time_limit, stage)",
-                            key);
-    }
-  }
-  int rc = runner_check_binary_args_environ(program, err);
+  int rc = runner_check_keys(program, "slurm", program_keys, NULL, err);
+  if (rc != FERN_OK)
+    return rc;
+  rc = runner_check_binary_args_environ(program, err);
   if (rc != FERN_OK)
     return rc;
   const char *mode = json_string_value(json_object_get(program, "mode"));
