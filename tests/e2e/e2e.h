@@ -45,6 +45,14 @@ void e2e_package_write(const char *dir, const char *relative, const char *text);
 /* Copies a file into the package (e.g. /bin/dash to bin/sh). */
 void e2e_package_copy(const char *dir, const char *from, const char *relative);
 void e2e_package_remove(const char *dir);
+/* meta/NAME.cm: bin/tool run by `runner`, with `fields` (more program
+ * keys, e.g. "\"args\": [\"sleep\"]") in the program block. */
+void e2e_package_program(const char *dir, const char *name, const char *runner,
+                         const char *fields);
+/* meta/root.cm: these eager children, each meta/NAME.cm. With `quick_ms`
+ * above 0, names starting "quick-" run in an environment "quick" with that
+ * stop timeout. */
+void e2e_package_root(const char *dir, const char *const *names, int quick_ms);
 /* Asserts that `needle` occurs in `hay` (and says where to look if not). */
 #define e2e_assert_has(hay, needle)                                            \
   ck_assert_msg(strstr((hay), (needle)) != NULL, "expected \"%s\" in:\n%s",    \

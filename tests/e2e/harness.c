@@ -328,3 +328,39 @@ int e2e_skip_under_valgrind(const char *why) {
   fprintf(stderr, "skipped under valgrind: %s\n", why);
   return 1;
 }
+
+void e2e_package_program(const char *dir, const char *name, const char *runner,
+                         const char *fields) {
+  char rel[160], text[2048];
+  snprintf(rel, sizeof rel, "meta/%s.cm", name);
+  snprintf(text, sizeof text,
+           "{\"program\": {\"runner\": \"%s\", \"binary\": \"bin/tool\", "
+           "%s}}",
+           runner, fields);
+  e2e_package_write(dir, rel, text);
+}
+
+void e2e_package_root(const char *dir, const char *const *names, int quick_ms) {
+  char text[8192];
+  size_t used = 0;
+  if (quick_ms > 0)
+    used = (size_t)snprintf(text, sizeof text,
+                            "{\"environments\": [{\"name\": \"quick\", "
+                            "\"extends\": \"realm\", \"__stop_timeout_ms\": "
+                            "%d}], \"children\": [",
+                            quick_ms);
+  else
+    used = (size_t)snprintf(text, sizeof text, "{\"children\": [");
+  for (size_t i = 0; names[i] != NULL && used < sizeof text; i++) {
+    int quick = quick_ms > 0 && strncmp(names[i], "quick-", 6) == 0;
+    used += (size_t)snprintf(
+        text + used, sizeof text - used,
+        "%s{\"name\": \"%s\", \"url\": \"#meta/%s.cm\", \"startup\": "
+        "\"eager\"%s}",
+        i ? "," : "", names[i], names[i],
+        quick ? ", \"environment\": \"#quick\"" : "");
+  }
+  ck_assert_msg(used + 3 < sizeof text, "root.cm too long");
+  snprintf(text + used, sizeof text - used, "]}");
+  e2e_package_write(dir, "meta/root.cm", text);
+}

@@ -9,27 +9,11 @@
 
 #include "e2e.h"
 
+/* meta/NAME.cm: bin/tool with `args`, run by the ELF runner. */
 static void program(const char *pkg, const char *name, const char *args) {
-  char rel[64], text[512];
-  snprintf(rel, sizeof rel, "meta/%s.cm", name);
-  snprintf(text, sizeof text,
-           "{\"program\": {\"runner\": \"elf\", \"binary\": \"bin/tool\", "
-           "\"args\": [%s]}}",
-           args);
-  e2e_package_write(pkg, rel, text);
-}
-
-static void root_of(const char *pkg, const char *const *names) {
-  char text[4096] = "{\"children\": [";
-  for (size_t i = 0; names[i] != NULL; i++) {
-    size_t used = strlen(text);
-    snprintf(text + used, sizeof text - used,
-             "%s{\"name\": \"%s\", \"url\": \"#meta/%s.cm\", \"startup\": "
-             "\"eager\"}",
-             i ? "," : "", names[i], names[i]);
-  }
-  strcat(text, "]}");
-  e2e_package_write(pkg, "meta/root.cm", text);
+  char fields[512];
+  snprintf(fields, sizeof fields, "\"args\": [%s]", args);
+  e2e_package_program(pkg, name, "elf", fields);
 }
 
 /* A component leaves 1,000 processes (half in sessions of their own) and
@@ -40,7 +24,7 @@ START_TEST(test_a_thousand_processes_go_with_their_component) {
   program(pkg, "forker", "\"orphans\", \"1000\"");
   program(pkg, "steady", "\"sleep\"");
   const char *names[] = {"forker", "steady", NULL};
-  root_of(pkg, names);
+  e2e_package_root(pkg, names, 0);
   e2e_proc p;
   const char *args[] = {"run", pkg, NULL};
   e2e_start(&p, args);
@@ -69,7 +53,7 @@ START_TEST(test_flooding_and_closed_output_harm_nothing) {
   program(pkg, "closer", "\"close-stdout\"");
   program(pkg, "steady", "\"print\", \"steady is fine\"");
   const char *names[] = {"flood", "closer", "steady", NULL};
-  root_of(pkg, names);
+  e2e_package_root(pkg, names, 0);
   e2e_proc p;
   const char *args[] = {"run", pkg, NULL};
   ck_assert_int_eq(e2e_run(&p, 120000, args), 0);
@@ -141,7 +125,7 @@ START_TEST(test_failing_runners_fail_only_their_components) {
   e2e_package_write(pkg, "meta/half.cm", "{\"program\": {\"runner\": \"half\"}}");
   program(pkg, "fine", "\"print\", \"fine\"");
   const char *names[] = {"now", "later", "nocreate", "half", "fine", NULL};
-  root_of(pkg, names);
+  e2e_package_root(pkg, names, 0);
   snprintf(text, sizeof text,
            "{\"root_environment\": {\"runners\": [{\"runner\": \"elf\"}, "
            "{\"runner\": \"faulty\"}, {\"runner\": \"faulty_create\", "

@@ -79,42 +79,19 @@ void config(const char *pkg, const char *extra) {
 
 /* meta/NAME.cm: bin/tool as a Slurm job; `fields` adds program keys. */
 void job(const char *pkg, const char *name, const char *fields) {
-  char rel[64], text[1024];
-  snprintf(rel, sizeof rel, "meta/%s.cm", name);
-  snprintf(text, sizeof text,
-           "{\"program\": {\"runner\": \"slurm\", \"binary\": \"bin/tool\", "
-           "%s}}",
-           fields);
-  e2e_package_write(pkg, rel, text);
+  e2e_package_program(pkg, name, "slurm", fields);
 }
 
 void local(const char *pkg, const char *name, const char *args) {
-  char rel[64], text[512];
-  snprintf(rel, sizeof rel, "meta/%s.cm", name);
-  snprintf(text, sizeof text,
-           "{\"program\": {\"runner\": \"elf\", \"binary\": \"bin/tool\", "
-           "\"args\": [%s]}}",
-           args);
-  e2e_package_write(pkg, rel, text);
+  char fields[512];
+  snprintf(fields, sizeof fields, "\"args\": [%s]", args);
+  e2e_package_program(pkg, name, "elf", fields);
 }
 
 /* meta/root.cm with these eager children; names starting "quick-" get a
  * 500 ms stop timeout. */
 void root_of(const char *pkg, const char *const *names) {
-  char text[4096] = "{\"environments\": [{\"name\": \"quick\", \"extends\": "
-                    "\"realm\", \"__stop_timeout_ms\": 500}], \"children\": [";
-  for (size_t i = 0; names[i] != NULL; i++) {
-    size_t used = strlen(text);
-    snprintf(text + used, sizeof text - used,
-             "%s{\"name\": \"%s\", \"url\": \"#meta/%s.cm\", \"startup\": "
-             "\"eager\"%s}",
-             i ? "," : "", names[i], names[i],
-             strncmp(names[i], "quick-", 6) == 0
-                 ? ", \"environment\": \"#quick\""
-                 : "");
-  }
-  strcat(text, "]}");
-  e2e_package_write(pkg, "meta/root.cm", text);
+  e2e_package_root(pkg, names, 500);
 }
 
 /* The tree most cases use: "batch" and "live" (an interactive job), both
