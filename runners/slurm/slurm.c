@@ -123,11 +123,8 @@ static int slurm_validate(void *runner, const json_t *program,
 
 static int slurm_start(void *runner, const fern_start_info_t *info,
                        void **controller, fern_error_t *err) {
-  int rc = slurm_program_validate(info->program, err);
-  if (rc != FERN_OK)
-    return rc;
-  slurm_run *run = NULL;
-  rc = slurm_run_start(runner, info, &run, err);
+  slurm_run *run = NULL; /* the host validated the block already */
+  int rc = slurm_run_start(runner, info, &run, err);
   *controller = run;
   return rc;
 }

@@ -210,8 +210,6 @@ void slurm_run_release(slurm_run *run);
 void slurm_run_observed(slurm_run *run, const slurm_job_state *job);
 /* The poll could not reach the controller for `silent_ms`. */
 void slurm_run_unreachable(slurm_run *run, uint64_t silent_ms);
-/* Begins the end: final state, last output, report. */
-void slurm_run_finish(slurm_run *run);
 /* Batch: forwards what the output files gained, unless a read is under
  * way. */
 void slurm_run_follow_output(slurm_run *run);

@@ -23,6 +23,7 @@
 
 static void query_final(slurm_run *run);
 static void from_srun_status(slurm_run *run);
+static void slurm_run_finish(slurm_run *run);
 
 uint64_t slurm_now_ms(const slurm_runner *r) { return uv_now(r->host->loop); }
 
@@ -298,7 +299,8 @@ static void query_final(slurm_run *run) {
   slurm_cmd_start(run->runner, &o);
 }
 
-void slurm_run_finish(slurm_run *run) {
+/* Begins the end: final state, last output, report. */
+static void slurm_run_finish(slurm_run *run) {
   if (run->phase >= SLURM_ENDING)
     return;
   run->phase = SLURM_ENDING;
