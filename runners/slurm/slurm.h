@@ -127,6 +127,20 @@ int slurm_state_parse_scontrol(const char *text, slurm_job_state *out);
  * 0 if found. */
 #define SLURM_SQUEUE_FORMAT "%i|%j|%T|%N|%r"
 
+/* squeue's answer, read once and sorted by job name, so that following
+ * N jobs costs N lookups, not N scans of N lines. */
+typedef struct slurm_squeue_row_s {
+  const char *line, *name, *rest; /* into the table's copy of the text */
+} slurm_squeue_row;
+typedef struct slurm_squeue_s {
+  char *text;
+  slurm_squeue_row *rows;
+  size_t n;
+} slurm_squeue;
+int slurm_squeue_parse(const char *text, slurm_squeue *out);
+int slurm_squeue_find(const slurm_squeue *q, const char *name,
+                      slurm_job_state *out);
+void slurm_squeue_free(slurm_squeue *q);
 int slurm_state_find_squeue(const char *text, const char *name,
                             slurm_job_state *out);
 int slurm_state_is_final(const char *state);
@@ -176,8 +190,8 @@ struct slurm_run_s {
   slurm_cmd *srun;       /* interactive: the srun */
   int64_t srun_status;
   int srun_signal;
-  char srun_error[256]; /* its last "srun: error:" line */
-  char failure[512];    /* an end Slurm did not report, and why */
+  char srun_error[256];  /* its last "srun: error:" line */
+  char failure[512];     /* an end Slurm did not report, and why */
   char status_said[256]; /* the last status told to the host */
   fern_stop_status failure_status;
   int final_known;            /* the end state is read (or given up on) */

@@ -28,6 +28,9 @@ void slurm_runner_maybe_free(slurm_runner *r) {
 
 static void tell_runs(slurm_runner *r, const slurm_cmd_result *res, int ok) {
   uint64_t now = slurm_now_ms(r);
+  slurm_squeue queue = {0};
+  if (ok && slurm_squeue_parse(res->out, &queue) != 0)
+    return; /* out of memory: the next poll tries again */
   for (slurm_run *run = r->runs, *next; run != NULL; run = next) {
     next = run->next; /* the run may end, and be freed, in the call */
     if (!ok) {
@@ -38,9 +41,10 @@ static void tell_runs(slurm_runner *r, const slurm_cmd_result *res, int ok) {
       continue;
     }
     slurm_job_state job;
-    int found = slurm_state_find_squeue(res->out, run->name, &job) == 0;
+    int found = slurm_squeue_find(&queue, run->name, &job) == 0;
     slurm_run_observed(run, found ? &job : NULL);
   }
+  slurm_squeue_free(&queue);
   for (slurm_run *run = r->runs; ok && run != NULL; run = run->next)
     slurm_run_follow_output(run);
 }

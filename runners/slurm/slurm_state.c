@@ -43,27 +43,73 @@ static void next_field(const char **p, const char *end, char *out,
   *p = bar != NULL ? bar + 1 : end;
 }
 
+/* Reads the line's fields after the name into `out`. */
+static void read_row(const slurm_squeue_row *row, slurm_job_state *out) {
+  memset(out, 0, sizeof *out);
+  out->job_id = strtol(row->line, NULL, 10);
+  const char *p = row->rest, *end = row->rest + strlen(row->rest);
+  next_field(&p, end, out->state, sizeof out->state);
+  next_field(&p, end, out->nodes, sizeof out->nodes);
+  next_field(&p, end, out->reason, sizeof out->reason);
+}
+
+static int by_name(const void *a, const void *b) {
+  return strcmp(((const slurm_squeue_row *)a)->name,
+                ((const slurm_squeue_row *)b)->name);
+}
+
+int slurm_squeue_parse(const char *text, slurm_squeue *out) {
+  memset(out, 0, sizeof *out);
+  out->text = strdup(text);
+  size_t lines = 1;
+  for (const char *c = text; *c; c++)
+    lines += *c == '\n';
+  out->rows = calloc(lines, sizeof *out->rows);
+  if (out->text == NULL || out->rows == NULL) {
+    slurm_squeue_free(out);
+    return -1;
+  }
+  /* Each line "id|name|rest": cut after the name, end at the newline. */
+  for (char *line = out->text; *line != '\0';) {
+    char *end = line + strcspn(line, "\n");
+    char *more = *end ? end + 1 : end;
+    *end = '\0';
+    char *bar = strchr(line, '|');
+    char *bar2 = bar ? strchr(bar + 1, '|') : NULL;
+    if (bar2 != NULL) {
+      *bar2 = '\0';
+      out->rows[out->n++] = (slurm_squeue_row){line, bar + 1, bar2 + 1};
+    }
+    line = more;
+  }
+  qsort(out->rows, out->n, sizeof *out->rows, by_name);
+  return 0;
+}
+
+int slurm_squeue_find(const slurm_squeue *q, const char *name,
+                      slurm_job_state *out) {
+  slurm_squeue_row key = {NULL, name, NULL};
+  const slurm_squeue_row *row =
+      q->n ? bsearch(&key, q->rows, q->n, sizeof *q->rows, by_name) : NULL;
+  if (row == NULL)
+    return -1;
+  read_row(row, out);
+  return 0;
+}
+
+void slurm_squeue_free(slurm_squeue *q) {
+  free(q->rows);
+  free(q->text);
+  memset(q, 0, sizeof *q);
+}
+
 int slurm_state_find_squeue(const char *text, const char *name,
                             slurm_job_state *out) {
-  char id[32], job_name[256];
-  for (const char *line = text; line != NULL && *line != '\0';) {
-    const char *end = strchr(line, '\n');
-    if (end == NULL)
-      end = line + strlen(line);
-    const char *p = line;
-    next_field(&p, end, id, sizeof id);
-    next_field(&p, end, job_name, sizeof job_name);
-    if (strcmp(job_name, name) == 0) {
-      memset(out, 0, sizeof *out);
-      out->job_id = strtol(id, NULL, 10);
-      next_field(&p, end, out->state, sizeof out->state);
-      next_field(&p, end, out->nodes, sizeof out->nodes);
-      next_field(&p, end, out->reason, sizeof out->reason);
-      return 0;
-    }
-    line = *end ? end + 1 : NULL;
-  }
-  return -1;
+  slurm_squeue q;
+  int rc =
+      slurm_squeue_parse(text, &q) == 0 ? slurm_squeue_find(&q, name, out) : -1;
+  slurm_squeue_free(&q);
+  return rc;
 }
 
 int slurm_state_is_final(const char *state) {
