@@ -109,6 +109,8 @@ int elf_runner_create(const fern_host_t *host, const json_t *config,
    * pidfd_open leaves a run to it, and the subreaper reaps orphans on it. */
   uv_signal_init(host->loop, &r->sigchld);
   r->sigchld.data = r;
+  elf_spawn_queue_init(r);
+  r->open_handles = 2;
   uv_signal_start(&r->sigchld, on_sigchld, SIGCHLD);
   uv_unref((uv_handle_t *)&r->sigchld);
   r->guardian = elf_guardian_start(r);
@@ -123,7 +125,11 @@ int elf_runner_create(const fern_host_t *host, const json_t *config,
   return FERN_OK;
 }
 
-static void runner_free_on_close(uv_handle_t *handle) { free(handle->data); }
+static void runner_free_on_close(uv_handle_t *handle) {
+  elf_runner *r = handle->data;
+  if (--r->open_handles == 0)
+    free(r);
+}
 
 void elf_op_release(void *runner) {
   elf_runner *r = runner;
@@ -131,10 +137,12 @@ void elf_op_release(void *runner) {
     r->ext_free(r->ext);
   elf_guardian_stop(r->guardian);
   elf_spawn_slots_close(r);
+  elf_cgroup_pool_drain(r);
   if (r->cgroup_base_fd >= 0)
     close(r->cgroup_base_fd);
   if (r->job_kind == ELF_JOB_CGROUP)
     rmdir(r->cgroup_base);
+  uv_close((uv_handle_t *)&r->spawn_idle, runner_free_on_close);
   uv_close((uv_handle_t *)&r->sigchld, runner_free_on_close);
 }
 
@@ -145,7 +153,8 @@ static void free_strv(char **v) {
 }
 
 static void controller_free(elf_controller *c) {
-  elf_job_release(&c->job); /* a run stopped before it started has one */
+  elf_spawn_queue_remove(c);
+  elf_job_release(c->runner, &c->job); /* a run stopped before it started has one */
   if (c->wrapper_free != NULL)
     c->wrapper_free(c->wrapper);
   if (c->extra_fd >= 0)
@@ -192,9 +201,9 @@ static void check_work(uv_work_t *req) {
     c->check_rc = FERN_ENOMEM;
     return;
   }
-  /* The job's cgroup is made here too: mkdir of a cgroup is among the
-   * dearer calls of a start, and the loop has other work. */
-  c->check_rc = elf_job_make(&c->job, c->check_err);
+  /* A wrapped run's cgroup is made here: its wrapper needs the path now,
+   * and mkdir of a cgroup is among the dearer calls of a start. */
+  c->check_rc = c->job_at_spawn ? FERN_OK : elf_job_make(&c->job, c->check_err);
   if (c->check_rc != FERN_OK)
     return;
   if (c->no_binary_check) {
@@ -250,7 +259,7 @@ static void check_finished(elf_controller *c, int status, fern_error_t *err) {
   }
   free(c->argv[0]);
   c->argv[0] = strdup(c->binary_path);
-  elf_process_start(c);
+  elf_spawn_queue_add(c);
 }
 
 static void read_program(elf_controller *c, const json_t *program) {
@@ -316,7 +325,10 @@ int elf_start_wrapped(void *runner, const fern_start_info_t *info,
     c->wrapper_free = wrapping->wrapper_free;
   }
   c->check_work.data = c;
-  if (elf_job_name(r, &c->job) != FERN_OK || c->moniker == NULL ||
+  /* A plain run takes its cgroup at the spawn, where an emptied one may
+   * be waiting; a wrapper needs the path for its check. */
+  c->job_at_spawn = c->prepare_exec == NULL;
+  if (elf_job_name(r, &c->job, !c->job_at_spawn) != FERN_OK || c->moniker == NULL ||
       c->package_dir == NULL || c->binary == NULL || c->argv == NULL || c->argv[0] == NULL || c->environ == NULL ||
       uv_queue_work(r->host->loop, &c->check_work, check_work, check_done) != 0) {
     c->wrapper_free = NULL; /* on failure the caller keeps its wrapper */

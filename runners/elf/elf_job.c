@@ -165,13 +165,13 @@ static const char *cgroup_dir(const elf_job *job) {
   return job->cgroup != NULL ? job->cgroup : "";
 }
 
-int elf_job_name(elf_runner *r, elf_job *job) {
+int elf_job_name(elf_runner *r, elf_job *job, int cgroup_now) {
   memset(job, 0, sizeof *job);
   job->kind = r->job_kind;
   job->cgroup_fd = -1;
   job->base_fd = -1;
   snprintf(job->id, sizeof job->id, "%d.%lu", (int)getpid(), ++r->next_id);
-  if (job->kind != ELF_JOB_CGROUP)
+  if (job->kind != ELF_JOB_CGROUP || !cgroup_now)
     return FERN_OK;
   if (asprintf(&job->cgroup, "%s/c%lu", r->cgroup_base, r->next_id) < 0) {
     job->cgroup = NULL;
@@ -303,7 +303,7 @@ int elf_job_signal_others(const elf_job *job, int signum,
   return o.found;
 }
 
-static int cgroup_signal(const elf_job *job, int signum) {
+static int cgroup_signal(elf_job *job, int signum) {
   char path[PATH_MAX + 32];
   if (signum == SIGKILL) {
     snprintf(path, sizeof path, "%s/cgroup.kill", cgroup_dir(job));
@@ -323,7 +323,7 @@ static int cgroup_signal(const elf_job *job, int signum) {
   return found;
 }
 
-int elf_job_signal(const elf_job *job, int signum) {
+int elf_job_signal(elf_job *job, int signum) {
   int found = 0;
   if (job->pgid > 0 && kill(-job->pgid, signum) == 0)
     found = 1;
@@ -356,14 +356,26 @@ static void find_marked(pid_t pid, void *arg) {
   }
 }
 
-int elf_job_populated(const elf_job *job) {
-  if (job->kind == ELF_JOB_CGROUP) {
-    char path[PATH_MAX + 32], events[256];
-    snprintf(path, sizeof path, "%s/cgroup.events", cgroup_dir(job));
-    if (read_small(path, events, sizeof events) <= 0)
-      return 0;
-    return strstr(events, "populated 1") != NULL;
-  }
+/* cgroup.events, read relative to the runner's directory (no walk of
+ * the whole path); an empty, unfrozen cgroup may be used again. */
+static int cgroup_populated(elf_job *job) {
+  char rel[64], events[256];
+  snprintf(rel, sizeof rel, "%s/cgroup.events", job->name ? job->name : "");
+  int fd = job->cgroup != NULL && job->base_fd >= 0
+               ? openat(job->base_fd, rel, O_RDONLY | O_CLOEXEC)
+               : -1;
+  ssize_t n = fd >= 0 ? read(fd, events, sizeof events - 1) : -1;
+  if (fd >= 0)
+    close(fd);
+  events[n > 0 ? n : 0] = '\0';
+  int populated = strstr(events, "populated 1") != NULL;
+  job->reusable = n > 0 && !populated && strstr(events, "frozen 0") != NULL;
+  return populated;
+}
+
+int elf_job_populated(elf_job *job) {
+  if (job->kind == ELF_JOB_CGROUP)
+    return cgroup_populated(job);
   if (job->kind == ELF_JOB_SUBREAPER) {
     char mark[96];
     snprintf(mark, sizeof mark, "FERN_JOB=%s", job->id);
@@ -396,12 +408,33 @@ int elf_job_owns(const elf_job *job, pid_t pid) {
   return getpgid(pid) == job->pgid;
 }
 
-void elf_job_release(elf_job *job) {
+/* rmdir of a cgroup fails while cgroups a program made inside it remain:
+ * those go first, deepest first (they are empty once the job is). */
+static void remove_cgroup(int dir_fd, const char *name, int depth) {
+  if (unlinkat(dir_fd, name, AT_REMOVEDIR) == 0 || depth >= 16 ||
+      (errno != EBUSY && errno != ENOTEMPTY))
+    return;
+  int fd = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+  if (d == NULL) {
+    if (fd >= 0)
+      close(fd);
+    return;
+  }
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL)
+    if (e->d_type == DT_DIR && e->d_name[0] != '.')
+      remove_cgroup(dirfd(d), e->d_name, depth + 1);
+  closedir(d);
+  unlinkat(dir_fd, name, AT_REMOVEDIR);
+}
+
+void elf_job_release(elf_runner *r, elf_job *job) {
   if (job->cgroup_fd >= 0)
     close(job->cgroup_fd);
   job->cgroup_fd = -1;
-  if (job->kind == ELF_JOB_CGROUP && job->made)
-    unlinkat(job->base_fd, job->name, AT_REMOVEDIR);
+  if (job->kind == ELF_JOB_CGROUP && job->made && !elf_cgroup_pool_give(r, job))
+    remove_cgroup(job->base_fd, job->name, 0);
   job->made = 0;
   free(job->cgroup);
   job->cgroup = NULL;

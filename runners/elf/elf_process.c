@@ -107,7 +107,7 @@ static void finish(elf_controller *c) {
   c->finishing = 1;
   stream_close(c, ELF_STDOUT);
   stream_close(c, ELF_STDERR);
-  elf_job_release(&c->job);
+  elf_job_release(c->runner, &c->job);
   if (c->lifecycle_fd >= 0)
     close(c->lifecycle_fd);
   c->lifecycle_fd = -1;

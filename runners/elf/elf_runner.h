@@ -23,6 +23,9 @@ typedef struct elf_guardian_s elf_guardian;
  * wrapper's, and the exec error pipe. */
 #define ELF_SPAWN_SLOTS 6
 
+/* Emptied cgroups kept for the next start (elf_cgroup_pool.c). */
+#define ELF_CGROUP_POOL_MAX 256
+
 typedef struct elf_runner_s {
   const fern_host_t *host;
   elf_job_kind job_kind;
@@ -43,6 +46,11 @@ typedef struct elf_runner_s {
   int spawn_null;          /* /dev/null, open for the runner's life */
   int spawn_slot[ELF_SPAWN_SLOTS]; /* low descriptors a spawn fills */
   int spawn_slot_max;      /* the highest of them; -1 without slots */
+  char *cgroup_pool[ELF_CGROUP_POOL_MAX]; /* emptied cgroups' paths */
+  size_t cgroup_pool_count;
+  uv_idle_t spawn_idle; /* spawns the queue's next batch each loop turn */
+  struct elf_controller_s *spawn_head, **spawn_tail;
+  int open_handles;        /* sigchld and spawn_idle: freed when both close */
   void *ext;               /* a wrapping runner's own state */
   void (*ext_free)(void *ext);
 } elf_runner;
@@ -81,6 +89,7 @@ typedef struct elf_job_s {
   const char *name;        /* its last component, inside `cgroup` */
   int base_fd;             /* the runner's cgroup_base_fd */
   int made;                /* the cgroup exists (and is ours to remove) */
+  int reusable;            /* seen empty and unfrozen: may serve again */
   const char *cgroup_rel;  /* the same, relative to the cgroup2 mount */
   int cgroup_fd;           /* O_PATH fd for CLONE_INTO_CGROUP, or -1 */
   pid_t pgid;
@@ -138,6 +147,9 @@ typedef struct elf_controller_s {
   int extra_fd;           /* -1: none */
   int exit_codes_as_signals; /* 128+N means died of signal N */
   int job_empty; /* its job held nothing once the main process ended */
+  int job_at_spawn; /* its cgroup is taken at the spawn (plain runs) */
+  int spawn_queued;
+  struct elf_controller_s *next_spawn;
   struct elf_controller_s *next_live;
   struct elf_controller_s **prev_live; /* what points here; NULL: off */
 } elf_controller;
@@ -195,24 +207,42 @@ void elf_cgroup_mounts(void (*visit)(const char *mount, int v2, void *arg),
                        void *arg);
 int elf_job_setup_runner(elf_runner *r, const char *wanted, fern_error_t *err);
 const char *elf_job_kind_name(elf_job_kind kind);
-/* Names a component's job (its id, its cgroup's path): loop thread. */
-int elf_job_name(elf_runner *r, elf_job *job);
-/* Makes its cgroup: any thread (the binary check's worker does it, off the
- * loop). */
+/* Names a component's job: its id, and with `cgroup_now` its cgroup's
+ * path (else elf_job_take gives it one at the spawn). Loop thread. */
+int elf_job_name(elf_runner *r, elf_job *job, int cgroup_now);
+/* Makes the cgroup elf_job_name named: any thread (the binary check's
+ * worker does it, off the loop). */
 int elf_job_make(elf_job *job, fern_error_t *err);
 /* Sends `signum` to every process of the job. Returns how many it found
  * (for the cgroup kind: 1 while it is populated). */
-int elf_job_signal(const elf_job *job, int signum);
+int elf_job_signal(elf_job *job, int signum);
 /* Sends `signum` to every process of the job that does not run the program
  * at `spare_exe` (a wrapper, which would otherwise die of it first).
  * Returns how many it signalled. */
 int elf_job_signal_others(const elf_job *job, int signum,
                           const char *spare_exe);
-/* Whether the job still has processes. */
-int elf_job_populated(const elf_job *job);
+/* Whether the job still has processes; for the cgroup kind it also
+ * notes whether the cgroup could be used again (job->reusable). */
+int elf_job_populated(elf_job *job);
 /* Whether `pid` belongs to the job. */
 int elf_job_owns(const elf_job *job, pid_t pid);
-void elf_job_release(elf_job *job);
+/* Closes the job: its cgroup goes back to the pool or is removed. */
+void elf_job_release(elf_runner *r, elf_job *job);
+
+/* The pool of emptied cgroups (elf_cgroup_pool.c); loop thread. */
+/* Gives the job a cgroup: an emptied one, else a new one. */
+int elf_job_take(elf_runner *r, elf_job *job, fern_error_t *err);
+/* Keeps the job's cgroup for another run if it may be; 1 if it took it. */
+int elf_cgroup_pool_give(elf_runner *r, elf_job *job);
+/* Removes every kept cgroup (the runner's release). */
+void elf_cgroup_pool_drain(elf_runner *r);
+
+/* The spawn queue (elf_spawn_queue.c): checked runs spawn a batch per
+ * loop turn. */
+void elf_spawn_queue_init(elf_runner *r);
+void elf_spawn_queue_add(struct elf_controller_s *c);
+/* Takes a run out of the queue (its controller is being freed). */
+void elf_spawn_queue_remove(struct elf_controller_s *c);
 /* Kills every process whose environment carries FERN_JOB=<prefix...>;
  * repeats until none is left or `rounds` ran out. Async-signal-safe. */
 int elf_job_kill_marked(const char *prefix, int rounds);

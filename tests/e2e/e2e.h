@@ -83,6 +83,7 @@ Suite *cli_suite(void);
 Suite *resolve_suite(void);
 Suite *elf_suite(void);
 Suite *job_suite(void);
+Suite *cgroup_pool_suite(void);
 Suite *control_suite(void);
 Suite *sandbox_suite(void);
 Suite *oci_suite(void);

@@ -10,6 +10,7 @@ int main(void) {
   srunner_add_suite(runner, resolve_suite());
   srunner_add_suite(runner, elf_suite());
   srunner_add_suite(runner, job_suite());
+  srunner_add_suite(runner, cgroup_pool_suite());
   srunner_add_suite(runner, control_suite());
   srunner_add_suite(runner, sandbox_suite());
   srunner_add_suite(runner, oci_suite());

@@ -25,6 +25,9 @@
  *   never-ready   print "ready" (to stdout only) and wait forever
  *   lifecycle     wait for the lifecycle stop, print "got stop", exit 0
  *   lifecycle-ignore  hold the lifecycle channel, never answer
+ *   cgroup        print its cgroup v2 directory: "cgroup /sys/fs/cgroup/..."
+ *   freeze-self   print its cgroup, then freeze it (and so itself)
+ *   sub-cgroup    print its cgroup, make a cgroup "sub" inside it, exit 0
  */
 #include <dirent.h>
 #include <poll.h>
@@ -35,6 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -110,6 +114,53 @@ static void print_limit(const char *name, int resource) {
     printf("unlimited\n");
   else
     printf("%llu\n", (unsigned long long)r.rlim_max);
+}
+
+/* Its cgroup v2 directory from /proc/self/cgroup ("0::/path") and the
+ * cgroup2 mount (hybrid machines have it at /sys/fs/cgroup/unified). */
+static int own_cgroup(char *dir, size_t size) {
+  char line[4096] = "";
+  FILE *f = fopen("/proc/self/cgroup", "r");
+  while (f != NULL && fgets(line, sizeof line, f) != NULL &&
+         strncmp(line, "0::", 3) != 0)
+    ;
+  if (f != NULL)
+    fclose(f);
+  if (strncmp(line, "0::", 3) != 0)
+    return -1;
+  line[strcspn(line, "\n")] = '\0';
+  const char *mounts[] = {"/sys/fs/cgroup/unified", "/sys/fs/cgroup"};
+  for (int i = 0; i < 2; i++) {
+    snprintf(dir, size, "%s%s/cgroup.events", mounts[i], line + 3);
+    if (access(dir, F_OK) == 0) {
+      snprintf(dir, size, "%s%s", mounts[i], line + 3);
+      return 0;
+    }
+  }
+  return -1;
+}
+
+/* The cgroup behaviours: print it, then do `what` to it. */
+static int cgroup_behaviour(const char *what) {
+  char dir[4096], path[4200];
+  if (own_cgroup(dir, sizeof dir) != 0) {
+    printf("no cgroup v2\n");
+    return 1;
+  }
+  printf("cgroup %s\n", dir);
+  fflush(stdout);
+  if (strcmp(what, "sub-cgroup") == 0) {
+    snprintf(path, sizeof path, "%s/sub", dir);
+    return mkdir(path, 0755) == 0 ? 0 : 1;
+  }
+  if (strcmp(what, "freeze-self") == 0) {
+    snprintf(path, sizeof path, "%s/cgroup.freeze", dir);
+    FILE *f = fopen(path, "w");
+    if (f == NULL || fputs("1", f) < 0 || fclose(f) != 0)
+      return 1;
+    wait_forever(); /* frozen before it gets far */
+  }
+  return 0;
 }
 
 static int lifecycle(int answer) {
@@ -262,6 +313,9 @@ int main(int argc, char **argv) {
     return lifecycle(1);
   if (strcmp(what, "lifecycle-ignore") == 0)
     return lifecycle(0);
+  if (strcmp(what, "cgroup") == 0 || strcmp(what, "freeze-self") == 0 ||
+      strcmp(what, "sub-cgroup") == 0)
+    return cgroup_behaviour(what);
   fprintf(stderr, "tool: unknown behaviour \"%s\"\n", what);
   return 2;
 }

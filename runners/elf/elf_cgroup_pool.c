@@ -1,0 +1,78 @@
+/* elf_cgroup_pool.c - emptied cgroups, kept for the next start.
+ *
+ * A cgroup costs the kernel more than the short program in it: mkdir sets
+ * up its files and state, rmdir and the release work that follows tear
+ * them down again, and with thousands of short components that work was
+ * most of what fern cost beyond the spawns themselves. A run that ends
+ * with its cgroup empty, unfrozen and without cgroups of its own inside
+ * gives it back here; the next spawn of a plain ELF program takes it.
+ * Processes never share a cgroup: one is given back only once every
+ * process in it is gone, and nothing can enter an empty cgroup but what
+ * its owner (fern) puts there. Wrapping runners (sandbox, oci) keep a
+ * cgroup made for each run: theirs is named before the check, and a
+ * container runtime makes cgroups inside it. Loop thread only. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "elf_runner.h"
+
+/* Points the job's name and mount-relative path into its cgroup path. */
+static void job_adopt(elf_runner *r, elf_job *job, char *path) {
+  job->cgroup = path;
+  job->name = path + strlen(r->cgroup_base) + 1;
+  job->cgroup_rel = path + r->cgroup_mount_len;
+  job->base_fd = r->cgroup_base_fd;
+}
+
+int elf_job_take(elf_runner *r, elf_job *job, fern_error_t *err) {
+  if (job->kind != ELF_JOB_CGROUP)
+    return FERN_OK;
+  if (r->cgroup_pool_count > 0) {
+    job_adopt(r, job, r->cgroup_pool[--r->cgroup_pool_count]);
+  } else {
+    char *path;
+    if (asprintf(&path, "%s/c%lu", r->cgroup_base, ++r->next_id) < 0)
+      return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
+    job_adopt(r, job, path);
+    if (mkdirat(job->base_fd, job->name, 0755) != 0)
+      return fern_error_set(err, FERN_EIO, NULL,
+                            "cannot create cgroup %s: %s", job->cgroup,
+                            strerror(errno));
+  }
+  job->made = 1;
+  job->reusable = 0;
+  job->cgroup_fd =
+      openat(job->base_fd, job->name, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  return FERN_OK;
+}
+
+/* A cgroup directory's link count is 2 plus its subdirectories: cgroups
+ * a program made inside its own stay with it, so such a one is removed. */
+static int has_no_children(const elf_job *job) {
+  struct stat st;
+  return fstatat(job->base_fd, job->name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+         st.st_nlink == 2;
+}
+
+int elf_cgroup_pool_give(elf_runner *r, elf_job *job) {
+  if (!job->reusable || !job->made || job->cgroup == NULL ||
+      r->cgroup_pool_count >= ELF_CGROUP_POOL_MAX || !has_no_children(job))
+    return 0;
+  r->cgroup_pool[r->cgroup_pool_count++] = job->cgroup;
+  job->cgroup = NULL;
+  job->made = 0;
+  return 1;
+}
+
+void elf_cgroup_pool_drain(elf_runner *r) {
+  while (r->cgroup_pool_count > 0) {
+    char *path = r->cgroup_pool[--r->cgroup_pool_count];
+    rmdir(path);
+    free(path);
+  }
+}
