@@ -80,6 +80,7 @@ int elf_runner_create(const fern_host_t *host, const json_t *config,
   r->use_pidfd = r->use_clone3 = 1;
   r->cgroup_base_fd = -1;
   elf_spawn_slots_open(r);
+  elf_spawn_read_signals(r);
   if (host->struct_size >= offsetof(fern_host_t, nofile_hard) +
                               sizeof host->nofile_hard) {
     r->has_child_nofile = 1;

@@ -46,6 +46,8 @@ typedef struct elf_runner_s {
   int spawn_null;          /* /dev/null, open for the runner's life */
   int spawn_slot[ELF_SPAWN_SLOTS]; /* low descriptors a spawn fills */
   int spawn_slot_max;      /* the highest of them; -1 without slots */
+  int spawn_slot_used[ELF_SPAWN_SLOTS]; /* holds other than /dev/null */
+  sigset_t spawn_signals;  /* what a child resets: fern's handled, ignored */
   char *cgroup_pool[ELF_CGROUP_POOL_MAX]; /* emptied cgroups' paths */
   size_t cgroup_pool_count;
   uv_idle_t spawn_idle; /* spawns the queue's next batch each loop turn */
@@ -263,6 +265,8 @@ char *elf_failure_buf(elf_controller *c);
  * opened at create, closed at release (elf_spawn.c). */
 void elf_spawn_slots_open(elf_runner *r);
 void elf_spawn_slots_close(elf_runner *r);
+/* Notes which signals fern handles or ignores: a child resets those. */
+void elf_spawn_read_signals(elf_runner *r);
 
 /* Notify socket (elf_notify.c). */
 int elf_notify_open(elf_controller *c, fern_error_t *err);

@@ -3,8 +3,10 @@
  * its first fork escapes), with a pidfd, in a new session, with exactly
  * fds 0, 1, 2 (and the lifecycle channel on 3), its resource limits, its
  * package as working directory, default signal handling, and SIGKILL should
- * fern die. The child runs system calls only, then execve; an exec failure
- * comes back through a close-on-exec pipe.
+ * fern die. The child runs system calls only, then execve. A child that
+ * shares fern's memory reports a failed start in the plan itself (fern
+ * waits until it has exec'd or exited); a forked one, through a
+ * close-on-exec pipe.
  *
  * The child shares fern's memory until it execs (CLONE_VM | CLONE_VFORK,
  * as posix_spawn does): a plain fork copies fern's page tables, and with
@@ -37,15 +39,23 @@ typedef struct spawn_plan_s {
   int fds[5]; /* slots holding what becomes 0, 1, 2, 3 and 4 */
   int fd_count;
   int cgroup_procs_fd; /* clone path in a cgroup: move ourselves, or -1 */
-  int error_fd;        /* a slot holding the exec error pipe */
+  int error_fd;        /* a slot holding the exec error pipe, or -1 */
   int slot_max;        /* the highest slot: the child keeps fds up to it */
   pid_t parent;
+  /* Written by a child sharing our memory when its start fails. */
+  int fail_errno;
+  char fail_step; /* 0: it exec'd */
 } spawn_plan;
 
-static _Noreturn void child_fail(const spawn_plan *plan, const char *step) {
-  int report[2] = {errno, step[0]};
-  ssize_t ignored = write(plan->error_fd, report, sizeof report);
-  (void)ignored;
+static _Noreturn void child_fail(spawn_plan *plan, const char *step) {
+  if (plan->error_fd >= 0) {
+    int report[2] = {errno, step[0]};
+    ssize_t ignored = write(plan->error_fd, report, sizeof report);
+    (void)ignored;
+  } else {
+    plan->fail_errno = errno;
+    plan->fail_step = step[0];
+  }
   _exit(127);
 }
 
@@ -64,10 +74,12 @@ static void child_own_fds(spawn_plan *plan) {
   for (int i = 0; i < plan->fd_count; i++)
     if ((moved[i] = fcntl(plan->fds[i], F_DUPFD_CLOEXEC, 16)) < 0)
       child_fail(plan, "fd");
-  int error_fd = fcntl(plan->error_fd, F_DUPFD_CLOEXEC, 16);
-  if (error_fd < 0)
-    child_fail(plan, "fd");
-  plan->error_fd = error_fd;
+  if (plan->error_fd >= 0) {
+    int error_fd = fcntl(plan->error_fd, F_DUPFD_CLOEXEC, 16);
+    if (error_fd < 0)
+      child_fail(plan, "fd");
+    plan->error_fd = error_fd;
+  }
   for (int i = 0; i < plan->fd_count; i++)
     if (dup2(moved[i], i) < 0)
       child_fail(plan, "fd");
@@ -87,9 +99,12 @@ static _Noreturn void child_exec(spawn_plan *plan) {
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (getppid() != plan->parent)
     _exit(127); /* fern died before we could ask to die with it */
+  /* Handlers and ignored signals fern had go back to the default before
+   * signals are unblocked (a handler of fern's must not run here). */
   struct sigaction dfl = {.sa_handler = SIG_DFL};
   for (int sig = 1; sig < NSIG; sig++)
-    sigaction(sig, &dfl, NULL);
+    if (sigismember(&c->runner->spawn_signals, sig) == 1)
+      sigaction(sig, &dfl, NULL);
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);
@@ -141,6 +156,7 @@ static void clone3_args(struct clone_args *args, elf_controller *c) {
 }
 
 #if defined(__x86_64__) && SHARE_MEMORY
+#define CLONE3_SHARES_MEMORY 1
 /* clone3 that runs fn(arg) in the child, on the stack clone3 was given:
  * the child must not return through frames on fern's stack, which a
  * plain syscall() would. Returns the pid or -errno. */
@@ -180,6 +196,7 @@ static pid_t spawn_clone3(spawn_plan *plan, elf_controller *c) {
   return (pid_t)pid;
 }
 #else
+#define CLONE3_SHARES_MEMORY 0
 /* clone3 as a fork: the child returns here on a copy of fern. */
 static pid_t spawn_clone3(spawn_plan *plan, elf_controller *c) {
   struct clone_args args;
@@ -228,7 +245,23 @@ static const char *step_name(int step) {
   }
 }
 
-/* Waits for the child to exec (the pipe closes) or to report why not. */
+/* A start that failed before its exec: the child is reaped, and why it
+ * failed becomes the run's failure. */
+static int start_failed(elf_controller *c, int error, int step) {
+  while (waitpid(c->pid, NULL, 0) < 0 && errno == EINTR)
+    ;
+  if (c->pidfd >= 0)
+    close(c->pidfd);
+  c->pidfd = -1;
+  snprintf(elf_failure_buf(c), ELF_FAILURE_MAX, "%s %s: %s",
+           step == 'e' ? "cannot execute" : "failed",
+           step == 'e' ? (c->exec_path ? c->exec_path : c->binary_path)
+                       : step_name(step),
+           strerror(error));
+  return FERN_ESPAWN;
+}
+
+/* Waits for a forked child to exec (the pipe closes) or to say why not. */
 static int await_exec(elf_controller *c, int error_fd) {
   int report[2];
   ssize_t n;
@@ -236,17 +269,7 @@ static int await_exec(elf_controller *c, int error_fd) {
     ;
   if (n != (ssize_t)sizeof report)
     return FERN_OK;
-  while (waitpid(c->pid, NULL, 0) < 0 && errno == EINTR)
-    ;
-  if (c->pidfd >= 0)
-    close(c->pidfd);
-  c->pidfd = -1;
-  snprintf(elf_failure_buf(c), ELF_FAILURE_MAX, "%s %s: %s",
-           report[1] == 'e' ? "cannot execute" : "failed",
-           report[1] == 'e' ? (c->exec_path ? c->exec_path : c->binary_path)
-                            : step_name(report[1]),
-           strerror(report[0]));
-  return FERN_ESPAWN;
+  return start_failed(c, report[0], report[1]);
 }
 
 void elf_spawn_slots_open(elf_runner *r) {
@@ -278,6 +301,14 @@ void elf_spawn_slots_close(elf_runner *r) {
     r->spawn_slot[i] = -1;
 }
 
+/* Puts `fd` into slot i, unless the slot holds it (/dev/null) already. */
+static void fill_slot(elf_runner *r, int i, int fd) {
+  if (fd == r->spawn_null && !r->spawn_slot_used[i])
+    return;
+  dup3(fd, r->spawn_slot[i], O_CLOEXEC);
+  r->spawn_slot_used[i] = fd != r->spawn_null;
+}
+
 /* Puts the plan's descriptors into the runner's slots (the child keeps
  * only those); without slots the plan keeps them where they are. */
 static void fill_slots(elf_runner *r, spawn_plan *plan) {
@@ -285,46 +316,81 @@ static void fill_slots(elf_runner *r, spawn_plan *plan) {
   if (r->spawn_slot_max < 0)
     return;
   for (int i = 0; i < plan->fd_count; i++) {
-    dup3(plan->fds[i], r->spawn_slot[i], O_CLOEXEC);
+    fill_slot(r, i, plan->fds[i]);
     plan->fds[i] = r->spawn_slot[i];
   }
-  dup3(plan->error_fd, r->spawn_slot[ELF_SPAWN_SLOTS - 1], O_CLOEXEC);
+}
+
+/* The error pipe's slot: the last. */
+static void fill_error_slot(elf_runner *r, spawn_plan *plan) {
+  if (r->spawn_slot_max < 0)
+    return;
+  fill_slot(r, ELF_SPAWN_SLOTS - 1, plan->error_fd);
   plan->error_fd = r->spawn_slot[ELF_SPAWN_SLOTS - 1];
 }
 
 /* Back to /dev/null, so no slot keeps a pipe open. */
 static void empty_slots(elf_runner *r) {
   for (int i = 0; r->spawn_slot_max >= 0 && i < ELF_SPAWN_SLOTS; i++)
-    dup3(r->spawn_null, r->spawn_slot[i], O_CLOEXEC);
+    fill_slot(r, i, r->spawn_null);
+}
+
+/* The spawn with an error pipe: a forked child cannot write into our
+ * memory. error_pipe[0] is -1 if the pipe could not be made. */
+static pid_t spawn_with_pipe(spawn_plan *plan, elf_controller *c,
+                             int error_pipe[2]) {
+  if (pipe2(error_pipe, O_CLOEXEC) != 0) {
+    error_pipe[0] = error_pipe[1] = -1;
+    return -1;
+  }
+  plan->error_fd = error_pipe[1];
+  fill_error_slot(c->runner, plan);
+  pid_t pid = c->runner->use_clone3 && !CLONE3_SHARES_MEMORY
+                  ? spawn_clone3(plan, c)
+                  : -1;
+  if (pid < 0)
+    pid = spawn_clone(plan, c);
+  close(error_pipe[1]);
+  return pid;
+}
+
+/* Reads the dispositions the child must reset: every signal fern handles
+ * or ignores. Loop thread, once per spawn turn (elf_spawn_queue.c): fern
+ * sets its handlers on the loop thread, so none changes during a turn. */
+void elf_spawn_read_signals(elf_runner *r) {
+  sigemptyset(&r->spawn_signals);
+  for (int sig = 1; sig < NSIG; sig++) {
+    struct sigaction now;
+    if (sigaction(sig, NULL, &now) == 0 && now.sa_handler != SIG_DFL)
+      sigaddset(&r->spawn_signals, sig);
+  }
 }
 
 int elf_spawn(elf_controller *c, int out_fds[2], int lifecycle_child_fd) {
   elf_runner *r = c->runner;
   int devnull = r->spawn_null >= 0 ? r->spawn_null
                                    : open("/dev/null", O_RDWR | O_CLOEXEC);
-  int error_pipe[2];
-  if (devnull < 0 || pipe2(error_pipe, O_CLOEXEC) != 0) {
+  if (devnull < 0) {
     snprintf(elf_failure_buf(c), ELF_FAILURE_MAX, "cannot prepare the spawn: %s",
              strerror(errno));
-    if (devnull >= 0 && devnull != r->spawn_null)
-      close(devnull);
     return FERN_ESPAWN;
   }
   spawn_plan plan = {c, {devnull, out_fds[0] >= 0 ? out_fds[0] : devnull,
                          out_fds[1] >= 0 ? out_fds[1] : devnull,
                          lifecycle_child_fd, -1},
-                     lifecycle_child_fd >= 0 ? 4 : 3, -1, error_pipe[1], -1,
-                     getpid()};
+                     lifecycle_child_fd >= 0 ? 4 : 3, -1, -1, -1,
+                     getpid(), 0, 0};
   if (c->extra_fd >= 0)
     plan.fds[plan.fd_count++] = c->extra_fd; /* a wrapper's: fd 3 or 4 */
   fill_slots(r, &plan);
   c->pidfd = -1;
+  int error_pipe[2] = {-1, -1};
   sigset_t all, old;
   sigfillset(&all);
   pthread_sigmask(SIG_SETMASK, &all, &old);
-  c->pid = r->use_clone3 ? spawn_clone3(&plan, c) : -1;
+  c->pid = r->use_clone3 && CLONE3_SHARES_MEMORY ? spawn_clone3(&plan, c) : -1;
   if (c->pid < 0)
-    c->pid = spawn_clone(&plan, c);
+    c->pid = spawn_with_pipe(&plan, c, error_pipe);
   int saved = errno;
   pthread_sigmask(SIG_SETMASK, &old, NULL);
   empty_slots(r);
@@ -332,7 +398,6 @@ int elf_spawn(elf_controller *c, int out_fds[2], int lifecycle_child_fd) {
     close(c->job.cgroup_fd);
     c->job.cgroup_fd = -1;
   }
-  close(error_pipe[1]);
   if (devnull != r->spawn_null)
     close(devnull);
   int rc;
@@ -340,10 +405,14 @@ int elf_spawn(elf_controller *c, int out_fds[2], int lifecycle_child_fd) {
     snprintf(elf_failure_buf(c), ELF_FAILURE_MAX, "cannot create a process: %s",
              strerror(saved));
     rc = FERN_ESPAWN;
-  } else {
+  } else if (error_pipe[0] >= 0) {
     rc = await_exec(c, error_pipe[0]);
+  } else {
+    rc = plan.fail_step ? start_failed(c, plan.fail_errno, plan.fail_step)
+                        : FERN_OK;
   }
-  close(error_pipe[0]);
+  if (error_pipe[0] >= 0)
+    close(error_pipe[0]);
   if (rc == FERN_OK && c->pidfd < 0 && c->runner->use_pidfd)
     c->pidfd = (int)syscall(SYS_pidfd_open, c->pid, 0);
   if (rc == FERN_OK && c->pidfd >= 0 && !c->runner->use_pidfd) {

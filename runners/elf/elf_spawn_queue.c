@@ -45,6 +45,7 @@ static void spawn_one(elf_controller *c) {
 
 static void on_spawn_turn(uv_idle_t *idle) {
   elf_runner *r = idle->data;
+  elf_spawn_read_signals(r);
   for (int i = 0; i < ELF_SPAWN_BATCH; i++) {
     elf_controller *c = queue_pop(r);
     if (c == NULL)

@@ -128,6 +128,27 @@ START_TEST(test_program_gets_only_its_fds) {
 }
 END_TEST
 
+/* fern ignores SIGPIPE and handles SIGCHLD, SIGINT, SIGTERM; its programs
+ * start with every signal at its default and none blocked. */
+START_TEST(test_program_starts_with_default_signals) {
+  char pkg[4096];
+  e2e_package_new(pkg, sizeof pkg);
+  e2e_package_program(pkg, "signals", "elf",
+                      "\"args\": [\"status\", \"SigBlk:\", \"SigIgn:\", "
+                      "\"SigCgt:\"]");
+  const char *names[] = {"signals", NULL};
+  e2e_package_root(pkg, names, 0);
+  e2e_proc p;
+  const char *args[] = {"run", pkg, NULL};
+  ck_assert_int_eq(e2e_run(&p, 20000, args), 0);
+  e2e_assert_has(p.err, "[/signals] SigBlk:\t0000000000000000\n");
+  e2e_assert_has(p.err, "[/signals] SigIgn:\t0000000000000000\n");
+  e2e_assert_has(p.err, "[/signals] SigCgt:\t0000000000000000\n");
+  e2e_free(&p);
+  e2e_package_remove(pkg);
+}
+END_TEST
+
 START_TEST(test_notify_variables_are_set) {
   e2e_proc p;
   const char *args[] = {"run", PROGS "output.cm", NULL};
@@ -329,6 +350,7 @@ Suite *elf_suite(void) {
   tcase_add_test(tc, test_start_timeout_fails_a_program_never_ready);
   tcase_add_test(tc, test_systemd_notify_works_unchanged);
   tcase_add_test(tc, test_program_gets_only_its_fds);
+  tcase_add_test(tc, test_program_starts_with_default_signals);
   tcase_add_test(tc, test_notify_variables_are_set);
   tcase_add_test(tc, test_rlimits_are_applied_and_checked);
   tcase_add_test(tc, test_programs_get_the_open_file_limit_fern_was_given);

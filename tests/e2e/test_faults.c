@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "e2e.h"
@@ -199,6 +200,67 @@ START_TEST(test_a_hanging_resolver_times_out) {
 }
 END_TEST
 
+/* Writes bin/noloader: bin/tool with its ELF interpreter renamed to one
+ * that does not exist. It passes the binary check (a sound ELF program);
+ * its execve fails. Returns 0 if this machine's tool has no such path. */
+static int write_noloader(const char *pkg) {
+  char path[4200];
+  snprintf(path, sizeof path, "%s/bin/tool", pkg);
+  FILE *f = fopen(path, "rb");
+  static char image[8 << 20];
+  size_t n = f ? fread(image, 1, sizeof image, f) : 0;
+  if (f != NULL)
+    fclose(f);
+  const char *interp = "/lib64/ld-linux-x86-64.so.2";
+  char *at = memmem(image, n, interp, strlen(interp) + 1);
+  if (at == NULL)
+    return 0;
+  at[strlen(interp) - 1] = '9';
+  snprintf(path, sizeof path, "%s/bin/noloader", pkg);
+  f = fopen(path, "wb");
+  ck_assert_ptr_nonnull(f);
+  ck_assert_uint_eq(fwrite(image, 1, n, f), n);
+  ck_assert_int_eq(fclose(f), 0);
+  ck_assert_int_eq(chmod(path, 0755), 0);
+  return 1;
+}
+
+/* The exec itself fails (after the binary check passed): the component
+ * cannot start, the message says why, its sibling runs on. */
+START_TEST(test_a_failing_exec_fails_only_its_component) {
+  char pkg[4096];
+  e2e_package_new(pkg, sizeof pkg);
+  if (!write_noloader(pkg)) {
+    fprintf(stderr, "skipped: the test program has no x86-64 loader path\n");
+    e2e_package_remove(pkg);
+    return;
+  }
+  e2e_package_write(pkg, "meta/noloader.cm",
+                    "{\"program\": {\"runner\": \"elf\", \"binary\": "
+                    "\"bin/noloader\", \"args\": [\"print\", \"x\"]}}\n");
+  program(pkg, "steady", "\"sleep\"");
+  const char *names[] = {"noloader", "steady", NULL};
+  e2e_package_root(pkg, names, 0);
+  e2e_proc p;
+  const char *args[] = {"run", pkg, NULL};
+  e2e_start(&p, args);
+  e2e_wait_for(&p, "/noloader: error: cannot_start: ", 20000);
+  char expected[4200];
+  snprintf(expected, sizeof expected,
+           "cannot execute %s/bin/noloader: No such file or directory", pkg);
+  e2e_assert_has(p.err, expected);
+  e2e_wait_for(&p, "[/steady] ready", 20000);
+  pid_t steady[1];
+  ck_assert_int_eq(e2e_collect_pids(p.err, "/steady", steady, 1), 1);
+  ck_assert(e2e_process_alive(steady[0]));
+  kill(p.pid, SIGTERM);
+  ck_assert_int_eq(e2e_finish(&p, 20000), 1);
+  e2e_assert_all_gone_within(steady, 1, 10000);
+  e2e_free(&p);
+  e2e_package_remove(pkg);
+}
+END_TEST
+
 Suite *faults_suite(void) {
   Suite *s = suite_create("faults");
   TCase *tc = tcase_create("faults");
@@ -208,6 +270,7 @@ Suite *faults_suite(void) {
   tcase_add_test(tc, test_a_low_descriptor_limit_fails_components_not_fern);
   tcase_add_test(tc, test_failing_runners_fail_only_their_components);
   tcase_add_test(tc, test_a_hanging_resolver_times_out);
+  tcase_add_test(tc, test_a_failing_exec_fails_only_its_component);
   suite_add_tcase(s, tc);
   return s;
 }

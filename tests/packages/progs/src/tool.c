@@ -16,6 +16,7 @@
  *   net           open an IPv4 socket: print "socket ok", or fail
  *   ptrace        call ptrace(PTRACE_TRACEME): print its result
  *   caps          print the effective capabilities: "CapEff: ..."
+ *   status KEY... print the lines of /proc/self/status that start with KEY
  *   exe           print the file it runs from: "exe /path"
  *   cwd           print the working directory: "cwd /path"
  *   fds           print the open file descriptors: "fds 0 1 2"
@@ -163,6 +164,19 @@ static int cgroup_behaviour(const char *what) {
   return 0;
 }
 
+/* The lines of /proc/self/status that start with one of `keys`. */
+static int print_status(const char *const *keys, int n) {
+  FILE *f = fopen("/proc/self/status", "r");
+  char text[256];
+  while (f != NULL && fgets(text, sizeof text, f) != NULL)
+    for (int i = 0; i < n; i++)
+      if (strncmp(text, keys[i], strlen(keys[i])) == 0)
+        printf("%s", text);
+  if (f != NULL)
+    fclose(f);
+  return f != NULL ? 0 : 1;
+}
+
 static int lifecycle(int answer) {
   int fd = fern_lifecycle_fd();
   printf("waiting for stop on fd %d\n", fd);
@@ -270,13 +284,11 @@ int main(int argc, char **argv) {
     return 0;
   }
   if (strcmp(what, "caps") == 0) {
-    FILE *f = fopen("/proc/self/status", "r");
-    char text[256];
-    while (f != NULL && fgets(text, sizeof text, f) != NULL)
-      if (strncmp(text, "CapEff:", 7) == 0)
-        printf("%s", text);
-    return 0;
+    const char *keys[] = {"CapEff:"};
+    return print_status(keys, 1);
   }
+  if (strcmp(what, "status") == 0)
+    return print_status((const char *const *)argv + 2, argc - 2);
   if (strcmp(what, "exe") == 0) {
     char exe[4096];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
