@@ -126,10 +126,18 @@ int elf_runner_create(const fern_host_t *host, const json_t *config,
   return FERN_OK;
 }
 
+void elf_runner_unref(elf_runner *r) {
+  if (--r->open_handles > 0)
+    return;
+  if (r->cgroup_base_fd >= 0)
+    close(r->cgroup_base_fd);
+  if (r->job_kind == ELF_JOB_CGROUP)
+    rmdir(r->cgroup_base); /* empty now: every removal is done */
+  free(r);
+}
+
 static void runner_free_on_close(uv_handle_t *handle) {
-  elf_runner *r = handle->data;
-  if (--r->open_handles == 0)
-    free(r);
+  elf_runner_unref(handle->data);
 }
 
 void elf_op_release(void *runner) {
@@ -139,10 +147,6 @@ void elf_op_release(void *runner) {
   elf_guardian_stop(r->guardian);
   elf_spawn_slots_close(r);
   elf_cgroup_pool_drain(r);
-  if (r->cgroup_base_fd >= 0)
-    close(r->cgroup_base_fd);
-  if (r->job_kind == ELF_JOB_CGROUP)
-    rmdir(r->cgroup_base);
   uv_close((uv_handle_t *)&r->spawn_idle, runner_free_on_close);
   uv_close((uv_handle_t *)&r->sigchld, runner_free_on_close);
 }

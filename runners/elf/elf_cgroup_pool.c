@@ -10,7 +10,14 @@
  * process in it is gone, and nothing can enter an empty cgroup but what
  * its owner (fern) puts there. Wrapping runners (sandbox, oci) keep a
  * cgroup made for each run: theirs is named before the check, and a
- * container runtime makes cgroups inside it. Loop thread only. */
+ * container runtime makes cgroups inside it.
+ *
+ * A cgroup not kept is removed on the thread pool: rmdir waits on the
+ * kernel's cgroup lock, which its release work holds, and while a tree
+ * stops one component after the other that wait was 40% of each step.
+ * Each removal holds the runner (open_handles) until it is done. Loop
+ * thread, but for the removals' work. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -67,6 +74,65 @@ int elf_cgroup_pool_give(elf_runner *r, elf_job *job) {
   job->cgroup = NULL;
   job->made = 0;
   return 1;
+}
+
+/* rmdir of a cgroup fails while cgroups a program made inside it remain:
+ * those go first, deepest first (they are empty once the job is). */
+static void remove_cgroup(int dir_fd, const char *name, int depth) {
+  if (unlinkat(dir_fd, name, AT_REMOVEDIR) == 0 || depth >= 16 ||
+      (errno != EBUSY && errno != ENOTEMPTY))
+    return;
+  int fd = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+  if (d == NULL) {
+    if (fd >= 0)
+      close(fd);
+    return;
+  }
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL)
+    if (e->d_type == DT_DIR && e->d_name[0] != '.')
+      remove_cgroup(dirfd(d), e->d_name, depth + 1);
+  closedir(d);
+  unlinkat(dir_fd, name, AT_REMOVEDIR);
+}
+
+typedef struct cgroup_removal_s {
+  uv_work_t work;
+  elf_runner *runner;
+  char *path;
+} cgroup_removal;
+
+static void removal_work(uv_work_t *work) {
+  cgroup_removal *removal = work->data;
+  remove_cgroup(AT_FDCWD, removal->path, 0);
+}
+
+static void removal_done(uv_work_t *work, int status) {
+  (void)status;
+  cgroup_removal *removal = work->data;
+  elf_runner *r = removal->runner;
+  free(removal->path);
+  free(removal);
+  elf_runner_unref(r);
+}
+
+void elf_cgroup_remove(elf_runner *r, char *path) {
+  if (path == NULL)
+    return;
+  cgroup_removal *removal = malloc(sizeof *removal);
+  if (removal != NULL) {
+    *removal = (cgroup_removal){.runner = r, .path = path};
+    removal->work.data = removal;
+    if (uv_queue_work(r->host->loop, &removal->work, removal_work,
+                      removal_done) == 0) {
+      r->open_handles++;
+      return;
+    }
+  }
+  remove_cgroup(AT_FDCWD, path, 0); /* no memory: here and now */
+  free(path);
+  free(removal);
 }
 
 void elf_cgroup_pool_drain(elf_runner *r) {

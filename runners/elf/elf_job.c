@@ -408,33 +408,14 @@ int elf_job_owns(const elf_job *job, pid_t pid) {
   return getpgid(pid) == job->pgid;
 }
 
-/* rmdir of a cgroup fails while cgroups a program made inside it remain:
- * those go first, deepest first (they are empty once the job is). */
-static void remove_cgroup(int dir_fd, const char *name, int depth) {
-  if (unlinkat(dir_fd, name, AT_REMOVEDIR) == 0 || depth >= 16 ||
-      (errno != EBUSY && errno != ENOTEMPTY))
-    return;
-  int fd = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-  if (d == NULL) {
-    if (fd >= 0)
-      close(fd);
-    return;
-  }
-  struct dirent *e;
-  while ((e = readdir(d)) != NULL)
-    if (e->d_type == DT_DIR && e->d_name[0] != '.')
-      remove_cgroup(dirfd(d), e->d_name, depth + 1);
-  closedir(d);
-  unlinkat(dir_fd, name, AT_REMOVEDIR);
-}
-
 void elf_job_release(elf_runner *r, elf_job *job) {
   if (job->cgroup_fd >= 0)
     close(job->cgroup_fd);
   job->cgroup_fd = -1;
-  if (job->kind == ELF_JOB_CGROUP && job->made && !elf_cgroup_pool_give(r, job))
-    remove_cgroup(job->base_fd, job->name, 0);
+  if (job->kind == ELF_JOB_CGROUP && job->made && !elf_cgroup_pool_give(r, job)) {
+    elf_cgroup_remove(r, job->cgroup);
+    job->cgroup = NULL;
+  }
   job->made = 0;
   free(job->cgroup);
   job->cgroup = NULL;

@@ -52,7 +52,7 @@ typedef struct elf_runner_s {
   size_t cgroup_pool_count;
   uv_idle_t spawn_idle; /* spawns the queue's next batch each loop turn */
   struct elf_controller_s *spawn_head, **spawn_tail;
-  int open_handles;        /* sigchld and spawn_idle: freed when both close */
+  int open_handles; /* sigchld, spawn_idle, cgroup removals: freed at 0 */
   void *ext;               /* a wrapping runner's own state */
   void (*ext_free)(void *ext);
 } elf_runner;
@@ -238,6 +238,11 @@ int elf_job_take(elf_runner *r, elf_job *job, fern_error_t *err);
 int elf_cgroup_pool_give(elf_runner *r, elf_job *job);
 /* Removes every kept cgroup (the runner's release). */
 void elf_cgroup_pool_drain(elf_runner *r);
+/* Removes the cgroup at `path` (and cgroups inside it) on the thread pool;
+ * takes `path`. */
+void elf_cgroup_remove(elf_runner *r, char *path);
+/* Drops one of the runner's holds (open_handles); the last frees it. */
+void elf_runner_unref(elf_runner *r);
 
 /* The spawn queue (elf_spawn_queue.c): checked runs spawn a batch per
  * loop turn. */
