@@ -307,6 +307,9 @@ static int cgroup_signal(elf_job *job, int signum) {
   char path[PATH_MAX + 32];
   if (signum == SIGKILL) {
     snprintf(path, sizeof path, "%s/cgroup.kill", cgroup_dir(job));
+    /* A cgroup killed this way was seen to kill what is cloned into it
+     * later: it never serves again (elf_cgroup_pool.c). */
+    job->kill_written = 1;
     if (write_small(path, "1") == 0)
       return elf_job_populated(job);
   }

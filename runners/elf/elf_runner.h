@@ -92,6 +92,7 @@ typedef struct elf_job_s {
   int base_fd;             /* the runner's cgroup_base_fd */
   int made;                /* the cgroup exists (and is ours to remove) */
   int reusable;            /* seen empty and unfrozen: may serve again */
+  int kill_written;        /* cgroup.kill was used: it may not */
   const char *cgroup_rel;  /* the same, relative to the cgroup2 mount */
   int cgroup_fd;           /* O_PATH fd for CLONE_INTO_CGROUP, or -1 */
   pid_t pgid;
@@ -113,7 +114,12 @@ typedef struct elf_controller_s {
   elf_rlimit *rlimits; /* ELF_RLIMITS_MAX, allocated when the program has some */
   int rlimit_count;
 
-  uv_work_t check_work;
+  /* The check's request is done before the pidfd is watched: one place
+   * serves both (thousands of running components, 128 bytes each). */
+  union {
+    uv_work_t check_work;
+    uv_poll_t pidfd_poll;
+  };
   int check_rc;
   fern_error_t *check_err; /* during the binary check only */
   char *binary_path; /* the binary's real path, once checked */
@@ -121,7 +127,6 @@ typedef struct elf_controller_s {
   elf_job job;
   pid_t pid;
   int pidfd;
-  uv_poll_t pidfd_poll;
   int lifecycle_fd; /* our end of the lifecycle socket, or -1 */
   int notify_fd;    /* the NOTIFY_SOCKET we listen on, or -1 */
   struct elf_notify_s *notify; /* with ready_event notify only */

@@ -165,6 +165,21 @@ START_TEST(test_cgroup_with_cgroups_inside_is_removed_not_kept) {
 }
 END_TEST
 
+/* A program left a process behind, which cgroup.kill ended: on this
+ * kernel a cgroup once killed that way kills whatever is cloned into it
+ * later, so it must not serve again. Each run leaves one and exits 0. */
+START_TEST(test_cgroup_ended_by_cgroup_kill_is_not_used_again) {
+  char dir[256];
+  e2e_proc p;
+  if (run_to_end(dir, sizeof dir, "[\"orphans\", \"1\"]", 2, &p)) {
+    ck_assert_int_eq(e2e_count(p.err, "/again: stopped: ok (exit 0)"), 3);
+    e2e_assert_lacks(p.err, "instance_died");
+  }
+  e2e_free(&p);
+  e2e_package_remove(dir);
+}
+END_TEST
+
 Suite *cgroup_pool_suite(void) {
   Suite *s = suite_create("cgroup_pool");
   TCase *tc = tcase_create("cgroup_pool");
@@ -172,6 +187,7 @@ Suite *cgroup_pool_suite(void) {
   tcase_add_test(tc, test_emptied_cgroup_serves_the_next_start);
   tcase_add_test(tc, test_frozen_cgroup_is_not_used_again);
   tcase_add_test(tc, test_cgroup_with_cgroups_inside_is_removed_not_kept);
+  tcase_add_test(tc, test_cgroup_ended_by_cgroup_kill_is_not_used_again);
   suite_add_tcase(s, tc);
   return s;
 }
