@@ -1,13 +1,16 @@
 /* bench.c - `make bench`: fern against the raw spawn limit and against s6.
  *
- *   bench/bench [--n N,N...] [--s6 N] [--json FILE] FERN BASELINE TINY
+ *   bench/bench [--n N,N...] [--s6 N] [--repeat R] [--json FILE]
+ *               FERN BASELINE TINY
  *
  * For each N: boot (flat and nested trees of N components that exit at
  * once) against spawn_baseline's posix_spawn+reap; start and stop of N
  * waiting components against spawn_baseline's spawn, SIGTERM, reap; fern's
  * memory per running component; manifest resolution. Then s6 bringing up
  * the same processes. Every figure is a ratio against a baseline measured
- * in this run on this machine; nothing here passes or fails on time. */
+ * in this run on this machine; nothing here passes or fails on time.
+ * Timed rows run fern and its baseline R times, alternately, and report
+ * the median of each: on a shared machine one run can be 15% off. */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +29,21 @@ typedef struct row_s {
 
 static row rows[64];
 static size_t row_count;
+static int repeat = 3; /* runs of each timed side; the median is shown */
+
+#define REPEAT_MAX 15
+
+static int by_value(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+/* The median of `count` values (sorts them). */
+static double median(double *values, int count) {
+  qsort(values, (size_t)count, sizeof *values, by_value);
+  return count % 2 ? values[count / 2]
+                   : (values[count / 2 - 1] + values[count / 2]) / 2;
+}
 
 static void add_row(const char *what, long n, double fern, double base,
                     const char *unit) {
@@ -73,13 +91,19 @@ static int fern_run(const bench_env *env, const char *manifest,
 static int bench_boot(const bench_env *env, long n, int nested) {
   char name[64];
   snprintf(name, sizeof name, "%s-exit-%ld", nested ? "nested" : "flat", n);
-  bench_result r;
-  if (bench_tree_write(env, name, n, nested, 0) != 0 || fern_run(env, name, &r))
+  if (bench_tree_write(env, name, n, nested, 0) != 0)
     return -1;
-  double base = baseline(env, "boot", n, "boot_s");
+  double fern[REPEAT_MAX], base[REPEAT_MAX];
+  for (int i = 0; i < repeat; i++) {
+    bench_result r;
+    if (fern_run(env, name, &r) != 0 ||
+        (base[i] = baseline(env, "boot", n, "boot_s")) < 0)
+      return -1;
+    fern[i] = r.seconds;
+  }
   char what[64];
   snprintf(what, sizeof what, "boot, %s (s)", nested ? "nested" : "flat");
-  add_row(what, n, r.seconds, base, "s");
+  add_row(what, n, median(fern, repeat), median(base, repeat), "s");
   return 0;
 }
 
@@ -88,20 +112,39 @@ static long empty_rss(const bench_env *env) {
   return fern_run(env, "empty", &r) == 0 ? r.max_rss_kib : -1;
 }
 
+/* fern up and down on the flat tree of waiting components, alternating
+ * with the baseline's spawn, SIGTERM, reap; medians of each. */
+static int up_down_medians(const bench_env *env, const char *name, long n,
+                           double medians[4], long *rss) {
+  double up[REPEAT_MAX], down[REPEAT_MAX], base_up[REPEAT_MAX],
+      base_down[REPEAT_MAX];
+  for (int i = 0; i < repeat; i++) {
+    long run_rss;
+    if (bench_fern_up_down(env, name, n, &up[i], &down[i], &run_rss) != 0 ||
+        (base_up[i] = baseline(env, "startstop", n, "start_s")) < 0 ||
+        (base_down[i] = baseline(env, "startstop", n, "stop_s")) < 0)
+      return -1;
+    if (i == 0 || run_rss > *rss)
+      *rss = run_rss;
+  }
+  medians[0] = median(up, repeat);
+  medians[1] = median(down, repeat);
+  medians[2] = median(base_up, repeat);
+  medians[3] = median(base_down, repeat);
+  return 0;
+}
+
 static int bench_start_stop(const bench_env *env, long n, double *fern_up) {
   char name[64];
   snprintf(name, sizeof name, "flat-wait-%ld", n);
-  double up, down, first_up;
+  double m[4], up, down;
   long rss;
   if (bench_tree_write(env, name, n, 0, 1) != 0 ||
-      bench_fern_up_down(env, name, n, &up, &down, &rss) != 0)
+      up_down_medians(env, name, n, m, &rss) != 0)
     return -1;
-  double base_up = baseline(env, "startstop", n, "start_s");
-  double base_down = baseline(env, "startstop", n, "stop_s");
-  add_row("start until all run (s)", n, up, base_up, "s");
-  add_row("stop all, in order (s)", n, down, base_down, "s");
-  add_row("start + stop (s)", n, up + down, base_up + base_down, "s");
-  first_up = up;
+  add_row("start until all run (s)", n, m[0], m[2], "s");
+  add_row("stop all, in order (s)", n, m[1], m[3], "s");
+  add_row("start + stop (s)", n, m[0] + m[1], m[2] + m[3], "s");
   long none = empty_rss(env);
   add_row("memory per running component, flat", n,
           (double)(rss - none) * 1024.0 / (double)n, 0, "bytes");
@@ -111,7 +154,7 @@ static int bench_start_stop(const bench_env *env, long n, double *fern_up) {
       bench_fern_up_down(env, name, n, &up, &down, &rss) == 0)
     add_row("memory per running component, nested", n,
             (double)(rss - none) * 1024.0 / (double)n, 0, "bytes");
-  *fern_up = first_up;
+  *fern_up = m[0];
   return 0;
 }
 
@@ -177,6 +220,7 @@ static void machine(json_t *out) {
 static int write_json(const char *file) {
   json_t *out = json_object(), *list = json_array();
   machine(out);
+  json_object_set_new(out, "repeat", json_integer(repeat));
   for (size_t i = 0; i < row_count; i++) {
     json_t *r = json_pack("{s:s,s:I,s:f,s:s}", "what", rows[i].what, "n",
                           (json_int_t)rows[i].n, "fern", rows[i].fern, "unit",
@@ -205,13 +249,16 @@ int main(int argc, char **argv) {
         ns[n_count++] = atol(p);
     } else if (strcmp(argv[i], "--s6") == 0) {
       s6_n = atol(argv[i + 1]);
+    } else if (strcmp(argv[i], "--repeat") == 0) {
+      repeat = atoi(argv[i + 1]);
+      repeat = repeat < 1 ? 1 : repeat > REPEAT_MAX ? REPEAT_MAX : repeat;
     } else if (strcmp(argv[i], "--json") == 0) {
       json_file = argv[i + 1];
     }
   }
   if (argc - i != 3) {
-    fprintf(stderr, "usage: bench [--n N,N] [--s6 N] [--json FILE] FERN "
-                    "BASELINE TINY\n");
+    fprintf(stderr, "usage: bench [--n N,N] [--s6 N] [--repeat R] "
+                    "[--json FILE] FERN BASELINE TINY\n");
     return 2;
   }
   bench_env env = {.fern = argv[i], .baseline = argv[i + 1],
@@ -220,6 +267,8 @@ int main(int argc, char **argv) {
     perror("bench: cannot make the package");
     return 1;
   }
+  printf("medians of %d alternating run%s of fern and of its baseline\n",
+         repeat, repeat == 1 ? "" : "s");
   printf("%-38s %7s %10s %10s %8s\n", "", "N", "fern", "baseline", "ratio");
   int failed = 0;
   double fern_up_s6 = -1;
@@ -234,7 +283,12 @@ int main(int argc, char **argv) {
   if (fern_up_s6 < 0 && bench_start_stop(&env, s6_n, &fern_up_s6) != 0)
     failed = 1;
   char why[128];
-  double s6 = bench_s6_up(&env, s6_n, why, sizeof why);
+  double s6_runs[REPEAT_MAX], s6 = -1;
+  for (int r = 0; r < repeat; r++)
+    if ((s6_runs[r] = bench_s6_up(&env, s6_n, why, sizeof why)) <= 0)
+      break;
+    else if (r == repeat - 1)
+      s6 = median(s6_runs, repeat);
   if (s6 > 0)
     add_row("up vs s6-svscan + s6-svwait -u (s)", s6_n, fern_up_s6, s6, "s");
   else

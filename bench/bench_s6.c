@@ -125,6 +125,10 @@ double bench_s6_up(const bench_env *env, long n, char *why, size_t why_size) {
   double up = bench_now() - t0;
   if (svscan > 0)
     stop_scan(scan, svscan);
+  char rm[160]; /* the next run prepares its own */
+  snprintf(rm, sizeof rm, "rm -rf '%s'", scan);
+  if (system(rm) != 0)
+    fprintf(stderr, "bench: could not remove %s\n", scan);
   for (long i = 0; i < n; i++)
     free(dirs[i]);
   free(dirs);
