@@ -7,6 +7,7 @@
 
 #include "../environments/root.h"
 #include "manager.h"
+#include "stop_order.h"
 
 const char *fern__state_name(fern__state state) {
   static const char *const names[] = {"discovered", "resolving", "resolved",
@@ -58,6 +59,7 @@ void fern__instance_free(fern__instance *instance) {
   for (size_t i = 0; i < instance->child_count; i++)
     fern__instance_free(instance->children[i]);
   free(instance->children);
+  fern__stop_order_free(instance);
   const fern__decl *decl =
       instance->resolution ? instance->resolution->decl : NULL;
   for (size_t i = 0; decl != NULL && i < decl->capability_count; i++)
@@ -206,6 +208,8 @@ fern__instance *fern__instance_find(fern__instance *root, const char *moniker) {
 
 void fern__instance_detach(fern__instance *child) {
   fern__instance *parent = child->parent;
+  if (parent != NULL)
+    fern__stop_order_changed(parent->manager);
   for (size_t i = 0; parent != NULL && i < parent->child_count; i++) {
     if (parent->children[i] == child) {
       memmove(&parent->children[i], &parent->children[i + 1],
@@ -225,6 +229,7 @@ const char *fern__instance_state_name(const fern__instance *instance) {
 }
 
 int fern__instance_adopt(fern__instance *parent, fern__instance *child) {
+  fern__stop_order_changed(parent->manager);
   if (parent->child_count == parent->child_capacity) {
     size_t capacity = parent->child_capacity ? parent->child_capacity * 2 : 4;
     fern__instance **grown =

@@ -75,6 +75,7 @@ typedef struct fern_instance_s {
 
   const char *start_reason; /* static text: "eager", "request", ... */
   uint64_t start_seq;       /* order of starts, for reverse-order stops */
+  struct fern__stop_order_s *stop_order; /* its children's, while stopping */
   double started_at;        /* wall clock of the last start */
   uint64_t run_began_ms;    /* monotonic, for the restart reset */
   fern__stop_waiter *stop_waiters;

@@ -9,6 +9,7 @@
 
 #include "log.h"
 #include "manager.h"
+#include "stop_order.h"
 
 void fern__lifecycle_cannot_start(fern__instance *instance, const char *why) {
   if (instance->error == NULL || instance->error != why) {
@@ -249,6 +250,7 @@ static void mark_started(fern__instance *instance, const char *reason) {
 }
 
 void fern__lifecycle_start(fern__instance *instance, const char *reason) {
+  fern__stop_order_changed(instance->manager); /* a child may come alive */
   if (instance->manager->shutting_down || instance->stop_requested ||
       instance->destroyed || instance->failed)
     return;
@@ -324,6 +326,7 @@ void fern__lifecycle_on_started(fern__instance *instance, long pid) {
   instance->state = FERN_STATE_RUNNING;
   /* Start order, for reverse-order stops, is the order they came up. */
   instance->start_seq = ++instance->manager->start_seq;
+  fern__stop_order_started(instance);
   instance->pid = pid;
   /* A run with no local process (a cluster job) reports pid 0. */
   char pid_text[32] = "";

@@ -8,8 +8,10 @@
 
 #include "log.h"
 #include "manager.h"
+#include "stop_order.h"
 
 static void advance_stop(fern__instance *instance);
+static void stop_subtree(fern__instance *instance);
 
 static void describe_stop(const fern__instance *instance,
                           const fern_stop_report_t *report, char *buf,
@@ -139,23 +141,6 @@ static void send_stop(fern__instance *instance) {
   vt->stop(instance->controller);
 }
 
-/* The live child started last, unless one is already stopping. */
-static fern__instance *next_to_stop(fern__instance *instance, int *any_live) {
-  fern__instance *last = NULL;
-  *any_live = 0;
-  for (size_t i = 0; i < instance->child_count; i++) {
-    fern__instance *child = instance->children[i];
-    if (!child_is_live(child))
-      continue;
-    *any_live = 1;
-    if (child->stop_requested)
-      return NULL;
-    if (last == NULL || child->start_seq > last->start_seq)
-      last = child;
-  }
-  return last;
-}
-
 static void stop_finished(fern__instance *instance) {
   fern__stop_waiter *waiters = instance->stop_waiters;
   instance->stop_waiters = NULL;
@@ -172,9 +157,9 @@ static void advance_stop(fern__instance *instance) {
   if (!instance->stop_requested)
     return;
   int any_live;
-  fern__instance *next = next_to_stop(instance, &any_live);
+  fern__instance *next = fern__stop_order_next(instance, &any_live);
   if (next != NULL)
-    fern__lifecycle_stop(next);
+    stop_subtree(next);
   if (any_live)
     return; /* its children first; each one's end comes back here */
   if (instance->controller != NULL) {
@@ -189,10 +174,16 @@ static void advance_stop(fern__instance *instance) {
     advance_stop(instance->parent);
 }
 
-void fern__lifecycle_stop(fern__instance *instance) {
+/* A stop the realm's order asked for: the order knows of it. */
+static void stop_subtree(fern__instance *instance) {
   fern__restart_cancel(instance);
   instance->stop_requested = 1;
   advance_stop(instance);
+}
+
+void fern__lifecycle_stop(fern__instance *instance) {
+  fern__stop_order_changed(instance->manager);
+  stop_subtree(instance);
 }
 
 void fern__lifecycle_stop_then(fern__instance *instance, fern__stopped_cb cb,

@@ -31,6 +31,7 @@ typedef struct fern__manager_s {
   int interrupted; /* SIGINT or SIGTERM stopped the tree */
   int keep_running; /* stay when nothing runs, until a signal */
   uint64_t start_seq;
+  uint64_t order_epoch; /* bumped by what a stop order cannot foresee */
   size_t pending_restarts;
   fern__instance *graveyard; /* destroyed instances, freed at the end */
   json_t *timed_out;         /* monikers killed after their stop timeout */

@@ -131,6 +131,97 @@ START_TEST(test_siblings_stop_in_reverse_start_order) {
 }
 END_TEST
 
+/* A package whose root has `count` eager children /s0.. running sleep. */
+static void package_of_sleepers(char *pkg, size_t size, int count) {
+  char root[8192];
+  e2e_package_new(pkg, size);
+  e2e_package_program(pkg, "sleeper", "elf", "\"args\": [\"sleep\"]");
+  int used = snprintf(root, sizeof root, "{\"children\": [");
+  for (int i = 0; i < count; i++)
+    used += snprintf(root + used, sizeof root - (size_t)used,
+                     "%s{\"name\": \"s%d\", \"url\": \"#meta/sleeper.cm\", "
+                     "\"startup\": \"eager\"}",
+                     i ? ", " : "", i);
+  snprintf(root + used, sizeof root - (size_t)used, "]}\n");
+  e2e_package_write(pkg, "meta/root.cm", root);
+}
+
+/* Replays fern's log: each stop must be of the child that, when it was
+ * asked (just after the stop before it ended, or on SIGTERM), had started
+ * last of those still running; with none running, of one that never came
+ * up. Every child ends ok. */
+static void assert_each_stop_took_the_last_started(const char *err,
+                                                   int count) {
+  int up[128], n_up = 0, expected = -1, stops = 0;
+  for (const char *line = err; *line != '\0';
+       line += strcspn(line, "\n"), line += *line == '\n') {
+    int id;
+    char event[16];
+    if (strncmp(line, "fern: SIGTERM: stopping the tree", 32) == 0) {
+      expected = n_up > 0 ? up[n_up - 1] : -1;
+      continue;
+    }
+    if (sscanf(line, "fern: /s%d: %15[a-z]", &id, event) != 2)
+      continue;
+    if (strcmp(event, "started") == 0) {
+      up[n_up++] = id;
+      continue;
+    }
+    if (strcmp(event, "stopped") != 0)
+      continue;
+    int was_up = 0;
+    for (int i = 0; i < n_up; i++)
+      if (up[i] == id) {
+        memmove(&up[i], &up[i + 1], (size_t)(n_up - i - 1) * sizeof *up);
+        n_up--;
+        was_up = 1;
+        break;
+      }
+    if (expected >= 0)
+      ck_assert_msg(id == expected, "stop %d was /s%d, not /s%d", stops, id,
+                    expected);
+    else
+      ck_assert_msg(!was_up, "stop %d was /s%d, which had come up", stops, id);
+    stops++;
+    expected = n_up > 0 ? up[n_up - 1] : -1;
+  }
+  ck_assert_int_eq(stops, count);
+  ck_assert_int_eq(e2e_count(err, ": stopped: ok"), count);
+}
+
+/* Boots COUNT sleepers, SIGTERMs fern once `text` has been printed
+ * `times` times, and checks every stop against the rule. */
+static void stop_sleepers_after(const char *text, int times, int all_up) {
+  enum { COUNT = 80 };
+  char pkg[4096];
+  package_of_sleepers(pkg, sizeof pkg, COUNT);
+  e2e_proc p;
+  const char *args[] = {"run", pkg, NULL};
+  e2e_start(&p, args);
+  e2e_wait_for_count(&p, text, times, 30000);
+  kill(p.pid, SIGTERM);
+  ck_assert_int_eq(e2e_finish(&p, 30000), 0);
+  if (all_up)
+    ck_assert_int_eq(e2e_count(p.err, ": started"), COUNT);
+  assert_each_stop_took_the_last_started(p.err, COUNT);
+  e2e_free(&p);
+  e2e_package_remove(pkg);
+}
+
+/* A realm of many children (which keeps them sorted by start order while
+ * it stops) stops them exactly in reverse of the order they started. */
+START_TEST(test_many_siblings_stop_in_exact_reverse_start_order) {
+  stop_sleepers_after("] ready", 80, 1);
+}
+END_TEST
+
+/* The same while most are still starting: one that comes up during the
+ * stop has started last, and stops next. */
+START_TEST(test_many_siblings_stopped_while_starting_keep_the_order) {
+  stop_sleepers_after(": started", 1, 0);
+}
+END_TEST
+
 Suite *lifecycle_suite(void) {
   Suite *s = suite_create("lifecycle");
   TCase *tc = tcase_create("stop");
@@ -140,6 +231,8 @@ Suite *lifecycle_suite(void) {
   tcase_add_test(tc, test_stop_timeout_kills_a_program_that_ignores_sigterm);
   tcase_add_test(tc, test_second_signal_kills_at_once);
   tcase_add_test(tc, test_siblings_stop_in_reverse_start_order);
+  tcase_add_test(tc, test_many_siblings_stop_in_exact_reverse_start_order);
+  tcase_add_test(tc, test_many_siblings_stopped_while_starting_keep_the_order);
   suite_add_tcase(s, tc);
   return s;
 }
