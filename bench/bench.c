@@ -114,15 +114,18 @@ static long empty_rss(const bench_env *env) {
 
 /* fern up and down on the flat tree of waiting components, alternating
  * with the baseline's spawn, SIGTERM, reap; medians of each. */
+/* medians: fern up, fern down, baseline up, baseline down, and the raw
+ * one-at-a-time stop. */
 static int up_down_medians(const bench_env *env, const char *name, long n,
-                           double medians[4], long *rss) {
+                           double medians[5], long *rss) {
   double up[REPEAT_MAX], down[REPEAT_MAX], base_up[REPEAT_MAX],
-      base_down[REPEAT_MAX];
+      base_down[REPEAT_MAX], ordered[REPEAT_MAX];
   for (int i = 0; i < repeat; i++) {
     long run_rss;
     if (bench_fern_up_down(env, name, n, &up[i], &down[i], &run_rss) != 0 ||
         (base_up[i] = baseline(env, "startstop", n, "start_s")) < 0 ||
-        (base_down[i] = baseline(env, "startstop", n, "stop_s")) < 0)
+        (base_down[i] = baseline(env, "startstop", n, "stop_s")) < 0 ||
+        (ordered[i] = baseline(env, "ordered", n, "stop_s")) < 0)
       return -1;
     if (i == 0 || run_rss > *rss)
       *rss = run_rss;
@@ -131,19 +134,23 @@ static int up_down_medians(const bench_env *env, const char *name, long n,
   medians[1] = median(down, repeat);
   medians[2] = median(base_up, repeat);
   medians[3] = median(base_down, repeat);
+  medians[4] = median(ordered, repeat);
   return 0;
 }
 
 static int bench_start_stop(const bench_env *env, long n, double *fern_up) {
   char name[64];
   snprintf(name, sizeof name, "flat-wait-%ld", n);
-  double m[4], up, down;
+  double m[5], up, down;
   long rss;
   if (bench_tree_write(env, name, n, 0, 1) != 0 ||
       up_down_medians(env, name, n, m, &rss) != 0)
     return -1;
   add_row("start until all run (s)", n, m[0], m[2], "s");
   add_row("stop all, in order (s)", n, m[1], m[3], "s");
+  /* What one-at-a-time costs by itself: a C loop, no manager. */
+  add_row("  raw stop, one at a time (s)", n, m[4], m[3], "s");
+  add_row("  fern's in-order stop vs that (s)", n, m[1], m[4], "s");
   add_row("start + stop (s)", n, m[0] + m[1], m[2] + m[3], "s");
   long none = empty_rss(env);
   add_row("memory per running component, flat", n,

@@ -4,6 +4,10 @@
  *   spawn_baseline boot N PROGRAM       posix_spawn N "PROGRAM exit", reap all
  *   spawn_baseline startstop N PROGRAM  posix_spawn N "PROGRAM" (waits), then
  *                                       SIGTERM each and reap all
+ *   spawn_baseline ordered N PROGRAM    the same, but stops them one at a
+ *                                       time, last started first: SIGTERM
+ *                                       one, reap it, then the next (the
+ *                                       floor of any in-order stop)
  *
  * Prints one JSON object: the seconds each phase took. */
 #include <errno.h>
@@ -35,6 +39,27 @@ static int spawn_all(pid_t *pids, long n, char *program, char *arg) {
   return 0;
 }
 
+/* A SIGTERM that came before tiny set its handler ends it too. */
+static int ended_well(int status) {
+  return (WIFEXITED(status) && WEXITSTATUS(status) == 0) ||
+         (WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM);
+}
+
+/* Last started first, each reaped before the next is signalled. */
+static int stop_in_order(const pid_t *pids, long n) {
+  int status, failed = 0;
+  for (long i = n - 1; i >= 0; i--) {
+    kill(pids[i], SIGTERM);
+    while (waitpid(pids[i], &status, 0) < 0)
+      if (errno != EINTR) {
+        perror("spawn_baseline: waitpid");
+        return -1;
+      }
+    failed += !ended_well(status);
+  }
+  return failed;
+}
+
 static int reap_all(long n) {
   int status, failed = 0;
   for (long i = 0; i < n; i++) {
@@ -42,16 +67,14 @@ static int reap_all(long n) {
       perror("spawn_baseline: wait");
       return -1;
     }
-    /* A SIGTERM that came before tiny set its handler ends it too. */
-    failed += !((WIFEXITED(status) && WEXITSTATUS(status) == 0) ||
-                (WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM));
+    failed += !ended_well(status);
   }
   return failed;
 }
 
 int main(int argc, char **argv) {
   if (argc != 4) {
-    fprintf(stderr, "usage: spawn_baseline boot|startstop N PROGRAM\n");
+    fprintf(stderr, "usage: spawn_baseline boot|startstop|ordered N PROGRAM\n");
     return 2;
   }
   long n = atol(argv[2]);
@@ -59,14 +82,15 @@ int main(int argc, char **argv) {
   if (pids == NULL || n <= 0)
     return 2;
   int boot = strcmp(argv[1], "boot") == 0;
+  int ordered = strcmp(argv[1], "ordered") == 0;
   double t0 = now();
   if (spawn_all(pids, n, argv[3], boot ? "exit" : NULL) != 0)
     return 1;
   double t1 = now();
-  if (!boot)
+  if (!boot && !ordered)
     for (long i = 0; i < n; i++)
       kill(pids[i], SIGTERM);
-  int failed = reap_all(n);
+  int failed = ordered ? stop_in_order(pids, n) : reap_all(n);
   double t2 = now();
   if (boot)
     printf("{\"boot_s\": %.6f, \"failed\": %d}\n", t2 - t0, failed);
