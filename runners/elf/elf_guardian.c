@@ -31,6 +31,34 @@ static void guardian_wait_ms(long ms) {
     ;
 }
 
+/* Removes the cgroups under `dir`, deepest first: the runner's jobs, and
+ * any a program made inside its own. */
+static void remove_cgroups_below(const char *dir, int depth) {
+  int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  char buf[4096], path[PATH_MAX + 32];
+  long got;
+  while (fd >= 0 && depth < 8 &&
+         (got = syscall(SYS_getdents64, fd, buf, sizeof buf)) > 0) {
+    for (long off = 0; off < got;) {
+      struct dirent64 {
+        unsigned long long ino;
+        long long off;
+        unsigned short reclen;
+        unsigned char type;
+        char name[];
+      } *d = (void *)(buf + off);
+      off += d->reclen;
+      if (d->type == 4 /* DT_DIR */ && d->name[0] != '.') {
+        snprintf(path, sizeof path, "%s/%s", dir, d->name);
+        remove_cgroups_below(path, depth + 1);
+        rmdir(path);
+      }
+    }
+  }
+  if (fd >= 0)
+    close(fd);
+}
+
 /* Kills the cgroup subtree, waits for it to empty, removes its cgroups. */
 static void guardian_kill_cgroups(const char *base) {
   char path[PATH_MAX + 32], events[256];
@@ -52,27 +80,7 @@ static void guardian_kill_cgroups(const char *base) {
       break;
     guardian_wait_ms(10);
   }
-  int dir = open(base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  char buf[4096];
-  long got;
-  while (dir >= 0 && (got = syscall(SYS_getdents64, dir, buf, sizeof buf)) > 0) {
-    for (long off = 0; off < got;) {
-      struct dirent64 {
-        unsigned long long ino;
-        long long off;
-        unsigned short reclen;
-        unsigned char type;
-        char name[];
-      } *d = (void *)(buf + off);
-      off += d->reclen;
-      if (d->type == 4 /* DT_DIR */ && d->name[0] == 'c') {
-        snprintf(path, sizeof path, "%s/%s", base, d->name);
-        rmdir(path);
-      }
-    }
-  }
-  if (dir >= 0)
-    close(dir);
+  remove_cgroups_below(base, 0);
   rmdir(base);
 }
 

@@ -1,12 +1,14 @@
 /* test_cgroup_pool.c - a cgroup a component left empty serves the next
  * start, and only then: not one its program froze, not one it made cgroups
- * in, and none is left behind once fern is done. Each tree restarts one
+ * in, not one cgroup.kill ended; and none is left behind once fern is
+ * done, not even when fern is SIGKILLed. Most trees restart one
  * component (restart policy "always") and reads the cgroup every run
  * prints. */
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -180,6 +182,55 @@ START_TEST(test_cgroup_ended_by_cgroup_kill_is_not_used_again) {
 }
 END_TEST
 
+/* Waits (inotify on its parent) until directory `path` is gone. */
+static void wait_gone(const char *path, int ms) {
+  char parent[512];
+  snprintf(parent, sizeof parent, "%s", path);
+  *strrchr(parent, '/') = '\0';
+  int watch = inotify_init1(IN_CLOEXEC);
+  ck_assert_int_ge(inotify_add_watch(watch, parent, IN_DELETE), 0);
+  long deadline = e2e_now_ms() + ms;
+  struct stat st;
+  while (stat(path, &st) == 0) {
+    struct pollfd pfd = {watch, POLLIN, 0};
+    long left = deadline - e2e_now_ms();
+    ck_assert_msg(left > 0 && poll(&pfd, 1, (int)left) == 1,
+                  "%s is still there", path);
+    char events[4096];
+    ck_assert_int_gt(read(watch, events, sizeof events), 0);
+  }
+  close(watch);
+}
+
+/* fern is SIGKILLed while a program holds a cgroup it made inside its
+ * own: the guardian removes that one too, and so fern's directory. */
+START_TEST(test_guardian_removes_cgroups_programs_made) {
+  char dir[256], dirs[RUNS_MAX][512];
+  e2e_package_new(dir, sizeof dir);
+  e2e_package_program(dir, "again", "elf", "\"args\": [\"sub-cgroup\", \"wait\"]");
+  const char *names[] = {"again", NULL};
+  e2e_package_root(dir, names, 0);
+  e2e_proc p;
+  const char *args[] = {"run", dir, NULL};
+  e2e_start(&p, args);
+  e2e_wait_for(&p, "[/again] ready", 20000);
+  if (uses_cgroups(p.err)) {
+    ck_assert_int_eq(printed_cgroups(p.err, dirs, RUNS_MAX), 1);
+    kill(p.pid, SIGKILL);
+    e2e_finish(&p, 20000);
+    char base[512];
+    snprintf(base, sizeof base, "%s", dirs[0]);
+    *strrchr(base, '/') = '\0';
+    wait_gone(base, 10000);
+  } else {
+    kill(p.pid, SIGTERM);
+    e2e_finish(&p, 20000);
+  }
+  e2e_free(&p);
+  e2e_package_remove(dir);
+}
+END_TEST
+
 Suite *cgroup_pool_suite(void) {
   Suite *s = suite_create("cgroup_pool");
   TCase *tc = tcase_create("cgroup_pool");
@@ -188,6 +239,7 @@ Suite *cgroup_pool_suite(void) {
   tcase_add_test(tc, test_frozen_cgroup_is_not_used_again);
   tcase_add_test(tc, test_cgroup_with_cgroups_inside_is_removed_not_kept);
   tcase_add_test(tc, test_cgroup_ended_by_cgroup_kill_is_not_used_again);
+  tcase_add_test(tc, test_guardian_removes_cgroups_programs_made);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -28,7 +28,8 @@
  *   lifecycle-ignore  hold the lifecycle channel, never answer
  *   cgroup        print its cgroup v2 directory: "cgroup /sys/fs/cgroup/..."
  *   freeze-self   print its cgroup, then freeze it (and so itself)
- *   sub-cgroup    print its cgroup, make a cgroup "sub" inside it, exit 0
+ *   sub-cgroup [wait]  print its cgroup, make a cgroup "sub" inside it,
+ *                 exit 0 (or print "ready" and wait)
  */
 #include <dirent.h>
 #include <poll.h>
@@ -142,7 +143,7 @@ static int own_cgroup(char *dir, size_t size) {
 }
 
 /* The cgroup behaviours: print it, then do `what` to it. */
-static int cgroup_behaviour(const char *what) {
+static int cgroup_behaviour(const char *what, int wait) {
   char dir[4096], path[4200];
   if (own_cgroup(dir, sizeof dir) != 0) {
     printf("no cgroup v2\n");
@@ -152,7 +153,11 @@ static int cgroup_behaviour(const char *what) {
   fflush(stdout);
   if (strcmp(what, "sub-cgroup") == 0) {
     snprintf(path, sizeof path, "%s/sub", dir);
-    return mkdir(path, 0755) == 0 ? 0 : 1;
+    if (mkdir(path, 0755) != 0)
+      return 1;
+    if (wait)
+      wait_forever();
+    return 0;
   }
   if (strcmp(what, "freeze-self") == 0) {
     snprintf(path, sizeof path, "%s/cgroup.freeze", dir);
@@ -327,7 +332,7 @@ int main(int argc, char **argv) {
     return lifecycle(0);
   if (strcmp(what, "cgroup") == 0 || strcmp(what, "freeze-self") == 0 ||
       strcmp(what, "sub-cgroup") == 0)
-    return cgroup_behaviour(what);
+    return cgroup_behaviour(what, argc > 2 && strcmp(argv[2], "wait") == 0);
   fprintf(stderr, "tool: unknown behaviour \"%s\"\n", what);
   return 2;
 }
