@@ -47,7 +47,8 @@ typedef struct elf_runner_s {
   int spawn_slot[ELF_SPAWN_SLOTS]; /* low descriptors a spawn fills */
   int spawn_slot_max;      /* the highest of them; -1 without slots */
   int spawn_slot_used[ELF_SPAWN_SLOTS]; /* holds other than /dev/null */
-  sigset_t spawn_signals;  /* what a child resets: fern's handled, ignored */
+  uint64_t spawn_signals; /* bit N-1: a child resets signal N (fern
+                           * handles or ignores it) */
   char *cgroup_pool[ELF_CGROUP_POOL_MAX]; /* emptied cgroups' paths */
   size_t cgroup_pool_count;
   uv_idle_t spawn_idle; /* spawns the queue's next batch each loop turn */

@@ -90,6 +90,21 @@ static void child_own_fds(spawn_plan *plan) {
   }
 }
 
+/* The kernel's sigaction: glibc's refuses signals 32 and 33, its own,
+ * which fern may have been started with ignored (an ignored signal
+ * survives exec) and must not pass on. */
+typedef struct kernel_sigaction_s {
+  void (*handler)(int);
+  unsigned long flags;
+  void (*restorer)(void);
+  unsigned long mask;
+} kernel_sigaction;
+
+static long raw_sigaction(int sig, const kernel_sigaction *act,
+                          kernel_sigaction *old) {
+  return syscall(SYS_rt_sigaction, sig, act, old, sizeof(unsigned long));
+}
+
 static _Noreturn void child_exec(spawn_plan *plan) {
   const elf_controller *c = plan->c;
   if (plan->cgroup_procs_fd >= 0 && write(plan->cgroup_procs_fd, "0", 1) != 1)
@@ -101,10 +116,10 @@ static _Noreturn void child_exec(spawn_plan *plan) {
     _exit(127); /* fern died before we could ask to die with it */
   /* Handlers and ignored signals fern had go back to the default before
    * signals are unblocked (a handler of fern's must not run here). */
-  struct sigaction dfl = {.sa_handler = SIG_DFL};
-  for (int sig = 1; sig < NSIG; sig++)
-    if (sigismember(&c->runner->spawn_signals, sig) == 1)
-      sigaction(sig, &dfl, NULL);
+  kernel_sigaction dfl = {.handler = SIG_DFL};
+  for (int sig = 1; sig <= 64; sig++)
+    if (c->runner->spawn_signals & (1ULL << (sig - 1)))
+      raw_sigaction(sig, &dfl, NULL);
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);
@@ -358,11 +373,11 @@ static pid_t spawn_with_pipe(spawn_plan *plan, elf_controller *c,
  * or ignores. Loop thread, once per spawn turn (elf_spawn_queue.c): fern
  * sets its handlers on the loop thread, so none changes during a turn. */
 void elf_spawn_read_signals(elf_runner *r) {
-  sigemptyset(&r->spawn_signals);
-  for (int sig = 1; sig < NSIG; sig++) {
-    struct sigaction now;
-    if (sigaction(sig, NULL, &now) == 0 && now.sa_handler != SIG_DFL)
-      sigaddset(&r->spawn_signals, sig);
+  r->spawn_signals = 0;
+  for (int sig = 1; sig <= 64; sig++) {
+    kernel_sigaction now;
+    if (raw_sigaction(sig, NULL, &now) == 0 && now.handler != SIG_DFL)
+      r->spawn_signals |= 1ULL << (sig - 1);
   }
 }
 
