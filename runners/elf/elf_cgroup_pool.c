@@ -20,7 +20,6 @@
  * stops one component after the other that wait was 40% of each step.
  * Each removal holds the runner (open_handles) until it is done. Loop
  * thread, but for the removals' work. */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -31,34 +30,9 @@
 
 #include "elf_runner.h"
 
-/* Points the job's name and mount-relative path into its cgroup path. */
-static void job_adopt(elf_runner *r, elf_job *job, char *path) {
-  job->cgroup = path;
-  job->name = path + strlen(r->cgroup_base) + 1;
-  job->cgroup_rel = path + r->cgroup_mount_len;
-  job->base_fd = r->cgroup_base_fd;
-}
-
-int elf_job_take(elf_runner *r, elf_job *job, fern_error_t *err) {
-  if (job->kind != ELF_JOB_CGROUP)
-    return FERN_OK;
-  if (r->cgroup_pool_count > 0) {
-    job_adopt(r, job, r->cgroup_pool[--r->cgroup_pool_count]);
-  } else {
-    char *path;
-    if (asprintf(&path, "%s/c%lu", r->cgroup_base, ++r->next_id) < 0)
-      return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
-    job_adopt(r, job, path);
-    if (mkdirat(job->base_fd, job->name, 0755) != 0)
-      return fern_error_set(err, FERN_EIO, NULL,
-                            "cannot create cgroup %s: %s", job->cgroup,
-                            strerror(errno));
-  }
-  job->made = 1;
-  job->reusable = 0;
-  job->cgroup_fd =
-      openat(job->base_fd, job->name, O_PATH | O_DIRECTORY | O_CLOEXEC);
-  return FERN_OK;
+char *elf_cgroup_pool_take(elf_runner *r) {
+  return r->cgroup_pool_count > 0 ? r->cgroup_pool[--r->cgroup_pool_count]
+                                  : NULL;
 }
 
 /* A cgroup directory's link count is 2 plus its subdirectories: cgroups
@@ -70,34 +44,13 @@ static int has_no_children(const elf_job *job) {
 }
 
 int elf_cgroup_pool_give(elf_runner *r, elf_job *job) {
-  if (!job->reusable || job->kill_written || !job->made || job->cgroup == NULL ||
+  if (!job->reusable || job->kill_written ||
       r->cgroup_pool_count >= ELF_CGROUP_POOL_MAX || !has_no_children(job))
     return 0;
   r->cgroup_pool[r->cgroup_pool_count++] = job->cgroup;
   job->cgroup = NULL;
   job->made = 0;
   return 1;
-}
-
-/* rmdir of a cgroup fails while cgroups a program made inside it remain:
- * those go first, deepest first (they are empty once the job is). */
-static void remove_cgroup(int dir_fd, const char *name, int depth) {
-  if (unlinkat(dir_fd, name, AT_REMOVEDIR) == 0 || depth >= 16 ||
-      (errno != EBUSY && errno != ENOTEMPTY))
-    return;
-  int fd = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-  if (d == NULL) {
-    if (fd >= 0)
-      close(fd);
-    return;
-  }
-  struct dirent *e;
-  while ((e = readdir(d)) != NULL)
-    if (e->d_type == DT_DIR && e->d_name[0] != '.')
-      remove_cgroup(dirfd(d), e->d_name, depth + 1);
-  closedir(d);
-  unlinkat(dir_fd, name, AT_REMOVEDIR);
 }
 
 typedef struct cgroup_removal_s {
@@ -108,7 +61,7 @@ typedef struct cgroup_removal_s {
 
 static void removal_work(uv_work_t *work) {
   cgroup_removal *removal = work->data;
-  remove_cgroup(AT_FDCWD, removal->path, 0);
+  elf_job_remove_cgroup_tree(removal->path);
 }
 
 static void removal_done(uv_work_t *work, int status) {
@@ -133,7 +86,7 @@ void elf_cgroup_remove(elf_runner *r, char *path) {
       return;
     }
   }
-  remove_cgroup(AT_FDCWD, path, 0); /* no memory: here and now */
+  elf_job_remove_cgroup_tree(path); /* no memory: here and now */
   free(path);
   free(removal);
 }

@@ -31,34 +31,6 @@ static void guardian_wait_ms(long ms) {
     ;
 }
 
-/* Removes the cgroups under `dir`, deepest first: the runner's jobs, and
- * any a program made inside its own. */
-static void remove_cgroups_below(const char *dir, int depth) {
-  int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  char buf[4096], path[PATH_MAX + 32];
-  long got;
-  while (fd >= 0 && depth < 8 &&
-         (got = syscall(SYS_getdents64, fd, buf, sizeof buf)) > 0) {
-    for (long off = 0; off < got;) {
-      struct dirent64 {
-        unsigned long long ino;
-        long long off;
-        unsigned short reclen;
-        unsigned char type;
-        char name[];
-      } *d = (void *)(buf + off);
-      off += d->reclen;
-      if (d->type == 4 /* DT_DIR */ && d->name[0] != '.') {
-        snprintf(path, sizeof path, "%s/%s", dir, d->name);
-        remove_cgroups_below(path, depth + 1);
-        rmdir(path);
-      }
-    }
-  }
-  if (fd >= 0)
-    close(fd);
-}
-
 /* Kills the cgroup subtree, waits for it to empty, removes its cgroups. */
 static void guardian_kill_cgroups(const char *base) {
   char path[PATH_MAX + 32], events[256];
@@ -80,8 +52,7 @@ static void guardian_kill_cgroups(const char *base) {
       break;
     guardian_wait_ms(10);
   }
-  remove_cgroups_below(base, 0);
-  rmdir(base);
+  elf_job_remove_cgroup_tree(base);
 }
 
 static _Noreturn void guardian_main(int fd, const char *cgroup_base,

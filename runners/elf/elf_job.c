@@ -165,6 +165,22 @@ static const char *cgroup_dir(const elf_job *job) {
   return job->cgroup != NULL ? job->cgroup : "";
 }
 
+void elf_job_adopt(elf_runner *r, elf_job *job, char *path) {
+  job->cgroup = path;
+  job->name = path + strlen(r->cgroup_base) + 1;
+  job->cgroup_rel = path + r->cgroup_mount_len;
+  job->base_fd = r->cgroup_base_fd;
+}
+
+/* The job's own cgroup path: "c<n>", n from its id "<fern pid>.<n>". */
+static int name_cgroup(elf_runner *r, elf_job *job) {
+  char *path;
+  if (asprintf(&path, "%s/c%s", r->cgroup_base, strchr(job->id, '.') + 1) < 0)
+    return FERN_ENOMEM;
+  elf_job_adopt(r, job, path);
+  return FERN_OK;
+}
+
 int elf_job_name(elf_runner *r, elf_job *job, int cgroup_now) {
   memset(job, 0, sizeof *job);
   job->kind = r->job_kind;
@@ -173,14 +189,14 @@ int elf_job_name(elf_runner *r, elf_job *job, int cgroup_now) {
   snprintf(job->id, sizeof job->id, "%d.%lu", (int)getpid(), ++r->next_id);
   if (job->kind != ELF_JOB_CGROUP || !cgroup_now)
     return FERN_OK;
-  if (asprintf(&job->cgroup, "%s/c%lu", r->cgroup_base, r->next_id) < 0) {
-    job->cgroup = NULL;
-    return FERN_ENOMEM;
-  }
-  job->base_fd = r->cgroup_base_fd;
-  job->name = job->cgroup + strlen(r->cgroup_base) + 1;
-  job->cgroup_rel = job->cgroup + r->cgroup_mount_len;
-  return FERN_OK;
+  return name_cgroup(r, job);
+}
+
+/* The cgroup exists and is the job's; the clone goes into it by fd. */
+static void hold(elf_job *job) {
+  job->made = 1;
+  job->cgroup_fd =
+      openat(job->base_fd, job->name, O_PATH | O_DIRECTORY | O_CLOEXEC);
 }
 
 int elf_job_make(elf_job *job, fern_error_t *err) {
@@ -191,11 +207,53 @@ int elf_job_make(elf_job *job, fern_error_t *err) {
   if (mkdirat(job->base_fd, job->name, 0755) != 0)
     return fern_error_set(err, FERN_EIO, NULL, "cannot create cgroup %s: %s",
                           job->cgroup, strerror(errno));
-  job->made = 1;
-  job->cgroup_fd =
-      openat(job->base_fd, job->name, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  hold(job);
   return FERN_OK;
 }
+
+int elf_job_take(elf_runner *r, elf_job *job, fern_error_t *err) {
+  if (job->kind != ELF_JOB_CGROUP)
+    return FERN_OK;
+  char *kept = elf_cgroup_pool_take(r);
+  if (kept != NULL) {
+    elf_job_adopt(r, job, kept);
+    hold(job);
+    return FERN_OK;
+  }
+  if (name_cgroup(r, job) != FERN_OK)
+    return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
+  return elf_job_make(job, err);
+}
+
+/* Depth-limited: a program may nest cgroups deeper than a stack holds. */
+static void remove_tree(const char *dir, int depth) {
+  if (rmdir(dir) == 0 || depth >= 16 || (errno != EBUSY && errno != ENOTEMPTY))
+    return;
+  int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  char buf[4096], path[PATH_MAX + 32];
+  long got;
+  while (fd >= 0 && (got = syscall(SYS_getdents64, fd, buf, sizeof buf)) > 0) {
+    for (long off = 0; off < got;) {
+      struct dirent64 {
+        unsigned long long ino;
+        long long off;
+        unsigned short reclen;
+        unsigned char type;
+        char name[];
+      } *d = (void *)(buf + off);
+      off += d->reclen;
+      if (d->type == 4 /* DT_DIR */ && d->name[0] != '.') {
+        snprintf(path, sizeof path, "%s/%s", dir, d->name);
+        remove_tree(path, depth + 1);
+      }
+    }
+  }
+  if (fd >= 0)
+    close(fd);
+  rmdir(dir);
+}
+
+void elf_job_remove_cgroup_tree(const char *dir) { remove_tree(dir, 0); }
 
 /* Calls visit(pid, arg) for every numeric entry of /proc. */
 static void each_process(void (*visit)(pid_t, void *), void *arg) {

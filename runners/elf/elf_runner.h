@@ -236,11 +236,20 @@ int elf_job_populated(elf_job *job);
 int elf_job_owns(const elf_job *job, pid_t pid);
 /* Closes the job: its cgroup goes back to the pool or is removed. */
 void elf_job_release(elf_runner *r, elf_job *job);
+/* Points the job at the cgroup at `path` (taken). */
+void elf_job_adopt(elf_runner *r, elf_job *job, char *path);
+/* Gives a job named without its cgroup one: an emptied one from the pool,
+ * else its own, made now. Loop thread. */
+int elf_job_take(elf_runner *r, elf_job *job, fern_error_t *err);
+/* Removes the cgroup at `dir` and any cgroups inside it, deepest first.
+ * System calls and stack buffers only (the guardian runs it too). */
+void elf_job_remove_cgroup_tree(const char *dir);
 
 /* The pool of emptied cgroups (elf_cgroup_pool.c); loop thread. */
-/* Gives the job a cgroup: an emptied one, else a new one. */
-int elf_job_take(elf_runner *r, elf_job *job, fern_error_t *err);
-/* Keeps the job's cgroup for another run if it may be; 1 if it took it. */
+/* An emptied cgroup's path (the caller's now), or NULL. */
+char *elf_cgroup_pool_take(elf_runner *r);
+/* Keeps the job's (made) cgroup for another run if it may be; 1 if it
+ * took it. */
 int elf_cgroup_pool_give(elf_runner *r, elf_job *job);
 /* Removes every kept cgroup (the runner's release). */
 void elf_cgroup_pool_drain(elf_runner *r);
