@@ -220,6 +220,10 @@ void fern__instance_detach(fern__instance *child) {
   }
 }
 
+int fern__instance_is_live(const fern__instance *instance) {
+  return instance->controller != NULL || instance->state == FERN_STATE_RUNNING;
+}
+
 const char *fern__instance_state_name(const fern__instance *instance) {
   if (instance->failed)
     return "failed";

@@ -129,6 +129,9 @@ fern__instance *fern__instance_find(fern__instance *root, const char *moniker);
 int fern__instance_adopt(fern__instance *parent, fern__instance *child);
 /* Removes `child` from its parent's children (it stays allocated). */
 void fern__instance_detach(fern__instance *child);
+/* Live: its program is starting, running or stopping, or (a realm) it
+ * runs. A stopping realm waits for its live children. */
+int fern__instance_is_live(const fern__instance *instance);
 /* The state a person reads: "ready" when running and ready, "failed" when
  * restarts gave up. */
 const char *fern__instance_state_name(const fern__instance *instance);

@@ -51,10 +51,6 @@ static void emit_stopped(const fern__instance *instance,
 
 static void timer_free(uv_handle_t *handle) { free(handle); }
 
-static int child_is_live(const fern__instance *child) {
-  return child->controller != NULL || child->state == FERN_STATE_RUNNING;
-}
-
 static void note_timeout(fern__manager *manager, const char *moniker) {
   if (manager->shutting_down)
     json_array_append_new(manager->timed_out, json_string(moniker));
@@ -99,7 +95,7 @@ void fern__lifecycle_on_stopped(fern__instance *instance,
   } else {
     /* It ended by itself: nothing outlives it, and it may come back. */
     for (size_t i = 0; i < instance->child_count; i++)
-      if (child_is_live(instance->children[i]))
+      if (fern__instance_is_live(instance->children[i]))
         fern__lifecycle_stop(instance->children[i]);
     if (instance->on_terminate == FERN_ON_TERMINATE_REBOOT)
       fern__manager_critical_failure(manager, instance->moniker,

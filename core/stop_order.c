@@ -34,17 +34,13 @@ static void order_free(fern__stop_order *order) {
   free(order);
 }
 
-static int child_is_live(const fern__instance *child) {
-  return child->controller != NULL || child->state == FERN_STATE_RUNNING;
-}
-
 /* The scan: the live child started last, unless one is stopping. */
 static fern__instance *scan(fern__instance *realm, int *any_live) {
   fern__instance *last = NULL;
   *any_live = 0;
   for (size_t i = 0; i < realm->child_count; i++) {
     fern__instance *child = realm->children[i];
-    if (!child_is_live(child))
+    if (!fern__instance_is_live(child))
       continue;
     *any_live = 1;
     if (child->stop_requested)
@@ -74,7 +70,7 @@ static fern__stop_order *sort_live(fern__instance *realm) {
   }
   for (size_t i = 0; i < realm->child_count; i++) {
     fern__instance *child = realm->children[i];
-    if (!child_is_live(child))
+    if (!fern__instance_is_live(child))
       continue;
     if (child->stop_requested) {
       order_free(order);
@@ -98,11 +94,11 @@ fern__instance *fern__stop_order_next(fern__instance *realm, int *any_live) {
   }
   if (order == NULL && (order = realm->stop_order = sort_live(realm)) == NULL)
     return scan(realm, any_live);
-  if (order->asked != NULL && child_is_live(order->asked)) {
+  if (order->asked != NULL && fern__instance_is_live(order->asked)) {
     *any_live = 1; /* one at a time: it has not ended yet */
     return NULL;
   }
-  while (order->at < order->count && !child_is_live(order->children[order->at]))
+  while (order->at < order->count && !fern__instance_is_live(order->children[order->at]))
     order->at++;
   *any_live = order->at < order->count;
   if (!*any_live)
