@@ -74,6 +74,10 @@ int e2e_collect_pids(const char *err, const char *moniker, pid_t *pids,
 /* Fails the test unless every process has exited within `ms` (waits on
  * pidfds). */
 void e2e_assert_all_gone_within(const pid_t *pids, int n, int ms);
+/* Waits until done(arg) holds, looking again at each deletion in `dir`
+ * (inotify); fails the test with `what` after `ms`. */
+void e2e_wait_for_deletions(const char *dir, int (*done)(const void *arg),
+                            const void *arg, int ms, const char *what);
 /* Asserts that `first` occurs in `hay` before `second`. */
 void e2e_assert_order(const char *hay, const char *first, const char *second);
 

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -363,4 +364,19 @@ void e2e_package_root(const char *dir, const char *const *names, int quick_ms) {
   ck_assert_msg(used + 3 < sizeof text, "root.cm too long");
   snprintf(text + used, sizeof text - used, "]}");
   e2e_package_write(dir, "meta/root.cm", text);
+}
+
+void e2e_wait_for_deletions(const char *dir, int (*done)(const void *arg),
+                            const void *arg, int ms, const char *what) {
+  int watch = inotify_init1(IN_CLOEXEC);
+  ck_assert_int_ge(inotify_add_watch(watch, dir, IN_DELETE), 0);
+  long deadline = e2e_now_ms() + ms;
+  while (!done(arg)) {
+    struct pollfd pfd = {watch, POLLIN, 0};
+    long left = deadline - e2e_now_ms();
+    ck_assert_msg(left > 0 && poll(&pfd, 1, (int)left) == 1, "%s", what);
+    char events[4096];
+    ck_assert_int_gt(read(watch, events, sizeof events), 0);
+  }
+  close(watch);
 }

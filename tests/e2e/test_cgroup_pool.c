@@ -8,7 +8,6 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
-#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -182,24 +181,9 @@ START_TEST(test_cgroup_ended_by_cgroup_kill_is_not_used_again) {
 }
 END_TEST
 
-/* Waits (inotify on its parent) until directory `path` is gone. */
-static void wait_gone(const char *path, int ms) {
-  char parent[512];
-  snprintf(parent, sizeof parent, "%s", path);
-  *strrchr(parent, '/') = '\0';
-  int watch = inotify_init1(IN_CLOEXEC);
-  ck_assert_int_ge(inotify_add_watch(watch, parent, IN_DELETE), 0);
-  long deadline = e2e_now_ms() + ms;
+static int is_gone(const void *path) {
   struct stat st;
-  while (stat(path, &st) == 0) {
-    struct pollfd pfd = {watch, POLLIN, 0};
-    long left = deadline - e2e_now_ms();
-    ck_assert_msg(left > 0 && poll(&pfd, 1, (int)left) == 1,
-                  "%s is still there", path);
-    char events[4096];
-    ck_assert_int_gt(read(watch, events, sizeof events), 0);
-  }
-  close(watch);
+  return stat(path, &st) != 0;
 }
 
 /* fern is SIGKILLed while a program holds a cgroup it made inside its
@@ -218,10 +202,13 @@ START_TEST(test_guardian_removes_cgroups_programs_made) {
     ck_assert_int_eq(printed_cgroups(p.err, dirs, RUNS_MAX), 1);
     kill(p.pid, SIGKILL);
     e2e_finish(&p, 20000);
-    char base[512];
+    char base[512], root[512];
     snprintf(base, sizeof base, "%s", dirs[0]);
     *strrchr(base, '/') = '\0';
-    wait_gone(base, 10000);
+    snprintf(root, sizeof root, "%s", base);
+    *strrchr(root, '/') = '\0';
+    e2e_wait_for_deletions(root, is_gone, base, 10000,
+                           "the killed fern's cgroups remain");
   } else {
     kill(p.pid, SIGTERM);
     e2e_finish(&p, 20000);

@@ -3,10 +3,8 @@
  * job mechanism this machine allows is exercised. */
 #include <dirent.h>
 #include <errno.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
-#include <sys/inotify.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -104,6 +102,10 @@ static int cgroup_dirs_of(pid_t fern) {
   return n;
 }
 
+static int no_cgroup_dirs_of(const void *fern) {
+  return cgroup_dirs_of(*(const pid_t *)fern) == 0;
+}
+
 /* SIGKILL of fern: its guardian kills every component process. */
 static void check_sigkill_leaves_nothing(const char *config,
                                          const char *mechanism) {
@@ -128,18 +130,8 @@ static void check_sigkill_leaves_nothing(const char *config,
   ck_assert_int_eq(e2e_finish(&p, 20000), 128 + SIGKILL);
   e2e_assert_all_gone_within(pids, n, 10000);
   /* The guardian also removes fern's cgroups: wait for their deletion. */
-  int watch = inotify_init1(IN_CLOEXEC);
-  inotify_add_watch(watch, cgroup_root(), IN_DELETE);
-  long deadline = e2e_now_ms() + 10000;
-  while (cgroup_dirs_of(p.pid) > 0) {
-    struct pollfd pfd = {watch, POLLIN, 0};
-    long left = deadline - e2e_now_ms();
-    ck_assert_msg(left > 0 && poll(&pfd, 1, (int)left) == 1,
-                  "cgroups of the killed fern remain");
-    char events[4096];
-    ck_assert_int_gt(read(watch, events, sizeof events), 0);
-  }
-  close(watch);
+  e2e_wait_for_deletions(cgroup_root(), no_cgroup_dirs_of, &p.pid, 10000,
+                         "cgroups of the killed fern remain");
   e2e_free(&p);
   /* And the next fern starts clean. */
   const char *again[] = {"run", PROGS "orphans.cm", NULL};

@@ -77,6 +77,11 @@ void config(const char *pkg, const char *extra) {
   e2e_package_write(pkg, "fern.json", text);
 }
 
+void package(char *pkg, const char *extra) {
+  e2e_package_new(pkg, 4096);
+  config(pkg, extra);
+}
+
 /* meta/NAME.cm: bin/tool as a Slurm job; `fields` adds program keys. */
 void job(const char *pkg, const char *name, const char *fields) {
   e2e_package_program(pkg, name, "slurm", fields);
@@ -117,6 +122,12 @@ void start(e2e_proc *p, const char *pkg) {
   snprintf(root, sizeof root, "%s/meta/root.cm", pkg);
   const char *args[] = {"run", "--config", conf, "--control", sock, root, NULL};
   e2e_start(p, args);
+}
+
+void start_jobs(e2e_proc *p, const char *pkg) {
+  start(p, pkg);
+  e2e_wait_for(p, "/batch: started", 30000);
+  e2e_wait_for(p, "/live: started", 30000);
 }
 
 /* The job id fern logged for MONIKER ("MONIKER: ... slurm job N"). */

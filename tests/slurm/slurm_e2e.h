@@ -19,6 +19,9 @@ int signal_controller(int signum);
 void clean_cluster(void);
 /* fern.json: the ELF and Slurm runners; `extra` appends runner config. */
 void config(const char *pkg, const char *extra);
+/* A new package (e2e_package_new; `pkg` holds 4096 bytes) with that
+ * fern.json. */
+void package(char *pkg, const char *extra);
 /* meta/NAME.cm: bin/tool as a Slurm job; `fields` adds program keys. */
 void job(const char *pkg, const char *name, const char *fields);
 /* meta/NAME.cm: bin/tool run locally by the ELF runner with `args`. */
@@ -30,6 +33,8 @@ void root_of(const char *pkg, const char *const *names);
 void batch_live_steady(const char *pkg, const char *args, const char *steady);
 /* fern run of the package's meta/root.cm with its fern.json. */
 void start(e2e_proc *p, const char *pkg);
+/* start, then waits until /batch and /live have started. */
+void start_jobs(e2e_proc *p, const char *pkg);
 /* The job id fern logged for MONIKER. */
 long job_id(const char *err, const char *moniker);
 /* Waits until Slurm lists job ID in one of STATES ("" : in none). */

@@ -14,8 +14,7 @@
  * job id and Slurm's state in the report. */
 START_TEST(test_batch_jobs_report_exit_code_signal_and_output) {
   char pkg[4096];
-  e2e_package_new(pkg, sizeof pkg);
-  config(pkg, "");
+  package(pkg, "");
   job(pkg, "ok", "\"args\": [\"print\", \"hello batch\", \"line two\"]");
   job(pkg, "three", "\"args\": [\"exit\", \"3\"]");
   job(pkg, "abort", "\"args\": [\"signal\", \"6\"]");
@@ -52,8 +51,7 @@ END_TEST
  * both modes; stop ends each job with SIGTERM and reports ok. */
 START_TEST(test_output_arrives_while_the_job_runs) {
   char pkg[4096];
-  e2e_package_new(pkg, sizeof pkg);
-  config(pkg, "");
+  package(pkg, "");
   job(pkg, "batch", "\"args\": [\"sleep\"]");
   job(pkg, "live", "\"mode\": \"interactive\", \"args\": [\"sleep\"]");
   job(pkg, "steps", "\"tasks\": 2, \"args\": [\"sleep\"]");
@@ -89,8 +87,7 @@ END_TEST
  * in both modes, and nothing of them is left on the node. */
 START_TEST(test_kill_after_the_stop_timeout) {
   char pkg[4096];
-  e2e_package_new(pkg, sizeof pkg);
-  config(pkg, "");
+  package(pkg, "");
   job(pkg, "quick-batch", "\"args\": [\"ignore-term\"]");
   job(pkg, "quick-live",
       "\"mode\": \"interactive\", \"args\": [\"ignore-term\"]");
@@ -125,8 +122,7 @@ END_TEST
 /* The job's shape and the program's environ reach Slurm and the job. */
 START_TEST(test_job_shape_and_environ_reach_the_job) {
   char pkg[4096];
-  e2e_package_new(pkg, sizeof pkg);
-  config(pkg, "");
+  package(pkg, "");
   job(pkg, "shape",
       "\"args\": [\"env\"], \"partition\": \"debug\", "
       "\"nodes\": 1, \"tasks\": 1, \"cpus_per_task\": 2, "
@@ -162,8 +158,7 @@ END_TEST
  * that says what is wrong; the sibling runs. */
 START_TEST(test_bad_program_blocks_cannot_start) {
   char pkg[4096];
-  e2e_package_new(pkg, sizeof pkg);
-  config(pkg, "");
+  package(pkg, "");
   job(pkg, "unknown", "\"cores\": 4");
   job(pkg, "memory", "\"memory\": \"lots\"");
   job(pkg, "time", "\"time_limit\": \"soon\"");
@@ -203,8 +198,7 @@ END_TEST
 /* No Slurm commands where the config says: a clear error, nothing hangs. */
 START_TEST(test_missing_slurm_commands_are_named) {
   char pkg[4096];
-  e2e_package_new(pkg, sizeof pkg);
-  config(pkg, ", \"bin_dir\": \"/nonexistent-slurm\"");
+  package(pkg, ", \"bin_dir\": \"/nonexistent-slurm\"");
   batch_live_steady(pkg, "\"print\", \"never\"",
                     "\"print\", \"steady is fine\"");
   e2e_proc p;
@@ -224,8 +218,7 @@ END_TEST
  * it, saying which directory and why; interactive jobs need none. */
 START_TEST(test_output_dir_that_cannot_be_made) {
   char pkg[4096];
-  e2e_package_new(pkg, sizeof pkg);
-  config(pkg, ", \"output_dir\": \"/proc/fern-no-such-dir\"");
+  package(pkg, ", \"output_dir\": \"/proc/fern-no-such-dir\"");
   job(pkg, "batch", "\"args\": [\"print\", \"never\"]");
   job(pkg, "live",
       "\"mode\": \"interactive\", \"args\": [\"print\", "
@@ -249,8 +242,7 @@ END_TEST
  * never runs, and the stop is ok, in both modes. */
 START_TEST(test_stop_while_the_job_is_pending) {
   char pkg[4096];
-  e2e_package_new(pkg, sizeof pkg);
-  config(pkg, "");
+  package(pkg, "");
   FILE *f = popen("sh -c 'SLURM_CONF=$FERN_SLURM_DIR/slurm.conf sbatch "
                   "--parsable -c 64 -o /dev/null --wrap \"sleep 300\"'",
                   "r");

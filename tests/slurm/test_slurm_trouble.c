@@ -14,8 +14,7 @@
  * with Slurm's own words, the local one runs, fern ends. */
 START_TEST(test_controller_down_at_start) {
   char pkg[4096];
-  e2e_package_new(pkg, sizeof pkg);
-  config(pkg, "");
+  package(pkg, "");
   batch_live_steady(pkg, "\"print\", \"never\"",
                     "\"print\", \"steady is fine\"");
   controller("stop");
@@ -43,8 +42,7 @@ END_TEST
  * the local sibling runs. */
 START_TEST(test_controller_that_does_not_answer) {
   char pkg[4096];
-  e2e_package_new(pkg, sizeof pkg);
-  config(pkg, ", \"command_timeout_ms\": 1500");
+  package(pkg, ", \"command_timeout_ms\": 1500");
   batch_live_steady(pkg, "\"print\", \"never\"",
                     "\"print\", \"steady is fine\"");
   ck_assert_int_eq(signal_controller(SIGSTOP), 0);
@@ -68,13 +66,10 @@ END_TEST
  * and reports their real end; the local sibling never notices. */
 START_TEST(test_controller_restart_while_jobs_run) {
   char pkg[4096];
-  e2e_package_new(pkg, sizeof pkg);
-  config(pkg, "");
+  package(pkg, "");
   batch_live_steady(pkg, "\"run-for\", \"4000\", \"0\"", "\"sleep\"");
   e2e_proc p;
-  start(&p, pkg);
-  e2e_wait_for(&p, "/batch: started", 30000);
-  e2e_wait_for(&p, "/live: started", 30000);
+  start_jobs(&p, pkg);
   controller("stop");
   controller("start");
   e2e_wait_for(&p, "/batch: stopped: ok (exit 0)", 60000);
@@ -93,8 +88,7 @@ END_TEST
  * local sibling runs on. */
 START_TEST(test_controller_gone_too_long_fails_only_its_jobs) {
   char pkg[4096];
-  e2e_package_new(pkg, sizeof pkg);
-  config(pkg,
+  package(pkg,
          ", \"controller_timeout_ms\": 2000, \"command_timeout_ms\": 1000");
   job(pkg, "batch", "\"args\": [\"sleep\"]");
   local(pkg, "steady", "\"sleep\"");
@@ -133,13 +127,10 @@ END_TEST
  * modes; the local sibling runs on. */
 START_TEST(test_jobs_cancelled_outside_fern) {
   char pkg[4096];
-  e2e_package_new(pkg, sizeof pkg);
-  config(pkg, "");
+  package(pkg, "");
   batch_live_steady(pkg, "\"sleep\"", "\"sleep\"");
   e2e_proc p;
-  start(&p, pkg);
-  e2e_wait_for(&p, "/batch: started", 30000);
-  e2e_wait_for(&p, "/live: started", 30000);
+  start_jobs(&p, pkg);
   long batch = job_id(p.err, "/batch"), live = job_id(p.err, "/live");
   ck_assert_int_eq(sh("scancel %ld %ld", batch, live), 0);
   char line[200];
@@ -167,13 +158,10 @@ END_TEST
  * host that uses the runner cancels them. */
 START_TEST(test_jobs_of_a_killed_fern_are_cancelled_by_the_next) {
   char pkg[4096];
-  e2e_package_new(pkg, sizeof pkg);
-  config(pkg, "");
+  package(pkg, "");
   batch_live_steady(pkg, "\"sleep\"", NULL);
   e2e_proc p;
-  start(&p, pkg);
-  e2e_wait_for(&p, "/batch: started", 30000);
-  e2e_wait_for(&p, "/live: started", 30000);
+  start_jobs(&p, pkg);
   long batch = job_id(p.err, "/batch"), live = job_id(p.err, "/live");
   kill(p.pid, SIGKILL);
   ck_assert_int_eq(e2e_finish(&p, 10000), 128 + SIGKILL);
