@@ -63,6 +63,16 @@ void e2e_package_root(const char *dir, const char *const *names, int quick_ms);
 /* Under make check-valgrind, prints why the calling test does not apply
  * and returns 1 (the test then returns); else returns 0. */
 int e2e_skip_under_valgrind(const char *why);
+/* A real local user, for what another user can and cannot do: made with
+ * useradd the first time (as a system user with its own group, no home,
+ * no login). Returns 0 with its ids; without root, prints why the calling
+ * test does not apply and returns -1 (the test then returns). */
+int e2e_test_user(const char *name, uid_t *uid, gid_t *gid);
+/* Runs `fern ARGS...` as uid/gid (no supplementary groups), from a copy of
+ * the binary that user may run (the build tree may sit where only root can
+ * enter). Returns its exit status; stdout and stderr together in `out`. */
+int e2e_run_fern_as(uid_t uid, gid_t gid, const char *const *args, char *out,
+                    size_t size);
 /* A monotonic clock in milliseconds, for deadlines. */
 long e2e_now_ms(void);
 /* Alive: it exists and is not a zombie. */

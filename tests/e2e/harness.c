@@ -1,7 +1,9 @@
 /* harness.c - see e2e.h. */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <stdio.h>
@@ -379,4 +381,64 @@ void e2e_wait_for_deletions(const char *dir, int (*done)(const void *arg),
     ck_assert_int_gt(read(watch, events, sizeof events), 0);
   }
   close(watch);
+}
+
+int e2e_test_user(const char *name, uid_t *uid, gid_t *gid) {
+  if (getuid() != 0) {
+    fprintf(stderr, "skipped: needs root to make the test user %s\n", name);
+    return -1;
+  }
+  struct passwd *pw = getpwnam(name);
+  if (pw == NULL) {
+    char cmd[256];
+    snprintf(cmd, sizeof cmd,
+             "useradd --system --no-create-home --user-group --shell "
+             "/usr/sbin/nologin '%s'",
+             name);
+    ck_assert_msg(system(cmd) == 0, "cannot make the test user: %s", cmd);
+    pw = getpwnam(name);
+  }
+  ck_assert_msg(pw != NULL, "user %s was made but cannot be found", name);
+  *uid = pw->pw_uid;
+  *gid = pw->pw_gid;
+  return 0;
+}
+
+int e2e_run_fern_as(uid_t uid, gid_t gid, const char *const *args, char *out,
+                    size_t size) {
+  char dir[] = "/tmp/fern-as-XXXXXX", fern[4096];
+  ck_assert_ptr_nonnull(mkdtemp(dir));
+  ck_assert_int_eq(chmod(dir, 0755), 0);
+  snprintf(fern, sizeof fern, "%s/fern", e2e_build());
+  e2e_package_copy(dir, fern, "fern");
+  snprintf(fern, sizeof fern, "%s/fern", dir);
+  ck_assert_int_eq(chmod(fern, 0755), 0);
+  const char *argv[32] = {fern};
+  size_t n = 1;
+  for (size_t i = 0; args[i] != NULL && n < 31; i++)
+    argv[n++] = args[i];
+  argv[n] = NULL;
+  int pipefd[2];
+  ck_assert_int_eq(pipe(pipefd), 0);
+  pid_t pid = fork();
+  if (pid == 0) {
+    dup2(pipefd[1], 2);
+    dup2(pipefd[1], 1);
+    if (setgroups(0, NULL) != 0 || setgid(gid) != 0 || setuid(uid) != 0)
+      _exit(99);
+    execv(fern, (char *const *)argv);
+    fprintf(stderr, "cannot run %s as uid %u: %s\n", fern, (unsigned)uid,
+            strerror(errno));
+    _exit(98);
+  }
+  close(pipefd[1]);
+  ssize_t got = 0, r;
+  while ((r = read(pipefd[0], out + got, size - 1 - (size_t)got)) > 0)
+    got += r;
+  out[got] = '\0';
+  close(pipefd[0]);
+  int status;
+  waitpid(pid, &status, 0);
+  e2e_package_remove(dir);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }

@@ -118,39 +118,10 @@ START_TEST(test_control_socket_is_private) {
 }
 END_TEST
 
-/* Runs `fern list` as uid 65534 and returns its exit status and output.
- * The binary is copied where that user may run it: the build tree may sit
- * in a directory only root can enter. */
+/* Runs `fern list` as uid 65534 and returns its exit status and output. */
 static int list_as_nobody(running *r, char *out, size_t size) {
-  char dir[] = "/tmp/fern-nobody-XXXXXX", fern[4096];
-  ck_assert_ptr_nonnull(mkdtemp(dir));
-  ck_assert_int_eq(chmod(dir, 0755), 0);
-  snprintf(fern, sizeof fern, "%s/fern", e2e_build());
-  e2e_package_copy(dir, fern, "fern");
-  snprintf(fern, sizeof fern, "%s/fern", dir);
-  ck_assert_int_eq(chmod(fern, 0755), 0);
-  int pipefd[2];
-  ck_assert_int_eq(pipe(pipefd), 0);
-  pid_t pid = fork();
-  if (pid == 0) {
-    dup2(pipefd[1], 2);
-    dup2(pipefd[1], 1);
-    if (setgid(65534) != 0 || setuid(65534) != 0)
-      _exit(99);
-    execl(fern, fern, "list", "--control", r->socket, (char *)NULL);
-    fprintf(stderr, "cannot run %s as uid 65534: %s\n", fern, strerror(errno));
-    _exit(98);
-  }
-  close(pipefd[1]);
-  ssize_t n, got = 0;
-  while ((n = read(pipefd[0], out + got, size - 1 - (size_t)got)) > 0)
-    got += n;
-  out[got] = '\0';
-  close(pipefd[0]);
-  int status;
-  waitpid(pid, &status, 0);
-  e2e_package_remove(dir);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  const char *args[] = {"list", "--control", r->socket, NULL};
+  return e2e_run_fern_as(65534, 65534, args, out, size);
 }
 
 START_TEST(test_another_user_is_refused) {
