@@ -225,36 +225,6 @@ int elf_job_take(elf_runner *r, elf_job *job, fern_error_t *err) {
   return elf_job_make(job, err);
 }
 
-/* Depth-limited: a program may nest cgroups deeper than a stack holds. */
-static void remove_tree(const char *dir, int depth) {
-  if (rmdir(dir) == 0 || depth >= 16 || (errno != EBUSY && errno != ENOTEMPTY))
-    return;
-  int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  char buf[4096], path[PATH_MAX + 32];
-  long got;
-  while (fd >= 0 && (got = syscall(SYS_getdents64, fd, buf, sizeof buf)) > 0) {
-    for (long off = 0; off < got;) {
-      struct dirent64 {
-        unsigned long long ino;
-        long long off;
-        unsigned short reclen;
-        unsigned char type;
-        char name[];
-      } *d = (void *)(buf + off);
-      off += d->reclen;
-      if (d->type == 4 /* DT_DIR */ && d->name[0] != '.') {
-        snprintf(path, sizeof path, "%s/%s", dir, d->name);
-        remove_tree(path, depth + 1);
-      }
-    }
-  }
-  if (fd >= 0)
-    close(fd);
-  rmdir(dir);
-}
-
-void elf_job_remove_cgroup_tree(const char *dir) { remove_tree(dir, 0); }
-
 /* Calls visit(pid, arg) for every numeric entry of /proc. */
 static void each_process(void (*visit)(pid_t, void *), void *arg) {
   int dir = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -181,17 +181,34 @@ START_TEST(test_cgroup_ended_by_cgroup_kill_is_not_used_again) {
 }
 END_TEST
 
+/* A program made cgroups 20 deep inside its own, and one named ".x": all
+ * go when it ends. */
+START_TEST(test_deep_and_dot_cgroups_are_removed_after_a_normal_exit) {
+  char dir[256], dirs[RUNS_MAX][512];
+  e2e_proc p;
+  if (run_to_end(dir, sizeof dir, "[\"deep-cgroups\", \"20\"]", 0, &p)) {
+    ck_assert_int_eq(printed_cgroups(p.err, dirs, RUNS_MAX), 1);
+    e2e_assert_has(p.err, "/again: stopped: ok (exit 0)");
+    assert_runner_cgroups_gone(dirs[0]);
+  }
+  e2e_free(&p);
+  e2e_package_remove(dir);
+}
+END_TEST
+
 static int is_gone(const void *path) {
   struct stat st;
   return stat(path, &st) != 0;
 }
 
-/* fern is SIGKILLed while a program holds a cgroup it made inside its
- * own: the guardian removes that one too, and so fern's directory. */
-START_TEST(test_guardian_removes_cgroups_programs_made) {
-  char dir[256], dirs[RUNS_MAX][512];
+/* fern is SIGKILLed while a program (tool ARGS) holds cgroups it made
+ * inside its own: the guardian removes those too, and so fern's
+ * directory. */
+static void guardian_removes(const char *tool_args) {
+  char dir[256], dirs[RUNS_MAX][512], fields[128];
   e2e_package_new(dir, sizeof dir);
-  e2e_package_program(dir, "again", "elf", "\"args\": [\"sub-cgroup\", \"wait\"]");
+  snprintf(fields, sizeof fields, "\"args\": %s", tool_args);
+  e2e_package_program(dir, "again", "elf", fields);
   const char *names[] = {"again", NULL};
   e2e_package_root(dir, names, 0);
   e2e_proc p;
@@ -216,6 +233,16 @@ START_TEST(test_guardian_removes_cgroups_programs_made) {
   e2e_free(&p);
   e2e_package_remove(dir);
 }
+
+START_TEST(test_guardian_removes_cgroups_programs_made) {
+  guardian_removes("[\"sub-cgroup\", \"wait\"]");
+}
+END_TEST
+
+/* The same, 20 deep and one named ".x". */
+START_TEST(test_guardian_removes_deep_and_dot_cgroups) {
+  guardian_removes("[\"deep-cgroups\", \"20\", \"wait\"]");
+}
 END_TEST
 
 Suite *cgroup_pool_suite(void) {
@@ -226,7 +253,9 @@ Suite *cgroup_pool_suite(void) {
   tcase_add_test(tc, test_frozen_cgroup_is_not_used_again);
   tcase_add_test(tc, test_cgroup_with_cgroups_inside_is_removed_not_kept);
   tcase_add_test(tc, test_cgroup_ended_by_cgroup_kill_is_not_used_again);
+  tcase_add_test(tc, test_deep_and_dot_cgroups_are_removed_after_a_normal_exit);
   tcase_add_test(tc, test_guardian_removes_cgroups_programs_made);
+  tcase_add_test(tc, test_guardian_removes_deep_and_dot_cgroups);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -30,6 +30,9 @@
  *   freeze-self   print its cgroup, then freeze it (and so itself)
  *   sub-cgroup [wait]  print its cgroup, make a cgroup "sub" inside it,
  *                 exit 0 (or print "ready" and wait)
+ *   deep-cgroups N [wait]  print its cgroup, make N cgroups nested one in
+ *                 the other inside it, and one named ".x" beside them,
+ *                 exit 0 (or print "ready" and wait)
  */
 #include <dirent.h>
 #include <poll.h>
@@ -142,8 +145,24 @@ static int own_cgroup(char *dir, size_t size) {
   return -1;
 }
 
-/* The cgroup behaviours: print it, then do `what` to it. */
-static int cgroup_behaviour(const char *what, int wait) {
+/* N cgroups, each inside the one before, under `dir`; and ".x". */
+static int make_deep_cgroups(const char *dir, int n) {
+  char path[8192];
+  snprintf(path, sizeof path, "%s/.x", dir);
+  if (mkdir(path, 0755) != 0)
+    return 1;
+  snprintf(path, sizeof path, "%s", dir);
+  for (int i = 1; i <= n; i++) {
+    size_t used = strlen(path);
+    snprintf(path + used, sizeof path - used, "/d%d", i);
+    if (mkdir(path, 0755) != 0)
+      return 1;
+  }
+  return 0;
+}
+
+/* The cgroup behaviours: print it, then do `what` to it (`n`: how many). */
+static int cgroup_behaviour(const char *what, int n, int wait) {
   char dir[4096], path[4200];
   if (own_cgroup(dir, sizeof dir) != 0) {
     printf("no cgroup v2\n");
@@ -151,9 +170,10 @@ static int cgroup_behaviour(const char *what, int wait) {
   }
   printf("cgroup %s\n", dir);
   fflush(stdout);
-  if (strcmp(what, "sub-cgroup") == 0) {
+  if (strcmp(what, "sub-cgroup") == 0 || strcmp(what, "deep-cgroups") == 0) {
     snprintf(path, sizeof path, "%s/sub", dir);
-    if (mkdir(path, 0755) != 0)
+    if (strcmp(what, "sub-cgroup") == 0 ? mkdir(path, 0755) != 0
+                                        : make_deep_cgroups(dir, n) != 0)
       return 1;
     if (wait)
       wait_forever();
@@ -332,7 +352,10 @@ int main(int argc, char **argv) {
     return lifecycle(0);
   if (strcmp(what, "cgroup") == 0 || strcmp(what, "freeze-self") == 0 ||
       strcmp(what, "sub-cgroup") == 0)
-    return cgroup_behaviour(what, argc > 2 && strcmp(argv[2], "wait") == 0);
+    return cgroup_behaviour(what, 0, argc > 2 && strcmp(argv[2], "wait") == 0);
+  if (strcmp(what, "deep-cgroups") == 0 && argc > 2)
+    return cgroup_behaviour(what, atoi(argv[2]),
+                            argc > 3 && strcmp(argv[3], "wait") == 0);
   fprintf(stderr, "tool: unknown behaviour \"%s\"\n", what);
   return 2;
 }
