@@ -64,6 +64,7 @@ static void on_sigchld(uv_signal_t *handle, int signum) {
   }
   if (r->job_kind == ELF_JOB_SUBREAPER)
     elf_job_reap_orphans(r);
+  elf_guardian_check(r->guardian);
 }
 
 int elf_op_create(const fern_host_t *host, const json_t *config,
@@ -78,7 +79,7 @@ int elf_runner_create(const fern_host_t *host, const json_t *config,
     return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
   r->host = host;
   r->use_pidfd = r->use_clone3 = 1;
-  r->cgroup_base_fd = -1;
+  r->cgroup_base_fd = r->cgroup_lock_fd = -1;
   elf_spawn_slots_open(r);
   elf_spawn_read_signals(r);
   if (host->struct_size >= offsetof(fern_host_t, nofile_hard) +
@@ -106,6 +107,7 @@ int elf_runner_create(const fern_host_t *host, const json_t *config,
     free(r);
     return rc;
   }
+  elf_stale_sweep(r);
   /* SIGCHLD is watched even with pidfds: a kernel (or valgrind) without
    * pidfd_open leaves a run to it, and the subreaper reaps orphans on it. */
   uv_signal_init(host->loop, &r->sigchld);
@@ -116,12 +118,13 @@ int elf_runner_create(const fern_host_t *host, const json_t *config,
   uv_unref((uv_handle_t *)&r->sigchld);
   r->guardian = elf_guardian_start(r);
   host->log(FERN_LOG_INFO, NULL,
-            "%s runner: job mechanism %s%s%s, exits watched with %s%s", name,
+            "%s runner: job mechanism %s%s%s, exits watched with %s%s%s", name,
             elf_job_kind_name(r->job_kind),
             r->job_kind == ELF_JOB_CGROUP ? " in " : "",
             r->job_kind == ELF_JOB_CGROUP ? r->cgroup_base : "",
             r->use_pidfd ? "pidfds" : "SIGCHLD",
-            r->guardian ? ", guardian running" : ", NO guardian");
+            r->guardian ? ", guardian running" : ", NO guardian",
+            elf_job_kind_gaps(r->job_kind));
   *runner = r;
   return FERN_OK;
 }
@@ -133,6 +136,8 @@ void elf_runner_unref(elf_runner *r) {
     close(r->cgroup_base_fd);
   if (r->job_kind == ELF_JOB_CGROUP)
     rmdir(r->cgroup_base); /* empty now: every removal is done */
+  if (r->cgroup_lock_fd >= 0)
+    close(r->cgroup_lock_fd); /* after the rmdir: no sweep takes it early */
   free(r);
 }
 

@@ -12,9 +12,11 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "elf_runner.h"
@@ -162,4 +164,41 @@ void elf_job_remove_cgroup_tree(const char *dir) {
   if (fd >= 0)
     close(fd);
   rmdir(dir);
+}
+
+/* Whether the cgroup whose cgroup.events is open at `fd` is empty. */
+static int emptied(int fd) {
+  char events[256];
+  ssize_t n = pread(fd, events, sizeof events - 1, 0);
+  if (n <= 0)
+    return 1; /* gone */
+  events[n] = '\0';
+  return strstr(events, "populated 0") != NULL;
+}
+
+void elf_cgroup_kill_tree(const char *dir) {
+  char path[PATH_MAX + 32];
+  snprintf(path, sizeof path, "%s/cgroup.kill", dir);
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd >= 0) {
+    ssize_t ignored = write(fd, "1", 1);
+    (void)ignored;
+    close(fd);
+  }
+  /* The kernel signals a change of cgroup.events with POLLPRI: wait for
+   * "populated 0" that way, 5 s at most. */
+  snprintf(path, sizeof path, "%s/cgroup.events", dir);
+  fd = open(path, O_RDONLY | O_CLOEXEC);
+  struct timespec start, now;
+  clock_gettime(CLOCK_MONOTONIC, &start);
+  for (long left = 5000; fd >= 0 && left > 0 && !emptied(fd);) {
+    struct pollfd pfd = {fd, POLLPRI, 0};
+    poll(&pfd, 1, (int)left);
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    left = 5000 - ((now.tv_sec - start.tv_sec) * 1000 +
+                   (now.tv_nsec - start.tv_nsec) / 1000000);
+  }
+  if (fd >= 0)
+    close(fd);
+  elf_job_remove_cgroup_tree(dir);
 }

@@ -4,8 +4,13 @@
  * the pipe reaches end of file and the guardian kills every component
  * process: the runner's whole cgroup subtree, and every process carrying
  * this fern's FERN_JOB mark. Like a container shim, it is what lets "no
- * component outlives fern" hold even when fern cannot act. After the fork
- * it uses system calls and stack buffers only. */
+ * component outlives fern" hold even when fern cannot act.
+ *
+ * It starts a session of its own, so that what is aimed at fern's process
+ * group (a shell's `kill -9 %1`, killpg, a terminal's hangup or Ctrl-C)
+ * does not reach it; and fern watches it (a pidfd, else SIGCHLD): a
+ * guardian that dies anyway is reported loudly and replaced at once.
+ * After the fork it uses system calls and stack buffers only. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -15,48 +20,28 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "elf_runner.h"
 
+/* One guardian process, watched through its pidfd. */
+typedef struct guardian_watch_s {
+  uv_poll_t poll;
+  struct elf_guardian_s *guardian;
+  elf_runner *runner; /* the guardian may be freed before the close ends */
+  int pidfd;
+} guardian_watch;
+
 struct elf_guardian_s {
-  pid_t pid;
-  int fd;
+  elf_runner *runner;
+  pid_t pid;             /* 0: none running */
+  int fd;                /* our end of its pipe */
+  guardian_watch *watch; /* NULL without pidfds */
 };
-
-static void guardian_wait_ms(long ms) {
-  struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-  while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-    ;
-}
-
-/* Kills the cgroup subtree, waits for it to empty, removes its cgroups. */
-static void guardian_kill_cgroups(const char *base) {
-  char path[PATH_MAX + 32], events[256];
-  snprintf(path, sizeof path, "%s/cgroup.kill", base);
-  int fd = open(path, O_WRONLY | O_CLOEXEC);
-  if (fd >= 0) {
-    ssize_t ignored = write(fd, "1", 1);
-    (void)ignored;
-    close(fd);
-  }
-  snprintf(path, sizeof path, "%s/cgroup.events", base);
-  for (int i = 0; i < 500; i++) { /* at most 5 s */
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    ssize_t n = fd >= 0 ? read(fd, events, sizeof events - 1) : -1;
-    if (fd >= 0)
-      close(fd);
-    events[n > 0 ? n : 0] = '\0';
-    if (n <= 0 || strstr(events, "populated 0") != NULL)
-      break;
-    guardian_wait_ms(10);
-  }
-  elf_job_remove_cgroup_tree(base);
-}
 
 static _Noreturn void guardian_main(int fd, const char *cgroup_base,
                                     const char *job_prefix) {
+  setsid();
   struct sigaction ignore = {.sa_handler = SIG_IGN};
   sigaction(SIGINT, &ignore, NULL);
   sigaction(SIGTERM, &ignore, NULL);
@@ -75,22 +60,25 @@ static _Noreturn void guardian_main(int fd, const char *cgroup_base,
   }
   if (!bye) {
     if (cgroup_base[0] != '\0')
-      guardian_kill_cgroups(cgroup_base);
+      elf_cgroup_kill_tree(cgroup_base);
     elf_job_kill_marked(job_prefix, 1000);
   }
   _exit(0);
 }
 
-elf_guardian *elf_guardian_start(elf_runner *r) {
+/* Forks a guardian; 0 on success. */
+static int spawn(elf_guardian *g) {
+  elf_runner *r = g->runner;
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0)
-    return NULL;
+    return -1;
   char prefix[32];
   snprintf(prefix, sizeof prefix, "%d.", (int)getpid());
   pid_t pid = fork();
   if (pid == 0) {
     /* Hold nothing but our own pipe: an inherited write end of another
-     * guardian's pipe would keep that one from ever seeing end of file. */
+     * guardian's pipe would keep that one from ever seeing end of file,
+     * and an inherited lock (elf_job.c) would outlive fern. */
     if (fds[0] > 3)
       syscall(SYS_close_range, 3, fds[0] - 1, 0);
     syscall(SYS_close_range, fds[0] + 1, ~0U, 0);
@@ -98,25 +86,131 @@ elf_guardian *elf_guardian_start(elf_runner *r) {
                   prefix);
   }
   close(fds[0]);
-  elf_guardian *g = pid > 0 ? calloc(1, sizeof *g) : NULL;
-  if (g == NULL) {
-    close(fds[1]); /* a guardian without its pipe leaves at once */
-    if (pid > 0)
-      waitpid(pid, NULL, 0);
-    return NULL;
+  if (pid < 0) {
+    close(fds[1]);
+    return -1;
   }
   g->pid = pid;
   g->fd = fds[1];
+  return 0;
+}
+
+static void watch_closed(uv_handle_t *handle) {
+  guardian_watch *w = handle->data;
+  elf_runner *r = w->runner;
+  close(w->pidfd);
+  free(w);
+  elf_runner_unref(r);
+}
+
+static void unwatch(elf_guardian *g) {
+  if (g->watch == NULL)
+    return;
+  uv_poll_stop(&g->watch->poll);
+  uv_close((uv_handle_t *)&g->watch->poll, watch_closed);
+  g->watch = NULL;
+}
+
+static void on_guardian_exit(uv_poll_t *poll, int status, int events);
+
+/* Watches the guardian's end through a pidfd, when the kernel has them. */
+static void watch(elf_guardian *g) {
+  int pidfd = (int)syscall(SYS_pidfd_open, g->pid, 0);
+  guardian_watch *w = pidfd >= 0 ? calloc(1, sizeof *w) : NULL;
+  if (w == NULL) {
+    if (pidfd >= 0)
+      close(pidfd);
+    return; /* SIGCHLD tells (elf_guardian_check) */
+  }
+  w->guardian = g;
+  w->runner = g->runner;
+  w->pidfd = pidfd;
+  uv_poll_init(g->runner->host->loop, &w->poll, pidfd);
+  w->poll.data = w;
+  uv_poll_start(&w->poll, UV_READABLE, on_guardian_exit);
+  uv_unref((uv_handle_t *)&w->poll); /* it must not keep fern running */
+  g->runner->open_handles++;
+  g->watch = w;
+}
+
+static void describe(int wstatus, char *buf, size_t size) {
+  if (WIFSIGNALED(wstatus))
+    snprintf(buf, size, "killed by SIG%s",
+             sigabbrev_np(WTERMSIG(wstatus)) ? sigabbrev_np(WTERMSIG(wstatus))
+                                             : "?");
+  else
+    snprintf(buf, size, "exited with status %d", WEXITSTATUS(wstatus));
+}
+
+/* The guardian died while fern lives: say so, and start another. */
+static void lost(elf_guardian *g, int wstatus) {
+  const fern_host_t *host = g->runner->host;
+  char how[64] = "gone";
+  if (wstatus >= 0)
+    describe(wstatus, how, sizeof how);
+  pid_t old = g->pid;
+  close(g->fd);
+  g->pid = 0;
+  unwatch(g);
+  if (spawn(g) == 0) {
+    watch(g);
+    host->log(FERN_LOG_ERROR, NULL,
+              "the guardian (pid %d) %s; started another (pid %d): without "
+              "one, a SIGKILL of fern would leave its components running",
+              (int)old, how, (int)g->pid);
+  } else {
+    host->log(FERN_LOG_ERROR, NULL,
+              "the guardian (pid %d) %s and no other could be started: if "
+              "fern is killed now, its components outlive it",
+              (int)old, how);
+  }
+}
+
+static void on_guardian_exit(uv_poll_t *poll, int status, int events) {
+  guardian_watch *w = poll->data;
+  (void)status, (void)events;
+  int wstatus = -1;
+  if (waitpid(w->guardian->pid, &wstatus, WNOHANG) == 0)
+    return; /* not over yet */
+  lost(w->guardian, wstatus);
+}
+
+void elf_guardian_check(elf_guardian *g) {
+  if (g == NULL || g->pid == 0 || g->watch != NULL)
+    return;
+  int wstatus = -1;
+  pid_t got = waitpid(g->pid, &wstatus, WNOHANG);
+  if (got == g->pid || (got < 0 && errno == ECHILD))
+    lost(g, got == g->pid ? wstatus : -1);
+}
+
+int elf_guardian_is(const elf_guardian *g, pid_t pid) {
+  return g != NULL && g->pid == pid;
+}
+
+elf_guardian *elf_guardian_start(elf_runner *r) {
+  elf_guardian *g = calloc(1, sizeof *g);
+  if (g == NULL)
+    return NULL;
+  g->runner = r;
+  if (spawn(g) != 0) {
+    free(g);
+    return NULL;
+  }
+  watch(g);
   return g;
 }
 
 void elf_guardian_stop(elf_guardian *g) {
   if (g == NULL)
     return;
-  ssize_t ignored = write(g->fd, "bye\n", 4);
-  (void)ignored;
-  close(g->fd);
-  while (waitpid(g->pid, NULL, 0) < 0 && errno == EINTR)
-    ;
+  unwatch(g);
+  if (g->pid != 0) {
+    ssize_t ignored = write(g->fd, "bye\n", 4);
+    (void)ignored;
+    close(g->fd);
+    while (waitpid(g->pid, NULL, 0) < 0 && errno == EINTR)
+      ;
+  }
   free(g);
 }

@@ -2,9 +2,9 @@
  * main process ends, or it is stopped or killed, nothing it started
  * survives. Strongest first: a cgroup v2 per component (cgroup.kill takes
  * the whole tree, setsid'd or not); else fern as child subreaper plus the
- * FERN_JOB mark every descendant inherits in its environment; else the
- * main process's group. The /proc scans here use raw system calls and
- * stack buffers only, so the guardian may run them after a fork. */
+ * FERN_JOB mark every descendant inherits in its environment and the
+ * session its main process starts (elf_job_proc.c); else the main
+ * process's group. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -29,14 +30,18 @@ const char *elf_job_kind_name(elf_job_kind kind) {
   return "?";
 }
 
-static ssize_t read_small(const char *path, char *buf, size_t size) {
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return -1;
-  ssize_t n = read(fd, buf, size - 1);
-  close(fd);
-  buf[n > 0 ? n : 0] = '\0';
-  return n;
+const char *elf_job_kind_gaps(elf_job_kind kind) {
+  switch (kind) {
+  case ELF_JOB_CGROUP: return "";
+  case ELF_JOB_SUBREAPER:
+    return "; without cgroups a descendant that starts a session of its own "
+           "and clears its environment escapes its job";
+  case ELF_JOB_PROCESS_GROUP:
+    return "; without cgroups or a subreaper only the main process's group is "
+           "held: a descendant that starts a session or group of its own "
+           "escapes its job";
+  }
+  return "";
 }
 
 static int write_small(const char *path, const char *text) {
@@ -86,7 +91,7 @@ static int cgroup2_mount(char *out, size_t size) {
 /* This process's cgroup v2 path ("0::/path"). */
 static int own_cgroup2_path(char *out, size_t size) {
   char buf[8192];
-  if (read_small("/proc/self/cgroup", buf, sizeof buf) <= 0)
+  if (elf_read_small("/proc/self/cgroup", buf, sizeof buf) <= 0)
     return -1;
   char *line = strstr(buf, "0::");
   if (line == NULL || (line != buf && line[-1] != '\n'))
@@ -126,6 +131,11 @@ static int setup_cgroup(elf_runner *r, char *why, size_t why_size) {
   }
   /* Jobs are made and removed relative to it: no path walk each time. */
   r->cgroup_base_fd = open(r->cgroup_base, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  /* The lock tells a later fern that this directory's owner lives (the
+   * kernel drops it with the last descriptor, however fern ends). */
+  r->cgroup_lock_fd = open(r->cgroup_base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (r->cgroup_lock_fd >= 0)
+    flock(r->cgroup_lock_fd, LOCK_EX | LOCK_NB);
   return 0;
 }
 
@@ -225,67 +235,6 @@ int elf_job_take(elf_runner *r, elf_job *job, fern_error_t *err) {
   return elf_job_make(job, err);
 }
 
-/* Calls visit(pid, arg) for every numeric entry of /proc. */
-static void each_process(void (*visit)(pid_t, void *), void *arg) {
-  int dir = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir < 0)
-    return;
-  char buf[8192];
-  long n;
-  while ((n = syscall(SYS_getdents64, dir, buf, sizeof buf)) > 0) {
-    for (long off = 0; off < n;) {
-      struct dirent64 *d = (struct dirent64 *)(buf + off);
-      off += d->d_reclen;
-      char *end;
-      long pid = strtol(d->d_name, &end, 10);
-      if (*end == '\0' && pid > 0)
-        visit((pid_t)pid, arg);
-    }
-  }
-  close(dir);
-}
-
-/* Whether the process's environment starts with, or holds, `mark` (the
- * runner puts FERN_JOB first, so a short read finds it). */
-static int process_marked(pid_t pid, const char *mark) {
-  char path[64], env[4096];
-  snprintf(path, sizeof path, "/proc/%d/environ", (int)pid);
-  ssize_t n = read_small(path, env, sizeof env);
-  size_t len = strlen(mark);
-  for (ssize_t i = 0; i + (ssize_t)len <= n; i += (ssize_t)strlen(env + i) + 1)
-    if (strncmp(env + i, mark, len) == 0)
-      return 1;
-  return 0;
-}
-
-typedef struct mark_kill_s {
-  const char *mark;
-  int signum;
-  int found;
-} mark_kill;
-
-static void kill_if_marked(pid_t pid, void *arg) {
-  mark_kill *mk = arg;
-  if (pid != getpid() && process_marked(pid, mk->mark)) {
-    mk->found++;
-    kill(pid, mk->signum);
-  }
-}
-
-int elf_job_kill_marked(const char *prefix, int rounds) {
-  char mark[96];
-  snprintf(mark, sizeof mark, "FERN_JOB=%s", prefix);
-  int total = 0;
-  for (int i = 0; i < rounds; i++) {
-    mark_kill mk = {mark, SIGKILL, 0};
-    each_process(kill_if_marked, &mk);
-    total += mk.found;
-    if (mk.found == 0)
-      break;
-  }
-  return total;
-}
-
 typedef struct others_s {
   const elf_job *job;
   const char *spare_exe;
@@ -327,7 +276,7 @@ int elf_job_signal_others(const elf_job *job, int signum,
       fclose(f);
     return o.found;
   }
-  each_process(signal_if_other, &o);
+  elf_proc_each(signal_if_other, &o);
   return o.found;
 }
 
@@ -360,31 +309,9 @@ int elf_job_signal(elf_job *job, int signum) {
     found = 1;
   if (job->kind == ELF_JOB_CGROUP)
     return cgroup_signal(job, signum) + found;
-  if (job->kind == ELF_JOB_SUBREAPER) {
-    char mark[96];
-    snprintf(mark, sizeof mark, "FERN_JOB=%s", job->id);
-    mark_kill mk = {mark, signum, 0};
-    each_process(kill_if_marked, &mk);
-    found += mk.found;
-  }
+  if (job->kind == ELF_JOB_SUBREAPER)
+    found += elf_proc_signal_job(job, signum);
   return found;
-}
-
-typedef struct mark_find_s {
-  const char *mark;
-  int found;
-} mark_find;
-
-static void find_marked(pid_t pid, void *arg) {
-  mark_find *mf = arg;
-  if (!mf->found && process_marked(pid, mf->mark)) {
-    char path[64], stat[512];
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    const char *close_paren =
-        read_small(path, stat, sizeof stat) > 0 ? strrchr(stat, ')') : NULL;
-    /* A zombie waiting to be reaped is gone for this purpose. */
-    mf->found = close_paren == NULL || close_paren[2] != 'Z';
-  }
 }
 
 /* cgroup.events, read relative to the runner's directory (no walk of
@@ -407,13 +334,8 @@ static int cgroup_populated(elf_job *job) {
 int elf_job_populated(elf_job *job) {
   if (job->kind == ELF_JOB_CGROUP)
     return cgroup_populated(job);
-  if (job->kind == ELF_JOB_SUBREAPER) {
-    char mark[96];
-    snprintf(mark, sizeof mark, "FERN_JOB=%s", job->id);
-    mark_find mf = {mark, 0};
-    each_process(find_marked, &mf);
-    return mf.found;
-  }
+  if (job->kind == ELF_JOB_SUBREAPER)
+    return elf_proc_job_alive(job);
   return job->pgid > 0 && kill(-job->pgid, 0) == 0;
 }
 
@@ -431,11 +353,8 @@ int elf_job_owns(const elf_job *job, pid_t pid) {
       fclose(f);
     return owned;
   }
-  if (job->kind == ELF_JOB_SUBREAPER) {
-    char mark[96];
-    snprintf(mark, sizeof mark, "FERN_JOB=%s", job->id);
-    return process_marked(pid, mark);
-  }
+  if (job->kind == ELF_JOB_SUBREAPER)
+    return elf_proc_in_job(job, pid);
   return getpgid(pid) == job->pgid;
 }
 
@@ -450,37 +369,4 @@ void elf_job_release(elf_runner *r, elf_job *job) {
   job->made = 0;
   free(job->cgroup);
   job->cgroup = NULL;
-}
-
-typedef struct orphan_scan_s {
-  elf_runner *runner;
-  pid_t self;
-} orphan_scan;
-
-static int waited_for(const elf_runner *r, pid_t pid) {
-  for (const elf_controller *c = r->live; c != NULL; c = c->next_live)
-    if (c->pid == pid && !c->exited)
-      return 1;
-  return 0;
-}
-
-static void reap_if_orphan(pid_t pid, void *arg) {
-  orphan_scan *scan = arg;
-  char path[64], stat[512];
-  snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-  if (read_small(path, stat, sizeof stat) <= 0)
-    return;
-  const char *close_paren = strrchr(stat, ')');
-  long ppid = 0;
-  char state = 0;
-  if (close_paren == NULL ||
-      sscanf(close_paren + 2, "%c %ld", &state, &ppid) != 2)
-    return;
-  if (ppid == scan->self && state == 'Z' && !waited_for(scan->runner, pid))
-    waitpid(pid, NULL, WNOHANG);
-}
-
-void elf_job_reap_orphans(elf_runner *r) {
-  orphan_scan scan = {r, getpid()};
-  each_process(reap_if_orphan, &scan);
 }

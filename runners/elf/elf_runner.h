@@ -33,6 +33,7 @@ typedef struct elf_runner_s {
   int use_clone3;    /* spawn with clone3 (else fork) */
   char cgroup_base[PATH_MAX]; /* ELF_JOB_CGROUP: our directory */
   int cgroup_base_fd;         /* O_PATH to it, or -1 */
+  int cgroup_lock_fd; /* holds flock on it while this fern lives, or -1 */
   unsigned long next_id;
   elf_guardian *guardian;
   uv_signal_t sigchld; /* runs without a pidfd; orphans to reap */
@@ -215,6 +216,9 @@ void elf_cgroup_mounts(void (*visit)(const char *mount, int v2, void *arg),
                        void *arg);
 int elf_job_setup_runner(elf_runner *r, const char *wanted, fern_error_t *err);
 const char *elf_job_kind_name(elf_job_kind kind);
+/* What the kind cannot hold, as the end of the runner's log line ("" for
+ * cgroups). */
+const char *elf_job_kind_gaps(elf_job_kind kind);
 /* Names a component's job: its id, and with `cgroup_now` its cgroup's
  * path (else elf_job_take gives it one at the spawn). Loop thread. */
 int elf_job_name(elf_runner *r, elf_job *job, int cgroup_now);
@@ -265,16 +269,54 @@ void elf_spawn_queue_init(elf_runner *r);
 void elf_spawn_queue_add(struct elf_controller_s *c);
 /* Takes a run out of the queue (its controller is being freed). */
 void elf_spawn_queue_remove(struct elf_controller_s *c);
+
+/* Jobs seen through /proc (elf_job_proc.c). System calls and stack
+ * buffers only: the guardian runs them after a fork. */
+typedef struct elf_proc_info_s {
+  char state; /* 'R', 'S', 'Z', ... */
+  pid_t ppid;
+  pid_t session;
+} elf_proc_info;
+/* Reads a small file whole (NUL-terminated); -1 if it cannot. */
+ssize_t elf_read_small(const char *path, char *buf, size_t size);
+/* Calls visit(pid, arg) for every process in /proc. */
+void elf_proc_each(void (*visit)(pid_t, void *), void *arg);
+/* The process's state, parent and session; -1 if it is gone. */
+int elf_proc_stat(pid_t pid, elf_proc_info *info);
+/* Whether its environment holds `mark` ("FERN_JOB=<fern pid>.<n>"), or,
+ * for a mark ending in '.', a variable starting with it. */
+int elf_proc_marked(pid_t pid, const char *mark);
+/* Whether `pid` is one of the job's (its mark, or its main's session). */
+int elf_proc_in_job(const elf_job *job, pid_t pid);
+/* Sends `signum` to the job's processes found so; returns how many. */
+int elf_proc_signal_job(const elf_job *job, int signum);
+/* Whether any of them is alive (a zombie is not). */
+int elf_proc_job_alive(const elf_job *job);
 /* Kills every process whose environment carries FERN_JOB=<prefix...>;
- * repeats until none is left or `rounds` ran out. Async-signal-safe. */
+ * repeats until none is left or `rounds` ran out. */
 int elf_job_kill_marked(const char *prefix, int rounds);
 /* Reaps zombie children of this process that no controller waits for. */
 void elf_job_reap_orphans(elf_runner *r);
 
-/* The guardian (elf_guardian.c): a process that outlives a SIGKILL of fern
- * and then kills every component process. */
+/* Kills every process in the cgroup at `dir` and the cgroups inside it,
+ * waits (5 s at most) for them to be gone, and removes the cgroups
+ * (elf_cgroup_tree.c). System calls and stack buffers only. */
+void elf_cgroup_kill_tree(const char *dir);
+
+/* The guardian (elf_guardian.c): a process in a session of its own that
+ * outlives a SIGKILL of fern, or of fern's process group, and then kills
+ * every component process. If it dies, fern says so and starts another. */
 elf_guardian *elf_guardian_start(elf_runner *r);
 void elf_guardian_stop(elf_guardian *g);
+/* Whether `pid` is the guardian's (its exit is the guardian's to see). */
+int elf_guardian_is(const elf_guardian *g, pid_t pid);
+/* Without pidfds: looks whether the guardian died (on SIGCHLD). */
+void elf_guardian_check(elf_guardian *g);
+
+/* What a dead fern left (elf_stale.c): cgroups beside this runner's whose
+ * fern is gone, and processes marked with a gone fern's jobs. Ends them
+ * and says so. Loop thread, at the runner's creation. */
+void elf_stale_sweep(elf_runner *r);
 
 /* The spawn (elf_spawn.c). */
 int elf_spawn(elf_controller *c, int out_fds[2], int lifecycle_child_fd);

@@ -19,6 +19,9 @@ typedef struct e2e_proc_s {
 
 /* Starts `fern ARGS...` (the fern of FERN_BUILD) in the source tree. */
 void e2e_start(e2e_proc *p, const char *const *args);
+/* e2e_start, with fern the leader of a process group of its own (for a
+ * kill of its whole group that spares the test). */
+void e2e_start_own_group(e2e_proc *p, const char *const *args);
 /* Reads until stderr contains `text`; fails the test after `ms`. */
 void e2e_wait_for(e2e_proc *p, const char *text, int ms);
 /* Reads what fern printed, waiting at most `ms`; 0 once both pipes closed. */
@@ -88,6 +91,16 @@ void e2e_assert_all_gone_within(const pid_t *pids, int n, int ms);
  * (inotify); fails the test with `what` after `ms`. */
 void e2e_wait_for_deletions(const char *dir, int (*done)(const void *arg),
                             const void *arg, int ms, const char *what);
+/* Whether fern's log says its ELF runner holds jobs with `name`
+ * ("cgroup", "subreaper", "process_group"). */
+int e2e_job_mechanism_is(const char *err, const char *name);
+/* Where fern's runner directories (fern-PID-N) are made. */
+const char *e2e_cgroup_root(void);
+/* Fails the test unless every runner directory of fern `fern` is gone
+ * within `ms` (inotify). */
+void e2e_wait_cgroups_gone(pid_t fern, int ms);
+/* The pids of the processes named `comm` whose parent is `parent`. */
+int e2e_children_named(pid_t parent, const char *comm, pid_t *pids, int max);
 /* Asserts that `first` occurs in `hay` before `second`. */
 void e2e_assert_order(const char *hay, const char *first, const char *second);
 
@@ -105,5 +118,6 @@ Suite *pkg_suite(void);
 Suite *capstan_suite(void);
 Suite *hostile_suite(void);
 Suite *faults_suite(void);
+Suite *guardian_suite(void);
 
 #endif

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <dirent.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -39,7 +40,15 @@ static void note_valgrind_log(pid_t pid) {
   fclose(f);
 }
 
-void e2e_start(e2e_proc *p, const char *const *args) {
+static void start(e2e_proc *p, const char *const *args, int own_group);
+
+void e2e_start(e2e_proc *p, const char *const *args) { start(p, args, 0); }
+
+void e2e_start_own_group(e2e_proc *p, const char *const *args) {
+  start(p, args, 1);
+}
+
+static void start(e2e_proc *p, const char *const *args, int own_group) {
   memset(p, 0, sizeof *p);
   p->status = -1;
   p->out = calloc(64, 1); /* see room_for */
@@ -74,7 +83,7 @@ void e2e_start(e2e_proc *p, const char *const *args) {
   if (p->pid == 0) {
     /* A test that fails (and so exits) takes its fern down with it. */
     prctl(PR_SET_PDEATHSIG, SIGTERM);
-    if (getppid() != parent)
+    if (getppid() != parent || (own_group && setpgid(0, 0) != 0))
       _exit(127);
     dup2(out[1], 1);
     dup2(err[1], 2);
@@ -441,4 +450,67 @@ int e2e_run_fern_as(uid_t uid, gid_t gid, const char *const *args, char *out,
   waitpid(pid, &status, 0);
   e2e_package_remove(dir);
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+int e2e_job_mechanism_is(const char *err, const char *name) {
+  char key[64];
+  snprintf(key, sizeof key, "job mechanism %s", name);
+  return strstr(err, key) != NULL;
+}
+
+const char *e2e_cgroup_root(void) {
+  DIR *d = opendir("/sys/fs/cgroup/unified");
+  if (d != NULL)
+    closedir(d);
+  return d != NULL ? "/sys/fs/cgroup/unified" : "/sys/fs/cgroup";
+}
+
+/* How many runner directories (fern-PID-N) fern `pid` has. */
+static int cgroup_dirs_of(pid_t fern) {
+  DIR *d = opendir(e2e_cgroup_root());
+  char prefix[32];
+  snprintf(prefix, sizeof prefix, "fern-%d-", (int)fern);
+  int n = 0;
+  struct dirent *e;
+  while (d != NULL && (e = readdir(d)) != NULL)
+    n += strncmp(e->d_name, prefix, strlen(prefix)) == 0;
+  if (d != NULL)
+    closedir(d);
+  return n;
+}
+
+static int no_cgroup_dirs_of(const void *fern) {
+  return cgroup_dirs_of(*(const pid_t *)fern) == 0;
+}
+
+void e2e_wait_cgroups_gone(pid_t fern, int ms) {
+  e2e_wait_for_deletions(e2e_cgroup_root(), no_cgroup_dirs_of, &fern, ms,
+                         "cgroups of the ended fern remain");
+}
+
+/* The processes whose parent is `parent` and whose name is `comm`. */
+int e2e_children_named(pid_t parent, const char *comm, pid_t *pids, int max) {
+  DIR *d = opendir("/proc");
+  struct dirent *e;
+  int n = 0;
+  while (d != NULL && n < max && (e = readdir(d)) != NULL) {
+    char path[300], stat[512];
+    snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
+    FILE *f = atoi(e->d_name) > 0 ? fopen(path, "r") : NULL;
+    size_t got = f ? fread(stat, 1, sizeof stat - 1, f) : 0;
+    if (f != NULL)
+      fclose(f);
+    stat[got] = '\0';
+    const char *open_paren = strchr(stat, '('), *close_paren = strrchr(stat, ')');
+    long ppid = 0;
+    if (open_paren == NULL || close_paren == NULL ||
+        sscanf(close_paren + 2, "%*c %ld", &ppid) != 1 || ppid != parent ||
+        (size_t)(close_paren - open_paren - 1) != strlen(comm) ||
+        strncmp(open_paren + 1, comm, strlen(comm)) != 0)
+      continue;
+    pids[n++] = (pid_t)atol(e->d_name);
+  }
+  if (d != NULL)
+    closedir(d);
+  return n;
 }

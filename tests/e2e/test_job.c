@@ -1,7 +1,6 @@
 /* test_job.c - nothing outlives its component: not its double-forked,
  * setsid()'d descendants, not even when fern itself is SIGKILLed. Every
  * job mechanism this machine allows is exercised. */
-#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -13,12 +12,6 @@
 
 #define PROGS "tests/packages/progs/meta/"
 
-static int mechanism_is(const char *err, const char *name) {
-  char key[64];
-  snprintf(key, sizeof key, "job mechanism %s", name);
-  return strstr(err, key) != NULL;
-}
-
 /* Runs orphans.cm (the main process leaves 4 descendants, 2 setsid()'d,
  * and exits 0) and checks that all are gone once fern is done. */
 static void check_orphans_die(const char *config, const char *mechanism) {
@@ -26,7 +19,7 @@ static void check_orphans_die(const char *config, const char *mechanism) {
   const char *with[] = {"run", "--config", config, PROGS "orphans.cm", NULL};
   const char *without[] = {"run", PROGS "orphans.cm", NULL};
   ck_assert_int_eq(e2e_run(&p, 20000, config ? with : without), 0);
-  if (!mechanism_is(p.err, mechanism)) {
+  if (!e2e_job_mechanism_is(p.err, mechanism)) {
     fprintf(stderr, "skipped the %s job check: this machine gave another "
                     "mechanism:\n%s", mechanism, p.err);
     e2e_free(&p);
@@ -82,30 +75,6 @@ START_TEST(test_process_group_job_takes_its_group) {
 }
 END_TEST
 
-static const char *cgroup_root(void) {
-  DIR *d = opendir("/sys/fs/cgroup/unified");
-  if (d != NULL)
-    closedir(d);
-  return d != NULL ? "/sys/fs/cgroup/unified" : "/sys/fs/cgroup";
-}
-
-static int cgroup_dirs_of(pid_t fern) {
-  DIR *d = opendir(cgroup_root());
-  char prefix[32];
-  snprintf(prefix, sizeof prefix, "fern-%d-", (int)fern);
-  int n = 0;
-  struct dirent *e;
-  while (d != NULL && (e = readdir(d)) != NULL)
-    n += strncmp(e->d_name, prefix, strlen(prefix)) == 0;
-  if (d != NULL)
-    closedir(d);
-  return n;
-}
-
-static int no_cgroup_dirs_of(const void *fern) {
-  return cgroup_dirs_of(*(const pid_t *)fern) == 0;
-}
-
 /* SIGKILL of fern: its guardian kills every component process. */
 static void check_sigkill_leaves_nothing(const char *config,
                                          const char *mechanism) {
@@ -115,7 +84,7 @@ static void check_sigkill_leaves_nothing(const char *config,
   const char *without[] = {"run", PROGS "orphans-wait.cm", NULL};
   e2e_start(&p, config ? with : without);
   e2e_wait_for(&p, "[/holder] ready", 20000);
-  if (!mechanism_is(p.err, mechanism)) {
+  if (!e2e_job_mechanism_is(p.err, mechanism)) {
     kill(p.pid, SIGTERM);
     e2e_finish(&p, 20000);
     fprintf(stderr, "skipped the SIGKILL check for %s: not in use here\n",
@@ -130,8 +99,7 @@ static void check_sigkill_leaves_nothing(const char *config,
   ck_assert_int_eq(e2e_finish(&p, 20000), 128 + SIGKILL);
   e2e_assert_all_gone_within(pids, n, 10000);
   /* The guardian also removes fern's cgroups: wait for their deletion. */
-  e2e_wait_for_deletions(cgroup_root(), no_cgroup_dirs_of, &p.pid, 10000,
-                         "cgroups of the killed fern remain");
+  e2e_wait_cgroups_gone(p.pid, 10000);
   e2e_free(&p);
   /* And the next fern starts clean. */
   const char *again[] = {"run", PROGS "orphans.cm", NULL};

@@ -10,6 +10,9 @@
  *   orphans N     leave N descendants behind (half of them setsid()'d, all
  *                 after a double fork), print "orphan PID" for each, exit 0
  *   orphans-wait N the same, then print "ready" and wait
+ *   clean-env [wait]  leave one child behind that runs "tool sleep" with an
+ *                 empty environment (in the same session), print "orphan
+ *                 PID", exit 0 (or print "ready" and wait)
  *   run-for MS N  run MS milliseconds, then exit with status N
  *   cat PATH      print the file's first line, or "cannot open PATH", exit 1
  *   ls DIR        print the names in DIR, one a line
@@ -35,6 +38,7 @@
  *                 exit 0 (or print "ready" and wait)
  */
 #include <dirent.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <fern/lifecycle.h>
 #include <signal.h>
@@ -89,6 +93,32 @@ static void leave_orphans(int n) {
     waitpid(middle, NULL, 0);
     printf("orphan %d\n", (int)orphan);
   }
+  fflush(stdout);
+}
+
+/* A child that keeps nothing of its environment (no FERN_JOB mark), and
+ * nothing of ours open. */
+static void leave_clean_child(const char *self) {
+  int exec_seen[2];
+  if (pipe(exec_seen) != 0 || fcntl(exec_seen[1], F_SETFD, FD_CLOEXEC) != 0)
+    exit(3);
+  pid_t child = fork();
+  if (child == 0) {
+    close(1);
+    close(2);
+    char *argv[] = {(char *)"tool", (char *)"sleep", NULL};
+    char *envp[] = {NULL};
+    execve(self, argv, envp);
+    _exit(4);
+  }
+  /* The pipe closes when the child's exec succeeds: from then on its
+   * environment is empty. */
+  close(exec_seen[1]);
+  char byte;
+  while (read(exec_seen[0], &byte, 1) > 0)
+    ;
+  close(exec_seen[0]);
+  printf("orphan %d\n", (int)child);
   fflush(stdout);
 }
 
@@ -268,6 +298,12 @@ int main(int argc, char **argv) {
   }
   if (strcmp(what, "orphans") == 0 && argc > 2) {
     leave_orphans(atoi(argv[2]));
+    return 0;
+  }
+  if (strcmp(what, "clean-env") == 0) {
+    leave_clean_child("/proc/self/exe");
+    if (argc > 2 && strcmp(argv[2], "wait") == 0)
+      wait_forever();
     return 0;
   }
   if (strcmp(what, "orphans-wait") == 0 && argc > 2) {

@@ -1,0 +1,177 @@
+/* elf_job_proc.c - jobs seen through /proc, where there is no cgroup to
+ * hold them: the FERN_JOB mark every process of a component inherits in
+ * its environment, and the session its main process starts at the spawn.
+ * The subreaper kind finds a job's processes this way, the guardian finds
+ * a killed fern's, and a new fern finds a dead one's (elf_stale.c).
+ *
+ * A descendant that clears its environment is still found by its session;
+ * one that also starts a session of its own (setsid, then execve with an
+ * empty environment) is found by neither: only a cgroup holds such a one,
+ * and the runner's log line says so when it runs without cgroups. Here
+ * system calls and stack buffers only: the guardian runs these after a
+ * fork of a threaded process. */
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "elf_runner.h"
+
+ssize_t elf_read_small(const char *path, char *buf, size_t size) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    buf[0] = '\0';
+    return -1;
+  }
+  ssize_t n = read(fd, buf, size - 1);
+  close(fd);
+  buf[n > 0 ? n : 0] = '\0';
+  return n;
+}
+
+void elf_proc_each(void (*visit)(pid_t, void *), void *arg) {
+  int dir = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir < 0)
+    return;
+  char buf[8192];
+  long n;
+  while ((n = syscall(SYS_getdents64, dir, buf, sizeof buf)) > 0) {
+    for (long off = 0; off < n;) {
+      struct dirent64 *d = (struct dirent64 *)(buf + off);
+      off += d->d_reclen;
+      char *end;
+      long pid = strtol(d->d_name, &end, 10);
+      if (*end == '\0' && pid > 0)
+        visit((pid_t)pid, arg);
+    }
+  }
+  close(dir);
+}
+
+int elf_proc_stat(pid_t pid, elf_proc_info *info) {
+  char path[64], stat[512];
+  snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+  if (elf_read_small(path, stat, sizeof stat) <= 0)
+    return -1;
+  /* The command name may hold spaces and parentheses: fields resume after
+   * the last ')'. */
+  const char *close_paren = strrchr(stat, ')');
+  long ppid, pgrp, session;
+  if (close_paren == NULL ||
+      sscanf(close_paren + 2, "%c %ld %ld %ld", &info->state, &ppid, &pgrp,
+             &session) != 4)
+    return -1;
+  info->ppid = (pid_t)ppid;
+  info->session = (pid_t)session;
+  return 0;
+}
+
+int elf_proc_marked(pid_t pid, const char *mark) {
+  char path[64], env[4096];
+  snprintf(path, sizeof path, "/proc/%d/environ", (int)pid);
+  ssize_t n = elf_read_small(path, env, sizeof env);
+  size_t len = strlen(mark);
+  /* A mark ending in '.' is a fern's prefix (every job of that fern);
+   * any other names one job, whose id must not match job 12 for 1. */
+  int prefix = len > 0 && mark[len - 1] == '.';
+  for (ssize_t i = 0; i + (ssize_t)len <= n; i += (ssize_t)strlen(env + i) + 1)
+    if (prefix ? strncmp(env + i, mark, len) == 0 : strcmp(env + i, mark) == 0)
+      return 1;
+  return 0;
+}
+
+int elf_proc_in_job(const elf_job *job, pid_t pid) {
+  char mark[96];
+  snprintf(mark, sizeof mark, "FERN_JOB=%s", job->id);
+  if (elf_proc_marked(pid, mark))
+    return 1;
+  /* The main process started a session whose id is its pid; while any
+   * process is in it that number cannot be given to a new process, so a
+   * process other than the main one with that session is the job's. */
+  elf_proc_info info;
+  return job->pgid > 0 && pid != job->pgid && elf_proc_stat(pid, &info) == 0 &&
+         info.session == job->pgid;
+}
+
+typedef struct job_scan_s {
+  const elf_job *job;
+  const char *mark; /* a fern's prefix instead of a job */
+  int signum;       /* 0: only count the live ones */
+  int found;
+} job_scan;
+
+static int scanned(const job_scan *scan, pid_t pid) {
+  return pid != getpid() && (scan->job != NULL
+                                 ? elf_proc_in_job(scan->job, pid)
+                                 : elf_proc_marked(pid, scan->mark));
+}
+
+static void visit_member(pid_t pid, void *arg) {
+  job_scan *scan = arg;
+  if (!scanned(scan, pid))
+    return;
+  elf_proc_info info;
+  if (scan->signum != 0) {
+    kill(pid, scan->signum);
+    scan->found++;
+  } else if (elf_proc_stat(pid, &info) == 0 && info.state != 'Z') {
+    scan->found++; /* a zombie waiting to be reaped is gone already */
+  }
+}
+
+int elf_proc_signal_job(const elf_job *job, int signum) {
+  job_scan scan = {job, NULL, signum, 0};
+  elf_proc_each(visit_member, &scan);
+  return scan.found;
+}
+
+int elf_proc_job_alive(const elf_job *job) {
+  job_scan scan = {job, NULL, 0, 0};
+  elf_proc_each(visit_member, &scan);
+  return scan.found > 0;
+}
+
+int elf_job_kill_marked(const char *prefix, int rounds) {
+  char mark[96];
+  snprintf(mark, sizeof mark, "FERN_JOB=%s", prefix);
+  int total = 0;
+  for (int i = 0; i < rounds; i++) {
+    job_scan scan = {NULL, mark, SIGKILL, 0};
+    elf_proc_each(visit_member, &scan);
+    total += scan.found;
+    if (scan.found == 0)
+      break;
+  }
+  return total;
+}
+
+typedef struct orphan_scan_s {
+  elf_runner *runner;
+  pid_t self;
+} orphan_scan;
+
+static int waited_for(const elf_runner *r, pid_t pid) {
+  for (const elf_controller *c = r->live; c != NULL; c = c->next_live)
+    if (c->pid == pid && !c->exited)
+      return 1;
+  return 0;
+}
+
+static void reap_if_orphan(pid_t pid, void *arg) {
+  orphan_scan *scan = arg;
+  elf_proc_info info;
+  if (elf_proc_stat(pid, &info) == 0 && info.ppid == scan->self &&
+      info.state == 'Z' && !waited_for(scan->runner, pid) &&
+      !elf_guardian_is(scan->runner->guardian, pid))
+    waitpid(pid, NULL, WNOHANG);
+}
+
+void elf_job_reap_orphans(elf_runner *r) {
+  orphan_scan scan = {r, getpid()};
+  elf_proc_each(reap_if_orphan, &scan);
+}
