@@ -4,6 +4,7 @@
  * another), or both dead at once (the next fern ends what they left). Each
  * case runs with cgroup jobs and with subreaper jobs. */
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -12,32 +13,64 @@
 #define SUBREAPER "tests/config/subreaper.json"
 #define MAX_PIDS 16
 
-/* A package whose /holder leaves 4 descendants (2 setsid()'d), then waits;
- * fern runs it with `config` (or none), started by `start`. Returns 0 with
- * the reason printed when this machine does not give `mechanism`. */
-static int run_holder(e2e_proc *p, char *pkg, size_t size, const char *config,
-                      const char *mechanism,
-                      void (*start)(e2e_proc *, const char *const *)) {
-  e2e_package_new(pkg, size);
-  e2e_package_program(pkg, "holder", "elf",
-                      "\"args\": [\"orphans-wait\", \"4\"]");
-  const char *names[] = {"holder", NULL};
-  e2e_package_root(pkg, names, 0);
-  const char *with[] = {"run", "--config", config, pkg, NULL};
-  const char *without[] = {"run", pkg, NULL};
-  start(p, config ? with : without);
-  e2e_wait_for(p, "[/holder] ready", 20000);
-  if (e2e_job_mechanism_is(p->err, mechanism))
-    return 1;
-  fprintf(stderr, "skipped: this machine gives fern no %s jobs\n", mechanism);
-  kill(p->pid, SIGTERM);
-  e2e_finish(p, 20000);
-  return 0;
+/* Each case runs once per job mechanism (Check's loop index). */
+typedef struct mechanism_s {
+  const char *config; /* NULL: fern's default */
+  const char *name;
+} job_mechanism;
+
+static const job_mechanism mechanisms[] = {{NULL, "cgroup"},
+                                       {SUBREAPER, "subreaper"}};
+
+/* A fern running a package whose /holder left 4 descendants (2 of them
+ * setsid()'d) and waits. */
+typedef struct holder_run_s {
+  e2e_proc fern;
+  char pkg[256];
+  const job_mechanism *mechanism;
+  pid_t pids[MAX_PIDS]; /* the descendants and the main process */
+  int n;
+} holder_run;
+
+static const char *const *holder_args(const holder_run *h, const char **args) {
+  int i = 0;
+  args[i++] = "run";
+  if (h->mechanism->config != NULL) {
+    args[i++] = "--config";
+    args[i++] = h->mechanism->config;
+  }
+  args[i++] = h->pkg;
+  args[i] = NULL;
+  return args;
 }
 
-static void done(e2e_proc *p, const char *pkg) {
-  e2e_free(p);
-  e2e_package_remove(pkg);
+/* Starts it with mechanism `which` (by `start`); returns 0 with the reason
+ * printed when this machine does not give that mechanism. */
+static int holder_start(holder_run *h, int which,
+                        void (*start)(e2e_proc *, const char *const *)) {
+  h->mechanism = &mechanisms[which];
+  e2e_package_new(h->pkg, sizeof h->pkg);
+  e2e_package_program(h->pkg, "holder", "elf",
+                      "\"args\": [\"orphans-wait\", \"4\"]");
+  const char *names[] = {"holder", NULL}, *args[6];
+  e2e_package_root(h->pkg, names, 0);
+  start(&h->fern, holder_args(h, args));
+  e2e_wait_for(&h->fern, "[/holder] ready", 20000);
+  if (!e2e_job_mechanism_is(h->fern.err, h->mechanism->name)) {
+    fprintf(stderr, "skipped: this machine gives fern no %s jobs\n",
+            h->mechanism->name);
+    kill(h->fern.pid, SIGTERM);
+    e2e_finish(&h->fern, 20000);
+    return 0;
+  }
+  h->n = e2e_collect_pids(h->fern.err, "/holder", h->pids, MAX_PIDS);
+  ck_assert_int_eq(h->n, 5);
+  return 1;
+}
+
+static void holder_done(holder_run *h) {
+  e2e_free(&h->fern);
+  e2e_package_remove(h->pkg);
 }
 
 /* The guardians of fern `fern` (one per runner of the ELF family). */
@@ -62,112 +95,75 @@ static void assert_child_of(pid_t pid, pid_t parent) {
 
 /* `kill -9 -PGID`, as a shell's `kill -9 %1` or a service manager does:
  * fern and everything in its group; the guardian is not in it. */
-static void check_group_kill(const char *config, const char *mechanism) {
-  e2e_proc p;
-  char pkg[256];
-  if (run_holder(&p, pkg, sizeof pkg, config, mechanism, e2e_start_own_group)) {
-    pid_t pids[MAX_PIDS];
-    int n = e2e_collect_pids(p.err, "/holder", pids, MAX_PIDS);
-    ck_assert_int_eq(n, 5);
-    ck_assert_int_eq(kill(-p.pid, SIGKILL), 0);
-    ck_assert_int_eq(e2e_finish(&p, 20000), 128 + SIGKILL);
-    e2e_assert_all_gone_within(pids, n, 10000);
-    if (config == NULL)
-      e2e_wait_cgroups_gone(p.pid, 10000);
+START_TEST(test_group_kill_leaves_nothing) {
+  holder_run h;
+  if (holder_start(&h, _i, e2e_start_own_group)) {
+    ck_assert_int_eq(kill(-h.fern.pid, SIGKILL), 0);
+    ck_assert_int_eq(e2e_finish(&h.fern, 20000), 128 + SIGKILL);
+    e2e_assert_all_gone_within(h.pids, h.n, 10000);
+    if (h.mechanism->config == NULL)
+      e2e_wait_cgroups_gone(h.fern.pid, 10000);
   }
-  done(&p, pkg);
-}
-
-START_TEST(test_group_kill_leaves_nothing_cgroup) {
-  check_group_kill(NULL, "cgroup");
-}
-END_TEST
-
-START_TEST(test_group_kill_leaves_nothing_subreaper) {
-  check_group_kill(SUBREAPER, "subreaper");
+  holder_done(&h);
 }
 END_TEST
 
 /* The guardian is killed alone: fern says so, starts another, and that
  * one does the guardian's work when fern is killed in turn. */
-static void check_lost_guardian(const char *config, const char *mechanism) {
-  e2e_proc p;
-  char pkg[256];
-  if (run_holder(&p, pkg, sizeof pkg, config, mechanism, e2e_start)) {
-    pid_t pids[MAX_PIDS], before[4];
-    int n = e2e_collect_pids(p.err, "/holder", pids, MAX_PIDS);
-    ck_assert_int_eq(guardians_of(p.pid, before, 4), 1);
+START_TEST(test_lost_guardian_is_said_and_replaced) {
+  holder_run h;
+  if (holder_start(&h, _i, e2e_start)) {
+    pid_t before[4];
+    ck_assert_int_eq(guardians_of(h.fern.pid, before, 4), 1);
     ck_assert_int_eq(kill(before[0], SIGKILL), 0);
     char said[128];
     snprintf(said, sizeof said,
              "fern: error: the guardian (pid %d) killed by SIGKILL; started "
              "another (pid ",
              (int)before[0]);
-    e2e_wait_for(&p, said, 10000);
-    pid_t replaced = (pid_t)atol(strstr(p.err, said) + strlen(said));
-    assert_child_of(replaced, p.pid);
+    e2e_wait_for(&h.fern, said, 10000);
+    pid_t replaced = (pid_t)atol(strstr(h.fern.err, said) + strlen(said));
+    assert_child_of(replaced, h.fern.pid);
     ck_assert_int_ne(replaced, before[0]);
-    kill(p.pid, SIGKILL);
-    e2e_finish(&p, 20000);
-    e2e_assert_all_gone_within(pids, n, 10000);
+    kill(h.fern.pid, SIGKILL);
+    e2e_finish(&h.fern, 20000);
+    e2e_assert_all_gone_within(h.pids, h.n, 10000);
   }
-  done(&p, pkg);
-}
-
-START_TEST(test_lost_guardian_is_said_and_replaced_cgroup) {
-  check_lost_guardian(NULL, "cgroup");
-}
-END_TEST
-
-START_TEST(test_lost_guardian_is_said_and_replaced_subreaper) {
-  check_lost_guardian(SUBREAPER, "subreaper");
+  holder_done(&h);
 }
 END_TEST
 
 /* fern and its guardian both die (fern stopped first, so it cannot start
  * another): the descendants run on, until the next fern ends them. */
-static void check_next_fern_sweeps(const char *config, const char *mechanism) {
-  e2e_proc p;
-  char pkg[256];
-  if (run_holder(&p, pkg, sizeof pkg, config, mechanism, e2e_start)) {
-    pid_t pids[MAX_PIDS], guardians[4];
-    int n = e2e_collect_pids(p.err, "/holder", pids, MAX_PIDS);
-    ck_assert_int_eq(kill(p.pid, SIGSTOP), 0);
-    int g = guardians_of(p.pid, guardians, 4);
-    ck_assert_int_eq(g, 1);
+START_TEST(test_next_fern_ends_what_a_dead_one_left) {
+  holder_run h;
+  if (holder_start(&h, _i, e2e_start)) {
+    pid_t guardians[4];
+    ck_assert_int_eq(kill(h.fern.pid, SIGSTOP), 0);
+    ck_assert_int_eq(guardians_of(h.fern.pid, guardians, 4), 1);
     ck_assert_int_eq(kill(guardians[0], SIGKILL), 0);
-    ck_assert_int_eq(kill(p.pid, SIGKILL), 0);
-    e2e_finish(&p, 20000);
+    ck_assert_int_eq(kill(h.fern.pid, SIGKILL), 0);
+    e2e_finish(&h.fern, 20000);
     /* Nothing ends them now: the first orphan (a setsid()'d one) lives. */
-    ck_assert_msg(e2e_process_alive(pids[0]),
+    ck_assert_msg(e2e_process_alive(h.pids[0]),
                   "the descendants died without a sweep");
     e2e_proc next;
-    const char *with[] = {"run", "--config", config, pkg, NULL};
-    const char *without[] = {"run", pkg, NULL};
-    e2e_start(&next, config ? with : without);
+    const char *args[6];
+    e2e_start(&next, holder_args(&h, args));
     e2e_wait_for(&next, "[/holder] ready", 20000);
     e2e_assert_has(next.err, "ended what a dead fern left: ");
-    e2e_assert_all_gone_within(pids, n, 10000);
-    if (config == NULL) {
+    e2e_assert_all_gone_within(h.pids, h.n, 10000);
+    if (h.mechanism->config == NULL) {
       char tree[64];
-      snprintf(tree, sizeof tree, "/fern-%d-1", (int)p.pid);
+      snprintf(tree, sizeof tree, "/fern-%d-1", (int)h.fern.pid);
       e2e_assert_has(next.err, tree);
-      e2e_wait_cgroups_gone(p.pid, 10000);
+      e2e_wait_cgroups_gone(h.fern.pid, 10000);
     }
     kill(next.pid, SIGTERM);
     ck_assert_int_eq(e2e_finish(&next, 20000), 0);
     e2e_free(&next);
   }
-  done(&p, pkg);
-}
-
-START_TEST(test_next_fern_ends_what_a_dead_one_left_cgroup) {
-  check_next_fern_sweeps(NULL, "cgroup");
-}
-END_TEST
-
-START_TEST(test_next_fern_ends_what_a_dead_one_left_subreaper) {
-  check_next_fern_sweeps(SUBREAPER, "subreaper");
+  holder_done(&h);
 }
 END_TEST
 
@@ -193,7 +189,8 @@ START_TEST(test_subreaper_holds_a_descendant_with_a_clean_environment) {
   } else {
     fprintf(stderr, "skipped: this machine gives fern no subreaper jobs\n");
   }
-  done(&p, pkg);
+  e2e_free(&p);
+  e2e_package_remove(pkg);
 }
 END_TEST
 
@@ -201,12 +198,9 @@ Suite *guardian_suite(void) {
   Suite *s = suite_create("guardian");
   TCase *tc = tcase_create("guardian");
   tcase_set_timeout(tc, 60);
-  tcase_add_test(tc, test_group_kill_leaves_nothing_cgroup);
-  tcase_add_test(tc, test_group_kill_leaves_nothing_subreaper);
-  tcase_add_test(tc, test_lost_guardian_is_said_and_replaced_cgroup);
-  tcase_add_test(tc, test_lost_guardian_is_said_and_replaced_subreaper);
-  tcase_add_test(tc, test_next_fern_ends_what_a_dead_one_left_cgroup);
-  tcase_add_test(tc, test_next_fern_ends_what_a_dead_one_left_subreaper);
+  tcase_add_loop_test(tc, test_group_kill_leaves_nothing, 0, 2);
+  tcase_add_loop_test(tc, test_lost_guardian_is_said_and_replaced, 0, 2);
+  tcase_add_loop_test(tc, test_next_fern_ends_what_a_dead_one_left, 0, 2);
   tcase_add_test(tc, test_subreaper_holds_a_descendant_with_a_clean_environment);
   suite_add_tcase(s, tc);
   return s;
