@@ -264,7 +264,8 @@ FUZZERS := manifest url elf capstan control
 FUZZ_SECONDS ?= 60
 FUZZ_LINK := -fsanitize=fuzzer,address,undefined
 FUZZ_DEPS_elf := $(O)/obj/runners/elf/elf_binary.o
-FUZZ_DEPS_capstan := $(patsubst resolvers/capstan/%.c,$(O)/obj/resolvers/capstan/%.o,$(filter-out resolvers/capstan/capstan.c,$(wildcard resolvers/capstan/*.c)))
+FUZZ_DEPS_capstan := $(patsubst resolvers/capstan/%.c,$(O)/obj/resolvers/capstan/%.o,$(filter-out resolvers/capstan/capstan.c,$(wildcard resolvers/capstan/*.c))) \
+                     $(O)/obj/resolvers/common/package_dir.o
 $(O)/fuzz/%: fuzz/fuzz_%.c $(O)/obj/libfern-core.a $(FUZZ_DEPS_elf) $(FUZZ_DEPS_capstan) $(O)/resolvers/file/file.so
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(FUZZ_LINK) -DFUZZ_PLUGIN_DIR='"$(abspath $(O))/resolvers/file"' \

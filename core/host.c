@@ -63,6 +63,7 @@ void fern__host_init(fern_host_t *host, uv_loop_t *loop,
   host->started = host_started;
   host->stopped = host_stopped;
   host->package_path = fern__package_path;
+  host->package_open = fern__package_open;
   host->awaits_ready = host_awaits_ready;
   host->ready = host_ready;
   host->status = host_status;

@@ -82,3 +82,10 @@ void fern__log_output(const char *moniker, int stream, const char *line,
   record[(size_t)n + len] = '\n';
   log_write(record, (size_t)n + len + 1);
 }
+
+void fern__log_flush(int timeout_ms) {
+  (void)timeout_ms; /* records are written as they come */
+  pthread_mutex_lock(&log_mutex);
+  fflush(stderr);
+  pthread_mutex_unlock(&log_mutex);
+}

@@ -18,4 +18,8 @@ void fern__logv(fern_log_level level, const char *moniker, const char *fmt,
 void fern__log_output(const char *moniker, int stream, const char *line,
                       size_t len);
 
+/* Writes out what the log still holds, waiting at most `timeout_ms`; for
+ * the paths that end fern with _exit. */
+void fern__log_flush(int timeout_ms);
+
 #endif

@@ -4,17 +4,41 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdarg.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../environments/root.h"
 #include "control.h"
 #include "log.h"
 
+/* After the second signal has killed every component, fern waits this
+ * long for their ends to be reported, then ends without them. */
+#define FERN_KILL_GRACE_MS 5000
+
+static void on_kill_grace_over(uv_timer_t *timer) {
+  fern__manager_end_now(timer->data, 1,
+                        "components still did not report their end %d ms "
+                        "after they were killed",
+                        FERN_KILL_GRACE_MS);
+}
+
+/* The first signal stops the tree in order; the second kills every
+ * component and gives their ends a bounded wait; the third ends fern at
+ * once. Whatever a worker thread is stuck in, fern ends. */
 static void on_signal(uv_signal_t *handle, int signum) {
   fern__manager *manager = handle->data;
+  if (manager->killing) {
+    fern__manager_end_now(manager, 1, "SIG%s a third time",
+                          sigabbrev_np(signum));
+    return;
+  }
   if (manager->shutting_down) {
     fern__log(FERN_LOG_WARN, NULL, "%s again: killing every component now",
               sigabbrev_np(signum));
+    manager->killing = 1;
+    uv_timer_start(&manager->kill_grace, on_kill_grace_over,
+                   FERN_KILL_GRACE_MS, 0);
     fern__lifecycle_kill_all(manager->root);
     return;
   }
@@ -32,6 +56,7 @@ static void close_signals(fern__manager *manager) {
   manager->signals_open = 0;
   for (int i = 0; i < 2; i++)
     uv_close((uv_handle_t *)&manager->signals[i], NULL);
+  uv_close((uv_handle_t *)&manager->kill_grace, NULL);
 }
 
 void fern__manager_check_idle(fern__manager *manager) {
@@ -55,6 +80,9 @@ static void open_signals(fern__manager *manager) {
     manager->signals[i].data = manager;
     uv_signal_start(&manager->signals[i], on_signal, signums[i]);
   }
+  uv_timer_init(&manager->loop, &manager->kill_grace);
+  manager->kill_grace.data = manager;
+  uv_unref((uv_handle_t *)&manager->kill_grace);
   manager->signals_open = 1;
 }
 
@@ -158,9 +186,32 @@ void fern__manager_end_if_stuck(fern__manager *manager, int status) {
   fern__log(FERN_LOG_WARN, NULL,
             "%zu resolution%s never answered; fern ends without them",
             manager->cache.stuck, manager->cache.stuck == 1 ? "" : "s");
+  fern__manager_end_now(manager, status, NULL);
+}
+
+void fern__manager_end_now(fern__manager *manager, int status,
+                           const char *why, ...) {
+  if (why != NULL) {
+    char text[512];
+    va_list ap;
+    va_start(ap, why);
+    vsnprintf(text, sizeof text, why, ap);
+    va_end(ap);
+    fern__log(FERN_LOG_ERROR, NULL,
+              "%s: fern ends now without waiting further (each runner's "
+              "guardian ends what is left)",
+              text);
+  }
   fern__control_close(manager->control);
+  manager->control = NULL;
   fern__events_close(&manager->events);
-  exit(status);
+  fflush(stdout);
+  fern__log_flush(1000);
+  /* Not exit(): libuv's destructor joins the thread pool, and a worker
+   * stuck in a resolver or a system call would hold fern for ever. The
+   * guardians see fern go without its goodbye and end every component
+   * process still there. */
+  _exit(status);
 }
 
 void fern__manager_free(fern__manager *manager) {

@@ -26,8 +26,10 @@ typedef struct fern__manager_s {
   fern__decl_cache cache;
   fern__instance *root;
   uv_signal_t signals[2];
+  uv_timer_t kill_grace; /* after the second signal: how long ends may take */
   int signals_open;
   int shutting_down;
+  int killing; /* a second signal killed every component */
   int interrupted; /* SIGINT or SIGTERM stopped the tree */
   int keep_running; /* stay when nothing runs, until a signal */
   uint64_t start_seq;
@@ -55,6 +57,12 @@ void fern__manager_free(fern__manager *manager);
  * ended by then, so fern says so and exits with `status` here, its state
  * still in reach. Returns when nothing is stuck. */
 void fern__manager_end_if_stuck(fern__manager *manager, int status);
+/* Ends the process now with `status`, whatever is still running or stuck:
+ * logs `why` (printf-style; NULL for nothing), removes the control socket,
+ * closes the events file, flushes the log within a bound, and _exits. */
+void fern__manager_end_now(fern__manager *manager, int status,
+                           const char *why, ...)
+    __attribute__((noreturn, format(printf, 3, 4)));
 
 /* Lifecycle entry points (lifecycle.c, lifecycle_stop.c). */
 void fern__lifecycle_resolve(fern__instance *instance);

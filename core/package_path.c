@@ -4,9 +4,13 @@
 #include "package_path.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 int fern__relative_path_ok(const char *relative, fern_error_t *err) {
   if (relative == NULL || relative[0] == '\0')
@@ -68,4 +72,70 @@ int fern__package_path(const char *package_dir, const char *relative,
     return fern_error_set(err, FERN_EINVAL, NULL, "path too long: %s", real);
   memcpy(out, real, strlen(real) + 1);
   return FERN_OK;
+}
+
+static const char *file_kind(mode_t mode) {
+  if (S_ISFIFO(mode))
+    return "a FIFO (named pipe)";
+  if (S_ISDIR(mode))
+    return "a directory";
+  if (S_ISCHR(mode) || S_ISBLK(mode))
+    return "a device";
+  if (S_ISSOCK(mode))
+    return "a socket";
+  return "not a regular file";
+}
+
+/* Where the open file really is, and that it is a regular file: whatever
+ * the path did between its check and the open, this is what was opened. */
+static int check_opened(int fd, const char *relative, const char *root,
+                        fern_error_t *err) {
+  struct stat st;
+  char link[64], where[PATH_MAX];
+  snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+  ssize_t n = readlink(link, where, sizeof where - 1);
+  if (fstat(fd, &st) != 0 || n <= 0)
+    return fern_error_set(err, FERN_EIO, NULL, "\"%s\" in package %s: %s",
+                          relative, root, strerror(errno));
+  where[n] = '\0';
+  if (!path_is_within(where, root))
+    return fern_error_set(err, FERN_EACCES, NULL,
+                          "\"%s\" in package %s leads outside the package "
+                          "(it was changed while it was opened, to %s)",
+                          relative, root, where);
+  if (!S_ISREG(st.st_mode))
+    return fern_error_set(err, FERN_EINVAL, NULL,
+                          "\"%s\" in package %s is %s, not a regular file",
+                          relative, root, file_kind(st.st_mode));
+  return FERN_OK;
+}
+
+int fern__package_open(const char *package_dir, const char *relative,
+                       char *out, size_t out_size, fern_error_t *err) {
+  int rc = fern__package_path(package_dir, relative, out, out_size, err);
+  if (rc != FERN_OK)
+    return rc;
+  /* O_NONBLOCK: opening a FIFO waits for a writer, and a file another
+   * process holds a lease on waits for the lease to break; neither may
+   * hold a worker thread. O_NOFOLLOW: `out` has no symlink left in it. */
+  int fd = open(out, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY | O_NOFOLLOW);
+  if (fd < 0)
+    return fern_error_set(err, errno == EWOULDBLOCK ? FERN_EACCES : FERN_EIO,
+                          NULL, "\"%s\" in package %s: %s", relative, out,
+                          errno == EWOULDBLOCK
+                              ? "another process holds a lease on it"
+                              : strerror(errno));
+  char root[PATH_MAX];
+  if (realpath(package_dir, root) == NULL)
+    snprintf(root, sizeof root, "%s", package_dir);
+  rc = check_opened(fd, relative, root, err);
+  int flags = fcntl(fd, F_GETFL);
+  if (rc == FERN_OK && (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) != 0))
+    rc = fern_error_set(err, FERN_EIO, NULL, "\"%s\": %s", relative,
+                        strerror(errno));
+  if (rc != FERN_OK) {
+    close(fd);
+    return rc;
+  }
+  return fd;
 }

@@ -12,4 +12,8 @@ int fern__relative_path_ok(const char *relative, fern_error_t *err);
 int fern__package_path(const char *package_dir, const char *relative,
                        char *out, size_t out_size, fern_error_t *err);
 
+/* See fern_host_t.package_open. Any thread. */
+int fern__package_open(const char *package_dir, const char *relative,
+                       char *out, size_t out_size, fern_error_t *err);
+
 #endif

@@ -25,7 +25,8 @@ static const fern_host_t host = {.abi_major = FERN_HOST_ABI_MAJOR,
                                  .abi_minor = FERN_HOST_ABI_MINOR,
                                  .struct_size = sizeof(fern_host_t),
                                  .log = quiet_log,
-                                 .package_path = fern__package_path};
+                                 .package_path = fern__package_path,
+                                 .package_open = fern__package_open};
 
 /* One package for the whole run: meta/package.yaml fixed, meta/run.yaml
  * rewritten with each input. */

@@ -17,7 +17,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     char path[64];
     snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
     fern_error_t err;
-    elf_binary_check(path, "fuzz", &err);
+    elf_binary_check(fd, path, "fuzz", &err);
   }
   close(fd);
   return 0;

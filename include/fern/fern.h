@@ -138,7 +138,7 @@ typedef struct fern_stop_report_s {
 typedef struct fern_instance_s fern_instance_t;
 
 #define FERN_HOST_ABI_MAJOR 1
-#define FERN_HOST_ABI_MINOR 2
+#define FERN_HOST_ABI_MINOR 3
 
 /*
  * The manager's function table, passed to every plugin's create call and
@@ -199,7 +199,26 @@ typedef struct fern_host_s {
    * limit it did not ask for (select() breaks above 1024). */
   uint64_t nofile_soft;
   uint64_t nofile_hard;
+
+  /* Since host ABI 1.3. */
+
+  /* Opens the file `relative` of the package at `package_dir` for reading,
+   * checked as package_path checks it, without ever blocking: a FIFO, a
+   * device, a socket or a directory is refused (FERN_EINVAL, saying what
+   * it is), and so is a file another process holds a lease on
+   * (FERN_EACCES). Returns a close-on-exec descriptor in blocking mode, or
+   * a negative FERN_E* code; the real path goes to `out`. The descriptor
+   * is the very file that was checked: read it, map it, execute it
+   * (execveat with AT_EMPTY_PATH), rather than opening the path again,
+   * which may have changed since. Any thread. */
+  int (*package_open)(const char *package_dir, const char *relative,
+                      char *out, size_t out_size, fern_error_t *err);
 } fern_host_t;
+
+/* Whether the host table has the member `field` (a later minor's). */
+#define FERN_HOST_HAS(host, field)                                             \
+  ((host)->struct_size >=                                                      \
+   offsetof(fern_host_t, field) + sizeof(((fern_host_t *)0)->field))
 
 #ifdef __cplusplus
 }

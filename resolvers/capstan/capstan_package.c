@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 
 static const char *const run_keys[] = {"runtime", "config_set",
@@ -17,14 +18,19 @@ static int load_meta(const fern_host_t *host, const char *dir,
   char rel[64], path[PATH_MAX];
   snprintf(rel, sizeof rel, "meta/%s", name);
   fern_error_t why;
-  int rc = host->package_path(dir, rel, path, sizeof path, &why);
-  if (rc == FERN_ENOENT)
-    return fern_error_set(err, rc, NULL,
+  if (!FERN_HOST_HAS(host, package_open))
+    return fern_error_set(err, FERN_EABI, NULL,
+                          "the capstan resolver needs host ABI 1.3");
+  int fd = host->package_open(dir, rel, path, sizeof path, &why);
+  if (fd == FERN_ENOENT)
+    return fern_error_set(err, fd, NULL,
                           "%s is not a Capstan package: it has no meta/%s",
                           dir, name);
-  if (rc != FERN_OK)
-    return fern_error_set(err, rc, NULL, "%s", why.message);
-  return capstan_yaml_load(path, y, err);
+  if (fd < 0)
+    return fern_error_set(err, fd, NULL, "%s", why.message);
+  int rc = capstan_yaml_load(fd, path, y, err);
+  close(fd);
+  return rc;
 }
 
 static int read_name(const fern_host_t *host, capstan_package *pkg,

@@ -1,6 +1,8 @@
 /* capstan_yaml.c - see capstan_yaml.h. */
 #include "capstan_yaml.h"
 
+#include "../common/package_dir.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -22,38 +24,6 @@ int capstan_yaml_error(capstan_yaml *y, yaml_node_t *node, int code,
   return fern_error_set(err, code, NULL, "%s:%zu:%zu: %s", y->shown,
                         node->start_mark.line + 1,
                         node->start_mark.column + 1, text);
-}
-
-/* Reads the whole file, refusing what is not a regular file or too big. */
-static int read_file(const char *path, unsigned char **text, size_t *len,
-                     fern_error_t *err) {
-  FILE *f = fopen(path, "rb");
-  if (f == NULL)
-    return fern_error_set(err, errno == ENOENT ? FERN_ENOENT : FERN_EIO, NULL,
-                          "%s: %s", path, strerror(errno));
-  struct stat st;
-  int rc = FERN_OK;
-  if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode))
-    rc = fern_error_set(err, FERN_EINVAL, NULL, "%s is not a regular file",
-                        path);
-  else if ((unsigned long long)st.st_size > CAPSTAN_YAML_MAX)
-    rc = fern_error_set(err, FERN_EINVAL, NULL,
-                        "%s is %lld bytes; the limit is %u", path,
-                        (long long)st.st_size, CAPSTAN_YAML_MAX);
-  *text = rc == FERN_OK ? malloc((size_t)st.st_size + 1) : NULL;
-  if (rc == FERN_OK && *text == NULL)
-    rc = fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
-  if (rc == FERN_OK) {
-    *len = fread(*text, 1, (size_t)st.st_size, f);
-    if (*len != (size_t)st.st_size)
-      rc = fern_error_set(err, FERN_EIO, NULL, "%s: short read", path);
-  }
-  fclose(f);
-  if (rc != FERN_OK) {
-    free(*text);
-    *text = NULL;
-  }
-  return rc;
 }
 
 static int parse(capstan_yaml *y, const unsigned char *text, size_t len,
@@ -79,16 +49,17 @@ static int parse(capstan_yaml *y, const unsigned char *text, size_t len,
   return rc;
 }
 
-int capstan_yaml_load(const char *path, capstan_yaml *y, fern_error_t *err) {
+int capstan_yaml_load(int fd, const char *path, capstan_yaml *y,
+                      fern_error_t *err) {
   memset(y, 0, sizeof *y);
   y->shown = strdup(path);
   if (y->shown == NULL)
     return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
-  unsigned char *text = NULL;
+  char *text = NULL;
   size_t len = 0;
-  int rc = read_file(path, &text, &len, err);
+  int rc = fern_package_read(fd, path, CAPSTAN_YAML_MAX, &text, &len, err);
   if (rc == FERN_OK)
-    rc = parse(y, text, len, err);
+    rc = parse(y, (const unsigned char *)text, len, err);
   free(text);
   if (rc != FERN_OK)
     capstan_yaml_free(y);

@@ -18,9 +18,10 @@ typedef struct capstan_yaml_s {
   char *shown; /* the file's path, for messages */
 } capstan_yaml;
 
-/* Loads the first document of `path`. A missing file is FERN_ENOENT; bad
- * YAML is FERN_EINVAL with the parser's position. */
-int capstan_yaml_load(const char *path, capstan_yaml *y, fern_error_t *err);
+/* Loads the first document of the file open at `fd` (`path` names it in
+ * messages). Bad YAML is FERN_EINVAL with the parser's position. */
+int capstan_yaml_load(int fd, const char *path, capstan_yaml *y,
+                      fern_error_t *err);
 void capstan_yaml_free(capstan_yaml *y);
 
 /* The document's top node (NULL for an empty document). */

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static char *concat(const char *a, const char *b, const char *c) {
   size_t n = strlen(a) + strlen(b) + strlen(c) + 1;
@@ -16,54 +17,70 @@ static char *concat(const char *a, const char *b, const char *c) {
   return s;
 }
 
-static int read_manifest(const char *path, const char *shown, char **text,
-                         size_t *len, fern_error_t *err) {
-  FILE *f = fopen(path, "rb");
-  if (f == NULL)
-    return fern_error_set(err, FERN_EIO, NULL, "manifest %s: %s", shown,
-                          strerror(errno));
+int fern_package_read(int fd, const char *shown, size_t max, char **text,
+                      size_t *len, fern_error_t *err) {
   struct stat st;
-  if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
-    fclose(f);
+  *text = NULL;
+  if (fstat(fd, &st) != 0)
+    return fern_error_set(err, FERN_EIO, NULL, "%s: %s", shown,
+                          strerror(errno));
+  if ((unsigned long long)st.st_size > max)
     return fern_error_set(err, FERN_EINVAL, NULL,
-                          "manifest %s is not a regular file", shown);
+                          "%s is %lld bytes; the limit is %zu", shown,
+                          (long long)st.st_size, max);
+  if ((*text = malloc((size_t)st.st_size + 1)) == NULL)
+    return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
+  size_t got = 0;
+  while (got < (size_t)st.st_size) {
+    ssize_t n = read(fd, *text + got, (size_t)st.st_size - got);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      break;
+    got += (size_t)n;
   }
-  if ((unsigned long long)st.st_size > FERN_MANIFEST_MAX) {
-    fclose(f);
-    return fern_error_set(err, FERN_EINVAL, NULL,
-                          "manifest %s is %lld bytes; the limit is %u", shown,
-                          (long long)st.st_size, FERN_MANIFEST_MAX);
-  }
-  *text = malloc((size_t)st.st_size + 1);
-  size_t got = *text ? fread(*text, 1, (size_t)st.st_size, f) : 0;
-  fclose(f);
-  if (*text == NULL || got != (size_t)st.st_size) {
+  if (got != (size_t)st.st_size) {
     free(*text);
     *text = NULL;
-    return fern_error_set(err, FERN_EIO, NULL, "manifest %s: short read",
-                          shown);
+    return fern_error_set(err, FERN_EIO, NULL, "%s: short read", shown);
   }
   (*text)[got] = '\0';
   *len = got;
   return FERN_OK;
 }
 
+/* The manifest the fragment names, read through a descriptor that cannot
+ * block (a FIFO there is refused, not waited on). */
+static int read_manifest(const fern_host_t *host, const char *dir,
+                         const char *fragment, const char *package_url,
+                         char *path, size_t path_size, char **text,
+                         size_t *len, fern_error_t *err) {
+  if (!FERN_HOST_HAS(host, package_open))
+    return fern_error_set(err, FERN_EABI, NULL,
+                          "this resolver needs host ABI 1.3 (package_open)");
+  fern_error_t why;
+  int fd = host->package_open(dir, fragment, path, path_size, &why);
+  if (fd == FERN_ENOENT)
+    return fern_error_set(err, fd, NULL,
+                          "manifest \"%s\" not found in package %s", fragment,
+                          package_url);
+  if (fd < 0)
+    return fern_error_set(err, fd, NULL, "%s", why.message);
+  int rc = fern_package_read(fd, path, FERN_MANIFEST_MAX, text, len, &why);
+  close(fd);
+  return rc == FERN_OK ? rc
+                       : fern_error_set(err, rc, NULL, "manifest %s",
+                                        why.message);
+}
+
 int fern_package_dir_load(const fern_host_t *host, const char *dir,
                           const char *package_url, const char *fragment,
                           fern_resolved_t *out, fern_error_t *err) {
   char manifest_path[PATH_MAX];
-  fern_error_t why;
-  int rc = host->package_path(dir, fragment, manifest_path,
-                              sizeof manifest_path, &why);
-  if (rc == FERN_ENOENT)
-    return fern_error_set(err, rc, NULL,
-                          "manifest \"%s\" not found in package %s", fragment,
-                          package_url);
-  if (rc != FERN_OK)
-    return fern_error_set(err, rc, NULL, "%s", why.message);
   char *text = NULL;
   size_t len = 0;
-  rc = read_manifest(manifest_path, manifest_path, &text, &len, err);
+  int rc = read_manifest(host, dir, fragment, package_url, manifest_path,
+                         sizeof manifest_path, &text, &len, err);
   if (rc != FERN_OK)
     return rc;
   out->manifest = text;

@@ -24,6 +24,12 @@ int fern_package_dir_load(const fern_host_t *host, const char *dir,
                           const char *package_url, const char *fragment,
                           fern_resolved_t *out, fern_error_t *err);
 
+/* Reads the whole regular file open at `fd` (at most `max` bytes, else
+ * FERN_EINVAL saying its size) into a NUL-terminated `text`. `shown` names
+ * it in messages. Worker thread. */
+int fern_package_read(int fd, const char *shown, size_t max, char **text,
+                      size_t *len, fern_error_t *err);
+
 /* Frees what fern_package_dir_load put into `out`. */
 void fern_package_dir_free(fern_resolved_t *out);
 

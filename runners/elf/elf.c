@@ -74,6 +74,11 @@ int elf_op_create(const fern_host_t *host, const json_t *config,
 
 int elf_runner_create(const fern_host_t *host, const json_t *config,
                       const char *name, void **runner, fern_error_t *err) {
+  if (!FERN_HOST_HAS(host, package_open))
+    return fern_error_set(err, FERN_EABI, NULL,
+                          "the %s runner needs host ABI 1.3 (this fern has "
+                          "%u.%u)",
+                          name, host->abi_major, host->abi_minor);
   elf_runner *r = calloc(1, sizeof *r);
   if (r == NULL)
     return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
@@ -82,8 +87,7 @@ int elf_runner_create(const fern_host_t *host, const json_t *config,
   r->cgroup_base_fd = r->cgroup_lock_fd = -1;
   elf_spawn_slots_open(r);
   elf_spawn_read_signals(r);
-  if (host->struct_size >= offsetof(fern_host_t, nofile_hard) +
-                              sizeof host->nofile_hard) {
+  if (FERN_HOST_HAS(host, nofile_hard)) {
     r->has_child_nofile = 1;
     r->child_nofile.rlim_cur = (rlim_t)host->nofile_soft;
     r->child_nofile.rlim_max = (rlim_t)host->nofile_hard;
@@ -169,6 +173,8 @@ static void controller_free(elf_controller *c) {
     c->wrapper_free(c->wrapper);
   if (c->extra_fd >= 0)
     close(c->extra_fd);
+  if (c->binary_fd >= 0)
+    close(c->binary_fd);
   free(c->exec_path);
   free_strv(c->exec_argv);
   free_strv(c->argv);
@@ -204,9 +210,33 @@ static int forward_wanted(const json_t *program, const char *key) {
   return v == NULL || strcmp(v, "log") == 0;
 }
 
+/* Opens the binary the manifest names, inside the package, through a
+ * descriptor that cannot block and is the very file later executed. */
+static int open_binary(elf_controller *c, fern_error_t *err) {
+  char path[PATH_MAX];
+  fern_error_t why;
+  int fd = c->host->package_open(c->package_dir, c->binary, path, sizeof path,
+                                 &why);
+  if (fd == FERN_ENOENT) {
+    char suggestion[256];
+    elf_binary_suggest(c->package_dir, c->binary, suggestion,
+                       sizeof suggestion);
+    return fern_error_set(err, FERN_ENOENT, "/binary",
+                          "binary \"%s\" not found in package %s%s%s%s",
+                          c->binary, c->package_dir,
+                          suggestion[0] ? " (did you mean \"" : "", suggestion,
+                          suggestion[0] ? "\"?)" : "");
+  }
+  if (fd < 0)
+    return fern_error_set(err, fd, "/binary", "binary %s", why.message);
+  c->binary_fd = fd;
+  if ((c->binary_path = strdup(path)) == NULL)
+    return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
+  return elf_binary_check(fd, c->binary_path, c->binary, err);
+}
+
 static void check_work(uv_work_t *req) {
   elf_controller *c = req->data;
-  char path[PATH_MAX];
   if ((c->check_err = calloc(1, sizeof *c->check_err)) == NULL) {
     c->check_rc = FERN_ENOMEM;
     return;
@@ -223,22 +253,7 @@ static void check_work(uv_work_t *req) {
                                          : 0;
     return;
   }
-  c->check_rc = c->host->package_path(c->package_dir, c->binary, path,
-                                      sizeof path, c->check_err);
-  if (c->check_rc == FERN_OK && (c->binary_path = strdup(path)) == NULL)
-    c->check_rc = fern_error_set(c->check_err, FERN_ENOMEM, NULL,
-                                 "out of memory");
-  if (c->check_rc == FERN_ENOENT) {
-    char suggestion[256];
-    elf_binary_suggest(c->package_dir, c->binary, suggestion,
-                       sizeof suggestion);
-    fern_error_set(c->check_err, FERN_ENOENT, "/binary",
-                   "binary \"%s\" not found in package %s%s%s%s", c->binary,
-                   c->package_dir, suggestion[0] ? " (did you mean \"" : "",
-                   suggestion, suggestion[0] ? "\"?)" : "");
-  } else if (c->check_rc == FERN_OK) {
-    c->check_rc = elf_binary_check(c->binary_path, c->binary, c->check_err);
-  }
+  c->check_rc = open_binary(c, c->check_err);
   if (c->check_rc == FERN_OK && c->prepare_exec != NULL)
     c->check_rc = c->prepare_exec(c, c->check_err);
 }
@@ -313,6 +328,7 @@ int elf_start_wrapped(void *runner, const fern_start_info_t *info,
   c->host = r->host;
   c->instance = info->instance;
   c->lifecycle_fd = c->notify_fd = c->pidfd = c->extra_fd = -1;
+  c->binary_fd = -1;
   c->job.cgroup_fd = c->job.base_fd = -1;
   c->moniker = strdup(info->moniker);
   c->package_dir = strdup(info->package_dir);

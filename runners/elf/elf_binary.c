@@ -106,19 +106,14 @@ static int check_header(Elf *elf, const char *shown, const char *path,
                                                 : "wrong ELF type");
 }
 
-int elf_binary_check(const char *path, const char *shown, fern_error_t *err) {
+int elf_binary_check(int fd, const char *path, const char *shown,
+                     fern_error_t *err) {
   if (elf_version(EV_CURRENT) == EV_NONE)
     return fern_error_set(err, FERN_EIO, NULL, "libelf is unusable");
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return fern_error_set(err, FERN_EIO, "/binary",
-                          "binary \"%s\" (%s) cannot be opened: %s", shown,
-                          path, strerror(errno));
   Elf *elf = elf_begin(fd, ELF_C_READ, NULL);
   int rc = check_header(elf, shown, path, err);
   if (elf != NULL)
     elf_end(elf);
-  close(fd);
   if (rc == FERN_OK && access(path, X_OK) != 0)
     rc = fern_error_set(err, FERN_EACCES, "/binary",
                         "binary \"%s\" (%s) is not executable (no execute "

@@ -19,9 +19,14 @@ typedef enum elf_job_kind {
 
 typedef struct elf_guardian_s elf_guardian;
 
-/* Descriptors a spawn hands over: 0, 1, 2, the lifecycle channel, a
- * wrapper's, and the exec error pipe. */
-#define ELF_SPAWN_SLOTS 6
+/* Descriptors a program gets: 0, 1, 2, the lifecycle channel, and for a
+ * wrapper its own and the checked binary. */
+#define ELF_SPAWN_FDS_MAX 6
+/* Descriptors a spawn hands over: those, the binary it executes, and the
+ * exec error pipe (the last two close at the exec). */
+#define ELF_SPAWN_SLOTS (ELF_SPAWN_FDS_MAX + 2)
+#define ELF_SPAWN_SLOT_EXEC (ELF_SPAWN_SLOTS - 2)
+#define ELF_SPAWN_SLOT_ERROR (ELF_SPAWN_SLOTS - 1)
 
 /* Emptied cgroups kept for the next start (elf_cgroup_pool.c). */
 #define ELF_CGROUP_POOL_MAX 256
@@ -125,6 +130,7 @@ typedef struct elf_controller_s {
   int check_rc;
   fern_error_t *check_err; /* during the binary check only */
   char *binary_path; /* the binary's real path, once checked */
+  int binary_fd;     /* the checked binary, executed through it; or -1 */
 
   elf_job job;
   pid_t pid;
@@ -154,6 +160,8 @@ typedef struct elf_controller_s {
   char *exec_path;        /* NULL: run binary_path itself */
   char **exec_argv;
   int extra_fd;           /* -1: none */
+  int pass_binary_fd; /* prepare_exec: the wrapper gets binary_fd after
+                       * extra_fd */
   int exit_codes_as_signals; /* 128+N means died of signal N */
   int job_empty; /* its job held nothing once the main process ended */
   int job_at_spawn; /* its cgroup is taken at the spawn (plain runs) */
@@ -200,7 +208,10 @@ int elf_start_wrapped(void *runner, const fern_start_info_t *info,
 /* Reads "rlimits" into the controller (validated already). */
 void elf_program_rlimits(const json_t *program, elf_controller *c);
 
-int elf_binary_check(const char *path, const char *shown, fern_error_t *err);
+/* Checks the program open at `fd` (at `path`, `shown` as the manifest
+ * names it) before it is spawned. Worker thread. */
+int elf_binary_check(int fd, const char *path, const char *shown,
+                     fern_error_t *err);
 
 /* Calls visit for each entry of the file's dynamic section; `strtab` is
  * the section index its strings are in. */

@@ -36,8 +36,9 @@
 
 typedef struct spawn_plan_s {
   const elf_controller *c;
-  int fds[5]; /* slots holding what becomes 0, 1, 2, 3 and 4 */
+  int fds[ELF_SPAWN_FDS_MAX]; /* slots holding what becomes 0, 1, 2, ... */
   int fd_count;
+  int exec_fd; /* a slot holding the checked binary, or -1 */
   int cgroup_procs_fd; /* clone path in a cgroup: move ourselves, or -1 */
   int error_fd;        /* a slot holding the exec error pipe, or -1 */
   int slot_max;        /* the highest slot: the child keeps fds up to it */
@@ -70,16 +71,14 @@ static void child_own_fds(spawn_plan *plan) {
     child_fail(plan, "fd");
   /* Lift every source (and the error pipe) above the targets first, so no
    * dup2 overwrites one still to be placed. */
-  int moved[5];
+  int moved[ELF_SPAWN_FDS_MAX];
   for (int i = 0; i < plan->fd_count; i++)
     if ((moved[i] = fcntl(plan->fds[i], F_DUPFD_CLOEXEC, 16)) < 0)
       child_fail(plan, "fd");
-  if (plan->error_fd >= 0) {
-    int error_fd = fcntl(plan->error_fd, F_DUPFD_CLOEXEC, 16);
-    if (error_fd < 0)
+  int *kept[2] = {&plan->error_fd, &plan->exec_fd};
+  for (int i = 0; i < 2; i++)
+    if (*kept[i] >= 0 && (*kept[i] = fcntl(*kept[i], F_DUPFD_CLOEXEC, 16)) < 0)
       child_fail(plan, "fd");
-    plan->error_fd = error_fd;
-  }
   for (int i = 0; i < plan->fd_count; i++)
     if (dup2(moved[i], i) < 0)
       child_fail(plan, "fd");
@@ -134,6 +133,9 @@ static _Noreturn void child_exec(spawn_plan *plan) {
     child_fail(plan, "dir");
   if (c->exec_path != NULL)
     execve(c->exec_path, c->exec_argv, c->envp);
+  else if (plan->exec_fd >= 0)
+    /* The very file the check read: the path may lead elsewhere by now. */
+    syscall(SYS_execveat, plan->exec_fd, "", c->argv, c->envp, AT_EMPTY_PATH);
   else
     execve(c->binary_path, c->argv, c->envp);
   child_fail(plan, "exec");
@@ -334,14 +336,18 @@ static void fill_slots(elf_runner *r, spawn_plan *plan) {
     fill_slot(r, i, plan->fds[i]);
     plan->fds[i] = r->spawn_slot[i];
   }
+  if (plan->exec_fd >= 0) {
+    fill_slot(r, ELF_SPAWN_SLOT_EXEC, plan->exec_fd);
+    plan->exec_fd = r->spawn_slot[ELF_SPAWN_SLOT_EXEC];
+  }
 }
 
 /* The error pipe's slot: the last. */
 static void fill_error_slot(elf_runner *r, spawn_plan *plan) {
   if (r->spawn_slot_max < 0)
     return;
-  fill_slot(r, ELF_SPAWN_SLOTS - 1, plan->error_fd);
-  plan->error_fd = r->spawn_slot[ELF_SPAWN_SLOTS - 1];
+  fill_slot(r, ELF_SPAWN_SLOT_ERROR, plan->error_fd);
+  plan->error_fd = r->spawn_slot[ELF_SPAWN_SLOT_ERROR];
 }
 
 /* Back to /dev/null, so no slot keeps a pipe open. */
@@ -392,11 +398,14 @@ int elf_spawn(elf_controller *c, int out_fds[2], int lifecycle_child_fd) {
   }
   spawn_plan plan = {c, {devnull, out_fds[0] >= 0 ? out_fds[0] : devnull,
                          out_fds[1] >= 0 ? out_fds[1] : devnull,
-                         lifecycle_child_fd, -1},
-                     lifecycle_child_fd >= 0 ? 4 : 3, -1, -1, -1,
+                         lifecycle_child_fd, -1, -1},
+                     lifecycle_child_fd >= 0 ? 4 : 3,
+                     c->exec_path == NULL ? c->binary_fd : -1, -1, -1, -1,
                      getpid(), 0, 0};
   if (c->extra_fd >= 0)
     plan.fds[plan.fd_count++] = c->extra_fd; /* a wrapper's: fd 3 or 4 */
+  if (c->pass_binary_fd && c->binary_fd >= 0)
+    plan.fds[plan.fd_count++] = c->binary_fd; /* the next one */
   fill_slots(r, &plan);
   c->pidfd = -1;
   int error_pipe[2] = {-1, -1};

@@ -122,13 +122,20 @@ static int sandbox_prepare(elf_controller *c, fern_error_t *err) {
   if (plan->network)
     push(&b, "--share-net");
   push_bind(&b, c->package_dir, c->package_dir);
+  /* The program the check read, whatever its path leads to by now: bwrap
+   * gets the checked descriptor (after the filter's) and binds that very
+   * file over the binary's path. */
+  char fd_text[16];
+  snprintf(fd_text, sizeof fd_text, "%d", (c->stop_notify ? 4 : 3) + 1);
+  push(&b, "--ro-bind-fd");
+  push(&b, fd_text);
+  push(&b, c->binary_path);
   for (size_t i = 0; libs[i] != NULL; i += 2) {
     push_bind(&b, libs[i + 1], libs[i]);
     free(libs[i]);
     free(libs[i + 1]);
   }
   free(libs);
-  char fd_text[16];
   /* The filter arrives on the fd after the lifecycle channel (elf_spawn). */
   snprintf(fd_text, sizeof fd_text, "%d", c->stop_notify ? 4 : 3);
   push(&b, "--seccomp");
@@ -142,6 +149,7 @@ static int sandbox_prepare(elf_controller *c, fern_error_t *err) {
   c->exec_argv = b.v;
   c->exec_path = strdup(BWRAP_PATH);
   c->extra_fd = fd;
+  c->pass_binary_fd = 1;
   c->exit_codes_as_signals = 1;
   return FERN_OK;
 }

@@ -88,6 +88,11 @@ static int read_config(slurm_runner *r, const json_t *config,
 
 static int slurm_create(const fern_host_t *host, const json_t *config,
                         void **out, fern_error_t *err) {
+  if (!FERN_HOST_HAS(host, package_open))
+    return fern_error_set(err, FERN_EABI, NULL,
+                          "the slurm runner needs host ABI 1.3 (this fern has "
+                          "%u.%u)",
+                          host->abi_major, host->abi_minor);
   slurm_runner *r = calloc(1, sizeof *r);
   if (r == NULL)
     return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");

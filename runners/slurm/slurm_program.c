@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../common/runner_common.h"
 #include "slurm.h"
@@ -132,10 +133,14 @@ int slurm_program_read(const fern_host_t *host, const json_t *program,
                        fern_error_t *err) {
   memset(spec, 0, sizeof *spec);
   const char *binary = json_string_value(json_object_get(program, "binary"));
-  int rc =
-      host->package_path(package_dir, binary, binary_buf, binary_size, err);
-  if (rc != FERN_OK)
-    return rc;
+  /* Opened, not only found: a FIFO or a device there is refused here, and
+   * the open cannot block. The job runs it by path on the nodes, so the
+   * descriptor serves nothing further. */
+  int fd =
+      host->package_open(package_dir, binary, binary_buf, binary_size, err);
+  if (fd < 0)
+    return fd;
+  close(fd);
   spec->binary = binary_buf;
   spec->args = json_object_get(program, "args");
   spec->environ = json_object_get(program, "environ");

@@ -87,6 +87,13 @@ int e2e_collect_pids(const char *err, const char *moniker, pid_t *pids,
 /* Fails the test unless every process has exited within `ms` (waits on
  * pidfds). */
 void e2e_assert_all_gone_within(const pid_t *pids, int n, int ms);
+/* The same in two steps, for processes a test is about to kill: pidfds
+ * opened while the pids are surely theirs (a pid freed by an exit may be
+ * given to another process before a later look), then the wait, which
+ * closes them. */
+void e2e_pidfds_open(const pid_t *pids, int n, int *fds);
+void e2e_assert_pidfds_gone_within(int *fds, const pid_t *pids, int n,
+                                   int ms);
 /* Waits until done(arg) holds, looking again at each deletion in `dir`
  * (inotify); fails the test with `what` after `ms`. */
 void e2e_wait_for_deletions(const char *dir, int (*done)(const void *arg),
@@ -119,5 +126,7 @@ Suite *capstan_suite(void);
 Suite *hostile_suite(void);
 Suite *faults_suite(void);
 Suite *guardian_suite(void);
+Suite *blocking_suite(void);
+Suite *exec_checked_suite(void);
 
 #endif

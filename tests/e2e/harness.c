@@ -314,23 +314,36 @@ int e2e_collect_pids(const char *err, const char *moniker, pid_t *pids,
 
 /* Waits on each process's pidfd (readable once it has exited) until the
  * deadline. */
-void e2e_assert_all_gone_within(const pid_t *pids, int n, int ms) {
+void e2e_pidfds_open(const pid_t *pids, int n, int *fds) {
+  for (int i = 0; i < n; i++) {
+    fds[i] = (int)syscall(SYS_pidfd_open, pids[i], 0);
+    ck_assert_msg(fds[i] >= 0 || errno == ESRCH, "pidfd_open(%d): %s",
+                  (int)pids[i], strerror(errno));
+  }
+}
+
+void e2e_assert_pidfds_gone_within(int *fds, const pid_t *pids, int n,
+                                   int ms) {
   long deadline = e2e_now_ms() + ms;
   for (int i = 0; i < n; i++) {
-    int fd = (int)syscall(SYS_pidfd_open, pids[i], 0);
-    if (fd < 0) {
-      ck_assert_msg(errno == ESRCH, "pidfd_open(%d): %s", (int)pids[i],
-                    strerror(errno));
-      continue;
-    }
-    struct pollfd pfd = {fd, POLLIN, 0};
+    if (fds[i] < 0)
+      continue; /* gone before it was watched */
+    struct pollfd pfd = {fds[i], POLLIN, 0};
     long left = deadline - e2e_now_ms();
     int exited = poll(&pfd, 1, left > 0 ? (int)left : 0) == 1;
-    close(fd);
-    ck_assert_msg(exited || !e2e_process_alive(pids[i]),
-                  "process %d outlived its component by %d ms",
+    close(fds[i]);
+    fds[i] = -1;
+    ck_assert_msg(exited, "process %d outlived its component by %d ms",
                   (int)pids[i], ms);
   }
+}
+
+void e2e_assert_all_gone_within(const pid_t *pids, int n, int ms) {
+  int *fds = calloc((size_t)n + 1, sizeof *fds);
+  ck_assert_ptr_nonnull(fds);
+  e2e_pidfds_open(pids, n, fds);
+  e2e_assert_pidfds_gone_within(fds, pids, n, ms);
+  free(fds);
 }
 
 

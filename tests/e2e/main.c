@@ -19,6 +19,8 @@ int main(void) {
   srunner_add_suite(runner, hostile_suite());
   srunner_add_suite(runner, faults_suite());
   srunner_add_suite(runner, guardian_suite());
+  srunner_add_suite(runner, blocking_suite());
+  srunner_add_suite(runner, exec_checked_suite());
   srunner_run_all(runner, CK_NORMAL);
   int failed = srunner_ntests_failed(runner);
   srunner_free(runner);

@@ -159,16 +159,17 @@ START_TEST(test_failing_runners_fail_only_their_components) {
 }
 END_TEST
 
-/* A resolver that never answers: after resolve_timeout_ms the URL fails
- * with an error naming the resolver, its sibling runs, and fern ends
- * without waiting for the stuck worker. */
+/* A resolver that never answers (for two minutes): after
+ * resolve_timeout_ms the URL fails with an error naming the resolver, its
+ * sibling runs, and fern ends without waiting for the stuck worker (its
+ * exit must not join that thread). */
 START_TEST(test_a_hanging_resolver_times_out) {
   char pkg[4096], root[16384], config[4200], plugins[4200];
   e2e_package_new(pkg, sizeof pkg);
   program(pkg, "fine", "\"print\", \"fine\"");
   snprintf(root, sizeof root,
            "{\"capabilities\": [{\"resolver\": \"gate\", \"config\": "
-           "{\"wait_for\": \"%s/never\"}}],\n"
+           "{\"wait_for\": \"%s/never\", \"wait_ms\": 120000}}],\n"
            " \"environments\": [{\"name\": \"gated\", \"extends\": "
            "\"realm\", \"resolvers\": [{\"resolver\": \"gate\", "
            "\"scheme\": \"gate\", \"from\": \"self\"}]}],\n"

@@ -3,6 +3,7 @@
  * SIGKILL of the guardian first (fern notices, says so and starts
  * another), or both dead at once (the next fern ends what they left). Each
  * case runs with cgroup jobs and with subreaper jobs. */
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +30,7 @@ typedef struct holder_run_s {
   char pkg[256];
   const job_mechanism *mechanism;
   pid_t pids[MAX_PIDS]; /* the descendants and the main process */
+  int fds[MAX_PIDS];    /* their pidfds */
   int n;
 } holder_run;
 
@@ -65,6 +67,7 @@ static int holder_start(holder_run *h, int which,
   }
   h->n = e2e_collect_pids(h->fern.err, "/holder", h->pids, MAX_PIDS);
   ck_assert_int_eq(h->n, 5);
+  e2e_pidfds_open(h->pids, h->n, h->fds);
   return 1;
 }
 
@@ -100,7 +103,7 @@ START_TEST(test_group_kill_leaves_nothing) {
   if (holder_start(&h, _i, e2e_start_own_group)) {
     ck_assert_int_eq(kill(-h.fern.pid, SIGKILL), 0);
     ck_assert_int_eq(e2e_finish(&h.fern, 20000), 128 + SIGKILL);
-    e2e_assert_all_gone_within(h.pids, h.n, 10000);
+    e2e_assert_pidfds_gone_within(h.fds, h.pids, h.n, 10000);
     if (h.mechanism->config == NULL)
       e2e_wait_cgroups_gone(h.fern.pid, 10000);
   }
@@ -127,7 +130,7 @@ START_TEST(test_lost_guardian_is_said_and_replaced) {
     ck_assert_int_ne(replaced, before[0]);
     kill(h.fern.pid, SIGKILL);
     e2e_finish(&h.fern, 20000);
-    e2e_assert_all_gone_within(h.pids, h.n, 10000);
+    e2e_assert_pidfds_gone_within(h.fds, h.pids, h.n, 10000);
   }
   holder_done(&h);
 }
@@ -145,14 +148,15 @@ START_TEST(test_next_fern_ends_what_a_dead_one_left) {
     ck_assert_int_eq(kill(h.fern.pid, SIGKILL), 0);
     e2e_finish(&h.fern, 20000);
     /* Nothing ends them now: the first orphan (a setsid()'d one) lives. */
-    ck_assert_msg(e2e_process_alive(h.pids[0]),
+    struct pollfd first = {h.fds[0], POLLIN, 0};
+    ck_assert_msg(poll(&first, 1, 0) == 0,
                   "the descendants died without a sweep");
     e2e_proc next;
     const char *args[6];
     e2e_start(&next, holder_args(&h, args));
     e2e_wait_for(&next, "[/holder] ready", 20000);
     e2e_assert_has(next.err, "ended what a dead fern left: ");
-    e2e_assert_all_gone_within(h.pids, h.n, 10000);
+    e2e_assert_pidfds_gone_within(h.fds, h.pids, h.n, 10000);
     if (h.mechanism->config == NULL) {
       char tree[64];
       snprintf(tree, sizeof tree, "/fern-%d-1", (int)h.fern.pid);

@@ -1,5 +1,6 @@
 /* gate - a resolver that blocks until a file exists (config "wait_for"),
- * then resolves gate:///abs/dir#frag like a file URL. The test that the
+ * then resolves gate:///abs/dir#frag like a file URL; it gives up after
+ * "wait_ms" (default 10000) without a change in the file's directory. The test that the
  * loop is never blocked by a resolution: a sibling component opens the gate;
  * if resolving blocked the loop, the sibling could never start. */
 #include <fern/resolver.h>
@@ -14,6 +15,7 @@
 typedef struct {
   const fern_host_t *host;
   char *wait_for;
+  int wait_ms;
 } gate;
 
 static int gate_create(const fern_host_t *host, const json_t *config,
@@ -24,6 +26,8 @@ static int gate_create(const fern_host_t *host, const json_t *config,
   gate *g = calloc(1, sizeof *g);
   g->host = host;
   g->wait_for = strdup(path);
+  json_t *wait_ms = json_object_get(config, "wait_ms");
+  g->wait_ms = wait_ms ? (int)json_integer_value(wait_ms) : 10000;
   *out = g;
   return FERN_OK;
 }
@@ -34,8 +38,8 @@ static void gate_release(void *p) {
   free(g);
 }
 
-/* Waits for the file to be created, 10 s at most (inotify on its
- * directory, so the wait is an event, not a poll). */
+/* Waits for the file to be created (inotify on its directory, so the
+ * wait is an event, not a poll). */
 static int gate_wait(const gate *g) {
   char dir[PATH_MAX];
   snprintf(dir, sizeof dir, "%s", g->wait_for);
@@ -52,7 +56,7 @@ static int gate_wait(const gate *g) {
       break;
     }
     struct pollfd pfd = {fd, POLLIN, 0};
-    if (poll(&pfd, 1, 10000) != 1)
+    if (poll(&pfd, 1, g->wait_ms) != 1)
       break;
     char events[4096];
     if (read(fd, events, sizeof events) <= 0)
