@@ -56,6 +56,16 @@ void e2e_package_program(const char *dir, const char *name, const char *runner,
  * above 0, names starting "quick-" run in an environment "quick" with that
  * stop timeout. */
 void e2e_package_root(const char *dir, const char *const *names, int quick_ms);
+/* A root whose eager child "hung" waits on the gate test resolver (its
+ * worker held for two minutes) beside the eager child `sibling`
+ * (meta/SIBLING.cm, the caller's), and a configuration with that
+ * resolve_timeout_ms. `args` is the `fern run` command line for it. */
+typedef struct e2e_gated_s {
+  char config[4200], plugins[4200];
+  const char *args[7];
+} e2e_gated;
+void e2e_package_gated(const char *pkg, const char *sibling,
+                       int resolve_timeout_ms, e2e_gated *g);
 /* Asserts that `needle` occurs in `hay` (and says where to look if not). */
 #define e2e_assert_has(hay, needle)                                            \
   ck_assert_msg(strstr((hay), (needle)) != NULL, "expected \"%s\" in:\n%s",    \

@@ -527,3 +527,29 @@ int e2e_children_named(pid_t parent, const char *comm, pid_t *pids, int max) {
     closedir(d);
   return n;
 }
+
+void e2e_package_gated(const char *pkg, const char *sibling,
+                       int resolve_timeout_ms, e2e_gated *g) {
+  char root[16384], text[64];
+  snprintf(root, sizeof root,
+           "{\"capabilities\": [{\"resolver\": \"gate\", \"config\": "
+           "{\"wait_for\": \"%s/never\", \"wait_ms\": 120000}}],\n"
+           " \"environments\": [{\"name\": \"gated\", \"extends\": "
+           "\"realm\", \"resolvers\": [{\"resolver\": \"gate\", "
+           "\"scheme\": \"gate\", \"from\": \"self\"}]}],\n"
+           " \"children\": [{\"name\": \"hung\", \"url\": "
+           "\"gate://%s#meta/%s.cm\", \"startup\": \"eager\", "
+           "\"environment\": \"#gated\"},\n"
+           "  {\"name\": \"%s\", \"url\": \"#meta/%s.cm\", "
+           "\"startup\": \"eager\"}]}",
+           pkg, pkg, sibling, sibling, sibling);
+  e2e_package_write(pkg, "meta/root.cm", root);
+  snprintf(text, sizeof text, "{\"resolve_timeout_ms\": %d}",
+           resolve_timeout_ms);
+  e2e_package_write(pkg, "fern.json", text);
+  snprintf(g->config, sizeof g->config, "%s/fern.json", pkg);
+  snprintf(g->plugins, sizeof g->plugins, "%s/tests/plugins", e2e_build());
+  const char *args[] = {"run", "--plugin-dir", g->plugins, "--config",
+                        g->config, pkg, NULL};
+  memcpy(g->args, args, sizeof args);
+}

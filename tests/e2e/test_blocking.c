@@ -74,28 +74,13 @@ END_TEST
  * component, the second ends fern within the kill grace, the stuck
  * worker notwithstanding. */
 START_TEST(test_a_second_sigterm_ends_fern_whatever_is_stuck) {
-  char pkg[4096], root[8192], config[4200], plugins[4200];
+  char pkg[4096];
   e2e_package_new(pkg, sizeof pkg);
   e2e_package_program(pkg, "steady", "elf", "\"args\": [\"sleep\"]");
-  snprintf(root, sizeof root,
-           "{\"capabilities\": [{\"resolver\": \"gate\", \"config\": "
-           "{\"wait_for\": \"%s/never\", \"wait_ms\": 120000}}],\n"
-           " \"environments\": [{\"name\": \"gated\", \"extends\": "
-           "\"realm\", \"resolvers\": [{\"resolver\": \"gate\", "
-           "\"scheme\": \"gate\", \"from\": \"self\"}]}],\n"
-           " \"children\": [{\"name\": \"stuck\", \"url\": "
-           "\"gate://%s#meta/steady.cm\", \"startup\": \"eager\", "
-           "\"environment\": \"#gated\"},\n"
-           "  {\"name\": \"steady\", \"url\": \"#meta/steady.cm\", "
-           "\"startup\": \"eager\"}]}",
-           pkg, pkg);
-  e2e_package_write(pkg, "meta/root.cm", root);
-  e2e_package_write(pkg, "fern.json", "{\"resolve_timeout_ms\": 600000}");
-  snprintf(config, sizeof config, "%s/fern.json", pkg);
-  snprintf(plugins, sizeof plugins, "%s/tests/plugins", e2e_build());
+  e2e_gated gated;
+  e2e_package_gated(pkg, "steady", 600000, &gated);
   e2e_proc p;
-  const char *args[] = {"run", "--plugin-dir", plugins, "--config", config,
-                        pkg, NULL};
+  const char *const *args = gated.args;
   e2e_start(&p, args);
   e2e_wait_for(&p, "[/steady] ready", 20000);
   kill(p.pid, SIGTERM);

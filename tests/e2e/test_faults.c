@@ -164,28 +164,13 @@ END_TEST
  * sibling runs, and fern ends without waiting for the stuck worker (its
  * exit must not join that thread). */
 START_TEST(test_a_hanging_resolver_times_out) {
-  char pkg[4096], root[16384], config[4200], plugins[4200];
+  char pkg[4096];
   e2e_package_new(pkg, sizeof pkg);
   program(pkg, "fine", "\"print\", \"fine\"");
-  snprintf(root, sizeof root,
-           "{\"capabilities\": [{\"resolver\": \"gate\", \"config\": "
-           "{\"wait_for\": \"%s/never\", \"wait_ms\": 120000}}],\n"
-           " \"environments\": [{\"name\": \"gated\", \"extends\": "
-           "\"realm\", \"resolvers\": [{\"resolver\": \"gate\", "
-           "\"scheme\": \"gate\", \"from\": \"self\"}]}],\n"
-           " \"children\": [{\"name\": \"hung\", \"url\": "
-           "\"gate://%s#meta/fine.cm\", \"startup\": \"eager\", "
-           "\"environment\": \"#gated\"},\n"
-           "  {\"name\": \"fine\", \"url\": \"#meta/fine.cm\", "
-           "\"startup\": \"eager\"}]}",
-           pkg, pkg);
-  e2e_package_write(pkg, "meta/root.cm", root);
-  e2e_package_write(pkg, "fern.json", "{\"resolve_timeout_ms\": 300}");
-  snprintf(config, sizeof config, "%s/fern.json", pkg);
-  snprintf(plugins, sizeof plugins, "%s/tests/plugins", e2e_build());
+  e2e_gated gated;
+  e2e_package_gated(pkg, "fine", 300, &gated);
   e2e_proc p;
-  const char *args[] = {"run", "--plugin-dir", plugins, "--config", config,
-                        pkg, NULL};
+  const char *const *args = gated.args;
   ck_assert_int_eq(e2e_run(&p, 30000, args), 1);
   char said[4400];
   snprintf(said, sizeof said,
