@@ -58,12 +58,12 @@ static int marker_ran(const tree *t) { return access(t->mark, F_OK) == 0; }
 static void set_above(const tree *t, uid_t uid, gid_t gid, mode_t mode) {
   ck_assert_int_eq(chown(t->above, uid, gid), 0);
   ck_assert_int_eq(chmod(t->above, mode), 0);
-  unlink(t->mark);
 }
 
 /* `fern plugins` on the tree's plugin directory: marker.so listed as a
  * runner, or refused with `said` (a format taking the tree's `above`). */
 static void expect_listing(const tree *t, const char *said) {
+  unlink(t->mark);
   e2e_proc p;
   const char *args[] = {"plugins", "--plugin-dir", t->plugins, NULL};
   ck_assert_int_eq(e2e_run(&p, 10000, args), 0);
@@ -136,6 +136,7 @@ START_TEST(test_plugin_under_another_users_directory_is_refused) {
   /* The same tree, the directory given back to root: the plugin loads and
    * its code runs, so the mark is a real witness. */
   set_above(&t, 0, 0, 0755);
+  unlink(t.mark);
   ck_assert_int_eq(e2e_run(&p, 20000, args), 1);
   e2e_assert_has(p.err, "/victim: error: cannot_start: marker runs nothing");
   e2e_assert_has(p.err, "/ok: stopped: ok (exit 0)");
@@ -145,8 +146,8 @@ START_TEST(test_plugin_under_another_users_directory_is_refused) {
 }
 END_TEST
 
-/* Writable above the plugin by everyone, by a group another user is in, or
- * through an ACL's mask: refused like a foreign owner. */
+/* Writable above the plugin by everyone, or by a group another user is
+ * in: refused like a foreign owner. */
 START_TEST(test_writable_directories_above_a_plugin_are_refused) {
   uid_t uid;
   gid_t gid;
@@ -158,13 +159,33 @@ START_TEST(test_writable_directories_above_a_plugin_are_refused) {
   set_above(&t, 0, gid, 0775);
   expect_listing(&t, "the directory %s is writable by its group " OTHER
                      " (mode 0775), and user " OTHER " is in that group");
-  set_above(&t, 0, 0, 0755);
-  if (grant_user_write(t.above, uid) != 0) {
-    fprintf(stderr, "skipped the ACL case: %s has no POSIX ACLs\n", t.above);
-  } else {
-    expect_listing(&t, "the directory %s has an access ACL whose mask lets "
-                       "others write to it (mode 0775)");
+  tree_remove(&t);
+}
+END_TEST
+
+/* An ACL entry for a named user shows in the mode only as group write (the
+ * group bits are the ACL's mask), with the group still root's: refused,
+ * on the plugin file and on a directory above it. */
+START_TEST(test_an_acl_that_lets_another_user_write_is_refused) {
+  uid_t uid;
+  gid_t gid;
+  tree t;
+  if (tree_new_with_other(&t, &uid, &gid) != 0)
+    return;
+  char file[4400];
+  snprintf(file, sizeof file, "%s/marker.so", t.plugins);
+  if (grant_user_write(file, uid) != 0) {
+    fprintf(stderr, "skipped: %s has no POSIX ACLs\n", t.pkg);
+    tree_remove(&t);
+    return;
   }
+  expect_listing(&t, "the file %s/plugins/marker.so has an access ACL whose "
+                     "mask lets others write to it (mode 0775)");
+  ck_assert_int_eq(removexattr(file, "system.posix_acl_access"), 0);
+  ck_assert_int_eq(chmod(file, 0755), 0);
+  ck_assert_int_eq(grant_user_write(t.above, uid), 0);
+  expect_listing(&t, "the directory %s has an access ACL whose mask lets "
+                     "others write to it (mode 0775)");
   tree_remove(&t);
 }
 END_TEST
@@ -189,6 +210,7 @@ Suite *plugin_trust_suite(void) {
   tcase_set_timeout(tc, 60);
   tcase_add_test(tc, test_plugin_under_another_users_directory_is_refused);
   tcase_add_test(tc, test_writable_directories_above_a_plugin_are_refused);
+  tcase_add_test(tc, test_an_acl_that_lets_another_user_write_is_refused);
   tcase_add_test(tc, test_sticky_and_private_group_directories_above_are_fine);
   suite_add_tcase(s, tc);
   return s;

@@ -69,9 +69,9 @@ START_TEST(test_the_checked_file_is_the_one_loaded) {
   put_fixture("good", path);
   fern__plugin_registry reg;
   fern__plugin *p = scanned(&reg, tmp, "good");
-  ck_assert_int_eq(fern__plugin_open_checked(p), FERN_OK);
+  ck_assert_msg(fern__plugin_open_checked(p) == FERN_OK, "%s", p->load_error);
   put_fixture("marker", path);
-  ck_assert_int_eq(fern__plugin_load_opened(p), FERN_OK);
+  ck_assert_msg(fern__plugin_load_opened(p) == FERN_OK, "%s", p->load_error);
   ck_assert_ptr_nonnull(p->runner);
   ck_assert_str_eq(p->runner->name, "good");
   ck_assert_msg(access(mark, F_OK) != 0, "the replacement's code ran");
