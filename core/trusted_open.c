@@ -28,10 +28,12 @@
  *   for a group it names (sudo lib/util/secure_path.c sudo_check_secure()).
  *   "In the group" counts its listed members and every user whose primary
  *   group it is: a primary group shared by all, such as "users", is exactly
- *   the case where the process's own group is not private. With an access
- *   ACL, the mode's group bits are the ACL mask, which is also what named
- *   users and groups get (linux fs/posix_acl.c posix_acl_permission()), so
- *   group write with an ACL is refused. */
+ *   the case where the process's own group is not private. (A user
+ *   database that cannot be listed, such as LDAP without enumeration, can
+ *   hide the latter; listed members are always seen.) With an access ACL,
+ *   the mode's group bits are the ACL mask, which is also what named users
+ *   and groups get (linux fs/posix_acl.c posix_acl_permission()), so group
+ *   write with an ACL is refused. */
 #include "trusted_open.h"
 
 #include <fern/fern.h>
@@ -120,8 +122,8 @@ static int primary_stranger(gid_t gid, char *who, size_t size) {
   return found;
 }
 
-/* Who else is in group `gid`: 1 with a description in `who`, else 0 with
- * the group's name (or its number) in `name`. */
+/* Whether anyone but root and this user is in group `gid`: 1 with who in
+ * `who`, else 0. The group's name (or its number) goes to `name`. */
 static int group_stranger(gid_t gid, char *name, size_t name_size, char *who,
                           size_t who_size) {
   struct group gr, *found = NULL;
@@ -249,8 +251,10 @@ int fern__trusted_open(const char *path, char *why_text, size_t why_size) {
   struct stat seen;
   if (realpath(path, real) == NULL)
     return fail(&why, FERN_EIO, "cannot resolve its path");
+  if (lstat(real, &seen) != 0)
+    return fail(&why, FERN_EIO, "cannot read the file %s", real);
   /* Not opened unless it is a regular file: opening a FIFO would block. */
-  if (lstat(real, &seen) != 0 || !S_ISREG(seen.st_mode))
+  if (!S_ISREG(seen.st_mode))
     return fail(&why, FERN_ENOEXEC, "the file %s is not a regular file", real);
   int rc = check_directories(&why, real);
   return rc != FERN_OK ? rc : open_seen(&why, real, &seen);
