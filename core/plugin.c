@@ -10,7 +10,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <limits.h>
+
+#include "trusted_open.h"
 
 /* The three numbers every entry struct starts with. */
 typedef struct abi_head_s {
@@ -36,6 +37,7 @@ static int registry_add(fern__plugin_registry *reg, const char *name,
     return FERN_ENOMEM;
   }
   reg->plugins = grown;
+  plugin->fd = -1;
   plugin->name = strdup(name);
   plugin->path = strdup(path);
   if (plugin->name == NULL || plugin->path == NULL ||
@@ -112,11 +114,35 @@ int fern__plugins_scan(fern__plugin_registry *reg, const char *const *dirs) {
   return FERN_OK;
 }
 
+/* glibc's dlopen first looks for the name among the libraries already
+ * loaded and hands that one back without opening anything (elf/dl-load.c
+ * _dl_map_object: "Look for this name among those already loaded",
+ * _dl_name_match_p). A plugin is loaded as /proc/self/fd/N, so N stays
+ * open, and no other file can take that name, for as long as the library
+ * stays loaded: until dlclose, or after it if something keeps it mapped. */
+static void unload(fern__plugin *plugin) {
+  if (plugin->handle != NULL) {
+    char name[32];
+    snprintf(name, sizeof name, "/proc/self/fd/%d", plugin->fd);
+    dlclose(plugin->handle);
+    void *still = dlopen(name, RTLD_LAZY | RTLD_NOLOAD);
+    if (still != NULL) {
+      dlclose(still);
+      plugin->fd = -1; /* the name stays the library's: never reused */
+    }
+  }
+  if (plugin->fd >= 0)
+    close(plugin->fd);
+  plugin->fd = -1;
+  plugin->handle = NULL;
+  plugin->runner = NULL;
+  plugin->resolver = NULL;
+}
+
 void fern__plugins_free(fern__plugin_registry *reg) {
   for (size_t i = 0; i < reg->count; i++) {
     fern__plugin *plugin = reg->plugins[i];
-    if (plugin->handle != NULL)
-      dlclose(plugin->handle);
+    unload(plugin);
     free(plugin->name);
     free(plugin->path);
     free(plugin);
@@ -162,7 +188,7 @@ static int peek_heads(fern__plugin *plugin, int *has_runner,
                       int *has_resolver) {
   abi_head head;
   char why[256];
-  long size = fern__plugin_peek_symbol(plugin->path, FERN_RUNNER_SYMBOL, &head,
+  long size = fern__plugin_peek_symbol(plugin->fd, FERN_RUNNER_SYMBOL, &head,
                                        sizeof head, why, sizeof why);
   *has_runner = size >= 0;
   if (size == FERN_ENOEXEC || size == FERN_EIO)
@@ -171,7 +197,7 @@ static int peek_heads(fern__plugin *plugin, int *has_runner,
                                 FERN_RUNNER_ABI_MAJOR,
                                 FERN_RUNNER_PLUGIN_MIN_SIZE) != FERN_OK)
     return plugin->load_rc;
-  size = fern__plugin_peek_symbol(plugin->path, FERN_RESOLVER_SYMBOL, &head,
+  size = fern__plugin_peek_symbol(plugin->fd, FERN_RESOLVER_SYMBOL, &head,
                                   sizeof head, why, sizeof why);
   *has_resolver = size >= 0;
   if (*has_resolver && check_head(plugin, FERN_RESOLVER_SYMBOL, &head, size,
@@ -209,54 +235,42 @@ static int check_resolver_table(fern__plugin *plugin,
   return FERN_OK;
 }
 
-/* Who may change `path`: refused unless only root or the user running
- * fern can write it. `what` names it in the reason. */
-static int guarded(fern__plugin *plugin, const char *path, const char *what) {
-  struct stat st;
-  if (stat(path, &st) != 0)
-    return refuse(plugin, FERN_EIO, "cannot read %s %s", what, path);
-  if (st.st_uid != 0 && st.st_uid != geteuid())
-    return refuse(plugin, FERN_EACCES,
-                  "%s %s belongs to uid %u, neither root nor this user: a "
-                  "plugin runs inside fern, so only they may change it",
-                  what, path, (unsigned)st.st_uid);
-  /* A group write is fine when the group is root's or this user's own
-   * (a umask of 002); another group's members could change it. */
-  int group_ok = st.st_gid == 0 || st.st_gid == getegid();
-  if ((st.st_mode & S_IWOTH) || ((st.st_mode & S_IWGRP) && !group_ok))
-    return refuse(plugin, FERN_EACCES,
-                  "%s %s is writable by %s (mode %04o): a plugin runs inside "
-                  "fern, so only its owner may change it",
-                  what, path, st.st_mode & S_IWOTH ? "other users" : "its group",
-                  (unsigned)(st.st_mode & 07777));
+int fern__plugin_open_checked(fern__plugin *plugin) {
+  char why[512];
+  int fd = fern__trusted_open(plugin->path, why, sizeof why);
+  if (fd < 0)
+    return refuse(plugin, fd, "%s", why);
+  plugin->fd = fd;
   return FERN_OK;
 }
 
-/* The file, and the directory holding it (whoever may write there may
- * replace it), before any byte of it is read. */
-static int check_guarded(fern__plugin *plugin) {
-  char real[PATH_MAX];
-  if (realpath(plugin->path, real) == NULL)
-    return refuse(plugin, FERN_EIO, "cannot resolve its path");
-  int rc = guarded(plugin, real, "the file");
-  if (rc != FERN_OK)
-    return rc;
-  *strrchr(real, '/') = '\0';
-  return guarded(plugin, real[0] ? real : "/", "its directory");
+/* dlerror() names the file as dlopen was given it, /proc/self/fd/N; the
+ * user knows it by its path. */
+static void name_the_file(const char *path, const char *proc, const char *error,
+                          char *out, size_t size) {
+  size_t used = 0, proc_len = strlen(proc);
+  const char *at;
+  out[0] = '\0';
+  for (; (at = strstr(error, proc)) != NULL && used < size;
+       error = at + proc_len)
+    used += (size_t)snprintf(out + used, size - used, "%.*s%s",
+                             (int)(at - error), error, path);
+  if (used < size)
+    snprintf(out + used, size - used, "%s", error);
 }
 
-int fern__plugin_load(fern__plugin *plugin) {
-  if (plugin->load_tried)
-    return plugin->load_rc;
-  plugin->load_tried = 1;
-  if (check_guarded(plugin) != FERN_OK)
-    return plugin->load_rc;
-  int has_runner, has_resolver;
+int fern__plugin_load_opened(fern__plugin *plugin) {
+  int has_runner = 0, has_resolver = 0;
   if (peek_heads(plugin, &has_runner, &has_resolver) != FERN_OK)
     return plugin->load_rc;
-  plugin->handle = dlopen(plugin->path, RTLD_NOW | RTLD_LOCAL);
-  if (plugin->handle == NULL)
-    return refuse(plugin, FERN_EIO, "%s", dlerror());
+  char proc[32];
+  snprintf(proc, sizeof proc, "/proc/self/fd/%d", plugin->fd);
+  plugin->handle = dlopen(proc, RTLD_NOW | RTLD_LOCAL);
+  if (plugin->handle == NULL) {
+    char error[512];
+    name_the_file(plugin->path, proc, dlerror(), error, sizeof error);
+    return refuse(plugin, FERN_EIO, "%s", error);
+  }
   if (has_runner)
     plugin->runner = dlsym(plugin->handle, FERN_RUNNER_SYMBOL);
   if (has_resolver)
@@ -266,13 +280,18 @@ int fern__plugin_load(fern__plugin *plugin) {
     rc = check_runner_table(plugin, plugin->runner);
   if (rc == FERN_OK && plugin->resolver != NULL)
     rc = check_resolver_table(plugin, plugin->resolver);
-  if (rc != FERN_OK) {
-    dlclose(plugin->handle);
-    plugin->handle = NULL;
-    plugin->runner = NULL;
-    plugin->resolver = NULL;
-  }
   return rc;
+}
+
+int fern__plugin_load(fern__plugin *plugin) {
+  if (plugin->load_tried)
+    return plugin->load_rc;
+  plugin->load_tried = 1;
+  if (fern__plugin_open_checked(plugin) == FERN_OK &&
+      fern__plugin_load_opened(plugin) == FERN_OK)
+    return FERN_OK;
+  unload(plugin);
+  return plugin->load_rc;
 }
 
 int fern__plugins_get(fern__plugin_registry *reg, const char *name,

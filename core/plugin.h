@@ -16,6 +16,7 @@ typedef enum fern__plugin_kind {
 typedef struct fern__plugin_s {
   char *name; /* the file name without ".so" */
   char *path;
+  int fd;       /* the checked file, open while it is loaded; else -1 */
   void *handle; /* dlopen handle once loaded */
   int load_tried;
   int load_rc;            /* FERN_OK, or why it was refused */
@@ -40,13 +41,25 @@ void fern__plugins_free(fern__plugin_registry *reg);
 int fern__plugins_get(fern__plugin_registry *reg, const char *name,
                       fern__plugin_kind kind, fern__plugin **out,
                       fern_error_t *err);
-/* Loads and checks one file, whatever directory it is in. */
+/* Loads and checks one file, whatever directory it is in: once
+ * fern__plugin_open_checked, then fern__plugin_load_opened. */
 int fern__plugin_load(fern__plugin *plugin);
 
-/* Reads an ELF shared object's exported data symbol without running any
- * of its code: fills `buf` with up to `size` bytes of the symbol's value.
- * Returns the symbol's size, or a negative FERN_E* code with a reason. */
-long fern__plugin_peek_symbol(const char *path, const char *symbol, void *buf,
+/* The two halves of a load, apart so that a test can change the file in
+ * between. The first resolves the path, checks who may change the file and
+ * every directory above it, and opens the file once into plugin->fd; it
+ * reads none of its bytes. The second reads the ABI numbers through that
+ * descriptor and dlopens the very same file. Each returns FERN_OK or the
+ * refusal it also records in load_rc and load_error; after a failed second
+ * half, fern__plugins_free still closes what the first opened. */
+int fern__plugin_open_checked(fern__plugin *plugin);
+int fern__plugin_load_opened(fern__plugin *plugin);
+
+/* Reads an ELF shared object's exported data symbol from the open file `fd`
+ * without running any of its code: fills `buf` with up to `size` bytes of
+ * the symbol's value. Returns the symbol's size, or a negative FERN_E* code
+ * with a reason. */
+long fern__plugin_peek_symbol(int fd, const char *symbol, void *buf,
                               size_t size, char *why, size_t why_size);
 
 #endif

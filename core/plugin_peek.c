@@ -1,11 +1,11 @@
 /* plugin_peek.c - reads a plugin's entry struct straight from its file with
  * libelf. dlopen runs the library's constructors, so the ABI numbers are
- * checked here first: a plugin built for another ABI never runs a line. */
-#include <fcntl.h>
+ * checked here first: a plugin built for another ABI never runs a line.
+ * It reads through the descriptor the ownership checks were made on, never
+ * the path again, so what it reads is what was checked. */
 #include <gelf.h>
 #include <libelf.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "plugin.h"
 
@@ -77,13 +77,10 @@ static long find_symbol(Elf *elf, const char *symbol, void *buf, size_t size,
   return FERN_ENOENT;
 }
 
-long fern__plugin_peek_symbol(const char *path, const char *symbol, void *buf,
+long fern__plugin_peek_symbol(int fd, const char *symbol, void *buf,
                               size_t size, char *why, size_t why_size) {
   if (elf_version(EV_CURRENT) == EV_NONE)
     return peek_fail(why, why_size, FERN_EIO, "libelf is unusable");
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return peek_fail(why, why_size, FERN_EIO, "cannot open the file");
   Elf *elf = elf_begin(fd, ELF_C_READ, NULL);
   long rc;
   if (elf == NULL)
@@ -93,6 +90,5 @@ long fern__plugin_peek_symbol(const char *path, const char *symbol, void *buf,
     rc = find_symbol(elf, symbol, buf, size, why, why_size);
   if (elf != NULL)
     elf_end(elf);
-  close(fd);
   return rc;
 }

@@ -179,12 +179,15 @@ static void clean_leftovers(oci_runner *r) {
     closedir(d);
 }
 
-/* The shim and the init are installed beside this plugin. */
+/* The shim and the init are installed beside this plugin. fern loads a
+ * plugin through the descriptor it checked, so dladdr names
+ * /proc/self/fd/N: realpath follows that to the file. */
 static void beside_plugin(const char *name, char *out, size_t size) {
   Dl_info info;
   char self[PATH_MAX] = ".";
-  if (dladdr((void *)beside_plugin, &info) != 0 && info.dli_fname != NULL)
-    snprintf(self, sizeof self, "%s", info.dli_fname);
+  if (dladdr((void *)beside_plugin, &info) == 0 || info.dli_fname == NULL ||
+      realpath(info.dli_fname, self) == NULL)
+    snprintf(self, sizeof self, ".");
   snprintf(out, size, "%s/%s", dirname(self), name);
 }
 

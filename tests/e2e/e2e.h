@@ -138,5 +138,6 @@ Suite *faults_suite(void);
 Suite *guardian_suite(void);
 Suite *blocking_suite(void);
 Suite *exec_checked_suite(void);
+Suite *plugin_trust_suite(void);
 
 #endif

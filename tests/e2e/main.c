@@ -21,6 +21,7 @@ int main(void) {
   srunner_add_suite(runner, guardian_suite());
   srunner_add_suite(runner, blocking_suite());
   srunner_add_suite(runner, exec_checked_suite());
+  srunner_add_suite(runner, plugin_trust_suite());
   srunner_run_all(runner, CK_NORMAL);
   int failed = srunner_ntests_failed(runner);
   srunner_free(runner);

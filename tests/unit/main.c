@@ -13,6 +13,7 @@ int main(void) {
   srunner_add_suite(runner, url_suite());
   srunner_add_suite(runner, environment_suite());
   srunner_add_suite(runner, plugin_suite());
+  srunner_add_suite(runner, plugin_load_suite());
   srunner_add_suite(runner, support_suite());
   srunner_add_suite(runner, oci_config_suite());
   srunner_add_suite(runner, slurm_state_suite());

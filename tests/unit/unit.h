@@ -8,6 +8,7 @@ Suite *manifest_suite(void);
 Suite *url_suite(void);
 Suite *environment_suite(void);
 Suite *plugin_suite(void);
+Suite *plugin_load_suite(void);
 Suite *support_suite(void);
 Suite *oci_config_suite(void);
 Suite *slurm_state_suite(void);
