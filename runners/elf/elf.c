@@ -10,6 +10,8 @@
  *   "job":    "auto" (default), "cgroup", "subreaper" or "process_group"
  *   "pidfd":  false to watch exits with SIGCHLD instead of pidfds
  *   "clone3": false to spawn with fork instead of clone3 */
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -232,7 +234,14 @@ static void check_work(uv_work_t *req) {
                    c->package_dir, suggestion[0] ? " (did you mean \"" : "",
                    suggestion, suggestion[0] ? "\"?)" : "");
   } else if (c->check_rc == FERN_OK) {
-    c->check_rc = elf_binary_check(c->binary_path, c->binary, c->check_err);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    c->check_rc =
+        fd < 0 ? fern_error_set(c->check_err, FERN_EIO, "/binary",
+                                "binary \"%s\" (%s) cannot be opened: %s",
+                                c->binary, path, strerror(errno))
+               : elf_binary_check(fd, path, c->binary, c->check_err);
+    if (fd >= 0)
+      close(fd);
   }
   if (c->check_rc == FERN_OK && c->prepare_exec != NULL)
     c->check_rc = c->prepare_exec(c, c->check_err);

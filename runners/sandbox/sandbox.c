@@ -5,6 +5,8 @@
  * interpreter and libraries bound besides; a deny-by-default seccomp filter
  * on top. "sandbox": "none" runs the same program plainly, for comparison.
  * Everything else (jobs, stop, output, readiness) is the ELF runner's. */
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,7 +104,14 @@ static int sandbox_prepare(elf_controller *c, fern_error_t *err) {
   if (!plan->enabled)
     return FERN_OK;
   char **libs = NULL;
-  int rc = sandbox_libraries(c->binary_path, &libs, err);
+  int binary =
+      open(c->binary_path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+  if (binary < 0)
+    return fern_error_set(err, FERN_EIO, "/binary", "cannot open %s: %s",
+                          c->binary_path, strerror(errno));
+  int rc = sandbox_libraries(binary, c->binary_path, c->package_dir,
+                             c->environ, &libs, err);
+  close(binary);
   if (rc != FERN_OK)
     return rc;
   int fd = sandbox_seccomp_fd(plan, err);
