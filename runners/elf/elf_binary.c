@@ -4,7 +4,6 @@
  * reads what the kernel reads, through the bounded reader of elf_image.c:
  * a file whose headers claim gigabytes costs a few KiB to check. */
 #include <dirent.h>
-#include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
