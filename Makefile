@@ -144,13 +144,16 @@ $(O)/tests/plugins/%.so: tests/plugins/%.c include/fern/runner.h include/fern/re
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -shared -o $@ $< $(LDFLAGS)
 
-$(O)/tests/unit/run: $(UNIT_SRC) tests/unit/unit.h runners/oci/oci_config.c runners/slurm/slurm_state.c $(O)/obj/libfern-core.a $(TEST_PLUGINS)
+# Runner pieces the unit tests read directly.
+UNIT_RUNNER_SRC := runners/oci/oci_config.c runners/slurm/slurm_state.c \
+                   runners/elf/elf_image.c runners/sandbox/sandbox_ldcache.c
+$(O)/tests/unit/run: $(UNIT_SRC) tests/unit/unit.h $(UNIT_RUNNER_SRC) $(wildcard runners/*/*.h) $(O)/obj/libfern-core.a $(TEST_PLUGINS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) $(LDFLAGS) -Icore -o $@ $(UNIT_SRC) \
-	  runners/oci/oci_config.c runners/slurm/slurm_state.c \
+	  $(UNIT_RUNNER_SRC) \
 	  $(O)/obj/libfern-core.a $(PKG_LIBS) $(CHECK_LIBS) -ldl -lpthread
 
-$(O)/tests/e2e/run: $(E2E_SRC) tests/e2e/e2e.h $(TEST_PLUGINS)
+$(O)/tests/e2e/run: $(E2E_SRC) $(wildcard tests/e2e/*.h) $(TEST_PLUGINS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) $(LDFLAGS) -o $@ $(E2E_SRC) \
 	  $(PKG_LIBS) $(CHECK_LIBS) -lpthread
@@ -263,7 +266,9 @@ $(O)/bench/tiny: bench/tiny.c
 FUZZERS := manifest url elf capstan control
 FUZZ_SECONDS ?= 60
 FUZZ_LINK := -fsanitize=fuzzer,address,undefined
-FUZZ_DEPS_elf := $(O)/obj/runners/elf/elf_binary.o
+FUZZ_DEPS_elf := $(patsubst %.c,$(O)/obj/%.o,runners/elf/elf_binary.c runners/elf/elf_image.c \
+                   runners/sandbox/sandbox_libs.c runners/sandbox/sandbox_search.c \
+                   runners/sandbox/sandbox_ldcache.c)
 FUZZ_DEPS_capstan := $(patsubst resolvers/capstan/%.c,$(O)/obj/resolvers/capstan/%.o,$(filter-out resolvers/capstan/capstan.c,$(wildcard resolvers/capstan/*.c))) \
                      $(O)/obj/resolvers/common/package_dir.o
 $(O)/fuzz/%: fuzz/fuzz_%.c $(O)/obj/libfern-core.a $(FUZZ_DEPS_elf) $(FUZZ_DEPS_capstan) $(O)/resolvers/file/file.so

@@ -1,13 +1,22 @@
 /* fuzz_elf.c - libFuzzer: files the ELF runner checks before it spawns
- * them (libelf reading a hostile header), from a memory file. */
+ * them, and whose interpreter and libraries the sandbox runner looks for
+ * (the bounded reader of runners/elf/elf_image.c on hostile headers,
+ * program headers, dynamic segments and strings), from a memory file. */
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "../runners/elf/elf_runner.h"
+#include "../runners/sandbox/sandbox.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void free_pairs(char **pairs) {
+  for (size_t i = 0; pairs[i] != NULL; i++)
+    free(pairs[i]);
+  free(pairs);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   int fd = memfd_create("fuzz-elf", MFD_CLOEXEC);
@@ -18,6 +27,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
     fern_error_t err;
     elf_binary_check(fd, path, "fuzz", &err);
+    char **libs = NULL;
+    char *const env[] = {"LD_LIBRARY_PATH=$ORIGIN/lib:;/nonexistent", NULL};
+    if (sandbox_libraries(fd, path, "/nonexistent", env, &libs, &err) ==
+        FERN_OK)
+      free_pairs(libs);
   }
   close(fd);
   return 0;

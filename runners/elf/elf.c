@@ -10,6 +10,8 @@
  *   "job":    "auto" (default), "cgroup", "subreaper" or "process_group"
  *   "pidfd":  false to watch exits with SIGCHLD instead of pidfds
  *   "clone3": false to spawn with fork instead of clone3 */
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdlib.h>

@@ -1,119 +1,87 @@
 /* elf_binary.c - checks a program before it is spawned, so that "not an ELF
  * file", "built for another machine" and "a library, not a program" are
- * errors that name the file rather than an exec failure in a child. */
+ * errors that name the file rather than an exec failure in a child. It
+ * reads what the kernel reads, through the bounded reader of elf_image.c:
+ * a file whose headers claim gigabytes costs a few KiB to check. */
 #include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <gelf.h>
-#include <libelf.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "elf_image.h"
 #include "elf_runner.h"
 
-typedef struct elf_identity_s {
-  int elf_class;
-  int machine;
-} elf_identity;
-
-static int read_identity(Elf *elf, elf_identity *id, GElf_Ehdr *ehdr) {
-  if (elf == NULL || elf_kind(elf) != ELF_K_ELF ||
-      gelf_getehdr(elf, ehdr) == NULL)
-    return -1;
-  id->elf_class = gelf_getclass(elf);
-  id->machine = ehdr->e_machine;
-  return 0;
-}
-
-/* What this very process is: a program for the same machine runs here. */
-static int host_identity(elf_identity *id) {
-  int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return -1;
-  Elf *elf = elf_begin(fd, ELF_C_READ, NULL);
-  GElf_Ehdr ehdr;
-  int rc = read_identity(elf, id, &ehdr);
-  if (elf != NULL)
-    elf_end(elf);
-  close(fd);
+/* An executable is a program; a position-independent one has an
+ * interpreter or says PIE in DT_FLAGS_1 of its dynamic segment; a shared
+ * library has neither. The interpreter is checked as the kernel would. */
+static int program_kind(elf_image *img, char *why, int *program) {
+  char interp[ELF_IMAGE_STRING_MAX];
+  ElfW(Xword) flags_1 = 0;
+  int rc = elf_image_interp(img, interp, why);
+  *program = img->ehdr.e_type == ET_EXEC || interp[0] != '\0';
+  if (rc != FERN_OK || *program)
+    return rc;
+  rc = elf_image_read_dynamic(img, why);
+  *program = rc == FERN_OK && elf_image_dyn_value(img, DT_FLAGS_1, &flags_1) &&
+             (flags_1 & DF_1_PIE);
   return rc;
 }
 
-void elf_dynamic_foreach(Elf *elf, elf_dynamic_visit visit, void *arg) {
-  Elf_Scn *scn = NULL;
-  while ((scn = elf_nextscn(elf, scn)) != NULL) {
-    GElf_Shdr shdr;
-    if (gelf_getshdr(scn, &shdr) == NULL || shdr.sh_type != SHT_DYNAMIC)
-      continue;
-    Elf_Data *data = elf_getdata(scn, NULL);
-    size_t count = shdr.sh_entsize ? shdr.sh_size / shdr.sh_entsize : 0;
-    for (size_t i = 0; data != NULL && i < count; i++) {
-      GElf_Dyn dyn;
-      if (gelf_getdyn(data, (int)i, &dyn) != NULL)
-        visit(elf, shdr.sh_link, &dyn, arg);
-    }
-  }
+static int not_a_program(const char *shown, const char *path, int type,
+                         fern_error_t *err) {
+  return fern_error_set(err, FERN_ENOEXEC, "/binary",
+                        "binary \"%s\" (%s) is not an executable or PIE "
+                        "program (%s)",
+                        shown, path,
+                        type == ET_DYN   ? "it is a shared library"
+                        : type == ET_REL ? "it is an object file"
+                                         : "wrong ELF type");
 }
 
-static void note_pie(Elf *elf, size_t strtab, const GElf_Dyn *dyn,
-                     void *arg) {
-  (void)elf, (void)strtab;
-  if (dyn->d_tag == DT_FLAGS_1 && (dyn->d_un.d_val & DF_1_PIE))
-    *(int *)arg = 1;
+/* Reads what the kernel reads of an executable or shared object of this
+ * machine: its headers, its first interpreter, and for a PIE without one,
+ * its dynamic segment. */
+static int check_program(int fd, const char *shown, const char *path,
+                         fern_error_t *err) {
+  elf_image img;
+  char why[ELF_IMAGE_WHY_MAX];
+  int program = 0;
+  int rc = elf_image_open(&img, fd, why);
+  if (rc == FERN_OK)
+    rc = program_kind(&img, why, &program);
+  int type = img.ehdr.e_type;
+  elf_image_close(&img);
+  if (rc != FERN_OK)
+    return fern_error_set(err, rc, "/binary", "binary \"%s\" (%s) %s", shown,
+                          path, why);
+  return program ? FERN_OK : not_a_program(shown, path, type, err);
 }
 
-/* A position-independent executable has an interpreter or says PIE in
- * DT_FLAGS_1; a shared library has neither. */
-static int dyn_is_program(Elf *elf, const GElf_Ehdr *ehdr) {
-  for (size_t i = 0; i < ehdr->e_phnum; i++) {
-    GElf_Phdr phdr;
-    if (gelf_getphdr(elf, (int)i, &phdr) != NULL && phdr.p_type == PT_INTERP)
-      return 1;
-  }
-  int pie = 0;
-  elf_dynamic_foreach(elf, note_pie, &pie);
-  return pie;
-}
-
-static int check_header(Elf *elf, const char *shown, const char *path,
-                        fern_error_t *err) {
+int elf_binary_check(int fd, const char *path, const char *shown,
+                     fern_error_t *err) {
   elf_identity want, got;
-  GElf_Ehdr ehdr;
-  if (read_identity(elf, &got, &ehdr) != 0)
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+    return fern_error_set(err, FERN_ENOEXEC, "/binary",
+                          "binary \"%s\" (%s) is not a regular file", shown,
+                          path);
+  if (elf_image_identify(fd, &got) != 0)
     return fern_error_set(err, FERN_ENOEXEC, "/binary",
                           "binary \"%s\" (%s) is not an ELF file", shown,
                           path);
-  if (host_identity(&want) != 0)
+  if (elf_image_host(&want) != 0)
     return fern_error_set(err, FERN_EIO, "/binary",
                           "cannot read this machine's own ELF identity");
-  if (got.elf_class != want.elf_class || got.machine != want.machine)
+  if (!elf_image_is_native(&got, &want))
     return fern_error_set(err, FERN_ENOEXEC, "/binary",
                           "binary \"%s\" (%s) is built for another machine "
                           "(ELF class %d, machine %d; this one runs class %d, "
                           "machine %d)",
                           shown, path, got.elf_class, got.machine,
                           want.elf_class, want.machine);
-  if (ehdr.e_type == ET_EXEC)
-    return FERN_OK;
-  if (ehdr.e_type == ET_DYN && dyn_is_program(elf, &ehdr))
-    return FERN_OK;
-  return fern_error_set(err, FERN_ENOEXEC, "/binary",
-                        "binary \"%s\" (%s) is not an executable or PIE "
-                        "program (%s)",
-                        shown, path,
-                        ehdr.e_type == ET_DYN ? "it is a shared library"
-                        : ehdr.e_type == ET_REL ? "it is an object file"
-                                                : "wrong ELF type");
-}
-
-int elf_binary_check(int fd, const char *path, const char *shown,
-                     fern_error_t *err) {
-  if (elf_version(EV_CURRENT) == EV_NONE)
-    return fern_error_set(err, FERN_EIO, NULL, "libelf is unusable");
-  Elf *elf = elf_begin(fd, ELF_C_READ, NULL);
-  int rc = check_header(elf, shown, path, err);
-  if (elf != NULL)
-    elf_end(elf);
+  if (got.type != ET_EXEC && got.type != ET_DYN)
+    return not_a_program(shown, path, got.type, err);
+  int rc = check_program(fd, shown, path, err);
   if (rc == FERN_OK && access(path, X_OK) != 0)
     rc = fern_error_set(err, FERN_EACCES, "/binary",
                         "binary \"%s\" (%s) is not executable (no execute "

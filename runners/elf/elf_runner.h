@@ -1,11 +1,10 @@
 /* elf_runner.h - the ELF runner's pieces: program validation, the binary
- * check (libelf), the job that holds a component's processes, the spawn,
+ * check (elf_image.h), the job that holds a component's processes, the spawn,
  * the lifecycle and notify channels, and the process's end. */
 #ifndef FERN_RUNNERS_ELF_H
 #define FERN_RUNNERS_ELF_H
 
 #include <fern/runner.h>
-#include <gelf.h>
 #include <limits.h>
 #include <sys/resource.h>
 #include <sys/types.h>
@@ -208,16 +207,13 @@ int elf_start_wrapped(void *runner, const fern_start_info_t *info,
 /* Reads "rlimits" into the controller (validated already). */
 void elf_program_rlimits(const json_t *program, elf_controller *c);
 
-/* Checks the program open at `fd` (at `path`, `shown` as the manifest
- * names it) before it is spawned. Worker thread. */
+/* Checks the open file `fd` (the binary at `path`, named `shown` in the
+ * manifest) before it is spawned: a regular ELF executable or PIE for this
+ * machine, with an interpreter the kernel would take, executable by us.
+ * Reads a bounded few KiB whatever its headers claim (elf_image.h). Any
+ * thread; `fd` stays the caller's. */
 int elf_binary_check(int fd, const char *path, const char *shown,
                      fern_error_t *err);
-
-/* Calls visit for each entry of the file's dynamic section; `strtab` is
- * the section index its strings are in. */
-typedef void (*elf_dynamic_visit)(Elf *elf, size_t strtab,
-                                  const GElf_Dyn *dyn, void *arg);
-void elf_dynamic_foreach(Elf *elf, elf_dynamic_visit visit, void *arg);
 void elf_binary_suggest(const char *package_dir, const char *binary,
                         char *suggestion, size_t size);
 

@@ -102,7 +102,8 @@ static int sandbox_prepare(elf_controller *c, fern_error_t *err) {
   if (!plan->enabled)
     return FERN_OK;
   char **libs = NULL;
-  int rc = sandbox_libraries(c->binary_path, &libs, err);
+  int rc = sandbox_libraries(c->binary_fd, c->binary_path, c->package_dir,
+                             c->environ, &libs, err);
   if (rc != FERN_OK)
     return rc;
   int fd = sandbox_seccomp_fd(plan, err);

@@ -12,10 +12,13 @@ typedef struct sandbox_plan_s {
   char **syscalls; /* "syscalls": extra syscall names to allow */
 } sandbox_plan;
 
-/* Finds what the binary needs to run (its interpreter and DT_NEEDED
- * libraries, recursively): pairs of (path in the sandbox, real path) in
- * `out`, NULL-terminated. Worker thread. */
-int sandbox_libraries(const char *binary, char ***out, fern_error_t *err);
+/* Finds what the binary, open at `binary_fd` (its path `binary_path`),
+ * loads when it runs in `cwd` with the environment `env`, as the kernel and glibc's
+ * dynamic loader would (sandbox_libs.h): pairs of (path in the sandbox,
+ * real path) in `out`, NULL-terminated, the caller's to free. Worker
+ * thread; `binary_fd` stays the caller's. */
+int sandbox_libraries(int binary_fd, const char *binary_path, const char *cwd,
+                      char *const *env, char ***out, fern_error_t *err);
 
 /* Builds the seccomp filter (BPF in a memfd, offset 0). Worker thread. */
 int sandbox_seccomp_fd(const sandbox_plan *plan, fern_error_t *err);

@@ -1,165 +1,322 @@
-/* sandbox_libs.c - what a dynamic program needs to run, read with libelf:
- * PT_INTERP, then DT_NEEDED (with DT_RUNPATH/DT_RPATH and the standard
- * directories), recursively. Only these files are bound into the sandbox,
- * so nothing else of the host file system is visible. */
-#include <fcntl.h>
-#include <gelf.h>
-#include <libelf.h>
+/* sandbox_libs.c - what a dynamic program loads, as the kernel and glibc's
+ * dynamic loader see it, so that only those files are bound into its
+ * sandbox: the first PT_INTERP (the kernel's), then the DT_NEEDED names of
+ * each object's PT_DYNAMIC, breadth-first as ld.so maps them
+ * (elf/dl-deps.c), each found where ld.so would find it (sandbox_search.c)
+ * and only if it is a regular ELF shared object for this machine. Section
+ * headers are never read: no loader reads them. A program without an
+ * interpreter loads nothing. */
+#include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
-#include "sandbox.h"
+#include "sandbox_libs.h"
 
-static const char *const standard_dirs[] = {
-    "/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu",
-    "/lib/aarch64-linux-gnu", "/usr/lib/aarch64-linux-gnu",
-    "/lib64", "/usr/lib64", "/lib", "/usr/lib", NULL};
-
-typedef struct lib_list_s {
-  char **pairs; /* dest, real, dest, real, ..., NULL */
-  size_t count;
-} lib_list;
-
-static int list_has(const lib_list *list, const char *dest) {
-  for (size_t i = 0; i < list->count; i += 2)
-    if (strcmp(list->pairs[i], dest) == 0)
-      return 1;
-  return 0;
+static int out_of_memory(lib_walk *w) {
+  return fern_error_set(w->err, FERN_ENOMEM, NULL, "out of memory");
 }
 
-static int list_add(lib_list *list, const char *dest) {
-  char real[PATH_MAX];
-  if (realpath(dest, real) == NULL)
-    return -1;
-  char **grown = realloc(list->pairs, (list->count + 3) * sizeof *grown);
+/* Adds a (where, real path) pair unless `where` is bound already. */
+static int bind_file(lib_walk *w, const char *where, int fd) {
+  char self[64], real[PATH_MAX];
+  for (size_t i = 0; i < w->bind_count; i += 2)
+    if (strcmp(w->binds[i], where) == 0)
+      return FERN_OK;
+  if (w->bind_count >= 2 * SANDBOX_OBJECTS_MAX)
+    return fern_error_set(w->err, FERN_ENOEXEC, "/binary",
+                          "%s loads more than %d files", w->objects[0].path,
+                          SANDBOX_OBJECTS_MAX);
+  /* The path of the very file checked, not of what the name leads to now. */
+  snprintf(self, sizeof self, "/proc/self/fd/%d", fd);
+  ssize_t n = readlink(self, real, sizeof real - 1);
+  if (n <= 0)
+    return fern_error_set(w->err, FERN_EIO, "/binary",
+                          "cannot tell where %s is", where);
+  real[n] = '\0';
+  char **grown = realloc(w->binds, (w->bind_count + 3) * sizeof *grown);
   if (grown == NULL)
+    return out_of_memory(w);
+  w->binds = grown;
+  grown[w->bind_count] = strdup(where);
+  grown[w->bind_count + 1] = strdup(real);
+  grown[w->bind_count + 2] = NULL;
+  if (grown[w->bind_count] == NULL || grown[w->bind_count + 1] == NULL) {
+    free(grown[w->bind_count]);
+    free(grown[w->bind_count + 1]);
+    grown[w->bind_count] = NULL;
+    return out_of_memory(w);
+  }
+  w->bind_count += 2;
+  return FERN_OK;
+}
+
+/* A new object at `path`, found for `loader`; its index, or SIZE_MAX. */
+static size_t add_object(lib_walk *w, const char *path, size_t loader) {
+  lib_object *grown = realloc(w->objects, (w->count + 1) * sizeof *grown);
+  if (grown == NULL)
+    return SIZE_MAX;
+  w->objects = grown;
+  lib_object *o = &grown[w->count];
+  memset(o, 0, sizeof *o);
+  o->loader = loader;
+  o->path = strdup(path);
+  char *dir = strdup(path);
+  o->origin = dir != NULL ? strdup(dirname(dir)) : NULL;
+  free(dir);
+  if (o->path == NULL || o->origin == NULL) {
+    free(o->path);
+    free(o->origin);
+    return SIZE_MAX;
+  }
+  return w->count++;
+}
+
+/* The string of the last entry `tag` into `*out` (NULL without one). */
+static int dyn_string(const elf_image *img, ElfW(Sxword) tag, char **out) {
+  char s[ELF_IMAGE_STRING_MAX];
+  ElfW(Xword) offset;
+  *out = NULL;
+  if (!elf_image_dyn_value(img, tag, &offset))
+    return 0;
+  if (elf_image_string(img, offset, s) != 0 || (*out = strdup(s)) == NULL)
     return -1;
-  list->pairs = grown;
-  grown[list->count++] = strdup(dest);
-  grown[list->count++] = strdup(real);
-  grown[list->count] = NULL;
   return 0;
 }
 
-typedef struct dyn_names_s {
-  char (*needed)[256];
-  size_t *needed_count;
-  char *runpath;
-  size_t runpath_size;
-} dyn_names;
-
-static void note_names(Elf *elf, size_t strtab, const GElf_Dyn *dyn,
-                       void *arg) {
-  dyn_names *names = arg;
-  if (dyn->d_tag != DT_NEEDED && dyn->d_tag != DT_RUNPATH &&
-      dyn->d_tag != DT_RPATH)
-    return;
-  const char *s = elf_strptr(elf, strtab, dyn->d_un.d_val);
-  if (s != NULL && dyn->d_tag == DT_NEEDED && *names->needed_count < 64)
-    snprintf(names->needed[(*names->needed_count)++], 256, "%s", s);
-  else if (s != NULL)
-    snprintf(names->runpath, names->runpath_size, "%s", s);
-}
-
-/* Reads PT_INTERP and the DT_NEEDED / DT_RUNPATH strings of one file. */
-static int read_dynamic(const char *path, char *interp, size_t interp_size,
-                        char needed[][256], size_t *needed_count,
-                        char *runpath, size_t runpath_size) {
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return -1;
-  Elf *elf = elf_begin(fd, ELF_C_READ, NULL);
-  size_t phnum = 0;
-  *needed_count = 0;
-  interp[0] = runpath[0] = '\0';
-  if (elf != NULL && elf_getphdrnum(elf, &phnum) == 0) {
-    for (size_t i = 0; i < phnum; i++) {
-      GElf_Phdr ph;
-      if (gelf_getphdr(elf, (int)i, &ph) != NULL && ph.p_type == PT_INTERP &&
-          ph.p_filesz < interp_size &&
-          pread(fd, interp, ph.p_filesz, (off_t)ph.p_offset) ==
-              (ssize_t)ph.p_filesz)
-        interp[ph.p_filesz] = '\0';
-    }
-    dyn_names names = {needed, needed_count, runpath, runpath_size};
-    elf_dynamic_foreach(elf, note_names, &names);
-  }
-  if (elf != NULL)
-    elf_end(elf);
-  close(fd);
-  return 0;
-}
-
-/* Finds `name` the way the dynamic loader would (simplified: runpath with
- * $ORIGIN, then the standard directories). */
-static int find_library(const char *name, const char *runpath,
-                        const char *origin, char *out, size_t size) {
-  char dirs[2048];
-  snprintf(dirs, sizeof dirs, "%s", runpath);
-  for (char *save = NULL, *d = strtok_r(dirs, ":", &save); d != NULL;
-       d = strtok_r(NULL, ":", &save)) {
-    if (strncmp(d, "$ORIGIN", 7) == 0)
-      snprintf(out, size, "%s%s/%s", origin, d + 7, name);
-    else
-      snprintf(out, size, "%s/%s", d, name);
-    if (access(out, R_OK) == 0)
-      return 0;
-  }
-  for (size_t i = 0; standard_dirs[i] != NULL; i++) {
-    snprintf(out, size, "%s/%s", standard_dirs[i], name);
-    if (access(out, R_OK) == 0)
-      return 0;
-  }
-  return -1;
-}
-
-static int add_file(lib_list *list, const char *path, int depth,
-                    fern_error_t *err) {
-  char interp[PATH_MAX], runpath[1024], needed[64][256];
-  size_t needed_count;
-  if (depth > 32 || read_dynamic(path, interp, sizeof interp, needed,
-                                 &needed_count, runpath, sizeof runpath) != 0)
-    return fern_error_set(err, FERN_ENOEXEC, "/binary",
-                          "cannot read the ELF dependencies of %s", path);
-  if (interp[0] != '\0' && !list_has(list, interp) && list_add(list, interp))
-    return fern_error_set(err, FERN_ENOENT, "/binary",
-                          "%s needs the interpreter %s, which is missing",
-                          path, interp);
-  char origin[PATH_MAX];
-  snprintf(origin, sizeof origin, "%s", path);
-  char *slash = strrchr(origin, '/');
-  if (slash != NULL)
-    *slash = '\0';
-  for (size_t i = 0; i < needed_count; i++) {
-    char found[PATH_MAX + 512];
-    if (find_library(needed[i], runpath, origin, found, sizeof found) != 0)
-      return fern_error_set(err, FERN_ENOENT, "/binary",
-                            "%s needs %s, which is not in its run path or the "
-                            "standard library directories",
-                            path, needed[i]);
-    if (list_has(list, found))
+/* Keeps the object's DT_NEEDED names, in order, for its turn in the walk:
+ * 0, -1 for a string that cannot be read, -2 past SANDBOX_NAMES_MAX. */
+static int keep_needed(lib_walk *w, lib_object *o, const elf_image *img) {
+  char s[ELF_IMAGE_STRING_MAX];
+  for (size_t i = 0; i < img->dyn_count; i++) {
+    if (img->dyn[i].d_tag != DT_NEEDED)
       continue;
-    if (list_add(list, found) != 0)
-      return fern_error_set(err, FERN_EIO, NULL, "cannot resolve %s", found);
-    int rc = add_file(list, found, depth + 1, err);
+    if (elf_image_string(img, img->dyn[i].d_un.d_val, s) != 0)
+      return -1;
+    size_t len = strlen(s) + 1;
+    if (w->names_size + len > SANDBOX_NAMES_MAX)
+      return -2;
+    char *grown = realloc(o->needed, o->needed_size + len);
+    if (grown == NULL)
+      return -1;
+    memcpy(grown + o->needed_size, s, len);
+    o->needed = grown;
+    o->needed_size += len;
+    w->names_size += len;
+  }
+  return 0;
+}
+
+/* DT_FLAGS_1, DT_SONAME, DT_RUNPATH (which hides DT_RPATH:
+ * elf/get-dynamic-info.h) and DT_NEEDED, as the loader reads them. */
+static int read_strings(lib_walk *w, lib_object *o, const elf_image *img,
+                        char *why) {
+  elf_image_dyn_value(img, DT_FLAGS_1, &o->flags_1);
+  if (o->loader != SIZE_MAX && (o->flags_1 & DF_1_PIE))
+    return elf_image_refuse(why, "is a program (PIE), which the loader "
+                                 "refuses to load as a library");
+  if (dyn_string(img, DT_SONAME, &o->soname) != 0 ||
+      dyn_string(img, DT_RUNPATH, &o->runpath) != 0 ||
+      (o->runpath == NULL && dyn_string(img, DT_RPATH, &o->rpath) != 0))
+    return elf_image_refuse(why,
+                            "has a DT_SONAME, DT_RUNPATH or DT_RPATH "
+                            "string outside its loaded bytes or over "
+                            "%d bytes",
+                            ELF_IMAGE_STRING_MAX);
+  int rc = keep_needed(w, o, img);
+  if (rc == -2)
+    return elf_image_refuse(why,
+                            "brings the names of the libraries to load "
+                            "over %d bytes",
+                            SANDBOX_NAMES_MAX);
+  return rc == 0 ? FERN_OK
+                 : elf_image_refuse(why,
+                                    "has a DT_NEEDED string outside its "
+                                    "loaded bytes or over %d bytes",
+                                    ELF_IMAGE_STRING_MAX);
+}
+
+/* Reads what the loader reads of object `i`, open at `fd`; and with
+ * `interp`, what the kernel reads: its first PT_INTERP, or "". */
+static int read_object(lib_walk *w, size_t i, int fd, char *interp) {
+  lib_object *o = &w->objects[i];
+  elf_image img;
+  char why[ELF_IMAGE_WHY_MAX];
+  struct stat st;
+  int rc = elf_image_open(&img, fd, why);
+  if (rc == FERN_OK && interp != NULL)
+    rc = elf_image_interp(&img, interp, why);
+  if (rc == FERN_OK)
+    rc = elf_image_read_dynamic(&img, why);
+  if (rc == FERN_OK && fstat(fd, &st) == 0) {
+    o->dev = st.st_dev;
+    o->ino = st.st_ino;
+  }
+  if (rc == FERN_OK)
+    rc = read_strings(w, o, &img, why);
+  elf_image_close(&img);
+  return rc == FERN_OK
+             ? FERN_OK
+             : fern_error_set(w->err, rc, "/binary", "%s %s", o->path, why);
+}
+
+/* ld.so's _dl_lookup_map: a name already loaded, as the name it was
+ * needed by, its path, or its DT_SONAME, is not looked for again. */
+static int loaded(const lib_walk *w, const char *name) {
+  for (size_t i = 1; i < w->count; i++) {
+    const lib_object *o = &w->objects[i];
+    if (strcmp(o->path, name) == 0 || (o->name && !strcmp(o->name, name)) ||
+        (o->soname && !strcmp(o->soname, name)))
+      return 1;
+  }
+  return 0;
+}
+
+/* A library found for `name`: bound, and walked later unless the same
+ * file is loaded already (ld.so compares the files: _dl_map_object_from_fd). */
+static int add_library(lib_walk *w, size_t loader, const char *name,
+                       const lib_found *found) {
+  struct stat st;
+  int rc = fstat(found->fd, &st) == 0 ? bind_file(w, found->path, found->fd)
+                                      : FERN_EIO;
+  for (size_t i = 0; rc == FERN_OK && i < w->count; i++)
+    if (w->objects[i].dev == st.st_dev && w->objects[i].ino == st.st_ino)
+      return FERN_OK;
+  if (rc == FERN_OK && w->count >= SANDBOX_OBJECTS_MAX)
+    return fern_error_set(w->err, FERN_ENOEXEC, "/binary",
+                          "%s loads more than %d files", w->objects[0].path,
+                          SANDBOX_OBJECTS_MAX);
+  size_t i = rc == FERN_OK ? add_object(w, found->path, loader) : SIZE_MAX;
+  if (rc == FERN_OK && i == SIZE_MAX)
+    rc = out_of_memory(w);
+  if (rc == FERN_OK && (w->objects[i].name = strdup(name)) == NULL)
+    rc = out_of_memory(w);
+  return rc == FERN_OK ? read_object(w, i, found->fd, NULL) : rc;
+}
+
+/* Finds and adds each DT_NEEDED name of object `i`, in order. */
+static int load_needed(lib_walk *w, size_t i) {
+  for (size_t at = 0; at < w->objects[i].needed_size;) {
+    const char *name = w->objects[i].needed + at;
+    at += strlen(name) + 1;
+    if (loaded(w, name))
+      continue;
+    lib_found found;
+    int rc = lib_search(w, i, name, &found);
+    const char *needer = w->objects[i].path;
+    if (rc < 0)
+      return fern_error_set(w->err, rc, "/binary", "%s needs %s, but %s %s",
+                            needer, name, found.path, found.why);
+    if (rc == 0)
+      return fern_error_set(w->err, FERN_ENOENT, "/binary",
+                            "%s needs %s, which is in none of the places the "
+                            "dynamic loader looks (its run paths, "
+                            "LD_LIBRARY_PATH, %s, the system directories)",
+                            needer, name, SANDBOX_LD_CACHE);
+    rc = add_library(w, i, name, &found);
+    close(found.fd);
     if (rc != FERN_OK)
       return rc;
   }
   return FERN_OK;
 }
 
-int sandbox_libraries(const char *binary, char ***out, fern_error_t *err) {
-  lib_list list = {calloc(1, sizeof(char *)), 0};
-  if (list.pairs == NULL || elf_version(EV_CURRENT) == EV_NONE)
-    return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
-  int rc = add_file(&list, binary, 0, err);
+static const char *interpreter_problem(const lib_walk *w,
+                                       lib_open_result opened,
+                                       const elf_identity *id) {
+  if (opened == LIB_OPEN_MISSING || opened == LIB_OPEN_FAILED)
+    return "is missing";
+  if (opened != LIB_OPEN_OK)
+    return "is not a regular ELF file";
+  if (!elf_image_is_native(id, &w->host) ||
+      (id->type != ET_DYN && id->type != ET_EXEC))
+    return "is not an ELF program for this machine";
+  return NULL;
+}
+
+/* The interpreter the kernel loads (a relative path: from the working
+ * directory), if it is an ELF file it would load (fs/binfmt_elf.c,
+ * load_elf_interp). */
+static int add_interpreter(lib_walk *w, const char *interp) {
+  char path[PATH_MAX];
+  elf_identity id;
+  int fd = -1;
+  snprintf(path, sizeof path, "%s%s%s", interp[0] == '/' ? "" : w->cwd,
+           interp[0] == '/' ? "" : "/", interp);
+  lib_open_result opened = lib_open(path, &fd, &id);
+  const char *problem = interpreter_problem(w, opened, &id);
+  if (problem != NULL) {
+    if (opened == LIB_OPEN_OK)
+      close(fd);
+    return fern_error_set(w->err, FERN_ENOENT, "/binary",
+                          "%s needs the interpreter %s, which %s",
+                          w->objects[0].path, interp, problem);
+  }
+  size_t i = add_object(w, path, SIZE_MAX);
+  int rc = i == SIZE_MAX ? out_of_memory(w) : read_object(w, i, fd, NULL);
+  if (rc == FERN_OK)
+    rc = bind_file(w, path, fd);
+  close(fd);
+  return rc;
+}
+
+/* The program: object 0, in its package (never bound); `interp` gets its
+ * first PT_INTERP, or "". */
+static int add_program(lib_walk *w, int fd, const char *path, char *interp) {
+  if (add_object(w, path, SIZE_MAX) == SIZE_MAX)
+    return out_of_memory(w);
+  return read_object(w, 0, fd, interp);
+}
+
+/* The program's own LD_LIBRARY_PATH, what its loader will see: the last
+ * one wins (elf/rtld.c, process_envvars); an empty one is none. */
+static const char *library_path(char *const *env) {
+  const char *found = NULL;
+  for (size_t i = 0; env != NULL && env[i] != NULL; i++)
+    if (strncmp(env[i], "LD_LIBRARY_PATH=", 16) == 0)
+      found = env[i] + 16;
+  return found != NULL && found[0] != '\0' ? found : NULL;
+}
+
+static void walk_free(lib_walk *w) {
+  for (size_t i = 0; i < w->count; i++) {
+    lib_object *o = &w->objects[i];
+    free(o->path);
+    free(o->origin);
+    free(o->name);
+    free(o->soname);
+    free(o->rpath);
+    free(o->runpath);
+    free(o->needed);
+  }
+  free(w->objects);
+  ld_cache_free(&w->cache);
+}
+
+int sandbox_libraries(int binary_fd, const char *binary_path, const char *cwd,
+                      char *const *env, char ***out, fern_error_t *err) {
+  lib_walk w = {.cwd = cwd, .library_path = library_path(env), .err = err};
+  char interp[ELF_IMAGE_STRING_MAX] = "";
+  int rc = elf_image_host(&w.host) == 0
+               ? add_program(&w, binary_fd, binary_path, interp)
+               : fern_error_set(err, FERN_EIO, NULL,
+                                "cannot read this machine's own ELF identity");
+  /* Without an interpreter nothing reads DT_NEEDED: nothing to bind. */
+  if (rc == FERN_OK && interp[0] != '\0')
+    rc = add_interpreter(&w, interp);
+  for (size_t i = 0; rc == FERN_OK && interp[0] != '\0' && i < w.count; i++)
+    rc = load_needed(&w, i);
+  walk_free(&w);
+  if (rc == FERN_OK && w.binds == NULL &&
+      (w.binds = calloc(1, sizeof(char *))) == NULL)
+    rc = fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
   if (rc != FERN_OK) {
-    for (size_t i = 0; i < list.count; i++)
-      free(list.pairs[i]);
-    free(list.pairs);
+    for (size_t i = 0; i < w.bind_count; i++)
+      free(w.binds[i]);
+    free(w.binds);
     return rc;
   }
-  *out = list.pairs;
+  *out = w.binds;
   return FERN_OK;
 }

@@ -52,6 +52,10 @@ void e2e_package_remove(const char *dir);
  * keys, e.g. "\"args\": [\"sleep\"]") in the program block. */
 void e2e_package_program(const char *dir, const char *name, const char *runner,
                          const char *fields);
+/* The same for another binary of the package. */
+void e2e_package_program_of(const char *dir, const char *name,
+                            const char *runner, const char *binary,
+                            const char *fields);
 /* meta/root.cm: these eager children, each meta/NAME.cm. With `quick_ms`
  * above 0, names starting "quick-" run in an environment "quick" with that
  * stop timeout. */
@@ -139,5 +143,7 @@ Suite *guardian_suite(void);
 Suite *blocking_suite(void);
 Suite *exec_checked_suite(void);
 Suite *plugin_trust_suite(void);
+Suite *elf_reading_suite(void);
+Suite *sparse_elf_suite(void);
 
 #endif

@@ -356,12 +356,17 @@ int e2e_skip_under_valgrind(const char *why) {
 
 void e2e_package_program(const char *dir, const char *name, const char *runner,
                          const char *fields) {
-  char rel[160], text[2048];
+  e2e_package_program_of(dir, name, runner, "bin/tool", fields);
+}
+
+void e2e_package_program_of(const char *dir, const char *name,
+                            const char *runner, const char *binary,
+                            const char *fields) {
+  char rel[160], text[4096];
   snprintf(rel, sizeof rel, "meta/%s.cm", name);
   snprintf(text, sizeof text,
-           "{\"program\": {\"runner\": \"%s\", \"binary\": \"bin/tool\", "
-           "%s}}",
-           runner, fields);
+           "{\"program\": {\"runner\": \"%s\", \"binary\": \"%s\", %s}}",
+           runner, binary, fields);
   e2e_package_write(dir, rel, text);
 }
 

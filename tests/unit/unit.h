@@ -12,6 +12,8 @@ Suite *plugin_load_suite(void);
 Suite *support_suite(void);
 Suite *oci_config_suite(void);
 Suite *slurm_state_suite(void);
+Suite *elf_image_suite(void);
+Suite *ld_cache_suite(void);
 
 /* The build directory (FERN_BUILD), where test plugins were built. */
 const char *unit_build_dir(void);
