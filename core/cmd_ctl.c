@@ -142,22 +142,30 @@ static void print_event(const json_t *ev) {
   putchar('\n');
 }
 
+/* Prints events until fern closes the connection: 0, or 1 when fern said
+ * why it did (a follower too slow for too long is cut off). */
 static int follow_events(FILE *in, const fern__cli *cli) {
   char *line;
+  int rc = 0;
   while ((line = read_line(in)) != NULL) {
     json_t *ev = json_loads(line, 0, NULL);
-    if (cli->json)
+    const char *error = json_string_value(json_object_get(ev, "error"));
+    if (error != NULL) {
+      fprintf(stderr, "fern events: %s\n", error);
+      rc = 1;
+    } else if (cli->json) {
       printf("%s\n", line);
-    else if (json_object_get(ev, "dropped") != NULL)
+    } else if (json_object_get(ev, "dropped") != NULL) {
       printf("(%lld events dropped: this reader was too slow)\n",
              (long long)json_integer_value(json_object_get(ev, "dropped")));
-    else if (ev != NULL)
+    } else if (ev != NULL) {
       print_event(ev);
+    }
     fflush(stdout);
     json_decref(ev);
     free(line);
   }
-  return 0;
+  return rc;
 }
 
 static int call(const fern__cli *cli, const ctl_spec *spec) {

@@ -1,6 +1,7 @@
 /* control_conn.h - the control socket's connections, shared by control.c
- * (accepting, framing, requests and replies) and control_budget.c (what
- * they may hold of fern's memory). Loop thread only.
+ * (accepting, framing, requests and replies), control_output.c (what waits
+ * for each client) and control_budget.c (what all of them may hold of
+ * fern's memory). Loop thread only.
  *
  * Bytes waiting to be sent to a client that does not read stay in fern's
  * memory. Three bounds keep that finite, whatever the clients do:
@@ -67,6 +68,13 @@ void fern__conn_close(fern__conn *conn);
 
 /* Frees what waits for the connection, at once (for fern__conn_close). */
 void fern__conn_discard(fern__conn *conn);
+
+/* Whether the socket may hold part of a line (control_output.c). */
+int fern__conn_mid_line(const fern__conn *conn);
+
+/* Past the budget, cuts off the clients that hold most until the rest fit
+ * (control_budget.c). */
+void fern__control_hold_to_budget(fern__control *control);
 
 /* Queues `line` (`len` bytes of whole lines, malloc'd; taken) to `conn`,
  * then holds all clients to the budget, which may cut off this connection

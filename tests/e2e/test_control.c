@@ -142,9 +142,11 @@ static void raw_list_as_nobody(running *r, char *out, size_t size) {
     const char request[] = "{\"fern\": 1, \"id\": 1, \"command\": \"list\"}\n";
     char reply[1024];
     ssize_t n;
-    if (connect(fd, (struct sockaddr *)&addr, sizeof addr) != 0 ||
-        write(fd, request, sizeof request - 1) != sizeof request - 1)
+    if (connect(fd, (struct sockaddr *)&addr, sizeof addr) != 0)
       _exit(98);
+    /* fern may have refused and closed already: its reason is still there
+     * to read. */
+    send(fd, request, sizeof request - 1, MSG_NOSIGNAL);
     while ((n = read(fd, reply, sizeof reply)) > 0)
       if (write(pipefd[1], reply, (size_t)n) != n)
         _exit(97);

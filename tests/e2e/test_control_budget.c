@@ -187,8 +187,9 @@ START_TEST(test_clients_that_never_read_hold_bounded_memory) {
   wait_all_answered(&s, fds, CLIENTS, 60000);
   long grown = peak_memory(s.fern.pid) - before;
   /* Without a bound, each reply less what the kernel's socket buffer takes
-   * stays in fern: some 300 MB here. */
-  ck_assert_msg(grown < 96 * MIB,
+   * stays in fern: some 350 MiB here. With it, the 64 MiB budget, and room
+   * for one reply being built and for the allocator's own slack. */
+  ck_assert_msg(grown < 112 * MIB,
                 "fern's peak memory grew by %ld MiB for %d clients that "
                 "never read (the budget is 64 MiB)",
                 grown / MIB, CLIENTS);
