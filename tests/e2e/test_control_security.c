@@ -175,8 +175,9 @@ START_TEST(test_a_squatted_socket_directory_is_refused_before_connecting) {
     return;
   const char *args[] = {"stop", "--control", sq.sock, "/db", NULL};
   int status = run_fern(args, out, sizeof out);
-  ck_assert_int_eq(squat_end(&sq), 0);
+  int taken = squat_end(&sq);
   assert_refused(status, out);
+  ck_assert_msg(taken == 0, "the client connected to the impostor");
   snprintf(expected, sizeof expected,
            "fern stop: will not use %s: control socket directory %s belongs "
            "to fern-squatter (uid %u), not to you, root (uid 0)",
@@ -223,8 +224,9 @@ START_TEST(test_a_users_squatted_default_socket_is_refused) {
   unsetenv("XDG_RUNTIME_DIR");
   const char *args[] = {"stop", "/db", NULL};
   int status = e2e_run_fern_as(victim, victim_gid, args, out, sizeof out);
-  ck_assert_int_eq(squat_end(&sq), 0);
+  int taken = squat_end(&sq);
   assert_refused(status, out);
+  ck_assert_msg(taken == 0, "the client connected to the impostor");
   snprintf(expected, sizeof expected,
            "fern stop: will not use %s: control socket directory %s belongs "
            "to fern-squatter (uid %u), not to you, fern-victim (uid %u)",
