@@ -158,6 +158,21 @@ static void assert_refused(int status, const char *out) {
   e2e_assert_lacks(out, "stopped");
 }
 
+/* The client refused the squatter's directory before it connected, naming
+ * the path, the squatter and itself (`me`); the impostor is gone after. */
+static void assert_squat_refused(squat *sq, int status, const char *out,
+                                 const char *me) {
+  int taken = squat_end(sq);
+  assert_refused(status, out);
+  ck_assert_msg(taken == 0, "the client connected to the impostor");
+  char expected[512];
+  snprintf(expected, sizeof expected,
+           "fern stop: will not use %s: control socket directory %s belongs "
+           "to fern-squatter (uid %u), not to you, %s",
+           sq->sock, sq->dir, (unsigned)sq->uid, me);
+  e2e_assert_has(out, expected);
+}
+
 /* Runs `fern ARGS...` as root; its exit status, and its output in `out`. */
 static int run_fern(const char *const *args, char *out, size_t size) {
   e2e_proc p;
@@ -169,20 +184,13 @@ static int run_fern(const char *const *args, char *out, size_t size) {
 
 START_TEST(test_a_squatted_socket_directory_is_refused_before_connecting) {
   squat sq;
-  char dir[64], expected[256], out[4096];
+  char dir[64], out[4096];
   snprintf(dir, sizeof dir, "/tmp/fern-squat-%d", (int)getpid());
   if (squat_start(&sq, dir, 1) != 0)
     return;
   const char *args[] = {"stop", "--control", sq.sock, "/db", NULL};
   int status = run_fern(args, out, sizeof out);
-  int taken = squat_end(&sq);
-  assert_refused(status, out);
-  ck_assert_msg(taken == 0, "the client connected to the impostor");
-  snprintf(expected, sizeof expected,
-           "fern stop: will not use %s: control socket directory %s belongs "
-           "to fern-squatter (uid %u), not to you, root (uid 0)",
-           sq.sock, dir, (unsigned)sq.uid);
-  e2e_assert_has(out, expected);
+  assert_squat_refused(&sq, status, out, "root (uid 0)");
   e2e_assert_has(out, "give --control PATH");
 }
 END_TEST
@@ -218,20 +226,15 @@ START_TEST(test_a_users_squatted_default_socket_is_refused) {
   if (e2e_test_user("fern-victim", &victim, &victim_gid) != 0)
     return;
   squat sq;
-  char dir[64], expected[256], out[4096];
+  char dir[64], out[4096];
   snprintf(dir, sizeof dir, "/tmp/fern-%u", (unsigned)victim);
   ck_assert_int_eq(squat_start(&sq, dir, 1), 0);
   unsetenv("XDG_RUNTIME_DIR");
   const char *args[] = {"stop", "/db", NULL};
   int status = e2e_run_fern_as(victim, victim_gid, args, out, sizeof out);
-  int taken = squat_end(&sq);
-  assert_refused(status, out);
-  ck_assert_msg(taken == 0, "the client connected to the impostor");
-  snprintf(expected, sizeof expected,
-           "fern stop: will not use %s: control socket directory %s belongs "
-           "to fern-squatter (uid %u), not to you, fern-victim (uid %u)",
-           sq.sock, dir, (unsigned)sq.uid, (unsigned)victim);
-  e2e_assert_has(out, expected);
+  char me[64];
+  snprintf(me, sizeof me, "fern-victim (uid %u)", (unsigned)victim);
+  assert_squat_refused(&sq, status, out, me);
 }
 END_TEST
 
