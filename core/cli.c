@@ -40,7 +40,9 @@ static void print_help(const fern__cli *cli) {
          cli->control_allowed
              ? "  --control PATH     the control socket (default: "
                "$XDG_RUNTIME_DIR/fern/control.sock,\n"
-               "                     else /tmp/fern-UID/control.sock)\n"
+               "                     else /run/fern/control.sock for root, "
+               "/tmp/fern-UID/control.sock\n"
+               "                     for another user)\n"
              : "",
          cli->follow_allowed ? "  --follow           keep printing events as "
                                "they happen\n"

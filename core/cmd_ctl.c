@@ -23,17 +23,52 @@ typedef struct ctl_spec_s {
   void (*print)(const fern__cli *cli, const json_t *result);
 } ctl_spec;
 
-static int ctl_connect(const char *path) {
+static void say_unreachable(const char *name, const char *path,
+                            const char *why) {
+  fprintf(stderr,
+          "fern %s: cannot reach fern at %s: %s (is `fern run` running? "
+          "give --control PATH if it has another socket)\n",
+          name, path, why);
+}
+
+/* Connects to the fern at `path`, or says why not. Before a word is sent,
+ * the socket's directory must be the user's own, with no other writer,
+ * and the process that serves it must run as this user. */
+static int ctl_connect(const char *name, const char *path) {
+  char dir[108];
+  fern_error_t err;
+  fern__control_dir_of(path, dir, sizeof dir);
+  int rc = fern__control_check_dir(dir, 022, &err);
+  if (rc == FERN_ENOENT) {
+    say_unreachable(name, path, strerror(ENOENT));
+    return -1;
+  }
+  if (rc != FERN_OK) {
+    fprintf(stderr,
+            "fern %s: will not use %s: %s (%s; or give --control PATH: "
+            "your fern's socket, in a directory of your own)\n",
+            name, path, err.message,
+            rc == FERN_EACCES ? "have it removed" : "fix its mode");
+    return -1;
+  }
   int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   struct sockaddr_un addr = {.sun_family = AF_UNIX};
   snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path);
-  if (fd >= 0 && connect(fd, (struct sockaddr *)&addr, sizeof addr) == 0)
-    return fd;
-  int saved = errno;
-  if (fd >= 0)
+  if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof addr) != 0) {
+    say_unreachable(name, path, strerror(errno));
+    if (fd >= 0)
+      close(fd);
+    return -1;
+  }
+  if (fern__control_check_server(fd, path, &err) != FERN_OK) {
+    fprintf(stderr,
+            "fern %s: will not talk to %s (give --control PATH: your fern's "
+            "socket)\n",
+            name, err.message);
     close(fd);
-  errno = saved;
-  return -1;
+    return -1;
+  }
+  return fd;
 }
 
 static int write_all(int fd, const char *data, size_t len) {
@@ -61,6 +96,22 @@ static char *read_line(FILE *in) {
   if (line[n - 1] == '\n')
     line[n - 1] = '\0';
   return line;
+}
+
+/* The first line that is a JSON object: a client cut off in the middle of
+ * a reply finds the reason on a line after the part it got. */
+static json_t *read_reply(FILE *in, char **line) {
+  json_t *reply = NULL;
+  while (reply == NULL && (*line = read_line(in)) != NULL) {
+    reply = json_loads(*line, 0, NULL);
+    if (!json_is_object(reply)) {
+      json_decref(reply);
+      reply = NULL;
+      free(*line);
+      *line = NULL;
+    }
+  }
+  return reply;
 }
 
 static void print_json(const json_t *value) {
@@ -91,22 +142,30 @@ static void print_event(const json_t *ev) {
   putchar('\n');
 }
 
+/* Prints events until fern closes the connection: 0, or 1 when fern said
+ * why it did (a follower too slow for too long is cut off). */
 static int follow_events(FILE *in, const fern__cli *cli) {
   char *line;
+  int rc = 0;
   while ((line = read_line(in)) != NULL) {
     json_t *ev = json_loads(line, 0, NULL);
-    if (cli->json)
+    const char *error = json_string_value(json_object_get(ev, "error"));
+    if (error != NULL) {
+      fprintf(stderr, "fern events: %s\n", error);
+      rc = 1;
+    } else if (cli->json) {
       printf("%s\n", line);
-    else if (json_object_get(ev, "dropped") != NULL)
+    } else if (json_object_get(ev, "dropped") != NULL) {
       printf("(%lld events dropped: this reader was too slow)\n",
              (long long)json_integer_value(json_object_get(ev, "dropped")));
-    else if (ev != NULL)
+    } else if (ev != NULL) {
       print_event(ev);
+    }
     fflush(stdout);
     json_decref(ev);
     free(line);
   }
-  return 0;
+  return rc;
 }
 
 static int call(const fern__cli *cli, const ctl_spec *spec) {
@@ -115,13 +174,9 @@ static int call(const fern__cli *cli, const ctl_spec *spec) {
     snprintf(path, sizeof path, "%s", cli->control_path);
   else
     fern__control_default_path(path, sizeof path);
-  int fd = ctl_connect(path);
-  if (fd < 0) {
-    fprintf(stderr, "fern %s: cannot reach fern at %s: %s (is `fern run` "
-                    "running? give --control PATH if it has another socket)\n",
-            spec->name, path, strerror(errno));
+  int fd = ctl_connect(spec->name, path);
+  if (fd < 0)
     return 1;
-  }
   json_t *request = spec->request(cli);
   json_object_set_new(request, "fern", json_integer(FERN_CONTROL_VERSION));
   json_object_set_new(request, "id", json_integer(1));
@@ -134,8 +189,8 @@ static int call(const fern__cli *cli, const ctl_spec *spec) {
   if (text != NULL) {
     if (write_all(fd, text, strlen(text)) == 0)
       write_all(fd, "\n", 1);
-    char *line = read_line(in);
-    json_t *reply = line ? json_loads(line, 0, NULL) : NULL;
+    char *line = NULL;
+    json_t *reply = read_reply(in, &line);
     if (reply == NULL) {
       fprintf(stderr, "fern %s: no answer from fern at %s\n", spec->name,
               path);

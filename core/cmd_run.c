@@ -21,9 +21,18 @@ static int open_control(fern__manager *manager, const fern__cli *cli,
   int rc = fern__control_open(manager, path, asked_for, &manager->control,
                               err);
   if (rc != FERN_OK && !asked_for) {
-    /* The default place may be unusable here; the tree runs anyway. */
-    fern__log(FERN_LOG_WARN, NULL, "no control socket: %s (give --control "
-              "PATH)", err->message);
+    /* The default place may be unusable here; the tree runs anyway. One
+     * that another user owns is worse than unusable: a fern client that
+     * looks there finds that user's socket, so say it loudly. */
+    if (rc == FERN_EACCES)
+      fern__log(FERN_LOG_ERROR, NULL,
+                "no control socket: %s. This fern runs without one: give "
+                "--control PATH (in a directory of your own) or set "
+                "XDG_RUNTIME_DIR, and have that directory removed",
+                err->message);
+    else
+      fern__log(FERN_LOG_WARN, NULL,
+                "no control socket: %s (give --control PATH)", err->message);
     return FERN_OK;
   }
   return rc;

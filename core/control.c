@@ -9,37 +9,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "control_conn.h"
 #include "log.h"
 #include "manager.h"
-
-struct fern__control_s {
-  uv_pipe_t server;
-  fern__manager *manager;
-  char path[108];
-  struct fern__conn_s *conns; /* open connections */
-};
-
-struct fern__conn_s {
-  uv_pipe_t pipe;
-  fern__control *control;
-  fern__manager *manager;
-  char *buf;
-  size_t len;
-  int refs;   /* the open pipe, and each request waiting for a reply */
-  int closed; /* the pipe is closing or closed */
-  fern__event_sink sink;
-  int following;
-  struct fern__conn_s *next; /* in the control's list */
-};
-
-int fern__control_default_path(char *out, size_t size) {
-  const char *runtime = getenv("XDG_RUNTIME_DIR");
-  int n = runtime != NULL && runtime[0] == '/'
-              ? snprintf(out, size, "%s/fern/control.sock", runtime)
-              : snprintf(out, size, "/tmp/fern-%u/control.sock",
-                         (unsigned)getuid());
-  return n > 0 && (size_t)n < size ? FERN_OK : FERN_EINVAL;
-}
 
 static void conn_unref(fern__conn *conn) {
   if (--conn->refs > 0)
@@ -50,47 +22,56 @@ static void conn_unref(fern__conn *conn) {
 
 static void on_conn_closed(uv_handle_t *handle) { conn_unref(handle->data); }
 
-static void conn_close(fern__conn *conn) {
+void fern__conn_close(fern__conn *conn) {
   if (conn->closed)
     return;
   conn->closed = 1;
-  if (conn->control != NULL)
-    for (fern__conn **p = &conn->control->conns; *p != NULL; p = &(*p)->next)
+  fern__control *control = conn->control;
+  if (control != NULL)
+    for (fern__conn **p = &control->conns; *p != NULL; p = &(*p)->next)
       if (*p == conn) {
         *p = conn->next;
+        control->conn_count--;
         break;
       }
+  fern__conn_discard(conn);
   if (conn->following)
     fern__events_unsubscribe(&conn->manager->events, &conn->sink);
   uv_close((uv_handle_t *)&conn->pipe, on_conn_closed);
 }
 
-static void send_json(fern__conn *conn, json_t *message) {
-  char *text = json_dumps(message, JSON_COMPACT);
-  json_decref(message);
-  if (text == NULL || conn->closed) {
-    free(text);
-    return;
+/* Sends `text` (from json_dumps: `len` bytes and a NUL, taken) as one line,
+ * and frees the request. */
+static void send_line(fern__request *request, char *text, size_t len) {
+  fern__conn *conn = request->conn;
+  if (text != NULL) {
+    text[len] = '\n';
+    fern__conn_queue(conn, text, len + 1);
   }
-  size_t len = strlen(text);
-  char *line = realloc(text, len + 2);
-  if (line != NULL) {
-    line[len] = '\n';
-    /* Replies are small and few; only events are bounded (events.c). */
-    if (fern__events_send((uv_stream_t *)&conn->pipe, line, len + 1) != 0)
-      conn_close(conn);
-  }
-  free(line != NULL ? line : text);
+  json_decref(request->id);
+  conn_unref(conn);
+  free(request);
 }
 
 void fern__control_reply(fern__request *request, json_t *result) {
   json_t *reply = json_pack("{s:i, s:O?, s:b, s:o}", "fern",
                             FERN_CONTROL_VERSION, "id", request->id, "ok", 1,
                             "result", result ? result : json_null());
-  send_json(request->conn, reply);
-  json_decref(request->id);
-  conn_unref(request->conn);
-  free(request);
+  char *text = json_dumps(reply, JSON_COMPACT);
+  json_decref(reply);
+  size_t len = text != NULL ? strlen(text) : 0;
+  /* A reply is built whole; one that alone would pass the budget could
+   * only be cut off. */
+  if (len >= FERN_CONTROL_BUDGET) {
+    free(text);
+    fern__control_fail(request,
+                       "the reply would be %zu bytes, more than the %u MiB "
+                       "fern keeps for all its clients: ask for less (a "
+                       "subtree, a state)",
+                       len, FERN_CONTROL_BUDGET >> 20);
+    return;
+  }
+  send_line(request, text, len);
 }
 
 void fern__control_fail(fern__request *request, const char *fmt, ...) {
@@ -102,17 +83,16 @@ void fern__control_fail(fern__request *request, const char *fmt, ...) {
   json_t *reply = json_pack("{s:i, s:O?, s:b, s:s}", "fern",
                             FERN_CONTROL_VERSION, "id", request->id, "ok", 0,
                             "error", message);
-  send_json(request->conn, reply);
-  json_decref(request->id);
-  conn_unref(request->conn);
-  free(request);
+  char *text = json_dumps(reply, JSON_COMPACT);
+  json_decref(reply);
+  send_line(request, text, text != NULL ? strlen(text) : 0);
 }
 
 void fern__control_follow_events(fern__request *request) {
   fern__conn *conn = request->conn;
   if (!conn->closed && !conn->following) {
     conn->following = 1;
-    conn->sink.stream = (uv_stream_t *)&conn->pipe;
+    conn->sink.send = fern__conn_send_event;
     fern__events_subscribe(&conn->manager->events, &conn->sink);
   }
   fern__control_reply(request, json_pack("{s:b}", "following", 1));
@@ -154,13 +134,13 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf) {
   fern__conn *conn = stream->data;
   if (nread < 0) {
     free(buf->base);
-    conn_close(conn);
+    fern__conn_close(conn);
     return;
   }
   char *grown = realloc(conn->buf, conn->len + (size_t)nread + 1);
   if (grown == NULL) {
     free(buf->base);
-    conn_close(conn);
+    fern__conn_close(conn);
     return;
   }
   conn->buf = grown;
@@ -176,17 +156,16 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf) {
     conn->len -= line + 1;
   }
   if (conn->len > FERN_CONTROL_LINE_MAX)
-    conn_close(conn);
+    fern__conn_close(conn);
 }
 
 /* Only this process's user may steer it. */
-static int peer_allowed(fern__conn *conn) {
-  uv_os_fd_t fd;
+static int peer_allowed(fern__conn *conn, int fd) {
   struct ucred cred;
   socklen_t len = sizeof cred;
-  if (uv_fileno((uv_handle_t *)&conn->pipe, &fd) != 0 ||
-      getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0)
+  if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0)
     return 0;
+  conn->pid = cred.pid;
   if (cred.uid == getuid())
     return 1;
   char message[256];
@@ -212,39 +191,33 @@ static void on_connection(uv_stream_t *server, int status) {
   conn->control = control;
   conn->manager = control->manager;
   conn->refs = 1;
-  conn->next = control->conns;
-  control->conns = conn;
+  conn->progress = uv_now(server->loop);
   uv_pipe_init(server->loop, &conn->pipe, 0);
   conn->pipe.data = conn;
+  uv_os_fd_t fd;
   if (uv_accept(server, (uv_stream_t *)&conn->pipe) != 0 ||
-      !peer_allowed(conn)) {
-    conn_close(conn);
+      uv_fileno((uv_handle_t *)&conn->pipe, &fd) != 0 ||
+      !peer_allowed(conn, fd) || !fern__control_admit(control, fd)) {
+    fern__conn_close(conn);
     return;
   }
+  conn->next = control->conns;
+  control->conns = conn;
+  control->conn_count++;
   uv_read_start((uv_stream_t *)&conn->pipe, on_alloc, on_read);
 }
 
 /* The socket's directory: made 0700, or checked to be ours and private. */
 static int prepare_dir(const char *path, fern_error_t *err) {
-  char dir[108];
-  snprintf(dir, sizeof dir, "%s", path);
-  char *slash = strrchr(dir, '/');
-  if (slash == NULL || slash == dir)
+  const char *slash = strrchr(path, '/');
+  if (slash == NULL || slash == path)
     return FERN_OK;
-  *slash = '\0';
+  char dir[108];
+  fern__control_dir_of(path, dir, sizeof dir);
   if (mkdir(dir, 0700) != 0 && errno != EEXIST)
     return fern_error_set(err, FERN_EIO, NULL, "cannot create %s: %s", dir,
                           strerror(errno));
-  struct stat st;
-  if (lstat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
-    return fern_error_set(err, FERN_EIO, NULL, "%s is not a directory", dir);
-  if (st.st_uid != getuid() || (st.st_mode & 077) != 0)
-    return fern_error_set(err, FERN_EACCES, NULL,
-                          "control socket directory %s must belong to uid %u "
-                          "with mode 0700 (it is uid %u, mode %03o)",
-                          dir, (unsigned)getuid(), (unsigned)st.st_uid,
-                          (unsigned)(st.st_mode & 0777));
-  return FERN_OK;
+  return fern__control_check_dir(dir, 077, err);
 }
 
 /* Whether a fern already answers on `path`. */
@@ -309,9 +282,10 @@ void fern__control_close(fern__control *control) {
     return;
   while (control->conns != NULL) {
     fern__conn *conn = control->conns;
-    conn_close(conn);
+    fern__conn_close(conn);
     conn->control = NULL;
   }
+  fern__control_end_farewells(control);
   unlink(control->path);
   uv_close((uv_handle_t *)&control->server, on_server_closed);
 }

@@ -8,11 +8,14 @@
  *
  * With {"command": "events", "follow": true} the reply is followed by one
  * event object per line, and {"dropped": N} when N were dropped because
- * the client read too slowly. Commands are in control_commands.c. */
+ * the client read too slowly. Commands are in control_commands.c; what the
+ * clients may hold of fern's memory is in control_conn.h. */
 #ifndef FERN_CORE_CONTROL_H
 #define FERN_CORE_CONTROL_H
 
 #include <fern/fern.h>
+
+#include "control_path.h"
 
 #define FERN_CONTROL_VERSION 1
 #define FERN_CONTROL_LINE_MAX (64 * 1024)
@@ -20,9 +23,6 @@
 struct fern__manager_s;
 typedef struct fern__control_s fern__control;
 typedef struct fern__conn_s fern__conn;
-
-/* $XDG_RUNTIME_DIR/fern/control.sock, else /tmp/fern-UID/control.sock. */
-int fern__control_default_path(char *out, size_t size);
 
 /* Serves `path`. A live socket already there is an error when the path
  * was asked for, else a warning and no control socket. */

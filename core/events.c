@@ -28,43 +28,18 @@ void fern__events_close(fern__events *events) {
   events->count = 0;
 }
 
-typedef struct sent_line_s {
-  uv_write_t req;
-  char data[];
-} sent_line;
-
-static void on_sent(uv_write_t *req, int status) {
-  (void)status;
-  free(req);
-}
-
-int fern__events_send(uv_stream_t *stream, const char *line, size_t len) {
-  if (uv_stream_get_write_queue_size(stream) > FERN_EVENT_BACKLOG)
-    return -1;
-  sent_line *sent = malloc(sizeof *sent + len);
-  if (sent == NULL)
-    return -1;
-  memcpy(sent->data, line, len);
-  uv_buf_t buf = uv_buf_init(sent->data, (unsigned)len);
-  if (uv_write(&sent->req, stream, &buf, 1, on_sent) != 0) {
-    free(sent);
-    return -1;
-  }
-  return 0;
-}
-
 static void deliver(fern__event_sink *sink, const char *line, size_t len) {
   if (sink->dropped > 0) {
     char note[64];
     int n = snprintf(note, sizeof note, "{\"dropped\":%llu}\n",
                      (unsigned long long)sink->dropped);
-    if (fern__events_send(sink->stream, note, (size_t)n) != 0) {
+    if (sink->send(sink, note, (size_t)n) != 0) {
       sink->dropped++;
       return;
     }
     sink->dropped = 0;
   }
-  if (fern__events_send(sink->stream, line, len) != 0)
+  if (sink->send(sink, line, len) != 0)
     sink->dropped++;
 }
 

@@ -16,7 +16,9 @@
 #define FERN_EVENT_BACKLOG (256 * 1024)
 
 typedef struct fern__event_sink_s {
-  uv_stream_t *stream;
+  /* Sends one line (copying it); -1 when it was not sent: the subscriber
+   * is more than FERN_EVENT_BACKLOG behind, or gone. */
+  int (*send)(struct fern__event_sink_s *sink, const char *line, size_t len);
   uint64_t dropped;
   struct fern__event_sink_s *next;
 } fern__event_sink;
@@ -37,9 +39,6 @@ void fern__events_close(fern__events *events);
 /* Emits one event; takes ownership of `fields` (an object, or NULL). */
 void fern__event(fern__events *events, const char *type, const char *moniker,
                  json_t *fields);
-/* Writes `line` (a JSON line) to `stream`, unless more than the backlog
- * bound is already waiting: then returns -1 and writes nothing. */
-int fern__events_send(uv_stream_t *stream, const char *line, size_t len);
 void fern__events_subscribe(fern__events *events, fern__event_sink *sink);
 void fern__events_unsubscribe(fern__events *events, fern__event_sink *sink);
 

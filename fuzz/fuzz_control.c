@@ -3,9 +3,12 @@
  * whole run, with a tree of realms (no programs, so nothing is spawned: a
  * realm, a lazy realm, a collection); each input is one connection that
  * writes the bytes and a newline, then hangs up, and the loop runs until
- * fern has answered and closed it. */
+ * fern has answered and closed it. The tree must have resolved before the
+ * first input, else every request would meet "no component" and test
+ * nothing: the harness aborts then. Its directory goes at exit. */
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -37,10 +40,41 @@ static void write_file(const char *rel, const char *text) {
   }
 }
 
+static int remove_one(const char *path, const struct stat *st, int flag,
+                      struct FTW *ftw) {
+  (void)st, (void)flag, (void)ftw;
+  return remove(path);
+}
+
+static void remove_dir(void) {
+  nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* The root and both its children resolved, the lazy one too. */
+static int tree_resolved(void) {
+  fern__instance *lazy = fern__instance_find(manager.root, "/lazy");
+  int resolved = manager.root->error == NULL &&
+                 fern__instance_find(manager.root, "/core") != NULL &&
+                 lazy != NULL && lazy->state != FERN_STATE_DISCOVERED &&
+                 lazy->state != FERN_STATE_RESOLVING;
+  if (!resolved)
+    fprintf(stderr, "fuzz_control: the fixture's tree did not resolve: %s\n",
+            manager.root->error ? manager.root->error : "(no error given)");
+  return resolved;
+}
+
+/* Runs the loop until no resolution is pending (a second at most). */
+static void settle(void) {
+  for (int i = 0; i < 1000 && manager.waiting + manager.cache.pending > 0;
+       i++)
+    uv_run(&manager.loop, UV_RUN_NOWAIT), poll(NULL, 0, 1);
+}
+
 static int setup(void) {
   snprintf(dir, sizeof dir, "/tmp/fern-fuzz-control-XXXXXX");
   if (mkdtemp(dir) == NULL)
     return -1;
+  atexit(remove_dir);
   char meta[96];
   snprintf(meta, sizeof meta, "%s/meta", dir);
   mkdir(meta, 0755);
@@ -49,7 +83,8 @@ static int setup(void) {
              "{\"name\": \"core\", \"url\": \"#meta/realm.cm\", \"startup\": "
              "\"eager\"},"
              "{\"name\": \"lazy\", \"url\": \"#meta/realm.cm\"}],"
-             "\"collections\": [{\"name\": \"workers\"}]}");
+             "\"collections\": [{\"name\": \"workers\", \"durability\": "
+             "\"transient\"}]}");
   write_file("meta/realm.cm", "{}");
   fern__log_set_level(FERN_LOG_ERROR);
   fern__config_init(&config);
@@ -71,10 +106,38 @@ static int setup(void) {
   manager.root->start_requested = 1;
   manager.root->start_reason = "root";
   fern__lifecycle_resolve(manager.root);
-  for (int i = 0; i < 1000 && manager.waiting + manager.cache.pending > 0;
-       i++)
-    uv_run(&manager.loop, UV_RUN_NOWAIT), poll(NULL, 0, 1);
-  return 0;
+  settle();
+  return tree_resolved() ? 0 : -1;
+}
+
+static int dynamic_children(void) {
+  int n = 0;
+  for (size_t i = 0; i < manager.root->child_count; i++)
+    n += manager.root->children[i]->dynamic;
+  return n;
+}
+
+/* Destroys the children an input created, once their creation is done, so
+ * that every input meets the same tree (and a list does not slow down as
+ * the names of earlier inputs pile up). */
+static void destroy_created(void) {
+  settle();
+  fern__instance *root = manager.root;
+  for (size_t i = root->child_count; i-- > 0;) {
+    fern__instance *child = root->children[i];
+    if (child->dynamic && !child->pending_create && !child->destroyed)
+      fern__dynamic_destroy(child, NULL, NULL, NULL);
+  }
+  for (int i = 0; i < 100 && dynamic_children() > 0; i++)
+    uv_run(&manager.loop, UV_RUN_NOWAIT);
+  /* fern keeps what it destroyed until it ends; between two inputs nothing
+   * names it any more. Kept, it would look to libFuzzer like a leak of
+   * every input that created something, and cost a heap scan each. */
+  while (manager.graveyard != NULL) {
+    fern__instance *next = manager.graveyard->next_dead;
+    fern__instance_free(manager.graveyard);
+    manager.graveyard = next;
+  }
 }
 
 /* Runs the loop until the client sees fern close the connection. */
@@ -122,5 +185,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   close(client);
   for (int i = 0; i < 4; i++)
     uv_run(&manager.loop, UV_RUN_NOWAIT);
+  destroy_created();
+  /* The history of events, too: an `events` request would otherwise cost
+   * more with every input before it. */
+  fern__events_close(&manager.events);
   return 0;
 }

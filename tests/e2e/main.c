@@ -12,6 +12,8 @@ int main(void) {
   srunner_add_suite(runner, job_suite());
   srunner_add_suite(runner, cgroup_pool_suite());
   srunner_add_suite(runner, control_suite());
+  srunner_add_suite(runner, control_security_suite());
+  srunner_add_suite(runner, control_budget_suite());
   srunner_add_suite(runner, sandbox_suite());
   srunner_add_suite(runner, oci_suite());
   srunner_add_suite(runner, pkg_suite());
