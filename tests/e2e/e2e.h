@@ -105,5 +105,6 @@ Suite *pkg_suite(void);
 Suite *capstan_suite(void);
 Suite *hostile_suite(void);
 Suite *faults_suite(void);
+Suite *log_suite(void);
 
 #endif

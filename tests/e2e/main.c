@@ -18,6 +18,7 @@ int main(void) {
   srunner_add_suite(runner, capstan_suite());
   srunner_add_suite(runner, hostile_suite());
   srunner_add_suite(runner, faults_suite());
+  srunner_add_suite(runner, log_suite());
   srunner_run_all(runner, CK_NORMAL);
   int failed = srunner_ntests_failed(runner);
   srunner_free(runner);

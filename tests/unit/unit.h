@@ -11,6 +11,7 @@ Suite *plugin_suite(void);
 Suite *support_suite(void);
 Suite *oci_config_suite(void);
 Suite *slurm_state_suite(void);
+Suite *log_escape_suite(void);
 
 /* The build directory (FERN_BUILD), where test plugins were built. */
 const char *unit_build_dir(void);
