@@ -12,7 +12,6 @@
  * /proc/self/fd/2, works for terminals and pipes but not for a socket
  * (ENXIO) nor for a file (its own offset would overwrite, not append). A
  * thread blocked in write(2) works for all of them and costs nothing. */
-#include "log.h"
 #include "log_queue.h"
 
 #include <errno.h>
@@ -24,6 +23,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "log.h"
 
 /* Bursts of output as large as this wait for a slow reader; beyond it
  * lines are dropped. Its pages are touched only as far as a backlog
@@ -70,23 +71,26 @@ static void write_all(const char *data, size_t len) {
 
 /* The helpers named _locked run with the queue's mutex held. */
 static void append_locked(const char *data, size_t len) {
+  /* The writer waits only on an empty queue: wake it only then. */
+  if (queue.len == 0)
+    pthread_cond_signal(&queue.queued);
   size_t tail = (queue.head + queue.len) % QUEUE_BYTES;
   size_t first = QUEUE_BYTES - tail < len ? QUEUE_BYTES - tail : len;
   memcpy(queue_buf + tail, data, first);
   memcpy(queue_buf, data + first, len - first);
   queue.len += len;
-  pthread_cond_signal(&queue.queued);
 }
 
-/* Says how many records were lost, where they were lost, once it fits. */
+/* Says how many records were lost, where they were lost, once there is
+ * room again. */
 static void note_drops_locked(void) {
+  if (QUEUE_BYTES - queue.len < RESUME_ROOM)
+    return;
   char notice[128];
   int n = snprintf(notice, sizeof notice,
                    "fern: warning: %llu log line%s dropped: stderr was "
                    "not being read\n",
                    queue.dropped, queue.dropped == 1 ? " was" : "s were");
-  if (QUEUE_BYTES - queue.len < RESUME_ROOM)
-    return;
   append_locked(notice, (size_t)n);
   queue.dropped = 0;
 }

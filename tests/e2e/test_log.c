@@ -171,7 +171,7 @@ START_TEST(test_control_answers_while_stderr_is_not_read) {
   start_unread(&u);
   e2e_proc list;
   const char *args[] = {"list", "--control", u.socket, NULL};
-  ck_assert_int_eq(e2e_run(&list, 10000, args), 0);
+  ck_assert_int_eq(e2e_run(&list, 20000, args), 0);
   e2e_assert_has(list.out, "/flood");
   e2e_free(&list);
   kill(u.fern.pid, SIGTERM);
@@ -217,7 +217,8 @@ static void assert_no_control_bytes(const char *err, size_t len) {
   const unsigned char *s = (const unsigned char *)err;
   for (size_t i = 0; i < len; i++) {
     int c0 = s[i] < 0x20 && s[i] != '\n' && s[i] != '\t';
-    int c1 = s[i] == 0xc2 && i + 1 < len && s[i + 1] >= 0x80 && s[i + 1] <= 0x9f;
+    int c1 =
+        s[i] == 0xc2 && i + 1 < len && s[i + 1] >= 0x80 && s[i + 1] <= 0x9f;
     ck_assert_msg(!c0 && !c1 && s[i] != 0x7f,
                   "control byte 0x%02x at %zu of fern's stderr:\n%s", s[i], i,
                   err);
@@ -227,7 +228,8 @@ static void assert_no_control_bytes(const char *err, size_t len) {
 /* How many lines of `err` start with `prefix`. */
 static int lines_starting(const char *err, const char *prefix) {
   int n = strncmp(err, prefix, strlen(prefix)) == 0;
-  for (const char *nl = strchr(err, '\n'); nl != NULL; nl = strchr(nl + 1, '\n'))
+  for (const char *nl = strchr(err, '\n'); nl != NULL;
+       nl = strchr(nl + 1, '\n'))
     n += strncmp(nl + 1, prefix, strlen(prefix)) == 0;
   return n;
 }
@@ -282,7 +284,8 @@ Suite *log_suite(void) {
   tcase_add_test(tc, test_control_answers_while_stderr_is_not_read);
   tcase_add_test(tc, test_lines_lost_to_an_unread_stderr_are_counted);
   tcase_add_test(tc, test_sigterm_ends_fern_while_stderr_is_not_read);
-  tcase_add_test(tc, test_nothing_logged_forges_a_record_or_reaches_the_terminal);
+  tcase_add_test(tc,
+                 test_nothing_logged_forges_a_record_or_reaches_the_terminal);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -41,15 +41,15 @@ START_TEST(test_c0_controls_and_del_are_escaped) {
 END_TEST
 
 START_TEST(test_c1_controls_are_escaped_byte_by_byte) {
-  ck_assert_str_eq(escaped("\xc2\x9b" "2J \xc2\x85 \xc2\x80"),
-                   "\\xc2\\x9b2J \\xc2\\x85 \\xc2\\x80");
+  ck_assert_str_eq(escaped("\xc2\x9b[2J \xc2\x85 \xc2\x80"),
+                   "\\xc2\\x9b[2J \\xc2\\x85 \\xc2\\x80");
   ck_assert_str_eq(escaped("\xc2\xa0"), "\xc2\xa0"); /* U+00A0 is text */
 }
 END_TEST
 
 START_TEST(test_malformed_utf8_is_escaped) {
-  ck_assert_str_eq(escaped("\x9b" "2J"), "\\x9b2J");           /* lone C1 */
-  ck_assert_str_eq(escaped("\xc0\x9b"), "\\xc0\\x9b");         /* overlong ESC */
+  ck_assert_str_eq(escaped("\x9b[2J"), "\\x9b[2J");    /* lone C1 */
+  ck_assert_str_eq(escaped("\xc0\x9b"), "\\xc0\\x9b"); /* overlong ESC */
   ck_assert_str_eq(escaped("\xe0\x80\x9b"), "\\xe0\\x80\\x9b"); /* overlong */
   ck_assert_str_eq(escaped("\xed\xa0\x80"), "\\xed\\xa0\\x80"); /* surrogate */
   ck_assert_str_eq(escaped("\xf4\x90\x80\x80"),

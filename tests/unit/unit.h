@@ -12,6 +12,7 @@ Suite *support_suite(void);
 Suite *oci_config_suite(void);
 Suite *slurm_state_suite(void);
 Suite *log_escape_suite(void);
+Suite *log_queue_suite(void);
 
 /* The build directory (FERN_BUILD), where test plugins were built. */
 const char *unit_build_dir(void);
