@@ -8,10 +8,10 @@
  *
  * fern run's log never blocks its caller (fern__log_queue_start): records
  * go into one bounded queue that a writer thread drains; when stderr is
- * not read, what does not fit is dropped, counted, and the count logged
- * once there is room ("fern: warning: N log lines were dropped: stderr
- * was not being read"), in its place among the records. Order is kept.
- * The other commands write each record at once. */
+ * not read, what does not fit is dropped whole, counted, and the count
+ * logged once a quarter of the queue is free again ("fern: warning: N log
+ * lines were dropped: stderr was not being read"), in its place among the
+ * records. Order is kept. The other commands write each record at once. */
 #ifndef FERN_CORE_LOG_H
 #define FERN_CORE_LOG_H
 
