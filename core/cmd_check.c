@@ -104,7 +104,7 @@ static int check_one(fern__manager *manager, const char *path, int json,
                                     rc == FERN_OK ? NULL : err.message, "note",
                                     note));
   else if (rc != FERN_OK)
-    fprintf(stderr, "%s\n", err.message);
+    fern__log_plain(err.message); /* escaped: it quotes the manifest */
   else
     printf("%s: ok%s%s (runner \"%s\")\n", path, note ? "; " : "",
            note ? note : "", decl->runner ? decl->runner : "none");

@@ -120,6 +120,10 @@ int fern__cmd_run(int argc, char **argv) {
     fern__log(FERN_LOG_ERROR, NULL, "%s", err.message);
     status = 1;
   } else {
+    /* From here the loop runs: its log must never wait on stderr. */
+    if (fern__log_queue_start() != FERN_OK)
+      fern__log(FERN_LOG_WARN, NULL, "no thread for the log: it is written "
+                "at once, and a stderr nobody reads stops fern");
     status = run_in_turn(&cli, urls ? urls : single,
                          cli.boot_count ? cli.boot_count : 1);
   }

@@ -1,23 +1,37 @@
-/* log.c - see log.h. One mutex keeps lines whole when resolver threads and
- * the loop log at once; each record is built first and written in one call. */
+/* log.c - see log.h. Each record is built whole, escaped, then handed to
+ * the queue in one call, so lines stay whole when resolver threads and the
+ * loop log at once. */
 #include "log.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
+
+#include "log_escape.h"
+#include "log_queue.h"
+
+/* A record before escaping, and after: each byte may become `\xHH`, and
+ * the newline ends it. */
+#define RAW_MAX 8192
+#define RECORD_MAX (4 * RAW_MAX + 1)
 
 static fern_log_level log_level = FERN_LOG_INFO;
-static pthread_mutex_t log_mutex = PTHREAD_MUTEX_INITIALIZER;
 
 void fern__log_set_level(fern_log_level level) { log_level = level; }
 fern_log_level fern__log_level(void) { return log_level; }
 
-static void log_write(const char *record, size_t len) {
-  pthread_mutex_lock(&log_mutex);
-  fwrite(record, 1, len, stderr);
-  fflush(stderr);
-  pthread_mutex_unlock(&log_mutex);
+/* The one place records are built: everything goes through the escape. */
+static void log_record(const char *raw, size_t len) {
+  char record[RECORD_MAX];
+  size_t n = fern__log_escape(record, sizeof record - 1, raw, len);
+  record[n++] = '\n';
+  fern__log_queue_put(record, n);
+}
+
+/* What snprintf wrote into `size` bytes, from what it says it wanted. */
+static size_t written(int wanted, size_t size) {
+  if (wanted < 0)
+    return 0;
+  return (size_t)wanted < size ? (size_t)wanted : size - 1;
 }
 
 static const char *level_prefix(fern_log_level level) {
@@ -44,20 +58,15 @@ void fern__logv(fern_log_level level, const char *moniker, const char *fmt,
                 va_list ap) {
   if (level > log_level)
     return;
-  char record[4096], prefix[MONIKER_SHOWN + 8] = "";
+  char raw[RAW_MAX / 2], prefix[MONIKER_SHOWN + 8] = "";
   if (moniker != NULL)
     moniker_prefix(moniker, prefix, sizeof prefix);
-  int n = snprintf(record, sizeof record, "fern: %s%s", prefix,
-                   level_prefix(level));
-  if (n < 0)
-    return;
-  size_t used = (size_t)n < sizeof record ? (size_t)n : sizeof record - 1;
-  int m = vsnprintf(record + used, sizeof record - used, fmt, ap);
-  if (m > 0)
-    used += (size_t)m < sizeof record - used ? (size_t)m
-                                             : sizeof record - used - 1;
-  record[used++] = '\n';
-  log_write(record, used);
+  size_t used = written(snprintf(raw, sizeof raw, "fern: %s%s", prefix,
+                                 level_prefix(level)),
+                        sizeof raw);
+  used += written(vsnprintf(raw + used, sizeof raw - used, fmt, ap),
+                  sizeof raw - used);
+  log_record(raw, used);
 }
 
 void fern__log(fern_log_level level, const char *moniker, const char *fmt,
@@ -70,22 +79,14 @@ void fern__log(fern_log_level level, const char *moniker, const char *fmt,
 
 void fern__log_output(const char *moniker, int stream, const char *line,
                       size_t len) {
-  char record[8192];
-  int n = snprintf(record, sizeof record, "[%s%s] ", moniker,
-                   stream == 2 ? ":2" : "");
-  if (n < 0 || (size_t)n >= sizeof record)
-    return;
-  size_t room = sizeof record - (size_t)n - 1;
-  if (len > room)
-    len = room;
-  memcpy(record + n, line, len);
-  record[(size_t)n + len] = '\n';
-  log_write(record, (size_t)n + len + 1);
+  char raw[RAW_MAX];
+  size_t used = written(snprintf(raw, sizeof raw, "[%s%s] ", moniker,
+                                 stream == 2 ? ":2" : ""),
+                        sizeof raw);
+  if (len > sizeof raw - used)
+    len = sizeof raw - used;
+  memcpy(raw + used, line, len);
+  log_record(raw, used + len);
 }
 
-void fern__log_flush(int timeout_ms) {
-  (void)timeout_ms; /* records are written as they come */
-  pthread_mutex_lock(&log_mutex);
-  fflush(stderr);
-  pthread_mutex_unlock(&log_mutex);
-}
+void fern__log_plain(const char *text) { log_record(text, strlen(text)); }

@@ -147,5 +147,6 @@ Suite *exec_checked_suite(void);
 Suite *plugin_trust_suite(void);
 Suite *elf_reading_suite(void);
 Suite *sparse_elf_suite(void);
+Suite *log_suite(void);
 
 #endif

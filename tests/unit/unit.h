@@ -14,6 +14,8 @@ Suite *oci_config_suite(void);
 Suite *slurm_state_suite(void);
 Suite *elf_image_suite(void);
 Suite *ld_cache_suite(void);
+Suite *log_escape_suite(void);
+Suite *log_queue_suite(void);
 
 /* The build directory (FERN_BUILD), where test plugins were built. */
 const char *unit_build_dir(void);

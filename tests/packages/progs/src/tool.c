@@ -276,6 +276,17 @@ int main(int argc, char **argv) {
     printf("flood done\n");
     return 0;
   }
+  if (strcmp(what, "numbered") == 0 && argc > 3) {
+    /* N lines of 200 characters that say their number, then the file DONE,
+     * then waits: whoever reads the log sees which lines it lost. */
+    for (long i = 0; i < atol(argv[2]); i++)
+      printf("numbered %08ld %182s\n", i, "x");
+    fflush(stdout);
+    FILE *done = fopen(argv[3], "w");
+    if (done == NULL || fclose(done) != 0)
+      return 1;
+    wait_forever();
+  }
   if (strcmp(what, "close-stdout") == 0) {
     close(1);
     fprintf(stderr, "closed stdout\n");
