@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "control.h"
+#include "log_escape.h"
 
 typedef struct ctl_spec_s {
   const char *name;
@@ -114,6 +115,23 @@ static json_t *read_reply(FILE *in, char **line) {
   return reply;
 }
 
+/* Every string in `value` escaped as the log escapes it, in place: a
+ * reply carries URLs, status texts and messages that came from manifests,
+ * programs and clients, and a person's terminal must not obey them.
+ * (--json output is escaped by JSON itself.) */
+static json_t *shown(json_t *value) {
+  char text[8192];
+  size_t i;
+  const char *key;
+  json_t *item;
+  if (json_is_string(value))
+    json_string_set(value, fern__escape_shown(text, sizeof text,
+                                              json_string_value(value)));
+  json_array_foreach(value, i, item) shown(item);
+  json_object_foreach(value, key, item) shown(item);
+  return value;
+}
+
 static void print_json(const json_t *value) {
   json_dumpf(value, stdout, JSON_INDENT(2));
   putchar('\n');
@@ -159,7 +177,7 @@ static int follow_events(FILE *in, const fern__cli *cli) {
       printf("(%lld events dropped: this reader was too slow)\n",
              (long long)json_integer_value(json_object_get(ev, "dropped")));
     } else if (ev != NULL) {
-      print_event(ev);
+      print_event(shown(ev));
     }
     fflush(stdout);
     json_decref(ev);
@@ -195,8 +213,10 @@ static int call(const fern__cli *cli, const ctl_spec *spec) {
       fprintf(stderr, "fern %s: no answer from fern at %s\n", spec->name,
               path);
     } else if (!json_is_true(json_object_get(reply, "ok"))) {
+      char error[8192];
+      const char *said = json_string_value(json_object_get(reply, "error"));
       fprintf(stderr, "fern %s: %s\n", spec->name,
-              json_string_value(json_object_get(reply, "error")));
+              fern__escape_shown(error, sizeof error, said ? said : "?"));
     } else {
       const json_t *result = json_object_get(reply, "result");
       if (cli->follow) {
@@ -206,7 +226,7 @@ static int call(const fern__cli *cli, const ctl_spec *spec) {
       else if (cli->json)
         print_json(result), rc = 0;
       else
-        spec->print(cli, result), rc = 0;
+        spec->print(cli, shown((json_t *)result)), rc = 0;
     }
     json_decref(reply);
     free(line);

@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "log.h"
+#include "log_escape.h"
 #include "manager.h"
 
 typedef struct tree_row_s {
@@ -49,10 +50,15 @@ static void print_instance(fern__instance *instance, void *arg) {
                   row.error));
     return;
   }
-  printf("%-24s %-6s %-8s%s %-22s %s\n", row.moniker, row.startup, row.runner,
-         row.runner_missing ? "!" : " ", row.environment, row.url);
+  /* A URL, a name or an error may carry control bytes from a manifest:
+   * a person's terminal gets them escaped, as the log does. */
+  char moniker[4096], url[4096], error[4096];
+  printf("%-24s %-6s %-8s%s %-22s %s\n",
+         fern__escape_shown(moniker, sizeof moniker, row.moniker),
+         row.startup, row.runner, row.runner_missing ? "!" : " ",
+         row.environment, fern__escape_shown(url, sizeof url, row.url));
   if (row.error != NULL)
-    printf("  error: %s\n", row.error);
+    printf("  error: %s\n", fern__escape_shown(error, sizeof error, row.error));
 }
 
 int fern__cmd_tree(int argc, char **argv) {

@@ -67,3 +67,11 @@ size_t fern__log_escape(char *out, size_t size, const char *in, size_t len) {
   }
   return used;
 }
+
+char *fern__escape_shown(char *out, size_t size, const char *in) {
+  if (size == 0)
+    return out;
+  size_t n = fern__log_escape(out, size - 1, in, strlen(in));
+  out[n] = '\0';
+  return out;
+}

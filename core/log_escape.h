@@ -30,4 +30,9 @@
  * out whole: no escape and no character is ever cut. No NUL is added. */
 size_t fern__log_escape(char *out, size_t size, const char *in, size_t len);
 
+/* The NUL-terminated string `in` escaped by the same rule into `out`
+ * (`size` bytes, NUL-terminated), for text a command prints to a person
+ * (tables of `fern tree`, `list`, `show`, `events`); returns `out`. */
+char *fern__escape_shown(char *out, size_t size, const char *in);
+
 #endif

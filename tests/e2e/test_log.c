@@ -212,7 +212,7 @@ START_TEST(test_sigterm_ends_fern_while_stderr_is_not_read) {
 END_TEST
 
 /* Fails the test at the first control byte in `err` other than the
- * newlines that end records and TAB: C0, DEL, C1 as UTF-8. */
+ * newlines that end lines and TAB: C0, DEL, C1 as UTF-8. */
 static void assert_no_control_bytes(const char *err, size_t len) {
   const unsigned char *s = (const unsigned char *)err;
   for (size_t i = 0; i < len; i++) {
@@ -239,9 +239,8 @@ static int lines_starting(const char *err, const char *prefix) {
 /* A child URL with %0a, a program printing ESC sequences, a carriage
  * return, C1 and DEL: none forges a record of fern's or reaches the
  * terminal; each shows escaped, in its own record. */
-START_TEST(test_nothing_logged_forges_a_record_or_reaches_the_terminal) {
-  char pkg[4096];
-  e2e_package_new(pkg, sizeof pkg);
+static void hostile_package(char *pkg, size_t size) {
+  e2e_package_new(pkg, size);
   e2e_package_program(pkg, "db", "elf", "\"args\": [\"sleep\"]");
   e2e_package_program(pkg, "printer", "elf",
                       "\"args\": [\"print\", "
@@ -255,6 +254,11 @@ START_TEST(test_nothing_logged_forges_a_record_or_reaches_the_terminal) {
                     "\"startup\": \"eager\"}, "
                     "{\"name\": \"evil\", \"url\": \"#meta/x.cm%0a" FORGED
                     "\", \"startup\": \"eager\"}]}");
+}
+
+START_TEST(test_nothing_logged_forges_a_record_or_reaches_the_terminal) {
+  char pkg[4096];
+  hostile_package(pkg, sizeof pkg);
   e2e_proc p;
   const char *args[] = {"run", pkg, NULL};
   e2e_start(&p, args);
@@ -277,6 +281,35 @@ START_TEST(test_nothing_logged_forges_a_record_or_reaches_the_terminal) {
 }
 END_TEST
 
+/* What the commands print for a person (`fern tree`, `fern events`) is
+ * escaped as the log is: the same hostile URL shows as \x0a there. */
+START_TEST(test_tables_show_control_bytes_escaped) {
+  char pkg[4096], socket[4200];
+  hostile_package(pkg, sizeof pkg);
+  e2e_proc p;
+  const char *tree[] = {"tree", pkg, NULL};
+  ck_assert_int_eq(e2e_run(&p, 20000, tree), 1);
+  assert_no_control_bytes(p.out, p.out_len);
+  e2e_assert_has(p.out, "x.cm\\x0a" FORGED);
+  e2e_free(&p);
+  snprintf(socket, sizeof socket, "%s/control.sock", pkg);
+  const char *run[] = {"run", "--keep-running", "--control", socket, pkg,
+                       NULL};
+  e2e_start(&p, run);
+  e2e_wait_for(&p, "fern: /evil: error: cannot_start: ", 20000);
+  e2e_proc events;
+  const char *show[] = {"events", "--control", socket, NULL};
+  ck_assert_int_eq(e2e_run(&events, 20000, show), 0);
+  assert_no_control_bytes(events.out, events.out_len);
+  e2e_assert_has(events.out, "x.cm\\x0a" FORGED);
+  e2e_free(&events);
+  kill(p.pid, SIGTERM);
+  e2e_finish(&p, 20000);
+  e2e_free(&p);
+  e2e_package_remove(pkg);
+}
+END_TEST
+
 Suite *log_suite(void) {
   Suite *s = suite_create("log");
   TCase *tc = tcase_create("log");
@@ -284,6 +317,7 @@ Suite *log_suite(void) {
   tcase_add_test(tc, test_control_answers_while_stderr_is_not_read);
   tcase_add_test(tc, test_lines_lost_to_an_unread_stderr_are_counted);
   tcase_add_test(tc, test_sigterm_ends_fern_while_stderr_is_not_read);
+  tcase_add_test(tc, test_tables_show_control_bytes_escaped);
   tcase_add_test(tc,
                  test_nothing_logged_forges_a_record_or_reaches_the_terminal);
   suite_add_tcase(s, tc);
