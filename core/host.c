@@ -8,6 +8,7 @@
 #include "manager.h"
 #include "package_path.h"
 #include "policy.h"
+#include "trusted_open.h"
 
 static const json_t *host_policy;
 
@@ -45,6 +46,12 @@ static int host_policy_allows(const char *privilege, const char *moniker,
   return fern__policy_allows(host_policy, privilege, moniker, err);
 }
 
+static int host_open_trusted(const char *path, fern_error_t *err) {
+  char why[sizeof err->message];
+  int fd = fern__trusted_open(path, why, sizeof why);
+  return fd >= 0 ? fd : fern_error_set(err, fd, NULL, "%s", why);
+}
+
 static void host_critical_failure(fern_instance_t *instance,
                                   const char *reason) {
   fern__manager_critical_failure(instance->manager, instance->moniker, reason);
@@ -64,6 +71,7 @@ void fern__host_init(fern_host_t *host, uv_loop_t *loop,
   host->stopped = host_stopped;
   host->package_path = fern__package_path;
   host->package_open = fern__package_open;
+  host->open_trusted = host_open_trusted;
   host->awaits_ready = host_awaits_ready;
   host->ready = host_ready;
   host->status = host_status;

@@ -96,6 +96,8 @@ int fern__manager_init(fern__manager *manager, fern__config *config,
   json_object_seed(0); /* before worker threads parse JSON */
   fern__host_init(&manager->host, &manager->loop,
                   fern__config_security_policy(config));
+  if (mode == FERN_MODE_RUN)
+    manager->host.flags |= FERN_HOST_RUNS_PROGRAMS;
   fern__decl_cache_init(&manager->cache, &manager->loop);
   manager->cache.timeout_ms = config->resolve_timeout_ms;
   manager->timed_out = json_array();

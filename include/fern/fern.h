@@ -213,9 +213,27 @@ typedef struct fern_host_s {
    * which may have changed since. Any thread. */
   int (*package_open)(const char *package_dir, const char *relative,
                       char *out, size_t out_size, fern_error_t *err);
+  /* Opens the file at `path` for reading if only root and the user fern
+   * runs as can change it and every directory above it (the rule fern
+   * holds its own plugins to: no other owner, no write access for anyone
+   * else, a root-owned sticky directory above the file's own allowed).
+   * Returns a close-on-exec descriptor of the very file checked, or a
+   * negative FERN_E* code with a message naming the file or directory and
+   * whose it is. For what a plugin uses from outside any package (a
+   * helper program beside it, a host library it binds). Any thread. */
+  int (*open_trusted)(const char *path, fern_error_t *err);
+  /* FERN_HOST_* flags about this fern. */
+  uint32_t flags;
 } fern_host_t;
 
-/* Whether the host table has the member `field` (a later minor's). */
+/* fern_host_t.flags: this fern starts programs (`fern run`). Without it
+ * (check, tree, plugins) a runner validates only: it starts no helper
+ * process and touches nothing another fern left. Since host ABI 1.3. */
+#define FERN_HOST_RUNS_PROGRAMS (1u << 0)
+
+/* Whether the host table has the member `field` (a later minor's, so
+ * check it before use). Since host ABI 1.3; struct_size tells the same
+ * for older hosts. */
 #define FERN_HOST_HAS(host, field)                                             \
   ((host)->struct_size >=                                                      \
    offsetof(fern_host_t, field) + sizeof(((fern_host_t *)0)->field))
