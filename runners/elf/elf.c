@@ -173,8 +173,7 @@ static void controller_free(elf_controller *c) {
   elf_job_release(c->runner, &c->job); /* a run stopped before it started has one */
   if (c->wrapper_free != NULL)
     c->wrapper_free(c->wrapper);
-  if (c->extra_fd >= 0)
-    close(c->extra_fd);
+  elf_wrapper_fds_close(c);
   if (c->binary_fd >= 0)
     close(c->binary_fd);
   free(c->exec_path);
@@ -329,7 +328,7 @@ int elf_start_wrapped(void *runner, const fern_start_info_t *info,
   c->runner = r;
   c->host = r->host;
   c->instance = info->instance;
-  c->lifecycle_fd = c->notify_fd = c->pidfd = c->extra_fd = -1;
+  c->lifecycle_fd = c->notify_fd = c->pidfd = -1;
   c->binary_fd = -1;
   c->job.cgroup_fd = c->job.base_fd = -1;
   c->moniker = strdup(info->moniker);

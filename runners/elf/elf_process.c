@@ -391,6 +391,21 @@ static void start_watching(elf_controller *c) {
       uv_read_start((uv_stream_t *)&c->streams[which].pipe, on_alloc, on_read);
 }
 
+int elf_wrapper_fd_add(elf_controller *c, int fd) {
+  if (c->wrapper_fd_count == ELF_WRAPPER_FDS) {
+    close(fd);
+    return -1;
+  }
+  c->wrapper_fds[c->wrapper_fd_count++] = fd;
+  return (c->stop_notify ? 4 : 3) + c->wrapper_fd_count - 1;
+}
+
+void elf_wrapper_fds_close(elf_controller *c) {
+  for (int i = 0; i < c->wrapper_fd_count; i++)
+    close(c->wrapper_fds[i]);
+  c->wrapper_fd_count = 0;
+}
+
 int elf_process_start(elf_controller *c) {
   uv_timer_init(c->host->loop, &c->timer);
   c->timer.data = c;
@@ -405,9 +420,10 @@ int elf_process_start(elf_controller *c) {
       close(out_fds[i]);
   if (lifecycle_child >= 0)
     close(lifecycle_child);
-  if (c->extra_fd >= 0) { /* the wrapper has its copy now */
-    close(c->extra_fd);
-    c->extra_fd = -1;
+  elf_wrapper_fds_close(c); /* the wrapper has its copies now */
+  if (c->binary_fd >= 0) { /* and the program its image */
+    close(c->binary_fd);
+    c->binary_fd = -1;
   }
   for (size_t i = 0; c->envp != NULL && c->envp[i] != NULL; i++)
     free(c->envp[i]); /* the program has its copy now */

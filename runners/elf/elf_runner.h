@@ -18,9 +18,11 @@ typedef enum elf_job_kind {
 
 typedef struct elf_guardian_s elf_guardian;
 
-/* Descriptors a program gets: 0, 1, 2, the lifecycle channel, and for a
- * wrapper its own and the checked binary. */
-#define ELF_SPAWN_FDS_MAX 6
+/* Descriptors a wrapper (bubblewrap) gets after the lifecycle channel. */
+#define ELF_WRAPPER_FDS 3
+/* Descriptors a program gets: 0, 1, 2, the lifecycle channel, and a
+ * wrapper's. */
+#define ELF_SPAWN_FDS_MAX (4 + ELF_WRAPPER_FDS)
 /* Descriptors a spawn hands over: those, the binary it executes, and the
  * exec error pipe (the last two close at the exec). */
 #define ELF_SPAWN_SLOTS (ELF_SPAWN_FDS_MAX + 2)
@@ -158,9 +160,10 @@ typedef struct elf_controller_s {
   void (*wrapper_free)(void *wrapper);
   char *exec_path;        /* NULL: run binary_path itself */
   char **exec_argv;
-  int extra_fd;           /* -1: none */
-  int pass_binary_fd; /* prepare_exec: the wrapper gets binary_fd after
-                       * extra_fd */
+  /* What prepare_exec hands the wrapper, in order after the lifecycle
+   * channel (fd 3, or 4 with it); each closed once the spawn is done. */
+  int wrapper_fds[ELF_WRAPPER_FDS];
+  int wrapper_fd_count;
   int exit_codes_as_signals; /* 128+N means died of signal N */
   int job_empty; /* its job held nothing once the main process ended */
   int job_at_spawn; /* its cgroup is taken at the spawn (plain runs) */
@@ -187,6 +190,13 @@ int elf_op_start(void *runner, const fern_start_info_t *info,
 int elf_op_stop(void *controller);
 int elf_op_kill(void *controller);
 void elf_op_controller_release(void *controller);
+
+/* Hands the wrapper `fd` (taken) as its next descriptor; returns the
+ * number it will have in the wrapper, or -1 (and closes it) when there is
+ * no room. */
+int elf_wrapper_fd_add(elf_controller *c, int fd);
+/* Closes what the wrapper was to get. */
+void elf_wrapper_fds_close(elf_controller *c);
 
 /* How a wrapping runner takes part in a run (see elf_controller). */
 typedef struct elf_wrapping_s {

@@ -402,10 +402,8 @@ int elf_spawn(elf_controller *c, int out_fds[2], int lifecycle_child_fd) {
                      lifecycle_child_fd >= 0 ? 4 : 3,
                      c->exec_path == NULL ? c->binary_fd : -1, -1, -1, -1,
                      getpid(), 0, 0};
-  if (c->extra_fd >= 0)
-    plan.fds[plan.fd_count++] = c->extra_fd; /* a wrapper's: fd 3 or 4 */
-  if (c->pass_binary_fd && c->binary_fd >= 0)
-    plan.fds[plan.fd_count++] = c->binary_fd; /* the next one */
+  for (int i = 0; i < c->wrapper_fd_count; i++)
+    plan.fds[plan.fd_count++] = c->wrapper_fds[i]; /* from 3 or 4 on */
   fill_slots(r, &plan);
   c->pidfd = -1;
   int error_pipe[2] = {-1, -1};

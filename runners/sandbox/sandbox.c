@@ -5,6 +5,8 @@
  * interpreter and libraries bound besides; a deny-by-default seccomp filter
  * on top. "sandbox": "none" runs the same program plainly, for comparison.
  * Everything else (jobs, stop, output, readiness) is the ELF runner's. */
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,6 +98,31 @@ static void push_bind(argv_builder *b, const char *real, const char *dest) {
   push(b, dest);
 }
 
+/* Pushes "OPTION N VALUE" for a descriptor handed to bwrap (taken, and
+ * closed if there is no room for it). */
+static int push_fd_option(argv_builder *b, elf_controller *c,
+                          const char *option, int fd, const char *value,
+                          fern_error_t *err) {
+  int number = elf_wrapper_fd_add(c, fd);
+  if (number < 0)
+    return fern_error_set(err, FERN_EIO, NULL,
+                          "cannot hand bubblewrap a descriptor for %s",
+                          value ? value : option);
+  char text[16];
+  snprintf(text, sizeof text, "%d", number);
+  push(b, option);
+  push(b, text);
+  if (value != NULL)
+    push(b, value);
+  return FERN_OK;
+}
+
+static void free_pairs(char **libs) {
+  for (size_t i = 0; libs != NULL && libs[i] != NULL; i++)
+    free(libs[i]);
+  free(libs);
+}
+
 /* The bubblewrap command line for this run. Worker thread. */
 static int sandbox_prepare(elf_controller *c, fern_error_t *err) {
   sandbox_plan *plan = c->wrapper;
@@ -106,13 +133,6 @@ static int sandbox_prepare(elf_controller *c, fern_error_t *err) {
                              c->environ, &libs, err);
   if (rc != FERN_OK)
     return rc;
-  int fd = sandbox_seccomp_fd(plan, err);
-  if (fd < 0) {
-    for (size_t i = 0; libs[i]; i++)
-      free(libs[i]);
-    free(libs);
-    return fd;
-  }
   argv_builder b = {NULL, 0};
   static const char *const fixed[] = {
       "bwrap", "--unshare-all", "--die-with-parent", "--new-session",
@@ -124,23 +144,25 @@ static int sandbox_prepare(elf_controller *c, fern_error_t *err) {
     push(&b, "--share-net");
   push_bind(&b, c->package_dir, c->package_dir);
   /* The program the check read, whatever its path leads to by now: bwrap
-   * gets the checked descriptor (after the filter's) and binds that very
-   * file over the binary's path. */
-  char fd_text[16];
-  snprintf(fd_text, sizeof fd_text, "%d", (c->stop_notify ? 4 : 3) + 1);
-  push(&b, "--ro-bind-fd");
-  push(&b, fd_text);
-  push(&b, c->binary_path);
-  for (size_t i = 0; libs[i] != NULL; i += 2) {
+   * gets the checked descriptor and binds that very file over the
+   * binary's path. */
+  int filter = sandbox_seccomp_fd(plan, err);
+  int binary = fcntl(c->binary_fd, F_DUPFD_CLOEXEC, 0);
+  rc = filter < 0   ? filter
+       : binary < 0 ? fern_error_set(err, FERN_EIO, NULL,
+                                     "cannot duplicate the binary's "
+                                     "descriptor: %s",
+                                     strerror(errno))
+                    : push_fd_option(&b, c, "--seccomp", filter, NULL, err);
+  if (rc == FERN_OK)
+    rc = push_fd_option(&b, c, "--ro-bind-fd", binary, c->binary_path, err);
+  else if (binary >= 0)
+    close(binary);
+  if (filter >= 0 && rc != FERN_OK && c->wrapper_fd_count == 0)
+    close(filter);
+  for (size_t i = 0; libs[i] != NULL; i += 2)
     push_bind(&b, libs[i + 1], libs[i]);
-    free(libs[i]);
-    free(libs[i + 1]);
-  }
-  free(libs);
-  /* The filter arrives on the fd after the lifecycle channel (elf_spawn). */
-  snprintf(fd_text, sizeof fd_text, "%d", c->stop_notify ? 4 : 3);
-  push(&b, "--seccomp");
-  push(&b, fd_text);
+  free_pairs(libs);
   push(&b, "--chdir");
   push(&b, c->package_dir);
   push(&b, "--");
@@ -149,10 +171,8 @@ static int sandbox_prepare(elf_controller *c, fern_error_t *err) {
     push(&b, c->argv[i]);
   c->exec_argv = b.v;
   c->exec_path = strdup(BWRAP_PATH);
-  c->extra_fd = fd;
-  c->pass_binary_fd = 1;
   c->exit_codes_as_signals = 1;
-  return FERN_OK;
+  return rc;
 }
 
 /* bwrap must outlive the program to report on it: the program, and what
