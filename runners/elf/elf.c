@@ -113,7 +113,10 @@ int elf_runner_create(const fern_host_t *host, const json_t *config,
     free(r);
     return rc;
   }
-  elf_stale_sweep(r);
+  /* fern check and fern tree make runners only to validate: no helper
+   * process for them, and nothing of another fern's is theirs to end. */
+  int runs = FERN_HOST_HAS(host, flags) &&
+             (host->flags & FERN_HOST_RUNS_PROGRAMS);
   /* SIGCHLD is watched even with pidfds: a kernel (or valgrind) without
    * pidfd_open leaves a run to it, and the subreaper reaps orphans on it. */
   uv_signal_init(host->loop, &r->sigchld);
@@ -122,14 +125,16 @@ int elf_runner_create(const fern_host_t *host, const json_t *config,
   r->open_handles = 2;
   uv_signal_start(&r->sigchld, on_sigchld, SIGCHLD);
   uv_unref((uv_handle_t *)&r->sigchld);
-  r->guardian = elf_guardian_start(r);
+  r->guardian = runs ? elf_guardian_start(r) : NULL;
+  if (runs)
+    elf_stale_sweep(r);
   host->log(FERN_LOG_INFO, NULL,
             "%s runner: job mechanism %s%s%s, exits watched with %s%s%s", name,
             elf_job_kind_name(r->job_kind),
             r->job_kind == ELF_JOB_CGROUP ? " in " : "",
             r->job_kind == ELF_JOB_CGROUP ? r->cgroup_base : "",
             r->use_pidfd ? "pidfds" : "SIGCHLD",
-            r->guardian ? ", guardian running" : ", NO guardian",
+            !runs ? "" : r->guardian ? ", guardian running" : ", NO guardian",
             elf_job_kind_gaps(r->job_kind));
   *runner = r;
   return FERN_OK;

@@ -5,9 +5,10 @@
  *
  * The walk holds one directory descriptor at a time and climbs back
  * through "..", finding the directory it left by its inode number: neither
- * the stack nor a path buffer limits how deep it goes. It uses system
- * calls and stack buffers only, because the guardian runs it after a fork
- * of a threaded process. A cgroup that will not go (a process in it has
+ * the stack nor a path buffer limits how deep it goes. It allocates
+ * nothing and takes no lock (system calls and stack buffers, with libc's
+ * snprintf and string functions on them), because the guardian runs it
+ * after a fork of a threaded process. A cgroup that will not go (a process in it has
  * not died yet) is remembered by inode, and the walk goes around it. */
 #include <dirent.h>
 #include <errno.h>

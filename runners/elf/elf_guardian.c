@@ -10,7 +10,7 @@
  * group (a shell's `kill -9 %1`, killpg, a terminal's hangup or Ctrl-C)
  * does not reach it; and fern watches it (a pidfd, else SIGCHLD): a
  * guardian that dies anyway is reported loudly and replaced at once.
- * After the fork it uses system calls and stack buffers only. */
+ * After the fork it allocates nothing and takes no lock. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>

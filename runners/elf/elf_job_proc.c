@@ -7,15 +7,17 @@
  * A descendant that clears its environment is still found by its session;
  * one that also starts a session of its own (setsid, then execve with an
  * empty environment) is found by neither: only a cgroup holds such a one,
- * and the runner's log line says so when it runs without cgroups. Here
- * system calls and stack buffers only: the guardian runs these after a
- * fork of a threaded process. */
+ * and the runner's log line says so when it runs without cgroups. The
+ * guardian runs these after a fork of a threaded process: they allocate
+ * nothing and take no lock (system calls and stack buffers, with libc's
+ * snprintf, sscanf and strtol on them). */
 #include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -71,6 +73,23 @@ int elf_proc_stat(pid_t pid, elf_proc_info *info) {
   return 0;
 }
 
+/* The pid namespace a process lives in, as /proc/PID/ns/pid's inode. */
+static int pid_namespace_of(const char *proc, struct stat *st) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%s/ns/pid", proc);
+  return stat(path, st);
+}
+
+int elf_proc_in_our_pid_namespace(pid_t pid) {
+  struct stat ours, theirs;
+  char name[16];
+  snprintf(name, sizeof name, "%d", (int)pid);
+  if (pid_namespace_of("self", &ours) != 0)
+    return 1; /* a kernel without pid namespaces: there is only one */
+  return pid_namespace_of(name, &theirs) == 0 &&
+         theirs.st_dev == ours.st_dev && theirs.st_ino == ours.st_ino;
+}
+
 int elf_proc_marked(pid_t pid, const char *mark) {
   char path[64], env[4096];
   snprintf(path, sizeof path, "/proc/%d/environ", (int)pid);
@@ -105,10 +124,13 @@ typedef struct job_scan_s {
   int found;
 } job_scan;
 
+/* A process in a nested pid namespace carries marks and sessions in that
+ * namespace's numbers, which mean other processes here. */
 static int scanned(const job_scan *scan, pid_t pid) {
-  return pid != getpid() && (scan->job != NULL
-                                 ? elf_proc_in_job(scan->job, pid)
-                                 : elf_proc_marked(pid, scan->mark));
+  return pid != getpid() &&
+         (scan->job != NULL ? elf_proc_in_job(scan->job, pid)
+                            : elf_proc_marked(pid, scan->mark)) &&
+         elf_proc_in_our_pid_namespace(pid);
 }
 
 static void visit_member(pid_t pid, void *arg) {

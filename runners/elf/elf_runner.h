@@ -263,7 +263,7 @@ void elf_job_adopt(elf_runner *r, elf_job *job, char *path);
  * else its own, made now. Loop thread. */
 int elf_job_take(elf_runner *r, elf_job *job, fern_error_t *err);
 /* Removes the cgroup at `dir` and any cgroups inside it, deepest first.
- * System calls and stack buffers only (the guardian runs it too). */
+ * Allocates nothing, takes no lock (the guardian runs it too). */
 void elf_job_remove_cgroup_tree(const char *dir);
 
 /* The pool of emptied cgroups (elf_cgroup_pool.c); loop thread. */
@@ -303,6 +303,8 @@ int elf_proc_stat(pid_t pid, elf_proc_info *info);
 /* Whether its environment holds `mark` ("FERN_JOB=<fern pid>.<n>"), or,
  * for a mark ending in '.', a variable starting with it. */
 int elf_proc_marked(pid_t pid, const char *mark);
+/* Whether `pid` lives in this process's pid namespace. */
+int elf_proc_in_our_pid_namespace(pid_t pid);
 /* Whether `pid` is one of the job's (its mark, or its main's session). */
 int elf_proc_in_job(const elf_job *job, pid_t pid);
 /* Sends `signum` to the job's processes found so; returns how many. */
@@ -317,7 +319,7 @@ void elf_job_reap_orphans(elf_runner *r);
 
 /* Kills every process in the cgroup at `dir` and the cgroups inside it,
  * waits (5 s at most) for them to be gone, and removes the cgroups
- * (elf_cgroup_tree.c). System calls and stack buffers only. */
+ * (elf_cgroup_tree.c). Allocates nothing, takes no lock. */
 void elf_cgroup_kill_tree(const char *dir);
 
 /* The guardian (elf_guardian.c): a process in a session of its own that

@@ -1,16 +1,24 @@
 /* elf_stale.c - what a dead fern left behind. The guardian ends a killed
  * fern's components; if the guardian died with it (both SIGKILLed, the
- * OOM killer), they run on. So each fern, as its runner is made, looks
- * for what such a fern left and ends it:
- *  - cgroups "fern-PID-N" beside its own runner directory, whose owner is
+ * OOM killer), they run on. So a fern that runs programs looks, once, for
+ * what such a fern left and ends it:
+ *  - cgroups "fern-PID-N" beside its own runner directory whose owner is
  *    gone: nobody holds the directory's lock (elf_job.c takes it when it
  *    makes the directory) and no process PID exists. The whole subtree is
  *    killed and removed.
  *  - processes whose FERN_JOB mark names a fern PID that no longer exists,
- *    in this pid namespace (a process in a nested one carries a mark in
- *    that namespace's numbers, which mean nothing here).
- * A fern whose pid was given to another process since is left alone: the
- * sweep never guesses. */
+ *    and that could only be such a fern's: its real, effective and saved
+ *    uid are this fern's, it lives in this pid namespace (a mark made in a
+ *    nested one counts in that namespace's numbers), and it is neither an
+ *    ancestor of this fern nor a child of it.
+ * The mark is an environment variable anyone can set; these rules are why
+ * a forged one can get no process killed that its forger could not kill
+ * itself. A fern whose pid was given to another process since is left
+ * alone: the sweep never guesses.
+ *
+ * The sweep runs on the thread pool (it reads every process's environment
+ * and may wait for a killed tree to empty), once per runner plugin and
+ * fern: a runner made later in the same fern has nothing left to find. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -22,6 +30,8 @@
 #include <unistd.h>
 
 #include "elf_runner.h"
+
+#define ANCESTORS_MAX 64
 
 static int process_gone(pid_t pid) {
   return kill(pid, 0) != 0 && errno == ESRCH;
@@ -48,31 +58,34 @@ static int runner_dir_abandoned(const char *path, pid_t owner) {
   return free_lock;
 }
 
-/* Ends the cgroup trees dead ferns left beside ours; returns how many. */
-static int sweep_cgroups(elf_runner *r, char *names, size_t size) {
-  char parent[PATH_MAX];
-  snprintf(parent, sizeof parent, "%s", r->cgroup_base);
-  char *slash = strrchr(parent, '/');
-  if (slash == NULL)
-    return 0;
-  *slash = '\0';
-  DIR *d = opendir(parent);
+typedef struct sweep_s {
+  uv_work_t work;
+  elf_runner *runner;
+  char parent[PATH_MAX]; /* where runner directories are, or "" */
+  char names[1024];      /* the trees ended */
+  int cgroups, processes;
+  pid_t ancestors[ANCESTORS_MAX];
+  int ancestor_count;
+} sweep;
+
+/* Ends the cgroup trees dead ferns left beside ours. */
+static void sweep_cgroups(sweep *s) {
+  DIR *d = s->parent[0] != '\0' ? opendir(s->parent) : NULL;
   struct dirent *e;
-  int swept = 0;
   while (d != NULL && (e = readdir(d)) != NULL) {
     char path[PATH_MAX + 256];
     pid_t owner = runner_dir_owner(e->d_name);
-    snprintf(path, sizeof path, "%s/%s", parent, e->d_name);
+    snprintf(path, sizeof path, "%s/%s", s->parent, e->d_name);
     if (owner == 0 || !runner_dir_abandoned(path, owner))
       continue;
     elf_cgroup_kill_tree(path);
-    size_t used = strlen(names);
-    snprintf(names + used, size - used, "%s%s", swept ? ", " : "", path);
-    swept++;
+    size_t used = strlen(s->names);
+    snprintf(s->names + used, sizeof s->names - used, "%s%s",
+             s->cgroups ? ", " : "", path);
+    s->cgroups++;
   }
   if (d != NULL)
     closedir(d);
-  return swept;
 }
 
 /* The fern pid in the process's FERN_JOB mark, or 0. */
@@ -89,65 +102,109 @@ static pid_t mark_owner(pid_t pid) {
   return 0;
 }
 
-/* Whether the process lives in this pid namespace (its NSpid line names
- * one pid: in a nested namespace it would name one for each level). */
-static int in_our_pid_namespace(pid_t pid) {
+/* Its real, effective and saved uid are all ours ("Uid:" in status). */
+static int runs_as_us(pid_t pid) {
   char path[64], status[4096];
   snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
   if (elf_read_small(path, status, sizeof status) <= 0)
     return 0;
-  const char *line = strstr(status, "\nNSpid:");
-  if (line == NULL)
-    return 1; /* a kernel without pid namespaces in /proc */
-  line += 7;
-  size_t len = strcspn(line, "\n");
-  int fields = 0;
-  for (size_t i = 0; i < len; i++)
-    if (line[i] != ' ' && line[i] != '\t' &&
-        (i == 0 || line[i - 1] == ' ' || line[i - 1] == '\t'))
-      fields++;
-  return fields == 1;
+  const char *line = strstr(status, "\nUid:");
+  unsigned long real, effective, saved, me = (unsigned long)geteuid();
+  return line != NULL &&
+         sscanf(line + 5, "%lu %lu %lu", &real, &effective, &saved) == 3 &&
+         real == me && effective == me && saved == me;
+}
+
+static int is_ancestor(const sweep *s, pid_t pid) {
+  for (int i = 0; i < s->ancestor_count; i++)
+    if (s->ancestors[i] == pid)
+      return 1;
+  return 0;
+}
+
+/* Could the process only be a dead fern's? (See the file comment.) */
+static int abandoned(const sweep *s, pid_t pid) {
+  elf_proc_info info;
+  pid_t owner = pid == getpid() ? 0 : mark_owner(pid);
+  return owner != 0 && owner != getpid() && process_gone(owner) &&
+         elf_proc_stat(pid, &info) == 0 && info.state != 'Z' &&
+         info.ppid != getpid() && !is_ancestor(s, pid) &&
+         elf_proc_in_our_pid_namespace(pid) && runs_as_us(pid);
 }
 
 static void kill_if_abandoned(pid_t pid, void *arg) {
-  int *killed = arg;
-  pid_t owner = pid == getpid() ? 0 : mark_owner(pid);
-  elf_proc_info info;
-  if (owner == 0 || owner == getpid() || !process_gone(owner) ||
-      elf_proc_stat(pid, &info) != 0 || info.state == 'Z' ||
-      !in_our_pid_namespace(pid))
-    return;
-  if (kill(pid, SIGKILL) == 0)
-    ++*killed;
+  sweep *s = arg;
+  if (abandoned(s, pid) && kill(pid, SIGKILL) == 0)
+    s->processes++;
 }
 
-/* Kills the processes dead ferns' jobs left; returns how many. A few
- * rounds: one may fork between the scan and its kill. */
-static int sweep_marked(void) {
-  int total = 0;
+/* Kills what dead ferns' jobs left. A few rounds: one may fork between
+ * the scan and its kill. */
+static void sweep_marked(sweep *s) {
   for (int round = 0; round < 10; round++) {
-    int killed = 0;
-    elf_proc_each(kill_if_abandoned, &killed);
-    total += killed;
-    if (killed == 0)
+    int before = s->processes;
+    elf_proc_each(kill_if_abandoned, s);
+    if (s->processes == before)
       break;
   }
-  return total;
 }
 
-void elf_stale_sweep(elf_runner *r) {
-  char names[1024] = "";
-  int cgroups = r->job_kind == ELF_JOB_CGROUP
-                    ? sweep_cgroups(r, names, sizeof names)
-                    : 0;
-  int processes = sweep_marked();
-  if (cgroups > 0)
+/* This fern's ancestors, up to init: never taken for leftovers, whatever
+ * their environment says. */
+static void note_ancestors(sweep *s) {
+  elf_proc_info info;
+  for (pid_t pid = getppid();
+       pid > 1 && s->ancestor_count < ANCESTORS_MAX &&
+       elf_proc_stat(pid, &info) == 0;
+       pid = info.ppid)
+    s->ancestors[s->ancestor_count++] = pid;
+}
+
+static void sweep_work(uv_work_t *work) {
+  sweep *s = work->data;
+  note_ancestors(s);
+  sweep_cgroups(s);
+  sweep_marked(s);
+}
+
+static void sweep_done(uv_work_t *work, int status) {
+  sweep *s = work->data;
+  elf_runner *r = s->runner;
+  (void)status;
+  if (s->cgroups > 0)
     r->host->log(FERN_LOG_WARN, NULL,
                  "ended what a dead fern left: its cgroup tree%s %s",
-                 cgroups == 1 ? "" : "s", names);
-  if (processes > 0)
+                 s->cgroups == 1 ? "" : "s", s->names);
+  if (s->processes > 0)
     r->host->log(FERN_LOG_WARN, NULL,
                  "ended what a dead fern left: %d process%s marked as its "
                  "components'",
-                 processes, processes == 1 ? "" : "es");
+                 s->processes, s->processes == 1 ? "" : "es");
+  free(s);
+  elf_runner_unref(r);
+}
+
+void elf_stale_sweep(elf_runner *r) {
+  /* Once per plugin in this process (the one state the runner keeps
+   * beyond a runner): later runners would find nothing left. */
+  static int swept;
+  if (swept)
+    return;
+  swept = 1;
+  sweep *s = calloc(1, sizeof *s);
+  if (s == NULL)
+    return;
+  s->runner = r;
+  s->work.data = s;
+  if (r->job_kind == ELF_JOB_CGROUP) {
+    snprintf(s->parent, sizeof s->parent, "%s", r->cgroup_base);
+    char *slash = strrchr(s->parent, '/');
+    if (slash != NULL)
+      *slash = '\0';
+  }
+  if (uv_queue_work(r->host->loop, &s->work, sweep_work, sweep_done) != 0) {
+    free(s);
+    return;
+  }
+  r->open_handles++;
 }

@@ -7,6 +7,8 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <grp.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "e2e.h"
@@ -171,6 +173,95 @@ START_TEST(test_next_fern_ends_what_a_dead_one_left) {
 }
 END_TEST
 
+/* A mark naming a pid that never was a fern (above any pid_max). */
+#define FORGED_MARK "FERN_JOB=4194305.1"
+
+/* Starts `argv` (as `uid`/`gid` unless they are 0) with the forged mark
+ * in its environment unless `marked` is 0; returns its pid. */
+static pid_t start_marked(const char *const *argv, int marked, uid_t uid,
+                          gid_t gid) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    if (uid != 0 && (setgroups(0, NULL) != 0 || setgid(gid) != 0 ||
+                     setuid(uid) != 0))
+      _exit(99);
+    char *const envp[] = {marked ? (char *)FORGED_MARK : NULL, NULL};
+    execve(argv[0], (char *const *)argv, envp);
+    _exit(98);
+  }
+  ck_assert_int_gt(pid, 0);
+  return pid;
+}
+
+/* A fern's sweep ends what only a dead fern could have left, and nothing
+ * else that carries a mark: not a live fern's components, not another
+ * user's process, not a process in a nested pid namespace, not the fern's
+ * own ancestor; and fern check sweeps nothing. A plain process of fern's
+ * user with a dead fern's mark is ended by fern run: the sweep did run. */
+START_TEST(test_the_sweep_spares_what_no_dead_fern_left) {
+  holder_run live;
+  uid_t uid;
+  gid_t gid;
+  if (!holder_start(&live, 0, e2e_start) ||
+      e2e_test_user("fern-sweep-other", &uid, &gid) != 0) {
+    holder_done(&live);
+    return;
+  }
+  const char *sleeper[] = {"/usr/bin/sleep", "300", NULL};
+  const char *nested[] = {"/usr/bin/unshare", "--pid", "--fork",
+                          "/usr/bin/env", FORGED_MARK, "/usr/bin/sleep",
+                          "300", NULL};
+  pid_t spared[2] = {start_marked(sleeper, 1, uid, gid),
+                     start_marked(nested, 0, 0, 0)};
+  pid_t doomed = start_marked(sleeper, 1, 0, 0);
+  int spared_fds[2], doomed_fd;
+  e2e_pidfds_open(spared, 2, spared_fds);
+  e2e_pidfds_open(&doomed, 1, &doomed_fd);
+  char log[4300], cmd[9000];
+  snprintf(log, sizeof log, "%s/next.log", live.pkg);
+  snprintf(cmd, sizeof cmd,
+           FORGED_MARK " sh -c '\"$0\" run \"$1\" 2>\"$2\"; echo "
+           "ancestor-lives >>\"$2\"' '%s/fern' '%s/meta/alone.cm' '%s'",
+           e2e_build(), live.pkg, log);
+  e2e_package_program(live.pkg, "alone", "elf",
+                      "\"args\": [\"print\", \"alone\"]");
+  /* fern check makes runners only to validate: it ends nothing. */
+  e2e_proc check;
+  char manifest[4200];
+  snprintf(manifest, sizeof manifest, "%s/meta/alone.cm", live.pkg);
+  const char *check_args[] = {"check", manifest, NULL};
+  ck_assert_int_eq(e2e_run(&check, 20000, check_args), 0);
+  e2e_free(&check);
+  struct pollfd still = {doomed_fd, POLLIN, 0};
+  ck_assert_msg(poll(&still, 1, 0) == 0, "fern check ended a process");
+  ck_assert_int_eq(system(cmd), 0);
+  char said[8192] = "";
+  FILE *f = fopen(log, "r");
+  ck_assert_ptr_nonnull(f);
+  said[fread(said, 1, sizeof said - 1, f)] = '\0';
+  fclose(f);
+  e2e_assert_has(said, "ended what a dead fern left: ");
+  e2e_assert_has(said, "ancestor-lives\n");
+  e2e_assert_pidfds_gone_within(&doomed_fd, &doomed, 1, 10000);
+  for (int i = 0; i < 2; i++) {
+    struct pollfd pfd = {spared_fds[i], POLLIN, 0};
+    ck_assert_msg(poll(&pfd, 1, 0) == 0, "the sweep killed spared #%d", i);
+  }
+  for (int i = 0; i < live.n; i++) {
+    struct pollfd pfd = {live.fds[i], POLLIN, 0};
+    ck_assert_msg(poll(&pfd, 1, 0) == 0, "the sweep killed a live fern's");
+  }
+  for (int i = 0; i < 2; i++) {
+    kill(spared[i], SIGKILL);
+    waitpid(spared[i], NULL, 0);
+  }
+  waitpid(doomed, NULL, 0);
+  kill(live.fern.pid, SIGTERM);
+  ck_assert_int_eq(e2e_finish(&live.fern, 20000), 0);
+  holder_done(&live);
+}
+END_TEST
+
 /* Subreaper jobs hold a descendant that cleared its environment (no
  * FERN_JOB mark) by its session; and the runner says plainly what they
  * cannot hold. */
@@ -206,6 +297,7 @@ Suite *guardian_suite(void) {
   tcase_add_loop_test(tc, test_lost_guardian_is_said_and_replaced, 0, 2);
   tcase_add_loop_test(tc, test_next_fern_ends_what_a_dead_one_left, 0, 2);
   tcase_add_test(tc, test_subreaper_holds_a_descendant_with_a_clean_environment);
+  tcase_add_test(tc, test_the_sweep_spares_what_no_dead_fern_left);
   suite_add_tcase(s, tc);
   return s;
 }
