@@ -18,6 +18,9 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <stdio.h>
 #include <unistd.h>
 
 #include <fern/lifecycle.h>
@@ -42,16 +45,50 @@ static int check_config(const json_t *config, fern_error_t *err) {
   json_t *value;
   json_object_foreach((json_t *)config, key, value) {
     if (strcmp(key, "job") != 0 && strcmp(key, "pidfd") != 0 &&
-        strcmp(key, "clone3") != 0)
+        strcmp(key, "clone3") != 0 && strcmp(key, "exec") != 0)
       return fern_error_set(err, FERN_EINVAL, NULL,
                             "the elf runner's config takes \"job\", "
-                            "\"pidfd\" and \"clone3\"; got \"%s\"",
+                            "\"pidfd\", \"clone3\" and \"exec\"; got "
+                            "\"%s\"",
                             key);
   }
   json_t *job = json_object_get(config, "job");
   if (job != NULL && !json_is_string(job))
     return fern_error_set(err, FERN_EINVAL, NULL,
                           "elf runner config \"job\" must be a string");
+  return FERN_OK;
+}
+
+/* Whether this kernel names a process run through execveat(fd, "",
+ * AT_EMPTY_PATH) after its file, as it does from Linux 6.14 on
+ * (fs/exec.c: bprm->comm_from_dentry); before, the name was the
+ * descriptor's number, and `ps` or `pkill` would see "16". */
+static int kernel_names_fd_execs(void) {
+  struct utsname u;
+  int major = 0, minor = 0;
+  return uname(&u) == 0 && sscanf(u.release, "%d.%d", &major, &minor) == 2 &&
+         (major > 6 || (major == 6 && minor >= 14));
+}
+
+/* "exec": "descriptor" runs the checked file through its descriptor;
+ * "name" runs it by name in the directory the check found it in, held
+ * open since, after the child saw the same file there; "auto" (the
+ * default) takes the descriptor where the kernel keeps the program's
+ * name. */
+static int read_exec_mode(const json_t *config, int *by_descriptor,
+                          fern_error_t *err) {
+  const char *mode = json_string_value(json_object_get(config, "exec"));
+  if (json_object_get(config, "exec") == NULL ||
+      (mode != NULL && strcmp(mode, "auto") == 0))
+    *by_descriptor = kernel_names_fd_execs();
+  else if (mode != NULL && strcmp(mode, "descriptor") == 0)
+    *by_descriptor = 1;
+  else if (mode != NULL && strcmp(mode, "name") == 0)
+    *by_descriptor = 0;
+  else
+    return fern_error_set(err, FERN_EINVAL, NULL,
+                          "elf runner config \"exec\" must be \"auto\", "
+                          "\"descriptor\" or \"name\"");
   return FERN_OK;
 }
 
@@ -100,6 +137,8 @@ int elf_runner_create(const fern_host_t *host, const json_t *config,
     rc = config_bool(config, "pidfd", &r->use_pidfd, err);
   if (rc == FERN_OK)
     rc = config_bool(config, "clone3", &r->use_clone3, err);
+  if (rc == FERN_OK)
+    rc = read_exec_mode(config, &r->exec_by_descriptor, err);
   if (rc == FERN_OK)
     rc = elf_job_setup_runner(r, job ? job : "auto", err);
   int probe = r->use_pidfd ? (int)syscall(SYS_pidfd_open, getpid(), 0) : -1;
@@ -179,8 +218,7 @@ static void controller_free(elf_controller *c) {
   if (c->wrapper_free != NULL)
     c->wrapper_free(c->wrapper);
   elf_wrapper_fds_close(c);
-  if (c->binary_fd >= 0)
-    close(c->binary_fd);
+  elf_binary_fds_close(c);
   free(c->exec_path);
   free_strv(c->exec_argv);
   free_strv(c->argv);
@@ -216,6 +254,29 @@ static int forward_wanted(const json_t *program, const char *key) {
   return v == NULL || strcmp(v, "log") == 0;
 }
 
+/* For an exec by name: the directory the checked binary is in, held open
+ * (a later swap of a directory above for a symlink changes nothing), and
+ * the file found there now being the one checked. */
+static int hold_binary_directory(elf_controller *c, fern_error_t *err) {
+  char *slash = strrchr(c->binary_path, '/');
+  struct stat checked, there;
+  *slash = '\0';
+  c->binary_dir_fd = open(slash == c->binary_path ? "/" : c->binary_path,
+                          O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  *slash = '/';
+  c->binary_name = slash + 1;
+  if (c->binary_dir_fd < 0 || fstat(c->binary_fd, &checked) != 0 ||
+      fstatat(c->binary_dir_fd, c->binary_name, &there,
+              AT_SYMLINK_NOFOLLOW) != 0 ||
+      there.st_dev != checked.st_dev || there.st_ino != checked.st_ino)
+    return fern_error_set(err, FERN_EACCES, "/binary",
+                          "binary \"%s\" (%s) changed while it was checked",
+                          c->binary, c->binary_path);
+  c->binary_dev = checked.st_dev;
+  c->binary_ino = checked.st_ino;
+  return FERN_OK;
+}
+
 /* Opens the binary the manifest names, inside the package, through a
  * descriptor that cannot block and is the very file later executed. */
 static int open_binary(elf_controller *c, fern_error_t *err) {
@@ -238,7 +299,10 @@ static int open_binary(elf_controller *c, fern_error_t *err) {
   c->binary_fd = fd;
   if ((c->binary_path = strdup(path)) == NULL)
     return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
-  return elf_binary_check(fd, c->binary_path, c->binary, err);
+  int rc = elf_binary_check(fd, c->binary_path, c->binary, err);
+  if (rc == FERN_OK && !c->runner->exec_by_descriptor)
+    rc = hold_binary_directory(c, err);
+  return rc;
 }
 
 static void check_work(uv_work_t *req) {
@@ -334,7 +398,7 @@ int elf_start_wrapped(void *runner, const fern_start_info_t *info,
   c->host = r->host;
   c->instance = info->instance;
   c->lifecycle_fd = c->notify_fd = c->pidfd = -1;
-  c->binary_fd = -1;
+  c->binary_fd = c->binary_dir_fd = -1;
   c->job.cgroup_fd = c->job.base_fd = -1;
   c->moniker = strdup(info->moniker);
   c->package_dir = strdup(info->package_dir);

@@ -400,6 +400,14 @@ int elf_wrapper_fd_add(elf_controller *c, int fd) {
   return (c->stop_notify ? 4 : 3) + c->wrapper_fd_count - 1;
 }
 
+void elf_binary_fds_close(elf_controller *c) {
+  if (c->binary_fd >= 0)
+    close(c->binary_fd);
+  if (c->binary_dir_fd >= 0)
+    close(c->binary_dir_fd);
+  c->binary_fd = c->binary_dir_fd = -1;
+}
+
 void elf_wrapper_fds_close(elf_controller *c) {
   for (int i = 0; i < c->wrapper_fd_count; i++)
     close(c->wrapper_fds[i]);
@@ -421,10 +429,7 @@ int elf_process_start(elf_controller *c) {
   if (lifecycle_child >= 0)
     close(lifecycle_child);
   elf_wrapper_fds_close(c); /* the wrapper has its copies now */
-  if (c->binary_fd >= 0) { /* and the program its image */
-    close(c->binary_fd);
-    c->binary_fd = -1;
-  }
+  elf_binary_fds_close(c);  /* and the program its image */
   for (size_t i = 0; c->envp != NULL && c->envp[i] != NULL; i++)
     free(c->envp[i]); /* the program has its copy now */
   free(c->envp);

@@ -37,6 +37,8 @@ typedef struct elf_runner_s {
   elf_job_kind job_kind;
   int use_pidfd;     /* watch exits with pidfds (else SIGCHLD + waitpid) */
   int use_clone3;    /* spawn with clone3 (else fork) */
+  int exec_by_descriptor; /* execveat the checked descriptor (else the
+                           * checked name in its held directory) */
   char cgroup_base[PATH_MAX]; /* ELF_JOB_CGROUP: our directory */
   int cgroup_base_fd;         /* O_PATH to it, or -1 */
   int cgroup_lock_fd; /* holds flock on it while this fern lives, or -1 */
@@ -132,6 +134,10 @@ typedef struct elf_controller_s {
   fern_error_t *check_err; /* during the binary check only */
   char *binary_path; /* the binary's real path, once checked */
   int binary_fd;     /* the checked binary, executed through it; or -1 */
+  int binary_dir_fd; /* exec by name: its directory, held; or -1 */
+  const char *binary_name; /* exec by name: its name there */
+  dev_t binary_dev;  /* exec by name: the file checked */
+  ino_t binary_ino;
 
   elf_job job;
   pid_t pid;
@@ -197,6 +203,8 @@ void elf_op_controller_release(void *controller);
 int elf_wrapper_fd_add(elf_controller *c, int fd);
 /* Closes what the wrapper was to get. */
 void elf_wrapper_fds_close(elf_controller *c);
+/* Closes the checked binary and its directory (after the spawn). */
+void elf_binary_fds_close(elf_controller *c);
 
 /* How a wrapping runner takes part in a run (see elf_controller). */
 typedef struct elf_wrapping_s {

@@ -24,6 +24,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -38,7 +39,9 @@ typedef struct spawn_plan_s {
   const elf_controller *c;
   int fds[ELF_SPAWN_FDS_MAX]; /* slots holding what becomes 0, 1, 2, ... */
   int fd_count;
-  int exec_fd; /* a slot holding the checked binary, or -1 */
+  int exec_fd; /* a slot holding the checked binary (or its directory,
+                * for an exec by name), or -1 */
+  const char *exec_name; /* exec by name: the name in that directory */
   int cgroup_procs_fd; /* clone path in a cgroup: move ourselves, or -1 */
   int error_fd;        /* a slot holding the exec error pipe, or -1 */
   int slot_max;        /* the highest slot: the child keeps fds up to it */
@@ -104,6 +107,21 @@ static long raw_sigaction(int sig, const kernel_sigaction *act,
   return syscall(SYS_rt_sigaction, sig, act, old, sizeof(unsigned long));
 }
 
+/* Runs the checked file by its name in the directory the check held open,
+ * once the child has seen that the name still leads to that very file. */
+static void exec_by_name(spawn_plan *plan) {
+  const elf_controller *c = plan->c;
+  struct stat st;
+  if (fstatat(plan->exec_fd, plan->exec_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+    child_fail(plan, "exec");
+  if (st.st_dev != c->binary_dev || st.st_ino != c->binary_ino) {
+    errno = ESTALE;
+    child_fail(plan, "x");
+  }
+  syscall(SYS_execveat, plan->exec_fd, plan->exec_name, c->argv, c->envp,
+          AT_SYMLINK_NOFOLLOW);
+}
+
 static _Noreturn void child_exec(spawn_plan *plan) {
   const elf_controller *c = plan->c;
   if (plan->cgroup_procs_fd >= 0 && write(plan->cgroup_procs_fd, "0", 1) != 1)
@@ -133,6 +151,8 @@ static _Noreturn void child_exec(spawn_plan *plan) {
     child_fail(plan, "dir");
   if (c->exec_path != NULL)
     execve(c->exec_path, c->exec_argv, c->envp);
+  else if (plan->exec_name != NULL)
+    exec_by_name(plan);
   else if (plan->exec_fd >= 0)
     /* The very file the check read: the path may lead elsewhere by now. */
     syscall(SYS_execveat, plan->exec_fd, "", c->argv, c->envp, AT_EMPTY_PATH);
@@ -270,11 +290,16 @@ static int start_failed(elf_controller *c, int error, int step) {
   if (c->pidfd >= 0)
     close(c->pidfd);
   c->pidfd = -1;
-  snprintf(elf_failure_buf(c), ELF_FAILURE_MAX, "%s %s: %s",
-           step == 'e' ? "cannot execute" : "failed",
-           step == 'e' ? (c->exec_path ? c->exec_path : c->binary_path)
-                       : step_name(step),
-           strerror(error));
+  if (step == 'x')
+    snprintf(elf_failure_buf(c), ELF_FAILURE_MAX,
+             "refused to execute %s: it was replaced after its check",
+             c->binary_path);
+  else
+    snprintf(elf_failure_buf(c), ELF_FAILURE_MAX, "%s %s: %s",
+             step == 'e' ? "cannot execute" : "failed",
+             step == 'e' ? (c->exec_path ? c->exec_path : c->binary_path)
+                         : step_name(step),
+             strerror(error));
   return FERN_ESPAWN;
 }
 
@@ -400,8 +425,13 @@ int elf_spawn(elf_controller *c, int out_fds[2], int lifecycle_child_fd) {
                          out_fds[1] >= 0 ? out_fds[1] : devnull,
                          lifecycle_child_fd, -1, -1},
                      lifecycle_child_fd >= 0 ? 4 : 3,
-                     c->exec_path == NULL ? c->binary_fd : -1, -1, -1, -1,
-                     getpid(), 0, 0};
+                     c->exec_path != NULL      ? -1
+                     : c->binary_dir_fd >= 0 ? c->binary_dir_fd
+                                             : c->binary_fd,
+                     c->exec_path == NULL && c->binary_dir_fd >= 0
+                         ? c->binary_name
+                         : NULL,
+                     -1, -1, -1, getpid(), 0, 0};
   for (int i = 0; i < c->wrapper_fd_count; i++)
     plan.fds[plan.fd_count++] = c->wrapper_fds[i]; /* from 3 or 4 on */
   fill_slots(r, &plan);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <sys/fanotify.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "e2e.h"
@@ -50,10 +51,11 @@ static void swap_bin(const char *pkg) {
   ck_assert_int_eq(symlink(outside, bin), 0);
 }
 
-/* Runs /c (bin/tool print inside, by `runner`) with the swap during its
- * check; returns 0 if fanotify is not to be had here (reason printed). */
-static int run_with_swap(const char *runner, e2e_proc *p, char *pkg,
-                         size_t size) {
+/* Runs /c (bin/tool print inside, by `runner`, fern configured by
+ * `config`) with the swap during its check; returns 0 if fanotify is not
+ * to be had here (reason printed). */
+static int run_with_swap(const char *runner, const char *config, e2e_proc *p,
+                         char *pkg, size_t size) {
   e2e_package_new(pkg, size);
   if (strcmp(runner, "sandbox") == 0) {
     char other[4200];
@@ -80,10 +82,8 @@ static int run_with_swap(const char *runner, e2e_proc *p, char *pkg,
   snprintf(binary, sizeof binary, "%s/bin/tool", pkg);
   ck_assert_int_eq(
       fanotify_mark(fan, FAN_MARK_ADD, FAN_OPEN_PERM, AT_FDCWD, binary), 0);
-  const char *elf[] = {"run", pkg, NULL};
-  const char *sandbox[] = {"run", "--config", "tests/config/sandbox.json", pkg,
-                           NULL};
-  e2e_start(p, strcmp(runner, "sandbox") == 0 ? sandbox : elf);
+  const char *args[] = {"run", "--config", config, pkg, NULL};
+  e2e_start(p, args);
   int swapped = 0;
   long deadline = e2e_now_ms() + 20000;
   for (int open = 1; open && e2e_now_ms() < deadline;) {
@@ -110,7 +110,8 @@ static void done(e2e_proc *p, const char *pkg) {
 START_TEST(test_the_elf_runner_executes_the_binary_it_checked) {
   e2e_proc p;
   char pkg[256];
-  if (run_with_swap("elf", &p, pkg, sizeof pkg)) {
+  if (run_with_swap("elf", "tests/config/exec-by-descriptor.json", &p, pkg,
+                    sizeof pkg)) {
     e2e_assert_has(p.err, "[/c] inside\n");
     e2e_assert_lacks(p.err, "[/c] print inside");
     e2e_assert_has(p.err, "/c: stopped: ok (exit 0)");
@@ -128,12 +129,64 @@ START_TEST(test_the_sandbox_runner_executes_the_binary_it_checked) {
     return;
   e2e_proc p;
   char pkg[256];
-  if (run_with_swap("sandbox", &p, pkg, sizeof pkg)) {
+  if (run_with_swap("sandbox", "tests/config/sandbox.json", &p, pkg,
+                    sizeof pkg)) {
     e2e_assert_has(p.err, "[/c] inside\n");
     e2e_assert_lacks(p.err, "[/c] print inside");
     e2e_assert_has(p.err, "/c: stopped: ok (exit 0)");
   }
   done(&p, pkg);
+}
+END_TEST
+
+/* Exec by name (the default where the kernel would name a process run
+ * through its descriptor after the descriptor's number): the directory
+ * the check found the binary in is held, so the swap of bin/ is seen and
+ * the start refused; the other program never runs. */
+START_TEST(test_an_exec_by_name_refuses_a_swapped_binary) {
+  e2e_proc p;
+  char pkg[256];
+  if (run_with_swap("elf", "tests/config/exec-by-name.json", &p, pkg,
+                    sizeof pkg)) {
+    e2e_assert_lacks(p.err, "[/c] print inside");
+    e2e_assert_has(p.err, "/c: error: cannot_start: binary \"bin/tool\" (");
+    e2e_assert_has(p.err, ") changed while it was checked");
+  }
+  done(&p, pkg);
+}
+END_TEST
+
+/* Whatever the exec mode, a program is named after its file (ps, pkill,
+ * top see "tool"); a kernel before 6.14 names a process run through a
+ * descriptor after the descriptor's number, which is why "auto" execs by
+ * name there. */
+START_TEST(test_a_program_keeps_its_name_in_each_exec_mode) {
+  static const char *const configs[] = {"tests/config/exec-by-name.json",
+                                        "tests/config/exec-by-descriptor.json"};
+  struct utsname u;
+  int major = 0, minor = 0;
+  ck_assert_int_eq(uname(&u), 0);
+  sscanf(u.release, "%d.%d", &major, &minor);
+  int named_fd_execs = major > 6 || (major == 6 && minor >= 14);
+  for (int i = 0; i < 2; i++) {
+    if (i == 1 && !named_fd_execs) {
+      fprintf(stderr, "skipped the descriptor case: kernel %s names a "
+                      "process run through a descriptor after its number\n",
+              u.release);
+      break;
+    }
+    char pkg[256];
+    e2e_package_new(pkg, sizeof pkg);
+    e2e_package_program(pkg, "c", "elf", "\"args\": [\"status\", \"Name\"]");
+    const char *names[] = {"c", NULL};
+    e2e_package_root(pkg, names, 0);
+    e2e_proc p;
+    const char *args[] = {"run", "--config", configs[i], pkg, NULL};
+    ck_assert_int_eq(e2e_run(&p, 20000, args), 0);
+    e2e_assert_has(p.err, "[/c] Name:\ttool\n");
+    e2e_free(&p);
+    e2e_package_remove(pkg);
+  }
 }
 END_TEST
 
@@ -143,6 +196,8 @@ Suite *exec_checked_suite(void) {
   tcase_set_timeout(tc, 60);
   tcase_add_test(tc, test_the_elf_runner_executes_the_binary_it_checked);
   tcase_add_test(tc, test_the_sandbox_runner_executes_the_binary_it_checked);
+  tcase_add_test(tc, test_an_exec_by_name_refuses_a_swapped_binary);
+  tcase_add_test(tc, test_a_program_keeps_its_name_in_each_exec_mode);
   suite_add_tcase(s, tc);
   return s;
 }

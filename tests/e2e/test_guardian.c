@@ -157,7 +157,7 @@ START_TEST(test_next_fern_ends_what_a_dead_one_left) {
     const char *args[6];
     e2e_start(&next, holder_args(&h, args));
     e2e_wait_for(&next, "[/holder] ready", 20000);
-    e2e_assert_has(next.err, "ended what a dead fern left: ");
+    e2e_wait_for(&next, "ended what a dead fern left: ", 20000);
     e2e_assert_pidfds_gone_within(h.fds, h.pids, h.n, 10000);
     if (h.mechanism->config == NULL) {
       char tree[64];
