@@ -193,6 +193,22 @@ static void beside_plugin(const char *name, char *out, size_t size) {
 
 static void oci_runner_free(void *p) { free(p); }
 
+/* The shim and the init run as fern's user for every container, like
+ * plugin code: they must pass the rule plugins pass (only root or fern's
+ * user can change them or any directory above), and they are then run
+ * by a path nobody else can change. */
+static int check_helpers(const fern_host_t *host, const oci_runner *r,
+                         fern_error_t *err) {
+  const char *helpers[] = {r->shim, r->init};
+  for (int i = 0; i < 2; i++) {
+    int fd = host->open_trusted(helpers[i], err);
+    if (fd < 0)
+      return fd;
+    close(fd);
+  }
+  return FERN_OK;
+}
+
 static int oci_create(const fern_host_t *host, const json_t *config,
                       void **out, fern_error_t *err) {
   oci_runner *r = calloc(1, sizeof *r);
@@ -213,19 +229,26 @@ static int oci_create(const fern_host_t *host, const json_t *config,
   }
   beside_plugin("fern-oci-shim", r->shim, sizeof r->shim);
   beside_plugin("fern-oci-init", r->init, sizeof r->init);
+  elf_runner *er = *out;
+  er->ext = r;
+  er->ext_free = oci_runner_free;
+  if (!(host->flags & FERN_HOST_RUNS_PROGRAMS))
+    return FERN_OK; /* check and tree validate only: touch nothing */
+  rc = check_helpers(host, r, err);
+  if (rc != FERN_OK) {
+    elf_op_release(*out);
+    return rc;
+  }
   char bundles[1100];
   snprintf(bundles, sizeof bundles, "%s/bundles", r->state_dir);
   mkdirs(bundles);
   mkdirs(r->root);
   clean_leftovers(r);
-  elf_runner *er = *out;
   if (er->job_kind == ELF_JOB_CGROUP) {
     snprintf(r->cgroup_base, sizeof r->cgroup_base, "%s",
              er->cgroup_base + er->cgroup_mount_len);
     sweep_dead_cgroups(r->cgroup_base);
   }
-  er->ext = r;
-  er->ext_free = oci_runner_free;
   return FERN_OK;
 }
 

@@ -248,6 +248,43 @@ START_TEST(test_prepared_bundle_runs_as_it_is) {
 }
 END_TEST
 
+/* The shim runs as fern's user for every container, like plugin code: a
+ * shim other users can change is refused, naming it, and so are the
+ * components that would need it. */
+START_TEST(test_a_shim_others_can_change_is_refused) {
+  oci_pkg o;
+  oci_package(&o);
+  oci_child(&o, "top", "[\"ls\", \"/\"]");
+  char plugins[64], from[4200], shim[128];
+  snprintf(plugins, sizeof plugins, "/tmp/fern-ociplug-XXXXXX");
+  ck_assert_ptr_nonnull(mkdtemp(plugins));
+  ck_assert_int_eq(chmod(plugins, 0755), 0);
+  static const char *const files[] = {"oci.so", "fern-oci-shim",
+                                      "fern-oci-init"};
+  for (int i = 0; i < 3; i++) {
+    snprintf(from, sizeof from, "%s/runners/oci/%s", e2e_build(), files[i]);
+    e2e_package_copy(plugins, from, files[i]);
+  }
+  snprintf(shim, sizeof shim, "%s/fern-oci-shim", plugins);
+  ck_assert_int_eq(chmod(shim, 0777), 0);
+  e2e_package_write(o.pkg, "meta/root.cm",
+                    "{\"children\": [{\"name\": \"top\", \"url\": "
+                    "\"#meta/top.cm\", \"startup\": \"eager\"}]}");
+  char manifest[128];
+  snprintf(manifest, sizeof manifest, "%s/meta/root.cm", o.pkg);
+  const char *args[] = {"run",      "--plugin-dir", plugins, "--config",
+                        o.config, manifest,       NULL};
+  e2e_proc p;
+  ck_assert_int_eq(e2e_run(&p, 60000, args), 1);
+  e2e_assert_has(p.err, shim);
+  e2e_assert_has(p.err, "writable by other users");
+  e2e_assert_lacks(p.err, "[/top] entry bin");
+  e2e_free(&p);
+  e2e_package_remove(plugins);
+  e2e_package_remove(o.pkg);
+}
+END_TEST
+
 Suite *oci_suite(void) {
   Suite *s = suite_create("oci");
   TCase *tc = tcase_create("oci");
@@ -262,6 +299,7 @@ Suite *oci_suite(void) {
     tcase_add_test(tc, test_prepared_bundle_runs_as_it_is);
     tcase_add_test(tc, test_runtime_comes_from_the_runner_config);
     tcase_add_test(tc, test_killed_container_is_still_deleted);
+    tcase_add_test(tc, test_a_shim_others_can_change_is_refused);
   }
   suite_add_tcase(s, tc);
   return s;
