@@ -247,8 +247,8 @@ static int lifecycle(int answer) {
   }
 }
 
-int main(int argc, char **argv) {
-  const char *what = argc > 1 ? argv[1] : "";
+/* The behaviours that write output or exit at once. Returns -1 for a behaviour of another kind. */
+static int output_behaviour(const char *what, int argc, char **argv) {
   if (strcmp(what, "exit") == 0 && argc > 2)
     return atoi(argv[2]);
   if (strcmp(what, "signal") == 0 && argc > 2) {
@@ -297,6 +297,11 @@ int main(int argc, char **argv) {
       printf("%s\n", *e);
     return 0;
   }
+  return -1;
+}
+
+/* The behaviours about processes: waiting, signals, descendants. Returns -1 for a behaviour of another kind. */
+static int process_behaviour(const char *what, int argc, char **argv) {
   if (strcmp(what, "sleep") == 0)
     wait_forever();
   if (strcmp(what, "ignore-term") == 0) {
@@ -325,6 +330,11 @@ int main(int argc, char **argv) {
     poll(NULL, 0, atoi(argv[2]));
     return atoi(argv[3]);
   }
+  return -1;
+}
+
+/* The behaviours that look at the sandbox, the limits, /proc. Returns -1 for a behaviour of another kind. */
+static int looking_behaviour(const char *what, int argc, char **argv) {
   if (strcmp(what, "cat") == 0 && argc > 2) {
     FILE *f = fopen(argv[2], "r");
     char text[512];
@@ -384,6 +394,11 @@ int main(int argc, char **argv) {
     print_limit("core", RLIMIT_CORE);
     return 0;
   }
+  return -1;
+}
+
+/* The behaviours about readiness, the lifecycle channel, cgroups. Returns -1 for a behaviour of another kind. */
+static int lifecycle_behaviour(const char *what, int argc, char **argv) {
   if (strcmp(what, "notify") == 0) {
     fern_notify("STATUS=starting");
     fern_notify("READY=1\nSTATUS=serving");
@@ -403,6 +418,19 @@ int main(int argc, char **argv) {
   if (strcmp(what, "deep-cgroups") == 0 && argc > 2)
     return cgroup_behaviour(what, atoi(argv[2]),
                             argc > 3 && strcmp(argv[3], "wait") == 0);
+  return -1;
+}
+
+int main(int argc, char **argv) {
+  const char *what = argc > 1 ? argv[1] : "";
+  int (*const kinds[])(const char *, int, char **) = {
+      output_behaviour, process_behaviour, looking_behaviour,
+      lifecycle_behaviour};
+  for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+    int rc = kinds[i](what, argc, argv);
+    if (rc >= 0)
+      return rc;
+  }
   fprintf(stderr, "tool: unknown behaviour \"%s\"\n", what);
   return 2;
 }
