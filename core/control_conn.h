@@ -1,7 +1,8 @@
 /* control_conn.h - the control socket's connections, shared by control.c
- * (accepting, framing, requests and replies), control_output.c (what waits
- * for each client) and control_budget.c (what all of them may hold of
- * fern's memory). Loop thread only.
+ * (accepting, requests and replies), control_intake.c (reading and
+ * framing, and how fast), control_output.c (what waits for each client)
+ * and control_budget.c (what all of them may hold of fern's memory). Loop
+ * thread only.
  *
  * What a client sends is read only as fast as fern answers it
  * (control_intake.c), so that the kernel's socket buffer, not fern, holds
@@ -16,8 +17,9 @@
  *   - a loop turn handles at most FERN_CONTROL_LINES_PER_TURN of its lines,
  *     so that signals, timers and other clients are served meanwhile.
  * These are not counted in the budget below: cutting a client off could
- * not take back the work its requests started, and the bounds keep all
- * connections together under 256 x 192 KiB.
+ * not take back the work its requests started, and the bounds keep each
+ * connection to about 200 KiB (its read buffer, the ids of its waiting
+ * requests), all of them together to about 50 MiB.
  *
  * Bytes waiting to be sent to a client that does not read stay in fern's
  * memory. Three bounds keep that finite, whatever the clients do:
