@@ -1,4 +1,4 @@
-/* control.c - see control.h: the socket, the connections, the framing. */
+/* control.c - see control.h: the socket, the connections, the requests. */
 #include "control.h"
 
 #include <errno.h>
