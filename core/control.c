@@ -1,4 +1,4 @@
-/* control.c - see control.h: the socket, the connections, the framing. */
+/* control.c - see control.h: the socket, the connections, the requests. */
 #include "control.h"
 
 #include <errno.h>
@@ -20,6 +20,7 @@ static void conn_unref(fern__conn *conn) {
   free(conn);
 }
 
+/* Each of the connection's two handles holds a reference. */
 static void on_conn_closed(uv_handle_t *handle) { conn_unref(handle->data); }
 
 void fern__conn_close(fern__conn *conn) {
@@ -38,6 +39,7 @@ void fern__conn_close(fern__conn *conn) {
   if (conn->following)
     fern__events_unsubscribe(&conn->manager->events, &conn->sink);
   uv_close((uv_handle_t *)&conn->pipe, on_conn_closed);
+  uv_close((uv_handle_t *)&conn->turn, on_conn_closed);
 }
 
 /* Sends `text` (from json_dumps: `len` bytes and a NUL, taken) as one line,
@@ -48,6 +50,7 @@ static void send_line(fern__request *request, char *text, size_t len) {
     text[len] = '\n';
     fern__conn_queue(conn, text, len + 1);
   }
+  fern__conn_request_ended(conn, request->size);
   json_decref(request->id);
   conn_unref(conn);
   free(request);
@@ -98,7 +101,15 @@ void fern__control_follow_events(fern__request *request) {
   fern__control_reply(request, json_pack("{s:b}", "following", 1));
 }
 
-static void handle_line(fern__conn *conn, const char *line, size_t len) {
+/* JSON-RPC 2.0's rule for an id (its specification, 4. Request object):
+ * a string, a number or null. A request keeps its id until its reply, and
+ * an array or object of a line's size takes many times that in jansson. */
+static int id_allowed(const json_t *id) {
+  return id == NULL || json_is_string(id) || json_is_number(id) ||
+         json_is_null(id);
+}
+
+void fern__conn_request(fern__conn *conn, const char *line, size_t len) {
   json_error_t jerr;
   json_t *message = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
   fern__request *request = calloc(1, sizeof *request);
@@ -107,11 +118,20 @@ static void handle_line(fern__conn *conn, const char *line, size_t len) {
     return;
   }
   request->conn = conn;
+  request->size = len;
   conn->refs++;
-  request->id = json_incref(json_object_get(message, "id"));
+  conn->waiting++;
+  conn->waiting_size += len;
+  json_t *id = json_object_get(message, "id");
   json_t *version = json_object_get(message, "fern");
+  if (id_allowed(id))
+    request->id = json_incref(id);
   if (!json_is_object(message))
     fern__control_fail(request, "not a JSON object: %s", jerr.text);
+  else if (!id_allowed(id))
+    fern__control_fail(request,
+                       "\"id\" must be a number, a string or null, not an %s",
+                       json_is_array(id) ? "array" : "object");
   else if (!json_is_integer(version) ||
            json_integer_value(version) != FERN_CONTROL_VERSION)
     fern__control_fail(request,
@@ -122,41 +142,6 @@ static void handle_line(fern__conn *conn, const char *line, size_t len) {
   else
     fern__control_dispatch(conn->manager, request, message);
   json_decref(message);
-}
-
-static void on_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf) {
-  (void)handle;
-  buf->base = malloc(suggested);
-  buf->len = buf->base ? suggested : 0;
-}
-
-static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf) {
-  fern__conn *conn = stream->data;
-  if (nread < 0) {
-    free(buf->base);
-    fern__conn_close(conn);
-    return;
-  }
-  char *grown = realloc(conn->buf, conn->len + (size_t)nread + 1);
-  if (grown == NULL) {
-    free(buf->base);
-    fern__conn_close(conn);
-    return;
-  }
-  conn->buf = grown;
-  memcpy(conn->buf + conn->len, buf->base, (size_t)nread);
-  conn->len += (size_t)nread;
-  free(buf->base);
-  char *nl;
-  while (!conn->closed &&
-         (nl = memchr(conn->buf, '\n', conn->len)) != NULL) {
-    size_t line = (size_t)(nl - conn->buf);
-    handle_line(conn, conn->buf, line);
-    memmove(conn->buf, nl + 1, conn->len - line - 1);
-    conn->len -= line + 1;
-  }
-  if (conn->len > FERN_CONTROL_LINE_MAX)
-    fern__conn_close(conn);
 }
 
 /* Only this process's user may steer it. */
@@ -190,10 +175,12 @@ static void on_connection(uv_stream_t *server, int status) {
     return;
   conn->control = control;
   conn->manager = control->manager;
-  conn->refs = 1;
+  conn->refs = 2;
   conn->progress = uv_now(server->loop);
   uv_pipe_init(server->loop, &conn->pipe, 0);
   conn->pipe.data = conn;
+  uv_idle_init(server->loop, &conn->turn);
+  conn->turn.data = conn;
   uv_os_fd_t fd;
   if (uv_accept(server, (uv_stream_t *)&conn->pipe) != 0 ||
       uv_fileno((uv_handle_t *)&conn->pipe, &fd) != 0 ||
@@ -204,7 +191,7 @@ static void on_connection(uv_stream_t *server, int status) {
   conn->next = control->conns;
   control->conns = conn;
   control->conn_count++;
-  uv_read_start((uv_stream_t *)&conn->pipe, on_alloc, on_read);
+  fern__conn_intake_start(conn);
 }
 
 /* The socket's directory: made 0700, or checked to be ours and private. */

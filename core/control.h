@@ -6,6 +6,15 @@
  *   reply     {"fern": 1, "id": 7, "ok": true, "result": {...}}
  *             {"fern": 1, "id": 7, "ok": false, "error": "..."}
  *
+ * The id is the client's: a number, a string or null (as in JSON-RPC 2.0),
+ * given back in the reply. A client may send requests ahead without
+ * waiting for replies; those that take time (stop, create, destroy) reply
+ * when done, perhaps out of order. Of one connection, at most
+ * FERN_CONTROL_WAITING_MAX requests wait for their reply: fern reads the
+ * lines after them only as replies go out, and a client that sends ahead
+ * of that finds its writes blocked. A line is at most FERN_CONTROL_LINE_MAX
+ * bytes; a longer one ends the connection.
+ *
  * With {"command": "events", "follow": true} the reply is followed by one
  * event object per line, and {"dropped": N} when N were dropped because
  * the client read too slowly. Commands are in control_commands.c; what the
@@ -19,6 +28,10 @@
 
 #define FERN_CONTROL_VERSION 1
 #define FERN_CONTROL_LINE_MAX (64 * 1024)
+/* dbus-daemon lets a connection have 128 calls waiting for their reply
+ * (max_replies_per_connection, bus/config-parser.c); a control client, one
+ * user's command line, needs far fewer. */
+#define FERN_CONTROL_WAITING_MAX 32
 
 struct fern__manager_s;
 typedef struct fern__control_s fern__control;
@@ -35,6 +48,7 @@ void fern__control_close(fern__control *control);
 typedef struct fern__request_s {
   fern__conn *conn;
   json_t *id;
+  size_t size; /* of its line */
 } fern__request;
 
 /* Sends the reply (taking `result`) and frees the request. */

@@ -1,7 +1,25 @@
 /* control_conn.h - the control socket's connections, shared by control.c
- * (accepting, framing, requests and replies), control_output.c (what waits
- * for each client) and control_budget.c (what all of them may hold of
- * fern's memory). Loop thread only.
+ * (accepting, requests and replies), control_intake.c (reading and
+ * framing, and how fast), control_output.c (what waits for each client)
+ * and control_budget.c (what all of them may hold of fern's memory). Loop
+ * thread only.
+ *
+ * What a client sends is read only as fast as fern answers it
+ * (control_intake.c), so that the kernel's socket buffer, not fern, holds
+ * what a client sends ahead:
+ *   - a connection has at most FERN_CONTROL_WAITING_MAX requests waiting
+ *     for their reply, their lines FERN_CONTROL_LINE_MAX bytes together;
+ *     at either bound fern neither reads from it nor handles the lines it
+ *     has read until replies go out;
+ *   - what it has read and not yet handled is at most one read (64 KiB)
+ *     past a line of FERN_CONTROL_LINE_MAX bytes; a longer line ends the
+ *     connection;
+ *   - a loop turn handles at most FERN_CONTROL_LINES_PER_TURN of its lines,
+ *     so that signals, timers and other clients are served meanwhile.
+ * These are not counted in the budget below: cutting a client off could
+ * not take back the work its requests started, and the bounds keep each
+ * connection to about 200 KiB (its read buffer, the ids of its waiting
+ * requests), all of them together to about 50 MiB.
  *
  * Bytes waiting to be sent to a client that does not read stay in fern's
  * memory. Three bounds keep that finite, whatever the clients do:
@@ -26,6 +44,9 @@
 /* dbus-daemon's max_connections_per_user (bus/config-parser.c): a control
  * socket serves one user. */
 #define FERN_CONTROL_MAX_CONNS 256
+/* Twice FERN_CONTROL_WAITING_MAX: a client that keeps that many requests
+ * in flight loses no turn to the bound. */
+#define FERN_CONTROL_LINES_PER_TURN 64
 
 typedef struct fern__farewell_s fern__farewell;
 
@@ -47,9 +68,14 @@ struct fern__conn_s {
   uv_pipe_t pipe;
   fern__control *control;
   struct fern__manager_s *manager;
-  char *buf;
+  uv_idle_t turn; /* the next loop turn, while the input waits for one */
+  char *buf;      /* read, and not handled yet */
   size_t len;
-  int refs;   /* the open pipe, and each request waiting for a reply */
+  int reading;         /* uv_read_start is in force */
+  int waiting;         /* requests waiting for their reply */
+  size_t waiting_size; /* the bytes of their lines */
+  int turn_lines;      /* lines handled since this loop turn began */
+  int refs;   /* the pipe and the turn handle, and each waiting request */
   int closed; /* the pipe is closing or closed */
   fern__event_sink sink;
   int following;
@@ -65,6 +91,17 @@ struct fern__conn_s {
 
 /* Closes the connection (control.c); its memory goes on a later turn. */
 void fern__conn_close(fern__conn *conn);
+
+/* Makes a request of `line` (`len` bytes, no newline) and runs it
+ * (control.c): it waits on the connection until its reply. */
+void fern__conn_request(fern__conn *conn, const char *line, size_t len);
+
+/* Starts reading from a new connection (control_intake.c). */
+void fern__conn_intake_start(fern__conn *conn);
+
+/* A request of `size` bytes got its reply: the connection may take more,
+ * from the next loop turn on (control_intake.c). */
+void fern__conn_request_ended(fern__conn *conn, size_t size);
 
 /* Frees what waits for the connection, at once (for fern__conn_close). */
 void fern__conn_discard(fern__conn *conn);

@@ -135,6 +135,7 @@ Suite *cgroup_pool_suite(void);
 Suite *control_suite(void);
 Suite *control_security_suite(void);
 Suite *control_budget_suite(void);
+Suite *control_pipelining_suite(void);
 Suite *sandbox_suite(void);
 Suite *oci_suite(void);
 Suite *pkg_suite(void);

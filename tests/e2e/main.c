@@ -14,6 +14,7 @@ int main(void) {
   srunner_add_suite(runner, control_suite());
   srunner_add_suite(runner, control_security_suite());
   srunner_add_suite(runner, control_budget_suite());
+  srunner_add_suite(runner, control_pipelining_suite());
   srunner_add_suite(runner, sandbox_suite());
   srunner_add_suite(runner, oci_suite());
   srunner_add_suite(runner, pkg_suite());

@@ -6,22 +6,16 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
-#include "e2e.h"
+#include "control_client.h"
 
 #define CHILDREN 6000 /* a `fern list` reply of about 1.6 MB */
 #define CLIENTS 250   /* below the connection limit, with room to spare */
 #define MAX_CONNS 256 /* FERN_CONTROL_MAX_CONNS */
 #define MIB (1024L * 1024)
 
-typedef struct served_s {
-  char pkg[4096];
-  char sock[4200];
-  e2e_proc fern;
-} served;
+typedef e2e_served served;
 
 static const char list_request[] =
     "{\"fern\": 1, \"id\": 1, \"command\": \"list\"}\n";
@@ -50,24 +44,6 @@ static void write_big_tree(const char *pkg) {
                     "{}");
 }
 
-/* Runs fern on the package's root with its control socket inside it. */
-static void serve(served *s) {
-  snprintf(s->sock, sizeof s->sock, "%s/control.sock", s->pkg);
-  char root[4200];
-  snprintf(root, sizeof root, "%s/meta/root.cm", s->pkg);
-  /* Under AddressSanitizer, freed memory waits in a quarantine of up to
-   * 256 MB before it is reused: fern's resident memory would measure it. */
-  const char *asan = getenv("ASAN_OPTIONS");
-  char options[1024];
-  snprintf(options, sizeof options, "%s%squarantine_size_mb=8",
-           asan ? asan : "", asan ? ":" : "");
-  setenv("ASAN_OPTIONS", options, 1);
-  const char *args[] = {"run", "--keep-running", "--control", s->sock, root,
-                        NULL};
-  e2e_start(&s->fern, args);
-  e2e_wait_for(&s->fern, "control socket ", 20000);
-}
-
 static void finish(served *s) {
   kill(s->fern.pid, SIGTERM);
   int status = e2e_finish(&s->fern, 60000);
@@ -76,20 +52,8 @@ static void finish(served *s) {
   e2e_package_remove(s->pkg);
 }
 
-/* Connects without blocking: while fern's listen backlog is full, reads
- * what fern logs, so that fern never waits on its own output. */
 static int connect_raw(served *s) {
-  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-  ck_assert_int_ge(fd, 0);
-  struct sockaddr_un addr = {.sun_family = AF_UNIX};
-  snprintf(addr.sun_path, sizeof addr.sun_path, "%s", s->sock);
-  long deadline = e2e_now_ms() + 20000;
-  while (connect(fd, (struct sockaddr *)&addr, sizeof addr) != 0) {
-    ck_assert_msg(errno == EAGAIN && e2e_now_ms() < deadline,
-                  "cannot connect to %s: %s", s->sock, strerror(errno));
-    e2e_pump(&s->fern, 5);
-  }
-  return fd;
+  return e2e_control_connect(&s->fern, s->sock);
 }
 
 /* Waits until fern has sent something to every client. */
@@ -132,21 +96,6 @@ static void read_to_end(served *s, int fd, char *tail, size_t size, int ms) {
   }
 }
 
-/* VmHWM, fern's peak resident memory, in bytes. */
-static long peak_memory(pid_t pid) {
-  char path[64], line[256];
-  snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-  FILE *f = fopen(path, "r");
-  ck_assert_ptr_nonnull(f);
-  long kb = -1;
-  while (fgets(line, sizeof line, f) != NULL)
-    if (sscanf(line, "VmHWM: %ld kB", &kb) == 1)
-      break;
-  fclose(f);
-  ck_assert_int_gt(kb, 0);
-  return kb * 1024;
-}
-
 /* Runs `fern list`; returns how many rows of the big tree it printed and,
  * in `ms`, how long it took. */
 static int list_rows(served *s, long *ms) {
@@ -175,9 +124,9 @@ START_TEST(test_clients_that_never_read_hold_bounded_memory) {
   served s;
   e2e_package_new(s.pkg, sizeof s.pkg);
   write_big_tree(s.pkg);
-  serve(&s);
+  e2e_control_serve(&s);
   wait_listed(&s); /* the tree is there, and a list was built */
-  long before = peak_memory(s.fern.pid);
+  long before = e2e_peak_memory(s.fern.pid);
   int fds[CLIENTS];
   for (int i = 0; i < CLIENTS; i++) {
     fds[i] = connect_raw(&s);
@@ -185,7 +134,7 @@ START_TEST(test_clients_that_never_read_hold_bounded_memory) {
                      (ssize_t)sizeof list_request - 1);
   }
   wait_all_answered(&s, fds, CLIENTS, 60000);
-  long grown = peak_memory(s.fern.pid) - before;
+  long grown = e2e_peak_memory(s.fern.pid) - before;
   /* Without a bound, each reply less what the kernel's socket buffer takes
    * stays in fern: some 350 MiB here. With it, the 64 MiB budget, and room
    * for one reply being built and for the allocator's own slack. */
@@ -217,7 +166,7 @@ START_TEST(test_connections_past_the_limit_are_refused) {
   served s;
   e2e_package_new(s.pkg, sizeof s.pkg);
   e2e_package_write(s.pkg, "meta/root.cm", "{}");
-  serve(&s);
+  e2e_control_serve(&s);
   int fds[MAX_CONNS];
   for (int i = 0; i < MAX_CONNS; i++)
     fds[i] = connect_raw(&s);

@@ -1,0 +1,51 @@
+/* control_client.c - see control_client.h. */
+#include "control_client.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+void e2e_control_serve(e2e_served *s) {
+  snprintf(s->sock, sizeof s->sock, "%s/control.sock", s->pkg);
+  char root[4200];
+  snprintf(root, sizeof root, "%s/meta/root.cm", s->pkg);
+  const char *asan = getenv("ASAN_OPTIONS");
+  char options[1024];
+  snprintf(options, sizeof options, "%s%squarantine_size_mb=8",
+           asan ? asan : "", asan ? ":" : "");
+  setenv("ASAN_OPTIONS", options, 1);
+  const char *args[] = {"run", "--keep-running", "--control", s->sock, root,
+                        NULL};
+  e2e_start(&s->fern, args);
+  e2e_wait_for(&s->fern, "control socket ", 20000);
+}
+
+int e2e_control_connect(e2e_proc *fern, const char *sock) {
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  ck_assert_int_ge(fd, 0);
+  struct sockaddr_un addr = {.sun_family = AF_UNIX};
+  snprintf(addr.sun_path, sizeof addr.sun_path, "%s", sock);
+  long deadline = e2e_now_ms() + 20000;
+  while (connect(fd, (struct sockaddr *)&addr, sizeof addr) != 0) {
+    ck_assert_msg(errno == EAGAIN && e2e_now_ms() < deadline,
+                  "cannot connect to %s: %s", sock, strerror(errno));
+    e2e_pump(fern, 5);
+  }
+  return fd;
+}
+
+long e2e_peak_memory(pid_t pid) {
+  char path[64], line[256];
+  snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+  FILE *f = fopen(path, "r");
+  ck_assert_ptr_nonnull(f);
+  long kb = -1;
+  while (fgets(line, sizeof line, f) != NULL)
+    if (sscanf(line, "VmHWM: %ld kB", &kb) == 1)
+      break;
+  fclose(f);
+  ck_assert_int_gt(kb, 0);
+  return kb * 1024;
+}
