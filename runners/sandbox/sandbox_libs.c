@@ -137,14 +137,15 @@ static int read_strings(lib_walk *w, lib_object *o, const elf_image *img,
                                     ELF_IMAGE_STRING_MAX);
 }
 
-/* Reads what the loader reads of object `i`, open at `fd`; and with
+/* Reads what `reader` reads of object `i`, open at `fd`; and with
  * `interp`, what the kernel reads: its first PT_INTERP, or "". */
-static int read_object(lib_walk *w, size_t i, int fd, char *interp) {
+static int read_object(lib_walk *w, size_t i, int fd, elf_image_reader reader,
+                       char *interp) {
   lib_object *o = &w->objects[i];
   elf_image img;
   char why[ELF_IMAGE_WHY_MAX];
   struct stat st;
-  int rc = elf_image_open(&img, fd, why);
+  int rc = elf_image_open(&img, fd, reader, why);
   if (rc == FERN_OK && interp != NULL)
     rc = elf_image_interp(&img, interp, why);
   if (rc == FERN_OK)
@@ -192,7 +193,9 @@ static int add_library(lib_walk *w, size_t loader, const char *name,
     rc = out_of_memory(w);
   if (rc == FERN_OK && (w->objects[i].name = strdup(name)) == NULL)
     rc = out_of_memory(w);
-  return rc == FERN_OK ? read_object(w, i, found->fd, NULL) : rc;
+  return rc == FERN_OK
+             ? read_object(w, i, found->fd, ELF_IMAGE_LIBRARY, NULL)
+             : rc;
 }
 
 /* Finds and adds each DT_NEEDED name of object `i`, in order. */
@@ -254,7 +257,8 @@ static int add_interpreter(lib_walk *w, const char *interp) {
                           w->objects[0].path, interp, problem);
   }
   size_t i = add_object(w, path, SIZE_MAX);
-  int rc = i == SIZE_MAX ? out_of_memory(w) : read_object(w, i, fd, NULL);
+  int rc = i == SIZE_MAX ? out_of_memory(w)
+                         : read_object(w, i, fd, ELF_IMAGE_INTERPRETER, NULL);
   if (rc == FERN_OK)
     rc = bind_file(w, path, fd);
   close(fd);
@@ -266,7 +270,7 @@ static int add_interpreter(lib_walk *w, const char *interp) {
 static int add_program(lib_walk *w, int fd, const char *path, char *interp) {
   if (add_object(w, path, SIZE_MAX) == SIZE_MAX)
     return out_of_memory(w);
-  return read_object(w, 0, fd, interp);
+  return read_object(w, 0, fd, ELF_IMAGE_PROGRAM, interp);
 }
 
 /* The program's own LD_LIBRARY_PATH, what its loader will see: the last
