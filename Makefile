@@ -268,7 +268,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_LINK := -fsanitize=fuzzer,address,undefined
 FUZZ_DEPS_elf := $(patsubst %.c,$(O)/obj/%.o,runners/elf/elf_binary.c runners/elf/elf_image.c \
                    runners/sandbox/sandbox_libs.c runners/sandbox/sandbox_search.c \
-                   runners/sandbox/sandbox_ldcache.c)
+                   runners/sandbox/sandbox_ldcache.c runners/sandbox/sandbox_binds.c)
 FUZZ_DEPS_capstan := $(patsubst resolvers/capstan/%.c,$(O)/obj/resolvers/capstan/%.o,$(filter-out resolvers/capstan/capstan.c,$(wildcard resolvers/capstan/*.c))) \
                      $(O)/obj/resolvers/common/package_dir.o
 $(O)/fuzz/%: fuzz/fuzz_%.c $(O)/obj/libfern-core.a $(FUZZ_DEPS_elf) $(FUZZ_DEPS_capstan) $(O)/resolvers/file/file.so

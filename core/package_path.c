@@ -46,12 +46,14 @@ static int path_is_within(const char *path, const char *root) {
   return strncmp(path, root, n) == 0 && (path[n] == '\0' || path[n] == '/');
 }
 
-int fern__package_path(const char *package_dir, const char *relative,
-                       char *out, size_t out_size, fern_error_t *err) {
+/* fern__package_path, with the package's real path as it was resolved for
+ * the check in `root` (PATH_MAX bytes). */
+static int resolve_in_package(const char *package_dir, const char *relative,
+                              char *root, char *out, size_t out_size,
+                              fern_error_t *err) {
   int rc = fern__relative_path_ok(relative, err);
   if (rc != FERN_OK)
     return rc;
-  char root[PATH_MAX];
   if (realpath(package_dir, root) == NULL)
     return fern_error_set(err, FERN_ENOENT, NULL,
                           "package directory %s: %s", package_dir,
@@ -72,6 +74,12 @@ int fern__package_path(const char *package_dir, const char *relative,
     return fern_error_set(err, FERN_EINVAL, NULL, "path too long: %s", real);
   memcpy(out, real, strlen(real) + 1);
   return FERN_OK;
+}
+
+int fern__package_path(const char *package_dir, const char *relative,
+                       char *out, size_t out_size, fern_error_t *err) {
+  char root[PATH_MAX];
+  return resolve_in_package(package_dir, relative, root, out, out_size, err);
 }
 
 static const char *file_kind(mode_t mode) {
@@ -112,7 +120,9 @@ static int check_opened(int fd, const char *relative, const char *root,
 
 int fern__package_open(const char *package_dir, const char *relative,
                        char *out, size_t out_size, fern_error_t *err) {
-  int rc = fern__package_path(package_dir, relative, out, out_size, err);
+  char root[PATH_MAX];
+  int rc =
+      resolve_in_package(package_dir, relative, root, out, out_size, err);
   if (rc != FERN_OK)
     return rc;
   /* O_NONBLOCK: opening a FIFO waits for a writer, and a file another
@@ -125,9 +135,9 @@ int fern__package_open(const char *package_dir, const char *relative,
                           errno == EWOULDBLOCK
                               ? "another process holds a lease on it"
                               : strerror(errno));
-  char root[PATH_MAX];
-  if (realpath(package_dir, root) == NULL)
-    snprintf(root, sizeof root, "%s", package_dir);
+  /* Against the package as the path check resolved it: resolving it again
+   * would follow a package swapped meanwhile for a link (pkg -> ..), and
+   * anything under that would pass. */
   rc = check_opened(fd, relative, root, err);
   int flags = fcntl(fd, F_GETFL);
   if (rc == FERN_OK && (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) != 0))

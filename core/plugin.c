@@ -238,6 +238,11 @@ static int check_resolver_table(fern__plugin *plugin,
 int fern__plugin_open_checked(fern__plugin *plugin) {
   char why[512];
   int fd = fern__trusted_open(plugin->path, why, sizeof why);
+  if (fd == FERN_EACCES)
+    return refuse(plugin, fd,
+                  "%s: a plugin runs inside fern, so only root and this user "
+                  "may change it",
+                  why);
   if (fd < 0)
     return refuse(plugin, fd, "%s", why);
   plugin->fd = fd;

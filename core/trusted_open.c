@@ -162,7 +162,7 @@ static int check_group_write(why_t *why, const char *path,
     return fail(
         why, FERN_EACCES,
         "%s %s has an access ACL whose mask lets others write to it (mode "
-        "%04o): a plugin runs inside fern, so only its owner may change it",
+        "%04o)",
         what, path, mode);
   if (errno != ENODATA && errno != ENOTSUP)
     return fail(why, FERN_EIO, "cannot read the ACL of %s %s", what, path);
@@ -171,8 +171,7 @@ static int check_group_write(why_t *why, const char *path,
     return fail(
         why, FERN_EACCES,
         "%s %s is writable by its group %s (mode %04o), and %s is in that "
-        "group: a plugin runs inside fern, so only root and this user may "
-        "change it",
+        "group",
         what, path, group, mode, who);
   return FERN_OK;
 }
@@ -187,8 +186,7 @@ static int check_entry(why_t *why, const char *path, const struct stat *st,
     user_name(st->st_uid, name, sizeof name);
     return fail(
         why, FERN_EACCES,
-        "%s %s belongs to uid %u%s, neither root nor this user: a plugin runs "
-        "inside fern, so only they may change it",
+        "%s %s belongs to uid %u%s, neither root nor this user",
         what, path, (unsigned)st->st_uid, name);
   }
   if (kind == ENTRY_ABOVE && (st->st_mode & S_ISVTX))
@@ -196,8 +194,7 @@ static int check_entry(why_t *why, const char *path, const struct stat *st,
   if (st->st_mode & S_IWOTH)
     return fail(
         why, FERN_EACCES,
-        "%s %s is writable by other users (mode %04o): a plugin runs inside "
-        "fern, so only its owner may change it",
+        "%s %s is writable by other users (mode %04o)",
         what, path, (unsigned)(st->st_mode & 07777));
   if (st->st_mode & S_IWGRP)
     return check_group_write(why, path, st, fd, what);

@@ -1,6 +1,7 @@
 /* trusted_open.h - opening a file that only root and the user fern runs as
  * can change: the file and every directory from its own up to "/". For the
- * plugins, which run inside fern. */
+ * plugins, which run inside fern, and what plugins take from outside any
+ * package (host->open_trusted). */
 #ifndef FERN_CORE_TRUSTED_OPEN_H
 #define FERN_CORE_TRUSTED_OPEN_H
 

@@ -8,6 +8,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "../core/manager.h"
 #include "../runners/sandbox/sandbox.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -29,8 +30,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     elf_binary_check(fd, path, "fuzz", &err);
     char **libs = NULL;
     char *const env[] = {"LD_LIBRARY_PATH=$ORIGIN/lib:;/nonexistent", NULL};
-    if (sandbox_libraries(fd, path, "/nonexistent", env, &libs, &err) ==
-        FERN_OK)
+    fern_host_t host;
+    fern__host_init(&host, NULL, NULL);
+    sandbox_program program = {fd, path, "/nonexistent", env, &host};
+    if (sandbox_libraries(&program, &libs, &err) == FERN_OK)
       free_pairs(libs);
   }
   close(fd);

@@ -46,7 +46,7 @@ static int check_program(int fd, const char *shown, const char *path,
   elf_image img;
   char why[ELF_IMAGE_WHY_MAX];
   int program = 0;
-  int rc = elf_image_open(&img, fd, why);
+  int rc = elf_image_open(&img, fd, ELF_IMAGE_PROGRAM, why);
   if (rc == FERN_OK)
     rc = program_kind(&img, why, &program);
   int type = img.ehdr.e_type;

@@ -66,9 +66,21 @@ int elf_image_refuse(char *why, const char *fmt, ...) {
   return FERN_ENOEXEC;
 }
 
-/* The kernel's rules for the program header table (fs/binfmt_elf.c,
- * load_elf_phdrs): entries of this class's size, at least one, 64 KiB at
- * most; and it must lie inside the file. */
+/* The kernel refuses `size == 0 || size > 65536 || size > ELF_MIN_ALIGN`
+ * (fs/binfmt_elf.c, load_elf_phdrs, for the program and its interpreter),
+ * ELF_MIN_ALIGN being the larger of ELF_EXEC_PAGESIZE and PAGE_SIZE: the
+ * page size on x86-64 (4096) and arm64 (ELF_EXEC_PAGESIZE is PAGE_SIZE),
+ * which is what AT_PAGESZ, and so sysconf, gives. ld.so reads a library's
+ * table whatever its size; fern reads 64 KiB at most. */
+size_t elf_image_phdrs_max(elf_image_reader reader) {
+  long page = sysconf(_SC_PAGESIZE);
+  if (reader == ELF_IMAGE_LIBRARY || page <= 0 || page > ELF_IMAGE_PHDRS_MAX)
+    return ELF_IMAGE_PHDRS_MAX;
+  return (size_t)page;
+}
+
+/* The program header table: entries of this class's size, at least one,
+ * no more than the reader takes; and it must lie inside the file. */
 static int read_phdrs(elf_image *img, char *why) {
   const ElfW(Ehdr) *eh = &img->ehdr;
   if (eh->e_phentsize != sizeof(ElfW(Phdr)))
@@ -76,11 +88,14 @@ static int read_phdrs(elf_image *img, char *why) {
                             "has program headers of %u bytes, not this class's",
                             (unsigned)eh->e_phentsize);
   size_t size = (size_t)eh->e_phnum * sizeof(ElfW(Phdr));
-  if (eh->e_phnum == 0 || size > ELF_IMAGE_PHDRS_MAX)
-    return elf_image_refuse(why,
-                            "has a program header table of %u entries (%zu "
-                            "bytes): the kernel takes 1 entry to 64 KiB",
-                            (unsigned)eh->e_phnum, size);
+  size_t max = elf_image_phdrs_max(img->reader);
+  if (eh->e_phnum == 0 || size > max)
+    return elf_image_refuse(
+        why,
+        "has a program header table of %u entries (%zu bytes): %s takes 1 "
+        "entry to %zu bytes",
+        (unsigned)eh->e_phnum, size,
+        img->reader == ELF_IMAGE_LIBRARY ? "fern" : "the kernel", max);
   if ((img->phdr = malloc(size)) == NULL)
     return elf_image_refuse(why, "cannot be read: out of memory");
   if (read_at(img->fd, img->size, img->phdr, size, eh->e_phoff) != 0)
@@ -90,9 +105,10 @@ static int read_phdrs(elf_image *img, char *why) {
   return 0;
 }
 
-int elf_image_open(elf_image *img, int fd, char *why) {
+int elf_image_open(elf_image *img, int fd, elf_image_reader reader, char *why) {
   memset(img, 0, sizeof *img);
   img->fd = fd;
+  img->reader = reader;
   struct stat st;
   if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
     return elf_image_refuse(why, "is not a regular file");
@@ -171,17 +187,37 @@ static int file_offset(const elf_image *img, ElfW(Addr) vaddr, uint64_t *offset,
   return found ? 0 : -1;
 }
 
-/* The loader reads the last PT_DYNAMIC, at its address, up to DT_NULL
- * (glibc elf/rtld.c dl_main and elf/dl-load.c _dl_map_object_from_fd; one
- * of no bytes is skipped). Entries past p_filesz are not read: a DT_NEEDED
- * hidden there would not be bound, and the program would not load. */
-int elf_image_read_dynamic(elf_image *img, char *why) {
+/* The PT_DYNAMIC the loader uses: for the program, the last one, whatever
+ * its size (glibc elf/rtld.c, dl_main, takes each in turn); for a library,
+ * the last one, and none may be empty: since glibc 2.35 ld.so refuses a
+ * library with an empty one (separate debug information) or none at all
+ * (elf/dl-load.c, _dl_map_object_from_fd: "object file has no dynamic
+ * section"). NULL without one; `empty` says whether one was empty. */
+static const ElfW(Phdr) * dynamic_segment(const elf_image *img, int *empty) {
   const ElfW(Phdr) *ph = NULL;
+  *empty = 0;
   for (size_t i = 0; i < img->ehdr.e_phnum; i++)
-    if (img->phdr[i].p_type == PT_DYNAMIC && img->phdr[i].p_filesz > 0)
+    if (img->phdr[i].p_type == PT_DYNAMIC) {
       ph = &img->phdr[i];
-  if (ph == NULL)
-    return 0;
+      *empty |= ph->p_filesz == 0;
+    }
+  return ph;
+}
+
+/* The loader reads the entries at the segment's address up to DT_NULL
+ * (glibc elf/get-dynamic-info.h). Entries past p_filesz are not read: a
+ * DT_NEEDED hidden there would not be bound, and the program would not
+ * load. */
+int elf_image_read_dynamic(elf_image *img, char *why) {
+  int empty;
+  const ElfW(Phdr) *ph = dynamic_segment(img, &empty);
+  if (img->reader == ELF_IMAGE_LIBRARY && (ph == NULL || empty))
+    return elf_image_refuse(why,
+                            "has %s dynamic segment (PT_DYNAMIC), and "
+                            "the dynamic loader refuses such a library",
+                            ph == NULL ? "no" : "an empty");
+  if (ph == NULL || ph->p_filesz == 0)
+    return 0; /* a program's empty one: no entry within p_filesz */
   if (ph->p_filesz > ELF_IMAGE_DYNAMIC_MAX)
     return elf_image_refuse(
         why,

@@ -18,8 +18,9 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-/* The kernel reads at most 64 KiB of program headers (fs/binfmt_elf.c,
- * load_elf_phdrs). */
+/* The most program header bytes read of any file: the kernel's first
+ * bound (fs/binfmt_elf.c, load_elf_phdrs), and fern's own for a library
+ * (ld.so's _dl_map_object_from_fd takes any e_phnum). */
 #define ELF_IMAGE_PHDRS_MAX 65536
 /* A dynamic segment is a few hundred bytes; one claiming more is refused. */
 #define ELF_IMAGE_DYNAMIC_MAX 65536
@@ -28,6 +29,18 @@
 #define ELF_IMAGE_STRING_MAX PATH_MAX
 /* Room for the reasons this file's functions give. */
 #define ELF_IMAGE_WHY_MAX 256
+
+/* Who reads the file, which decides two rules: how large a program
+ * header table may be, and which PT_DYNAMIC counts. */
+typedef enum elf_image_reader {
+  /* execve: the kernel (fs/binfmt_elf.c, load_elf_binary), then glibc's
+   * elf/rtld.c (dl_main) for its PT_DYNAMIC */
+  ELF_IMAGE_PROGRAM,
+  /* the kernel (load_elf_binary loads the interpreter's headers too) */
+  ELF_IMAGE_INTERPRETER,
+  /* glibc's ld.so (elf/dl-load.c, _dl_map_object_from_fd) */
+  ELF_IMAGE_LIBRARY
+} elf_image_reader;
 
 /* What any ELF file says it is, in any class and byte order. */
 typedef struct elf_identity_s {
@@ -40,6 +53,7 @@ typedef struct elf_identity_s {
 /* One ELF file of this machine's class and byte order, being read. */
 typedef struct elf_image_s {
   int fd;     /* borrowed: the caller opened it and closes it */
+  elf_image_reader reader;
   off_t size; /* st_size: no read goes past it */
   ElfW(Ehdr) ehdr;
   ElfW(Phdr) * phdr; /* ehdr.e_phnum entries */
@@ -59,11 +73,15 @@ int elf_image_is_native(const elf_identity *id, const elf_identity *host);
  * FERN_ENOEXEC. */
 __attribute__((format(printf, 2, 3))) int
 elf_image_refuse(char *why, const char *fmt, ...);
+/* The most program header bytes `reader` takes: for the kernel,
+ * ELF_MIN_ALIGN (the page size) when that is below 64 KiB. */
+size_t elf_image_phdrs_max(elf_image_reader reader);
 /* Reads the ELF header and the program headers of the regular file at
- * `fd` (of this machine's class and byte order: elf_image_is_native).
- * 0, or FERN_ENOEXEC with the reason in `why` (ELF_IMAGE_WHY_MAX bytes,
- * a phrase that follows the file's name: "is not ..."). */
-int elf_image_open(elf_image *img, int fd, char *why);
+ * `fd` (of this machine's class and byte order: elf_image_is_native), as
+ * `reader` would. 0, or FERN_ENOEXEC with the reason in `why`
+ * (ELF_IMAGE_WHY_MAX bytes, a phrase that follows the file's name: "is
+ * not ..."). */
+int elf_image_open(elf_image *img, int fd, elf_image_reader reader, char *why);
 void elf_image_close(elf_image *img);
 
 /* The first program header of `type` (the kernel acts on the first
@@ -73,8 +91,9 @@ const ElfW(Phdr) * elf_image_first(const elf_image *img, ElfW(Word) type);
  * "" without one. 0, or FERN_ENOEXEC with `why` where the kernel would
  * refuse it (fs/binfmt_elf.c, load_elf_binary). */
 int elf_image_interp(const elf_image *img, char *path, char *why);
-/* Reads PT_DYNAMIC's entries into img->dyn (none without one). 0, or
- * FERN_ENOEXEC with `why`. */
+/* Reads the entries of the PT_DYNAMIC the file's reader uses into
+ * img->dyn (none without one). 0, or FERN_ENOEXEC with `why`, also where
+ * ld.so refuses a library for its PT_DYNAMIC. */
 int elf_image_read_dynamic(elf_image *img, char *why);
 /* The value of the last entry with `tag` (the loader keeps the last one:
  * glibc elf/get-dynamic-info.h); 1 if there is one, else 0. */

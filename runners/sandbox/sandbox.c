@@ -2,19 +2,16 @@
  * bubblewrap: every namespace unshared (the network only shared when the
  * manifest asks), all capabilities dropped, a new session, die-with-parent,
  * a tmpfs /tmp, the package bound read-only, and only the binary's own
- * interpreter and libraries bound besides; a deny-by-default seccomp filter
- * on top. "sandbox": "none" runs the same program plainly, for comparison.
- * Everything else (jobs, stop, output, readiness) is the ELF runner's. */
-#include <errno.h>
-#include <fcntl.h>
+ * interpreter and libraries bound besides (sandbox_command.c); a
+ * deny-by-default seccomp filter on top. "sandbox": "none" runs the same
+ * program plainly, for comparison. Everything else (jobs, stop, output,
+ * readiness) is the ELF runner's. */
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "sandbox.h"
-
-#define BWRAP_PATH "/usr/bin/bwrap"
 
 static const char *const sandbox_keys[] = {"sandbox", "network", "syscalls",
                                            NULL};
@@ -53,6 +50,12 @@ static int sandbox_validate(void *runner, const json_t *program,
 
 static int sandbox_create(const fern_host_t *host, const json_t *config,
                           void **runner, fern_error_t *err) {
+  /* What it binds from outside a package must pass host->open_trusted. */
+  if (!FERN_HOST_HAS(host, open_trusted))
+    return fern_error_set(err, FERN_EABI, NULL,
+                          "the sandbox runner needs host ABI 1.3 with "
+                          "open_trusted (this fern has %u.%u)",
+                          host->abi_major, host->abi_minor);
   return elf_runner_create(host, config, "sandbox", runner, err);
 }
 
@@ -78,101 +81,10 @@ static sandbox_plan *plan_read(const json_t *program) {
   return plan;
 }
 
-typedef struct argv_builder_s {
-  char **v;
-  size_t n;
-} argv_builder;
-
-static void push(argv_builder *b, const char *s) {
-  char **grown = realloc(b->v, (b->n + 2) * sizeof *grown);
-  if (grown == NULL)
-    return;
-  b->v = grown;
-  b->v[b->n++] = strdup(s);
-  b->v[b->n] = NULL;
-}
-
-static void push_bind(argv_builder *b, const char *real, const char *dest) {
-  push(b, "--ro-bind");
-  push(b, real);
-  push(b, dest);
-}
-
-/* Pushes "OPTION N VALUE" for a descriptor handed to bwrap (taken, and
- * closed if there is no room for it). */
-static int push_fd_option(argv_builder *b, elf_controller *c,
-                          const char *option, int fd, const char *value,
-                          fern_error_t *err) {
-  int number = elf_wrapper_fd_add(c, fd);
-  if (number < 0)
-    return fern_error_set(err, FERN_EIO, NULL,
-                          "cannot hand bubblewrap a descriptor for %s",
-                          value ? value : option);
-  char text[16];
-  snprintf(text, sizeof text, "%d", number);
-  push(b, option);
-  push(b, text);
-  if (value != NULL)
-    push(b, value);
-  return FERN_OK;
-}
-
-static void free_pairs(char **libs) {
-  for (size_t i = 0; libs != NULL && libs[i] != NULL; i++)
-    free(libs[i]);
-  free(libs);
-}
-
 /* The bubblewrap command line for this run. Worker thread. */
 static int sandbox_prepare(elf_controller *c, fern_error_t *err) {
-  sandbox_plan *plan = c->wrapper;
-  if (!plan->enabled)
-    return FERN_OK;
-  char **libs = NULL;
-  int rc = sandbox_libraries(c->binary_fd, c->binary_path, c->package_dir,
-                             c->environ, &libs, err);
-  if (rc != FERN_OK)
-    return rc;
-  argv_builder b = {NULL, 0};
-  static const char *const fixed[] = {
-      "bwrap", "--unshare-all", "--die-with-parent", "--new-session",
-      "--cap-drop", "ALL", "--proc", "/proc", "--dev", "/dev", "--tmpfs",
-      "/tmp", NULL};
-  for (size_t i = 0; fixed[i]; i++)
-    push(&b, fixed[i]);
-  if (plan->network)
-    push(&b, "--share-net");
-  push_bind(&b, c->package_dir, c->package_dir);
-  /* The program the check read, whatever its path leads to by now: bwrap
-   * gets the checked descriptor and binds that very file over the
-   * binary's path. */
-  int filter = sandbox_seccomp_fd(plan, err);
-  int binary = fcntl(c->binary_fd, F_DUPFD_CLOEXEC, 0);
-  rc = filter < 0   ? filter
-       : binary < 0 ? fern_error_set(err, FERN_EIO, NULL,
-                                     "cannot duplicate the binary's "
-                                     "descriptor: %s",
-                                     strerror(errno))
-                    : push_fd_option(&b, c, "--seccomp", filter, NULL, err);
-  if (rc == FERN_OK)
-    rc = push_fd_option(&b, c, "--ro-bind-fd", binary, c->binary_path, err);
-  else if (binary >= 0)
-    close(binary);
-  if (filter >= 0 && rc != FERN_OK && c->wrapper_fd_count == 0)
-    close(filter);
-  for (size_t i = 0; libs[i] != NULL; i += 2)
-    push_bind(&b, libs[i + 1], libs[i]);
-  free_pairs(libs);
-  push(&b, "--chdir");
-  push(&b, c->package_dir);
-  push(&b, "--");
-  push(&b, c->binary_path);
-  for (size_t i = 1; c->argv[i] != NULL; i++)
-    push(&b, c->argv[i]);
-  c->exec_argv = b.v;
-  c->exec_path = strdup(BWRAP_PATH);
-  c->exit_codes_as_signals = 1;
-  return rc;
+  const sandbox_plan *plan = c->wrapper;
+  return plan->enabled ? sandbox_command(c, plan, err) : FERN_OK;
 }
 
 /* bwrap must outlive the program to report on it: the program, and what

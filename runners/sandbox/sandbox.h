@@ -5,6 +5,8 @@
 
 #include "../elf/elf_runner.h"
 
+#define BWRAP_PATH "/usr/bin/bwrap"
+
 /* One run's sandbox, read from the program block at start. */
 typedef struct sandbox_plan_s {
   int enabled;     /* "sandbox": "bwrap" (default) or "none" */
@@ -12,13 +14,42 @@ typedef struct sandbox_plan_s {
   char **syscalls; /* "syscalls": extra syscall names to allow */
 } sandbox_plan;
 
-/* Finds what the binary, open at `binary_fd` (its path `binary_path`),
- * loads when it runs in `cwd` with the environment `env`, as the kernel and glibc's
- * dynamic loader would (sandbox_libs.h): pairs of (path in the sandbox,
- * real path) in `out`, NULL-terminated, the caller's to free. Worker
- * thread; `binary_fd` stays the caller's. */
-int sandbox_libraries(int binary_fd, const char *binary_path, const char *cwd,
-                      char *const *env, char ***out, fern_error_t *err);
+/* A program about to run in the sandbox, as the search for what it loads
+ * needs it. All borrowed. */
+typedef struct sandbox_program_s {
+  int fd;                  /* the checked binary */
+  const char *path;        /* its real path */
+  const char *package;     /* its package's real path: bound whole, and the
+                            * working directory */
+  char *const *env;        /* its environment */
+  const fern_host_t *host; /* open_trusted: what may be bound from outside */
+} sandbox_program;
+
+/* Finds what the program loads, as the kernel and glibc's dynamic loader
+ * would (sandbox_libs.h), and what of it the sandbox must bind: pairs of
+ * (path in the sandbox, real path on the host) in `out`, NULL-terminated,
+ * the caller's to free. A file inside the package needs no bind; one
+ * outside it is refused unless host->open_trusted accepts it
+ * (sandbox_binds.c). Worker thread. */
+int sandbox_libraries(const sandbox_program *program, char ***out,
+                      fern_error_t *err);
+
+/* Fills in the bubblewrap command that runs c's checked binary under
+ * `plan`: c->exec_path, c->exec_argv and the descriptors it hands over.
+ * Worker thread, after the binary check. */
+int sandbox_command(elf_controller *c, const sandbox_plan *plan,
+                    fern_error_t *err);
+
+/* Opens the run's package directory for bubblewrap to bind (O_PATH): the
+ * directory at c->package_dir itself, not a link put in its place, and the
+ * one holding the checked binary. The descriptor, or a negative FERN_E*
+ * code with `err` set. Worker thread. */
+int sandbox_package_open(const elf_controller *c, fern_error_t *err);
+
+/* Where the open file `fd` is, into `out` (PATH_MAX bytes): 0, or -1. */
+int sandbox_fd_path(int fd, char *out);
+/* Whether `path` is `dir` or lies below it (both real paths). */
+int sandbox_path_within(const char *path, const char *dir);
 
 /* Builds the seccomp filter (BPF in a memfd, offset 0). Worker thread. */
 int sandbox_seccomp_fd(const sandbox_plan *plan, fern_error_t *err);

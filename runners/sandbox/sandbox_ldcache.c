@@ -3,7 +3,6 @@
  * sysdeps/generic/dl-cache.h, alone or after the old "ld.so-1.7.0" table,
  * and only the entries for this machine. The whole file is read (it is
  * bounded) and every offset in it is checked against its size. */
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -64,9 +63,8 @@ static int find_header(ld_cache *c) {
   return (c->size - c->base - CACHE_HEADER) / CACHE_ENTRY >= c->nlibs ? 0 : -1;
 }
 
-void ld_cache_load(ld_cache *cache, const char *path) {
+void ld_cache_load(ld_cache *cache, int fd) {
   memset(cache, 0, sizeof *cache);
-  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
   struct stat st;
   if (fd < 0)
     return;
@@ -80,7 +78,6 @@ void ld_cache_load(ld_cache *cache, const char *path) {
   } else {
     ld_cache_free(cache);
   }
-  close(fd);
 }
 
 void ld_cache_free(ld_cache *cache) {
@@ -129,22 +126,40 @@ static cache_entry entry_at(const ld_cache *c, uint32_t i) {
   return e;
 }
 
+/* Whether entry `i` is for `name` and this machine; its path in `out`. */
+static int entry_for(const ld_cache *c, uint32_t i, const char *name,
+                     cache_entry *e, char *out) {
+  *e = entry_at(c, i);
+  const char *key = cache_string(c, e->key);
+  const char *value = cache_string(c, e->value);
+  int flags_ok = e->flags == CACHE_ID || (CACHE_ELF_TOO && e->flags == 1);
+  if (key == NULL || value == NULL || !flags_ok || !same_name(name, key) ||
+      strlen(value) >= PATH_MAX)
+    return 0;
+  strcpy(out, value);
+  return 1;
+}
+
 /* Takes the first entry named `name` with flags this machine accepts
- * (search_cache; entries are sorted by name). Entries for glibc-hwcaps
- * subdirectories are passed over: the sandbox has no cache, and its loader
- * finds the plain library in the system directories; so are those of the
- * legacy hwcaps, which glibc 2.37 dropped. */
+ * (search_cache; entries are sorted by name), passing over those for
+ * glibc-hwcaps subdirectories, which the loader takes only on a CPU that
+ * suits them (ld_cache_variant), and those of the legacy hwcaps, which
+ * glibc 2.37 dropped. */
 int ld_cache_lookup(const ld_cache *cache, const char *name, char *out) {
-  for (uint32_t i = 0; cache->data != NULL && i < cache->nlibs; i++) {
-    cache_entry e = entry_at(cache, i);
-    const char *key = cache_string(cache, e.key);
-    const char *value = cache_string(cache, e.value);
-    int flags_ok = e.flags == CACHE_ID || (CACHE_ELF_TOO && e.flags == 1);
-    if (key != NULL && value != NULL && flags_ok && e.hwcap == 0 &&
-        same_name(name, key) && strlen(value) < PATH_MAX) {
-      strcpy(out, value);
+  cache_entry e;
+  for (uint32_t i = 0; cache->data != NULL && i < cache->nlibs; i++)
+    if (entry_for(cache, i, name, &e, out) && e.hwcap == 0)
+      return 0;
+  return -1;
+}
+
+int ld_cache_variant(const ld_cache *cache, const char *name, uint32_t *at,
+                     char *out) {
+  cache_entry e;
+  for (; cache->data != NULL && *at < cache->nlibs; (*at)++)
+    if (entry_for(cache, *at, name, &e, out) && e.hwcap != 0) {
+      (*at)++;
       return 0;
     }
-  }
   return -1;
 }

@@ -1,11 +1,11 @@
 /* sandbox_libs.c - what a dynamic program loads, as the kernel and glibc's
- * dynamic loader see it, so that only those files are bound into its
- * sandbox: the first PT_INTERP (the kernel's), then the DT_NEEDED names of
- * each object's PT_DYNAMIC, breadth-first as ld.so maps them
- * (elf/dl-deps.c), each found where ld.so would find it (sandbox_search.c)
- * and only if it is a regular ELF shared object for this machine. Section
- * headers are never read: no loader reads them. A program without an
- * interpreter loads nothing. */
+ * dynamic loader see it, so that the sandbox shows those files and nothing
+ * else of the host (sandbox_binds.c): the first PT_INTERP (the kernel's),
+ * then the DT_NEEDED names of each object's PT_DYNAMIC, breadth-first as
+ * ld.so maps them (elf/dl-deps.c), each found where ld.so would find it
+ * (sandbox_search.c) and only if it is a regular ELF shared object for
+ * this machine. Section headers are never read: no loader reads them. A
+ * program without an interpreter loads nothing. */
 #include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,40 +16,6 @@
 
 static int out_of_memory(lib_walk *w) {
   return fern_error_set(w->err, FERN_ENOMEM, NULL, "out of memory");
-}
-
-/* Adds a (where, real path) pair unless `where` is bound already. */
-static int bind_file(lib_walk *w, const char *where, int fd) {
-  char self[64], real[PATH_MAX];
-  for (size_t i = 0; i < w->bind_count; i += 2)
-    if (strcmp(w->binds[i], where) == 0)
-      return FERN_OK;
-  if (w->bind_count >= 2 * SANDBOX_OBJECTS_MAX)
-    return fern_error_set(w->err, FERN_ENOEXEC, "/binary",
-                          "%s loads more than %d files", w->objects[0].path,
-                          SANDBOX_OBJECTS_MAX);
-  /* The path of the very file checked, not of what the name leads to now. */
-  snprintf(self, sizeof self, "/proc/self/fd/%d", fd);
-  ssize_t n = readlink(self, real, sizeof real - 1);
-  if (n <= 0)
-    return fern_error_set(w->err, FERN_EIO, "/binary",
-                          "cannot tell where %s is", where);
-  real[n] = '\0';
-  char **grown = realloc(w->binds, (w->bind_count + 3) * sizeof *grown);
-  if (grown == NULL)
-    return out_of_memory(w);
-  w->binds = grown;
-  grown[w->bind_count] = strdup(where);
-  grown[w->bind_count + 1] = strdup(real);
-  grown[w->bind_count + 2] = NULL;
-  if (grown[w->bind_count] == NULL || grown[w->bind_count + 1] == NULL) {
-    free(grown[w->bind_count]);
-    free(grown[w->bind_count + 1]);
-    grown[w->bind_count] = NULL;
-    return out_of_memory(w);
-  }
-  w->bind_count += 2;
-  return FERN_OK;
 }
 
 /* A new object at `path`, found for `loader`; its index, or SIZE_MAX. */
@@ -137,14 +103,15 @@ static int read_strings(lib_walk *w, lib_object *o, const elf_image *img,
                                     ELF_IMAGE_STRING_MAX);
 }
 
-/* Reads what the loader reads of object `i`, open at `fd`; and with
+/* Reads what `reader` reads of object `i`, open at `fd`; and with
  * `interp`, what the kernel reads: its first PT_INTERP, or "". */
-static int read_object(lib_walk *w, size_t i, int fd, char *interp) {
+static int read_object(lib_walk *w, size_t i, int fd, elf_image_reader reader,
+                       char *interp) {
   lib_object *o = &w->objects[i];
   elf_image img;
   char why[ELF_IMAGE_WHY_MAX];
   struct stat st;
-  int rc = elf_image_open(&img, fd, why);
+  int rc = elf_image_open(&img, fd, reader, why);
   if (rc == FERN_OK && interp != NULL)
     rc = elf_image_interp(&img, interp, why);
   if (rc == FERN_OK)
@@ -178,7 +145,7 @@ static int loaded(const lib_walk *w, const char *name) {
 static int add_library(lib_walk *w, size_t loader, const char *name,
                        const lib_found *found) {
   struct stat st;
-  int rc = fstat(found->fd, &st) == 0 ? bind_file(w, found->path, found->fd)
+  int rc = fstat(found->fd, &st) == 0 ? lib_bind(w, found->path, found->fd)
                                       : FERN_EIO;
   for (size_t i = 0; rc == FERN_OK && i < w->count; i++)
     if (w->objects[i].dev == st.st_dev && w->objects[i].ino == st.st_ino)
@@ -192,7 +159,8 @@ static int add_library(lib_walk *w, size_t loader, const char *name,
     rc = out_of_memory(w);
   if (rc == FERN_OK && (w->objects[i].name = strdup(name)) == NULL)
     rc = out_of_memory(w);
-  return rc == FERN_OK ? read_object(w, i, found->fd, NULL) : rc;
+  return rc == FERN_OK ? read_object(w, i, found->fd, ELF_IMAGE_LIBRARY, NULL)
+                       : rc;
 }
 
 /* Finds and adds each DT_NEEDED name of object `i`, in order. */
@@ -212,8 +180,9 @@ static int load_needed(lib_walk *w, size_t i) {
       return fern_error_set(w->err, FERN_ENOENT, "/binary",
                             "%s needs %s, which is in none of the places the "
                             "dynamic loader looks (its run paths, "
-                            "LD_LIBRARY_PATH, %s, the system directories)",
-                            needer, name, SANDBOX_LD_CACHE);
+                            "LD_LIBRARY_PATH, %s, the system directories)%s%s",
+                            needer, name, SANDBOX_LD_CACHE,
+                            w->cache_why[0] ? "; " : "", w->cache_why);
     rc = add_library(w, i, name, &found);
     close(found.fd);
     if (rc != FERN_OK)
@@ -254,19 +223,20 @@ static int add_interpreter(lib_walk *w, const char *interp) {
                           w->objects[0].path, interp, problem);
   }
   size_t i = add_object(w, path, SIZE_MAX);
-  int rc = i == SIZE_MAX ? out_of_memory(w) : read_object(w, i, fd, NULL);
+  int rc = i == SIZE_MAX ? out_of_memory(w)
+                         : read_object(w, i, fd, ELF_IMAGE_INTERPRETER, NULL);
   if (rc == FERN_OK)
-    rc = bind_file(w, path, fd);
+    rc = lib_bind(w, path, fd);
   close(fd);
   return rc;
 }
 
-/* The program: object 0, in its package (never bound); `interp` gets its
- * first PT_INTERP, or "". */
+/* The program: object 0, bound through its own descriptor
+ * (sandbox_command.c); `interp` gets its first PT_INTERP, or "". */
 static int add_program(lib_walk *w, int fd, const char *path, char *interp) {
   if (add_object(w, path, SIZE_MAX) == SIZE_MAX)
     return out_of_memory(w);
-  return read_object(w, 0, fd, interp);
+  return read_object(w, 0, fd, ELF_IMAGE_PROGRAM, interp);
 }
 
 /* The program's own LD_LIBRARY_PATH, what its loader will see: the last
@@ -294,12 +264,15 @@ static void walk_free(lib_walk *w) {
   ld_cache_free(&w->cache);
 }
 
-int sandbox_libraries(int binary_fd, const char *binary_path, const char *cwd,
-                      char *const *env, char ***out, fern_error_t *err) {
-  lib_walk w = {.cwd = cwd, .library_path = library_path(env), .err = err};
+int sandbox_libraries(const sandbox_program *program, char ***out,
+                      fern_error_t *err) {
+  lib_walk w = {.program = program,
+                .cwd = program->package,
+                .library_path = library_path(program->env),
+                .err = err};
   char interp[ELF_IMAGE_STRING_MAX] = "";
   int rc = elf_image_host(&w.host) == 0
-               ? add_program(&w, binary_fd, binary_path, interp)
+               ? add_program(&w, program->fd, program->path, interp)
                : fern_error_set(err, FERN_EIO, NULL,
                                 "cannot read this machine's own ELF identity");
   /* Without an interpreter nothing reads DT_NEEDED: nothing to bind. */

@@ -1,7 +1,8 @@
 /* sandbox_libs.h - how the sandbox finds what a program loads, as the
  * kernel and glibc's dynamic loader find it: the objects the loader maps,
  * breadth-first (sandbox_libs.c); where it looks for each name
- * (sandbox_search.c); and /etc/ld.so.cache (sandbox_ldcache.c). Worker
+ * (sandbox_search.c); /etc/ld.so.cache (sandbox_ldcache.c); and which of
+ * those files the sandbox binds, and how (sandbox_binds.c). Worker
  * thread; nothing here is shared between runs. */
 #ifndef FERN_RUNNERS_SANDBOX_LIBS_H
 #define FERN_RUNNERS_SANDBOX_LIBS_H
@@ -32,12 +33,19 @@ typedef struct ld_cache_s {
   uint32_t nlibs;
 } ld_cache;
 
-/* Reads the cache at `path`; one that is missing, too large or not of a
- * format glibc reads leaves the cache empty, as ld.so would ignore it. */
-void ld_cache_load(ld_cache *cache, const char *path);
+/* Reads the cache open at `fd` (-1: none); one that is too large or not
+ * of a format glibc reads leaves the cache empty, as ld.so would ignore
+ * it. `fd` stays the caller's. */
+void ld_cache_load(ld_cache *cache, int fd);
 /* The path the cache gives for `name`, for this machine, into `out`
  * (PATH_MAX bytes): 0, or -1 when it has none. */
 int ld_cache_lookup(const ld_cache *cache, const char *name, char *out);
+/* The entries for `name` that the loader may take instead of that one on
+ * a CPU that suits them (glibc-hwcaps subdirectories; before glibc 2.37,
+ * the legacy hwcaps ones too): the next one from entry `*at` on into
+ * `out` (PATH_MAX bytes), 0 and `*at` past it; -1 when none is left. */
+int ld_cache_variant(const ld_cache *cache, const char *name, uint32_t *at,
+                     char *out);
 void ld_cache_free(ld_cache *cache);
 
 /* One object the loader maps: the program, its interpreter, a library. */
@@ -62,10 +70,12 @@ typedef struct lib_walk_s {
   size_t count;
   size_t names_size;        /* bytes of `needed` names kept so far */
   size_t tries;             /* places looked in so far */
+  const sandbox_program *program;
   const char *cwd;          /* the program's working directory */
   const char *library_path; /* its LD_LIBRARY_PATH, or NULL */
   ld_cache cache;
   int cache_read;
+  char cache_why[256]; /* why the cache is not read, or "" */
   elf_identity host;
   char **binds; /* (where, real path) pairs, NULL-terminated */
   size_t bind_count;
@@ -97,5 +107,16 @@ lib_open_result lib_open(const char *path, int *fd, elf_identity *id);
  * nowhere; FERN_ENOEXEC: the loader would stop at found->path, found->why
  * says why. */
 int lib_search(lib_walk *w, size_t loader, const char *name, lib_found *found);
+
+/* Shows the file the walk read, open at `fd`, where the loader opens it
+ * (`where`): nothing to bind inside the package; outside it, the file
+ * host->open_trusted opens at `where`, which must be that same file. */
+int lib_bind(lib_walk *w, const char *where, int fd);
+/* Binds the file open at `trusted` (host->open_trusted's) at `where`, by
+ * the real path it has. */
+int lib_bind_trusted(lib_walk *w, const char *where, int trusted);
+/* Binds the file at `where` if host->open_trusted opens it; else nothing,
+ * with no error (for a file the loader may do without). */
+int lib_bind_if_trusted(lib_walk *w, const char *where);
 
 #endif

@@ -6,8 +6,9 @@
  * /etc/ld.so.cache, the system directories. $ORIGIN and ${ORIGIN} are
  * expanded; a path with $LIB or $PLATFORM, whose values are the loader's
  * own build and CPU choices, is left out, so nothing is bound from it.
- * The glibc-hwcaps subdirectories are not searched: the loader in the
- * sandbox finds the plain library where this search found it. */
+ * The glibc-hwcaps subdirectories of those directories are not searched:
+ * only what is bound exists in the sandbox, so its loader passes over them
+ * and finds the plain library where this search found it. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -183,15 +184,46 @@ static int search_list(lib_walk *w, const char *list, const char *seps,
   return 0;
 }
 
+/* The cache, read once per walk through the descriptor host->open_trusted
+ * gives, and then bound into the sandbox by the path that check resolved:
+ * the loader there reads the very cache the walk read. One that is not to
+ * be trusted is neither read nor bound, so the walk sees what the loader
+ * in the sandbox will: no cache. */
+static void read_cache(lib_walk *w) {
+  fern_error_t why;
+  int fd = w->program->host->open_trusted(SANDBOX_LD_CACHE, &why);
+  w->cache_read = 1;
+  ld_cache_load(&w->cache, fd);
+  if (fd < 0)
+    snprintf(w->cache_why, sizeof w->cache_why, "%s is not read: %s",
+             SANDBOX_LD_CACHE, why.message);
+  else if (w->cache.data != NULL &&
+           lib_bind_trusted(w, SANDBOX_LD_CACHE, fd) != FERN_OK)
+    ld_cache_free(&w->cache);
+  if (fd >= 0)
+    close(fd);
+}
+
+/* With the cache in the sandbox, its loader takes a glibc-hwcaps build of
+ * the library where this CPU suits one (elf/dl-cache.c, search_cache),
+ * before the entry the walk reads: those are bound too, so that it finds
+ * whichever it takes. */
+static int bind_variants(lib_walk *w, const char *name) {
+  char path[PATH_MAX];
+  int rc = FERN_OK;
+  for (uint32_t at = 0;
+       rc == FERN_OK && ld_cache_variant(&w->cache, name, &at, path) == 0;)
+    rc = lib_bind_if_trusted(w, path);
+  return rc;
+}
+
 /* A cache entry is taken unless the object asked for no default library
  * directories (DF_1_NODEFLIB) and the entry is in one of them. */
 static int search_cache(lib_walk *w, const lib_object *l, const char *name,
                         lib_found *found) {
   char path[PATH_MAX];
-  if (!w->cache_read) {
-    ld_cache_load(&w->cache, SANDBOX_LD_CACHE);
-    w->cache_read = 1;
-  }
+  if (!w->cache_read)
+    read_cache(w);
   if (ld_cache_lookup(&w->cache, name, path) != 0)
     return 0;
   for (const char *d = system_dirs; (l->flags_1 & DF_1_NODEFLIB) && *d;) {
@@ -201,6 +233,12 @@ static int search_cache(lib_walk *w, const lib_object *l, const char *name,
     d += n + (d[n] == ':');
   }
   int rc = candidate(w, path, found);
+  if (rc == CANDIDATE_FOUND && bind_variants(w, name) != FERN_OK) {
+    close(found->fd);
+    snprintf(found->why, sizeof found->why, "cannot be bound: %s",
+             w->err->message);
+    return FERN_ENOEXEC;
+  }
   return rc == CANDIDATE_FOUND || rc < 0 ? rc : 0;
 }
 

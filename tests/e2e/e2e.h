@@ -90,6 +90,17 @@ int e2e_test_user(const char *name, uid_t *uid, gid_t *gid);
  * enter). Returns its exit status; stdout and stderr together in `out`. */
 int e2e_run_fern_as(uid_t uid, gid_t gid, const char *const *args, char *out,
                     size_t size);
+/* Runs `fern ARGS...` to its end while fanotify holds fern's first open
+ * of the file at `path` (FAN_OPEN_PERM): `swap(arg)` runs while it is
+ * held, then the open goes on (swap_at_open.c). Returns 1 if it ran, 0 if
+ * fern never opened the file, or -1, printing why, where fanotify
+ * permission events are not to be had (`p` is then empty, for e2e_free). */
+int e2e_run_swapping_at_open(e2e_proc *p, const char *const *args,
+                             const char *path, void (*swap)(void *),
+                             void *arg);
+/* A swap: renames `path` to `path`.checked and puts a symlink to
+ * `target` in its place. */
+void e2e_replace_by_link(const char *path, const char *target);
 /* A monotonic clock in milliseconds, for deadlines. */
 long e2e_now_ms(void);
 /* Alive: it exists and is not a zombie. */
@@ -148,6 +159,8 @@ Suite *exec_checked_suite(void);
 Suite *plugin_trust_suite(void);
 Suite *elf_reading_suite(void);
 Suite *sparse_elf_suite(void);
+Suite *sandbox_binds_suite(void);
+Suite *sandbox_ldcache_suite(void);
 Suite *log_suite(void);
 
 #endif

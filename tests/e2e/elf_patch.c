@@ -275,3 +275,14 @@ void elf_patch_add_interp(elf_patch *p, const char *path) {
                        .p_memsz = strlen(path) + 1,
                        .p_align = 1};
 }
+
+void elf_patch_tool(const char *dir, const char *name, elf_patch_fn patch,
+                    const elf_patch_entry *entries, size_t n) {
+  elf_patch p;
+  char path[4200];
+  elf_patch_load(&p, ELF_PATCH_TOOL);
+  patch(&p, entries, n);
+  snprintf(path, sizeof path, "%s/bin/%s", dir, name);
+  elf_patch_save(&p, path, 0);
+  elf_patch_free(&p);
+}

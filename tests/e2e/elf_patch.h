@@ -48,4 +48,16 @@ void elf_patch_prepend_dynamic(elf_patch *p, const elf_patch_entry *entries,
 /* Adds a PT_INTERP naming `path` after the first one, made of a PT_NOTE. */
 void elf_patch_add_interp(elf_patch *p, const char *path);
 
+/* The test program, bin/tool of tests/packages/progs, and a library. */
+#define ELF_PATCH_TOOL "tests/packages/progs/bin/tool"
+#define ELF_PATCH_LIBTOOL "tests/packages/progs/lib/libtool.so"
+
+typedef void (*elf_patch_fn)(elf_patch *p, const elf_patch_entry *entries,
+                             size_t n);
+/* Writes bin/NAME in the package at `dir`: bin/tool with `patch` applied,
+ * e.g. elf_patch_add_dynamic_section (what the loader never reads) or
+ * elf_patch_prepend_dynamic (what it reads). */
+void elf_patch_tool(const char *dir, const char *name, elf_patch_fn patch,
+                    const elf_patch_entry *entries, size_t n);
+
 #endif

@@ -27,6 +27,8 @@ int main(void) {
   srunner_add_suite(runner, plugin_trust_suite());
   srunner_add_suite(runner, elf_reading_suite());
   srunner_add_suite(runner, sparse_elf_suite());
+  srunner_add_suite(runner, sandbox_binds_suite());
+  srunner_add_suite(runner, sandbox_ldcache_suite());
   srunner_add_suite(runner, log_suite());
   srunner_run_all(runner, CK_NORMAL);
   int failed = srunner_ntests_failed(runner);

@@ -1,41 +1,14 @@
 /* test_exec_checked.c - fern runs the very file it checked. The race is
- * made certain with fanotify: the test holds fern's open of the binary
- * (FAN_OPEN_PERM), swaps the package's bin/ for a symlink to another
+ * made certain with fanotify (swap_at_open.c): the test holds fern's open
+ * of the binary, swaps the package's bin/ for a symlink to another
  * directory while it is held, then lets the open go on. Opening by path
  * again, as an exec by path does, would now run the other program. */
-#include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdlib.h>
-#include <sys/fanotify.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
 #include "e2e.h"
-
-/* Answers one batch of permission events (all allowed); the first one
- * fern's own process asks for triggers `swap` first. Returns 0 when the
- * fanotify descriptor has nothing more to read. */
-static int answer_events(int fan, pid_t fern, int *swapped,
-                         void (*swap)(const char *), const char *pkg) {
-  char buf[4096];
-  ssize_t n = read(fan, buf, sizeof buf);
-  if (n <= 0)
-    return 0;
-  for (struct fanotify_event_metadata *ev = (void *)buf; FAN_EVENT_OK(ev, n);
-       ev = FAN_EVENT_NEXT(ev, n)) {
-    if (ev->pid == fern && !*swapped) {
-      swap(pkg);
-      *swapped = 1;
-    }
-    struct fanotify_response allow = {ev->fd, FAN_ALLOW};
-    ck_assert_int_eq(write(fan, &allow, sizeof allow), sizeof allow);
-    close(ev->fd);
-  }
-  return 1;
-}
 
 /* Where bin/ leads after the swap: a directory whose "tool" is /bin/echo,
  * outside the package (the ELF runner's case) or inside it, by a relative
@@ -43,12 +16,10 @@ static int answer_events(int fan, pid_t fern, int *swapped,
  * program of the package could run there). */
 static char outside[4200];
 
-static void swap_bin(const char *pkg) {
-  char bin[4200], kept[4200];
-  snprintf(bin, sizeof bin, "%s/bin", pkg);
-  snprintf(kept, sizeof kept, "%s/bin.checked", pkg);
-  ck_assert_int_eq(rename(bin, kept), 0);
-  ck_assert_int_eq(symlink(outside, bin), 0);
+static void swap_bin(void *arg) {
+  char bin[4200];
+  snprintf(bin, sizeof bin, "%s/bin", (const char *)arg);
+  e2e_replace_by_link(bin, outside);
 }
 
 /* Runs /c (bin/tool print inside, by `runner`, fern configured by
@@ -72,32 +43,12 @@ static int run_with_swap(const char *runner, const char *config, e2e_proc *p,
   e2e_package_program(pkg, "c", runner, "\"args\": [\"print\", \"inside\"]");
   const char *names[] = {"c", NULL};
   e2e_package_root(pkg, names, 0);
-  int fan = fanotify_init(FAN_CLASS_CONTENT | FAN_CLOEXEC, O_RDONLY);
-  if (fan < 0) {
-    fprintf(stderr, "skipped: no fanotify permission events here (%s)\n",
-            strerror(errno));
-    return 0;
-  }
   char binary[4200];
   snprintf(binary, sizeof binary, "%s/bin/tool", pkg);
-  ck_assert_int_eq(
-      fanotify_mark(fan, FAN_MARK_ADD, FAN_OPEN_PERM, AT_FDCWD, binary), 0);
   const char *args[] = {"run", "--config", config, pkg, NULL};
-  e2e_start(p, args);
-  int swapped = 0;
-  long deadline = e2e_now_ms() + 20000;
-  for (int open = 1; open && e2e_now_ms() < deadline;) {
-    struct pollfd fds[2] = {{fan, POLLIN, 0}, {p->err_fd, POLLIN, 0}};
-    poll(fds, 2, 1000);
-    if (fds[0].revents & POLLIN)
-      answer_events(fan, p->pid, &swapped, swap_bin, pkg);
-    if (fds[1].revents)
-      open = e2e_pump(p, 0);
-  }
-  close(fan);
-  ck_assert_msg(swapped, "fern never opened its binary");
-  e2e_finish(p, 20000);
-  return 1;
+  int swapped = e2e_run_swapping_at_open(p, args, binary, swap_bin, pkg);
+  ck_assert_msg(swapped != 0, "fern never opened its binary");
+  return swapped > 0;
 }
 
 static void done(e2e_proc *p, const char *pkg) {

@@ -2,6 +2,7 @@
  * well-formed file, and what it refuses, whatever size the headers claim
  * (each file is a memory file, extended sparse where a claim needs it). */
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -60,11 +61,27 @@ static int file_of(const tiny_elf *t, off_t size) {
   return fd;
 }
 
+/* Opens `t` as `reader` would and reads its dynamic segment: 0, or the
+ * refusal in `why`; the count of entries read in `count`, if not NULL. */
+static int read_as(const tiny_elf *t, off_t size, elf_image_reader reader,
+                   char *why, size_t *count) {
+  int fd = file_of(t, size);
+  elf_image img;
+  int rc = elf_image_open(&img, fd, reader, why);
+  if (rc == FERN_OK)
+    rc = elf_image_read_dynamic(&img, why);
+  if (count != NULL)
+    *count = img.dyn_count;
+  elf_image_close(&img);
+  close(fd);
+  return rc;
+}
+
 /* Opens `t` and reads its dynamic segment: 0, or the refusal in `why`. */
 static int read_all(const tiny_elf *t, off_t size, char *why) {
   int fd = file_of(t, size);
   elf_image img;
-  int rc = elf_image_open(&img, fd, why);
+  int rc = elf_image_open(&img, fd, ELF_IMAGE_PROGRAM, why);
   if (rc == FERN_OK)
     rc = elf_image_read_dynamic(&img, why);
   elf_image_close(&img);
@@ -76,7 +93,7 @@ static int read_all(const tiny_elf *t, off_t size, char *why) {
 static int open_read(const tiny_elf *t, elf_image *img) {
   int fd = file_of(t, 0);
   char why[ELF_IMAGE_WHY_MAX];
-  ck_assert_int_eq(elf_image_open(img, fd, why), FERN_OK);
+  ck_assert_int_eq(elf_image_open(img, fd, ELF_IMAGE_PROGRAM, why), FERN_OK);
   ck_assert_int_eq(elf_image_read_dynamic(img, why), FERN_OK);
   return fd;
 }
@@ -116,6 +133,84 @@ START_TEST(test_program_headers_the_kernel_refuses_are_refused) {
   t = tiny();
   t.eh.e_phentsize = 32;
   ck_assert_int_eq(read_all(&t, 0, why), FERN_ENOEXEC);
+}
+END_TEST
+
+/* fs/binfmt_elf.c, load_elf_phdrs: `size > 65536 || size > ELF_MIN_ALIGN`
+ * is refused, ELF_MIN_ALIGN being the page size: 73 entries of 56 bytes
+ * on x86-64, not the 1170 that 64 KiB would hold. ld.so reads a library's
+ * table whatever its size; fern reads 64 KiB of it. */
+START_TEST(test_the_kernel_takes_a_page_of_program_headers) {
+  char why[ELF_IMAGE_WHY_MAX];
+  size_t page = (size_t)sysconf(_SC_PAGESIZE);
+  size_t kernel = page < 65536 ? page : 65536;
+  ck_assert_uint_eq(elf_image_phdrs_max(ELF_IMAGE_PROGRAM), kernel);
+  ck_assert_uint_eq(elf_image_phdrs_max(ELF_IMAGE_INTERPRETER), kernel);
+  ck_assert_uint_eq(elf_image_phdrs_max(ELF_IMAGE_LIBRARY), 65536);
+  tiny_elf t = tiny();
+  size_t fits = kernel / sizeof(ElfW(Phdr));
+  t.eh.e_phnum = (ElfW(Half))fits;
+  ck_assert_int_eq(read_as(&t, 1 << 20, ELF_IMAGE_PROGRAM, why, NULL), FERN_OK);
+  t.eh.e_phnum = (ElfW(Half))(fits + 1);
+  ck_assert_int_eq(read_as(&t, 1 << 20, ELF_IMAGE_PROGRAM, why, NULL),
+                   FERN_ENOEXEC);
+  char said[128];
+  snprintf(said, sizeof said, "the kernel takes 1 entry to %zu bytes", kernel);
+  ck_assert_msg(strstr(why, said) != NULL, "%s", why);
+  ck_assert_int_eq(read_as(&t, 1 << 20, ELF_IMAGE_INTERPRETER, why, NULL),
+                   FERN_ENOEXEC);
+  ck_assert_int_eq(read_as(&t, 1 << 20, ELF_IMAGE_LIBRARY, why, NULL), FERN_OK);
+  t.eh.e_phnum = (ElfW(Half))(65536 / sizeof(ElfW(Phdr)) + 1);
+  ck_assert_int_eq(read_as(&t, 1 << 20, ELF_IMAGE_LIBRARY, why, NULL),
+                   FERN_ENOEXEC);
+  ck_assert_ptr_nonnull(strstr(why, "fern takes 1 entry to 65536 bytes"));
+}
+END_TEST
+
+/* How many dynamic entries `reader` reads of `t`, or -1 if it refuses
+ * the file (the reason in `why`). */
+static long entries_read(const tiny_elf *t, elf_image_reader reader,
+                         char *why) {
+  size_t count;
+  return read_as(t, 0, reader, why, &count) == FERN_OK ? (long)count : -1;
+}
+
+/* `t` with a PT_DYNAMIC of no bytes after (or, with `first`, before) its
+ * real one. */
+static tiny_elf with_empty_dynamic(int first) {
+  tiny_elf t = tiny();
+  t.eh.e_phnum = 4;
+  t.ph[3] = t.ph[1];
+  t.ph[first ? 1 : 3].p_filesz = t.ph[first ? 1 : 3].p_memsz = 0;
+  return t;
+}
+
+/* glibc's dl_main (elf/rtld.c) takes the program's last PT_DYNAMIC
+ * whatever its size: after an empty last one, its loader reads no
+ * DT_NEEDED of the real one before it. */
+START_TEST(test_the_program_takes_its_last_dynamic_segment_even_empty) {
+  char why[ELF_IMAGE_WHY_MAX];
+  tiny_elf t = with_empty_dynamic(0);
+  ck_assert_int_eq(entries_read(&t, ELF_IMAGE_PROGRAM, why), 0);
+  t = with_empty_dynamic(1);
+  ck_assert_int_eq(entries_read(&t, ELF_IMAGE_PROGRAM, why), 3);
+}
+END_TEST
+
+/* ld.so since glibc 2.35 refuses a library with an empty PT_DYNAMIC, or
+ * none (elf/dl-load.c, _dl_map_object_from_fd). */
+START_TEST(test_a_library_with_an_empty_or_no_dynamic_segment_is_refused) {
+  char why[ELF_IMAGE_WHY_MAX];
+  for (int first = 0; first < 2; first++) {
+    tiny_elf t = with_empty_dynamic(first);
+    ck_assert_int_eq(entries_read(&t, ELF_IMAGE_LIBRARY, why), -1);
+    ck_assert_ptr_nonnull(strstr(why, "has an empty dynamic segment"));
+  }
+  tiny_elf t = tiny();
+  ck_assert_int_eq(entries_read(&t, ELF_IMAGE_LIBRARY, why), 3);
+  t.ph[1].p_type = PT_NOTE;
+  ck_assert_int_eq(entries_read(&t, ELF_IMAGE_LIBRARY, why), -1);
+  ck_assert_ptr_nonnull(strstr(why, "has no dynamic segment"));
 }
 END_TEST
 
@@ -171,7 +266,7 @@ static int interp_of(const tiny_elf *t, char *s) {
   int fd = file_of(t, 2 * ELF_IMAGE_STRING_MAX);
   elf_image img;
   char why[ELF_IMAGE_WHY_MAX];
-  ck_assert_int_eq(elf_image_open(&img, fd, why), FERN_OK);
+  ck_assert_int_eq(elf_image_open(&img, fd, ELF_IMAGE_PROGRAM, why), FERN_OK);
   int rc = elf_image_interp(&img, s, why);
   elf_image_close(&img);
   close(fd);
@@ -214,7 +309,8 @@ START_TEST(test_any_class_is_identified_and_only_ours_opened) {
   ck_assert_int_eq(id.machine, EM_PPC);
   elf_image img;
   char why[ELF_IMAGE_WHY_MAX];
-  ck_assert_int_eq(elf_image_open(&img, fd, why), FERN_ENOEXEC);
+  ck_assert_int_eq(elf_image_open(&img, fd, ELF_IMAGE_PROGRAM, why),
+                   FERN_ENOEXEC);
   ck_assert_int_eq(ftruncate(fd, 3), 0);
   ck_assert_int_eq(elf_image_identify(fd, &id), -1);
   close(fd);
@@ -226,6 +322,11 @@ Suite *elf_image_suite(void) {
   TCase *tc = tcase_create("elf_image");
   tcase_add_test(tc, test_reads_what_the_loader_reads);
   tcase_add_test(tc, test_program_headers_the_kernel_refuses_are_refused);
+  tcase_add_test(tc, test_the_kernel_takes_a_page_of_program_headers);
+  tcase_add_test(tc,
+                 test_the_program_takes_its_last_dynamic_segment_even_empty);
+  tcase_add_test(tc,
+                 test_a_library_with_an_empty_or_no_dynamic_segment_is_refused);
   tcase_add_test(tc, test_a_dynamic_segment_claiming_gigabytes_is_refused);
   tcase_add_test(tc, test_strings_end_inside_the_loaded_bytes);
   tcase_add_test(tc, test_the_last_segment_holding_an_address_wins);

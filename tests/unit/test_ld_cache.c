@@ -1,6 +1,7 @@
 /* test_ld_cache.c - the sandbox's reading of /etc/ld.so.cache, on caches
  * written here in glibc's "glibc-ld.so.cache1.1" format (alone, and after
  * the old table), well formed and not. */
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,12 +70,20 @@ static const entry sample[] = {
     {OURS, "libz.so.1", "/lib/libz.so.1", 0},
 };
 
+/* Reads the cache at `path` (none if it cannot be opened). */
+static void load(ld_cache *cache, const char *path) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  ld_cache_load(cache, fd);
+  if (fd >= 0)
+    close(fd);
+}
+
 /* Returns what the cache written from `entries` gives for `name`. */
 static const char *lookup(const entry *entries, uint32_t n, uint32_t old,
                           uint8_t endian, const char *name, char *out) {
   char *path = write_cache(entries, n, old, endian);
   ld_cache cache;
-  ld_cache_load(&cache, path);
+  load(&cache, path);
   int rc = ld_cache_lookup(&cache, name, out);
   ld_cache_free(&cache);
   unlink(path);
@@ -120,11 +129,30 @@ START_TEST(test_a_cache_glibc_would_not_read_gives_nothing) {
   fwrite(&too_many, 4, 1, f);
   fclose(f);
   ld_cache cache;
-  ld_cache_load(&cache, path);
+  load(&cache, path);
   ck_assert_int_eq(ld_cache_lookup(&cache, "libz.so.1", out), -1);
   ld_cache_free(&cache);
-  ld_cache_load(&cache, "/nonexistent/ld.so.cache");
+  load(&cache, "/nonexistent/ld.so.cache");
   ck_assert_int_eq(ld_cache_lookup(&cache, "libz.so.1", out), -1);
+  unlink(path);
+  free(path);
+}
+END_TEST
+
+/* The glibc-hwcaps entries for a name, which the loader may take instead
+ * of the plain one on a CPU that suits them: each once, in order. */
+START_TEST(test_the_hwcaps_variants_of_a_name_are_listed) {
+  char out[PATH_MAX];
+  char *path = write_cache(sample, 5, 0, 0);
+  ld_cache cache;
+  load(&cache, path);
+  uint32_t at = 0;
+  ck_assert_int_eq(ld_cache_variant(&cache, "libfoo.so.1", &at, out), 0);
+  ck_assert_str_eq(out, "/hwcaps/libfoo.so.1");
+  ck_assert_int_eq(ld_cache_variant(&cache, "libfoo.so.1", &at, out), -1);
+  at = 0;
+  ck_assert_int_eq(ld_cache_variant(&cache, "libz.so.1", &at, out), -1);
+  ld_cache_free(&cache);
   unlink(path);
   free(path);
 }
@@ -140,7 +168,7 @@ START_TEST(test_offsets_past_the_end_are_passed_over) {
   fwrite(&far, 4, 1, f);
   fclose(f);
   ld_cache cache;
-  ld_cache_load(&cache, path);
+  load(&cache, path);
   ck_assert_int_eq(ld_cache_lookup(&cache, "libz.so.1", out), -1);
   ck_assert_int_eq(ld_cache_lookup(&cache, "libfoo.so.1", out), 0);
   ld_cache_free(&cache);
@@ -157,6 +185,7 @@ Suite *ld_cache_suite(void) {
   tcase_add_test(tc, test_the_new_format_after_the_old_is_read);
   tcase_add_test(tc, test_a_cache_glibc_would_not_read_gives_nothing);
   tcase_add_test(tc, test_offsets_past_the_end_are_passed_over);
+  tcase_add_test(tc, test_the_hwcaps_variants_of_a_name_are_listed);
   suite_add_tcase(s, tc);
   return s;
 }

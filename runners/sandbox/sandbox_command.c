@@ -1,0 +1,141 @@
+/* sandbox_command.c - the bubblewrap command line of one run, a step per
+ * concept: the isolation every run gets; the package, through the
+ * descriptor of the directory checked (sandbox_package.c); the binary,
+ * through the descriptor the check read; what the program loads from
+ * outside the package, only what no one but root and fern's user can
+ * change (sandbox_binds.c); the seccomp filter; the program's command.
+ * Nothing is bound by a path that anyone else could change before
+ * bubblewrap mounts it. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sandbox.h"
+
+/* Every namespace unshared, no capability, a session of its own, gone with
+ * fern, a /proc and /dev of its own and an empty /tmp. */
+static const char *const isolation[] = {
+    "bwrap", "--unshare-all", "--die-with-parent", "--new-session",
+    "--cap-drop", "ALL", "--proc", "/proc", "--dev", "/dev", "--tmpfs",
+    "/tmp", NULL};
+
+typedef struct bwrap_argv_s {
+  char **v; /* NULL-terminated */
+  size_t n;
+  int failed; /* out of memory: the command is not to be run */
+} bwrap_argv;
+
+static void push(bwrap_argv *b, const char *s) {
+  char **grown = b->failed ? NULL : realloc(b->v, (b->n + 2) * sizeof *grown);
+  if (grown != NULL) {
+    b->v = grown;
+    grown[b->n] = NULL;
+  }
+  char *copy = grown != NULL ? strdup(s) : NULL;
+  if (copy == NULL) {
+    b->failed = 1;
+    return;
+  }
+  b->v[b->n++] = copy;
+  b->v[b->n] = NULL;
+}
+
+static void free_strings(char **v) {
+  for (size_t i = 0; v != NULL && v[i] != NULL; i++)
+    free(v[i]);
+  free(v);
+}
+
+/* Pushes "OPTION N [DEST]" for `fd` (taken), handed to bubblewrap as N. */
+static int push_fd(bwrap_argv *b, elf_controller *c, const char *option, int fd,
+                   const char *dest, fern_error_t *err) {
+  int number = elf_wrapper_fd_add(c, fd);
+  if (number < 0)
+    return fern_error_set(err, FERN_EIO, NULL,
+                          "cannot hand bubblewrap a descriptor for %s",
+                          dest ? dest : option);
+  char text[16];
+  snprintf(text, sizeof text, "%d", number);
+  push(b, option);
+  push(b, text);
+  if (dest != NULL)
+    push(b, dest);
+  return FERN_OK;
+}
+
+static int bind_package(bwrap_argv *b, elf_controller *c, fern_error_t *err) {
+  int fd = sandbox_package_open(c, err);
+  return fd < 0 ? fd : push_fd(b, c, "--ro-bind-fd", fd, c->package_dir, err);
+}
+
+/* The program the check read, whatever its path leads to by now, bound
+ * over that path. */
+static int bind_binary(bwrap_argv *b, elf_controller *c, fern_error_t *err) {
+  int fd = fcntl(c->binary_fd, F_DUPFD_CLOEXEC, 0);
+  if (fd < 0)
+    return fern_error_set(err, FERN_EIO, NULL,
+                          "cannot duplicate the binary's descriptor: %s",
+                          strerror(errno));
+  return push_fd(b, c, "--ro-bind-fd", fd, c->binary_path, err);
+}
+
+/* The interpreter, the libraries and the loader's cache, where the loader
+ * in the sandbox opens them. */
+static int bind_loaded(bwrap_argv *b, elf_controller *c, fern_error_t *err) {
+  sandbox_program program = {c->binary_fd, c->binary_path, c->package_dir,
+                             c->environ, c->host};
+  char **binds = NULL;
+  int rc = sandbox_libraries(&program, &binds, err);
+  for (size_t i = 0; rc == FERN_OK && binds[i] != NULL; i += 2) {
+    push(b, "--ro-bind");
+    push(b, binds[i + 1]);
+    push(b, binds[i]);
+  }
+  free_strings(binds);
+  return rc;
+}
+
+static int add_filter(bwrap_argv *b, elf_controller *c,
+                      const sandbox_plan *plan, fern_error_t *err) {
+  int fd = sandbox_seccomp_fd(plan, err);
+  return fd < 0 ? fd : push_fd(b, c, "--seccomp", fd, NULL, err);
+}
+
+static void add_program(bwrap_argv *b, const elf_controller *c) {
+  push(b, "--chdir");
+  push(b, c->package_dir);
+  push(b, "--");
+  push(b, c->binary_path);
+  for (size_t i = 1; c->argv[i] != NULL; i++)
+    push(b, c->argv[i]);
+}
+
+int sandbox_command(elf_controller *c, const sandbox_plan *plan,
+                    fern_error_t *err) {
+  bwrap_argv b = {NULL, 0, 0};
+  for (size_t i = 0; isolation[i] != NULL; i++)
+    push(&b, isolation[i]);
+  if (plan->network)
+    push(&b, "--share-net");
+  int rc = bind_package(&b, c, err);
+  if (rc == FERN_OK)
+    rc = bind_binary(&b, c, err);
+  if (rc == FERN_OK)
+    rc = bind_loaded(&b, c, err);
+  if (rc == FERN_OK)
+    rc = add_filter(&b, c, plan, err);
+  if (rc == FERN_OK)
+    add_program(&b, c);
+  if (rc == FERN_OK &&
+      (b.failed || (c->exec_path = strdup(BWRAP_PATH)) == NULL))
+    rc = fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
+  if (rc != FERN_OK) {
+    free_strings(b.v);
+    return rc;
+  }
+  c->exec_argv = b.v;
+  c->exit_codes_as_signals = 1;
+  return FERN_OK;
+}

@@ -1,0 +1,48 @@
+/* sandbox_package.c - the package as the sandbox shows it: the directory
+ * fern checked, bound through its descriptor. bubblewrap would resolve a
+ * path again when it mounts it, later: whoever may write the directory
+ * above the package could by then have put a symlink in its place
+ * (pkg -> ../..), and the sandbox would show whatever it leads to, the
+ * host's root included. */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sandbox.h"
+
+/* The descriptor is the package itself, and holds the binary checked. */
+static int check_package(const elf_controller *c, int fd, fern_error_t *err) {
+  char real[PATH_MAX], binary[PATH_MAX];
+  if (sandbox_fd_path(fd, real) != 0 || sandbox_fd_path(c->binary_fd, binary))
+    return fern_error_set(err, FERN_EIO, NULL,
+                          "cannot tell where package %s is", c->package_dir);
+  if (strcmp(real, c->package_dir) != 0)
+    return fern_error_set(err, FERN_EACCES, NULL,
+                          "package %s was moved while it was being started "
+                          "(its path leads to %s now)",
+                          c->package_dir, real);
+  if (!sandbox_path_within(binary, real))
+    return fern_error_set(err, FERN_EACCES, "/binary",
+                          "binary %s lies outside its package %s (%s): the "
+                          "package was changed while it was being started",
+                          c->binary_path, c->package_dir, binary);
+  return FERN_OK;
+}
+
+int sandbox_package_open(const elf_controller *c, fern_error_t *err) {
+  /* A symlink put in its place is no directory under O_NOFOLLOW: ENOTDIR. */
+  int fd = open(c->package_dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0)
+    return fern_error_set(err, errno == ENOTDIR ? FERN_EACCES : FERN_EIO, NULL,
+                          "package %s: %s", c->package_dir,
+                          errno == ENOTDIR ? "it was replaced, by something "
+                                             "that is not a directory, while "
+                                             "the run was being prepared"
+                                           : strerror(errno));
+  int rc = check_package(c, fd, err);
+  if (rc == FERN_OK)
+    return fd;
+  close(fd);
+  return rc;
+}
