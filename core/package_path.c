@@ -118,6 +118,29 @@ static int check_opened(int fd, const char *relative, const char *root,
   return FERN_OK;
 }
 
+/* The very file `path_fd` holds, opened for reading. O_NONBLOCK: a file
+ * another process holds a lease on would wait for the lease to break. */
+static int reopen_for_reading(int path_fd, const char *relative,
+                              const char *out, fern_error_t *err) {
+  char link[64];
+  snprintf(link, sizeof link, "/proc/self/fd/%d", path_fd);
+  int fd = open(link, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+  if (fd < 0)
+    return fern_error_set(err, errno == EWOULDBLOCK ? FERN_EACCES : FERN_EIO,
+                          NULL, "\"%s\" in package %s: %s", relative, out,
+                          errno == EWOULDBLOCK
+                              ? "another process holds a lease on it"
+                              : strerror(errno));
+  int flags = fcntl(fd, F_GETFL);
+  if (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) != 0) {
+    int saved = errno;
+    close(fd);
+    return fern_error_set(err, FERN_EIO, NULL, "\"%s\": %s", relative,
+                          strerror(saved));
+  }
+  return fd;
+}
+
 int fern__package_open(const char *package_dir, const char *relative,
                        char *out, size_t out_size, fern_error_t *err) {
   char root[PATH_MAX];
@@ -125,27 +148,17 @@ int fern__package_open(const char *package_dir, const char *relative,
       resolve_in_package(package_dir, relative, root, out, out_size, err);
   if (rc != FERN_OK)
     return rc;
-  /* O_NONBLOCK: opening a FIFO waits for a writer, and a file another
-   * process holds a lease on waits for the lease to break; neither may
-   * hold a worker thread. O_NOFOLLOW: `out` has no symlink left in it. */
-  int fd = open(out, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY | O_NOFOLLOW);
-  if (fd < 0)
-    return fern_error_set(err, errno == EWOULDBLOCK ? FERN_EACCES : FERN_EIO,
-                          NULL, "\"%s\" in package %s: %s", relative, out,
-                          errno == EWOULDBLOCK
-                              ? "another process holds a lease on it"
-                              : strerror(errno));
-  /* Against the package as the path check resolved it: resolving it again
-   * would follow a package swapped meanwhile for a link (pkg -> ..), and
-   * anything under that would pass. */
-  rc = check_opened(fd, relative, root, err);
-  int flags = fcntl(fd, F_GETFL);
-  if (rc == FERN_OK && (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) != 0))
-    rc = fern_error_set(err, FERN_EIO, NULL, "\"%s\": %s", relative,
-                        strerror(errno));
-  if (rc != FERN_OK) {
-    close(fd);
-    return rc;
-  }
+  /* First a path descriptor, which opens nothing (a device's open may
+   * act, a FIFO's waits for a writer): checked for what and where it is
+   * against the package as the path check resolved it (resolving it again
+   * would follow a package swapped meanwhile for a link, pkg -> ..).
+   * O_NOFOLLOW: `out` has no symlink left in it. */
+  int path_fd = open(out, O_PATH | O_CLOEXEC | O_NOFOLLOW);
+  if (path_fd < 0)
+    return fern_error_set(err, FERN_EIO, NULL, "\"%s\" in package %s: %s",
+                          relative, out, strerror(errno));
+  rc = check_opened(path_fd, relative, root, err);
+  int fd = rc == FERN_OK ? reopen_for_reading(path_fd, relative, out, err) : rc;
+  close(path_fd);
   return fd;
 }
