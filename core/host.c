@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "log_queue.h"
 #include "nofile.h"
 #include "manager.h"
 #include "package_path.h"
@@ -72,6 +73,7 @@ void fern__host_init(fern_host_t *host, uv_loop_t *loop,
   host->package_path = fern__package_path;
   host->package_open = fern__package_open;
   host->open_trusted = host_open_trusted;
+  host->output_room = fern__log_room;
   host->awaits_ready = host_awaits_ready;
   host->ready = host_ready;
   host->status = host_status;

@@ -2,8 +2,10 @@
  * record goes into one bounded queue, and a writer thread of its own does
  * the blocking writes to fd 2. A terminal paused with Ctrl-S or a pipe
  * nobody reads then stops that thread only: the loop goes on serving the
- * control socket, signals and stop timeouts, and what does not fit is
- * dropped and counted, and the count logged once there is room again.
+ * control socket, signals and stop timeouts. Runners read programs' output
+ * no faster than the queue takes it (fern__log_room, host->output_room),
+ * so a slow reader slows the programs that write; what still does not fit
+ * is dropped and counted, and the count logged once there is room again.
  *
  * Why a thread and not a non-blocking fd 2: O_NONBLOCK belongs to the open
  * file description, which fern shares with the shell that started it (its
@@ -18,6 +20,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,6 +112,13 @@ void fern__log_queue_put(const char *record, size_t len) {
       queue.dropped++;
   }
   pthread_mutex_unlock(&queue.mutex);
+}
+
+size_t fern__log_room(void) {
+  pthread_mutex_lock(&queue.mutex);
+  size_t room = queue.running ? QUEUE_BYTES - queue.len : SIZE_MAX;
+  pthread_mutex_unlock(&queue.mutex);
+  return room;
 }
 
 static void *writer_main(void *unused) {

@@ -11,4 +11,8 @@
  * the queue runs: a record that does not fit is dropped and counted. */
 void fern__log_queue_put(const char *record, size_t len);
 
+/* How many bytes the queue can take now (SIZE_MAX before it runs: then
+ * every record is written at once). Any thread. */
+size_t fern__log_room(void);
+
 #endif

@@ -224,7 +224,19 @@ typedef struct fern_host_s {
   int (*open_trusted)(const char *path, fern_error_t *err);
   /* FERN_HOST_* flags about this fern. */
   uint32_t flags;
+  /* How many bytes fern's log can take now before it would drop lines:
+   * fern writes its log through a bounded queue, so that a reader of its
+   * stderr who falls behind (a paused terminal, a pipe nobody reads) never
+   * stops fern. A runner forwarding a program's output stops reading it
+   * while this is under FERN_OUTPUT_ROOM_LOW and reads again once it is
+   * back over FERN_OUTPUT_ROOM_HIGH: the slow reader then slows the
+   * programs that write, not fern, and no line is lost. Loop thread. */
+  size_t (*output_room)(void);
 } fern_host_t;
+
+/* See fern_host_t.output_room. Since host ABI 1.3. */
+#define FERN_OUTPUT_ROOM_LOW ((size_t)1 << 20)
+#define FERN_OUTPUT_ROOM_HIGH ((size_t)2 << 20)
 
 /* fern_host_t.flags: this fern starts programs (`fern run`). Without it
  * (check, tree, plugins) a runner validates only: it starts no helper

@@ -161,7 +161,8 @@ int elf_runner_create(const fern_host_t *host, const json_t *config,
   uv_signal_init(host->loop, &r->sigchld);
   r->sigchld.data = r;
   elf_spawn_queue_init(r);
-  r->open_handles = 2;
+  elf_output_pace_init(r);
+  r->open_handles = 3;
   uv_signal_start(&r->sigchld, on_sigchld, SIGCHLD);
   uv_unref((uv_handle_t *)&r->sigchld);
   r->guardian = runs ? elf_guardian_start(r) : NULL;
@@ -203,6 +204,7 @@ void elf_op_release(void *runner) {
   elf_spawn_slots_close(r);
   elf_cgroup_pool_drain(r);
   uv_close((uv_handle_t *)&r->spawn_idle, runner_free_on_close);
+  uv_close((uv_handle_t *)&r->pace_timer, runner_free_on_close);
   uv_close((uv_handle_t *)&r->sigchld, runner_free_on_close);
 }
 

@@ -105,6 +105,7 @@ static void live_add(elf_controller *c) {
 /* Everything is over: close what is open; the last close reports. */
 static void finish(elf_controller *c) {
   c->finishing = 1;
+  elf_output_release(c, 0);
   stream_close(c, ELF_STDOUT);
   stream_close(c, ELF_STDERR);
   elf_job_release(c->runner, &c->job);
@@ -165,6 +166,7 @@ static void describe_exit(const elf_controller *c, char *buf, size_t size) {
 /* The main process ended: the job goes with it. */
 static void on_main_exit(elf_controller *c) {
   c->exited = 1;
+  elf_output_release(c, 1); /* what it wrote is read to its end now */
   live_remove(c);
   if (c->pidfd >= 0)
     uv_poll_stop(&c->pidfd_poll);
@@ -235,7 +237,7 @@ static int stream_index(elf_controller *c, uv_handle_t *handle) {
                                                                : ELF_STDOUT;
 }
 
-static void on_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf) {
+void elf_output_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf) {
   elf_controller *c = handle->data;
   (void)suggested;
   *buf = uv_buf_init(c->runner->read_buf, sizeof c->runner->read_buf);
@@ -278,11 +280,12 @@ static void stream_feed(elf_controller *c, int which, const char *data,
   stream_keep(c, which, data + start, len - start);
 }
 
-static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf) {
+void elf_output_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf) {
   elf_controller *c = stream->data;
   int which = stream_index(c, (uv_handle_t *)stream);
   if (nread > 0) {
     stream_feed(c, which, buf->base, (size_t)nread);
+    elf_output_pace(c);
   } else if (nread < 0) { /* EOF: every writer is gone */
     stream_close(c, which);
     check_finish(c);
@@ -388,7 +391,8 @@ static void start_watching(elf_controller *c) {
     uv_timer_start(&c->timer, on_start_timeout, c->start_timeout_ms, 0);
   for (int which = 0; which < 2; which++)
     if (c->streams[which].open)
-      uv_read_start((uv_stream_t *)&c->streams[which].pipe, on_alloc, on_read);
+      uv_read_start((uv_stream_t *)&c->streams[which].pipe, elf_output_alloc,
+                    elf_output_read);
 }
 
 int elf_wrapper_fd_add(elf_controller *c, int fd) {

@@ -61,6 +61,8 @@ typedef struct elf_runner_s {
   char *cgroup_pool[ELF_CGROUP_POOL_MAX]; /* emptied cgroups' paths */
   size_t cgroup_pool_count;
   uv_idle_t spawn_idle; /* spawns the queue's next batch each loop turn */
+  uv_timer_t pace_timer; /* looks for room in fern's log (elf_output_pace.c) */
+  struct elf_controller_s *paced; /* runs not read until there is room */
   struct elf_controller_s *spawn_head, **spawn_tail;
   int open_handles; /* sigchld, spawn_idle, cgroup removals: freed at 0 */
   void *ext;               /* a wrapping runner's own state */
@@ -176,6 +178,8 @@ typedef struct elf_controller_s {
   int spawn_queued;
   struct elf_controller_s *next_spawn;
   struct elf_controller_s *next_live;
+  struct elf_controller_s *next_paced;
+  struct elf_controller_s **prev_paced; /* what points here; NULL: off */
   struct elf_controller_s **prev_live; /* what points here; NULL: off */
 } elf_controller;
 
@@ -356,6 +360,18 @@ void elf_spawn_slots_open(elf_runner *r);
 void elf_spawn_slots_close(elf_runner *r);
 /* Notes which signals fern handles or ignores: a child resets those. */
 void elf_spawn_read_signals(elf_runner *r);
+
+/* Output read no faster than fern's log takes it (elf_output_pace.c);
+ * loop thread. */
+void elf_output_pace_init(elf_runner *r);
+/* After a read: stops reading the run's output while the log is low on
+ * room (a timer reads it again once there is plenty). */
+void elf_output_pace(elf_controller *c);
+/* Takes the run off the paused list, reading again if `read_again`. */
+void elf_output_release(elf_controller *c, int read_again);
+/* The read callbacks of a run's output pipes (elf_process.c). */
+void elf_output_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf);
+void elf_output_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf);
 
 /* Notify socket (elf_notify.c). */
 int elf_notify_open(elf_controller *c, fern_error_t *err);

@@ -48,13 +48,17 @@ int e2e_run_swapping_at_open(e2e_proc *p, const char *const *args,
   e2e_start(p, args);
   int swapped = 0;
   long deadline = e2e_now_ms() + 20000;
-  for (int open = 1; open && e2e_now_ms() < deadline;) {
-    struct pollfd fds[2] = {{fan, POLLIN, 0}, {p->err_fd, POLLIN, 0}};
-    poll(fds, 2, 1000);
+  /* Until fern's pipes close: a pipe closed is left out of the poll
+   * (poll ignores a negative descriptor). */
+  while ((p->err_fd >= 0 || p->out_fd >= 0) && e2e_now_ms() < deadline) {
+    struct pollfd fds[3] = {{fan, POLLIN, 0},
+                            {p->err_fd, POLLIN, 0},
+                            {p->out_fd, POLLIN, 0}};
+    poll(fds, 3, 1000);
     if (fds[0].revents & POLLIN)
       answer_events(fan, p->pid, &swapped, swap, arg);
-    if (fds[1].revents)
-      open = e2e_pump(p, 0);
+    if (fds[1].revents || fds[2].revents)
+      e2e_pump(p, 0);
   }
   close(fan);
   e2e_finish(p, 20000);

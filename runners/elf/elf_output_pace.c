@@ -1,0 +1,79 @@
+/* elf_output_pace.c - a program's output read no faster than fern's log
+ * can take it. fern writes its log through a bounded queue, so that a
+ * reader of its stderr who falls behind (a terminal paused with Ctrl-S, a
+ * pipe nobody reads) never stops fern. When the queue runs low on room,
+ * the runner stops reading the output pipes of the programs it forwards:
+ * their writes then block, as they would on a slow terminal, and no line
+ * is lost. A timer looks for room again (nothing signals it), and every
+ * paused run reads again once there is plenty.
+ *
+ * Once a program's main process has ended its output is read whatever the
+ * room, so that its end is reported and fern can stop: what does not fit
+ * then is dropped, and counted, by the log. */
+#include "elf_runner.h"
+
+#define PACE_TICK_MS 10
+
+static void set_reading(elf_controller *c, int reading);
+
+static void unlink_paused(elf_controller *c) {
+  *c->prev_paced = c->next_paced;
+  if (c->next_paced != NULL)
+    c->next_paced->prev_paced = c->prev_paced;
+  c->next_paced = NULL;
+  c->prev_paced = NULL;
+}
+
+static void on_pace_tick(uv_timer_t *timer) {
+  elf_runner *r = timer->data;
+  if (r->host->output_room() < FERN_OUTPUT_ROOM_HIGH)
+    return;
+  while (r->paced != NULL) {
+    elf_controller *c = r->paced;
+    unlink_paused(c);
+    set_reading(c, 1);
+  }
+  uv_timer_stop(timer);
+}
+
+static void set_reading(elf_controller *c, int reading) {
+  for (int which = 0; which < 2; which++) {
+    uv_stream_t *pipe = (uv_stream_t *)&c->streams[which].pipe;
+    if (!c->streams[which].open)
+      continue;
+    if (reading)
+      uv_read_start(pipe, elf_output_alloc, elf_output_read);
+    else
+      uv_read_stop(pipe);
+  }
+}
+
+void elf_output_pace_init(elf_runner *r) {
+  r->paced = NULL;
+  uv_timer_init(r->host->loop, &r->pace_timer);
+  r->pace_timer.data = r;
+}
+
+void elf_output_pace(elf_controller *c) {
+  elf_runner *r = c->runner;
+  if (c->prev_paced != NULL || c->exited ||
+      !FERN_HOST_HAS(r->host, output_room) ||
+      r->host->output_room() >= FERN_OUTPUT_ROOM_LOW)
+    return;
+  set_reading(c, 0);
+  c->next_paced = r->paced;
+  if (r->paced != NULL)
+    r->paced->prev_paced = &c->next_paced;
+  c->prev_paced = &r->paced;
+  r->paced = c;
+  if (!uv_is_active((uv_handle_t *)&r->pace_timer))
+    uv_timer_start(&r->pace_timer, on_pace_tick, PACE_TICK_MS, PACE_TICK_MS);
+}
+
+void elf_output_release(elf_controller *c, int read_again) {
+  if (c->prev_paced == NULL)
+    return;
+  unlink_paused(c);
+  if (read_again)
+    set_reading(c, 1);
+}
