@@ -72,8 +72,8 @@ static int spawn(elf_guardian *g) {
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0)
     return -1;
-  char prefix[32];
-  snprintf(prefix, sizeof prefix, "%d.", (int)getpid());
+  char prefix[64];
+  elf_job_prefix(prefix, sizeof prefix);
   pid_t pid = fork();
   if (pid == 0) {
     /* Hold nothing but our own pipe: an inherited write end of another

@@ -188,7 +188,7 @@ void elf_job_adopt(elf_runner *r, elf_job *job, char *path) {
 /* The job's own cgroup path: "c<n>", n from its id "<fern pid>.<n>". */
 static int name_cgroup(elf_runner *r, elf_job *job) {
   char *path;
-  if (asprintf(&path, "%s/c%s", r->cgroup_base, strchr(job->id, '.') + 1) < 0)
+  if (asprintf(&path, "%s/c%s", r->cgroup_base, strrchr(job->id, '.') + 1) < 0)
     return FERN_ENOMEM;
   elf_job_adopt(r, job, path);
   return FERN_OK;
@@ -199,7 +199,9 @@ int elf_job_name(elf_runner *r, elf_job *job, int cgroup_now) {
   job->kind = r->job_kind;
   job->cgroup_fd = -1;
   job->base_fd = -1;
-  snprintf(job->id, sizeof job->id, "%d.%lu", (int)getpid(), ++r->next_id);
+  elf_job_prefix(job->id, sizeof job->id);
+  size_t used = strlen(job->id);
+  snprintf(job->id + used, sizeof job->id - used, "%lu", ++r->next_id);
   if (job->kind != ELF_JOB_CGROUP || !cgroup_now)
     return FERN_OK;
   return name_cgroup(r, job);

@@ -80,14 +80,18 @@ static int pid_namespace_of(const char *proc, struct stat *st) {
   return stat(path, st);
 }
 
-int elf_proc_in_our_pid_namespace(pid_t pid) {
-  struct stat ours, theirs;
-  char name[16];
-  snprintf(name, sizeof name, "%d", (int)pid);
-  if (pid_namespace_of("self", &ours) != 0)
-    return 1; /* a kernel without pid namespaces: there is only one */
-  return pid_namespace_of(name, &theirs) == 0 &&
-         theirs.st_dev == ours.st_dev && theirs.st_ino == ours.st_ino;
+void elf_job_prefix(char *out, size_t size) {
+  struct stat ns;
+  snprintf(out, size, "%d@%lu.", (int)getpid(),
+           pid_namespace_of("self", &ns) == 0 ? (unsigned long)ns.st_ino : 0UL);
+}
+
+int elf_job_prefix_parse(const char *value, pid_t *pid, unsigned long *ns) {
+  int p, end = 0;
+  if (sscanf(value, "%d@%lu.%n", &p, ns, &end) != 2 || end == 0 || p <= 0)
+    return 0;
+  *pid = (pid_t)p;
+  return 1;
 }
 
 int elf_proc_marked(pid_t pid, const char *mark) {
@@ -124,13 +128,13 @@ typedef struct job_scan_s {
   int found;
 } job_scan;
 
-/* A process in a nested pid namespace carries marks and sessions in that
- * namespace's numbers, which mean other processes here. */
+/* A mark names its fern's pid namespace, so a job's descendant in a
+ * nested namespace is still found by it, and a nested fern's marks (their
+ * own numbers) are never taken for ours. */
 static int scanned(const job_scan *scan, pid_t pid) {
-  return pid != getpid() &&
-         (scan->job != NULL ? elf_proc_in_job(scan->job, pid)
-                            : elf_proc_marked(pid, scan->mark)) &&
-         elf_proc_in_our_pid_namespace(pid);
+  return pid != getpid() && (scan->job != NULL
+                                 ? elf_proc_in_job(scan->job, pid)
+                                 : elf_proc_marked(pid, scan->mark));
 }
 
 static void visit_member(pid_t pid, void *arg) {

@@ -98,7 +98,7 @@ typedef struct elf_rlimit_s {
 /* The job of one component: its id, and its cgroup when it has one. */
 typedef struct elf_job_s {
   elf_job_kind kind;
-  char id[64];             /* FERN_JOB value: "<fern pid>.<n>" */
+  char id[64];             /* FERN_JOB value: "<fern pid>@<pid ns>.<n>" */
   char *cgroup;            /* ELF_JOB_CGROUP: its directory, or NULL */
   const char *name;        /* its last component, inside `cgroup` */
   int base_fd;             /* the runner's cgroup_base_fd */
@@ -312,11 +312,15 @@ ssize_t elf_read_small(const char *path, char *buf, size_t size);
 void elf_proc_each(void (*visit)(pid_t, void *), void *arg);
 /* The process's state, parent and session; -1 if it is gone. */
 int elf_proc_stat(pid_t pid, elf_proc_info *info);
-/* Whether its environment holds `mark` ("FERN_JOB=<fern pid>.<n>"), or,
+/* This fern's part of every FERN_JOB it gives: "<pid>@<pid namespace>."
+ * (pid numbers repeat across namespaces; the namespace's inode, from
+ * /proc/self/ns/pid, tells them apart). Allocates nothing. */
+void elf_job_prefix(char *out, size_t size);
+/* Reads "<pid>@<ns>." from a FERN_JOB value; 0 if it is not one. */
+int elf_job_prefix_parse(const char *value, pid_t *pid, unsigned long *ns);
+/* Whether its environment holds `mark` ("FERN_JOB=<pid>@<ns>.<n>"), or,
  * for a mark ending in '.', a variable starting with it. */
 int elf_proc_marked(pid_t pid, const char *mark);
-/* Whether `pid` lives in this process's pid namespace. */
-int elf_proc_in_our_pid_namespace(pid_t pid);
 /* Whether `pid` is one of the job's (its mark, or its main's session). */
 int elf_proc_in_job(const elf_job *job, pid_t pid);
 /* Sends `signum` to the job's processes found so; returns how many. */

@@ -7,10 +7,10 @@
  *    makes the directory) and no process PID exists. The whole subtree is
  *    killed and removed.
  *  - processes whose FERN_JOB mark names a fern PID that no longer exists,
- *    and that could only be such a fern's: its real, effective and saved
- *    uid are this fern's, it lives in this pid namespace (a mark made in a
- *    nested one counts in that namespace's numbers), and it is neither an
- *    ancestor of this fern nor a child of it.
+ *    in this pid namespace (the mark names its fern's namespace: a nested
+ *    fern's pids mean nothing here), and that could only be such a fern's:
+ *    its real, effective and saved uid are this fern's, and it is neither
+ *    an ancestor of this fern nor a child of it.
  * The mark is an environment variable anyone can set; these rules are why
  * a forged one can get no process killed that its forger could not kill
  * itself. A fern whose pid was given to another process since is left
@@ -66,6 +66,7 @@ typedef struct sweep_s {
   int cgroups, processes;
   pid_t ancestors[ANCESTORS_MAX];
   int ancestor_count;
+  unsigned long pid_namespace; /* this fern's, as marks name it */
 } sweep;
 
 /* Ends the cgroup trees dead ferns left beside ours. */
@@ -88,16 +89,18 @@ static void sweep_cgroups(sweep *s) {
     closedir(d);
 }
 
-/* The fern pid in the process's FERN_JOB mark, or 0. */
-static pid_t mark_owner(pid_t pid) {
+/* The fern pid in the process's FERN_JOB mark, or 0 (no mark, or one a
+ * fern of another pid namespace gave: its pid means nothing here). */
+static pid_t mark_owner(pid_t pid, unsigned long our_ns) {
   char path[64], env[4096];
   snprintf(path, sizeof path, "/proc/%d/environ", (int)pid);
   ssize_t n = elf_read_small(path, env, sizeof env);
   for (ssize_t i = 0; i < n; i += (ssize_t)strlen(env + i) + 1) {
-    int owner;
+    pid_t owner;
+    unsigned long ns;
     if (strncmp(env + i, "FERN_JOB=", 9) == 0 &&
-        sscanf(env + i + 9, "%d.", &owner) == 1 && owner > 0)
-      return (pid_t)owner;
+        elf_job_prefix_parse(env + i + 9, &owner, &ns))
+      return ns == our_ns ? owner : 0;
   }
   return 0;
 }
@@ -125,11 +128,10 @@ static int is_ancestor(const sweep *s, pid_t pid) {
 /* Could the process only be a dead fern's? (See the file comment.) */
 static int abandoned(const sweep *s, pid_t pid) {
   elf_proc_info info;
-  pid_t owner = pid == getpid() ? 0 : mark_owner(pid);
+  pid_t owner = pid == getpid() ? 0 : mark_owner(pid, s->pid_namespace);
   return owner != 0 && owner != getpid() && process_gone(owner) &&
          elf_proc_stat(pid, &info) == 0 && info.state != 'Z' &&
-         info.ppid != getpid() && !is_ancestor(s, pid) &&
-         elf_proc_in_our_pid_namespace(pid) && runs_as_us(pid);
+         info.ppid != getpid() && !is_ancestor(s, pid) && runs_as_us(pid);
 }
 
 static void kill_if_abandoned(pid_t pid, void *arg) {
@@ -162,6 +164,10 @@ static void note_ancestors(sweep *s) {
 
 static void sweep_work(uv_work_t *work) {
   sweep *s = work->data;
+  char prefix[64];
+  pid_t self;
+  elf_job_prefix(prefix, sizeof prefix);
+  elf_job_prefix_parse(prefix, &self, &s->pid_namespace);
   note_ancestors(s);
   sweep_cgroups(s);
   sweep_marked(s);

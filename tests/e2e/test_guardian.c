@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <grp.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -173,19 +174,29 @@ START_TEST(test_next_fern_ends_what_a_dead_one_left) {
 }
 END_TEST
 
-/* A mark naming a pid that never was a fern (above any pid_max). */
-#define FORGED_MARK "FERN_JOB=4194305.1"
+/* A mark as fern gives them ("FERN_JOB=<pid>@<pid namespace>.<n>"),
+ * naming a pid that never was a fern (above any pid_max) in the pid
+ * namespace `ns`. */
+static void forged_mark(char *out, size_t size, unsigned long ns) {
+  snprintf(out, size, "FERN_JOB=4194305@%lu.1", ns);
+}
 
-/* Starts `argv` (as `uid`/`gid` unless they are 0) with the forged mark
- * in its environment unless `marked` is 0; returns its pid. */
-static pid_t start_marked(const char *const *argv, int marked, uid_t uid,
-                          gid_t gid) {
+static unsigned long own_pid_namespace(void) {
+  struct stat st;
+  ck_assert_int_eq(stat("/proc/self/ns/pid", &st), 0);
+  return (unsigned long)st.st_ino;
+}
+
+/* Starts `argv` (as `uid`/`gid` unless they are 0) with `mark` (or
+ * nothing) as its environment; returns its pid. */
+static pid_t start_marked(const char *const *argv, const char *mark,
+                          uid_t uid, gid_t gid) {
   pid_t pid = fork();
   if (pid == 0) {
     if (uid != 0 && (setgroups(0, NULL) != 0 || setgid(gid) != 0 ||
                      setuid(uid) != 0))
       _exit(99);
-    char *const envp[] = {marked ? (char *)FORGED_MARK : NULL, NULL};
+    char *const envp[] = {(char *)mark, NULL};
     execve(argv[0], (char *const *)argv, envp);
     _exit(98);
   }
@@ -193,11 +204,30 @@ static pid_t start_marked(const char *const *argv, int marked, uid_t uid,
   return pid;
 }
 
-/* A fern's sweep ends what only a dead fern could have left, and nothing
- * else that carries a mark: not a live fern's components, not another
- * user's process, not a process in a nested pid namespace, not the fern's
- * own ancestor; and fern check sweeps nothing. A plain process of fern's
- * user with a dead fern's mark is ended by fern run: the sweep did run. */
+/* The sleep that `unshare --pid --fork` (pid `outer`) started in a pid
+ * namespace of its own. */
+static pid_t nested_sleeper(pid_t outer) {
+  pid_t inner;
+  long deadline = e2e_now_ms() + 10000;
+  while (e2e_children_named(outer, "sleep", &inner, 1) != 1) {
+    ck_assert_msg(e2e_now_ms() < deadline, "unshare started no sleep");
+    poll(NULL, 0, 10); /* no event says a child was born */
+  }
+  return inner;
+}
+
+static void assert_running(const int *fds, int n, const char *what) {
+  for (int i = 0; i < n; i++) {
+    struct pollfd pfd = {fds[i], POLLIN, 0};
+    ck_assert_msg(poll(&pfd, 1, 0) == 0, "%s #%d ended", what, i);
+  }
+}
+
+/* A fern's sweep ends what only a dead fern could have left, in its own
+ * pid namespace or below it, and nothing else that carries a mark: not a
+ * live fern's components, not another user's process, not a mark of
+ * another pid namespace's fern, not the fern's own ancestor; and fern
+ * check sweeps nothing. */
 START_TEST(test_the_sweep_spares_what_no_dead_fern_left) {
   holder_run live;
   uid_t uid;
@@ -207,22 +237,20 @@ START_TEST(test_the_sweep_spares_what_no_dead_fern_left) {
     holder_done(&live);
     return;
   }
+  char ours[64], theirs[64];
+  forged_mark(ours, sizeof ours, own_pid_namespace());
+  forged_mark(theirs, sizeof theirs, 1);
   const char *sleeper[] = {"/usr/bin/sleep", "300", NULL};
   const char *nested[] = {"/usr/bin/unshare", "--pid", "--fork",
-                          "/usr/bin/env", FORGED_MARK, "/usr/bin/sleep",
-                          "300", NULL};
-  pid_t spared[2] = {start_marked(sleeper, 1, uid, gid),
-                     start_marked(nested, 0, 0, 0)};
-  pid_t doomed = start_marked(sleeper, 1, 0, 0);
-  int spared_fds[2], doomed_fd;
+                          "/usr/bin/env", ours, "/usr/bin/sleep", "300",
+                          NULL};
+  pid_t spared[2] = {start_marked(sleeper, ours, uid, gid),
+                     start_marked(sleeper, theirs, 0, 0)};
+  pid_t outer = start_marked(nested, NULL, 0, 0);
+  pid_t doomed[2] = {start_marked(sleeper, ours, 0, 0), nested_sleeper(outer)};
+  int spared_fds[2], doomed_fds[2];
   e2e_pidfds_open(spared, 2, spared_fds);
-  e2e_pidfds_open(&doomed, 1, &doomed_fd);
-  char log[4300], cmd[9000];
-  snprintf(log, sizeof log, "%s/next.log", live.pkg);
-  snprintf(cmd, sizeof cmd,
-           FORGED_MARK " sh -c '\"$0\" run \"$1\" 2>\"$2\"; echo "
-           "ancestor-lives >>\"$2\"' '%s/fern' '%s/meta/alone.cm' '%s'",
-           e2e_build(), live.pkg, log);
+  e2e_pidfds_open(doomed, 2, doomed_fds);
   e2e_package_program(live.pkg, "alone", "elf",
                       "\"args\": [\"print\", \"alone\"]");
   /* fern check makes runners only to validate: it ends nothing. */
@@ -232,8 +260,14 @@ START_TEST(test_the_sweep_spares_what_no_dead_fern_left) {
   const char *check_args[] = {"check", manifest, NULL};
   ck_assert_int_eq(e2e_run(&check, 20000, check_args), 0);
   e2e_free(&check);
-  struct pollfd still = {doomed_fd, POLLIN, 0};
-  ck_assert_msg(poll(&still, 1, 0) == 0, "fern check ended a process");
+  assert_running(doomed_fds, 2, "after fern check, doomed");
+  /* fern run, its parent shell carrying a dead fern's mark. */
+  char log[4300], cmd[9000];
+  snprintf(log, sizeof log, "%s/next.log", live.pkg);
+  snprintf(cmd, sizeof cmd,
+           "%s sh -c '\"$0\" run \"$1\" 2>\"$2\"; echo ancestor-lives "
+           ">>\"$2\"' '%s/fern' '%s' '%s'",
+           ours, e2e_build(), manifest, log);
   ck_assert_int_eq(system(cmd), 0);
   char said[8192] = "";
   FILE *f = fopen(log, "r");
@@ -242,20 +276,15 @@ START_TEST(test_the_sweep_spares_what_no_dead_fern_left) {
   fclose(f);
   e2e_assert_has(said, "ended what a dead fern left: ");
   e2e_assert_has(said, "ancestor-lives\n");
-  e2e_assert_pidfds_gone_within(&doomed_fd, &doomed, 1, 10000);
-  for (int i = 0; i < 2; i++) {
-    struct pollfd pfd = {spared_fds[i], POLLIN, 0};
-    ck_assert_msg(poll(&pfd, 1, 0) == 0, "the sweep killed spared #%d", i);
-  }
-  for (int i = 0; i < live.n; i++) {
-    struct pollfd pfd = {live.fds[i], POLLIN, 0};
-    ck_assert_msg(poll(&pfd, 1, 0) == 0, "the sweep killed a live fern's");
-  }
+  e2e_assert_pidfds_gone_within(doomed_fds, doomed, 2, 10000);
+  assert_running(spared_fds, 2, "spared");
+  assert_running(live.fds, live.n, "a live fern's");
   for (int i = 0; i < 2; i++) {
     kill(spared[i], SIGKILL);
     waitpid(spared[i], NULL, 0);
   }
-  waitpid(doomed, NULL, 0);
+  waitpid(doomed[0], NULL, 0);
+  waitpid(outer, NULL, 0);
   kill(live.fern.pid, SIGTERM);
   ck_assert_int_eq(e2e_finish(&live.fern, 20000), 0);
   holder_done(&live);
@@ -289,6 +318,42 @@ START_TEST(test_subreaper_holds_a_descendant_with_a_clean_environment) {
 }
 END_TEST
 
+/* A job's descendant in a pid namespace of its own (setsid'd too) still
+ * carries the job's mark, which names fern's namespace: subreaper jobs
+ * end it when the component stops, and the guardian when fern is killed
+ * (loop index 1: by SIGKILL). */
+START_TEST(test_a_jobs_descendant_in_a_nested_pid_namespace_goes_with_it) {
+  char pkg[256];
+  e2e_package_new(pkg, sizeof pkg);
+  e2e_package_copy(pkg, "/bin/dash", "bin/sh");
+  e2e_package_write(pkg, "meta/nested.cm",
+                    "{\"program\": {\"runner\": \"elf\", \"binary\": "
+                    "\"bin/sh\", \"args\": [\"-c\", \"/usr/bin/unshare "
+                    "--pid --fork /usr/bin/setsid /usr/bin/sleep 1111 & "
+                    "echo outer $!; exec /usr/bin/sleep 2222\"]}}");
+  const char *names[] = {"nested", NULL};
+  e2e_package_root(pkg, names, 0);
+  e2e_proc p;
+  const char *args[] = {"run", "--config", SUBREAPER, pkg, NULL};
+  e2e_start(&p, args);
+  e2e_wait_for(&p, "[/nested] outer ", 20000);
+  if (!e2e_job_mechanism_is(p.err, "subreaper")) {
+    fprintf(stderr, "skipped: this machine gives fern no subreaper jobs\n");
+    kill(p.pid, SIGTERM);
+  } else {
+    pid_t inner = nested_sleeper((pid_t)atol(strstr(p.err, "[/nested] outer ") +
+                                             strlen("[/nested] outer ")));
+    int fd;
+    e2e_pidfds_open(&inner, 1, &fd);
+    kill(p.pid, _i == 0 ? SIGTERM : SIGKILL);
+    e2e_assert_pidfds_gone_within(&fd, &inner, 1, 10000);
+  }
+  e2e_finish(&p, 20000);
+  e2e_free(&p);
+  e2e_package_remove(pkg);
+}
+END_TEST
+
 Suite *guardian_suite(void) {
   Suite *s = suite_create("guardian");
   TCase *tc = tcase_create("guardian");
@@ -298,6 +363,8 @@ Suite *guardian_suite(void) {
   tcase_add_loop_test(tc, test_next_fern_ends_what_a_dead_one_left, 0, 2);
   tcase_add_test(tc, test_subreaper_holds_a_descendant_with_a_clean_environment);
   tcase_add_test(tc, test_the_sweep_spares_what_no_dead_fern_left);
+  tcase_add_loop_test(
+      tc, test_a_jobs_descendant_in_a_nested_pid_namespace_goes_with_it, 0, 2);
   suite_add_tcase(s, tc);
   return s;
 }
