@@ -41,6 +41,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <pthread.h>
 #include <limits.h>
 #include <pwd.h>
 #include <stdarg.h>
@@ -102,12 +103,18 @@ static int listed_stranger(char *const *members, char *who, size_t size) {
   return 0;
 }
 
+/* getpwent_r's reading position is one for the whole process: two walks
+ * at once (plugins load on the loop, the sandbox checks libraries on
+ * worker threads) would cut each other short and find no stranger. */
+static pthread_mutex_t user_walk = PTHREAD_MUTEX_INITIALIZER;
+
 /* A user whose primary group is `gid`, neither root nor this user. A user
  * database that cannot be read to its end counts as one. */
 static int primary_stranger(gid_t gid, char *who, size_t size) {
   struct passwd pw, *entry;
   char buf[4096];
   int rc, found = 0;
+  pthread_mutex_lock(&user_walk);
   setpwent();
   while (!found && (rc = getpwent_r(&pw, buf, sizeof buf, &entry)) == 0)
     if (entry->pw_gid == gid && !trusted_user(entry->pw_uid)) {
@@ -115,6 +122,7 @@ static int primary_stranger(gid_t gid, char *who, size_t size) {
       found = 1;
     }
   endpwent();
+  pthread_mutex_unlock(&user_walk);
   if (!found && rc != ENOENT) {
     snprintf(who, size, "whoever the unreadable user database holds");
     found = 1;

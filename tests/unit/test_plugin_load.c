@@ -4,6 +4,8 @@
  * FERN_BUILD/tests/plugins; marker.so creates $FERN_TEST_MARK from its
  * constructor, which shows whether any of its code ran. */
 #include <fcntl.h>
+#include <pwd.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -141,6 +143,71 @@ START_TEST(test_a_fifo_is_refused_unopened) {
 }
 END_TEST
 
+/* The check walks the user database (is a group someone's primary
+ * group?), whose reading position the whole process shares: from several
+ * threads at once (the sandbox checks libraries on worker threads) no
+ * walk may cut another short and let a group-writable directory pass. */
+#define CHECKERS 4
+#define CHECKS 5000
+
+static void *check_often(void *path) {
+  char why[512];
+  long passed = 0;
+  for (int i = 0; i < CHECKS; i++) {
+    int fd = fern__trusted_open(path, why, sizeof why);
+    if (fd >= 0) {
+      close(fd);
+      passed++;
+    }
+  }
+  return (void *)passed;
+}
+
+/* A user of its own group, made for the test: the last entry of the user
+ * database, where a walk cut short never gets to. */
+static struct passwd *walk_user(void) {
+  if (getuid() != 0) {
+    fprintf(stderr, "skipped: needs root to make a user\n");
+    return NULL;
+  }
+  struct passwd *pw = getpwnam("fern-unit-walk");
+  if (pw == NULL)
+    ck_assert_int_eq(system("useradd --system --no-create-home --user-group "
+                            "--shell /usr/sbin/nologin fern-unit-walk"),
+                     0);
+  pw = getpwnam("fern-unit-walk");
+  ck_assert_ptr_nonnull(pw);
+  return pw;
+}
+
+START_TEST(test_the_check_holds_on_many_threads_at_once) {
+  struct passwd *owner = walk_user();
+  if (owner == NULL)
+    return;
+  gid_t group = owner->pw_gid;
+  tmp_new();
+  char dir[128], path[160];
+  snprintf(dir, sizeof dir, "%s/shared", tmp);
+  ck_assert_int_eq(mkdir(dir, 0775), 0);
+  ck_assert_int_eq(chown(dir, 0, group), 0);
+  ck_assert_int_eq(chmod(dir, 0775), 0);
+  snprintf(path, sizeof path, "%s/lib.so", dir);
+  put_fixture("good", path);
+  pthread_t threads[CHECKERS];
+  for (int i = 0; i < CHECKERS; i++)
+    ck_assert_int_eq(pthread_create(&threads[i], NULL, check_often, path), 0);
+  long passed = 0;
+  for (int i = 0; i < CHECKERS; i++) {
+    void *n;
+    pthread_join(threads[i], &n);
+    passed += (long)n;
+  }
+  ck_assert_msg(passed == 0, "%ld of %d checks let %s pass", passed,
+                CHECKERS * CHECKS, dir);
+  tmp_remove();
+}
+END_TEST
+
 Suite *plugin_load_suite(void) {
   Suite *s = suite_create("plugin_load");
   TCase *tc = tcase_create("plugin_load");
@@ -149,6 +216,7 @@ Suite *plugin_load_suite(void) {
   tcase_add_test(tc, test_a_plugin_loads_after_another_was_unloaded);
   tcase_add_test(tc, test_dlopen_errors_name_the_plugin_file);
   tcase_add_test(tc, test_a_fifo_is_refused_unopened);
+  tcase_add_test(tc, test_the_check_holds_on_many_threads_at_once);
   suite_add_tcase(s, tc);
   return s;
 }
