@@ -40,11 +40,13 @@ int sandbox_libraries(const sandbox_program *program, char ***out,
 int sandbox_command(elf_controller *c, const sandbox_plan *plan,
                     fern_error_t *err);
 
-/* Opens the run's package directory for bubblewrap to bind (O_PATH): the
- * directory at c->package_dir itself, not a link put in its place, and the
- * one holding the checked binary. The descriptor, or a negative FERN_E*
- * code with `err` set. Worker thread. */
-int sandbox_package_open(const elf_controller *c, fern_error_t *err);
+/* Opens the run's package directory for bubblewrap to bind (O_PATH): its
+ * path resolved once into `real` (PATH_MAX bytes), the directory there
+ * itself, not a link put in its place, and the one holding the checked
+ * binary. The descriptor, or a negative FERN_E* code with `err` set.
+ * Worker thread. */
+int sandbox_package_open(const elf_controller *c, char *real,
+                         fern_error_t *err);
 
 /* Where the open file `fd` is, into `out` (PATH_MAX bytes): 0, or -1. */
 int sandbox_fd_path(int fd, char *out);

@@ -65,9 +65,18 @@ static int push_fd(bwrap_argv *b, elf_controller *c, const char *option, int fd,
   return FERN_OK;
 }
 
-static int bind_package(bwrap_argv *b, elf_controller *c, fern_error_t *err) {
-  int fd = sandbox_package_open(c, err);
-  return fd < 0 ? fd : push_fd(b, c, "--ro-bind-fd", fd, c->package_dir, err);
+/* The package at its real path (`real`, filled here); its path as fern
+ * knows it, if another, a link to it, as on the host. */
+static int bind_package(bwrap_argv *b, elf_controller *c, char *real,
+                        fern_error_t *err) {
+  int fd = sandbox_package_open(c, real, err);
+  int rc = fd < 0 ? fd : push_fd(b, c, "--ro-bind-fd", fd, real, err);
+  if (rc == FERN_OK && strcmp(real, c->package_dir) != 0) {
+    push(b, "--symlink");
+    push(b, real);
+    push(b, c->package_dir);
+  }
+  return rc;
 }
 
 /* The program the check read, whatever its path leads to by now, bound
@@ -83,8 +92,9 @@ static int bind_binary(bwrap_argv *b, elf_controller *c, fern_error_t *err) {
 
 /* The interpreter, the libraries and the loader's cache, where the loader
  * in the sandbox opens them. */
-static int bind_loaded(bwrap_argv *b, elf_controller *c, fern_error_t *err) {
-  sandbox_program program = {c->binary_fd, c->binary_path, c->package_dir,
+static int bind_loaded(bwrap_argv *b, elf_controller *c, const char *package,
+                       fern_error_t *err) {
+  sandbox_program program = {c->binary_fd, c->binary_path, package,
                              c->environ, c->host};
   char **binds = NULL;
   int rc = sandbox_libraries(&program, &binds, err);
@@ -119,11 +129,12 @@ int sandbox_command(elf_controller *c, const sandbox_plan *plan,
     push(&b, isolation[i]);
   if (plan->network)
     push(&b, "--share-net");
-  int rc = bind_package(&b, c, err);
+  char package[PATH_MAX];
+  int rc = bind_package(&b, c, package, err);
   if (rc == FERN_OK)
     rc = bind_binary(&b, c, err);
   if (rc == FERN_OK)
-    rc = bind_loaded(&b, c, err);
+    rc = bind_loaded(&b, c, package, err);
   if (rc == FERN_OK)
     rc = add_filter(&b, c, plan, err);
   if (rc == FERN_OK)

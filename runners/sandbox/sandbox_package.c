@@ -11,17 +11,19 @@
 
 #include "sandbox.h"
 
-/* The descriptor is the package itself, and holds the binary checked. */
-static int check_package(const elf_controller *c, int fd, fern_error_t *err) {
-  char real[PATH_MAX], binary[PATH_MAX];
-  if (sandbox_fd_path(fd, real) != 0 || sandbox_fd_path(c->binary_fd, binary))
+/* The descriptor is the package itself (at `real`, its path resolved once),
+ * and holds the binary checked. */
+static int check_package(const elf_controller *c, const char *real, int fd,
+                         fern_error_t *err) {
+  char now[PATH_MAX], binary[PATH_MAX];
+  if (sandbox_fd_path(fd, now) != 0 || sandbox_fd_path(c->binary_fd, binary))
     return fern_error_set(err, FERN_EIO, NULL,
                           "cannot tell where package %s is", c->package_dir);
-  if (strcmp(real, c->package_dir) != 0)
+  if (strcmp(now, real) != 0)
     return fern_error_set(err, FERN_EACCES, NULL,
                           "package %s was moved while it was being started "
                           "(its path leads to %s now)",
-                          c->package_dir, real);
+                          c->package_dir, now);
   if (!sandbox_path_within(binary, real))
     return fern_error_set(err, FERN_EACCES, "/binary",
                           "binary %s lies outside its package %s (%s): the "
@@ -30,9 +32,15 @@ static int check_package(const elf_controller *c, int fd, fern_error_t *err) {
   return FERN_OK;
 }
 
-int sandbox_package_open(const elf_controller *c, fern_error_t *err) {
-  /* A symlink put in its place is no directory under O_NOFOLLOW: ENOTDIR. */
-  int fd = open(c->package_dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+int sandbox_package_open(const elf_controller *c, char *real,
+                         fern_error_t *err) {
+  /* The package's own path may pass through links (pkg's "0" names the
+   * version in use): resolved once here, and what is opened then must be
+   * there. A symlink put in its place is no directory under O_NOFOLLOW. */
+  if (realpath(c->package_dir, real) == NULL)
+    return fern_error_set(err, FERN_EIO, NULL, "package %s: %s",
+                          c->package_dir, strerror(errno));
+  int fd = open(real, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0)
     return fern_error_set(err, errno == ENOTDIR ? FERN_EACCES : FERN_EIO, NULL,
                           "package %s: %s", c->package_dir,
@@ -40,7 +48,7 @@ int sandbox_package_open(const elf_controller *c, fern_error_t *err) {
                                              "that is not a directory, while "
                                              "the run was being prepared"
                                            : strerror(errno));
-  int rc = check_package(c, fd, err);
+  int rc = check_package(c, real, fd, err);
   if (rc == FERN_OK)
     return fd;
   close(fd);

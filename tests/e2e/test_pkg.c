@@ -123,6 +123,41 @@ START_TEST(test_pkg_errors_are_told_apart) {
 }
 END_TEST
 
+/* A repository that names the variant in use by a link (app/0 -> v1), run
+ * in the sandbox: the package's path passes through the link, and the
+ * sandbox binds the directory it leads to and shows the link too. */
+START_TEST(test_a_variant_named_by_a_link_runs_sandboxed) {
+  if (access("/usr/bin/bwrap", X_OK) != 0) {
+    fprintf(stderr, "skipped: bubblewrap is not installed\n");
+    return;
+  }
+  if (e2e_skip_under_valgrind("the sandbox's seccomp calls"))
+    return;
+  repo r;
+  make_repo(&r);
+  add_package(&r, "app/v1", "variant by link");
+  char link[256], text[512];
+  snprintf(link, sizeof link, "%s/app/0", r.dir);
+  ck_assert_int_eq(symlink("v1", link), 0);
+  snprintf(text, sizeof text,
+           "{\"root_environment\": {\"runners\": [{\"runner\": "
+           "\"sandbox\"}], \"resolvers\": ["
+           "{\"resolver\": \"file\", \"scheme\": \"file\"},"
+           "{\"resolver\": \"pkg\", \"scheme\": \"pkg\", \"config\": "
+           "{\"repositories\": {\"main\": \"%s\"}}}]}}",
+           r.dir);
+  e2e_package_write(r.dir, "fern.json", text);
+  e2e_package_write(r.dir, "app/v1/meta/root.cm",
+                    "{\"program\": {\"runner\": \"sandbox\", \"binary\": "
+                    "\"bin/tool\", \"args\": [\"print\", \"in the sandbox\"]}}");
+  e2e_proc p;
+  ck_assert_int_eq(run_url(&r, "pkg://main/app#meta/root.cm", &p), 0);
+  e2e_assert_has(p.err, "[/] in the sandbox\n");
+  e2e_free(&p);
+  e2e_package_remove(r.dir);
+}
+END_TEST
+
 Suite *pkg_suite(void) {
   Suite *s = suite_create("pkg");
   TCase *tc = tcase_create("pkg");
@@ -130,6 +165,7 @@ Suite *pkg_suite(void) {
   tcase_add_test(tc, test_pkg_url_runs_a_package_and_its_relative_children);
   tcase_add_test(tc, test_pkg_variants);
   tcase_add_test(tc, test_pkg_errors_are_told_apart);
+  tcase_add_test(tc, test_a_variant_named_by_a_link_runs_sandboxed);
   suite_add_tcase(s, tc);
   return s;
 }
