@@ -6,6 +6,7 @@
 #include "../environments/root.h"
 #include "cli.h"
 #include "log.h"
+#include "log_escape.h"
 #include "manager.h"
 #include "url.h"
 
@@ -85,6 +86,17 @@ static int check_program(fern__manager *manager, const fern__decl *decl,
                           why.message);
 }
 
+/* "FILE: ok (runner "NAME")": the path, the note and the runner's name
+ * come from the command line and the manifest, escaped as the log is. */
+static void print_ok(const char *path, const char *note, const char *runner) {
+  char shown[3][4096];
+  printf("%s: ok%s%s (runner \"%s\")\n",
+         fern__escape_shown(shown[0], sizeof shown[0], path),
+         note ? "; " : "",
+         fern__escape_shown(shown[1], sizeof shown[1], note ? note : ""),
+         fern__escape_shown(shown[2], sizeof shown[2], runner ? runner : "none"));
+}
+
 static int check_one(fern__manager *manager, const char *path, int json,
                      json_t *results) {
   fern_error_t err = {"", ""};
@@ -106,8 +118,7 @@ static int check_one(fern__manager *manager, const char *path, int json,
   else if (rc != FERN_OK)
     fern__log_plain(err.message); /* escaped: it quotes the manifest */
   else
-    printf("%s: ok%s%s (runner \"%s\")\n", path, note ? "; " : "",
-           note ? note : "", decl->runner ? decl->runner : "none");
+    print_ok(path, note, decl->runner);
   fern__decl_free(decl);
   free(text);
   return rc == FERN_OK ? 0 : 1;

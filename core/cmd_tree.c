@@ -52,11 +52,13 @@ static void print_instance(fern__instance *instance, void *arg) {
   }
   /* A URL, a name or an error may carry control bytes from a manifest:
    * a person's terminal gets them escaped, as the log does. */
-  char moniker[4096], url[4096], error[4096];
+  char moniker[4096], url[4096], error[4096], runner[512], env[512];
   printf("%-24s %-6s %-8s%s %-22s %s\n",
          fern__escape_shown(moniker, sizeof moniker, row.moniker),
-         row.startup, row.runner, row.runner_missing ? "!" : " ",
-         row.environment, fern__escape_shown(url, sizeof url, row.url));
+         row.startup, fern__escape_shown(runner, sizeof runner, row.runner),
+         row.runner_missing ? "!" : " ",
+         fern__escape_shown(env, sizeof env, row.environment),
+         fern__escape_shown(url, sizeof url, row.url));
   if (row.error != NULL)
     printf("  error: %s\n", fern__escape_shown(error, sizeof error, row.error));
 }

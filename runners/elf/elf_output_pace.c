@@ -16,12 +16,16 @@
 
 static void set_reading(elf_controller *c, int reading);
 
+/* Takes the run off the paused list; the timer goes with the last one
+ * (it would otherwise hold the loop, and fern, for ever). */
 static void unlink_paused(elf_controller *c) {
   *c->prev_paced = c->next_paced;
   if (c->next_paced != NULL)
     c->next_paced->prev_paced = c->prev_paced;
   c->next_paced = NULL;
   c->prev_paced = NULL;
+  if (c->runner->paced == NULL)
+    uv_timer_stop(&c->runner->pace_timer);
 }
 
 static void on_pace_tick(uv_timer_t *timer) {
@@ -33,7 +37,6 @@ static void on_pace_tick(uv_timer_t *timer) {
     unlink_paused(c);
     set_reading(c, 1);
   }
-  uv_timer_stop(timer);
 }
 
 static void set_reading(elf_controller *c, int reading) {

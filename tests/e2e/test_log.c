@@ -289,13 +289,28 @@ END_TEST
 /* What the commands print for a person (`fern tree`, `fern events`) is
  * escaped as the log is: the same hostile URL shows as \x0a there. */
 START_TEST(test_tables_show_control_bytes_escaped) {
-  char pkg[4096], socket[4200];
+  char pkg[4096], socket[4200], manifest[4200];
   hostile_package(pkg, sizeof pkg);
+  /* A runner's name is any string a manifest gives. */
+  e2e_package_write(pkg, "meta/runner.cm",
+                    "{\"program\": {\"runner\": "
+                    "\"el\\u001b]0;PWNED\\u0007f\\u001b[2J\"}}");
+  snprintf(manifest, sizeof manifest, "%s/meta/runner.cm", pkg);
   e2e_proc p;
+  const char *check[] = {"check", manifest, NULL};
+  e2e_run(&p, 20000, check);
+  assert_no_control_bytes(p.out, p.out_len);
+  assert_no_control_bytes(p.err, p.err_len);
+  e2e_free(&p);
   const char *tree[] = {"tree", pkg, NULL};
   ck_assert_int_eq(e2e_run(&p, 20000, tree), 1);
   assert_no_control_bytes(p.out, p.out_len);
   e2e_assert_has(p.out, "x.cm\\x0a" FORGED);
+  e2e_free(&p);
+  const char *tree_runner[] = {"tree", manifest, NULL};
+  e2e_run(&p, 20000, tree_runner);
+  assert_no_control_bytes(p.out, p.out_len);
+  e2e_assert_has(p.out, "el\\x1b]0;PWNED\\x07f");
   e2e_free(&p);
   snprintf(socket, sizeof socket, "%s/control.sock", pkg);
   const char *run[] = {"run", "--keep-running", "--control", socket, pkg,
