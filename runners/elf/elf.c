@@ -154,8 +154,8 @@ int elf_runner_create(const fern_host_t *host, const json_t *config,
   }
   /* fern check and fern tree make runners only to validate: no helper
    * process for them, and nothing of another fern's is theirs to end. */
-  int runs = FERN_HOST_HAS(host, flags) &&
-             (host->flags & FERN_HOST_RUNS_PROGRAMS);
+  int runs = !FERN_HOST_HAS(host, flags) ||
+             (host->flags & FERN_HOST_RUNS_PROGRAMS); /* older: assume so */
   /* SIGCHLD is watched even with pidfds: a kernel (or valgrind) without
    * pidfd_open leaves a run to it, and the subreaper reaps orphans on it. */
   uv_signal_init(host->loop, &r->sigchld);

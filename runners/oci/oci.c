@@ -232,6 +232,13 @@ static int oci_create(const fern_host_t *host, const json_t *config,
   elf_runner *er = *out;
   er->ext = r;
   er->ext_free = oci_runner_free;
+  /* elf_runner_create refused a host before 1.3; these members are 1.3's
+   * too, but a plugin asks before it reads. */
+  if (!FERN_HOST_HAS(host, flags) || !FERN_HOST_HAS(host, open_trusted)) {
+    elf_op_release(*out);
+    return fern_error_set(err, FERN_EABI, NULL,
+                          "the oci runner needs host ABI 1.3 (open_trusted)");
+  }
   if (!(host->flags & FERN_HOST_RUNS_PROGRAMS))
     return FERN_OK; /* check and tree validate only: touch nothing */
   rc = check_helpers(host, r, err);
