@@ -4,6 +4,7 @@
  * loop is never blocked by a resolution: a sibling component opens the gate;
  * if resolving blocked the loop, the sibling could never start. */
 #include <fern/resolver.h>
+#include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,7 +57,10 @@ static int gate_wait(const gate *g) {
       break;
     }
     struct pollfd pfd = {fd, POLLIN, 0};
-    if (poll(&pfd, 1, g->wait_ms) != 1)
+    int ready = poll(&pfd, 1, g->wait_ms);
+    if (ready < 0 && errno == EINTR)
+      continue; /* a signal of fern's (SIGCHLD) ran on this thread */
+    if (ready != 1)
       break;
     char events[4096];
     if (read(fd, events, sizeof events) <= 0)
