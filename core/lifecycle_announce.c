@@ -36,7 +36,7 @@ static void announce_unresolved(fern__instance *instance) {
               json_pack("{s:s}", "message", why));
 }
 
-static void announce_started(fern__instance *instance) {
+void fern__lc_announce_started(fern__instance *instance) {
   long pid = instance->run.pid;
   /* A run with no local process (a cluster job) reports pid 0. */
   char pid_text[32] = "";
@@ -93,7 +93,7 @@ void fern__lc_announce(fern__instance *instance, fern__state from,
     break;
   case FERN_STATE_RUNNING:
     if (from == FERN_STATE_STARTING)
-      announce_started(instance);
+      fern__lc_announce_started(instance);
     break;
   case FERN_STATE_READY:
     fern__log(FERN_LOG_INFO, instance->moniker, "ready");

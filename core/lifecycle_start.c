@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "lifecycle_actions.h"
+#include "lifecycle_announce.h"
 #include "log.h"
 #include "stop_order.h"
 
@@ -225,6 +226,7 @@ fern__state fern__act_started(fern__instance *i, fern__input *in) {
 
 fern__state fern__act_started_late(fern__instance *i, fern__input *in) {
   i->run.pid = in->pid;
+  fern__lc_announce_started(i); /* it did run, if only to be stopped */
   return i->state;
 }
 
