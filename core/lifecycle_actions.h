@@ -28,6 +28,9 @@ fern__state fern__act_status(fern__instance *i, fern__input *in);
  * START_FAILED. */
 fern__state fern__lc_start_now(fern__instance *i, const char *reason,
                                const fern__input *cause);
+/* Whether a start waited for may go on now: fern is not shutting down,
+ * no ancestor stops, and its parent is up. */
+int fern__lc_may_start(fern__instance *i);
 /* It cannot start: records why, counts the failure; START_FAILED. */
 fern__state fern__lc_cannot_start(fern__instance *i, const char *why,
                                   const fern__input *cause);

@@ -164,6 +164,10 @@ fern__state fern__act_resolved_start(fern__instance *i, fern__input *in) {
     return fern__lc_cannot_start(i, why, in);
   }
   fern__lc_set_state(i, FERN_STATE_RESOLVED, in);
+  /* What asked for the start may have stopped meanwhile (a shutdown, or
+   * its realm's stop): then it stays resolved. */
+  if (!fern__lc_may_start(i))
+    return FERN_STATE_RESOLVED;
   return fern__lc_start_now(i, i->start_reason, in);
 }
 

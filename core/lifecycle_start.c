@@ -33,10 +33,19 @@ fern__state fern__lc_cannot_start(fern__instance *i, const char *why,
   return FERN_STATE_START_FAILED;
 }
 
+/* An eager start follows its parent's: if the parent is down again by the
+ * time it is handled, it does not bring the parent back. */
 void fern__lc_start_eager_children(fern__instance *i) {
-  for (size_t c = 0; c < i->child_count; c++)
-    if (i->children[c]->startup == FERN_STARTUP_EAGER)
-      fern__lc_post_start(i->children[c], "eager", NULL, NULL);
+  for (size_t c = 0; c < i->child_count; c++) {
+    if (i->children[c]->startup != FERN_STARTUP_EAGER)
+      continue;
+    fern__input *in = fern__lc_input(i->children[c], FERN_IN_START);
+    if (in == NULL)
+      continue;
+    in->reason = "eager";
+    in->attempts = 1;
+    fern__lc_post(in);
+  }
 }
 
 static fern__state program_error(fern__instance *i,
@@ -149,6 +158,12 @@ static const char *start_refused(fern__instance *i, char *why, size_t size) {
     return why;
   }
   return NULL;
+}
+
+int fern__lc_may_start(fern__instance *i) {
+  char why[1024];
+  return start_refused(i, why, sizeof why) == NULL &&
+         (i->parent == NULL || fern__instance_is_live(i->parent));
 }
 
 /* Its parent is not up: its ancestors that are not start first, from the

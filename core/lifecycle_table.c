@@ -40,7 +40,7 @@ static const fern__transition table[FERN_STATE_COUNT][FERN_IN_COUNT] = {
         },
     ROW(RESOLVING_TO_START) =
         {
-            ON(RESOLVED, resolved_start, STARTS),
+            ON(RESOLVED, resolved_start, STARTS | TO(RESOLVED)),
             ON(UNRESOLVABLE, unresolvable_start, TO(START_FAILED)),
             ON(START, ignore, STAY(RESOLVING_TO_START)),
             ON(STOP, stop_idle, TO(RESOLVING)),

@@ -293,20 +293,21 @@ START_TEST(test_critical_needs_the_policy) {
 }
 END_TEST
 
-/* The bystander stops with the tree: by SIGTERM if it runs, or before its
- * spawn when the critical sibling ended first (the two start at once). */
-#define BYSTANDER_STOPPED "/bystander: stopped: ok ("
-
+/* The critical component is the bystander's child, so it starts only
+ * once the bystander runs (two siblings start at once, and the critical
+ * one could end before the other was even spawned). The bystander stops
+ * with the tree, by the SIGTERM it is sent. */
 START_TEST(test_critical_failure_stops_the_tree) {
   e2e_proc p;
   const char *args[] = {"run", "--config", "tests/config/policy.json",
-                        PROGS "critical.cm", NULL};
+                        PROGS "critical-nested.cm", NULL};
   ck_assert_int_eq(e2e_run(&p, 20000, args), 1);
-  e2e_assert_has(p.err, "/crit: error: critical component exited with status "
-                        "4; stopping the whole tree");
-  e2e_assert_has(p.err, BYSTANDER_STOPPED);
+  e2e_assert_has(p.err, "/bystander/crit: error: critical component exited "
+                        "with status 4; stopping the whole tree");
+  e2e_assert_order(p.err, "/bystander: started", "/bystander/crit: started");
+  e2e_assert_has(p.err, "/bystander: stopped: ok (signal TERM)");
   e2e_assert_has(p.err, "the tree was shut down because critical component "
-                        "/crit exited with status 4");
+                        "/bystander/crit exited with status 4");
   e2e_free(&p);
 }
 END_TEST
@@ -325,15 +326,16 @@ START_TEST(test_critical_success_stops_nothing) {
 }
 END_TEST
 
+/* As above, the child that ends starts only once the bystander runs. */
 START_TEST(test_on_terminate_reboot_stops_the_tree) {
   e2e_proc p;
   const char *args[] = {"run", "--config", "tests/config/policy.json",
-                        PROGS "reboot.cm", NULL};
+                        PROGS "reboot-nested.cm", NULL};
   ck_assert_int_eq(e2e_run(&p, 20000, args), 1);
-  e2e_assert_has(p.err, "/shell: stopped: ok (exit 0)");
+  e2e_assert_has(p.err, "/bystander/shell: stopped: ok (exit 0)");
   e2e_assert_has(p.err, "critical component terminated (on_terminate: "
                         "reboot); stopping the whole tree");
-  e2e_assert_has(p.err, BYSTANDER_STOPPED);
+  e2e_assert_has(p.err, "/bystander: stopped: ok (signal TERM)");
   e2e_free(&p);
 }
 END_TEST

@@ -123,6 +123,49 @@ START_TEST(test_a_stop_before_the_spawn_says_it_never_started) {
 }
 END_TEST
 
+/* SIGTERM while the tree is still resolving and starting: whatever
+ * resolves after the stop stays resolved, nothing starts after it, and
+ * fern ends. (A component whose resolution came back after the stop once
+ * started anyway, and fern waited on it for ever.) Tried a few times, at
+ * the earliest moment fern can take a signal. */
+START_TEST(test_a_signal_during_boot_leaves_nothing_running) {
+  char pkg[4096], realm[4096], events[4200];
+  e2e_package_new(pkg, sizeof pkg);
+  e2e_package_program(pkg, "one", "elf", "\"args\": [\"sleep\"]");
+  size_t used = (size_t)snprintf(realm, sizeof realm, "{\"children\": [");
+  for (int i = 0; i < 30; i++)
+    used += (size_t)snprintf(realm + used, sizeof realm - used,
+                             "%s{\"name\": \"s%d\", \"url\": "
+                             "\"#meta/one.cm\", \"startup\": \"eager\"}",
+                             i ? ", " : "", i);
+  snprintf(realm + used, sizeof realm - used, "]}");
+  e2e_package_write(pkg, "meta/realm.cm", realm);
+  e2e_package_write(pkg, "meta/root.cm",
+                    "{\"children\": [{\"name\": \"a\", \"url\": "
+                    "\"#meta/realm.cm\", \"startup\": \"eager\"}, {\"name\": "
+                    "\"b\", \"url\": \"#meta/realm.cm\", \"startup\": "
+                    "\"eager\"}]}");
+  snprintf(events, sizeof events, "%s/events.jsonl", pkg);
+  for (int round = 0; round < 5; round++) {
+    const char *args[] = {"run", "--events", events, pkg, NULL};
+    e2e_proc p;
+    e2e_start(&p, args);
+    e2e_wait_for(&p, "control socket ", 20000);
+    kill(p.pid, SIGTERM);
+    ck_assert_int_eq(e2e_finish(&p, 20000), 0);
+    json_t *all = e2e_read_events(events);
+    json_t *starts = e2e_events_of(all, "started", NULL);
+    json_t *stops = e2e_events_of(all, "stopped", NULL);
+    ck_assert_uint_eq(json_array_size(starts), json_array_size(stops));
+    json_decref(starts);
+    json_decref(stops);
+    json_decref(all);
+    e2e_free(&p);
+  }
+  e2e_package_remove(pkg);
+}
+END_TEST
+
 /* A tree whose /stubborn ignores SIGTERM (its environment kills it after
  * `stop_ms`), with a lazy sibling /lazy and a lazy realm /realm that has
  * a single_run collection "jobs" and a transient one "kids". */
@@ -385,6 +428,7 @@ Suite *lifecycle_edges_suite(void) {
   TCase *tc = tcase_create("edges");
   tcase_set_timeout(tc, 180);
   tcase_add_test(tc, test_a_stop_before_the_spawn_says_it_never_started);
+  tcase_add_test(tc, test_a_signal_during_boot_leaves_nothing_running);
   tcase_add_test(tc, test_a_start_while_its_realm_stops_is_refused);
   tcase_add_test(tc, test_a_single_run_child_needs_its_realm_up);
   tcase_add_test(tc, test_a_create_in_a_realm_destroyed_meanwhile_is_answered);
