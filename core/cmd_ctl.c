@@ -369,6 +369,11 @@ static const ctl_spec specs[] = {
     {"stop", "fern stop [OPTIONS] MONIKER",
      "Stops a component's subtree, children first, and waits until it has.",
      1, 1, 0, 0, moniker_request, print_state},
+    {"restart", "fern restart [OPTIONS] MONIKER",
+     "Stops a component's subtree, then starts the component again, as one\n"
+     "request (like systemctl restart). A component marked failed starts\n"
+     "afresh.",
+     1, 1, 0, 0, moniker_request, print_state},
     {"create", "fern create [OPTIONS] COLLECTION_MONIKER NAME URL",
      "Creates a dynamic child NAME in a collection (e.g. /core/workers) from\n"
      "URL; it is resolved first, so a bad URL creates nothing.", 3, 3, 0, 0,

@@ -1,6 +1,8 @@
 /* control_commands.c - what the control socket can be asked: list, show,
- * start, stop, create, destroy, events. Each replies at once or, for what
- * takes time (stop, create, destroy), when it is done. */
+ * start, stop, restart, create, destroy, events. What changes a component
+ * is an input to its lifecycle (lifecycle.h), answered once handled: a
+ * start once it is under way (or refused), a stop once the subtree has
+ * ended. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,9 +21,9 @@ static fern__instance *find_or_fail(fern__manager *manager,
       moniker ? fern__instance_find(manager->root, moniker) : NULL;
   if (moniker == NULL)
     fern__control_fail(request, "missing \"moniker\"");
-  else if (instance == NULL || instance->destroyed)
+  else if (instance == NULL)
     fern__control_fail(request, "no component %s", moniker);
-  return instance != NULL && !instance->destroyed ? instance : NULL;
+  return instance;
 }
 
 static const char *runner_of(const fern__instance *instance) {
@@ -44,14 +46,12 @@ typedef struct list_filter_s {
 } list_filter;
 
 static int is_running(const fern__instance *instance) {
-  return instance->state == FERN_STATE_STARTING ||
-         instance->state == FERN_STATE_RUNNING ||
-         instance->state == FERN_STATE_STOPPING;
+  return fern__instance_is_live(instance);
 }
 
 static void list_one(fern__instance *instance, void *arg) {
   list_filter *filter = arg;
-  if (instance->pending_create)
+  if (instance->state == FERN_STATE_CREATING)
     return;
   if (filter->state != NULL &&
       (strcmp(filter->state, "running") == 0) != is_running(instance))
@@ -80,7 +80,7 @@ static void cmd_list(fern__manager *manager, fern__request *request,
 }
 
 static json_t *last_exit(const fern__instance *instance) {
-  if (!instance->ran)
+  if (instance->runs == 0)
     return json_null();
   json_t *exit = json_pack("{s:s}", "status",
                            fern_stop_status_name(instance->status));
@@ -97,11 +97,12 @@ static json_t *last_exit(const fern__instance *instance) {
 }
 
 static json_t *readiness(const fern__instance *instance) {
-  if (!instance->awaiting_ready)
+  if (!instance->run.awaits_ready)
     return json_pack("{s:s, s:s?}", "ready", "not tracked", "status",
                      instance->status_text);
-  return json_pack("{s:s, s:s?}", "ready", instance->ready ? "yes" : "no",
-                   "status", instance->status_text);
+  int ready = instance->state == FERN_STATE_READY;
+  return json_pack("{s:s, s:s?}", "ready", ready ? "yes" : "no", "status",
+                   instance->status_text);
 }
 
 static void cmd_show(fern__manager *manager, fern__request *request,
@@ -120,11 +121,11 @@ static void cmd_show(fern__manager *manager, fern__request *request,
                                            ? json_string(runner_of(instance))
                                            : json_null());
   json_object_set_new(shown, "start_reason",
-                      instance->start_reason && instance->start_requested
+                      instance->start_reason
                           ? json_string(instance->start_reason)
                           : json_null());
-  json_object_set_new(shown, "pid", running && instance->pid > 0
-                                        ? json_integer(instance->pid)
+  json_object_set_new(shown, "pid", running && instance->run.pid > 0
+                                        ? json_integer(instance->run.pid)
                                         : json_null());
   json_object_set_new(shown, "running_since",
                       running && instance->started_at > 0
@@ -141,27 +142,42 @@ static void cmd_show(fern__manager *manager, fern__request *request,
   fern__control_reply(request, shown);
 }
 
+/* Answers a start or a stop with the component as it is now. */
+static void answer(void *arg, fern__instance *instance, const char *error) {
+  if (error != NULL)
+    fern__control_fail(arg, "%s", error);
+  else
+    fern__control_reply(arg, summary(instance));
+}
+
 static void cmd_start(fern__manager *manager, fern__request *request,
                       const json_t *message) {
   fern__instance *instance = find_or_fail(manager, request, message);
-  if (instance == NULL)
-    return;
-  fern_error_t err;
-  if (fern__lifecycle_request_start(instance, "request", &err) != FERN_OK)
-    fern__control_fail(request, "%s", err.message);
-  else
-    fern__control_reply(request, summary(instance));
-}
-
-static void stop_done(void *arg, fern__instance *instance) {
-  fern__control_reply(arg, summary(instance));
+  if (instance != NULL)
+    fern__lc_post_start(instance, "request", answer, request);
 }
 
 static void cmd_stop(fern__manager *manager, fern__request *request,
                      const json_t *message) {
   fern__instance *instance = find_or_fail(manager, request, message);
   if (instance != NULL)
-    fern__lifecycle_stop_then(instance, stop_done, request);
+    fern__lc_post_stop(instance, answer, request);
+}
+
+/* Once the stop is done, the start: one request, as systemctl restart. */
+static void start_after_stop(void *arg, fern__instance *instance,
+                             const char *error) {
+  if (error != NULL)
+    fern__control_fail(arg, "%s", error);
+  else
+    fern__lc_post_start(instance, "restart", answer, arg);
+}
+
+static void cmd_restart(fern__manager *manager, fern__request *request,
+                        const json_t *message) {
+  fern__instance *instance = find_or_fail(manager, request, message);
+  if (instance != NULL)
+    fern__lc_post_stop(instance, start_after_stop, request);
 }
 
 static void create_done(void *arg, fern__instance *child, const char *error) {
@@ -199,8 +215,11 @@ static void cmd_create(fern__manager *manager, fern__request *request,
     fern__control_fail(request, "%s", err.message);
 }
 
-static void destroy_done(void *arg) {
-  fern__control_reply(arg, json_pack("{s:b}", "destroyed", 1));
+static void destroy_done(void *arg, const char *error) {
+  if (error != NULL)
+    fern__control_fail(arg, "%s", error);
+  else
+    fern__control_reply(arg, json_pack("{s:b}", "destroyed", 1));
 }
 
 static void cmd_destroy(fern__manager *manager, fern__request *request,
@@ -235,7 +254,8 @@ typedef struct command_s {
 
 static const command commands[] = {
     {"list", cmd_list},       {"show", cmd_show},     {"start", cmd_start},
-    {"stop", cmd_stop},       {"create", cmd_create}, {"destroy", cmd_destroy},
+    {"stop", cmd_stop},       {"restart", cmd_restart},
+    {"create", cmd_create},   {"destroy", cmd_destroy},
     {"events", cmd_events},
 };
 
@@ -251,6 +271,6 @@ void fern__control_dispatch(fern__manager *manager, fern__request *request,
   }
   fern__control_fail(request,
                      "unknown command \"%s\" (expected list, show, start, "
-                     "stop, create, destroy or events)",
+                     "stop, restart, create, destroy or events)",
                      name ? name : "");
 }

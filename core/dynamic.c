@@ -1,69 +1,91 @@
 /* dynamic.c - children created in a collection while the tree runs. A new
- * child is resolved before it joins the tree, so a bad URL creates
- * nothing. Transient children live until destroyed or until their parent
- * stops; single_run children start on creation and are destroyed when they
- * stop. A destroyed instance leaves the tree at once and is freed when the
- * manager ends (a resolution in flight may still hold it). */
+ * child is resolved before it joins the tree (CREATING), so a bad URL
+ * creates nothing. Transient children live until destroyed or until their
+ * parent stops; single_run children start on creation and are destroyed
+ * when they stop. A destroyed subtree leaves the tree at once and is freed
+ * as soon as no input or resolution names it (lifecycle_inbox.c).
+ * Loop thread only. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "lifecycle_actions.h"
 #include "log.h"
-#include "manager.h"
 #include "manifest_check.h"
 
-typedef struct create_op_s {
+typedef struct fern__create_op_s {
   fern__created_cb cb;
   void *arg;
 } create_op;
 
-static void bury(fern__instance *instance, void *arg) {
-  (void)arg;
-  fern__restart_cancel(instance);
-  instance->destroyed = 1;
-}
-
-static void emit_destroyed(fern__instance *instance) {
-  for (size_t i = 0; i < instance->child_count; i++)
-    emit_destroyed(instance->children[i]);
-  fern__event(&instance->manager->events, "destroyed", instance->moniker,
-              NULL);
-}
-
-/* Takes a (stopped) dynamic child out of the tree. */
-static void remove_child(fern__instance *instance) {
+static void bury(fern__instance *instance) {
   fern__manager *manager = instance->manager;
-  fern__instance_detach(instance);
-  fern__instance_walk(instance, bury, NULL);
-  emit_destroyed(instance);
-  fern__log(FERN_LOG_INFO, instance->moniker, "destroyed");
   instance->next_dead = manager->graveyard;
   manager->graveyard = instance;
 }
 
-static void on_created(void *arg, fern__instance *instance) {
-  create_op *op = arg;
-  fern__manager *manager = instance->manager;
-  if (instance->resolution == NULL) {
-    char why[1024];
-    snprintf(why, sizeof why, "cannot create %s: %s", instance->moniker,
-             instance->error ? instance->error : "not resolved");
-    fern__instance_detach(instance);
-    instance->destroyed = 1;
-    instance->next_dead = manager->graveyard;
-    manager->graveyard = instance;
-    op->cb(op->arg, NULL, why);
-  } else {
-    instance->pending_create = 0;
-    fern__log(FERN_LOG_INFO, instance->moniker, "created in collection %s",
-              instance->collection);
-    fern__event(&manager->events, "created", instance->moniker,
-                json_pack("{s:s, s:s}", "url", instance->url, "collection",
-                          instance->collection));
-    if (instance->durability == FERN_DURABILITY_SINGLE_RUN)
-      fern__lifecycle_start(instance, "single_run");
-    op->cb(op->arg, instance, NULL);
-  }
+/* Answers the one who asked for the create, once. */
+static void answer_create(fern__instance *instance, const char *error) {
+  create_op *op = instance->create_op;
+  if (op == NULL)
+    return;
+  instance->create_op = NULL;
+  op->cb(op->arg, error == NULL ? instance : NULL, error);
   free(op);
+}
+
+fern__state fern__dynamic_create_fails(fern__instance *instance,
+                                       const char *why,
+                                       const fern__input *cause) {
+  char text[1200];
+  snprintf(text, sizeof text, "cannot create %s: %s", instance->moniker, why);
+  fern__instance_detach(instance);
+  fern__lc_set_state(instance, FERN_STATE_DESTROYED, cause);
+  bury(instance);
+  answer_create(instance, text);
+  return FERN_STATE_DESTROYED;
+}
+
+fern__state fern__dynamic_joined(fern__instance *instance,
+                                 const fern__input *cause) {
+  answer_create(instance, NULL);
+  if (instance->durability != FERN_DURABILITY_SINGLE_RUN)
+    return FERN_STATE_RESOLVED;
+  fern__input start = *cause;
+  start.kind = FERN_IN_START;
+  start.reason = "single_run";
+  start.attempts = 0; /* a realm that is not up starts first */
+  start.done = NULL;
+  return fern__act_start(instance, &start);
+}
+
+/* Depth first, children before their parent, as they are announced. */
+static void destroy_subtree(fern__instance *instance,
+                            const fern__input *cause) {
+  for (size_t c = 0; c < instance->child_count; c++)
+    destroy_subtree(instance->children[c], cause);
+  if (instance->state == FERN_STATE_CREATING)
+    answer_create(instance, "its realm was destroyed");
+  fern__lc_set_state(instance, FERN_STATE_DESTROYED, cause);
+}
+
+void fern__dynamic_remove(fern__instance *instance, const fern__input *cause) {
+  if (instance->state == FERN_STATE_CREATING) {
+    fern__dynamic_create_fails(instance, "its realm stopped", cause);
+    return;
+  }
+  fern__instance_detach(instance);
+  destroy_subtree(instance, cause);
+  bury(instance);
+}
+
+fern__state fern__act_destroy(fern__instance *instance, fern__input *in) {
+  (void)in;
+  fern__instance_detach(instance);
+  for (size_t c = 0; c < instance->child_count; c++)
+    destroy_subtree(instance->children[c], in);
+  bury(instance);
+  return FERN_STATE_DESTROYED;
 }
 
 static int name_in_use(const fern__instance *parent, const char *name) {
@@ -83,6 +105,14 @@ static int check_create(fern__instance *parent, const char *collection,
     return fern_error_set(err, FERN_ENOENT, NULL,
                           "%s has no collection \"%s\"", parent->moniker,
                           collection);
+  fern__instance *stopping = fern__instance_stopping_ancestor(parent);
+  if (parent->state == FERN_STATE_STOPPING_CHILDREN ||
+      parent->state == FERN_STATE_STOPPING ||
+      parent->state == FERN_STATE_KILLING)
+    stopping = parent;
+  if (stopping != NULL || parent->manager->shutting_down)
+    return fern_error_set(err, FERN_ESTATE, NULL, "%s is stopping",
+                          stopping ? stopping->moniker : "fern");
   fern__decl probe = {.origin = "name"};
   fern__mcheck mc = {&probe, err};
   if (fern__mcheck_name(&mc, name, "", "child") != FERN_OK)
@@ -122,14 +152,12 @@ int fern__dynamic_create(fern__instance *parent, const char *collection,
     return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
   }
   child->dynamic = 1;
-  child->pending_create = 1;
   child->durability = coll->durability;
   child->restart = coll->restart;
   op->cb = cb;
   op->arg = arg;
-  child->on_resolved = on_created;
-  child->on_resolved_arg = op;
-  fern__lifecycle_resolve(child);
+  child->create_op = op;
+  fern__lc_post_kind(child, FERN_IN_RESOLVE);
   return FERN_OK;
 }
 
@@ -138,14 +166,33 @@ typedef struct destroy_op_s {
   void *arg;
 } destroy_op;
 
-static void destroy_after_stop(void *arg, fern__instance *instance) {
+static void destroy_done(void *arg, fern__instance *instance,
+                         const char *error) {
   destroy_op *op = arg;
-  if (!instance->destroyed)
-    remove_child(instance);
+  (void)instance;
   if (op->cb != NULL)
-    op->cb(op->arg);
+    op->cb(op->arg, error);
   free(op);
-  fern__manager_check_idle(instance->manager);
+}
+
+/* Its stop is done: now it leaves the tree (unless it left already, with
+ * its parent's stop). */
+static void destroy_after_stop(void *arg, fern__instance *instance,
+                               const char *error) {
+  destroy_op *op = arg;
+  (void)error;
+  if (instance->state == FERN_STATE_DESTROYED) {
+    destroy_done(op, instance, NULL);
+    return;
+  }
+  fern__input *in = fern__lc_input(instance, FERN_IN_DESTROY);
+  if (in == NULL) {
+    destroy_done(op, instance, NULL);
+    return;
+  }
+  in->done = destroy_done;
+  in->done_arg = op;
+  fern__lc_post(in);
 }
 
 int fern__dynamic_destroy(fern__instance *instance, fern__destroyed_cb cb,
@@ -155,7 +202,7 @@ int fern__dynamic_destroy(fern__instance *instance, fern__destroyed_cb cb,
                           "%s is declared in its parent's manifest; only "
                           "children created in a collection can be destroyed",
                           instance->moniker);
-  if (instance->pending_create)
+  if (instance->state == FERN_STATE_CREATING)
     return fern_error_set(err, FERN_ESTATE, NULL, "%s is still being created",
                           instance->moniker);
   destroy_op *op = calloc(1, sizeof *op);
@@ -163,21 +210,6 @@ int fern__dynamic_destroy(fern__instance *instance, fern__destroyed_cb cb,
     return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
   op->cb = cb;
   op->arg = arg;
-  fern__lifecycle_stop_then(instance, destroy_after_stop, op);
+  fern__lc_post_stop(instance, destroy_after_stop, op);
   return FERN_OK;
-}
-
-void fern__dynamic_on_stopped(fern__instance *instance) {
-  if (instance->dynamic && !instance->destroyed &&
-      instance->durability == FERN_DURABILITY_SINGLE_RUN &&
-      instance->restart_timer == NULL)
-    fern__dynamic_destroy(instance, NULL, NULL, NULL);
-}
-
-void fern__dynamic_on_parent_stopped(fern__instance *parent) {
-  for (size_t i = parent->child_count; i-- > 0;) {
-    fern__instance *child = parent->children[i];
-    if (child->dynamic && !child->pending_create && !child->destroyed)
-      remove_child(child); /* already stopped: its parent stops last */
-  }
 }

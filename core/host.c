@@ -1,6 +1,7 @@
 /* host.c - the fern_host_t table: how plugins reach the manager. The table
  * carries no context pointer, so the one policy it consults is set here by
  * the manager that owns the process. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
@@ -21,25 +22,47 @@ static void host_log(fern_log_level level, const char *moniker,
   va_end(ap);
 }
 
+/* A runner's reports are inputs: queued here, handled on a later turn of
+ * the loop, after the runner's own call has returned. */
 static void host_started(fern_instance_t *instance, long pid) {
-  fern__lifecycle_on_started(instance, pid);
+  fern__input *in = fern__lc_input(instance, FERN_IN_STARTED);
+  if (in == NULL)
+    return;
+  in->pid = pid;
+  fern__lc_post(in);
 }
 
+/* The controller goes with the report: from now on nothing asks the
+ * runner anything of it, and it is released once the report is handled. */
 static void host_stopped(fern_instance_t *instance,
                          const fern_stop_report_t *report) {
-  fern__lifecycle_on_stopped(instance, report);
+  fern__input *in = fern__lc_input(instance, FERN_IN_STOPPED);
+  if (in == NULL)
+    return;
+  in->report.status = report->status;
+  in->report.exit_code = report->exit_code;
+  in->report.term_signal = report->term_signal;
+  in->report.core_dumped = report->core_dumped;
+  in->text = report->message ? strdup(report->message) : NULL;
+  in->controller = instance->run.controller;
+  instance->run.controller = NULL;
+  fern__lc_post(in);
 }
 
 static void host_awaits_ready(fern_instance_t *instance) {
-  instance->awaiting_ready = 1;
+  instance->run.awaits_ready = 1;
 }
 
 static void host_ready(fern_instance_t *instance) {
-  fern__lifecycle_on_ready(instance);
+  fern__lc_post_kind(instance, FERN_IN_READY);
 }
 
 static void host_status(fern_instance_t *instance, const char *text) {
-  fern__lifecycle_on_status(instance, text);
+  fern__input *in = fern__lc_input(instance, FERN_IN_STATUS);
+  if (in == NULL)
+    return;
+  in->text = strdup(text);
+  fern__lc_post(in);
 }
 
 static int host_policy_allows(const char *privilege, const char *moniker,

@@ -9,13 +9,6 @@
 #include "manager.h"
 #include "stop_order.h"
 
-const char *fern__state_name(fern__state state) {
-  static const char *const names[] = {"discovered", "resolving", "resolved",
-                                      "starting",   "running",   "stopping",
-                                      "stopped"};
-  return names[state];
-}
-
 static char *make_moniker(const fern__instance *parent, const char *name) {
   if (parent == NULL)
     return strdup("/");
@@ -69,10 +62,10 @@ void fern__instance_free(fern__instance *instance) {
   free(instance->provided);
   free(instance->declared_envs);
   fern__env_unref(instance->env);
-  free(instance->stop_timer);
+  free(instance->run.stop_timer);
+  free(instance->restart_timer);
   free(instance->error);
   free(instance->status_text);
-  free(instance->burst);
   free(instance->collection);
   while (instance->stop_waiters != NULL) {
     fern__stop_waiter *next = instance->stop_waiters->next;
@@ -196,7 +189,7 @@ fern__instance *fern__instance_find(fern__instance *root, const char *moniker) {
     fern__instance *next = NULL;
     for (size_t i = 0; i < at->child_count && next == NULL; i++) {
       fern__instance *c = at->children[i];
-      if (!c->pending_create && strlen(c->name) == len &&
+      if (c->state != FERN_STATE_CREATING && strlen(c->name) == len &&
           strncmp(c->name, p, len) == 0)
         next = c;
     }
@@ -221,15 +214,30 @@ void fern__instance_detach(fern__instance *child) {
 }
 
 int fern__instance_is_live(const fern__instance *instance) {
-  return instance->controller != NULL || instance->state == FERN_STATE_RUNNING;
+  return fern__state_is_live(instance->state);
+}
+
+int fern__instance_any_child_live(const fern__instance *instance) {
+  for (size_t i = 0; i < instance->child_count; i++)
+    if (fern__instance_is_live(instance->children[i]))
+      return 1;
+  return 0;
 }
 
 const char *fern__instance_state_name(const fern__instance *instance) {
-  if (instance->failed)
-    return "failed";
-  if (instance->state == FERN_STATE_RUNNING && instance->ready)
-    return "ready";
   return fern__state_name(instance->state);
+}
+
+static int stopping(fern__state state) {
+  return state == FERN_STATE_STOPPING_CHILDREN ||
+         state == FERN_STATE_STOPPING || state == FERN_STATE_KILLING;
+}
+
+fern__instance *fern__instance_stopping_ancestor(fern__instance *instance) {
+  for (fern__instance *a = instance->parent; a != NULL; a = a->parent)
+    if (stopping(a->state))
+      return a;
+  return NULL;
 }
 
 int fern__instance_adopt(fern__instance *parent, fern__instance *child) {

@@ -7,37 +7,25 @@
 
 #include "../environments/environment.h"
 #include "decl_cache.h"
+#include "lifecycle.h"
 
 struct fern__manager_s;
 
-/* The deepest a tree may nest. Resolution of a cached manifest completes
- * at once, so a manifest that includes itself would otherwise recurse
- * until the stack ends. */
-#define FERN__DEPTH_MAX 100
-
-typedef enum fern__state {
-  FERN_STATE_DISCOVERED, /* known by URL only */
-  FERN_STATE_RESOLVING,
-  FERN_STATE_RESOLVED, /* declaration known; not running */
-  FERN_STATE_STARTING, /* the runner is starting it */
-  FERN_STATE_RUNNING,  /* running (a realm: its eager children started) */
-  FERN_STATE_STOPPING,
-  FERN_STATE_STOPPED /* ran and ended, or could not start */
-} fern__state;
-
-const char *fern__state_name(fern__state state);
-
-/* Called once an instance (and its subtree) has fully stopped. */
-typedef void (*fern__stopped_cb)(void *arg, struct fern_instance_s *instance);
-
+/* Called once an instance's stop is done: it and its subtree have ended. */
 typedef struct fern__stop_waiter_s {
-  fern__stopped_cb cb;
+  fern__done_cb cb;
   void *arg;
   struct fern__stop_waiter_s *next;
 } fern__stop_waiter;
 
-/* Called once a new dynamic child is resolved, or could not be. */
-typedef void (*fern__resolved_hook)(void *arg, struct fern_instance_s *instance);
+/* One run of a program: what its runner holds, and what it declared. */
+typedef struct fern__run_s {
+  fern__capability *runner; /* while a program runs */
+  void *controller;         /* NULL once its end is reported */
+  long pid;                 /* 0: none, or none local (a cluster job) */
+  int awaits_ready;         /* the runner will report readiness */
+  uv_timer_t *stop_timer;   /* while STOPPING */
+} fern__run;
 
 /* The runner-facing token (fern_instance_t) is this struct. */
 typedef struct fern_instance_s {
@@ -50,26 +38,18 @@ typedef struct fern_instance_s {
   fern__startup startup;
   fern__env *env;                 /* the environment it runs in */
   const fern__resolution *resolution; /* owned by the cache; once resolved */
-  fern__state state;
+  fern__state state;              /* lifecycle.h; set by fern__lc_set_state */
+  size_t holds; /* inputs and a resolution that will still name it */
 
   struct fern_instance_s **children;
   size_t child_count, child_capacity;
   fern__capability **provided; /* capabilities it declares, made on use */
   fern__env **declared_envs;   /* environments it declares, built on use */
 
-  int start_requested; /* start once resolved */
-  int stop_requested;  /* a stop of this subtree is under way */
-  int stop_sent;       /* the runner was asked to stop */
-  int killed;          /* the host killed it after the stop timeout */
-  fern__capability *runner; /* while a program runs */
-  void *controller;
-  uv_timer_t *stop_timer;
-  long pid;
+  fern__run run;
   fern_stop_status status; /* of the last run */
   int exit_code, term_signal;
-  int ran;     /* a run (or an attempt) has ended */
-  int awaiting_ready; /* the runner will report readiness */
-  int ready;
+  unsigned runs;      /* runs (or attempts) that have ended */
   char *status_text;  /* the last STATUS= it reported */
   fern__on_terminate on_terminate;
 
@@ -81,22 +61,18 @@ typedef struct fern_instance_s {
   fern__stop_waiter *stop_waiters;
 
   fern__restart_decl restart;
-  unsigned restart_count; /* restarts so far */
-  unsigned attempt;       /* restarts since the backoff was last reset */
-  uint64_t delay_ms;      /* the last backoff */
-  uint64_t *burst;        /* times of recent restarts (monotonic ms) */
-  size_t burst_len;
-  uv_timer_t *restart_timer;
-  int failed; /* gave up restarting */
+  unsigned restart_count;   /* restarts so far */
+  unsigned attempt;         /* restarts since the backoff was last reset */
+  uint64_t delay_ms;        /* the last backoff */
+  uint64_t burst_began_ms;  /* the restart window opened (monotonic ms) */
+  uint32_t burst_len;       /* restarts in that window */
+  uv_timer_t *restart_timer; /* while RESTART_WAIT */
 
   int dynamic; /* created in a collection */
   char *collection;
   fern__durability durability;
-  int pending_create; /* resolving before it joins the tree */
-  int destroyed;      /* detached; freed when the manager ends */
-  fern__resolved_hook on_resolved;
-  void *on_resolved_arg;
-  struct fern_instance_s *next_dead; /* the manager's graveyard */
+  struct fern__create_op_s *create_op; /* while CREATING: who asked */
+  struct fern_instance_s *next_dead;   /* the manager's graveyard */
   char *error; /* why it cannot resolve or start, once known */
 } fern__instance;
 
@@ -129,12 +105,14 @@ fern__instance *fern__instance_find(fern__instance *root, const char *moniker);
 int fern__instance_adopt(fern__instance *parent, fern__instance *child);
 /* Removes `child` from its parent's children (it stays allocated). */
 void fern__instance_detach(fern__instance *child);
-/* Live: its program is starting, running or stopping, or (a realm) it
- * runs. A stopping realm waits for its live children. */
+/* fern__state_is_live of its state. */
 int fern__instance_is_live(const fern__instance *instance);
-/* The state a person reads: "ready" when running and ready, "failed" when
- * restarts gave up. */
+/* Whether any of its children is live. */
+int fern__instance_any_child_live(const fern__instance *instance);
+/* The state a person reads (fern__state_name). */
 const char *fern__instance_state_name(const fern__instance *instance);
+/* Its nearest ancestor whose subtree is stopping, or NULL. */
+fern__instance *fern__instance_stopping_ancestor(fern__instance *instance);
 
 /* Visits the subtree, parents before children. */
 void fern__instance_walk(fern__instance *instance,

@@ -22,6 +22,7 @@ CTL(start)
 CTL(stop)
 CTL(create)
 CTL(destroy)
+CTL(restart)
 CTL(events)
 
 static const command commands[] = {
@@ -33,6 +34,7 @@ static const command commands[] = {
     {"show", cmd_show, "show one component of a running fern"},
     {"start", cmd_start, "start a component"},
     {"stop", cmd_stop, "stop a component's subtree"},
+    {"restart", cmd_restart, "stop a component's subtree, then start it"},
     {"create", cmd_create, "create a child in a collection"},
     {"destroy", cmd_destroy, "destroy a dynamic child"},
     {"events", cmd_events, "print the event stream"},

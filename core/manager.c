@@ -42,12 +42,24 @@ static void on_signal(uv_signal_t *handle, int signum) {
     fern__lifecycle_kill_all(manager->root);
     return;
   }
-  fern__log(FERN_LOG_INFO, NULL, "SIG%s: stopping the tree",
-            sigabbrev_np(signum));
   manager->shutting_down = 1;
   manager->interrupted = 1;
-  fern__lifecycle_stop(manager->root);
-  fern__manager_check_idle(manager);
+  /* Said when the stop is handled, after what came before it. */
+  fern__input *stop = fern__lc_input(manager->root, FERN_IN_STOP);
+  if (stop != NULL) {
+    stop->reason = signum == SIGINT ? "SIGINT" : "SIGTERM";
+    fern__lc_post(stop);
+  }
+}
+
+static void post_kill(fern__instance *instance, void *arg) {
+  (void)arg;
+  if (instance->run.controller != NULL)
+    fern__lc_post_kind(instance, FERN_IN_KILL);
+}
+
+void fern__lifecycle_kill_all(fern__instance *instance) {
+  fern__instance_walk(instance, post_kill, NULL);
 }
 
 static void close_signals(fern__manager *manager) {
@@ -61,7 +73,8 @@ static void close_signals(fern__manager *manager) {
 
 void fern__manager_check_idle(fern__manager *manager) {
   int idle = manager->active == 0 && manager->waiting == 0 &&
-             manager->cache.pending == 0 && manager->pending_restarts == 0;
+             manager->cache.pending == 0 && manager->pending_restarts == 0 &&
+             !fern__lc_inbox_busy(manager);
   if (idle && (!manager->keep_running || manager->shutting_down)) {
     close_signals(manager);
     fern__control_close(manager->control);
@@ -99,6 +112,7 @@ int fern__manager_init(fern__manager *manager, fern__config *config,
   if (mode == FERN_MODE_RUN)
     manager->host.flags |= FERN_HOST_RUNS_PROGRAMS;
   fern__decl_cache_init(&manager->cache, &manager->loop);
+  fern__lc_inbox_init(manager);
   manager->cache.timeout_ms = config->resolve_timeout_ms;
   manager->timed_out = json_array();
   int rc = fern__plugins_scan(&manager->plugins,
@@ -145,12 +159,9 @@ int fern__manager_run(fern__manager *manager, const char *url) {
                                      FERN_STARTUP_EAGER, manager->root_env);
   if (manager->root == NULL)
     return 1;
-  if (manager->mode == FERN_MODE_RUN) {
-    manager->root->start_requested = 1;
-    manager->root->start_reason = "root";
-  }
-  fern__lifecycle_resolve(manager->root);
-  fern__manager_check_idle(manager);
+  fern__lc_post_kind(manager->root, FERN_IN_RESOLVE);
+  if (manager->mode == FERN_MODE_RUN)
+    fern__lc_post_start(manager->root, "root", NULL, NULL);
   uv_run(&manager->loop, UV_RUN_DEFAULT);
   report_shutdown(manager);
   size_t components = 0;
@@ -178,8 +189,7 @@ void fern__manager_critical_failure(fern__manager *manager,
   fern__event(&manager->events, "critical", moniker,
               json_pack("{s:s}", "reason", reason));
   manager->shutting_down = 1;
-  fern__lifecycle_stop(manager->root);
-  fern__manager_check_idle(manager);
+  fern__lc_post_stop(manager->root, NULL, NULL);
 }
 
 void fern__manager_end_if_stuck(fern__manager *manager, int status) {
@@ -218,6 +228,7 @@ void fern__manager_end_now(fern__manager *manager, int status,
 
 void fern__manager_free(fern__manager *manager) {
   close_signals(manager);
+  fern__lc_inbox_close(manager);
   uv_run(&manager->loop, UV_RUN_DEFAULT);
   fern__control_close(manager->control);
   manager->control = NULL;

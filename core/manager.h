@@ -35,7 +35,10 @@ typedef struct fern__manager_s {
   uint64_t start_seq;
   uint64_t order_epoch; /* bumped by what a stop order cannot foresee */
   size_t pending_restarts;
-  fern__instance *graveyard; /* destroyed instances, freed at the end */
+  fern__instance *graveyard; /* destroyed subtrees, freed once unheld */
+  struct fern__input_s *inbox_head, **inbox_tail; /* lifecycle_inbox.c */
+  uv_prepare_t inbox_turn;
+  int inbox_open;
   json_t *timed_out;         /* monikers killed after their stop timeout */
   struct fern__control_s *control;
   int failures;   /* runs that did not end ok, starts that could not happen */
@@ -64,41 +67,22 @@ void fern__manager_end_now(fern__manager *manager, int status,
                            const char *why, ...)
     __attribute__((noreturn, format(printf, 3, 4)));
 
-/* Lifecycle entry points (lifecycle.c, lifecycle_stop.c). */
-void fern__lifecycle_resolve(fern__instance *instance);
-/* Starts it once resolved; `reason` is static text ("eager", ...). */
-void fern__lifecycle_start(fern__instance *instance, const char *reason);
-/* A start someone asked for: its ancestors start first if they must. */
-int fern__lifecycle_request_start(fern__instance *instance, const char *reason,
-                                  fern_error_t *err);
-void fern__lifecycle_start_eager_children(fern__instance *instance);
-void fern__lifecycle_cannot_start(fern__instance *instance, const char *why);
-void fern__lifecycle_stop(fern__instance *instance);
-/* Stops the subtree, then calls cb (at once when nothing runs). */
-void fern__lifecycle_stop_then(fern__instance *instance, fern__stopped_cb cb,
-                               void *arg);
+/* The lifecycle is lifecycle.h: everything asks it by posting inputs. */
+/* Kills every program now (a second signal). */
 void fern__lifecycle_kill_all(fern__instance *instance);
-/* What runners report through the host table. */
-void fern__lifecycle_on_started(fern__instance *instance, long pid);
-void fern__lifecycle_on_stopped(fern__instance *instance,
-                                const fern_stop_report_t *report);
-void fern__lifecycle_on_ready(fern__instance *instance);
-void fern__lifecycle_on_status(fern__instance *instance, const char *text);
-/* Restarts (restart.c). Returns 1 when a restart was scheduled. */
-int fern__restart_after_stop(fern__instance *instance);
-void fern__restart_cancel(fern__instance *instance);
 
 /* Dynamic children (dynamic.c). */
 typedef void (*fern__created_cb)(void *arg, fern__instance *child,
                                  const char *error);
-typedef void (*fern__destroyed_cb)(void *arg);
+typedef void (*fern__destroyed_cb)(void *arg, const char *error);
+/* Creates a child in `collection` of `parent`: it resolves first, and
+ * `cb` is called once it has joined the tree or could not. */
 int fern__dynamic_create(fern__instance *parent, const char *collection,
                          const char *name, const char *url,
                          fern__created_cb cb, void *arg, fern_error_t *err);
+/* Stops it, then takes it out of the tree; then `cb` (may be NULL). */
 int fern__dynamic_destroy(fern__instance *instance, fern__destroyed_cb cb,
                           void *arg, fern_error_t *err);
-void fern__dynamic_on_stopped(fern__instance *instance);
-void fern__dynamic_on_parent_stopped(fern__instance *parent);
 
 /* Called whenever something ended: exits the loop when nothing is left. */
 void fern__manager_check_idle(fern__manager *manager);

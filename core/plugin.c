@@ -175,39 +175,64 @@ static int check_head(fern__plugin *plugin, const char *symbol,
                   head->abi_major, head->abi_minor, host_major);
   if (head->struct_size < min_size || (size_t)symbol_size < min_size)
     return refuse(plugin, FERN_EABI,
-                  "%s is %u bytes, ABI %u.%u needs at least %zu (is it "
-                  "built against another header?)",
-                  symbol, head->struct_size, head->abi_major, head->abi_minor,
-                  min_size);
+                  "%s claims %u bytes (struct_size) and its symbol is %ld "
+                  "bytes; ABI %u.%u needs at least %zu (is it built against "
+                  "another header?)",
+                  symbol, head->struct_size, symbol_size, head->abi_major,
+                  head->abi_minor, min_size);
   plugin->abi_major = head->abi_major;
   plugin->abi_minor = head->abi_minor;
   return FERN_OK;
 }
 
-static int peek_heads(fern__plugin *plugin, int *has_runner,
-                      int *has_resolver) {
+/* One entry symbol: absent (*present 0, FERN_OK), present and sound, or
+ * present and refused with its real reason. */
+static int peek_head(fern__plugin *plugin, const char *symbol,
+                     uint32_t host_major, size_t min_size, int *present) {
   abi_head head;
   char why[256];
-  long size = fern__plugin_peek_symbol(plugin->fd, FERN_RUNNER_SYMBOL, &head,
-                                       sizeof head, why, sizeof why);
-  *has_runner = size >= 0;
-  if (size == FERN_ENOEXEC || size == FERN_EIO)
+  long size = fern__plugin_peek_symbol(plugin->fd, symbol, &head, sizeof head,
+                                       why, sizeof why);
+  *present = size >= 0;
+  if (size == FERN_ENOENT)
+    return FERN_OK;
+  if (size < 0)
     return refuse(plugin, (int)size, "%s", why);
-  if (*has_runner && check_head(plugin, FERN_RUNNER_SYMBOL, &head, size,
-                                FERN_RUNNER_ABI_MAJOR,
-                                FERN_RUNNER_PLUGIN_MIN_SIZE) != FERN_OK)
-    return plugin->load_rc;
-  size = fern__plugin_peek_symbol(plugin->fd, FERN_RESOLVER_SYMBOL, &head,
-                                  sizeof head, why, sizeof why);
-  *has_resolver = size >= 0;
-  if (*has_resolver && check_head(plugin, FERN_RESOLVER_SYMBOL, &head, size,
-                                  FERN_RESOLVER_ABI_MAJOR,
-                                  FERN_RESOLVER_PLUGIN_MIN_SIZE) != FERN_OK)
+  return check_head(plugin, symbol, &head, size, host_major, min_size);
+}
+
+static int peek_heads(fern__plugin *plugin, int *has_runner,
+                      int *has_resolver) {
+  if (peek_head(plugin, FERN_RUNNER_SYMBOL, FERN_RUNNER_ABI_MAJOR,
+                FERN_RUNNER_PLUGIN_MIN_SIZE, has_runner) != FERN_OK ||
+      peek_head(plugin, FERN_RESOLVER_SYMBOL, FERN_RESOLVER_ABI_MAJOR,
+                FERN_RESOLVER_PLUGIN_MIN_SIZE, has_resolver) != FERN_OK)
     return plugin->load_rc;
   if (!*has_runner && !*has_resolver)
     return refuse(plugin, FERN_ENOENT, "missing symbol: it exports neither %s "
                   "nor %s", FERN_RUNNER_SYMBOL, FERN_RESOLVER_SYMBOL);
   return FERN_OK;
+}
+
+/* The first required call a table lacks, by name, or NULL. */
+static const char *runner_lacks(const fern_runner_plugin_t *r) {
+  if (!r->create) return "create";
+  if (!r->release) return "release";
+  if (!r->validate) return "validate";
+  if (!r->start) return "start";
+  if (!r->kill) return "kill";
+  if (!r->controller_release) return "controller_release";
+  if ((r->capabilities & FERN_RUNNER_CAP_GRACEFUL_STOP) && !r->stop)
+    return "stop (it claims FERN_RUNNER_CAP_GRACEFUL_STOP)";
+  return NULL;
+}
+
+static const char *resolver_lacks(const fern_resolver_plugin_t *r) {
+  if (!r->create) return "create";
+  if (!r->release) return "release";
+  if (!r->resolve) return "resolve";
+  if (!r->resolved_free) return "resolved_free";
+  return NULL;
 }
 
 static int check_runner_table(fern__plugin *plugin,
@@ -216,10 +241,10 @@ static int check_runner_table(fern__plugin *plugin,
     return refuse(plugin, FERN_EABI, "its runner calls itself \"%s\", but the "
                   "file is named %s.so", r->name ? r->name : "(null)",
                   plugin->name);
-  if (!r->create || !r->release || !r->validate || !r->start || !r->kill ||
-      !r->controller_release ||
-      ((r->capabilities & FERN_RUNNER_CAP_GRACEFUL_STOP) && !r->stop))
-    return refuse(plugin, FERN_EABI, "its runner table lacks a required call");
+  const char *lacks = runner_lacks(r);
+  if (lacks != NULL)
+    return refuse(plugin, FERN_EABI, "its runner table lacks the required "
+                  "call %s", lacks);
   return FERN_OK;
 }
 
@@ -229,9 +254,10 @@ static int check_resolver_table(fern__plugin *plugin,
     return refuse(plugin, FERN_EABI, "its resolver calls itself \"%s\", but "
                   "the file is named %s.so", r->name ? r->name : "(null)",
                   plugin->name);
-  if (!r->create || !r->release || !r->resolve || !r->resolved_free)
-    return refuse(plugin, FERN_EABI, "its resolver table lacks a required "
-                  "call");
+  const char *lacks = resolver_lacks(r);
+  if (lacks != NULL)
+    return refuse(plugin, FERN_EABI, "its resolver table lacks the required "
+                  "call %s", lacks);
   return FERN_OK;
 }
 

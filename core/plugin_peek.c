@@ -29,26 +29,40 @@ static int elf_is_our_shared_object(Elf *elf, char *why, size_t why_size) {
   return FERN_OK;
 }
 
-/* Finds the bytes at virtual address `addr` in the file's sections. */
-static long read_at_address(Elf *elf, GElf_Addr addr, void *buf, size_t size) {
+/* Finds the bytes at virtual address `addr` in the file's sections. A
+ * thread-local section (.tdata, .tbss) holds the template of each thread's
+ * block: its addresses are offsets in that block and overlap the addresses
+ * of ordinary sections (.tbss commonly sits on .data.rel.ro), so it is
+ * never where a global symbol lives. A symbol in a section with no bytes in
+ * the file (.bss) has nothing to read: the struct is filled at run time,
+ * which the ABI rules out. */
+static int read_at_address(Elf *elf, GElf_Addr addr, void *buf, size_t size,
+                           char *why, size_t why_size) {
   Elf_Scn *scn = NULL;
   while ((scn = elf_nextscn(elf, scn)) != NULL) {
     GElf_Shdr shdr;
-    if (gelf_getshdr(scn, &shdr) == NULL || !(shdr.sh_flags & SHF_ALLOC))
+    if (gelf_getshdr(scn, &shdr) == NULL || !(shdr.sh_flags & SHF_ALLOC) ||
+        (shdr.sh_flags & SHF_TLS))
       continue;
     if (addr < shdr.sh_addr || addr >= shdr.sh_addr + shdr.sh_size)
       continue;
     if (shdr.sh_type == SHT_NOBITS)
-      return -1;
+      return peek_fail(why, why_size, FERN_EABI,
+                       "is in a section with no contents in the file (.bss): "
+                       "declare it const and initialized, as the "
+                       "FERN_*_PLUGIN macros do");
     Elf_Data *data = elf_getdata(scn, NULL);
     size_t offset = (size_t)(addr - shdr.sh_addr);
     if (data == NULL || data->d_buf == NULL || offset >= data->d_size)
-      return -1;
+      return peek_fail(why, why_size, FERN_EABI,
+                       "has no readable contents in the file");
     size_t n = data->d_size - offset < size ? data->d_size - offset : size;
+    memset(buf, 0, size);
     memcpy(buf, (const char *)data->d_buf + offset, n);
-    return (long)n;
+    return FERN_OK;
   }
-  return -1;
+  return peek_fail(why, why_size, FERN_EABI,
+                   "points at no section of the file");
 }
 
 static long find_symbol(Elf *elf, const char *symbol, void *buf, size_t size,
@@ -67,9 +81,12 @@ static long find_symbol(Elf *elf, const char *symbol, void *buf, size_t size,
       const char *name = elf_strptr(elf, shdr.sh_link, sym.st_name);
       if (name == NULL || strcmp(name, symbol) != 0)
         continue;
-      if (read_at_address(elf, sym.st_value, buf, size) < 0)
-        return peek_fail(why, why_size, FERN_EABI,
-                         "its entry symbol has no readable contents");
+      char where[192];
+      if (read_at_address(elf, sym.st_value, buf, size, where,
+                          sizeof where) != FERN_OK) {
+        snprintf(why, why_size, "its entry symbol %s %s", symbol, where);
+        return FERN_EABI;
+      }
       return (long)sym.st_size;
     }
   }

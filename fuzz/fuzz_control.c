@@ -65,7 +65,8 @@ static int tree_resolved(void) {
 
 /* Runs the loop until no resolution is pending (a second at most). */
 static void settle(void) {
-  for (int i = 0; i < 1000 && manager.waiting + manager.cache.pending > 0;
+  for (int i = 0; i < 1000 && (manager.waiting + manager.cache.pending > 0 ||
+                               fern__lc_inbox_busy(&manager));
        i++)
     uv_run(&manager.loop, UV_RUN_NOWAIT), poll(NULL, 0, 1);
 }
@@ -103,9 +104,8 @@ static int setup(void) {
                                     FERN_STARTUP_EAGER, manager.root_env);
   if (manager.root == NULL)
     return -1;
-  manager.root->start_requested = 1;
-  manager.root->start_reason = "root";
-  fern__lifecycle_resolve(manager.root);
+  fern__lc_post_kind(manager.root, FERN_IN_RESOLVE);
+  fern__lc_post_start(manager.root, "root", NULL, NULL);
   settle();
   return tree_resolved() ? 0 : -1;
 }
@@ -125,19 +125,15 @@ static void destroy_created(void) {
   fern__instance *root = manager.root;
   for (size_t i = root->child_count; i-- > 0;) {
     fern__instance *child = root->children[i];
-    if (child->dynamic && !child->pending_create && !child->destroyed)
+    if (child->dynamic && child->state != FERN_STATE_CREATING &&
+        child->state != FERN_STATE_DESTROYED)
       fern__dynamic_destroy(child, NULL, NULL, NULL);
   }
-  for (int i = 0; i < 100 && dynamic_children() > 0; i++)
+  /* A destroyed child is freed on the lifecycle's turn once nothing names
+   * it: every input meets the same tree. */
+  for (int i = 0; i < 100 && (dynamic_children() > 0 || manager.graveyard);
+       i++)
     uv_run(&manager.loop, UV_RUN_NOWAIT);
-  /* fern keeps what it destroyed until it ends; between two inputs nothing
-   * names it any more. Kept, it would look to libFuzzer like a leak of
-   * every input that created something, and cost a heap scan each. */
-  while (manager.graveyard != NULL) {
-    fern__instance *next = manager.graveyard->next_dead;
-    fern__instance_free(manager.graveyard);
-    manager.graveyard = next;
-  }
 }
 
 /* Runs the loop until the client sees fern close the connection. */

@@ -107,7 +107,10 @@ typedef enum fern_stop_status {
   FERN_STOP_OK = 0,                   /* exited 0, or stopped on request */
   FERN_STOP_INSTANCE_DIED = 1,        /* exited non-zero or died by signal */
   FERN_STOP_KILLED_AFTER_TIMEOUT = 2, /* did not stop within the timeout */
-  FERN_STOP_CANNOT_START = 3          /* never ran; message says why */
+  FERN_STOP_CANNOT_START = 3,         /* never ran; message says why */
+  /* Host ABI 1.4: stopped while it was starting, before its program was
+   * spawned (or its job submitted). Not a failure: nothing ran. */
+  FERN_STOP_NOT_STARTED = 4
 } fern_stop_status;
 
 static inline const char *fern_stop_status_name(fern_stop_status s) {
@@ -116,6 +119,7 @@ static inline const char *fern_stop_status_name(fern_stop_status s) {
   case FERN_STOP_INSTANCE_DIED: return "instance_died";
   case FERN_STOP_KILLED_AFTER_TIMEOUT: return "killed_after_timeout";
   case FERN_STOP_CANNOT_START: return "cannot_start";
+  case FERN_STOP_NOT_STARTED: return "not_started";
   }
   return "unknown";
 }
@@ -138,7 +142,7 @@ typedef struct fern_stop_report_s {
 typedef struct fern_instance_s fern_instance_t;
 
 #define FERN_HOST_ABI_MAJOR 1
-#define FERN_HOST_ABI_MINOR 3
+#define FERN_HOST_ABI_MINOR 4
 
 /*
  * The manager's function table, passed to every plugin's create call and

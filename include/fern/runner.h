@@ -25,7 +25,13 @@
  * reports through the host: `started` when it runs, `stopped` exactly once
  * when it is over, with a report. A start that fails synchronously returns a
  * negative FERN_E* code, fills `err`, and reports nothing. A start that fails
- * later reports `stopped` with FERN_STOP_CANNOT_START.
+ * later reports `stopped` with FERN_STOP_CANNOT_START; one stopped before
+ * its program existed reports FERN_STOP_NOT_STARTED (host ABI 1.4).
+ *
+ * Reports are inputs: the host takes each in on a later turn of its loop,
+ * after the runner's call has returned, so a runner may report from inside
+ * any call. Once `stopped` is reported, the host calls nothing more of that
+ * controller but `controller_release`.
  *
  * Stopping: the host owns the policy. It calls `stop` (graceful: lifecycle
  * message or SIGTERM), waits the environment's stop timeout, then calls

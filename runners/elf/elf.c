@@ -342,7 +342,7 @@ static void check_done(uv_work_t *req, int status) {
 
 static void check_finished(elf_controller *c, int status, fern_error_t *err) {
   if (c->cancelled) {
-    elf_process_report_now(c); /* stopped before it started: ok */
+    elf_process_report_now(c); /* stopped before it started */
     return;
   }
   if (status != 0 || c->check_rc != FERN_OK) {

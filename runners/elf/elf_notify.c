@@ -33,12 +33,55 @@ static void notify_line(elf_controller *c, const char *line, size_t len) {
 
 /* fern keeps no file descriptors a component sends (FDSTORE is not
  * supported); closing them also releases a sender waiting on a barrier. */
-static void close_passed_fds(struct cmsghdr *cmsg) {
-  size_t count = (cmsg->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-  for (size_t i = 0; i < count; i++) {
-    int fd;
-    memcpy(&fd, CMSG_DATA(cmsg) + i * sizeof(int), sizeof fd);
-    close(fd);
+static void close_passed_fds(struct msghdr *msg) {
+  for (struct cmsghdr *cmsg = CMSG_FIRSTHDR(msg); cmsg != NULL;
+       cmsg = CMSG_NXTHDR(msg, cmsg)) {
+    if (cmsg->cmsg_level != SOL_SOCKET || cmsg->cmsg_type != SCM_RIGHTS)
+      continue;
+    size_t count = (cmsg->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+    for (size_t i = 0; i < count; i++) {
+      int fd;
+      memcpy(&fd, CMSG_DATA(cmsg) + i * sizeof(int), sizeof fd);
+      close(fd);
+    }
+  }
+}
+
+static struct ucred sender_of(struct msghdr *msg) {
+  struct ucred cred = {0, 0, 0};
+  for (struct cmsghdr *cmsg = CMSG_FIRSTHDR(msg); cmsg != NULL;
+       cmsg = CMSG_NXTHDR(msg, cmsg))
+    if (cmsg->cmsg_level == SOL_SOCKET &&
+        cmsg->cmsg_type == SCM_CREDENTIALS &&
+        cmsg->cmsg_len == CMSG_LEN(sizeof cred))
+      memcpy(&cred, CMSG_DATA(cmsg), sizeof cred);
+  return cred;
+}
+
+/* Whether the sender is one of the component's processes. Asked before
+ * its descriptors are closed: a sender waiting on a barrier (systemd-notify
+ * --ready sends BARRIER=1 with a pipe) is released by that close and may
+ * be gone a moment later, no longer placeable. systemd's own order is the
+ * same: manager_dispatch_notify_fd() (src/core/manager.c) finds the unit
+ * of the sender's credentials first and frees the passed fd set last. */
+static int sender_is_ours(elf_controller *c, const struct ucred *cred) {
+  if (cred->pid == c->pid || elf_job_owns(&c->job, cred->pid))
+    return 1;
+  /* A sender that already exited cannot be placed. */
+  int gone = kill(cred->pid, 0) != 0 && errno == ESRCH;
+  c->host->log(gone ? FERN_LOG_DEBUG : FERN_LOG_WARN, c->moniker,
+               "ignored a notify message from pid %d, not one of its "
+               "processes",
+               (int)cred->pid);
+  return 0;
+}
+
+static void notify_text(elf_controller *c, char *buf, size_t n) {
+  for (char *line = buf, *end = buf + n; line < end;) {
+    char *nl = memchr(line, '\n', (size_t)(end - line));
+    size_t len = nl ? (size_t)(nl - line) : (size_t)(end - line);
+    notify_line(c, line, len);
+    line += len + 1;
   }
 }
 
@@ -57,30 +100,10 @@ static void on_notify(uv_poll_t *poll, int status, int events) {
     ssize_t n = recvmsg(c->notify_fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
     if (n < 0)
       return;
-    struct ucred cred = {0, 0, 0};
-    for (struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg); cmsg != NULL;
-         cmsg = CMSG_NXTHDR(&msg, cmsg)) {
-      if (cmsg->cmsg_type == SCM_CREDENTIALS)
-        memcpy(&cred, CMSG_DATA(cmsg), sizeof cred);
-      else if (cmsg->cmsg_type == SCM_RIGHTS)
-        close_passed_fds(cmsg); /* e.g. systemd-notify's barrier pipe */
-    }
-    if (cred.pid != c->pid && !elf_job_owns(&c->job, cred.pid)) {
-      /* A sender that already exited cannot be placed; systemd-notify's
-       * closing BARRIER=1 often arrives so. */
-      int gone = kill(cred.pid, 0) != 0 && errno == ESRCH;
-      c->host->log(gone ? FERN_LOG_DEBUG : FERN_LOG_WARN, c->moniker,
-                   "ignored a notify message from pid %d, not one of its "
-                   "processes",
-                   (int)cred.pid);
-      continue;
-    }
-    for (char *line = buf, *end = buf + n; line < end;) {
-      char *nl = memchr(line, '\n', (size_t)(end - line));
-      size_t len = nl ? (size_t)(nl - line) : (size_t)(end - line);
-      notify_line(c, line, len);
-      line += len + 1;
-    }
+    struct ucred cred = sender_of(&msg);
+    if (sender_is_ours(c, &cred))
+      notify_text(c, buf, (size_t)n);
+    close_passed_fds(&msg); /* e.g. systemd-notify's barrier pipe */
   }
 }
 

@@ -24,6 +24,12 @@ static void report(elf_controller *c) {
   if (c->start_failed) {
     r.status = FERN_STOP_CANNOT_START;
     r.message = c->failure;
+  } else if (c->cancelled && !c->spawned) {
+    /* Stopped while its check or spawn was still waiting: no process ever
+     * was, and no exit code is made up for one. A host before 1.4 has no
+     * word for it, and takes an ok stop. */
+    r.status = c->host->abi_minor >= 4 ? FERN_STOP_NOT_STARTED : FERN_STOP_OK;
+    r.message = "stopped before its program was spawned";
   } else if (c->term_signal != 0) {
     /* A program that dies of the SIGTERM it was sent to stop it stopped
      * as asked, like systemd's clean-exit signals. */

@@ -30,7 +30,7 @@ static elf_controller *queue_pop(elf_runner *r) {
  * earlier run may have given one back. */
 static void spawn_one(elf_controller *c) {
   if (c->cancelled) {
-    elf_process_report_now(c); /* stopped before it started: ok */
+    elf_process_report_now(c); /* stopped before it started */
     return;
   }
   fern_error_t err;

@@ -448,7 +448,11 @@ static void checked_binary(uv_work_t *work, int status) {
     snprintf(why, sizeof why, "%s", run->failure);
     slurm_run_end(run, FERN_STOP_CANNOT_START, "%s", why);
   } else if (run->stop_asked || run->kill_asked) {
-    slurm_run_end(run, FERN_STOP_OK, "stopped before it was submitted");
+    /* No job ever was: said so where the host has a word for it (1.4). */
+    slurm_run_end(run,
+                  run->runner->host->abi_minor >= 4 ? FERN_STOP_NOT_STARTED
+                                                    : FERN_STOP_OK,
+                  "stopped before it was submitted");
   } else {
     submit(run);
   }

@@ -67,7 +67,7 @@ static pid_t started_pid(const char *err, int run) {
   const char *at = strstr(err, tag);
   for (int i = 0; i < run && at != NULL; i++)
     at = strstr(at + 1, tag);
-  ck_assert_ptr_nonnull(at);
+  ck_assert_msg(at != NULL, "no run %d in:\n%s", run, err);
   return (pid_t)atol(at + strlen(tag));
 }
 

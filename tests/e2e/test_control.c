@@ -14,113 +14,28 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "control_run.h"
 #include "e2e.h"
 
 #define PROGS "tests/packages/progs/meta/"
 
-typedef struct running_s {
-  e2e_proc fern;
-  char dir[64];
-  char socket[128];
-  char events[128];
-} running;
-
-/* Starts `fern run --keep-running` on `manifest` with a private control
- * socket and an events file, and waits until it serves. */
-static void run_under_control(running *r, const char *manifest) {
-  snprintf(r->dir, sizeof r->dir, "/tmp/fern-ctl-XXXXXX");
-  ck_assert_ptr_nonnull(mkdtemp(r->dir));
-  snprintf(r->socket, sizeof r->socket, "%s/control.sock", r->dir);
-  snprintf(r->events, sizeof r->events, "%s/events.jsonl", r->dir);
-  const char *args[] = {"run",      "--keep-running", "--control", r->socket,
-                        "--events", r->events,        manifest,    NULL};
-  e2e_start(&r->fern, args);
-  e2e_wait_for(&r->fern, "control socket ", 20000);
-}
-
-/* Stops fern; its directory (and events file) stays until cleanup(). */
-static void finish(running *r, int expected_status) {
-  kill(r->fern.pid, SIGTERM);
-  int status = e2e_finish(&r->fern, 20000);
-  size_t len = strlen(r->fern.err);
-  ck_assert_msg(status == expected_status, "fern exited %d:\n...%s", status,
-                r->fern.err + (len > 3000 ? len - 3000 : 0));
-  e2e_free(&r->fern);
-}
-
-static void cleanup(running *r) {
-  char cmd[128];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", r->dir);
-  ck_assert_int_eq(system(cmd), 0);
-}
-
-/* Runs a control command (fern COMMAND --control SOCKET ARGS...). */
-static int ctl(running *r, e2e_proc *p, const char *command, const char *a1,
-               const char *a2, const char *a3) {
-  const char *args[] = {command, "--control", r->socket, a1, a2, a3, NULL};
-  return e2e_run(p, 20000, args);
-}
-
-static json_t *ctl_json(running *r, const char *command, const char *arg) {
-  e2e_proc p;
-  ck_assert_int_eq(ctl(r, &p, command, "--json", arg, NULL), 0);
-  json_t *result = json_loads(p.out, 0, NULL);
-  ck_assert_msg(result != NULL, "not JSON: %s", p.out);
-  e2e_free(&p);
-  return result;
-}
-
-static const char *field(const json_t *obj, const char *key) {
-  return json_string_value(json_object_get(obj, key));
-}
-
-/* The events file of a finished run, as an array. */
-static json_t *read_events(const char *path) {
-  json_t *all = json_array();
-  FILE *f = fopen(path, "r");
-  char line[4096];
-  while (f != NULL && fgets(line, sizeof line, f) != NULL)
-    json_array_append_new(all, json_loads(line, 0, NULL));
-  if (f != NULL)
-    fclose(f);
-  return all;
-}
-
-/* The events of `type` for `moniker`, in order. */
-static json_t *events_of(const json_t *all, const char *type,
-                         const char *moniker) {
-  json_t *picked = json_array();
-  size_t i;
-  json_t *ev;
-  json_array_foreach(all, i, ev) {
-    if (strcmp(field(ev, "event"), type) == 0 &&
-        strcmp(field(ev, "moniker"), moniker) == 0)
-      json_array_append(picked, ev);
-  }
-  return picked;
-}
-
-static json_int_t int_of(const json_t *array, size_t index, const char *key) {
-  return json_integer_value(json_object_get(json_array_get(array, index), key));
-}
-
 START_TEST(test_control_socket_is_private) {
-  running r;
-  run_under_control(&r, PROGS "control.cm");
+  e2e_running r;
+  e2e_ctl_serve(&r, PROGS "control.cm");
   struct stat st;
   ck_assert_int_eq(stat(r.socket, &st), 0);
   ck_assert(S_ISSOCK(st.st_mode));
   ck_assert_int_eq(st.st_mode & 0777, 0600);
   ck_assert_int_eq(stat(r.dir, &st), 0);
   ck_assert_int_eq(st.st_mode & 0777, 0700);
-  finish(&r, 0);
+  e2e_ctl_finish(&r, 0);
   ck_assert_int_ne(access(r.socket, F_OK), 0); /* removed on exit */
-  cleanup(&r);
+  e2e_ctl_cleanup(&r);
 }
 END_TEST
 
 /* Runs `fern list` as uid 65534 and returns its exit status and output. */
-static int list_as_nobody(running *r, char *out, size_t size) {
+static int list_as_nobody(e2e_running *r, char *out, size_t size) {
   const char *args[] = {"list", "--control", r->socket, NULL};
   return e2e_run_fern_as(65534, 65534, args, out, size);
 }
@@ -128,7 +43,7 @@ static int list_as_nobody(running *r, char *out, size_t size) {
 /* Sends a list request to the socket as uid 65534 from a raw client (the
  * fern client itself would refuse a directory that is not its user's), and
  * returns what came back. */
-static void raw_list_as_nobody(running *r, char *out, size_t size) {
+static void raw_list_as_nobody(e2e_running *r, char *out, size_t size) {
   int pipefd[2];
   ck_assert_int_eq(pipe(pipefd), 0);
   pid_t pid = fork();
@@ -171,8 +86,8 @@ START_TEST(test_another_user_is_refused) {
                     "run a client as another uid\n");
     return;
   }
-  running r;
-  run_under_control(&r, PROGS "control.cm");
+  e2e_running r;
+  e2e_ctl_serve(&r, PROGS "control.cm");
   char out[2048];
   /* The fern client refuses a socket in a directory not its user's. */
   ck_assert_int_eq(list_as_nobody(&r, out, sizeof out), 1);
@@ -186,104 +101,104 @@ START_TEST(test_another_user_is_refused) {
                       "from that user only; you are uid 65534");
   e2e_wait_for(&r.fern, "control socket: refused a connection from uid 65534",
                20000);
-  finish(&r, 0);
-  cleanup(&r);
+  e2e_ctl_finish(&r, 0);
+  e2e_ctl_cleanup(&r);
 }
 END_TEST
 
 START_TEST(test_list_shows_lazy_components_resolved_not_started) {
-  running r;
-  run_under_control(&r, PROGS "control.cm");
+  e2e_running r;
+  e2e_ctl_serve(&r, PROGS "control.cm");
   e2e_wait_for(&r.fern, "/server: started", 20000);
   e2e_proc p;
-  ck_assert_int_eq(ctl(&r, &p, "list", NULL, NULL, NULL), 0);
+  ck_assert_int_eq(e2e_ctl(&r, &p, "list", NULL, NULL, NULL), 0);
   e2e_assert_has(p.out, "STATE     MONIKER              URL\n");
   e2e_assert_has(p.out, "resolved  /idle                #meta/sleep.cm\n");
   e2e_assert_has(p.out, "running   /server              #meta/sleep.cm\n");
   e2e_free(&p);
-  ck_assert_int_eq(ctl(&r, &p, "list", "--state", "running", NULL), 0);
+  ck_assert_int_eq(e2e_ctl(&r, &p, "list", "--state", "running", NULL), 0);
   e2e_assert_lacks(p.out, "/idle");
   e2e_assert_has(p.out, "/server");
   e2e_free(&p);
-  ck_assert_int_eq(ctl(&r, &p, "list", "/realm", NULL, NULL), 0);
+  ck_assert_int_eq(e2e_ctl(&r, &p, "list", "/realm", NULL, NULL), 0);
   e2e_assert_has(p.out, "/realm/parent/child");
   e2e_assert_lacks(p.out, "/server");
   e2e_free(&p);
-  json_t *rows = ctl_json(&r, "list", NULL);
+  json_t *rows = e2e_ctl_json(&r, "list", NULL);
   ck_assert_uint_eq(json_array_size(rows), 6);
   json_decref(rows);
-  finish(&r, 0);
-  cleanup(&r);
+  e2e_ctl_finish(&r, 0);
+  e2e_ctl_cleanup(&r);
 }
 END_TEST
 
 START_TEST(test_start_show_and_stop) {
-  running r;
-  run_under_control(&r, PROGS "control.cm");
+  e2e_running r;
+  e2e_ctl_serve(&r, PROGS "control.cm");
   e2e_wait_for(&r.fern, "/server: started", 20000);
   e2e_proc p;
-  ck_assert_int_eq(ctl(&r, &p, "start", "/idle", NULL, NULL), 0);
+  ck_assert_int_eq(e2e_ctl(&r, &p, "start", "/idle", NULL, NULL), 0);
   e2e_free(&p);
   e2e_wait_for(&r.fern, "[/idle] ready", 20000);
-  json_t *shown = ctl_json(&r, "show", "/idle");
-  ck_assert_str_eq(field(shown, "state"), "running");
-  ck_assert_str_eq(field(shown, "start_reason"), "request");
-  ck_assert_str_eq(field(shown, "runner"), "elf");
-  ck_assert_str_eq(field(shown, "environment"), "root");
-  ck_assert_ptr_nonnull(strstr(field(shown, "resolved_url"), "#meta/sleep.cm"));
+  json_t *shown = e2e_ctl_json(&r, "show", "/idle");
+  ck_assert_str_eq(e2e_field(shown, "state"), "running");
+  ck_assert_str_eq(e2e_field(shown, "start_reason"), "request");
+  ck_assert_str_eq(e2e_field(shown, "runner"), "elf");
+  ck_assert_str_eq(e2e_field(shown, "environment"), "root");
+  ck_assert_ptr_nonnull(strstr(e2e_field(shown, "resolved_url"), "#meta/sleep.cm"));
   ck_assert(json_integer_value(json_object_get(shown, "pid")) > 0);
   ck_assert(json_is_real(json_object_get(shown, "running_since")));
   ck_assert_int_eq(json_integer_value(json_object_get(shown, "restart_count")),
                    0);
   json_decref(shown);
-  ck_assert_int_eq(ctl(&r, &p, "show", "/idle", NULL, NULL), 0);
+  ck_assert_int_eq(e2e_ctl(&r, &p, "show", "/idle", NULL, NULL), 0);
   e2e_assert_has(p.out, "Start reason:    request\n");
   e2e_assert_has(p.out, "Readiness:       not tracked\n");
   e2e_free(&p);
   /* Starting a lazy grandchild starts what it needs first. */
-  ck_assert_int_eq(ctl(&r, &p, "start", "/realm/parent/child", NULL, NULL), 0);
+  ck_assert_int_eq(e2e_ctl(&r, &p, "start", "/realm/parent/child", NULL, NULL), 0);
   e2e_free(&p);
   e2e_wait_for(&r.fern, "[/realm/parent/child] ready", 20000);
-  ck_assert_int_eq(ctl(&r, &p, "stop", "/realm", NULL, NULL), 0);
+  ck_assert_int_eq(e2e_ctl(&r, &p, "stop", "/realm", NULL, NULL), 0);
   e2e_assert_has(p.out, "/realm: stopped\n");
   e2e_free(&p);
   e2e_wait_for(&r.fern, "/realm/parent: stopped", 20000);
   e2e_assert_order(r.fern.err, "/realm/parent/child: stopped",
                    "/realm/parent: stopped");
-  shown = ctl_json(&r, "show", "/realm/parent");
-  ck_assert_str_eq(field(shown, "state"), "stopped");
-  ck_assert_str_eq(field(json_object_get(shown, "last_exit"), "status"), "ok");
+  shown = e2e_ctl_json(&r, "show", "/realm/parent");
+  ck_assert_str_eq(e2e_field(shown, "state"), "stopped");
+  ck_assert_str_eq(e2e_field(json_object_get(shown, "last_exit"), "status"), "ok");
   json_decref(shown);
-  ck_assert_int_eq(ctl(&r, &p, "show", "/nothing", NULL, NULL), 1);
+  ck_assert_int_eq(e2e_ctl(&r, &p, "show", "/nothing", NULL, NULL), 1);
   e2e_assert_has(p.err, "fern show: no component /nothing");
   e2e_free(&p);
-  finish(&r, 0);
-  cleanup(&r);
+  e2e_ctl_finish(&r, 0);
+  e2e_ctl_cleanup(&r);
 }
 END_TEST
 
 START_TEST(test_create_and_destroy_dynamic_children) {
-  running r;
-  run_under_control(&r, PROGS "control.cm");
+  e2e_running r;
+  e2e_ctl_serve(&r, PROGS "control.cm");
   e2e_wait_for(&r.fern, "/server: started", 20000);
   e2e_proc p;
-  ck_assert_int_eq(ctl(&r, &p, "create", "/workers", "w1", "#meta/sleep.cm"),
+  ck_assert_int_eq(e2e_ctl(&r, &p, "create", "/workers", "w1", "#meta/sleep.cm"),
                    0);
   e2e_assert_has(p.out, "/workers:w1: resolved\n");
   e2e_free(&p);
   /* A duplicate, a missing collection, a bad URL: errors, nothing made. */
-  ck_assert_int_eq(ctl(&r, &p, "create", "/workers", "w1", "#meta/sleep.cm"),
+  ck_assert_int_eq(e2e_ctl(&r, &p, "create", "/workers", "w1", "#meta/sleep.cm"),
                    1);
   e2e_assert_has(p.err, "already has a child named \"w1\"");
   e2e_free(&p);
-  ck_assert_int_eq(ctl(&r, &p, "create", "/nope", "w2", "#meta/sleep.cm"), 1);
+  ck_assert_int_eq(e2e_ctl(&r, &p, "create", "/nope", "w2", "#meta/sleep.cm"), 1);
   e2e_assert_has(p.err, "/ has no collection \"nope\"");
   e2e_free(&p);
-  ck_assert_int_eq(ctl(&r, &p, "create", "/workers", "w3", "#meta/none.cm"), 1);
+  ck_assert_int_eq(e2e_ctl(&r, &p, "create", "/workers", "w3", "#meta/none.cm"), 1);
   e2e_assert_has(p.err, "cannot create /workers:w3: manifest \"meta/none.cm\" "
                         "not found");
   e2e_free(&p);
-  json_t *rows = ctl_json(&r, "list", NULL);
+  json_t *rows = e2e_ctl_json(&r, "list", NULL);
   char *text = json_dumps(rows, 0);
   e2e_assert_has(text, "/workers:w1");
   e2e_assert_lacks(text, "w3");
@@ -291,39 +206,39 @@ START_TEST(test_create_and_destroy_dynamic_children) {
   free(text);
   json_decref(rows);
   /* A dynamic child takes its collection's environment. */
-  ck_assert_int_eq(ctl(&r, &p, "create", "/guarded", "g", "#meta/print.cm"), 0);
+  ck_assert_int_eq(e2e_ctl(&r, &p, "create", "/guarded", "g", "#meta/print.cm"), 0);
   e2e_free(&p);
-  json_t *shown = ctl_json(&r, "show", "/guarded:g");
-  ck_assert_str_eq(field(shown, "environment"), "#quick of /");
+  json_t *shown = e2e_ctl_json(&r, "show", "/guarded:g");
+  ck_assert_str_eq(e2e_field(shown, "environment"), "#quick of /");
   json_decref(shown);
   /* single_run: starts on creation, destroyed when it stops. */
-  ck_assert_int_eq(ctl(&r, &p, "create", "/jobs", "j1", "#meta/print.cm"), 0);
+  ck_assert_int_eq(e2e_ctl(&r, &p, "create", "/jobs", "j1", "#meta/print.cm"), 0);
   e2e_free(&p);
   e2e_wait_for(&r.fern, "/jobs:j1: destroyed", 20000);
   e2e_assert_order(r.fern.err, "[/jobs:j1] printed", "/jobs:j1: destroyed");
-  ck_assert_int_eq(ctl(&r, &p, "start", "/workers:w1", NULL, NULL), 0);
+  ck_assert_int_eq(e2e_ctl(&r, &p, "start", "/workers:w1", NULL, NULL), 0);
   e2e_free(&p);
   e2e_wait_for(&r.fern, "[/workers:w1] ready", 20000);
-  ck_assert_int_eq(ctl(&r, &p, "destroy", "/server", NULL, NULL), 1);
+  ck_assert_int_eq(e2e_ctl(&r, &p, "destroy", "/server", NULL, NULL), 1);
   e2e_assert_has(p.err, "only children created in a collection can be "
                         "destroyed");
   e2e_free(&p);
-  ck_assert_int_eq(ctl(&r, &p, "destroy", "/workers:w1", NULL, NULL), 0);
+  ck_assert_int_eq(e2e_ctl(&r, &p, "destroy", "/workers:w1", NULL, NULL), 0);
   e2e_assert_has(p.out, "/workers:w1: destroyed\n");
   e2e_free(&p);
   e2e_wait_for(&r.fern, "/workers:w1: destroyed", 20000);
   e2e_assert_order(r.fern.err, "/workers:w1: stopped", "/workers:w1: destroyed");
   /* A transient child goes when its parent stops. */
-  ck_assert_int_eq(ctl(&r, &p, "create", "/workers", "w4", "#meta/sleep.cm"),
+  ck_assert_int_eq(e2e_ctl(&r, &p, "create", "/workers", "w4", "#meta/sleep.cm"),
                    0);
   e2e_free(&p);
-  finish(&r, 0);
-  json_t *all = read_events(r.events);
-  json_t *gone = events_of(all, "destroyed", "/workers:w4");
+  e2e_ctl_finish(&r, 0);
+  json_t *all = e2e_read_events(r.events);
+  json_t *gone = e2e_events_of(all, "destroyed", "/workers:w4");
   ck_assert_uint_eq(json_array_size(gone), 1);
   json_decref(gone);
   json_decref(all);
-  cleanup(&r);
+  e2e_ctl_cleanup(&r);
 }
 END_TEST
 
@@ -339,68 +254,68 @@ static json_t *event_after(const json_t *all, const json_t *event) {
 }
 
 START_TEST(test_crash_loop_backs_off_and_gives_up_alone) {
-  running r;
-  run_under_control(&r, PROGS "crashloop.cm");
+  e2e_running r;
+  e2e_ctl_serve(&r, PROGS "crashloop.cm");
   e2e_wait_for(&r.fern, "/crasher: error: gave up: 4 restarts", 20000);
   e2e_wait_for_count(&r.fern, "/steady: restarting in 30 ms (attempt 1)", 2,
                      20000);
-  json_t *shown = ctl_json(&r, "show", "/crasher");
-  ck_assert_str_eq(field(shown, "state"), "failed");
+  json_t *shown = e2e_ctl_json(&r, "show", "/crasher");
+  ck_assert_str_eq(e2e_field(shown, "state"), "failed");
   ck_assert_int_eq(json_integer_value(json_object_get(shown, "restart_count")),
                    4);
   json_decref(shown);
-  shown = ctl_json(&r, "show", "/bystander");
-  ck_assert_str_eq(field(shown, "state"), "running");
+  shown = e2e_ctl_json(&r, "show", "/bystander");
+  ck_assert_str_eq(e2e_field(shown, "state"), "running");
   json_decref(shown);
   e2e_wait_for(&r.fern, "[/bystander] ready", 20000);
   /* Stop the steady child while it runs (it runs 250 ms at a time). */
   int starts = e2e_count(r.fern.err, "/steady: started");
   e2e_wait_for_count(&r.fern, "/steady: started", starts + 1, 20000);
   e2e_proc p;
-  ck_assert_int_eq(ctl(&r, &p, "stop", "/steady", NULL, NULL), 0);
+  ck_assert_int_eq(e2e_ctl(&r, &p, "stop", "/steady", NULL, NULL), 0);
   e2e_free(&p);
-  finish(&r, 1);
-  json_t *all = read_events(r.events);
+  e2e_ctl_finish(&r, 1);
+  json_t *all = e2e_read_events(r.events);
   /* Backoff: 20, 40, then the 60 ms maximum; then gave_up. */
-  json_t *restarts = events_of(all, "restarting", "/crasher");
+  json_t *restarts = e2e_events_of(all, "restarting", "/crasher");
   ck_assert_uint_eq(json_array_size(restarts), 4);
   const json_int_t delays[] = {20, 40, 60, 60};
   for (size_t i = 0; i < 4; i++) {
-    ck_assert_int_eq(int_of(restarts, i, "attempt"), (json_int_t)i + 1);
-    ck_assert_int_eq(int_of(restarts, i, "delay_ms"), delays[i]);
+    ck_assert_int_eq(e2e_int_of(restarts, i, "attempt"), (json_int_t)i + 1);
+    ck_assert_int_eq(e2e_int_of(restarts, i, "delay_ms"), delays[i]);
   }
-  json_t *gave_up = events_of(all, "gave_up", "/crasher");
+  json_t *gave_up = e2e_events_of(all, "gave_up", "/crasher");
   ck_assert_uint_eq(json_array_size(gave_up), 1);
-  ck_assert_int_eq(int_of(gave_up, 0, "restarts"), 4);
+  ck_assert_int_eq(e2e_int_of(gave_up, 0, "restarts"), 4);
   /* The steady child ran past reset_after_ms each time: its backoff never
    * grew past the first delay. */
-  json_t *steady = events_of(all, "restarting", "/steady");
+  json_t *steady = e2e_events_of(all, "restarting", "/steady");
   ck_assert_uint_ge(json_array_size(steady), 2);
   for (size_t i = 0; i < json_array_size(steady); i++) {
-    ck_assert_int_eq(int_of(steady, i, "attempt"), 1);
-    ck_assert_int_eq(int_of(steady, i, "delay_ms"), 30);
+    ck_assert_int_eq(e2e_int_of(steady, i, "attempt"), 1);
+    ck_assert_int_eq(e2e_int_of(steady, i, "delay_ms"), 30);
   }
   /* The stop it was asked for was not followed by a restart. (A slow
    * fern, under valgrind, may find it waiting for a restart, not running:
    * then its last stop is its own exit, and no restart follows either.) */
-  json_t *stops = events_of(all, "stopped", "/steady");
+  json_t *stops = e2e_events_of(all, "stopped", "/steady");
   json_t *last = json_array_get(stops, json_array_size(stops) - 1);
   if (getenv("FERN_E2E_VALGRIND_DIR") == NULL)
-    ck_assert_str_eq(field(last, "signal"), "TERM");
+    ck_assert_str_eq(e2e_field(last, "signal"), "TERM");
   json_t *next = event_after(all, last);
-  ck_assert(next == NULL || strcmp(field(next, "event"), "restarting") != 0 ||
-            strcmp(field(next, "moniker"), "/steady") != 0);
+  ck_assert(next == NULL || strcmp(e2e_field(next, "event"), "restarting") != 0 ||
+            strcmp(e2e_field(next, "moniker"), "/steady") != 0);
   /* on-failure does not restart a clean exit; always restarts one, until
    * its own burst limit. */
-  json_t *once = events_of(all, "restarting", "/once");
-  json_t *forever = events_of(all, "gave_up", "/forever");
+  json_t *once = e2e_events_of(all, "restarting", "/once");
+  json_t *forever = e2e_events_of(all, "gave_up", "/forever");
   ck_assert_uint_eq(json_array_size(once), 0);
   ck_assert_uint_eq(json_array_size(forever), 1);
   json_decref(once);
   json_decref(forever);
   /* Its siblings were left alone. */
-  json_t *bystander_restarts = events_of(all, "restarting", "/bystander");
-  json_t *bystander_starts = events_of(all, "started", "/bystander");
+  json_t *bystander_restarts = e2e_events_of(all, "restarting", "/bystander");
+  json_t *bystander_starts = e2e_events_of(all, "started", "/bystander");
   ck_assert_uint_eq(json_array_size(bystander_restarts), 0);
   ck_assert_uint_eq(json_array_size(bystander_starts), 1);
   json_decref(bystander_restarts);
@@ -410,7 +325,7 @@ START_TEST(test_crash_loop_backs_off_and_gives_up_alone) {
   json_decref(steady);
   json_decref(stops);
   json_decref(all);
-  cleanup(&r);
+  e2e_ctl_cleanup(&r);
 }
 END_TEST
 
@@ -454,38 +369,38 @@ static void read_until(int fd, const char *needle, int count, int ms,
 }
 
 START_TEST(test_slow_subscriber_never_stalls_the_manager) {
-  running r;
-  run_under_control(&r, PROGS "spam.cm");
+  e2e_running r;
+  e2e_ctl_serve(&r, PROGS "spam.cm");
   int slow = follow_raw(r.socket, 4096); /* and never reads, for now */
   int fast = follow_raw(r.socket, 0);
   /* The manager keeps going: the fast reader sees thousands of events. */
   read_until(fast, "\"event\":\"started\"", 1500, 20000, &r.fern);
   e2e_proc p;
-  ck_assert_int_eq(ctl(&r, &p, "list", NULL, NULL, NULL), 0);
+  ck_assert_int_eq(e2e_ctl(&r, &p, "list", NULL, NULL, NULL), 0);
   e2e_assert_has(p.out, "/spammer");
   e2e_free(&p);
   /* The slow one lost events, and is told how many. */
   read_until(slow, "{\"dropped\":", 1, 20000, &r.fern);
   close(slow);
   close(fast);
-  finish(&r, 0);
-  cleanup(&r);
-  cleanup(&r);
+  e2e_ctl_finish(&r, 0);
+  e2e_ctl_cleanup(&r);
+  e2e_ctl_cleanup(&r);
 }
 END_TEST
 
 START_TEST(test_events_history_and_follow_commands) {
-  running r;
-  run_under_control(&r, PROGS "control.cm");
+  e2e_running r;
+  e2e_ctl_serve(&r, PROGS "control.cm");
   e2e_wait_for(&r.fern, "/server: started", 20000);
-  json_t *history = ctl_json(&r, "events", NULL);
+  json_t *history = e2e_ctl_json(&r, "events", NULL);
   char *text = json_dumps(history, 0);
   e2e_assert_has(text, "\"event\": \"resolved\"");
   e2e_assert_has(text, "\"moniker\": \"/server\"");
   free(text);
   json_decref(history);
   e2e_proc p;
-  ck_assert_int_eq(ctl(&r, &p, "events", NULL, NULL, NULL), 0);
+  ck_assert_int_eq(e2e_ctl(&r, &p, "events", NULL, NULL, NULL), 0);
   e2e_assert_has(p.out, " started    /server pid=");
   e2e_free(&p);
   /* `fern events --follow` prints what happens next. */
@@ -493,13 +408,13 @@ START_TEST(test_events_history_and_follow_commands) {
   e2e_proc follower;
   e2e_start(&follower, args);
   e2e_wait_for(&follower, "following the events of fern at ", 20000);
-  ck_assert_int_eq(ctl(&r, &p, "start", "/idle", NULL, NULL), 0);
+  ck_assert_int_eq(e2e_ctl(&r, &p, "start", "/idle", NULL, NULL), 0);
   e2e_free(&p);
   e2e_wait_for_stdout(&follower, " started    /idle", 20000);
-  finish(&r, 0);
+  e2e_ctl_finish(&r, 0);
   ck_assert_int_eq(e2e_finish(&follower, 20000), 0);
   e2e_free(&follower);
-  cleanup(&r);
+  e2e_ctl_cleanup(&r);
 }
 END_TEST
 
@@ -520,32 +435,32 @@ END_TEST
 
 /* Every command answers a program in JSON. */
 START_TEST(test_every_command_speaks_json) {
-  running r;
-  run_under_control(&r, PROGS "control.cm");
+  e2e_running r;
+  e2e_ctl_serve(&r, PROGS "control.cm");
   e2e_wait_for(&r.fern, "/server: started", 20000);
   e2e_proc p;
   const char *create[] = {"create",   "--control", r.socket, "--json",
                           "/workers", "j",         "#meta/sleep.cm", NULL};
   ck_assert_int_eq(e2e_run(&p, 20000, create), 0);
   json_t *made = json_loads(p.out, 0, NULL);
-  ck_assert_str_eq(field(made, "moniker"), "/workers:j");
+  ck_assert_str_eq(e2e_field(made, "moniker"), "/workers:j");
   json_decref(made);
   e2e_free(&p);
-  json_t *started = ctl_json(&r, "start", "/workers:j");
-  ck_assert_str_eq(field(started, "moniker"), "/workers:j");
+  json_t *started = e2e_ctl_json(&r, "start", "/workers:j");
+  ck_assert_str_eq(e2e_field(started, "moniker"), "/workers:j");
   json_decref(started);
   e2e_wait_for(&r.fern, "[/workers:j] ready", 20000);
-  json_t *stopped = ctl_json(&r, "stop", "/workers:j");
-  ck_assert_str_eq(field(stopped, "state"), "stopped");
+  json_t *stopped = e2e_ctl_json(&r, "stop", "/workers:j");
+  ck_assert_str_eq(e2e_field(stopped, "state"), "stopped");
   json_decref(stopped);
-  json_t *destroyed = ctl_json(&r, "destroy", "/workers:j");
+  json_t *destroyed = e2e_ctl_json(&r, "destroy", "/workers:j");
   ck_assert(json_is_true(json_object_get(destroyed, "destroyed")));
   json_decref(destroyed);
-  json_t *events = ctl_json(&r, "events", NULL);
+  json_t *events = e2e_ctl_json(&r, "events", NULL);
   ck_assert(json_array_size(events) > 0);
   json_decref(events);
-  finish(&r, 0);
-  cleanup(&r);
+  e2e_ctl_finish(&r, 0);
+  e2e_ctl_cleanup(&r);
 }
 END_TEST
 

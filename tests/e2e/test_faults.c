@@ -148,8 +148,8 @@ START_TEST(test_failing_runners_fail_only_their_components) {
   e2e_assert_has(p.err, "the faulty runner was told to fail its create");
   e2e_assert_has(p.err, "/nocreate: error: cannot_start: runner "
                         "\"faulty_create\" is not registered");
-  e2e_assert_has(p.err, "half.so refused: its resolver table lacks a "
-                        "required call");
+  e2e_assert_has(p.err, "half.so refused: its resolver table lacks the "
+                        "required call resolve");
   e2e_assert_has(p.err, "/half: error: cannot_start: runner \"half\" is not "
                         "registered in environment root (it has: elf, faulty)");
   e2e_assert_has(p.err, "[/fine] fine\n");

@@ -86,6 +86,8 @@ static int gate_resolve(void *p, const fern_resolve_request_t *req,
   gate *g = p;
   if (req->path == NULL)
     return fern_error_set(err, FERN_ENOTSUP, NULL, "gate: absolute URLs only");
+  /* Said before the wait, so a test knows a resolution is held. */
+  g->host->log(FERN_LOG_INFO, NULL, "gate: holding %s", req->url);
   if (gate_wait(g) != 0)
     return fern_error_set(err, FERN_ETIMEDOUT, NULL,
                           "gate: %s never appeared", g->wait_for);

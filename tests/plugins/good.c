@@ -3,6 +3,10 @@
 #include <fern/runner.h>
 #include <stdlib.h>
 
+#ifndef GOOD_NAME /* tls.c is this plugin under another name */
+#define GOOD_NAME "good"
+#endif
+
 typedef struct { const fern_host_t *host; } good_runner;
 typedef struct { const fern_host_t *host; fern_instance_t *instance; } good_run;
 
@@ -44,7 +48,7 @@ static int good_kill(void *controller) {
 }
 static void good_controller_release(void *controller) { free(controller); }
 
-FERN_RUNNER_PLUGIN(.name = "good", .description = "test runner",
+FERN_RUNNER_PLUGIN(.name = GOOD_NAME, .description = "test runner",
                    .capabilities = FERN_RUNNER_CAP_KILL,
                    .create = good_create, .release = good_release,
                    .validate = good_validate, .start = good_start,

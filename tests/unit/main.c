@@ -21,6 +21,7 @@ int main(void) {
   srunner_add_suite(runner, ld_cache_suite());
   srunner_add_suite(runner, log_escape_suite());
   srunner_add_suite(runner, log_queue_suite());
+  srunner_add_suite(runner, lifecycle_machine_suite());
   srunner_run_all(runner, CK_NORMAL);
   int failed = srunner_ntests_failed(runner);
   srunner_free(runner);

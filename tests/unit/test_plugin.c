@@ -3,6 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
 #include <unistd.h>
 
 #include "plugin.h"
@@ -64,7 +67,66 @@ START_TEST(test_other_major_is_refused_before_its_code_runs) {
 END_TEST
 
 START_TEST(test_too_small_struct_is_refused) {
-  expect_refused("bad_small", FERN_EABI, "needs at least");
+  expect_refused("bad_small", FERN_EABI, "claims 24 bytes (struct_size) and "
+                                         "its symbol is 24 bytes; ABI 1.0 "
+                                         "needs at least");
+}
+END_TEST
+
+/* Whether the fixture still shows the trap: a TLS section whose address
+ * range takes in `symbol`'s address. */
+static int tls_overlaps_symbol(const char *path, const char *symbol) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  ck_assert_int_ge(fd, 0);
+  ck_assert_int_ne(elf_version(EV_CURRENT), EV_NONE);
+  Elf *elf = elf_begin(fd, ELF_C_READ, NULL);
+  GElf_Addr at = 0, tls_lo = 0, tls_hi = 0;
+  for (Elf_Scn *scn = elf_nextscn(elf, NULL); scn; scn = elf_nextscn(elf, scn)) {
+    GElf_Shdr shdr;
+    gelf_getshdr(scn, &shdr);
+    if (shdr.sh_flags & SHF_TLS) {
+      tls_lo = shdr.sh_addr;
+      tls_hi = shdr.sh_addr + shdr.sh_size;
+    }
+    Elf_Data *data = elf_getdata(scn, NULL);
+    for (size_t i = 0; shdr.sh_type == SHT_DYNSYM && shdr.sh_entsize &&
+                       i < shdr.sh_size / shdr.sh_entsize;
+         i++) {
+      GElf_Sym sym;
+      gelf_getsym(data, (int)i, &sym);
+      if (strcmp(elf_strptr(elf, shdr.sh_link, sym.st_name), symbol) == 0)
+        at = sym.st_value;
+    }
+  }
+  elf_end(elf);
+  close(fd);
+  return at != 0 && at >= tls_lo && at < tls_hi;
+}
+
+/* .tbss holds addresses that are offsets in each thread's block; in this
+ * fixture it overlaps the entry struct's .data.rel.ro by address. */
+START_TEST(test_thread_local_storage_does_not_hide_the_entry) {
+  char path[4200];
+  snprintf(path, sizeof path, "%s/tests/plugins/tls.so", unit_build_dir());
+  ck_assert_msg(tls_overlaps_symbol(path, FERN_RUNNER_SYMBOL),
+                "the fixture no longer puts .tbss over its entry struct");
+  scan_fixtures();
+  fern__plugin *p = load("tls");
+  ck_assert_msg(p->load_rc == FERN_OK, "%s", p->load_error);
+  ck_assert_ptr_nonnull(p->runner);
+  fern__plugins_free(&reg);
+}
+END_TEST
+
+START_TEST(test_an_entry_in_bss_is_refused_for_that_reason) {
+  expect_refused("bss", FERN_EABI, "fern_runner_v1 is in a section with no "
+                                   "contents in the file (.bss)");
+}
+END_TEST
+
+START_TEST(test_a_table_without_a_call_names_the_call) {
+  expect_refused("half", FERN_EABI, "resolver table lacks the required call "
+                                    "resolve");
 }
 END_TEST
 
@@ -135,6 +197,9 @@ Suite *plugin_suite(void) {
   tcase_add_test(tc, test_other_major_is_refused_before_its_code_runs);
   tcase_add_test(tc, test_too_small_struct_is_refused);
   tcase_add_test(tc, test_missing_symbol_is_refused);
+  tcase_add_test(tc, test_thread_local_storage_does_not_hide_the_entry);
+  tcase_add_test(tc, test_an_entry_in_bss_is_refused_for_that_reason);
+  tcase_add_test(tc, test_a_table_without_a_call_names_the_call);
   tcase_add_test(tc, test_name_must_match_file);
   tcase_add_test(tc, test_not_a_shared_library_is_refused);
   tcase_add_test(tc, test_unknown_plugin_name_says_where_it_looked);

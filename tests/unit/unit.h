@@ -16,6 +16,7 @@ Suite *elf_image_suite(void);
 Suite *ld_cache_suite(void);
 Suite *log_escape_suite(void);
 Suite *log_queue_suite(void);
+Suite *lifecycle_machine_suite(void);
 
 /* The build directory (FERN_BUILD), where test plugins were built. */
 const char *unit_build_dir(void);

@@ -1,0 +1,198 @@
+/* lifecycle_resolve.c - the resolving rows of the table: a component's
+ * URL goes to the resolver its environment names for the scheme; the
+ * answer comes back as an input. Once resolved, its static children are
+ * made and each resolves in turn. Loop thread only. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lifecycle_actions.h"
+
+static void record_error(fern__instance *i, const char *why) {
+  if (i->error == why)
+    return;
+  char *copy = strdup(why);
+  free(i->error);
+  i->error = copy;
+}
+
+/* The resolution answered (at once when cached): its answer is an input,
+ * handled on the inbox's turn. The resolution's hold on the instance
+ * passes to the input. */
+static void on_resolution(void *arg, const fern__resolution *res) {
+  fern__instance *i = arg;
+  fern__input *in = fern__lc_input(i, res->rc == FERN_OK
+                                          ? FERN_IN_RESOLVED
+                                          : FERN_IN_UNRESOLVABLE);
+  i->holds--;
+  if (in == NULL)
+    return;
+  in->resolution = res;
+  fern__lc_post(in);
+}
+
+static int resolve_parent(const fern__instance *i,
+                          fern__resolve_parent *parent) {
+  if (i->parent == NULL || i->parent->resolution == NULL)
+    return -1;
+  const fern__resolution *res = i->parent->resolution;
+  parent->package_url = res->package_url;
+  parent->context = res->context;
+  parent->scheme = res->scheme;
+  return 0;
+}
+
+static int queue_resolution(fern__instance *i, const fern__url *url,
+                            char *why, size_t size) {
+  fern__resolve_parent parent = {NULL, NULL, NULL};
+  int absolute = url->kind == FERN_URL_ABSOLUTE;
+  if (!absolute && resolve_parent(i, &parent) != 0) {
+    snprintf(why, size, "relative URL \"%s\" needs a parent component",
+             i->url);
+    return -1;
+  }
+  const char *scheme = absolute ? url->scheme : parent.scheme;
+  fern__capability *resolver = fern__env_resolver(i->env, scheme);
+  if (resolver == NULL) {
+    snprintf(why, size,
+             "no resolver for scheme \"%s\" (URL \"%s\") in environment %s",
+             scheme, i->url, i->env->label);
+    return -1;
+  }
+  char *key = absolute ? strdup(i->url)
+                       : fern__url_relative_key(parent.package_url, i->url);
+  i->holds++; /* the resolution names it until it answers */
+  int rc = key ? fern__decl_cache_resolve(&i->manager->cache, key, i->url,
+                                          &parent, resolver, on_resolution, i)
+               : FERN_ENOMEM;
+  free(key);
+  if (rc != FERN_OK) {
+    i->holds--;
+    snprintf(why, size, "cannot queue the resolution: %s", fern_strerror(rc));
+    return -1;
+  }
+  return 0;
+}
+
+/* Queues its resolution; -1 with the reason when it cannot be. */
+static int begin(fern__instance *i, char *why, size_t size) {
+  if (i->error != NULL) { /* known before: its environment failed */
+    snprintf(why, size, "%s", i->error);
+    return -1;
+  }
+  fern__url url;
+  fern_error_t err;
+  if (fern__url_parse(i->url, &url, &err) != FERN_OK) {
+    snprintf(why, size, "%s", err.message);
+    return -1;
+  }
+  int rc = queue_resolution(i, &url, why, size);
+  fern__url_free(&url);
+  return rc;
+}
+
+fern__state fern__act_resolve(fern__instance *i, fern__input *in) {
+  char why[1024];
+  if (begin(i, why, sizeof why) != 0) {
+    record_error(i, why);
+    return i->create_op != NULL ? fern__dynamic_create_fails(i, why, in)
+                                : FERN_STATE_UNRESOLVED;
+  }
+  return i->create_op != NULL ? FERN_STATE_CREATING : FERN_STATE_RESOLVING;
+}
+
+fern__state fern__act_resolve_to_start(fern__instance *i, fern__input *in) {
+  char why[1024];
+  i->start_reason = in->reason;
+  if (begin(i, why, sizeof why) != 0) {
+    record_error(i, why);
+    fern__lc_set_state(i, FERN_STATE_UNRESOLVED, in);
+    return fern__lc_cannot_start(i, why, in);
+  }
+  return FERN_STATE_RESOLVING_TO_START;
+}
+
+/* The tree repeats: an ancestor has this very resolution (the cache keys
+ * resolutions by URL, so the same key means the same manifest, the same
+ * children, and so on for ever). */
+static const fern__instance *repeated_by(const fern__instance *i,
+                                         const fern__resolution *res) {
+  for (const fern__instance *a = i->parent; a != NULL; a = a->parent)
+    if (a->resolution == res)
+      return a;
+  return NULL;
+}
+
+/* Takes the declaration in and makes the static children, each asked to
+ * resolve; -1 with the reason when the declaration cannot be used. */
+static int adopt(fern__instance *i, const fern__resolution *res, char *why,
+                 size_t size) {
+  const fern__instance *ancestor = repeated_by(i, res);
+  if (ancestor != NULL) {
+    snprintf(why, size,
+             "%s is the manifest of its ancestor %s: the tree would nest for "
+             "ever",
+             i->url, ancestor->moniker);
+    return -1;
+  }
+  i->resolution = res;
+  fern_error_t err;
+  int rc = fern__instance_add_children(i, &err);
+  for (size_t c = 0; c < i->child_count; c++)
+    fern__lc_post_kind(i->children[c], FERN_IN_RESOLVE);
+  if (rc != FERN_OK) {
+    snprintf(why, size, "%s", err.message);
+    return -1;
+  }
+  return 0;
+}
+
+fern__state fern__act_resolved(fern__instance *i, fern__input *in) {
+  char why[1024];
+  if (adopt(i, in->resolution, why, sizeof why) != 0) {
+    record_error(i, why);
+    return FERN_STATE_UNRESOLVED;
+  }
+  return FERN_STATE_RESOLVED;
+}
+
+fern__state fern__act_resolved_start(fern__instance *i, fern__input *in) {
+  char why[1024];
+  if (adopt(i, in->resolution, why, sizeof why) != 0) {
+    record_error(i, why);
+    fern__lc_set_state(i, FERN_STATE_UNRESOLVED, in);
+    return fern__lc_cannot_start(i, why, in);
+  }
+  fern__lc_set_state(i, FERN_STATE_RESOLVED, in);
+  /* What asked for the start may have stopped meanwhile (a shutdown, or
+   * its realm's stop): then it stays resolved. */
+  if (!fern__lc_may_start(i))
+    return FERN_STATE_RESOLVED;
+  return fern__lc_start_now(i, i->start_reason, in);
+}
+
+fern__state fern__act_unresolvable(fern__instance *i, fern__input *in) {
+  record_error(i, in->resolution->error.message);
+  return FERN_STATE_UNRESOLVED;
+}
+
+fern__state fern__act_unresolvable_start(fern__instance *i, fern__input *in) {
+  record_error(i, in->resolution->error.message);
+  fern__lc_set_state(i, FERN_STATE_UNRESOLVED, in);
+  return fern__lc_cannot_start(i, i->error, in);
+}
+
+fern__state fern__act_created(fern__instance *i, fern__input *in) {
+  char why[1024];
+  if (adopt(i, in->resolution, why, sizeof why) != 0) {
+    record_error(i, why);
+    return fern__dynamic_create_fails(i, why, in);
+  }
+  fern__lc_set_state(i, FERN_STATE_RESOLVED, in);
+  return fern__dynamic_joined(i, in);
+}
+
+fern__state fern__act_create_failed(fern__instance *i, fern__input *in) {
+  record_error(i, in->resolution->error.message);
+  return fern__dynamic_create_fails(i, i->error, in);
+}
