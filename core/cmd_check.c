@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../environments/root.h"
+#include "root_env.h"
 #include "cli.h"
 #include "log.h"
 #include "log_escape.h"

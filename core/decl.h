@@ -6,6 +6,10 @@
 #include <fern/fern.h>
 #include <stdint.h>
 
+/* What a manifest declares of environments and capabilities is the
+ * environment layer's model. */
+#include "../environments/environment.h"
+
 /* The longest child, collection or environment name. */
 #define FERN_NAME_MAX 100
 
@@ -15,9 +19,6 @@ typedef char fern__pointer[160];
 typedef enum { FERN_STARTUP_LAZY, FERN_STARTUP_EAGER } fern__startup;
 typedef enum { FERN_ON_TERMINATE_NONE, FERN_ON_TERMINATE_REBOOT } fern__on_terminate;
 typedef enum { FERN_DURABILITY_TRANSIENT, FERN_DURABILITY_SINGLE_RUN } fern__durability;
-typedef enum { FERN_EXTENDS_REALM, FERN_EXTENDS_NONE } fern__extends;
-typedef enum { FERN_FROM_PARENT, FERN_FROM_SELF } fern__from;
-typedef enum { FERN_CAP_RUNNER, FERN_CAP_RESOLVER } fern__cap_kind;
 
 typedef enum {
   FERN_RESTART_NEVER,
@@ -54,25 +55,6 @@ typedef struct fern__collection_decl_s {
   const char *environment; /* or NULL */
   fern__restart_decl restart;
 } fern__collection_decl;
-
-/* A registration in an environment: a runner, or a resolver for a scheme. */
-typedef struct fern__registration_s {
-  const char *source_name; /* the name where it comes from */
-  const char *as;          /* the name it gets here (runners) */
-  const char *scheme;      /* resolvers only */
-  fern__from from;
-} fern__registration;
-
-typedef struct fern__env_decl_s {
-  const char *name;
-  fern__extends extends;
-  fern__registration *runners;
-  size_t runner_count;
-  fern__registration *resolvers;
-  size_t resolver_count;
-  int has_stop_timeout;
-  uint64_t stop_timeout_ms;
-} fern__env_decl;
 
 /* A runner or resolver this component provides: a configured plugin. */
 typedef struct fern__capability_decl_s {

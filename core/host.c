@@ -49,6 +49,14 @@ static void host_stopped(fern_instance_t *instance,
   fern__lc_post(in);
 }
 
+static void host_extend_stop_timeout(fern_instance_t *instance, uint64_t ms) {
+  fern__input *in = fern__lc_input(instance, FERN_IN_EXTEND_STOP);
+  if (in == NULL)
+    return;
+  in->ms = ms;
+  fern__lc_post(in);
+}
+
 static void host_awaits_ready(fern_instance_t *instance) {
   instance->run.awaits_ready = 1;
 }
@@ -97,6 +105,7 @@ void fern__host_init(fern_host_t *host, uv_loop_t *loop,
   host->package_open = fern__package_open;
   host->open_trusted = host_open_trusted;
   host->output_room = fern__log_room;
+  host->extend_stop_timeout = host_extend_stop_timeout;
   host->awaits_ready = host_awaits_ready;
   host->ready = host_ready;
   host->status = host_status;

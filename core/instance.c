@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../environments/root.h"
+#include "root_env.h"
 #include "manager.h"
 #include "stop_order.h"
 

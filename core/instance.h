@@ -6,7 +6,7 @@
 #include <uv.h>
 
 #include "../environments/environment.h"
-#include "decl_cache.h"
+#include "resolve_dispatch.h"
 #include "lifecycle.h"
 
 struct fern__manager_s;
@@ -25,6 +25,7 @@ typedef struct fern__run_s {
   long pid;                 /* 0: none, or none local (a cluster job) */
   int awaits_ready;         /* the runner will report readiness */
   uv_timer_t *stop_timer;   /* while STOPPING */
+  uint64_t stop_deadline;   /* when it fires (uv_now ms) */
 } fern__run;
 
 /* The runner-facing token (fern_instance_t) is this struct. */

@@ -66,6 +66,7 @@ typedef enum fern__input_kind {
   FERN_IN_KILL,         /* kill it now (a second signal) */
   FERN_IN_RESTART_DUE,  /* its restart delay passed */
   FERN_IN_DESTROY,      /* take it out of the tree (a dynamic child) */
+  FERN_IN_EXTEND_STOP,  /* runner: the program asks more time to stop */
   FERN_IN_COUNT
 } fern__input_kind;
 
@@ -82,6 +83,7 @@ typedef struct fern__input_s {
   const char *reason;                    /* START: static text */
   int attempts;                          /* START: waits for a parent */
   long pid;                              /* STARTED */
+  uint64_t ms;                           /* EXTEND_STOP */
   char *text;                            /* STATUS; STOPPED's message */
   const struct fern__resolution_s *resolution; /* RESOLVED, UNRESOLVABLE */
   fern_stop_report_t report;             /* STOPPED (message: `text`) */

@@ -43,6 +43,7 @@ fern__state fern__act_child_ended(fern__instance *i, fern__input *in);
 fern__state fern__act_child_ended_idle(fern__instance *i, fern__input *in);
 fern__state fern__act_stop_timeout(fern__instance *i, fern__input *in);
 fern__state fern__act_kill(fern__instance *i, fern__input *in);
+fern__state fern__act_extend_stop(fern__instance *i, fern__input *in);
 /* The next step of a stop under way: its children, then its program,
  * then done (STOPPED, its waiters answered). */
 fern__state fern__lc_stop_advance(fern__instance *i, const fern__input *cause);

@@ -66,9 +66,12 @@ static void leave(fern__instance *instance, fern__state from,
 static void enter(fern__instance *instance, fern__state from,
                   fern__state next) {
   fern__manager *manager = instance->manager;
-  if (next == FERN_STATE_STOPPING && stops_gracefully(instance))
+  if (next == FERN_STATE_STOPPING && stops_gracefully(instance)) {
     instance->run.stop_timer =
         start_timer(instance, instance->env->stop_timeout_ms);
+    instance->run.stop_deadline =
+        uv_now(&manager->loop) + instance->env->stop_timeout_ms;
+  }
   if (next == FERN_STATE_RESTART_WAIT) {
     instance->restart_timer = start_timer(instance, instance->delay_ms);
     manager->pending_restarts++;
@@ -148,6 +151,22 @@ void fern__lc_answer(fern__input *input, const char *error) {
     return;
   input->done = NULL;
   done(input->done_arg, input->instance, error);
+}
+
+/* systemd's EXTEND_TIMEOUT_USEC= while stopping (service_extend_timeout,
+ * src/core/service.c): the timeout ends no sooner than the time asked from
+ * now, and never sooner than it would have. */
+fern__state fern__act_extend_stop(fern__instance *i, fern__input *in) {
+  uv_timer_t *timer = i->run.stop_timer;
+  uint64_t now = uv_now(&i->manager->loop);
+  if (timer == NULL || now + in->ms <= i->run.stop_deadline)
+    return i->state;
+  i->run.stop_deadline = now + in->ms;
+  uv_timer_start(timer, on_timer, in->ms, 0);
+  fern__log(FERN_LOG_INFO, i->moniker,
+            "asks for %llu ms more to stop; its stop timeout is extended",
+            (unsigned long long)in->ms);
+  return i->state;
 }
 
 fern__state fern__act_ignore(fern__instance *i, fern__input *in) {

@@ -62,7 +62,7 @@ static int queue_resolution(fern__instance *i, const fern__url *url,
   char *key = absolute ? strdup(i->url)
                        : fern__url_relative_key(parent.package_url, i->url);
   i->holds++; /* the resolution names it until it answers */
-  int rc = key ? fern__decl_cache_resolve(&i->manager->cache, key, i->url,
+  int rc = key ? fern__resolve_dispatch(&i->manager->dispatch, key, i->url,
                                           &parent, resolver, on_resolution, i)
                : FERN_ENOMEM;
   free(key);

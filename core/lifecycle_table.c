@@ -114,6 +114,7 @@ static const fern__transition table[FERN_STATE_COUNT][FERN_IN_COUNT] = {
                TO(STOPPED) | TO(START_FAILED) | TO(STOPPING_CHILDREN)),
             ON(STOP, stop_again, STAY(STOPPING)),
             ON(STOP_TIMEOUT, stop_timeout, TO(KILLING)),
+            ON(EXTEND_STOP, extend_stop, STAY(STOPPING)),
             ON(KILL, kill, TO(KILLING)),
             ON(CHILD_ENDED, child_ended_idle, STAY(STOPPING)),
         },
@@ -126,6 +127,8 @@ static const fern__transition table[FERN_STATE_COUNT][FERN_IN_COUNT] = {
                TO(STOPPED) | TO(START_FAILED) | TO(STOPPING_CHILDREN)),
             ON(STOP, stop_again, STAY(KILLING)),
             ON(KILL, ignore, STAY(KILLING)),
+            /* Too late: it was killed already. */
+            ON(EXTEND_STOP, ignore, STAY(KILLING)),
             ON(CHILD_ENDED, child_ended_idle, STAY(KILLING)),
         },
     ROW(STOPPED) =
@@ -213,6 +216,7 @@ const char *fern__input_name(fern__input_kind kind) {
       [FERN_IN_KILL] = "kill",
       [FERN_IN_RESTART_DUE] = "restart_due",
       [FERN_IN_DESTROY] = "destroy",
+      [FERN_IN_EXTEND_STOP] = "extend_stop",
   };
   return (unsigned)kind < FERN_IN_COUNT ? names[kind] : "?";
 }

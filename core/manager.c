@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../environments/root.h"
+#include "root_env.h"
 #include "control.h"
 #include "log.h"
 
@@ -73,7 +73,7 @@ static void close_signals(fern__manager *manager) {
 
 void fern__manager_check_idle(fern__manager *manager) {
   int idle = manager->active == 0 && manager->waiting == 0 &&
-             manager->cache.pending == 0 && manager->pending_restarts == 0 &&
+             manager->dispatch.pending == 0 && manager->pending_restarts == 0 &&
              !fern__lc_inbox_busy(manager);
   if (idle && (!manager->keep_running || manager->shutting_down)) {
     close_signals(manager);
@@ -81,7 +81,7 @@ void fern__manager_check_idle(fern__manager *manager) {
     manager->control = NULL;
     /* A resolver that never answered keeps its thread-pool request
      * active, and the loop would wait on it for ever. */
-    if (manager->cache.stuck > 0)
+    if (manager->dispatch.stuck > 0)
       uv_stop(&manager->loop);
   }
 }
@@ -111,9 +111,9 @@ int fern__manager_init(fern__manager *manager, fern__config *config,
                   fern__config_security_policy(config));
   if (mode == FERN_MODE_RUN)
     manager->host.flags |= FERN_HOST_RUNS_PROGRAMS;
-  fern__decl_cache_init(&manager->cache, &manager->loop);
+  fern__resolutions_init(&manager->dispatch, &manager->loop);
   fern__lc_inbox_init(manager);
-  manager->cache.timeout_ms = config->resolve_timeout_ms;
+  manager->dispatch.timeout_ms = config->resolve_timeout_ms;
   manager->timed_out = json_array();
   int rc = fern__plugins_scan(&manager->plugins,
                               (const char *const *)config->plugin_dirs);
@@ -167,7 +167,7 @@ int fern__manager_run(fern__manager *manager, const char *url) {
   size_t components = 0;
   fern__instance_walk(manager->root, count_instance, &components);
   fern__log(FERN_LOG_DEBUG, NULL, "parsed %zu manifest%s for %zu components",
-            manager->cache.parses, manager->cache.parses == 1 ? "" : "s",
+            manager->dispatch.parses, manager->dispatch.parses == 1 ? "" : "s",
             components);
   if (manager->critical != NULL)
     fern__log(FERN_LOG_ERROR, NULL,
@@ -193,11 +193,11 @@ void fern__manager_critical_failure(fern__manager *manager,
 }
 
 void fern__manager_end_if_stuck(fern__manager *manager, int status) {
-  if (manager->cache.stuck == 0)
+  if (manager->dispatch.stuck == 0)
     return;
   fern__log(FERN_LOG_WARN, NULL,
             "%zu resolution%s never answered; fern ends without them",
-            manager->cache.stuck, manager->cache.stuck == 1 ? "" : "s");
+            manager->dispatch.stuck, manager->dispatch.stuck == 1 ? "" : "s");
   fern__manager_end_now(manager, status, NULL);
 }
 
@@ -242,7 +242,7 @@ void fern__manager_free(fern__manager *manager) {
   /* Plugins close their handles as they are released: let those closes
    * finish while the plugins' code is still loaded. */
   uv_run(&manager->loop, UV_RUN_DEFAULT);
-  fern__decl_cache_free(&manager->cache);
+  fern__resolutions_free(&manager->dispatch);
   fern__plugins_free(&manager->plugins);
   fern__events_close(&manager->events);
   free(manager->critical);

@@ -7,7 +7,7 @@
 
 #include "config.h"
 #include "events.h"
-#include "decl_cache.h"
+#include "resolve_dispatch.h"
 #include "instance.h"
 #include "plugin.h"
 
@@ -23,7 +23,7 @@ typedef struct fern__manager_s {
   fern__plugin_registry plugins;
   fern_host_t host;
   fern__env *root_env;
-  fern__decl_cache cache;
+  fern__resolutions dispatch; /* resolutions, by URL (resolve_dispatch.c) */
   fern__instance *root;
   uv_signal_t signals[2];
   uv_timer_t kill_grace; /* after the second signal: how long ends may take */

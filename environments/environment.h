@@ -1,12 +1,40 @@
 /* environment.h - the environment model: what runners and resolvers a realm
  * offers its children, and how long a stop may take. Built from a
  * declaration and the declaring realm's own environment: "realm" inherits
- * and overrides by name, "none" starts empty. Loop thread only. */
+ * and overrides by name, "none" starts empty. Loop thread only.
+ *
+ * The environment layer (this folder) needs nothing of core/: core parses
+ * manifests into the declarations below, makes capabilities from plugins,
+ * and asks this layer what a realm's children get. */
 #ifndef FERN_ENVIRONMENTS_ENVIRONMENT_H
 #define FERN_ENVIRONMENTS_ENVIRONMENT_H
 
-#include "../core/capability.h"
-#include "../core/decl.h"
+#include <stdint.h>
+
+#include "capability.h"
+
+typedef enum { FERN_EXTENDS_REALM, FERN_EXTENDS_NONE } fern__extends;
+typedef enum { FERN_FROM_PARENT, FERN_FROM_SELF } fern__from;
+
+/* A registration in an environment: a runner, or a resolver for a scheme. */
+typedef struct fern__registration_s {
+  const char *source_name; /* the name where it comes from */
+  const char *as;          /* the name it gets here (runners) */
+  const char *scheme;      /* resolvers only */
+  fern__from from;
+} fern__registration;
+
+typedef struct fern__env_decl_s {
+  const char *name;
+  fern__extends extends;
+  fern__registration *runners;
+  size_t runner_count;
+  fern__registration *resolvers;
+  size_t resolver_count;
+  int has_stop_timeout;
+  uint64_t stop_timeout_ms;
+} fern__env_decl;
+
 
 typedef struct fern__env_entry_s {
   char *name;   /* runners: the registered name; resolvers: the scheme */

@@ -65,7 +65,7 @@ static int tree_resolved(void) {
 
 /* Runs the loop until no resolution is pending (a second at most). */
 static void settle(void) {
-  for (int i = 0; i < 1000 && (manager.waiting + manager.cache.pending > 0 ||
+  for (int i = 0; i < 1000 && (manager.waiting + manager.dispatch.pending > 0 ||
                                fern__lc_inbox_busy(&manager));
        i++)
     uv_run(&manager.loop, UV_RUN_NOWAIT), poll(NULL, 0, 1);

@@ -236,6 +236,14 @@ typedef struct fern_host_s {
    * back over FERN_OUTPUT_ROOM_HIGH: the slow reader then slows the
    * programs that write, not fern, and no line is lost. Loop thread. */
   size_t (*output_room)(void);
+
+  /* Since host ABI 1.4. */
+
+  /* The program asked for more time to stop (systemd's
+   * EXTEND_TIMEOUT_USEC= while it stops): its stop timeout now ends no
+   * sooner than `ms` from now, as systemd extends TimeoutStopSec=. Has no
+   * effect unless fern is waiting for it to stop. Loop thread. */
+  void (*extend_stop_timeout)(fern_instance_t *instance, uint64_t ms);
 } fern_host_t;
 
 /* See fern_host_t.output_room. Since host ABI 1.3. */

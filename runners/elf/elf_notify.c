@@ -1,7 +1,7 @@
 /* elf_notify.c - systemd's readiness protocol, so daemons that call
  * sd_notify() work unchanged: a datagram socket per component, named in
  * NOTIFY_SOCKET (abstract namespace, "@..."), taking "READY=1",
- * "STATUS=...", "STOPPING=1" (one per line). Like systemd's
+ * "STATUS=...", "STOPPING=1" and "EXTEND_TIMEOUT_USEC=..." (one per line). Like systemd's
  * NotifyAccess=all, a datagram counts when its sender (SO_PASSCRED)
  * belongs to the component: a helper such as systemd-notify may send it. */
 #include <stdlib.h>
@@ -14,6 +14,30 @@
 #include <unistd.h>
 
 #include "elf_runner.h"
+
+/* EXTEND_TIMEOUT_USEC=N, as sd_notify(3) has it: the timeout of the
+ * current state (fern has a start and a stop timeout) ends no sooner than
+ * N microseconds from now. The start timeout is the runner's; the stop
+ * timeout is fern's (host ABI 1.4). */
+static void extend_timeout(elf_controller *c, const char *value, size_t len) {
+  char digits[32];
+  if (len == 0 || len >= sizeof digits)
+    return;
+  memcpy(digits, value, len);
+  digits[len] = '\0';
+  char *end;
+  errno = 0;
+  unsigned long long usec = strtoull(digits, &end, 10);
+  if (*end != '\0' || errno != 0 || digits[0] == '-')
+    return;
+  uint64_t ms = (uint64_t)(usec / 1000);
+  if (c->stop_sent) {
+    if (FERN_HOST_HAS(c->host, extend_stop_timeout))
+      c->host->extend_stop_timeout(c->instance, ms);
+  } else {
+    elf_process_extend_start(c, ms);
+  }
+}
 
 static void notify_line(elf_controller *c, const char *line, size_t len) {
   if (len == 7 && memcmp(line, "READY=1", 7) == 0) {
@@ -28,6 +52,8 @@ static void notify_line(elf_controller *c, const char *line, size_t len) {
     c->host->status(c->instance, status);
   } else if (len == 10 && memcmp(line, "STOPPING=1", 10) == 0) {
     c->host->log(FERN_LOG_INFO, c->moniker, "reports it is stopping");
+  } else if (len > 20 && memcmp(line, "EXTEND_TIMEOUT_USEC=", 20) == 0) {
+    extend_timeout(c, line + 20, len - 20);
   }
 }
 

@@ -309,6 +309,19 @@ static void on_start_timeout(uv_timer_t *timer) {
   elf_process_kill_job(c);
 }
 
+void elf_process_extend_start(elf_controller *c, uint64_t ms) {
+  uint64_t now = uv_now(c->host->loop);
+  if (c->ready || c->exited || !c->ready_notify ||
+      now + ms <= c->start_deadline)
+    return;
+  c->start_deadline = now + ms;
+  uv_timer_start(&c->timer, on_start_timeout, ms, 0);
+  c->host->log(FERN_LOG_INFO, c->moniker,
+               "asks for %llu ms more to be ready; its start timeout is "
+               "extended",
+               (unsigned long long)ms);
+}
+
 static int env_add(char **envp, size_t *n, const char *name,
                    const char *value) {
   size_t len = strlen(name) + strlen(value) + 2;
@@ -393,8 +406,10 @@ static void start_watching(elf_controller *c) {
     uv_poll_start(&c->pidfd_poll, UV_READABLE, on_pidfd);
     c->open_handles++;
   }
-  if (c->ready_notify)
+  if (c->ready_notify) {
+    c->start_deadline = uv_now(c->host->loop) + c->start_timeout_ms;
     uv_timer_start(&c->timer, on_start_timeout, c->start_timeout_ms, 0);
+  }
   for (int which = 0; which < 2; which++)
     if (c->streams[which].open)
       uv_read_start((uv_stream_t *)&c->streams[which].pipe, elf_output_alloc,

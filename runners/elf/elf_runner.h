@@ -123,6 +123,7 @@ typedef struct elf_controller_s {
   int forward[2];
   int stop_notify, ready_notify, critical;
   uint64_t start_timeout_ms;
+  uint64_t start_deadline; /* uv_now ms the start timeout ends */
   elf_rlimit *rlimits; /* ELF_RLIMITS_MAX, allocated when the program has some */
   int rlimit_count;
 
@@ -358,6 +359,9 @@ int elf_spawn(elf_controller *c, int out_fds[2], int lifecycle_child_fd);
 /* The buffer a start failure is written into (ELF_FAILURE_MAX bytes),
  * allocated the first time: a run that starts well never has one. */
 char *elf_failure_buf(elf_controller *c);
+/* EXTEND_TIMEOUT_USEC= while starting: the start timeout ends no sooner
+ * than `ms` from now. */
+void elf_process_extend_start(elf_controller *c, uint64_t ms);
 /* The runner's spawn slots: a few low descriptors a spawn's child keeps,
  * opened at create, closed at release (elf_spawn.c). */
 void elf_spawn_slots_open(elf_runner *r);

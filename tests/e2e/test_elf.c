@@ -122,6 +122,85 @@ START_TEST(test_systemd_notify_works_unchanged) {
 }
 END_TEST
 
+/* A package whose meta/NAME.cm runs `script` in dash, readiness by
+ * notify, with `lifecycle` more keys of its lifecycle block. */
+static void notify_script(char *pkg, size_t size, const char *script,
+                          const char *lifecycle) {
+  char text[4096];
+  e2e_package_new(pkg, size);
+  e2e_package_copy(pkg, "/bin/dash", "bin/sh");
+  e2e_package_write(pkg, "meta/root.cm",
+                    "{\"environments\": [{\"name\": \"quick\", \"extends\": "
+                    "\"realm\", \"__stop_timeout_ms\": 500}],\n"
+                    " \"children\": [{\"name\": \"d\", \"url\": "
+                    "\"#meta/d.cm\", \"startup\": \"eager\", \"environment\": "
+                    "\"#quick\"}]}");
+  snprintf(text, sizeof text,
+           "{\"program\": {\"runner\": \"elf\", \"binary\": \"bin/sh\", "
+           "\"args\": [\"-c\", \"%s\"], \"environ\": "
+           "[\"PATH=/usr/bin:/bin\"], \"lifecycle\": {\"ready_event\": "
+           "\"notify\"%s}}}",
+           script, lifecycle);
+  e2e_package_write(pkg, "meta/d.cm", text);
+}
+
+/* EXTEND_TIMEOUT_USEC= while starting, as sd_notify(3) has it: the start
+ * timeout (500 ms here) ends no sooner than the time asked for from now,
+ * so a daemon that asks for 5 s and is ready after 1.5 s is ready. */
+START_TEST(test_extend_timeout_while_starting) {
+  if (access("/usr/bin/systemd-notify", X_OK) != 0) {
+    fprintf(stderr, "skipped test_extend_timeout_while_starting: "
+                    "/usr/bin/systemd-notify is not installed\n");
+    return;
+  }
+  char pkg[4096], manifest[4200];
+  notify_script(pkg, sizeof pkg,
+                "systemd-notify EXTEND_TIMEOUT_USEC=5000000 && sleep 1.5 && "
+                "systemd-notify --ready && exec sleep 600",
+                ", \"start_timeout_ms\": 500");
+  snprintf(manifest, sizeof manifest, "%s/meta/root.cm", pkg);
+  e2e_proc p;
+  const char *args[] = {"run", manifest, NULL};
+  e2e_start(&p, args);
+  e2e_wait_for(&p, "/d: ready", 20000);
+  kill(p.pid, SIGTERM);
+  ck_assert_int_eq(e2e_finish(&p, 20000), 0);
+  e2e_assert_has(p.err, "/d: asks for 5000 ms more to be ready");
+  e2e_assert_lacks(p.err, "cannot_start");
+  e2e_free(&p);
+  e2e_package_remove(pkg);
+}
+END_TEST
+
+/* And while stopping: its environment's stop timeout is 500 ms; asked for
+ * 5 s on SIGTERM, it may take 1.5 s and still stop ok, not be killed. */
+START_TEST(test_extend_timeout_while_stopping) {
+  if (access("/usr/bin/systemd-notify", X_OK) != 0) {
+    fprintf(stderr, "skipped test_extend_timeout_while_stopping: "
+                    "/usr/bin/systemd-notify is not installed\n");
+    return;
+  }
+  char pkg[4096], manifest[4200];
+  notify_script(pkg, sizeof pkg,
+                "trap 'systemd-notify EXTEND_TIMEOUT_USEC=5000000; sleep 1.5; "
+                "exit 0' TERM; systemd-notify --ready; echo up; while :; do "
+                "sleep 0.05; done",
+                "");
+  snprintf(manifest, sizeof manifest, "%s/meta/root.cm", pkg);
+  e2e_proc p;
+  const char *args[] = {"run", manifest, NULL};
+  e2e_start(&p, args);
+  e2e_wait_for(&p, "[/d] up", 20000);
+  kill(p.pid, SIGTERM);
+  ck_assert_int_eq(e2e_finish(&p, 20000), 0);
+  e2e_assert_has(p.err, "/d: asks for 5000 ms more to stop");
+  e2e_assert_has(p.err, "/d: stopped: ok (exit 0)");
+  e2e_assert_has(p.err, "shutdown finished; nothing timed out");
+  e2e_free(&p);
+  e2e_package_remove(pkg);
+}
+END_TEST
+
 /* Its descriptors are exactly 0-2 (and 3 for the lifecycle channel); its
  * working directory is its package. */
 START_TEST(test_program_gets_only_its_fds) {
@@ -378,6 +457,8 @@ Suite *elf_suite(void) {
   tcase_add_test(tc, test_readiness_holds_children_and_reports_status);
   tcase_add_test(tc, test_start_timeout_fails_a_program_never_ready);
   tcase_add_test(tc, test_systemd_notify_works_unchanged);
+  tcase_add_test(tc, test_extend_timeout_while_starting);
+  tcase_add_test(tc, test_extend_timeout_while_stopping);
   tcase_add_test(tc, test_program_gets_only_its_fds);
   tcase_add_test(tc, test_program_starts_with_default_signals);
   tcase_add_test(tc, test_notify_variables_are_set);

@@ -13,6 +13,22 @@
 #include "control_run.h"
 #include "e2e.h"
 
+/* Waits until `moniker` shows `state`. */
+static void wait_state(e2e_running *r, const char *moniker, const char *state,
+                       int ms) {
+  long deadline = e2e_now_ms() + ms;
+  for (;;) {
+    json_t *shown = e2e_ctl_json(r, "show", moniker);
+    int there = strcmp(e2e_field(shown, "state"), state) == 0;
+    json_decref(shown);
+    if (there)
+      return;
+    ck_assert_msg(e2e_now_ms() < deadline, "%s never became %s", moniker,
+                  state);
+    e2e_pump(&r->fern, 20);
+  }
+}
+
 /* Serves a fern with one worker thread and the gate resolver (it holds a
  * resolution until PKG/open exists): `collections` and `children` go into
  * the root manifest, beside a collection "gated" whose children resolve
@@ -46,6 +62,8 @@ static void serve_gated(e2e_running *r, const char *pkg, const char *children) {
   e2e_start(&r->fern, args);
   unsetenv("UV_THREADPOOL_SIZE");
   e2e_wait_for(&r->fern, "control socket ", 20000);
+  /* The socket serves before the root is resolved: a create needs it. */
+  wait_state(r, "/", "running", 20000);
 }
 
 /* Creates a child of the gated collection, whose resolution the gate
@@ -190,22 +208,6 @@ static void package_stubborn(char *pkg, size_t size, int stop_ms) {
            "  {\"name\": \"realm\", \"url\": \"#meta/realm.cm\"}]}",
            stop_ms);
   e2e_package_write(pkg, "meta/root.cm", root);
-}
-
-/* Waits until `moniker` shows `state`. */
-static void wait_state(e2e_running *r, const char *moniker, const char *state,
-                       int ms) {
-  long deadline = e2e_now_ms() + ms;
-  for (;;) {
-    json_t *shown = e2e_ctl_json(r, "show", moniker);
-    int there = strcmp(e2e_field(shown, "state"), state) == 0;
-    json_decref(shown);
-    if (there)
-      return;
-    ck_assert_msg(e2e_now_ms() < deadline, "%s never became %s", moniker,
-                  state);
-    e2e_pump(&r->fern, 20);
-  }
 }
 
 /* While `fern stop /` runs, a start of a component under it is refused,

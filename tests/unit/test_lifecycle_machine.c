@@ -89,7 +89,7 @@ static void setup(void) {
   fern__host_init(&m.host, &m.loop, NULL);
   m.mode = FERN_MODE_RUN;
   m.timed_out = json_array();
-  fern__decl_cache_init(&m.cache, &m.loop);
+  fern__resolutions_init(&m.dispatch, &m.loop);
   fern__lc_inbox_init(&m);
   fern__log_set_level(FERN_LOG_ERROR);
   env = fern__env_new("root", 5000);
@@ -124,7 +124,7 @@ static void teardown(void) {
   ck_assert_int_eq(uv_loop_close(&m.loop), 0);
   fern__decl_free(program_res.decl);
   fern__decl_free(realm_res.decl);
-  fern__decl_cache_free(&m.cache);
+  fern__resolutions_free(&m.dispatch);
   fern__env_unref(env);
   json_decref(m.timed_out);
   fern__events_close(&m.events);
@@ -268,6 +268,8 @@ static fern__state expected(fern__state s, fern__input_kind k) {
     return s;
   if (IS(STOPPING, STOP_TIMEOUT))
     return ST(KILLING);
+  if (IS(STOPPING, EXTEND_STOP) || IS(KILLING, EXTEND_STOP))
+    return s;
   if (k == FERN_IN_KILL && (up || stopping))
     return ST(KILLING);
   if (s == ST(DESTROYED) && (k == FERN_IN_RESOLVED ||

@@ -1,9 +1,9 @@
-/* root.c - see root.h. */
-#include "root.h"
+/* root_env.c - see root_env.h. */
+#include "root_env.h"
 
 #include <string.h>
 
-#include "../core/log.h"
+#include "log.h"
 
 static const char default_root[] =
     "{\"runners\": [{\"runner\": \"elf\"}],"

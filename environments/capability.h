@@ -1,12 +1,13 @@
 /* capability.h - runners and resolvers: named, configured uses of a plugin,
- * shared by reference between the environments that register them. */
-#ifndef FERN_CORE_CAPABILITY_H
-#define FERN_CORE_CAPABILITY_H
+ * shared by reference between the environments that register them. Part
+ * of the environment layer: it needs nothing of core/. */
+#ifndef FERN_ENVIRONMENTS_CAPABILITY_H
+#define FERN_ENVIRONMENTS_CAPABILITY_H
 
 #include <fern/resolver.h>
 #include <fern/runner.h>
 
-#include "decl.h"
+typedef enum { FERN_CAP_RUNNER, FERN_CAP_RESOLVER } fern__cap_kind;
 
 typedef struct fern__capability_s {
   int refs;

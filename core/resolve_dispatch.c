@@ -1,5 +1,5 @@
-/* decl_cache.c - see decl_cache.h. */
-#include "decl_cache.h"
+/* resolve_dispatch.c - see resolve_dispatch.h. */
+#include "resolve_dispatch.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -8,7 +8,7 @@
  * loop may change anything while the worker runs. */
 typedef struct resolve_work_s {
   uv_work_t req;
-  fern__decl_cache *cache;
+  fern__resolutions *dispatch;
   fern__resolution *res;
   fern__resolution out; /* the worker writes here, never into res */
   fern__capability *resolver;
@@ -19,10 +19,10 @@ typedef struct resolve_work_s {
   int timed_out;     /* res was answered with a timeout already */
 } resolve_work;
 
-void fern__decl_cache_init(fern__decl_cache *cache, uv_loop_t *loop) {
-  memset(cache, 0, sizeof *cache);
-  cache->loop = loop;
-  fern__strmap_init(&cache->by_key);
+void fern__resolutions_init(fern__resolutions *dispatch, uv_loop_t *loop) {
+  memset(dispatch, 0, sizeof *dispatch);
+  dispatch->loop = loop;
+  fern__strmap_init(&dispatch->by_key);
 }
 
 static void resolution_clear(fern__resolution *res) {
@@ -46,8 +46,8 @@ static void resolution_free(void *p) {
   free(p);
 }
 
-void fern__decl_cache_free(fern__decl_cache *cache) {
-  fern__strmap_free(&cache->by_key, resolution_free);
+void fern__resolutions_free(fern__resolutions *dispatch) {
+  fern__strmap_free(&dispatch->by_key, resolution_free);
 }
 
 static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }
@@ -155,13 +155,13 @@ static void on_resolve_timeout(uv_timer_t *timer) {
   fern__resolution *res = work->res;
   stop_timer(work);
   work->timed_out = 1;
-  work->cache->pending--;
-  work->cache->stuck++;
+  work->dispatch->pending--;
+  work->dispatch->stuck++;
   res->rc = fern_error_set(&res->error, FERN_ETIMEDOUT, NULL,
                            "resolver \"%s\" did not answer for \"%s\" within "
                            "%llu ms (resolve_timeout_ms)",
                            work->resolver->name, work->url_text,
-                           (unsigned long long)work->cache->timeout_ms);
+                           (unsigned long long)work->dispatch->timeout_ms);
   fern__capability_unref(res->resolver);
   res->resolver = NULL;
   res->done = 1;
@@ -173,13 +173,13 @@ static void resolve_after_cb(uv_work_t *req, int status) {
   fern__resolution *res = work->res;
   stop_timer(work);
   if (work->timed_out) { /* answered already: drop what came late */
-    work->cache->stuck--;
+    work->dispatch->stuck--;
     fern__capability_unref(work->resolver);
     resolution_clear(&work->out);
     work_free(work);
     return;
   }
-  work->cache->pending--;
+  work->dispatch->pending--;
   /* Move the worker's result into the cached resolution. */
   fern__resolve_waiter *waiting = res->waiters;
   fern__capability *held = res->resolver;
@@ -190,7 +190,7 @@ static void resolve_after_cb(uv_work_t *req, int status) {
     res->rc = fern_error_set(&res->error, FERN_EIO, NULL,
                              "resolution was cancelled");
   if (res->decl != NULL)
-    work->cache->parses++;
+    work->dispatch->parses++;
   fern__capability_unref(held);
   fern__capability_unref(work->resolver);
   res->resolver = NULL;
@@ -199,12 +199,12 @@ static void resolve_after_cb(uv_work_t *req, int status) {
   answer_waiters(res);
 }
 
-static int start_work(fern__decl_cache *cache, fern__resolution *res,
+static int start_work(fern__resolutions *dispatch, fern__resolution *res,
                       const char *url_text, const fern__resolve_parent *parent) {
   resolve_work *work = calloc(1, sizeof *work);
   if (work == NULL)
     return FERN_ENOMEM;
-  work->cache = cache;
+  work->dispatch = dispatch;
   work->res = res;
   work->resolver = fern__capability_ref(res->resolver);
   work->req.data = work;
@@ -215,27 +215,27 @@ static int start_work(fern__decl_cache *cache, fern__resolution *res,
   fern_error_t ignored;
   if (work->url_text == NULL ||
       fern__url_parse(url_text, &work->url, &ignored) != FERN_OK ||
-      uv_queue_work(cache->loop, &work->req, resolve_work_cb,
+      uv_queue_work(dispatch->loop, &work->req, resolve_work_cb,
                     resolve_after_cb) != 0) {
     fern__capability_unref(work->resolver);
     work_free(work);
     return FERN_ENOMEM;
   }
-  cache->pending++;
-  if (cache->timeout_ms > 0 && (work->timer = malloc(sizeof *work->timer))) {
-    uv_timer_init(cache->loop, work->timer);
+  dispatch->pending++;
+  if (dispatch->timeout_ms > 0 && (work->timer = malloc(sizeof *work->timer))) {
+    uv_timer_init(dispatch->loop, work->timer);
     work->timer->data = work;
-    uv_timer_start(work->timer, on_resolve_timeout, cache->timeout_ms, 0);
+    uv_timer_start(work->timer, on_resolve_timeout, dispatch->timeout_ms, 0);
   }
   return FERN_OK;
 }
 
-int fern__decl_cache_resolve(fern__decl_cache *cache, const char *key,
+int fern__resolve_dispatch(fern__resolutions *dispatch, const char *key,
                              const char *url_text,
                              const fern__resolve_parent *parent,
                              fern__capability *resolver, fern__resolved_cb cb,
                              void *arg) {
-  fern__resolution *res = fern__strmap_get(&cache->by_key, key);
+  fern__resolution *res = fern__strmap_get(&dispatch->by_key, key);
   if (res != NULL && res->done) {
     cb(arg, res);
     return FERN_OK;
@@ -247,14 +247,14 @@ int fern__decl_cache_resolve(fern__decl_cache *cache, const char *key,
   waiter->arg = arg;
   if (res == NULL) {
     res = calloc(1, sizeof *res);
-    if (res == NULL || fern__strmap_put(&cache->by_key, key, res) != 0) {
+    if (res == NULL || fern__strmap_put(&dispatch->by_key, key, res) != 0) {
       free(res);
       free(waiter);
       return FERN_ENOMEM;
     }
     res->resolver = fern__capability_ref(resolver);
-    if (start_work(cache, res, url_text, parent) != FERN_OK) {
-      fern__resolution *removed = fern__strmap_remove(&cache->by_key, key);
+    if (start_work(dispatch, res, url_text, parent) != FERN_OK) {
+      fern__resolution *removed = fern__strmap_remove(&dispatch->by_key, key);
       resolution_free(removed);
       free(waiter);
       return FERN_ENOMEM;

@@ -1,12 +1,12 @@
-/* root.h - the root environment: extends none; by default the "elf" runner,
+/* root_env.h - the root environment: extends none; by default the "elf" runner,
  * the "file" and "boot" resolvers and a 5000 ms stop timeout; the manager's
  * configuration may say otherwise. */
-#ifndef FERN_ENVIRONMENTS_ROOT_H
-#define FERN_ENVIRONMENTS_ROOT_H
+#ifndef FERN_CORE_ROOT_ENV_H
+#define FERN_CORE_ROOT_ENV_H
 
-#include "../core/config.h"
-#include "../core/plugin.h"
-#include "environment.h"
+#include "../environments/environment.h"
+#include "config.h"
+#include "plugin.h"
 
 /* Builds it. A registration whose plugin is missing or refused is logged and
  * left out, so the rest keeps working. */

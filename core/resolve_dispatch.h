@@ -1,16 +1,17 @@
-/* decl_cache.h - resolution on the libuv thread pool, cached by URL.
+/* resolve_dispatch.h - sends each URL to its resolver on the libuv thread
+ * pool, once: the resolutions are kept by URL.
  *
  * A resolution is looked up by key (the absolute URL, or the parent's package
  * URL joined with a relative URL). The first request starts the work on a
  * worker thread; requests that arrive while it runs wait on it; later ones
  * get the cached result at once. So N instances of one URL read and parse
  * its manifest once. Loop thread only (except the work itself). */
-#ifndef FERN_CORE_DECL_CACHE_H
-#define FERN_CORE_DECL_CACHE_H
+#ifndef FERN_CORE_RESOLVE_DISPATCH_H
+#define FERN_CORE_RESOLVE_DISPATCH_H
 
 #include <uv.h>
 
-#include "capability.h"
+#include "../environments/capability.h"
 #include "decl.h"
 #include "strmap.h"
 #include "url.h"
@@ -40,17 +41,17 @@ typedef struct fern__resolution_s {
   fern__resolve_waiter *waiters;
 } fern__resolution;
 
-typedef struct fern__decl_cache_s {
+typedef struct fern__resolutions_s {
   uv_loop_t *loop;
   fern__strmap by_key;
   uint64_t timeout_ms; /* a resolution unanswered by then fails; 0: never */
   size_t pending; /* resolutions on worker threads, not yet given up on */
   size_t stuck;   /* given up on (timed out), their workers still busy */
   size_t parses;  /* manifests parsed, for the benchmark and tests */
-} fern__decl_cache;
+} fern__resolutions;
 
-void fern__decl_cache_init(fern__decl_cache *cache, uv_loop_t *loop);
-void fern__decl_cache_free(fern__decl_cache *cache);
+void fern__resolutions_init(fern__resolutions *dispatch, uv_loop_t *loop);
+void fern__resolutions_free(fern__resolutions *dispatch);
 
 /* What the request needs to know of the parent, for relative URLs. */
 typedef struct fern__resolve_parent_s {
@@ -61,7 +62,7 @@ typedef struct fern__resolve_parent_s {
 
 /* Resolves `url_text` with `resolver`, calling cb(arg, res) on
  * the loop thread when done, or at once when the result is cached. */
-int fern__decl_cache_resolve(fern__decl_cache *cache, const char *key,
+int fern__resolve_dispatch(fern__resolutions *dispatch, const char *key,
                              const char *url_text,
                              const fern__resolve_parent *parent,
                              fern__capability *resolver, fern__resolved_cb cb,
