@@ -59,11 +59,17 @@ fern__state fern__dynamic_joined(fern__instance *instance,
   return fern__act_start(instance, &start);
 }
 
-/* Depth first, children before their parent, as they are announced. */
+/* Depth first, children before their parent, as they are announced. A
+ * program still running down there (a stop waits for the live children
+ * of what it stops, not for their children's children) is killed: its
+ * end is still taken in, in DESTROYED, and it holds its instance until
+ * then. */
 static void destroy_subtree(fern__instance *instance,
                             const fern__input *cause) {
   for (size_t c = 0; c < instance->child_count; c++)
     destroy_subtree(instance->children[c], cause);
+  if (instance->run.controller != NULL)
+    instance->run.runner->runner->kill(instance->run.controller);
   if (instance->state == FERN_STATE_CREATING)
     answer_create(instance, "its realm was destroyed");
   fern__lc_set_state(instance, FERN_STATE_DESTROYED, cause);
@@ -157,6 +163,8 @@ int fern__dynamic_create(fern__instance *parent, const char *collection,
   op->cb = cb;
   op->arg = arg;
   child->create_op = op;
+  /* Hidden from find and list until it has resolved. */
+  fern__lc_set_state(child, FERN_STATE_CREATING, NULL);
   fern__lc_post_kind(child, FERN_IN_RESOLVE);
   return FERN_OK;
 }

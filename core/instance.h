@@ -40,7 +40,8 @@ typedef struct fern_instance_s {
   fern__env *env;                 /* the environment it runs in */
   const fern__resolution *resolution; /* owned by the cache; once resolved */
   fern__state state;              /* lifecycle.h; set by fern__lc_set_state */
-  size_t holds; /* inputs and a resolution that will still name it */
+  size_t holds; /* inputs, a resolution and a run that will still name it */
+  uint64_t timer_epoch; /* bumped by each timer it starts */
 
   struct fern_instance_s **children;
   size_t child_count, child_capacity;

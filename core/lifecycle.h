@@ -84,6 +84,7 @@ typedef struct fern__input_s {
   int attempts;                          /* START: waits for a parent */
   long pid;                              /* STARTED */
   uint64_t ms;                           /* EXTEND_STOP */
+  uint64_t epoch; /* STOP_TIMEOUT, RESTART_DUE: the timer that fired */
   char *text;                            /* STATUS; STOPPED's message */
   const struct fern__resolution_s *resolution; /* RESOLVED, UNRESOLVABLE */
   fern_stop_report_t report;             /* STOPPED (message: `text`) */

@@ -52,6 +52,7 @@ fern__state fern__lc_stop_advance(fern__instance *i, const fern__input *cause);
 fern__state fern__act_run_ended(fern__instance *i, fern__input *in);
 fern__state fern__act_stopped_on_request(fern__instance *i, fern__input *in);
 fern__state fern__act_run_ended_in_stop(fern__instance *i, fern__input *in);
+fern__state fern__act_run_ended_destroyed(fern__instance *i, fern__input *in);
 fern__state fern__act_restart_due(fern__instance *i, fern__input *in);
 /* The one "stopped" event and its log line, for any end of a run or
  * attempt: a runner's report, or fern's own cannot_start. */

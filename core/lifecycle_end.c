@@ -16,6 +16,7 @@ void fern__lc_release_controller(fern__instance *i, void *controller) {
   fern__capability_unref(i->run.runner);
   i->run.runner = NULL;
   i->manager->active--;
+  i->holds--; /* the run named it (start_program) */
 }
 
 static void describe_end(const fern_stop_report_t *report, char *buf,
@@ -78,7 +79,8 @@ static void take_end(fern__instance *i, fern__input *in) {
     i->error = strdup(in->text);
   }
   fern__lc_announce_end(i, &report);
-  fern__lc_release_controller(i, in->controller);
+  if (in->controller != NULL)
+    fern__lc_release_controller(i, in->controller);
   in->controller = NULL;
 }
 
@@ -134,6 +136,13 @@ fern__state fern__act_stopped_on_request(fern__instance *i, fern__input *in) {
   return fern__lc_stop_advance(i, in);
 }
 
+/* A run of a subtree destroyed while it still ran (killed then): its end
+ * is said and its controller released. */
+fern__state fern__act_run_ended_destroyed(fern__instance *i, fern__input *in) {
+  take_end(i, in);
+  return i->state;
+}
+
 fern__state fern__act_run_ended_in_stop(fern__instance *i, fern__input *in) {
   take_end(i, in);
   if (failed(i))
@@ -142,6 +151,8 @@ fern__state fern__act_run_ended_in_stop(fern__instance *i, fern__input *in) {
 }
 
 fern__state fern__act_restart_due(fern__instance *i, fern__input *in) {
+  if (in->epoch != i->timer_epoch)
+    return i->state; /* a timer of before */
   fern__input start = *in;
   start.kind = FERN_IN_START;
   start.reason = "restart";

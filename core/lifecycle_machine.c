@@ -26,18 +26,25 @@ static void close_timer(uv_timer_t **timer) {
   *timer = NULL;
 }
 
+/* A timer's input names the timer: one handled after its timer was
+ * replaced (a later stop, a later restart) is of no account. */
 static void on_timer(uv_timer_t *timer) {
   fern__instance *instance = timer->data;
   fern__input_kind kind = instance->state == FERN_STATE_STOPPING
                               ? FERN_IN_STOP_TIMEOUT
                               : FERN_IN_RESTART_DUE;
-  fern__lc_post_kind(instance, kind);
+  fern__input *in = fern__lc_input(instance, kind);
+  if (in == NULL)
+    return;
+  in->epoch = instance->timer_epoch;
+  fern__lc_post(in);
 }
 
 static uv_timer_t *start_timer(fern__instance *instance, uint64_t ms) {
   uv_timer_t *timer = malloc(sizeof *timer);
   if (timer == NULL)
     return NULL;
+  instance->timer_epoch++;
   uv_timer_init(&instance->manager->loop, timer);
   timer->data = instance;
   uv_timer_start(timer, on_timer, ms, 0);

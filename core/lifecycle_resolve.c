@@ -93,12 +93,13 @@ static int begin(fern__instance *i, char *why, size_t size) {
 
 fern__state fern__act_resolve(fern__instance *i, fern__input *in) {
   char why[1024];
+  int creating = i->state == FERN_STATE_CREATING;
   if (begin(i, why, sizeof why) != 0) {
     record_error(i, why);
-    return i->create_op != NULL ? fern__dynamic_create_fails(i, why, in)
-                                : FERN_STATE_UNRESOLVED;
+    return creating ? fern__dynamic_create_fails(i, why, in)
+                    : FERN_STATE_UNRESOLVED;
   }
-  return i->create_op != NULL ? FERN_STATE_CREATING : FERN_STATE_RESOLVING;
+  return creating ? FERN_STATE_CREATING : FERN_STATE_RESOLVING;
 }
 
 fern__state fern__act_resolve_to_start(fern__instance *i, fern__input *in) {

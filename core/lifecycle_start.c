@@ -104,12 +104,14 @@ static fern__state start_program(fern__instance *i, const fern__input *cause) {
   i->run.pid = 0;
   i->run.runner = fern__capability_ref(runner);
   i->manager->active++;
+  i->holds++; /* its runner may report until the run is released */
   rc = runner->runner->start(runner->state, &info, &i->run.controller, &err);
   if (rc != FERN_OK) {
     i->run.controller = NULL;
     fern__capability_unref(i->run.runner);
     i->run.runner = NULL;
     i->manager->active--;
+    i->holds--;
     return fern__lc_cannot_start(i, err.message, cause);
   }
   return FERN_STATE_STARTING;

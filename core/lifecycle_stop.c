@@ -80,6 +80,14 @@ fern__state fern__lc_stop_advance(fern__instance *i, const fern__input *cause) {
     return FERN_STATE_STOPPING_CHILDREN;
   if (i->run.controller != NULL)
     return send_stop(i);
+  /* Its end is reported and waits in the inbox: that input ends the stop
+   * (its controller went with it, and nothing more is asked of it). */
+  if (i->run.runner != NULL)
+    return FERN_STATE_STOPPING;
+  /* Nothing waits to restart under a stopped component. */
+  for (size_t c = 0; c < i->child_count; c++)
+    if (i->children[c]->state == FERN_STATE_RESTART_WAIT)
+      fern__lc_stop_child(i->children[c]);
   fern__lc_set_state(i, FERN_STATE_STOPPED, cause);
   stop_finished(i, cause);
   return FERN_STATE_STOPPED;
@@ -131,9 +139,9 @@ fern__state fern__act_child_ended_idle(fern__instance *i, fern__input *in) {
 }
 
 fern__state fern__act_stop_timeout(fern__instance *i, fern__input *in) {
-  (void)in;
-  if (i->run.controller != NULL)
-    i->run.runner->runner->kill(i->run.controller);
+  if (in->epoch != i->timer_epoch || i->run.controller == NULL)
+    return i->state; /* a timer of before, or its end is reported */
+  i->run.runner->runner->kill(i->run.controller);
   return FERN_STATE_KILLING;
 }
 

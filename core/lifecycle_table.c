@@ -23,8 +23,7 @@
 static const fern__transition table[FERN_STATE_COUNT][FERN_IN_COUNT] = {
     ROW(DISCOVERED) =
         {
-            ON(RESOLVE, resolve,
-               TO(RESOLVING) | TO(CREATING) | TO(UNRESOLVED) | TO(DESTROYED)),
+            ON(RESOLVE, resolve, TO(RESOLVING) | TO(UNRESOLVED)),
             ON(START, resolve_to_start,
                TO(RESOLVING_TO_START) | TO(START_FAILED)),
             ON(STOP, stop_idle, STAY(DISCOVERED)),
@@ -48,6 +47,7 @@ static const fern__transition table[FERN_STATE_COUNT][FERN_IN_COUNT] = {
         },
     ROW(CREATING) =
         {
+            ON(RESOLVE, resolve, TO(CREATING) | TO(DESTROYED)),
             ON(RESOLVED, created, TO(RESOLVED) | STARTS | TO(DESTROYED)),
             ON(UNRESOLVABLE, create_failed, TO(DESTROYED)),
             ON(STOP, stop_idle, TO(DESTROYED)),
@@ -73,7 +73,7 @@ static const fern__transition table[FERN_STATE_COUNT][FERN_IN_COUNT] = {
             ON(STOPPED, run_ended, ENDS),
             ON(START, ignore, STAY(STARTING)),
             ON(STOP, stop, STOPS),
-            ON(KILL, kill, TO(KILLING)),
+            ON(KILL, kill, TO(KILLING) | STAY(STARTING)),
             ON(CHILD_ENDED, child_ended_idle, STAY(STARTING)),
         },
     ROW(RUNNING) =
@@ -113,9 +113,9 @@ static const fern__transition table[FERN_STATE_COUNT][FERN_IN_COUNT] = {
             ON(STOPPED, stopped_on_request,
                TO(STOPPED) | TO(START_FAILED) | TO(STOPPING_CHILDREN)),
             ON(STOP, stop_again, STAY(STOPPING)),
-            ON(STOP_TIMEOUT, stop_timeout, TO(KILLING)),
+            ON(STOP_TIMEOUT, stop_timeout, TO(KILLING) | STAY(STOPPING)),
             ON(EXTEND_STOP, extend_stop, STAY(STOPPING)),
-            ON(KILL, kill, TO(KILLING)),
+            ON(KILL, kill, TO(KILLING) | STAY(STOPPING)),
             ON(CHILD_ENDED, child_ended_idle, STAY(STOPPING)),
         },
     ROW(KILLING) =
@@ -147,7 +147,8 @@ static const fern__transition table[FERN_STATE_COUNT][FERN_IN_COUNT] = {
         },
     ROW(RESTART_WAIT) =
         {
-            ON(RESTART_DUE, restart_due, STARTS | TO(STOPPED)),
+            ON(RESTART_DUE, restart_due,
+               STARTS | TO(STOPPED) | STAY(RESTART_WAIT)),
             ON(START, start, STARTS | STAY(RESTART_WAIT)),
             ON(STOP, stop_idle, TO(STOPPED)),
             ON(CHILD_ENDED, child_ended_idle, STAY(RESTART_WAIT)),
@@ -166,6 +167,12 @@ static const fern__transition table[FERN_STATE_COUNT][FERN_IN_COUNT] = {
             ON(RESOLVED, ignore, STAY(DESTROYED)),
             ON(UNRESOLVABLE, ignore, STAY(DESTROYED)),
             ON(CHILD_ENDED, ignore, STAY(DESTROYED)),
+            ON(STARTED, ignore, STAY(DESTROYED)),
+            ON(READY, ignore, STAY(DESTROYED)),
+            ON(STATUS, ignore, STAY(DESTROYED)),
+            ON(STOPPED, run_ended_destroyed, STAY(DESTROYED)),
+            /* Its parent's stop took it out first: the destroy is done. */
+            ON(DESTROY, ignore, STAY(DESTROYED)),
         },
 };
 

@@ -30,8 +30,10 @@
  *
  * Reports are inputs: the host takes each in on a later turn of its loop,
  * after the runner's call has returned, so a runner may report from inside
- * any call. Once `stopped` is reported, the host calls nothing more of that
- * controller but `controller_release`.
+ * `stop` or `kill` as from its own callbacks (`started`, too, from inside
+ * `start`; but never `stopped` from inside `start`: a start that fails at
+ * once returns its error). Once `stopped` is reported, the host calls
+ * nothing more of that controller but `controller_release`.
  *
  * Stopping: the host owns the policy. It calls `stop` (graceful: lifecycle
  * message or SIGTERM), waits the environment's stop timeout, then calls

@@ -153,6 +153,7 @@ static fern__instance *child_in(fern__state state) {
     c->run.runner = fern__capability_ref(fern__env_runner(env, "mock"));
     c->run.controller = malloc(1);
     m.active++;
+    c->holds++; /* as start_program does */
   }
   if (resolving(state))
     m.waiting++;
@@ -177,6 +178,7 @@ static fern__input *input_for(fern__instance *c, fern__input_kind kind) {
     in->resolution = &failed_res;
   if (kind == FERN_IN_STARTED)
     in->pid = 42;
+  in->epoch = c->timer_epoch; /* a timer's input names its timer */
   if (kind == FERN_IN_STATUS)
     in->text = strdup("busy");
   if (kind == FERN_IN_STOPPED) {
@@ -229,7 +231,8 @@ static fern__state expected(fern__state s, fern__input_kind k) {
     return ST(UNRESOLVED);
   if (IS(RESOLVING, START))
     return ST(RESOLVING_TO_START);
-  if (IS(CREATING, UNRESOLVABLE) || IS(CREATING, STOP))
+  if (IS(CREATING, UNRESOLVABLE) || IS(CREATING, STOP) ||
+      IS(CREATING, RESOLVE))
     return ST(DESTROYED);
   if (IS(RESOLVING_TO_START, RESOLVED) || IS(RESOLVED, START) ||
       IS(STOPPED, START) || IS(START_FAILED, START) ||
@@ -272,9 +275,11 @@ static fern__state expected(fern__state s, fern__input_kind k) {
     return s;
   if (k == FERN_IN_KILL && (up || stopping))
     return ST(KILLING);
-  if (s == ST(DESTROYED) && (k == FERN_IN_RESOLVED ||
-                             k == FERN_IN_UNRESOLVABLE ||
-                             k == FERN_IN_CHILD_ENDED))
+  if (s == ST(DESTROYED) &&
+      (k == FERN_IN_RESOLVED || k == FERN_IN_UNRESOLVABLE ||
+       k == FERN_IN_CHILD_ENDED || k == FERN_IN_STARTED ||
+       k == FERN_IN_READY || k == FERN_IN_STATUS || k == FERN_IN_STOPPED ||
+       k == FERN_IN_DESTROY))
     return s;
   return REFUSED;
 #undef IS
@@ -427,6 +432,68 @@ START_TEST(test_a_stop_ends_a_restart_wait) {
 }
 END_TEST
 
+/* A stop timeout from a timer that was replaced since (its input waited
+ * in the inbox while a new stop began) kills nothing. */
+START_TEST(test_a_stale_stop_timeout_is_of_no_account) {
+  fern__instance *c = child_in(FERN_STATE_RUNNING);
+  fern__lc_apply(input_for(c, FERN_IN_STOP));
+  ck_assert_int_eq(c->state, FERN_STATE_STOPPING);
+  fern__input *stale = input_for(c, FERN_IN_STOP_TIMEOUT);
+  stale->epoch = c->timer_epoch - 1;
+  fern__lc_apply(stale);
+  ck_assert_int_eq(c->state, FERN_STATE_STOPPING);
+  ck_assert_int_eq(calls.kills, 0);
+  release_child(c);
+}
+END_TEST
+
+/* A stop that comes while the run's end is reported but not yet handled
+ * asks the runner nothing, and that end finishes the stop. */
+START_TEST(test_a_stop_waits_for_a_reported_end) {
+  fern__instance *c = child_in(FERN_STATE_RUNNING);
+  fern_stop_report_t report = {sizeof report, FERN_STOP_OK, 0, 0, 0, NULL};
+  m.host.stopped(c, &report);
+  answers = 0;
+  fern__lc_post_stop(c, record_answer, NULL);
+  fern__lc_post_start(c, "request", record_answer, NULL);
+  /* The stop was posted after the report: put it first, as a stop that
+   * was already waiting would be. */
+  fern__input *report_in = m.inbox_head;
+  m.inbox_head = report_in->next;
+  report_in->next = NULL;
+  *m.inbox_tail = report_in;
+  m.inbox_tail = &report_in->next;
+  fern__lc_drain(&m);
+  ck_assert_int_eq(calls.stops, 0);
+  ck_assert_int_eq(calls.kills, 0);
+  ck_assert_int_eq(c->state, FERN_STATE_STOPPED);
+  ck_assert_int_eq(calls.releases, 1);
+  ck_assert_int_eq(calls.starts, 0); /* the start came while it stopped */
+  ck_assert_int_eq(answers, 2);
+  release_child(c);
+}
+END_TEST
+
+/* A subtree destroyed while a program in it still runs kills that
+ * program; its end is taken in later, and only then is it freed. */
+START_TEST(test_a_destroyed_run_is_killed_and_held_until_its_end) {
+  fern__instance *c = child_in(FERN_STATE_RUNNING);
+  c->dynamic = 1;
+  fern__dynamic_remove(c, NULL);
+  ck_assert_int_eq(c->state, FERN_STATE_DESTROYED);
+  ck_assert_int_eq(calls.kills, 1);
+  ck_assert_uint_eq(c->holds, 1);
+  fern__lc_drain(&m);
+  ck_assert_ptr_eq(m.graveyard, c); /* still held by its run */
+  fern_stop_report_t report = {sizeof report, FERN_STOP_OK, -1, 9, 0, NULL};
+  m.host.stopped(c, &report);
+  fern__lc_drain(&m);
+  ck_assert_int_eq(calls.releases, 1);
+  ck_assert_ptr_null(m.graveyard); /* freed */
+  ck_assert_uint_eq(m.active, 0);
+}
+END_TEST
+
 Suite *lifecycle_machine_suite(void) {
   Suite *s = suite_create("lifecycle_machine");
   TCase *tc = tcase_create("machine");
@@ -438,6 +505,9 @@ Suite *lifecycle_machine_suite(void) {
   tcase_add_test(tc, test_a_start_under_a_stopping_realm_is_refused);
   tcase_add_test(tc, test_a_start_clears_failed);
   tcase_add_test(tc, test_a_stop_ends_a_restart_wait);
+  tcase_add_test(tc, test_a_stale_stop_timeout_is_of_no_account);
+  tcase_add_test(tc, test_a_stop_waits_for_a_reported_end);
+  tcase_add_test(tc, test_a_destroyed_run_is_killed_and_held_until_its_end);
   suite_add_tcase(s, tc);
   return s;
 }
