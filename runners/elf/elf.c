@@ -203,6 +203,8 @@ void elf_op_release(void *runner) {
   elf_guardian_stop(r->guardian);
   elf_spawn_slots_close(r);
   elf_cgroup_pool_drain(r);
+  if (r->notify_dir[0] != '\0')
+    rmdir(r->notify_dir); /* each run's socket file went with its run */
   uv_close((uv_handle_t *)&r->spawn_idle, runner_free_on_close);
   uv_close((uv_handle_t *)&r->pace_timer, runner_free_on_close);
   uv_close((uv_handle_t *)&r->sigchld, runner_free_on_close);

@@ -133,6 +133,49 @@ static void on_notify(uv_poll_t *poll, int status, int events) {
   }
 }
 
+int elf_notify_dir(elf_runner *r, fern_error_t *err) {
+  if (r->notify_dir[0] != '\0')
+    return FERN_OK;
+  char dir[] = "/tmp/fern-notify-XXXXXX";
+  if (mkdtemp(dir) == NULL)
+    return fern_error_set(err, FERN_EIO, NULL,
+                          "cannot make a directory for notify sockets: %s",
+                          strerror(errno));
+  snprintf(r->notify_dir, sizeof r->notify_dir, "%s", dir);
+  return FERN_OK;
+}
+
+void elf_notify_file(const elf_controller *c, char *out, size_t size) {
+  snprintf(out, size, "%s/%s", c->runner->notify_dir, c->job.id);
+}
+
+/* Names the socket: abstract, or the run's file (made anew). */
+static socklen_t notify_address(elf_controller *c, struct sockaddr_un *addr) {
+  elf_notify *n = c->notify;
+  if (c->notify_by_file) {
+    elf_notify_file(c, n->bound, sizeof n->bound);
+    snprintf(n->name, sizeof n->name, "%s", ELF_NOTIFY_INSIDE);
+    unlink(n->bound);
+  } else {
+    snprintf(n->bound, sizeof n->bound, "@fern/%s/notify", c->job.id);
+    snprintf(n->name, sizeof n->name, "%s", n->bound);
+  }
+  size_t len = strlen(n->bound);
+  memcpy(addr->sun_path, n->bound, len);
+  if (!c->notify_by_file)
+    addr->sun_path[0] = '\0';
+  return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len);
+}
+
+void elf_notify_close(elf_controller *c) {
+  if (c->notify_fd < 0)
+    return;
+  close(c->notify_fd);
+  c->notify_fd = -1;
+  if (c->notify_by_file)
+    unlink(c->notify->bound);
+}
+
 int elf_notify_open(elf_controller *c, fern_error_t *err) {
   if (c->notify == NULL && (c->notify = calloc(1, sizeof *c->notify)) == NULL)
     return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
@@ -142,17 +185,13 @@ int elf_notify_open(elf_controller *c, fern_error_t *err) {
                           strerror(errno));
   int on = 1;
   setsockopt(c->notify_fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof on);
-  snprintf(c->notify->name, sizeof c->notify->name, "@fern/%s/notify", c->job.id);
   struct sockaddr_un addr = {.sun_family = AF_UNIX};
-  size_t len = strlen(c->notify->name);
-  memcpy(addr.sun_path, c->notify->name, len);
-  addr.sun_path[0] = '\0';
-  if (bind(c->notify_fd, (struct sockaddr *)&addr,
-           (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len)) != 0) {
+  socklen_t len = notify_address(c, &addr);
+  if (bind(c->notify_fd, (struct sockaddr *)&addr, len) != 0) {
     close(c->notify_fd);
     c->notify_fd = -1;
     return fern_error_set(err, FERN_EIO, NULL, "notify socket %s: %s",
-                          c->notify->name, strerror(errno));
+                          c->notify->bound, strerror(errno));
   }
   uv_poll_init(c->host->loop, &c->notify->poll, c->notify_fd);
   c->notify->poll.data = c;

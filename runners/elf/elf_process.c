@@ -120,8 +120,7 @@ static void finish(elf_controller *c) {
   c->lifecycle_fd = -1;
   if (c->notify_fd >= 0) {
     close_handle(c, (uv_handle_t *)&c->notify->poll);
-    close(c->notify_fd); /* libuv stops polling before the fd closes */
-    c->notify_fd = -1;
+    elf_notify_close(c); /* libuv stops polling before the fd closes */
   }
   live_remove(c); /* before the pidfd goes: the list counts those without */
   if (c->pidfd >= 0) {

@@ -40,6 +40,7 @@ typedef struct elf_runner_s {
   int exec_by_descriptor; /* execveat the checked descriptor (else the
                            * checked name in its held directory) */
   char cgroup_base[PATH_MAX]; /* ELF_JOB_CGROUP: our directory */
+  char notify_dir[64]; /* notify socket files (mode 0700), once needed */
   int cgroup_base_fd;         /* O_PATH to it, or -1 */
   int cgroup_lock_fd; /* holds flock on it while this fern lives, or -1 */
   unsigned long next_id;
@@ -84,11 +85,17 @@ typedef struct elf_stream_s {
   size_t line_len;
 } elf_stream;
 
-/* The sd_notify socket of a run that reports readiness. */
+/* The sd_notify socket of a run that reports readiness: abstract
+ * ("@fern/<job>/notify"), or, for a program in a network namespace of its
+ * own (where fern's abstract names are not), a socket file bound into its
+ * sandbox at ELF_NOTIFY_INSIDE. */
 typedef struct elf_notify_s {
   uv_poll_t poll;
-  char name[108]; /* abstract: "@fern/<job>/notify" */
+  char name[108];  /* NOTIFY_SOCKET, as the program sees it */
+  char bound[108]; /* where fern listens: the abstract name, or the file */
 } elf_notify;
+
+#define ELF_NOTIFY_INSIDE "/run/fern/notify"
 
 typedef struct elf_rlimit_s {
   int resource;
@@ -148,6 +155,7 @@ typedef struct elf_controller_s {
   int lifecycle_fd; /* our end of the lifecycle socket, or -1 */
   int notify_fd;    /* the NOTIFY_SOCKET we listen on, or -1 */
   struct elf_notify_s *notify; /* with ready_event notify only */
+  int notify_by_file; /* a wrapper binds the socket file into its sandbox */
   elf_stream streams[2];
   uv_timer_t timer; /* start timeout, then the drain after exit */
   int timer_open;
@@ -383,6 +391,12 @@ void elf_output_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf);
 
 /* Notify socket (elf_notify.c). */
 int elf_notify_open(elf_controller *c, fern_error_t *err);
+/* The directory for notify socket files, made on first use. Loop thread. */
+int elf_notify_dir(elf_runner *r, fern_error_t *err);
+/* The socket file of this run (in the runner's notify directory). */
+void elf_notify_file(const elf_controller *c, char *out, size_t size);
+/* Closes the socket; a socket file goes too. */
+void elf_notify_close(elf_controller *c);
 
 /* The running process (elf_process.c). */
 int elf_process_start(elf_controller *c);

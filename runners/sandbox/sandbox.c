@@ -74,6 +74,9 @@ static sandbox_plan *plan_read(const json_t *program) {
   const char *mode = json_string_value(json_object_get(program, "sandbox"));
   plan->enabled = mode == NULL || strcmp(mode, "bwrap") == 0;
   plan->network = json_is_true(json_object_get(program, "network"));
+  const char *ready = json_string_value(json_object_get(
+      json_object_get(program, "lifecycle"), "ready_event"));
+  plan->notify = ready != NULL && strcmp(ready, "notify") == 0;
   json_t *calls = json_object_get(program, "syscalls");
   plan->syscalls = calloc(json_array_size(calls) + 1, sizeof(char *));
   for (size_t i = 0; plan->syscalls && i < json_array_size(calls); i++)
@@ -106,6 +109,13 @@ static int sandbox_start(void *runner, const fern_start_info_t *info,
                           "bubblewrap is not installed (%s); install the "
                           "bubblewrap package, or use \"sandbox\": \"none\"",
                           BWRAP_PATH);
+  }
+  /* Without the host's network its abstract sockets are out of reach: the
+   * notify socket is a file, bound into the sandbox. */
+  if (plan->enabled && plan->notify && !plan->network &&
+      elf_notify_dir(runner, err) != FERN_OK) {
+    plan_free(plan);
+    return FERN_EIO;
   }
   /* The binary check runs on the thread pool and calls sandbox_prepare
    * when it is done. */

@@ -12,6 +12,7 @@ typedef struct sandbox_plan_s {
   int enabled;     /* "sandbox": "bwrap" (default) or "none" */
   int network;     /* "network": true shares the network and allows sockets */
   char **syscalls; /* "syscalls": extra syscall names to allow */
+  int notify;      /* lifecycle.ready_event "notify": it sends sd_notify */
 } sandbox_plan;
 
 /* A program about to run in the sandbox, as the search for what it loads

@@ -107,6 +107,21 @@ static int bind_loaded(bwrap_argv *b, elf_controller *c, const char *package,
   return rc;
 }
 
+/* The notify socket, a file of fern's, where NOTIFY_SOCKET says it is:
+ * the sandbox has a network namespace of its own, and fern's abstract
+ * sockets are in fern's. */
+static void bind_notify(bwrap_argv *b, elf_controller *c,
+                        const sandbox_plan *plan) {
+  if (!plan->notify || plan->network)
+    return;
+  char file[PATH_MAX];
+  elf_notify_file(c, file, sizeof file);
+  c->notify_by_file = 1;
+  push(b, "--bind");
+  push(b, file);
+  push(b, ELF_NOTIFY_INSIDE);
+}
+
 static int add_filter(bwrap_argv *b, elf_controller *c,
                       const sandbox_plan *plan, fern_error_t *err) {
   int fd = sandbox_seccomp_fd(plan, err);
@@ -135,6 +150,8 @@ int sandbox_command(elf_controller *c, const sandbox_plan *plan,
     rc = bind_binary(&b, c, err);
   if (rc == FERN_OK)
     rc = bind_loaded(&b, c, package, err);
+  if (rc == FERN_OK)
+    bind_notify(&b, c, plan);
   if (rc == FERN_OK)
     rc = add_filter(&b, c, plan, err);
   if (rc == FERN_OK)

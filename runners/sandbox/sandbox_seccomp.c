@@ -7,6 +7,7 @@
 #include <seccomp.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "sandbox.h"
@@ -51,6 +52,19 @@ static int allow_all(scmp_filter_ctx ctx, const char *const *names) {
   return 0;
 }
 
+/* sd_notify's datagram: a socket of the local family only, and sending it
+ * (libsystemd sends with sendmsg, fern_notify with sendto; newer
+ * libsystemd connects first). */
+static int allow_notify(scmp_filter_ctx ctx) {
+  static const char *const sending[] = {"sendto", "sendmsg", "connect", NULL};
+  int nr = seccomp_syscall_resolve_name("socket");
+  if (nr == __NR_SCMP_ERROR ||
+      seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+                       SCMP_A0(SCMP_CMP_EQ, AF_UNIX)) != 0)
+    return -1;
+  return allow_all(ctx, sending);
+}
+
 int sandbox_seccomp_fd(const sandbox_plan *plan, fern_error_t *err) {
   scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
   if (ctx == NULL)
@@ -58,6 +72,7 @@ int sandbox_seccomp_fd(const sandbox_plan *plan, fern_error_t *err) {
   int fd = -1;
   if (allow_all(ctx, baseline) != 0 ||
       (plan->network && allow_all(ctx, network) != 0) ||
+      (plan->notify && !plan->network && allow_notify(ctx) != 0) ||
       allow_all(ctx, (const char *const *)plan->syscalls) != 0) {
     seccomp_release(ctx);
     return fern_error_set(err, FERN_EINVAL, NULL,

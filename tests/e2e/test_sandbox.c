@@ -1,6 +1,7 @@
 /* test_sandbox.c - the sandbox runner's isolation, for real: bubblewrap
  * and seccomp around the test program. */
 #include <limits.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -92,6 +93,28 @@ START_TEST(test_unknown_syscall_name_cannot_start) {
 }
 END_TEST
 
+/* Readiness by sd_notify works in a sandbox without network: fern's
+ * abstract sockets are in its own network namespace, so the notify
+ * socket is a file bound into the sandbox, and the filter lets the
+ * program open a local socket and send on it (nothing else: /net above
+ * still dies opening an internet socket). */
+START_TEST(test_notify_works_without_network) {
+  if (e2e_skip_under_valgrind("libseccomp probes the kernel with seccomp(2) calls valgrind does not run"))
+    return;
+  e2e_proc p;
+  const char *args[] = {"run", "--config", "tests/config/sandbox.json",
+                        PROGS "sb-notify-root.cm", NULL};
+  e2e_start(&p, args);
+  e2e_wait_for(&p, "/daemon: ready", 20000);
+  e2e_wait_for(&p, "/daemon: status: serving", 20000);
+  kill(p.pid, SIGTERM);
+  ck_assert_int_eq(e2e_finish(&p, 20000), 0);
+  e2e_assert_lacks(p.err, "cannot_start");
+  e2e_assert_lacks(p.err, "signal SYS");
+  e2e_free(&p);
+}
+END_TEST
+
 Suite *sandbox_suite(void) {
   Suite *s = suite_create("sandbox");
   TCase *tc = tcase_create("sandbox");
@@ -106,6 +129,7 @@ Suite *sandbox_suite(void) {
     tcase_add_test(tc, test_seccomp_kills_a_denied_syscall);
     tcase_add_test(tc, test_sandbox_drops_every_capability);
     tcase_add_test(tc, test_unknown_syscall_name_cannot_start);
+    tcase_add_test(tc, test_notify_works_without_network);
   }
   suite_add_tcase(s, tc);
   return s;
