@@ -81,6 +81,10 @@ static void take_end(fern__instance *i, fern__input *in) {
   fern__lc_announce_end(i, &report);
   if (in->controller != NULL)
     fern__lc_release_controller(i, in->controller);
+  else if (i->run.runner != NULL)
+    fern__log(FERN_LOG_ERROR, i->moniker,
+              "its runner reported its end with no run to end (from inside "
+              "its start?); the run is kept");
   in->controller = NULL;
 }
 

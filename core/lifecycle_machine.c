@@ -169,6 +169,7 @@ fern__state fern__act_extend_stop(fern__instance *i, fern__input *in) {
   if (timer == NULL || now + in->ms <= i->run.stop_deadline)
     return i->state;
   i->run.stop_deadline = now + in->ms;
+  i->timer_epoch++; /* a timeout of the old deadline, queued, is stale */
   uv_timer_start(timer, on_timer, in->ms, 0);
   fern__log(FERN_LOG_INFO, i->moniker,
             "asks for %llu ms more to stop; its stop timeout is extended",

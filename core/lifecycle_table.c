@@ -173,6 +173,9 @@ static const fern__transition table[FERN_STATE_COUNT][FERN_IN_COUNT] = {
             ON(STOPPED, run_ended_destroyed, STAY(DESTROYED)),
             /* Its parent's stop took it out first: the destroy is done. */
             ON(DESTROY, ignore, STAY(DESTROYED)),
+            /* Killed as it left; a resolution asked for before it did. */
+            ON(EXTEND_STOP, ignore, STAY(DESTROYED)),
+            ON(RESOLVE, ignore, STAY(DESTROYED)),
         },
 };
 

@@ -23,12 +23,14 @@ static void extend_timeout(elf_controller *c, const char *value, size_t len) {
   char digits[32];
   if (len == 0 || len >= sizeof digits)
     return;
+  for (size_t i = 0; i < len; i++)
+    if (value[i] < '0' || value[i] > '9')
+      return; /* digits only: no sign, no space */
   memcpy(digits, value, len);
   digits[len] = '\0';
-  char *end;
   errno = 0;
-  unsigned long long usec = strtoull(digits, &end, 10);
-  if (*end != '\0' || errno != 0 || digits[0] == '-')
+  unsigned long long usec = strtoull(digits, NULL, 10);
+  if (errno != 0)
     return;
   uint64_t ms = (uint64_t)(usec / 1000);
   if (c->stop_sent) {

@@ -299,7 +299,8 @@ void elf_output_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf) {
 
 static void on_start_timeout(uv_timer_t *timer) {
   elf_controller *c = timer->data;
-  if (c->ready || c->exited)
+  /* A stop asked for while it started is fern's to time, not this. */
+  if (c->ready || c->exited || c->stop_sent)
     return;
   c->start_failed = 1;
   snprintf(elf_failure_buf(c), ELF_FAILURE_MAX,

@@ -57,11 +57,21 @@ static int allow_all(scmp_filter_ctx ctx, const char *const *names) {
  * libsystemd connects first). */
 static int allow_notify(scmp_filter_ctx ctx) {
   static const char *const sending[] = {"sendto", "sendmsg", "connect", NULL};
+  /* libsystemd grows the socket's send buffer first (fd_inc_sndbuf):
+   * socket-level options only. */
+  static const char *const options[] = {"getsockopt", "setsockopt", NULL};
   int nr = seccomp_syscall_resolve_name("socket");
   if (nr == __NR_SCMP_ERROR ||
       seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
                        SCMP_A0(SCMP_CMP_EQ, AF_UNIX)) != 0)
     return -1;
+  for (size_t i = 0; options[i] != NULL; i++) {
+    int opt = seccomp_syscall_resolve_name(options[i]);
+    if (opt == __NR_SCMP_ERROR ||
+        seccomp_rule_add(ctx, SCMP_ACT_ALLOW, opt, 1,
+                         SCMP_A1(SCMP_CMP_EQ, SOL_SOCKET)) != 0)
+      return -1;
+  }
   return allow_all(ctx, sending);
 }
 

@@ -115,6 +115,44 @@ START_TEST(test_notify_works_without_network) {
 }
 END_TEST
 
+/* The same with systemd's own client (libsystemd's sd_notify, which also
+ * sets the socket's send buffer): systemd-notify --ready in the sandbox.
+ * It needs statfs and fstatfs for its own start, which the manifest
+ * allows; nothing for the notify itself. */
+START_TEST(test_libsystemd_notify_works_without_network) {
+  if (e2e_skip_under_valgrind("libseccomp probes the kernel with seccomp(2) calls valgrind does not run"))
+    return;
+  if (access("/usr/bin/systemd-notify", X_OK) != 0) {
+    fprintf(stderr, "skipped test_libsystemd_notify_works_without_network: "
+                    "/usr/bin/systemd-notify is not installed\n");
+    return;
+  }
+  char pkg[4096], manifest[4200];
+  e2e_package_new(pkg, sizeof pkg);
+  e2e_package_copy(pkg, "/usr/bin/systemd-notify", "bin/systemd-notify");
+  e2e_package_write(pkg, "meta/root.cm",
+                    "{\"children\": [{\"name\": \"d\", \"url\": "
+                    "\"#meta/d.cm\", \"startup\": \"eager\"}]}");
+  e2e_package_write(pkg, "meta/d.cm",
+                    "{\"program\": {\"runner\": \"sandbox\", \"binary\": "
+                    "\"bin/systemd-notify\", \"args\": [\"--ready\", "
+                    "\"--status=from-libsystemd\"], \"syscalls\": "
+                    "[\"statfs\", \"fstatfs\"], \"lifecycle\": "
+                    "{\"ready_event\": \"notify\", \"start_timeout_ms\": "
+                    "10000}}}");
+  snprintf(manifest, sizeof manifest, "%s/meta/root.cm", pkg);
+  e2e_proc p;
+  const char *args[] = {"run", "--config", "tests/config/sandbox.json",
+                        manifest, NULL};
+  ck_assert_int_eq(e2e_run(&p, 30000, args), 0);
+  e2e_assert_has(p.err, "/d: ready");
+  e2e_assert_has(p.err, "/d: status: from-libsystemd");
+  e2e_assert_has(p.err, "/d: stopped: ok (exit 0)");
+  e2e_free(&p);
+  e2e_package_remove(pkg);
+}
+END_TEST
+
 Suite *sandbox_suite(void) {
   Suite *s = suite_create("sandbox");
   TCase *tc = tcase_create("sandbox");
@@ -130,6 +168,7 @@ Suite *sandbox_suite(void) {
     tcase_add_test(tc, test_sandbox_drops_every_capability);
     tcase_add_test(tc, test_unknown_syscall_name_cannot_start);
     tcase_add_test(tc, test_notify_works_without_network);
+    tcase_add_test(tc, test_libsystemd_notify_works_without_network);
   }
   suite_add_tcase(s, tc);
   return s;

@@ -279,7 +279,8 @@ static fern__state expected(fern__state s, fern__input_kind k) {
       (k == FERN_IN_RESOLVED || k == FERN_IN_UNRESOLVABLE ||
        k == FERN_IN_CHILD_ENDED || k == FERN_IN_STARTED ||
        k == FERN_IN_READY || k == FERN_IN_STATUS || k == FERN_IN_STOPPED ||
-       k == FERN_IN_DESTROY))
+       k == FERN_IN_DESTROY || k == FERN_IN_EXTEND_STOP ||
+       k == FERN_IN_RESOLVE))
     return s;
   return REFUSED;
 #undef IS
