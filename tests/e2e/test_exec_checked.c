@@ -120,6 +120,14 @@ START_TEST(test_a_program_keeps_its_name_in_each_exec_mode) {
   sscanf(u.release, "%d.%d", &major, &minor);
   int named_fd_execs = major > 6 || (major == 6 && minor >= 14);
   for (int i = 0; i < 2; i++) {
+    /* valgrind handles execveat itself, and this exec (a name under a
+     * directory descriptor, AT_SYMLINK_NOFOLLOW) fails there with ELOOP,
+     * "Too many levels of symbolic links": seen in make check-valgrind. */
+    if (i == 0 && e2e_skip_under_valgrind("the name case: valgrind's own "
+                                           "execveat of a name under a "
+                                           "directory descriptor fails "
+                                           "with ELOOP"))
+      continue;
     if (i == 1 && !named_fd_execs) {
       fprintf(stderr, "skipped the descriptor case: kernel %s names a "
                       "process run through a descriptor after its number\n",
@@ -133,7 +141,8 @@ START_TEST(test_a_program_keeps_its_name_in_each_exec_mode) {
     e2e_package_root(pkg, names, 0);
     e2e_proc p;
     const char *args[] = {"run", "--config", configs[i], pkg, NULL};
-    ck_assert_int_eq(e2e_run(&p, 20000, args), 0);
+    int rc = e2e_run(&p, 20000, args);
+    ck_assert_msg(rc == 0, "exit %d:\n%s", rc, p.err);
     e2e_assert_has(p.err, "[/c] Name:\ttool\n");
     e2e_free(&p);
     e2e_package_remove(pkg);
