@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 void e2e_ctl_serve(e2e_running *r, const char *manifest) {
   snprintf(r->dir, sizeof r->dir, "/tmp/fern-ctl-XXXXXX");
@@ -76,4 +77,36 @@ json_t *e2e_events_of(const json_t *all, const char *type,
 
 json_int_t e2e_int_of(const json_t *array, size_t index, const char *key) {
   return json_integer_value(json_object_get(json_array_get(array, index), key));
+}
+
+json_t *e2e_the_event(const json_t *all, const char *type,
+                      const char *moniker) {
+  json_t *picked = e2e_events_of(all, type, moniker);
+  ck_assert_msg(json_array_size(picked) == 1, "%zu %s events for %s",
+                json_array_size(picked), type, moniker);
+  json_t *ev = json_array_get(picked, 0); /* `all` holds it too */
+  json_decref(picked);
+  return ev;
+}
+
+json_int_t e2e_seq_of(const json_t *event) {
+  return json_integer_value(json_object_get(event, "seq"));
+}
+
+void e2e_events_start(e2e_proc *p, const char *const *args, char *dir,
+                      size_t dir_size, char *events, size_t events_size) {
+  snprintf(dir, dir_size, "/tmp/fern-events-XXXXXX");
+  ck_assert_ptr_nonnull(mkdtemp(dir));
+  snprintf(events, events_size, "%s/events.jsonl", dir);
+  const char *argv[24] = {"run", "--events", events};
+  size_t n = 3;
+  for (size_t i = 0; args[i] != NULL && n < 23; i++)
+    argv[n++] = args[i];
+  argv[n] = NULL;
+  e2e_start(p, argv);
+}
+
+void e2e_events_done(const char *dir, const char *events) {
+  unlink(events);
+  rmdir(dir);
 }

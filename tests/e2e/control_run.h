@@ -32,5 +32,16 @@ json_t *e2e_read_events(const char *path);
 json_t *e2e_events_of(const json_t *all, const char *type,
                       const char *moniker);
 json_int_t e2e_int_of(const json_t *array, size_t index, const char *key);
+/* The one event of `type` for `moniker` (the test fails unless there is
+ * exactly one); borrowed from `all`. */
+json_t *e2e_the_event(const json_t *all, const char *type,
+                      const char *moniker);
+json_int_t e2e_seq_of(const json_t *event);
+
+/* Starts `fern run --events FILE ARGS...`, FILE in a new directory
+ * (`dir`); e2e_events_done removes both. */
+void e2e_events_start(e2e_proc *p, const char *const *args, char *dir,
+                      size_t dir_size, char *events, size_t events_size);
+void e2e_events_done(const char *dir, const char *events);
 
 #endif

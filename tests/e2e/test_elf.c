@@ -9,6 +9,7 @@
 
 #include <sys/syscall.h>
 
+#include "control_run.h"
 #include "e2e.h"
 
 #define PROGS "tests/packages/progs/meta/"
@@ -378,15 +379,29 @@ END_TEST
  * with the tree, by the SIGTERM it is sent. */
 START_TEST(test_critical_failure_stops_the_tree) {
   e2e_proc p;
-  const char *args[] = {"run", "--config", "tests/config/policy.json",
+  char dir[64], events[128];
+  const char *args[] = {"--config", "tests/config/policy.json",
                         PROGS "critical-nested.cm", NULL};
-  ck_assert_int_eq(e2e_run(&p, 20000, args), 1);
-  e2e_assert_has(p.err, "/bystander/crit: error: critical component exited "
-                        "with status 4; stopping the whole tree");
-  e2e_assert_order(p.err, "/bystander: started", "/bystander/crit: started");
-  e2e_assert_has(p.err, "/bystander: stopped: ok (signal TERM)");
+  e2e_events_start(&p, args, dir, sizeof dir, events, sizeof events);
+  ck_assert_int_eq(e2e_finish(&p, 20000), 1);
+  json_t *all = e2e_read_events(events);
+  ck_assert_int_lt(e2e_seq_of(e2e_the_event(all, "started", "/bystander")),
+                   e2e_seq_of(e2e_the_event(all, "started",
+                                            "/bystander/crit")));
+  json_t *crit = e2e_the_event(all, "stopped", "/bystander/crit");
+  ck_assert_str_eq(e2e_field(crit, "status"), "instance_died");
+  ck_assert_int_eq(json_integer_value(json_object_get(crit, "exit_code")), 4);
+  ck_assert_str_eq(e2e_field(e2e_the_event(all, "critical", "/bystander/crit"),
+                             "reason"),
+                   "exited with status 4");
+  json_t *bystander = e2e_the_event(all, "stopped", "/bystander");
+  ck_assert_str_eq(e2e_field(bystander, "status"), "ok");
+  ck_assert_str_eq(e2e_field(bystander, "signal"), "TERM");
+  /* What only the log says: why fern exits 1. */
   e2e_assert_has(p.err, "the tree was shut down because critical component "
                         "/bystander/crit exited with status 4");
+  json_decref(all);
+  e2e_events_done(dir, events);
   e2e_free(&p);
 }
 END_TEST
@@ -408,13 +423,23 @@ END_TEST
 /* As above, the child that ends starts only once the bystander runs. */
 START_TEST(test_on_terminate_reboot_stops_the_tree) {
   e2e_proc p;
-  const char *args[] = {"run", "--config", "tests/config/policy.json",
+  char dir[64], events[128];
+  const char *args[] = {"--config", "tests/config/policy.json",
                         PROGS "reboot-nested.cm", NULL};
-  ck_assert_int_eq(e2e_run(&p, 20000, args), 1);
-  e2e_assert_has(p.err, "/bystander/shell: stopped: ok (exit 0)");
-  e2e_assert_has(p.err, "critical component terminated (on_terminate: "
-                        "reboot); stopping the whole tree");
-  e2e_assert_has(p.err, "/bystander: stopped: ok (signal TERM)");
+  e2e_events_start(&p, args, dir, sizeof dir, events, sizeof events);
+  ck_assert_int_eq(e2e_finish(&p, 20000), 1);
+  json_t *all = e2e_read_events(events);
+  json_t *shell = e2e_the_event(all, "stopped", "/bystander/shell");
+  ck_assert_str_eq(e2e_field(shell, "status"), "ok");
+  ck_assert_int_eq(json_integer_value(json_object_get(shell, "exit_code")), 0);
+  ck_assert_str_eq(
+      e2e_field(e2e_the_event(all, "critical", "/bystander/shell"), "reason"),
+      "terminated (on_terminate: reboot)");
+  json_t *bystander = e2e_the_event(all, "stopped", "/bystander");
+  ck_assert_str_eq(e2e_field(bystander, "status"), "ok");
+  ck_assert_str_eq(e2e_field(bystander, "signal"), "TERM");
+  json_decref(all);
+  e2e_events_done(dir, events);
   e2e_free(&p);
 }
 END_TEST

@@ -17,66 +17,34 @@ static void assert_gone(pid_t pid) {
                 "process %d outlived fern", (int)pid);
 }
 
-/* `fern run --events FILE` of `manifest` in the background, the file in
- * a directory of its own (`dir`, for events_done). */
-static void start_with_events(e2e_proc *p, const char *manifest, char *dir,
-                              size_t size, char *events, size_t events_size) {
-  snprintf(dir, size, "/tmp/fern-events-XXXXXX");
-  ck_assert_ptr_nonnull(mkdtemp(dir));
-  snprintf(events, events_size, "%s/events.jsonl", dir);
-  const char *args[] = {"run", "--events", events, manifest, NULL};
-  e2e_start(p, args);
-}
-
-static void events_done(const char *dir, const char *events) {
-  unlink(events);
-  rmdir(dir);
-}
-
-/* The one event of `type` for `moniker` (there must be exactly one). */
-static json_t *the_event(const json_t *all, const char *type,
-                         const char *moniker) {
-  json_t *picked = e2e_events_of(all, type, moniker);
-  ck_assert_msg(json_array_size(picked) == 1, "%zu %s events for %s",
-                json_array_size(picked), type, moniker);
-  json_t *ev = json_incref(json_array_get(picked, 0));
-  json_decref(picked);
-  json_decref(ev); /* still held by `all` */
-  return ev;
-}
-
-static json_int_t seq_of(const json_t *ev) {
-  return json_integer_value(json_object_get(ev, "seq"));
-}
-
 START_TEST(test_children_start_after_and_stop_before_parents) {
   e2e_proc p;
   char dir[64], events[128];
-  start_with_events(&p, PROGS "nested.cm", dir, sizeof dir, events,
-                    sizeof events);
+  const char *args[] = {PROGS "nested.cm", NULL};
+  e2e_events_start(&p, args, dir, sizeof dir, events, sizeof events);
   e2e_wait_for(&p, "[/parent/child] ready", 20000);
   e2e_wait_for(&p, "[/parent] ready", 20000);
   kill(p.pid, SIGTERM);
   ck_assert_int_eq(e2e_finish(&p, 20000), 0);
   e2e_assert_has(p.err, "SIGTERM: stopping the tree"); /* the log is read too */
   json_t *all = e2e_read_events(events);
-  json_t *parent_up = the_event(all, "started", "/parent");
-  json_t *child_up = the_event(all, "started", "/parent/child");
-  json_t *parent_down = the_event(all, "stopped", "/parent");
-  json_t *child_down = the_event(all, "stopped", "/parent/child");
-  ck_assert_int_lt(seq_of(parent_up), seq_of(child_up));
-  ck_assert_int_lt(seq_of(child_down), seq_of(parent_down));
+  json_t *parent_up = e2e_the_event(all, "started", "/parent");
+  json_t *child_up = e2e_the_event(all, "started", "/parent/child");
+  json_t *parent_down = e2e_the_event(all, "stopped", "/parent");
+  json_t *child_down = e2e_the_event(all, "stopped", "/parent/child");
+  ck_assert_int_lt(e2e_seq_of(parent_up), e2e_seq_of(child_up));
+  ck_assert_int_lt(e2e_seq_of(child_down), e2e_seq_of(parent_down));
   ck_assert_str_eq(e2e_field(parent_down, "status"), "ok");
   ck_assert_str_eq(e2e_field(parent_down, "signal"), "TERM");
   ck_assert_str_eq(e2e_field(child_down, "status"), "ok");
   ck_assert_str_eq(e2e_field(child_down, "signal"), "TERM");
-  json_t *shutdown = the_event(all, "shutdown", "/");
+  json_t *shutdown = e2e_the_event(all, "shutdown", "/");
   ck_assert_uint_eq(json_array_size(json_object_get(shutdown, "timed_out")),
                     0);
   assert_gone((pid_t)json_integer_value(json_object_get(parent_up, "pid")));
   assert_gone((pid_t)json_integer_value(json_object_get(child_up, "pid")));
   json_decref(all);
-  events_done(dir, events);
+  e2e_events_done(dir, events);
   e2e_free(&p);
 }
 END_TEST
@@ -99,29 +67,29 @@ END_TEST
 START_TEST(test_stop_timeout_kills_a_program_that_ignores_sigterm) {
   e2e_proc p;
   char dir[64], events[128];
-  start_with_events(&p, PROGS "stubborn.cm", dir, sizeof dir, events,
-                    sizeof events);
+  const char *args[] = {PROGS "stubborn.cm", NULL};
+  e2e_events_start(&p, args, dir, sizeof dir, events, sizeof events);
   e2e_wait_for(&p, "[/stubborn] ready", 20000);
   e2e_wait_for(&p, "[/polite] ready", 20000);
   kill(p.pid, SIGTERM);
   ck_assert_int_eq(e2e_finish(&p, 20000), 1);
   e2e_assert_has(p.err, "/stubborn: warning: did not stop within 300 ms");
   json_t *all = e2e_read_events(events);
-  json_t *stubborn = the_event(all, "stopped", "/stubborn");
+  json_t *stubborn = e2e_the_event(all, "stopped", "/stubborn");
   ck_assert_str_eq(e2e_field(stubborn, "status"), "killed_after_timeout");
   ck_assert_str_eq(e2e_field(stubborn, "signal"), "KILL");
-  json_t *polite = the_event(all, "stopped", "/polite");
+  json_t *polite = e2e_the_event(all, "stopped", "/polite");
   ck_assert_str_eq(e2e_field(polite, "status"), "ok");
   ck_assert_str_eq(e2e_field(polite, "signal"), "TERM");
   json_t *timed_out =
-      json_object_get(the_event(all, "shutdown", "/"), "timed_out");
+      json_object_get(e2e_the_event(all, "shutdown", "/"), "timed_out");
   ck_assert_uint_eq(json_array_size(timed_out), 1);
   ck_assert_str_eq(json_string_value(json_array_get(timed_out, 0)),
                    "/stubborn");
   assert_gone((pid_t)json_integer_value(
-      json_object_get(the_event(all, "started", "/stubborn"), "pid")));
+      json_object_get(e2e_the_event(all, "started", "/stubborn"), "pid")));
   json_decref(all);
-  events_done(dir, events);
+  e2e_events_done(dir, events);
   e2e_free(&p);
 }
 END_TEST
