@@ -1,6 +1,6 @@
 /* lifecycle_announce.h - what a person and a subscriber are told of the
  * lifecycle: the one log line and the one event of each transition, with
- * one schema per event type (see README, Events). Loop thread only. */
+ * one schema per event type (docs/lifecycle.md, Events). Loop thread only. */
 #ifndef FERN_CORE_LIFECYCLE_ANNOUNCE_H
 #define FERN_CORE_LIFECYCLE_ANNOUNCE_H
 
