@@ -150,18 +150,12 @@ static void answer(void *arg, fern__instance *instance, const char *error) {
     fern__control_reply(arg, summary(instance));
 }
 
-static void cmd_start(fern__manager *manager, fern__request *request,
-                      const json_t *message) {
-  fern__instance *instance = find_or_fail(manager, request, message);
-  if (instance != NULL)
-    fern__lc_post_start(instance, "request", answer, request);
+static void post_start(fern__instance *instance, fern__request *request) {
+  fern__lc_post_start(instance, "request", answer, request);
 }
 
-static void cmd_stop(fern__manager *manager, fern__request *request,
-                     const json_t *message) {
-  fern__instance *instance = find_or_fail(manager, request, message);
-  if (instance != NULL)
-    fern__lc_post_stop(instance, answer, request);
+static void post_stop(fern__instance *instance, fern__request *request) {
+  fern__lc_post_stop(instance, answer, request);
 }
 
 /* Once the stop is done, the start: one request, as systemctl restart. */
@@ -173,11 +167,32 @@ static void start_after_stop(void *arg, fern__instance *instance,
     fern__lc_post_start(instance, "restart", answer, arg);
 }
 
-static void cmd_restart(fern__manager *manager, fern__request *request,
-                        const json_t *message) {
+static void post_restart(fern__instance *instance, fern__request *request) {
+  fern__lc_post_stop(instance, start_after_stop, request);
+}
+
+/* start, stop, restart: an input for the component the request names. */
+static void on_one(fern__manager *manager, fern__request *request,
+                   const json_t *message,
+                   void (*post)(fern__instance *, fern__request *)) {
   fern__instance *instance = find_or_fail(manager, request, message);
   if (instance != NULL)
-    fern__lc_post_stop(instance, start_after_stop, request);
+    post(instance, request);
+}
+
+static void cmd_start(fern__manager *manager, fern__request *request,
+                      const json_t *message) {
+  on_one(manager, request, message, post_start);
+}
+
+static void cmd_stop(fern__manager *manager, fern__request *request,
+                     const json_t *message) {
+  on_one(manager, request, message, post_stop);
+}
+
+static void cmd_restart(fern__manager *manager, fern__request *request,
+                        const json_t *message) {
+  on_one(manager, request, message, post_restart);
 }
 
 static void create_done(void *arg, fern__instance *child, const char *error) {

@@ -51,12 +51,8 @@ fern__state fern__dynamic_joined(fern__instance *instance,
   answer_create(instance, NULL);
   if (instance->durability != FERN_DURABILITY_SINGLE_RUN)
     return FERN_STATE_RESOLVED;
-  fern__input start = *cause;
-  start.kind = FERN_IN_START;
-  start.reason = "single_run";
-  start.attempts = 0; /* a realm that is not up starts first */
-  start.done = NULL;
-  return fern__act_start(instance, &start);
+  /* A realm that is not up starts first. */
+  return fern__lc_start_from(instance, cause, "single_run", 0);
 }
 
 /* Depth first, children before their parent, as they are announced. A
@@ -111,11 +107,9 @@ static int check_create(fern__instance *parent, const char *collection,
     return fern_error_set(err, FERN_ENOENT, NULL,
                           "%s has no collection \"%s\"", parent->moniker,
                           collection);
-  fern__instance *stopping = fern__instance_stopping_ancestor(parent);
-  if (parent->state == FERN_STATE_STOPPING_CHILDREN ||
-      parent->state == FERN_STATE_STOPPING ||
-      parent->state == FERN_STATE_KILLING)
-    stopping = parent;
+  fern__instance *stopping = fern__state_is_stopping(parent->state)
+                                 ? parent
+                                 : fern__instance_stopping_ancestor(parent);
   if (stopping != NULL || parent->manager->shutting_down)
     return fern_error_set(err, FERN_ESTATE, NULL, "%s is stopping",
                           stopping ? stopping->moniker : "fern");

@@ -228,14 +228,9 @@ const char *fern__instance_state_name(const fern__instance *instance) {
   return fern__state_name(instance->state);
 }
 
-static int stopping(fern__state state) {
-  return state == FERN_STATE_STOPPING_CHILDREN ||
-         state == FERN_STATE_STOPPING || state == FERN_STATE_KILLING;
-}
-
 fern__instance *fern__instance_stopping_ancestor(fern__instance *instance) {
   for (fern__instance *a = instance->parent; a != NULL; a = a->parent)
-    if (stopping(a->state))
+    if (fern__state_is_stopping(a->state))
       return a;
   return NULL;
 }

@@ -99,6 +99,8 @@ const char *fern__input_name(fern__input_kind kind);
 /* Live: its program is starting, running or stopping, or (a realm) it
  * runs. A stopping realm waits for its live children. */
 int fern__state_is_live(fern__state state);
+/* Stopping: a stop of it (and its subtree) is under way. */
+int fern__state_is_stopping(fern__state state);
 
 /* The inbox (lifecycle_inbox.c). */
 void fern__lc_inbox_init(struct fern__manager_s *manager);

@@ -31,6 +31,10 @@ fern__state fern__lc_start_now(fern__instance *i, const char *reason,
 /* Whether a start waited for may go on now: fern is not shutting down,
  * no ancestor stops, and its parent is up. */
 int fern__lc_may_start(fern__instance *i);
+/* The start action, run by the machine itself as a consequence of `cause`
+ * (a restart due, a child created): `attempts` 1 starts no parent. */
+fern__state fern__lc_start_from(fern__instance *i, const fern__input *cause,
+                                const char *reason, int attempts);
 /* It cannot start: records why, counts the failure; START_FAILED. */
 fern__state fern__lc_cannot_start(fern__instance *i, const char *why,
                                   const fern__input *cause);

@@ -127,11 +127,6 @@ void fern__lc_announce(fern__instance *instance, fern__state from,
   }
 }
 
-static int stopping(fern__state state) {
-  return state == FERN_STATE_STOPPING_CHILDREN ||
-         state == FERN_STATE_STOPPING || state == FERN_STATE_KILLING;
-}
-
 void fern__lc_refusal_reason(const fern__instance *instance,
                              fern__input_kind kind, char *why, size_t size) {
   const char *moniker = instance->moniker;
@@ -139,7 +134,7 @@ void fern__lc_refusal_reason(const fern__instance *instance,
     snprintf(why, size, "no component %s", moniker);
   else if (instance->state == FERN_STATE_CREATING)
     snprintf(why, size, "%s is still being created", moniker);
-  else if (kind == FERN_IN_START && stopping(instance->state))
+  else if (kind == FERN_IN_START && fern__state_is_stopping(instance->state))
     snprintf(why, size, "%s is stopping", moniker);
   else if (kind == FERN_IN_DESTROY)
     snprintf(why, size, "%s is %s; it is destroyed once stopped", moniker,

@@ -157,11 +157,7 @@ fern__state fern__act_run_ended_in_stop(fern__instance *i, fern__input *in) {
 fern__state fern__act_restart_due(fern__instance *i, fern__input *in) {
   if (in->epoch != i->timer_epoch)
     return i->state; /* a timer of before */
-  fern__input start = *in;
-  start.kind = FERN_IN_START;
-  start.reason = "restart";
-  start.attempts = 1; /* a parent that is not up is not started for it */
-  start.done = NULL;
-  fern__state next = fern__act_start(i, &start);
+  /* A parent that is not up is not started for it. */
+  fern__state next = fern__lc_start_from(i, in, "restart", 1);
   return next == FERN_STATE_RESTART_WAIT ? FERN_STATE_STOPPED : next;
 }

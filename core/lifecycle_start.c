@@ -213,6 +213,16 @@ fern__state fern__act_start(fern__instance *i, fern__input *in) {
   return next;
 }
 
+fern__state fern__lc_start_from(fern__instance *i, const fern__input *cause,
+                                const char *reason, int attempts) {
+  fern__input start = *cause;
+  start.kind = FERN_IN_START;
+  start.reason = reason;
+  start.attempts = attempts;
+  start.done = NULL; /* whoever asked for `cause` is answered for it */
+  return fern__act_start(i, &start);
+}
+
 fern__state fern__act_start_later(fern__instance *i, fern__input *in) {
   i->start_reason = in->reason;
   return FERN_STATE_RESOLVING_TO_START;

@@ -231,6 +231,11 @@ const char *fern__input_name(fern__input_kind kind) {
   return (unsigned)kind < FERN_IN_COUNT ? names[kind] : "?";
 }
 
+int fern__state_is_stopping(fern__state state) {
+  return state == FERN_STATE_STOPPING_CHILDREN ||
+         state == FERN_STATE_STOPPING || state == FERN_STATE_KILLING;
+}
+
 int fern__state_is_live(fern__state state) {
   switch (state) {
   case FERN_STATE_STARTING:

@@ -34,12 +34,6 @@ static void order_free(fern__stop_order *order) {
   free(order);
 }
 
-static int stopping(const fern__instance *child) {
-  return child->state == FERN_STATE_STOPPING_CHILDREN ||
-         child->state == FERN_STATE_STOPPING ||
-         child->state == FERN_STATE_KILLING;
-}
-
 /* The scan: the live child started last, unless one is stopping. */
 static fern__instance *scan(fern__instance *realm, int *any_live) {
   fern__instance *last = NULL;
@@ -49,7 +43,7 @@ static fern__instance *scan(fern__instance *realm, int *any_live) {
     if (!fern__instance_is_live(child))
       continue;
     *any_live = 1;
-    if (stopping(child))
+    if (fern__state_is_stopping(child->state))
       return NULL;
     if (last == NULL || child->start_seq > last->start_seq)
       last = child;
@@ -78,7 +72,7 @@ static fern__stop_order *sort_live(fern__instance *realm) {
     fern__instance *child = realm->children[i];
     if (!fern__instance_is_live(child))
       continue;
-    if (stopping(child)) {
+    if (fern__state_is_stopping(child->state)) {
       order_free(order);
       return NULL;
     }

@@ -231,6 +231,13 @@ static void end_stubborn(e2e_running *r) {
   ck_assert_int_eq(kill(pid, SIGKILL), 0);
 }
 
+/* `fern stop /` in the background, under way: /stubborn is stopping. */
+static void begin_slow_stop(e2e_running *r, e2e_proc *stop) {
+  const char *args[] = {"stop", "--control", r->socket, "/", NULL};
+  e2e_start(stop, args);
+  wait_state(r, "/stubborn", "stopping", 20000);
+}
+
 /* While `fern stop /` runs, a start of a component under it is refused,
  * and the stop still answers (it once waited for ever: the start cleared
  * the stop's mark). */
@@ -242,9 +249,7 @@ START_TEST(test_a_start_while_its_realm_stops_is_refused) {
   e2e_ctl_serve(&r, root);
   e2e_wait_for(&r.fern, "[/stubborn] ready", 20000);
   e2e_proc stop, p;
-  const char *stop_args[] = {"stop", "--control", r.socket, "/", NULL};
-  e2e_start(&stop, stop_args);
-  wait_state(&r, "/stubborn", "stopping", 20000);
+  begin_slow_stop(&r, &stop);
   ck_assert_int_eq(e2e_ctl(&r, &p, "start", "/lazy", NULL, NULL), 1);
   e2e_assert_has(p.err, "/ is stopping");
   e2e_free(&p);
@@ -282,9 +287,7 @@ START_TEST(test_a_single_run_child_needs_its_realm_up) {
   json_decref(shown);
   /* Now stop the realm's parent, slowly, and create meanwhile. */
   e2e_proc stop;
-  const char *stop_args[] = {"stop", "--control", r.socket, "/", NULL};
-  e2e_start(&stop, stop_args);
-  wait_state(&r, "/stubborn", "stopping", 20000);
+  begin_slow_stop(&r, &stop);
   ck_assert_int_eq(e2e_ctl(&r, &p, "create", "/realm/jobs", "two", url), 1);
   e2e_assert_has(p.err, "is stopping");
   e2e_free(&p);
