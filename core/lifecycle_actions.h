@@ -26,8 +26,7 @@ fern__state fern__act_ready(fern__instance *i, fern__input *in);
 fern__state fern__act_status(fern__instance *i, fern__input *in);
 /* Starts it now (its checks passed): STARTING, RUNNING (a realm) or
  * START_FAILED. */
-fern__state fern__lc_start_now(fern__instance *i, const char *reason,
-                               const fern__input *cause);
+fern__state fern__lc_start_now(fern__instance *i, const char *reason);
 /* Whether a start waited for may go on now: fern is not shutting down,
  * no ancestor stops, and its parent is up. */
 int fern__lc_may_start(fern__instance *i);
@@ -36,8 +35,7 @@ int fern__lc_may_start(fern__instance *i);
 fern__state fern__lc_start_from(fern__instance *i, const fern__input *cause,
                                 const char *reason, int attempts);
 /* It cannot start: records why, counts the failure; START_FAILED. */
-fern__state fern__lc_cannot_start(fern__instance *i, const char *why,
-                                  const fern__input *cause);
+fern__state fern__lc_cannot_start(fern__instance *i, const char *why);
 
 /* lifecycle_stop.c */
 fern__state fern__act_stop(fern__instance *i, fern__input *in);

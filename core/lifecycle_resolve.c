@@ -108,7 +108,7 @@ fern__state fern__act_resolve_to_start(fern__instance *i, fern__input *in) {
   if (begin(i, why, sizeof why) != 0) {
     record_error(i, why);
     fern__lc_set_state(i, FERN_STATE_UNRESOLVED, in);
-    return fern__lc_cannot_start(i, why, in);
+    return fern__lc_cannot_start(i, why);
   }
   return FERN_STATE_RESOLVING_TO_START;
 }
@@ -162,14 +162,14 @@ fern__state fern__act_resolved_start(fern__instance *i, fern__input *in) {
   if (adopt(i, in->resolution, why, sizeof why) != 0) {
     record_error(i, why);
     fern__lc_set_state(i, FERN_STATE_UNRESOLVED, in);
-    return fern__lc_cannot_start(i, why, in);
+    return fern__lc_cannot_start(i, why);
   }
   fern__lc_set_state(i, FERN_STATE_RESOLVED, in);
   /* What asked for the start may have stopped meanwhile (a shutdown, or
    * its realm's stop): then it stays resolved. */
   if (!fern__lc_may_start(i))
     return FERN_STATE_RESOLVED;
-  return fern__lc_start_now(i, i->start_reason, in);
+  return fern__lc_start_now(i, i->start_reason);
 }
 
 fern__state fern__act_unresolvable(fern__instance *i, fern__input *in) {
@@ -180,7 +180,7 @@ fern__state fern__act_unresolvable(fern__instance *i, fern__input *in) {
 fern__state fern__act_unresolvable_start(fern__instance *i, fern__input *in) {
   record_error(i, in->resolution->error.message);
   fern__lc_set_state(i, FERN_STATE_UNRESOLVED, in);
-  return fern__lc_cannot_start(i, i->error, in);
+  return fern__lc_cannot_start(i, i->error);
 }
 
 fern__state fern__act_created(fern__instance *i, fern__input *in) {

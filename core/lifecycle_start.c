@@ -17,9 +17,7 @@
  * parent still down fails, and saying so is enough. */
 #define FERN__CHAIN_MAX 256
 
-fern__state fern__lc_cannot_start(fern__instance *i, const char *why,
-                                  const fern__input *cause) {
-  (void)cause;
+fern__state fern__lc_cannot_start(fern__instance *i, const char *why) {
   if (i->error != why) {
     char *copy = strdup(why);
     free(i->error);
@@ -49,14 +47,13 @@ void fern__lc_start_eager_children(fern__instance *i) {
 }
 
 static fern__state program_error(fern__instance *i,
-                                 const fern_error_t *runner_err, int rc,
-                                 const fern__input *cause) {
+                                 const fern_error_t *runner_err, int rc) {
   fern__pointer pointer;
   fern_error_t err;
   snprintf(pointer, sizeof pointer, "/program%s", runner_err->key);
   fern__decl_error(i->resolution->decl, &err, rc, pointer, "%s",
                    runner_err->message);
-  return fern__lc_cannot_start(i, err.message, cause);
+  return fern__lc_cannot_start(i, err.message);
 }
 
 static int policy_forbids(fern__instance *i, fern_error_t *err) {
@@ -79,18 +76,18 @@ static fern__capability *find_runner(fern__instance *i, char *why,
   return runner;
 }
 
-static fern__state start_program(fern__instance *i, const fern__input *cause) {
+static fern__state start_program(fern__instance *i) {
   const fern__decl *decl = i->resolution->decl;
   char why[1024];
   fern_error_t err = {"", ""};
   if (policy_forbids(i, &err))
-    return fern__lc_cannot_start(i, err.message, cause);
+    return fern__lc_cannot_start(i, err.message);
   fern__capability *runner = find_runner(i, why, sizeof why);
   if (runner == NULL)
-    return fern__lc_cannot_start(i, why, cause);
+    return fern__lc_cannot_start(i, why);
   int rc = runner->runner->validate(runner->state, decl->program, &err);
   if (rc != FERN_OK)
-    return program_error(i, &err, rc < 0 ? rc : FERN_EINVAL, cause);
+    return program_error(i, &err, rc < 0 ? rc : FERN_EINVAL);
   fern_start_info_t info = {
       .struct_size = sizeof info,
       .instance = i,
@@ -112,7 +109,7 @@ static fern__state start_program(fern__instance *i, const fern__input *cause) {
     i->run.runner = NULL;
     i->manager->active--;
     i->holds--;
-    return fern__lc_cannot_start(i, err.message, cause);
+    return fern__lc_cannot_start(i, err.message);
   }
   return FERN_STATE_STARTING;
 }
@@ -131,12 +128,11 @@ static void mark_started(fern__instance *i, const char *reason) {
   i->run_began_ms = monotonic_ms();
 }
 
-fern__state fern__lc_start_now(fern__instance *i, const char *reason,
-                               const fern__input *cause) {
+fern__state fern__lc_start_now(fern__instance *i, const char *reason) {
   fern__stop_order_changed(i->manager); /* a child may come alive */
   mark_started(i, reason);
   if (i->resolution->decl->program != NULL)
-    return start_program(i, cause);
+    return start_program(i);
   i->start_seq = ++i->manager->start_seq;
   fern__lc_start_eager_children(i);
   return FERN_STATE_RUNNING;
@@ -207,7 +203,7 @@ fern__state fern__act_start(fern__instance *i, fern__input *in) {
     i->attempt = 0;
     i->burst_len = 0;
   }
-  fern__state next = fern__lc_start_now(i, in->reason, in);
+  fern__state next = fern__lc_start_now(i, in->reason);
   if (next == FERN_STATE_START_FAILED)
     fern__lc_answer(in, i->error);
   return next;
@@ -238,7 +234,7 @@ fern__state fern__act_start_unresolved(fern__instance *i, fern__input *in) {
     fern__lc_answer(in, why);
     return i->state;
   }
-  return fern__lc_cannot_start(i, i->error ? i->error : "not resolved", in);
+  return fern__lc_cannot_start(i, i->error ? i->error : "not resolved");
 }
 
 fern__state fern__act_started(fern__instance *i, fern__input *in) {
