@@ -63,6 +63,8 @@ void fern__lc_announce_end(fern__instance *i, const fern_stop_report_t *report);
 /* restart.c: after a run ended by itself, RESTART_WAIT (its delay set),
  * FAILED (restarts gave up), or FERN_STATE_COUNT: no restart. */
 fern__state fern__restart_decide(fern__instance *i);
+/* The clock restart windows and the reset are measured on (monotonic ms). */
+uint64_t fern__restart_clock_ms(void);
 
 /* dynamic.c */
 fern__state fern__act_destroy(fern__instance *i, fern__input *in);

@@ -114,18 +114,12 @@ static fern__state start_program(fern__instance *i) {
   return FERN_STATE_STARTING;
 }
 
-static uint64_t monotonic_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static void mark_started(fern__instance *i, const char *reason) {
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
   i->start_reason = reason;
   i->started_at = (double)ts.tv_sec + ts.tv_nsec / 1e9;
-  i->run_began_ms = monotonic_ms();
+  i->run_began_ms = fern__restart_clock_ms();
 }
 
 fern__state fern__lc_start_now(fern__instance *i, const char *reason) {

@@ -16,7 +16,7 @@
 
 #include "lifecycle_actions.h"
 
-static uint64_t now_ms(void) {
+uint64_t fern__restart_clock_ms(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
@@ -50,7 +50,7 @@ static uint64_t next_delay(const fern__instance *i) {
 fern__state fern__restart_decide(fern__instance *i) {
   if (!wants_restart(i) || i->manager->shutting_down)
     return FERN_STATE_COUNT;
-  uint64_t now = now_ms();
+  uint64_t now = fern__restart_clock_ms();
   if (now - i->run_began_ms >= i->restart.reset_after_ms) {
     i->attempt = 0; /* it was stable: start the backoff over */
     i->burst_len = 0;
