@@ -57,6 +57,14 @@ static void host_extend_stop_timeout(fern_instance_t *instance, uint64_t ms) {
   fern__lc_post(in);
 }
 
+static void host_main_pid(fern_instance_t *instance, long pid) {
+  fern__input *in = fern__lc_input(instance, FERN_IN_MAIN_PID);
+  if (in == NULL)
+    return;
+  in->pid = pid;
+  fern__lc_post(in);
+}
+
 static void host_awaits_ready(fern_instance_t *instance) {
   instance->run.awaits_ready = 1;
 }
@@ -106,6 +114,7 @@ void fern__host_init(fern_host_t *host, uv_loop_t *loop,
   host->open_trusted = host_open_trusted;
   host->output_room = fern__log_room;
   host->extend_stop_timeout = host_extend_stop_timeout;
+  host->main_pid = host_main_pid;
   host->awaits_ready = host_awaits_ready;
   host->ready = host_ready;
   host->status = host_status;

@@ -67,6 +67,7 @@ typedef enum fern__input_kind {
   FERN_IN_RESTART_DUE,  /* its restart delay passed */
   FERN_IN_DESTROY,      /* take it out of the tree (a dynamic child) */
   FERN_IN_EXTEND_STOP,  /* runner: the program asks more time to stop */
+  FERN_IN_MAIN_PID,     /* runner: another process is now the main one */
   FERN_IN_COUNT
 } fern__input_kind;
 
@@ -82,7 +83,7 @@ typedef struct fern__input_s {
   fern__input_kind kind;
   const char *reason;                    /* START: static text */
   int attempts;                          /* START: waits for a parent */
-  long pid;                              /* STARTED */
+  long pid;                              /* STARTED, MAIN_PID */
   uint64_t ms;                           /* EXTEND_STOP */
   uint64_t epoch; /* STOP_TIMEOUT, RESTART_DUE: the timer that fired */
   char *text;                            /* STATUS; STOPPED's message */
@@ -115,6 +116,9 @@ void fern__lc_post(fern__input *input);
  * handled, handled before what came from outside since (a child's end
  * moves its parent's stop on before more reports are taken in). */
 void fern__lc_post_next(fern__input *input);
+/* Its subtree has ended: its parent hears so (CHILD_ENDED) if it waits
+ * for its children (a stop under way, or a stop's waiters). */
+void fern__lc_tell_parent(struct fern_instance_s *instance);
 /* The common posts. */
 void fern__lc_post_kind(struct fern_instance_s *instance,
                         fern__input_kind kind);

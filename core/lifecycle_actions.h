@@ -24,6 +24,7 @@ fern__state fern__act_started(fern__instance *i, fern__input *in);
 fern__state fern__act_started_late(fern__instance *i, fern__input *in);
 fern__state fern__act_ready(fern__instance *i, fern__input *in);
 fern__state fern__act_status(fern__instance *i, fern__input *in);
+fern__state fern__act_main_pid(fern__instance *i, fern__input *in);
 /* Starts it now (its checks passed): STARTING, RUNNING (a realm) or
  * START_FAILED. */
 fern__state fern__lc_start_now(fern__instance *i, const char *reason);

@@ -88,11 +88,14 @@ static void enter(fern__instance *instance, fern__state from,
 }
 
 /* A parent waits on its live children when it stops, or when someone
- * waits for its stop: tell it one has ended. */
-static void tell_parent(fern__instance *instance) {
+ * waits for its stop: tell it one has ended (or one's subtree has). */
+void fern__lc_tell_parent(fern__instance *instance) {
   fern__instance *parent = instance->parent;
+  /* A parent that ended while its children stop passes it on: a
+   * stopping realm above may wait for its subtree. */
   if (parent == NULL || (parent->state != FERN_STATE_STOPPING_CHILDREN &&
-                         parent->stop_waiters == NULL))
+                         parent->stop_waiters == NULL &&
+                         fern__state_is_live(parent->state)))
     return;
   fern__input *in = fern__lc_input(parent, FERN_IN_CHILD_ENDED);
   if (in != NULL)
@@ -109,7 +112,7 @@ void fern__lc_set_state(fern__instance *instance, fern__state next,
   enter(instance, from, next);
   fern__lc_announce(instance, from, next, cause);
   if (fern__state_is_live(from) && !fern__state_is_live(next))
-    tell_parent(instance);
+    fern__lc_tell_parent(instance);
 }
 
 static void refuse(fern__input *input) {

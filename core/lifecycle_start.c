@@ -254,6 +254,19 @@ fern__state fern__act_ready(fern__instance *i, fern__input *in) {
   return FERN_STATE_READY;
 }
 
+/* MAINPID=: the run goes on under another process (the daemon its
+ * launcher forked); `fern show` and the events name that one now. */
+fern__state fern__act_main_pid(fern__instance *i, fern__input *in) {
+  long was = i->run.pid;
+  i->run.pid = in->pid;
+  fern__log(FERN_LOG_INFO, i->moniker, "main process is now pid %ld (was %ld)",
+            in->pid, was);
+  fern__event(&i->manager->events, "main_pid", i->moniker,
+              json_pack("{s:I, s:I}", "pid", (json_int_t)in->pid, "was",
+                        (json_int_t)was));
+  return i->state;
+}
+
 fern__state fern__act_status(fern__instance *i, fern__input *in) {
   const char *text = in->text ? in->text : "";
   free(i->status_text);

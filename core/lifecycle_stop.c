@@ -58,7 +58,7 @@ static int stop_children(fern__instance *i) {
   fern__instance *next;
   while ((next = fern__stop_order_next(i, &any_live)) != NULL) {
     fern__lc_stop_child(next);
-    if (fern__instance_is_live(next))
+    if (fern__instance_subtree_live(next))
       return 1;
   }
   return any_live;
@@ -132,9 +132,13 @@ fern__state fern__act_child_ended(fern__instance *i, fern__input *in) {
 }
 
 fern__state fern__act_child_ended_idle(fern__instance *i, fern__input *in) {
-  if (i->stop_waiters != NULL && !fern__instance_is_live(i) &&
-      !fern__instance_any_child_live(i))
+  if (fern__instance_is_live(i) || fern__instance_any_subtree_live(i))
+    return i->state;
+  if (i->stop_waiters != NULL)
     stop_finished(i, in);
+  /* It had ended, and now its subtree has too: a stopping ancestor that
+   * waits for it hears so. */
+  fern__lc_tell_parent(i);
   return i->state;
 }
 

@@ -70,6 +70,7 @@ static const fern__transition table[FERN_STATE_COUNT][FERN_IN_COUNT] = {
         {
             ON(STARTED, started, TO(RUNNING)),
             ON(STATUS, status, STAY(STARTING)),
+            ON(MAIN_PID, main_pid, STAY(STARTING)),
             ON(STOPPED, run_ended, ENDS),
             ON(START, ignore, STAY(STARTING)),
             ON(STOP, stop, STOPS),
@@ -80,6 +81,7 @@ static const fern__transition table[FERN_STATE_COUNT][FERN_IN_COUNT] = {
         {
             ON(READY, ready, TO(READY)),
             ON(STATUS, status, STAY(RUNNING)),
+            ON(MAIN_PID, main_pid, STAY(RUNNING)),
             ON(STOPPED, run_ended, ENDS),
             ON(START, ignore, STAY(RUNNING)),
             ON(STOP, stop, STOPS),
@@ -90,6 +92,7 @@ static const fern__transition table[FERN_STATE_COUNT][FERN_IN_COUNT] = {
         {
             ON(READY, ignore, STAY(READY)),
             ON(STATUS, status, STAY(READY)),
+            ON(MAIN_PID, main_pid, STAY(READY)),
             ON(STOPPED, run_ended, ENDS),
             ON(START, ignore, STAY(READY)),
             ON(STOP, stop, STOPS),
@@ -100,6 +103,7 @@ static const fern__transition table[FERN_STATE_COUNT][FERN_IN_COUNT] = {
         {
             ON(READY, ignore, STAY(STOPPING_CHILDREN)),
             ON(STATUS, status, STAY(STOPPING_CHILDREN)),
+            ON(MAIN_PID, main_pid, STAY(STOPPING_CHILDREN)),
             ON(STOPPED, run_ended_in_stop, STAY(STOPPING_CHILDREN)),
             ON(STOP, stop_again, STAY(STOPPING_CHILDREN)),
             ON(CHILD_ENDED, child_ended, STOPS),
@@ -110,6 +114,7 @@ static const fern__transition table[FERN_STATE_COUNT][FERN_IN_COUNT] = {
             ON(STARTED, started_late, STAY(STOPPING)),
             ON(READY, ignore, STAY(STOPPING)),
             ON(STATUS, status, STAY(STOPPING)),
+            ON(MAIN_PID, main_pid, STAY(STOPPING)),
             ON(STOPPED, stopped_on_request,
                TO(STOPPED) | TO(START_FAILED) | TO(STOPPING_CHILDREN)),
             ON(STOP, stop_again, STAY(STOPPING)),
@@ -123,6 +128,7 @@ static const fern__transition table[FERN_STATE_COUNT][FERN_IN_COUNT] = {
             ON(STARTED, started_late, STAY(KILLING)),
             ON(READY, ignore, STAY(KILLING)),
             ON(STATUS, status, STAY(KILLING)),
+            ON(MAIN_PID, main_pid, STAY(KILLING)),
             ON(STOPPED, stopped_on_request,
                TO(STOPPED) | TO(START_FAILED) | TO(STOPPING_CHILDREN)),
             ON(STOP, stop_again, STAY(KILLING)),
@@ -170,6 +176,7 @@ static const fern__transition table[FERN_STATE_COUNT][FERN_IN_COUNT] = {
             ON(STARTED, ignore, STAY(DESTROYED)),
             ON(READY, ignore, STAY(DESTROYED)),
             ON(STATUS, ignore, STAY(DESTROYED)),
+            ON(MAIN_PID, ignore, STAY(DESTROYED)),
             ON(STOPPED, run_ended_destroyed, STAY(DESTROYED)),
             /* Its parent's stop took it out first: the destroy is done. */
             ON(DESTROY, ignore, STAY(DESTROYED)),
@@ -227,6 +234,7 @@ const char *fern__input_name(fern__input_kind kind) {
       [FERN_IN_RESTART_DUE] = "restart_due",
       [FERN_IN_DESTROY] = "destroy",
       [FERN_IN_EXTEND_STOP] = "extend_stop",
+      [FERN_IN_MAIN_PID] = "main_pid",
   };
   return (unsigned)kind < FERN_IN_COUNT ? names[kind] : "?";
 }

@@ -34,16 +34,23 @@ static void order_free(fern__stop_order *order) {
   free(order);
 }
 
-/* The scan: the live child started last, unless one is stopping. */
+/* A child whose stop is under way: stopping, or ended by itself while
+ * its own children stop. The next waits for it. */
+static int ending(const fern__instance *child) {
+  return fern__state_is_stopping(child->state) ||
+         !fern__instance_is_live(child);
+}
+
+/* The scan: the live child started last, unless one is ending. */
 static fern__instance *scan(fern__instance *realm, int *any_live) {
   fern__instance *last = NULL;
   *any_live = 0;
   for (size_t i = 0; i < realm->child_count; i++) {
     fern__instance *child = realm->children[i];
-    if (!fern__instance_is_live(child))
+    if (!fern__instance_subtree_live(child))
       continue;
     *any_live = 1;
-    if (fern__state_is_stopping(child->state))
+    if (ending(child))
       return NULL;
     if (last == NULL || child->start_seq > last->start_seq)
       last = child;
@@ -70,9 +77,9 @@ static fern__stop_order *sort_live(fern__instance *realm) {
   }
   for (size_t i = 0; i < realm->child_count; i++) {
     fern__instance *child = realm->children[i];
-    if (!fern__instance_is_live(child))
+    if (!fern__instance_subtree_live(child))
       continue;
-    if (fern__state_is_stopping(child->state)) {
+    if (ending(child)) {
       order_free(order);
       return NULL;
     }
@@ -94,11 +101,12 @@ fern__instance *fern__stop_order_next(fern__instance *realm, int *any_live) {
   }
   if (order == NULL && (order = realm->stop_order = sort_live(realm)) == NULL)
     return scan(realm, any_live);
-  if (order->asked != NULL && fern__instance_is_live(order->asked)) {
+  if (order->asked != NULL && fern__instance_subtree_live(order->asked)) {
     *any_live = 1; /* one at a time: it has not ended yet */
     return NULL;
   }
-  while (order->at < order->count && !fern__instance_is_live(order->children[order->at]))
+  while (order->at < order->count &&
+         !fern__instance_subtree_live(order->children[order->at]))
     order->at++;
   *any_live = order->at < order->count;
   if (!*any_live)

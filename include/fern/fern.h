@@ -142,7 +142,7 @@ typedef struct fern_stop_report_s {
 typedef struct fern_instance_s fern_instance_t;
 
 #define FERN_HOST_ABI_MAJOR 1
-#define FERN_HOST_ABI_MINOR 4
+#define FERN_HOST_ABI_MINOR 5
 
 /*
  * The manager's function table, passed to every plugin's create call and
@@ -244,6 +244,15 @@ typedef struct fern_host_s {
    * sooner than `ms` from now, as systemd extends TimeoutStopSec=. Has no
    * effect unless fern is waiting for it to stop. Loop thread. */
   void (*extend_stop_timeout)(fern_instance_t *instance, uint64_t ms);
+
+  /* Since host ABI 1.5. */
+
+  /* The program's main process is now `pid` (systemd's MAINPID=: a
+   * launcher handed the run to the daemon it forked): what `fern show`
+   * and the events name, and what the runner now watches and stops. The
+   * run is still the same run; `started` is not reported again. Loop
+   * thread. */
+  void (*main_pid)(fern_instance_t *instance, long pid);
 } fern_host_t;
 
 /* See fern_host_t.output_room. Since host ABI 1.3. */

@@ -123,7 +123,7 @@ int elf_runner_create(const fern_host_t *host, const json_t *config,
     return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
   r->host = host;
   r->use_pidfd = r->use_clone3 = 1;
-  r->cgroup_base_fd = r->cgroup_lock_fd = -1;
+  r->cgroup_base_fd = r->cgroup_lock_fd = r->notify_dir_fd = -1;
   elf_spawn_slots_open(r);
   elf_spawn_read_signals(r);
   if (FERN_HOST_HAS(host, nofile_hard)) {
@@ -203,8 +203,7 @@ void elf_op_release(void *runner) {
   elf_guardian_stop(r->guardian);
   elf_spawn_slots_close(r);
   elf_cgroup_pool_drain(r);
-  if (r->notify_dir[0] != '\0')
-    rmdir(r->notify_dir); /* each run's socket file went with its run */
+  elf_notify_dir_release(r);
   uv_close((uv_handle_t *)&r->spawn_idle, runner_free_on_close);
   uv_close((uv_handle_t *)&r->pace_timer, runner_free_on_close);
   uv_close((uv_handle_t *)&r->sigchld, runner_free_on_close);

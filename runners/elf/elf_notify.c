@@ -1,7 +1,8 @@
 /* elf_notify.c - systemd's readiness protocol, so daemons that call
  * sd_notify() work unchanged: a datagram socket per component, named in
  * NOTIFY_SOCKET (abstract namespace, "@..."), taking "READY=1",
- * "STATUS=...", "STOPPING=1" and "EXTEND_TIMEOUT_USEC=..." (one per line). Like systemd's
+ * "STATUS=...", "STOPPING=1", "EXTEND_TIMEOUT_USEC=..." and "MAINPID=..."
+ * (elf_mainpid.c), one per line. Like systemd's
  * NotifyAccess=all, a datagram counts when its sender (SO_PASSCRED)
  * belongs to the component: a helper such as systemd-notify may send it. */
 #include <stdlib.h>
@@ -56,6 +57,8 @@ static void notify_line(elf_controller *c, const char *line, size_t len) {
     c->host->log(FERN_LOG_INFO, c->moniker, "reports it is stopping");
   } else if (len > 20 && memcmp(line, "EXTEND_TIMEOUT_USEC=", 20) == 0) {
     extend_timeout(c, line + 20, len - 20);
+  } else if (len > 8 && memcmp(line, "MAINPID=", 8) == 0) {
+    elf_mainpid_take(c, line + 8, len - 8);
   }
 }
 
@@ -114,11 +117,13 @@ static void notify_text(elf_controller *c, char *buf, size_t n) {
 }
 
 static void on_notify(uv_poll_t *poll, int status, int events) {
-  elf_controller *c = poll->data;
   (void)events;
-  if (status < 0)
-    return;
-  for (;;) {
+  if (status == 0)
+    elf_notify_drain(poll->data);
+}
+
+void elf_notify_drain(elf_controller *c) {
+  while (c->notify_fd >= 0) {
     char buf[4096];
     char control[CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(16 * sizeof(int))];
     struct iovec iov = {buf, sizeof buf - 1};
@@ -133,18 +138,6 @@ static void on_notify(uv_poll_t *poll, int status, int events) {
       notify_text(c, buf, (size_t)n);
     close_passed_fds(&msg); /* e.g. systemd-notify's barrier pipe */
   }
-}
-
-int elf_notify_dir(elf_runner *r, fern_error_t *err) {
-  if (r->notify_dir[0] != '\0')
-    return FERN_OK;
-  char dir[] = "/tmp/fern-notify-XXXXXX";
-  if (mkdtemp(dir) == NULL)
-    return fern_error_set(err, FERN_EIO, NULL,
-                          "cannot make a directory for notify sockets: %s",
-                          strerror(errno));
-  snprintf(r->notify_dir, sizeof r->notify_dir, "%s", dir);
-  return FERN_OK;
 }
 
 void elf_notify_file(const elf_controller *c, char *out, size_t size) {

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -38,6 +39,12 @@ static void report(elf_controller *c) {
                    : FERN_STOP_INSTANCE_DIED;
     r.term_signal = c->term_signal;
     r.core_dumped = c->core_dumped;
+  } else if (c->exit_unknown) {
+    /* As systemd counts a main process that was not its child and is
+     * gone: a success, with no exit code made up for it. */
+    r.status = FERN_STOP_OK;
+    r.message = "its main process (MAINPID=) was not fern's child: its exit "
+                "status is unknown";
   } else {
     r.exit_code = c->exit_code;
     r.status = c->exit_code == 0 ? FERN_STOP_OK : FERN_STOP_INSTANCE_DIED;
@@ -47,10 +54,13 @@ static void report(elf_controller *c) {
 
 void elf_process_report_now(elf_controller *c) { report(c); }
 
-static void on_handle_closed(uv_handle_t *handle) {
-  elf_controller *c = handle->data;
+void elf_process_handle_closed(elf_controller *c) {
   if (--c->open_handles == 0)
     report(c);
+}
+
+static void on_handle_closed(uv_handle_t *handle) {
+  elf_process_handle_closed(handle->data);
 }
 
 char *elf_failure_buf(elf_controller *c) {
@@ -123,6 +133,7 @@ static void finish(elf_controller *c) {
     elf_notify_close(c); /* libuv stops polling before the fd closes */
   }
   live_remove(c); /* before the pidfd goes: the list counts those without */
+  elf_mainpid_finish(c); /* before the pidfd goes: it reaps through it */
   if (c->pidfd >= 0) {
     close_handle(c, (uv_handle_t *)&c->pidfd_poll);
     close(c->pidfd);
@@ -137,6 +148,7 @@ static void finish(elf_controller *c) {
 static void check_finish(elf_controller *c) {
   if (!c->exited || c->finishing)
     return;
+  elf_mainpid_status_late(c); /* its parent may have reaped it by now */
   if (!c->drain_expired &&
       (c->streams[0].open || c->streams[1].open ||
        (!c->job_empty && elf_job_populated(&c->job))))
@@ -169,7 +181,7 @@ static void describe_exit(const elf_controller *c, char *buf, size_t size) {
 }
 
 /* The main process ended: the job goes with it. */
-static void on_main_exit(elf_controller *c) {
+void elf_process_main_exited(elf_controller *c) {
   c->exited = 1;
   elf_output_release(c, 1); /* what it wrote is read to its end now */
   live_remove(c);
@@ -201,7 +213,7 @@ static void exit_code_as_signal(elf_controller *c) {
   }
 }
 
-static void record_waitid(elf_controller *c, const siginfo_t *info) {
+void elf_process_record_waitid(elf_controller *c, const siginfo_t *info) {
   if (info->si_code == CLD_EXITED) {
     c->exit_code = info->si_status;
     exit_code_as_signal(c);
@@ -214,13 +226,19 @@ static void record_waitid(elf_controller *c, const siginfo_t *info) {
 static void on_pidfd(uv_poll_t *poll, int status, int events) {
   elf_controller *c = poll->data;
   (void)status, (void)events;
+  if (c->exited)
+    return;
+  /* What it said before it ended counts first: a launcher's MAINPID=. */
+  elf_notify_drain(c);
+  if (elf_mainpid_launcher_ended(c))
+    return;
   siginfo_t info;
   memset(&info, 0, sizeof info);
   if (c->exited || waitid((idtype_t)P_PIDFD, (id_t)c->pidfd, &info,
                           WEXITED | WNOHANG) != 0 || info.si_pid == 0)
     return;
-  record_waitid(c, &info);
-  on_main_exit(c);
+  elf_process_record_waitid(c, &info);
+  elf_process_main_exited(c);
 }
 
 void elf_process_poll_exit(elf_controller *c) {
@@ -234,7 +252,7 @@ void elf_process_poll_exit(elf_controller *c) {
     c->term_signal = WTERMSIG(status);
     c->core_dumped = WCOREDUMP(status);
   }
-  on_main_exit(c);
+  elf_process_main_exited(c);
 }
 
 static int stream_index(elf_controller *c, uv_handle_t *handle) {
@@ -476,8 +494,15 @@ int elf_process_start(elf_controller *c) {
 }
 
 void elf_process_signal(elf_controller *c, int signum) {
-  if (c->spawned && !c->exited)
-    kill(-c->pid, signum);
+  if (!c->spawned || c->exited)
+    return;
+  if (c->follow != NULL) {
+    /* The main process MAINPID= named, and its group if it leads one. */
+    syscall(SYS_pidfd_send_signal, c->follow->pidfd, signum, NULL, 0);
+    kill(-c->follow->pid, signum);
+    return;
+  }
+  kill(-c->pid, signum);
 }
 
 void elf_process_kill_job(elf_controller *c) {
@@ -485,5 +510,7 @@ void elf_process_kill_job(elf_controller *c) {
     return;
   if (!c->exited)
     kill(c->pid, SIGKILL);
+  if (!c->exited && c->follow != NULL)
+    syscall(SYS_pidfd_send_signal, c->follow->pidfd, SIGKILL, NULL, 0);
   elf_job_signal(&c->job, SIGKILL);
 }

@@ -41,6 +41,7 @@ typedef struct elf_runner_s {
                            * checked name in its held directory) */
   char cgroup_base[PATH_MAX]; /* ELF_JOB_CGROUP: our directory */
   char notify_dir[64]; /* notify socket files (mode 0700), once needed */
+  int notify_dir_fd;   /* holds its lock while this fern lives, or -1 */
   int cgroup_base_fd;         /* O_PATH to it, or -1 */
   int cgroup_lock_fd; /* holds flock on it while this fern lives, or -1 */
   unsigned long next_id;
@@ -96,6 +97,17 @@ typedef struct elf_notify_s {
 } elf_notify;
 
 #define ELF_NOTIFY_INSIDE "/run/fern/notify"
+
+/* A main process other than the one spawned (MAINPID=), watched by its
+ * pidfd; one the run moved on from stays on the `retired` list until the
+ * run is over (its handle closes with the run's). */
+typedef struct elf_main_follow_s {
+  uv_poll_t poll;
+  struct elf_controller_s *controller;
+  int pidfd; /* -1 once retired */
+  pid_t pid;
+  struct elf_main_follow_s *retired;
+} elf_main_follow;
 
 typedef struct elf_rlimit_s {
   int resource;
@@ -164,6 +176,10 @@ typedef struct elf_controller_s {
   int drain_ticks, drain_expired;
   int exit_code, term_signal, core_dumped;
   int start_failed; /* cannot_start */
+  elf_main_follow *follow; /* MAINPID= named another main process */
+  int launcher_reaped;     /* with `follow`: the spawned process is reaped */
+  int exit_unknown;        /* the main process was not fern's child */
+  int mainpid_refused;     /* said once why MAINPID= is not followed */
   char *failure; /* why it could not start (ELF_FAILURE_MAX), or NULL */
 
   /* A wrapping runner (sandbox) runs another program that runs ours:
@@ -391,14 +407,41 @@ void elf_output_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf);
 
 /* Notify socket (elf_notify.c). */
 int elf_notify_open(elf_controller *c, fern_error_t *err);
-/* The directory for notify socket files, made on first use. Loop thread. */
+/* The directory for notify socket files, made on first use, locked while
+ * this fern lives (elf_notify_dir.c). Loop thread. */
 int elf_notify_dir(elf_runner *r, fern_error_t *err);
+/* Removes it (its socket files are gone) and lets go of its lock. */
+void elf_notify_dir_release(elf_runner *r);
+/* Removes the notify directories of ferns that ended without their
+ * release (nobody holds their lock); returns how many. Any thread. */
+int elf_notify_dir_sweep(void);
 /* The socket file of this run (in the runner's notify directory). */
 void elf_notify_file(const elf_controller *c, char *out, size_t size);
 /* Closes the socket; a socket file goes too. */
 void elf_notify_close(elf_controller *c);
 
+/* MAINPID= (elf_mainpid.c); loop thread. */
+/* The run's main process: the one spawned, or the one MAINPID= named. */
+pid_t elf_main_pid(const elf_controller *c);
+/* Takes "MAINPID=<value>" (the value's `len` bytes) from the notify
+ * socket: follows that process if it may be the main one. */
+void elf_mainpid_take(elf_controller *c, const char *value, size_t len);
+/* The spawned process ended: 1 if another is the main process now (the
+ * spawned one is reaped, and the run goes on), else 0. */
+int elf_mainpid_launcher_ended(elf_controller *c);
+/* A main process that was not fern's child: its status, if known now. */
+void elf_mainpid_status_late(elf_controller *c);
+/* The run is over: the spawned process reaped, the watches closed. */
+void elf_mainpid_finish(elf_controller *c);
+/* Reads what waits on the notify socket now (before an exit is handled). */
+void elf_notify_drain(elf_controller *c);
+
 /* The running process (elf_process.c). */
+/* The main process ended (its status recorded): the job goes with it. */
+void elf_process_main_exited(elf_controller *c);
+void elf_process_record_waitid(elf_controller *c, const siginfo_t *info);
+/* One of the run's handles closed; the last one sends the report. */
+void elf_process_handle_closed(elf_controller *c);
 int elf_process_start(elf_controller *c);
 void elf_process_report_now(elf_controller *c);
 void elf_process_signal(elf_controller *c, int signum);

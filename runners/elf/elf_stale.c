@@ -63,7 +63,7 @@ typedef struct sweep_s {
   elf_runner *runner;
   char parent[PATH_MAX]; /* where runner directories are, or "" */
   char names[1024];      /* the trees ended */
-  int cgroups, processes;
+  int cgroups, processes, notify_dirs;
   pid_t ancestors[ANCESTORS_MAX];
   int ancestor_count;
   unsigned long pid_namespace; /* this fern's, as marks name it */
@@ -171,6 +171,7 @@ static void sweep_work(uv_work_t *work) {
   note_ancestors(s);
   sweep_cgroups(s);
   sweep_marked(s);
+  s->notify_dirs = elf_notify_dir_sweep();
 }
 
 static void sweep_done(uv_work_t *work, int status) {
@@ -186,6 +187,10 @@ static void sweep_done(uv_work_t *work, int status) {
                  "ended what a dead fern left: %d process%s marked as its "
                  "components'",
                  s->processes, s->processes == 1 ? "" : "es");
+  if (s->notify_dirs > 0)
+    r->host->log(FERN_LOG_INFO, NULL,
+                 "removed %d notify director%s a dead fern left in /tmp",
+                 s->notify_dirs, s->notify_dirs == 1 ? "y" : "ies");
   free(s);
   elf_runner_unref(r);
 }

@@ -155,6 +155,7 @@ Suite *hostile_suite(void);
 Suite *faults_suite(void);
 Suite *guardian_suite(void);
 Suite *lifecycle_edges_suite(void);
+Suite *mainpid_suite(void);
 Suite *blocking_suite(void);
 Suite *exec_checked_suite(void);
 Suite *plugin_trust_suite(void);

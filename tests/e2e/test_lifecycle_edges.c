@@ -451,6 +451,70 @@ START_TEST(test_show_tells_the_ends_apart) {
 }
 END_TEST
 
+/* A component whose program ended by itself while its child still stops
+ * (here: the child holds in its SIGTERM trap until the test releases it)
+ * has ended, but its subtree has not: a stop of the realm above waits for
+ * that child, and is answered only once it has ended. */
+START_TEST(test_a_stop_waits_for_the_subtree_of_an_ended_child) {
+  char pkg[4096], root[4200];
+  e2e_package_new(pkg, sizeof pkg);
+  e2e_package_copy(pkg, "/bin/dash", "bin/sh");
+  e2e_package_write(
+      pkg, "meta/root.cm",
+      "{\"environments\": [{\"name\": \"slow\", \"extends\": \"realm\", "
+      "\"__stop_timeout_ms\": 120000}],\n"
+      " \"children\": [{\"name\": \"p\", \"url\": \"#meta/p.cm\", "
+      "\"startup\": \"eager\", \"environment\": \"#slow\"}]}");
+  e2e_package_write(
+      pkg, "meta/p.cm",
+      "{\"program\": {\"runner\": \"elf\", \"binary\": \"bin/sh\", "
+      "\"args\": [\"-c\", \"while [ ! -e end-p ]; do sleep 0.02; done\"], "
+      "\"environ\": [\"PATH=/usr/bin:/bin\"]},\n"
+      " \"children\": [{\"name\": \"c\", \"url\": \"#meta/c.cm\", "
+      "\"startup\": \"eager\"}]}");
+  e2e_package_write(
+      pkg, "meta/c.cm",
+      "{\"program\": {\"runner\": \"elf\", \"binary\": \"bin/sh\", "
+      "\"args\": [\"-c\", \"trap 'echo got-term; while [ ! -e release ]; "
+      "do sleep 0.02; done; exit 0' TERM; echo up; while :; do sleep 0.02; "
+      "done\"], \"environ\": [\"PATH=/usr/bin:/bin\"]}}");
+  snprintf(root, sizeof root, "%s/meta/root.cm", pkg);
+  e2e_running r;
+  e2e_ctl_serve(&r, root);
+  e2e_wait_for(&r.fern, "[/p/c] up", 20000);
+  e2e_package_write(pkg, "end-p", "");
+  e2e_wait_for(&r.fern, "[/p/c] got-term", 20000);
+  wait_state(&r, "/p", "stopped", 20000);
+  e2e_proc stop;
+  const char *args[] = {"stop", "--control", r.socket, "/", NULL};
+  e2e_start(&stop, args);
+  long deadline = e2e_now_ms() + 20000;
+  for (;;) {
+    json_t *shown = e2e_ctl_json(&r, "show", "/");
+    int moved = strcmp(e2e_field(shown, "state"), "running") != 0;
+    if (moved)
+      ck_assert_msg(strcmp(e2e_field(shown, "state"), "stopping") == 0,
+                    "/ is %s while /p/c still stops", e2e_field(shown, "state"));
+    json_decref(shown);
+    if (moved)
+      break;
+    ck_assert_msg(e2e_now_ms() < deadline, "/ never began to stop");
+    e2e_pump(&r.fern, 20);
+  }
+  e2e_package_write(pkg, "release", "");
+  ck_assert_int_eq(e2e_finish(&stop, 20000), 0);
+  e2e_free(&stop);
+  wait_state(&r, "/", "stopped", 20000);
+  e2e_ctl_finish(&r, 0);
+  json_t *all = e2e_read_events(r.events);
+  json_t *child_end = e2e_the_event(all, "stopped", "/p/c");
+  ck_assert_str_eq(e2e_field(child_end, "status"), "ok");
+  json_decref(all);
+  e2e_ctl_cleanup(&r);
+  e2e_package_remove(pkg);
+}
+END_TEST
+
 Suite *lifecycle_edges_suite(void) {
   Suite *s = suite_create("lifecycle_edges");
   TCase *tc = tcase_create("edges");
@@ -463,6 +527,7 @@ Suite *lifecycle_edges_suite(void) {
   tcase_add_test(tc, test_a_burst_above_a_thousand_gives_up);
   tcase_add_test(tc, test_restart_is_a_stop_then_a_start);
   tcase_add_test(tc, test_show_tells_the_ends_apart);
+  tcase_add_test(tc, test_a_stop_waits_for_the_subtree_of_an_ended_child);
   suite_add_tcase(s, tc);
   return s;
 }

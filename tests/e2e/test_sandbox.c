@@ -1,8 +1,10 @@
 /* test_sandbox.c - the sandbox runner's isolation, for real: bubblewrap
  * and seccomp around the test program. */
+#include <dirent.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "e2e.h"
@@ -153,6 +155,50 @@ START_TEST(test_libsystemd_notify_works_without_network) {
 }
 END_TEST
 
+/* The names of /tmp/fern-notify-* now, one string ("a b c "). */
+static void notify_dirs(char *out, size_t size) {
+  DIR *d = opendir("/tmp");
+  struct dirent *e;
+  size_t n = 0;
+  out[0] = '\0';
+  while (d != NULL && (e = readdir(d)) != NULL)
+    if (strncmp(e->d_name, "fern-notify-", 12) == 0 && n + 64 < size)
+      n += (size_t)snprintf(out + n, size - n, "%s ", e->d_name);
+  if (d != NULL)
+    closedir(d);
+}
+
+/* A fern killed by SIGKILL cannot remove its notify directory; the next
+ * fern finds it unlocked and removes it. */
+START_TEST(test_a_dead_ferns_notify_directory_is_removed) {
+  if (e2e_skip_under_valgrind("libseccomp probes the kernel with seccomp(2) calls valgrind does not run"))
+    return;
+  char before[4096], during[4096], after[4096], left[128] = "";
+  notify_dirs(before, sizeof before);
+  e2e_proc p;
+  const char *args[] = {"run", "--config", "tests/config/sandbox.json",
+                        PROGS "sb-notify-root.cm", NULL};
+  e2e_start(&p, args);
+  e2e_wait_for(&p, "/daemon: ready", 20000);
+  notify_dirs(during, sizeof during);
+  for (char *name = strtok(during, " "); name != NULL; name = strtok(NULL, " "))
+    if (strstr(before, name) == NULL)
+      snprintf(left, sizeof left, "%s", name);
+  ck_assert_msg(left[0] != '\0', "no new notify directory in /tmp");
+  kill(p.pid, SIGKILL);
+  e2e_finish(&p, 20000);
+  e2e_free(&p);
+  notify_dirs(after, sizeof after);
+  ck_assert_msg(strstr(after, left) != NULL, "%s went with a SIGKILL", left);
+  const char *again[] = {"run", PROGS "exit3.cm", NULL};
+  e2e_run(&p, 20000, again);
+  notify_dirs(after, sizeof after);
+  ck_assert_msg(strstr(after, left) == NULL, "%s is still there:\n%s", left,
+                p.err);
+  e2e_free(&p);
+}
+END_TEST
+
 Suite *sandbox_suite(void) {
   Suite *s = suite_create("sandbox");
   TCase *tc = tcase_create("sandbox");
@@ -169,6 +215,7 @@ Suite *sandbox_suite(void) {
     tcase_add_test(tc, test_unknown_syscall_name_cannot_start);
     tcase_add_test(tc, test_notify_works_without_network);
     tcase_add_test(tc, test_libsystemd_notify_works_without_network);
+    tcase_add_test(tc, test_a_dead_ferns_notify_directory_is_removed);
   }
   suite_add_tcase(s, tc);
   return s;

@@ -176,7 +176,7 @@ static fern__input *input_for(fern__instance *c, fern__input_kind kind) {
     in->resolution = &program_res;
   if (kind == FERN_IN_UNRESOLVABLE)
     in->resolution = &failed_res;
-  if (kind == FERN_IN_STARTED)
+  if (kind == FERN_IN_STARTED || kind == FERN_IN_MAIN_PID)
     in->pid = 42;
   in->epoch = c->timer_epoch; /* a timer's input names its timer */
   if (kind == FERN_IN_STATUS)
@@ -255,7 +255,8 @@ static fern__state expected(fern__state s, fern__input_kind k) {
     return ST(READY);
   if (up && k == FERN_IN_START)
     return s;
-  if ((up || stopping) && (k == FERN_IN_STATUS || k == FERN_IN_CHILD_ENDED))
+  if ((up || stopping) && (k == FERN_IN_STATUS || k == FERN_IN_CHILD_ENDED ||
+                           k == FERN_IN_MAIN_PID))
     return IS(STOPPING_CHILDREN, CHILD_ENDED) ? ST(STOPPING) : s;
   if ((s == ST(READY) || stopping) && k == FERN_IN_READY)
     return s;
@@ -280,7 +281,7 @@ static fern__state expected(fern__state s, fern__input_kind k) {
        k == FERN_IN_CHILD_ENDED || k == FERN_IN_STARTED ||
        k == FERN_IN_READY || k == FERN_IN_STATUS || k == FERN_IN_STOPPED ||
        k == FERN_IN_DESTROY || k == FERN_IN_EXTEND_STOP ||
-       k == FERN_IN_RESOLVE))
+       k == FERN_IN_RESOLVE || k == FERN_IN_MAIN_PID))
     return s;
   return REFUSED;
 #undef IS

@@ -26,6 +26,8 @@
  *   limits        print the soft and hard limits of nofile, nproc, as, core
  *   notify        sd_notify STATUS=starting, READY=1, STATUS=serving, then
  *                 wait for the lifecycle stop (or forever)
+ *   notify-text TEXT  send TEXT as one sd_notify datagram, then print
+ *                 "ready" and wait (a sender must live to be placed)
  *   never-ready   print "ready" (to stdout only) and wait forever
  *   lifecycle     wait for the lifecycle stop, print "got stop", exit 0
  *   lifecycle-ignore  hold the lifecycle channel, never answer
@@ -404,6 +406,11 @@ static int lifecycle_behaviour(const char *what, int argc, char **argv) {
     fern_notify("READY=1\nSTATUS=serving");
     if (fern_lifecycle_fd() >= 0)
       return lifecycle(1);
+    wait_forever();
+  }
+  if (strcmp(what, "notify-text") == 0 && argc > 2) {
+    if (fern_notify(argv[2]) != 0)
+      return 1;
     wait_forever();
   }
   if (strcmp(what, "never-ready") == 0)

@@ -1,0 +1,224 @@
+/* elf_mainpid.c - systemd's MAINPID=: a launcher forks the daemon, says
+ * "MAINPID=<daemon>" on the notify socket and exits, and the run goes on
+ * under the daemon. As systemd's service_notify_message() and
+ * service_set_main_pidref() (src/core/service.c) do it:
+ *   - the new main process must be alive and not fern itself;
+ *   - it must belong to the component (systemd: its cgroup). systemd also
+ *     takes a root sender's word for a process outside it; fern does not,
+ *     since a process outside the job is one a stop would not end;
+ *   - the old main process's exit no longer ends the run;
+ *   - notify messages are read before an exit is handled (systemd runs its
+ *     notify source at a higher priority than SIGCHLD, src/core/manager.c),
+ *     so a launcher that says MAINPID= and exits at once is followed.
+ * The new main process is watched through a pidfd. Its exit status comes
+ * from waitid() when it is fern's child (fern as subreaper), else from
+ * PIDFD_GET_INFO's PIDFD_INFO_EXIT (Linux 6.15) once its parent reaped it;
+ * where neither tells, the run ended with an unknown status, which systemd
+ * counts as a success (main_pid_good(), an alien main PID that is gone). */
+#include <errno.h>
+#include <linux/types.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "elf_runner.h"
+
+/* From include/uapi/linux/pidfd.h (Linux 6.15); Debian 12's headers
+ * predate it. The kernel fills what fits and says so in `mask`. */
+struct elf_pidfd_info {
+  __u64 mask;
+  __u64 cgroupid;
+  __u32 pid, tgid, ppid, ruid, rgid, euid, egid, suid, sgid, fsuid, fsgid;
+  __s32 exit_code;
+};
+#define ELF_PIDFD_GET_INFO _IOWR(0xFF, 11, struct elf_pidfd_info)
+#define ELF_PIDFD_INFO_EXIT (1ULL << 3)
+
+pid_t elf_main_pid(const elf_controller *c) {
+  return c->follow != NULL ? c->follow->pid : c->pid;
+}
+
+static void refuse(elf_controller *c, long pid, const char *why) {
+  c->host->log(FERN_LOG_WARN, c->moniker, "refused MAINPID=%ld: %s", pid,
+               why);
+}
+
+/* The run's status from a wait status (the kernel's exit_code). */
+static void record_status(elf_controller *c, int status) {
+  if (WIFEXITED(status)) {
+    c->exit_code = WEXITSTATUS(status);
+  } else {
+    c->term_signal = WTERMSIG(status);
+    c->core_dumped = WCOREDUMP(status);
+  }
+}
+
+/* PIDFD_INFO_EXIT: known once its parent has reaped it. */
+static int status_from_pidfs(elf_controller *c, int pidfd) {
+  struct elf_pidfd_info info;
+  memset(&info, 0, sizeof info);
+  info.mask = ELF_PIDFD_INFO_EXIT;
+  if (ioctl(pidfd, ELF_PIDFD_GET_INFO, &info) != 0 ||
+      !(info.mask & ELF_PIDFD_INFO_EXIT))
+    return 0;
+  record_status(c, info.exit_code);
+  return 1;
+}
+
+static void on_follow_exit(uv_poll_t *poll, int status, int events) {
+  elf_main_follow *f = poll->data;
+  elf_controller *c = f->controller;
+  (void)status, (void)events;
+  if (c->exited || f != c->follow)
+    return;
+  siginfo_t info;
+  memset(&info, 0, sizeof info);
+  if (waitid((idtype_t)P_PIDFD, (id_t)f->pidfd, &info, WEXITED | WNOHANG) ==
+      0) {
+    if (info.si_pid == 0)
+      return; /* fern's child, not ended yet */
+    elf_process_record_waitid(c, &info);
+  } else if (!status_from_pidfs(c, f->pidfd)) {
+    c->exit_unknown = 1; /* looked for again while its job drains */
+  }
+  uv_poll_stop(&f->poll);
+  elf_process_main_exited(c);
+}
+
+void elf_mainpid_status_late(elf_controller *c) {
+  if (c->exit_unknown && c->follow != NULL && c->follow->pidfd >= 0 &&
+      status_from_pidfs(c, c->follow->pidfd))
+    c->exit_unknown = 0;
+}
+
+/* The pidfd of `pid` if it may be the run's main process, else -1 (and
+ * the refusal logged). */
+static int open_candidate(elf_controller *c, long pid) {
+  if (pid <= 1 || pid == (long)getpid()) {
+    refuse(c, pid, "not a process a component may name");
+    return -1;
+  }
+  int pidfd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
+  if (pidfd < 0) {
+    refuse(c, pid, "no such process");
+    return -1;
+  }
+  /* Asked after the pidfd holds the process: while it lives its pid
+   * names no other, so the job's answer is about this very process. */
+  if (!elf_job_owns(&c->job, (pid_t)pid)) {
+    refuse(c, pid, "not one of its processes");
+    close(pidfd);
+    return -1;
+  }
+  if (syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) != 0) {
+    refuse(c, pid, "it has ended");
+    close(pidfd);
+    return -1;
+  }
+  return pidfd;
+}
+
+/* Whether this run can follow a main process other than the one it
+ * spawned (logged once when it cannot). */
+static int can_follow(elf_controller *c) {
+  const char *why = NULL;
+  if (c->exec_path != NULL || c->send_term != NULL)
+    why = "a wrapper runs the program, whose process ids are not fern's";
+  else if (c->pidfd < 0)
+    why = "exits are watched by SIGCHLD here, not by pidfds";
+  if (why != NULL && !c->mainpid_refused)
+    c->host->log(FERN_LOG_WARN, c->moniker,
+                 "MAINPID= is not followed: %s", why);
+  c->mainpid_refused = why != NULL;
+  return why == NULL;
+}
+
+void elf_mainpid_take(elf_controller *c, const char *value, size_t len) {
+  char digits[16];
+  if (!c->spawned || c->exited || len == 0 || len >= sizeof digits)
+    return;
+  for (size_t i = 0; i < len; i++)
+    if (value[i] < '0' || value[i] > '9')
+      return;
+  memcpy(digits, value, len);
+  digits[len] = '\0';
+  long pid = strtol(digits, NULL, 10);
+  if (pid == (long)elf_main_pid(c) || !can_follow(c))
+    return;
+  int pidfd = open_candidate(c, pid);
+  elf_main_follow *f = pidfd >= 0 ? calloc(1, sizeof *f) : NULL;
+  if (f == NULL) {
+    if (pidfd >= 0)
+      close(pidfd);
+    return;
+  }
+  f->controller = c;
+  f->pid = (pid_t)pid;
+  f->pidfd = pidfd;
+  if (c->follow != NULL) { /* it moved again: the last one is done with */
+    uv_poll_stop(&c->follow->poll);
+    close(c->follow->pidfd);
+    c->follow->pidfd = -1;
+  }
+  f->retired = c->follow;
+  c->follow = f;
+  uv_poll_init(c->host->loop, &f->poll, pidfd);
+  f->poll.data = f;
+  c->open_handles++;
+  uv_poll_start(&f->poll, UV_READABLE, on_follow_exit);
+  if (FERN_HOST_HAS(c->host, main_pid))
+    c->host->main_pid(c->instance, pid);
+}
+
+int elf_mainpid_launcher_ended(elf_controller *c) {
+  if (c->follow == NULL)
+    return 0;
+  siginfo_t info;
+  memset(&info, 0, sizeof info);
+  int rc = waitid((idtype_t)P_PIDFD, (id_t)c->pidfd, &info, WEXITED | WNOHANG);
+  if (rc == 0 && info.si_pid == 0)
+    return 1; /* not ended yet */
+  /* Reaped here, or (subreaper) by the orphan reaper already. */
+  c->launcher_reaped = 1;
+  uv_poll_stop(&c->pidfd_poll);
+  c->host->log(FERN_LOG_DEBUG, c->moniker,
+               "pid %d, which started it, ended; pid %d is its main process",
+               (int)c->pid, (int)c->follow->pid);
+  return 1;
+}
+
+static void on_follow_closed(uv_handle_t *handle) {
+  elf_main_follow *f = handle->data;
+  elf_controller *c = f->controller;
+  free(f);
+  elf_process_handle_closed(c);
+}
+
+void elf_mainpid_finish(elf_controller *c) {
+  if (c->follow == NULL)
+    return;
+  /* The launcher is fern's child: reaped here if it outlived the daemon
+   * (the job's kill ended it; past the drain's limit, only if it is done). */
+  if (!c->launcher_reaped && c->pidfd >= 0) {
+    siginfo_t info;
+    int flags = WEXITED | (c->drain_expired ? WNOHANG : 0);
+    while (waitid((idtype_t)P_PIDFD, (id_t)c->pidfd, &info, flags) != 0 &&
+           errno == EINTR)
+      ;
+    c->launcher_reaped = 1;
+  }
+  for (elf_main_follow *f = c->follow, *next; f != NULL; f = next) {
+    next = f->retired;
+    if (f->pidfd >= 0)
+      uv_poll_stop(&f->poll);
+    uv_close((uv_handle_t *)&f->poll, on_follow_closed);
+    if (f->pidfd >= 0)
+      close(f->pidfd);
+    f->pidfd = -1;
+  }
+  c->follow = NULL;
+}

@@ -1,0 +1,224 @@
+/* test_mainpid.c - systemd's MAINPID= on real trees, sent by systemd's own
+ * systemd-notify (--pid): a launcher that forks its daemon, names it and
+ * exits leaves the component running under the daemon, whose end (its
+ * exit status, where fern can know it) ends the run, and whom a stop
+ * reaches; a pid outside the component is refused. With cgroup jobs and
+ * with subreaper jobs (where the daemon becomes fern's child). Asserts on
+ * the event stream. */
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "control_run.h"
+#include "e2e.h"
+
+#define SUBREAPER "tests/config/subreaper.json"
+
+static const char *const configs[] = {NULL, SUBREAPER};
+
+static int no_systemd_notify(void) {
+  if (access("/usr/bin/systemd-notify", X_OK) == 0)
+    return 0;
+  fprintf(stderr, "skipped: /usr/bin/systemd-notify is not installed\n");
+  return 1;
+}
+
+/* A package whose component /d runs `script` in dash, ready by notify, in
+ * an environment whose stop timeout is 5 s. */
+static void launcher_package(char *pkg, size_t size, const char *script) {
+  char text[4096];
+  e2e_package_new(pkg, size);
+  e2e_package_copy(pkg, "/bin/dash", "bin/sh");
+  e2e_package_write(pkg, "meta/root.cm",
+                    "{\"environments\": [{\"name\": \"env\", \"extends\": "
+                    "\"realm\", \"__stop_timeout_ms\": 5000}],\n"
+                    " \"children\": [{\"name\": \"d\", \"url\": "
+                    "\"#meta/d.cm\", \"startup\": \"eager\", \"environment\": "
+                    "\"#env\"}]}");
+  snprintf(text, sizeof text,
+           "{\"program\": {\"runner\": \"elf\", \"binary\": \"bin/sh\", "
+           "\"args\": [\"-c\", \"%s\"], \"environ\": "
+           "[\"PATH=/usr/bin:/bin\"], \"lifecycle\": {\"ready_event\": "
+           "\"notify\"}}}",
+           script);
+  e2e_package_write(pkg, "meta/d.cm", text);
+}
+
+/* Starts `fern run --events` on the package, with `config` if not NULL. */
+static void run_package(e2e_proc *p, const char *pkg, const char *config,
+                        char *dir, size_t dir_size, char *events,
+                        size_t events_size) {
+  char manifest[4200];
+  snprintf(manifest, sizeof manifest, "%s/meta/root.cm", pkg);
+  const char *with[] = {"--config", config, manifest, NULL};
+  const char *without[] = {manifest, NULL};
+  e2e_events_start(p, config ? with : without, dir, dir_size, events,
+                   events_size);
+}
+
+/* Waits until the events file has an event `type` for `moniker`; returns
+ * all events (the caller's). */
+static json_t *wait_event(e2e_proc *p, const char *events, const char *type,
+                          const char *moniker) {
+  long deadline = e2e_now_ms() + 20000;
+  for (;;) {
+    json_t *all = e2e_read_events(events);
+    json_t *of = e2e_events_of(all, type, moniker);
+    size_t n = json_array_size(of);
+    json_decref(of);
+    if (n > 0)
+      return all;
+    json_decref(all);
+    ck_assert_msg(e2e_now_ms() < deadline, "no %s event for %s:\n%s", type,
+                  moniker, p->err);
+    e2e_pump(p, 20);
+  }
+}
+
+static void wait_gone(e2e_proc *p, pid_t pid) {
+  long deadline = e2e_now_ms() + 20000;
+  while (e2e_process_alive(pid)) {
+    ck_assert_msg(e2e_now_ms() < deadline, "pid %d never ended", (int)pid);
+    e2e_pump(p, 20);
+  }
+}
+
+/* Where the launcher and the daemon are, once the launcher has ended:
+ * the run is still on, under the daemon. */
+static void follow_the_handover(e2e_proc *p, const char *events,
+                                pid_t *launcher, pid_t *daemon) {
+  json_t *all = wait_event(p, events, "main_pid", "/d");
+  json_t *moved = e2e_the_event(all, "main_pid", "/d");
+  json_t *started = e2e_the_event(all, "started", "/d");
+  *launcher = (pid_t)json_integer_value(json_object_get(started, "pid"));
+  *daemon = (pid_t)json_integer_value(json_object_get(moved, "pid"));
+  ck_assert_int_eq(json_integer_value(json_object_get(moved, "was")),
+                   *launcher);
+  ck_assert_int_ne(*daemon, *launcher);
+  json_decref(all);
+  wait_gone(p, *launcher);
+  ck_assert(e2e_process_alive(*daemon));
+  /* The launcher's end did not end the run. */
+  all = e2e_read_events(events);
+  json_t *stops = e2e_events_of(all, "stopped", "/d");
+  ck_assert_msg(json_array_size(stops) == 0,
+                "/d stopped with its launcher:\n%s", p->err);
+  json_decref(stops);
+  json_decref(all);
+}
+
+/* The daemon ends by itself with status 7: that is the run's end. With
+ * subreaper jobs it is fern's child and the status is exact; with cgroup
+ * jobs it is the child of the machine's init, and fern knows the status
+ * once init has reaped it (PIDFD_INFO_EXIT), else says it is unknown. */
+START_TEST(test_the_daemon_named_by_mainpid_is_the_run) {
+  if (no_systemd_notify())
+    return;
+  char pkg[4096], dir[64], events[128];
+  launcher_package(pkg, sizeof pkg,
+                   "sh -c 'while [ ! -e go ]; do sleep 0.02; done; exit 7' "
+                   "& systemd-notify --ready --pid=$! && exit 0");
+  e2e_proc p;
+  run_package(&p, pkg, configs[_i], dir, sizeof dir, events, sizeof events);
+  pid_t launcher, daemon;
+  follow_the_handover(&p, events, &launcher, &daemon);
+  e2e_package_write(pkg, "go", "");
+  e2e_finish(&p, 20000);
+  json_t *all = e2e_read_events(events);
+  json_t *end = e2e_the_event(all, "stopped", "/d");
+  json_t *code = json_object_get(end, "exit_code");
+  if (configs[_i] != NULL || code != NULL) {
+    ck_assert_msg(json_integer_value(code) == 7, "%s", p.err);
+    ck_assert_str_eq(e2e_field(end, "status"), "instance_died");
+  } else {
+    ck_assert_str_eq(e2e_field(end, "status"), "ok");
+    ck_assert_ptr_nonnull(strstr(e2e_field(end, "message"), "unknown"));
+  }
+  ck_assert(!e2e_process_alive(daemon));
+  json_decref(all);
+  e2e_events_done(dir, events);
+  e2e_free(&p);
+  e2e_package_remove(pkg);
+}
+END_TEST
+
+/* A stop reaches the daemon, not the launcher that is gone: it dies of
+ * the SIGTERM, well within the stop timeout, and the stop is ok. */
+START_TEST(test_a_stop_ends_the_daemon) {
+  if (no_systemd_notify())
+    return;
+  char pkg[4096], dir[64], events[128];
+  launcher_package(pkg, sizeof pkg,
+                   "sleep 600 & systemd-notify --ready --pid=$! && exit 0");
+  e2e_proc p;
+  run_package(&p, pkg, configs[_i], dir, sizeof dir, events, sizeof events);
+  pid_t launcher, daemon;
+  follow_the_handover(&p, events, &launcher, &daemon);
+  kill(p.pid, SIGTERM);
+  ck_assert_int_eq(e2e_finish(&p, 20000), 0);
+  json_t *all = e2e_read_events(events);
+  json_t *end = e2e_the_event(all, "stopped", "/d");
+  ck_assert_str_eq(e2e_field(end, "status"), "ok");
+  json_t *shutdown = e2e_the_event(all, "shutdown", NULL);
+  ck_assert_int_eq(json_array_size(json_object_get(shutdown, "timed_out")),
+                   0);
+  ck_assert(!e2e_process_alive(daemon));
+  json_decref(all);
+  e2e_events_done(dir, events);
+  e2e_free(&p);
+  e2e_package_remove(pkg);
+}
+END_TEST
+
+/* A pid that is not the component's (here the test's own) is refused,
+ * sent by the component's main process itself (systemd-notify --pid
+ * would send it as if from that pid): the message's READY=1 is taken,
+ * the main process stays the one fern started, and a stop reaches it. */
+START_TEST(test_a_pid_outside_the_component_is_refused) {
+  char pkg[4096], dir[64], events[128], text[512];
+  e2e_package_new(pkg, sizeof pkg);
+  e2e_package_copy(pkg, "tests/packages/progs/bin/tool", "bin/tool");
+  e2e_package_write(pkg, "meta/root.cm",
+                    "{\"children\": [{\"name\": \"d\", \"url\": "
+                    "\"#meta/d.cm\", \"startup\": \"eager\"}]}");
+  snprintf(text, sizeof text,
+           "{\"program\": {\"runner\": \"elf\", \"binary\": \"bin/tool\", "
+           "\"args\": [\"notify-text\", \"MAINPID=%d\\nREADY=1\"], "
+           "\"lifecycle\": {\"ready_event\": \"notify\"}}}",
+           (int)getpid());
+  e2e_package_write(pkg, "meta/d.cm", text);
+  e2e_proc p;
+  run_package(&p, pkg, configs[_i], dir, sizeof dir, events, sizeof events);
+  json_t *all = wait_event(&p, events, "ready", "/d");
+  json_decref(all);
+  kill(p.pid, SIGTERM);
+  ck_assert_int_eq(e2e_finish(&p, 20000), 0);
+  all = e2e_read_events(events);
+  json_t *moved = e2e_events_of(all, "main_pid", "/d");
+  ck_assert_int_eq(json_array_size(moved), 0);
+  json_decref(moved);
+  json_t *started = e2e_the_event(all, "started", "/d");
+  pid_t main_pid = (pid_t)json_integer_value(json_object_get(started, "pid"));
+  ck_assert_str_eq(e2e_field(e2e_the_event(all, "stopped", "/d"), "status"),
+                   "ok");
+  ck_assert(!e2e_process_alive(main_pid));
+  e2e_assert_has(p.err, "refused MAINPID=");
+  ck_assert(e2e_process_alive(getpid()));
+  json_decref(all);
+  e2e_events_done(dir, events);
+  e2e_free(&p);
+  e2e_package_remove(pkg);
+}
+END_TEST
+
+Suite *mainpid_suite(void) {
+  Suite *s = suite_create("mainpid");
+  TCase *tc = tcase_create("mainpid");
+  tcase_set_timeout(tc, 120);
+  tcase_add_loop_test(tc, test_the_daemon_named_by_mainpid_is_the_run, 0, 2);
+  tcase_add_loop_test(tc, test_a_stop_ends_the_daemon, 0, 2);
+  tcase_add_loop_test(tc, test_a_pid_outside_the_component_is_refused, 0, 2);
+  suite_add_tcase(s, tc);
+  return s;
+}
