@@ -15,6 +15,10 @@ typedef struct e2e_proc_s {
   char *out, *err; /* all read so far, NUL-terminated */
   size_t out_len, err_len;
   int status; /* exit code, or 128 + signal; -1 while running */
+  /* `fern run`'s events file: the one its arguments name, else one the
+   * harness adds (removed by e2e_free); "" for other commands. */
+  char events[128];
+  int events_ours;
 } e2e_proc;
 
 /* Starts `fern ARGS...` (the fern of FERN_BUILD) in the source tree. */

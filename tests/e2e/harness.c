@@ -48,6 +48,30 @@ void e2e_start_own_group(e2e_proc *p, const char *const *args) {
   start(p, args, 1);
 }
 
+/* Every `fern run` writes its events where the test can read them: the
+ * tests assert on the event stream rather than on log wording. */
+static void add_events_file(e2e_proc *p, const char **argv, size_t first,
+                            size_t *n) {
+  static unsigned serial;
+  const char **args = argv + first;
+  if (args[0] == NULL || strcmp(args[0], "run") != 0)
+    return;
+  for (size_t i = 1; args[i] != NULL; i++)
+    if (strcmp(args[i], "--events") == 0 && args[i + 1] != NULL) {
+      snprintf(p->events, sizeof p->events, "%s", args[i + 1]);
+      return;
+    }
+  snprintf(p->events, sizeof p->events, "/tmp/fern-e2e-events-%d-%u.jsonl",
+           (int)getpid(), serial++);
+  p->events_ours = 1;
+  for (size_t i = *n; i > first + 1; i--) /* fern run --events FILE ... */
+    argv[i + 1] = argv[i - 1];
+  argv[first + 1] = "--events";
+  argv[first + 2] = p->events;
+  *n += 2;
+  argv[*n] = NULL;
+}
+
 static void start(e2e_proc *p, const char *const *args, int own_group) {
   memset(p, 0, sizeof *p);
   p->status = -1;
@@ -75,9 +99,11 @@ static void start(e2e_proc *p, const char *const *args, int own_group) {
       argv[n++] = vg[i];
   }
   argv[n++] = fern;
-  for (size_t i = 0; args[i] != NULL && n < 79; i++)
+  size_t first = n;
+  for (size_t i = 0; args[i] != NULL && n < 77; i++)
     argv[n++] = args[i];
   argv[n] = NULL;
+  add_events_file(p, argv, first, &n);
   pid_t parent = getpid();
   p->pid = fork();
   if (p->pid == 0) {
@@ -190,6 +216,9 @@ int e2e_finish(e2e_proc *p, int ms) {
 }
 
 void e2e_free(e2e_proc *p) {
+  if (p->events_ours)
+    unlink(p->events);
+  p->events_ours = 0;
   if (p->out_fd >= 0)
     close(p->out_fd);
   if (p->err_fd >= 0)

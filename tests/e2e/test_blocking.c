@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "e2e.h"
+#include "event_asserts.h"
 
 static void make_fifo(const char *pkg, const char *relative) {
   char path[4200];
@@ -63,7 +64,7 @@ START_TEST(test_fifos_named_as_binaries_and_manifests_fail_alone) {
            pkg);
   e2e_assert_has(p.err, said);
   e2e_assert_has(p.err, "[/fine] fine\n");
-  e2e_assert_has(p.err, "/fine: stopped: ok (exit 0)");
+  e2e_assert_end(&p, "/fine", "ok (exit 0)");
   e2e_free(&p);
   e2e_package_remove(pkg);
 }
@@ -84,7 +85,7 @@ START_TEST(test_a_second_sigterm_ends_fern_whatever_is_stuck) {
   e2e_start(&p, args);
   e2e_wait_for(&p, "[/steady] ready", 20000);
   kill(p.pid, SIGTERM);
-  e2e_wait_for(&p, "/steady: stopped: ok (signal TERM)", 20000);
+  e2e_wait_end(&p, "/steady", "ok (signal TERM)", 20000);
   kill(p.pid, SIGTERM);
   /* 5 s of grace, and as much again for a loaded machine: the worker
    * would hold fern for two minutes. */

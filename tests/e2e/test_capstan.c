@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "e2e.h"
+#include "event_asserts.h"
 
 /* A directory of Capstan packages, each made by add_package. */
 typedef struct shelf_s {
@@ -43,7 +44,7 @@ START_TEST(test_capstan_example_runs_its_default_and_a_chosen_set) {
   const char *by_path[] = {"run", "examples/capstan-hello", NULL};
   ck_assert_int_eq(e2e_run(&p, 10000, by_path), 0);
   e2e_assert_has(p.err, "[/] Hello, world! from the hello config set\n");
-  e2e_assert_has(p.err, "/: stopped: ok (exit 0)");
+  e2e_assert_end(&p, "/", "ok (exit 0)");
   e2e_free(&p);
   /* "morning" inherits bootcmd and AUDIENCE from "hello"; GREETING is its
    * own. "evening" has a bootcmd of its own over two levels of bases. */
@@ -109,7 +110,7 @@ START_TEST(test_capstan_boot_stops_at_the_first_failure) {
                         "--boot", "never",  pkg,     NULL};
   ck_assert_int_eq(e2e_run(&p, 10000, args), 1);
   e2e_assert_has(p.err, "[/] step-one\n");
-  e2e_assert_has(p.err, "/: error: stopped: instance_died (exit 3)");
+  e2e_assert_end(&p, "/", "instance_died (exit 3)");
   e2e_assert_has(p.err, "config set \"fails\" did not end ok; not booted: 1 "
                         "config set from \"never\"");
   e2e_assert_lacks(p.err, "step-never");
@@ -324,7 +325,7 @@ START_TEST(test_capstan_errors_are_clear_and_harm_nothing_else) {
     e2e_assert_has(p.err, said);
   }
   e2e_assert_has(p.err, "[/fine] still-running\n");
-  e2e_assert_has(p.err, "/fine: stopped: ok (exit 0)");
+  e2e_assert_end(&p, "/fine", "ok (exit 0)");
   char count[64];
   snprintf(count, sizeof count, "%zu component runs did not end ok",
            BAD_CASES);

@@ -16,6 +16,7 @@
 
 #include "control_run.h"
 #include "e2e.h"
+#include "event_asserts.h"
 
 #define PROGS "tests/packages/progs/meta/"
 
@@ -109,7 +110,7 @@ END_TEST
 START_TEST(test_list_shows_lazy_components_resolved_not_started) {
   e2e_running r;
   e2e_ctl_serve(&r, PROGS "control.cm");
-  e2e_wait_for(&r.fern, "/server: started", 20000);
+  e2e_wait_event(&r.fern, "started", "/server", 20000);
   e2e_proc p;
   ck_assert_int_eq(e2e_ctl(&r, &p, "list", NULL, NULL, NULL), 0);
   e2e_assert_has(p.out, "STATE     MONIKER              URL\n");
@@ -135,7 +136,7 @@ END_TEST
 START_TEST(test_start_show_and_stop) {
   e2e_running r;
   e2e_ctl_serve(&r, PROGS "control.cm");
-  e2e_wait_for(&r.fern, "/server: started", 20000);
+  e2e_wait_event(&r.fern, "started", "/server", 20000);
   e2e_proc p;
   ck_assert_int_eq(e2e_ctl(&r, &p, "start", "/idle", NULL, NULL), 0);
   e2e_free(&p);
@@ -180,7 +181,7 @@ END_TEST
 START_TEST(test_create_and_destroy_dynamic_children) {
   e2e_running r;
   e2e_ctl_serve(&r, PROGS "control.cm");
-  e2e_wait_for(&r.fern, "/server: started", 20000);
+  e2e_wait_event(&r.fern, "started", "/server", 20000);
   e2e_proc p;
   ck_assert_int_eq(e2e_ctl(&r, &p, "create", "/workers", "w1", "#meta/sleep.cm"),
                    0);
@@ -256,9 +257,17 @@ static json_t *event_after(const json_t *all, const json_t *event) {
 START_TEST(test_crash_loop_backs_off_and_gives_up_alone) {
   e2e_running r;
   e2e_ctl_serve(&r, PROGS "crashloop.cm");
-  e2e_wait_for(&r.fern, "/crasher: error: gave up: 4 restarts", 20000);
-  e2e_wait_for_count(&r.fern, "/steady: restarting in 30 ms (attempt 1)", 2,
-                     20000);
+  e2e_wait_event(&r.fern, "gave_up", "/crasher", 20000);
+  /* Each run of the steady child lasts long enough to reset its count. */
+  e2e_wait_event_count(&r.fern, "restarting", "/steady", 2, 20000);
+  json_t *early = e2e_proc_events(&r.fern);
+  json_t *early_steady = e2e_events_of(early, "restarting", "/steady");
+  for (size_t i = 0; i < 2; i++) {
+    ck_assert_int_eq(e2e_int_of(early_steady, i, "attempt"), 1);
+    ck_assert_int_eq(e2e_int_of(early_steady, i, "delay_ms"), 30);
+  }
+  json_decref(early_steady);
+  json_decref(early);
   json_t *shown = e2e_ctl_json(&r, "show", "/crasher");
   ck_assert_str_eq(e2e_field(shown, "state"), "failed");
   ck_assert_int_eq(json_integer_value(json_object_get(shown, "restart_count")),
@@ -269,8 +278,8 @@ START_TEST(test_crash_loop_backs_off_and_gives_up_alone) {
   json_decref(shown);
   e2e_wait_for(&r.fern, "[/bystander] ready", 20000);
   /* Stop the steady child while it runs (it runs 250 ms at a time). */
-  int starts = e2e_count(r.fern.err, "/steady: started");
-  e2e_wait_for_count(&r.fern, "/steady: started", starts + 1, 20000);
+  size_t starts = e2e_event_count(&r.fern, "started", "/steady");
+  e2e_wait_event_count(&r.fern, "started", "/steady", starts + 1, 20000);
   e2e_proc p;
   ck_assert_int_eq(e2e_ctl(&r, &p, "stop", "/steady", NULL, NULL), 0);
   e2e_free(&p);
@@ -392,7 +401,7 @@ END_TEST
 START_TEST(test_events_history_and_follow_commands) {
   e2e_running r;
   e2e_ctl_serve(&r, PROGS "control.cm");
-  e2e_wait_for(&r.fern, "/server: started", 20000);
+  e2e_wait_event(&r.fern, "started", "/server", 20000);
   json_t *history = e2e_ctl_json(&r, "events", NULL);
   char *text = json_dumps(history, 0);
   e2e_assert_has(text, "\"event\": \"resolved\"");
@@ -437,7 +446,7 @@ END_TEST
 START_TEST(test_every_command_speaks_json) {
   e2e_running r;
   e2e_ctl_serve(&r, PROGS "control.cm");
-  e2e_wait_for(&r.fern, "/server: started", 20000);
+  e2e_wait_event(&r.fern, "started", "/server", 20000);
   e2e_proc p;
   const char *create[] = {"create",   "--control", r.socket, "--json",
                           "/workers", "j",         "#meta/sleep.cm", NULL};

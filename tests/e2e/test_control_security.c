@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "e2e.h"
+#include "event_asserts.h"
 
 #define PROGS "tests/packages/progs/meta/"
 
@@ -250,7 +251,7 @@ START_TEST(test_roots_default_socket_is_under_run) {
   const char *args[] = {"run", "--keep-running", PROGS "control.cm", NULL};
   e2e_start(&fern, args);
   e2e_wait_for(&fern, "control socket /run/fern/control.sock\n", 20000);
-  e2e_wait_for(&fern, "/server: started", 20000);
+  e2e_wait_event(&fern, "started", "/server", 20000);
   struct stat st;
   ck_assert_int_eq(lstat("/run/fern", &st), 0);
   ck_assert(S_ISDIR(st.st_mode));

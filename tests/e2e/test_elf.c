@@ -11,6 +11,7 @@
 
 #include "control_run.h"
 #include "e2e.h"
+#include "event_asserts.h"
 
 #define PROGS "tests/packages/progs/meta/"
 
@@ -23,9 +24,9 @@ START_TEST(test_notify_stop_lets_the_program_exit_cleanly) {
   kill(p.pid, SIGTERM);
   ck_assert_int_eq(e2e_finish(&p, 20000), 1);
   e2e_assert_has(p.err, "[/svc] got stop");
-  e2e_assert_has(p.err, "/svc: stopped: ok (exit 0)");
+  e2e_assert_end(&p, "/svc", "ok (exit 0)");
   e2e_assert_has(p.err, "/ignorer: warning: did not stop within 300 ms");
-  e2e_assert_has(p.err, "/ignorer: error: stopped: killed_after_timeout");
+  e2e_assert_end(&p, "/ignorer", "killed_after_timeout");
   e2e_free(&p);
 }
 END_TEST
@@ -37,13 +38,13 @@ START_TEST(test_readiness_holds_children_and_reports_status) {
   e2e_proc p;
   const char *args[] = {"run", "--events", events, PROGS "ready.cm", NULL};
   e2e_start(&p, args);
-  e2e_wait_for(&p, "/daemon/after: stopped: ok", 20000);
+  e2e_wait_end(&p, "/daemon/after", "ok", 20000);
   kill(p.pid, SIGTERM);
   ck_assert_int_eq(e2e_finish(&p, 20000), 0);
-  e2e_assert_has(p.err, "/daemon: started (pid ");
+  e2e_assert_event(&p, "started", "/daemon");
   e2e_assert_has(p.err, "; waiting for it to be ready");
   e2e_assert_order(p.err, "/daemon: ready", "/daemon/after: started");
-  e2e_assert_has(p.err, "/daemon: status: serving");
+  e2e_assert_field(&p, "status", "/daemon", "status", "serving");
   e2e_assert_has(p.err, "[/daemon] got stop");
   FILE *f = fopen(events, "r");
   char line[1024];
@@ -73,9 +74,9 @@ START_TEST(test_start_timeout_fails_a_program_never_ready) {
   e2e_proc p;
   const char *args[] = {"run", PROGS "never.cm", NULL};
   ck_assert_int_eq(e2e_run(&p, 20000, args), 1);
-  e2e_assert_has(p.err, "/slow: error: cannot_start: did not report READY=1 "
+  e2e_assert_end(&p, "/slow", "cannot_start: did not report READY=1 "
                         "within 300 ms");
-  e2e_assert_has(p.err, "/fine: stopped: ok (exit 0)");
+  e2e_assert_end(&p, "/fine", "ok (exit 0)");
   e2e_free(&p);
 }
 END_TEST
@@ -112,8 +113,8 @@ START_TEST(test_systemd_notify_works_unchanged) {
   e2e_proc p;
   const char *args[] = {"run", manifest, NULL};
   e2e_start(&p, args);
-  e2e_wait_for(&p, "/legacy: ready", 20000);
-  e2e_wait_for(&p, "/legacy: status: hello-from-systemd", 20000);
+  e2e_wait_event(&p, "ready", "/legacy", 20000);
+  e2e_wait_field(&p, "status", "/legacy", "status", "hello-from-systemd", 20000);
   e2e_wait_for(&p, "[/legacy] notified forty times", 20000);
   kill(p.pid, SIGTERM);
   ck_assert_int_eq(e2e_finish(&p, 20000), 0);
@@ -163,11 +164,11 @@ START_TEST(test_extend_timeout_while_starting) {
   e2e_proc p;
   const char *args[] = {"run", manifest, NULL};
   e2e_start(&p, args);
-  e2e_wait_for(&p, "/d: ready", 20000);
+  e2e_wait_event(&p, "ready", "/d", 20000);
   kill(p.pid, SIGTERM);
   ck_assert_int_eq(e2e_finish(&p, 20000), 0);
   e2e_assert_has(p.err, "/d: asks for 5000 ms more to be ready");
-  e2e_assert_lacks(p.err, "cannot_start");
+  e2e_assert_no_end(&p, "cannot_start");
   e2e_free(&p);
   e2e_package_remove(pkg);
 }
@@ -195,7 +196,7 @@ START_TEST(test_extend_timeout_while_stopping) {
   kill(p.pid, SIGTERM);
   ck_assert_int_eq(e2e_finish(&p, 20000), 0);
   e2e_assert_has(p.err, "/d: asks for 5000 ms more to stop");
-  e2e_assert_has(p.err, "/d: stopped: ok (exit 0)");
+  e2e_assert_end(&p, "/d", "ok (exit 0)");
   e2e_assert_has(p.err, "shutdown finished; nothing timed out");
   e2e_free(&p);
   e2e_package_remove(pkg);
@@ -310,7 +311,7 @@ START_TEST(test_programs_get_the_open_file_limit_fern_was_given) {
   snprintf(expected, sizeof expected, "[/lim] nofile 512 %llu\n",
            (unsigned long long)given.rlim_max);
   e2e_wait_for(&p, expected, 20000);
-  e2e_wait_for(&p, "/stay: started", 20000);
+  e2e_wait_event(&p, "started", "/stay", 20000);
   /* fern's own soft limit went up to its hard one. */
   snprintf(path, sizeof path, "/proc/%d/limits", (int)p.pid);
   FILE *f = fopen(path, "r");
@@ -351,9 +352,9 @@ START_TEST(test_core_dump_is_reported) {
   if (pattern)
     fclose(pattern);
   if (first == '|')
-    e2e_assert_has(p.err, "/crash: error: stopped: instance_died (signal SEGV");
+    e2e_assert_end(&p, "/crash", "instance_died (signal SEGV");
   else
-    e2e_assert_has(p.err, "/crash: error: stopped: instance_died (signal SEGV, "
+    e2e_assert_end(&p, "/crash", "instance_died (signal SEGV, "
                           "core dumped)");
   e2e_free(&p);
   e2e_package_remove(pkg);
@@ -367,7 +368,7 @@ START_TEST(test_critical_needs_the_policy) {
   e2e_wait_for(&p, "[/bystander] ready", 20000);
   kill(p.pid, SIGTERM);
   ck_assert_int_eq(e2e_finish(&p, 20000), 1);
-  e2e_assert_has(p.err, "/crit: error: cannot_start: /crit is not allowed "
+  e2e_assert_end(&p, "/crit", "cannot_start: /crit is not allowed "
                         "main_process_critical by the security policy");
   e2e_free(&p);
 }
@@ -411,7 +412,7 @@ START_TEST(test_critical_success_stops_nothing) {
   const char *args[] = {"run", "--config", "tests/config/policy.json",
                         PROGS "critical-ok.cm", NULL};
   e2e_start(&p, args);
-  e2e_wait_for(&p, "/crit: stopped: ok (exit 0)", 20000);
+  e2e_wait_end(&p, "/crit", "ok (exit 0)", 20000);
   e2e_wait_for(&p, "[/bystander] ready", 20000);
   e2e_assert_lacks(p.err, "critical component");
   kill(p.pid, SIGTERM);
@@ -451,7 +452,7 @@ START_TEST(test_on_terminate_reboot_needs_the_policy) {
   e2e_wait_for(&p, "[/bystander] ready", 20000);
   kill(p.pid, SIGTERM);
   ck_assert_int_eq(e2e_finish(&p, 20000), 1);
-  e2e_assert_has(p.err, "/shell: error: cannot_start: /shell is not allowed "
+  e2e_assert_end(&p, "/shell", "cannot_start: /shell is not allowed "
                         "reboot_on_terminate by the security policy");
   e2e_free(&p);
 }
@@ -461,14 +462,14 @@ START_TEST(test_lifecycle_example_stops_cleanly) {
   e2e_proc p;
   const char *args[] = {"run", "examples/lifecycle", NULL};
   e2e_start(&p, args);
-  e2e_wait_for(&p, "/daemon/client: stopped: ok", 20000);
+  e2e_wait_end(&p, "/daemon/client", "ok", 20000);
   kill(p.pid, SIGINT);
   ck_assert_int_eq(e2e_finish(&p, 20000), 0);
   e2e_assert_order(p.err, "/daemon: ready", "/daemon/client: started");
   e2e_assert_has(p.err, "[/daemon] daemon: stop asked; flushing and leaving "
                         "cleanly");
   e2e_assert_has(p.err, "/daemon: reports it is stopping");
-  e2e_assert_has(p.err, "/daemon: stopped: ok (exit 0)");
+  e2e_assert_end(&p, "/daemon", "ok (exit 0)");
   e2e_free(&p);
 }
 END_TEST

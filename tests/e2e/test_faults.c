@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "e2e.h"
+#include "event_asserts.h"
 
 /* meta/NAME.cm: bin/tool with `args`, run by the ELF runner. */
 static void program(const char *pkg, const char *name, const char *args) {
@@ -29,7 +30,7 @@ START_TEST(test_a_thousand_processes_go_with_their_component) {
   e2e_proc p;
   const char *args[] = {"run", pkg, NULL};
   e2e_start(&p, args);
-  e2e_wait_for(&p, "/forker: stopped: ok (exit 0)", 60000);
+  e2e_wait_end(&p, "/forker", "ok (exit 0)", 60000);
   static pid_t pids[1100];
   int n = e2e_collect_pids(p.err, "/forker", pids, 1100);
   ck_assert_int_eq(n, 1001); /* 1,000 orphans and the main process */
@@ -60,9 +61,9 @@ START_TEST(test_flooding_and_closed_output_harm_nothing) {
   ck_assert_int_eq(e2e_run(&p, 120000, args), 0);
   ck_assert_int_eq(e2e_count(p.err, "[/flood] xxxxxxxx"), 16 * 1024);
   e2e_assert_has(p.err, "[/flood] flood done\n");
-  e2e_assert_has(p.err, "/flood: stopped: ok (exit 0)");
+  e2e_assert_end(&p, "/flood", "ok (exit 0)");
   e2e_assert_has(p.err, "[/closer:2] closed stdout\n");
-  e2e_assert_has(p.err, "/closer: stopped: ok (exit 0)");
+  e2e_assert_end(&p, "/closer", "ok (exit 0)");
   e2e_assert_has(p.err, "[/steady] steady is fine\n");
   e2e_free(&p);
   e2e_package_remove(pkg);
@@ -140,17 +141,17 @@ START_TEST(test_failing_runners_fail_only_their_components) {
   const char *args[] = {"run", "--plugin-dir", plugins, "--config", config,
                         pkg, NULL};
   ck_assert_int_eq(e2e_run(&p, 30000, args), 1);
-  e2e_assert_has(p.err, "/now: error: cannot_start: the faulty runner "
+  e2e_assert_end(&p, "/now", "cannot_start: the faulty runner "
                         "failed it at once");
-  e2e_assert_has(p.err, "/later: error: cannot_start: the faulty runner "
+  e2e_assert_end(&p, "/later", "cannot_start: the faulty runner "
                         "failed it later");
   e2e_assert_has(p.err, "runner \"faulty_create\" left out: plugin ");
   e2e_assert_has(p.err, "the faulty runner was told to fail its create");
-  e2e_assert_has(p.err, "/nocreate: error: cannot_start: runner "
+  e2e_assert_end(&p, "/nocreate", "cannot_start: runner "
                         "\"faulty_create\" is not registered");
   e2e_assert_has(p.err, "half.so refused: its resolver table lacks the "
                         "required call resolve");
-  e2e_assert_has(p.err, "/half: error: cannot_start: runner \"half\" is not "
+  e2e_assert_end(&p, "/half", "cannot_start: runner \"half\" is not "
                         "registered in environment root (it has: elf, faulty)");
   e2e_assert_has(p.err, "[/fine] fine\n");
   e2e_assert_has(p.err, "4 component runs did not end ok");
@@ -233,7 +234,7 @@ START_TEST(test_a_failing_exec_fails_only_its_component) {
   e2e_proc p;
   const char *args[] = {"run", pkg, NULL};
   e2e_start(&p, args);
-  e2e_wait_for(&p, "/noloader: error: cannot_start: ", 20000);
+  e2e_wait_end(&p, "/noloader", "cannot_start: ", 20000);
   char expected[4200];
   snprintf(expected, sizeof expected,
            "cannot execute %s/bin/noloader: No such file or directory", pkg);

@@ -9,6 +9,7 @@
 
 #include "control_run.h"
 #include "e2e.h"
+#include "event_asserts.h"
 
 #define PROGS "tests/packages/progs/meta/"
 
@@ -107,7 +108,7 @@ START_TEST(test_second_signal_kills_at_once) {
   kill(p.pid, SIGINT);
   ck_assert_int_eq(e2e_finish(&p, 8000), 1);
   e2e_assert_has(p.err, "INT again: killing every component now");
-  e2e_assert_has(p.err, "/stubborn: error: stopped: killed_after_timeout");
+  e2e_assert_end(&p, "/stubborn", "killed_after_timeout");
   e2e_free(&p);
 }
 END_TEST

@@ -12,6 +12,7 @@
 #include "control_client.h"
 #include "control_run.h"
 #include "e2e.h"
+#include "event_asserts.h"
 
 /* Waits until `moniker` shows `state`. */
 static void wait_state(e2e_running *r, const char *moniker, const char *state,
@@ -356,7 +357,7 @@ START_TEST(test_a_burst_above_a_thousand_gives_up) {
   snprintf(root, sizeof root, "%s/meta/root.cm", pkg);
   e2e_running r;
   e2e_ctl_serve(&r, root);
-  e2e_wait_for(&r.fern, "/crash: error: gave up: 1100 restarts", 120000);
+  e2e_wait_event(&r.fern, "gave_up", "/crash", 120000);
   json_t *shown = e2e_ctl_json(&r, "show", "/crash");
   ck_assert_str_eq(e2e_field(shown, "state"), "failed");
   ck_assert_int_eq(json_integer_value(json_object_get(shown, "restart_count")),
@@ -429,8 +430,8 @@ START_TEST(test_show_tells_the_ends_apart) {
   snprintf(root, sizeof root, "%s/meta/root.cm", pkg);
   e2e_running r;
   e2e_ctl_serve(&r, root);
-  e2e_wait_for(&r.fern, "/crash: error: gave up", 20000);
-  e2e_wait_for(&r.fern, "/ends: stopped: ok (exit 0)", 20000);
+  e2e_wait_event(&r.fern, "gave_up", "/crash", 20000);
+  e2e_wait_end(&r.fern, "/ends", "ok (exit 0)", 20000);
   const char *monikers[] = {"/nowhere", "/norunner", "/ends", "/crash"};
   const char *states[] = {"unresolved", "cannot_start", "stopped", "failed"};
   for (int i = 0; i < 4; i++) {

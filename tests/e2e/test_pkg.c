@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "e2e.h"
+#include "event_asserts.h"
 
 typedef struct repo_s {
   char dir[64];
@@ -107,15 +108,15 @@ START_TEST(test_pkg_errors_are_told_apart) {
   snprintf(manifest, sizeof manifest, "%s/meta/errors.cm", r.dir);
   e2e_proc p;
   ck_assert_int_eq(run_url(&r, manifest, &p), 1);
-  e2e_assert_has(p.err, "/repo: error: cannot_start: URL "
+  e2e_assert_end(&p, "/repo", "cannot_start: URL "
                         "\"pkg://nope/hello#meta/root.cm\": no package "
                         "repository \"nope\" (there are: main)");
-  e2e_assert_has(p.err, "/package: error: cannot_start: no package \"none\" "
+  e2e_assert_end(&p, "/package", "cannot_start: no package \"none\" "
                         "in repository \"main\"");
-  e2e_assert_has(p.err, "/manifest: error: cannot_start: manifest "
+  e2e_assert_end(&p, "/manifest", "cannot_start: manifest "
                         "\"meta/none.cm\" not found in package "
                         "pkg://main/hello");
-  e2e_assert_has(p.err, "/invalid: error: cannot_start: ");
+  e2e_assert_end(&p, "/invalid", "cannot_start: ");
   e2e_assert_has(p.err, "broken/meta/root.cm:3:1:");
   e2e_assert_has(p.err, "[/fine] hello itself\n");
   e2e_free(&p);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "e2e.h"
+#include "event_asserts.h"
 
 #define PROGS "tests/packages/progs/meta/"
 
@@ -26,7 +27,7 @@ START_TEST(test_boot_url_without_boot_directory_says_so) {
   e2e_proc p;
   const char *args[] = {"run", PROGS "boot.cm", NULL};
   ck_assert_int_eq(e2e_run(&p, 20000, args), 1);
-  e2e_assert_has(p.err, "/fromboot: error: cannot_start: URL "
+  e2e_assert_end(&p, "/fromboot", "cannot_start: URL "
                         "\"boot:///progs#meta/print.cm\": no boot directory is "
                         "configured");
   e2e_free(&p);

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "e2e.h"
+#include "event_asserts.h"
 
 #define PROGS "tests/packages/progs/meta/"
 
@@ -12,8 +13,8 @@ START_TEST(test_hello_example_runs_to_completion) {
   e2e_assert_has(p.err, "[/greeter] Hello from fern!");
   e2e_assert_has(p.err, "[/greeter] I am /greeter");
   e2e_assert_has(p.err, "[/realm/counter] count 3 of 3");
-  e2e_assert_has(p.err, "/realm/counter: stopped: ok (exit 0)");
-  e2e_assert_has(p.err, "/greeter: stopped: ok (exit 0)");
+  e2e_assert_end(&p, "/realm/counter", "ok (exit 0)");
+  e2e_assert_end(&p, "/greeter", "ok (exit 0)");
   e2e_free(&p);
 }
 END_TEST
@@ -33,28 +34,28 @@ START_TEST(test_children_that_cannot_start_leave_siblings_running) {
   const char *args[] = {"run", PROGS "mixed.cm", NULL};
   ck_assert_int_eq(e2e_run(&p, 20000, args), 1);
   e2e_assert_has(p.err, "[/ok] alive");
-  e2e_assert_has(p.err, "/ok: stopped: ok (exit 0)");
-  e2e_assert_has(p.err, "/missing: error: cannot_start: binary \"bin/tol\" not "
+  e2e_assert_end(&p, "/ok", "ok (exit 0)");
+  e2e_assert_end(&p, "/missing", "cannot_start: binary \"bin/tol\" not "
                         "found in package");
   e2e_assert_has(p.err, "(did you mean \"bin/tool\"?)");
-  e2e_assert_has(p.err, "/notelf: error: cannot_start: binary "
+  e2e_assert_end(&p, "/notelf", "cannot_start: binary "
                         "\"meta/not-elf.cm\"");
   e2e_assert_has(p.err, "is not an ELF file");
-  e2e_assert_has(p.err, "/library: error: cannot_start:");
+  e2e_assert_end(&p, "/library", "cannot_start");
   e2e_assert_has(p.err, "it is a shared library");
-  e2e_assert_has(p.err, "/norunner: error: cannot_start: runner \"nope\" is "
+  e2e_assert_end(&p, "/norunner", "cannot_start: runner \"nope\" is "
                         "not registered in environment root (it has: elf)");
   e2e_assert_has(p.err, "bad-program.cm:4:5: the elf runner does not know "
                         "program key \"binray\"");
-  e2e_assert_has(p.err, "/escape: error: cannot_start:");
+  e2e_assert_end(&p, "/escape", "cannot_start");
   e2e_assert_has(p.err, "leads outside the package");
-  e2e_assert_has(p.err, "/dotdot: error: cannot_start:");
+  e2e_assert_end(&p, "/dotdot", "cannot_start");
   e2e_assert_has(p.err, "nothing may reach outside its package");
-  e2e_assert_has(p.err, "/nomanifest: error: cannot_start: manifest "
+  e2e_assert_end(&p, "/nomanifest", "cannot_start: manifest "
                         "\"meta/none.cm\" not found");
   e2e_assert_has(p.err, "/lazybroken: warning: cannot be resolved");
   e2e_assert_lacks(p.err, "/lazybroken: error");
-  e2e_assert_has(p.err, "/linkout: error: cannot_start: \"meta/link-out.cm\" "
+  e2e_assert_end(&p, "/linkout", "cannot_start: \"meta/link-out.cm\" "
                         "in package");
   e2e_assert_has(p.err, "9 component runs did not end ok");
   e2e_free(&p);
@@ -65,9 +66,9 @@ START_TEST(test_exit_code_and_signal_are_reported) {
   e2e_proc p;
   const char *args[] = {"run", PROGS "codes.cm", NULL};
   ck_assert_int_eq(e2e_run(&p, 20000, args), 1);
-  e2e_assert_has(p.err, "/three: error: stopped: instance_died (exit 3)");
-  e2e_assert_has(p.err, "/abort: error: stopped: instance_died (signal ABRT");
-  e2e_assert_has(p.err, "/zero: stopped: ok (exit 0)");
+  e2e_assert_end(&p, "/three", "instance_died (exit 3)");
+  e2e_assert_end(&p, "/abort", "instance_died (signal ABRT");
+  e2e_assert_end(&p, "/zero", "ok (exit 0)");
   e2e_assert_has(p.err, "2 component runs did not end ok");
   e2e_free(&p);
 }
@@ -102,7 +103,7 @@ START_TEST(test_broken_root_manifest_names_its_position) {
   e2e_proc p;
   const char *args[] = {"run", "tests/bad/syntax.cm", NULL};
   ck_assert_int_eq(e2e_run(&p, 20000, args), 1);
-  e2e_assert_has(p.err, "fern: /: error: cannot_start: ");
+  e2e_assert_end(&p, "/", "cannot_start: ");
   e2e_assert_has(p.err, "tests/bad/syntax.cm:3:");
   e2e_free(&p);
 }
@@ -124,11 +125,11 @@ START_TEST(test_refused_plugin_fails_only_its_user) {
   e2e_proc p;
   const char *args[] = {"run", "--plugin-dir", dir, PROGS "badplugin.cm", NULL};
   ck_assert_int_eq(e2e_run(&p, 20000, args), 1);
-  e2e_assert_has(p.err, "/victim: error: cannot_start: plugin ");
+  e2e_assert_end(&p, "/victim", "cannot_start: plugin ");
   e2e_assert_has(p.err, "bad_major.so refused: fern_runner_v1 has ABI 2.0, "
                         "this fern speaks 1.x");
   e2e_assert_has(p.err, "[/ok] alive");
-  e2e_assert_has(p.err, "/ok: stopped: ok (exit 0)");
+  e2e_assert_end(&p, "/ok", "ok (exit 0)");
   e2e_assert_lacks(p.err, "constructor ran");
   e2e_free(&p);
 }

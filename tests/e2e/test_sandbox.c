@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "e2e.h"
+#include "event_asserts.h"
 
 #define PROGS "tests/packages/progs/meta/"
 
@@ -25,7 +26,7 @@ START_TEST(test_sandbox_cannot_read_outside_its_package) {
   e2e_proc p = run_sandboxed();
   e2e_assert_has(p.err, "[/outside] cannot open /etc/hostname\n");
   e2e_assert_lacks(p.err, "[/outside-plain] cannot open");
-  e2e_assert_has(p.err, "/outside-plain: stopped: ok (exit 0)");
+  e2e_assert_end(&p, "/outside-plain", "ok (exit 0)");
   e2e_assert_has(p.err, "[/inside] { \"program\"");
   e2e_free(&p);
 }
@@ -61,7 +62,7 @@ START_TEST(test_sandbox_cannot_open_a_network_socket) {
     return;
   e2e_proc p = run_sandboxed();
   e2e_assert_lacks(p.err, "[/net] socket ok");
-  e2e_assert_has(p.err, "/net: error: stopped: instance_died (signal SYS)");
+  e2e_assert_end(&p, "/net", "instance_died (signal SYS)");
   e2e_assert_has(p.err, "[/net-allowed] socket ok\n");
   e2e_free(&p);
 }
@@ -71,7 +72,7 @@ START_TEST(test_seccomp_kills_a_denied_syscall) {
   if (e2e_skip_under_valgrind("libseccomp probes the kernel with seccomp(2) calls valgrind does not run"))
     return;
   e2e_proc p = run_sandboxed();
-  e2e_assert_has(p.err, "/ptrace: error: stopped: instance_died (signal SYS)");
+  e2e_assert_end(&p, "/ptrace", "instance_died (signal SYS)");
   e2e_assert_lacks(p.err, "[/ptrace] ptrace returned");
   e2e_assert_has(p.err, "[/ptrace-allowed] ptrace returned 0\n");
   e2e_free(&p);
@@ -89,7 +90,7 @@ END_TEST
 
 START_TEST(test_unknown_syscall_name_cannot_start) {
   e2e_proc p = run_sandboxed();
-  e2e_assert_has(p.err, "/badcall: error: cannot_start: ");
+  e2e_assert_end(&p, "/badcall", "cannot_start: ");
   e2e_assert_has(p.err, "sb-badcall.cm:1:37: unknown syscall \"no_such_call\"");
   e2e_free(&p);
 }
@@ -107,11 +108,11 @@ START_TEST(test_notify_works_without_network) {
   const char *args[] = {"run", "--config", "tests/config/sandbox.json",
                         PROGS "sb-notify-root.cm", NULL};
   e2e_start(&p, args);
-  e2e_wait_for(&p, "/daemon: ready", 20000);
-  e2e_wait_for(&p, "/daemon: status: serving", 20000);
+  e2e_wait_event(&p, "ready", "/daemon", 20000);
+  e2e_wait_field(&p, "status", "/daemon", "status", "serving", 20000);
   kill(p.pid, SIGTERM);
   ck_assert_int_eq(e2e_finish(&p, 20000), 0);
-  e2e_assert_lacks(p.err, "cannot_start");
+  e2e_assert_no_end(&p, "cannot_start");
   e2e_assert_lacks(p.err, "signal SYS");
   e2e_free(&p);
 }
@@ -147,9 +148,9 @@ START_TEST(test_libsystemd_notify_works_without_network) {
   const char *args[] = {"run", "--config", "tests/config/sandbox.json",
                         manifest, NULL};
   ck_assert_int_eq(e2e_run(&p, 30000, args), 0);
-  e2e_assert_has(p.err, "/d: ready");
-  e2e_assert_has(p.err, "/d: status: from-libsystemd");
-  e2e_assert_has(p.err, "/d: stopped: ok (exit 0)");
+  e2e_assert_event(&p, "ready", "/d");
+  e2e_assert_field(&p, "status", "/d", "status", "from-libsystemd");
+  e2e_assert_end(&p, "/d", "ok (exit 0)");
   e2e_free(&p);
   e2e_package_remove(pkg);
 }
@@ -179,7 +180,7 @@ START_TEST(test_a_dead_ferns_notify_directory_is_removed) {
   const char *args[] = {"run", "--config", "tests/config/sandbox.json",
                         PROGS "sb-notify-root.cm", NULL};
   e2e_start(&p, args);
-  e2e_wait_for(&p, "/daemon: ready", 20000);
+  e2e_wait_event(&p, "ready", "/daemon", 20000);
   notify_dirs(during, sizeof during);
   for (char *name = strtok(during, " "); name != NULL; name = strtok(NULL, " "))
     if (strstr(before, name) == NULL)

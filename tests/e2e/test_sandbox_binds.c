@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "e2e.h"
+#include "event_asserts.h"
 #include "elf_patch.h"
 
 #define LIB_OWNER "fern-libowner"
@@ -106,7 +107,7 @@ static void assert_refused_for_owner(const e2e_proc *p, const lib_tree *t,
            "change it: its directory %s belongs to uid %u (" LIB_OWNER
            "), neither root nor this user",
            t->pkg, t->lib, t->alib, (unsigned)uid);
-  e2e_assert_has(p->err, "/c: error: cannot_start: ");
+  e2e_assert_end(p, "/c", "cannot_start: ");
   e2e_assert_has(p->err, said);
 }
 
@@ -147,7 +148,7 @@ START_TEST(test_sandbox_refuses_a_library_another_user_can_change) {
   ck_assert_int_eq(chown(o.t.alib, 0, 0), 0);
   e2e_run(&p, 30000, o.args);
   e2e_assert_has(p.err, "[/c] \\x7fELF");
-  e2e_assert_has(p.err, "/c: stopped: ok (exit 0)");
+  e2e_assert_end(&p, "/c", "ok (exit 0)");
   e2e_free(&p);
   lib_tree_remove(&o.t);
 }
@@ -203,7 +204,7 @@ START_TEST(test_sandbox_refuses_a_library_replaced_while_it_is_checked) {
   if (swapped >= 0) {
     ck_assert_int_eq(swapped, 1);
     e2e_assert_lacks(p.err, "a secret of the host");
-    e2e_assert_has(p.err, "/c: error: cannot_start: ");
+    e2e_assert_end(&p, "/c", "cannot_start: ");
     char said[1024];
     snprintf(said, sizeof said,
              "loads %s, which was replaced while it was checked", t.lib);
@@ -258,7 +259,7 @@ START_TEST(test_sandbox_binds_the_package_it_checked_not_a_link_in_its_place) {
     ck_assert_int_eq(swapped, 1);
     e2e_assert_lacks(p.err, "a directory of the host");
     e2e_assert_has(p.err, "[/c] the package\n");
-    e2e_assert_has(p.err, "/c: stopped: ok (exit 0)");
+    e2e_assert_end(&p, "/c", "ok (exit 0)");
   }
   e2e_free(&p);
   lib_tree_remove(&t);
@@ -303,7 +304,7 @@ START_TEST(test_a_file_opened_while_its_package_is_swapped_is_the_one_checked) {
     ck_assert_int_eq(swapped, 1);
     e2e_assert_has(p.err, "[/c] ran\n");
     e2e_assert_lacks(p.err, "[/c] print ran");
-    e2e_assert_has(p.err, "/c: stopped: ok (exit 0)");
+    e2e_assert_end(&p, "/c", "ok (exit 0)");
   }
   e2e_free(&p);
   e2e_package_remove(box);
