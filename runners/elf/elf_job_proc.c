@@ -183,7 +183,7 @@ typedef struct orphan_scan_s {
 
 static int waited_for(const elf_runner *r, pid_t pid) {
   for (const elf_controller *c = r->live; c != NULL; c = c->next_live)
-    if ((c->pid == pid || elf_main_pid(c) == pid) && !c->exited)
+    if ((elf_spawned_pid(c) == pid || elf_main_pid(c) == pid) && !c->exited)
       return 1;
   return 0;
 }

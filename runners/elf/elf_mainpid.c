@@ -16,6 +16,7 @@
  * where neither tells, the run ended with an unknown status, which systemd
  * counts as a success (main_pid_good(), an alien main PID that is gone). */
 #include <errno.h>
+#include <limits.h>
 #include <linux/types.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -89,10 +90,13 @@ static void on_follow_exit(uv_poll_t *poll, int status, int events) {
   elf_process_main_exited(c);
 }
 
-void elf_mainpid_status_late(elf_controller *c) {
-  if (c->exit_unknown && c->follow != NULL && c->follow->pidfd >= 0 &&
-      status_from_pidfs(c, c->follow->pidfd))
-    c->exit_unknown = 0;
+int elf_mainpid_status_late(elf_controller *c) {
+  if (!c->exit_unknown || c->follow == NULL ||
+      !status_from_pidfs(c, c->follow->pidfd))
+    return 0;
+  c->exit_unknown = 0;
+  elf_process_critical_check(c);
+  return 1;
 }
 
 /* The pidfd of `pid` if it may be the run's main process, else -1 (and
@@ -137,6 +141,22 @@ static int can_follow(elf_controller *c) {
   return why == NULL;
 }
 
+static void on_follow_closed(uv_handle_t *handle) {
+  elf_main_follow *f = handle->data;
+  elf_controller *c = f->controller;
+  free(f);
+  elf_process_handle_closed(c);
+}
+
+/* Done with a watch: its handle closes (libuv takes the descriptor out of
+ * epoll at once, so it may close now; a handle closed later would take
+ * out whatever reused the number by then). */
+static void follow_close(elf_main_follow *f) {
+  uv_close((uv_handle_t *)&f->poll, on_follow_closed);
+  close(f->pidfd);
+  f->pidfd = -1;
+}
+
 void elf_mainpid_take(elf_controller *c, const char *value, size_t len) {
   char digits[16];
   if (!c->spawned || c->exited || len == 0 || len >= sizeof digits)
@@ -149,6 +169,14 @@ void elf_mainpid_take(elf_controller *c, const char *value, size_t len) {
   long pid = strtol(digits, NULL, 10);
   if (pid == (long)elf_main_pid(c) || !can_follow(c))
     return;
+  if (pid > INT_MAX) {
+    refuse(c, pid, "not a process id");
+    return;
+  }
+  if (pid == (long)c->pid) {
+    refuse(c, pid, "the process it moved from");
+    return;
+  }
   int pidfd = open_candidate(c, pid);
   elf_main_follow *f = pidfd >= 0 ? calloc(1, sizeof *f) : NULL;
   if (f == NULL) {
@@ -159,12 +187,9 @@ void elf_mainpid_take(elf_controller *c, const char *value, size_t len) {
   f->controller = c;
   f->pid = (pid_t)pid;
   f->pidfd = pidfd;
-  if (c->follow != NULL) { /* it moved again: the last one is done with */
-    uv_poll_stop(&c->follow->poll);
-    close(c->follow->pidfd);
-    c->follow->pidfd = -1;
-  }
-  f->retired = c->follow;
+  f->leads_group = getpgid((pid_t)pid) == (pid_t)pid;
+  if (c->follow != NULL)
+    follow_close(c->follow); /* it moved again */
   c->follow = f;
   uv_poll_init(c->host->loop, &f->poll, pidfd);
   f->poll.data = f;
@@ -191,34 +216,37 @@ int elf_mainpid_launcher_ended(elf_controller *c) {
   return 1;
 }
 
-static void on_follow_closed(uv_handle_t *handle) {
-  elf_main_follow *f = handle->data;
-  elf_controller *c = f->controller;
-  free(f);
-  elf_process_handle_closed(c);
-}
-
 void elf_mainpid_finish(elf_controller *c) {
   if (c->follow == NULL)
     return;
-  /* The launcher is fern's child: reaped here if it outlived the daemon
-   * (the job's kill ended it; past the drain's limit, only if it is done). */
+  /* The launcher is fern's child, and outlived the daemon: the job's kill
+   * should have ended it, but it may have left the job; it is killed
+   * through its pidfd (which names it alone) and reaped. */
   if (!c->launcher_reaped && c->pidfd >= 0) {
     siginfo_t info;
-    int flags = WEXITED | (c->drain_expired ? WNOHANG : 0);
-    while (waitid((idtype_t)P_PIDFD, (id_t)c->pidfd, &info, flags) != 0 &&
+    syscall(SYS_pidfd_send_signal, c->pidfd, SIGKILL, NULL, 0);
+    while (waitid((idtype_t)P_PIDFD, (id_t)c->pidfd, &info, WEXITED) != 0 &&
            errno == EINTR)
       ;
     c->launcher_reaped = 1;
   }
-  for (elf_main_follow *f = c->follow, *next; f != NULL; f = next) {
-    next = f->retired;
-    if (f->pidfd >= 0)
-      uv_poll_stop(&f->poll);
-    uv_close((uv_handle_t *)&f->poll, on_follow_closed);
-    if (f->pidfd >= 0)
-      close(f->pidfd);
-    f->pidfd = -1;
-  }
+  follow_close(c->follow);
   c->follow = NULL;
+}
+
+pid_t elf_spawned_pid(const elf_controller *c) {
+  return c->follow != NULL && c->launcher_reaped ? 0 : c->pid;
+}
+
+void elf_mainpid_signal(elf_controller *c, int signum) {
+  elf_main_follow *f = c->follow;
+  /* Its group only while the pidfd says it lives and if it led one when
+   * it was named: a group id is not reused while its leader lives. */
+  if (syscall(SYS_pidfd_send_signal, f->pidfd, signum, NULL, 0) == 0 &&
+      f->leads_group)
+    kill(-f->pid, signum);
+  if (!c->launcher_reaped) { /* the launcher, and its group (setsid) */
+    syscall(SYS_pidfd_send_signal, c->pidfd, signum, NULL, 0);
+    kill(-c->pid, signum);
+  }
 }

@@ -96,7 +96,8 @@ static struct ucred sender_of(struct msghdr *msg) {
  * same: manager_dispatch_notify_fd() (src/core/manager.c) finds the unit
  * of the sender's credentials first and frees the passed fd set last. */
 static int sender_is_ours(elf_controller *c, const struct ucred *cred) {
-  if (cred->pid == c->pid || elf_job_owns(&c->job, cred->pid))
+  if ((cred->pid == elf_spawned_pid(c) && cred->pid != 0) ||
+      cred->pid == elf_main_pid(c) || elf_job_owns(&c->job, cred->pid))
     return 1;
   /* A sender that already exited cannot be placed. */
   int gone = kill(cred->pid, 0) != 0 && errno == ESRCH;

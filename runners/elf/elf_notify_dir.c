@@ -28,10 +28,14 @@ static int make_locked(char *dir, size_t size) {
     if (mkdtemp(dir) == NULL)
       return -1;
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0)
+    struct stat st;
+    /* Locked, and still there: a sweep may have taken it, removed it and
+     * let go between mkdtemp and the lock. */
+    if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0 && fstat(fd, &st) == 0 &&
+        st.st_nlink > 0)
       return fd;
     if (fd >= 0)
-      close(fd); /* a sweep took it between mkdtemp and here */
+      close(fd);
   }
   errno = EAGAIN;
   return -1;

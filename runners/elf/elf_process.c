@@ -148,7 +148,11 @@ static void finish(elf_controller *c) {
 static void check_finish(elf_controller *c) {
   if (!c->exited || c->finishing)
     return;
-  elf_mainpid_status_late(c); /* its parent may have reaped it by now */
+  /* A main process that was not fern's child: its parent reaps it at
+   * once, and then its status is known; wait that long for it. */
+  if (!elf_mainpid_status_late(c) && c->exit_unknown && !c->drain_expired &&
+      c->drain_ticks * ELF_DRAIN_TICK_MS < ELF_MAINPID_STATUS_WAIT_MS)
+    return;
   if (!c->drain_expired &&
       (c->streams[0].open || c->streams[1].open ||
        (!c->job_empty && elf_job_populated(&c->job))))
@@ -180,6 +184,15 @@ static void describe_exit(const elf_controller *c, char *buf, size_t size) {
     snprintf(buf, size, "exited with status %d", c->exit_code);
 }
 
+void elf_process_critical_check(elf_controller *c) {
+  int failed = c->term_signal != 0 || c->exit_code != 0;
+  if (c->critical && failed && !c->stop_sent && !c->start_failed) {
+    char why[128];
+    describe_exit(c, why, sizeof why);
+    c->host->critical_failure(c->instance, why);
+  }
+}
+
 /* The main process ended: the job goes with it. */
 void elf_process_main_exited(elf_controller *c) {
   c->exited = 1;
@@ -187,12 +200,7 @@ void elf_process_main_exited(elf_controller *c) {
   live_remove(c);
   if (c->pidfd >= 0)
     uv_poll_stop(&c->pidfd_poll);
-  int failed = c->term_signal != 0 || c->exit_code != 0;
-  if (c->critical && failed && !c->stop_sent && !c->start_failed) {
-    char why[128];
-    describe_exit(c, why, sizeof why);
-    c->host->critical_failure(c->instance, why);
-  }
+  elf_process_critical_check(c);
   /* Most programs leave nothing behind: look before killing, and a job
    * found empty needs no second look. */
   c->job_empty = !elf_job_populated(&c->job);
@@ -497,9 +505,7 @@ void elf_process_signal(elf_controller *c, int signum) {
   if (!c->spawned || c->exited)
     return;
   if (c->follow != NULL) {
-    /* The main process MAINPID= named, and its group if it leads one. */
-    syscall(SYS_pidfd_send_signal, c->follow->pidfd, signum, NULL, 0);
-    kill(-c->follow->pid, signum);
+    elf_mainpid_signal(c, signum);
     return;
   }
   kill(-c->pid, signum);
@@ -508,9 +514,9 @@ void elf_process_signal(elf_controller *c, int signum) {
 void elf_process_kill_job(elf_controller *c) {
   if (!c->spawned)
     return;
-  if (!c->exited)
-    kill(c->pid, SIGKILL);
   if (!c->exited && c->follow != NULL)
-    syscall(SYS_pidfd_send_signal, c->follow->pidfd, SIGKILL, NULL, 0);
+    elf_mainpid_signal(c, SIGKILL);
+  else if (!c->exited)
+    kill(c->pid, SIGKILL);
   elf_job_signal(&c->job, SIGKILL);
 }

@@ -99,14 +99,13 @@ typedef struct elf_notify_s {
 #define ELF_NOTIFY_INSIDE "/run/fern/notify"
 
 /* A main process other than the one spawned (MAINPID=), watched by its
- * pidfd; one the run moved on from stays on the `retired` list until the
- * run is over (its handle closes with the run's). */
+ * pidfd. */
 typedef struct elf_main_follow_s {
   uv_poll_t poll;
   struct elf_controller_s *controller;
-  int pidfd; /* -1 once retired */
+  int pidfd;
   pid_t pid;
-  struct elf_main_follow_s *retired;
+  int leads_group; /* it led its process group when it was named */
 } elf_main_follow;
 
 typedef struct elf_rlimit_s {
@@ -429,16 +428,27 @@ void elf_mainpid_take(elf_controller *c, const char *value, size_t len);
 /* The spawned process ended: 1 if another is the main process now (the
  * spawned one is reaped, and the run goes on), else 0. */
 int elf_mainpid_launcher_ended(elf_controller *c);
-/* A main process that was not fern's child: its status, if known now. */
-void elf_mainpid_status_late(elf_controller *c);
-/* The run is over: the spawned process reaped, the watches closed. */
+/* A main process that was not fern's child: its status, if its parent
+ * has reaped it by now (1), else 0. */
+int elf_mainpid_status_late(elf_controller *c);
+/* How long a run's end waits for that status (a parent reaps at once). */
+#define ELF_MAINPID_STATUS_WAIT_MS 500
+/* The run is over: the spawned process reaped, the watch closed. */
 void elf_mainpid_finish(elf_controller *c);
+/* The process spawned, or 0 once it is reaped and another is the main
+ * one (its pid may name another process by then). */
+pid_t elf_spawned_pid(const elf_controller *c);
+/* Sends `signum` to the main process MAINPID= named (and its group), and
+ * to the launcher while it lives. */
+void elf_mainpid_signal(elf_controller *c, int signum);
 /* Reads what waits on the notify socket now (before an exit is handled). */
 void elf_notify_drain(elf_controller *c);
 
 /* The running process (elf_process.c). */
 /* The main process ended (its status recorded): the job goes with it. */
 void elf_process_main_exited(elf_controller *c);
+/* A critical component whose run failed by itself ends the tree. */
+void elf_process_critical_check(elf_controller *c);
 void elf_process_record_waitid(elf_controller *c, const siginfo_t *info);
 /* One of the run's handles closed; the last one sends the report. */
 void elf_process_handle_closed(elf_controller *c);

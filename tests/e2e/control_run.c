@@ -54,9 +54,12 @@ const char *e2e_field(const json_t *obj, const char *key) {
 json_t *e2e_read_events(const char *path) {
   json_t *all = json_array();
   FILE *f = fopen(path, "r");
-  char line[4096];
-  while (f != NULL && fgets(line, sizeof line, f) != NULL)
+  char *line = NULL;
+  size_t size = 0;
+  /* A line being written (no newline yet) waits for the next read. */
+  while (f != NULL && getline(&line, &size, f) > 0 && strchr(line, '\n'))
     json_array_append_new(all, json_loads(line, 0, NULL));
+  free(line);
   if (f != NULL)
     fclose(f);
   return all;

@@ -56,11 +56,16 @@ static void add_events_file(e2e_proc *p, const char **argv, size_t first,
   const char **args = argv + first;
   if (args[0] == NULL || strcmp(args[0], "run") != 0)
     return;
-  for (size_t i = 1; args[i] != NULL; i++)
-    if (strcmp(args[i], "--events") == 0 && args[i + 1] != NULL) {
-      snprintf(p->events, sizeof p->events, "%s", args[i + 1]);
+  for (size_t i = 1; args[i] != NULL; i++) {
+    const char *named = strcmp(args[i], "--events") == 0 ? args[i + 1]
+                        : strncmp(args[i], "--events=", 9) == 0 ? args[i] + 9
+                                                                 : NULL;
+    if (named != NULL) {
+      ck_assert_uint_lt(strlen(named), sizeof p->events);
+      snprintf(p->events, sizeof p->events, "%s", named);
       return;
     }
+  }
   snprintf(p->events, sizeof p->events, "/tmp/fern-e2e-events-%d-%u.jsonl",
            (int)getpid(), serial++);
   p->events_ours = 1;
