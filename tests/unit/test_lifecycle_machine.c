@@ -496,6 +496,21 @@ START_TEST(test_a_destroyed_run_is_killed_and_held_until_its_end) {
 }
 END_TEST
 
+/* MAINPID=: the run goes on under another process, which is what `fern
+ * show` names; the state does not change. */
+START_TEST(test_main_pid_moves_the_run) {
+  fern__instance *c = child_in(FERN_STATE_READY);
+  c->run.pid = 41;
+  fern__input *in = input_for(c, FERN_IN_MAIN_PID);
+  in->pid = 4242;
+  fern__lc_post(in);
+  fern__lc_drain(&m);
+  ck_assert_int_eq(c->state, FERN_STATE_READY);
+  ck_assert_int_eq(c->run.pid, 4242);
+  release_child(c);
+}
+END_TEST
+
 Suite *lifecycle_machine_suite(void) {
   Suite *s = suite_create("lifecycle_machine");
   TCase *tc = tcase_create("machine");
@@ -510,6 +525,7 @@ Suite *lifecycle_machine_suite(void) {
   tcase_add_test(tc, test_a_stale_stop_timeout_is_of_no_account);
   tcase_add_test(tc, test_a_stop_waits_for_a_reported_end);
   tcase_add_test(tc, test_a_destroyed_run_is_killed_and_held_until_its_end);
+  tcase_add_test(tc, test_main_pid_moves_the_run);
   suite_add_tcase(s, tc);
   return s;
 }
