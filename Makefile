@@ -349,7 +349,7 @@ install: all man
 	install -m 755 $(PLUGINS) $(O)/runners/oci/fern-oci-shim \
 	  $(O)/runners/oci/fern-oci-init $(DESTDIR)$(PLUGINDIR)/
 	install -m 644 include/fern/*.h $(DESTDIR)$(PREFIX)/include/fern/
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' fern.pc.in \
+	sed -e 's|@VERSION@|$(VERSION)|' fern.pc.in \
 	  > $(DESTDIR)$(PREFIX)/lib/pkgconfig/fern.pc
 	for m in $(MANPAGES); do \
 	  s=$${m##*.}; install -d $(DESTDIR)$(PREFIX)/share/man/man$$s; \

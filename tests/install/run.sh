@@ -20,29 +20,35 @@ check() { # check NAME COMMAND...
   fi
 }
 
+walk() { # walk PREFIX: the whole path, installed under PREFIX
+prefix=$1
+root=$stage$prefix
 check "make install into a staging directory" \
-  make -s O="$O" install DESTDIR="$stage" PREFIX=/usr
+  make -s O="$O" install DESTDIR="$stage" PREFIX=$prefix
 check "the installed fern finds the installed plugins" \
-  sh -c "'$stage/usr/bin/fern' plugins | grep -q 'elf .*usr/bin/../lib/fern/plugins/elf.so'"
+  sh -c "'$root/bin/fern' plugins | grep -q 'elf .*bin/../lib/fern/plugins/elf.so'"
 
 # An outsider's build: only the staged headers and fern.pc.
-pc() { PKG_CONFIG_PATH="$stage/usr/lib/pkgconfig" PKG_CONFIG_SYSROOT_DIR="$stage" pkg-config "$@"; }
+# fern.pc names its own place (${pcfiledir}): no sysroot is needed.
+pc() { PKG_CONFIG_PATH="$root/lib/pkgconfig" pkg-config "$@"; }
 plugins="$stage/mine"
 mkdir -p "$plugins"
-check "pkg-config knows fern" sh -c "[ \"\$(PKG_CONFIG_PATH='$stage/usr/lib/pkgconfig' pkg-config --modversion fern)\" = 0.1.0 ]"
+check "pkg-config knows fern" sh -c "[ \"\$(PKG_CONFIG_PATH='$root/lib/pkgconfig' pkg-config --modversion fern)\" = 0.1.0 ]"
+check "pkg-config --cflags names the staged headers" \
+  sh -c "inc=\$(PKG_CONFIG_PATH='$root/lib/pkgconfig' pkg-config --cflags-only-I fern | sed 's/^-I//; s/ *\$//') && [ \"\$(cd \"\$inc\" && pwd -P)\" = \"\$(cd '$root/include' && pwd -P)\" ] && test -f \"\$inc/fern/runner.h\""
 check "the runner skeleton builds with one line" \
   sh -c "cc -shared -fPIC -Werror -Wall $(pc --cflags fern) examples/runner-skeleton/hello_runner.c -o '$plugins/hello_runner.so'"
 check "the resolver skeleton builds with one line" \
   sh -c "cc -shared -fPIC -Werror -Wall $(pc --cflags fern) examples/resolver-skeleton/memo_resolver.c -o '$plugins/memo_resolver.so'"
 
 # The man pages are installed, render cleanly, and their examples compile.
-man3="$stage/usr/share/man/man3"
+man3="$root/share/man/man3"
 check "the man pages are installed" \
-  test -f "$stage/usr/share/man/man1/fern.1" -a -f "$stage/usr/share/man/man5/fern-manifest.5" \
+  test -f "$root/share/man/man1/fern.1" -a -f "$root/share/man/man5/fern-manifest.5" \
   -a -f "$man3/fern-runner.3" -a -f "$man3/fern-resolver.3"
 if command -v groff >/dev/null; then
   check "the man pages render without warnings" \
-    sh -c "groff -man -Tutf8 -ww -z '$stage'/usr/share/man/man*/* 2>&1 | (! grep .)"
+    sh -c "groff -man -Tutf8 -ww -z '$root'/share/man/man*/* 2>&1 | (! grep .)"
 else
   echo "skipped the man page rendering check: groff is not installed"
 fi
@@ -78,11 +84,16 @@ cat >"$stage/fern.json" <<'JSON'
 { "root_environment": { "runners": [ { "runner": "elf" }, { "runner": "hello_runner" } ] } }
 JSON
 check "the installed fern boots a tree through both skeletons" \
-  sh -c "'$stage/usr/bin/fern' run --config '$stage/fern.json' --plugin-dir '$plugins' --control '$stage/c/s.sock' '$stage/tree/meta/root.cm' 2>&1 | tee /dev/stderr | grep -q '\[/greeter\] hi from an out-of-tree runner'"
+  sh -c "'$root/bin/fern' run --config '$stage/fern.json' --plugin-dir '$plugins' --control '$stage/c/s.sock' '$stage/tree/meta/root.cm' 2>&1 | tee /dev/stderr | grep -q '\[/greeter\] hi from an out-of-tree runner'"
 
 check "make uninstall removes what install put" \
-  sh -c "make -s O='$O' uninstall DESTDIR='$stage' PREFIX=/usr && [ -z \"\$(find '$stage/usr' -type f)\" ]"
+  sh -c "make -s O='$O' uninstall DESTDIR='$stage' PREFIX=$prefix && [ -z \"\$(find '$root' -type f)\" ]"
 
+}
+
+for prefix in /usr /usr/local; do
+  walk "$prefix"
+done
 rm -rf "$stage"
 echo "install: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
