@@ -124,6 +124,7 @@ int elf_runner_create(const fern_host_t *host, const json_t *config,
   r->host = host;
   r->use_pidfd = r->use_clone3 = 1;
   r->cgroup_base_fd = r->cgroup_lock_fd = r->notify_dir_fd = -1;
+  elf_job_tag(r, name);
   elf_spawn_slots_open(r);
   elf_spawn_read_signals(r);
   if (FERN_HOST_HAS(host, nofile_hard)) {

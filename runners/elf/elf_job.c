@@ -194,6 +194,13 @@ static int name_cgroup(elf_runner *r, elf_job *job) {
   return FERN_OK;
 }
 
+void elf_job_tag(elf_runner *r, const char *name) {
+  static unsigned runners; /* this plugin's, in this process */
+  snprintf(r->job_tag, sizeof r->job_tag, "%.16s%u", name, ++runners);
+}
+
+/* "<fern pid>@<pid ns>.<runner tag>.<n>": the prefix is what the guardian
+ * and the stale sweep read; the rest is unique among this fern's jobs. */
 int elf_job_name(elf_runner *r, elf_job *job, int cgroup_now) {
   memset(job, 0, sizeof *job);
   job->kind = r->job_kind;
@@ -201,7 +208,8 @@ int elf_job_name(elf_runner *r, elf_job *job, int cgroup_now) {
   job->base_fd = -1;
   elf_job_prefix(job->id, sizeof job->id);
   size_t used = strlen(job->id);
-  snprintf(job->id + used, sizeof job->id - used, "%lu", ++r->next_id);
+  snprintf(job->id + used, sizeof job->id - used, "%s.%lu", r->job_tag,
+           ++r->next_id);
   if (job->kind != ELF_JOB_CGROUP || !cgroup_now)
     return FERN_OK;
   return name_cgroup(r, job);

@@ -45,6 +45,7 @@ typedef struct elf_runner_s {
   int cgroup_base_fd;         /* O_PATH to it, or -1 */
   int cgroup_lock_fd; /* holds flock on it while this fern lives, or -1 */
   unsigned long next_id;
+  char job_tag[24]; /* this runner's part of its jobs' ids (elf_job_tag) */
   elf_guardian *guardian;
   uv_signal_t sigchld; /* runs without a pidfd; orphans to reap */
   struct elf_controller_s *live; /* running controllers, for SIGCHLD */
@@ -272,6 +273,11 @@ const char *elf_job_kind_name(elf_job_kind kind);
 /* What the kind cannot hold, as the end of the runner's log line ("" for
  * cgroups). */
 const char *elf_job_kind_gaps(elf_job_kind kind);
+/* Names the runner's jobs apart from every other runner's in this fern:
+ * the ELF, sandbox and OCI plugins each carry their own copy of this code
+ * (and its counters), and two runners of one plugin may exist. `name` is
+ * the plugin's ("elf", "sandbox", "oci"). */
+void elf_job_tag(elf_runner *r, const char *name);
 /* Names a component's job: its id, and with `cgroup_now` its cgroup's
  * path (else elf_job_take gives it one at the spawn). Loop thread. */
 int elf_job_name(elf_runner *r, elf_job *job, int cgroup_now);

@@ -200,6 +200,44 @@ START_TEST(test_a_dead_ferns_notify_directory_is_removed) {
 }
 END_TEST
 
+/* Two runners of the ELF family (the sandbox runner carries its own copy
+ * of the ELF runner's code) in subreaper mode, where jobs are found by
+ * their FERN_JOB mark: the end of a sandboxed component's job leaves the
+ * plain component alone. Their job ids were the same once ("<pid>@<ns>.1"
+ * from each runner's own counter), and the sandbox's kill ended both. */
+START_TEST(test_runners_jobs_are_apart) {
+  if (e2e_skip_under_valgrind("libseccomp probes the kernel with seccomp(2) calls valgrind does not run"))
+    return;
+  char pkg[4096], config[4200];
+  e2e_package_new(pkg, sizeof pkg);
+  e2e_package_program(pkg, "plain", "elf", "\"args\": [\"sleep\"]");
+  e2e_package_program(pkg, "boxed", "sandbox", "\"args\": [\"exit\", \"3\"]");
+  const char *names[] = {"plain", "boxed", NULL};
+  e2e_package_root(pkg, names, 0);
+  e2e_package_write(pkg, "fern.json",
+                    "{\"root_environment\": {\"runners\": ["
+                    "{\"runner\": \"elf\", \"config\": {\"job\": \"subreaper\"}},"
+                    "{\"runner\": \"sandbox\", \"config\": {\"job\": "
+                    "\"subreaper\"}}]}}");
+  snprintf(config, sizeof config, "%s/fern.json", pkg);
+  e2e_proc p;
+  const char *args[] = {"run", "--config", config, pkg, NULL};
+  e2e_start(&p, args);
+  e2e_wait_for(&p, "[/plain] ready", 20000);
+  e2e_wait_end(&p, "/boxed", "instance_died (exit 3)", 20000);
+  json_t *all = e2e_proc_events(&p);
+  json_t *started = e2e_the_event(all, "started", "/plain");
+  pid_t plain = (pid_t)json_integer_value(json_object_get(started, "pid"));
+  json_decref(all);
+  ck_assert_msg(e2e_process_alive(plain), "/plain went with /boxed's job");
+  kill(p.pid, SIGTERM);
+  e2e_finish(&p, 20000);
+  e2e_assert_end(&p, "/plain", "ok (signal TERM)");
+  e2e_free(&p);
+  e2e_package_remove(pkg);
+}
+END_TEST
+
 Suite *sandbox_suite(void) {
   Suite *s = suite_create("sandbox");
   TCase *tc = tcase_create("sandbox");
@@ -217,6 +255,7 @@ Suite *sandbox_suite(void) {
     tcase_add_test(tc, test_notify_works_without_network);
     tcase_add_test(tc, test_libsystemd_notify_works_without_network);
     tcase_add_test(tc, test_a_dead_ferns_notify_directory_is_removed);
+    tcase_add_test(tc, test_runners_jobs_are_apart);
   }
   suite_add_tcase(s, tc);
   return s;
