@@ -188,12 +188,34 @@ static int waited_for(const elf_runner *r, pid_t pid) {
   return 0;
 }
 
+typedef struct libuv_child_s {
+  pid_t pid;
+  int found;
+} libuv_child;
+
+static void find_process_handle(uv_handle_t *handle, void *arg) {
+  libuv_child *child = arg;
+  if (handle->type == UV_PROCESS &&
+      ((uv_process_t *)handle)->pid == child->pid)
+    child->found = 1;
+}
+
+/* Whether libuv spawned it on fern's loop (another runner's uv_spawn):
+ * libuv reaps it and tells that runner. Asked only of a zombie child no
+ * run of ours waits for, which is rare; the walk visits every handle. */
+static int spawned_by_libuv(const elf_runner *r, pid_t pid) {
+  libuv_child child = {pid, 0};
+  uv_walk(r->host->loop, find_process_handle, &child);
+  return child.found;
+}
+
 static void reap_if_orphan(pid_t pid, void *arg) {
   orphan_scan *scan = arg;
   elf_proc_info info;
   if (elf_proc_stat(pid, &info) == 0 && info.ppid == scan->self &&
       info.state == 'Z' && !waited_for(scan->runner, pid) &&
-      !elf_guardian_is(scan->runner->guardian, pid))
+      !elf_guardian_is(scan->runner->guardian, pid) &&
+      !spawned_by_libuv(scan->runner, pid))
     waitpid(pid, NULL, WNOHANG);
 }
 

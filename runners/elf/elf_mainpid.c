@@ -17,27 +17,14 @@
  * counts as a success (main_pid_good(), an alien main PID that is gone). */
 #include <errno.h>
 #include <limits.h>
-#include <linux/types.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "elf_runner.h"
-
-/* From include/uapi/linux/pidfd.h (Linux 6.15); Debian 12's headers
- * predate it. The kernel fills what fits and says so in `mask`. */
-struct elf_pidfd_info {
-  __u64 mask;
-  __u64 cgroupid;
-  __u32 pid, tgid, ppid, ruid, rgid, euid, egid, suid, sgid, fsuid, fsgid;
-  __s32 exit_code;
-};
-#define ELF_PIDFD_GET_INFO _IOWR(0xFF, 11, struct elf_pidfd_info)
-#define ELF_PIDFD_INFO_EXIT (1ULL << 3)
 
 pid_t elf_main_pid(const elf_controller *c) {
   return c->follow != NULL ? c->follow->pid : c->pid;
@@ -46,28 +33,6 @@ pid_t elf_main_pid(const elf_controller *c) {
 static void refuse(elf_controller *c, long pid, const char *why) {
   c->host->log(FERN_LOG_WARN, c->moniker, "refused MAINPID=%ld: %s", pid,
                why);
-}
-
-/* The run's status from a wait status (the kernel's exit_code). */
-static void record_status(elf_controller *c, int status) {
-  if (WIFEXITED(status)) {
-    c->exit_code = WEXITSTATUS(status);
-  } else {
-    c->term_signal = WTERMSIG(status);
-    c->core_dumped = WCOREDUMP(status);
-  }
-}
-
-/* PIDFD_INFO_EXIT: known once its parent has reaped it. */
-static int status_from_pidfs(elf_controller *c, int pidfd) {
-  struct elf_pidfd_info info;
-  memset(&info, 0, sizeof info);
-  info.mask = ELF_PIDFD_INFO_EXIT;
-  if (ioctl(pidfd, ELF_PIDFD_GET_INFO, &info) != 0 ||
-      !(info.mask & ELF_PIDFD_INFO_EXIT))
-    return 0;
-  record_status(c, info.exit_code);
-  return 1;
 }
 
 static void on_follow_exit(uv_poll_t *poll, int status, int events) {
@@ -83,7 +48,7 @@ static void on_follow_exit(uv_poll_t *poll, int status, int events) {
     if (info.si_pid == 0)
       return; /* fern's child, not ended yet */
     elf_process_record_waitid(c, &info);
-  } else if (!status_from_pidfs(c, f->pidfd)) {
+  } else if (!elf_pidfd_exit_status(c, f->pidfd)) {
     c->exit_unknown = 1; /* looked for again while its job drains */
   }
   uv_poll_stop(&f->poll);
@@ -92,7 +57,7 @@ static void on_follow_exit(uv_poll_t *poll, int status, int events) {
 
 int elf_mainpid_status_late(elf_controller *c) {
   if (!c->exit_unknown || c->follow == NULL ||
-      !status_from_pidfs(c, c->follow->pidfd))
+      !elf_pidfd_exit_status(c, c->follow->pidfd))
     return 0;
   c->exit_unknown = 0;
   elf_process_critical_check(c);

@@ -242,8 +242,19 @@ static void on_pidfd(uv_poll_t *poll, int status, int events) {
     return;
   siginfo_t info;
   memset(&info, 0, sizeof info);
-  if (c->exited || waitid((idtype_t)P_PIDFD, (id_t)c->pidfd, &info,
-                          WEXITED | WNOHANG) != 0 || info.si_pid == 0)
+  if (waitid((idtype_t)P_PIDFD, (id_t)c->pidfd, &info, WEXITED | WNOHANG) !=
+      0) {
+    /* Reaped by another (a sibling runner's orphan reaper): the kernel
+     * kept its status with the pidfd. Without that, it still ended: the
+     * pidfd stays readable, and its end is said with no status. */
+    if (errno != ECHILD)
+      return;
+    if (!elf_pidfd_exit_status(c, c->pidfd))
+      c->exit_unknown = 1;
+    elf_process_main_exited(c);
+    return;
+  }
+  if (info.si_pid == 0)
     return;
   elf_process_record_waitid(c, &info);
   elf_process_main_exited(c);

@@ -447,6 +447,9 @@ pid_t elf_spawned_pid(const elf_controller *c);
 /* Sends `signum` to the main process MAINPID= named (and its group), and
  * to the launcher while it lives. */
 void elf_mainpid_signal(elf_controller *c, int signum);
+/* The exit status of a process someone else reaped, from its pidfd
+ * (elf_pidfd_status.c): 1 if the kernel kept it (Linux 6.15), else 0. */
+int elf_pidfd_exit_status(elf_controller *c, int pidfd);
 /* Reads what waits on the notify socket now (before an exit is handled). */
 void elf_notify_drain(elf_controller *c);
 

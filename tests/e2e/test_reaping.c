@@ -1,0 +1,89 @@
+/* test_reaping.c - no runner reaps a process it did not start. A runner
+ * written as a plugin author first writes one (tests/plugins/uvspawn.c:
+ * uv_spawn, its exit through libuv) runs beside the ELF runner in
+ * subreaper mode, where fern adopts orphans and the ELF runner reaps them:
+ * the uv_spawn runner's child is not among them, and its exit reaches it.
+ * As root with subreaper jobs forced, and as an unprivileged user, for
+ * whom fern picks subreaper jobs itself. */
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "e2e.h"
+#include "event_asserts.h"
+
+/* A package with /plain (the ELF runner, running 2 s) and /spawned (the
+ * uv_spawn runner, exit 5 after 300 ms); `config` is its fern.json. */
+static void two_runners(char *pkg, size_t size, const char *elf_config,
+                        char *config, size_t config_size) {
+  char text[1024];
+  e2e_package_new(pkg, size);
+  e2e_package_program(pkg, "plain", "elf",
+                      "\"args\": [\"run-for\", \"2000\", \"0\"]");
+  e2e_package_program(pkg, "spawned", "uvspawn",
+                      "\"args\": [\"run-for\", \"300\", \"5\"]");
+  const char *names[] = {"plain", "spawned", NULL};
+  e2e_package_root(pkg, names, 0);
+  snprintf(text, sizeof text,
+           "{\"root_environment\": {\"runners\": [{\"runner\": \"elf\"%s}, "
+           "{\"runner\": \"uvspawn\"}]}}",
+           elf_config);
+  e2e_package_write(pkg, "fern.json", text);
+  snprintf(config, config_size, "%s/fern.json", pkg);
+}
+
+START_TEST(test_a_uv_spawn_runner_hears_its_exit_beside_a_subreaper) {
+  char pkg[4096], config[4200], plugins[4200];
+  two_runners(pkg, sizeof pkg, ", \"config\": {\"job\": \"subreaper\"}", config,
+              sizeof config);
+  snprintf(plugins, sizeof plugins, "%s/tests/plugins", e2e_build());
+  e2e_proc p;
+  const char *args[] = {"run", "--config", config, "--plugin-dir", plugins,
+                        pkg, NULL};
+  e2e_start(&p, args);
+  e2e_wait_end(&p, "/spawned", "instance_died (exit 5)", 20000);
+  ck_assert_int_eq(e2e_finish(&p, 20000), 1); /* /spawned did not end ok */
+  e2e_assert_end(&p, "/plain", "ok (exit 0)");
+  e2e_free(&p);
+  e2e_package_remove(pkg);
+}
+END_TEST
+
+START_TEST(test_a_uv_spawn_runner_hears_its_exit_as_a_user) {
+  uid_t uid;
+  gid_t gid;
+  if (e2e_test_user("fernreap", &uid, &gid) != 0)
+    return;
+  char pkg[4096], config[4200], path[12800], out[65536];
+  two_runners(pkg, sizeof pkg, "", config, sizeof config);
+  char chmod_all[4200];
+  snprintf(chmod_all, sizeof chmod_all, "chmod -R a+rX '%s'", pkg);
+  ck_assert_int_eq(system(chmod_all), 0); /* the user reads the package */
+  snprintf(path, sizeof path, "%s/runners:%s/resolvers:%s/tests/plugins",
+           e2e_build(), e2e_build(), e2e_build());
+  setenv("FERN_PLUGIN_PATH", path, 1);
+  const char *args[] = {"run", "--config", config, pkg, NULL};
+  int status = e2e_run_fern_as(uid, gid, args, out, sizeof out);
+  unsetenv("FERN_PLUGIN_PATH");
+  ck_assert_msg(strstr(out, "job mechanism ") != NULL, "%s", out);
+  if (!e2e_job_mechanism_is(out, "subreaper")) {
+    fprintf(stderr, "skipped: fern as a user got no subreaper jobs here:\n%s",
+            out);
+    e2e_package_remove(pkg);
+    return;
+  }
+  ck_assert_msg(status == 1, "fern exited %d:\n%s", status, out);
+  e2e_assert_has(out, "/spawned: error: stopped: instance_died (exit 5)");
+  e2e_assert_has(out, "/plain: stopped: ok (exit 0)");
+  e2e_package_remove(pkg);
+}
+END_TEST
+
+Suite *reaping_suite(void) {
+  Suite *s = suite_create("reaping");
+  TCase *tc = tcase_create("reaping");
+  tcase_set_timeout(tc, 60);
+  tcase_add_test(tc, test_a_uv_spawn_runner_hears_its_exit_beside_a_subreaper);
+  tcase_add_test(tc, test_a_uv_spawn_runner_hears_its_exit_as_a_user);
+  suite_add_tcase(s, tc);
+  return s;
+}
