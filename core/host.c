@@ -24,12 +24,17 @@ static void host_log(fern_log_level level, const char *moniker,
 
 /* A runner's reports are inputs: queued here, handled on a later turn of
  * the loop, after the runner's own call has returned. */
-static void host_started(fern_instance_t *instance, long pid) {
-  fern__input *in = fern__lc_input(instance, FERN_IN_STARTED);
+static void post_pid(fern_instance_t *instance, fern__input_kind kind,
+                     long pid) {
+  fern__input *in = fern__lc_input(instance, kind);
   if (in == NULL)
     return;
   in->pid = pid;
   fern__lc_post(in);
+}
+
+static void host_started(fern_instance_t *instance, long pid) {
+  post_pid(instance, FERN_IN_STARTED, pid);
 }
 
 /* The controller goes with the report: from now on nothing asks the
@@ -58,11 +63,7 @@ static void host_extend_stop_timeout(fern_instance_t *instance, uint64_t ms) {
 }
 
 static void host_main_pid(fern_instance_t *instance, long pid) {
-  fern__input *in = fern__lc_input(instance, FERN_IN_MAIN_PID);
-  if (in == NULL)
-    return;
-  in->pid = pid;
-  fern__lc_post(in);
+  post_pid(instance, FERN_IN_MAIN_PID, pid);
 }
 
 static void host_awaits_ready(fern_instance_t *instance) {

@@ -217,25 +217,17 @@ int fern__instance_is_live(const fern__instance *instance) {
   return fern__state_is_live(instance->state);
 }
 
-int fern__instance_any_child_live(const fern__instance *instance) {
+/* Only an ended instance is looked into: a whole-tree stop of live
+ * components costs one look each, as before. */
+static int any_subtree_live(const fern__instance *instance) {
   for (size_t i = 0; i < instance->child_count; i++)
-    if (fern__instance_is_live(instance->children[i]))
+    if (fern__instance_subtree_live(instance->children[i]))
       return 1;
   return 0;
 }
 
 int fern__instance_subtree_live(const fern__instance *instance) {
-  return fern__instance_is_live(instance) ||
-         fern__instance_any_subtree_live(instance);
-}
-
-/* Only an ended instance is looked into: a whole-tree stop of live
- * components costs one look each, as before. */
-int fern__instance_any_subtree_live(const fern__instance *instance) {
-  for (size_t i = 0; i < instance->child_count; i++)
-    if (fern__instance_subtree_live(instance->children[i]))
-      return 1;
-  return 0;
+  return fern__instance_is_live(instance) || any_subtree_live(instance);
 }
 
 const char *fern__instance_state_name(const fern__instance *instance) {

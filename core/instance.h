@@ -109,14 +109,10 @@ int fern__instance_adopt(fern__instance *parent, fern__instance *child);
 void fern__instance_detach(fern__instance *child);
 /* fern__state_is_live of its state. */
 int fern__instance_is_live(const fern__instance *instance);
-/* Whether any of its children is live. */
-int fern__instance_any_child_live(const fern__instance *instance);
 /* Live, or ended with a descendant still live (a program that ended by
  * itself while its children stop): its subtree has not ended yet, and a
  * stopping realm waits for it. */
 int fern__instance_subtree_live(const fern__instance *instance);
-/* Whether any of its children's subtrees is live. */
-int fern__instance_any_subtree_live(const fern__instance *instance);
 /* The state a person reads (fern__state_name). */
 const char *fern__instance_state_name(const fern__instance *instance);
 /* Its nearest ancestor whose subtree is stopping, or NULL. */

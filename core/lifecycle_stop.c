@@ -132,7 +132,7 @@ fern__state fern__act_child_ended(fern__instance *i, fern__input *in) {
 }
 
 fern__state fern__act_child_ended_idle(fern__instance *i, fern__input *in) {
-  if (fern__instance_is_live(i) || fern__instance_any_subtree_live(i))
+  if (fern__instance_subtree_live(i))
     return i->state;
   if (i->stop_waiters != NULL)
     stop_finished(i, in);

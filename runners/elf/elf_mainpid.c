@@ -39,29 +39,10 @@ static void on_follow_exit(uv_poll_t *poll, int status, int events) {
   elf_main_follow *f = poll->data;
   elf_controller *c = f->controller;
   (void)status, (void)events;
-  if (c->exited || f != c->follow)
+  if (c->exited || f != c->follow || !elf_pidfd_collect(c, f->pidfd))
     return;
-  siginfo_t info;
-  memset(&info, 0, sizeof info);
-  if (waitid((idtype_t)P_PIDFD, (id_t)f->pidfd, &info, WEXITED | WNOHANG) ==
-      0) {
-    if (info.si_pid == 0)
-      return; /* fern's child, not ended yet */
-    elf_process_record_waitid(c, &info);
-  } else if (!elf_pidfd_exit_status(c, f->pidfd)) {
-    c->exit_unknown = 1; /* looked for again while its job drains */
-  }
   uv_poll_stop(&f->poll);
   elf_process_main_exited(c);
-}
-
-int elf_mainpid_status_late(elf_controller *c) {
-  if (!c->exit_unknown || c->follow == NULL ||
-      !elf_pidfd_exit_status(c, c->follow->pidfd))
-    return 0;
-  c->exit_unknown = 0;
-  elf_process_critical_check(c);
-  return 1;
 }
 
 /* The pidfd of `pid` if it may be the run's main process, else -1 (and

@@ -1,7 +1,9 @@
-/* elf_pidfd_status.c - the exit status of a process that fern did not
- * reap: another process (its parent, or another reaper) did, and the
- * kernel keeps the status with its pidfd (PIDFD_GET_INFO with
- * PIDFD_INFO_EXIT, Linux 6.15). */
+/* elf_pidfd_status.c - the end of a run's main process, through its
+ * pidfd: reaped here when it is fern's child; else another process (its
+ * parent, or another runner's reaper) reaps it, and the kernel keeps its
+ * status with the pidfd (PIDFD_GET_INFO with PIDFD_INFO_EXIT, Linux
+ * 6.15); else its status is unknown. */
+#include <errno.h>
 #include <linux/types.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -33,5 +35,31 @@ int elf_pidfd_exit_status(elf_controller *c, int pidfd) {
     c->term_signal = WTERMSIG(info.exit_code);
     c->core_dumped = WCOREDUMP(info.exit_code);
   }
+  return 1;
+}
+
+int elf_pidfd_collect(elf_controller *c, int pidfd) {
+  siginfo_t info;
+  memset(&info, 0, sizeof info);
+  if (waitid((idtype_t)P_PIDFD, (id_t)pidfd, &info, WEXITED | WNOHANG) == 0) {
+    if (info.si_pid == 0)
+      return 0; /* fern's child, not ended yet */
+    elf_process_record_waitid(c, &info);
+    return 1;
+  }
+  if (errno != ECHILD)
+    return 0;
+  /* Not fern's to reap (any more): the pidfd is readable, so it ended. */
+  if (!elf_pidfd_exit_status(c, pidfd))
+    c->exit_unknown = 1; /* looked for again while its job drains */
+  return 1;
+}
+
+int elf_pidfd_status_late(elf_controller *c) {
+  int pidfd = c->follow != NULL ? c->follow->pidfd : c->pidfd;
+  if (!c->exit_unknown || !elf_pidfd_exit_status(c, pidfd))
+    return 0;
+  c->exit_unknown = 0;
+  elf_process_critical_check(c);
   return 1;
 }

@@ -43,8 +43,8 @@ static void report(elf_controller *c) {
     /* As systemd counts a main process that was not its child and is
      * gone: a success, with no exit code made up for it. */
     r.status = FERN_STOP_OK;
-    r.message = "its main process (MAINPID=) was not fern's child: its exit "
-                "status is unknown";
+    r.message = "its main process was not fern's to reap: its exit status "
+                "is unknown";
   } else {
     r.exit_code = c->exit_code;
     r.status = c->exit_code == 0 ? FERN_STOP_OK : FERN_STOP_INSTANCE_DIED;
@@ -148,9 +148,9 @@ static void finish(elf_controller *c) {
 static void check_finish(elf_controller *c) {
   if (!c->exited || c->finishing)
     return;
-  /* A main process that was not fern's child: its parent reaps it at
-   * once, and then its status is known; wait that long for it. */
-  if (!elf_mainpid_status_late(c) && c->exit_unknown && !c->drain_expired &&
+  /* A main process fern could not reap: its parent reaps it at once, and
+   * then its status is known; wait that long for it. */
+  if (!elf_pidfd_status_late(c) && c->exit_unknown && !c->drain_expired &&
       c->drain_ticks * ELF_DRAIN_TICK_MS < ELF_MAINPID_STATUS_WAIT_MS)
     return;
   if (!c->drain_expired &&
@@ -240,24 +240,8 @@ static void on_pidfd(uv_poll_t *poll, int status, int events) {
   elf_notify_drain(c);
   if (elf_mainpid_launcher_ended(c))
     return;
-  siginfo_t info;
-  memset(&info, 0, sizeof info);
-  if (waitid((idtype_t)P_PIDFD, (id_t)c->pidfd, &info, WEXITED | WNOHANG) !=
-      0) {
-    /* Reaped by another (a sibling runner's orphan reaper): the kernel
-     * kept its status with the pidfd. Without that, it still ended: the
-     * pidfd stays readable, and its end is said with no status. */
-    if (errno != ECHILD)
-      return;
-    if (!elf_pidfd_exit_status(c, c->pidfd))
-      c->exit_unknown = 1;
+  if (elf_pidfd_collect(c, c->pidfd))
     elf_process_main_exited(c);
-    return;
-  }
-  if (info.si_pid == 0)
-    return;
-  elf_process_record_waitid(c, &info);
-  elf_process_main_exited(c);
 }
 
 void elf_process_poll_exit(elf_controller *c) {

@@ -434,10 +434,8 @@ void elf_mainpid_take(elf_controller *c, const char *value, size_t len);
 /* The spawned process ended: 1 if another is the main process now (the
  * spawned one is reaped, and the run goes on), else 0. */
 int elf_mainpid_launcher_ended(elf_controller *c);
-/* A main process that was not fern's child: its status, if its parent
- * has reaped it by now (1), else 0. */
-int elf_mainpid_status_late(elf_controller *c);
-/* How long a run's end waits for that status (a parent reaps at once). */
+/* How long a run's end waits for the status of a main process fern could
+ * not reap (its parent reaps it at once; elf_pidfd_status_late). */
 #define ELF_MAINPID_STATUS_WAIT_MS 500
 /* The run is over: the spawned process reaped, the watch closed. */
 void elf_mainpid_finish(elf_controller *c);
@@ -447,9 +445,16 @@ pid_t elf_spawned_pid(const elf_controller *c);
 /* Sends `signum` to the main process MAINPID= named (and its group), and
  * to the launcher while it lives. */
 void elf_mainpid_signal(elf_controller *c, int signum);
-/* The exit status of a process someone else reaped, from its pidfd
- * (elf_pidfd_status.c): 1 if the kernel kept it (Linux 6.15), else 0. */
+/* The end of a main process (elf_pidfd_status.c). */
+/* The exit status of a process someone else reaped, from its pidfd: 1 if
+ * the kernel kept it (Linux 6.15), else 0. */
 int elf_pidfd_exit_status(elf_controller *c, int pidfd);
+/* Its pidfd turned readable: 1 if it ended (reaped here if fern's child,
+ * its status recorded, or c->exit_unknown), 0 if not yet. */
+int elf_pidfd_collect(elf_controller *c, int pidfd);
+/* A main process whose status was unknown: 1 if its reaper has reaped it
+ * by now and the status is recorded, else 0. */
+int elf_pidfd_status_late(elf_controller *c);
 /* Reads what waits on the notify socket now (before an exit is handled). */
 void elf_notify_drain(elf_controller *c);
 

@@ -16,8 +16,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "control_run.h"
 #include "e2e.h"
+#include "event_asserts.h"
 
 #define SUBREAPER "tests/config/subreaper.json"
 
@@ -61,50 +61,21 @@ static void launcher_package(char *pkg, size_t size, const char *script) {
   e2e_package_write(pkg, "meta/d.cm", text);
 }
 
-/* Starts `fern run --events` on the package, with `config` if not NULL. */
-static void run_package(e2e_proc *p, const char *pkg, const char *config,
-                        char *dir, size_t dir_size, char *events,
-                        size_t events_size) {
+/* Starts `fern run` on the package, with `config` if not NULL (the
+ * harness gives it an events file). */
+static void run_package(e2e_proc *p, const char *pkg, const char *config) {
   char manifest[4200];
   snprintf(manifest, sizeof manifest, "%s/meta/root.cm", pkg);
-  const char *with[] = {"--config", config, manifest, NULL};
-  const char *without[] = {manifest, NULL};
-  e2e_events_start(p, config ? with : without, dir, dir_size, events,
-                   events_size);
-}
-
-/* Waits until the events file has an event `type` for `moniker`; returns
- * all events (the caller's). */
-static json_t *wait_event(e2e_proc *p, const char *events, const char *type,
-                          const char *moniker) {
-  long deadline = e2e_now_ms() + 20000;
-  for (;;) {
-    json_t *all = e2e_read_events(events);
-    json_t *of = e2e_events_of(all, type, moniker);
-    size_t n = json_array_size(of);
-    json_decref(of);
-    if (n > 0)
-      return all;
-    json_decref(all);
-    ck_assert_msg(e2e_now_ms() < deadline, "no %s event for %s:\n%s", type,
-                  moniker, p->err);
-    e2e_pump(p, 20);
-  }
-}
-
-static void wait_gone(e2e_proc *p, pid_t pid) {
-  long deadline = e2e_now_ms() + 20000;
-  while (e2e_process_alive(pid)) {
-    ck_assert_msg(e2e_now_ms() < deadline, "pid %d never ended", (int)pid);
-    e2e_pump(p, 20);
-  }
+  const char *with[] = {"run", "--config", config, manifest, NULL};
+  const char *without[] = {"run", manifest, NULL};
+  e2e_start(p, config ? with : without);
 }
 
 /* Where the launcher and the daemon are, once the launcher has ended:
  * the run is still on, under the daemon. */
-static void follow_the_handover(e2e_proc *p, const char *events,
-                                pid_t *launcher, pid_t *daemon) {
-  json_t *all = wait_event(p, events, "main_pid", "/d");
+static void follow_the_handover(e2e_proc *p, pid_t *launcher, pid_t *daemon) {
+  e2e_wait_event(p, "main_pid", "/d", 20000);
+  json_t *all = e2e_proc_events(p);
   json_t *moved = e2e_the_event(all, "main_pid", "/d");
   json_t *started = e2e_the_event(all, "started", "/d");
   *launcher = (pid_t)json_integer_value(json_object_get(started, "pid"));
@@ -113,15 +84,11 @@ static void follow_the_handover(e2e_proc *p, const char *events,
                    *launcher);
   ck_assert_int_ne(*daemon, *launcher);
   json_decref(all);
-  wait_gone(p, *launcher);
+  e2e_assert_all_gone_within(launcher, 1, 20000);
   ck_assert(e2e_process_alive(*daemon));
   /* The launcher's end did not end the run. */
-  all = e2e_read_events(events);
-  json_t *stops = e2e_events_of(all, "stopped", "/d");
-  ck_assert_msg(json_array_size(stops) == 0,
+  ck_assert_msg(e2e_event_count(p, "stopped", "/d") == 0,
                 "/d stopped with its launcher:\n%s", p->err);
-  json_decref(stops);
-  json_decref(all);
 }
 
 /* Whether PIDFD_GET_INFO gives a reaped process's exit status (Linux
@@ -180,20 +147,19 @@ START_TEST(test_the_daemon_named_by_mainpid_is_the_run) {
   }
   if (_i != FERNS_CHILD) /* the daemon's parent when its launcher ends */
     ck_assert_int_eq(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
-  char pkg[4096], dir[64], events[128];
+  char pkg[4096];
   launcher_package(pkg, sizeof pkg,
                    "sh -c 'while [ ! -e go ]; do sleep 0.02; done; exit 7' "
                    "& systemd-notify --ready --pid=$! && exit 0");
   e2e_proc p;
-  run_package(&p, pkg, _i == FERNS_CHILD ? SUBREAPER : NULL, dir, sizeof dir,
-              events, sizeof events);
+  run_package(&p, pkg, _i == FERNS_CHILD ? SUBREAPER : NULL);
   pid_t launcher, daemon;
-  follow_the_handover(&p, events, &launcher, &daemon);
+  follow_the_handover(&p, &launcher, &daemon);
   e2e_package_write(pkg, "go", "");
   if (_i == REAPED_AT_ONCE)
     reap(daemon);
   e2e_finish(&p, 20000);
-  json_t *all = e2e_read_events(events);
+  json_t *all = e2e_proc_events(&p);
   json_t *end = e2e_the_event(all, "stopped", "/d");
   if (_i == NEVER_REAPED) {
     ck_assert_str_eq(e2e_field(end, "status"), "ok");
@@ -208,7 +174,6 @@ START_TEST(test_the_daemon_named_by_mainpid_is_the_run) {
   ck_assert(!e2e_process_alive(daemon));
   prctl(PR_SET_CHILD_SUBREAPER, 0);
   json_decref(all);
-  e2e_events_done(dir, events);
   e2e_free(&p);
   e2e_package_remove(pkg);
 }
@@ -220,17 +185,17 @@ END_TEST
 START_TEST(test_a_stop_ends_the_daemon) {
   if (no_systemd_notify())
     return;
-  char pkg[4096], dir[64], events[128];
+  char pkg[4096];
   launcher_package(pkg, sizeof pkg,
                    "setsid sleep 600 & systemd-notify --ready --pid=$! && "
                    "exit 0");
   e2e_proc p;
-  run_package(&p, pkg, configs[_i], dir, sizeof dir, events, sizeof events);
+  run_package(&p, pkg, configs[_i]);
   pid_t launcher, daemon;
-  follow_the_handover(&p, events, &launcher, &daemon);
+  follow_the_handover(&p, &launcher, &daemon);
   kill(p.pid, SIGTERM);
   ck_assert_int_eq(e2e_finish(&p, 20000), 0);
-  json_t *all = e2e_read_events(events);
+  json_t *all = e2e_proc_events(&p);
   json_t *end = e2e_the_event(all, "stopped", "/d");
   ck_assert_str_eq(e2e_field(end, "status"), "ok");
   json_t *shutdown = e2e_the_event(all, "shutdown", NULL);
@@ -238,7 +203,6 @@ START_TEST(test_a_stop_ends_the_daemon) {
                    0);
   ck_assert(!e2e_process_alive(daemon));
   json_decref(all);
-  e2e_events_done(dir, events);
   e2e_free(&p);
   e2e_package_remove(pkg);
 }
@@ -251,7 +215,7 @@ END_TEST
 START_TEST(test_a_pid_outside_the_component_is_refused) {
   if (cannot_follow_here())
     return;
-  char pkg[4096], dir[64], events[128], text[512];
+  char pkg[4096], text[512];
   e2e_package_new(pkg, sizeof pkg);
   e2e_package_copy(pkg, "tests/packages/progs/bin/tool", "bin/tool");
   e2e_package_write(pkg, "meta/root.cm",
@@ -264,12 +228,11 @@ START_TEST(test_a_pid_outside_the_component_is_refused) {
            (int)getpid());
   e2e_package_write(pkg, "meta/d.cm", text);
   e2e_proc p;
-  run_package(&p, pkg, configs[_i], dir, sizeof dir, events, sizeof events);
-  json_t *all = wait_event(&p, events, "ready", "/d");
-  json_decref(all);
+  run_package(&p, pkg, configs[_i]);
+  e2e_wait_event(&p, "ready", "/d", 20000);
   kill(p.pid, SIGTERM);
   ck_assert_int_eq(e2e_finish(&p, 20000), 0);
-  all = e2e_read_events(events);
+  json_t *all = e2e_proc_events(&p);
   json_t *moved = e2e_events_of(all, "main_pid", "/d");
   ck_assert_int_eq(json_array_size(moved), 0);
   json_decref(moved);
@@ -281,7 +244,6 @@ START_TEST(test_a_pid_outside_the_component_is_refused) {
   e2e_assert_has(p.err, "refused MAINPID=");
   ck_assert(e2e_process_alive(getpid()));
   json_decref(all);
-  e2e_events_done(dir, events);
   e2e_free(&p);
   e2e_package_remove(pkg);
 }
