@@ -140,7 +140,7 @@ $(PKG_PROGS): %: $$(subst /bin/,/src/,$$@).c include/fern/fern.h
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 $(WARN) -O2 -Iinclude -o $@ $<
 
-$(O)/tests/plugins/%.so: tests/plugins/%.c include/fern/runner.h include/fern/resolver.h
+$(O)/tests/plugins/%.so: tests/plugins/%.c tests/plugins/good.c include/fern/fern.h include/fern/runner.h include/fern/resolver.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -shared -o $@ $< $(LDFLAGS)
 

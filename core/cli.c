@@ -160,7 +160,7 @@ int fern__cli_parse(fern__cli *cli, int argc, char **argv) {
   }
   fern__log_set_level((fern_log_level)level);
   if (config_path != NULL) {
-    fern_error_t err;
+    fern_error_t err = FERN_ERROR_INIT;
     if (fern__config_load(&cli->config, config_path, &err) != FERN_OK) {
       fprintf(stderr, "fern: %s\n", err.message);
       return 1;

@@ -40,7 +40,7 @@ static char *read_file(const char *path, size_t *len, fern_error_t *err) {
 static int check_child_urls(const fern__decl *decl, fern_error_t *err) {
   for (size_t i = 0; i < decl->child_count; i++) {
     fern__url url;
-    fern_error_t why;
+    fern_error_t why = FERN_ERROR_INIT;
     if (fern__url_parse(decl->children[i].url, &url, &why) != FERN_OK) {
       fern__pointer at;
       snprintf(at, sizeof at, "/children/%zu/url", i);
@@ -67,16 +67,21 @@ static int check_program(fern__manager *manager, const fern__decl *decl,
                                       &manager->host, &runner, err);
   else if ((runner = fern__env_runner(manager->root_env, decl->runner)))
     fern__capability_ref(runner);
-  if (rc != FERN_OK)
-    return fern__decl_error(decl, err, rc, "/capabilities", "%s",
-                            err->message);
+  if (rc != FERN_OK) {
+    /* A fault in its config is named where it is in the manifest. */
+    fern__pointer at;
+    snprintf(at, sizeof at, "/capabilities/%zu%s%s",
+             (size_t)(own - decl->capabilities), err->key[0] ? "/config" : "",
+             err->key);
+    return fern__decl_error(decl, err, rc, at, "%s", err->message);
+  }
   if (runner == NULL) {
     *note = "its program block was not checked: the root environment has "
             "no runner of that name";
     return FERN_OK;
   }
-  fern_error_t why = {"", ""};
-  rc = runner->runner->validate(runner->state, decl->program, &why);
+  fern_error_t why = FERN_ERROR_INIT;
+  rc = fern__capability_validate(runner, decl->program, &why);
   fern__capability_unref(runner);
   if (rc == FERN_OK)
     return FERN_OK;
@@ -99,7 +104,7 @@ static void print_ok(const char *path, const char *note, const char *runner) {
 
 static int check_one(fern__manager *manager, const char *path, int json,
                      json_t *results) {
-  fern_error_t err = {"", ""};
+  fern_error_t err = FERN_ERROR_INIT;
   size_t len = 0;
   const char *note = NULL;
   fern__decl *decl = NULL;
@@ -142,7 +147,7 @@ int fern__cmd_check(int argc, char **argv) {
     return status >= 0 ? status : 2;
   }
   fern__manager manager;
-  fern_error_t err;
+  fern_error_t err = FERN_ERROR_INIT;
   status = 0;
   if (fern__manager_init(&manager, &cli.config, FERN_MODE_TREE, &err) !=
       FERN_OK) {

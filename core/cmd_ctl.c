@@ -37,7 +37,7 @@ static void say_unreachable(const char *name, const char *path,
  * and the process that serves it must run as this user. */
 static int ctl_connect(const char *name, const char *path) {
   char dir[108];
-  fern_error_t err;
+  fern_error_t err = FERN_ERROR_INIT;
   fern__control_dir_of(path, dir, sizeof dir);
   int rc = fern__control_check_dir(dir, 022, &err);
   if (rc == FERN_ENOENT) {

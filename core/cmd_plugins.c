@@ -12,12 +12,15 @@ static const char *kind_of(const fern__plugin *p) {
 }
 
 static void print_plugin(const fern__plugin *p, json_t *array) {
-  char abi[32];
+  char abi[32], host_abi[32];
   snprintf(abi, sizeof abi, "%u.%u", p->abi_major, p->abi_minor);
+  snprintf(host_abi, sizeof host_abi, "%u.%u", FERN_HOST_ABI_MAJOR,
+           p->host_abi_minor);
   if (array != NULL) {
     json_array_append_new(
-        array, json_pack("{s:s, s:s, s:s, s:s, s:s?}", "name", p->name, "kind",
-                         kind_of(p), "abi", p->load_rc ? "" : abi, "file",
+        array, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?}", "name", p->name,
+                         "kind", kind_of(p), "abi", p->load_rc ? "" : abi,
+                         "host_abi", p->load_rc ? "" : host_abi, "file",
                          p->path, "error",
                          p->load_rc ? p->load_error : NULL));
     return;

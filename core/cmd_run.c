@@ -42,7 +42,7 @@ static int open_control(fern__manager *manager, const fern__cli *cli,
  * it (so no later boot should run). */
 static int run_tree(fern__cli *cli, const char *url, int append,
                     uint64_t *event_seq, int *interrupted) {
-  fern_error_t err;
+  fern_error_t err = FERN_ERROR_INIT;
   fern__manager manager;
   int rc = fern__manager_init(&manager, &cli->config, FERN_MODE_RUN, &err);
   if (rc == FERN_OK)
@@ -110,7 +110,7 @@ int fern__cmd_run(int argc, char **argv) {
     fern__cli_free(&cli);
     return 2;
   }
-  fern_error_t err;
+  fern_error_t err = FERN_ERROR_INIT;
   char *url = fern__cli_url_from_arg(cli.args[0], &err);
   char *single[2] = {url, NULL};
   char **urls = url == NULL || cli.boot_count == 0

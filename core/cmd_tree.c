@@ -80,7 +80,7 @@ int fern__cmd_tree(int argc, char **argv) {
     fern__cli_free(&cli);
     return status >= 0 ? status : 2;
   }
-  fern_error_t err;
+  fern_error_t err = FERN_ERROR_INIT;
   fern__manager manager;
   char *url = fern__cli_url_from_arg(cli.args[0], &err);
   status = 1;

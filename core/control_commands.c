@@ -221,7 +221,7 @@ static void cmd_create(fern__manager *manager, fern__request *request,
   fern__instance *parent = slash ? fern__instance_find(manager->root,
                                                        parent_moniker)
                                  : NULL;
-  fern_error_t err;
+  fern_error_t err = FERN_ERROR_INIT;
   if (parent == NULL)
     fern__control_fail(request, "no component %s (from collection moniker %s)",
                        parent_moniker, collection);
@@ -240,7 +240,7 @@ static void destroy_done(void *arg, const char *error) {
 static void cmd_destroy(fern__manager *manager, fern__request *request,
                         const json_t *message) {
   fern__instance *instance = find_or_fail(manager, request, message);
-  fern_error_t err;
+  fern_error_t err = FERN_ERROR_INIT;
   if (instance != NULL &&
       fern__dynamic_destroy(instance, destroy_done, request, &err) != FERN_OK)
     fern__control_fail(request, "%s", err.message);

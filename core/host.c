@@ -1,6 +1,6 @@
-/* host.c - the fern_host_t table: how plugins reach the manager. The table
- * carries no context pointer, so the one policy it consults is set here by
- * the manager that owns the process. */
+/* host.c - the fern_host_t table: how plugins reach the manager. Its ctx is
+ * the manager; nothing here is process-wide but fern's log, which is the
+ * process's stderr. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,10 +12,9 @@
 #include "policy.h"
 #include "trusted_open.h"
 
-static const json_t *host_policy;
-
-static void host_log(fern_log_level level, const char *moniker,
+static void host_log(void *ctx, fern_log_level level, const char *moniker,
                      const char *fmt, ...) {
+  (void)ctx;
   va_list ap;
   va_start(ap, fmt);
   fern__logv(level, moniker, fmt, ap);
@@ -33,14 +32,27 @@ static void post_pid(fern_instance_t *instance, fern__input_kind kind,
   fern__lc_post(in);
 }
 
-static void host_started(fern_instance_t *instance, long pid) {
+static void host_output(void *ctx, const char *moniker, int stream,
+                        const char *line, size_t len) {
+  (void)ctx;
+  fern__log_output(moniker, stream, line, len);
+}
+
+static size_t host_output_room(void *ctx) {
+  (void)ctx;
+  return fern__log_room();
+}
+
+static void host_started(void *ctx, fern_instance_t *instance, long pid) {
+  (void)ctx;
   post_pid(instance, FERN_IN_STARTED, pid);
 }
 
 /* The controller goes with the report: from now on nothing asks the
  * runner anything of it, and it is released once the report is handled. */
-static void host_stopped(fern_instance_t *instance,
+static void host_stopped(void *ctx, fern_instance_t *instance,
                          const fern_stop_report_t *report) {
+  (void)ctx;
   fern__input *in = fern__lc_input(instance, FERN_IN_STOPPED);
   if (in == NULL)
     return;
@@ -54,7 +66,9 @@ static void host_stopped(fern_instance_t *instance,
   fern__lc_post(in);
 }
 
-static void host_extend_stop_timeout(fern_instance_t *instance, uint64_t ms) {
+static void host_extend_stop_timeout(void *ctx, fern_instance_t *instance,
+                                     uint64_t ms) {
+  (void)ctx;
   fern__input *in = fern__lc_input(instance, FERN_IN_EXTEND_STOP);
   if (in == NULL)
     return;
@@ -62,19 +76,24 @@ static void host_extend_stop_timeout(fern_instance_t *instance, uint64_t ms) {
   fern__lc_post(in);
 }
 
-static void host_main_pid(fern_instance_t *instance, long pid) {
+static void host_main_pid(void *ctx, fern_instance_t *instance, long pid) {
+  (void)ctx;
   post_pid(instance, FERN_IN_MAIN_PID, pid);
 }
 
-static void host_awaits_ready(fern_instance_t *instance) {
+static void host_awaits_ready(void *ctx, fern_instance_t *instance) {
+  (void)ctx;
   instance->run.awaits_ready = 1;
 }
 
-static void host_ready(fern_instance_t *instance) {
+static void host_ready(void *ctx, fern_instance_t *instance) {
+  (void)ctx;
   fern__lc_post_kind(instance, FERN_IN_READY);
 }
 
-static void host_status(fern_instance_t *instance, const char *text) {
+static void host_status(void *ctx, fern_instance_t *instance,
+                        const char *text) {
+  (void)ctx;
   fern__input *in = fern__lc_input(instance, FERN_IN_STATUS);
   if (in == NULL)
     return;
@@ -82,44 +101,60 @@ static void host_status(fern_instance_t *instance, const char *text) {
   fern__lc_post(in);
 }
 
-static int host_policy_allows(const char *privilege, const char *moniker,
-                              fern_error_t *err) {
-  return fern__policy_allows(host_policy, privilege, moniker, err);
+static int host_policy_allows(void *ctx, const char *privilege,
+                              const char *moniker, fern_error_t *err) {
+  fern__manager *manager = ctx;
+  return fern__policy_allows(manager->policy, privilege, moniker, err);
 }
 
-static int host_open_trusted(const char *path, fern_error_t *err) {
+static int host_package_path(void *ctx, const char *package_dir,
+                             const char *relative, char *out, size_t out_size,
+                             fern_error_t *err) {
+  (void)ctx;
+  return fern__package_path(package_dir, relative, out, out_size, err);
+}
+
+static int host_package_open(void *ctx, const char *package_dir,
+                             const char *relative, char *out, size_t out_size,
+                             fern_error_t *err) {
+  (void)ctx;
+  return fern__package_open(package_dir, relative, out, out_size, err);
+}
+
+static int host_open_trusted(void *ctx, const char *path, fern_error_t *err) {
+  (void)ctx;
   char why[sizeof err->message];
   int fd = fern__trusted_open(path, why, sizeof why);
   return fd >= 0 ? fd : fern_error_set(err, fd, NULL, "%s", why);
 }
 
-static void host_critical_failure(fern_instance_t *instance,
+static void host_critical_failure(void *ctx, fern_instance_t *instance,
                                   const char *reason) {
-  fern__manager_critical_failure(instance->manager, instance->moniker, reason);
+  fern__manager_critical_failure(ctx, instance->moniker, reason);
 }
 
-void fern__host_init(fern_host_t *host, uv_loop_t *loop,
-                     const json_t *policy) {
+void fern__host_init(fern__manager *manager) {
+  fern_host_t *host = &manager->host;
   memset(host, 0, sizeof *host);
-  host_policy = policy;
   host->abi_major = FERN_HOST_ABI_MAJOR;
   host->abi_minor = FERN_HOST_ABI_MINOR;
   host->struct_size = sizeof *host;
-  host->loop = loop;
+  host->ctx = manager;
+  host->loop = &manager->loop;
+  fern__nofile_original(&host->nofile_soft, &host->nofile_hard);
   host->log = host_log;
-  host->output = fern__log_output;
+  host->output = host_output;
+  host->output_room = host_output_room;
   host->started = host_started;
   host->stopped = host_stopped;
-  host->package_path = fern__package_path;
-  host->package_open = fern__package_open;
-  host->open_trusted = host_open_trusted;
-  host->output_room = fern__log_room;
-  host->extend_stop_timeout = host_extend_stop_timeout;
-  host->main_pid = host_main_pid;
   host->awaits_ready = host_awaits_ready;
   host->ready = host_ready;
   host->status = host_status;
-  host->policy_allows = host_policy_allows;
+  host->main_pid = host_main_pid;
+  host->extend_stop_timeout = host_extend_stop_timeout;
   host->critical_failure = host_critical_failure;
-  fern__nofile_original(&host->nofile_soft, &host->nofile_hard);
+  host->policy_allows = host_policy_allows;
+  host->package_path = host_package_path;
+  host->package_open = host_package_open;
+  host->open_trusted = host_open_trusted;
 }

@@ -133,7 +133,7 @@ int fern__instance_add_children(fern__instance *instance, fern_error_t *err) {
   for (size_t i = 0; i < decl->child_count; i++) {
     const fern__child_decl *child = &decl->children[i];
     fern__env *env = instance->env;
-    fern_error_t env_err;
+    fern_error_t env_err = FERN_ERROR_INIT;
     int env_rc = FERN_OK;
     if (child->environment != NULL)
       env_rc = fern__instance_declared_env(instance, child->environment, &env,

@@ -81,7 +81,7 @@ static int begin(fern__instance *i, char *why, size_t size) {
     return -1;
   }
   fern__url url;
-  fern_error_t err;
+  fern_error_t err = FERN_ERROR_INIT;
   if (fern__url_parse(i->url, &url, &err) != FERN_OK) {
     snprintf(why, size, "%s", err.message);
     return -1;
@@ -137,7 +137,7 @@ static int adopt(fern__instance *i, const fern__resolution *res, char *why,
     return -1;
   }
   i->resolution = res;
-  fern_error_t err;
+  fern_error_t err = FERN_ERROR_INIT;
   int rc = fern__instance_add_children(i, &err);
   for (size_t c = 0; c < i->child_count; c++)
     fern__lc_post_kind(i->children[c], FERN_IN_RESOLVE);

@@ -11,6 +11,7 @@
 #include "lifecycle_actions.h"
 #include "lifecycle_announce.h"
 #include "log.h"
+#include "policy.h"
 #include "stop_order.h"
 
 /* The most ancestors one start brings up; deeper, a start that finds its
@@ -49,7 +50,7 @@ void fern__lc_start_eager_children(fern__instance *i) {
 static fern__state program_error(fern__instance *i,
                                  const fern_error_t *runner_err, int rc) {
   fern__pointer pointer;
-  fern_error_t err;
+  fern_error_t err = FERN_ERROR_INIT;
   snprintf(pointer, sizeof pointer, "/program%s", runner_err->key);
   fern__decl_error(i->resolution->decl, &err, rc, pointer, "%s",
                    runner_err->message);
@@ -58,8 +59,8 @@ static fern__state program_error(fern__instance *i,
 
 static int policy_forbids(fern__instance *i, fern_error_t *err) {
   return i->on_terminate == FERN_ON_TERMINATE_REBOOT &&
-         i->manager->host.policy_allows("reboot_on_terminate", i->moniker,
-                                        err) != FERN_OK;
+         fern__policy_allows(i->manager->policy, "reboot_on_terminate",
+                             i->moniker, err) != FERN_OK;
 }
 
 static fern__capability *find_runner(fern__instance *i, char *why,
@@ -79,15 +80,17 @@ static fern__capability *find_runner(fern__instance *i, char *why,
 static fern__state start_program(fern__instance *i) {
   const fern__decl *decl = i->resolution->decl;
   char why[1024];
-  fern_error_t err = {"", ""};
+  fern_error_t err = FERN_ERROR_INIT;
   if (policy_forbids(i, &err))
     return fern__lc_cannot_start(i, err.message);
   fern__capability *runner = find_runner(i, why, sizeof why);
   if (runner == NULL)
     return fern__lc_cannot_start(i, why);
-  int rc = runner->runner->validate(runner->state, decl->program, &err);
+  int rc = fern__capability_validate(runner, decl->program, &err);
   if (rc != FERN_OK)
-    return program_error(i, &err, rc < 0 ? rc : FERN_EINVAL);
+    return program_error(i, &err, rc);
+  if (fern__capability_make(runner, &err) != FERN_OK)
+    return fern__lc_cannot_start(i, err.message);
   fern_start_info_t info = {
       .struct_size = sizeof info,
       .instance = i,
@@ -96,6 +99,8 @@ static fern__state start_program(fern__instance *i) {
       .package_dir = i->resolution->package_dir,
       .program = decl->program,
       .stop_timeout_ms = i->env->stop_timeout_ms,
+      .uses = NULL, /* capability routing fills it */
+      .use_count = 0,
   };
   i->run.awaits_ready = 0;
   i->run.pid = 0;

@@ -107,10 +107,8 @@ int fern__manager_init(fern__manager *manager, fern__config *config,
   if (uv_loop_init(&manager->loop) != 0)
     return fern_error_set(err, FERN_EIO, NULL, "cannot create the event loop");
   json_object_seed(0); /* before worker threads parse JSON */
-  fern__host_init(&manager->host, &manager->loop,
-                  fern__config_security_policy(config));
-  if (mode == FERN_MODE_RUN)
-    manager->host.flags |= FERN_HOST_RUNS_PROGRAMS;
+  manager->policy = fern__config_security_policy(config);
+  fern__host_init(manager);
   fern__resolutions_init(&manager->dispatch, &manager->loop);
   fern__lc_inbox_init(manager);
   manager->dispatch.timeout_ms = config->resolve_timeout_ms;
@@ -120,7 +118,7 @@ int fern__manager_init(fern__manager *manager, fern__config *config,
   if (rc != FERN_OK)
     return fern_error_set(err, rc, NULL, "cannot scan the plugin directories");
   rc = fern__root_env_build(config, &manager->plugins, &manager->host,
-                            &manager->root_env, err);
+                            mode == FERN_MODE_RUN, &manager->root_env, err);
   /* SIGINT and SIGTERM mean "stop the tree" from here on. */
   if (rc == FERN_OK && mode == FERN_MODE_RUN)
     open_signals(manager);

@@ -21,7 +21,8 @@ typedef struct fern__manager_s {
   fern__mode mode;
   fern__config *config;
   fern__plugin_registry plugins;
-  fern_host_t host;
+  fern_host_t host; /* its ctx is this manager */
+  const json_t *policy; /* the configuration's security policy, or NULL */
   fern__env *root_env;
   fern__resolutions dispatch; /* resolutions, by URL (resolve_dispatch.c) */
   fern__instance *root;
@@ -88,8 +89,7 @@ int fern__dynamic_destroy(fern__instance *instance, fern__destroyed_cb cb,
 void fern__manager_check_idle(fern__manager *manager);
 
 /* The host table runners and resolvers receive (host.c). */
-void fern__host_init(fern_host_t *host, uv_loop_t *loop,
-                     const json_t *policy);
+void fern__host_init(fern__manager *manager);
 /* A critical component failed: stop the tree, exit non-zero naming it. */
 void fern__manager_critical_failure(fern__manager *manager,
                                     const char *moniker, const char *reason);

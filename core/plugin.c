@@ -13,9 +13,10 @@
 
 #include "trusted_open.h"
 
-/* The three numbers every entry struct starts with. */
+/* The numbers every entry struct starts with (ABI 2). */
 typedef struct abi_head_s {
   uint32_t abi_major, abi_minor, struct_size;
+  uint32_t host_abi_major, host_abi_minor;
 } abi_head;
 
 static int is_regular_file(const char *path) {
@@ -180,8 +181,16 @@ static int check_head(fern__plugin *plugin, const char *symbol,
                   "another header?)",
                   symbol, head->struct_size, symbol_size, head->abi_major,
                   head->abi_minor, min_size);
+  if (head->host_abi_major != FERN_HOST_ABI_MAJOR ||
+      head->host_abi_minor > FERN_HOST_ABI_MINOR)
+    return refuse(plugin, FERN_EABI,
+                  "%s needs host ABI %u.%u, this fern offers %u.%u (build it "
+                  "against this fern's headers, or use a newer fern)",
+                  symbol, head->host_abi_major, head->host_abi_minor,
+                  FERN_HOST_ABI_MAJOR, FERN_HOST_ABI_MINOR);
   plugin->abi_major = head->abi_major;
   plugin->abi_minor = head->abi_minor;
+  plugin->host_abi_minor = head->host_abi_minor;
   return FERN_OK;
 }
 
@@ -189,7 +198,7 @@ static int check_head(fern__plugin *plugin, const char *symbol,
  * present and refused with its real reason. */
 static int peek_head(fern__plugin *plugin, const char *symbol,
                      uint32_t host_major, size_t min_size, int *present) {
-  abi_head head;
+  abi_head head = {0};
   char why[256];
   long size = fern__plugin_peek_symbol(plugin->fd, symbol, &head, sizeof head,
                                        why, sizeof why);
@@ -201,6 +210,22 @@ static int peek_head(fern__plugin *plugin, const char *symbol,
   return check_head(plugin, symbol, &head, size, host_major, min_size);
 }
 
+/* No entry symbol of this ABI: one of ABI 1 gets its own word. */
+static int refuse_old_abi(fern__plugin *plugin) {
+  static const char *const old[] = {"fern_runner_v1", "fern_resolver_v1"};
+  char byte, why[256];
+  for (size_t k = 0; k < 2; k++)
+    if (fern__plugin_peek_symbol(plugin->fd, old[k], &byte, 1, why,
+                                 sizeof why) >= 0)
+      return refuse(plugin, FERN_EABI,
+                    "it exports %s, of plugin ABI 1 (fern 0.1); this fern "
+                    "speaks ABI %u (%s, %s): rebuild it against this fern's "
+                    "headers", old[k], FERN_RUNNER_ABI_MAJOR,
+                    FERN_RUNNER_SYMBOL, FERN_RESOLVER_SYMBOL);
+  return refuse(plugin, FERN_ENOENT, "missing symbol: it exports neither %s "
+                "nor %s", FERN_RUNNER_SYMBOL, FERN_RESOLVER_SYMBOL);
+}
+
 static int peek_heads(fern__plugin *plugin, int *has_runner,
                       int *has_resolver) {
   if (peek_head(plugin, FERN_RUNNER_SYMBOL, FERN_RUNNER_ABI_MAJOR,
@@ -209,8 +234,7 @@ static int peek_heads(fern__plugin *plugin, int *has_runner,
                 FERN_RESOLVER_PLUGIN_MIN_SIZE, has_resolver) != FERN_OK)
     return plugin->load_rc;
   if (!*has_runner && !*has_resolver)
-    return refuse(plugin, FERN_ENOENT, "missing symbol: it exports neither %s "
-                  "nor %s", FERN_RUNNER_SYMBOL, FERN_RESOLVER_SYMBOL);
+    return refuse_old_abi(plugin);
   return FERN_OK;
 }
 

@@ -24,6 +24,7 @@ typedef struct fern__plugin_s {
   const fern_runner_plugin_t *runner;
   const fern_resolver_plugin_t *resolver;
   uint32_t abi_major, abi_minor;
+  uint32_t host_abi_minor; /* the host minor it needs */
 } fern__plugin;
 
 typedef struct fern__plugin_registry_s {

@@ -212,7 +212,7 @@ static int start_work(fern__resolutions *dispatch, fern__resolution *res,
   work->parent_package_url = dup_or_null(parent ? parent->package_url : NULL);
   work->parent_context = dup_or_null(parent ? parent->context : NULL);
   work->parent_scheme = dup_or_null(parent ? parent->scheme : NULL);
-  fern_error_t ignored;
+  fern_error_t ignored = FERN_ERROR_INIT;
   if (work->url_text == NULL ||
       fern__url_parse(url_text, &work->url, &ignored) != FERN_OK ||
       uv_queue_work(dispatch->loop, &work->req, resolve_work_cb,

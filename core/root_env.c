@@ -29,9 +29,10 @@ int fern__capability_from_plugin(fern__plugin_registry *plugins,
                                                          : NULL,
                                name, plugin->path, config, host, out, err);
   if (rc != FERN_OK) {
-    char reason[sizeof err->message];
+    char reason[sizeof err->message], key[sizeof err->key];
     memcpy(reason, err->message, sizeof reason);
-    fern_error_set(err, rc, err->key, "plugin %s: %s config: %s", plugin->path,
+    memcpy(key, err->key, sizeof key);
+    fern_error_set(err, rc, key, "plugin %s: %s config: %s", plugin->path,
                    name, reason);
   }
   return rc;
@@ -48,10 +49,25 @@ static json_t *resolver_config(const fern__config *config, const char *plugin,
   return cfg;
 }
 
+/* A run makes its runners at once, so that what one cannot do (no job
+ * mechanism, a dead fern's leftovers to end) is said before anything
+ * starts; a check or a tree makes none. */
+static int make_runner(fern__capability *cap, int make, fern_error_t *err) {
+  if (!make || cap->kind != FERN_CAP_RUNNER)
+    return FERN_OK;
+  int rc = fern__capability_make(cap, err);
+  if (rc != FERN_OK) {
+    char reason[sizeof err->message];
+    memcpy(reason, err->message, sizeof reason);
+    fern_error_set(err, rc, NULL, "plugin %s: %s", cap->plugin_path, reason);
+  }
+  return rc;
+}
+
 static void register_entries(fern__env *env, const fern__config *config,
                              fern__plugin_registry *plugins,
                              const fern_host_t *host, const json_t *entries,
-                             fern__cap_kind kind) {
+                             fern__cap_kind kind, int make) {
   const char *field = kind == FERN_CAP_RUNNER ? "runner" : "resolver";
   size_t i;
   json_t *entry;
@@ -70,10 +86,15 @@ static void register_entries(fern__env *env, const fern__config *config,
                       ? resolver_config(config, plugin,
                                         json_object_get(entry, "config"))
                       : json_incref(json_object_get(entry, "config"));
-    fern_error_t err;
+    fern_error_t err = FERN_ERROR_INIT;
     fern__capability *cap;
-    if (fern__capability_from_plugin(plugins, kind, name, plugin, cfg, host,
-                                     &cap, &err) != FERN_OK) {
+    int rc = fern__capability_from_plugin(plugins, kind, name, plugin, cfg,
+                                          host, &cap, &err);
+    if (rc == FERN_OK && make_runner(cap, make, &err) != FERN_OK) {
+      fern__capability_unref(cap);
+      rc = FERN_EINVAL;
+    }
+    if (rc != FERN_OK) {
       fern__log(FERN_LOG_ERROR, NULL,
                 "root environment: %s \"%s\" left out: %s", field, name,
                 err.message);
@@ -88,8 +109,8 @@ static void register_entries(fern__env *env, const fern__config *config,
 
 int fern__root_env_build(const fern__config *config,
                          fern__plugin_registry *plugins,
-                         const fern_host_t *host, fern__env **out,
-                         fern_error_t *err) {
+                         const fern_host_t *host, int make_runners,
+                         fern__env **out, fern_error_t *err) {
   json_t *defaults = json_loads(default_root, 0, NULL);
   const json_t *given = fern__config_root_environment(config);
   const json_t *runners = json_object_get(given, "runners");
@@ -105,11 +126,11 @@ int fern__root_env_build(const fern__config *config,
   }
   register_entries(env, config, plugins, host,
                    runners ? runners : json_object_get(defaults, "runners"),
-                   FERN_CAP_RUNNER);
+                   FERN_CAP_RUNNER, make_runners);
   register_entries(env, config, plugins, host,
                    resolvers ? resolvers
                              : json_object_get(defaults, "resolvers"),
-                   FERN_CAP_RESOLVER);
+                   FERN_CAP_RESOLVER, 0);
   json_decref(defaults);
   *out = env;
   return FERN_OK;

@@ -8,12 +8,14 @@
 #include "config.h"
 #include "plugin.h"
 
-/* Builds it. A registration whose plugin is missing or refused is logged and
- * left out, so the rest keeps working. */
+/* Builds it. With `make_runners` (a run) each runner is made at once; a
+ * check or a tree validates configs and makes none. A registration whose
+ * plugin is missing or refused, or whose config or create fails, is logged
+ * and left out, so the rest keeps working. */
 int fern__root_env_build(const fern__config *config,
                          fern__plugin_registry *plugins,
-                         const fern_host_t *host, fern__env **out,
-                         fern_error_t *err);
+                         const fern_host_t *host, int make_runners,
+                         fern__env **out, fern_error_t *err);
 
 /* Makes a runner or resolver from an installed plugin. */
 int fern__capability_from_plugin(fern__plugin_registry *plugins,

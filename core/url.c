@@ -56,7 +56,7 @@ static int fragment_check(const char *text, char *fragment,
     return fern_error_set(err, FERN_EINVAL, NULL,
                           "URL \"%s\" has a bad %%-escape in its fragment",
                           text);
-  fern_error_t why;
+  fern_error_t why = FERN_ERROR_INIT;
   int rc = fern__relative_path_ok(fragment, &why);
   if (rc != FERN_OK)
     return fern_error_set(err, rc, NULL, "URL \"%s\": manifest path %s", text,

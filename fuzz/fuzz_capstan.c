@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../core/package_path.h"
+#include "../core/manager.h"
 #include "../resolvers/capstan/capstan_cmdline.h"
 #include "../resolvers/capstan/capstan_package.h"
 
@@ -16,17 +16,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static char dir[64];
 
-static void quiet_log(fern_log_level level, const char *moniker,
+static void quiet_log(void *ctx, fern_log_level level, const char *moniker,
                       const char *fmt, ...) {
-  (void)level, (void)moniker, (void)fmt;
+  (void)ctx, (void)level, (void)moniker, (void)fmt;
 }
 
-static const fern_host_t host = {.abi_major = FERN_HOST_ABI_MAJOR,
-                                 .abi_minor = FERN_HOST_ABI_MINOR,
-                                 .struct_size = sizeof(fern_host_t),
-                                 .log = quiet_log,
-                                 .package_path = fern__package_path,
-                                 .package_open = fern__package_open};
+/* fern's own host table, its log quiet. */
+static fern__manager manager;
+static const fern_host_t *host_table(void) {
+  if (manager.host.struct_size == 0) {
+    fern__host_init(&manager);
+    manager.host.log = quiet_log;
+  }
+  return &manager.host;
+}
 
 /* One package for the whole run: meta/package.yaml fixed, meta/run.yaml
  * rewritten with each input. */
@@ -55,7 +58,7 @@ static void split(const uint8_t *data, size_t size) {
   memcpy(text, data, size);
   text[size] = '\0';
   json_t *argv = NULL;
-  fern_error_t err;
+  fern_error_t err = FERN_ERROR_INIT;
   if (capstan_cmdline_split(text, &argv, &err) == FERN_OK)
     json_decref(argv);
   free(text);
@@ -75,11 +78,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (wrote != size)
     return 0;
   capstan_package pkg;
-  fern_error_t err;
-  if (capstan_package_open(&host, dir, &pkg, &err) != FERN_OK)
+  fern_error_t err = FERN_ERROR_INIT;
+  if (capstan_package_open(host_table(), dir, &pkg, &err) != FERN_OK)
     return 0;
   const char *const none[] = {NULL};
-  capstan_search search = {.host = &host, .repositories = none};
+  capstan_search search = {.host = host_table(), .repositories = none};
   capstan_boot boot;
   size_t sets = capstan_yaml_map_size(pkg.sets);
   for (size_t i = 0; i <= sets && i < 8; i++) {

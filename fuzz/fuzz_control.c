@@ -91,7 +91,7 @@ static int setup(void) {
   fern__config_init(&config);
   fern__config_add_plugin_dir(&config, FUZZ_PLUGIN_DIR);
   fern__config_finish_plugin_dirs(&config);
-  fern_error_t err;
+  fern_error_t err = FERN_ERROR_INIT;
   if (fern__manager_init(&manager, &config, FERN_MODE_RUN, &err) != FERN_OK)
     return -1;
   manager.keep_running = 1;

@@ -26,13 +26,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (write(fd, data, size) == (ssize_t)size) {
     char path[64];
     snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
-    fern_error_t err;
+    fern_error_t err = FERN_ERROR_INIT;
     elf_binary_check(fd, path, "fuzz", &err);
     char **libs = NULL;
     char *const env[] = {"LD_LIBRARY_PATH=$ORIGIN/lib:;/nonexistent", NULL};
-    fern_host_t host;
-    fern__host_init(&host, NULL, NULL);
-    sandbox_program program = {fd, path, "/nonexistent", env, &host};
+    static fern__manager manager;
+    fern__host_init(&manager);
+    sandbox_program program = {fd, path, "/nonexistent", env, &manager.host};
     if (sandbox_libraries(&program, &libs, &err) == FERN_OK)
       free_pairs(libs);
   }

@@ -9,7 +9,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   fern__decl *decl = NULL;
-  fern_error_t err;
+  fern_error_t err = FERN_ERROR_INIT;
   if (fern__decl_parse((const char *)data, size, "fuzz.cm", &decl, &err) ==
       FERN_OK)
     fern__decl_free(decl);

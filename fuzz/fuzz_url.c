@@ -15,7 +15,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   memcpy(text, data, size);
   text[size] = '\0';
   fern__url url;
-  fern_error_t err;
+  fern_error_t err = FERN_ERROR_INIT;
   if (fern__url_parse(text, &url, &err) == FERN_OK) {
     if (url.kind != FERN_URL_ABSOLUTE)
       free(fern__url_relative_key("file:///pkg", text));

@@ -18,13 +18,24 @@ typedef struct memo_s {
   json_t *manifests; /* name -> manifest text; read-only after create */
 } memo;
 
-static int memo_create(const fern_host_t *host, const json_t *config,
-                       void **resolver, fern_error_t *err) {
-  (void)host;
+/* `fern check` calls this with no resolver made: check, make nothing.
+ * Say where a fault is (err->key, a JSON pointer into the config) and fern
+ * names the configuration's file:line:col. */
+static int memo_validate_config(const json_t *config, fern_error_t *err) {
   json_t *manifests = json_object_get(config, "manifests");
   if (!json_is_object(manifests))
     return fern_error_set(err, FERN_EINVAL, "/manifests",
                           "memo_resolver needs \"manifests\": {name: text}");
+  return FERN_OK;
+}
+
+static int memo_create(const fern_host_t *host, const json_t *config,
+                       void **resolver, fern_error_t *err) {
+  (void)host;
+  int rc = memo_validate_config(config, err);
+  if (rc != FERN_OK)
+    return rc;
+  json_t *manifests = json_object_get(config, "manifests");
   memo *m = calloc(1, sizeof *m);
   if (m == NULL)
     return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
@@ -88,6 +99,7 @@ static void memo_resolved_free(void *resolver, fern_resolved_t *out) {
 
 FERN_RESOLVER_PLUGIN(.name = "memo_resolver",
                      .description = "manifests kept in its config: a skeleton",
+                     .validate_config = memo_validate_config,
                      .create = memo_create, .release = memo_release,
                      .resolve = memo_resolve,
                      .resolved_free = memo_resolved_free);

@@ -28,6 +28,7 @@ typedef struct hello_run_s {
   char *moniker;
   json_t *greeting;
   uv_timer_t timer;
+  int greeted; /* started was reported */
   int reported;
 } hello_run;
 
@@ -45,10 +46,13 @@ static int hello_create(const fern_host_t *host, const json_t *config,
 static void hello_release(void *runner) { free(runner); }
 
 /* Every key of the program block is the runner's to check. Say where a
- * fault is (err->key, a JSON pointer) and fern names file:line:col. */
-static int hello_validate(void *runner, const json_t *program,
+ * fault is (err->key, a JSON pointer) and fern names file:line:col. This
+ * runner takes no config (so it needs no validate_config: fern then
+ * refuses any config it is given). `fern check` calls this with no runner
+ * made: check, make nothing. */
+static int hello_validate(const json_t *config, const json_t *program,
                           fern_error_t *err) {
-  (void)runner;
+  (void)config;
   const char *key;
   json_t *value;
   json_object_foreach((json_t *)program, key, value) {
@@ -63,10 +67,14 @@ static int hello_validate(void *runner, const json_t *program,
   return FERN_OK;
 }
 
+/* Exactly once per start, and the last thing the run does. Stopped before
+ * it greeted, it never ran: not_started, not a failure. */
 static void on_closed(uv_handle_t *handle) {
   hello_run *run = handle->data;
   fern_stop_report_t report = {sizeof report, FERN_STOP_OK, 0, 0, 0, NULL};
-  run->host->stopped(run->instance, &report); /* exactly once per start */
+  if (!run->greeted)
+    report.status = FERN_STOP_NOT_STARTED;
+  run->host->stopped(run->host->ctx, run->instance, &report);
 }
 
 static void finish(hello_run *run) {
@@ -78,13 +86,14 @@ static void finish(hello_run *run) {
 
 static void greet(uv_timer_t *timer) {
   hello_run *run = timer->data;
-  run->host->started(run->instance, 0);
+  run->host->started(run->host->ctx, run->instance, 0);
+  run->greeted = 1;
   size_t i;
   json_t *line;
   json_array_foreach(run->greeting, i, line) {
     const char *text = json_string_value(line);
     if (text != NULL)
-      run->host->output(run->moniker, 1, text, strlen(text));
+      run->host->output(run->host->ctx, run->moniker, 1, text, strlen(text));
   }
   finish(run);
 }
@@ -108,10 +117,9 @@ static int hello_start(void *runner, const fern_start_info_t *info,
   return FERN_OK;
 }
 
-/* Stop and kill may come at any time, even before "started". */
-static int hello_stop(void *controller) {
+/* Stop and kill may come at any time, even before "started", and twice. */
+static void hello_stop(void *controller) {
   finish(controller);
-  return FERN_OK;
 }
 
 static void hello_controller_release(void *controller) {
@@ -123,8 +131,7 @@ static void hello_controller_release(void *controller) {
 
 FERN_RUNNER_PLUGIN(.name = "hello_runner",
                    .description = "prints greetings: a skeleton to copy",
-                   .capabilities = FERN_RUNNER_CAP_GRACEFUL_STOP |
-                                   FERN_RUNNER_CAP_KILL,
+                   .capabilities = FERN_RUNNER_CAP_GRACEFUL_STOP,
                    .create = hello_create, .release = hello_release,
                    .validate = hello_validate, .start = hello_start,
                    .stop = hello_stop, .kill = hello_stop,

@@ -22,9 +22,9 @@ extern "C" {
 #endif
 
 #define FERN_VERSION_MAJOR 0
-#define FERN_VERSION_MINOR 1
+#define FERN_VERSION_MINOR 2
 #define FERN_VERSION_PATCH 0
-#define FERN_VERSION_STRING "0.1.0"
+#define FERN_VERSION_STRING "0.2.0"
 
 /* Marks the one symbol a plugin exports; plugins build -fvisibility=hidden. */
 #define FERN_EXPORT __attribute__((visibility("default")))
@@ -79,14 +79,23 @@ typedef enum fern_log_level {
  * user reads; `key` is, when the fault is in a JSON block the call was given
  * (a program block, a plugin config), the JSON pointer of the offending value
  * relative to that block ("/args/2"), so the manager can name file:line:col.
- * Owned by the caller; the plugin only writes into it.
+ *
+ * Owned by the caller, who sets `struct_size` (FERN_ERROR_INIT does); the
+ * plugin only writes into it, through fern_error_set. Fields are appended
+ * by later minors; whoever writes one checks struct_size first (as
+ * fern_error_set will), so an old plugin's errors and a new one's fit
+ * every host. Since host ABI 2.0.
  */
 typedef struct fern_error_s {
+  uint32_t struct_size;
   char message[512];
   char key[128];
 } fern_error_t;
 
-/* Fills `err` (which may be NULL); returns `code` so calls can end with it. */
+#define FERN_ERROR_INIT {.struct_size = sizeof(fern_error_t)}
+
+/* Fills `err` (which may be NULL); returns `code` so calls can end with it.
+ * `key` may be NULL (no key). */
 static inline int fern_error_set(fern_error_t *err, int code, const char *key,
                                  const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -108,9 +117,7 @@ typedef enum fern_stop_status {
   FERN_STOP_INSTANCE_DIED = 1,        /* exited non-zero or died by signal */
   FERN_STOP_KILLED_AFTER_TIMEOUT = 2, /* did not stop within the timeout */
   FERN_STOP_CANNOT_START = 3,         /* never ran; message says why */
-  /* Host ABI 1.4: stopped while it was starting, before its program was
-   * spawned (or its job submitted). Not a failure: nothing ran. */
-  FERN_STOP_NOT_STARTED = 4
+  FERN_STOP_NOT_STARTED = 4           /* stopped before it ran; see runner.h */
 } fern_stop_status;
 
 static inline const char *fern_stop_status_name(fern_stop_status s) {
@@ -126,8 +133,16 @@ static inline const char *fern_stop_status_name(fern_stop_status s) {
 
 /*
  * A stop report, passed by the runner to fern_host_t.stopped. Borrowed for
- * the length of the call. `exit_code` is -1 unless the program exited;
- * `term_signal` is 0 unless it died by a signal. Since host ABI 1.0.
+ * the length of the call.
+ *   status       how the run ended (above).
+ *   exit_code    the program's exit status, or -1 unless it exited.
+ *   term_signal  the signal it died of, or 0.
+ *   core_dumped  1 if that signal left a core.
+ *   message      what the user reads besides the status (why it could not
+ *                start, what the exit means); may be NULL.
+ * The host says `killed_after_timeout` itself when it had to call `kill`
+ * after the stop timeout: a runner reports what it saw (the signal), and
+ * never needs to know why the kill came.
  */
 typedef struct fern_stop_report_s {
   uint32_t struct_size;
@@ -135,68 +150,41 @@ typedef struct fern_stop_report_s {
   int exit_code;
   int term_signal;
   int core_dumped;
-  const char *message; /* may be NULL */
+  const char *message;
 } fern_stop_report_t;
 
 /* The host's token for one running component; opaque to plugins. */
 typedef struct fern_instance_s fern_instance_t;
 
-#define FERN_HOST_ABI_MAJOR 1
-#define FERN_HOST_ABI_MINOR 5
+#define FERN_HOST_ABI_MAJOR 2
+#define FERN_HOST_ABI_MINOR 0
 
 /*
  * The manager's function table, passed to every plugin's create call and
- * valid until the plugin's release returns. Fields are only appended; check
- * abi_minor (or struct_size) before using a field added after 1.0.
+ * valid until the plugin's release returns.
+ *
+ * Every call takes the table's `ctx` first: the host's own state (its
+ * manager), so that nothing of it is process-wide and two managers may
+ * live in one process. Pass it back untouched:
+ *   host->log(host->ctx, FERN_LOG_INFO, NULL, "ready");
+ *
+ * Versions: a plugin records in its entry struct the host ABI it was built
+ * against (FERN_HOST_ABI_MAJOR/MINOR, filled by FERN_RUNNER_PLUGIN and
+ * FERN_RESOLVER_PLUGIN), and a host refuses a plugin that needs a newer
+ * minor than its own, naming both. So every member of the header a plugin
+ * was built with is there: no plugin needs to test for one. Members are
+ * only ever appended; the one rule for a plugin that wants a later member
+ * while it still runs on older hosts (it must then set its
+ * host_abi_minor lower by hand) is FERN_HOST_HAS below.
  */
 typedef struct fern_host_s {
   uint32_t abi_major;
   uint32_t abi_minor;
   uint32_t struct_size;
+  /* The host's; passed back as the first argument of every call. */
+  void *ctx;
   /* The manager's event loop. Runners use it from the loop thread only. */
   uv_loop_t *loop;
-  /* Writes one log record. Any thread. `moniker` may be NULL. */
-  void (*log)(fern_log_level level, const char *moniker, const char *fmt, ...)
-      __attribute__((format(printf, 3, 4)));
-  /* Forwards one line a program wrote (no trailing newline) to fern's log,
-   * prefixed with the moniker. `stream` is 1 or 2. Any thread. */
-  void (*output)(const char *moniker, int stream, const char *line, size_t len);
-  /* The component is running. At most once per start, before `stopped`.
-   * Loop thread. */
-  void (*started)(fern_instance_t *instance, long pid);
-  /* The run is over. Exactly once per successful start. Loop thread. The
-   * host releases the controller before this returns: make it the last
-   * thing a run does (close your handles first, report from the close
-   * callback), and touch nothing of the controller after it. */
-  void (*stopped)(fern_instance_t *instance, const fern_stop_report_t *report);
-  /* Joins `relative` to `package_dir` and checks the result stays inside
-   * the package (no "..", no absolute path, no symlink leading out). On
-   * success writes the real path to `out`. Any thread. */
-  int (*package_path)(const char *package_dir, const char *relative, char *out,
-                      size_t out_size, fern_error_t *err);
-
-  /* Since host ABI 1.1. */
-
-  /* The run will report readiness: the host holds back what waits for the
-   * component (its eager children) until `ready`. Call before `started`.
-   * Loop thread. */
-  void (*awaits_ready)(fern_instance_t *instance);
-  /* The component reports it is ready (sd_notify READY=1). Loop thread. */
-  void (*ready)(fern_instance_t *instance);
-  /* The component's status text changed (sd_notify STATUS=...). Borrowed.
-   * Loop thread. */
-  void (*status)(fern_instance_t *instance, const char *text);
-  /* Asks whether the manager's security policy allows `moniker` the
-   * privilege `privilege` ("main_process_critical"). FERN_OK, or
-   * FERN_EACCES with a message that names the policy. Any thread. */
-  int (*policy_allows)(const char *privilege, const char *moniker,
-                       fern_error_t *err);
-  /* A critical component failed: the host stops the whole tree in order
-   * and exits non-zero, naming the component and `reason`. Loop thread. */
-  void (*critical_failure)(fern_instance_t *instance, const char *reason);
-
-  /* Since host ABI 1.2. */
-
   /* fern raises its own open-file limit to hold thousands of components'
    * descriptors; this is the limit it was started with (soft, hard).
    * Runners give it back to the programs they start, so no program sees a
@@ -204,8 +192,75 @@ typedef struct fern_host_s {
   uint64_t nofile_soft;
   uint64_t nofile_hard;
 
-  /* Since host ABI 1.3. */
+  /* Writes one log record. Any thread. `moniker` may be NULL. */
+  void (*log)(void *ctx, fern_log_level level, const char *moniker,
+              const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+  /* Forwards one line a program wrote (no trailing newline) to fern's log,
+   * prefixed with the moniker. `stream` is 1 or 2. Any thread. */
+  void (*output)(void *ctx, const char *moniker, int stream, const char *line,
+                 size_t len);
+  /* How many bytes fern's log can take now before it would drop lines:
+   * fern writes its log through a bounded queue, so that a reader of its
+   * stderr who falls behind (a paused terminal, a pipe nobody reads) never
+   * stops fern. A runner forwarding a program's output stops reading it
+   * while this is under FERN_OUTPUT_ROOM_LOW and reads again once it is
+   * back over FERN_OUTPUT_ROOM_HIGH: the slow reader then slows the
+   * programs that write, not fern, and no line is lost. Loop thread. */
+  size_t (*output_room)(void *ctx);
 
+  /* Reports of a run. Each is an input the host takes in on a later turn
+   * of its loop, after the runner's own call returned (see runner.h). */
+
+  /* The component is running; `pid` is its main process, or 0 if it has
+   * none on this machine. At most once per start, before `stopped`. Loop
+   * thread. */
+  void (*started)(void *ctx, fern_instance_t *instance, long pid);
+  /* The run is over. Exactly once per successful start. Loop thread. The
+   * host releases the controller after this: make it the last thing a run
+   * does (close your handles first, report from the close callback), and
+   * touch nothing of the controller after it but controller_release. */
+  void (*stopped)(void *ctx, fern_instance_t *instance,
+                  const fern_stop_report_t *report);
+  /* The run will report readiness: the host holds back what waits for the
+   * component (its eager children) until `ready`. Call before `started`.
+   * Loop thread. */
+  void (*awaits_ready)(void *ctx, fern_instance_t *instance);
+  /* The component reports it is ready (sd_notify READY=1). Loop thread. */
+  void (*ready)(void *ctx, fern_instance_t *instance);
+  /* The component's status text changed (sd_notify STATUS=...). Borrowed.
+   * Loop thread. */
+  void (*status)(void *ctx, fern_instance_t *instance, const char *text);
+  /* The program's main process is now `pid` (systemd's MAINPID=: a
+   * launcher handed the run to the daemon it forked): what `fern show`
+   * and the events name, and what the runner now watches and stops. The
+   * run is still the same run; `started` is not reported again. Loop
+   * thread. */
+  void (*main_pid)(void *ctx, fern_instance_t *instance, long pid);
+  /* The program asked for more time to stop (systemd's
+   * EXTEND_TIMEOUT_USEC= while it stops): its stop timeout now ends no
+   * sooner than `ms` from now, as systemd extends TimeoutStopSec=. Has no
+   * effect unless fern is waiting for it to stop. Loop thread. */
+  void (*extend_stop_timeout)(void *ctx, fern_instance_t *instance,
+                              uint64_t ms);
+  /* A critical component failed: the host stops the whole tree in order
+   * and exits non-zero, naming the component and `reason`. Loop thread. */
+  void (*critical_failure)(void *ctx, fern_instance_t *instance,
+                           const char *reason);
+
+  /* Asks whether the manager's security policy allows `moniker` the
+   * privilege `privilege` ("main_process_critical"). FERN_OK, or
+   * FERN_EACCES with a message that names the policy. Any thread. */
+  int (*policy_allows)(void *ctx, const char *privilege, const char *moniker,
+                       fern_error_t *err);
+
+  /* Files. */
+
+  /* Joins `relative` to `package_dir` and checks the result stays inside
+   * the package (no "..", no absolute path, no symlink leading out). On
+   * success writes the real path to `out`. Any thread. */
+  int (*package_path)(void *ctx, const char *package_dir,
+                      const char *relative, char *out, size_t out_size,
+                      fern_error_t *err);
   /* Opens the file `relative` of the package at `package_dir` for reading,
    * checked as package_path checks it, without ever blocking: a FIFO, a
    * device, a socket or a directory is refused (FERN_EINVAL, saying what
@@ -215,8 +270,9 @@ typedef struct fern_host_s {
    * is the very file that was checked: read it, map it, execute it
    * (execveat with AT_EMPTY_PATH), rather than opening the path again,
    * which may have changed since. Any thread. */
-  int (*package_open)(const char *package_dir, const char *relative,
-                      char *out, size_t out_size, fern_error_t *err);
+  int (*package_open)(void *ctx, const char *package_dir,
+                      const char *relative, char *out, size_t out_size,
+                      fern_error_t *err);
   /* Opens the file at `path` for reading if only root and the user fern
    * runs as can change it and every directory above it (the rule fern
    * holds its own plugins to: no other owner, no write access for anyone
@@ -225,48 +281,15 @@ typedef struct fern_host_s {
    * negative FERN_E* code with a message naming the file or directory and
    * whose it is. For what a plugin uses from outside any package (a
    * helper program beside it, a host library it binds). Any thread. */
-  int (*open_trusted)(const char *path, fern_error_t *err);
-  /* FERN_HOST_* flags about this fern. */
-  uint32_t flags;
-  /* How many bytes fern's log can take now before it would drop lines:
-   * fern writes its log through a bounded queue, so that a reader of its
-   * stderr who falls behind (a paused terminal, a pipe nobody reads) never
-   * stops fern. A runner forwarding a program's output stops reading it
-   * while this is under FERN_OUTPUT_ROOM_LOW and reads again once it is
-   * back over FERN_OUTPUT_ROOM_HIGH: the slow reader then slows the
-   * programs that write, not fern, and no line is lost. Loop thread. */
-  size_t (*output_room)(void);
-
-  /* Since host ABI 1.4. */
-
-  /* The program asked for more time to stop (systemd's
-   * EXTEND_TIMEOUT_USEC= while it stops): its stop timeout now ends no
-   * sooner than `ms` from now, as systemd extends TimeoutStopSec=. Has no
-   * effect unless fern is waiting for it to stop. Loop thread. */
-  void (*extend_stop_timeout)(fern_instance_t *instance, uint64_t ms);
-
-  /* Since host ABI 1.5. */
-
-  /* The program's main process is now `pid` (systemd's MAINPID=: a
-   * launcher handed the run to the daemon it forked): what `fern show`
-   * and the events name, and what the runner now watches and stops. The
-   * run is still the same run; `started` is not reported again. Loop
-   * thread. */
-  void (*main_pid)(fern_instance_t *instance, long pid);
+  int (*open_trusted)(void *ctx, const char *path, fern_error_t *err);
 } fern_host_t;
 
-/* See fern_host_t.output_room. Since host ABI 1.3. */
+/* See fern_host_t.output_room. */
 #define FERN_OUTPUT_ROOM_LOW ((size_t)1 << 20)
 #define FERN_OUTPUT_ROOM_HIGH ((size_t)2 << 20)
 
-/* fern_host_t.flags: this fern starts programs (`fern run`). Without it
- * (check, tree, plugins) a runner validates only: it starts no helper
- * process and touches nothing another fern left. Since host ABI 1.3. */
-#define FERN_HOST_RUNS_PROGRAMS (1u << 0)
-
-/* Whether the host table has the member `field` (a later minor's, so
- * check it before use). Since host ABI 1.3; struct_size tells the same
- * for older hosts. */
+/* Whether the host table has the member `field`: the one test for a member
+ * added after the minor a plugin declares it needs. */
 #define FERN_HOST_HAS(host, field)                                             \
   ((host)->struct_size >=                                                      \
    offsetof(fern_host_t, field) + sizeof(((fern_host_t *)0)->field))

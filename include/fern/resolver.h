@@ -1,17 +1,30 @@
 /*
- * resolver.h - the resolver plugin ABI.
+ * resolver.h - the resolver plugin ABI, version 2.
  *
  * A resolver plugin is a shared library that exports one symbol, named by
  * FERN_RESOLVER_SYMBOL, of type fern_resolver_plugin_t, checked like a
  * runner's (see runner.h): same major, struct at least
- * FERN_RESOLVER_PLUGIN_MIN_SIZE, any minor.
+ * FERN_RESOLVER_PLUGIN_MIN_SIZE, a host_abi_minor no newer than the host's,
+ * any minor.
  *
  * A *resolver* is a named, configured use of a plugin, registered in an
  * environment for a URL scheme. It turns a component URL into the
  * component's manifest text, its package directory and a resolution context
  * that relative URLs of its children are resolved against.
  *
- * Threads: `create` and `release` run on the loop thread. `resolve` and
+ * The context: whatever a resolver needs later to resolve a URL relative to
+ * this component ("#meta/child.cm", "sub#meta/child.cm") the same way, and
+ * cannot read back from the package URL alone: the package's version or
+ * hash, so a child comes from the very package its parent came from even
+ * if a newer one was published meanwhile (Fuchsia's resolution context), a
+ * mirror it was fetched from, the directory it was unpacked into. The host
+ * keeps it opaque, with the component, and hands it back as
+ * parent_context. NULL is fine: relative URLs then carry only the parent's
+ * package URL.
+ *
+ * Threads: `validate_config` is pure and may run on any thread (`fern
+ * check` calls it with no resolver made). `create` and `release` run on the
+ * loop thread. `resolve` and
  * `resolved_free` run on a libuv worker thread, possibly several at once on
  * the same resolver: they may block (read files, talk to a network) and must
  * be thread-safe.
@@ -35,9 +48,9 @@
 extern "C" {
 #endif
 
-#define FERN_RESOLVER_ABI_MAJOR 1
+#define FERN_RESOLVER_ABI_MAJOR 2
 #define FERN_RESOLVER_ABI_MINOR 0
-#define FERN_RESOLVER_SYMBOL "fern_resolver_v1"
+#define FERN_RESOLVER_SYMBOL "fern_resolver_v2"
 
 /*
  * One URL to resolve, already parsed, %-decoded and checked by the host: the
@@ -76,10 +89,16 @@ typedef struct fern_resolver_plugin_s {
   uint32_t abi_major;   /* FERN_RESOLVER_ABI_MAJOR */
   uint32_t abi_minor;   /* FERN_RESOLVER_ABI_MINOR */
   uint32_t struct_size; /* sizeof(fern_resolver_plugin_t) */
+  uint32_t host_abi_major; /* FERN_HOST_ABI_MAJOR it was built with */
+  uint32_t host_abi_minor; /* the oldest host minor it runs on */
   const char *name;     /* the plugin's name; matches its file name */
   const char *description;
   uint64_t capabilities; /* none defined yet: 0 */
 
+  /* Checks a config block (NULL: none given) as `create` would take it,
+   * without making anything; err->key is the JSON pointer of the fault in
+   * the block. Pure; any thread. */
+  int (*validate_config)(const json_t *config, fern_error_t *err);
   /* Makes a resolver from its config block (may be NULL). Loop thread. */
   int (*create)(const fern_host_t *host, const json_t *config, void **resolver,
                 fern_error_t *err);
@@ -98,10 +117,12 @@ typedef struct fern_resolver_plugin_s {
 
 /* Declares the plugin's one exported symbol. */
 #define FERN_RESOLVER_PLUGIN(...)                                              \
-  FERN_EXPORT const fern_resolver_plugin_t fern_resolver_v1 = {                \
+  FERN_EXPORT const fern_resolver_plugin_t fern_resolver_v2 = {                \
       .abi_major = FERN_RESOLVER_ABI_MAJOR,                                    \
       .abi_minor = FERN_RESOLVER_ABI_MINOR,                                    \
       .struct_size = sizeof(fern_resolver_plugin_t),                           \
+      .host_abi_major = FERN_HOST_ABI_MAJOR,                                   \
+      .host_abi_minor = FERN_HOST_ABI_MINOR,                                   \
       __VA_ARGS__}
 
 #ifdef __cplusplus

@@ -12,17 +12,26 @@ typedef struct boot_resolver_s {
   char *boot_dir; /* NULL: none configured */
 } boot_resolver;
 
-static int boot_create(const fern_host_t *host, const json_t *config,
-                       void **resolver, fern_error_t *err) {
+static int boot_validate_config(const json_t *config, fern_error_t *err) {
   const char *key;
   json_t *value;
   json_object_foreach((json_t *)config, key, value) {
+    char at[160];
+    snprintf(at, sizeof at, "/%.100s", key);
     if (strcmp(key, "boot_dir") != 0 || !json_is_string(value))
-      return fern_error_set(err, FERN_EINVAL, "",
+      return fern_error_set(err, FERN_EINVAL, at,
                             "the boot resolver takes one config key, "
                             "\"boot_dir\" (a string); got \"%s\"",
                             key);
   }
+  return FERN_OK;
+}
+
+static int boot_create(const fern_host_t *host, const json_t *config,
+                       void **resolver, fern_error_t *err) {
+  int valid = boot_validate_config(config, err);
+  if (valid != FERN_OK)
+    return valid;
   boot_resolver *r = calloc(1, sizeof *r);
   if (r == NULL)
     return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
@@ -57,8 +66,8 @@ static int boot_resolve(void *resolver, const fern_resolve_request_t *req,
                           "URL \"%s\": expected boot:///<package>#<manifest>",
                           req->url);
   char dir[PATH_MAX];
-  fern_error_t why;
-  int rc = r->host->package_path(r->boot_dir, req->path + 1, dir, sizeof dir,
+  fern_error_t why = FERN_ERROR_INIT;
+  int rc = r->host->package_path(r->host->ctx, r->boot_dir, req->path + 1, dir, sizeof dir,
                                  &why);
   if (rc == FERN_ENOENT)
     return fern_error_set(err, rc, NULL,
@@ -80,6 +89,7 @@ static void boot_resolved_free(void *resolver, fern_resolved_t *out) {
 FERN_RESOLVER_PLUGIN(.name = "boot",
                      .description = "packages under the boot directory "
                                     "(boot://)",
+                     .validate_config = boot_validate_config,
                      .create = boot_create, .release = boot_release,
                      .resolve = boot_resolve,
                      .resolved_free = boot_resolved_free);

@@ -57,13 +57,14 @@ static int take_repositories(capstan_resolver *r, const json_t *repos,
   return FERN_OK;
 }
 
-static int capstan_create(const fern_host_t *host, const json_t *config,
-                          void **resolver, fern_error_t *err) {
+static int capstan_validate_config(const json_t *config, fern_error_t *err) {
   const char *key;
   json_t *value;
   json_object_foreach((json_t *)config, key, value) {
+    char at[160];
+    snprintf(at, sizeof at, "/%.100s", key);
     if (strcmp(key, "runner") != 0 && strcmp(key, "repositories") != 0)
-      return fern_error_set(err, FERN_EINVAL, NULL,
+      return fern_error_set(err, FERN_EINVAL, at,
                             "unknown key \"%s\" (the capstan resolver takes "
                             "\"runner\" and \"repositories\")",
                             key);
@@ -72,6 +73,27 @@ static int capstan_create(const fern_host_t *host, const json_t *config,
   if (runner != NULL && !json_is_string(runner))
     return fern_error_set(err, FERN_EINVAL, "/runner",
                           "\"runner\" must name a runner");
+  json_t *repos = json_object_get(config, "repositories");
+  if (repos != NULL && !json_is_array(repos))
+    return fern_error_set(err, FERN_EINVAL, "/repositories",
+                          "\"repositories\" must be a list of directories");
+  for (size_t i = 0; i < json_array_size(repos); i++) {
+    const char *dir = json_string_value(json_array_get(repos, i));
+    char at[64];
+    snprintf(at, sizeof at, "/repositories/%zu", i);
+    if (dir == NULL || dir[0] != '/')
+      return fern_error_set(err, FERN_EINVAL, at,
+                            "repository %zu must be an absolute directory", i);
+  }
+  return FERN_OK;
+}
+
+static int capstan_create(const fern_host_t *host, const json_t *config,
+                          void **resolver, fern_error_t *err) {
+  int valid = capstan_validate_config(config, err);
+  if (valid != FERN_OK)
+    return valid;
+  json_t *runner = json_object_get(config, "runner");
   capstan_resolver *r = calloc(1, sizeof *r);
   if (r == NULL)
     return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
@@ -209,7 +231,7 @@ static int capstan_resolve(void *resolver, const fern_resolve_request_t *req,
   if (rc == FERN_OK)
     rc = fill(dir, &boot, manifest, out, err);
   if (rc == FERN_OK)
-    r->host->log(FERN_LOG_DEBUG, NULL,
+    r->host->log(r->host->ctx, FERN_LOG_DEBUG, NULL,
                  "capstan: %s config set \"%s\" -> %s", pkg.name, boot.set,
                  json_string_value(json_array_get(boot.argv, 0)));
   capstan_boot_free(&boot);
@@ -220,6 +242,7 @@ static int capstan_resolve(void *resolver, const fern_resolve_request_t *req,
 FERN_RESOLVER_PLUGIN(.name = "capstan",
                      .description = "OSv Capstan packages, runtime native "
                                     "(capstan:///DIR#CONFIG_SET)",
+                     .validate_config = capstan_validate_config,
                      .create = capstan_create, .release = capstan_release,
                      .resolve = capstan_resolve,
                      .resolved_free = capstan_resolved_free);

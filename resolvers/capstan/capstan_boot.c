@@ -51,8 +51,8 @@ static int cycle_error(chain *c, capstan_package *pkg, const char *set,
 static int open_in(chain *c, const char *repo, const char *name,
                    capstan_package **out, fern_error_t *err) {
   char dir[PATH_MAX];
-  fern_error_t why;
-  int rc = c->search->host->package_path(repo, name, dir, sizeof dir, &why);
+  fern_error_t why = FERN_ERROR_INIT;
+  int rc = c->search->host->package_path(c->search->host->ctx, repo, name, dir, sizeof dir, &why);
   if (rc == FERN_ENOENT)
     return rc;
   if (rc != FERN_OK)

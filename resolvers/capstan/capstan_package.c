@@ -17,11 +17,8 @@ static int load_meta(const fern_host_t *host, const char *dir,
                      const char *name, capstan_yaml *y, fern_error_t *err) {
   char rel[64], path[PATH_MAX];
   snprintf(rel, sizeof rel, "meta/%s", name);
-  fern_error_t why;
-  if (!FERN_HOST_HAS(host, package_open))
-    return fern_error_set(err, FERN_EABI, NULL,
-                          "the capstan resolver needs host ABI 1.3");
-  int fd = host->package_open(dir, rel, path, sizeof path, &why);
+  fern_error_t why = FERN_ERROR_INIT;
+  int fd = host->package_open(host->ctx, dir, rel, path, sizeof path, &why);
   if (fd == FERN_ENOENT)
     return fern_error_set(err, fd, NULL,
                           "%s is not a Capstan package: it has no meta/%s",

@@ -55,11 +55,8 @@ static int read_manifest(const fern_host_t *host, const char *dir,
                          const char *fragment, const char *package_url,
                          char *path, size_t path_size, char **text,
                          size_t *len, fern_error_t *err) {
-  if (!FERN_HOST_HAS(host, package_open))
-    return fern_error_set(err, FERN_EABI, NULL,
-                          "this resolver needs host ABI 1.3 (package_open)");
-  fern_error_t why;
-  int fd = host->package_open(dir, fragment, path, path_size, &why);
+  fern_error_t why = FERN_ERROR_INIT;
+  int fd = host->package_open(host->ctx, dir, fragment, path, path_size, &why);
   if (fd == FERN_ENOENT)
     return fern_error_set(err, fd, NULL,
                           "manifest \"%s\" not found in package %s", fragment,
@@ -109,8 +106,8 @@ int fern_package_dir_resolve_relative(const fern_host_t *host,
   char sub_rel[NAME_MAX + 16];
   snprintf(sub_rel, sizeof sub_rel, "subpackages/%s", req->subpackage);
   char sub_dir[PATH_MAX];
-  fern_error_t why;
-  int rc = host->package_path(req->parent_context, sub_rel, sub_dir,
+  fern_error_t why = FERN_ERROR_INIT;
+  int rc = host->package_path(host->ctx, req->parent_context, sub_rel, sub_dir,
                               sizeof sub_dir, &why);
   if (rc == FERN_ENOENT)
     return fern_error_set(err, rc, NULL,

@@ -19,8 +19,7 @@ typedef struct pkg_resolver_s {
   json_t *repositories; /* name -> directory; read-only after create */
 } pkg_resolver;
 
-static int pkg_create(const fern_host_t *host, const json_t *config,
-                      void **resolver, fern_error_t *err) {
+static int pkg_validate_config(const json_t *config, fern_error_t *err) {
   json_t *repos = json_object_get(config, "repositories");
   if (!json_is_object(repos))
     return fern_error_set(err, FERN_EINVAL, "/repositories",
@@ -34,6 +33,15 @@ static int pkg_create(const fern_host_t *host, const json_t *config,
                             "repository \"%s\" must be an absolute directory",
                             name);
   }
+  return FERN_OK;
+}
+
+static int pkg_create(const fern_host_t *host, const json_t *config,
+                      void **resolver, fern_error_t *err) {
+  int valid = pkg_validate_config(config, err);
+  if (valid != FERN_OK)
+    return valid;
+  json_t *repos = json_object_get(config, "repositories");
   pkg_resolver *r = calloc(1, sizeof *r);
   if (r == NULL)
     return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
@@ -73,8 +81,8 @@ static int find_package(pkg_resolver *r, const fern_resolve_request_t *req,
                         const char *repo_dir, char *out, size_t size,
                         fern_error_t *err) {
   const char *rel = req->path + 1; /* "name" or "name/variant" */
-  fern_error_t why;
-  int rc = r->host->package_path(repo_dir, rel, out, size, &why);
+  fern_error_t why = FERN_ERROR_INIT;
+  int rc = r->host->package_path(r->host->ctx, repo_dir, rel, out, size, &why);
   if (rc == FERN_ENOENT)
     return fern_error_set(err, rc, NULL,
                           "no package \"%s\" in repository \"%s\" (%s)", rel,
@@ -128,6 +136,7 @@ static void pkg_resolved_free(void *resolver, fern_resolved_t *out) {
 
 FERN_RESOLVER_PLUGIN(.name = "pkg",
                      .description = "packages in named repositories (pkg://)",
+                     .validate_config = pkg_validate_config,
                      .create = pkg_create, .release = pkg_release,
                      .resolve = pkg_resolve,
                      .resolved_free = pkg_resolved_free);

@@ -27,36 +27,60 @@
 
 #include "elf_runner.h"
 
-static int config_bool(const json_t *config, const char *key, int *out,
-                       fern_error_t *err) {
-  json_t *v = json_object_get(config, key);
-  if (v == NULL)
-    return FERN_OK;
-  if (!json_is_boolean(v))
-    return fern_error_set(err, FERN_EINVAL, NULL,
-                          "elf runner config \"%s\" must be true or false",
-                          key);
-  *out = json_is_true(v);
-  return FERN_OK;
+static const char *const job_kinds[] = {"auto", "cgroup", "subreaper",
+                                        "process_group", NULL};
+
+static int is_one_of(const char *value, const char *const *names) {
+  for (; value != NULL && *names != NULL; names++)
+    if (strcmp(value, *names) == 0)
+      return 1;
+  return 0;
 }
 
-static int check_config(const json_t *config, fern_error_t *err) {
+/* Checks the runner's config (the plugin-level validate_config): keys, and
+ * each value's type and range. Pure. */
+int elf_config_validate(const json_t *config, const char *name,
+                        fern_error_t *err) {
+  static const char *const keys[] = {"job", "pidfd", "clone3", "exec", NULL};
+  static const char *const exec_modes[] = {"auto", "descriptor", "name", NULL};
+  if (config != NULL && !json_is_object(config))
+    return fern_error_set(err, FERN_EINVAL, "",
+                          "the %s runner's config must be an object", name);
   const char *key;
   json_t *value;
   json_object_foreach((json_t *)config, key, value) {
-    if (strcmp(key, "job") != 0 && strcmp(key, "pidfd") != 0 &&
-        strcmp(key, "clone3") != 0 && strcmp(key, "exec") != 0)
-      return fern_error_set(err, FERN_EINVAL, NULL,
-                            "the elf runner's config takes \"job\", "
+    char at[128];
+    snprintf(at, sizeof at, "/%s", key);
+    if (!is_one_of(key, keys))
+      return fern_error_set(err, FERN_EINVAL, at,
+                            "the %s runner's config takes \"job\", "
                             "\"pidfd\", \"clone3\" and \"exec\"; got "
                             "\"%s\"",
-                            key);
+                            name, key);
+    if ((strcmp(key, "pidfd") == 0 || strcmp(key, "clone3") == 0) &&
+        !json_is_boolean(value))
+      return fern_error_set(err, FERN_EINVAL, at,
+                            "%s runner config \"%s\" must be true or false",
+                            name, key);
+    if (strcmp(key, "job") == 0 &&
+        !is_one_of(json_string_value(value), job_kinds))
+      return fern_error_set(err, FERN_EINVAL, at,
+                            "%s runner config \"job\" must be \"auto\", "
+                            "\"cgroup\", \"subreaper\" or "
+                            "\"process_group\"",
+                            name);
+    if (strcmp(key, "exec") == 0 &&
+        !is_one_of(json_string_value(value), exec_modes))
+      return fern_error_set(err, FERN_EINVAL, at,
+                            "%s runner config \"exec\" must be \"auto\", "
+                            "\"descriptor\" or \"name\"",
+                            name);
   }
-  json_t *job = json_object_get(config, "job");
-  if (job != NULL && !json_is_string(job))
-    return fern_error_set(err, FERN_EINVAL, NULL,
-                          "elf runner config \"job\" must be a string");
   return FERN_OK;
+}
+
+static int config_flag(const json_t *config, const char *key) {
+  return !json_is_false(json_object_get(config, key));
 }
 
 /* Whether this kernel names a process run through execveat(fd, "",
@@ -75,21 +99,11 @@ static int kernel_names_fd_execs(void) {
  * open since, after the child saw the same file there; "auto" (the
  * default) takes the descriptor where the kernel keeps the program's
  * name. */
-static int read_exec_mode(const json_t *config, int *by_descriptor,
-                          fern_error_t *err) {
+static int exec_by_descriptor(const json_t *config) {
   const char *mode = json_string_value(json_object_get(config, "exec"));
-  if (json_object_get(config, "exec") == NULL ||
-      (mode != NULL && strcmp(mode, "auto") == 0))
-    *by_descriptor = kernel_names_fd_execs();
-  else if (mode != NULL && strcmp(mode, "descriptor") == 0)
-    *by_descriptor = 1;
-  else if (mode != NULL && strcmp(mode, "name") == 0)
-    *by_descriptor = 0;
-  else
-    return fern_error_set(err, FERN_EINVAL, NULL,
-                          "elf runner config \"exec\" must be \"auto\", "
-                          "\"descriptor\" or \"name\"");
-  return FERN_OK;
+  if (mode == NULL || strcmp(mode, "auto") == 0)
+    return kernel_names_fd_execs();
+  return strcmp(mode, "descriptor") == 0;
 }
 
 static void on_sigchld(uv_signal_t *handle, int signum) {
@@ -113,36 +127,26 @@ int elf_op_create(const fern_host_t *host, const json_t *config,
 
 int elf_runner_create(const fern_host_t *host, const json_t *config,
                       const char *name, void **runner, fern_error_t *err) {
-  if (!FERN_HOST_HAS(host, package_open))
-    return fern_error_set(err, FERN_EABI, NULL,
-                          "the %s runner needs host ABI 1.3 (this fern has "
-                          "%u.%u)",
-                          name, host->abi_major, host->abi_minor);
+  int rc = elf_config_validate(config, name, err);
+  if (rc != FERN_OK)
+    return rc;
   elf_runner *r = calloc(1, sizeof *r);
   if (r == NULL)
     return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
   r->host = host;
-  r->use_pidfd = r->use_clone3 = 1;
   r->cgroup_base_fd = r->cgroup_lock_fd = r->notify_dir_fd = -1;
   elf_job_tag(r, name);
   elf_spawn_slots_open(r);
   elf_spawn_read_signals(r);
-  if (FERN_HOST_HAS(host, nofile_hard)) {
-    r->has_child_nofile = 1;
-    r->child_nofile.rlim_cur = (rlim_t)host->nofile_soft;
-    r->child_nofile.rlim_max = (rlim_t)host->nofile_hard;
-  }
+  r->child_nofile.rlim_cur = (rlim_t)host->nofile_soft;
+  r->child_nofile.rlim_max = (rlim_t)host->nofile_hard;
+  r->use_clone3 = config_flag(config, "clone3");
+  r->exec_by_descriptor = exec_by_descriptor(config);
   const char *job = json_string_value(json_object_get(config, "job"));
-  int rc = check_config(config, err);
-  if (rc == FERN_OK)
-    rc = config_bool(config, "pidfd", &r->use_pidfd, err);
-  if (rc == FERN_OK)
-    rc = config_bool(config, "clone3", &r->use_clone3, err);
-  if (rc == FERN_OK)
-    rc = read_exec_mode(config, &r->exec_by_descriptor, err);
-  if (rc == FERN_OK)
-    rc = elf_job_setup_runner(r, job ? job : "auto", err);
-  int probe = r->use_pidfd ? (int)syscall(SYS_pidfd_open, getpid(), 0) : -1;
+  rc = elf_job_setup_runner(r, job ? job : "auto", err);
+  int probe = config_flag(config, "pidfd")
+                  ? (int)syscall(SYS_pidfd_open, getpid(), 0)
+                  : -1;
   if (probe >= 0)
     close(probe);
   r->use_pidfd = probe >= 0; /* no pidfd_open here: SIGCHLD it is */
@@ -153,10 +157,6 @@ int elf_runner_create(const fern_host_t *host, const json_t *config,
     free(r);
     return rc;
   }
-  /* fern check and fern tree make runners only to validate: no helper
-   * process for them, and nothing of another fern's is theirs to end. */
-  int runs = !FERN_HOST_HAS(host, flags) ||
-             (host->flags & FERN_HOST_RUNS_PROGRAMS); /* older: assume so */
   /* SIGCHLD is watched even with pidfds: a kernel (or valgrind) without
    * pidfd_open leaves a run to it, and the subreaper reaps orphans on it. */
   uv_signal_init(host->loop, &r->sigchld);
@@ -166,16 +166,17 @@ int elf_runner_create(const fern_host_t *host, const json_t *config,
   r->open_handles = 3;
   uv_signal_start(&r->sigchld, on_sigchld, SIGCHLD);
   uv_unref((uv_handle_t *)&r->sigchld);
-  r->guardian = runs ? elf_guardian_start(r) : NULL;
-  if (runs)
-    elf_stale_sweep(r);
-  host->log(FERN_LOG_INFO, NULL,
+  /* A runner is made only to run programs (fern check and fern tree make
+   * none): its guardian starts, and what a dead fern left is swept. */
+  r->guardian = elf_guardian_start(r);
+  elf_stale_sweep(r);
+  host->log(host->ctx, FERN_LOG_INFO, NULL,
             "%s runner: job mechanism %s%s%s, exits watched with %s%s%s", name,
             elf_job_kind_name(r->job_kind),
             r->job_kind == ELF_JOB_CGROUP ? " in " : "",
             r->job_kind == ELF_JOB_CGROUP ? r->cgroup_base : "",
             r->use_pidfd ? "pidfds" : "SIGCHLD",
-            !runs ? "" : r->guardian ? ", guardian running" : ", NO guardian",
+            r->guardian ? ", guardian running" : ", NO guardian",
             elf_job_kind_gaps(r->job_kind));
   *runner = r;
   return FERN_OK;
@@ -285,8 +286,8 @@ static int hold_binary_directory(elf_controller *c, fern_error_t *err) {
  * descriptor that cannot block and is the very file later executed. */
 static int open_binary(elf_controller *c, fern_error_t *err) {
   char path[PATH_MAX];
-  fern_error_t why;
-  int fd = c->host->package_open(c->package_dir, c->binary, path, sizeof path,
+  fern_error_t why = FERN_ERROR_INIT;
+  int fd = c->host->package_open(c->host->ctx, c->package_dir, c->binary, path, sizeof path,
                                  &why);
   if (fd == FERN_ENOENT) {
     char suggestion[256];
@@ -390,7 +391,7 @@ int elf_start_wrapped(void *runner, const fern_start_info_t *info,
     return fern_error_set(err, FERN_ENOTSUP, NULL,
                           "the elf runner needs a package on the local disk");
   if (json_is_true(json_object_get(info->program, "main_process_critical"))) {
-    int rc = r->host->policy_allows("main_process_critical", info->moniker,
+    int rc = r->host->policy_allows(r->host->ctx, "main_process_critical", info->moniker,
                                     err);
     if (rc != FERN_OK)
       return rc;
@@ -439,34 +440,32 @@ int elf_start_wrapped(void *runner, const fern_start_info_t *info,
   return FERN_OK;
 }
 
-int elf_op_stop(void *controller) {
+void elf_op_stop(void *controller) {
   elf_controller *c = controller;
   c->stop_sent = 1;
   if (!c->spawned) {
     c->cancelled = 1;
-    return FERN_OK;
+    return;
   }
   if (c->exited)
-    return FERN_OK;
+    return;
   if (c->stop_notify && c->lifecycle_fd >= 0 &&
       send(c->lifecycle_fd, FERN_LIFECYCLE_STOP, strlen(FERN_LIFECYCLE_STOP),
            MSG_NOSIGNAL | MSG_DONTWAIT) > 0)
-    return FERN_OK;
+    return;
   c->term_sent = 1;
   if (c->send_term != NULL)
     c->send_term(c); /* a wrapper knows who must get it */
   else
     elf_process_signal(c, SIGTERM);
-  return FERN_OK;
 }
 
-int elf_op_kill(void *controller) {
+void elf_op_kill(void *controller) {
   elf_controller *c = controller;
   c->stop_sent = 1;
   if (!c->spawned)
     c->cancelled = 1;
   elf_process_kill_job(c);
-  return FERN_OK;
 }
 
 void elf_op_controller_release(void *controller) {

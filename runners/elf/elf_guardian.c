@@ -154,12 +154,12 @@ static void lost(elf_guardian *g, int wstatus) {
   unwatch(g);
   if (spawn(g) == 0) {
     watch(g);
-    host->log(FERN_LOG_ERROR, NULL,
+    host->log(host->ctx, FERN_LOG_ERROR, NULL,
               "the guardian (pid %d) %s; started another (pid %d): without "
               "one, a SIGKILL of fern would leave its components running",
               (int)old, how, (int)g->pid);
   } else {
-    host->log(FERN_LOG_ERROR, NULL,
+    host->log(host->ctx, FERN_LOG_ERROR, NULL,
               "the guardian (pid %d) %s and no other could be started: if "
               "fern is killed now, its components outlive it",
               (int)old, how);

@@ -135,7 +135,7 @@ static int setup_cgroup(elf_runner *r, char *why, size_t why_size) {
    * kernel drops it with the last descriptor, however fern ends). */
   r->cgroup_lock_fd = open(r->cgroup_base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (r->cgroup_lock_fd < 0 || flock(r->cgroup_lock_fd, LOCK_EX | LOCK_NB) != 0)
-    r->host->log(FERN_LOG_WARN, NULL,
+    r->host->log(r->host->ctx, FERN_LOG_WARN, NULL,
                  "cannot lock %s (%s): a fern in another pid namespace could "
                  "take it for a dead fern's",
                  r->cgroup_base, strerror(errno));

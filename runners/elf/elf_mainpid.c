@@ -31,7 +31,7 @@ pid_t elf_main_pid(const elf_controller *c) {
 }
 
 static void refuse(elf_controller *c, long pid, const char *why) {
-  c->host->log(FERN_LOG_WARN, c->moniker, "refused MAINPID=%ld: %s", pid,
+  c->host->log(c->host->ctx, FERN_LOG_WARN, c->moniker, "refused MAINPID=%ld: %s", pid,
                why);
 }
 
@@ -81,7 +81,7 @@ static int can_follow(elf_controller *c) {
   else if (c->pidfd < 0)
     why = "exits are watched by SIGCHLD here, not by pidfds";
   if (why != NULL && !c->mainpid_refused)
-    c->host->log(FERN_LOG_WARN, c->moniker,
+    c->host->log(c->host->ctx, FERN_LOG_WARN, c->moniker,
                  "MAINPID= is not followed: %s", why);
   c->mainpid_refused = why != NULL;
   return why == NULL;
@@ -141,8 +141,7 @@ void elf_mainpid_take(elf_controller *c, const char *value, size_t len) {
   f->poll.data = f;
   c->open_handles++;
   uv_poll_start(&f->poll, UV_READABLE, on_follow_exit);
-  if (FERN_HOST_HAS(c->host, main_pid))
-    c->host->main_pid(c->instance, pid);
+  c->host->main_pid(c->host->ctx, c->instance, pid);
 }
 
 int elf_mainpid_launcher_ended(elf_controller *c) {
@@ -156,7 +155,7 @@ int elf_mainpid_launcher_ended(elf_controller *c) {
   /* Reaped here, or (subreaper) by the orphan reaper already. */
   c->launcher_reaped = 1;
   uv_poll_stop(&c->pidfd_poll);
-  c->host->log(FERN_LOG_DEBUG, c->moniker,
+  c->host->log(c->host->ctx, FERN_LOG_DEBUG, c->moniker,
                "pid %d, which started it, ended; pid %d is its main process",
                (int)c->pid, (int)c->follow->pid);
   return 1;

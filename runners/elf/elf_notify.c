@@ -35,8 +35,7 @@ static void extend_timeout(elf_controller *c, const char *value, size_t len) {
     return;
   uint64_t ms = (uint64_t)(usec / 1000);
   if (c->stop_sent) {
-    if (FERN_HOST_HAS(c->host, extend_stop_timeout))
-      c->host->extend_stop_timeout(c->instance, ms);
+    c->host->extend_stop_timeout(c->host->ctx, c->instance, ms);
   } else {
     elf_process_extend_start(c, ms);
   }
@@ -47,14 +46,14 @@ static void notify_line(elf_controller *c, const char *line, size_t len) {
     if (!c->ready && !c->exited) {
       c->ready = 1;
       uv_timer_stop(&c->timer);
-      c->host->ready(c->instance);
+      c->host->ready(c->host->ctx, c->instance);
     }
   } else if (len > 7 && memcmp(line, "STATUS=", 7) == 0) {
     char status[512];
     snprintf(status, sizeof status, "%.*s", (int)(len - 7), line + 7);
-    c->host->status(c->instance, status);
+    c->host->status(c->host->ctx, c->instance, status);
   } else if (len == 10 && memcmp(line, "STOPPING=1", 10) == 0) {
-    c->host->log(FERN_LOG_INFO, c->moniker, "reports it is stopping");
+    c->host->log(c->host->ctx, FERN_LOG_INFO, c->moniker, "reports it is stopping");
   } else if (len > 20 && memcmp(line, "EXTEND_TIMEOUT_USEC=", 20) == 0) {
     extend_timeout(c, line + 20, len - 20);
   } else if (len > 8 && memcmp(line, "MAINPID=", 8) == 0) {
@@ -101,7 +100,7 @@ static int sender_is_ours(elf_controller *c, const struct ucred *cred) {
     return 1;
   /* A sender that already exited cannot be placed. */
   int gone = kill(cred->pid, 0) != 0 && errno == ESRCH;
-  c->host->log(gone ? FERN_LOG_DEBUG : FERN_LOG_WARN, c->moniker,
+  c->host->log(c->host->ctx, gone ? FERN_LOG_DEBUG : FERN_LOG_WARN, c->moniker,
                "ignored a notify message from pid %d, not one of its "
                "processes",
                (int)cred->pid);

@@ -30,7 +30,7 @@ static void unlink_paused(elf_controller *c) {
 
 static void on_pace_tick(uv_timer_t *timer) {
   elf_runner *r = timer->data;
-  if (r->host->output_room() < FERN_OUTPUT_ROOM_HIGH)
+  if (r->host->output_room(r->host->ctx) < FERN_OUTPUT_ROOM_HIGH)
     return;
   while (r->paced != NULL) {
     elf_controller *c = r->paced;
@@ -60,8 +60,7 @@ void elf_output_pace_init(elf_runner *r) {
 void elf_output_pace(elf_controller *c) {
   elf_runner *r = c->runner;
   if (c->prev_paced != NULL || c->exited ||
-      !FERN_HOST_HAS(r->host, output_room) ||
-      r->host->output_room() >= FERN_OUTPUT_ROOM_LOW)
+      r->host->output_room(r->host->ctx) >= FERN_OUTPUT_ROOM_LOW)
     return;
   set_reading(c, 0);
   c->next_paced = r->paced;

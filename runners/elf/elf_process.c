@@ -27,9 +27,8 @@ static void report(elf_controller *c) {
     r.message = c->failure;
   } else if (c->cancelled && !c->spawned) {
     /* Stopped while its check or spawn was still waiting: no process ever
-     * was, and no exit code is made up for one. A host before 1.4 has no
-     * word for it, and takes an ok stop. */
-    r.status = c->host->abi_minor >= 4 ? FERN_STOP_NOT_STARTED : FERN_STOP_OK;
+     * was, and no exit code is made up for one. */
+    r.status = FERN_STOP_NOT_STARTED;
     r.message = "stopped before its program was spawned";
   } else if (c->term_signal != 0) {
     /* A program that dies of the SIGTERM it was sent to stop it stopped
@@ -49,7 +48,7 @@ static void report(elf_controller *c) {
     r.exit_code = c->exit_code;
     r.status = c->exit_code == 0 ? FERN_STOP_OK : FERN_STOP_INSTANCE_DIED;
   }
-  c->host->stopped(c->instance, &r);
+  c->host->stopped(c->host->ctx, c->instance, &r);
 }
 
 void elf_process_report_now(elf_controller *c) { report(c); }
@@ -78,7 +77,7 @@ static void close_handle(elf_controller *c, uv_handle_t *handle) {
 static void stream_flush(elf_controller *c, int which) {
   elf_stream *s = &c->streams[which];
   if (s->line_len > 0)
-    c->host->output(c->moniker, which + 1, s->line, s->line_len);
+    c->host->output(c->host->ctx, c->moniker, which + 1, s->line, s->line_len);
   s->line_len = 0;
   free(s->line);
   s->line = NULL;
@@ -166,7 +165,7 @@ static void on_drain_tick(uv_timer_t *timer) {
   if (elf_job_populated(&c->job))
     elf_job_signal(&c->job, SIGKILL); /* forks that raced the last kill */
   if (c->drain_ticks * ELF_DRAIN_TICK_MS >= ELF_DRAIN_MAX_MS) {
-    c->host->log(FERN_LOG_WARN, c->moniker,
+    c->host->log(c->host->ctx, FERN_LOG_WARN, c->moniker,
                  "processes of its job still hold on after %d ms; giving up "
                  "on them",
                  ELF_DRAIN_MAX_MS);
@@ -189,7 +188,7 @@ void elf_process_critical_check(elf_controller *c) {
   if (c->critical && failed && !c->stop_sent && !c->start_failed) {
     char why[128];
     describe_exit(c, why, sizeof why);
-    c->host->critical_failure(c->instance, why);
+    c->host->critical_failure(c->host->ctx, c->instance, why);
   }
 }
 
@@ -299,7 +298,7 @@ static void stream_feed(elf_controller *c, int which, const char *data,
       stream_keep(c, which, data + start, i - start);
       stream_flush(c, which);
     } else {
-      c->host->output(c->moniker, which + 1, data + start, i - start);
+      c->host->output(c->host->ctx, c->moniker, which + 1, data + start, i - start);
     }
     start = i + 1;
   }
@@ -337,7 +336,7 @@ void elf_process_extend_start(elf_controller *c, uint64_t ms) {
     return;
   c->start_deadline = now + ms;
   uv_timer_start(&c->timer, on_start_timeout, ms, 0);
-  c->host->log(FERN_LOG_INFO, c->moniker,
+  c->host->log(c->host->ctx, FERN_LOG_INFO, c->moniker,
                "asks for %llu ms more to be ready; its start timeout is "
                "extended",
                (unsigned long long)ms);
@@ -390,7 +389,7 @@ static int open_stream(elf_controller *c, int which, int *child_fd) {
 }
 
 static int prepare(elf_controller *c, int out_fds[2], int *lifecycle_child) {
-  fern_error_t err;
+  fern_error_t err = FERN_ERROR_INIT;
   *lifecycle_child = -1;
   out_fds[0] = out_fds[1] = -1;
   if (c->ready_notify && elf_notify_open(c, &err) != FERN_OK) {
@@ -488,9 +487,9 @@ int elf_process_start(elf_controller *c) {
   }
   c->spawned = 1;
   if (c->ready_notify)
-    c->host->awaits_ready(c->instance);
+    c->host->awaits_ready(c->host->ctx, c->instance);
   start_watching(c);
-  c->host->started(c->instance, (long)c->pid);
+  c->host->started(c->host->ctx, c->instance, (long)c->pid);
   /* A SIGCHLD that arrived before it was on the live list is not lost. */
   elf_process_poll_exit(c);
   return FERN_OK;

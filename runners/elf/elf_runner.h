@@ -54,7 +54,6 @@ typedef struct elf_runner_s {
                          * read callback at once, on the loop thread */
   size_t cgroup_mount_len; /* where cgroup paths relative to the mount begin */
   struct rlimit child_nofile; /* the open-file limit fern was started with */
-  int has_child_nofile;       /* a host of ABI 1.2 told it */
   int spawn_null;          /* /dev/null, open for the runner's life */
   int spawn_slot[ELF_SPAWN_SLOTS]; /* low descriptors a spawn fills */
   int spawn_slot_max;      /* the highest of them; -1 without slots */
@@ -214,6 +213,9 @@ int elf_program_validate(const json_t *program, const char *runner_name,
                          const char *const *extra_keys, fern_error_t *err);
 
 /* The runner operations (elf.c), shared by the ELF and sandbox plugins. */
+/* Checks a runner config (`name` is the plugin's, for messages). Pure. */
+int elf_config_validate(const json_t *config, const char *name,
+                        fern_error_t *err);
 int elf_op_create(const fern_host_t *host, const json_t *config, void **runner,
                   fern_error_t *err);
 /* elf_op_create for a runner of another name (the log says which). */
@@ -222,8 +224,8 @@ int elf_runner_create(const fern_host_t *host, const json_t *config,
 void elf_op_release(void *runner);
 int elf_op_start(void *runner, const fern_start_info_t *info,
                  void **controller, fern_error_t *err);
-int elf_op_stop(void *controller);
-int elf_op_kill(void *controller);
+void elf_op_stop(void *controller);
+void elf_op_kill(void *controller);
 void elf_op_controller_release(void *controller);
 
 /* Hands the wrapper `fd` (taken) as its next descriptor; returns the

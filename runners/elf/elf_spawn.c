@@ -141,8 +141,7 @@ static _Noreturn void child_exec(spawn_plan *plan) {
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);
   child_own_fds(plan);
-  if (c->runner->has_child_nofile &&
-      setrlimit(RLIMIT_NOFILE, &c->runner->child_nofile) != 0)
+  if (setrlimit(RLIMIT_NOFILE, &c->runner->child_nofile) != 0)
     child_fail(plan, "rlimit");
   for (int i = 0; i < c->rlimit_count; i++)
     if (setrlimit(c->rlimits[i].resource, &c->rlimits[i].limit) != 0)

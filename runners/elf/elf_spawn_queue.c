@@ -33,7 +33,7 @@ static void spawn_one(elf_controller *c) {
     elf_process_report_now(c); /* stopped before it started */
     return;
   }
-  fern_error_t err;
+  fern_error_t err = FERN_ERROR_INIT;
   if (c->job_at_spawn && elf_job_take(c->runner, &c->job, &err) != FERN_OK) {
     c->start_failed = 1;
     snprintf(elf_failure_buf(c), ELF_FAILURE_MAX, "%s", err.message);

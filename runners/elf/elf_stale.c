@@ -179,16 +179,16 @@ static void sweep_done(uv_work_t *work, int status) {
   elf_runner *r = s->runner;
   (void)status;
   if (s->cgroups > 0)
-    r->host->log(FERN_LOG_WARN, NULL,
+    r->host->log(r->host->ctx, FERN_LOG_WARN, NULL,
                  "ended what a dead fern left: its cgroup tree%s %s",
                  s->cgroups == 1 ? "" : "s", s->names);
   if (s->processes > 0)
-    r->host->log(FERN_LOG_WARN, NULL,
+    r->host->log(r->host->ctx, FERN_LOG_WARN, NULL,
                  "ended what a dead fern left: %d process%s marked as its "
                  "components'",
                  s->processes, s->processes == 1 ? "" : "es");
   if (s->notify_dirs > 0)
-    r->host->log(FERN_LOG_INFO, NULL,
+    r->host->log(r->host->ctx, FERN_LOG_INFO, NULL,
                  "removed %d notify director%s a dead fern left in /tmp",
                  s->notify_dirs, s->notify_dirs == 1 ? "y" : "ies");
   free(s);

@@ -201,12 +201,39 @@ static int check_helpers(const fern_host_t *host, const oci_runner *r,
                          fern_error_t *err) {
   const char *helpers[] = {r->shim, r->init};
   for (int i = 0; i < 2; i++) {
-    int fd = host->open_trusted(helpers[i], err);
+    int fd = host->open_trusted(host->ctx, helpers[i], err);
     if (fd < 0)
       return fd;
     close(fd);
   }
   return FERN_OK;
+}
+
+/* "runtime" and "state_dir" are the OCI runner's; the rest the ELF
+ * runner's it is built on. */
+static int oci_validate_config(const json_t *config, fern_error_t *err) {
+  static const char *const own[] = {"runtime", "state_dir"};
+  if (config != NULL && !json_is_object(config))
+    return fern_error_set(err, FERN_EINVAL, "",
+                          "the oci runner's config must be an object");
+  for (size_t k = 0; k < 2; k++) {
+    json_t *v = json_object_get(config, own[k]);
+    char at[32];
+    snprintf(at, sizeof at, "/%s", own[k]);
+    if (v != NULL && (!json_is_string(v) || json_string_length(v) == 0 ||
+                      json_string_length(v) >= 900))
+      return fern_error_set(err, FERN_EINVAL, at,
+                            "oci runner config \"%s\" must be a path",
+                            own[k]);
+  }
+  json_t *rest = config ? json_deep_copy(config) : json_object();
+  if (rest == NULL)
+    return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
+  json_object_del(rest, "runtime");
+  json_object_del(rest, "state_dir");
+  int rc = elf_config_validate(rest, "oci", err);
+  json_decref(rest);
+  return rc;
 }
 
 static int oci_create(const fern_host_t *host, const json_t *config,
@@ -232,15 +259,6 @@ static int oci_create(const fern_host_t *host, const json_t *config,
   elf_runner *er = *out;
   er->ext = r;
   er->ext_free = oci_runner_free;
-  /* elf_runner_create refused a host before 1.3; these members are 1.3's
-   * too, but a plugin asks before it reads. */
-  if (!FERN_HOST_HAS(host, flags) || !FERN_HOST_HAS(host, open_trusted)) {
-    elf_op_release(*out);
-    return fern_error_set(err, FERN_EABI, NULL,
-                          "the oci runner needs host ABI 1.3 (open_trusted)");
-  }
-  if (!(host->flags & FERN_HOST_RUNS_PROGRAMS))
-    return FERN_OK; /* check and tree validate only: touch nothing */
   rc = check_helpers(host, r, err);
   if (rc != FERN_OK) {
     elf_op_release(*out);
@@ -276,9 +294,9 @@ static int check_strings(const json_t *program, const char *key, int environ,
   return FERN_OK;
 }
 
-static int oci_validate(void *runner, const json_t *program,
+static int oci_validate(const json_t *config, const json_t *program,
                         fern_error_t *err) {
-  (void)runner;
+  (void)config;
   const char *key;
   json_t *value;
   json_object_foreach((json_t *)program, key, value) {
@@ -407,7 +425,7 @@ static int oci_prepare(elf_controller *c, fern_error_t *err) {
                                                          "rootfs"));
   const char *bundle = json_string_value(json_object_get(run->program,
                                                          "bundle"));
-  int rc = c->host->package_path(c->package_dir, rootfs ? rootfs : bundle,
+  int rc = c->host->package_path(c->host->ctx, c->package_dir, rootfs ? rootfs : bundle,
                                  rootfs ? run->rootfs : run->given_bundle,
                                  PATH_MAX, err);
   if (rc != FERN_OK)
@@ -527,8 +545,8 @@ static int oci_start(void *runner, const fern_start_info_t *info,
 
 FERN_RUNNER_PLUGIN(.name = "oci",
                    .description = "OCI containers through runc or crun",
-                   .capabilities =
-                       FERN_RUNNER_CAP_GRACEFUL_STOP | FERN_RUNNER_CAP_KILL,
+                   .capabilities = FERN_RUNNER_CAP_GRACEFUL_STOP,
+                   .validate_config = oci_validate_config,
                    .create = oci_create, .release = elf_op_release,
                    .validate = oci_validate, .start = oci_start,
                    .stop = elf_op_stop, .kill = elf_op_kill,

@@ -16,9 +16,13 @@
 static const char *const sandbox_keys[] = {"sandbox", "network", "syscalls",
                                            NULL};
 
-static int sandbox_validate(void *runner, const json_t *program,
+static int sandbox_validate_config(const json_t *config, fern_error_t *err) {
+  return elf_config_validate(config, "sandbox", err);
+}
+
+static int sandbox_validate(const json_t *config, const json_t *program,
                             fern_error_t *err) {
-  (void)runner;
+  (void)config;
   int rc = elf_program_validate(program, "sandbox", sandbox_keys, err);
   if (rc != FERN_OK)
     return rc;
@@ -50,12 +54,6 @@ static int sandbox_validate(void *runner, const json_t *program,
 
 static int sandbox_create(const fern_host_t *host, const json_t *config,
                           void **runner, fern_error_t *err) {
-  /* What it binds from outside a package must pass host->open_trusted. */
-  if (!FERN_HOST_HAS(host, open_trusted))
-    return fern_error_set(err, FERN_EABI, NULL,
-                          "the sandbox runner needs host ABI 1.3 with "
-                          "open_trusted (this fern has %u.%u)",
-                          host->abi_major, host->abi_minor);
   return elf_runner_create(host, config, "sandbox", runner, err);
 }
 
@@ -132,8 +130,8 @@ static int sandbox_start(void *runner, const fern_start_info_t *info,
 FERN_RUNNER_PLUGIN(.name = "sandbox",
                    .description = "ELF programs in a bubblewrap + seccomp "
                                   "sandbox",
-                   .capabilities =
-                       FERN_RUNNER_CAP_GRACEFUL_STOP | FERN_RUNNER_CAP_KILL,
+                   .capabilities = FERN_RUNNER_CAP_GRACEFUL_STOP,
+                   .validate_config = sandbox_validate_config,
                    .create = sandbox_create, .release = elf_op_release,
                    .validate = sandbox_validate, .start = sandbox_start,
                    .stop = elf_op_stop, .kill = elf_op_kill,

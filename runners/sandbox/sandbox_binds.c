@@ -132,8 +132,8 @@ int lib_bind(lib_walk *w, const char *where, int fd) {
   int inside, rc = in_package(w, where, fd, &inside);
   if (rc != FERN_OK || inside)
     return rc;
-  fern_error_t why;
-  int trusted = w->program->host->open_trusted(where, &why);
+  fern_error_t why = FERN_ERROR_INIT;
+  int trusted = w->program->host->open_trusted(w->program->host->ctx, where, &why);
   if (trusted < 0)
     return fern_error_set(w->err, trusted, "/binary",
                           "%s loads %s, outside its package, and the sandbox "
@@ -151,8 +151,8 @@ int lib_bind(lib_walk *w, const char *where, int fd) {
 }
 
 int lib_bind_if_trusted(lib_walk *w, const char *where) {
-  fern_error_t why;
-  int trusted = w->program->host->open_trusted(where, &why);
+  fern_error_t why = FERN_ERROR_INIT;
+  int trusted = w->program->host->open_trusted(w->program->host->ctx, where, &why);
   if (trusted < 0)
     return FERN_OK;
   int rc = lib_bind_trusted(w, where, trusted);

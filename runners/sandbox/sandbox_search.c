@@ -190,8 +190,8 @@ static int search_list(lib_walk *w, const char *list, const char *seps,
  * be trusted is neither read nor bound, so the walk sees what the loader
  * in the sandbox will: no cache. */
 static void read_cache(lib_walk *w) {
-  fern_error_t why;
-  int fd = w->program->host->open_trusted(SANDBOX_LD_CACHE, &why);
+  fern_error_t why = FERN_ERROR_INIT;
+  int fd = w->program->host->open_trusted(w->program->host->ctx, SANDBOX_LD_CACHE, &why);
   w->cache_read = 1;
   ld_cache_load(&w->cache, fd);
   if (fd < 0)

@@ -32,9 +32,11 @@ static int config_string(const json_t *config, const char *key, char *out,
   json_t *v = json_object_get(config, key);
   if (v == NULL)
     return FERN_OK;
+  char at[64];
+  snprintf(at, sizeof at, "/%s", key);
   if (!json_is_string(v) || json_string_value(v)[0] != '/' ||
       json_string_length(v) >= size)
-    return fern_error_set(err, FERN_EINVAL, key,
+    return fern_error_set(err, FERN_EINVAL, at,
                           "slurm runner: \"%s\" must be an absolute path", key);
   snprintf(out, size, "%s", json_string_value(v));
   return FERN_OK;
@@ -45,8 +47,10 @@ static int config_ms(const json_t *config, const char *key, uint64_t *out,
   json_t *v = json_object_get(config, key);
   if (v == NULL)
     return FERN_OK;
+  char at[64];
+  snprintf(at, sizeof at, "/%s", key);
   if (!json_is_integer(v) || json_integer_value(v) < 10)
-    return fern_error_set(err, FERN_EINVAL, key,
+    return fern_error_set(err, FERN_EINVAL, at,
                           "slurm runner: \"%s\" must be milliseconds, at "
                           "least 10",
                           key);
@@ -58,12 +62,17 @@ static int read_config(slurm_runner *r, const json_t *config,
                        fern_error_t *err) {
   const char *key;
   json_t *value;
+  if (config != NULL && !json_is_object(config))
+    return fern_error_set(err, FERN_EINVAL, "",
+                          "slurm runner: its config must be an object");
   json_object_foreach((json_t *)config, key, value) {
     size_t i = 0;
     while (config_keys[i] != NULL && strcmp(config_keys[i], key) != 0)
       i++;
+    char at[160];
+    snprintf(at, sizeof at, "/%.100s", key);
     if (config_keys[i] == NULL)
-      return fern_error_set(err, FERN_EINVAL, key,
+      return fern_error_set(err, FERN_EINVAL, at,
                             "slurm runner: unknown config key \"%s\"", key);
   }
   int rc = config_string(config, "slurm_conf", r->slurm_conf,
@@ -86,13 +95,18 @@ static int read_config(slurm_runner *r, const json_t *config,
   return rc;
 }
 
+/* Reads the config into a runner nobody uses. */
+static int slurm_validate_config(const json_t *config, fern_error_t *err) {
+  slurm_runner *scratch = calloc(1, sizeof *scratch);
+  if (scratch == NULL)
+    return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
+  int rc = read_config(scratch, config, err);
+  free(scratch);
+  return rc;
+}
+
 static int slurm_create(const fern_host_t *host, const json_t *config,
                         void **out, fern_error_t *err) {
-  if (!FERN_HOST_HAS(host, package_open))
-    return fern_error_set(err, FERN_EABI, NULL,
-                          "the slurm runner needs host ABI 1.3 (this fern has "
-                          "%u.%u)",
-                          host->abi_major, host->abi_minor);
   slurm_runner *r = calloc(1, sizeof *r);
   if (r == NULL)
     return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
@@ -120,9 +134,9 @@ static void slurm_release(void *runner) {
   slurm_runner_maybe_free(r);
 }
 
-static int slurm_validate(void *runner, const json_t *program,
+static int slurm_validate(const json_t *config, const json_t *program,
                           fern_error_t *err) {
-  (void)runner;
+  (void)config;
   return slurm_program_validate(program, err);
 }
 
@@ -134,9 +148,9 @@ static int slurm_start(void *runner, const fern_start_info_t *info,
   return rc;
 }
 
-static int slurm_stop(void *controller) { return slurm_run_stop(controller); }
+static void slurm_stop(void *controller) { slurm_run_stop(controller); }
 
-static int slurm_kill(void *controller) { return slurm_run_kill(controller); }
+static void slurm_kill(void *controller) { slurm_run_kill(controller); }
 
 static void slurm_controller_release(void *controller) {
   slurm_run_release(controller);
@@ -145,8 +159,8 @@ static void slurm_controller_release(void *controller) {
 FERN_RUNNER_PLUGIN(.name = "slurm",
                    .description = "runs components as jobs on a Slurm cluster "
                                   "(sbatch or srun)",
-                   .capabilities = FERN_RUNNER_CAP_GRACEFUL_STOP |
-                                   FERN_RUNNER_CAP_KILL,
+                   .capabilities = FERN_RUNNER_CAP_GRACEFUL_STOP,
+                   .validate_config = slurm_validate_config,
                    .create = slurm_create, .release = slurm_release,
                    .validate = slurm_validate, .start = slurm_start,
                    .stop = slurm_stop, .kill = slurm_kill,

@@ -214,8 +214,8 @@ void slurm_run_end(slurm_run *run, fern_stop_status status, const char *fmt,
 void slurm_run_maybe_report(slurm_run *run);
 
 /* --- slurm_signal.c --- */
-int slurm_run_stop(slurm_run *run);
-int slurm_run_kill(slurm_run *run);
+void slurm_run_stop(slurm_run *run);
+void slurm_run_kill(slurm_run *run);
 /* Sends what stop or kill asked for, as far as the job id and state
  * allow (see the file comment). */
 void slurm_signal_deliver(slurm_run *run);

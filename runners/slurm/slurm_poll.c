@@ -60,7 +60,7 @@ static void polled(void *arg, const slurm_cmd_result *res) {
   int ok = !res->spawn_error && !res->timed_out && res->exit_status == 0;
   if (ok) {
     if (r->unreachable_logged)
-      r->host->log(FERN_LOG_INFO, NULL,
+      r->host->log(r->host->ctx, FERN_LOG_INFO, NULL,
                    "slurm runner: the controller answers "
                    "again");
     r->last_answer_ms = slurm_now_ms(r);
@@ -68,7 +68,7 @@ static void polled(void *arg, const slurm_cmd_result *res) {
   } else if (!r->unreachable_logged) {
     char why[400];
     r->unreachable_logged = 1;
-    r->host->log(FERN_LOG_WARN, NULL,
+    r->host->log(r->host->ctx, FERN_LOG_WARN, NULL,
                  "slurm runner: squeue failed (%s); batch jobs are followed "
                  "for up to %llu ms more",
                  slurm_cmd_why(res, why, sizeof why),

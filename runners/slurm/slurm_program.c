@@ -137,7 +137,7 @@ int slurm_program_read(const fern_host_t *host, const json_t *program,
    * the open cannot block. The job runs it by path on the nodes, so the
    * descriptor serves nothing further. */
   int fd =
-      host->package_open(package_dir, binary, binary_buf, binary_size, err);
+      host->package_open(host->ctx, package_dir, binary, binary_buf, binary_size, err);
   if (fd < 0)
     return fd;
   close(fd);

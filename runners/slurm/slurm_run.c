@@ -63,10 +63,7 @@ static void tell_status(slurm_run *run, const char *fmt, ...) {
   if (strcmp(text, run->status_said) == 0)
     return;
   memcpy(run->status_said, text, sizeof text);
-  if (host->abi_minor >= 1 && host->status != NULL)
-    host->status(run->instance, text);
-  else
-    host->log(FERN_LOG_INFO, run->moniker, "status: %s", text);
+  host->status(host->ctx, run->instance, text);
 }
 
 static void report_started(slurm_run *run) {
@@ -76,7 +73,7 @@ static void report_started(slurm_run *run) {
   run->phase = SLURM_RUNNING;
   tell_status(run, "slurm job %ld runs on %s", run->job_id,
               run->last.nodes[0] ? run->last.nodes : "its nodes");
-  run->runner->host->started(run->instance, 0);
+  run->runner->host->started(run->runner->host->ctx, run->instance, 0);
 }
 
 static void report(slurm_run *run) {
@@ -101,7 +98,7 @@ static void report(slurm_run *run) {
   run->phase = SLURM_DONE;
   unlink_run(run);
   slurm_runner *r = run->runner;
-  r->host->stopped(run->instance, &report); /* frees the run: last */
+  r->host->stopped(r->host->ctx, run->instance, &report); /* frees the run: last */
   slurm_runner_maybe_free(r);
 }
 
@@ -320,7 +317,7 @@ static void srun_line(void *arg, int stream, const char *line, size_t len) {
       memcmp(line, prefix, sizeof prefix - 1) == 0)
     snprintf(run->srun_error, sizeof run->srun_error, "%.*s",
              (int)(len - (sizeof prefix - 1)), line + sizeof prefix - 1);
-  run->runner->host->output(run->moniker, stream, line, len);
+  run->runner->host->output(run->runner->host->ctx, run->moniker, stream, line, len);
 }
 
 static void srun_ended(void *arg, const slurm_cmd_result *res) {
@@ -367,7 +364,7 @@ static void submitted(void *arg, const slurm_cmd_result *res) {
   run->last.job_id = id;
   run->phase = SLURM_QUEUED;
   run->last_seen_ms = slurm_now_ms(r);
-  r->host->log(FERN_LOG_INFO, run->moniker, "submitted as slurm job %ld", id);
+  r->host->log(r->host->ctx, FERN_LOG_INFO, run->moniker, "submitted as slurm job %ld", id);
   if (run->stop_asked || run->kill_asked)
     slurm_signal_deliver(run);
   slurm_run_maybe_report(run);
@@ -420,7 +417,7 @@ static void submit(slurm_run *run) {
  * on the loop). */
 static void check_binary(uv_work_t *work) {
   slurm_run *run = work->data;
-  fern_error_t err = {0};
+  fern_error_t err = FERN_ERROR_INIT;
   int rc =
       slurm_program_read(run->runner->host, run->program, run->package_dir,
                          &run->spec, run->binary, sizeof run->binary, &err);
@@ -448,10 +445,8 @@ static void checked_binary(uv_work_t *work, int status) {
     snprintf(why, sizeof why, "%s", run->failure);
     slurm_run_end(run, FERN_STOP_CANNOT_START, "%s", why);
   } else if (run->stop_asked || run->kill_asked) {
-    /* No job ever was: said so where the host has a word for it (1.4). */
-    slurm_run_end(run,
-                  run->runner->host->abi_minor >= 4 ? FERN_STOP_NOT_STARTED
-                                                    : FERN_STOP_OK,
+    /* No job ever was. */
+    slurm_run_end(run, FERN_STOP_NOT_STARTED,
                   "stopped before it was submitted");
   } else {
     submit(run);

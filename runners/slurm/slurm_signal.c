@@ -21,7 +21,7 @@ static void signalled(void *arg, const slurm_cmd_result *res) {
   if (unreachable) {
     char text[400];
     const char *why = slurm_cmd_why(res, text, sizeof text);
-    run->runner->host->log(FERN_LOG_WARN, run->moniker,
+    run->runner->host->log(run->runner->host->ctx, FERN_LOG_WARN, run->moniker,
                            "could not signal slurm job %ld: %s", run->job_id,
                            why);
     if (run->kill_asked && !run->spec.interactive &&
@@ -87,17 +87,15 @@ void slurm_signal_deliver(slurm_run *run) {
   run->signal_sent = kill ? 2 : 1;
 }
 
-int slurm_run_stop(slurm_run *run) {
+void slurm_run_stop(slurm_run *run) {
   run->stop_asked = 1;
   slurm_signal_deliver(run); /* without a job id yet, the poll delivers it */
-  return FERN_OK;
 }
 
-int slurm_run_kill(slurm_run *run) {
+void slurm_run_kill(slurm_run *run) {
   run->kill_asked = 1;
   if (run->job_id != 0)
     slurm_signal_deliver(run);
   else if (run->srun != NULL)
     slurm_cmd_signal(run->srun, SIGKILL); /* no job to name: end srun */
-  return FERN_OK;
 }

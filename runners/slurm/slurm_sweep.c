@@ -43,7 +43,7 @@ static void cancelled(void *arg, const slurm_cmd_result *res) {
   slurm_runner *r = arg;
   char why[400];
   if (res->exit_status != 0 || res->timed_out || res->spawn_error)
-    r->host->log(FERN_LOG_WARN, NULL,
+    r->host->log(r->host->ctx, FERN_LOG_WARN, NULL,
                  "slurm runner: could not cancel the "
                  "jobs a fern that is gone left: %s",
                  slurm_cmd_why(res, why, sizeof why));
@@ -84,7 +84,7 @@ static void listed(void *arg, const slurm_cmd_result *res) {
     slurm_runner_maybe_free(r);
     return;
   }
-  r->host->log(FERN_LOG_WARN, NULL,
+  r->host->log(r->host->ctx, FERN_LOG_WARN, NULL,
                "slurm runner: cancelling slurm job%s %s, left by a fern on "
                "this host that is gone",
                n > 2 ? "s" : "", names);

@@ -17,7 +17,7 @@ typedef struct tail_work_s {
 } tail_work;
 
 static void forward(slurm_run *run, int stream, const char *line, size_t len) {
-  run->runner->host->output(run->moniker, stream, line, len);
+  run->runner->host->output(run->runner->host->ctx, run->moniker, stream, line, len);
 }
 
 static void take(slurm_run *run, slurm_tail *t, int stream, const char *data,

@@ -161,6 +161,7 @@ Suite *guardian_suite(void);
 Suite *lifecycle_edges_suite(void);
 Suite *mainpid_suite(void);
 Suite *reaping_suite(void);
+Suite *validate_suite(void);
 Suite *blocking_suite(void);
 Suite *exec_checked_suite(void);
 Suite *plugin_trust_suite(void);

@@ -94,11 +94,11 @@ START_TEST(test_plugins_lists_and_explains_refusals) {
   e2e_proc p;
   const char *args[] = {"plugins", "--plugin-dir", dir, NULL};
   ck_assert_int_eq(e2e_run(&p, 10000, args), 0);
-  e2e_assert_has(p.out, "elf          runner           1.0");
-  e2e_assert_has(p.out, "file         resolver         1.0");
-  e2e_assert_has(p.out, "boot         resolver         1.0");
-  e2e_assert_has(p.out, "good         runner           1.0");
-  e2e_assert_has(p.err, "bad_major.so refused: fern_runner_v1 has ABI 2.0");
+  e2e_assert_has(p.out, "elf          runner           2.0");
+  e2e_assert_has(p.out, "file         resolver         2.0");
+  e2e_assert_has(p.out, "boot         resolver         2.0");
+  e2e_assert_has(p.out, "good         runner           2.0");
+  e2e_assert_has(p.err, "bad_major.so refused: fern_runner_v2 has ABI 3.0");
   e2e_assert_has(p.err, "bad_small.so refused:");
   e2e_assert_has(p.err, "no_symbol.so refused: missing symbol");
   e2e_assert_lacks(p.err, "constructor ran");
@@ -134,7 +134,7 @@ START_TEST(test_plugins_others_could_change_are_refused) {
     const char *args[] = {"plugins", "--plugin-dir", dir, NULL};
     ck_assert_int_eq(e2e_run(&p, 10000, args), 0);
     if (cases[i].said == NULL) {
-      e2e_assert_has(p.out, "good         runner           1.0");
+      e2e_assert_has(p.out, "good         runner           2.0");
     } else {
       char said[8400];
       snprintf(said, sizeof said, cases[i].said, dir);
@@ -172,7 +172,7 @@ START_TEST(test_every_command_has_help_and_version) {
     e2e_free(&p);
     const char *version[] = {commands[i], "--version", NULL};
     ck_assert_int_eq(e2e_run(&p, 10000, version), 0);
-    e2e_assert_has(p.out, "fern 0.1.0");
+    e2e_assert_has(p.out, "fern 0.2.0");
     e2e_free(&p);
   }
 }

@@ -126,8 +126,8 @@ START_TEST(test_refused_plugin_fails_only_its_user) {
   const char *args[] = {"run", "--plugin-dir", dir, PROGS "badplugin.cm", NULL};
   ck_assert_int_eq(e2e_run(&p, 20000, args), 1);
   e2e_assert_end(&p, "/victim", "cannot_start: plugin ");
-  e2e_assert_has(p.err, "bad_major.so refused: fern_runner_v1 has ABI 2.0, "
-                        "this fern speaks 1.x");
+  e2e_assert_has(p.err, "bad_major.so refused: fern_runner_v2 has ABI 3.0, "
+                        "this fern speaks 2.x");
   e2e_assert_has(p.err, "[/ok] alive");
   e2e_assert_end(&p, "/ok", "ok (exit 0)");
   e2e_assert_lacks(p.err, "constructor ran");

@@ -33,7 +33,7 @@ check "the installed fern finds the installed plugins" \
 pc() { PKG_CONFIG_PATH="$root/lib/pkgconfig" pkg-config "$@"; }
 plugins="$stage/mine"
 mkdir -p "$plugins"
-check "pkg-config knows fern" sh -c "[ \"\$(PKG_CONFIG_PATH='$root/lib/pkgconfig' pkg-config --modversion fern)\" = 0.1.0 ]"
+check "pkg-config knows fern" sh -c "[ \"\$(PKG_CONFIG_PATH='$root/lib/pkgconfig' pkg-config --modversion fern)\" = 0.2.0 ]"
 check "pkg-config --cflags names the staged headers" \
   sh -c "inc=\$(PKG_CONFIG_PATH='$root/lib/pkgconfig' pkg-config --cflags-only-I fern | sed 's/^-I//; s/ *\$//') && [ \"\$(cd \"\$inc\" && pwd -P)\" = \"\$(cd '$root/include' && pwd -P)\" ] && test -f \"\$inc/fern/runner.h\""
 check "the runner skeleton builds with one line" \

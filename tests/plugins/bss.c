@@ -4,10 +4,11 @@
  * refusal says why (not "missing symbol"). */
 #include <fern/runner.h>
 
-FERN_EXPORT fern_runner_plugin_t fern_runner_v1;
+FERN_EXPORT fern_runner_plugin_t fern_runner_v2;
 
 __attribute__((constructor)) static void fill(void) {
-  fern_runner_v1.abi_major = FERN_RUNNER_ABI_MAJOR;
-  fern_runner_v1.struct_size = sizeof fern_runner_v1;
-  fern_runner_v1.name = "bss";
+  fern_runner_v2.abi_major = FERN_RUNNER_ABI_MAJOR;
+  fern_runner_v2.struct_size = sizeof fern_runner_v2;
+  fern_runner_v2.host_abi_major = FERN_HOST_ABI_MAJOR;
+  fern_runner_v2.name = "bss";
 }

@@ -28,9 +28,18 @@ static int faulty_create(const fern_host_t *host, const json_t *config,
 
 static void faulty_release(void *runner) { free(runner); }
 
-static int faulty_validate(void *runner, const json_t *program,
+static int faulty_validate_config(const json_t *config, fern_error_t *err) {
+  json_t *fail = json_object_get(config, "fail_create");
+  if (json_object_size(config) > (fail != NULL) ||
+      (fail != NULL && !json_is_boolean(fail)))
+    return fern_error_set(err, FERN_EINVAL, "",
+                          "the faulty runner takes \"fail_create\" only");
+  return FERN_OK;
+}
+
+static int faulty_validate(const json_t *config, const json_t *program,
                            fern_error_t *err) {
-  (void)runner;
+  (void)config;
   const char *fail = json_string_value(json_object_get(program, "fail"));
   if (fail == NULL || (strcmp(fail, "now") && strcmp(fail, "later")))
     return fern_error_set(err, FERN_EINVAL, "/fail",
@@ -42,7 +51,7 @@ static void on_closed(uv_handle_t *handle) {
   faulty_run *run = handle->data;
   fern_stop_report_t report = {sizeof report, FERN_STOP_CANNOT_START, -1, 0,
                                0, "the faulty runner failed it later"};
-  run->host->stopped(run->instance, &report); /* releases the run */
+  run->host->stopped(run->host->ctx, run->instance, &report); /* releases the run */
 }
 
 static void fail_later(uv_timer_t *timer) {
@@ -68,15 +77,15 @@ static int faulty_start(void *runner, const fern_start_info_t *info,
   return FERN_OK;
 }
 
-static int faulty_kill(void *controller) {
+static void faulty_kill(void *controller) {
   (void)controller; /* it fails on its own, soon */
-  return FERN_OK;
 }
 
 static void faulty_controller_release(void *controller) { free(controller); }
 
 FERN_RUNNER_PLUGIN(.name = "faulty", .description = "fails, for tests",
-                   .capabilities = FERN_RUNNER_CAP_KILL,
+                   .capabilities = 0,
+                   .validate_config = faulty_validate_config,
                    .create = faulty_create, .release = faulty_release,
                    .validate = faulty_validate, .start = faulty_start,
                    .kill = faulty_kill,

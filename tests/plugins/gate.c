@@ -19,6 +19,15 @@ typedef struct {
   int wait_ms;
 } gate;
 
+static int gate_validate_config(const json_t *config, fern_error_t *err) {
+  if (!json_is_string(json_object_get(config, "wait_for")))
+    return fern_error_set(err, FERN_EINVAL, "/wait_for", "needs wait_for");
+  json_t *wait_ms = json_object_get(config, "wait_ms");
+  if (wait_ms != NULL && !json_is_integer(wait_ms))
+    return fern_error_set(err, FERN_EINVAL, "/wait_ms", "must be an integer");
+  return FERN_OK;
+}
+
 static int gate_create(const fern_host_t *host, const json_t *config,
                        void **out, fern_error_t *err) {
   const char *path = json_string_value(json_object_get(config, "wait_for"));
@@ -87,12 +96,12 @@ static int gate_resolve(void *p, const fern_resolve_request_t *req,
   if (req->path == NULL)
     return fern_error_set(err, FERN_ENOTSUP, NULL, "gate: absolute URLs only");
   /* Said before the wait, so a test knows a resolution is held. */
-  g->host->log(FERN_LOG_INFO, NULL, "gate: holding %s", req->url);
+  g->host->log(g->host->ctx, FERN_LOG_INFO, NULL, "gate: holding %s", req->url);
   if (gate_wait(g) != 0)
     return fern_error_set(err, FERN_ETIMEDOUT, NULL,
                           "gate: %s never appeared", g->wait_for);
   char manifest[PATH_MAX];
-  int rc = g->host->package_path(req->path, req->fragment, manifest,
+  int rc = g->host->package_path(g->host->ctx, req->path, req->fragment, manifest,
                                  sizeof manifest, err);
   if (rc != FERN_OK)
     return rc;
@@ -116,6 +125,6 @@ static void gate_free(void *p, fern_resolved_t *out) {
   free(out->resolved_url);
 }
 
-FERN_RESOLVER_PLUGIN(.name = "gate", .create = gate_create,
+FERN_RESOLVER_PLUGIN(.name = "gate", .validate_config = gate_validate_config, .create = gate_create,
                      .release = gate_release, .resolve = gate_resolve,
                      .resolved_free = gate_free);

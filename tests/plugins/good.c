@@ -3,8 +3,14 @@
 #include <fern/runner.h>
 #include <stdlib.h>
 
-#ifndef GOOD_NAME /* tls.c is this plugin under another name */
+#ifndef GOOD_NAME /* tls.c, new_host.c, witness.c: this plugin renamed */
 #define GOOD_NAME "good"
+#endif
+#ifndef GOOD_ON_CREATE /* witness.c: what its create does besides */
+#define GOOD_ON_CREATE()
+#endif
+#ifndef GOOD_VALIDATE_CONFIG /* witness.c: its config check */
+#define GOOD_VALIDATE_CONFIG NULL
 #endif
 
 typedef struct { const fern_host_t *host; } good_runner;
@@ -13,6 +19,7 @@ typedef struct { const fern_host_t *host; fern_instance_t *instance; } good_run;
 static int good_create(const fern_host_t *host, const json_t *config,
                        void **runner, fern_error_t *err) {
   (void)config;
+  GOOD_ON_CREATE();
   good_runner *r = calloc(1, sizeof *r);
   if (r == NULL)
     return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
@@ -21,9 +28,9 @@ static int good_create(const fern_host_t *host, const json_t *config,
   return FERN_OK;
 }
 static void good_release(void *runner) { free(runner); }
-static int good_validate(void *runner, const json_t *program,
+static int good_validate(const json_t *config, const json_t *program,
                          fern_error_t *err) {
-  (void)runner;
+  (void)config;
   if (json_object_get(program, "bad") != NULL)
     return fern_error_set(err, FERN_EINVAL, "/bad", "\"bad\" is refused");
   return FERN_OK;
@@ -37,20 +44,29 @@ static int good_start(void *runner, const fern_start_info_t *info,
   run->host = r->host;
   run->instance = info->instance;
   *controller = run;
-  r->host->started(info->instance, 0);
+  r->host->started(r->host->ctx, info->instance, 0);
   return FERN_OK;
 }
-static int good_kill(void *controller) {
+static void good_kill(void *controller) {
   good_run *run = controller;
   fern_stop_report_t report = {sizeof report, FERN_STOP_OK, 0, 0, 0, NULL};
-  run->host->stopped(run->instance, &report);
-  return FERN_OK;
+  run->host->stopped(run->host->ctx, run->instance, &report);
 }
 static void good_controller_release(void *controller) { free(controller); }
 
-FERN_RUNNER_PLUGIN(.name = GOOD_NAME, .description = "test runner",
-                   .capabilities = FERN_RUNNER_CAP_KILL,
-                   .create = good_create, .release = good_release,
-                   .validate = good_validate, .start = good_start,
-                   .kill = good_kill,
-                   .controller_release = good_controller_release);
+#define GOOD_TABLE                                                             \
+  .name = GOOD_NAME, .description = "test runner", .capabilities = 0,          \
+  .validate_config = GOOD_VALIDATE_CONFIG,                                     \
+  .create = good_create, .release = good_release, .validate = good_validate,   \
+  .start = good_start, .kill = good_kill,                                      \
+  .controller_release = good_controller_release
+
+#ifdef GOOD_HOST_ABI_MINOR /* as FERN_RUNNER_PLUGIN, needing that minor */
+FERN_EXPORT const fern_runner_plugin_t fern_runner_v2 = {
+    .abi_major = FERN_RUNNER_ABI_MAJOR, .abi_minor = FERN_RUNNER_ABI_MINOR,
+    .struct_size = sizeof(fern_runner_plugin_t),
+    .host_abi_major = FERN_HOST_ABI_MAJOR,
+    .host_abi_minor = GOOD_HOST_ABI_MINOR, GOOD_TABLE};
+#else
+FERN_RUNNER_PLUGIN(GOOD_TABLE);
+#endif

@@ -12,9 +12,9 @@ static int half_create(const fern_host_t *host, const json_t *config,
   return *runner ? FERN_OK : FERN_ENOMEM;
 }
 static void half_release(void *runner) { free(runner); }
-static int half_validate(void *runner, const json_t *program,
+static int half_validate(const json_t *config, const json_t *program,
                          fern_error_t *err) {
-  (void)runner, (void)program, (void)err;
+  (void)config, (void)program, (void)err;
   return FERN_OK;
 }
 static int half_start(void *runner, const fern_start_info_t *info,
@@ -22,14 +22,13 @@ static int half_start(void *runner, const fern_start_info_t *info,
   (void)runner, (void)info, (void)controller;
   return fern_error_set(err, FERN_ESPAWN, NULL, "never reached");
 }
-static int half_kill(void *controller) {
+static void half_kill(void *controller) {
   (void)controller;
-  return FERN_OK;
 }
 static void half_controller_release(void *controller) { (void)controller; }
 
 FERN_RUNNER_PLUGIN(.name = "half", .description = "good half",
-                   .capabilities = FERN_RUNNER_CAP_KILL,
+                   .capabilities = 0,
                    .create = half_create, .release = half_release,
                    .validate = half_validate, .start = half_start,
                    .kill = half_kill,

@@ -23,9 +23,9 @@ static int marker_create(const fern_host_t *host, const json_t *config,
   return FERN_OK;
 }
 static void marker_release(void *runner) { (void)runner; }
-static int marker_validate(void *runner, const json_t *program,
+static int marker_validate(const json_t *config, const json_t *program,
                            fern_error_t *err) {
-  (void)runner;
+  (void)config;
   (void)program;
   (void)err;
   return FERN_OK;
@@ -37,14 +37,13 @@ static int marker_start(void *runner, const fern_start_info_t *info,
   (void)controller;
   return fern_error_set(err, FERN_EINVAL, NULL, "marker runs nothing");
 }
-static int marker_kill(void *controller) {
+static void marker_kill(void *controller) {
   (void)controller;
-  return FERN_OK;
 }
 static void marker_controller_release(void *controller) { (void)controller; }
 
 FERN_RUNNER_PLUGIN(.name = "marker", .description = "leaves a mark",
-                   .capabilities = FERN_RUNNER_CAP_KILL,
+                   .capabilities = 0,
                    .create = marker_create, .release = marker_release,
                    .validate = marker_validate, .start = marker_start,
                    .kill = marker_kill,

@@ -34,9 +34,9 @@ static int mock_create(const fern_host_t *host, const json_t *config,
 
 static void mock_release(void *r) { free(r); }
 
-static int mock_validate(void *runner, const json_t *program,
+static int mock_validate(const json_t *config, const json_t *program,
                          fern_error_t *err) {
-  (void)runner;
+  (void)config;
   const char *key;
   json_t *value;
   json_object_foreach((json_t *)program, key, value) {
@@ -62,7 +62,7 @@ static const char *arg(const mock_run *run, size_t i) {
 
 static void on_closed(uv_handle_t *handle) {
   mock_run *run = handle->data;
-  run->host->stopped(run->instance, &run->report);
+  run->host->stopped(run->host->ctx, run->instance, &run->report);
 }
 
 /* Ends the run once: the report goes out after the timer is closed. */
@@ -77,14 +77,14 @@ static void finish(mock_run *run, fern_stop_status status, int code, int sig) {
 }
 
 static void line(mock_run *run, int stream, const char *text) {
-  run->host->output(run->moniker, stream, text, strlen(text));
+  run->host->output(run->host->ctx, run->moniker, stream, text, strlen(text));
 }
 
 static void play(uv_timer_t *timer) {
   mock_run *run = timer->data;
   const char *what = arg(run, 0);
   run->started = 1;
-  run->host->started(run->instance, 0);
+  run->host->started(run->host->ctx, run->instance, 0);
   if (strcmp(what, "print") == 0 || strcmp(what, "orphans") == 0) {
     for (size_t i = 1; i < json_array_size(run->args); i++)
       line(run, 1, arg(run, i));
@@ -122,19 +122,17 @@ static int mock_start(void *runner, const fern_start_info_t *info,
   return FERN_OK;
 }
 
-static int mock_stop(void *controller) {
+static void mock_stop(void *controller) {
   mock_run *run = controller;
   if (!run->started)
     finish(run, FERN_STOP_OK, -1, 0); /* stopped while starting */
   else if (!run->ignores_stop)
     finish(run, FERN_STOP_OK, -1, SIGTERM);
-  return FERN_OK;
 }
 
-static int mock_kill(void *controller) {
+static void mock_kill(void *controller) {
   mock_run *run = controller;
   finish(run, FERN_STOP_INSTANCE_DIED, -1, SIGKILL);
-  return FERN_OK;
 }
 
 static void mock_controller_release(void *controller) {
@@ -145,8 +143,7 @@ static void mock_controller_release(void *controller) {
 }
 
 FERN_RUNNER_PLUGIN(.name = "mock", .description = "plays programs, runs none",
-                   .capabilities = FERN_RUNNER_CAP_GRACEFUL_STOP |
-                                   FERN_RUNNER_CAP_KILL,
+                   .capabilities = FERN_RUNNER_CAP_GRACEFUL_STOP,
                    .create = mock_create, .release = mock_release,
                    .validate = mock_validate, .start = mock_start,
                    .stop = mock_stop, .kill = mock_kill,

@@ -35,8 +35,8 @@ static int spawn_create(const fern_host_t *host, const json_t *config,
 
 static void spawn_release(void *runner) { free(runner); }
 
-static int spawn_validate(void *runner, const json_t *program, fern_error_t *err) {
-  (void)runner;
+static int spawn_validate(const json_t *config, const json_t *program, fern_error_t *err) {
+  (void)config;
   if (!json_is_string(json_object_get(program, "binary")))
     return fern_error_set(err, FERN_EINVAL, "/binary",
                           "\"binary\" must be a string");
@@ -45,7 +45,7 @@ static int spawn_validate(void *runner, const json_t *program, fern_error_t *err
 
 static void on_closed(uv_handle_t *handle) {
   spawn_run *run = handle->data;
-  run->host->stopped(run->instance, &run->report);
+  run->host->stopped(run->host->ctx, run->instance, &run->report);
 }
 
 static void on_exit_cb(uv_process_t *process, int64_t status, int signal) {
@@ -63,7 +63,7 @@ static int spawn_start(void *runner, const fern_start_info_t *info,
   spawn_runner *r = runner;
   char path[PATH_MAX];
   const char *binary = json_string_value(json_object_get(info->program, "binary"));
-  int rc = r->host->package_path(info->package_dir, binary, path, sizeof path, err);
+  int rc = r->host->package_path(r->host->ctx, info->package_dir, binary, path, sizeof path, err);
   if (rc != FERN_OK)
     return rc;
   const json_t *args = json_object_get(info->program, "args");
@@ -89,31 +89,28 @@ static int spawn_start(void *runner, const fern_start_info_t *info,
     return fern_error_set(err, FERN_ESPAWN, NULL, "uv_spawn: %s",
                           uv_strerror(spawned));
   }
-  r->host->started(info->instance, (long)run->process.pid);
+  r->host->started(r->host->ctx, info->instance, (long)run->process.pid);
   *controller = run;
   return FERN_OK;
 }
 
-static int spawn_stop(void *controller) {
+static void spawn_stop(void *controller) {
   spawn_run *run = controller;
   if (!run->exited)
     uv_process_kill(&run->process, SIGTERM);
-  return FERN_OK;
 }
 
-static int spawn_kill(void *controller) {
+static void spawn_kill(void *controller) {
   spawn_run *run = controller;
   if (!run->exited)
     uv_process_kill(&run->process, SIGKILL);
-  return FERN_OK;
 }
 
 static void spawn_controller_release(void *controller) { free(controller); }
 
 FERN_RUNNER_PLUGIN(.name = "uvspawn",
                    .description = "spawns with uv_spawn (a test of reaping)",
-                   .capabilities = FERN_RUNNER_CAP_GRACEFUL_STOP |
-                                   FERN_RUNNER_CAP_KILL,
+                   .capabilities = FERN_RUNNER_CAP_GRACEFUL_STOP,
                    .create = spawn_create, .release = spawn_release,
                    .validate = spawn_validate, .start = spawn_start,
                    .stop = spawn_stop, .kill = spawn_kill,

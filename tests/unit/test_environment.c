@@ -24,7 +24,7 @@ static const fern_resolver_plugin_t mock_resolver = {
 
 static fern__capability *make_cap(fern__cap_kind kind, const char *name) {
   fern__capability *cap;
-  fern_error_t err;
+  fern_error_t err = FERN_ERROR_INIT;
   ck_assert_int_eq(fern__capability_create(
                        kind == FERN_CAP_RUNNER ? &mock_runner : NULL,
                        kind == FERN_CAP_RESOLVER ? &mock_resolver : NULL, name,
@@ -47,7 +47,7 @@ static fern__env *make_root(void) {
 
 static fern__decl *parse(const char *text) {
   fern__decl *decl;
-  fern_error_t err;
+  fern_error_t err = FERN_ERROR_INIT;
   ck_assert_msg(fern__decl_parse(text, strlen(text), "t.cm", &decl, &err) ==
                     FERN_OK,
                 "%s", err.message);
@@ -76,7 +76,7 @@ static fern__env *build(const char *text, const fern__env *parent,
 
 START_TEST(test_realm_env_inherits_parent_runners_and_timeout) {
   fern__env *root = make_root();
-  fern_error_t err;
+  fern_error_t err = FERN_ERROR_INIT;
   int rc;
   fern__env *env = build("{\"environments\": [{\"name\": \"e\", \"extends\": "
                          "\"realm\"}]}",
@@ -92,7 +92,7 @@ END_TEST
 
 START_TEST(test_none_env_starts_empty) {
   fern__env *root = make_root();
-  fern_error_t err;
+  fern_error_t err = FERN_ERROR_INIT;
   int rc;
   fern__env *env = build("{\"environments\": [{\"name\": \"e\", \"extends\": "
                          "\"none\", \"__stop_timeout_ms\": 100}]}",
@@ -108,7 +108,7 @@ END_TEST
 
 START_TEST(test_none_env_takes_named_runners_from_parent) {
   fern__env *root = make_root();
-  fern_error_t err;
+  fern_error_t err = FERN_ERROR_INIT;
   int rc;
   fern__env *env = build(
       "{\"environments\": [{\"name\": \"e\", \"extends\": \"none\", "
@@ -131,7 +131,7 @@ START_TEST(test_realm_env_overrides_by_name) {
   fern__env *root = make_root();
   self_cap = make_cap(FERN_CAP_RUNNER, "crun");
   self_calls = 0;
-  fern_error_t err;
+  fern_error_t err = FERN_ERROR_INIT;
   int rc;
   fern__env *env = build(
       "{\"capabilities\": [{\"runner\": \"elf\", \"plugin\": \"oci\"}],"
@@ -152,7 +152,7 @@ END_TEST
 
 START_TEST(test_missing_parent_runner_names_what_there_is) {
   fern__env *root = make_root();
-  fern_error_t err;
+  fern_error_t err = FERN_ERROR_INIT;
   int rc;
   fern__env *env = build(
       "{\"environments\": [{\"name\": \"e\", \"extends\": \"realm\", "
@@ -190,7 +190,7 @@ START_TEST(test_children_get_declared_or_parent_environment) {
             "\"__stop_timeout_ms\": 9}], \"children\": ["
             "{\"name\": \"a\", \"url\": \"#a.cm\", \"environment\": \"#e\"},"
             "{\"name\": \"b\", \"url\": \"#b.cm\"}]}");
-  fern_error_t err;
+  fern_error_t err = FERN_ERROR_INIT;
   ck_assert_int_eq(fern__instance_add_children(realm, &err), FERN_OK);
   ck_assert_str_eq(realm->children[0]->env->label, "#e of /");
   ck_assert_uint_eq(realm->children[0]->env->stop_timeout_ms, 9);
@@ -211,7 +211,7 @@ START_TEST(test_collections_get_declared_or_parent_environment) {
             "{\"name\": \"d\", \"durability\": \"transient\"}],"
             "\"children\": [{\"name\": \"a\", \"url\": \"#a.cm\", "
             "\"environment\": \"#e\"}]}");
-  fern_error_t err;
+  fern_error_t err = FERN_ERROR_INIT;
   ck_assert_int_eq(fern__instance_add_children(realm, &err), FERN_OK);
   fern__env *c_env, *d_env;
   ck_assert_int_eq(fern__instance_collection_env(realm, "c", &c_env, &err),
@@ -230,7 +230,7 @@ END_TEST
 
 START_TEST(test_nested_realm_env_chains_through_parents) {
   fern__env *root = make_root();
-  fern_error_t err;
+  fern_error_t err = FERN_ERROR_INIT;
   int rc;
   fern__env *mid = build("{\"environments\": [{\"name\": \"e\", \"extends\": "
                          "\"realm\", \"runners\": [{\"runner\": \"elf\", "

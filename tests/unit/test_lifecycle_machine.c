@@ -28,8 +28,8 @@ static int mock_create(const fern_host_t *h, const json_t *c, void **out,
   return FERN_OK;
 }
 static void mock_release(void *r) { (void)r; }
-static int mock_validate(void *r, const json_t *p, fern_error_t *e) {
-  (void)r, (void)p, (void)e;
+static int mock_validate(const json_t *c, const json_t *p, fern_error_t *e) {
+  (void)c, (void)p, (void)e;
   return FERN_OK;
 }
 static int mock_start(void *r, const fern_start_info_t *info, void **ctl,
@@ -39,24 +39,22 @@ static int mock_start(void *r, const fern_start_info_t *info, void **ctl,
   *ctl = malloc(1);
   return FERN_OK;
 }
-static int mock_stop(void *c) {
+static void mock_stop(void *c) {
   (void)c;
   calls.stops++;
-  return FERN_OK;
 }
-static int mock_kill(void *c) {
+static void mock_kill(void *c) {
   (void)c;
   calls.kills++;
-  return FERN_OK;
 }
 static void mock_controller_release(void *c) {
   calls.releases++;
   free(c);
 }
 static const fern_runner_plugin_t mock_runner = {
-    .abi_major = 1,
+    .abi_major = FERN_RUNNER_ABI_MAJOR,
     .name = "mock",
-    .capabilities = FERN_RUNNER_CAP_GRACEFUL_STOP | FERN_RUNNER_CAP_KILL,
+    .capabilities = FERN_RUNNER_CAP_GRACEFUL_STOP,
     .create = mock_create,
     .release = mock_release,
     .validate = mock_validate,
@@ -71,7 +69,7 @@ static fern__resolution program_res, realm_res, failed_res;
 static fern__instance *root;
 
 static void resolution_of(fern__resolution *res, const char *manifest) {
-  fern_error_t err;
+  fern_error_t err = FERN_ERROR_INIT;
   memset(res, 0, sizeof *res);
   res->done = 1;
   res->resolved_url = "mock:x";
@@ -86,7 +84,7 @@ static void setup(void) {
   memset(&m, 0, sizeof m);
   memset(&calls, 0, sizeof calls);
   ck_assert_int_eq(uv_loop_init(&m.loop), 0);
-  fern__host_init(&m.host, &m.loop, NULL);
+  fern__host_init(&m);
   m.mode = FERN_MODE_RUN;
   m.timed_out = json_array();
   fern__resolutions_init(&m.dispatch, &m.loop);
@@ -94,7 +92,7 @@ static void setup(void) {
   fern__log_set_level(FERN_LOG_ERROR);
   env = fern__env_new("root", 5000);
   fern__capability *cap;
-  fern_error_t err;
+  fern_error_t err = FERN_ERROR_INIT;
   ck_assert_int_eq(fern__capability_create(&mock_runner, NULL, "mock",
                                            "mock.so", NULL, NULL, &cap, &err),
                    FERN_OK);
@@ -365,7 +363,7 @@ END_TEST
 START_TEST(test_a_report_waits_for_its_turn) {
   fern__instance *c = child_in(FERN_STATE_RUNNING);
   fern_stop_report_t report = {sizeof report, FERN_STOP_OK, 0, 0, 0, NULL};
-  m.host.stopped(c, &report);
+  m.host.stopped(m.host.ctx, c, &report);
   ck_assert_int_eq(c->state, FERN_STATE_RUNNING);
   ck_assert_int_eq(calls.releases, 0);
   ck_assert_ptr_null(c->run.controller); /* it went with the report */
@@ -454,7 +452,7 @@ END_TEST
 START_TEST(test_a_stop_waits_for_a_reported_end) {
   fern__instance *c = child_in(FERN_STATE_RUNNING);
   fern_stop_report_t report = {sizeof report, FERN_STOP_OK, 0, 0, 0, NULL};
-  m.host.stopped(c, &report);
+  m.host.stopped(m.host.ctx, c, &report);
   answers = 0;
   fern__lc_post_stop(c, record_answer, NULL);
   fern__lc_post_start(c, "request", record_answer, NULL);
@@ -488,7 +486,7 @@ START_TEST(test_a_destroyed_run_is_killed_and_held_until_its_end) {
   fern__lc_drain(&m);
   ck_assert_ptr_eq(m.graveyard, c); /* still held by its run */
   fern_stop_report_t report = {sizeof report, FERN_STOP_OK, -1, 9, 0, NULL};
-  m.host.stopped(c, &report);
+  m.host.stopped(m.host.ctx, c, &report);
   fern__lc_drain(&m);
   ck_assert_int_eq(calls.releases, 1);
   ck_assert_ptr_null(m.graveyard); /* freed */

@@ -45,9 +45,10 @@ START_TEST(test_good_runner_loads) {
   ck_assert_int_eq(p->load_rc, FERN_OK);
   ck_assert_ptr_nonnull(p->runner);
   ck_assert_ptr_null(p->resolver);
-  ck_assert_uint_eq(p->abi_major, 1);
+  ck_assert_uint_eq(p->abi_major, FERN_RUNNER_ABI_MAJOR);
+  ck_assert_uint_eq(p->host_abi_minor, FERN_HOST_ABI_MINOR);
   fern__plugin *out;
-  fern_error_t err;
+  fern_error_t err = FERN_ERROR_INIT;
   ck_assert_int_eq(fern__plugins_get(&reg, "good", FERN_PLUGIN_RUNNER, &out,
                                      &err),
                    FERN_OK);
@@ -61,15 +62,35 @@ END_TEST
 
 START_TEST(test_other_major_is_refused_before_its_code_runs) {
   unsetenv("FERN_BAD_MAJOR_RAN");
-  expect_refused("bad_major", FERN_EABI, "ABI 2.0, this fern speaks 1.x");
+  expect_refused("bad_major", FERN_EABI, "ABI 3.0, this fern speaks 2.x");
   ck_assert_ptr_null(getenv("FERN_BAD_MAJOR_RAN"));
 }
 END_TEST
 
 START_TEST(test_too_small_struct_is_refused) {
-  expect_refused("bad_small", FERN_EABI, "claims 24 bytes (struct_size) and "
-                                         "its symbol is 24 bytes; ABI 1.0 "
+  expect_refused("bad_small", FERN_EABI, "claims 32 bytes (struct_size) and "
+                                         "its symbol is 32 bytes; ABI 2.0 "
                                          "needs at least");
+}
+END_TEST
+
+/* A plugin of the first ABI is told apart from a file with no entry. */
+START_TEST(test_an_abi_1_plugin_is_told_to_be_rebuilt) {
+  expect_refused("old_abi", FERN_EABI, "it exports fern_runner_v1, of plugin "
+                                       "ABI 1 (fern 0.1); this fern speaks "
+                                       "ABI 2");
+}
+END_TEST
+
+/* Built against a newer fern.h than this fern's: refused before it could
+ * read past the end of the host table, naming both versions. */
+START_TEST(test_a_plugin_needing_a_newer_host_is_refused) {
+  char want[128];
+  snprintf(want, sizeof want,
+           "fern_runner_v2 needs host ABI %d.%d, this fern offers %d.%d",
+           FERN_HOST_ABI_MAJOR, FERN_HOST_ABI_MINOR + 3, FERN_HOST_ABI_MAJOR,
+           FERN_HOST_ABI_MINOR);
+  expect_refused("new_host", FERN_EABI, want);
 }
 END_TEST
 
@@ -119,7 +140,7 @@ START_TEST(test_thread_local_storage_does_not_hide_the_entry) {
 END_TEST
 
 START_TEST(test_an_entry_in_bss_is_refused_for_that_reason) {
-  expect_refused("bss", FERN_EABI, "fern_runner_v1 is in a section with no "
+  expect_refused("bss", FERN_EABI, "fern_runner_v2 is in a section with no "
                                    "contents in the file (.bss)");
 }
 END_TEST
@@ -163,7 +184,7 @@ END_TEST
 START_TEST(test_unknown_plugin_name_says_where_it_looked) {
   scan_fixtures();
   fern__plugin *out;
-  fern_error_t err;
+  fern_error_t err = FERN_ERROR_INIT;
   ck_assert_int_eq(fern__plugins_get(&reg, "nothing", FERN_PLUGIN_RUNNER, &out,
                                      &err),
                    FERN_ENOENT);
@@ -196,6 +217,8 @@ Suite *plugin_suite(void) {
   tcase_add_test(tc, test_good_runner_loads);
   tcase_add_test(tc, test_other_major_is_refused_before_its_code_runs);
   tcase_add_test(tc, test_too_small_struct_is_refused);
+  tcase_add_test(tc, test_an_abi_1_plugin_is_told_to_be_rebuilt);
+  tcase_add_test(tc, test_a_plugin_needing_a_newer_host_is_refused);
   tcase_add_test(tc, test_missing_symbol_is_refused);
   tcase_add_test(tc, test_thread_local_storage_does_not_hide_the_entry);
   tcase_add_test(tc, test_an_entry_in_bss_is_refused_for_that_reason);

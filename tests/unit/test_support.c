@@ -83,7 +83,7 @@ static void make_package(void) {
 START_TEST(test_package_path_accepts_a_path_inside) {
   make_package();
   char out[PATH_MAX];
-  fern_error_t err;
+  fern_error_t err = FERN_ERROR_INIT;
   ck_assert_int_eq(fern__package_path(pkg, "bin/ok", out, sizeof out, &err),
                    FERN_OK);
   ck_assert_int_eq(fern__package_path(pkg, "bin/in", out, sizeof out, &err),
@@ -96,7 +96,7 @@ END_TEST
 START_TEST(test_package_path_refuses_an_escaping_symlink) {
   make_package();
   char out[PATH_MAX];
-  fern_error_t err;
+  fern_error_t err = FERN_ERROR_INIT;
   ck_assert_int_eq(fern__package_path(pkg, "bin/out", out, sizeof out, &err),
                    FERN_EACCES);
   ck_assert_ptr_nonnull(strstr(err.message, "leads outside the package"));
@@ -107,7 +107,7 @@ END_TEST
 START_TEST(test_package_path_refuses_dotdot_and_absolute) {
   make_package();
   char out[PATH_MAX];
-  fern_error_t err;
+  fern_error_t err = FERN_ERROR_INIT;
   ck_assert_int_eq(
       fern__package_path(pkg, "bin/../bin/ok", out, sizeof out, &err),
       FERN_EACCES);
@@ -136,7 +136,7 @@ END_TEST
 START_TEST(test_policy_names_itself_when_it_refuses) {
   json_t *policy = json_loads("{\"main_process_critical\": [\"/core/**\"]}",
                               0, NULL);
-  fern_error_t err;
+  fern_error_t err = FERN_ERROR_INIT;
   ck_assert_int_eq(fern__policy_allows(policy, "main_process_critical",
                                        "/core/a", &err),
                    FERN_OK);
