@@ -140,7 +140,7 @@ $(PKG_PROGS): %: $$(subst /bin/,/src/,$$@).c include/fern/fern.h
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 $(WARN) -O2 -Iinclude -o $@ $<
 
-$(O)/tests/plugins/%.so: tests/plugins/%.c tests/plugins/good.c include/fern/fern.h include/fern/runner.h include/fern/resolver.h
+$(O)/tests/plugins/%.so: tests/plugins/%.c tests/plugins/good.c tests/plugins/spawner.c include/fern/fern.h include/fern/runner.h include/fern/resolver.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -shared -o $@ $< $(LDFLAGS)
 
@@ -164,10 +164,10 @@ $(O)/tests/e2e/run: $(E2E_SRC) $(wildcard tests/e2e/*.h) $(TEST_PLUGINS)
 	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) $(LDFLAGS) -o $@ $(E2E_SRC) \
 	  $(PKG_LIBS) $(CHECK_LIBS) -lpthread
 
-$(O)/tests/conformance/run: tests/conformance/conformance.c tests/e2e/harness.c tests/e2e/e2e.h
+$(O)/tests/conformance/run: tests/conformance/conformance.c tests/e2e/harness.c tests/e2e/e2e.h tests/e2e/event_asserts.c tests/e2e/control_run.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) $(LDFLAGS) -o $@ \
-	  tests/conformance/conformance.c tests/e2e/harness.c \
+	  tests/conformance/conformance.c tests/e2e/harness.c tests/e2e/event_asserts.c tests/e2e/control_run.c \
 	  $(PKG_LIBS) $(CHECK_LIBS) -lpthread
 
 SLURM_TEST_SRC := $(wildcard tests/slurm/*.c)
@@ -182,35 +182,37 @@ TEST_BINS := $(O)/fern $(PLUGINS) $(TEST_PLUGINS) $(O)/tests/unit/run \
 
 # The runner conformance suite on any runner plugin:
 #   make conformance RUNNER=path/to/x.so [TEMPLATE=program.json]
-#                    [RUNNER_CONFIG=config.json]
+#                    [RUNNER_CONFIG=config.json] [FILES="dest=src;..."]
+#                    [FERN=/usr/local/bin/fern]
+# FILES go into each test package (a script runner's script); FERN runs an
+# installed fern instead of this build's.
 RUNNER ?=
 TEMPLATE ?=
 RUNNER_CONFIG ?=
+FILES ?=
+FERN ?=
 .PHONY: conformance
-conformance: all $(O)/tests/conformance/run
+conformance: all $(O)/tests/conformance/run $(TEST_PLUGINS)
 	@test -n "$(RUNNER)" || { echo "usage: make conformance RUNNER=path/to/runner.so"; exit 2; }
 	FERN_BUILD=$(abspath $(O)) FERN_CONFORMANCE_RUNNER=$(RUNNER) \
 	  FERN_CONFORMANCE_TEMPLATE=$(TEMPLATE) FERN_CONFORMANCE_CONFIG=$(RUNNER_CONFIG) \
+	  FERN_CONFORMANCE_FILES="$(FILES)" FERN_BINARY=$(FERN) \
 	  $(O)/tests/conformance/run
 
-# The runners fern ships, and the mock, through the same suite.
-CONFORMANCE_RUNNERS := $(O)/runners/elf/elf.so $(O)/runners/sandbox/sandbox.so \
-                       $(O)/tests/plugins/mock.so
+# The runners fern ships, the mock and a script runner on libuv alone
+# through the same suite, then the deliberately broken runners, each of
+# which must fail the case that catches its mistake (run-all.sh). The
+# sanitizer pass leaves the broken runners out: they test the suite.
+CONFORMANCE_BROKEN ?= yes
 
 check-plain: all $(TEST_BINS)
 	FERN_BUILD=$(abspath $(O)) $(O)/tests/unit/run
 	FERN_BUILD=$(abspath $(O)) $(O)/tests/e2e/run
-	for r in $(CONFORMANCE_RUNNERS); do \
-	  FERN_BUILD=$(abspath $(O)) FERN_CONFORMANCE_RUNNER=$$r \
-	    $(O)/tests/conformance/run || exit 1; \
-	done
-	FERN_BUILD=$(abspath $(O)) FERN_CONFORMANCE_RUNNER=$(O)/runners/oci/oci.so \
-	  FERN_CONFORMANCE_TEMPLATE=tests/conformance/oci-template.json \
-	  $(O)/tests/conformance/run
+	CONFORMANCE_BROKEN=$(CONFORMANCE_BROKEN) tests/conformance/run-all.sh $(abspath $(O))
 	tests/slurm/run.sh $(abspath $(O))
 
 check-sanitize: programs
-	$(MAKE) O=build-san SAN=1 check-plain
+	$(MAKE) O=build-san SAN=1 CONFORMANCE_BROKEN=no check-plain
 
 # The suite under valgrind memcheck: the unit tests in one process, and
 # every fern the end-to-end suite, the conformance suite (ELF and mock
@@ -227,11 +229,9 @@ check-valgrind: all $(TEST_BINS)
 	  $(O)/tests/unit/run
 	FERN_BUILD=$(abspath $(O)) FERN_E2E_VALGRIND_DIR=$(abspath $(O))/valgrind \
 	  FERN_SOURCE=$(abspath .) CK_TIMEOUT_MULTIPLIER=4 $(O)/tests/e2e/run
-	for r in $(O)/runners/elf/elf.so $(O)/tests/plugins/mock.so; do \
-	  FERN_BUILD=$(abspath $(O)) FERN_CONFORMANCE_RUNNER=$$r \
+	CONFORMANCE_SUBJECTS="elf mock" CONFORMANCE_BROKEN=no \
 	  FERN_E2E_VALGRIND_DIR=$(abspath $(O))/valgrind FERN_SOURCE=$(abspath .) \
-	  CK_TIMEOUT_MULTIPLIER=4 $(O)/tests/conformance/run || exit 1; \
-	done
+	  CK_TIMEOUT_MULTIPLIER=4 tests/conformance/run-all.sh $(abspath $(O))
 	FERN_E2E_VALGRIND_DIR=$(abspath $(O))/valgrind FERN_SOURCE=$(abspath .) \
 	  CK_TIMEOUT_MULTIPLIER=4 tests/slurm/run.sh $(abspath $(O))
 	@cd $(O)/valgrind && \

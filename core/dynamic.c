@@ -11,6 +11,7 @@
 
 #include "lifecycle_actions.h"
 #include "log.h"
+#include "runner_call.h"
 #include "manifest_check.h"
 
 typedef struct fern__create_op_s {
@@ -65,7 +66,7 @@ static void destroy_subtree(fern__instance *instance,
   for (size_t c = 0; c < instance->child_count; c++)
     destroy_subtree(instance->children[c], cause);
   if (instance->run.controller != NULL)
-    instance->run.runner->runner->kill(instance->run.controller);
+    fern__runner_kill(instance);
   if (instance->state == FERN_STATE_CREATING)
     answer_create(instance, "its realm was destroyed");
   fern__lc_set_state(instance, FERN_STATE_DESTROYED, cause);

@@ -63,12 +63,13 @@ void fern__lc_announce_end(fern__instance *i,
   fern__event(&i->manager->events, "stopped", i->moniker, end_fields(report));
 }
 
-/* Takes the report in: the status (killed_after_timeout once killed),
- * said once; the controller released. */
+/* Takes the report in: the status (killed_after_timeout once killed,
+ * unless nothing ever ran), said once; the controller released. */
 static void take_end(fern__instance *i, fern__input *in) {
   fern_stop_report_t report = in->report;
   report.message = in->text;
-  if (i->state == FERN_STATE_KILLING)
+  if (i->state == FERN_STATE_KILLING &&
+      report.status != FERN_STOP_NOT_STARTED)
     report.status = FERN_STOP_KILLED_AFTER_TIMEOUT;
   i->status = report.status;
   i->exit_code = report.exit_code;

@@ -11,6 +11,7 @@
 #include "lifecycle_actions.h"
 #include "lifecycle_announce.h"
 #include "log.h"
+#include "runner_call.h"
 #include "policy.h"
 #include "stop_order.h"
 
@@ -107,7 +108,7 @@ static fern__state start_program(fern__instance *i) {
   i->run.runner = fern__capability_ref(runner);
   i->manager->active++;
   i->holds++; /* its runner may report until the run is released */
-  rc = runner->runner->start(runner->state, &info, &i->run.controller, &err);
+  rc = fern__runner_start(i, runner, &info, &i->run.controller, &err);
   if (rc != FERN_OK) {
     i->run.controller = NULL;
     fern__capability_unref(i->run.runner);

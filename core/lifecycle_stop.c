@@ -7,6 +7,7 @@
 
 #include "lifecycle_actions.h"
 #include "log.h"
+#include "runner_call.h"
 #include "stop_order.h"
 
 static void add_waiter(fern__instance *i, fern__input *in) {
@@ -65,13 +66,7 @@ static int stop_children(fern__instance *i) {
 }
 
 static fern__state send_stop(fern__instance *i) {
-  const fern_runner_plugin_t *vt = i->run.runner->runner;
-  /* A runner that cannot stop gracefully is killed: that is its stop,
-   * and no timeout runs. */
-  if (!(vt->capabilities & FERN_RUNNER_CAP_GRACEFUL_STOP))
-    vt->kill(i->run.controller);
-  else
-    vt->stop(i->run.controller);
+  fern__runner_stop(i);
   return FERN_STATE_STOPPING;
 }
 
@@ -145,7 +140,7 @@ fern__state fern__act_child_ended_idle(fern__instance *i, fern__input *in) {
 fern__state fern__act_stop_timeout(fern__instance *i, fern__input *in) {
   if (in->epoch != i->timer_epoch || i->run.controller == NULL)
     return i->state; /* a timer of before, or its end is reported */
-  i->run.runner->runner->kill(i->run.controller);
+  fern__runner_kill(i);
   return FERN_STATE_KILLING;
 }
 
@@ -153,6 +148,6 @@ fern__state fern__act_kill(fern__instance *i, fern__input *in) {
   (void)in;
   if (i->run.controller == NULL)
     return i->state; /* a realm, or a program whose end is reported */
-  i->run.runner->runner->kill(i->run.controller);
+  fern__runner_kill(i);
   return FERN_STATE_KILLING;
 }

@@ -19,7 +19,7 @@
 /* EXTEND_TIMEOUT_USEC=N, as sd_notify(3) has it: the timeout of the
  * current state (fern has a start and a stop timeout) ends no sooner than
  * N microseconds from now. The start timeout is the runner's; the stop
- * timeout is fern's (host ABI 1.4). */
+ * timeout is fern's (host->extend_stop_timeout). */
 static void extend_timeout(elf_controller *c, const char *value, size_t len) {
   char digits[32];
   if (len == 0 || len >= sizeof digits)

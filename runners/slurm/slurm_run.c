@@ -49,8 +49,7 @@ void slurm_run_end(slurm_run *run, fern_stop_status status, const char *fmt,
 }
 
 /* What the job is doing, when it changes: the component's status, which
- * `fern show` prints and the log and events carry (host ABI 1.1; a plain
- * log line on an older host). */
+ * `fern show` prints and the log and events carry. */
 static void tell_status(slurm_run *run, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 static void tell_status(slurm_run *run, const char *fmt, ...) {
@@ -82,8 +81,12 @@ static void report(slurm_run *run) {
   if (run->failure[0] != '\0') {
     memset(&report, 0, sizeof report);
     report.struct_size = sizeof report;
-    report.status =
-        run->stop_asked || run->kill_asked ? FERN_STOP_OK : run->failure_status;
+    /* Stopped before a job ever was: not_started says so; a failure
+     * after a stop was asked is the stop's. */
+    report.status = run->failure_status == FERN_STOP_NOT_STARTED ||
+                            !(run->stop_asked || run->kill_asked)
+                        ? run->failure_status
+                        : FERN_STOP_OK;
     report.exit_code = -1;
     report.message = run->failure;
   } else {

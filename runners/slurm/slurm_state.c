@@ -174,7 +174,11 @@ void slurm_state_report(const slurm_job_state *job, int asked, int ran,
              strcmp(job->reason, "None") != 0)
       snprintf(message + n, size - (size_t)n, " (%s)", job->reason);
   }
-  if (asked || (completed && job->exit_code == 0 && job->exit_signal == 0))
+  int placed = job->nodes[0] && strcmp(job->nodes, "(null)") != 0;
+  if (asked && !ran && !placed)
+    report->status = FERN_STOP_NOT_STARTED; /* cancelled while it pended */
+  else if (asked ||
+           (completed && job->exit_code == 0 && job->exit_signal == 0))
     report->status = FERN_STOP_OK;
   else if (!ran)
     report->status = FERN_STOP_CANNOT_START;

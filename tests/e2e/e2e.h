@@ -43,6 +43,9 @@ void e2e_free(e2e_proc *p);
 int e2e_run(e2e_proc *p, int ms, const char *const *args);
 
 const char *e2e_build(void); /* FERN_BUILD */
+/* The fern the tests run: FERN_BINARY (an installed fern) if set, else
+ * the one in FERN_BUILD. */
+void e2e_fern_path(char *out, size_t size);
 
 /* A throw-away package: a new directory under /tmp (its path in `dir`)
  * with meta/ and bin/tool, the test program. */

@@ -77,6 +77,14 @@ static void add_events_file(e2e_proc *p, const char **argv, size_t first,
   argv[*n] = NULL;
 }
 
+void e2e_fern_path(char *out, size_t size) {
+  const char *installed = getenv("FERN_BINARY");
+  if (installed != NULL && *installed != '\0')
+    snprintf(out, size, "%s", installed);
+  else
+    snprintf(out, size, "%s/fern", e2e_build());
+}
+
 static void start(e2e_proc *p, const char *const *args, int own_group) {
   memset(p, 0, sizeof *p);
   p->status = -1;
@@ -86,7 +94,7 @@ static void start(e2e_proc *p, const char *const *args, int own_group) {
   ck_assert_int_eq(pipe2(out, O_CLOEXEC), 0);
   ck_assert_int_eq(pipe2(err, O_CLOEXEC), 0);
   char fern[4096], log[4200];
-  snprintf(fern, sizeof fern, "%s/fern", e2e_build());
+  e2e_fern_path(fern, sizeof fern);
   const char *argv[80];
   size_t n = 0;
   /* make check-valgrind: fern runs under memcheck, each run's report in

@@ -99,6 +99,23 @@ START_TEST(test_end_states_map_to_fern_statuses) {
 }
 END_TEST
 
+/* Stopped by fern while it pended (no node yet): it never ran. Stopped
+ * once it had a node: it may have run, and stopped as asked. */
+START_TEST(test_a_job_stopped_while_it_pended_never_started) {
+  char msg[512];
+  slurm_job_state job = {.job_id = 7};
+  snprintf(job.state, sizeof job.state, "CANCELLED");
+  fern_stop_report_t r;
+  slurm_state_report(&job, 1, 0, &r, msg, sizeof msg);
+  ck_assert_int_eq(r.status, FERN_STOP_NOT_STARTED);
+  snprintf(job.nodes, sizeof job.nodes, "(null)");
+  slurm_state_report(&job, 1, 0, &r, msg, sizeof msg);
+  ck_assert_int_eq(r.status, FERN_STOP_NOT_STARTED);
+  r = report_of("CANCELLED", 0, 0, 1, 0, msg);
+  ck_assert_int_eq(r.status, FERN_STOP_OK);
+}
+END_TEST
+
 START_TEST(test_a_job_that_never_ran_cannot_start) {
   char msg[512];
   fern_stop_report_t r = report_of("CANCELLED", 0, 0, 0, 0, msg);
@@ -129,6 +146,7 @@ Suite *slurm_state_suite(void) {
   tcase_add_test(tc, test_live_and_final_states);
   tcase_add_test(tc, test_end_states_map_to_fern_statuses);
   tcase_add_test(tc, test_a_job_that_never_ran_cannot_start);
+  tcase_add_test(tc, test_a_job_stopped_while_it_pended_never_started);
   tcase_add_test(tc, test_a_job_fern_stopped_ends_ok);
   suite_add_tcase(s, tc);
   return s;

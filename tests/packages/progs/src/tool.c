@@ -40,6 +40,7 @@
  *                 exit 0 (or print "ready" and wait)
  */
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <fern/lifecycle.h>
@@ -61,6 +62,74 @@ static _Noreturn void wait_forever(void) {
   fflush(stdout);
   for (;;)
     pause();
+}
+
+/* Writes numbered lines without ever blocking until nobody has read any
+ * for 300 ms (the runner stopped reading: fern's log is full), then says
+ * how many it wrote on stderr ("filled N") and exits, its last lines still
+ * in the pipe: the runner must deliver them once there is room. */
+static int fill_until_unread(void) {
+  if (fcntl(1, F_SETFL, fcntl(1, F_GETFL) | O_NONBLOCK) != 0)
+    return 1;
+  long n = 0;
+  while (n < 400000) {
+    char line[256];
+    int len = snprintf(line, sizeof line, "fill %08ld %180s\n", n, "x");
+    if (write(1, line, (size_t)len) == len) { /* atomic: under PIPE_BUF */
+      n++;
+      continue;
+    }
+    if (errno != EAGAIN)
+      return 1;
+    struct pollfd out = {1, POLLOUT, 0};
+    if (poll(&out, 1, 300) == 0)
+      break;
+  }
+  fprintf(stderr, "filled %ld\n", n);
+  return 0;
+}
+
+static void say_term(const char *who) {
+  char line[64];
+  int n = snprintf(line, sizeof line, "term %s\n", who);
+  if (write(1, line, (size_t)n) != n)
+    _exit(9);
+}
+static void child_term(int sig) {
+  (void)sig;
+  say_term("child");
+  _exit(0);
+}
+static pid_t family_child;
+static void parent_term(int sig) {
+  (void)sig;
+  say_term("parent");
+  waitpid(family_child, NULL, 0); /* ends once the child had its SIGTERM */
+  _exit(0);
+}
+
+/* A parent and a child that each say when SIGTERM reaches them: a stop
+ * must reach the whole job, not the main process only. "ready" once both
+ * listen. */
+static _Noreturn void term_family(void) {
+  int ready[2];
+  if (pipe(ready) != 0)
+    exit(3);
+  family_child = fork();
+  if (family_child == 0) {
+    signal(SIGTERM, child_term);
+    close(ready[0]);
+    close(ready[1]); /* the parent's read ends: it listens now */
+    for (;;)
+      pause();
+  }
+  signal(SIGTERM, parent_term);
+  close(ready[1]);
+  char byte;
+  if (read(ready[0], &byte, 1) != 0)
+    exit(4);
+  close(ready[0]);
+  wait_forever();
 }
 
 static void leave_orphans(int n) {
@@ -263,6 +332,13 @@ static int output_behaviour(const char *what, int argc, char **argv) {
       printf("%s\n", argv[i]);
     return 0;
   }
+  if (strcmp(what, "fill") == 0)
+    return fill_until_unread();
+  if (strcmp(what, "partial") == 0 && argc > 2) {
+    /* A last line with no newline: a runner must still deliver it. */
+    printf("%s", argv[2]);
+    return 0;
+  }
   if (strcmp(what, "stderr") == 0 && argc > 2) {
     fprintf(stderr, "%s\n", argv[2]);
     return 0;
@@ -306,6 +382,8 @@ static int output_behaviour(const char *what, int argc, char **argv) {
 static int process_behaviour(const char *what, int argc, char **argv) {
   if (strcmp(what, "sleep") == 0)
     wait_forever();
+  if (strcmp(what, "term-family") == 0)
+    term_family();
   if (strcmp(what, "ignore-term") == 0) {
     signal(SIGTERM, SIG_IGN);
     wait_forever();

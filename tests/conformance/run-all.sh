@@ -1,0 +1,74 @@
+#!/bin/sh
+# run-all.sh BUILD: the runner conformance suite on every runner fern ships,
+# on the mock runner, and on a script runner written on libuv alone
+# (tests/plugins/spawner.c, the subject an outside author's runner is);
+# then on each deliberately broken runner (tests/plugins/broken_*.c: the
+# spawner with one mistake), which must fail the case that catches its
+# mistake. Each subject leaves out what its semantics cannot do, saying
+# why (FERN_CONFORMANCE_SKIP).
+#   CONFORMANCE_SUBJECTS="elf mock"  only these subjects (default: all)
+#   CONFORMANCE_BROKEN=no            leave out the broken runners
+set -u
+build=$1
+only=${CONFORMANCE_SUBJECTS:-elf sandbox oci mock spawner}
+suite="$build/tests/conformance/run"
+failed=0
+
+wanted() { case " $only " in *" $1 "*) return 0 ;; esac; return 1; }
+
+subject() { # subject NAME PLUGIN SKIP [TEMPLATE [FILES]]
+  echo "conformance: $1"
+  FERN_BUILD="$build" FERN_CONFORMANCE_RUNNER="$2" FERN_CONFORMANCE_SKIP="$3" \
+    FERN_CONFORMANCE_TEMPLATE="${4:-}" FERN_CONFORMANCE_FILES="${5:-}" \
+    "$suite"
+}
+
+script_skip="no_process_left_behind=a process group cannot hold what calls setsid() (the host's process service will);stop_while_starting=its programs leave setsid() orphans a process group cannot hold"
+script_template=tests/conformance/script-template.json
+script_files="tool.sh=tests/conformance/tool.sh"
+no_process="the mock runner runs no program"
+
+wanted elf && subject elf "$build/runners/elf/elf.so" "" || failed=1
+wanted sandbox && subject sandbox "$build/runners/sandbox/sandbox.so" \
+  "the_reported_pid_is_the_programs=it reports bubblewrap's pid, not the program's in its pid namespace (known: to be fixed with the host's process service)" \
+  || failed=1
+wanted oci && subject oci "$build/runners/oci/oci.so" \
+  "the_reported_pid_is_the_programs=it reports its shim's pid (known: to be fixed with the host's process service);sigterm_reaches_the_whole_job=SIGTERM reaches the container's main process only (known: as above);output_waits_for_a_slow_log_reader=the shim does not hold the program back when fern's log is full (known: as above)" \
+  tests/conformance/oci-template.json || failed=1
+wanted mock && subject mock "$build/tests/plugins/mock.so" \
+  "a_flood_arrives_whole_in_bounded_memory=$no_process;output_waits_for_a_slow_log_reader=$no_process;a_last_line_without_newline_arrives=$no_process;the_reported_pid_is_the_programs=$no_process;sigterm_reaches_the_whole_job=$no_process" \
+  || failed=1
+wanted spawner && subject spawner "$build/tests/plugins/spawner.so" "$script_skip" \
+  "$script_template" "$script_files" || failed=1
+
+# broken NAME CASE [ALSO]: the broken runner fails CASE, and no case but
+# CASE and those in ALSO (cases its mistake may show in too, by chance).
+broken() {
+  out=$(subject "$1" "$build/tests/plugins/$1.so" "$script_skip" \
+          "$script_template" "$script_files" 2>&1)
+  got=$(printf '%s\n' "$out" | sed -n 's/.*:[FE]:runner:test_\([a-z0-9_]*\):.*/\1/p' | sort -u | tr '\n' ' ')
+  case " $got" in
+    *" $2 "*) ;;
+    *) echo "FAILED: $1 passed \"$2\", the case that must catch it (it failed: $got)"
+       failed=1; return ;;
+  esac
+  for c in $got; do
+    case " $2 ${3:-} " in
+      *" $c "*) ;;
+      *) echo "FAILED: $1 failed \"$c\" too:"; printf '%s\n' "$out" | tail -20
+         failed=1; return ;;
+    esac
+  done
+  echo "conformance: $1 fails $2, as it must${3:+ (and may fail: $3)}"
+}
+
+if [ "${CONFORMANCE_BROKEN:-yes}" = no ]; then exit $failed; fi
+lost_output="a_hundred_in_parallel stdout_and_stderr_are_captured start_and_clean_exit a_flood_arrives_whole_in_bounded_memory a_last_line_without_newline_arrives sigterm_reaches_the_whole_job exit_code_is_reported death_by_signal_is_reported"
+broken broken_drop_last_line a_last_line_without_newline_arrives
+broken broken_no_drain output_waits_for_a_slow_log_reader "$lost_output"
+broken broken_validate_anything check_names_a_bad_program_block
+broken broken_blocks starting_a_hundred_never_blocks_the_loop
+broken broken_pid0 the_reported_pid_is_the_programs
+broken broken_term_main_only sigterm_reaches_the_whole_job
+broken broken_early_stop_fails a_stop_and_a_kill_before_started
+exit $failed
