@@ -332,15 +332,27 @@ INSTALLED = $(DESTDIR)$(PREFIX)/bin/fern \
   $(foreach m,$(MANPAGES),$(DESTDIR)$(PREFIX)/share/man/man$(subst .,,$(suffix $(m)))/$(notdir $(m)))
 
 # Man pages: the plugin pages' examples are the skeletons themselves.
-MANPAGES := man/fern.1 man/fern-manifest.5 $(O)/man/fern-runner.3 \
+# The man pages are made from the docs pages they say the same as
+# (man/md2man.awk), so that nothing is written twice.
+MANPAGES := $(O)/man/fern.1 $(O)/man/fern-manifest.5 $(O)/man/fern-runner.3 \
             $(O)/man/fern-resolver.3
+MAN_SUMMARY_fern := a component manager: boot, inspect and steer a tree of components
+MAN_SUMMARY_fern-manifest := the component manifest, URLs and the root environment
+MAN_SUMMARY_fern-runner := writing a runner plugin for fern
+MAN_SUMMARY_fern-resolver := writing a resolver plugin for fern
+MAN_DOC_fern := docs/commands.md
+MAN_DOC_fern-manifest := docs/manifests.md
+MAN_DOC_fern-runner := docs/runner-plugins.md
+MAN_DOC_fern-resolver := docs/resolver-plugins.md
 man: $(MANPAGES)
-$(O)/man/fern-runner.3: man/fern-runner.3.in examples/runner-skeleton/hello_runner.c man/embed.sh
+$(MANPAGES): $(O)/man/%: man/md2man.awk docs/commands.md docs/manifests.md \
+             docs/runner-plugins.md docs/resolver-plugins.md \
+             examples/runner-skeleton/hello_runner.c \
+             examples/resolver-skeleton/memo_resolver.c include/fern/fern.h
 	@mkdir -p $(dir $@)
-	man/embed.sh $< examples/runner-skeleton/hello_runner.c > $@
-$(O)/man/fern-resolver.3: man/fern-resolver.3.in examples/resolver-skeleton/memo_resolver.c man/embed.sh
-	@mkdir -p $(dir $@)
-	man/embed.sh $< examples/resolver-skeleton/memo_resolver.c > $@
+	awk -v name=$(basename $*) -v section=$(subst .,,$(suffix $*)) \
+	  -v version=$(VERSION) -v summary="$(MAN_SUMMARY_$(basename $*))" -v root=. \
+	  -f man/md2man.awk $(MAN_DOC_$(basename $*)) > $@
 
 install: all man
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PLUGINDIR) \
@@ -363,7 +375,7 @@ uninstall:
 
 clean:
 	rm -rf obj build-san fern runners/*/*.so resolvers/*/*.so tests/unit/run \
-	  runners/oci/fern-oci-shim runners/oci/fern-oci-init man/*.3 \
+	  runners/oci/fern-oci-shim runners/oci/fern-oci-init man/*.[135] \
 	  tests/e2e/run tests/conformance/run tests/plugins/*.so $(PKG_PROGS) \
 	  tests/packages/progs/lib tests/packages/progs/bin/tool-static \
 	  bench/bench bench/spawn_baseline bench/tiny bench/smoke.json build-fuzz
