@@ -94,6 +94,7 @@ static int resolve_now(fern__capability *resolver, const char *url_text,
   memset(&out, 0, sizeof out);
   out.struct_size = sizeof out;
   res->scheme = strdup(request.scheme);
+  res->error.struct_size = sizeof res->error;
   int rc = resolver->resolver->resolve(resolver->state, &request, &out,
                                        &res->error);
   if (rc == FERN_OK)

@@ -12,6 +12,7 @@
  * Once yours runs real programs, put it through fern's conformance suite:
  *   make conformance RUNNER=your_runner.so  (in fern's source tree). */
 #include <fern/runner.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -56,8 +57,10 @@ static int hello_validate(const json_t *config, const json_t *program,
   const char *key;
   json_t *value;
   json_object_foreach((json_t *)program, key, value) {
+    char at[160];
+    snprintf(at, sizeof at, "/%.100s", key); /* names the key's line */
     if (strcmp(key, "runner") != 0 && strcmp(key, "greeting") != 0)
-      return fern_error_set(err, FERN_EINVAL, "",
+      return fern_error_set(err, FERN_EINVAL, at,
                             "hello_runner knows \"greeting\" only, not \"%s\"",
                             key);
   }
@@ -101,6 +104,12 @@ static void greet(uv_timer_t *timer) {
 static int hello_start(void *runner, const fern_start_info_t *info,
                        void **controller, fern_error_t *err) {
   hello_runner *r = runner;
+  /* What the component uses (routed capabilities) this runner cannot
+   * give: say so rather than start a program that will not find it. */
+  if (info->use_count > 0)
+    return fern_error_set(err, FERN_ENOTSUP, NULL,
+                          "hello_runner cannot give a component \"%s\"",
+                          info->uses[0].name);
   hello_run *run = calloc(1, sizeof *run);
   if (run == NULL || (run->moniker = strdup(info->moniker)) == NULL) {
     free(run);

@@ -81,10 +81,11 @@ typedef enum fern_log_level {
  * relative to that block ("/args/2"), so the manager can name file:line:col.
  *
  * Owned by the caller, who sets `struct_size` (FERN_ERROR_INIT does); the
- * plugin only writes into it, through fern_error_set. Fields are appended
- * by later minors; whoever writes one checks struct_size first (as
- * fern_error_set will), so an old plugin's errors and a new one's fit
- * every host. Since host ABI 2.0.
+ * plugin only writes into it, through fern_error_set. `message` and `key`
+ * are always there; a field a later minor appends is written only after
+ * checking struct_size (fern_error_set will do so for the fields it
+ * learns), so an old plugin's errors and a new one's fit every host.
+ * Since host ABI 2.0.
  */
 typedef struct fern_error_s {
   uint32_t struct_size;

@@ -93,3 +93,13 @@ unsigned long long runner_process_start(int pid) {
   }
   return start;
 }
+
+int runner_refuse_uses(const fern_start_info_t *info, const char *runner_name,
+                       fern_error_t *err) {
+  if (info->use_count == 0)
+    return FERN_OK;
+  return fern_error_set(err, FERN_ENOTSUP, NULL,
+                        "the %s runner cannot give a component what it uses "
+                        "yet (\"%s\", and %zu in all)",
+                        runner_name, info->uses[0].name, info->use_count);
+}

@@ -3,12 +3,18 @@
 #ifndef FERN_RUNNERS_COMMON_H
 #define FERN_RUNNERS_COMMON_H
 
-#include <fern/fern.h>
+#include <fern/runner.h>
 
 /* Checks that program[key], if present, is an array of strings; with
  * `environ_`, each "NAME=value". On error sets err->key to the element. */
 int runner_check_strings(const json_t *program, const char *key, int environ_,
                          fern_error_t *err);
+
+/* Refuses a start whose component uses capabilities (info->uses): these
+ * runners cannot deliver them yet, and a program that would not find
+ * what it uses must not start as if all were well (runner.h). */
+int runner_refuse_uses(const fern_start_info_t *info, const char *runner_name,
+                       fern_error_t *err);
 
 /* Whether `key` is one of `keys` (NULL-terminated; NULL: none). */
 int runner_known_key(const char *key, const char *const *keys);

@@ -26,6 +26,7 @@
 #include <fern/lifecycle.h>
 
 #include "elf_runner.h"
+#include "../common/runner_common.h"
 
 static const char *const job_kinds[] = {"auto", "cgroup", "subreaper",
                                         "process_group", NULL};
@@ -387,6 +388,8 @@ int elf_start_wrapped(void *runner, const fern_start_info_t *info,
                       const elf_wrapping *wrapping, void **controller,
                       fern_error_t *err) {
   elf_runner *r = runner;
+  if (runner_refuse_uses(info, "elf", err) != FERN_OK)
+    return FERN_ENOTSUP;
   if (info->package_dir == NULL)
     return fern_error_set(err, FERN_ENOTSUP, NULL,
                           "the elf runner needs a package on the local disk");

@@ -428,9 +428,12 @@ static int oci_prepare(elf_controller *c, fern_error_t *err) {
   int rc = c->host->package_path(c->host->ctx, c->package_dir, rootfs ? rootfs : bundle,
                                  rootfs ? run->rootfs : run->given_bundle,
                                  PATH_MAX, err);
-  if (rc != FERN_OK)
+  if (rc != FERN_OK) {
+    char why[sizeof err->message];
+    memcpy(why, err->message, sizeof why);
     return fern_error_set(err, rc, rootfs ? "/rootfs" : "/bundle", "%s: %s",
-                          rootfs ? "rootfs" : "bundle", err->message);
+                          rootfs ? "rootfs" : "bundle", why);
+  }
   const char *runtime = json_string_value(json_object_get(run->program,
                                                           "runtime"));
   if (find_program(runtime ? runtime : run->runner->runtime, run->runtime,

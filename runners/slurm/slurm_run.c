@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "slurm.h"
+#include "../common/runner_common.h"
 
 static void query_final(slurm_run *run);
 static void from_srun_status(slurm_run *run);
@@ -458,6 +459,8 @@ static void checked_binary(uv_work_t *work, int status) {
 
 int slurm_run_start(slurm_runner *r, const fern_start_info_t *info,
                     slurm_run **out, fern_error_t *err) {
+  if (runner_refuse_uses(info, "slurm", err) != FERN_OK)
+    return FERN_ENOTSUP;
   slurm_run *run = calloc(1, sizeof *run);
   uv_work_t *work = malloc(sizeof *work);
   if (run == NULL || work == NULL || info->package_dir == NULL) {

@@ -213,9 +213,11 @@ static void start_fern(conf *c, e2e_proc *p) {
   snprintf(control, sizeof control, "%s/control.sock", c->pkg);
   args[8] = control;
   e2e_start(p, args);
-  char pid[32];
-  snprintf(pid, sizeof pid, "%d", (int)p->pid);
-  ledger_note("ferns", pid);
+  /* "PID PACKAGE": the sweep kills the pid only while it still runs this
+   * case's fern (a pid may be another process's by then). */
+  char fern[160];
+  snprintf(fern, sizeof fern, "%d %s", (int)p->pid, c->pkg);
+  ledger_note("ferns", fern);
 }
 
 /* Whether a process whose command line carries the case's marker lives. */
@@ -504,8 +506,10 @@ START_TEST(test_stop_while_starting) {
   ck_assert_msg(status == 0, "exit %d:\n%s", status,
                 p.err + (len > 4000 ? len - 4000 : 0));
   e2e_assert_lacks(p.err, "cannot_start");
-  /* Every run ends once and ends ok, started or not; none is lost. */
-  ck_assert_int_eq(e2e_count(p.err, ": stopped: ok"),
+  /* Every run ends once: ok if it started, not_started if it had not;
+   * none is lost. */
+  ck_assert_int_eq(e2e_count(p.err, ": stopped: ok") +
+                       e2e_count(p.err, ": stopped: not_started"),
                    e2e_count(p.err, ": stopped: "));
   ck_assert_int_ge(e2e_count(p.err, ": stopped: ok"),
                    e2e_count(p.err, ": started"));
@@ -533,6 +537,11 @@ START_TEST(test_a_flood_arrives_whole_in_bounded_memory) {
   ck_assert_int_eq(e2e_count(p.err, "[/flood] xxxxxxxx"), 24 * 1024);
   e2e_assert_has(p.err, "[/flood] flood done\n");
   done(&c, &p);
+  if (e2e_skip_under_valgrind("the flood's memory bound: valgrind keeps "
+                              "freed memory resident")) {
+    (void)hwm_kb;
+    return;
+  }
 #if defined(__SANITIZE_ADDRESS__)
   (void)hwm_kb;
   fprintf(stderr, "conformance: the flood's memory bound is checked in the "
@@ -631,6 +640,9 @@ END_TEST
  * while a hundred start, (almost) none may. */
 START_TEST(test_starting_a_hundred_never_blocks_the_loop) {
   SKIP_IF_LEFT_OUT();
+  if (e2e_skip_under_valgrind("fern's calls take many times their time "
+                              "under valgrind"))
+    return;
   conf c;
   e2e_proc p;
   setup_package(&c);
@@ -651,7 +663,7 @@ START_TEST(test_starting_a_hundred_never_blocks_the_loop) {
       slow++;
   }
   json_decref(events);
-  /* One call in a hundred may be slow on a busy machine, not more. */
+  /* Two calls in a hundred may be slow on a busy machine, not more. */
   ck_assert_msg(slow <= 2, "%zu runner calls blocked fern's loop 100 ms or "
                 "more", slow);
   done(&c, &p);
@@ -755,7 +767,7 @@ START_TEST(test_a_stop_and_a_kill_before_started) {
   ck_assert_msg(one_stopped_or_killed(&p), "the stop reached none:\n%s",
                 p.err + (len > 3000 ? len - 3000 : 0));
   open_gate(&c);
-  e2e_finish(&p, 60000);
+  ck_assert_int_eq(e2e_finish(&p, 60000), 0);
   for (int i = 0; i < 10; i++) {
     char moniker[32];
     snprintf(moniker, sizeof moniker, "/quick-s%d", i);
@@ -797,13 +809,17 @@ static Suite *conformance_suite(void) {
  * guardians then end what the ferns ran), every process that carries this
  * suite's marker too, and their packages removed. */
 static void ledger_sweep(void) {
-  char cmd[1024];
+  /* The marker is matched as "conformanc[e]-PID-" so that neither this
+   * shell nor its grep matches it. */
+  char cmd[1400];
   snprintf(cmd, sizeof cmd,
-           "d=%s; [ -f $d/ferns ] && while read p; do kill -KILL $p "
-           "2>/dev/null; done < $d/ferns; "
-           "for f in /proc/[0-9]*/cmdline; do tr '\\0' ' ' < $f 2>/dev/null "
-           "| grep -q 'conformance-%d-' && kill -KILL ${f#/proc/} 2>/dev/null "
-           "|| true; done; "
+           "d=%s; [ -f $d/ferns ] && while read p k; do "
+           "tr '\\0' ' ' < /proc/$p/cmdline 2>/dev/null | grep -qF \"$k\" "
+           "&& kill -KILL $p; done < $d/ferns; "
+           "for f in /proc/[0-9]*/cmdline; do p=${f#/proc/}; p=${p%%/*}; "
+           "[ \"$p\" = $$ ] && continue; tr '\\0' ' ' < $f 2>/dev/null "
+           "| grep -q 'conformanc[e]-%d-' && kill -KILL $p 2>/dev/null; "
+           "done; "
            "[ -f $d/packages ] && while read p; do rm -rf \"$p\"; done < "
            "$d/packages; rm -rf $d",
            ledger, (int)suite_pid);

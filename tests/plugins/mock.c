@@ -124,15 +124,18 @@ static int mock_start(void *runner, const fern_start_info_t *info,
 
 static void mock_stop(void *controller) {
   mock_run *run = controller;
-  if (!run->started)
-    finish(run, FERN_STOP_OK, -1, 0); /* stopped while starting */
+  if (!run->started) /* stopped while starting: it never ran */
+    finish(run, FERN_STOP_NOT_STARTED, -1, 0);
   else if (!run->ignores_stop)
     finish(run, FERN_STOP_OK, -1, SIGTERM);
 }
 
 static void mock_kill(void *controller) {
   mock_run *run = controller;
-  finish(run, FERN_STOP_INSTANCE_DIED, -1, SIGKILL);
+  if (!run->started)
+    finish(run, FERN_STOP_NOT_STARTED, -1, 0);
+  else
+    finish(run, FERN_STOP_INSTANCE_DIED, -1, SIGKILL);
 }
 
 static void mock_controller_release(void *controller) {

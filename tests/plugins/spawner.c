@@ -275,6 +275,10 @@ static int spawn_script(run_t *run, fern_error_t *err) {
   run->process.data = run;
   int rc = uv_spawn(run->host->loop, &run->process, &options);
   if (rc != 0) {
+    /* libuv holds the handle even when the spawn failed: it is closed,
+     * and the report waits for its close as for the pipes'. */
+    run->handles++;
+    uv_close((uv_handle_t *)&run->process, process_closed);
     stream_end(&run->out);
     stream_end(&run->err);
     return fern_error_set(err, FERN_ESPAWN, NULL, "uv_spawn: %s",
@@ -302,11 +306,14 @@ static void check_script(uv_work_t *work) {
     run->check_rc = FERN_ENOENT;
 }
 
+/* The run ends with no program: reported at once, or by the last close
+ * of what a failed spawn left open. */
 static void end_unstarted(run_t *run, fern_stop_status status,
                           const char *message) {
   run->report.status = status;
   run->report.message = message;
-  report(run);
+  if (run->handles == 0)
+    report(run);
 }
 
 static void checked(uv_work_t *work, int status) {
@@ -353,6 +360,10 @@ static char **script_argv(const json_t *program, const char *script) {
 static int spawner_start(void *runner, const fern_start_info_t *info,
                          void **controller, fern_error_t *err) {
   spawner *r = runner;
+  if (info->use_count > 0)
+    return fern_error_set(err, FERN_ENOTSUP, NULL,
+                          "the %s runner cannot give a component \"%s\"",
+                          SPAWNER_NAME, info->uses[0].name);
 #ifdef SPAWNER_FLAW_BLOCKS
   usleep(200 * 1000); /* "only a moment": a blocking call on the loop */
 #endif
@@ -365,12 +376,13 @@ static int spawner_start(void *runner, const fern_start_info_t *info,
     return fern_error_set(err, FERN_ENOTSUP, NULL,
                           "the %s runner runs scripts of local packages",
                           SPAWNER_NAME);
-  run_t *run = calloc(1, sizeof *run);
   const char *script = json_string_value(json_object_get(info->program,
                                                          "script"));
-  if (run == NULL || script == NULL)
-    return fern_error_set(err, run ? FERN_EINVAL : FERN_ENOMEM, NULL,
-                          run ? "no script" : "out of memory");
+  if (script == NULL)
+    return fern_error_set(err, FERN_EINVAL, "/script", "no script");
+  run_t *run = calloc(1, sizeof *run);
+  if (run == NULL)
+    return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
   run->host = r->host;
   run->instance = info->instance;
   run->moniker = strdup(info->moniker);

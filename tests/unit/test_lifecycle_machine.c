@@ -474,6 +474,24 @@ START_TEST(test_a_stop_waits_for_a_reported_end) {
 }
 END_TEST
 
+/* Killed after its stop timeout: what ran ends killed_after_timeout, but
+ * a run that never started (killed while starting) stays not_started. */
+START_TEST(test_a_kill_keeps_not_started) {
+  fern_stop_status said[2] = {FERN_STOP_NOT_STARTED, FERN_STOP_OK};
+  fern_stop_status kept[2] = {FERN_STOP_NOT_STARTED,
+                              FERN_STOP_KILLED_AFTER_TIMEOUT};
+  for (int k = 0; k < 2; k++) {
+    fern__instance *c = child_in(FERN_STATE_STARTING);
+    fern__lc_set_state(c, FERN_STATE_KILLING, NULL);
+    fern_stop_report_t report = {sizeof report, said[k], -1, 0, 0, NULL};
+    m.host.stopped(m.host.ctx, c, &report);
+    fern__lc_drain(&m);
+    ck_assert_int_eq(c->status, kept[k]);
+    release_child(c);
+  }
+}
+END_TEST
+
 /* A subtree destroyed while a program in it still runs kills that
  * program; its end is taken in later, and only then is it freed. */
 START_TEST(test_a_destroyed_run_is_killed_and_held_until_its_end) {
@@ -523,6 +541,7 @@ Suite *lifecycle_machine_suite(void) {
   tcase_add_test(tc, test_a_stale_stop_timeout_is_of_no_account);
   tcase_add_test(tc, test_a_stop_waits_for_a_reported_end);
   tcase_add_test(tc, test_a_destroyed_run_is_killed_and_held_until_its_end);
+  tcase_add_test(tc, test_a_kill_keeps_not_started);
   tcase_add_test(tc, test_main_pid_moves_the_run);
   suite_add_tcase(s, tc);
   return s;
