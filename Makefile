@@ -340,12 +340,13 @@ MAN_SUMMARY_fern := a component manager: boot, inspect and steer a tree of compo
 MAN_SUMMARY_fern-manifest := the component manifest, URLs and the root environment
 MAN_SUMMARY_fern-runner := writing a runner plugin for fern
 MAN_SUMMARY_fern-resolver := writing a resolver plugin for fern
-MAN_DOC_fern := docs/commands.md
-MAN_DOC_fern-manifest := docs/manifests.md
+MAN_DOC_fern := docs/commands.md docs/control.md
+MAN_DOC_fern-manifest := docs/manifests.md docs/urls-and-packages.md docs/environments.md
 MAN_DOC_fern-runner := docs/runner-plugins.md
 MAN_DOC_fern-resolver := docs/resolver-plugins.md
 man: $(MANPAGES)
 $(MANPAGES): $(O)/man/%: man/md2man.awk docs/commands.md docs/manifests.md \
+             docs/control.md docs/urls-and-packages.md docs/environments.md \
              docs/runner-plugins.md docs/resolver-plugins.md \
              examples/runner-skeleton/hello_runner.c \
              examples/resolver-skeleton/memo_resolver.c include/fern/fern.h

@@ -11,7 +11,16 @@
 # [text](link) (the text). "<!-- example: FILE -->" puts FILE in as a
 # block, between ".\" example-begin" and ".\" example-end" (where the
 # install test finds it and compiles it). The paragraph that links back to
-# the front page ("Part of fern's reference...") is left out.
+# the front page ("Part of fern's reference...") is left out. Several pages
+# make one man page in the order given; their "See also" sections go last.
+
+# Lines of the "See also" sections, whichever page they are in, go last.
+function out(line) {
+  if (in_seealso)
+    seealso = seealso line "\n"
+  else
+    print line
+}
 
 function escape(s) {
   gsub(/\\/, "\\e", s)
@@ -24,17 +33,17 @@ function guard(s) { # a line roff would take for a request
   return s
 }
 
-function inline(s, out, pre, code) {
+function inline(s, done, pre, code) {
   s = escape(s)
   gsub(/\\e\|/, "|", s) # "\|" in a table cell is a bar
-  out = ""
+  done = ""
   while (match(s, /`[^`]*`/)) {
     pre = substr(s, 1, RSTART - 1)
     code = substr(s, RSTART + 1, RLENGTH - 2)
-    out = out pre "\\fB" code "\\fR"
+    done = done pre "\\fB" code "\\fR"
     s = substr(s, RSTART + RLENGTH)
   }
-  s = out s
+  s = done s
   while (match(s, /\*\*[^*]+\*\*/))
     s = substr(s, 1, RSTART - 1) "\\fB" substr(s, RSTART + 2, RLENGTH - 4) \
         "\\fR" substr(s, RSTART + RLENGTH)
@@ -48,41 +57,41 @@ function inline(s, out, pre, code) {
 
 function paragraph() {
   if (!in_para) {
-    print ".PP"
+    out(".PP")
     in_para = 1
   }
 }
 
-function cells(line, out, n, i) {
+function cells(line, part, n, i) {
   sub(/^ *\| */, "", line)
   sub(/ *\| *$/, "", line)
   gsub(/\\\|/, "\001", line)
-  n = split(line, out, / *\| */)
+  n = split(line, part, / *\| */)
   for (i = 1; i <= n; i++)
-    gsub(/\001/, "\\|", out[i])
+    gsub(/\001/, "\\|", part[i])
   return n
 }
 
 function example(file, line) {
-  print ".nf"
-  print ".\\\" example-begin"
+  out(".nf")
+  out(".\\\" example-begin")
   while ((getline line < file) > 0)
-    print guard(escape(line))
+    out(guard(escape(line)))
   close(file)
-  print ".\\\" example-end"
-  print ".fi"
+  out(".\\\" example-end")
+  out(".fi")
 }
 
 BEGIN {
   printf ".TH %s %s \"2026\" \"fern %s\" \"fern manual\"\n", toupper(name),
          section, version
-  print ".SH NAME"
+  out(".SH NAME")
   printf "%s \\- %s\n", name, summary
 }
 
-in_code && /^```/ { print ".fi"; print ".RE"; in_code = 0; next }
-in_code { print guard(escape($0)); next }
-/^```/ { print ".RS 2"; print ".nf"; in_code = 1; in_para = 0; next }
+in_code && /^```/ { out(".fi"); out(".RE"); in_code = 0; next }
+in_code { out(guard(escape($0))); next }
+/^```/ { out(".RS 2"); out(".nf"); in_code = 1; in_para = 0; next }
 
 /^<!-- example: .* -->$/ {
   file = $0
@@ -96,24 +105,31 @@ in_code { print guard(escape($0)); next }
 /^Part of fern's reference/ { skipping = 1 }
 skipping && /^$/ { skipping = 0; next }
 skipping { next }
-/^# / { next }
-/^## / { print ".SH " toupper(substr($0, 4)); in_para = 0; next }
-/^### / { print ".SS " substr($0, 5); in_para = 0; next }
+/^# / { in_seealso = 0; next }
+/^## See also$/ { in_seealso = 1; in_para = 0; next }
+/^## / { in_seealso = 0; out(".SH " toupper(substr($0, 4))); in_para = 0; next }
+/^### / { out(".SS " substr($0, 5)); in_para = 0; next }
 
 /^\|/ {
   n = cells($0, cell)
   if (cell[1] ~ /^-+$/) next         # the line under the header
   if (!in_table) { in_table = 1; next } # the header itself
-  print ".TP"
-  print inline(cell[1])
+  out(".TP")
+  out(inline(cell[1]))
   for (i = 2; i <= n; i++)
-    print inline(cell[i])
+    out(inline(cell[i]))
   in_para = 0
   next
 }
 { in_table = 0 }
 
-/^- / { print ".IP \\(bu 2"; print inline(substr($0, 3)); in_list = 1; next }
-in_list && /^  +[^ ]/ { line = $0; sub(/^ +/, "", line); print inline(line); next }
+/^- / { out(".IP \\(bu 2"); out(inline(substr($0, 3))); in_list = 1; next }
+in_list && /^  +[^ ]/ { line = $0; sub(/^ +/, "", line); out(inline(line)); next }
 /^$/ { in_para = 0; in_list = 0; next }
-{ in_list = 0; paragraph(); print inline($0) }
+{ in_list = 0; paragraph(); out(inline($0))}
+END {
+  if (seealso != "") {
+    print ".SH SEE ALSO"
+    printf "%s", seealso
+  }
+}
