@@ -244,7 +244,7 @@ check-valgrind: all $(TEST_BINS)
 
 # A plugin author's path: install to a staging directory, build the
 # skeletons in examples/ against it, boot a tree with them, uninstall.
-check-install: all
+check-install: all $(O)/tests/conformance/run $(TEST_PLUGINS)
 	tests/install/run.sh $(O)
 
 check: check-plain check-sanitize check-install check-bench check-fuzz

@@ -86,6 +86,15 @@ JSON
 check "the installed fern boots a tree through both skeletons" \
   sh -c "'$root/bin/fern' run --config '$stage/fern.json' --plugin-dir '$plugins' --control '$stage/c/s.sock' '$stage/tree/meta/root.cm' 2>&1 | tee /dev/stderr | grep -q '\[/greeter\] hi from an out-of-tree runner'"
 
+# The conformance suite, as an author runs it on an installed fern
+# (FERN_BINARY), on the installed ELF runner: once, under /usr/local.
+if [ "$prefix" = /usr/local ]; then
+  check "the conformance suite runs against the installed fern" \
+    env FERN_BINARY="$root/bin/fern" FERN_BUILD="$(cd "$O" && pwd)" \
+      FERN_CONFORMANCE_RUNNER="$root/lib/fern/plugins/elf.so" \
+      "$O/tests/conformance/run"
+fi
+
 check "make uninstall removes what install put" \
   sh -c "make -s O='$O' uninstall DESTDIR='$stage' PREFIX=$prefix && [ -z \"\$(find '$root' -type f)\" ]"
 
