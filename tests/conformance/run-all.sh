@@ -16,6 +16,12 @@ failed=0
 
 wanted() { case " $only " in *" $1 "*) return 0 ;; esac; return 1; }
 
+# run NAME ARGS...: the subject, if wanted; a failure is remembered.
+run() {
+  wanted "$1" || return 0
+  subject "$@" || failed=1
+}
+
 subject() { # subject NAME PLUGIN SKIP [TEMPLATE [FILES]]
   echo "conformance: $1"
   FERN_BUILD="$build" FERN_CONFORMANCE_RUNNER="$2" FERN_CONFORMANCE_SKIP="$3" \
@@ -28,18 +34,16 @@ script_template=tests/conformance/script-template.json
 script_files="tool.sh=tests/conformance/tool.sh"
 no_process="the mock runner runs no program"
 
-wanted elf && subject elf "$build/runners/elf/elf.so" "" || failed=1
-wanted sandbox && subject sandbox "$build/runners/sandbox/sandbox.so" \
-  "the_reported_pid_is_the_programs=it reports bubblewrap's pid, not the program's in its pid namespace (known: to be fixed with the host's process service)" \
-  || failed=1
-wanted oci && subject oci "$build/runners/oci/oci.so" \
+run elf "$build/runners/elf/elf.so" ""
+run sandbox "$build/runners/sandbox/sandbox.so" \
+  "the_reported_pid_is_the_programs=it reports bubblewrap's pid, not the program's in its pid namespace (known: to be fixed with the host's process service)"
+run oci "$build/runners/oci/oci.so" \
   "the_reported_pid_is_the_programs=it reports its shim's pid (known: to be fixed with the host's process service);sigterm_reaches_the_whole_job=SIGTERM reaches the container's main process only (known: as above);output_waits_for_a_slow_log_reader=the shim does not hold the program back when fern's log is full (known: as above)" \
-  tests/conformance/oci-template.json || failed=1
-wanted mock && subject mock "$build/tests/plugins/mock.so" \
-  "a_flood_arrives_whole_in_bounded_memory=$no_process;output_waits_for_a_slow_log_reader=$no_process;a_last_line_without_newline_arrives=$no_process;the_reported_pid_is_the_programs=$no_process;sigterm_reaches_the_whole_job=$no_process" \
-  || failed=1
-wanted spawner && subject spawner "$build/tests/plugins/spawner.so" "$script_skip" \
-  "$script_template" "$script_files" || failed=1
+  tests/conformance/oci-template.json
+run mock "$build/tests/plugins/mock.so" \
+  "a_flood_arrives_whole_in_bounded_memory=$no_process;output_waits_for_a_slow_log_reader=$no_process;a_last_line_without_newline_arrives=$no_process;the_reported_pid_is_the_programs=$no_process;sigterm_reaches_the_whole_job=$no_process"
+run spawner "$build/tests/plugins/spawner.so" "$script_skip" \
+  "$script_template" "$script_files"
 
 # broken NAME CASE [ALSO]: the broken runner fails CASE, and no case but
 # CASE and those in ALSO (cases its mistake may show in too, by chance).
