@@ -164,10 +164,11 @@ $(O)/tests/e2e/run: $(E2E_SRC) $(wildcard tests/e2e/*.h) $(TEST_PLUGINS)
 	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) $(LDFLAGS) -o $@ $(E2E_SRC) \
 	  $(PKG_LIBS) $(CHECK_LIBS) -lpthread
 
-$(O)/tests/conformance/run: tests/conformance/conformance.c tests/e2e/harness.c tests/e2e/e2e.h tests/e2e/event_asserts.c tests/e2e/control_run.c
+CONFORMANCE_SRC := $(wildcard tests/conformance/*.c) tests/e2e/harness.c \
+                   tests/e2e/event_asserts.c tests/e2e/control_run.c
+$(O)/tests/conformance/run: $(CONFORMANCE_SRC) tests/conformance/conformance.h tests/e2e/e2e.h
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) $(LDFLAGS) -o $@ \
-	  tests/conformance/conformance.c tests/e2e/harness.c tests/e2e/event_asserts.c tests/e2e/control_run.c \
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) $(LDFLAGS) -o $@ $(CONFORMANCE_SRC) \
 	  $(PKG_LIBS) $(CHECK_LIBS) -lpthread
 
 SLURM_TEST_SRC := $(wildcard tests/slurm/*.c)
