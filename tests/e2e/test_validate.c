@@ -66,48 +66,47 @@ START_TEST(test_tree_makes_no_runner) {
 }
 END_TEST
 
-/* A bad program block: named at file:line:col by the plugin's validate,
- * with no runner made. */
-START_TEST(test_check_validates_a_program_without_a_runner) {
+/* `fern check` of meta/w.cm, whose text is `manifest`: it fails, its
+ * stderr says "PATH:" and `where`, and `what` (if not NULL), and no
+ * runner was made. */
+static void check_fails_at(const char *manifest, const char *where,
+                           const char *what) {
   witness_tree t;
-  witness_tree_new(&t, "{\n  \"program\": {\n    \"runner\": \"witness\",\n"
-                       "    \"bad\": 1\n  }\n}\n");
-  char manifest[4300];
-  snprintf(manifest, sizeof manifest, "%s/meta/w.cm", t.pkg);
+  witness_tree_new(&t, manifest);
+  char path[4300];
+  snprintf(path, sizeof path, "%s/meta/w.cm", t.pkg);
   e2e_proc p;
   const char *args[] = {"check", "--plugin-dir", t.plugins, "--config",
-                        t.config, manifest, NULL};
+                        t.config, path, NULL};
   ck_assert_int_eq(e2e_run(&p, 20000, args), 1);
   char want[4400];
-  snprintf(want, sizeof want, "%s:4:5: \"bad\" is refused", manifest);
+  snprintf(want, sizeof want, "%s:%s", path, where);
   e2e_assert_has(p.err, want);
+  if (what != NULL)
+    e2e_assert_has(p.err, what);
   ck_assert_msg(!made(&t), "fern check made the witness runner");
   e2e_free(&p);
   witness_tree_free(&t);
+}
+
+/* A bad program block: named at file:line:col by the plugin's validate,
+ * with no runner made. */
+START_TEST(test_check_validates_a_program_without_a_runner) {
+  check_fails_at("{\n  \"program\": {\n    \"runner\": \"witness\",\n"
+                 "    \"bad\": 1\n  }\n}\n",
+                 "4:5: \"bad\" is refused", NULL);
 }
 END_TEST
 
 /* A manifest's own runner with a bad config: the fault named where it is
  * in the manifest, through validate_config, with no runner made. */
 START_TEST(test_check_validates_a_runner_config_without_a_runner) {
-  witness_tree t;
-  witness_tree_new(&t, "{\n  \"capabilities\": [\n    { \"runner\": \"w2\", "
-                       "\"plugin\": \"witness\",\n      \"config\": { "
-                       "\"nope\": 1 } }\n  ],\n  \"program\": { \"runner\": "
-                       "\"w2\" }\n}\n");
-  char manifest[4300];
-  snprintf(manifest, sizeof manifest, "%s/meta/w.cm", t.pkg);
-  e2e_proc p;
-  const char *args[] = {"check", "--plugin-dir", t.plugins, "--config",
-                        t.config, manifest, NULL};
-  ck_assert_int_eq(e2e_run(&p, 20000, args), 1);
-  char want[4400];
-  snprintf(want, sizeof want, "%s:4:19: plugin ", manifest);
-  e2e_assert_has(p.err, want);
-  e2e_assert_has(p.err, "w2 config: the witness runner takes \"note\" only");
-  ck_assert_msg(!made(&t), "fern check made the witness runner");
-  e2e_free(&p);
-  witness_tree_free(&t);
+  check_fails_at("{\n  \"capabilities\": [\n    { \"runner\": \"w2\", "
+                 "\"plugin\": \"witness\",\n      \"config\": { "
+                 "\"nope\": 1 } }\n  ],\n  \"program\": { \"runner\": "
+                 "\"w2\" }\n}\n",
+                 "4:19: plugin ",
+                 "w2 config: the witness runner takes \"note\" only");
 }
 END_TEST
 
