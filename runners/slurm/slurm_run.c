@@ -94,10 +94,11 @@ static void report(slurm_run *run) {
     slurm_state_report(&run->last, run->stop_asked || run->kill_asked,
                        run->phase_ran, &report, message, sizeof message);
   }
-  /* A job quicker than the poll ran all the same: say so first. */
-  if (report.status != FERN_STOP_CANNOT_START && run->failure[0] == '\0' &&
-      (strcmp(run->last.state, "COMPLETED") == 0 ||
-       strcmp(run->last.state, "FAILED") == 0))
+  /* A job quicker than the poll ran all the same, and so did one a stop
+   * cancelled after Slurm had placed it on its nodes: say so first, so
+   * that a run ends not_started only if it never ran. */
+  if (run->failure[0] == '\0' && (report.status == FERN_STOP_OK ||
+                                  report.status == FERN_STOP_INSTANCE_DIED))
     report_started(run);
   run->phase = SLURM_DONE;
   unlink_run(run);
