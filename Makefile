@@ -204,19 +204,21 @@ conformance: all $(O)/tests/conformance/run $(TEST_PLUGINS)
 # through the same suite, then the deliberately broken runners, each of
 # which must fail the case that catches its mistake (run-all.sh). The
 # sanitizer pass leaves out the broken runners and the spawner they are
-# made from: they test the suite, not fern.
+# made from (they test the suite, not fern), and the Slurm runner's
+# conformance runs (its own suite still runs there).
 CONFORMANCE_BROKEN ?= yes
 CONFORMANCE_SUBJECTS ?= elf sandbox oci mock spawner
+SLURM_CONFORMANCE ?= yes
 
 check-plain: all $(TEST_BINS)
 	FERN_BUILD=$(abspath $(O)) $(O)/tests/unit/run
 	FERN_BUILD=$(abspath $(O)) $(O)/tests/e2e/run
 	CONFORMANCE_BROKEN=$(CONFORMANCE_BROKEN) CONFORMANCE_SUBJECTS="$(CONFORMANCE_SUBJECTS)" \
 	  tests/conformance/run-all.sh $(abspath $(O))
-	tests/slurm/run.sh $(abspath $(O))
+	SLURM_CONFORMANCE=$(SLURM_CONFORMANCE) tests/slurm/run.sh $(abspath $(O))
 
 check-sanitize: programs
-	$(MAKE) O=build-san SAN=1 CONFORMANCE_BROKEN=no \
+	$(MAKE) O=build-san SAN=1 CONFORMANCE_BROKEN=no SLURM_CONFORMANCE=no \
 	  CONFORMANCE_SUBJECTS="elf sandbox oci mock" check-plain
 
 # The suite under valgrind memcheck: the unit tests in one process, and
@@ -309,7 +311,7 @@ fuzz-run: $(foreach f,$(FUZZERS),$(O)/fuzz/$(f))
 
 # CI: a short smoke of each fuzzer.
 check-fuzz:
-	$(MAKE) fuzz FUZZ_SECONDS=5
+	$(MAKE) fuzz FUZZ_SECONDS=2
 
 .PHONY: bench check-bench
 bench: all $(BENCH_BINS)

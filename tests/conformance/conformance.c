@@ -49,6 +49,15 @@ static void ledger_note(const char *kind, const char *what) {
   fclose(f);
 }
 
+/* Whether `word` is one of the space-separated words of `list`. */
+static int word_in(const char *list, const char *word) {
+  size_t len = strlen(word);
+  for (const char *p = strstr(list, word); p != NULL; p = strstr(p + 1, word))
+    if ((p == list || p[-1] == ' ') && (p[len] == ' ' || p[len] == '\0'))
+      return 1;
+  return 0;
+}
+
 /* The reason FERN_CONFORMANCE_SKIP gives for leaving out `fn` (a case's
  * function, "test_NAME_fn"), or NULL. */
 const char *skip_reason(const char *fn, char *buf, size_t size) {
@@ -57,6 +66,11 @@ const char *skip_reason(const char *fn, char *buf, size_t size) {
   snprintf(name, sizeof name, "%s", fn + 5); /* after "test_" */
   name[strlen(name) - 3] = '\0';            /* before "_fn" */
   size_t len = strlen(name);
+  const char *only = getenv("FERN_CONFORMANCE_ONLY");
+  if (only != NULL && *only != '\0' && !word_in(only, name)) {
+    snprintf(buf, size, "not among FERN_CONFORMANCE_ONLY");
+    return buf;
+  }
   for (const char *p = list; p != NULL && *p != '\0';) {
     const char *end = strchr(p, ';');
     size_t n = end ? (size_t)(end - p) : strlen(p);

@@ -18,7 +18,9 @@ typedef struct conf_s {
 } conf;
 
 /* The reason FERN_CONFORMANCE_SKIP gives for leaving out `fn` (a case's
- * function, "test_NAME_fn"), or NULL. */
+ * function, "test_NAME_fn"), or NULL; a case not named in
+ * FERN_CONFORMANCE_ONLY (space-separated names), when that is set, is
+ * left out too. */
 const char *skip_reason(const char *fn, char *buf, size_t size);
 
 #define SKIP_IF_LEFT_OUT()                                                     \
