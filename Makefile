@@ -38,7 +38,7 @@ endif
 ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -fPIC -fvisibility=hidden \
               -Iinclude $(PKG_CFLAGS) $(shell pkg-config --cflags yaml-0.1) -DFERN_PLUGINDIR='"$(PREFIX)/lib/fern/plugins"'
 
-CORE_SRC := $(filter-out core/main.c,$(wildcard core/*.c)) $(wildcard environments/*.c)
+CORE_SRC := $(filter-out core/main.c,$(wildcard core/*.c)) $(wildcard core/proc/*.c) $(wildcard environments/*.c)
 CORE_OBJ := $(CORE_SRC:%.c=$(O)/obj/%.o)
 MAIN_OBJ := $(O)/obj/core/main.o
 
@@ -76,7 +76,7 @@ tests/packages/progs/lib/libtool.so: tests/packages/progs/libsrc/libtool.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 $(WARN) -shared -fPIC -o $@ $<
 
-$(O)/obj/%.o: %.c $(wildcard include/fern/*.h core/*.h environments/*.h runners/*/*.h resolvers/*/*.h)
+$(O)/obj/%.o: %.c $(wildcard include/fern/*.h core/*.h core/proc/*.h environments/*.h runners/*/*.h resolvers/*/*.h)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	@$(CC) $(ALL_CFLAGS) -c $< -o $@
@@ -89,20 +89,24 @@ $(O)/fern: $(MAIN_OBJ) $(O)/obj/libfern-core.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -ldl -lpthread
 
 RUNNER_COMMON_OBJ := $(O)/obj/runners/common/runner_common.o
-$(O)/runners/elf/elf.so: $(patsubst %.c,$(O)/obj/%.o,$(wildcard runners/elf/*.c)) $(RUNNER_COMMON_OBJ)
+# What the runners on the host's process service share (native.h).
+NATIVE_OBJ := $(patsubst %.c,$(O)/obj/%.o,runners/common/native_runner.c \
+                runners/common/native_program.c) $(RUNNER_COMMON_OBJ)
+$(O)/runners/elf/elf.so: $(patsubst %.c,$(O)/obj/%.o,$(wildcard runners/elf/*.c)) $(NATIVE_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) -shared $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
+# The sandbox reads ELF files to find what a program loads: it builds the
+# host's ELF parser (core/proc/elf_image.c, which holds no state) into its
+# own object.
 SANDBOX_OBJ := $(patsubst %.c,$(O)/obj/%.o,$(wildcard runners/sandbox/*.c) \
-                 $(filter-out runners/elf/elf_plugin.c,$(wildcard runners/elf/*.c)) \
-                 runners/common/runner_common.c)
+                 core/proc/elf_image.c) $(NATIVE_OBJ)
 $(O)/runners/sandbox/sandbox.so: $(SANDBOX_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) -shared $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(shell pkg-config --libs libseccomp)
 
-OCI_OBJ := $(patsubst %.c,$(O)/obj/%.o,$(filter-out runners/oci/shim.c runners/oci/init.c,$(wildcard runners/oci/*.c)) \
-                 $(filter-out runners/elf/elf_plugin.c,$(wildcard runners/elf/*.c)) \
-                 runners/common/runner_common.c)
+OCI_OBJ := $(patsubst %.c,$(O)/obj/%.o,$(filter-out runners/oci/shim.c runners/oci/init.c,$(wildcard runners/oci/*.c))) \
+           $(NATIVE_OBJ)
 $(O)/runners/oci/oci.so: $(OCI_OBJ) $(O)/runners/oci/fern-oci-shim $(O)/runners/oci/fern-oci-init
 	@mkdir -p $(dir $@)
 	$(CC) -shared $(LDFLAGS) -o $@ $(OCI_OBJ) $(PKG_LIBS)
@@ -152,7 +156,7 @@ $(O)/tests/plugins/tls.so: tests/plugins/tls.c tests/plugins/good.c include/fern
 
 # Runner pieces the unit tests read directly.
 UNIT_RUNNER_SRC := runners/oci/oci_config.c runners/slurm/slurm_state.c \
-                   runners/elf/elf_image.c runners/sandbox/sandbox_ldcache.c
+                   runners/sandbox/sandbox_ldcache.c
 $(O)/tests/unit/run: $(UNIT_SRC) tests/unit/unit.h $(UNIT_RUNNER_SRC) $(wildcard runners/*/*.h) $(O)/obj/libfern-core.a $(TEST_PLUGINS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) $(LDFLAGS) -Icore -o $@ $(UNIT_SRC) \
@@ -279,7 +283,7 @@ $(O)/bench/tiny: bench/tiny.c
 FUZZERS := manifest url elf capstan control
 FUZZ_SECONDS ?= 60
 FUZZ_LINK := -fsanitize=fuzzer,address,undefined
-FUZZ_DEPS_elf := $(patsubst %.c,$(O)/obj/%.o,runners/elf/elf_binary.c runners/elf/elf_image.c \
+FUZZ_DEPS_elf := $(patsubst %.c,$(O)/obj/%.o,\
                    runners/sandbox/sandbox_libs.c runners/sandbox/sandbox_search.c \
                    runners/sandbox/sandbox_ldcache.c runners/sandbox/sandbox_binds.c)
 FUZZ_DEPS_capstan := $(patsubst resolvers/capstan/%.c,$(O)/obj/resolvers/capstan/%.o,$(filter-out resolvers/capstan/capstan.c,$(wildcard resolvers/capstan/*.c))) \

@@ -157,4 +157,5 @@ void fern__host_init(fern__manager *manager) {
   host->package_path = host_package_path;
   host->package_open = host_package_open;
   host->open_trusted = host_open_trusted;
+  fern__host_init_procs(host);
 }

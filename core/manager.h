@@ -10,6 +10,7 @@
 #include "resolve_dispatch.h"
 #include "instance.h"
 #include "plugin.h"
+#include "proc/proc.h"
 
 typedef enum fern__mode {
   FERN_MODE_RUN, /* start eager components */
@@ -22,6 +23,7 @@ typedef struct fern__manager_s {
   fern__config *config;
   fern__plugin_registry plugins;
   fern_host_t host; /* its ctx is this manager */
+  proc_registry procs; /* the process services runners opened */
   const json_t *policy; /* the configuration's security policy, or NULL */
   fern__env *root_env;
   fern__resolutions dispatch; /* resolutions, by URL (resolve_dispatch.c) */
@@ -90,6 +92,8 @@ void fern__manager_check_idle(fern__manager *manager);
 
 /* The host table runners and resolvers receive (host.c). */
 void fern__host_init(fern__manager *manager);
+/* The host table's process service calls (proc/proc_host.c). */
+void fern__host_init_procs(fern_host_t *host);
 /* A critical component failed: stop the tree, exit non-zero naming it. */
 void fern__manager_critical_failure(fern__manager *manager,
                                     const char *moniker, const char *reason);

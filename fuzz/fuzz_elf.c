@@ -1,6 +1,6 @@
 /* fuzz_elf.c - libFuzzer: files the ELF runner checks before it spawns
  * them, and whose interpreter and libraries the sandbox runner looks for
- * (the bounded reader of runners/elf/elf_image.c on hostile headers,
+ * (the bounded reader of core/proc/elf_image.c on hostile headers,
  * program headers, dynamic segments and strings), from a memory file. */
 #include <stdint.h>
 #include <stdio.h>

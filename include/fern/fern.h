@@ -157,8 +157,14 @@ typedef struct fern_stop_report_s {
 /* The host's token for one running component; opaque to plugins. */
 typedef struct fern_instance_s fern_instance_t;
 
+/* The process service's types (fern/process.h). */
+typedef struct fern_procs_s fern_procs_t;
+typedef struct fern_job_s fern_job_t;
+struct fern_procs_options_s;
+struct fern_spawn_s;
+
 #define FERN_HOST_ABI_MAJOR 2
-#define FERN_HOST_ABI_MINOR 0
+#define FERN_HOST_ABI_MINOR 1
 
 /*
  * The manager's function table, passed to every plugin's create call and
@@ -283,6 +289,28 @@ typedef struct fern_host_s {
    * whose it is. For what a plugin uses from outside any package (a
    * helper program beside it, a host library it binds). Any thread. */
   int (*open_trusted)(void *ctx, const char *path, fern_error_t *err);
+
+  /* The process service (fern/process.h). Since host ABI 2.1. */
+
+  /* A supervisor for one runner's jobs, with its containment set up, its
+   * guardian started and what a dead fern left swept; the log says what
+   * containment it got. Loop thread; usually at the runner's create. */
+  int (*procs_open)(void *ctx, const struct fern_procs_options_s *options,
+                    fern_procs_t **procs, fern_error_t *err);
+  /* Closes it once its jobs are released (at the runner's release). */
+  void (*procs_close)(void *ctx, fern_procs_t *procs);
+  /* Starts a run of `instance` as `spawn` says: the job reports for the
+   * instance from now on (`started`, `stopped`...), and is the runner's
+   * controller. An error here is the start's (nothing was started, and
+   * the spawn's hook_arg is freed). Loop thread. */
+  int (*job_start)(void *ctx, fern_procs_t *procs, fern_instance_t *instance,
+                   const struct fern_spawn_s *spawn, fern_job_t **job,
+                   fern_error_t *err);
+  /* The runner's stop and kill, as runner.h defines them. Loop thread. */
+  void (*job_stop)(void *ctx, fern_job_t *job);
+  void (*job_kill)(void *ctx, fern_job_t *job);
+  /* Frees the job once it reported `stopped` (the controller_release). */
+  void (*job_release)(void *ctx, fern_job_t *job);
 } fern_host_t;
 
 /* See fern_host_t.output_room. */

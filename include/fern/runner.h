@@ -67,6 +67,7 @@
 #define FERN_RUNNER_H
 
 #include <fern/fern.h>
+#include <fern/process.h>
 
 #ifdef __cplusplus
 extern "C" {

@@ -1,6 +1,7 @@
 /* runner_common.c - see runner_common.h. */
 #include "runner_common.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,4 +103,18 @@ int runner_refuse_uses(const fern_start_info_t *info, const char *runner_name,
                         "the %s runner cannot give a component what it uses "
                         "yet (\"%s\", and %zu in all)",
                         runner_name, info->uses[0].name, info->use_count);
+}
+
+void runner_cgroup_mounts(void (*visit)(const char *mount, int v2, void *arg),
+                          void *arg) {
+  FILE *f = fopen("/proc/self/mountinfo", "re");
+  char line[4096], mount[PATH_MAX];
+  while (f != NULL && fgets(line, sizeof line, f) != NULL) {
+    int v2 = strstr(line, " - cgroup2 ") != NULL;
+    if ((v2 || strstr(line, " - cgroup ") != NULL) &&
+        sscanf(line, "%*s %*s %*s %*s %4095s", mount) == 1)
+      visit(mount, v2, arg);
+  }
+  if (f != NULL)
+    fclose(f);
 }

@@ -35,4 +35,9 @@ int runner_check_binary_args_environ(const json_t *program, fern_error_t *err);
  * for good, even after the pid is reused. */
 unsigned long long runner_process_start(int pid);
 
+/* Calls visit for each mounted cgroup file system (v1 and v2), from
+ * /proc/self/mountinfo. */
+void runner_cgroup_mounts(void (*visit)(const char *mount, int v2, void *arg),
+                          void *arg);
+
 #endif

@@ -6,8 +6,9 @@
  * program picks another) with fern's own --root: create, start, wait,
  * delete. The shim runs in the component's job and the container's
  * cgroup is placed inside the job's, so stop, kill and "nothing outlives
- * its component" are the ELF runner's. Runner config: "runtime",
- * "state_dir" (default /run/fern/oci), and the ELF runner's keys. */
+ * its component" are the host's process service's. Runner config:
+ * "runtime", "state_dir" (default /run/fern/oci), and the keys of
+ * native.h. */
 #include <dirent.h>
 #include <fcntl.h>
 #include <dlfcn.h>
@@ -20,11 +21,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../common/native.h"
 #include "../common/runner_common.h"
 #include "oci.h"
 
 typedef struct oci_runner_s {
-  char cgroup_base[PATH_MAX]; /* the runner's cgroup, relative, or "" */
+  char cgroup_base[PATH_MAX]; /* the service's cgroup, relative, or "" */
+  int swept; /* dead ferns' cgroups swept (at the first cgroup job) */
   char runtime[256];   /* name or path */
   char state_dir[1024];
   char root[1100];     /* the runtime's --root */
@@ -34,7 +37,9 @@ typedef struct oci_runner_s {
 
 typedef struct oci_run_s {
   oci_runner *runner;
+  const fern_host_t *host;
   uv_loop_t *loop;
+  char *package_dir;
   json_t *program;
   char *hostname;
   char runtime[PATH_MAX];
@@ -151,7 +156,7 @@ static void sweep_dead_cgroups(const char *base_rel) {
   if (slash == NULL)
     return;
   *slash = '\0';
-  elf_cgroup_mounts(sweep_mount, parent);
+  runner_cgroup_mounts(sweep_mount, parent);
 }
 
 /* Containers of a fern that is gone: "fern-PID-START-N" where no process
@@ -231,7 +236,7 @@ static int oci_validate_config(const json_t *config, fern_error_t *err) {
     return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
   json_object_del(rest, "runtime");
   json_object_del(rest, "state_dir");
-  int rc = elf_config_validate(rest, "oci", err);
+  int rc = native_config_validate(rest, "oci", NULL, err);
   json_decref(rest);
   return rc;
 }
@@ -240,6 +245,11 @@ static int oci_create(const fern_host_t *host, const json_t *config,
                       void **out, fern_error_t *err) {
   oci_runner *r = calloc(1, sizeof *r);
   json_t *rest = config ? json_deep_copy(config) : json_object();
+  if (r == NULL || rest == NULL) {
+    free(r);
+    json_decref(rest);
+    return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
+  }
   const char *runtime = json_string_value(json_object_get(config, "runtime"));
   const char *state = json_string_value(json_object_get(config, "state_dir"));
   snprintf(r->runtime, sizeof r->runtime, "%s", runtime ? runtime : "runc");
@@ -248,7 +258,8 @@ static int oci_create(const fern_host_t *host, const json_t *config,
   snprintf(r->root, sizeof r->root, "%s/runtime", r->state_dir);
   json_object_del(rest, "runtime");
   json_object_del(rest, "state_dir");
-  int rc = elf_runner_create(host, rest, "oci", out, err);
+  native_runner *nr;
+  int rc = native_runner_create(host, rest, "oci", &nr, err);
   json_decref(rest);
   if (rc != FERN_OK) {
     free(r);
@@ -256,12 +267,11 @@ static int oci_create(const fern_host_t *host, const json_t *config,
   }
   beside_plugin("fern-oci-shim", r->shim, sizeof r->shim);
   beside_plugin("fern-oci-init", r->init, sizeof r->init);
-  elf_runner *er = *out;
-  er->ext = r;
-  er->ext_free = oci_runner_free;
+  nr->ext = r;
+  nr->ext_free = oci_runner_free;
   rc = check_helpers(host, r, err);
   if (rc != FERN_OK) {
-    elf_op_release(*out);
+    native_runner_release(nr);
     return rc;
   }
   char bundles[1100];
@@ -269,12 +279,21 @@ static int oci_create(const fern_host_t *host, const json_t *config,
   mkdirs(bundles);
   mkdirs(r->root);
   clean_leftovers(r);
-  if (er->job_kind == ELF_JOB_CGROUP) {
-    snprintf(r->cgroup_base, sizeof r->cgroup_base, "%s",
-             er->cgroup_base + er->cgroup_mount_len);
-    sweep_dead_cgroups(r->cgroup_base);
-  }
+  *out = nr;
   return FERN_OK;
+}
+
+/* The first job with a cgroup names the service's (its parent): dead
+ * ferns' container cgroups beside it are swept then, once. */
+static void note_cgroup_base(oci_runner *r, const char *job_cgroup) {
+  if (r->swept || job_cgroup == NULL)
+    return;
+  r->swept = 1;
+  snprintf(r->cgroup_base, sizeof r->cgroup_base, "%s", job_cgroup);
+  char *slash = strrchr(r->cgroup_base, '/');
+  if (slash != NULL)
+    *slash = '\0';
+  sweep_dead_cgroups(r->cgroup_base);
 }
 
 static int check_strings(const json_t *program, const char *key, int environ,
@@ -365,7 +384,7 @@ static void remove_in_mount(const char *mount, int v2, void *arg) {
 
 static void remove_cgroup_dirs(const char *job_rel, const char *base_rel) {
   cgroup_rels rels = {job_rel, base_rel};
-  elf_cgroup_mounts(remove_in_mount, &rels);
+  runner_cgroup_mounts(remove_in_mount, &rels);
 }
 
 typedef struct delete_op_s {
@@ -413,19 +432,22 @@ static void run_free(void *p) {
   if (run->bundle[0] != '\0')
     remove_bundle(run->bundle);
   json_decref(run->program);
+  free(run->package_dir);
   free(run->hostname);
   free(run);
 }
 
 /* Worker thread: the root file system is a directory of the package, and
  * the runtime and the shim exist. */
-static int oci_prepare(elf_controller *c, fern_error_t *err) {
-  oci_run *run = c->wrapper;
+static int oci_prepare(void *arg, fern_spawn_plan_t *sp, fern_error_t *err) {
+  oci_run *run = arg;
+  (void)sp;
   const char *rootfs = json_string_value(json_object_get(run->program,
                                                          "rootfs"));
   const char *bundle = json_string_value(json_object_get(run->program,
                                                          "bundle"));
-  int rc = c->host->package_path(c->host->ctx, c->package_dir, rootfs ? rootfs : bundle,
+  int rc = run->host->package_path(run->host->ctx, run->package_dir,
+                                   rootfs ? rootfs : bundle,
                                  rootfs ? run->rootfs : run->given_bundle,
                                  PATH_MAX, err);
   if (rc != FERN_OK) {
@@ -452,18 +474,21 @@ static int oci_prepare(elf_controller *c, fern_error_t *err) {
 
 static char *strv_dup(const char *s) { return strdup(s ? s : ""); }
 
-static int write_config(elf_controller *c, oci_run *run, fern_error_t *err);
+static int write_config(const fern_spawn_plan_t *sp, oci_run *run,
+                        fern_error_t *err);
 
 /* Loop thread, the job made: the bundle, then the shim's command line. */
-static int oci_before_spawn(elf_controller *c, fern_error_t *err) {
-  oci_run *run = c->wrapper;
-  const char *n = strchr(c->job.id, '.');
+static int oci_before_spawn(void *arg, fern_spawn_plan_t *sp,
+                            fern_error_t *err) {
+  oci_run *run = arg;
+  note_cgroup_base(run->runner, sp->cgroup);
+  const char *n = strchr(sp->job_id, '.');
   snprintf(run->id, sizeof run->id, "fern-%d-%llu-%s", (int)getpid(),
-           runner_process_start(getpid()), n ? n + 1 : c->job.id);
+           runner_process_start(getpid()), n ? n + 1 : sp->job_id);
   snprintf(run->bundle, sizeof run->bundle, "%s/bundles/%s",
            run->runner->state_dir, run->id);
   mkdirs(run->bundle);
-  if (run->given_bundle[0] == '\0' && write_config(c, run, err) != FERN_OK)
+  if (run->given_bundle[0] == '\0' && write_config(sp, run, err) != FERN_OK)
     return FERN_EIO;
   char pid_file[PATH_MAX];
   snprintf(pid_file, sizeof pid_file, "%s/init.pid", run->bundle);
@@ -477,21 +502,26 @@ static int oci_before_spawn(elf_controller *c, fern_error_t *err) {
                                                : run->bundle);
   argv_shim[4] = strv_dup(run->id);
   argv_shim[5] = strv_dup(pid_file);
-  c->exec_argv = argv_shim;
-  c->exec_path = strdup(run->runner->shim);
-  c->exit_codes_as_signals = 1;
-  return FERN_OK;
+  sp->wrapper_argv = argv_shim;
+  sp->wrapper_path = strdup(run->runner->shim);
+  sp->exit_codes_as_signals = 1;
+  /* The shim takes the stop to the container (runtime kill ID TERM). */
+  sp->term_wrapper_only = 1;
+  return sp->wrapper_path != NULL
+             ? FERN_OK
+             : fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
 }
 
 /* Writes our bundle's config.json for the program block. */
-static int write_config(elf_controller *c, oci_run *run, fern_error_t *err) {
+static int write_config(const fern_spawn_plan_t *sp, oci_run *run,
+                        fern_error_t *err) {
   json_t *argv = json_array();
   json_array_append(argv, json_object_get(run->program, "binary"));
   json_array_extend(argv, json_object_get(run->program, "args"));
   char cgroups[PATH_MAX + 8];
-  if (c->job.kind == ELF_JOB_CGROUP) {
-    snprintf(cgroups, sizeof cgroups, "%s/ctr", c->job.cgroup_rel);
-    snprintf(run->job_rel, sizeof run->job_rel, "%s", c->job.cgroup_rel);
+  if (sp->cgroup != NULL) {
+    snprintf(cgroups, sizeof cgroups, "%s/ctr", sp->cgroup);
+    snprintf(run->job_rel, sizeof run->job_rel, "%s", sp->cgroup);
   }
   oci_spec spec = {
       .rootfs = run->rootfs,
@@ -503,7 +533,7 @@ static int write_config(elf_controller *c, oci_run *run, fern_error_t *err) {
                                                          "memory_limit")),
       .pids_limit = json_integer_value(json_object_get(run->program,
                                                        "pids_limit")),
-      .cgroups_path = c->job.kind == ELF_JOB_CGROUP ? cgroups : NULL,
+      .cgroups_path = sp->cgroup != NULL ? cgroups : NULL,
       .init = run->runner->init,
   };
   char *text = oci_config_text(&spec);
@@ -520,37 +550,34 @@ static int write_config(elf_controller *c, oci_run *run, fern_error_t *err) {
   return FERN_OK;
 }
 
-/* The shim takes the stop to the container (runtime kill ID TERM). */
-static void oci_send_term(elf_controller *c) { kill(c->pid, SIGTERM); }
-
 static int oci_start(void *runner, const fern_start_info_t *info,
                      void **controller, fern_error_t *err) {
-  elf_runner *er = runner;
+  native_runner *nr = runner;
   oci_run *run = calloc(1, sizeof *run);
   if (run == NULL)
     return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
-  run->runner = er->ext;
-  run->loop = er->host->loop;
+  run->runner = nr->ext;
+  run->host = nr->host;
+  run->loop = nr->host->loop;
   run->program = json_deep_copy(info->program);
+  run->package_dir = info->package_dir ? strdup(info->package_dir) : NULL;
   const char *slash = strrchr(info->moniker, '/');
   run->hostname = strdup(slash && slash[1] ? slash + 1 : "fern");
-  elf_wrapping wrapping = {.prepare_exec = oci_prepare,
-                          .wrapper = run,
-                          .wrapper_free = run_free,
-                          .before_spawn = oci_before_spawn,
-                          .no_binary_check = 1,
-                          .send_term = oci_send_term};
-  int rc = elf_start_wrapped(runner, info, &wrapping, controller, err);
-  if (rc != FERN_OK)
-    run_free(run);
-  return rc;
+  /* The program block's binary is inside the container: nothing of the
+   * package is executed, the shim is. */
+  native_start how = {.flags = FERN_SPAWN_NO_EXEC,
+                      .prepare = oci_prepare,
+                      .before_spawn = oci_before_spawn,
+                      .hook_arg = run,
+                      .hook_arg_free = run_free};
+  return native_runner_start(nr, info, &how, controller, err);
 }
 
 FERN_RUNNER_PLUGIN(.name = "oci",
                    .description = "OCI containers through runc or crun",
                    .capabilities = FERN_RUNNER_CAP_GRACEFUL_STOP,
                    .validate_config = oci_validate_config,
-                   .create = oci_create, .release = elf_op_release,
+                   .create = oci_create, .release = native_runner_release,
                    .validate = oci_validate, .start = oci_start,
-                   .stop = elf_op_stop, .kill = elf_op_kill,
-                   .controller_release = elf_op_controller_release);
+                   .stop = native_op_stop, .kill = native_op_kill,
+                   .controller_release = native_op_controller_release);

@@ -1,9 +1,11 @@
-/* oci.h - the OCI runner: the ELF runner's machinery running a shim
+/* oci.h - the OCI runner: the host's process service running a shim
  * (fern-oci-shim) that drives an OCI runtime (runc by default). */
 #ifndef FERN_RUNNERS_OCI_H
 #define FERN_RUNNERS_OCI_H
 
-#include "../elf/elf_runner.h"
+#include <limits.h>
+
+#include <fern/runner.h>
 
 /* What a container's config.json says. */
 typedef struct oci_spec_s {

@@ -5,7 +5,7 @@
  * interpreter and libraries bound besides (sandbox_command.c); a
  * deny-by-default seccomp filter on top. "sandbox": "none" runs the same
  * program plainly, for comparison. Everything else (jobs, stop, output,
- * readiness) is the ELF runner's. */
+ * readiness) is the host's process service's. */
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,13 +17,13 @@ static const char *const sandbox_keys[] = {"sandbox", "network", "syscalls",
                                            NULL};
 
 static int sandbox_validate_config(const json_t *config, fern_error_t *err) {
-  return elf_config_validate(config, "sandbox", err);
+  return native_config_validate(config, "sandbox", NULL, err);
 }
 
 static int sandbox_validate(const json_t *config, const json_t *program,
                             fern_error_t *err) {
   (void)config;
-  int rc = elf_program_validate(program, "sandbox", sandbox_keys, err);
+  int rc = native_program_validate(program, "sandbox", sandbox_keys, err);
   if (rc != FERN_OK)
     return rc;
   json_t *mode = json_object_get(program, "sandbox");
@@ -54,18 +54,37 @@ static int sandbox_validate(const json_t *config, const json_t *program,
 
 static int sandbox_create(const fern_host_t *host, const json_t *config,
                           void **runner, fern_error_t *err) {
-  return elf_runner_create(host, config, "sandbox", runner, err);
+  return native_runner_create(host, config, "sandbox",
+                              (native_runner **)runner, err);
+}
+
+static void free_strings(char **v) {
+  for (size_t i = 0; v != NULL && v[i] != NULL; i++)
+    free(v[i]);
+  free(v);
 }
 
 static void plan_free(void *p) {
   sandbox_plan *plan = p;
-  for (size_t i = 0; plan->syscalls && plan->syscalls[i]; i++)
-    free(plan->syscalls[i]);
-  free(plan->syscalls);
+  free_strings(plan->syscalls);
+  free_strings(plan->args);
+  free_strings(plan->environ);
+  free(plan->package_dir);
   free(plan);
 }
 
-static sandbox_plan *plan_read(const json_t *program) {
+static char **strings_copy(const json_t *array) {
+  size_t n = json_array_size(array);
+  char **v = calloc(n + 1, sizeof *v);
+  for (size_t i = 0; v != NULL && i < n; i++)
+    if ((v[i] = strdup(json_string_value(json_array_get(array, i)))) == NULL)
+      return free_strings(v), NULL;
+  return v;
+}
+
+static sandbox_plan *plan_read(const fern_host_t *host,
+                               const fern_start_info_t *info) {
+  const json_t *program = info->program;
   sandbox_plan *plan = calloc(1, sizeof *plan);
   if (plan == NULL)
     return NULL;
@@ -75,30 +94,30 @@ static sandbox_plan *plan_read(const json_t *program) {
   const char *ready = json_string_value(json_object_get(
       json_object_get(program, "lifecycle"), "ready_event"));
   plan->notify = ready != NULL && strcmp(ready, "notify") == 0;
-  json_t *calls = json_object_get(program, "syscalls");
-  plan->syscalls = calloc(json_array_size(calls) + 1, sizeof(char *));
-  for (size_t i = 0; plan->syscalls && i < json_array_size(calls); i++)
-    plan->syscalls[i] = strdup(json_string_value(json_array_get(calls, i)));
+  plan->syscalls = strings_copy(json_object_get(program, "syscalls"));
+  plan->args = strings_copy(json_object_get(program, "args"));
+  plan->environ = strings_copy(json_object_get(program, "environ"));
+  plan->package_dir = info->package_dir ? strdup(info->package_dir) : NULL;
+  plan->host = host;
+  if (plan->syscalls == NULL || plan->args == NULL || plan->environ == NULL ||
+      (info->package_dir != NULL && plan->package_dir == NULL)) {
+    plan_free(plan);
+    return NULL;
+  }
   return plan;
 }
 
 /* The bubblewrap command line for this run. Worker thread. */
-static int sandbox_prepare(elf_controller *c, fern_error_t *err) {
-  const sandbox_plan *plan = c->wrapper;
-  return plan->enabled ? sandbox_command(c, plan, err) : FERN_OK;
-}
-
-/* bwrap must outlive the program to report on it: the program, and what
- * it started, get the SIGTERM. If the program is not up yet, bwrap gets it
- * and takes the rest with it (die-with-parent). */
-static void sandbox_send_term(elf_controller *c) {
-  if (elf_job_signal_others(&c->job, SIGTERM, c->exec_path) == 0)
-    elf_process_signal(c, SIGTERM);
+static int sandbox_prepare(void *arg, fern_spawn_plan_t *sp,
+                           fern_error_t *err) {
+  const sandbox_plan *plan = arg;
+  return plan->enabled ? sandbox_command(plan, sp, err) : FERN_OK;
 }
 
 static int sandbox_start(void *runner, const fern_start_info_t *info,
                          void **controller, fern_error_t *err) {
-  sandbox_plan *plan = plan_read(info->program);
+  native_runner *r = runner;
+  sandbox_plan *plan = plan_read(r->host, info);
   if (plan == NULL)
     return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
   if (plan->enabled && access(BWRAP_PATH, X_OK) != 0) {
@@ -109,22 +128,16 @@ static int sandbox_start(void *runner, const fern_start_info_t *info,
                           BWRAP_PATH);
   }
   /* Without the host's network its abstract sockets are out of reach: the
-   * notify socket is a file, bound into the sandbox. */
-  if (plan->enabled && plan->notify && !plan->network &&
-      elf_notify_dir(runner, err) != FERN_OK) {
-    plan_free(plan);
-    return FERN_EIO;
-  }
-  /* The binary check runs on the thread pool and calls sandbox_prepare
-   * when it is done. */
-  elf_wrapping wrapping = {.prepare_exec = sandbox_prepare,
-                          .wrapper = plan,
-                          .wrapper_free = plan_free,
-                          .send_term = sandbox_send_term};
-  int rc = elf_start_wrapped(runner, info, &wrapping, controller, err);
-  if (rc != FERN_OK)
-    plan_free(plan);
-  return rc;
+   * notify socket is a file, bound into the sandbox. The binary check
+   * runs on the thread pool and calls sandbox_prepare when it is done. */
+  native_start how = {
+      .flags = FERN_SPAWN_ELF | (plan->enabled && plan->notify && !plan->network
+                                     ? FERN_SPAWN_NOTIFY_FILE
+                                     : 0),
+      .prepare = sandbox_prepare,
+      .hook_arg = plan,
+      .hook_arg_free = plan_free};
+  return native_runner_start(r, info, &how, controller, err);
 }
 
 FERN_RUNNER_PLUGIN(.name = "sandbox",
@@ -132,7 +145,7 @@ FERN_RUNNER_PLUGIN(.name = "sandbox",
                                   "sandbox",
                    .capabilities = FERN_RUNNER_CAP_GRACEFUL_STOP,
                    .validate_config = sandbox_validate_config,
-                   .create = sandbox_create, .release = elf_op_release,
+                   .create = sandbox_create, .release = native_runner_release,
                    .validate = sandbox_validate, .start = sandbox_start,
-                   .stop = elf_op_stop, .kill = elf_op_kill,
-                   .controller_release = elf_op_controller_release);
+                   .stop = native_op_stop, .kill = native_op_kill,
+                   .controller_release = native_op_controller_release);

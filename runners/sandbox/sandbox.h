@@ -1,9 +1,11 @@
-/* sandbox.h - the sandbox runner: the ELF runner's machinery, with the
- * program run inside bubblewrap under a deny-by-default seccomp filter. */
+/* sandbox.h - the sandbox runner: an ELF program run by the host's process
+ * service inside bubblewrap, under a deny-by-default seccomp filter. */
 #ifndef FERN_RUNNERS_SANDBOX_H
 #define FERN_RUNNERS_SANDBOX_H
 
-#include "../elf/elf_runner.h"
+#include <limits.h>
+
+#include "../common/native.h"
 
 #define BWRAP_PATH "/usr/bin/bwrap"
 
@@ -13,6 +15,11 @@ typedef struct sandbox_plan_s {
   int network;     /* "network": true shares the network and allows sockets */
   char **syscalls; /* "syscalls": extra syscall names to allow */
   int notify;      /* lifecycle.ready_event "notify": it sends sd_notify */
+  /* What the command line needs of the run, copied at its start. */
+  char *package_dir;
+  char **args;    /* NULL-terminated */
+  char **environ; /* NULL-terminated */
+  const fern_host_t *host;
 } sandbox_plan;
 
 /* A program about to run in the sandbox, as the search for what it loads
@@ -35,10 +42,10 @@ typedef struct sandbox_program_s {
 int sandbox_libraries(const sandbox_program *program, char ***out,
                       fern_error_t *err);
 
-/* Fills in the bubblewrap command that runs c's checked binary under
- * `plan`: c->exec_path, c->exec_argv and the descriptors it hands over.
- * Worker thread, after the binary check. */
-int sandbox_command(elf_controller *c, const sandbox_plan *plan,
+/* Fills in the bubblewrap command that runs the checked binary under
+ * `plan`: the wrapper, its arguments and the descriptors it is handed,
+ * in `sp`. Worker thread, after the binary check (the prepare hook). */
+int sandbox_command(const sandbox_plan *plan, fern_spawn_plan_t *sp,
                     fern_error_t *err);
 
 /* Opens the run's package directory for bubblewrap to bind (O_PATH): its
@@ -46,7 +53,8 @@ int sandbox_command(elf_controller *c, const sandbox_plan *plan,
  * itself, not a link put in its place, and the one holding the checked
  * binary. The descriptor, or a negative FERN_E* code with `err` set.
  * Worker thread. */
-int sandbox_package_open(const elf_controller *c, char *real,
+int sandbox_package_open(const char *package_dir,
+                         const fern_spawn_plan_t *sp, char *real,
                          fern_error_t *err);
 
 /* Where the open file `fd` is, into `out` (PATH_MAX bytes): 0, or -1. */

@@ -49,10 +49,14 @@ static void free_strings(char **v) {
 }
 
 /* Pushes "OPTION N [DEST]" for `fd` (taken), handed to bubblewrap as N. */
-static int push_fd(bwrap_argv *b, elf_controller *c, const char *option, int fd,
-                   const char *dest, fern_error_t *err) {
-  int number = elf_wrapper_fd_add(c, fd);
-  if (number < 0)
+static int push_fd(bwrap_argv *b, fern_spawn_plan_t *sp, const char *option,
+                   int fd, const char *dest, fern_error_t *err) {
+  int number = sp->first_wrapper_fd + sp->wrapper_fd_count;
+  if (sp->wrapper_fd_count == FERN_SPAWN_WRAPPER_FDS)
+    close(fd);
+  else
+    sp->wrapper_fds[sp->wrapper_fd_count++] = fd;
+  if (number >= sp->first_wrapper_fd + FERN_SPAWN_WRAPPER_FDS)
     return fern_error_set(err, FERN_EIO, NULL,
                           "cannot hand bubblewrap a descriptor for %s",
                           dest ? dest : option);
@@ -67,35 +71,37 @@ static int push_fd(bwrap_argv *b, elf_controller *c, const char *option, int fd,
 
 /* The package at its real path (`real`, filled here); its path as fern
  * knows it, if another, a link to it, as on the host. */
-static int bind_package(bwrap_argv *b, elf_controller *c, char *real,
-                        fern_error_t *err) {
-  int fd = sandbox_package_open(c, real, err);
-  int rc = fd < 0 ? fd : push_fd(b, c, "--ro-bind-fd", fd, real, err);
-  if (rc == FERN_OK && strcmp(real, c->package_dir) != 0) {
+static int bind_package(bwrap_argv *b, const sandbox_plan *plan,
+                        fern_spawn_plan_t *sp, char *real, fern_error_t *err) {
+  int fd = sandbox_package_open(plan->package_dir, sp, real, err);
+  int rc = fd < 0 ? fd : push_fd(b, sp, "--ro-bind-fd", fd, real, err);
+  if (rc == FERN_OK && strcmp(real, plan->package_dir) != 0) {
     push(b, "--symlink");
     push(b, real);
-    push(b, c->package_dir);
+    push(b, plan->package_dir);
   }
   return rc;
 }
 
 /* The program the check read, whatever its path leads to by now, bound
  * over that path. */
-static int bind_binary(bwrap_argv *b, elf_controller *c, fern_error_t *err) {
-  int fd = fcntl(c->binary_fd, F_DUPFD_CLOEXEC, 0);
+static int bind_binary(bwrap_argv *b, fern_spawn_plan_t *sp,
+                       fern_error_t *err) {
+  int fd = fcntl(sp->exec_fd, F_DUPFD_CLOEXEC, 0);
   if (fd < 0)
     return fern_error_set(err, FERN_EIO, NULL,
                           "cannot duplicate the binary's descriptor: %s",
                           strerror(errno));
-  return push_fd(b, c, "--ro-bind-fd", fd, c->binary_path, err);
+  return push_fd(b, sp, "--ro-bind-fd", fd, sp->exec_path, err);
 }
 
 /* The interpreter, the libraries and the loader's cache, where the loader
  * in the sandbox opens them. */
-static int bind_loaded(bwrap_argv *b, elf_controller *c, const char *package,
+static int bind_loaded(bwrap_argv *b, const sandbox_plan *plan,
+                       const fern_spawn_plan_t *sp, const char *package,
                        fern_error_t *err) {
-  sandbox_program program = {c->binary_fd, c->binary_path, package,
-                             c->environ, c->host};
+  sandbox_program program = {sp->exec_fd, sp->exec_path, package,
+                             plan->environ, plan->host};
   char **binds = NULL;
   int rc = sandbox_libraries(&program, &binds, err);
   for (size_t i = 0; rc == FERN_OK && binds[i] != NULL; i += 2) {
@@ -109,35 +115,32 @@ static int bind_loaded(bwrap_argv *b, elf_controller *c, const char *package,
 
 /* The notify socket, a file of fern's, where NOTIFY_SOCKET says it is:
  * the sandbox has a network namespace of its own, and fern's abstract
- * sockets are in fern's. */
-static void bind_notify(bwrap_argv *b, elf_controller *c,
-                        const sandbox_plan *plan) {
-  if (!plan->notify || plan->network)
+ * sockets are in fern's (the start asked for FERN_SPAWN_NOTIFY_FILE). */
+static void bind_notify(bwrap_argv *b, const fern_spawn_plan_t *sp) {
+  if (sp->notify_file == NULL)
     return;
-  char file[PATH_MAX];
-  elf_notify_file(c, file, sizeof file);
-  c->notify_by_file = 1;
   push(b, "--bind");
-  push(b, file);
-  push(b, ELF_NOTIFY_INSIDE);
+  push(b, sp->notify_file);
+  push(b, sp->notify_inside);
 }
 
-static int add_filter(bwrap_argv *b, elf_controller *c,
-                      const sandbox_plan *plan, fern_error_t *err) {
+static int add_filter(bwrap_argv *b, const sandbox_plan *plan,
+                      fern_spawn_plan_t *sp, fern_error_t *err) {
   int fd = sandbox_seccomp_fd(plan, err);
-  return fd < 0 ? fd : push_fd(b, c, "--seccomp", fd, NULL, err);
+  return fd < 0 ? fd : push_fd(b, sp, "--seccomp", fd, NULL, err);
 }
 
-static void add_program(bwrap_argv *b, const elf_controller *c) {
+static void add_program(bwrap_argv *b, const sandbox_plan *plan,
+                        const fern_spawn_plan_t *sp) {
   push(b, "--chdir");
-  push(b, c->package_dir);
+  push(b, plan->package_dir);
   push(b, "--");
-  push(b, c->binary_path);
-  for (size_t i = 1; c->argv[i] != NULL; i++)
-    push(b, c->argv[i]);
+  push(b, sp->exec_path);
+  for (size_t i = 0; plan->args[i] != NULL; i++)
+    push(b, plan->args[i]);
 }
 
-int sandbox_command(elf_controller *c, const sandbox_plan *plan,
+int sandbox_command(const sandbox_plan *plan, fern_spawn_plan_t *sp,
                     fern_error_t *err) {
   bwrap_argv b = {NULL, 0, 0};
   for (size_t i = 0; isolation[i] != NULL; i++)
@@ -145,25 +148,29 @@ int sandbox_command(elf_controller *c, const sandbox_plan *plan,
   if (plan->network)
     push(&b, "--share-net");
   char package[PATH_MAX];
-  int rc = bind_package(&b, c, package, err);
+  int rc = bind_package(&b, plan, sp, package, err);
   if (rc == FERN_OK)
-    rc = bind_binary(&b, c, err);
+    rc = bind_binary(&b, sp, err);
   if (rc == FERN_OK)
-    rc = bind_loaded(&b, c, package, err);
+    rc = bind_loaded(&b, plan, sp, package, err);
   if (rc == FERN_OK)
-    bind_notify(&b, c, plan);
+    bind_notify(&b, sp);
   if (rc == FERN_OK)
-    rc = add_filter(&b, c, plan, err);
+    rc = add_filter(&b, plan, sp, err);
   if (rc == FERN_OK)
-    add_program(&b, c);
+    add_program(&b, plan, sp);
   if (rc == FERN_OK &&
-      (b.failed || (c->exec_path = strdup(BWRAP_PATH)) == NULL))
+      (b.failed || (sp->wrapper_path = strdup(BWRAP_PATH)) == NULL))
     rc = fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
   if (rc != FERN_OK) {
     free_strings(b.v);
     return rc;
   }
-  c->exec_argv = b.v;
-  c->exit_codes_as_signals = 1;
+  sp->wrapper_argv = b.v;
+  sp->exit_codes_as_signals = 1;
+  /* bwrap must outlive the program to report on it: the program, and
+   * what it started, get the SIGTERM; if the program is not up yet,
+   * bwrap gets it and takes the rest with it (die-with-parent). */
+  sp->term_spares = BWRAP_PATH;
   return FERN_OK;
 }

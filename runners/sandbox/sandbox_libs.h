@@ -9,7 +9,7 @@
 
 #include <stdint.h>
 
-#include "../elf/elf_image.h"
+#include "../../core/proc/elf_image.h"
 #include "sandbox.h"
 
 /* Objects one program may load (the program and its interpreter count). */

@@ -9,7 +9,7 @@
 
 #include <fern/fern.h>
 
-#include "../../runners/elf/elf_image.h"
+#include "../../core/proc/elf_image.h"
 #include "unit.h"
 
 /* One loadable segment holding the headers, a dynamic segment, the

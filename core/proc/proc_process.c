@@ -1,4 +1,4 @@
-/* elf_process.c - one run of a program, from spawn to report: output
+/* proc_process.c - one run of a program, from spawn to report: output
  * forwarded line by line, the main process's end seen through its pidfd
  * (or SIGCHLD), the rest of its job killed, and the report sent only once
  * every process of the job is gone and every handle is closed, so no
@@ -15,12 +15,12 @@
 
 #include <fern/lifecycle.h>
 
-#include "elf_runner.h"
+#include "proc.h"
 
-#define ELF_DRAIN_TICK_MS 10
-#define ELF_DRAIN_MAX_MS 2000
+#define PROC_DRAIN_TICK_MS 10
+#define PROC_DRAIN_MAX_MS 2000
 
-static void report(elf_controller *c) {
+static void report(proc_run *c) {
   fern_stop_report_t r = {.struct_size = sizeof r, .exit_code = -1};
   if (c->start_failed) {
     r.status = FERN_STOP_CANNOT_START;
@@ -51,31 +51,31 @@ static void report(elf_controller *c) {
   c->host->stopped(c->host->ctx, c->instance, &r);
 }
 
-void elf_process_report_now(elf_controller *c) { report(c); }
+void proc_process_report_now(proc_run *c) { report(c); }
 
-void elf_process_handle_closed(elf_controller *c) {
+void proc_process_handle_closed(proc_run *c) {
   if (--c->open_handles == 0)
     report(c);
 }
 
 static void on_handle_closed(uv_handle_t *handle) {
-  elf_process_handle_closed(handle->data);
+  proc_process_handle_closed(handle->data);
 }
 
-char *elf_failure_buf(elf_controller *c) {
-  static char fallback[ELF_FAILURE_MAX]; /* out of memory: share one */
-  if (c->failure == NULL && (c->failure = calloc(1, ELF_FAILURE_MAX)) == NULL)
+char *proc_failure_buf(proc_run *c) {
+  static char fallback[PROC_FAILURE_MAX]; /* out of memory: share one */
+  if (c->failure == NULL && (c->failure = calloc(1, PROC_FAILURE_MAX)) == NULL)
     return fallback;
   return c->failure;
 }
 
-static void close_handle(elf_controller *c, uv_handle_t *handle) {
+static void close_handle(proc_run *c, uv_handle_t *handle) {
   handle->data = c;
   uv_close(handle, on_handle_closed);
 }
 
-static void stream_flush(elf_controller *c, int which) {
-  elf_stream *s = &c->streams[which];
+static void stream_flush(proc_run *c, int which) {
+  proc_stream *s = &c->streams[which];
   if (s->line_len > 0)
     c->host->output(c->host->ctx, c->moniker, which + 1, s->line, s->line_len);
   s->line_len = 0;
@@ -83,8 +83,8 @@ static void stream_flush(elf_controller *c, int which) {
   s->line = NULL;
 }
 
-static void stream_close(elf_controller *c, int which) {
-  elf_stream *s = &c->streams[which];
+static void stream_close(proc_run *c, int which) {
+  proc_stream *s = &c->streams[which];
   if (!s->open)
     return;
   s->open = 0;
@@ -94,7 +94,7 @@ static void stream_close(elf_controller *c, int which) {
 
 /* The live list is doubly linked: thousands of components end in any
  * order, and each leaves it in constant time. */
-static void live_remove(elf_controller *c) {
+static void live_remove(proc_run *c) {
   if (c->prev_live == NULL)
     return;
   *c->prev_live = c->next_live;
@@ -106,8 +106,8 @@ static void live_remove(elf_controller *c) {
     c->runner->live_without_pidfd--;
 }
 
-static void live_add(elf_controller *c) {
-  elf_runner *r = c->runner;
+static void live_add(proc_run *c) {
+  proc_service *r = c->runner;
   c->next_live = r->live;
   if (r->live != NULL)
     r->live->prev_live = &c->next_live;
@@ -118,21 +118,21 @@ static void live_add(elf_controller *c) {
 }
 
 /* Everything is over: close what is open; the last close reports. */
-static void finish(elf_controller *c) {
+static void finish(proc_run *c) {
   c->finishing = 1;
-  elf_output_release(c, 0);
-  stream_close(c, ELF_STDOUT);
-  stream_close(c, ELF_STDERR);
-  elf_job_release(c->runner, &c->job);
+  proc_output_release(c, 0);
+  stream_close(c, PROC_STDOUT);
+  stream_close(c, PROC_STDERR);
+  proc_job_release(c->runner, &c->job);
   if (c->lifecycle_fd >= 0)
     close(c->lifecycle_fd);
   c->lifecycle_fd = -1;
   if (c->notify_fd >= 0) {
     close_handle(c, (uv_handle_t *)&c->notify->poll);
-    elf_notify_close(c); /* libuv stops polling before the fd closes */
+    proc_notify_close(c); /* libuv stops polling before the fd closes */
   }
   live_remove(c); /* before the pidfd goes: the list counts those without */
-  elf_mainpid_finish(c); /* before the pidfd goes: it reaps through it */
+  proc_mainpid_finish(c); /* before the pidfd goes: it reaps through it */
   if (c->pidfd >= 0) {
     close_handle(c, (uv_handle_t *)&c->pidfd_poll);
     close(c->pidfd);
@@ -144,37 +144,37 @@ static void finish(elf_controller *c) {
   }
 }
 
-static void check_finish(elf_controller *c) {
+static void check_finish(proc_run *c) {
   if (!c->exited || c->finishing)
     return;
   /* A main process fern could not reap: its parent reaps it at once, and
    * then its status is known; wait that long for it. */
-  if (!elf_pidfd_status_late(c) && c->exit_unknown && !c->drain_expired &&
-      c->drain_ticks * ELF_DRAIN_TICK_MS < ELF_MAINPID_STATUS_WAIT_MS)
+  if (!proc_pidfd_status_late(c) && c->exit_unknown && !c->drain_expired &&
+      c->drain_ticks * PROC_DRAIN_TICK_MS < PROC_MAINPID_STATUS_WAIT_MS)
     return;
   if (!c->drain_expired &&
       (c->streams[0].open || c->streams[1].open ||
-       (!c->job_empty && elf_job_populated(&c->job))))
+       (!c->job_empty && proc_job_populated(&c->job))))
     return;
   finish(c);
 }
 
 static void on_drain_tick(uv_timer_t *timer) {
-  elf_controller *c = timer->data;
+  proc_run *c = timer->data;
   c->drain_ticks++;
-  if (elf_job_populated(&c->job))
-    elf_job_signal(&c->job, SIGKILL); /* forks that raced the last kill */
-  if (c->drain_ticks * ELF_DRAIN_TICK_MS >= ELF_DRAIN_MAX_MS) {
+  if (proc_job_populated(&c->job))
+    proc_job_signal(&c->job, SIGKILL); /* forks that raced the last kill */
+  if (c->drain_ticks * PROC_DRAIN_TICK_MS >= PROC_DRAIN_MAX_MS) {
     c->host->log(c->host->ctx, FERN_LOG_WARN, c->moniker,
                  "processes of its job still hold on after %d ms; giving up "
                  "on them",
-                 ELF_DRAIN_MAX_MS);
+                 PROC_DRAIN_MAX_MS);
     c->drain_expired = 1;
   }
   check_finish(c);
 }
 
-static void describe_exit(const elf_controller *c, char *buf, size_t size) {
+static void describe_exit(const proc_run *c, char *buf, size_t size) {
   if (c->term_signal != 0)
     snprintf(buf, size, "died of signal %s", sigabbrev_np(c->term_signal)
                                                  ? sigabbrev_np(c->term_signal)
@@ -183,7 +183,7 @@ static void describe_exit(const elf_controller *c, char *buf, size_t size) {
     snprintf(buf, size, "exited with status %d", c->exit_code);
 }
 
-void elf_process_critical_check(elf_controller *c) {
+void proc_process_critical_check(proc_run *c) {
   int failed = c->term_signal != 0 || c->exit_code != 0;
   if (c->critical && failed && !c->stop_sent && !c->start_failed) {
     char why[128];
@@ -193,34 +193,34 @@ void elf_process_critical_check(elf_controller *c) {
 }
 
 /* The main process ended: the job goes with it. */
-void elf_process_main_exited(elf_controller *c) {
+void proc_process_main_exited(proc_run *c) {
   c->exited = 1;
-  elf_output_release(c, 1); /* what it wrote is read to its end now */
+  proc_output_release(c, 1); /* what it wrote is read to its end now */
   live_remove(c);
   if (c->pidfd >= 0)
     uv_poll_stop(&c->pidfd_poll);
-  elf_process_critical_check(c);
+  proc_process_critical_check(c);
   /* Most programs leave nothing behind: look before killing, and a job
    * found empty needs no second look. */
-  c->job_empty = !elf_job_populated(&c->job);
+  c->job_empty = !proc_job_populated(&c->job);
   if (!c->job_empty)
-    elf_job_signal(&c->job, SIGKILL);
+    proc_job_signal(&c->job, SIGKILL);
   uv_timer_stop(&c->timer);
-  uv_timer_start(&c->timer, on_drain_tick, ELF_DRAIN_TICK_MS,
-                 ELF_DRAIN_TICK_MS);
+  uv_timer_start(&c->timer, on_drain_tick, PROC_DRAIN_TICK_MS,
+                 PROC_DRAIN_TICK_MS);
   check_finish(c);
 }
 
 /* A wrapper (bwrap) passes on a program's death by signal N as exit
  * status 128+N, as shells do. */
-static void exit_code_as_signal(elf_controller *c) {
+static void exit_code_as_signal(proc_run *c) {
   if (c->exit_codes_as_signals && c->exit_code > 128 && c->exit_code < 128 + 65) {
     c->term_signal = c->exit_code - 128;
     c->exit_code = 0;
   }
 }
 
-void elf_process_record_waitid(elf_controller *c, const siginfo_t *info) {
+void proc_process_record_waitid(proc_run *c, const siginfo_t *info) {
   if (info->si_code == CLD_EXITED) {
     c->exit_code = info->si_status;
     exit_code_as_signal(c);
@@ -231,19 +231,19 @@ void elf_process_record_waitid(elf_controller *c, const siginfo_t *info) {
 }
 
 static void on_pidfd(uv_poll_t *poll, int status, int events) {
-  elf_controller *c = poll->data;
+  proc_run *c = poll->data;
   (void)status, (void)events;
   if (c->exited)
     return;
   /* What it said before it ended counts first: a launcher's MAINPID=. */
-  elf_notify_drain(c);
-  if (elf_mainpid_launcher_ended(c))
+  proc_notify_drain(c);
+  if (proc_mainpid_launcher_ended(c))
     return;
-  if (elf_pidfd_collect(c, c->pidfd))
-    elf_process_main_exited(c);
+  if (proc_pidfd_collect(c, c->pidfd))
+    proc_process_main_exited(c);
 }
 
-void elf_process_poll_exit(elf_controller *c) {
+void proc_process_poll_exit(proc_run *c) {
   int status;
   if (c->exited || c->pidfd >= 0 || waitpid(c->pid, &status, WNOHANG) <= 0)
     return;
@@ -254,42 +254,42 @@ void elf_process_poll_exit(elf_controller *c) {
     c->term_signal = WTERMSIG(status);
     c->core_dumped = WCOREDUMP(status);
   }
-  elf_process_main_exited(c);
+  proc_process_main_exited(c);
 }
 
-static int stream_index(elf_controller *c, uv_handle_t *handle) {
-  return handle == (uv_handle_t *)&c->streams[ELF_STDERR].pipe ? ELF_STDERR
-                                                               : ELF_STDOUT;
+static int stream_index(proc_run *c, uv_handle_t *handle) {
+  return handle == (uv_handle_t *)&c->streams[PROC_STDERR].pipe ? PROC_STDERR
+                                                               : PROC_STDOUT;
 }
 
-void elf_output_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf) {
-  elf_controller *c = handle->data;
+void proc_output_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf) {
+  proc_run *c = handle->data;
   (void)suggested;
   *buf = uv_buf_init(c->runner->read_buf, sizeof c->runner->read_buf);
 }
 
 /* Keeps the start of a line until its end comes; a line longer than
- * ELF_LINE_MAX goes out in pieces. */
-static void stream_keep(elf_controller *c, int which, const char *data,
+ * PROC_LINE_MAX goes out in pieces. */
+static void stream_keep(proc_run *c, int which, const char *data,
                         size_t len) {
-  elf_stream *s = &c->streams[which];
+  proc_stream *s = &c->streams[which];
   while (len > 0) {
-    if (s->line == NULL && (s->line = malloc(ELF_LINE_MAX)) == NULL)
+    if (s->line == NULL && (s->line = malloc(PROC_LINE_MAX)) == NULL)
       return; /* out of memory: the piece is lost, not fern */
-    size_t take = ELF_LINE_MAX - s->line_len;
+    size_t take = PROC_LINE_MAX - s->line_len;
     take = take < len ? take : len;
     memcpy(s->line + s->line_len, data, take);
     s->line_len += take;
     data += take;
     len -= take;
-    if (s->line_len == ELF_LINE_MAX)
+    if (s->line_len == PROC_LINE_MAX)
       stream_flush(c, which);
   }
 }
 
-static void stream_feed(elf_controller *c, int which, const char *data,
+static void stream_feed(proc_run *c, int which, const char *data,
                         size_t len) {
-  elf_stream *s = &c->streams[which];
+  proc_stream *s = &c->streams[which];
   size_t start = 0;
   for (size_t i = 0; i < len; i++) {
     if (data[i] != '\n')
@@ -305,12 +305,12 @@ static void stream_feed(elf_controller *c, int which, const char *data,
   stream_keep(c, which, data + start, len - start);
 }
 
-void elf_output_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf) {
-  elf_controller *c = stream->data;
+void proc_output_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf) {
+  proc_run *c = stream->data;
   int which = stream_index(c, (uv_handle_t *)stream);
   if (nread > 0) {
     stream_feed(c, which, buf->base, (size_t)nread);
-    elf_output_pace(c);
+    proc_output_pace(c);
   } else if (nread < 0) { /* EOF: every writer is gone */
     stream_close(c, which);
     check_finish(c);
@@ -318,18 +318,18 @@ void elf_output_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf) {
 }
 
 static void on_start_timeout(uv_timer_t *timer) {
-  elf_controller *c = timer->data;
+  proc_run *c = timer->data;
   /* A stop asked for while it started is fern's to time, not this. */
   if (c->ready || c->exited || c->stop_sent)
     return;
   c->start_failed = 1;
-  snprintf(elf_failure_buf(c), ELF_FAILURE_MAX,
+  snprintf(proc_failure_buf(c), PROC_FAILURE_MAX,
            "did not report READY=1 within %llu ms (its start timeout)",
            (unsigned long long)c->start_timeout_ms);
-  elf_process_kill_job(c);
+  proc_process_kill_job(c);
 }
 
-void elf_process_extend_start(elf_controller *c, uint64_t ms) {
+void proc_process_extend_start(proc_run *c, uint64_t ms) {
   uint64_t now = uv_now(c->host->loop);
   if (c->ready || c->exited || !c->ready_notify ||
       now + ms <= c->start_deadline)
@@ -352,7 +352,7 @@ static int env_add(char **envp, size_t *n, const char *name,
 }
 
 /* FERN_JOB comes first: the job scan reads only the start of environ. */
-static int build_envp(elf_controller *c) {
+static int build_envp(proc_run *c) {
   size_t count = 0, n = 0;
   while (c->environ[count] != NULL)
     count++;
@@ -372,7 +372,7 @@ static int build_envp(elf_controller *c) {
   return 0;
 }
 
-static int open_stream(elf_controller *c, int which, int *child_fd) {
+static int open_stream(proc_run *c, int which, int *child_fd) {
   *child_fd = -1;
   if (!c->forward[which])
     return 0;
@@ -388,12 +388,12 @@ static int open_stream(elf_controller *c, int which, int *child_fd) {
   return 0;
 }
 
-static int prepare(elf_controller *c, int out_fds[2], int *lifecycle_child) {
+static int prepare(proc_run *c, int out_fds[2], int *lifecycle_child) {
   fern_error_t err = FERN_ERROR_INIT;
   *lifecycle_child = -1;
   out_fds[0] = out_fds[1] = -1;
-  if (c->ready_notify && elf_notify_open(c, &err) != FERN_OK) {
-    snprintf(elf_failure_buf(c), ELF_FAILURE_MAX, "%s", err.message);
+  if (c->ready_notify && proc_notify_open(c, &err) != FERN_OK) {
+    snprintf(proc_failure_buf(c), PROC_FAILURE_MAX, "%s", err.message);
     return -1;
   }
   if (c->stop_notify) {
@@ -404,20 +404,20 @@ static int prepare(elf_controller *c, int out_fds[2], int *lifecycle_child) {
     fcntl(c->lifecycle_fd, F_SETFL, O_NONBLOCK);
     *lifecycle_child = pair[1];
   }
-  if (c->before_spawn != NULL && c->before_spawn(c, &err) != FERN_OK) {
-    snprintf(elf_failure_buf(c), ELF_FAILURE_MAX, "%s", err.message);
+  if (proc_run_before_spawn(c, &err) != FERN_OK) {
+    snprintf(proc_failure_buf(c), PROC_FAILURE_MAX, "%s", err.message);
     return -1;
   }
-  if (open_stream(c, ELF_STDOUT, &out_fds[0]) != 0 ||
-      open_stream(c, ELF_STDERR, &out_fds[1]) != 0 || build_envp(c) != 0) {
-    snprintf(elf_failure_buf(c), ELF_FAILURE_MAX, "cannot prepare the program: %s",
+  if (open_stream(c, PROC_STDOUT, &out_fds[0]) != 0 ||
+      open_stream(c, PROC_STDERR, &out_fds[1]) != 0 || build_envp(c) != 0) {
+    snprintf(proc_failure_buf(c), PROC_FAILURE_MAX, "cannot prepare the program: %s",
              strerror(errno));
     return -1;
   }
   return 0;
 }
 
-static void start_watching(elf_controller *c) {
+static void start_watching(proc_run *c) {
   live_add(c);
   c->job.pgid = c->pid; /* it called setsid(): its group is its pid */
   if (c->pidfd >= 0) {
@@ -432,20 +432,11 @@ static void start_watching(elf_controller *c) {
   }
   for (int which = 0; which < 2; which++)
     if (c->streams[which].open)
-      uv_read_start((uv_stream_t *)&c->streams[which].pipe, elf_output_alloc,
-                    elf_output_read);
+      uv_read_start((uv_stream_t *)&c->streams[which].pipe, proc_output_alloc,
+                    proc_output_read);
 }
 
-int elf_wrapper_fd_add(elf_controller *c, int fd) {
-  if (c->wrapper_fd_count == ELF_WRAPPER_FDS) {
-    close(fd);
-    return -1;
-  }
-  c->wrapper_fds[c->wrapper_fd_count++] = fd;
-  return (c->stop_notify ? 4 : 3) + c->wrapper_fd_count - 1;
-}
-
-void elf_binary_fds_close(elf_controller *c) {
+void proc_binary_fds_close(proc_run *c) {
   if (c->binary_fd >= 0)
     close(c->binary_fd);
   if (c->binary_dir_fd >= 0)
@@ -453,28 +444,28 @@ void elf_binary_fds_close(elf_controller *c) {
   c->binary_fd = c->binary_dir_fd = -1;
 }
 
-void elf_wrapper_fds_close(elf_controller *c) {
+void proc_wrapper_fds_close(proc_run *c) {
   for (int i = 0; i < c->wrapper_fd_count; i++)
     close(c->wrapper_fds[i]);
   c->wrapper_fd_count = 0;
 }
 
-int elf_process_start(elf_controller *c) {
+int proc_process_start(proc_run *c) {
   uv_timer_init(c->host->loop, &c->timer);
   c->timer.data = c;
   c->timer_open = 1;
   c->open_handles++;
   int out_fds[2], lifecycle_child;
   int rc = prepare(c, out_fds, &lifecycle_child) == 0
-               ? elf_spawn(c, out_fds, lifecycle_child)
+               ? proc_spawn(c, out_fds, lifecycle_child)
                : FERN_ESPAWN;
   for (int i = 0; i < 2; i++)
     if (out_fds[i] >= 0)
       close(out_fds[i]);
   if (lifecycle_child >= 0)
     close(lifecycle_child);
-  elf_wrapper_fds_close(c); /* the wrapper has its copies now */
-  elf_binary_fds_close(c);  /* and the program its image */
+  proc_wrapper_fds_close(c); /* the wrapper has its copies now */
+  proc_binary_fds_close(c);  /* and the program its image */
   for (size_t i = 0; c->envp != NULL && c->envp[i] != NULL; i++)
     free(c->envp[i]); /* the program has its copy now */
   free(c->envp);
@@ -491,26 +482,26 @@ int elf_process_start(elf_controller *c) {
   start_watching(c);
   c->host->started(c->host->ctx, c->instance, (long)c->pid);
   /* A SIGCHLD that arrived before it was on the live list is not lost. */
-  elf_process_poll_exit(c);
+  proc_process_poll_exit(c);
   return FERN_OK;
 }
 
-void elf_process_signal(elf_controller *c, int signum) {
+void proc_process_signal(proc_run *c, int signum) {
   if (!c->spawned || c->exited)
     return;
   if (c->follow != NULL) {
-    elf_mainpid_signal(c, signum);
+    proc_mainpid_signal(c, signum);
     return;
   }
   kill(-c->pid, signum);
 }
 
-void elf_process_kill_job(elf_controller *c) {
+void proc_process_kill_job(proc_run *c) {
   if (!c->spawned)
     return;
   if (!c->exited && c->follow != NULL)
-    elf_mainpid_signal(c, SIGKILL);
+    proc_mainpid_signal(c, SIGKILL);
   else if (!c->exited)
     kill(c->pid, SIGKILL);
-  elf_job_signal(&c->job, SIGKILL);
+  proc_job_signal(&c->job, SIGKILL);
 }

@@ -1,4 +1,4 @@
-/* elf_binary.c - checks a program before it is spawned, so that "not an ELF
+/* proc_binary.c - checks a program before it is spawned, so that "not an ELF
  * file", "built for another machine" and "a library, not a program" are
  * errors that name the file rather than an exec failure in a child. It
  * reads what the kernel reads, through the bounded reader of elf_image.c:
@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "elf_image.h"
-#include "elf_runner.h"
+#include "proc.h"
 
 /* An executable is a program; a position-independent one has an
  * interpreter or says PIE in DT_FLAGS_1 of its dynamic segment; a shared

@@ -1,9 +1,9 @@
-/* elf_stale.c - what a dead fern left behind. The guardian ends a killed
+/* proc_stale.c - what a dead fern left behind. The guardian ends a killed
  * fern's components; if the guardian died with it (both SIGKILLed, the
  * OOM killer), they run on. So a fern that runs programs looks, once, for
  * what such a fern left and ends it:
  *  - cgroups "fern-PID-N" beside its own runner directory whose owner is
- *    gone: nobody holds the directory's lock (elf_job.c takes it when it
+ *    gone: nobody holds the directory's lock (proc_job.c takes it when it
  *    makes the directory) and no process PID exists. The whole subtree is
  *    killed and removed.
  *  - processes whose FERN_JOB mark names a fern PID that no longer exists,
@@ -29,7 +29,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
-#include "elf_runner.h"
+#include "proc.h"
 
 #define ANCESTORS_MAX 64
 
@@ -60,7 +60,7 @@ static int runner_dir_abandoned(const char *path, pid_t owner) {
 
 typedef struct sweep_s {
   uv_work_t work;
-  elf_runner *runner;
+  proc_service *runner;
   char parent[PATH_MAX]; /* where runner directories are, or "" */
   char names[1024];      /* the trees ended */
   int cgroups, processes, notify_dirs;
@@ -79,7 +79,7 @@ static void sweep_cgroups(sweep *s) {
     snprintf(path, sizeof path, "%s/%s", s->parent, e->d_name);
     if (owner == 0 || !runner_dir_abandoned(path, owner))
       continue;
-    elf_cgroup_kill_tree(path);
+    proc_cgroup_kill_tree(path);
     size_t used = strlen(s->names);
     snprintf(s->names + used, sizeof s->names - used, "%s%s",
              s->cgroups ? ", " : "", path);
@@ -94,12 +94,12 @@ static void sweep_cgroups(sweep *s) {
 static pid_t mark_owner(pid_t pid, unsigned long our_ns) {
   char path[64], env[4096];
   snprintf(path, sizeof path, "/proc/%d/environ", (int)pid);
-  ssize_t n = elf_read_small(path, env, sizeof env);
+  ssize_t n = proc_read_small(path, env, sizeof env);
   for (ssize_t i = 0; i < n; i += (ssize_t)strlen(env + i) + 1) {
     pid_t owner;
     unsigned long ns;
     if (strncmp(env + i, "FERN_JOB=", 9) == 0 &&
-        elf_job_prefix_parse(env + i + 9, &owner, &ns))
+        proc_job_prefix_parse(env + i + 9, &owner, &ns))
       return ns == our_ns ? owner : 0;
   }
   return 0;
@@ -109,7 +109,7 @@ static pid_t mark_owner(pid_t pid, unsigned long our_ns) {
 static int runs_as_us(pid_t pid) {
   char path[64], status[4096];
   snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-  if (elf_read_small(path, status, sizeof status) <= 0)
+  if (proc_read_small(path, status, sizeof status) <= 0)
     return 0;
   const char *line = strstr(status, "\nUid:");
   unsigned long real, effective, saved, me = (unsigned long)geteuid();
@@ -127,10 +127,10 @@ static int is_ancestor(const sweep *s, pid_t pid) {
 
 /* Could the process only be a dead fern's? (See the file comment.) */
 static int abandoned(const sweep *s, pid_t pid) {
-  elf_proc_info info;
+  proc_pid_info info;
   pid_t owner = pid == getpid() ? 0 : mark_owner(pid, s->pid_namespace);
   return owner != 0 && owner != getpid() && process_gone(owner) &&
-         elf_proc_stat(pid, &info) == 0 && info.state != 'Z' &&
+         proc_pid_stat(pid, &info) == 0 && info.state != 'Z' &&
          info.ppid != getpid() && !is_ancestor(s, pid) && runs_as_us(pid);
 }
 
@@ -145,7 +145,7 @@ static void kill_if_abandoned(pid_t pid, void *arg) {
 static void sweep_marked(sweep *s) {
   for (int round = 0; round < 10; round++) {
     int before = s->processes;
-    elf_proc_each(kill_if_abandoned, s);
+    proc_pid_each(kill_if_abandoned, s);
     if (s->processes == before)
       break;
   }
@@ -154,10 +154,10 @@ static void sweep_marked(sweep *s) {
 /* This fern's ancestors, up to init: never taken for leftovers, whatever
  * their environment says. */
 static void note_ancestors(sweep *s) {
-  elf_proc_info info;
+  proc_pid_info info;
   for (pid_t pid = getppid();
        pid > 1 && s->ancestor_count < ANCESTORS_MAX &&
-       elf_proc_stat(pid, &info) == 0;
+       proc_pid_stat(pid, &info) == 0;
        pid = info.ppid)
     s->ancestors[s->ancestor_count++] = pid;
 }
@@ -166,17 +166,17 @@ static void sweep_work(uv_work_t *work) {
   sweep *s = work->data;
   char prefix[64];
   pid_t self;
-  elf_job_prefix(prefix, sizeof prefix);
-  elf_job_prefix_parse(prefix, &self, &s->pid_namespace);
+  proc_job_prefix(prefix, sizeof prefix);
+  proc_job_prefix_parse(prefix, &self, &s->pid_namespace);
   note_ancestors(s);
   sweep_cgroups(s);
   sweep_marked(s);
-  s->notify_dirs = elf_notify_dir_sweep();
+  s->notify_dirs = proc_notify_dir_sweep();
 }
 
 static void sweep_done(uv_work_t *work, int status) {
   sweep *s = work->data;
-  elf_runner *r = s->runner;
+  proc_service *r = s->runner;
   (void)status;
   if (s->cgroups > 0)
     r->host->log(r->host->ctx, FERN_LOG_WARN, NULL,
@@ -192,10 +192,10 @@ static void sweep_done(uv_work_t *work, int status) {
                  "removed %d notify director%s a dead fern left in /tmp",
                  s->notify_dirs, s->notify_dirs == 1 ? "y" : "ies");
   free(s);
-  elf_runner_unref(r);
+  proc_service_unref(r);
 }
 
-void elf_stale_sweep(elf_runner *r) {
+void proc_stale_sweep(proc_service *r) {
   /* Once per plugin in this process (the one state the runner keeps
    * beyond a runner): later runners would find nothing left. */
   static int swept;
@@ -207,7 +207,7 @@ void elf_stale_sweep(elf_runner *r) {
     return;
   s->runner = r;
   s->work.data = s;
-  if (r->job_kind == ELF_JOB_CGROUP) {
+  if (r->job_kind == PROC_JOB_CGROUP) {
     snprintf(s->parent, sizeof s->parent, "%s", r->cgroup_base);
     char *slash = strrchr(s->parent, '/');
     if (slash != NULL)

@@ -1,4 +1,4 @@
-/* elf_spawn.c - starts a program the way a component expects to be
+/* proc_spawn.c - starts a program the way a component expects to be
  * started: straight into its cgroup (clone3 CLONE_INTO_CGROUP, so not even
  * its first fork escapes), with a pidfd, in a new session, with exactly
  * fds 0, 1, 2 (and the lifecycle channel on 3), its resource limits, its
@@ -29,15 +29,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "elf_runner.h"
+#include "proc.h"
 
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
 
 typedef struct spawn_plan_s {
-  const elf_controller *c;
-  int fds[ELF_SPAWN_FDS_MAX]; /* slots holding what becomes 0, 1, 2, ... */
+  const proc_run *c;
+  int fds[PROC_SPAWN_FDS_MAX]; /* slots holding what becomes 0, 1, 2, ... */
   int fd_count;
   int exec_fd; /* a slot holding the checked binary (or its directory,
                 * for an exec by name), or -1 */
@@ -74,7 +74,7 @@ static void child_own_fds(spawn_plan *plan) {
     child_fail(plan, "fd");
   /* Lift every source (and the error pipe) above the targets first, so no
    * dup2 overwrites one still to be placed. */
-  int moved[ELF_SPAWN_FDS_MAX];
+  int moved[PROC_SPAWN_FDS_MAX];
   for (int i = 0; i < plan->fd_count; i++)
     if ((moved[i] = fcntl(plan->fds[i], F_DUPFD_CLOEXEC, 16)) < 0)
       child_fail(plan, "fd");
@@ -110,7 +110,7 @@ static long raw_sigaction(int sig, const kernel_sigaction *act,
 /* Runs the checked file by its name in the directory the check held open,
  * once the child has seen that the name still leads to that very file. */
 static void exec_by_name(spawn_plan *plan) {
-  const elf_controller *c = plan->c;
+  const proc_run *c = plan->c;
   struct stat st;
   if (fstatat(plan->exec_fd, plan->exec_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
     child_fail(plan, "exec");
@@ -123,7 +123,7 @@ static void exec_by_name(spawn_plan *plan) {
 }
 
 static _Noreturn void child_exec(spawn_plan *plan) {
-  const elf_controller *c = plan->c;
+  const proc_run *c = plan->c;
   if (plan->cgroup_procs_fd >= 0 && write(plan->cgroup_procs_fd, "0", 1) != 1)
     child_fail(plan, "cgroup");
   if (setsid() < 0)
@@ -180,7 +180,7 @@ static int child_main(void *plan) {
 
 /* What every clone3 of a spawn asks: a pidfd, SIGCHLD at the end, and the
  * job's cgroup from the first instruction on. */
-static void clone3_args(struct clone_args *args, elf_controller *c) {
+static void clone3_args(struct clone_args *args, proc_run *c) {
   memset(args, 0, sizeof *args);
   args->flags = CLONE_PIDFD;
   args->pidfd = (uint64_t)(uintptr_t)&c->pidfd;
@@ -218,7 +218,7 @@ static long clone3_run(struct clone_args *args, int (*fn)(void *), void *arg) {
   return ret;
 }
 
-static pid_t spawn_clone3(spawn_plan *plan, elf_controller *c) {
+static pid_t spawn_clone3(spawn_plan *plan, proc_run *c) {
   struct clone_args args;
   clone3_args(&args, c);
   args.flags |= CLONE_VM | CLONE_VFORK | CLONE_FILES;
@@ -234,7 +234,7 @@ static pid_t spawn_clone3(spawn_plan *plan, elf_controller *c) {
 #else
 #define CLONE3_SHARES_MEMORY 0
 /* clone3 as a fork: the child returns here on a copy of fern. */
-static pid_t spawn_clone3(spawn_plan *plan, elf_controller *c) {
+static pid_t spawn_clone3(spawn_plan *plan, proc_run *c) {
   struct clone_args args;
   clone3_args(&args, c);
   pid_t pid = (pid_t)syscall(SYS_clone3, &args, sizeof args);
@@ -246,9 +246,9 @@ static pid_t spawn_clone3(spawn_plan *plan, elf_controller *c) {
 
 /* Without clone3: clone sharing memory, the child joining its cgroup
  * itself before anything else runs. */
-static pid_t spawn_clone(spawn_plan *plan, elf_controller *c) {
+static pid_t spawn_clone(spawn_plan *plan, proc_run *c) {
   char procs[PATH_MAX + 16];
-  if (c->job.kind == ELF_JOB_CGROUP && c->job.cgroup != NULL) {
+  if (c->job.kind == PROC_JOB_CGROUP && c->job.cgroup != NULL) {
     snprintf(procs, sizeof procs, "%s/cgroup.procs", c->job.cgroup);
     plan->cgroup_procs_fd = open(procs, O_WRONLY | O_CLOEXEC);
   }
@@ -283,18 +283,18 @@ static const char *step_name(int step) {
 
 /* A start that failed before its exec: the child is reaped, and why it
  * failed becomes the run's failure. */
-static int start_failed(elf_controller *c, int error, int step) {
+static int start_failed(proc_run *c, int error, int step) {
   while (waitpid(c->pid, NULL, 0) < 0 && errno == EINTR)
     ;
   if (c->pidfd >= 0)
     close(c->pidfd);
   c->pidfd = -1;
   if (step == 'x')
-    snprintf(elf_failure_buf(c), ELF_FAILURE_MAX,
+    snprintf(proc_failure_buf(c), PROC_FAILURE_MAX,
              "refused to execute %s: it was replaced after its check",
              c->binary_path);
   else
-    snprintf(elf_failure_buf(c), ELF_FAILURE_MAX, "%s %s: %s",
+    snprintf(proc_failure_buf(c), PROC_FAILURE_MAX, "%s %s: %s",
              step == 'e' ? "cannot execute" : "failed",
              step == 'e' ? (c->exec_path ? c->exec_path : c->binary_path)
                          : step_name(step),
@@ -303,7 +303,7 @@ static int start_failed(elf_controller *c, int error, int step) {
 }
 
 /* Waits for a forked child to exec (the pipe closes) or to say why not. */
-static int await_exec(elf_controller *c, int error_fd) {
+static int await_exec(proc_run *c, int error_fd) {
   int report[2];
   ssize_t n;
   while ((n = read(error_fd, report, sizeof report)) < 0 && errno == EINTR)
@@ -313,16 +313,16 @@ static int await_exec(elf_controller *c, int error_fd) {
   return start_failed(c, report[0], report[1]);
 }
 
-void elf_spawn_slots_open(elf_runner *r) {
+void proc_spawn_slots_open(proc_service *r) {
   r->spawn_slot_max = -1;
-  for (int i = 0; i < ELF_SPAWN_SLOTS; i++)
+  for (int i = 0; i < PROC_SPAWN_SLOTS; i++)
     r->spawn_slot[i] = -1;
   r->spawn_null = open("/dev/null", O_RDWR | O_CLOEXEC);
-  for (int i = 0; i < ELF_SPAWN_SLOTS; i++) {
+  for (int i = 0; i < PROC_SPAWN_SLOTS; i++) {
     r->spawn_slot[i] =
         r->spawn_null >= 0 ? fcntl(r->spawn_null, F_DUPFD_CLOEXEC, 0) : -1;
     if (r->spawn_slot[i] < 0) {
-      elf_spawn_slots_close(r);
+      proc_spawn_slots_close(r);
       return; /* spawns copy fern's whole table: slower, still right */
     }
     if (r->spawn_slot[i] > r->spawn_slot_max)
@@ -330,20 +330,20 @@ void elf_spawn_slots_open(elf_runner *r) {
   }
 }
 
-void elf_spawn_slots_close(elf_runner *r) {
-  for (int i = 0; i < ELF_SPAWN_SLOTS; i++)
+void proc_spawn_slots_close(proc_service *r) {
+  for (int i = 0; i < PROC_SPAWN_SLOTS; i++)
     if (r->spawn_slot[i] >= 0)
       close(r->spawn_slot[i]);
   if (r->spawn_null >= 0)
     close(r->spawn_null);
   r->spawn_null = -1;
   r->spawn_slot_max = -1;
-  for (int i = 0; i < ELF_SPAWN_SLOTS; i++)
+  for (int i = 0; i < PROC_SPAWN_SLOTS; i++)
     r->spawn_slot[i] = -1;
 }
 
 /* Puts `fd` into slot i, unless the slot holds it (/dev/null) already. */
-static void fill_slot(elf_runner *r, int i, int fd) {
+static void fill_slot(proc_service *r, int i, int fd) {
   if (fd == r->spawn_null && !r->spawn_slot_used[i])
     return;
   dup3(fd, r->spawn_slot[i], O_CLOEXEC);
@@ -352,7 +352,7 @@ static void fill_slot(elf_runner *r, int i, int fd) {
 
 /* Puts the plan's descriptors into the runner's slots (the child keeps
  * only those); without slots the plan keeps them where they are. */
-static void fill_slots(elf_runner *r, spawn_plan *plan) {
+static void fill_slots(proc_service *r, spawn_plan *plan) {
   plan->slot_max = r->spawn_slot_max;
   if (r->spawn_slot_max < 0)
     return;
@@ -361,28 +361,28 @@ static void fill_slots(elf_runner *r, spawn_plan *plan) {
     plan->fds[i] = r->spawn_slot[i];
   }
   if (plan->exec_fd >= 0) {
-    fill_slot(r, ELF_SPAWN_SLOT_EXEC, plan->exec_fd);
-    plan->exec_fd = r->spawn_slot[ELF_SPAWN_SLOT_EXEC];
+    fill_slot(r, PROC_SPAWN_SLOT_EXEC, plan->exec_fd);
+    plan->exec_fd = r->spawn_slot[PROC_SPAWN_SLOT_EXEC];
   }
 }
 
 /* The error pipe's slot: the last. */
-static void fill_error_slot(elf_runner *r, spawn_plan *plan) {
+static void fill_error_slot(proc_service *r, spawn_plan *plan) {
   if (r->spawn_slot_max < 0)
     return;
-  fill_slot(r, ELF_SPAWN_SLOT_ERROR, plan->error_fd);
-  plan->error_fd = r->spawn_slot[ELF_SPAWN_SLOT_ERROR];
+  fill_slot(r, PROC_SPAWN_SLOT_ERROR, plan->error_fd);
+  plan->error_fd = r->spawn_slot[PROC_SPAWN_SLOT_ERROR];
 }
 
 /* Back to /dev/null, so no slot keeps a pipe open. */
-static void empty_slots(elf_runner *r) {
-  for (int i = 0; r->spawn_slot_max >= 0 && i < ELF_SPAWN_SLOTS; i++)
+static void empty_slots(proc_service *r) {
+  for (int i = 0; r->spawn_slot_max >= 0 && i < PROC_SPAWN_SLOTS; i++)
     fill_slot(r, i, r->spawn_null);
 }
 
 /* The spawn with an error pipe: a forked child cannot write into our
  * memory. error_pipe[0] is -1 if the pipe could not be made. */
-static pid_t spawn_with_pipe(spawn_plan *plan, elf_controller *c,
+static pid_t spawn_with_pipe(spawn_plan *plan, proc_run *c,
                              int error_pipe[2]) {
   if (pipe2(error_pipe, O_CLOEXEC) != 0) {
     error_pipe[0] = error_pipe[1] = -1;
@@ -400,9 +400,9 @@ static pid_t spawn_with_pipe(spawn_plan *plan, elf_controller *c,
 }
 
 /* Reads the dispositions the child must reset: every signal fern handles
- * or ignores. Loop thread, once per spawn turn (elf_spawn_queue.c): fern
+ * or ignores. Loop thread, once per spawn turn (proc_spawn_queue.c): fern
  * sets its handlers on the loop thread, so none changes during a turn. */
-void elf_spawn_read_signals(elf_runner *r) {
+void proc_spawn_read_signals(proc_service *r) {
   r->spawn_signals = 0;
   for (int sig = 1; sig <= 64; sig++) {
     kernel_sigaction now;
@@ -411,12 +411,12 @@ void elf_spawn_read_signals(elf_runner *r) {
   }
 }
 
-int elf_spawn(elf_controller *c, int out_fds[2], int lifecycle_child_fd) {
-  elf_runner *r = c->runner;
+int proc_spawn(proc_run *c, int out_fds[2], int lifecycle_child_fd) {
+  proc_service *r = c->runner;
   int devnull = r->spawn_null >= 0 ? r->spawn_null
                                    : open("/dev/null", O_RDWR | O_CLOEXEC);
   if (devnull < 0) {
-    snprintf(elf_failure_buf(c), ELF_FAILURE_MAX, "cannot prepare the spawn: %s",
+    snprintf(proc_failure_buf(c), PROC_FAILURE_MAX, "cannot prepare the spawn: %s",
              strerror(errno));
     return FERN_ESPAWN;
   }
@@ -453,7 +453,7 @@ int elf_spawn(elf_controller *c, int out_fds[2], int lifecycle_child_fd) {
     close(devnull);
   int rc;
   if (c->pid < 0) {
-    snprintf(elf_failure_buf(c), ELF_FAILURE_MAX, "cannot create a process: %s",
+    snprintf(proc_failure_buf(c), PROC_FAILURE_MAX, "cannot create a process: %s",
              strerror(saved));
     rc = FERN_ESPAWN;
   } else if (error_pipe[0] >= 0) {

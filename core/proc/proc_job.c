@@ -1,9 +1,9 @@
-/* elf_job.c - holding a component's processes together, so that when its
+/* proc_job.c - holding a component's processes together, so that when its
  * main process ends, or it is stopped or killed, nothing it started
  * survives. Strongest first: a cgroup v2 per component (cgroup.kill takes
  * the whole tree, setsid'd or not); else fern as child subreaper plus the
  * FERN_JOB mark every descendant inherits in its environment and the
- * session its main process starts (elf_job_proc.c); else the main
+ * session its main process starts (proc_job_proc.c); else the main
  * process's group. */
 #include <dirent.h>
 #include <errno.h>
@@ -19,24 +19,24 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "elf_runner.h"
+#include "proc.h"
 
-const char *elf_job_kind_name(elf_job_kind kind) {
+const char *proc_job_kind_name(proc_job_kind kind) {
   switch (kind) {
-  case ELF_JOB_CGROUP: return "cgroup";
-  case ELF_JOB_SUBREAPER: return "subreaper";
-  case ELF_JOB_PROCESS_GROUP: return "process_group";
+  case PROC_JOB_CGROUP: return "cgroup";
+  case PROC_JOB_SUBREAPER: return "subreaper";
+  case PROC_JOB_PROCESS_GROUP: return "process_group";
   }
   return "?";
 }
 
-const char *elf_job_kind_gaps(elf_job_kind kind) {
+const char *proc_job_kind_gaps(proc_job_kind kind) {
   switch (kind) {
-  case ELF_JOB_CGROUP: return "";
-  case ELF_JOB_SUBREAPER:
+  case PROC_JOB_CGROUP: return "";
+  case PROC_JOB_SUBREAPER:
     return "; without cgroups a descendant that starts a session of its own "
            "and clears its environment escapes its job";
-  case ELF_JOB_PROCESS_GROUP:
+  case PROC_JOB_PROCESS_GROUP:
     return "; without cgroups or a subreaper only the main process's group is "
            "held: a descendant that starts a session or group of its own "
            "escapes its job";
@@ -53,7 +53,7 @@ static int write_small(const char *path, const char *text) {
   return n < 0 ? -1 : 0;
 }
 
-void elf_cgroup_mounts(void (*visit)(const char *mount, int v2, void *arg),
+void proc_cgroup_mounts(void (*visit)(const char *mount, int v2, void *arg),
                        void *arg) {
   FILE *f = fopen("/proc/self/mountinfo", "re");
   char line[4096], mount[PATH_MAX];
@@ -84,14 +84,14 @@ static void note_cgroup2(const char *mount, int v2, void *arg) {
 /* The cgroup2 mount point. */
 static int cgroup2_mount(char *out, size_t size) {
   found_mount fm = {out, size, 0};
-  elf_cgroup_mounts(note_cgroup2, &fm);
+  proc_cgroup_mounts(note_cgroup2, &fm);
   return fm.found ? 0 : -1;
 }
 
 /* This process's cgroup v2 path ("0::/path"). */
 static int own_cgroup2_path(char *out, size_t size) {
   char buf[8192];
-  if (elf_read_small("/proc/self/cgroup", buf, sizeof buf) <= 0)
+  if (proc_read_small("/proc/self/cgroup", buf, sizeof buf) <= 0)
     return -1;
   char *line = strstr(buf, "0::");
   if (line == NULL || (line != buf && line[-1] != '\n'))
@@ -103,7 +103,7 @@ static int own_cgroup2_path(char *out, size_t size) {
   return 0;
 }
 
-static int setup_cgroup(elf_runner *r, char *why, size_t why_size) {
+static int setup_cgroup(proc_service *r, char *why, size_t why_size) {
   char mount[PATH_MAX], own[PATH_MAX];
   if (cgroup2_mount(mount, sizeof mount) != 0) {
     snprintf(why, why_size, "no cgroup2 file system is mounted");
@@ -142,12 +142,12 @@ static int setup_cgroup(elf_runner *r, char *why, size_t why_size) {
   return 0;
 }
 
-int elf_job_setup_runner(elf_runner *r, const char *wanted, fern_error_t *err) {
+int proc_job_setup_runner(proc_service *r, const char *wanted, fern_error_t *err) {
   char why[PATH_MAX + 128] = "";
   int any = strcmp(wanted, "auto") == 0;
   if (any || strcmp(wanted, "cgroup") == 0) {
     if (setup_cgroup(r, why, sizeof why) == 0) {
-      r->job_kind = ELF_JOB_CGROUP;
+      r->job_kind = PROC_JOB_CGROUP;
       return FERN_OK;
     }
     if (!any)
@@ -156,7 +156,7 @@ int elf_job_setup_runner(elf_runner *r, const char *wanted, fern_error_t *err) {
   }
   if (any || strcmp(wanted, "subreaper") == 0) {
     if (prctl(PR_SET_CHILD_SUBREAPER, 1) == 0) {
-      r->job_kind = ELF_JOB_SUBREAPER;
+      r->job_kind = PROC_JOB_SUBREAPER;
       return FERN_OK;
     }
     if (!any)
@@ -164,7 +164,7 @@ int elf_job_setup_runner(elf_runner *r, const char *wanted, fern_error_t *err) {
                             "job \"subreaper\": %s", strerror(errno));
   }
   if (any || strcmp(wanted, "process_group") == 0) {
-    r->job_kind = ELF_JOB_PROCESS_GROUP;
+    r->job_kind = PROC_JOB_PROCESS_GROUP;
     return FERN_OK;
   }
   return fern_error_set(err, FERN_EINVAL, "/job",
@@ -174,11 +174,11 @@ int elf_job_setup_runner(elf_runner *r, const char *wanted, fern_error_t *err) {
 
 /* The job's cgroup directory; "" once released, so a late look finds
  * nothing there rather than a NULL. */
-static const char *cgroup_dir(const elf_job *job) {
+static const char *cgroup_dir(const proc_job *job) {
   return job->cgroup != NULL ? job->cgroup : "";
 }
 
-void elf_job_adopt(elf_runner *r, elf_job *job, char *path) {
+void proc_job_adopt(proc_service *r, proc_job *job, char *path) {
   job->cgroup = path;
   job->name = path + strlen(r->cgroup_base) + 1;
   job->cgroup_rel = path + r->cgroup_mount_len;
@@ -186,44 +186,43 @@ void elf_job_adopt(elf_runner *r, elf_job *job, char *path) {
 }
 
 /* The job's own cgroup path: "c<n>", n from its id "<fern pid>.<n>". */
-static int name_cgroup(elf_runner *r, elf_job *job) {
+static int name_cgroup(proc_service *r, proc_job *job) {
   char *path;
   if (asprintf(&path, "%s/c%s", r->cgroup_base, strrchr(job->id, '.') + 1) < 0)
     return FERN_ENOMEM;
-  elf_job_adopt(r, job, path);
+  proc_job_adopt(r, job, path);
   return FERN_OK;
 }
 
-void elf_job_tag(elf_runner *r, const char *name) {
-  static unsigned runners; /* this plugin's, in this process */
-  snprintf(r->job_tag, sizeof r->job_tag, "%.16s%u", name, ++runners);
+void proc_job_tag(proc_service *r, const char *name, unsigned number) {
+  snprintf(r->job_tag, sizeof r->job_tag, "%.16s%u", name, number);
 }
 
 /* "<fern pid>@<pid ns>.<runner tag>.<n>": the prefix is what the guardian
  * and the stale sweep read; the rest is unique among this fern's jobs. */
-int elf_job_name(elf_runner *r, elf_job *job, int cgroup_now) {
+int proc_job_name(proc_service *r, proc_job *job, int cgroup_now) {
   memset(job, 0, sizeof *job);
   job->kind = r->job_kind;
   job->cgroup_fd = -1;
   job->base_fd = -1;
-  elf_job_prefix(job->id, sizeof job->id);
+  proc_job_prefix(job->id, sizeof job->id);
   size_t used = strlen(job->id);
   snprintf(job->id + used, sizeof job->id - used, "%s.%lu", r->job_tag,
            ++r->next_id);
-  if (job->kind != ELF_JOB_CGROUP || !cgroup_now)
+  if (job->kind != PROC_JOB_CGROUP || !cgroup_now)
     return FERN_OK;
   return name_cgroup(r, job);
 }
 
 /* The cgroup exists and is the job's; the clone goes into it by fd. */
-static void hold(elf_job *job) {
+static void hold(proc_job *job) {
   job->made = 1;
   job->cgroup_fd =
       openat(job->base_fd, job->name, O_PATH | O_DIRECTORY | O_CLOEXEC);
 }
 
-int elf_job_make(elf_job *job, fern_error_t *err) {
-  if (job->kind != ELF_JOB_CGROUP)
+int proc_job_make(proc_job *job, fern_error_t *err) {
+  if (job->kind != PROC_JOB_CGROUP)
     return FERN_OK;
   if (job->cgroup == NULL)
     return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
@@ -234,22 +233,22 @@ int elf_job_make(elf_job *job, fern_error_t *err) {
   return FERN_OK;
 }
 
-int elf_job_take(elf_runner *r, elf_job *job, fern_error_t *err) {
-  if (job->kind != ELF_JOB_CGROUP)
+int proc_job_take(proc_service *r, proc_job *job, fern_error_t *err) {
+  if (job->kind != PROC_JOB_CGROUP)
     return FERN_OK;
-  char *kept = elf_cgroup_pool_take(r);
+  char *kept = proc_cgroup_pool_take(r);
   if (kept != NULL) {
-    elf_job_adopt(r, job, kept);
+    proc_job_adopt(r, job, kept);
     hold(job);
     return FERN_OK;
   }
   if (name_cgroup(r, job) != FERN_OK)
     return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
-  return elf_job_make(job, err);
+  return proc_job_make(job, err);
 }
 
 typedef struct others_s {
-  const elf_job *job;
+  const proc_job *job;
   const char *spare_exe;
   int signum, found;
 } others;
@@ -268,16 +267,16 @@ static int runs(pid_t pid, const char *exe) {
 static void signal_if_other(pid_t pid, void *arg) {
   others *o = arg;
   if (pid != getpid() && !runs(pid, o->spare_exe) &&
-      elf_job_owns(o->job, pid)) {
+      proc_job_owns(o->job, pid)) {
     kill(pid, o->signum);
     o->found++;
   }
 }
 
-int elf_job_signal_others(const elf_job *job, int signum,
+int proc_job_signal_others(const proc_job *job, int signum,
                           const char *spare_exe) {
   others o = {job, spare_exe, signum, 0};
-  if (job->kind == ELF_JOB_CGROUP) {
+  if (job->kind == PROC_JOB_CGROUP) {
     char path[PATH_MAX + 32];
     snprintf(path, sizeof path, "%s/cgroup.procs", cgroup_dir(job));
     FILE *f = fopen(path, "re");
@@ -289,19 +288,19 @@ int elf_job_signal_others(const elf_job *job, int signum,
       fclose(f);
     return o.found;
   }
-  elf_proc_each(signal_if_other, &o);
+  proc_pid_each(signal_if_other, &o);
   return o.found;
 }
 
-static int cgroup_signal(elf_job *job, int signum) {
+static int cgroup_signal(proc_job *job, int signum) {
   char path[PATH_MAX + 32];
   if (signum == SIGKILL) {
     snprintf(path, sizeof path, "%s/cgroup.kill", cgroup_dir(job));
     /* A cgroup killed this way was seen to kill what is cloned into it
-     * later: it never serves again (elf_cgroup_pool.c). */
+     * later: it never serves again (proc_cgroup_pool.c). */
     job->kill_written = 1;
     if (write_small(path, "1") == 0)
-      return elf_job_populated(job);
+      return proc_job_populated(job);
   }
   snprintf(path, sizeof path, "%s/cgroup.procs", cgroup_dir(job));
   FILE *f = fopen(path, "re");
@@ -316,20 +315,20 @@ static int cgroup_signal(elf_job *job, int signum) {
   return found;
 }
 
-int elf_job_signal(elf_job *job, int signum) {
+int proc_job_signal(proc_job *job, int signum) {
   int found = 0;
   if (job->pgid > 0 && kill(-job->pgid, signum) == 0)
     found = 1;
-  if (job->kind == ELF_JOB_CGROUP)
+  if (job->kind == PROC_JOB_CGROUP)
     return cgroup_signal(job, signum) + found;
-  if (job->kind == ELF_JOB_SUBREAPER)
-    found += elf_proc_signal_job(job, signum);
+  if (job->kind == PROC_JOB_SUBREAPER)
+    found += proc_pid_signal_job(job, signum);
   return found;
 }
 
 /* cgroup.events, read relative to the runner's directory (no walk of
  * the whole path); an empty, unfrozen cgroup may be used again. */
-static int cgroup_populated(elf_job *job) {
+static int cgroup_populated(proc_job *job) {
   char rel[64], events[256];
   snprintf(rel, sizeof rel, "%s/cgroup.events", job->name ? job->name : "");
   int fd = job->cgroup != NULL && job->base_fd >= 0
@@ -344,16 +343,16 @@ static int cgroup_populated(elf_job *job) {
   return populated;
 }
 
-int elf_job_populated(elf_job *job) {
-  if (job->kind == ELF_JOB_CGROUP)
+int proc_job_populated(proc_job *job) {
+  if (job->kind == PROC_JOB_CGROUP)
     return cgroup_populated(job);
-  if (job->kind == ELF_JOB_SUBREAPER)
-    return elf_proc_job_alive(job);
+  if (job->kind == PROC_JOB_SUBREAPER)
+    return proc_pid_job_alive(job);
   return job->pgid > 0 && kill(-job->pgid, 0) == 0;
 }
 
-int elf_job_owns(const elf_job *job, pid_t pid) {
-  if (job->kind == ELF_JOB_CGROUP) {
+int proc_job_owns(const proc_job *job, pid_t pid) {
+  if (job->kind == PROC_JOB_CGROUP) {
     char path[PATH_MAX + 32], want[32];
     snprintf(path, sizeof path, "%s/cgroup.procs", cgroup_dir(job));
     snprintf(want, sizeof want, "%d", (int)pid);
@@ -366,17 +365,17 @@ int elf_job_owns(const elf_job *job, pid_t pid) {
       fclose(f);
     return owned;
   }
-  if (job->kind == ELF_JOB_SUBREAPER)
-    return elf_proc_in_job(job, pid);
+  if (job->kind == PROC_JOB_SUBREAPER)
+    return proc_pid_in_job(job, pid);
   return getpgid(pid) == job->pgid;
 }
 
-void elf_job_release(elf_runner *r, elf_job *job) {
+void proc_job_release(proc_service *r, proc_job *job) {
   if (job->cgroup_fd >= 0)
     close(job->cgroup_fd);
   job->cgroup_fd = -1;
-  if (job->kind == ELF_JOB_CGROUP && job->made && !elf_cgroup_pool_give(r, job)) {
-    elf_cgroup_remove(r, job->cgroup);
+  if (job->kind == PROC_JOB_CGROUP && job->made && !proc_cgroup_pool_give(r, job)) {
+    proc_cgroup_remove(r, job->cgroup);
     job->cgroup = NULL;
   }
   job->made = 0;

@@ -1,9 +1,12 @@
-/* elf_program.c - the ELF runner's program keys. */
+/* native_program.c - the program block of a native program (the ELF and
+ * sandbox runners'): its keys checked, and its rlimits read. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
-#include "../common/runner_common.h"
-#include "elf_runner.h"
+#include "native.h"
+#include "runner_common.h"
 
 static const char *const program_keys[] = {
     "runner",  "binary",    "args",   "environ", "forward_stdout_to",
@@ -117,7 +120,7 @@ static int check_rlimits(const json_t *program, fern_error_t *err) {
   return FERN_OK;
 }
 
-int elf_program_validate(const json_t *program, const char *runner_name,
+int native_program_validate(const json_t *program, const char *runner_name,
                          const char *const *extra_keys, fern_error_t *err) {
   int rc = runner_check_keys(program, runner_name, program_keys, extra_keys,
                              err);
@@ -140,24 +143,23 @@ int elf_program_validate(const json_t *program, const char *runner_name,
   return rc;
 }
 
-static rlim_t rlimit_of(const json_t *v) {
-  return json_is_string(v) ? RLIM_INFINITY : (rlim_t)json_integer_value(v);
+static uint64_t rlimit_of(const json_t *v) {
+  return json_is_string(v) ? (uint64_t)RLIM_INFINITY
+                           : (uint64_t)json_integer_value(v);
 }
 
-void elf_program_rlimits(const json_t *program, elf_controller *c) {
+size_t native_program_rlimits(const json_t *program, fern_rlimit_t *out,
+                              size_t max) {
   const char *key;
   json_t *value;
+  size_t n = 0;
   json_object_foreach(json_object_get(program, "rlimits"), key, value) {
-    if (c->rlimits == NULL &&
-        (c->rlimits = calloc(ELF_RLIMITS_MAX, sizeof *c->rlimits)) == NULL)
-      break; /* out of memory: the program runs with fern's limits */
-    if (c->rlimit_count == ELF_RLIMITS_MAX)
+    if (n == max)
       break;
-    elf_rlimit *r = &c->rlimits[c->rlimit_count++];
+    fern_rlimit_t *r = &out[n++];
     r->resource = rlimit_resource(key);
-    r->limit.rlim_cur = rlimit_of(json_is_array(value) ? json_array_get(value, 0)
-                                                       : value);
-    r->limit.rlim_max = rlimit_of(json_is_array(value) ? json_array_get(value, 1)
-                                                       : value);
+    r->soft = rlimit_of(json_is_array(value) ? json_array_get(value, 0) : value);
+    r->hard = rlimit_of(json_is_array(value) ? json_array_get(value, 1) : value);
   }
+  return n;
 }

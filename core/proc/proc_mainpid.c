@@ -1,4 +1,4 @@
-/* elf_mainpid.c - systemd's MAINPID=: a launcher forks the daemon, says
+/* proc_mainpid.c - systemd's MAINPID=: a launcher forks the daemon, says
  * "MAINPID=<daemon>" on the notify socket and exits, and the run goes on
  * under the daemon. As systemd's service_notify_message() and
  * service_set_main_pidref() (src/core/service.c) do it:
@@ -24,30 +24,30 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "elf_runner.h"
+#include "proc.h"
 
-pid_t elf_main_pid(const elf_controller *c) {
+pid_t proc_main_pid(const proc_run *c) {
   return c->follow != NULL ? c->follow->pid : c->pid;
 }
 
-static void refuse(elf_controller *c, long pid, const char *why) {
+static void refuse(proc_run *c, long pid, const char *why) {
   c->host->log(c->host->ctx, FERN_LOG_WARN, c->moniker, "refused MAINPID=%ld: %s", pid,
                why);
 }
 
 static void on_follow_exit(uv_poll_t *poll, int status, int events) {
-  elf_main_follow *f = poll->data;
-  elf_controller *c = f->controller;
+  proc_main_follow *f = poll->data;
+  proc_run *c = f->controller;
   (void)status, (void)events;
-  if (c->exited || f != c->follow || !elf_pidfd_collect(c, f->pidfd))
+  if (c->exited || f != c->follow || !proc_pidfd_collect(c, f->pidfd))
     return;
   uv_poll_stop(&f->poll);
-  elf_process_main_exited(c);
+  proc_process_main_exited(c);
 }
 
 /* The pidfd of `pid` if it may be the run's main process, else -1 (and
  * the refusal logged). */
-static int open_candidate(elf_controller *c, long pid) {
+static int open_candidate(proc_run *c, long pid) {
   if (pid <= 1 || pid == (long)getpid()) {
     refuse(c, pid, "not a process a component may name");
     return -1;
@@ -59,7 +59,7 @@ static int open_candidate(elf_controller *c, long pid) {
   }
   /* Asked after the pidfd holds the process: while it lives its pid
    * names no other, so the job's answer is about this very process. */
-  if (!elf_job_owns(&c->job, (pid_t)pid)) {
+  if (!proc_job_owns(&c->job, (pid_t)pid)) {
     refuse(c, pid, "not one of its processes");
     close(pidfd);
     return -1;
@@ -74,9 +74,9 @@ static int open_candidate(elf_controller *c, long pid) {
 
 /* Whether this run can follow a main process other than the one it
  * spawned (logged once when it cannot). */
-static int can_follow(elf_controller *c) {
+static int can_follow(proc_run *c) {
   const char *why = NULL;
-  if (c->exec_path != NULL || c->send_term != NULL)
+  if (c->exec_path != NULL)
     why = "a wrapper runs the program, whose process ids are not fern's";
   else if (c->pidfd < 0)
     why = "exits are watched by SIGCHLD here, not by pidfds";
@@ -88,22 +88,22 @@ static int can_follow(elf_controller *c) {
 }
 
 static void on_follow_closed(uv_handle_t *handle) {
-  elf_main_follow *f = handle->data;
-  elf_controller *c = f->controller;
+  proc_main_follow *f = handle->data;
+  proc_run *c = f->controller;
   free(f);
-  elf_process_handle_closed(c);
+  proc_process_handle_closed(c);
 }
 
 /* Done with a watch: its handle closes (libuv takes the descriptor out of
  * epoll at once, so it may close now; a handle closed later would take
  * out whatever reused the number by then). */
-static void follow_close(elf_main_follow *f) {
+static void follow_close(proc_main_follow *f) {
   uv_close((uv_handle_t *)&f->poll, on_follow_closed);
   close(f->pidfd);
   f->pidfd = -1;
 }
 
-void elf_mainpid_take(elf_controller *c, const char *value, size_t len) {
+void proc_mainpid_take(proc_run *c, const char *value, size_t len) {
   char digits[16];
   if (!c->spawned || c->exited || len == 0 || len >= sizeof digits)
     return;
@@ -113,7 +113,7 @@ void elf_mainpid_take(elf_controller *c, const char *value, size_t len) {
   memcpy(digits, value, len);
   digits[len] = '\0';
   long pid = strtol(digits, NULL, 10);
-  if (pid == (long)elf_main_pid(c) || !can_follow(c))
+  if (pid == (long)proc_main_pid(c) || !can_follow(c))
     return;
   if (pid > INT_MAX) {
     refuse(c, pid, "not a process id");
@@ -124,7 +124,7 @@ void elf_mainpid_take(elf_controller *c, const char *value, size_t len) {
     return;
   }
   int pidfd = open_candidate(c, pid);
-  elf_main_follow *f = pidfd >= 0 ? calloc(1, sizeof *f) : NULL;
+  proc_main_follow *f = pidfd >= 0 ? calloc(1, sizeof *f) : NULL;
   if (f == NULL) {
     if (pidfd >= 0)
       close(pidfd);
@@ -144,7 +144,7 @@ void elf_mainpid_take(elf_controller *c, const char *value, size_t len) {
   c->host->main_pid(c->host->ctx, c->instance, pid);
 }
 
-int elf_mainpid_launcher_ended(elf_controller *c) {
+int proc_mainpid_launcher_ended(proc_run *c) {
   if (c->follow == NULL)
     return 0;
   siginfo_t info;
@@ -161,7 +161,7 @@ int elf_mainpid_launcher_ended(elf_controller *c) {
   return 1;
 }
 
-void elf_mainpid_finish(elf_controller *c) {
+void proc_mainpid_finish(proc_run *c) {
   if (c->follow == NULL)
     return;
   /* The launcher is fern's child, and outlived the daemon: the job's kill
@@ -179,12 +179,12 @@ void elf_mainpid_finish(elf_controller *c) {
   c->follow = NULL;
 }
 
-pid_t elf_spawned_pid(const elf_controller *c) {
+pid_t proc_spawned_pid(const proc_run *c) {
   return c->follow != NULL && c->launcher_reaped ? 0 : c->pid;
 }
 
-void elf_mainpid_signal(elf_controller *c, int signum) {
-  elf_main_follow *f = c->follow;
+void proc_mainpid_signal(proc_run *c, int signum) {
+  proc_main_follow *f = c->follow;
   /* Its group only while the pidfd says it lives and if it led one when
    * it was named: a group id is not reused while its leader lives. */
   if (syscall(SYS_pidfd_send_signal, f->pidfd, signum, NULL, 0) == 0 &&

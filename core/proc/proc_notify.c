@@ -1,8 +1,8 @@
-/* elf_notify.c - systemd's readiness protocol, so daemons that call
+/* proc_notify.c - systemd's readiness protocol, so daemons that call
  * sd_notify() work unchanged: a datagram socket per component, named in
  * NOTIFY_SOCKET (abstract namespace, "@..."), taking "READY=1",
  * "STATUS=...", "STOPPING=1", "EXTEND_TIMEOUT_USEC=..." and "MAINPID=..."
- * (elf_mainpid.c), one per line. Like systemd's
+ * (proc_mainpid.c), one per line. Like systemd's
  * NotifyAccess=all, a datagram counts when its sender (SO_PASSCRED)
  * belongs to the component: a helper such as systemd-notify may send it. */
 #include <stdlib.h>
@@ -14,13 +14,13 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "elf_runner.h"
+#include "proc.h"
 
 /* EXTEND_TIMEOUT_USEC=N, as sd_notify(3) has it: the timeout of the
  * current state (fern has a start and a stop timeout) ends no sooner than
  * N microseconds from now. The start timeout is the runner's; the stop
  * timeout is fern's (host->extend_stop_timeout). */
-static void extend_timeout(elf_controller *c, const char *value, size_t len) {
+static void extend_timeout(proc_run *c, const char *value, size_t len) {
   char digits[32];
   if (len == 0 || len >= sizeof digits)
     return;
@@ -37,11 +37,11 @@ static void extend_timeout(elf_controller *c, const char *value, size_t len) {
   if (c->stop_sent) {
     c->host->extend_stop_timeout(c->host->ctx, c->instance, ms);
   } else {
-    elf_process_extend_start(c, ms);
+    proc_process_extend_start(c, ms);
   }
 }
 
-static void notify_line(elf_controller *c, const char *line, size_t len) {
+static void notify_line(proc_run *c, const char *line, size_t len) {
   if (len == 7 && memcmp(line, "READY=1", 7) == 0) {
     if (!c->ready && !c->exited) {
       c->ready = 1;
@@ -57,7 +57,7 @@ static void notify_line(elf_controller *c, const char *line, size_t len) {
   } else if (len > 20 && memcmp(line, "EXTEND_TIMEOUT_USEC=", 20) == 0) {
     extend_timeout(c, line + 20, len - 20);
   } else if (len > 8 && memcmp(line, "MAINPID=", 8) == 0) {
-    elf_mainpid_take(c, line + 8, len - 8);
+    proc_mainpid_take(c, line + 8, len - 8);
   }
 }
 
@@ -94,9 +94,9 @@ static struct ucred sender_of(struct msghdr *msg) {
  * be gone a moment later, no longer placeable. systemd's own order is the
  * same: manager_dispatch_notify_fd() (src/core/manager.c) finds the unit
  * of the sender's credentials first and frees the passed fd set last. */
-static int sender_is_ours(elf_controller *c, const struct ucred *cred) {
-  if ((cred->pid == elf_spawned_pid(c) && cred->pid != 0) ||
-      cred->pid == elf_main_pid(c) || elf_job_owns(&c->job, cred->pid))
+static int sender_is_ours(proc_run *c, const struct ucred *cred) {
+  if ((cred->pid == proc_spawned_pid(c) && cred->pid != 0) ||
+      cred->pid == proc_main_pid(c) || proc_job_owns(&c->job, cred->pid))
     return 1;
   /* A sender that already exited cannot be placed. */
   int gone = kill(cred->pid, 0) != 0 && errno == ESRCH;
@@ -107,7 +107,7 @@ static int sender_is_ours(elf_controller *c, const struct ucred *cred) {
   return 0;
 }
 
-static void notify_text(elf_controller *c, char *buf, size_t n) {
+static void notify_text(proc_run *c, char *buf, size_t n) {
   for (char *line = buf, *end = buf + n; line < end;) {
     char *nl = memchr(line, '\n', (size_t)(end - line));
     size_t len = nl ? (size_t)(nl - line) : (size_t)(end - line);
@@ -119,10 +119,10 @@ static void notify_text(elf_controller *c, char *buf, size_t n) {
 static void on_notify(uv_poll_t *poll, int status, int events) {
   (void)events;
   if (status == 0)
-    elf_notify_drain(poll->data);
+    proc_notify_drain(poll->data);
 }
 
-void elf_notify_drain(elf_controller *c) {
+void proc_notify_drain(proc_run *c) {
   while (c->notify_fd >= 0) {
     char buf[4096];
     char control[CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(16 * sizeof(int))];
@@ -140,16 +140,16 @@ void elf_notify_drain(elf_controller *c) {
   }
 }
 
-void elf_notify_file(const elf_controller *c, char *out, size_t size) {
+void proc_notify_file(const proc_run *c, char *out, size_t size) {
   snprintf(out, size, "%s/%s", c->runner->notify_dir, c->job.id);
 }
 
 /* Names the socket: abstract, or the run's file (made anew). */
-static socklen_t notify_address(elf_controller *c, struct sockaddr_un *addr) {
-  elf_notify *n = c->notify;
+static socklen_t notify_address(proc_run *c, struct sockaddr_un *addr) {
+  proc_notify *n = c->notify;
   if (c->notify_by_file) {
-    elf_notify_file(c, n->bound, sizeof n->bound);
-    snprintf(n->name, sizeof n->name, "%s", ELF_NOTIFY_INSIDE);
+    proc_notify_file(c, n->bound, sizeof n->bound);
+    snprintf(n->name, sizeof n->name, "%s", PROC_NOTIFY_INSIDE);
     unlink(n->bound);
   } else {
     snprintf(n->bound, sizeof n->bound, "@fern/%s/notify", c->job.id);
@@ -162,7 +162,7 @@ static socklen_t notify_address(elf_controller *c, struct sockaddr_un *addr) {
   return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len);
 }
 
-void elf_notify_close(elf_controller *c) {
+void proc_notify_close(proc_run *c) {
   if (c->notify_fd < 0)
     return;
   close(c->notify_fd);
@@ -171,7 +171,7 @@ void elf_notify_close(elf_controller *c) {
     unlink(c->notify->bound);
 }
 
-int elf_notify_open(elf_controller *c, fern_error_t *err) {
+int proc_notify_open(proc_run *c, fern_error_t *err) {
   if (c->notify == NULL && (c->notify = calloc(1, sizeof *c->notify)) == NULL)
     return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
   c->notify_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);

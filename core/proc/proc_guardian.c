@@ -1,4 +1,4 @@
-/* elf_guardian.c - the guardian: a small process forked when the runner is
+/* proc_guardian.c - the guardian: a small process forked when the runner is
  * made, that waits on a pipe from fern. When fern exits normally it says
  * "bye" and the guardian leaves. When fern dies without a word (SIGKILL),
  * the pipe reaches end of file and the guardian kills every component
@@ -22,18 +22,18 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "elf_runner.h"
+#include "proc.h"
 
 /* One guardian process, watched through its pidfd. */
 typedef struct guardian_watch_s {
   uv_poll_t poll;
-  struct elf_guardian_s *guardian;
-  elf_runner *runner; /* the guardian may be freed before the close ends */
+  struct proc_guardian_s *guardian;
+  proc_service *runner; /* the guardian may be freed before the close ends */
   int pidfd;
 } guardian_watch;
 
-struct elf_guardian_s {
-  elf_runner *runner;
+struct proc_guardian_s {
+  proc_service *runner;
   pid_t pid;             /* 0: none running */
   int fd;                /* our end of its pipe */
   guardian_watch *watch; /* NULL without pidfds */
@@ -60,29 +60,29 @@ static _Noreturn void guardian_main(int fd, const char *cgroup_base,
   }
   if (!bye) {
     if (cgroup_base[0] != '\0')
-      elf_cgroup_kill_tree(cgroup_base);
-    elf_job_kill_marked(job_prefix, 1000);
+      proc_cgroup_kill_tree(cgroup_base);
+    proc_job_kill_marked(job_prefix, 1000);
   }
   _exit(0);
 }
 
 /* Forks a guardian; 0 on success. */
-static int spawn(elf_guardian *g) {
-  elf_runner *r = g->runner;
+static int spawn(proc_guardian *g) {
+  proc_service *r = g->runner;
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0)
     return -1;
   char prefix[64];
-  elf_job_prefix(prefix, sizeof prefix);
+  proc_job_prefix(prefix, sizeof prefix);
   pid_t pid = fork();
   if (pid == 0) {
     /* Hold nothing but our own pipe: an inherited write end of another
      * guardian's pipe would keep that one from ever seeing end of file,
-     * and an inherited lock (elf_job.c) would outlive fern. */
+     * and an inherited lock (proc_job.c) would outlive fern. */
     if (fds[0] > 3)
       syscall(SYS_close_range, 3, fds[0] - 1, 0);
     syscall(SYS_close_range, fds[0] + 1, ~0U, 0);
-    guardian_main(fds[0], r->job_kind == ELF_JOB_CGROUP ? r->cgroup_base : "",
+    guardian_main(fds[0], r->job_kind == PROC_JOB_CGROUP ? r->cgroup_base : "",
                   prefix);
   }
   close(fds[0]);
@@ -97,13 +97,13 @@ static int spawn(elf_guardian *g) {
 
 static void watch_closed(uv_handle_t *handle) {
   guardian_watch *w = handle->data;
-  elf_runner *r = w->runner;
+  proc_service *r = w->runner;
   close(w->pidfd);
   free(w);
-  elf_runner_unref(r);
+  proc_service_unref(r);
 }
 
-static void unwatch(elf_guardian *g) {
+static void unwatch(proc_guardian *g) {
   if (g->watch == NULL)
     return;
   uv_poll_stop(&g->watch->poll);
@@ -114,13 +114,13 @@ static void unwatch(elf_guardian *g) {
 static void on_guardian_exit(uv_poll_t *poll, int status, int events);
 
 /* Watches the guardian's end through a pidfd, when the kernel has them. */
-static void watch(elf_guardian *g) {
+static void watch(proc_guardian *g) {
   int pidfd = (int)syscall(SYS_pidfd_open, g->pid, 0);
   guardian_watch *w = pidfd >= 0 ? calloc(1, sizeof *w) : NULL;
   if (w == NULL) {
     if (pidfd >= 0)
       close(pidfd);
-    return; /* SIGCHLD tells (elf_guardian_check) */
+    return; /* SIGCHLD tells (proc_guardian_check) */
   }
   w->guardian = g;
   w->runner = g->runner;
@@ -143,7 +143,7 @@ static void describe(int wstatus, char *buf, size_t size) {
 }
 
 /* The guardian died while fern lives: say so, and start another. */
-static void lost(elf_guardian *g, int wstatus) {
+static void lost(proc_guardian *g, int wstatus) {
   const fern_host_t *host = g->runner->host;
   char how[64] = "gone";
   if (wstatus >= 0)
@@ -175,7 +175,7 @@ static void on_guardian_exit(uv_poll_t *poll, int status, int events) {
   lost(w->guardian, wstatus);
 }
 
-void elf_guardian_check(elf_guardian *g) {
+void proc_guardian_check(proc_guardian *g) {
   if (g == NULL || g->pid == 0 || g->watch != NULL)
     return;
   int wstatus = -1;
@@ -184,12 +184,12 @@ void elf_guardian_check(elf_guardian *g) {
     lost(g, got == g->pid ? wstatus : -1);
 }
 
-int elf_guardian_is(const elf_guardian *g, pid_t pid) {
+int proc_guardian_is(const proc_guardian *g, pid_t pid) {
   return g != NULL && g->pid == pid;
 }
 
-elf_guardian *elf_guardian_start(elf_runner *r) {
-  elf_guardian *g = calloc(1, sizeof *g);
+proc_guardian *proc_guardian_start(proc_service *r) {
+  proc_guardian *g = calloc(1, sizeof *g);
   if (g == NULL)
     return NULL;
   g->runner = r;
@@ -201,7 +201,7 @@ elf_guardian *elf_guardian_start(elf_runner *r) {
   return g;
 }
 
-void elf_guardian_stop(elf_guardian *g) {
+void proc_guardian_stop(proc_guardian *g) {
   if (g == NULL)
     return;
   unwatch(g);

@@ -1,4 +1,4 @@
-/* elf_cgroup_pool.c - emptied cgroups, kept for the next start.
+/* proc_cgroup_pool.c - emptied cgroups, kept for the next start.
  *
  * A cgroup costs the kernel more than the short program in it: mkdir sets
  * up its files and state, rmdir and the release work that follows tear
@@ -28,24 +28,24 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "elf_runner.h"
+#include "proc.h"
 
-char *elf_cgroup_pool_take(elf_runner *r) {
+char *proc_cgroup_pool_take(proc_service *r) {
   return r->cgroup_pool_count > 0 ? r->cgroup_pool[--r->cgroup_pool_count]
                                   : NULL;
 }
 
 /* A cgroup directory's link count is 2 plus its subdirectories: cgroups
  * a program made inside its own stay with it, so such a one is removed. */
-static int has_no_children(const elf_job *job) {
+static int has_no_children(const proc_job *job) {
   struct stat st;
   return fstatat(job->base_fd, job->name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
          st.st_nlink == 2;
 }
 
-int elf_cgroup_pool_give(elf_runner *r, elf_job *job) {
+int proc_cgroup_pool_give(proc_service *r, proc_job *job) {
   if (!job->reusable || job->kill_written ||
-      r->cgroup_pool_count >= ELF_CGROUP_POOL_MAX || !has_no_children(job))
+      r->cgroup_pool_count >= PROC_CGROUP_POOL_MAX || !has_no_children(job))
     return 0;
   r->cgroup_pool[r->cgroup_pool_count++] = job->cgroup;
   job->cgroup = NULL;
@@ -55,25 +55,25 @@ int elf_cgroup_pool_give(elf_runner *r, elf_job *job) {
 
 typedef struct cgroup_removal_s {
   uv_work_t work;
-  elf_runner *runner;
+  proc_service *runner;
   char *path;
 } cgroup_removal;
 
 static void removal_work(uv_work_t *work) {
   cgroup_removal *removal = work->data;
-  elf_job_remove_cgroup_tree(removal->path);
+  proc_job_remove_cgroup_tree(removal->path);
 }
 
 static void removal_done(uv_work_t *work, int status) {
   (void)status;
   cgroup_removal *removal = work->data;
-  elf_runner *r = removal->runner;
+  proc_service *r = removal->runner;
   free(removal->path);
   free(removal);
-  elf_runner_unref(r);
+  proc_service_unref(r);
 }
 
-void elf_cgroup_remove(elf_runner *r, char *path) {
+void proc_cgroup_remove(proc_service *r, char *path) {
   if (path == NULL)
     return;
   cgroup_removal *removal = malloc(sizeof *removal);
@@ -86,12 +86,12 @@ void elf_cgroup_remove(elf_runner *r, char *path) {
       return;
     }
   }
-  elf_job_remove_cgroup_tree(path); /* no memory: here and now */
+  proc_job_remove_cgroup_tree(path); /* no memory: here and now */
   free(path);
   free(removal);
 }
 
-void elf_cgroup_pool_drain(elf_runner *r) {
+void proc_cgroup_pool_drain(proc_service *r) {
   while (r->cgroup_pool_count > 0) {
     char *path = r->cgroup_pool[--r->cgroup_pool_count];
     rmdir(path);

@@ -1,4 +1,4 @@
-/* elf_output_pace.c - a program's output read no faster than fern's log
+/* proc_output_pace.c - a program's output read no faster than fern's log
  * can take it. fern writes its log through a bounded queue, so that a
  * reader of its stderr who falls behind (a terminal paused with Ctrl-S, a
  * pipe nobody reads) never stops fern. When the queue runs low on room,
@@ -10,15 +10,15 @@
  * Once a program's main process has ended its output is read whatever the
  * room, so that its end is reported and fern can stop: what does not fit
  * then is dropped, and counted, by the log. */
-#include "elf_runner.h"
+#include "proc.h"
 
 #define PACE_TICK_MS 10
 
-static void set_reading(elf_controller *c, int reading);
+static void set_reading(proc_run *c, int reading);
 
 /* Takes the run off the paused list; the timer goes with the last one
  * (it would otherwise hold the loop, and fern, for ever). */
-static void unlink_paused(elf_controller *c) {
+static void unlink_paused(proc_run *c) {
   *c->prev_paced = c->next_paced;
   if (c->next_paced != NULL)
     c->next_paced->prev_paced = c->prev_paced;
@@ -29,36 +29,36 @@ static void unlink_paused(elf_controller *c) {
 }
 
 static void on_pace_tick(uv_timer_t *timer) {
-  elf_runner *r = timer->data;
+  proc_service *r = timer->data;
   if (r->host->output_room(r->host->ctx) < FERN_OUTPUT_ROOM_HIGH)
     return;
   while (r->paced != NULL) {
-    elf_controller *c = r->paced;
+    proc_run *c = r->paced;
     unlink_paused(c);
     set_reading(c, 1);
   }
 }
 
-static void set_reading(elf_controller *c, int reading) {
+static void set_reading(proc_run *c, int reading) {
   for (int which = 0; which < 2; which++) {
     uv_stream_t *pipe = (uv_stream_t *)&c->streams[which].pipe;
     if (!c->streams[which].open)
       continue;
     if (reading)
-      uv_read_start(pipe, elf_output_alloc, elf_output_read);
+      uv_read_start(pipe, proc_output_alloc, proc_output_read);
     else
       uv_read_stop(pipe);
   }
 }
 
-void elf_output_pace_init(elf_runner *r) {
+void proc_output_pace_init(proc_service *r) {
   r->paced = NULL;
   uv_timer_init(r->host->loop, &r->pace_timer);
   r->pace_timer.data = r;
 }
 
-void elf_output_pace(elf_controller *c) {
-  elf_runner *r = c->runner;
+void proc_output_pace(proc_run *c) {
+  proc_service *r = c->runner;
   if (c->prev_paced != NULL || c->exited ||
       r->host->output_room(r->host->ctx) >= FERN_OUTPUT_ROOM_LOW)
     return;
@@ -72,7 +72,7 @@ void elf_output_pace(elf_controller *c) {
     uv_timer_start(&r->pace_timer, on_pace_tick, PACE_TICK_MS, PACE_TICK_MS);
 }
 
-void elf_output_release(elf_controller *c, int read_again) {
+void proc_output_release(proc_run *c, int read_again) {
   if (c->prev_paced == NULL)
     return;
   unlink_paused(c);

@@ -1,4 +1,4 @@
-/* elf_notify_dir.c - the directory of notify socket files (for programs
+/* proc_notify_dir.c - the directory of notify socket files (for programs
  * in a network namespace of their own, where fern's abstract names are
  * not). One per fern, made on first use as /tmp/fern-notify-XXXXXX, and
  * locked (flock) for as long as that fern lives: a fern that ended without
@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "elf_runner.h"
+#include "proc.h"
 
 #define NOTIFY_DIR_PARENT "/tmp"
 #define NOTIFY_DIR_PREFIX "fern-notify-"
@@ -41,7 +41,7 @@ static int make_locked(char *dir, size_t size) {
   return -1;
 }
 
-int elf_notify_dir(elf_runner *r, fern_error_t *err) {
+int proc_notify_dir(proc_service *r, fern_error_t *err) {
   if (r->notify_dir[0] != '\0')
     return FERN_OK;
   char dir[sizeof r->notify_dir];
@@ -55,7 +55,7 @@ int elf_notify_dir(elf_runner *r, fern_error_t *err) {
   return FERN_OK;
 }
 
-void elf_notify_dir_release(elf_runner *r) {
+void proc_notify_dir_release(proc_service *r) {
   if (r->notify_dir[0] != '\0')
     rmdir(r->notify_dir); /* each run's socket file went with its run */
   if (r->notify_dir_fd >= 0)
@@ -93,7 +93,7 @@ static int remove_if_abandoned(int parent, const char *name) {
   return removed;
 }
 
-int elf_notify_dir_sweep(void) {
+int proc_notify_dir_sweep(void) {
   int parent = open(NOTIFY_DIR_PARENT, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   DIR *d = parent >= 0 ? fdopendir(dup(parent)) : NULL;
   int removed = 0;

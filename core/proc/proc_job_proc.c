@@ -1,8 +1,8 @@
-/* elf_job_proc.c - jobs seen through /proc, where there is no cgroup to
+/* proc_job_proc.c - jobs seen through /proc, where there is no cgroup to
  * hold them: the FERN_JOB mark every process of a component inherits in
  * its environment, and the session its main process starts at the spawn.
  * The subreaper kind finds a job's processes this way, the guardian finds
- * a killed fern's, and a new fern finds a dead one's (elf_stale.c).
+ * a killed fern's, and a new fern finds a dead one's (proc_stale.c).
  *
  * A descendant that clears its environment is still found by its session;
  * one that also starts a session of its own (setsid, then execve with an
@@ -22,9 +22,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "elf_runner.h"
+#include "proc.h"
 
-ssize_t elf_read_small(const char *path, char *buf, size_t size) {
+ssize_t proc_read_small(const char *path, char *buf, size_t size) {
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     buf[0] = '\0';
@@ -36,7 +36,7 @@ ssize_t elf_read_small(const char *path, char *buf, size_t size) {
   return n;
 }
 
-void elf_proc_each(void (*visit)(pid_t, void *), void *arg) {
+void proc_pid_each(void (*visit)(pid_t, void *), void *arg) {
   int dir = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dir < 0)
     return;
@@ -55,10 +55,10 @@ void elf_proc_each(void (*visit)(pid_t, void *), void *arg) {
   close(dir);
 }
 
-int elf_proc_stat(pid_t pid, elf_proc_info *info) {
+int proc_pid_stat(pid_t pid, proc_pid_info *info) {
   char path[64], stat[512];
   snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-  if (elf_read_small(path, stat, sizeof stat) <= 0)
+  if (proc_read_small(path, stat, sizeof stat) <= 0)
     return -1;
   /* The command name may hold spaces and parentheses: fields resume after
    * the last ')'. */
@@ -80,13 +80,13 @@ static int pid_namespace_of(const char *proc, struct stat *st) {
   return stat(path, st);
 }
 
-void elf_job_prefix(char *out, size_t size) {
+void proc_job_prefix(char *out, size_t size) {
   struct stat ns;
   snprintf(out, size, "%d@%lu.", (int)getpid(),
            pid_namespace_of("self", &ns) == 0 ? (unsigned long)ns.st_ino : 0UL);
 }
 
-int elf_job_prefix_parse(const char *value, pid_t *pid, unsigned long *ns) {
+int proc_job_prefix_parse(const char *value, pid_t *pid, unsigned long *ns) {
   int p, end = 0;
   if (sscanf(value, "%d@%lu.%n", &p, ns, &end) != 2 || end == 0 || p <= 0)
     return 0;
@@ -94,10 +94,10 @@ int elf_job_prefix_parse(const char *value, pid_t *pid, unsigned long *ns) {
   return 1;
 }
 
-int elf_proc_marked(pid_t pid, const char *mark) {
+int proc_pid_marked(pid_t pid, const char *mark) {
   char path[64], env[4096];
   snprintf(path, sizeof path, "/proc/%d/environ", (int)pid);
-  ssize_t n = elf_read_small(path, env, sizeof env);
+  ssize_t n = proc_read_small(path, env, sizeof env);
   size_t len = strlen(mark);
   /* A mark ending in '.' is a fern's prefix (every job of that fern);
    * any other names one job, whose id must not match job 12 for 1. */
@@ -108,21 +108,21 @@ int elf_proc_marked(pid_t pid, const char *mark) {
   return 0;
 }
 
-int elf_proc_in_job(const elf_job *job, pid_t pid) {
+int proc_pid_in_job(const proc_job *job, pid_t pid) {
   char mark[96];
   snprintf(mark, sizeof mark, "FERN_JOB=%s", job->id);
-  if (elf_proc_marked(pid, mark))
+  if (proc_pid_marked(pid, mark))
     return 1;
   /* The main process started a session whose id is its pid; while any
    * process is in it that number cannot be given to a new process, so a
    * process other than the main one with that session is the job's. */
-  elf_proc_info info;
-  return job->pgid > 0 && pid != job->pgid && elf_proc_stat(pid, &info) == 0 &&
+  proc_pid_info info;
+  return job->pgid > 0 && pid != job->pgid && proc_pid_stat(pid, &info) == 0 &&
          info.session == job->pgid;
 }
 
 typedef struct job_scan_s {
-  const elf_job *job;
+  const proc_job *job;
   const char *mark; /* a fern's prefix instead of a job */
   int signum;       /* 0: only count the live ones */
   int found;
@@ -133,42 +133,42 @@ typedef struct job_scan_s {
  * own numbers) are never taken for ours. */
 static int scanned(const job_scan *scan, pid_t pid) {
   return pid != getpid() && (scan->job != NULL
-                                 ? elf_proc_in_job(scan->job, pid)
-                                 : elf_proc_marked(pid, scan->mark));
+                                 ? proc_pid_in_job(scan->job, pid)
+                                 : proc_pid_marked(pid, scan->mark));
 }
 
 static void visit_member(pid_t pid, void *arg) {
   job_scan *scan = arg;
   if (!scanned(scan, pid))
     return;
-  elf_proc_info info;
+  proc_pid_info info;
   if (scan->signum != 0) {
     kill(pid, scan->signum);
     scan->found++;
-  } else if (elf_proc_stat(pid, &info) == 0 && info.state != 'Z') {
+  } else if (proc_pid_stat(pid, &info) == 0 && info.state != 'Z') {
     scan->found++; /* a zombie waiting to be reaped is gone already */
   }
 }
 
-int elf_proc_signal_job(const elf_job *job, int signum) {
+int proc_pid_signal_job(const proc_job *job, int signum) {
   job_scan scan = {job, NULL, signum, 0};
-  elf_proc_each(visit_member, &scan);
+  proc_pid_each(visit_member, &scan);
   return scan.found;
 }
 
-int elf_proc_job_alive(const elf_job *job) {
+int proc_pid_job_alive(const proc_job *job) {
   job_scan scan = {job, NULL, 0, 0};
-  elf_proc_each(visit_member, &scan);
+  proc_pid_each(visit_member, &scan);
   return scan.found > 0;
 }
 
-int elf_job_kill_marked(const char *prefix, int rounds) {
+int proc_job_kill_marked(const char *prefix, int rounds) {
   char mark[96];
   snprintf(mark, sizeof mark, "FERN_JOB=%s", prefix);
   int total = 0;
   for (int i = 0; i < rounds; i++) {
     job_scan scan = {NULL, mark, SIGKILL, 0};
-    elf_proc_each(visit_member, &scan);
+    proc_pid_each(visit_member, &scan);
     total += scan.found;
     if (scan.found == 0)
       break;
@@ -177,14 +177,22 @@ int elf_job_kill_marked(const char *prefix, int rounds) {
 }
 
 typedef struct orphan_scan_s {
-  elf_runner *runner;
+  proc_service *runner;
   pid_t self;
 } orphan_scan;
 
-static int waited_for(const elf_runner *r, pid_t pid) {
-  for (const elf_controller *c = r->live; c != NULL; c = c->next_live)
-    if ((elf_spawned_pid(c) == pid || elf_main_pid(c) == pid) && !c->exited)
+/* Whether a run of any service of this manager waits for `pid` (its
+ * spawned or its main process), or it is a guardian. */
+static int waited_for(const proc_service *r, pid_t pid) {
+  for (const proc_service *s = r->registry->head; s != NULL;
+       s = s->next_in_registry) {
+    for (const proc_run *c = s->live; c != NULL; c = c->next_live)
+      if ((proc_spawned_pid(c) == pid || proc_main_pid(c) == pid) &&
+          !c->exited)
+        return 1;
+    if (proc_guardian_is(s->guardian, pid))
       return 1;
+  }
   return 0;
 }
 
@@ -203,7 +211,7 @@ static void find_process_handle(uv_handle_t *handle, void *arg) {
 /* Whether libuv spawned it on fern's loop (another runner's uv_spawn):
  * libuv reaps it and tells that runner. Asked only of a zombie child no
  * run of ours waits for, which is rare; the walk visits every handle. */
-static int spawned_by_libuv(const elf_runner *r, pid_t pid) {
+static int spawned_by_libuv(const proc_service *r, pid_t pid) {
   libuv_child child = {pid, 0};
   uv_walk(r->host->loop, find_process_handle, &child);
   return child.found;
@@ -211,15 +219,14 @@ static int spawned_by_libuv(const elf_runner *r, pid_t pid) {
 
 static void reap_if_orphan(pid_t pid, void *arg) {
   orphan_scan *scan = arg;
-  elf_proc_info info;
-  if (elf_proc_stat(pid, &info) == 0 && info.ppid == scan->self &&
+  proc_pid_info info;
+  if (proc_pid_stat(pid, &info) == 0 && info.ppid == scan->self &&
       info.state == 'Z' && !waited_for(scan->runner, pid) &&
-      !elf_guardian_is(scan->runner->guardian, pid) &&
       !spawned_by_libuv(scan->runner, pid))
     waitpid(pid, NULL, WNOHANG);
 }
 
-void elf_job_reap_orphans(elf_runner *r) {
+void proc_job_reap_orphans(proc_service *r) {
   orphan_scan scan = {r, getpid()};
-  elf_proc_each(reap_if_orphan, &scan);
+  proc_pid_each(reap_if_orphan, &scan);
 }

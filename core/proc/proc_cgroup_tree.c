@@ -1,4 +1,4 @@
-/* elf_cgroup_tree.c - removing a cgroup and every cgroup inside it, at any
+/* proc_cgroup_tree.c - removing a cgroup and every cgroup inside it, at any
  * depth and of any name. A program may make cgroups inside its own (twenty
  * deep, or named ".x"), and rmdir removes only an empty cgroup: the tree
  * goes deepest first, and none of it may stay behind.
@@ -20,7 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "elf_runner.h"
+#include "proc.h"
 
 /* Past this many cgroups that would not go, the walk gives up. */
 #define STUCK_MAX 64
@@ -144,7 +144,7 @@ static int ascend(int *fd, tree_walk *w, long *depth) {
   return note_stuck(w, st.st_ino);
 }
 
-void elf_job_remove_cgroup_tree(const char *dir) {
+void proc_job_remove_cgroup_tree(const char *dir) {
   if (rmdir(dir) == 0 || (errno != EBUSY && errno != ENOTEMPTY))
     return;
   tree_walk w = {.stuck_count = 0};
@@ -177,7 +177,7 @@ static int emptied(int fd) {
   return strstr(events, "populated 0") != NULL;
 }
 
-void elf_cgroup_kill_tree(const char *dir) {
+void proc_cgroup_kill_tree(const char *dir) {
   char path[PATH_MAX + 32];
   snprintf(path, sizeof path, "%s/cgroup.kill", dir);
   int fd = open(path, O_WRONLY | O_CLOEXEC);
@@ -201,5 +201,5 @@ void elf_cgroup_kill_tree(const char *dir) {
   }
   if (fd >= 0)
     close(fd);
-  elf_job_remove_cgroup_tree(dir);
+  proc_job_remove_cgroup_tree(dir);
 }
