@@ -211,7 +211,7 @@ conformance: all $(O)/tests/conformance/run $(TEST_PLUGINS)
 # made from (they test the suite, not fern), and the Slurm runner's
 # conformance runs (its own suite still runs there).
 CONFORMANCE_BROKEN ?= yes
-CONFORMANCE_SUBJECTS ?= elf sandbox oci mock spawner
+CONFORMANCE_SUBJECTS ?= elf sandbox oci mock spawner script
 SLURM_CONFORMANCE ?= yes
 
 check-plain: all $(TEST_BINS)
@@ -223,7 +223,7 @@ check-plain: all $(TEST_BINS)
 
 check-sanitize: programs
 	$(MAKE) O=build-san SAN=1 CONFORMANCE_BROKEN=no SLURM_CONFORMANCE=no \
-	  CONFORMANCE_SUBJECTS="elf sandbox oci mock" check-plain
+	  CONFORMANCE_SUBJECTS="elf sandbox oci mock script" check-plain
 
 # The suite under valgrind memcheck: the unit tests in one process, and
 # every fern the end-to-end suite, the conformance suite (ELF and mock

@@ -122,6 +122,9 @@ static void plan_fill(proc_run *c, fern_spawn_plan_t *plan, char *notify_file,
                       size_t size) {
   memset(plan, 0, sizeof *plan);
   plan->struct_size = sizeof *plan;
+  plan->package_dir = c->package_dir;
+  plan->args = (const char *const *)c->argv + 1;
+  plan->environ = (const char *const *)c->environ;
   plan->job_id = c->job.id;
   plan->cgroup = c->job.kind == PROC_JOB_CGROUP ? c->job.cgroup_rel : NULL;
   plan->exec_path = c->no_binary_check ? NULL : c->binary_path;

@@ -115,6 +115,9 @@ typedef struct fern_rlimit_s {
 typedef struct fern_spawn_plan_s {
   uint32_t struct_size;
   /* Read. */
+  const char *package_dir; /* the spawn's */
+  const char *const *args; /* the spawn's argv[1...], NULL-terminated */
+  const char *const *environ; /* the spawn's, NULL-terminated */
   const char *job_id;      /* the job's id (FERN_JOB's value) */
   const char *cgroup;      /* its cgroup, relative to the cgroup2 mount;
                             * NULL without cgroup containment */
@@ -140,7 +143,10 @@ typedef struct fern_spawn_plan_s {
   int term_wrapper_only;
 } fern_spawn_plan_t;
 
-/* One run, as the runner asks for it. Strings and arrays are copied. */
+/* One run, as the runner asks for it. Strings and arrays are copied. The
+ * program's environment is `environ` with FERN_JOB, FERN_MONIKER and
+ * FERN_PACKAGE_DIR (and FERN_LIFECYCLE_FD, NOTIFY_SOCKET when asked for);
+ * nothing of fern's own environment. */
 typedef struct fern_spawn_s {
   uint32_t struct_size;
   const char *moniker;
@@ -150,8 +156,8 @@ typedef struct fern_spawn_s {
   const char *exec;
   /* argv[1...]: NULL-terminated, or NULL for none. */
   const char *const *args;
-  /* "NAME=value" strings added to the program's environment (which has
-   * nothing of fern's own but PATH): NULL-terminated, or NULL. */
+  /* "NAME=value" strings of the program's environment: NULL-terminated,
+   * or NULL. */
   const char *const *environ;
   const fern_rlimit_t *rlimits;
   size_t rlimit_count;

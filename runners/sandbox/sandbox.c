@@ -67,9 +67,6 @@ static void free_strings(char **v) {
 static void plan_free(void *p) {
   sandbox_plan *plan = p;
   free_strings(plan->syscalls);
-  free_strings(plan->args);
-  free_strings(plan->environ);
-  free(plan->package_dir);
   free(plan);
 }
 
@@ -83,8 +80,7 @@ static char **strings_copy(const json_t *array) {
 }
 
 static sandbox_plan *plan_read(const fern_host_t *host,
-                               const fern_start_info_t *info) {
-  const json_t *program = info->program;
+                               const json_t *program) {
   sandbox_plan *plan = calloc(1, sizeof *plan);
   if (plan == NULL)
     return NULL;
@@ -95,12 +91,8 @@ static sandbox_plan *plan_read(const fern_host_t *host,
       json_object_get(program, "lifecycle"), "ready_event"));
   plan->notify = ready != NULL && strcmp(ready, "notify") == 0;
   plan->syscalls = strings_copy(json_object_get(program, "syscalls"));
-  plan->args = strings_copy(json_object_get(program, "args"));
-  plan->environ = strings_copy(json_object_get(program, "environ"));
-  plan->package_dir = info->package_dir ? strdup(info->package_dir) : NULL;
   plan->host = host;
-  if (plan->syscalls == NULL || plan->args == NULL || plan->environ == NULL ||
-      (info->package_dir != NULL && plan->package_dir == NULL)) {
+  if (plan->syscalls == NULL) {
     plan_free(plan);
     return NULL;
   }
@@ -117,7 +109,7 @@ static int sandbox_prepare(void *arg, fern_spawn_plan_t *sp,
 static int sandbox_start(void *runner, const fern_start_info_t *info,
                          void **controller, fern_error_t *err) {
   native_runner *r = runner;
-  sandbox_plan *plan = plan_read(r->host, info);
+  sandbox_plan *plan = plan_read(r->host, info->program);
   if (plan == NULL)
     return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
   if (plan->enabled && access(BWRAP_PATH, X_OK) != 0) {

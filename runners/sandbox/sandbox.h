@@ -15,11 +15,7 @@ typedef struct sandbox_plan_s {
   int network;     /* "network": true shares the network and allows sockets */
   char **syscalls; /* "syscalls": extra syscall names to allow */
   int notify;      /* lifecycle.ready_event "notify": it sends sd_notify */
-  /* What the command line needs of the run, copied at its start. */
-  char *package_dir;
-  char **args;    /* NULL-terminated */
-  char **environ; /* NULL-terminated */
-  const fern_host_t *host;
+  const fern_host_t *host; /* open_trusted, for what is bound */
 } sandbox_plan;
 
 /* A program about to run in the sandbox, as the search for what it loads
@@ -29,7 +25,7 @@ typedef struct sandbox_program_s {
   const char *path;        /* its real path */
   const char *package;     /* its package's real path: bound whole, and the
                             * working directory */
-  char *const *env;        /* its environment */
+  const char *const *env;  /* its environment */
   const fern_host_t *host; /* open_trusted: what may be bound from outside */
 } sandbox_program;
 
@@ -53,8 +49,7 @@ int sandbox_command(const sandbox_plan *plan, fern_spawn_plan_t *sp,
  * itself, not a link put in its place, and the one holding the checked
  * binary. The descriptor, or a negative FERN_E* code with `err` set.
  * Worker thread. */
-int sandbox_package_open(const char *package_dir,
-                         const fern_spawn_plan_t *sp, char *real,
+int sandbox_package_open(const fern_spawn_plan_t *sp, char *real,
                          fern_error_t *err);
 
 /* Where the open file `fd` is, into `out` (PATH_MAX bytes): 0, or -1. */

@@ -71,14 +71,14 @@ static int push_fd(bwrap_argv *b, fern_spawn_plan_t *sp, const char *option,
 
 /* The package at its real path (`real`, filled here); its path as fern
  * knows it, if another, a link to it, as on the host. */
-static int bind_package(bwrap_argv *b, const sandbox_plan *plan,
-                        fern_spawn_plan_t *sp, char *real, fern_error_t *err) {
-  int fd = sandbox_package_open(plan->package_dir, sp, real, err);
+static int bind_package(bwrap_argv *b, fern_spawn_plan_t *sp, char *real,
+                        fern_error_t *err) {
+  int fd = sandbox_package_open(sp, real, err);
   int rc = fd < 0 ? fd : push_fd(b, sp, "--ro-bind-fd", fd, real, err);
-  if (rc == FERN_OK && strcmp(real, plan->package_dir) != 0) {
+  if (rc == FERN_OK && strcmp(real, sp->package_dir) != 0) {
     push(b, "--symlink");
     push(b, real);
-    push(b, plan->package_dir);
+    push(b, sp->package_dir);
   }
   return rc;
 }
@@ -101,7 +101,7 @@ static int bind_loaded(bwrap_argv *b, const sandbox_plan *plan,
                        const fern_spawn_plan_t *sp, const char *package,
                        fern_error_t *err) {
   sandbox_program program = {sp->exec_fd, sp->exec_path, package,
-                             plan->environ, plan->host};
+                             sp->environ, plan->host};
   char **binds = NULL;
   int rc = sandbox_libraries(&program, &binds, err);
   for (size_t i = 0; rc == FERN_OK && binds[i] != NULL; i += 2) {
@@ -130,14 +130,13 @@ static int add_filter(bwrap_argv *b, const sandbox_plan *plan,
   return fd < 0 ? fd : push_fd(b, sp, "--seccomp", fd, NULL, err);
 }
 
-static void add_program(bwrap_argv *b, const sandbox_plan *plan,
-                        const fern_spawn_plan_t *sp) {
+static void add_program(bwrap_argv *b, const fern_spawn_plan_t *sp) {
   push(b, "--chdir");
-  push(b, plan->package_dir);
+  push(b, sp->package_dir);
   push(b, "--");
   push(b, sp->exec_path);
-  for (size_t i = 0; plan->args[i] != NULL; i++)
-    push(b, plan->args[i]);
+  for (size_t i = 0; sp->args[i] != NULL; i++)
+    push(b, sp->args[i]);
 }
 
 int sandbox_command(const sandbox_plan *plan, fern_spawn_plan_t *sp,
@@ -148,7 +147,7 @@ int sandbox_command(const sandbox_plan *plan, fern_spawn_plan_t *sp,
   if (plan->network)
     push(&b, "--share-net");
   char package[PATH_MAX];
-  int rc = bind_package(&b, plan, sp, package, err);
+  int rc = bind_package(&b, sp, package, err);
   if (rc == FERN_OK)
     rc = bind_binary(&b, sp, err);
   if (rc == FERN_OK)
@@ -158,7 +157,7 @@ int sandbox_command(const sandbox_plan *plan, fern_spawn_plan_t *sp,
   if (rc == FERN_OK)
     rc = add_filter(&b, plan, sp, err);
   if (rc == FERN_OK)
-    add_program(&b, plan, sp);
+    add_program(&b, sp);
   if (rc == FERN_OK &&
       (b.failed || (sp->wrapper_path = strdup(BWRAP_PATH)) == NULL))
     rc = fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");

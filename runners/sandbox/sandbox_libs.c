@@ -241,7 +241,7 @@ static int add_program(lib_walk *w, int fd, const char *path, char *interp) {
 
 /* The program's own LD_LIBRARY_PATH, what its loader will see: the last
  * one wins (elf/rtld.c, process_envvars); an empty one is none. */
-static const char *library_path(char *const *env) {
+static const char *library_path(const char *const *env) {
   const char *found = NULL;
   for (size_t i = 0; env != NULL && env[i] != NULL; i++)
     if (strncmp(env[i], "LD_LIBRARY_PATH=", 16) == 0)

@@ -33,9 +33,9 @@ static int check_package(const char *package_dir,
   return FERN_OK;
 }
 
-int sandbox_package_open(const char *package_dir,
-                         const fern_spawn_plan_t *sp, char *real,
+int sandbox_package_open(const fern_spawn_plan_t *sp, char *real,
                          fern_error_t *err) {
+  const char *package_dir = sp->package_dir;
   /* The package's own path may pass through links (pkg's "0" names the
    * version in use): resolved once here, and what is opened then must be
    * there. A symlink put in its place is no directory under O_NOFOLLOW. */

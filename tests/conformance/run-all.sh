@@ -1,7 +1,8 @@
 #!/bin/sh
 # run-all.sh BUILD: the runner conformance suite on every runner fern ships,
 # on the mock runner, and on a script runner written on libuv alone
-# (tests/plugins/spawner.c, the subject an outside author's runner is);
+# (tests/plugins/spawner.c, the subject an outside author's runner is),
+# and the same runner on the host's process service (tests/plugins/script.c);
 # then on each deliberately broken runner (tests/plugins/broken_*.c: the
 # spawner with one mistake), which must fail the case that catches its
 # mistake. Each subject leaves out what its semantics cannot do, saying
@@ -10,7 +11,7 @@
 #   CONFORMANCE_BROKEN=no            leave out the broken runners
 set -u
 build=$1
-only=${CONFORMANCE_SUBJECTS:-elf sandbox oci mock spawner}
+only=${CONFORMANCE_SUBJECTS:-elf sandbox oci mock spawner script}
 suite="$build/tests/conformance/run"
 failed=0
 
@@ -43,6 +44,9 @@ run oci "$build/runners/oci/oci.so" \
 run mock "$build/tests/plugins/mock.so" \
   "a_flood_arrives_whole_in_bounded_memory=$no_process;output_waits_for_a_slow_log_reader=$no_process;a_last_line_without_newline_arrives=$no_process;the_reported_pid_is_the_programs=$no_process;sigterm_reaches_the_whole_job=$no_process"
 run spawner "$build/tests/plugins/spawner.so" "$script_skip" \
+  "$script_template" "$script_files"
+# The same script runner on the host's process service: nothing left out.
+run script "$build/tests/plugins/script.so" "" \
   "$script_template" "$script_files"
 
 # broken NAME CASE: the broken runner fails CASE. Only CASE runs

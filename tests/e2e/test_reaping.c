@@ -1,18 +1,23 @@
 /* test_reaping.c - no runner reaps a process it did not start. A runner
  * written as a plugin author first writes one (tests/plugins/uvspawn.c:
- * uv_spawn, its exit through libuv) runs beside the ELF runner in
- * subreaper mode, where fern adopts orphans and the ELF runner reaps them:
- * the uv_spawn runner's child is not among them, and its exit reaches it.
- * As root with subreaper jobs forced, and as an unprivileged user, for
- * whom fern picks subreaper jobs itself. */
+ * uv_spawn, its exit through libuv) and one on the host's process service
+ * (tests/plugins/script.c: a service of its own) run beside the ELF runner
+ * in subreaper mode, where fern adopts orphans and the ELF runner's
+ * service reaps them: neither runner's child is among them, and each exit
+ * reaches its runner with its status. As root with subreaper jobs forced,
+ * and as an unprivileged user, for whom fern picks subreaper jobs for
+ * every service itself. */
 #include <stdlib.h>
 #include <unistd.h>
 
 #include "e2e.h"
 #include "event_asserts.h"
 
-/* A package with /plain (the ELF runner, running 2 s) and /spawned (the
- * uv_spawn runner, exit 5 after 300 ms); `config` is its fern.json. */
+/* A package with /plain (the ELF runner, running 2 s), /spawned (the
+ * uv_spawn runner, exit 5 after 300 ms), /scripted (the script runner,
+ * exit 7 after 300 ms) and /unwrapped (the sandbox runner without its
+ * sandbox, watching exits by SIGCHLD as the ELF runner's reaping does:
+ * exit 9 after 300 ms); `config` is its fern.json. */
 static void two_runners(char *pkg, size_t size, const char *elf_config,
                         char *config, size_t config_size) {
   char text[1024];
@@ -21,17 +26,25 @@ static void two_runners(char *pkg, size_t size, const char *elf_config,
                       "\"args\": [\"run-for\", \"2000\", \"0\"]");
   e2e_package_program(pkg, "spawned", "uvspawn",
                       "\"args\": [\"run-for\", \"300\", \"5\"]");
-  const char *names[] = {"plain", "spawned", NULL};
+  e2e_package_write(pkg, "run.sh", "exec \"$(dirname \"$0\")/bin/tool\" \"$@\"\n");
+  e2e_package_write(pkg, "meta/scripted.cm",
+                    "{\"program\": {\"runner\": \"script\", \"script\": "
+                    "\"run.sh\", \"args\": [\"run-for\", \"300\", \"7\"]}}");
+  e2e_package_program(pkg, "unwrapped", "sandbox",
+                      "\"sandbox\": \"none\", "
+                      "\"args\": [\"run-for\", \"300\", \"9\"]");
+  const char *names[] = {"plain", "spawned", "scripted", "unwrapped", NULL};
   e2e_package_root(pkg, names, 0);
   snprintf(text, sizeof text,
            "{\"root_environment\": {\"runners\": [{\"runner\": \"elf\"%s}, "
-           "{\"runner\": \"uvspawn\"}]}}",
+           "{\"runner\": \"uvspawn\"}, {\"runner\": \"script\"}, "
+           "{\"runner\": \"sandbox\", \"config\": {\"pidfd\": false}}]}}",
            elf_config);
   e2e_package_write(pkg, "fern.json", text);
   snprintf(config, config_size, "%s/fern.json", pkg);
 }
 
-START_TEST(test_a_uv_spawn_runner_hears_its_exit_beside_a_subreaper) {
+START_TEST(test_other_runners_hear_their_exits_beside_a_subreaper) {
   char pkg[4096], config[4200], plugins[4200];
   two_runners(pkg, sizeof pkg, ", \"config\": {\"job\": \"subreaper\"}", config,
               sizeof config);
@@ -41,14 +54,16 @@ START_TEST(test_a_uv_spawn_runner_hears_its_exit_beside_a_subreaper) {
                         pkg, NULL};
   e2e_start(&p, args);
   e2e_wait_end(&p, "/spawned", "instance_died (exit 5)", 20000);
-  ck_assert_int_eq(e2e_finish(&p, 20000), 1); /* /spawned did not end ok */
+  e2e_wait_end(&p, "/scripted", "instance_died (exit 7)", 20000);
+  e2e_wait_end(&p, "/unwrapped", "instance_died (exit 9)", 20000);
+  ck_assert_int_eq(e2e_finish(&p, 20000), 1); /* they did not end ok */
   e2e_assert_end(&p, "/plain", "ok (exit 0)");
   e2e_free(&p);
   e2e_package_remove(pkg);
 }
 END_TEST
 
-START_TEST(test_a_uv_spawn_runner_hears_its_exit_as_a_user) {
+START_TEST(test_other_runners_hear_their_exits_as_a_user) {
   uid_t uid;
   gid_t gid;
   if (e2e_test_user("fernreap", &uid, &gid) != 0)
@@ -71,8 +86,11 @@ START_TEST(test_a_uv_spawn_runner_hears_its_exit_as_a_user) {
     e2e_package_remove(pkg);
     return;
   }
+  e2e_assert_has(out, "script runner: job mechanism subreaper");
   ck_assert_msg(status == 1, "fern exited %d:\n%s", status, out);
   e2e_assert_has(out, "/spawned: error: stopped: instance_died (exit 5)");
+  e2e_assert_has(out, "/scripted: error: stopped: instance_died (exit 7)");
+  e2e_assert_has(out, "/unwrapped: error: stopped: instance_died (exit 9)");
   e2e_assert_has(out, "/plain: stopped: ok (exit 0)");
   e2e_package_remove(pkg);
 }
@@ -82,8 +100,8 @@ Suite *reaping_suite(void) {
   Suite *s = suite_create("reaping");
   TCase *tc = tcase_create("reaping");
   tcase_set_timeout(tc, 60);
-  tcase_add_test(tc, test_a_uv_spawn_runner_hears_its_exit_beside_a_subreaper);
-  tcase_add_test(tc, test_a_uv_spawn_runner_hears_its_exit_as_a_user);
+  tcase_add_test(tc, test_other_runners_hear_their_exits_beside_a_subreaper);
+  tcase_add_test(tc, test_other_runners_hear_their_exits_as_a_user);
   suite_add_tcase(s, tc);
   return s;
 }
