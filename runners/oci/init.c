@@ -1,12 +1,14 @@
 /* fern-oci-init - PID 1 inside a container, like tini or docker-init. The
  * kernel gives a namespace's init no default signal actions, so a program
  * that is PID 1 could not be stopped with SIGTERM nor die of its own
- * SIGABRT. This init runs the program as PID 2, passes it the signals that
- * ask a program to stop, reaps every orphan, and exits with the program's
- * status (128+N for death by signal N). It catches those signals with a
- * handler (not by blocking them), so the shim can see in SigCgt when a
- * stop can no longer be lost. Static, bound read-only into each container
- * at /dev/.fern-init by the OCI runner. */
+ * SIGABRT. This init runs the program as PID 2, in a process group of its
+ * own, passes the signals that ask a program to stop to that whole group
+ * (the program and what it started, as tini -g does: a stop reaches the
+ * whole job, as it does for every runner), reaps every orphan, and exits
+ * with the program's status (128+N for death by signal N). It catches
+ * those signals with a handler (not by blocking them), so the shim can see
+ * in SigCgt when a stop can no longer be lost. Static, bound read-only
+ * into each container at /dev/.fern-init by the OCI runner. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -21,7 +23,7 @@ static volatile sig_atomic_t early; /* a signal that came before the fork */
 
 static void forward(int sig) {
   if (child > 0)
-    kill(child, sig);
+    kill(-child, sig);
   else
     early = sig;
 }
@@ -47,6 +49,7 @@ int main(int argc, char **argv) {
   sigprocmask(SIG_BLOCK, &set, &old);
   pid_t pid = fork();
   if (pid == 0) {
+    setpgid(0, 0);
     for (size_t i = 0; i < sizeof forwarded / sizeof *forwarded; i++)
       sigaction(forwarded[i], &dfl, NULL);
     sigprocmask(SIG_SETMASK, &old, NULL); /* a held stop ends it here */
@@ -55,9 +58,10 @@ int main(int argc, char **argv) {
             strerror(errno));
     _exit(127);
   }
+  setpgid(pid, pid); /* whichever of the two runs first */
   child = pid;
   if (early != 0)
-    kill(pid, early);
+    kill(-pid, early);
   sigprocmask(SIG_SETMASK, &old, NULL); /* held stops are forwarded now */
   for (;;) {
     int status;
