@@ -144,7 +144,7 @@ $(PKG_PROGS): %: $$(subst /bin/,/src/,$$@).c include/fern/fern.h
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 $(WARN) -O2 -Iinclude -o $@ $<
 
-$(O)/tests/plugins/%.so: tests/plugins/%.c tests/plugins/good.c tests/plugins/spawner.c include/fern/fern.h include/fern/runner.h include/fern/resolver.h
+$(O)/tests/plugins/%.so: tests/plugins/%.c tests/plugins/good.c tests/plugins/spawner.c $(wildcard include/fern/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -shared -o $@ $< $(LDFLAGS)
 

@@ -93,6 +93,16 @@ if [ "$prefix" = /usr/local ]; then
     env FERN_BINARY="$root/bin/fern" FERN_BUILD="$(cd "$O" && pwd)" \
       FERN_CONFORMANCE_RUNNER="$root/lib/fern/plugins/elf.so" \
       "$O/tests/conformance/run"
+  # A runner on the host's process service, built out of tree against the
+  # staged headers, passes the whole suite on the installed fern.
+  check "a runner on the process service builds with one line" \
+    sh -c "cc -shared -fPIC -Werror -Wall $(pc --cflags fern) tests/plugins/script.c -o '$plugins/script.so'"
+  check "it passes the conformance suite against the installed fern" \
+    env FERN_BINARY="$root/bin/fern" FERN_BUILD="$(cd "$O" && pwd)" \
+      FERN_CONFORMANCE_RUNNER="$plugins/script.so" \
+      FERN_CONFORMANCE_TEMPLATE=tests/conformance/script-template.json \
+      FERN_CONFORMANCE_FILES="tool.sh=tests/conformance/tool.sh" \
+      "$O/tests/conformance/run"
 fi
 
 check "make uninstall removes what install put" \
