@@ -29,7 +29,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     fern_error_t err = FERN_ERROR_INIT;
     elf_binary_check(fd, path, "fuzz", &err);
     char **libs = NULL;
-    char *const env[] = {"LD_LIBRARY_PATH=$ORIGIN/lib:;/nonexistent", NULL};
+    const char *const env[] = {"LD_LIBRARY_PATH=$ORIGIN/lib:;/nonexistent",
+                               NULL};
     static fern__manager manager;
     fern__host_init(&manager);
     sandbox_program program = {fd, path, "/nonexistent", env, &manager.host};

@@ -200,6 +200,7 @@ typedef struct proc_run_s {
    * (fd 3, or 4 with it); each closed once the spawn is done. */
   int wrapper_fds[PROC_WRAPPER_FDS];
   int wrapper_fd_count;
+  int wrapper_fds_lost; /* a hook gave more than PROC_WRAPPER_FDS */
   int exit_codes_as_signals; /* 128+N means died of signal N */
   int job_empty; /* its job held nothing once the main process ended */
   int job_at_spawn; /* its cgroup is taken at the spawn (plain runs) */

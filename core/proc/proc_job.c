@@ -195,7 +195,9 @@ static int name_cgroup(proc_service *r, proc_job *job) {
 }
 
 void proc_job_tag(proc_service *r, const char *name, unsigned number) {
-  snprintf(r->job_tag, sizeof r->job_tag, "%.16s%u", name, number);
+  /* The number makes it unique (the name is for people), and the '-'
+   * keeps it apart from a name ending in digits: x1-1 is not x-11. */
+  snprintf(r->job_tag, sizeof r->job_tag, "%.12s-%u", name, number);
 }
 
 /* "<fern pid>@<pid ns>.<runner tag>.<n>": the prefix is what the guardian

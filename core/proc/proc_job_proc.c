@@ -179,6 +179,7 @@ int proc_job_kill_marked(const char *prefix, int rounds) {
 typedef struct orphan_scan_s {
   proc_service *runner;
   pid_t self;
+  pid_t session; /* fern's */
 } orphan_scan;
 
 /* Whether a run of any service of this manager waits for `pid` (its
@@ -217,16 +218,21 @@ static int spawned_by_libuv(const proc_service *r, pid_t pid) {
   return child.found;
 }
 
+/* A zombie child of fern is reaped here only if it came from a job: every
+ * job starts a session of its own (the spawn's setsid), so what is in
+ * fern's own session is no job's; a plugin's own fork() child is, and is
+ * that plugin's to reap. */
 static void reap_if_orphan(pid_t pid, void *arg) {
   orphan_scan *scan = arg;
   proc_pid_info info;
   if (proc_pid_stat(pid, &info) == 0 && info.ppid == scan->self &&
-      info.state == 'Z' && !waited_for(scan->runner, pid) &&
+      info.state == 'Z' && info.session != scan->session &&
+      !waited_for(scan->runner, pid) &&
       !spawned_by_libuv(scan->runner, pid))
     waitpid(pid, NULL, WNOHANG);
 }
 
 void proc_job_reap_orphans(proc_service *r) {
-  orphan_scan scan = {r, getpid()};
+  orphan_scan scan = {r, getpid(), getsid(0)};
   proc_pid_each(reap_if_orphan, &scan);
 }

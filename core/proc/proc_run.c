@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,7 +135,8 @@ static void plan_fill(proc_run *c, fern_spawn_plan_t *plan, char *notify_file,
     plan->notify_file = notify_file;
   }
   plan->notify_inside = PROC_NOTIFY_INSIDE;
-  plan->first_wrapper_fd = c->stop_notify ? 4 : 3;
+  /* After the lifecycle channel, and after what an earlier hook gave. */
+  plan->first_wrapper_fd = (c->stop_notify ? 4 : 3) + c->wrapper_fd_count;
   for (int i = 0; i < FERN_SPAWN_WRAPPER_FDS; i++)
     plan->wrapper_fds[i] = -1;
 }
@@ -150,10 +152,17 @@ static void plan_take(proc_run *c, fern_spawn_plan_t *plan) {
     free_strv(c->exec_argv);
     c->exec_argv = plan->wrapper_argv;
   }
-  int count = plan->wrapper_fd_count;
-  for (int i = 0; i < count && i < FERN_SPAWN_WRAPPER_FDS; i++)
+  /* Three in all, over both hooks: one past them is closed, and the
+   * spawn refused (run_hook). */
+  for (int i = 0; i < plan->wrapper_fd_count && i < FERN_SPAWN_WRAPPER_FDS;
+       i++) {
     if (c->wrapper_fd_count < PROC_WRAPPER_FDS)
       c->wrapper_fds[c->wrapper_fd_count++] = plan->wrapper_fds[i];
+    else if (plan->wrapper_fds[i] >= 0) {
+      close(plan->wrapper_fds[i]);
+      c->wrapper_fds_lost = 1;
+    }
+  }
   c->exit_codes_as_signals |= plan->exit_codes_as_signals;
   if (plan->term_spares != NULL && c->term_spares == NULL)
     c->term_spares = strdup(plan->term_spares);
@@ -170,14 +179,33 @@ static int run_hook(proc_run *c,
   plan_fill(c, &plan, notify_file, sizeof notify_file);
   int rc = hook(c->hook_arg, &plan, err);
   plan_take(c, &plan);
-  if (rc == FERN_OK && c->exec_path != NULL && c->exec_argv == NULL)
+  if (rc == FERN_OK && c->wrapper_fds_lost)
     rc = fern_error_set(err, FERN_EINVAL, NULL,
-                        "the runner named a wrapper with no arguments");
+                        "the %s runner handed its wrapper more than %d "
+                        "descriptors",
+                        c->runner->name, FERN_SPAWN_WRAPPER_FDS);
   return rc;
 }
 
+/* What the hooks left is a whole command: a wrapper with its arguments,
+ * or none; and none only where the program is the package's. */
+static int wrapper_complete(const proc_run *c, fern_error_t *err) {
+  if ((c->exec_path == NULL) != (c->exec_argv == NULL))
+    return fern_error_set(err, FERN_EINVAL, NULL,
+                          "the %s runner named a wrapper%s", c->runner->name,
+                          c->exec_path ? " with no arguments"
+                                       : "'s arguments but no wrapper");
+  if (c->no_binary_check && c->exec_path == NULL)
+    return fern_error_set(err, FERN_EINVAL, NULL,
+                          "the %s runner asked to execute nothing of the "
+                          "package (FERN_SPAWN_NO_EXEC) but named no wrapper",
+                          c->runner->name);
+  return FERN_OK;
+}
+
 int proc_run_before_spawn(proc_run *c, fern_error_t *err) {
-  return run_hook(c, c->before_spawn, err);
+  int rc = run_hook(c, c->before_spawn, err);
+  return rc == FERN_OK ? wrapper_complete(c, err) : rc;
 }
 
 static void check_work(uv_work_t *req) {
@@ -265,8 +293,9 @@ static int read_spawn(proc_run *c, const fern_spawn_t *spawn) {
   if (c->argv != NULL && c->binary != NULL)
     c->argv[0] = strdup(c->binary);
   c->environ = strv_copy(spawn->environ, 0);
-  return c->moniker && c->package_dir && c->binary && c->argv &&
-                 c->argv[0] && c->environ && copy_rlimits(c, spawn) == 0
+  return c->moniker && (c->package_dir || !spawn->package_dir) && c->binary &&
+                 c->argv && c->argv[0] && c->environ &&
+                 copy_rlimits(c, spawn) == 0
              ? FERN_OK
              : FERN_ENOMEM;
 }
@@ -275,8 +304,11 @@ int proc_run_start(proc_service *r, fern_instance_t *instance,
                    const fern_spawn_t *given, proc_run **out,
                    fern_error_t *err) {
   fern_spawn_t spawn = {0};
-  if (given == NULL || given->struct_size < sizeof(uint32_t))
-    return fern_error_set(err, FERN_EINVAL, NULL, "job_start needs a spawn");
+  if (given == NULL ||
+      given->struct_size < offsetof(fern_spawn_t, hook_arg_free) +
+                               sizeof given->hook_arg_free)
+    return fern_error_set(err, FERN_EINVAL, NULL,
+                          "job_start needs a spawn of ABI 2.1 or later");
   memcpy(&spawn, given,
          given->struct_size < sizeof spawn ? given->struct_size : sizeof spawn);
   proc_run *c = calloc(1, sizeof *c);

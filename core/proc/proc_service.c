@@ -25,12 +25,12 @@ static int kernel_names_fd_execs(void) {
          (major > 6 || (major == 6 && minor >= 14));
 }
 
-static const char *containment_name(fern_containment c) {
+static const char *containment_name(uint32_t c) {
   switch (c) {
   case FERN_CONTAIN_CGROUP: return "cgroup";
   case FERN_CONTAIN_SUBREAPER: return "subreaper";
   case FERN_CONTAIN_PROCESS_GROUP: return "process_group";
-  case FERN_CONTAIN_AUTO: break;
+  default: break;
   }
   return "auto";
 }
@@ -83,13 +83,13 @@ static int service_setup(proc_service *r, const fern_procs_options_t *o,
 int proc_service_open(const fern_host_t *host, proc_registry *registry,
                       const fern_procs_options_t *options,
                       proc_service **out, fern_error_t *err) {
-  if (options == NULL || options->struct_size < sizeof(uint32_t) ||
-      options->name == NULL)
+  fern_procs_options_t o = {0};
+  if (options != NULL && options->struct_size >= sizeof(uint32_t))
+    memcpy(&o, options,
+           options->struct_size < sizeof o ? options->struct_size : sizeof o);
+  if (o.name == NULL)
     return fern_error_set(err, FERN_EINVAL, NULL,
                           "procs_open needs options with a name");
-  fern_procs_options_t o = {0};
-  memcpy(&o, options,
-         options->struct_size < sizeof o ? options->struct_size : sizeof o);
   proc_service *r = calloc(1, sizeof *r);
   if (r == NULL)
     return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
@@ -101,12 +101,13 @@ int proc_service_open(const fern_host_t *host, proc_registry *registry,
   proc_spawn_read_signals(r);
   r->child_nofile.rlim_cur = (rlim_t)host->nofile_soft;
   r->child_nofile.rlim_max = (rlim_t)host->nofile_hard;
-  if (service_setup(r, &o, err) != FERN_OK) {
+  int rc = service_setup(r, &o, err);
+  if (rc != FERN_OK) {
     proc_spawn_slots_close(r);
     if (r->cgroup_base_fd >= 0)
       close(r->cgroup_base_fd);
     free(r);
-    return FERN_ENOTSUP;
+    return rc;
   }
   /* SIGCHLD is watched even with pidfds: a kernel (or valgrind) without
    * pidfd_open leaves a run to it, and the subreaper reaps orphans on it. */

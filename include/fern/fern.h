@@ -297,7 +297,9 @@ typedef struct fern_host_s {
    * containment it got. Loop thread; usually at the runner's create. */
   int (*procs_open)(void *ctx, const struct fern_procs_options_s *options,
                     fern_procs_t **procs, fern_error_t *err);
-  /* Closes it once its jobs are released (at the runner's release). */
+  /* Closes it (at the runner's release). Every job of it must have been
+   * released first: the host releases a runner's controllers before the
+   * runner, and a runner that keeps jobs of its own releases them. */
   void (*procs_close)(void *ctx, fern_procs_t *procs);
   /* Starts a run of `instance` as `spawn` says: the job reports for the
    * instance from now on (`started`, `stopped`...), and is the runner's

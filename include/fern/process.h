@@ -22,12 +22,17 @@
  *     READY=1 with FERN_SPAWN_NOTIFY), `status`, `main_pid`, and exactly
  *     one `stopped` with the exit status, after the pipes are drained;
  *   - stops it (job_stop: the lifecycle "stop" message with
- *     FERN_SPAWN_LIFECYCLE, else SIGTERM to every process of the job) and
- *     kills it (job_kill: SIGKILL to the whole job), before or after it
- *     started; a run stopped before it was spawned ends not_started;
- *   - never reaps a process it did not start, and leaves nothing behind: a
- *     guardian ends every job if fern itself is killed, and the next fern
- *     sweeps what a dead one left.
+ *     FERN_SPAWN_LIFECYCLE, else SIGTERM to the program's process group,
+ *     which holds what it started unless that left the group) and kills it
+ *     (job_kill: SIGKILL to the whole job, whatever left the group), before
+ *     or after it started; a run stopped before it was spawned ends
+ *     not_started;
+ *   - reaps only its own: the processes it spawned, and, where fern is a
+ *     subreaper, the orphans of its jobs (each job starts a session of its
+ *     own); never a child another service or libuv waits for, nor one in
+ *     fern's own session (a plugin's fork());
+ *   - leaves nothing behind: a guardian ends every job if fern itself is
+ *     killed, and the next fern sweeps what a dead one left.
  *
  * So a runner's controller is the fern_job_t: its stop calls job_stop, its
  * kill job_kill, its controller_release job_release. See
@@ -49,36 +54,34 @@
 extern "C" {
 #endif
 
-/* One runner's supervisor: its jobs' containment, their guardian, their
- * spawn queue. Opaque. */
-typedef struct fern_procs_s fern_procs_t;
-/* One run's job. Opaque. */
-typedef struct fern_job_s fern_job_t;
+/* fern_procs_t (one runner's supervisor: its jobs' containment, their
+ * guardian, their spawn queue) and fern_job_t (one run's job) are opaque;
+ * fern.h declares them. */
 
 /* How a runner's jobs hold their processes (fern_procs_options_t). */
-typedef enum fern_containment {
+enum {
   FERN_CONTAIN_AUTO = 0,      /* the strongest this machine lets fern use */
   FERN_CONTAIN_CGROUP,        /* a cgroup v2 per job: cgroup.kill */
   FERN_CONTAIN_SUBREAPER,     /* fern adopts orphans; FERN_JOB marks them */
   FERN_CONTAIN_PROCESS_GROUP  /* the main process's group only (weakest) */
-} fern_containment;
+};
 
 /* How the checked file is executed (fern_procs_options_t.exec). */
-typedef enum fern_exec_mode {
+enum {
   FERN_EXEC_AUTO = 0,   /* by descriptor where the kernel keeps the name */
   FERN_EXEC_DESCRIPTOR, /* execveat(fd, "", AT_EMPTY_PATH) of the file */
   FERN_EXEC_NAME        /* by name in its directory, held since the check */
-} fern_exec_mode;
+};
 
 typedef struct fern_procs_options_s {
   uint32_t struct_size;
   /* The runner's name: the log line that says what containment it got,
    * and its jobs' ids, say it. */
   const char *name;
-  fern_containment containment;
-  int watch_with_sigchld; /* watch exits by SIGCHLD, not pidfds */
-  int spawn_with_fork;    /* fork, not clone3 */
-  fern_exec_mode exec;
+  uint32_t containment;        /* FERN_CONTAIN_* */
+  uint32_t watch_with_sigchld; /* watch exits by SIGCHLD, not pidfds */
+  uint32_t spawn_with_fork;    /* fork, not clone3 */
+  uint32_t exec;               /* FERN_EXEC_* */
 } fern_procs_options_t;
 
 /* fern_spawn_t.flags */
@@ -105,12 +108,17 @@ typedef struct fern_procs_options_s {
  * none): nothing is checked or executed of it; the wrapper runs. */
 #define FERN_SPAWN_NO_EXEC (1u << 7)
 
+/* One resource limit. Passed as an array, so it never grows: a later
+ * minor adds another member to fern_spawn_t instead. */
 typedef struct fern_rlimit_s {
   int resource; /* RLIMIT_* */
   uint64_t soft, hard;
 } fern_rlimit_t;
 
-/* What a wrapper's hooks see and fill (fern_spawn_t.prepare). */
+/* What a wrapper's hooks see and fill (fern_spawn_t.prepare). The host
+ * fills it; a member a later minor appends may be written by a plugin
+ * only where struct_size says the host has it. The wrapper gets at most
+ * FERN_SPAWN_WRAPPER_FDS descriptors over both hooks (fixed for ABI 2). */
 #define FERN_SPAWN_WRAPPER_FDS 3
 typedef struct fern_spawn_plan_s {
   uint32_t struct_size;
@@ -125,7 +133,8 @@ typedef struct fern_spawn_plan_s {
   int exec_fd;             /* the checked file (read only; the host's) */
   const char *notify_file; /* with FERN_SPAWN_NOTIFY_FILE: the socket */
   const char *notify_inside; /* where a sandbox must bind it */
-  int first_wrapper_fd;    /* the number wrapper_fds[0] gets (3 or 4) */
+  int first_wrapper_fd;    /* the number wrapper_fds[0] gets: after the
+                            * lifecycle channel and an earlier hook's */
   /* Filled by the hook. Memory from malloc and descriptors become the
    * host's, even when the hook fails. */
   char *wrapper_path;      /* run this instead of `exec` */
@@ -137,7 +146,7 @@ typedef struct fern_spawn_plan_s {
   int exit_codes_as_signals;
   /* A stop's SIGTERM goes to every process of the job but those running
    * this program (the wrapper must outlive its program to report on it),
-   * or, if none is found, to the wrapper. */
+   * or, if none is found, to the wrapper. Copied: the hook's to keep. */
   const char *term_spares;
   /* A stop's SIGTERM goes to the wrapper only (it forwards it). */
   int term_wrapper_only;

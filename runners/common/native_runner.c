@@ -87,11 +87,11 @@ int native_runner_create(const fern_host_t *host, const json_t *config,
   fern_procs_options_t options = {
       .struct_size = sizeof options,
       .name = name,
-      .containment = (fern_containment)index_of(
+      .containment = (uint32_t)index_of(
           json_string_value(json_object_get(config, "job")), job_kinds),
       .watch_with_sigchld = json_is_false(json_object_get(config, "pidfd")),
       .spawn_with_fork = json_is_false(json_object_get(config, "clone3")),
-      .exec = (fern_exec_mode)index_of(
+      .exec = (uint32_t)index_of(
           json_string_value(json_object_get(config, "exec")), exec_modes)};
   int rc = host->procs_open(host->ctx, &options, &r->procs, err);
   if (rc != FERN_OK) {
@@ -142,9 +142,12 @@ static const char **strings_of(const json_t *array) {
   return v;
 }
 
+/* Output goes to fern's log unless the block says otherwise ("none"; the
+ * OCI runner takes any other value as that too). */
 static int discards(const json_t *program, const char *key) {
-  const char *v = json_string_value(json_object_get(program, key));
-  return v != NULL && strcmp(v, "none") == 0;
+  const json_t *v = json_object_get(program, key);
+  return v != NULL && (!json_is_string(v) ||
+                       strcmp(json_string_value(v), "log") != 0);
 }
 
 /* The flags the program block asks for. */

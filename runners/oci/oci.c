@@ -46,7 +46,7 @@ typedef struct oci_run_s {
   char rootfs[PATH_MAX];
   char given_bundle[PATH_MAX]; /* a prepared bundle in the package, or "" */
   char job_rel[PATH_MAX];      /* the job's cgroup, relative, or "" */
-  char id[64];
+  char id[96];
   char bundle[1200]; /* ours: config.json (unless given) and init.pid */
 } oci_run;
 

@@ -17,7 +17,9 @@
  * uv_spawn runner, exit 5 after 300 ms), /scripted (the script runner,
  * exit 7 after 300 ms) and /unwrapped (the sandbox runner without its
  * sandbox, watching exits by SIGCHLD as the ELF runner's reaping does:
- * exit 9 after 300 ms); `config` is its fern.json. */
+ * exit 9 after 300 ms) and /forked (a plain fork() in fern's own session,
+ * reaped by its runner's waitpid: exit 11 after 300 ms); `config` is its
+ * fern.json. */
 static void two_runners(char *pkg, size_t size, const char *elf_config,
                         char *config, size_t config_size) {
   char text[1024];
@@ -33,12 +35,16 @@ static void two_runners(char *pkg, size_t size, const char *elf_config,
   e2e_package_program(pkg, "unwrapped", "sandbox",
                       "\"sandbox\": \"none\", "
                       "\"args\": [\"run-for\", \"300\", \"9\"]");
-  const char *names[] = {"plain", "spawned", "scripted", "unwrapped", NULL};
+  e2e_package_program(pkg, "forked", "forker",
+                      "\"args\": [\"run-for\", \"300\", \"11\"]");
+  const char *names[] = {"plain",     "spawned", "scripted",
+                         "unwrapped", "forked",  NULL};
   e2e_package_root(pkg, names, 0);
   snprintf(text, sizeof text,
            "{\"root_environment\": {\"runners\": [{\"runner\": \"elf\"%s}, "
            "{\"runner\": \"uvspawn\"}, {\"runner\": \"script\"}, "
-           "{\"runner\": \"sandbox\", \"config\": {\"pidfd\": false}}]}}",
+           "{\"runner\": \"sandbox\", \"config\": {\"pidfd\": false}}, "
+           "{\"runner\": \"forker\"}]}}",
            elf_config);
   e2e_package_write(pkg, "fern.json", text);
   snprintf(config, config_size, "%s/fern.json", pkg);
@@ -56,6 +62,7 @@ START_TEST(test_other_runners_hear_their_exits_beside_a_subreaper) {
   e2e_wait_end(&p, "/spawned", "instance_died (exit 5)", 20000);
   e2e_wait_end(&p, "/scripted", "instance_died (exit 7)", 20000);
   e2e_wait_end(&p, "/unwrapped", "instance_died (exit 9)", 20000);
+  e2e_wait_end(&p, "/forked", "instance_died (exit 11)", 20000);
   ck_assert_int_eq(e2e_finish(&p, 20000), 1); /* they did not end ok */
   e2e_assert_end(&p, "/plain", "ok (exit 0)");
   e2e_free(&p);
@@ -91,6 +98,7 @@ START_TEST(test_other_runners_hear_their_exits_as_a_user) {
   e2e_assert_has(out, "/spawned: error: stopped: instance_died (exit 5)");
   e2e_assert_has(out, "/scripted: error: stopped: instance_died (exit 7)");
   e2e_assert_has(out, "/unwrapped: error: stopped: instance_died (exit 9)");
+  e2e_assert_has(out, "/forked: error: stopped: instance_died (exit 11)");
   e2e_assert_has(out, "/plain: stopped: ok (exit 0)");
   e2e_package_remove(pkg);
 }
