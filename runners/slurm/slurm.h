@@ -158,8 +158,10 @@ typedef struct slurm_tail_s {
 } slurm_tail;
 
 typedef void (*slurm_tail_done)(slurm_run *run);
-/* Reads what both files gained since the last call and forwards whole
- * lines (all lines, when `final`); then calls `done` on the loop. */
+/* Reads what both files gained since the last call, as far as fern's log
+ * has room, and forwards whole lines (all lines, when `final` and the
+ * files were read to their end; else run->tail_more is set); then calls
+ * `done` on the loop. */
 void slurm_tail_poll(slurm_run *run, int final, slurm_tail_done done);
 void slurm_tail_free(slurm_tail *tail);
 
@@ -201,6 +203,7 @@ struct slurm_run_s {
   uint64_t final_deadline_ms; /* then srun's own status is reported */
   slurm_tail out, err;        /* batch: the output files */
   int tailing;
+  int tail_more; /* the last read stopped for fern's log: more to read */
   slurm_run *next;
 };
 

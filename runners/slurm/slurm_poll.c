@@ -45,7 +45,8 @@ static void tell_runs(slurm_runner *r, const slurm_cmd_result *res, int ok) {
     slurm_run_observed(run, found ? &job : NULL);
   }
   slurm_squeue_free(&queue);
-  for (slurm_run *run = r->runs; ok && run != NULL; run = run->next)
+  /* The output files need no controller: read them either way. */
+  for (slurm_run *run = r->runs; run != NULL; run = run->next)
     slurm_run_follow_output(run);
 }
 

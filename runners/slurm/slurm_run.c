@@ -109,7 +109,7 @@ static void report(slurm_run *run) {
 
 void slurm_run_maybe_report(slurm_run *run) {
   if (run->phase == SLURM_ENDING && run->final_known && run->commands == 0 &&
-      !run->tailing && run->srun == NULL)
+      !run->tailing && !run->tail_more && run->srun == NULL)
     report(run);
 }
 
@@ -205,9 +205,16 @@ static void tailed(slurm_run *run) {
   slurm_run_maybe_report(run);
 }
 
+/* Each poll: what the files gained while the job runs; once it ended,
+ * the rest of a last read that stopped for fern's log. */
 void slurm_run_follow_output(slurm_run *run) {
-  if (!run->spec.interactive && !run->tailing && run->phase == SLURM_RUNNING)
+  if (run->spec.interactive || run->tailing)
+    return;
+  if (run->phase == SLURM_RUNNING)
     slurm_tail_poll(run, 0, tailed);
+  else if (run->phase == SLURM_ENDING && run->tail_final_done &&
+           run->tail_more)
+    slurm_tail_poll(run, 1, tailed);
 }
 
 /* From srun's own status, when scontrol cannot say. */
