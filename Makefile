@@ -214,7 +214,14 @@ CONFORMANCE_BROKEN ?= yes
 CONFORMANCE_SUBJECTS ?= elf sandbox oci mock spawner script
 SLURM_CONFORMANCE ?= yes
 
-check-plain: all $(TEST_BINS)
+# The builds a check needs run on every CPU (the tests after them, one at
+# a time: they share cgroups, a Slurm cluster and control sockets).
+NPROC := $(shell nproc 2>/dev/null || echo 2)
+.PHONY: check-build
+check-build:
+	$(MAKE) -j$(NPROC) all $(TEST_BINS)
+
+check-plain: check-build
 	FERN_BUILD=$(abspath $(O)) $(O)/tests/unit/run
 	FERN_BUILD=$(abspath $(O)) $(O)/tests/e2e/run
 	CONFORMANCE_BROKEN=$(CONFORMANCE_BROKEN) CONFORMANCE_SUBJECTS="$(CONFORMANCE_SUBJECTS)" \
@@ -296,7 +303,11 @@ $(O)/fuzz/%: fuzz/fuzz_%.c $(O)/obj/libfern-core.a $(FUZZ_DEPS_elf) $(FUZZ_DEPS_
 
 .PHONY: fuzz fuzz-run check-fuzz
 fuzz:
+	$(MAKE) -j$(NPROC) O=build-fuzz CC=clang FUZZ=1 fuzz-build
 	$(MAKE) O=build-fuzz CC=clang FUZZ=1 fuzz-run
+
+.PHONY: fuzz-build
+fuzz-build: $(foreach f,$(FUZZERS),$(O)/fuzz/$(f))
 
 fuzz-run: $(foreach f,$(FUZZERS),$(O)/fuzz/$(f))
 	@for f in $(FUZZERS); do \
