@@ -64,6 +64,38 @@ typedef struct fern__capability_decl_s {
   json_t *config; /* borrowed from the root; may be NULL */
 } fern__capability_decl;
 
+/* Where a route comes from or goes to: the parent, this component, or a
+ * child or collection of it ("#name"). */
+typedef enum { FERN_REF_PARENT, FERN_REF_SELF, FERN_REF_CHILD } fern__ref_kind;
+typedef struct fern__ref_s {
+  fern__ref_kind kind;
+  const char *name; /* FERN_REF_CHILD: the child's or collection's name */
+} fern__ref;
+
+/* A protocol this component declares it serves ("capabilities"). */
+typedef struct fern__protocol_decl_s {
+  const char *name;
+  const char *path; /* where the program serves it, or NULL */
+} fern__protocol_decl;
+
+/* Longest path a used capability may have in a namespace: the namespace
+ * directory goes before it, and a Unix socket address holds 108 bytes. */
+#define FERN_USE_PATH_MAX 64
+
+/* One protocol routed by "use", "offer" or "expose" (a declaration naming
+ * several protocols, or an offer to several targets, is one per pair). */
+typedef struct fern__route_decl_s {
+  const char *name;   /* the protocol's name at `from` */
+  const char *target; /* its name where it goes ("as"), else `name` */
+  fern__ref from;
+  fern__ref to;       /* offer: the child or collection; use: self;
+                       * expose: the parent */
+  char path[FERN_USE_PATH_MAX + 1]; /* use: where it appears */
+  int weak;           /* "dependency": "weak" */
+  int optional;       /* use: "availability": "optional" */
+  unsigned index;     /* its entry in "use", "offer" or "expose" */
+} fern__route_decl;
+
 typedef struct fern__decl_s {
   json_t *json;          /* owned */
   char *origin;          /* owned: the file name errors use */
@@ -80,6 +112,10 @@ typedef struct fern__decl_s {
   size_t environment_count;
   fern__capability_decl *capabilities;
   size_t capability_count;
+  fern__protocol_decl *protocols;
+  size_t protocol_count;
+  fern__route_decl *uses, *offers, *exposes; /* protocols only */
+  size_t use_count, offer_count, expose_count;
 } fern__decl;
 
 /* The largest manifest fern parses, whichever resolver brought it. */

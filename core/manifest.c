@@ -7,10 +7,10 @@
 #include "decl.h"
 #include "manifest_check.h"
 
-static const char *const top_keys[] = {"program",      "use",
-                                       "children",     "collections",
-                                       "environments", "capabilities",
-                                       NULL};
+static const char *const top_keys[] = {
+    "program",      "use",          "children", "collections",
+    "environments", "capabilities", "offer",    "expose",
+    NULL};
 
 static int check_env_reference(fern__mcheck *mc, fern__decl *decl,
                                const char *value, const char *pointer,
@@ -179,6 +179,8 @@ static int parse_use(fern__mcheck *mc, fern__decl *decl,
   size_t i;
   json_t *entry;
   json_array_foreach(array, i, entry) {
+    if (json_object_get(entry, "protocol") != NULL)
+      continue; /* a protocol: manifest_routes.c's */
     fern__pointer at;
     snprintf(at, sizeof at, "/use/%zu", i);
     const char *runner;
@@ -269,6 +271,8 @@ int fern__decl_parse(const char *text, size_t len, const char *origin,
     rc = parse_collections(&mc, decl);
   if (rc == FERN_OK)
     rc = parse_children(&mc, decl);
+  if (rc == FERN_OK)
+    rc = fern__manifest_routes(&mc, decl);
   json_decref(mc.names);
   if (rc != FERN_OK) {
     fern__decl_free(decl);
@@ -287,6 +291,10 @@ void fern__decl_free(fern__decl *decl) {
   }
   free(decl->environments);
   free(decl->capabilities);
+  free(decl->protocols);
+  free(decl->uses);
+  free(decl->offers);
+  free(decl->exposes);
   free(decl->collections);
   free(decl->children);
   json_decref(decl->json);

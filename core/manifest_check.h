@@ -45,5 +45,8 @@ int fern__mcheck_restart(fern__mcheck *mc, const json_t *obj,
 /* Validates "environments" and "capabilities" into the declaration. */
 int fern__manifest_environments(fern__mcheck *mc, fern__decl *decl);
 int fern__manifest_capabilities(fern__mcheck *mc, fern__decl *decl);
+/* Validates the protocols of "capabilities", "use", "offer" and "expose"
+ * (manifest_routes.c); after the children and collections. */
+int fern__manifest_routes(fern__mcheck *mc, fern__decl *decl);
 
 #endif

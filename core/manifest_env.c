@@ -172,8 +172,8 @@ static int parse_capability(fern__mcheck *mc, json_t *entry, const char *at,
   int is_resolver = json_object_get(entry, "resolver") != NULL;
   if (is_runner == is_resolver)
     return fern__mfail(mc, at,
-                       "a capability declares exactly one of \"runner\" or "
-                       "\"resolver\"");
+                       "a capability declares exactly one of \"runner\", "
+                       "\"resolver\" or \"protocol\"");
   cap->kind = is_runner ? FERN_CAP_RUNNER : FERN_CAP_RESOLVER;
   const char *field = is_runner ? "runner" : "resolver";
   fern__pointer name_at;
@@ -207,16 +207,18 @@ int fern__manifest_capabilities(fern__mcheck *mc, fern__decl *decl) {
   size_t i;
   json_t *entry;
   json_array_foreach(array, i, entry) {
+    if (json_object_get(entry, "protocol") != NULL)
+      continue; /* a protocol: manifest_routes.c's */
     fern__pointer at;
     snprintf(at, sizeof at, "/capabilities/%zu", i);
-    fern__capability_decl *cap = &decl->capabilities[i];
+    fern__capability_decl *cap = &decl->capabilities[decl->capability_count];
     rc = parse_capability(mc, entry, at, cap);
     if (rc != FERN_OK)
       return rc;
     if (fern__decl_find_capability(decl, cap->kind, cap->name) != NULL)
       return fern__mfail(mc, at, "duplicate capability name \"%s\"",
                          cap->name);
-    decl->capability_count = i + 1;
+    decl->capability_count++;
   }
   return FERN_OK;
 }

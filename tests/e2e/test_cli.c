@@ -23,7 +23,10 @@ START_TEST(test_check_names_file_line_and_column) {
   e2e_proc p;
   const char *args[] = {"check", PROGS "bad-program.cm", PROGS "print.cm",
                         "tests/bad/env-none.cm", "tests/bad/no-runner.cm",
-                        "tests/bad/child-url.cm", NULL};
+                        "tests/bad/child-url.cm",
+                        "tests/bad/offer-from-nobody.cm",
+                        PROGS "echo-realm.cm", PROGS "echo-server.cm",
+                        PROGS "echo-client.cm", NULL};
   ck_assert_int_eq(e2e_run(&p, 10000, args), 1);
   e2e_assert_has(p.err, PROGS "bad-program.cm:4:5: the elf runner does not "
                         "know program key \"binray\"");
@@ -33,6 +36,12 @@ START_TEST(test_check_names_file_line_and_column) {
   e2e_assert_has(p.err, "tests/bad/no-runner.cm:2:3: the component has a "
                         "program but names no runner");
   e2e_assert_has(p.err, "tests/bad/child-url.cm:3:21: URL \"#../up.cm\"");
+  /* Protocol routes (CML's capabilities, use, offer and expose). */
+  e2e_assert_has(p.err, "tests/bad/offer-from-nobody.cm:7:27: \"#sever\": "
+                        "this manifest has no child named \"sever\"");
+  e2e_assert_has(p.out, PROGS "echo-realm.cm: ok");
+  e2e_assert_has(p.out, PROGS "echo-server.cm: ok");
+  e2e_assert_has(p.out, PROGS "echo-client.cm: ok");
   e2e_free(&p);
 }
 END_TEST

@@ -5,6 +5,7 @@
 #include <check.h>
 
 Suite *manifest_suite(void);
+Suite *manifest_routes_suite(void);
 Suite *url_suite(void);
 Suite *environment_suite(void);
 Suite *plugin_suite(void);

@@ -1,0 +1,180 @@
+/* test_manifest_routes.c - the protocols a manifest declares and routes
+ * ("capabilities", "use", "offer", "expose"): what is read, and each fault
+ * refused at its position, as cmc refuses it in a .cml. */
+#include <string.h>
+
+#include "decl.h"
+#include "unit.h"
+
+static fern_error_t err;
+
+static fern__decl *parsed(const char *text) {
+  fern__decl *decl = NULL;
+  memset(&err, 0, sizeof err);
+  int rc = fern__decl_parse(text, strlen(text), "r.cm", &decl, &err);
+  ck_assert_msg(rc == FERN_OK, "refused: %s", err.message);
+  return decl;
+}
+
+/* `text` is refused with a message that starts with `where` and holds
+ * `what`. */
+static void refused(const char *text, const char *where, const char *what) {
+  fern__decl *decl = NULL;
+  memset(&err, 0, sizeof err);
+  ck_assert_int_lt(fern__decl_parse(text, strlen(text), "r.cm", &decl, &err),
+                   0);
+  ck_assert_ptr_null(decl);
+  ck_assert_msg(strncmp(err.message, where, strlen(where)) == 0,
+                "expected position %s in: %s", where, err.message);
+  ck_assert_msg(strstr(err.message, what) != NULL, "expected \"%s\" in: %s",
+                what, err.message);
+}
+
+#define CHILDREN                                                               \
+  "\"children\": [{\"name\": \"server\", \"url\": \"#meta/s.cm\"},\n"          \
+  "              {\"name\": \"client\", \"url\": \"#meta/c.cm\"}],\n"          \
+  "\"collections\": [{\"name\": \"workers\", \"durability\": "                 \
+  "\"transient\"}],\n"
+
+/* The issue's echo example: the server's, the realm's, the client's. */
+START_TEST(test_the_echo_example_is_read) {
+  fern__decl *server = parsed(
+      "{\"capabilities\": [{\"protocol\": \"echo\"}],\n"
+      " \"expose\": [{\"protocol\": \"echo\", \"from\": \"self\"}]}");
+  ck_assert_uint_eq(server->protocol_count, 1);
+  ck_assert_str_eq(server->protocols[0].name, "echo");
+  ck_assert_uint_eq(server->expose_count, 1);
+  ck_assert_int_eq(server->exposes[0].from.kind, FERN_REF_SELF);
+  ck_assert_int_eq(server->exposes[0].to.kind, FERN_REF_PARENT);
+  fern__decl_free(server);
+  fern__decl *realm = parsed(
+      "{" CHILDREN
+      " \"offer\": [{\"protocol\": \"echo\", \"from\": \"#server\", "
+      "\"to\": [\"#client\", \"#workers\"], \"dependency\": \"weak\"}]}");
+  ck_assert_uint_eq(realm->offer_count, 2);
+  ck_assert_str_eq(realm->offers[0].from.name, "server");
+  ck_assert_str_eq(realm->offers[0].to.name, "client");
+  ck_assert_str_eq(realm->offers[1].to.name, "workers");
+  ck_assert_int_eq(realm->offers[1].weak, 1);
+  fern__decl_free(realm);
+  fern__decl *client = parsed(
+      "{\"program\": {\"runner\": \"elf\", \"binary\": \"bin/client\"},\n"
+      " \"use\": [{\"protocol\": [\"echo\", \"log\"], \"availability\": "
+      "\"optional\"},\n"
+      "         {\"protocol\": \"time\", \"path\": \"/clock/now\"}]}");
+  ck_assert_uint_eq(client->use_count, 3);
+  ck_assert_str_eq(client->uses[0].path, "/svc/echo");
+  ck_assert_str_eq(client->uses[1].path, "/svc/log");
+  ck_assert_int_eq(client->uses[1].optional, 1);
+  ck_assert_int_eq(client->uses[0].from.kind, FERN_REF_PARENT);
+  ck_assert_str_eq(client->uses[2].path, "/clock/now");
+  ck_assert_str_eq(client->runner, "elf");
+  fern__decl_free(client);
+}
+END_TEST
+
+START_TEST(test_as_renames_one_protocol_only) {
+  fern__decl *d = parsed("{" CHILDREN
+                         " \"offer\": [{\"protocol\": \"echo\", \"as\": "
+                         "\"echo2\", \"from\": \"parent\", \"to\": "
+                         "\"#client\"}]}");
+  ck_assert_str_eq(d->offers[0].name, "echo");
+  ck_assert_str_eq(d->offers[0].target, "echo2");
+  fern__decl_free(d);
+  refused("{" CHILDREN " \"offer\": [{\"protocol\": [\"a\", \"b\"],\n"
+          "  \"as\": \"c\", \"from\": \"parent\", \"to\": \"#client\"}]}",
+          "r.cm:5:3:", "\"as\" can only be given when one protocol");
+  refused("{\"use\": [{\"protocol\": [\"a\", \"b\"], \"path\": \"/x\"}]}",
+          "r.cm:1:", "\"path\" can only be given when one protocol");
+}
+END_TEST
+
+START_TEST(test_references_must_name_this_manifests_children) {
+  refused("{" CHILDREN " \"offer\": [{\"protocol\": \"echo\",\n"
+          "  \"from\": \"#sever\", \"to\": \"#client\"}]}",
+          "r.cm:5:3:", "this manifest has no child named \"sever\"");
+  refused("{" CHILDREN " \"offer\": [{\"protocol\": \"echo\", \"from\": "
+          "\"parent\",\n  \"to\": \"#nobody\"}]}",
+          "r.cm:5:3:", "no child or collection named \"nobody\"");
+  refused("{" CHILDREN " \"expose\": [{\"protocol\": \"echo\",\n"
+          "  \"from\": \"#workers\"}]}",
+          "r.cm:5:3:", "no child named \"workers\"");
+  refused("{\"use\": [{\"protocol\": \"echo\", \"from\": \"self\"}]}", "r.cm:1:",
+          "expected \"parent\" or \"#<child>\"; got \"self\"");
+  refused("{" CHILDREN " \"offer\": [{\"protocol\": \"echo\", \"from\": "
+          "\"#client\",\n  \"to\": \"#client\"}]}",
+          "r.cm:5:3:", "#client is offered its own protocol \"echo\"");
+}
+END_TEST
+
+START_TEST(test_what_comes_from_self_is_declared) {
+  refused("{\"expose\": [{\"protocol\": \"echo\", \"from\": \"self\"}]}",
+          "r.cm:1:", "protocol \"echo\" is exposed from self, so it must be "
+                     "declared as a \"protocol\" in \"capabilities\"");
+  refused("{" CHILDREN " \"capabilities\": [{\"protocol\": \"echo\"}],\n"
+          " \"offer\": [{\"protocol\": \"echoo\", \"from\": \"self\", \"to\": "
+          "\"#client\"}]}",
+          "r.cm:", "protocol \"echoo\" is offered from self");
+  refused("{\"capabilities\": [{\"protocol\": \"echo\"}, {\"protocol\": "
+          "[\"x\", \"echo\"]}]}",
+          "r.cm:1:", "protocol \"echo\" is declared twice");
+}
+END_TEST
+
+START_TEST(test_no_two_routes_reach_one_name) {
+  refused("{" CHILDREN " \"offer\": [{\"protocol\": \"a\", \"as\": \"x\", "
+          "\"from\": \"parent\", \"to\": \"#client\"},\n"
+          "  {\"protocol\": \"b\", \"as\": \"x\", \"from\": \"parent\", "
+          "\"to\": [\"#server\", \"#client\"]}]}",
+          "r.cm:5:3:", "protocol \"x\" is offered to #client twice");
+  refused("{" CHILDREN " \"expose\": [{\"protocol\": \"a\", \"from\": "
+          "\"#server\"},\n  {\"protocol\": \"a\", \"from\": \"#client\"}]}",
+          "r.cm:5:3:", "protocol \"a\" is exposed to the parent twice");
+  refused("{\"use\": [{\"protocol\": \"a\"},\n {\"protocol\": \"b\", "
+          "\"path\": \"/svc/a\"}]}",
+          "r.cm:2:", "two uses appear at \"/svc/a\"");
+}
+END_TEST
+
+START_TEST(test_names_paths_and_choices_are_checked) {
+  refused("{\"use\": [{\"protocol\": \"../up\"}]}", "r.cm:1:", "protocol");
+  refused("{\"use\": [{\"protocol\": []}]}", "r.cm:1:",
+          "must be a name or a nonempty array of names");
+  refused("{\"use\": [{\"protocol\": [\"a\", \"a\"]}]}", "r.cm:1:",
+          "\"a\" is named twice");
+  refused("{\"use\": [{\"protocol\": \"a\", \"path\": \"svc/a\"}]}", "r.cm:1:",
+          "must be an absolute path");
+  refused("{\"use\": [{\"protocol\": \"a\", \"path\": \"/svc/../a\"}]}",
+          "r.cm:1:", "no empty, \".\" or \"..\" part");
+  refused("{\"use\": [{\"protocol\": \"a\", \"path\": "
+          "\"/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+          "aaaaaaaaaaaaaaaaaaaaaa\"}]}",
+          "r.cm:1:", "at most 64 fit in a namespace");
+  refused("{\"use\": [{\"protocol\": \"a\", \"dependency\": \"soft\"}]}",
+          "r.cm:1:", "dependency");
+  refused("{\"use\": [{\"protocol\": \"a\", \"availability\": \"maybe\"}]}",
+          "r.cm:1:", "availability");
+  refused("{\"use\": [{\"protocol\": \"a\", \"as\": \"b\"}]}", "r.cm:1:",
+          "\"as\"");
+  refused("{" CHILDREN " \"offer\": [{\"protocol\": \"a\", \"from\": "
+          "\"parent\"}]}",
+          "r.cm:4:12:", "an offer needs \"to\"");
+  refused("{\"expose\": [{\"runner\": \"elf\", \"from\": \"self\"}]}",
+          "r.cm:1:", "expose routes a \"protocol\"");
+  refused("{\"capabilities\": [{\"protocol\": \"echo\", \"plugin\": \"x\"}]}",
+          "r.cm:1:", "plugin");
+}
+END_TEST
+
+Suite *manifest_routes_suite(void) {
+  Suite *s = suite_create("manifest_routes");
+  TCase *tc = tcase_create("manifest_routes");
+  tcase_add_test(tc, test_the_echo_example_is_read);
+  tcase_add_test(tc, test_as_renames_one_protocol_only);
+  tcase_add_test(tc, test_references_must_name_this_manifests_children);
+  tcase_add_test(tc, test_what_comes_from_self_is_declared);
+  tcase_add_test(tc, test_no_two_routes_reach_one_name);
+  tcase_add_test(tc, test_names_paths_and_choices_are_checked);
+  suite_add_tcase(s, tc);
+  return s;
+}
