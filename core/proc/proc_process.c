@@ -245,7 +245,17 @@ static void on_pidfd(uv_poll_t *poll, int status, int events) {
 
 void proc_process_poll_exit(proc_run *c) {
   int status;
-  if (c->exited || c->pidfd >= 0 || waitpid(c->pid, &status, WNOHANG) <= 0)
+  if (c->exited || c->pidfd >= 0)
+    return;
+  pid_t got = waitpid(c->pid, &status, WNOHANG);
+  if (got < 0 && errno == ECHILD) {
+    /* Someone else reaped it (a plugin that waits for any child): it is
+     * gone, and its status with it. The run ends; it must not hang. */
+    c->exit_unknown = 1;
+    proc_process_main_exited(c);
+    return;
+  }
+  if (got <= 0)
     return;
   if (WIFEXITED(status)) {
     c->exit_code = WEXITSTATUS(status);
