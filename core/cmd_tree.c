@@ -1,5 +1,6 @@
 /* cmd_tree.c - `fern tree URL|PATH`: resolves every static component and
- * prints the tree, starting nothing. */
+ * prints the tree, starting nothing, with where each used protocol comes
+ * from (routes.c); a broken route is an error. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 #include "log.h"
 #include "log_escape.h"
 #include "manager.h"
+#include "routes.h"
 
 typedef struct tree_row_s {
   const char *moniker, *url, *runner, *environment, *startup;
@@ -35,19 +37,63 @@ typedef struct tree_print_s {
   int errors;
 } tree_print;
 
+/* Each protocol the instance uses, followed to its provider: a JSON array
+ * of {"protocol", "provider"} or {"protocol", "error"}. An optional use
+ * with no route is no error: it is simply absent. */
+static json_t *routes_of(const fern__instance *instance, int *errors) {
+  const fern__decl *decl =
+      instance->resolution && instance->resolution->rc == FERN_OK
+          ? instance->resolution->decl
+          : NULL;
+  json_t *routes = json_array();
+  for (size_t i = 0; decl != NULL && i < decl->use_count; i++) {
+    const fern__route_decl *use = &decl->uses[i];
+    const fern__instance *provider = NULL;
+    fern_error_t err = FERN_ERROR_INIT;
+    int rc = fern__route_follow(instance, use, &provider, &err);
+    if (rc != FERN_OK && use->optional)
+      continue;
+    *errors += rc != FERN_OK;
+    json_array_append_new(
+        routes, rc == FERN_OK
+                    ? json_pack("{s:s, s:s}", "protocol", use->name,
+                                "provider",
+                                provider->moniker[0] ? provider->moniker : "/")
+                    : json_pack("{s:s, s:s}", "protocol", use->name, "error",
+                                err.message));
+  }
+  return routes;
+}
+
+static void print_routes(json_t *routes) {
+  size_t i;
+  json_t *route;
+  json_array_foreach(routes, i, route) {
+    char text[4096];
+    const char *error = json_string_value(json_object_get(route, "error"));
+    if (error != NULL)
+      printf("  error: %s\n", fern__escape_shown(text, sizeof text, error));
+    else
+      printf("  uses protocol \"%s\" from %s\n",
+             json_string_value(json_object_get(route, "protocol")),
+             json_string_value(json_object_get(route, "provider")));
+  }
+}
+
 static void print_instance(fern__instance *instance, void *arg) {
   tree_print *tp = arg;
   tree_row row;
   row_of(instance, &row);
   tp->errors += row.error != NULL;
+  json_t *routes = routes_of(instance, &tp->errors);
   if (tp->json) {
     json_array_append_new(
         tp->array,
-        json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:s?}", "moniker",
+        json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:s?, s:o}", "moniker",
                   row.moniker, "url", row.url, "runner", row.runner,
                   "environment", row.environment, "startup", row.startup,
                   "runner_registered", !row.runner_missing, "error",
-                  row.error));
+                  row.error, "routes", routes));
     return;
   }
   /* A URL, a name or an error may carry control bytes from a manifest:
@@ -61,6 +107,8 @@ static void print_instance(fern__instance *instance, void *arg) {
          fern__escape_shown(url, sizeof url, row.url));
   if (row.error != NULL)
     printf("  error: %s\n", fern__escape_shown(error, sizeof error, row.error));
+  print_routes(routes);
+  json_decref(routes);
 }
 
 int fern__cmd_tree(int argc, char **argv) {

@@ -173,5 +173,6 @@ Suite *sparse_elf_suite(void);
 Suite *sandbox_binds_suite(void);
 Suite *sandbox_ldcache_suite(void);
 Suite *log_suite(void);
+Suite *routes_suite(void);
 
 #endif

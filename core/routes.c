@@ -1,0 +1,199 @@
+/* routes.c - following a used protocol, hop by hop, through the resolved
+ * tree to the component that declares it, as component_manager's routing
+ * walks use -> offer -> expose (Fuchsia's src/sys/lib/routing): a use
+ * "from parent" finds its parent's offer to it (or to its collection); an
+ * offer or use "from #child" finds that child's expose; an offer "from
+ * parent" goes one realm up; "from self" ends at the component that
+ * declares the protocol (its manifest was checked for that). A broken hop
+ * is named where the route stops, at the declaration that points to what
+ * is missing, with the nearest name that does exist there. */
+#include <stdio.h>
+#include <string.h>
+
+#include "instance.h"
+#include "resolve_dispatch.h"
+#include "routes.h"
+
+static const fern__decl *decl_of(const fern__instance *instance) {
+  return instance->resolution != NULL && instance->resolution->rc == FERN_OK
+             ? instance->resolution->decl
+             : NULL;
+}
+
+static const char *shown(const fern__instance *instance) {
+  return instance->moniker[0] ? instance->moniker : "/";
+}
+
+static const fern__instance *child_named(const fern__instance *instance,
+                                         const char *name) {
+  for (size_t i = 0; i < instance->child_count; i++)
+    if (strcmp(instance->children[i]->name, name) == 0)
+      return instance->children[i];
+  return NULL;
+}
+
+/* Edit distance, for "did you mean": short names only. */
+static size_t distance(const char *a, const char *b) {
+  size_t la = strlen(a), lb = strlen(b);
+  if (la > 100 || lb > 100)
+    return (size_t)-1;
+  size_t row[101];
+  for (size_t j = 0; j <= lb; j++)
+    row[j] = j;
+  for (size_t i = 1; i <= la; i++) {
+    size_t diag = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= lb; j++) {
+      size_t up = row[j];
+      size_t best = diag + (a[i - 1] != b[j - 1]);
+      if (row[j - 1] + 1 < best)
+        best = row[j - 1] + 1;
+      if (up + 1 < best)
+        best = up + 1;
+      row[j] = best;
+      diag = up;
+    }
+  }
+  return row[lb];
+}
+
+/* The route of `list` whose target is nearest `name` among those `fits`
+ * accepts, as "; X offers \"NAME\"", or "". */
+typedef int (*route_fits)(const fern__route_decl *route, const void *arg);
+
+static void nearest(const fern__route_decl *list, size_t count,
+                    route_fits fits, const void *arg, const char *name,
+                    const char *who, const char *verb, char *out,
+                    size_t size) {
+  const char *best = NULL;
+  size_t best_d = (size_t)-1;
+  for (size_t i = 0; i < count; i++) {
+    size_t d = fits(&list[i], arg) ? distance(list[i].target, name) : best_d;
+    if (d < best_d) {
+      best_d = d;
+      best = list[i].target;
+    }
+  }
+  if (best != NULL)
+    snprintf(out, size, "; %s %s \"%s\"", who, verb, best);
+  else
+    out[0] = '\0';
+}
+
+/* An offer to `child` (by name, or to its collection). */
+static int offer_reaches(const fern__route_decl *offer, const void *arg) {
+  const fern__instance *child = arg;
+  return offer->to.kind == FERN_REF_CHILD &&
+         (strcmp(offer->to.name, child->name) == 0 ||
+          (child->dynamic && child->collection != NULL &&
+           strcmp(offer->to.name, child->collection) == 0));
+}
+
+static int any_route(const fern__route_decl *route, const void *arg) {
+  (void)route;
+  (void)arg;
+  return 1;
+}
+
+/* Where a route goes next: `from` of the realm `at`, for protocol `name`;
+ * `decl` and `pointer` are the declaration that points there. */
+typedef struct hop_s {
+  const fern__instance *at;
+  fern__ref from;
+  const char *name;
+  const fern__decl *decl;
+  char pointer[64];
+  const char *what; /* "uses", "offers", "exposes": for messages */
+} hop;
+
+static int follow(hop h, const fern__instance **provider, fern_error_t *err,
+                  unsigned depth);
+
+/* The realm one up offers `h.name` to `h.at`. */
+static int from_parent(hop h, const fern__instance **provider,
+                       fern_error_t *err, unsigned depth) {
+  const fern__instance *parent = h.at->parent;
+  const fern__decl *pdecl = parent != NULL ? decl_of(parent) : NULL;
+  if (parent == NULL)
+    return fern__decl_error(h.decl, err, FERN_ENOENT, h.pointer,
+                            "%s %s protocol \"%s\" from its parent, but it is "
+                            "the root: nothing is offered to it",
+                            shown(h.at), h.what, h.name);
+  for (size_t i = 0; pdecl != NULL && i < pdecl->offer_count; i++) {
+    const fern__route_decl *o = &pdecl->offers[i];
+    if (offer_reaches(o, h.at) && strcmp(o->target, h.name) == 0) {
+      hop next = {parent, o->from, o->name, pdecl, "", "offers"};
+      snprintf(next.pointer, sizeof next.pointer, "/offer/%u", o->index);
+      return follow(next, provider, err, depth + 1);
+    }
+  }
+  char near[160] = "";
+  if (pdecl != NULL)
+    nearest(pdecl->offers, pdecl->offer_count, offer_reaches, h.at, h.name,
+            shown(parent), "offers", near, sizeof near);
+  return fern__decl_error(h.decl, err, FERN_ENOENT, h.pointer,
+                          "%s %s protocol \"%s\" from its parent, but %s "
+                          "offers no \"%s\" to #%s%s",
+                          shown(h.at), h.what, h.name, shown(parent), h.name,
+                          h.at->name, near);
+}
+
+/* The child `h.from.name` of `h.at` exposes `h.name`. */
+static int from_child(hop h, const fern__instance **provider,
+                      fern_error_t *err, unsigned depth) {
+  const fern__instance *child = child_named(h.at, h.from.name);
+  const fern__decl *cdecl = child != NULL ? decl_of(child) : NULL;
+  if (cdecl == NULL)
+    return fern__decl_error(h.decl, err, FERN_ENOENT, h.pointer,
+                            "%s %s protocol \"%s\" from #%s, which %s",
+                            shown(h.at), h.what, h.name, h.from.name,
+                            child == NULL ? "is not in the tree"
+                                          : "could not be resolved");
+  for (size_t i = 0; i < cdecl->expose_count; i++) {
+    const fern__route_decl *e = &cdecl->exposes[i];
+    if (strcmp(e->target, h.name) == 0) {
+      hop next = {child, e->from, e->name, cdecl, "", "exposes"};
+      snprintf(next.pointer, sizeof next.pointer, "/expose/%u", e->index);
+      return follow(next, provider, err, depth + 1);
+    }
+  }
+  char near[160];
+  nearest(cdecl->exposes, cdecl->expose_count, any_route, NULL, h.name,
+          shown(child), "exposes", near, sizeof near);
+  return fern__decl_error(h.decl, err, FERN_ENOENT, h.pointer,
+                          "%s %s protocol \"%s\" from #%s, but %s exposes no "
+                          "\"%s\"%s",
+                          shown(h.at), h.what, h.name, h.from.name,
+                          shown(child), h.name, near);
+}
+
+static int follow(hop h, const fern__instance **provider, fern_error_t *err,
+                  unsigned depth) {
+  if (depth > 1024) /* deeper than any tree: a loop of offers */
+    return fern__decl_error(h.decl, err, FERN_EINVAL, h.pointer,
+                            "the route of protocol \"%s\" goes round in a "
+                            "circle",
+                            h.name);
+  switch (h.from.kind) {
+  case FERN_REF_SELF:
+    *provider = h.at;
+    return FERN_OK;
+  case FERN_REF_PARENT:
+    return from_parent(h, provider, err, depth);
+  case FERN_REF_CHILD:
+    return from_child(h, provider, err, depth);
+  }
+  return FERN_EINVAL;
+}
+
+int fern__route_follow(const fern__instance *instance,
+                       const fern__route_decl *use,
+                       const fern__instance **provider, fern_error_t *err) {
+  const fern__decl *decl = decl_of(instance);
+  if (decl == NULL)
+    return fern_error_set(err, FERN_EINVAL, NULL, "%s is not resolved",
+                          shown(instance));
+  hop h = {instance, use->from, use->name, decl, "", "uses"};
+  snprintf(h.pointer, sizeof h.pointer, "/use/%u", use->index);
+  return follow(h, provider, err, 0);
+}

@@ -1,0 +1,16 @@
+/* routes.h - following used protocols through the resolved tree. */
+#ifndef FERN_CORE_ROUTES_H
+#define FERN_CORE_ROUTES_H
+
+#include "decl.h"
+#include "instance.h"
+
+/* Follows `use`, one of `instance`'s, to the component that declares the
+ * protocol: FERN_OK with *provider set, or an error that names the broken
+ * hop at its declaration's file:line:col, and the nearest name there.
+ * Every component on the way must be resolved. Loop thread. */
+int fern__route_follow(const fern__instance *instance,
+                       const fern__route_decl *use,
+                       const fern__instance **provider, fern_error_t *err);
+
+#endif
