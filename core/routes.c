@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "edit_distance.h"
 #include "instance.h"
 #include "resolve_dispatch.h"
 #include "routes.h"
@@ -32,31 +33,6 @@ static const fern__instance *child_named(const fern__instance *instance,
   return NULL;
 }
 
-/* Edit distance, for "did you mean": short names only. */
-static size_t distance(const char *a, const char *b) {
-  size_t la = strlen(a), lb = strlen(b);
-  if (la > 100 || lb > 100)
-    return (size_t)-1;
-  size_t row[101];
-  for (size_t j = 0; j <= lb; j++)
-    row[j] = j;
-  for (size_t i = 1; i <= la; i++) {
-    size_t diag = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= lb; j++) {
-      size_t up = row[j];
-      size_t best = diag + (a[i - 1] != b[j - 1]);
-      if (row[j - 1] + 1 < best)
-        best = row[j - 1] + 1;
-      if (up + 1 < best)
-        best = up + 1;
-      row[j] = best;
-      diag = up;
-    }
-  }
-  return row[lb];
-}
-
 /* The route of `list` whose target is nearest `name` among those `fits`
  * accepts, as "; X offers \"NAME\"", or "". */
 typedef int (*route_fits)(const fern__route_decl *route, const void *arg);
@@ -68,7 +44,7 @@ static void nearest(const fern__route_decl *list, size_t count,
   const char *best = NULL;
   size_t best_d = (size_t)-1;
   for (size_t i = 0; i < count; i++) {
-    size_t d = fits(&list[i], arg) ? distance(list[i].target, name) : best_d;
+    size_t d = fits(&list[i], arg) ? fern__edit_distance(list[i].target, name) : best_d;
     if (d < best_d) {
       best_d = d;
       best = list[i].target;

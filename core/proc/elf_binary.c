@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../edit_distance.h"
 #include "elf_image.h"
 #include "proc.h"
 
@@ -90,29 +91,6 @@ int elf_binary_check(int fd, const char *path, const char *shown,
   return rc;
 }
 
-static size_t edit_distance(const char *a, const char *b) {
-  size_t n = strlen(b), row[256];
-  if (n >= 256)
-    return (size_t)-1;
-  for (size_t j = 0; j <= n; j++)
-    row[j] = j;
-  for (size_t i = 1; a[i - 1] != '\0'; i++) {
-    size_t diag = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= n; j++) {
-      size_t up = row[j];
-      size_t best = diag + (a[i - 1] != b[j - 1]);
-      if (up + 1 < best)
-        best = up + 1;
-      if (row[j - 1] + 1 < best)
-        best = row[j - 1] + 1;
-      row[j] = best;
-      diag = up;
-    }
-  }
-  return row[n];
-}
-
 void elf_binary_suggest(const char *package_dir, const char *binary,
                         char *suggestion, size_t size) {
   suggestion[0] = '\0';
@@ -130,7 +108,7 @@ void elf_binary_suggest(const char *package_dir, const char *binary,
   size_t best = 3;
   struct dirent *e;
   while ((e = readdir(d)) != NULL) {
-    size_t distance = edit_distance(e->d_name, base);
+    size_t distance = fern__edit_distance(e->d_name, base);
     if (e->d_name[0] != '.' && distance < best) {
       best = distance;
       snprintf(suggestion, size, "%.*s%s", slash ? (int)(slash - binary + 1) : 0,

@@ -58,15 +58,9 @@ static int sandbox_create(const fern_host_t *host, const json_t *config,
                               (native_runner **)runner, err);
 }
 
-static void free_strings(char **v) {
-  for (size_t i = 0; v != NULL && v[i] != NULL; i++)
-    free(v[i]);
-  free(v);
-}
-
 static void plan_free(void *p) {
   sandbox_plan *plan = p;
-  free_strings(plan->syscalls);
+  sandbox_strings_free(plan->syscalls);
   free(plan);
 }
 
@@ -75,7 +69,7 @@ static char **strings_copy(const json_t *array) {
   char **v = calloc(n + 1, sizeof *v);
   for (size_t i = 0; v != NULL && i < n; i++)
     if ((v[i] = strdup(json_string_value(json_array_get(array, i)))) == NULL)
-      return free_strings(v), NULL;
+      return sandbox_strings_free(v), NULL;
   return v;
 }
 

@@ -52,6 +52,9 @@ int sandbox_command(const sandbox_plan *plan, fern_spawn_plan_t *sp,
 int sandbox_package_open(const fern_spawn_plan_t *sp, char *real,
                          fern_error_t *err);
 
+/* Frees a NULL-terminated vector of strings and the strings. */
+void sandbox_strings_free(char **v);
+
 /* Where the open file `fd` is, into `out` (PATH_MAX bytes): 0, or -1. */
 int sandbox_fd_path(int fd, char *out);
 /* Whether `path` is `dir` or lies below it (both real paths). */

@@ -42,7 +42,7 @@ static void push(bwrap_argv *b, const char *s) {
   b->v[b->n] = NULL;
 }
 
-static void free_strings(char **v) {
+void sandbox_strings_free(char **v) {
   for (size_t i = 0; v != NULL && v[i] != NULL; i++)
     free(v[i]);
   free(v);
@@ -109,7 +109,7 @@ static int bind_loaded(bwrap_argv *b, const sandbox_plan *plan,
     push(b, binds[i + 1]);
     push(b, binds[i]);
   }
-  free_strings(binds);
+  sandbox_strings_free(binds);
   return rc;
 }
 
@@ -162,7 +162,7 @@ int sandbox_command(const sandbox_plan *plan, fern_spawn_plan_t *sp,
       (b.failed || (sp->wrapper_path = strdup(BWRAP_PATH)) == NULL))
     rc = fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
   if (rc != FERN_OK) {
-    free_strings(b.v);
+    sandbox_strings_free(b.v);
     return rc;
   }
   sp->wrapper_argv = b.v;
