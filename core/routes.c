@@ -21,6 +21,14 @@ static const fern__decl *decl_of(const fern__instance *instance) {
              : NULL;
 }
 
+/* Its resolution has not answered yet: a route through it waits. */
+static int resolving(const fern__instance *instance) {
+  return instance->state == FERN_STATE_DISCOVERED ||
+         instance->state == FERN_STATE_RESOLVING ||
+         instance->state == FERN_STATE_RESOLVING_TO_START ||
+         instance->state == FERN_STATE_CREATING;
+}
+
 static const char *shown(const fern__instance *instance) {
   return instance->moniker[0] ? instance->moniker : "/";
 }
@@ -119,6 +127,8 @@ static int from_child(hop h, const fern__instance **provider,
                       fern_error_t *err, unsigned depth) {
   const fern__instance *child = child_named(h.at, h.from.name);
   const fern__decl *cdecl = child != NULL ? decl_of(child) : NULL;
+  if (cdecl == NULL && child != NULL && resolving(child))
+    return FERN__ROUTE_PENDING;
   if (cdecl == NULL)
     return fern__decl_error(h.decl, err, FERN_ENOENT, h.pointer,
                             "%s %s protocol \"%s\" from #%s, which %s",

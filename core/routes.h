@@ -5,10 +5,14 @@
 #include "decl.h"
 #include "instance.h"
 
+/* fern__route_follow's answer while a component on the way is still
+ * being resolved: ask again once it is. */
+#define FERN__ROUTE_PENDING 1
+
 /* Follows `use`, one of `instance`'s, to the component that declares the
- * protocol: FERN_OK with *provider set, or an error that names the broken
- * hop at its declaration's file:line:col, and the nearest name there.
- * Every component on the way must be resolved. Loop thread. */
+ * protocol: FERN_OK with *provider set, FERN__ROUTE_PENDING, or an error
+ * that names the broken hop at its declaration's file:line:col, and the
+ * nearest name there. Loop thread. */
 int fern__route_follow(const fern__instance *instance,
                        const fern__route_decl *use,
                        const fern__instance **provider, fern_error_t *err);
