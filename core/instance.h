@@ -56,8 +56,10 @@ typedef struct fern_instance_s {
   fern__on_terminate on_terminate;
 
   const char *start_reason; /* static text: "eager", "request", ... */
-  uint64_t start_seq;       /* order of starts, for reverse-order stops */
+  uint64_t start_seq;       /* order of starts */
   struct fern__stop_order_s *stop_order; /* its children's, while stopping */
+  size_t stop_slot;         /* its place in its parent's stop order */
+  int awaits_dependents;    /* stopped on its own: its dependents first */
   double started_at;        /* wall clock of the last start */
   uint64_t run_began_ms;    /* monotonic, for the restart reset */
   fern__stop_waiter *stop_waiters;

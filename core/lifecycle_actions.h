@@ -88,6 +88,9 @@ fern__state fern__act_ignore(fern__instance *i, fern__input *in);
 void fern__lc_start_eager_children(fern__instance *i);
 /* Applies STOP to `child` now: a stop cascading down the tree. */
 void fern__lc_stop_child(fern__instance *child);
+/* `ended`'s subtree has ended: siblings stopped on their own that wait
+ * for their dependents look again. */
+void fern__lc_wake_dependencies(fern__instance *ended);
 /* Posts a copy of `in` again, its done callback moved to the copy. */
 void fern__lc_repost(fern__input *in);
 /* Answers the input's done callback now (once). */

@@ -99,6 +99,14 @@ void fern__lc_announce(fern__instance *instance, fern__state from,
     fern__log(FERN_LOG_INFO, instance->moniker, "ready");
     fern__event(&instance->manager->events, "ready", instance->moniker, NULL);
     break;
+  case FERN_STATE_STOPPING_CHILDREN:
+  case FERN_STATE_STOPPING:
+    /* Once per stop: when it is asked, whether it waits for its children
+     * and dependents first or is told to stop at once. */
+    if (!fern__state_is_stopping(from))
+      fern__event(&instance->manager->events, "stopping", instance->moniker,
+                  NULL);
+    break;
   case FERN_STATE_KILLING:
     if (caused_by(cause, FERN_IN_STOP_TIMEOUT))
       fern__log(FERN_LOG_WARN, instance->moniker,

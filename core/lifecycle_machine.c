@@ -6,6 +6,7 @@
 #include "lifecycle_actions.h"
 #include "lifecycle_announce.h"
 #include "log.h"
+#include "stop_order.h"
 
 static uint64_t refusals;
 
@@ -91,6 +92,8 @@ static void enter(fern__instance *instance, fern__state from,
  * waits for its stop: tell it one has ended (or one's subtree has). */
 void fern__lc_tell_parent(fern__instance *instance) {
   fern__instance *parent = instance->parent;
+  fern__stop_order_ended(instance);
+  fern__lc_wake_dependencies(instance);
   /* A parent that ended while its children stop passes it on: a
    * stopping realm above may wait for its subtree. */
   if (parent == NULL || (parent->state != FERN_STATE_STOPPING_CHILDREN &&

@@ -239,9 +239,7 @@ fern__state fern__act_start_unresolved(fern__instance *i, fern__input *in) {
 
 fern__state fern__act_started(fern__instance *i, fern__input *in) {
   i->run.pid = in->pid;
-  /* Start order, for reverse-order stops, is the order they came up. */
   i->start_seq = ++i->manager->start_seq;
-  fern__stop_order_started(i);
   if (!i->run.awaits_ready)
     fern__lc_start_eager_children(i);
   return FERN_STATE_RUNNING;

@@ -1,10 +1,13 @@
 /* lifecycle_stop.c - the stopping rows of the table: a component stops its
- * children before itself, one at a time, the last started first
- * (stop_order.c); then its program gets its runner's graceful stop, and
- * a kill once its environment's stop timeout has passed. Whoever asked is
- * answered once it and its whole subtree have ended. Loop thread only. */
+ * children before itself, each once the siblings that depend on it have
+ * ended and all those free to stop at once (stop_order.c); a component
+ * stopped on its own stops the siblings that depend on it first. Then its
+ * program gets its runner's graceful stop, and a kill once its
+ * environment's stop timeout has passed. Whoever asked is answered once
+ * it and its whole subtree have ended. Loop thread only. */
 #include <stdlib.h>
 
+#include "dependencies.h"
 #include "lifecycle_actions.h"
 #include "log.h"
 #include "runner_call.h"
@@ -31,6 +34,7 @@ static void stop_finished(fern__instance *i, const fern__input *cause) {
   for (size_t c = i->child_count; c-- > 0;)
     if (i->children[c]->dynamic)
       fern__dynamic_remove(i->children[c], cause);
+  fern__stop_order_free(i);
   fern__stop_waiter *reversed = NULL;
   while (i->stop_waiters != NULL) {
     fern__stop_waiter *next = i->stop_waiters->next;
@@ -52,17 +56,59 @@ void fern__lc_stop_child(fern__instance *child) {
     fern__lc_apply(in);
 }
 
-/* Asks its children to stop, the next in order each time one has ended;
+/* Asks each child free to stop to stop, and the next as each has ended;
  * returns whether any is still live. */
 static int stop_children(fern__instance *i) {
   int any_live = 0;
   fern__instance *next;
-  while ((next = fern__stop_order_next(i, &any_live)) != NULL) {
+  while ((next = fern__stop_order_next(i, &any_live)) != NULL)
     fern__lc_stop_child(next);
-    if (fern__instance_subtree_live(next))
-      return 1;
-  }
   return any_live;
+}
+
+typedef struct dependents_s {
+  fern__instance *of;
+  int live;
+} dependents;
+
+static void stop_dependent(void *arg, fern__instance *dependent,
+                           fern__instance *dependency) {
+  dependents *d = arg;
+  (void)dependency;
+  if (!fern__instance_subtree_live(dependent))
+    return;
+  d->live = 1;
+  if (!fern__instance_is_live(dependent) ||
+      fern__state_is_stopping(dependent->state))
+    return;
+  fern__log(FERN_LOG_INFO, d->of->moniker,
+            "stopping %s first: it depends on %s", dependent->moniker,
+            d->of->moniker);
+  fern__lc_stop_child(dependent);
+}
+
+/* A component stopped on its own (its realm does not stop) waits for the
+ * siblings that depend on it, asked to stop now; a stopping realm's order
+ * has seen to them before it asked. Returns whether one is still live. */
+static int stop_dependents(fern__instance *i) {
+  fern__instance *parent = i->parent;
+  if (parent == NULL || fern__state_is_stopping(parent->state))
+    return i->awaits_dependents = 0;
+  dependents d = {i, 0};
+  fern__dependencies_each(parent, i, stop_dependent, &d);
+  return i->awaits_dependents = d.live;
+}
+
+void fern__lc_wake_dependencies(fern__instance *ended) {
+  fern__instance *parent = ended->parent;
+  if (parent == NULL || parent->state == FERN_STATE_STOPPING_CHILDREN)
+    return; /* its stop order hears of it */
+  for (size_t c = 0; c < parent->child_count; c++) {
+    fern__instance *sibling = parent->children[c];
+    if (sibling != ended && sibling->awaits_dependents &&
+        sibling->state == FERN_STATE_STOPPING_CHILDREN)
+      fern__lc_post_kind(sibling, FERN_IN_CHILD_ENDED);
+  }
 }
 
 static fern__state send_stop(fern__instance *i) {
@@ -71,7 +117,9 @@ static fern__state send_stop(fern__instance *i) {
 }
 
 fern__state fern__lc_stop_advance(fern__instance *i, const fern__input *cause) {
-  if (stop_children(i))
+  int waits = stop_children(i);
+  waits |= stop_dependents(i);
+  if (waits)
     return FERN_STATE_STOPPING_CHILDREN;
   if (i->run.controller != NULL)
     return send_stop(i);

@@ -174,5 +174,6 @@ Suite *sandbox_binds_suite(void);
 Suite *sandbox_ldcache_suite(void);
 Suite *log_suite(void);
 Suite *routes_suite(void);
+Suite *stop_deps_suite(void);
 
 #endif

@@ -6,6 +6,8 @@
  *   env           print the environment, one variable a line
  *   sleep         print "ready" and wait for a signal (default actions)
  *   ignore-term   ignore SIGTERM, print "ready", wait forever
+ *   slow-term MS  print "ready"; at SIGTERM print "got term", take MS ms,
+ *                 print "term after MS ms", exit 0
  *   touch NAME    create NAME in the working directory, exit 0
  *   orphans N     leave N descendants behind (half of them setsid()'d, all
  *                 after a double fork), print "orphan PID" for each, exit 0
@@ -53,6 +55,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 extern char **environ;
@@ -62,6 +65,26 @@ static _Noreturn void wait_forever(void) {
   fflush(stdout);
   for (;;)
     pause();
+}
+
+/* Takes `ms` to exit 0 after SIGTERM, as a daemon that flushes its state
+ * does: the stop's duration, made known. */
+static _Noreturn void slow_term(int ms) {
+  sigset_t term;
+  sigemptyset(&term);
+  sigaddset(&term, SIGTERM);
+  sigprocmask(SIG_BLOCK, &term, NULL);
+  printf("ready\n");
+  fflush(stdout);
+  int sig;
+  sigwait(&term, &sig);
+  printf("got term\n");
+  fflush(stdout);
+  struct timespec left = {ms / 1000, (long)(ms % 1000) * 1000000L};
+  while (nanosleep(&left, &left) != 0 && errno == EINTR)
+    ;
+  printf("term after %d ms\n", ms);
+  exit(0);
 }
 
 /* Writes numbered lines without ever blocking until nobody has read any
@@ -388,6 +411,8 @@ static int process_behaviour(const char *what, int argc, char **argv) {
     signal(SIGTERM, SIG_IGN);
     wait_forever();
   }
+  if (strcmp(what, "slow-term") == 0 && argc > 2)
+    slow_term(atoi(argv[2]));
   if (strcmp(what, "touch") == 0 && argc > 2) {
     FILE *f = fopen(argv[2], "w");
     return f != NULL && fclose(f) == 0 ? 0 : 1;
