@@ -48,5 +48,9 @@ int fern__manifest_capabilities(fern__mcheck *mc, fern__decl *decl);
 /* Validates the protocols of "capabilities", "use", "offer" and "expose"
  * (manifest_routes.c); after the children and collections. */
 int fern__manifest_routes(fern__mcheck *mc, fern__decl *decl);
+/* Refuses a cycle of strong dependencies among self, the children and the
+ * collections, made by the offers and uses read so far (manifest_cycles.c);
+ * the error names one offer or use of the cycle. */
+int fern__manifest_cycles(fern__mcheck *mc, const fern__decl *decl);
 
 #endif

@@ -6,7 +6,8 @@
  * a child (or, as an offer's target, a collection) of this manifest; what
  * is routed from "self" declared in "capabilities"; no two routes to the
  * same name at one target; a used path absolute, within the namespace's
- * room. Routes across manifests are followed once the tree is resolved. */
+ * room; no cycle of strong dependencies (manifest_cycles.c). Routes
+ * across manifests are followed once the tree is resolved. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -408,5 +409,7 @@ int fern__manifest_routes(fern__mcheck *mc, fern__decl *decl) {
     rc = each_entry(mc, decl, "offer", "\"offer\"", read_offer);
   if (rc == FERN_OK)
     rc = each_entry(mc, decl, "expose", "\"expose\"", read_expose);
+  if (rc == FERN_OK)
+    rc = fern__manifest_cycles(mc, decl);
   return rc;
 }

@@ -25,8 +25,8 @@ START_TEST(test_check_names_file_line_and_column) {
                         "tests/bad/env-none.cm", "tests/bad/no-runner.cm",
                         "tests/bad/child-url.cm",
                         "tests/bad/offer-from-nobody.cm",
-                        PROGS "echo-realm.cm", PROGS "echo-server.cm",
-                        PROGS "echo-client.cm", NULL};
+                        "tests/bad/offer-cycle.cm", PROGS "echo-realm.cm",
+                        PROGS "echo-server.cm", PROGS "echo-client.cm", NULL};
   ck_assert_int_eq(e2e_run(&p, 10000, args), 1);
   e2e_assert_has(p.err, PROGS "bad-program.cm:4:5: the elf runner does not "
                         "know program key \"binray\"");
@@ -39,6 +39,8 @@ START_TEST(test_check_names_file_line_and_column) {
   /* Protocol routes (CML's capabilities, use, offer and expose). */
   e2e_assert_has(p.err, "tests/bad/offer-from-nobody.cm:7:27: \"#sever\": "
                         "this manifest has no child named \"sever\"");
+  e2e_assert_has(p.err, "tests/bad/offer-cycle.cm:8:5: strong dependency "
+                        "cycle: #logger -> #store -> #logger");
   e2e_assert_has(p.out, PROGS "echo-realm.cm: ok");
   e2e_assert_has(p.out, PROGS "echo-server.cm: ok");
   e2e_assert_has(p.out, PROGS "echo-client.cm: ok");

@@ -1,6 +1,8 @@
 /* test_manifest_routes.c - the protocols a manifest declares and routes
  * ("capabilities", "use", "offer", "expose"): what is read, and each fault
  * refused at its position, as cmc refuses it in a .cml. */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "decl.h"
@@ -166,6 +168,114 @@ START_TEST(test_names_paths_and_choices_are_checked) {
 }
 END_TEST
 
+/* Strong dependencies (offers, and uses from a child) in a cycle, as cmc
+ * refuses them: named at the offer or use that closes the cycle. */
+#define ABC                                                                    \
+  "{\"children\": [{\"name\": \"a\", \"url\": \"#meta/a.cm\"},\n"              \
+  "  {\"name\": \"b\", \"url\": \"#meta/b.cm\"},\n"                            \
+  "  {\"name\": \"c\", \"url\": \"#meta/c.cm\"}],\n"                           \
+  " \"collections\": [{\"name\": \"workers\", \"durability\": "                \
+  "\"transient\"}],\n"                                                         \
+  " \"capabilities\": [{\"protocol\": \"s\"}],\n"
+
+START_TEST(test_two_children_serving_each_other_are_a_cycle) {
+  refused(ABC " \"offer\": [{\"protocol\": \"x\", \"from\": \"#a\", \"to\": "
+              "\"#b\"},\n"
+              "  {\"protocol\": \"y\", \"from\": \"#b\", \"to\": \"#a\"}]}",
+          "r.cm:7:3:", "strong dependency cycle: #a -> #b -> #a; break it by "
+                       "marking an offer or use in it \"dependency\": "
+                       "\"weak\"");
+}
+END_TEST
+
+START_TEST(test_a_cycle_of_three_is_printed_whole) {
+  refused(ABC " \"offer\": [{\"protocol\": \"x\", \"from\": \"#a\", \"to\": "
+              "\"#b\"},\n"
+              "  {\"protocol\": \"y\", \"from\": \"#c\", \"to\": \"#a\"},\n"
+              "  {\"protocol\": \"z\", \"from\": \"#b\", \"to\": "
+              "[\"#workers\", \"#c\"]}]}",
+          "r.cm:7:3:", "strong dependency cycle: #a -> #b -> #c -> #a;");
+}
+END_TEST
+
+START_TEST(test_a_use_from_a_child_it_offers_to_is_a_cycle_through_self) {
+  refused(ABC " \"offer\": [{\"protocol\": \"s\", \"from\": \"self\", \"to\": "
+              "\"#a\"}],\n"
+              " \"use\": [{\"protocol\": \"x\", \"from\": \"#a\"}]}",
+          "r.cm:7:10:", "strong dependency cycle: self -> #a -> self;");
+}
+END_TEST
+
+START_TEST(test_a_weak_offer_or_use_breaks_the_cycle) {
+  fern__decl *d = parsed(
+      ABC " \"offer\": [{\"protocol\": \"x\", \"from\": \"#a\", \"to\": "
+          "\"#b\"},\n"
+          "  {\"protocol\": \"y\", \"from\": \"#b\", \"to\": \"#a\", "
+          "\"dependency\": \"weak\"},\n"
+          "  {\"protocol\": \"s\", \"from\": \"self\", \"to\": \"#c\"}],\n"
+          " \"use\": [{\"protocol\": \"z\", \"from\": \"#c\", \"dependency\": "
+          "\"weak\"}]}");
+  ck_assert_uint_eq(d->offer_count, 3);
+  fern__decl_free(d);
+}
+END_TEST
+
+/* A collection is a node an offer can reach; nothing routes from one, so
+ * every path ends there, and a cycle beside it is named without it. */
+START_TEST(test_a_collection_is_a_node_every_path_ends_at) {
+  fern__decl *d = parsed(
+      ABC " \"offer\": [{\"protocol\": \"x\", \"from\": \"#a\", \"to\": "
+          "\"#workers\"},\n"
+          "  {\"protocol\": \"s\", \"from\": \"self\", \"to\": [\"#workers\", "
+          "\"#a\"]}]}");
+  fern__decl_free(d);
+  refused(ABC " \"offer\": [{\"protocol\": \"x\", \"from\": \"#a\", \"to\": "
+              "[\"#workers\", \"#b\"]},\n"
+              "  {\"protocol\": \"y\", \"from\": \"#b\", \"to\": "
+              "[\"#workers\", \"#a\"]}]}",
+          "r.cm:7:3:", "strong dependency cycle: #a -> #b -> #a;");
+}
+END_TEST
+
+/* n children, each offering to the next, the last used by self; `closed`
+ * offers from the last to the first too (on line 2n + 3). */
+static char *chain(size_t n, int closed) {
+  char *text = NULL;
+  size_t size = 0;
+  FILE *f = open_memstream(&text, &size);
+  ck_assert_ptr_nonnull(f);
+  fprintf(f, "{\"children\": [\n");
+  for (size_t i = 0; i < n; i++)
+    fprintf(f, "{\"name\": \"c%zu\", \"url\": \"#meta/c.cm\"}%s\n", i,
+            i + 1 < n ? "," : "");
+  fprintf(f, "], \"use\": [{\"protocol\": \"p\", \"from\": \"#c%zu\"}],\n"
+             "\"offer\": [\n",
+          n - 1);
+  for (size_t i = 0; i + 1 < n; i++)
+    fprintf(f, "{\"protocol\": \"p\", \"from\": \"#c%zu\", \"to\": \"#c%zu\"}"
+               "%s\n",
+            i, i + 1, i + 2 < n || closed ? "," : "");
+  if (closed)
+    fprintf(f, "{\"protocol\": \"p\", \"from\": \"#c%zu\", \"to\": \"#c0\"}\n",
+            n - 1);
+  fprintf(f, "]}");
+  ck_assert_int_eq(fclose(f), 0);
+  return text;
+}
+
+START_TEST(test_a_chain_of_two_thousand_children_passes_until_closed) {
+  char *text = chain(2000, 0);
+  fern__decl *d = parsed(text);
+  ck_assert_uint_eq(d->offer_count, 1999);
+  fern__decl_free(d);
+  free(text);
+  text = chain(2000, 1);
+  refused(text, "r.cm:4003:1: strong dependency cycle: #c0 -> #c1 -> #c2 -> ",
+          "more) -> #c0; break it");
+  free(text);
+}
+END_TEST
+
 Suite *manifest_routes_suite(void) {
   Suite *s = suite_create("manifest_routes");
   TCase *tc = tcase_create("manifest_routes");
@@ -176,5 +286,15 @@ Suite *manifest_routes_suite(void) {
   tcase_add_test(tc, test_no_two_routes_reach_one_name);
   tcase_add_test(tc, test_names_paths_and_choices_are_checked);
   suite_add_tcase(s, tc);
+  TCase *cycles = tcase_create("cycles");
+  tcase_add_test(cycles, test_two_children_serving_each_other_are_a_cycle);
+  tcase_add_test(cycles, test_a_cycle_of_three_is_printed_whole);
+  tcase_add_test(cycles,
+                 test_a_use_from_a_child_it_offers_to_is_a_cycle_through_self);
+  tcase_add_test(cycles, test_a_weak_offer_or_use_breaks_the_cycle);
+  tcase_add_test(cycles, test_a_collection_is_a_node_every_path_ends_at);
+  tcase_add_test(cycles,
+                 test_a_chain_of_two_thousand_children_passes_until_closed);
+  suite_add_tcase(s, cycles);
   return s;
 }
