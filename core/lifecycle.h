@@ -126,6 +126,9 @@ void fern__lc_post_start(struct fern_instance_s *instance, const char *reason,
                          fern__done_cb done, void *arg);
 void fern__lc_post_stop(struct fern_instance_s *instance, fern__done_cb done,
                         void *arg);
+/* Posts every start parked for a route again (lifecycle_routes.c): a
+ * resolution has answered, or fern ends. */
+void fern__lc_unpark(struct fern__manager_s *manager);
 /* Whether inputs wait (the manager is not idle while they do). */
 int fern__lc_inbox_busy(const struct fern__manager_s *manager);
 /* Handles every queued input now, in order (the inbox's own turn; also

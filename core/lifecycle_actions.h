@@ -91,6 +91,12 @@ void fern__lc_stop_child(fern__instance *child);
 /* `ended`'s subtree has ended: siblings stopped on their own that wait
  * for their dependents look again. */
 void fern__lc_wake_dependencies(fern__instance *ended);
+/* Follows each of its uses (lifecycle_routes.c): FERN_OK; or
+ * FERN__ROUTE_PENDING while a component on a route is still resolving,
+ * and its start (`in`, which may be NULL, with `reason`) is parked until
+ * a resolution answers; or an error in `err` naming the broken hop. */
+int fern__lc_routes_ready(fern__instance *i, fern__input *in,
+                          const char *reason, fern_error_t *err);
 /* Posts a copy of `in` again, its done callback moved to the copy. */
 void fern__lc_repost(fern__input *in);
 /* Answers the input's done callback now (once). */

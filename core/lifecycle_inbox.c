@@ -137,13 +137,22 @@ static void bury(fern__manager *manager) {
   }
 }
 
+/* A resolution's answer was taken in: starts parked for a route through
+ * it (lifecycle_routes.c) look again. */
+static int answers_a_resolution(const fern__input *input) {
+  return input->kind == FERN_IN_RESOLVED || input->kind == FERN_IN_UNRESOLVABLE;
+}
+
 void fern__lc_drain(fern__manager *manager) {
   while (manager->inbox_head != NULL) {
     fern__input *input = manager->inbox_head;
     manager->inbox_head = input->next;
     if (manager->inbox_head == NULL)
       manager->inbox_tail = &manager->inbox_head;
+    int resolution = answers_a_resolution(input);
     fern__lc_apply(input);
+    if (resolution)
+      fern__lc_unpark(manager);
   }
   if (manager->inbox_open)
     uv_prepare_stop(&manager->inbox_turn);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "lifecycle_actions.h"
+#include "routes.h"
 
 static void record_error(fern__instance *i, const char *why) {
   if (i->error == why)
@@ -169,6 +170,12 @@ fern__state fern__act_resolved_start(fern__instance *i, fern__input *in) {
    * its realm's stop): then it stays resolved. */
   if (!fern__lc_may_start(i))
     return FERN_STATE_RESOLVED;
+  fern_error_t route_err = FERN_ERROR_INIT;
+  int routed = fern__lc_routes_ready(i, NULL, i->start_reason, &route_err);
+  if (routed == FERN__ROUTE_PENDING)
+    return FERN_STATE_RESOLVED; /* it starts once its routes resolve */
+  if (routed != FERN_OK)
+    return fern__lc_cannot_start(i, route_err.message);
   return fern__lc_start_now(i, i->start_reason);
 }
 

@@ -13,6 +13,7 @@
 #include "log.h"
 #include "runner_call.h"
 #include "policy.h"
+#include "routes.h"
 #include "stop_order.h"
 
 /* The most ancestors one start brings up; deeper, a start that finds its
@@ -199,6 +200,15 @@ fern__state fern__act_start(fern__instance *i, fern__input *in) {
   }
   if (parent_first(i, in))
     return i->state;
+  fern_error_t route_err = FERN_ERROR_INIT;
+  int routed = fern__lc_routes_ready(i, in, in->reason, &route_err);
+  if (routed == FERN__ROUTE_PENDING)
+    return i->state;
+  if (routed != FERN_OK) {
+    fern__state failed = fern__lc_cannot_start(i, route_err.message);
+    fern__lc_answer(in, i->error);
+    return failed;
+  }
   if (i->state == FERN_STATE_FAILED) { /* a start clears the mark */
     i->attempt = 0;
     i->burst_len = 0;

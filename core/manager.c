@@ -226,6 +226,10 @@ void fern__manager_end_now(fern__manager *manager, int status,
 
 void fern__manager_free(fern__manager *manager) {
   close_signals(manager);
+  /* A start still parked for a route is refused, and its asker told. */
+  manager->shutting_down = 1;
+  fern__lc_unpark(manager);
+  fern__lc_drain(manager);
   fern__lc_inbox_close(manager);
   uv_run(&manager->loop, UV_RUN_DEFAULT);
   fern__control_close(manager->control);

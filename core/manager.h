@@ -40,6 +40,7 @@ typedef struct fern__manager_s {
   size_t pending_restarts;
   fern__instance *graveyard; /* destroyed subtrees, freed once unheld */
   struct fern__input_s *inbox_head, **inbox_tail; /* lifecycle_inbox.c */
+  struct fern__input_s *parked; /* starts waiting for routes to resolve */
   uv_prepare_t inbox_turn;
   int inbox_open;
   json_t *timed_out;         /* monikers killed after their stop timeout */

@@ -4,6 +4,7 @@
  * the route stops, with the nearest name there; an optional use with no
  * route is no error. */
 #include "e2e.h"
+#include "event_asserts.h"
 
 /* /server serves "ech"; / offers it to /client as "ech", "ech" to /mid as
  * "echo" (from a name the server does not expose), and "echo2" to
@@ -89,11 +90,49 @@ START_TEST(test_the_root_has_no_parent_to_use_from) {
 }
 END_TEST
 
+/* In `fern run`, a component whose route is broken cannot start, and says
+ * where it breaks; its sibling runs. */
+START_TEST(test_a_broken_route_stops_only_its_user) {
+  char pkg[4096], root[4200];
+  e2e_package_new(pkg, sizeof pkg);
+  e2e_package_write(pkg, "meta/root.cm",
+                    "{\"children\": [\n"
+                    "  {\"name\": \"server\", \"url\": \"#meta/server.cm\"},\n"
+                    "  {\"name\": \"client\", \"url\": \"#meta/client.cm\", \"startup\": \"eager\"},\n"
+                    "  {\"name\": \"bystander\", \"url\": \"#meta/bystander.cm\", \"startup\": \"eager\"}],\n"
+                    " \"offer\": [{\"protocol\": \"echo2\", \"from\": \"#server\", \"to\": \"#client\"}]}\n");
+  e2e_package_write(pkg, "meta/server.cm",
+                    "{\"program\": {\"runner\": \"elf\", \"binary\": \"bin/tool\", \"args\": [\"sleep\"]},\n"
+                    " \"capabilities\": [{\"protocol\": \"echo2\"}],\n"
+                    " \"expose\": [{\"protocol\": \"echo2\", \"from\": \"self\"}]}\n");
+  e2e_package_write(pkg, "meta/client.cm",
+                    "{\"program\": {\"runner\": \"elf\", \"binary\": \"bin/tool\", \"args\": [\"exit\", \"0\"]},\n"
+                    " \"use\": [{\"protocol\": \"echo\"}]}\n");
+  e2e_package_program(pkg, "bystander", "elf", "\"args\": [\"exit\", \"0\"]");
+  snprintf(root, sizeof root, "%s/meta/root.cm", pkg);
+  e2e_proc p;
+  const char *args[] = {"run", root, NULL};
+  ck_assert_int_eq(e2e_run(&p, 20000, args), 1);
+  char want[4600];
+  snprintf(want, sizeof want,
+           "cannot_start: %s/meta/client.cm:2:10: /client uses protocol "
+           "\"echo\" from its parent, but / offers no \"echo\" to #client; / "
+           "offers \"echo2\"",
+           pkg);
+  e2e_assert_end(&p, "/client", want);
+  e2e_assert_end(&p, "/bystander", "ok (exit 0)");
+  ck_assert_int_eq(e2e_event_count(&p, "started", "/client"), 0);
+  e2e_free(&p);
+  e2e_package_remove(pkg);
+}
+END_TEST
+
 Suite *routes_suite(void) {
   Suite *s = suite_create("routes");
   TCase *tc = tcase_create("routes");
   tcase_add_test(tc, test_tree_follows_each_route_and_names_each_broken_hop);
   tcase_add_test(tc, test_the_root_has_no_parent_to_use_from);
+  tcase_add_test(tc, test_a_broken_route_stops_only_its_user);
   suite_add_tcase(s, tc);
   return s;
 }

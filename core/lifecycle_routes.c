@@ -1,0 +1,64 @@
+/* lifecycle_routes.c - a start follows the component's routes first: each
+ * `use` is followed to the component that declares the protocol
+ * (routes.c). A broken route is the start's failure, named at the hop
+ * where it breaks; the rest of the tree runs. A route through a component
+ * whose resolution has not answered yet waits: the start is parked, and
+ * asked again each time a resolution answers. Loop thread only. */
+#include <stdlib.h>
+
+#include "lifecycle_actions.h"
+#include "routes.h"
+
+/* FERN_OK, FERN__ROUTE_PENDING, or the first broken required route. */
+static int follow_uses(const fern__instance *i, fern_error_t *err) {
+  const fern__decl *decl = i->resolution->decl;
+  for (size_t u = 0; u < decl->use_count; u++) {
+    const fern__instance *provider;
+    fern_error_t hop = FERN_ERROR_INIT;
+    int rc = fern__route_follow(i, &decl->uses[u], &provider, &hop);
+    if (rc == FERN__ROUTE_PENDING)
+      return rc;
+    if (rc != FERN_OK && !decl->uses[u].optional) {
+      *err = hop;
+      return rc;
+    }
+  }
+  return FERN_OK;
+}
+
+/* Keeps a start for later; whoever asked for it is answered then. */
+static void park(fern__instance *i, fern__input *in, const char *reason) {
+  fern__input *later = fern__lc_input(i, FERN_IN_START);
+  if (later == NULL) {
+    if (in != NULL)
+      fern__lc_answer(in, "out of memory");
+    return;
+  }
+  later->reason = reason;
+  later->attempts = in != NULL ? in->attempts : 0;
+  if (in != NULL) {
+    later->done = in->done;
+    later->done_arg = in->done_arg;
+    in->done = NULL;
+  }
+  later->next = i->manager->parked;
+  i->manager->parked = later;
+}
+
+int fern__lc_routes_ready(fern__instance *i, fern__input *in,
+                          const char *reason, fern_error_t *err) {
+  int rc = follow_uses(i, err);
+  if (rc == FERN__ROUTE_PENDING)
+    park(i, in, reason);
+  return rc;
+}
+
+void fern__lc_unpark(fern__manager *manager) {
+  fern__input *parked = manager->parked;
+  manager->parked = NULL;
+  while (parked != NULL) {
+    fern__input *next = parked->next;
+    fern__lc_post(parked);
+    parked = next;
+  }
+}
