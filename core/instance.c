@@ -7,6 +7,7 @@
 
 #include "root_env.h"
 #include "manager.h"
+#include "serve.h"
 #include "stop_order.h"
 
 static char *make_moniker(const fern__instance *parent, const char *name) {
@@ -53,6 +54,8 @@ void fern__instance_free(fern__instance *instance) {
     fern__instance_free(instance->children[i]);
   free(instance->children);
   fern__stop_order_free(instance);
+  fern__serve_free(instance);
+  free(instance->start_capability);
   const fern__decl *decl =
       instance->resolution ? instance->resolution->decl : NULL;
   for (size_t i = 0; decl != NULL && i < decl->capability_count; i++)

@@ -60,6 +60,10 @@ typedef struct fern_instance_s {
   struct fern__stop_order_s *stop_order; /* its children's, while stopping */
   size_t stop_slot;         /* its place in its parent's stop order */
   int awaits_dependents;    /* stopped on its own: its dependents first */
+  struct fern__served_s *served; /* the protocols it serves (serve.c) */
+  char *activated_by;       /* a connection to this protocol asks a start */
+  char *start_capability;   /* the protocol whose connection started it */
+  uint64_t namespace_seq;   /* its namespace directory's number, or 0 */
   double started_at;        /* wall clock of the last start */
   uint64_t run_began_ms;    /* monotonic, for the restart reset */
   fern__stop_waiter *stop_waiters;

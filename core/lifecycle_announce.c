@@ -42,11 +42,20 @@ void fern__lc_announce_started(fern__instance *instance) {
   char pid_text[32] = "";
   if (pid > 0)
     snprintf(pid_text, sizeof pid_text, " (pid %ld)", pid);
-  fern__log(FERN_LOG_INFO, instance->moniker, "started%s%s", pid_text,
+  const char *capability = instance->start_capability;
+  char by[160] = "";
+  if (capability != NULL)
+    snprintf(by, sizeof by, " by a connection to protocol \"%s\"",
+             capability);
+  fern__log(FERN_LOG_INFO, instance->moniker, "started%s%s%s", pid_text, by,
             instance->run.awaits_ready ? "; waiting for it to be ready" : "");
+  json_t *fields = json_pack("{s:I, s:s}", "pid", (json_int_t)pid, "reason",
+                             instance->start_reason ? instance->start_reason
+                                                    : "");
+  if (fields != NULL && capability != NULL)
+    json_object_set_new(fields, "capability", json_string(capability));
   fern__event(&instance->manager->events, "started", instance->moniker,
-              json_pack("{s:I, s:s}", "pid", (json_int_t)pid, "reason",
-                        instance->start_reason ? instance->start_reason : ""));
+              fields);
 }
 
 static void announce_restarting(fern__instance *instance) {

@@ -60,7 +60,11 @@ void fern__lc_announce_end(fern__instance *i,
              report->status == FERN_STOP_NOT_STARTED;
   fern__log(fine ? FERN_LOG_INFO : FERN_LOG_ERROR, i->moniker, "%s%s",
             report->status == FERN_STOP_CANNOT_START ? "" : "stopped: ", what);
-  fern__event(&i->manager->events, "stopped", i->moniker, end_fields(report));
+  json_t *fields = end_fields(report);
+  /* A start a connection asked for that did not come up says which. */
+  if (fields != NULL && i->activated_by != NULL)
+    json_object_set_new(fields, "capability", json_string(i->activated_by));
+  fern__event(&i->manager->events, "stopped", i->moniker, fields);
 }
 
 /* Takes the report in: the status (killed_after_timeout once killed,

@@ -6,6 +6,7 @@
 #include "lifecycle_actions.h"
 #include "lifecycle_announce.h"
 #include "log.h"
+#include "serve.h"
 #include "stop_order.h"
 
 static uint64_t refusals;
@@ -114,6 +115,8 @@ void fern__lc_set_state(fern__instance *instance, fern__state next,
   instance->state = next;
   enter(instance, from, next);
   fern__lc_announce(instance, from, next, cause);
+  if (instance->served != NULL)
+    fern__serve_follow_state(instance);
   if (fern__state_is_live(from) && !fern__state_is_live(next))
     fern__lc_tell_parent(instance);
 }

@@ -14,6 +14,7 @@
 #include "runner_call.h"
 #include "policy.h"
 #include "routes.h"
+#include "serve.h"
 #include "stop_order.h"
 
 /* The most ancestors one start brings up; deeper, a start that finds its
@@ -79,10 +80,26 @@ static fern__capability *find_runner(fern__instance *i, char *why,
   return runner;
 }
 
+/* A runner of ABI 2.0 knows nothing of sockets and namespaces: a
+ * component that serves or uses a protocol would start without them. */
+static int runner_too_old(const fern__capability *runner,
+                          const fern__serve_plan *plan, fern_error_t *err) {
+  if (runner->runner->abi_minor >= 1 ||
+      (plan->serve_count == 0 && plan->use_count == 0))
+    return 0;
+  fern_error_set(err, FERN_ENOTSUP, NULL,
+                 "runner \"%s\" (plugin ABI %u.%u) cannot give a component "
+                 "the protocols it serves or uses; that needs ABI 2.1",
+                 runner->name, runner->runner->abi_major,
+                 runner->runner->abi_minor);
+  return 1;
+}
+
 static fern__state start_program(fern__instance *i) {
   const fern__decl *decl = i->resolution->decl;
   char why[1024];
   fern_error_t err = FERN_ERROR_INIT;
+  fern__serve_plan plan;
   if (policy_forbids(i, &err))
     return fern__lc_cannot_start(i, err.message);
   fern__capability *runner = find_runner(i, why, sizeof why);
@@ -93,6 +110,11 @@ static fern__state start_program(fern__instance *i) {
     return program_error(i, &err, rc);
   if (fern__capability_make(runner, &err) != FERN_OK)
     return fern__lc_cannot_start(i, err.message);
+  if (fern__serve_plan_make(i, &plan, &err) != FERN_OK ||
+      runner_too_old(runner, &plan, &err)) {
+    fern__serve_plan_free(&plan);
+    return fern__lc_cannot_start(i, err.message);
+  }
   fern_start_info_t info = {
       .struct_size = sizeof info,
       .instance = i,
@@ -101,8 +123,11 @@ static fern__state start_program(fern__instance *i) {
       .package_dir = i->resolution->package_dir,
       .program = decl->program,
       .stop_timeout_ms = i->env->stop_timeout_ms,
-      .uses = NULL, /* capability routing fills it */
-      .use_count = 0,
+      .uses = plan.uses,
+      .use_count = plan.use_count,
+      .serves = plan.serves,
+      .serve_count = plan.serve_count,
+      .namespace_dir = plan.has_namespace ? plan.namespace_dir : NULL,
   };
   i->run.awaits_ready = 0;
   i->run.pid = 0;
@@ -110,6 +135,7 @@ static fern__state start_program(fern__instance *i) {
   i->manager->active++;
   i->holds++; /* its runner may report until the run is released */
   rc = fern__runner_start(i, runner, &info, &i->run.controller, &err);
+  fern__serve_plan_free(&plan);
   if (rc != FERN_OK) {
     i->run.controller = NULL;
     fern__capability_unref(i->run.runner);
@@ -123,6 +149,8 @@ static fern__state start_program(fern__instance *i) {
 
 static void mark_started(fern__instance *i, const char *reason) {
   struct timespec ts;
+  free(i->start_capability);
+  i->start_capability = i->activated_by ? strdup(i->activated_by) : NULL;
   clock_gettime(CLOCK_REALTIME, &ts);
   i->start_reason = reason;
   i->started_at = (double)ts.tv_sec + ts.tv_nsec / 1e9;

@@ -11,6 +11,7 @@
 #include "root_env.h"
 #include "control.h"
 #include "log.h"
+#include "serve.h"
 
 /* After the second signal has killed every component, fern waits this
  * long for their ends to be reported, then ends without them. */
@@ -241,6 +242,7 @@ void fern__manager_free(fern__manager *manager) {
     manager->graveyard = next;
   }
   fern__env_unref(manager->root_env);
+  fern__serve_dir_remove(manager);
   /* Plugins close their handles as they are released: let those closes
    * finish while the plugins' code is still loaded. */
   uv_run(&manager->loop, UV_RUN_DEFAULT);

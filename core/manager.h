@@ -37,6 +37,8 @@ typedef struct fern__manager_s {
   int keep_running; /* stay when nothing runs, until a signal */
   uint64_t start_seq;
   uint64_t order_epoch; /* bumped by what a stop order cannot foresee */
+  char serve_dir[32];   /* protocol sockets and namespaces (serve.c) */
+  uint64_t serve_seq;
   size_t pending_restarts;
   fern__instance *graveyard; /* destroyed subtrees, freed once unheld */
   struct fern__input_s *inbox_head, **inbox_tail; /* lifecycle_inbox.c */

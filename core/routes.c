@@ -90,11 +90,11 @@ typedef struct hop_s {
   const char *what; /* "uses", "offers", "exposes": for messages */
 } hop;
 
-static int follow(hop h, const fern__instance **provider, fern_error_t *err,
+static int follow(hop h, fern__route_end *end, fern_error_t *err,
                   unsigned depth);
 
 /* The realm one up offers `h.name` to `h.at`. */
-static int from_parent(hop h, const fern__instance **provider,
+static int from_parent(hop h, fern__route_end *end,
                        fern_error_t *err, unsigned depth) {
   const fern__instance *parent = h.at->parent;
   const fern__decl *pdecl = parent != NULL ? decl_of(parent) : NULL;
@@ -108,7 +108,7 @@ static int from_parent(hop h, const fern__instance **provider,
     if (offer_reaches(o, h.at) && strcmp(o->target, h.name) == 0) {
       hop next = {parent, o->from, o->name, pdecl, "", "offers"};
       snprintf(next.pointer, sizeof next.pointer, "/offer/%u", o->index);
-      return follow(next, provider, err, depth + 1);
+      return follow(next, end, err, depth + 1);
     }
   }
   char near[160] = "";
@@ -123,7 +123,7 @@ static int from_parent(hop h, const fern__instance **provider,
 }
 
 /* The child `h.from.name` of `h.at` exposes `h.name`. */
-static int from_child(hop h, const fern__instance **provider,
+static int from_child(hop h, fern__route_end *end,
                       fern_error_t *err, unsigned depth) {
   const fern__instance *child = child_named(h.at, h.from.name);
   const fern__decl *cdecl = child != NULL ? decl_of(child) : NULL;
@@ -140,7 +140,7 @@ static int from_child(hop h, const fern__instance **provider,
     if (strcmp(e->target, h.name) == 0) {
       hop next = {child, e->from, e->name, cdecl, "", "exposes"};
       snprintf(next.pointer, sizeof next.pointer, "/expose/%u", e->index);
-      return follow(next, provider, err, depth + 1);
+      return follow(next, end, err, depth + 1);
     }
   }
   char near[160];
@@ -153,7 +153,7 @@ static int from_child(hop h, const fern__instance **provider,
                           shown(child), h.name, near);
 }
 
-static int follow(hop h, const fern__instance **provider, fern_error_t *err,
+static int follow(hop h, fern__route_end *end, fern_error_t *err,
                   unsigned depth) {
   if (depth > 1024) /* deeper than any tree: a loop of offers */
     return fern__decl_error(h.decl, err, FERN_EINVAL, h.pointer,
@@ -162,12 +162,13 @@ static int follow(hop h, const fern__instance **provider, fern_error_t *err,
                             h.name);
   switch (h.from.kind) {
   case FERN_REF_SELF:
-    *provider = h.at;
+    end->provider = h.at;
+    end->name = h.name;
     return FERN_OK;
   case FERN_REF_PARENT:
-    return from_parent(h, provider, err, depth);
+    return from_parent(h, end, err, depth);
   case FERN_REF_CHILD:
-    return from_child(h, provider, err, depth);
+    return from_child(h, end, err, depth);
   }
   return FERN_EINVAL;
 }
@@ -175,11 +176,20 @@ static int follow(hop h, const fern__instance **provider, fern_error_t *err,
 int fern__route_follow(const fern__instance *instance,
                        const fern__route_decl *use,
                        const fern__instance **provider, fern_error_t *err) {
+  fern__route_end end = {NULL, NULL};
+  int rc = fern__route_follow_to(instance, use, &end, err);
+  *provider = end.provider;
+  return rc;
+}
+
+int fern__route_follow_to(const fern__instance *instance,
+                          const fern__route_decl *use, fern__route_end *end,
+                          fern_error_t *err) {
   const fern__decl *decl = decl_of(instance);
   if (decl == NULL)
     return fern_error_set(err, FERN_EINVAL, NULL, "%s is not resolved",
                           shown(instance));
   hop h = {instance, use->from, use->name, decl, "", "uses"};
   snprintf(h.pointer, sizeof h.pointer, "/use/%u", use->index);
-  return follow(h, provider, err, 0);
+  return follow(h, end, err, 0);
 }

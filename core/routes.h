@@ -17,4 +17,16 @@ int fern__route_follow(const fern__instance *instance,
                        const fern__route_decl *use,
                        const fern__instance **provider, fern_error_t *err);
 
+/* Where a route ends: the provider, and the protocol's name there (an
+ * offer or expose "as" renames it on the way). */
+typedef struct fern__route_end_s {
+  const fern__instance *provider;
+  const char *name;
+} fern__route_end;
+
+/* fern__route_follow, with the name at the provider. */
+int fern__route_follow_to(const fern__instance *instance,
+                          const fern__route_decl *use, fern__route_end *end,
+                          fern_error_t *err);
+
 #endif

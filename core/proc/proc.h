@@ -20,9 +20,11 @@ typedef struct proc_guardian_s proc_guardian;
 
 /* Descriptors a wrapper (bubblewrap) gets after the lifecycle channel. */
 #define PROC_WRAPPER_FDS FERN_SPAWN_WRAPPER_FDS
-/* Descriptors a program gets: 0, 1, 2, the lifecycle channel, and a
- * wrapper's. */
-#define PROC_SPAWN_FDS_MAX (4 + PROC_WRAPPER_FDS)
+/* Listening sockets a program serves (LISTEN_FDS). */
+#define PROC_LISTEN_FDS FERN_SPAWN_LISTEN_FDS
+/* Descriptors a program gets: 0, 1, 2, its listening sockets, the
+ * lifecycle channel, and a wrapper's. */
+#define PROC_SPAWN_FDS_MAX (4 + PROC_LISTEN_FDS + PROC_WRAPPER_FDS)
 /* Descriptors a spawn hands over: those, the binary it executes, and the
  * exec error pipe (the last two close at the exec). */
 #define PROC_SPAWN_SLOTS (PROC_SPAWN_FDS_MAX + 2)
@@ -201,6 +203,13 @@ typedef struct proc_run_s {
   int wrapper_fds[PROC_WRAPPER_FDS];
   int wrapper_fd_count;
   int wrapper_fds_lost; /* a hook gave more than PROC_WRAPPER_FDS */
+  /* Listening sockets it serves, from fd 3 on (copies; closed once the
+   * spawn is done), LISTEN_FDNAMES' value, and where in envp LISTEN_PID's
+   * digits go (the child writes its own pid there). */
+  int listen_fds[PROC_LISTEN_FDS];
+  int listen_count;
+  char *listen_names;
+  char *listen_pid_env;
   int exit_codes_as_signals; /* 128+N means died of signal N */
   int job_empty; /* its job held nothing once the main process ended */
   int job_at_spawn; /* its cgroup is taken at the spawn (plain runs) */
@@ -239,6 +248,8 @@ int proc_run_before_spawn(proc_run *c, fern_error_t *err);
 
 /* Closes what the wrapper was to get. */
 void proc_wrapper_fds_close(proc_run *c);
+/* Closes the run's copies of its listening sockets. */
+void proc_listen_fds_close(proc_run *c);
 /* Closes the checked binary and its directory (after the spawn). */
 void proc_binary_fds_close(proc_run *c);
 

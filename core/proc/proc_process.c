@@ -361,21 +361,40 @@ static int env_add(char **envp, size_t *n, const char *name,
   return 0;
 }
 
+/* systemd's socket activation variables (sd_listen_fds(3)); LISTEN_PID's
+ * value is room the child fills with its own pid before its exec, as
+ * systemd's exec_child() sets it after the fork. */
+static int listen_env(proc_run *c, size_t *n) {
+  char count[16];
+  if (c->listen_count == 0)
+    return 0;
+  snprintf(count, sizeof count, "%d", c->listen_count);
+  if (env_add(c->envp, n, "LISTEN_FDS", count) != 0 ||
+      env_add(c->envp, n, "LISTEN_PID", "                    ") != 0 ||
+      env_add(c->envp, n, "LISTEN_FDNAMES", c->listen_names) != 0)
+    return -1;
+  c->listen_pid_env = c->envp[*n - 2] + strlen("LISTEN_PID=");
+  return 0;
+}
+
 /* FERN_JOB comes first: the job scan reads only the start of environ. */
 static int build_envp(proc_run *c) {
   size_t count = 0, n = 0;
   while (c->environ[count] != NULL)
     count++;
-  c->envp = calloc(count + 7, sizeof *c->envp);
+  c->envp = calloc(count + 10, sizeof *c->envp);
   if (c->envp == NULL || env_add(c->envp, &n, "FERN_JOB", c->job.id) != 0)
     return -1;
   for (size_t i = 0; i < count; i++)
     if ((c->envp[n++] = strdup(c->environ[i])) == NULL)
       return -1;
+  char lifecycle_fd[16];
+  snprintf(lifecycle_fd, sizeof lifecycle_fd, "%d", 3 + c->listen_count);
   if (env_add(c->envp, &n, "FERN_MONIKER", c->moniker) != 0 ||
       env_add(c->envp, &n, "FERN_PACKAGE_DIR", c->package_dir) != 0 ||
+      listen_env(c, &n) != 0 ||
       (c->stop_notify &&
-       env_add(c->envp, &n, FERN_LIFECYCLE_FD_ENV, "3") != 0) ||
+       env_add(c->envp, &n, FERN_LIFECYCLE_FD_ENV, lifecycle_fd) != 0) ||
       (c->ready_notify && env_add(c->envp, &n, "NOTIFY_SOCKET",
                                   c->notify->name) != 0))
     return -1;
@@ -454,6 +473,12 @@ void proc_binary_fds_close(proc_run *c) {
   c->binary_fd = c->binary_dir_fd = -1;
 }
 
+void proc_listen_fds_close(proc_run *c) {
+  for (int i = 0; i < c->listen_count; i++)
+    close(c->listen_fds[i]);
+  c->listen_count = 0;
+}
+
 void proc_wrapper_fds_close(proc_run *c) {
   for (int i = 0; i < c->wrapper_fd_count; i++)
     close(c->wrapper_fds[i]);
@@ -475,6 +500,7 @@ int proc_process_start(proc_run *c) {
   if (lifecycle_child >= 0)
     close(lifecycle_child);
   proc_wrapper_fds_close(c); /* the wrapper has its copies now */
+  proc_listen_fds_close(c);
   proc_binary_fds_close(c);  /* and the program its image */
   for (size_t i = 0; c->envp != NULL && c->envp[i] != NULL; i++)
     free(c->envp[i]); /* the program has its copy now */

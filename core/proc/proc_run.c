@@ -33,6 +33,8 @@ static void run_free(proc_run *c) {
   if (c->hook_arg_free != NULL)
     c->hook_arg_free(c->hook_arg);
   proc_wrapper_fds_close(c);
+  proc_listen_fds_close(c);
+  free(c->listen_names);
   proc_binary_fds_close(c);
   free(c->exec_path);
   free_strv(c->exec_argv);
@@ -135,8 +137,10 @@ static void plan_fill(proc_run *c, fern_spawn_plan_t *plan, char *notify_file,
     plan->notify_file = notify_file;
   }
   plan->notify_inside = PROC_NOTIFY_INSIDE;
-  /* After the lifecycle channel, and after what an earlier hook gave. */
-  plan->first_wrapper_fd = (c->stop_notify ? 4 : 3) + c->wrapper_fd_count;
+  /* After the listening sockets, the lifecycle channel, and what an
+   * earlier hook gave. */
+  plan->first_wrapper_fd =
+      3 + c->listen_count + (c->stop_notify ? 1 : 0) + c->wrapper_fd_count;
   for (int i = 0; i < FERN_SPAWN_WRAPPER_FDS; i++)
     plan->wrapper_fds[i] = -1;
 }
@@ -266,6 +270,33 @@ static int copy_rlimits(proc_run *c, const fern_spawn_t *spawn) {
   return 0;
 }
 
+/* The listening sockets it serves (host ABI 2.2), copied. */
+static int read_listen_fds(proc_run *c, const fern_spawn_t *spawn) {
+  if (spawn->listen_count == 0)
+    return FERN_OK;
+  if (spawn->listen_count > PROC_LISTEN_FDS || spawn->listen_fds == NULL)
+    return FERN_EINVAL;
+  size_t names = 1;
+  for (size_t i = 0; i < spawn->listen_count; i++)
+    names += strlen(spawn->listen_names && spawn->listen_names[i]
+                        ? spawn->listen_names[i]
+                        : "unknown") + 1;
+  if ((c->listen_names = calloc(1, names)) == NULL)
+    return FERN_ENOMEM;
+  for (size_t i = 0; i < spawn->listen_count; i++) {
+    int fd = fcntl(spawn->listen_fds[i], F_DUPFD_CLOEXEC, 3);
+    if (fd < 0)
+      return FERN_EINVAL;
+    c->listen_fds[c->listen_count++] = fd;
+    if (i > 0)
+      strcat(c->listen_names, ":");
+    strcat(c->listen_names, spawn->listen_names && spawn->listen_names[i]
+                                ? spawn->listen_names[i]
+                                : "unknown");
+  }
+  return FERN_OK;
+}
+
 /* The request's flags, hooks and strings, copied into a new run. */
 static int read_spawn(proc_run *c, const fern_spawn_t *spawn) {
   uint32_t f = spawn->flags;
@@ -293,6 +324,8 @@ static int read_spawn(proc_run *c, const fern_spawn_t *spawn) {
   if (c->argv != NULL && c->binary != NULL)
     c->argv[0] = strdup(c->binary);
   c->environ = strv_copy(spawn->environ, 0);
+  if (read_listen_fds(c, spawn) != FERN_OK)
+    return FERN_ENOMEM;
   return c->moniker && (c->package_dir || !spawn->package_dir) && c->binary &&
                  c->argv && c->argv[0] && c->environ &&
                  copy_rlimits(c, spawn) == 0

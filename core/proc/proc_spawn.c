@@ -122,6 +122,20 @@ static void exec_by_name(spawn_plan *plan) {
           AT_SYMLINK_NOFOLLOW);
 }
 
+/* Writes `pid` in decimal over the room at `at` (20 characters), with no
+ * library call: the child may share fern's memory. */
+static void write_pid(char *at, long pid) {
+  char digits[24];
+  int n = 0;
+  do {
+    digits[n++] = (char)('0' + pid % 10);
+    pid /= 10;
+  } while (pid > 0 && n < 20);
+  for (int i = 0; i < n; i++)
+    at[i] = digits[n - 1 - i];
+  at[n] = '\0';
+}
+
 static _Noreturn void child_exec(spawn_plan *plan) {
   const proc_run *c = plan->c;
   if (plan->cgroup_procs_fd >= 0 && write(plan->cgroup_procs_fd, "0", 1) != 1)
@@ -148,6 +162,8 @@ static _Noreturn void child_exec(spawn_plan *plan) {
       child_fail(plan, "rlimit");
   if (chdir(c->package_dir) != 0)
     child_fail(plan, "dir");
+  if (c->listen_pid_env != NULL)
+    write_pid(c->listen_pid_env, (long)syscall(SYS_getpid));
   if (c->exec_path != NULL)
     execve(c->exec_path, c->exec_argv, c->envp);
   else if (plan->exec_name != NULL)
@@ -421,9 +437,8 @@ int proc_spawn(proc_run *c, int out_fds[2], int lifecycle_child_fd) {
     return FERN_ESPAWN;
   }
   spawn_plan plan = {c, {devnull, out_fds[0] >= 0 ? out_fds[0] : devnull,
-                         out_fds[1] >= 0 ? out_fds[1] : devnull,
-                         lifecycle_child_fd, -1, -1},
-                     lifecycle_child_fd >= 0 ? 4 : 3,
+                         out_fds[1] >= 0 ? out_fds[1] : devnull},
+                     3,
                      c->exec_path != NULL      ? -1
                      : c->binary_dir_fd >= 0 ? c->binary_dir_fd
                                              : c->binary_fd,
@@ -431,8 +446,12 @@ int proc_spawn(proc_run *c, int out_fds[2], int lifecycle_child_fd) {
                          ? c->binary_name
                          : NULL,
                      -1, -1, -1, getpid(), 0, 0};
+  for (int i = 0; i < c->listen_count; i++)
+    plan.fds[plan.fd_count++] = c->listen_fds[i]; /* LISTEN_FDS, from 3 */
+  if (lifecycle_child_fd >= 0)
+    plan.fds[plan.fd_count++] = lifecycle_child_fd;
   for (int i = 0; i < c->wrapper_fd_count; i++)
-    plan.fds[plan.fd_count++] = c->wrapper_fds[i]; /* from 3 or 4 on */
+    plan.fds[plan.fd_count++] = c->wrapper_fds[i];
   fill_slots(r, &plan);
   c->pidfd = -1;
   int error_pipe[2] = {-1, -1};

@@ -4,8 +4,9 @@
  *
  * With "lifecycle": {"stop_event": "notify"} in its program block, a
  * component starts with a connected AF_UNIX stream socket on file
- * descriptor FERN_LIFECYCLE_FD (3), named in the environment variable
- * FERN_LIFECYCLE_FD_ENV ("FERN_LIFECYCLE_FD=3"). The protocol is lines of
+ * descriptor FERN_LIFECYCLE_FD (3; after the listening sockets of
+ * LISTEN_FDS when the component serves protocols), named in the
+ * environment variable FERN_LIFECYCLE_FD_ENV ("FERN_LIFECYCLE_FD=3"). The protocol is lines of
  * text:
  *
  *   fern -> component   "stop\n"   stop now: finish up and exit 0.

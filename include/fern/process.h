@@ -1,5 +1,6 @@
 /*
- * fern/process.h - the host's process service (host ABI 2.1).
+ * fern/process.h - the host's process service (host ABI 2.1; listening
+ * sockets, 2.2).
  *
  * A runner whose programs are processes on this machine does not write a
  * supervisor: it asks the host for one (procs_open, at its create) and
@@ -184,7 +185,20 @@ typedef struct fern_spawn_s {
                       fern_error_t *err);
   void *hook_arg;
   void (*hook_arg_free)(void *hook_arg);
+  /* Host ABI 2.2: listening sockets the program serves, handed over as
+   * systemd's socket activation does (sd_listen_fds(3)): at descriptors
+   * 3, 4, ... in this order, with LISTEN_FDS (their count), LISTEN_PID
+   * (the program's pid) and LISTEN_FDNAMES (`listen_names` joined by
+   * ':'); the lifecycle channel then comes after them, where
+   * FERN_LIFECYCLE_FD says. The descriptors are copied; the caller keeps
+   * its own. At most FERN_SPAWN_LISTEN_FDS. */
+  const int *listen_fds;
+  const char *const *listen_names;
+  size_t listen_count;
 } fern_spawn_t;
+
+/* The most listening sockets one spawn hands over. */
+#define FERN_SPAWN_LISTEN_FDS 16
 
 /* Where the host binds a notify socket file inside a sandbox. */
 #define FERN_NOTIFY_INSIDE "/run/fern/notify"

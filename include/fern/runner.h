@@ -74,7 +74,7 @@ extern "C" {
 #endif
 
 #define FERN_RUNNER_ABI_MAJOR 2
-#define FERN_RUNNER_ABI_MINOR 0
+#define FERN_RUNNER_ABI_MINOR 1
 #define FERN_RUNNER_SYMBOL "fern_runner_v2"
 
 /* What a runner supports, so the host never calls what is missing. */
@@ -114,6 +114,21 @@ typedef struct fern_used_capability_s {
   int writable;          /* DIRECTORY, STORAGE: may the program write */
 } fern_used_capability_t;
 
+/*
+ * One protocol the component serves (runner ABI 2.1): a listening Unix
+ * stream socket the host made and keeps for the component's life, so
+ * that clients may connect while the program is not running (the first
+ * connection starts it) and across its restarts. A runner hands it to
+ * the program as systemd's socket activation does (fern_spawn_t's
+ * listen_fds); the host closes its own copy only when the component
+ * leaves the tree.
+ */
+typedef struct fern_served_capability_s {
+  uint32_t struct_size;
+  const char *name; /* the protocol, as the component declares it */
+  int fd;           /* the listening socket (the host's) */
+} fern_served_capability_t;
+
 /* What the host tells a runner about the run it asks for. Borrowed. */
 typedef struct fern_start_info_s {
   uint32_t struct_size;
@@ -125,6 +140,16 @@ typedef struct fern_start_info_s {
   uint64_t stop_timeout_ms;  /* the environment's stop timeout */
   const fern_used_capability_t *uses; /* what it uses; may be empty */
   size_t use_count;
+  /* Runner ABI 2.1 (present where struct_size covers them; the host
+   * gives a component that serves or uses protocols only to a runner of
+   * 2.1 or later). */
+  const fern_served_capability_t *serves; /* protocols it serves */
+  size_t serve_count;
+  /* A directory on this machine where each used capability already is,
+   * at its `path` (a symlink to host_path): a runner whose program shares
+   * fern's file system names it in FERN_NAMESPACE. NULL when it uses
+   * nothing. */
+  const char *namespace_dir;
 } fern_start_info_t;
 
 typedef struct fern_runner_plugin_s {

@@ -46,6 +46,9 @@ typedef struct native_start_s {
                       fern_error_t *err);
   void *hook_arg; /* the job's from job_start on, even when it fails */
   void (*hook_arg_free)(void *hook_arg);
+  /* The program shares fern's file system: it gets the protocols it
+   * serves as LISTEN_FDS and finds what it uses in FERN_NAMESPACE. */
+  int shares_namespace;
 } native_start;
 /* Starts the program block of `info` (binary, args, environ, lifecycle,
  * forward_*_to, main_process_critical, rlimits) with the service; `how`

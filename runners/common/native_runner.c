@@ -142,6 +142,27 @@ static const char **strings_of(const json_t *array) {
   return v;
 }
 
+/* The program block's "environ", and FERN_NAMESPACE when the component
+ * uses something (the host placed each use under that directory). */
+static const char **environ_with_namespace(const fern_start_info_t *info,
+                                           char *room, size_t size) {
+  const json_t *given = json_object_get(info->program, "environ");
+  size_t n = json_array_size(given);
+  const char **v = calloc(n + 2, sizeof *v);
+  for (size_t i = 0; v != NULL && i < n; i++)
+    v[i] = json_string_value(json_array_get(given, i));
+  const char *dir = info->struct_size >= offsetof(fern_start_info_t,
+                                                  namespace_dir) +
+                                             sizeof info->namespace_dir
+                        ? info->namespace_dir
+                        : NULL;
+  if (v != NULL && dir != NULL) {
+    snprintf(room, size, "FERN_NAMESPACE=%s", dir);
+    v[n] = room;
+  }
+  return v;
+}
+
 /* Output goes to fern's log unless the block says otherwise ("none"; the
  * OCI runner takes any other value as that too). */
 static int discards(const json_t *program, const char *key) {
@@ -173,14 +194,35 @@ int native_runner_start(native_runner *r, const fern_start_info_t *info,
   static const native_start plain = {0};
   if (how == NULL)
     how = &plain;
-  if (runner_refuse_uses(info, r->name, err) != FERN_OK) {
+  if (!how->shares_namespace &&
+      (runner_refuse_uses(info, r->name, err) != FERN_OK ||
+       runner_refuse_serves(info, r->name, err) != FERN_OK)) {
     if (how->hook_arg_free != NULL)
       how->hook_arg_free(how->hook_arg);
     return FERN_ENOTSUP;
   }
   native_run *run = calloc(1, sizeof *run);
   const char **args = strings_of(json_object_get(info->program, "args"));
-  const char **environ_ = strings_of(json_object_get(info->program, "environ"));
+  char namespace_env[160];
+  const char **environ_ = environ_with_namespace(info, namespace_env,
+                                                 sizeof namespace_env);
+  int listen_fds[FERN_SPAWN_LISTEN_FDS];
+  const char *listen_names[FERN_SPAWN_LISTEN_FDS];
+  size_t listen_count = runner_serve_count(info);
+  if (listen_count > FERN_SPAWN_LISTEN_FDS) {
+    if (how->hook_arg_free != NULL)
+      how->hook_arg_free(how->hook_arg);
+    free(args);
+    free(environ_);
+    free(run);
+    return fern_error_set(err, FERN_ENOTSUP, NULL,
+                          "a component may serve at most %d protocols here",
+                          FERN_SPAWN_LISTEN_FDS);
+  }
+  for (size_t i = 0; i < listen_count && i < FERN_SPAWN_LISTEN_FDS; i++) {
+    listen_fds[i] = info->serves[i].fd;
+    listen_names[i] = info->serves[i].name;
+  }
   fern_rlimit_t rlimits[NATIVE_RLIMITS_MAX];
   const json_t *timeout = json_object_get(
       json_object_get(info->program, "lifecycle"), "start_timeout_ms");
@@ -199,7 +241,10 @@ int native_runner_start(native_runner *r, const fern_start_info_t *info,
       .prepare = how->prepare,
       .before_spawn = how->before_spawn,
       .hook_arg = how->hook_arg,
-      .hook_arg_free = how->hook_arg_free};
+      .hook_arg_free = how->hook_arg_free,
+      .listen_fds = listen_fds,
+      .listen_names = listen_names,
+      .listen_count = listen_count};
   int rc;
   if (run == NULL || args == NULL || environ_ == NULL) {
     if (how->hook_arg_free != NULL)

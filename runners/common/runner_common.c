@@ -95,6 +95,24 @@ unsigned long long runner_process_start(int pid) {
   return start;
 }
 
+size_t runner_serve_count(const fern_start_info_t *info) {
+  return info->struct_size >= offsetof(fern_start_info_t, serve_count) +
+                                  sizeof info->serve_count
+             ? info->serve_count
+             : 0;
+}
+
+int runner_refuse_serves(const fern_start_info_t *info,
+                         const char *runner_name, fern_error_t *err) {
+  if (runner_serve_count(info) == 0)
+    return FERN_OK;
+  return fern_error_set(err, FERN_ENOTSUP, NULL,
+                        "the %s runner cannot hand a program the sockets of "
+                        "the protocols it serves (\"%s\", and %zu in all)",
+                        runner_name, info->serves[0].name,
+                        runner_serve_count(info));
+}
+
 int runner_refuse_uses(const fern_start_info_t *info, const char *runner_name,
                        fern_error_t *err) {
   if (info->use_count == 0)

@@ -13,6 +13,11 @@ int runner_check_strings(const json_t *program, const char *key, int environ_,
 /* Refuses a start whose component uses capabilities (info->uses): these
  * runners cannot deliver them yet, and a program that would not find
  * what it uses must not start as if all were well (runner.h). */
+/* The protocols a start serves (none before runner ABI 2.1). */
+size_t runner_serve_count(const fern_start_info_t *info);
+/* Refuses a component that serves protocols: FERN_ENOTSUP naming one. */
+int runner_refuse_serves(const fern_start_info_t *info,
+                         const char *runner_name, fern_error_t *err);
 int runner_refuse_uses(const fern_start_info_t *info, const char *runner_name,
                        fern_error_t *err);
 

@@ -25,7 +25,7 @@ static int elf_create(const fern_host_t *host, const json_t *config,
 
 static int elf_start(void *runner, const fern_start_info_t *info,
                      void **controller, fern_error_t *err) {
-  native_start how = {.flags = FERN_SPAWN_ELF};
+  native_start how = {.flags = FERN_SPAWN_ELF, .shares_namespace = 1};
   return native_runner_start(runner, info, &how, controller, err);
 }
 

@@ -467,7 +467,14 @@ static void checked_binary(uv_work_t *work, int status) {
 
 int slurm_run_start(slurm_runner *r, const fern_start_info_t *info,
                     slurm_run **out, fern_error_t *err) {
-  if (runner_refuse_uses(info, "slurm", err) != FERN_OK)
+  /* Its programs run on other machines, where fern's sockets are not. */
+  if (info->use_count > 0)
+    return fern_error_set(err, FERN_ENOTSUP, NULL,
+                          "the slurm runner cannot give a component the "
+                          "protocols it uses (\"%s\"): its programs run on "
+                          "other machines, where fern's sockets are not",
+                          info->uses[0].name);
+  if (runner_refuse_serves(info, "slurm", err) != FERN_OK)
     return FERN_ENOTSUP;
   slurm_run *run = calloc(1, sizeof *run);
   uv_work_t *work = malloc(sizeof *work);

@@ -6,6 +6,12 @@
  *   env           print the environment, one variable a line
  *   sleep         print "ready" and wait for a signal (default actions)
  *   ignore-term   ignore SIGTERM, print "ready", wait forever
+ *   echo-serve [once]  serve the sockets of LISTEN_FDS (sd_listen_fds(3)'s
+ *                 convention, checked by hand): answer each line with
+ *                 "echo: LINE"; with "once", exit 0 after one connection
+ *   echo-call NAME TEXT...  for each TEXT, connect to
+ *                 $FERN_NAMESPACE/svc/NAME, send it, print the answer;
+ *                 exit 3 at an end of file instead of an answer
  *   slow-term MS  print "ready"; at SIGTERM print "got term", take MS ms,
  *                 print "term after MS ms", exit 0
  *   touch NAME    create NAME in the working directory, exit 0
@@ -54,6 +60,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -65,6 +72,70 @@ static _Noreturn void wait_forever(void) {
   fflush(stdout);
   for (;;)
     pause();
+}
+
+/* The first descriptor of LISTEN_FDS, if it is meant for this process. */
+static int listen_fd(void) {
+  const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
+  if (pid == NULL || fds == NULL || atol(pid) != (long)getpid() ||
+      atoi(fds) < 1)
+    return -1;
+  return 3;
+}
+
+static _Noreturn void echo_serve(int once) {
+  int fd = listen_fd();
+  if (fd < 0) {
+    printf("no LISTEN_FDS for pid %ld\n", (long)getpid());
+    exit(2);
+  }
+  printf("serving %s on fd %d\n", getenv("LISTEN_FDNAMES"), fd);
+  fflush(stdout);
+  for (;;) {
+    int conn = accept(fd, NULL, NULL);
+    if (conn < 0)
+      exit(4);
+    char line[256];
+    ssize_t n = read(conn, line, sizeof line - 1);
+    if (n > 0) {
+      char reply[300];
+      line[n] = '\0';
+      int len = snprintf(reply, sizeof reply, "echo: %s", line);
+      if (write(conn, reply, (size_t)len) != len)
+        exit(5);
+    }
+    close(conn);
+    if (once)
+      exit(0);
+  }
+}
+
+static _Noreturn void echo_call(const char *name, int count, char **texts) {
+  struct sockaddr_un addr = {.sun_family = AF_UNIX};
+  const char *ns = getenv("FERN_NAMESPACE");
+  snprintf(addr.sun_path, sizeof addr.sun_path, "%s/svc/%s", ns ? ns : "",
+           name);
+  for (int i = 0; i < count; i++) {
+    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    if (connect(fd, (struct sockaddr *)&addr, sizeof addr) != 0) {
+      printf("connect %s: %s\n", addr.sun_path, strerror(errno));
+      exit(2);
+    }
+    char out[256], in[300];
+    int len = snprintf(out, sizeof out, "%s\n", texts[i]);
+    if (write(fd, out, (size_t)len) != len)
+      exit(2);
+    ssize_t n = read(fd, in, sizeof in - 1);
+    if (n <= 0) {
+      printf("end of file\n");
+      exit(3);
+    }
+    in[n] = '\0';
+    printf("%s", in);
+    fflush(stdout);
+    close(fd);
+  }
+  exit(0);
 }
 
 /* Takes `ms` to exit 0 after SIGTERM, as a daemon that flushes its state
@@ -411,6 +482,10 @@ static int process_behaviour(const char *what, int argc, char **argv) {
     signal(SIGTERM, SIG_IGN);
     wait_forever();
   }
+  if (strcmp(what, "echo-serve") == 0)
+    echo_serve(argc > 2 && strcmp(argv[2], "once") == 0);
+  if (strcmp(what, "echo-call") == 0 && argc > 3)
+    echo_call(argv[2], argc - 3, argv + 3);
   if (strcmp(what, "slow-term") == 0 && argc > 2)
     slow_term(atoi(argv[2]));
   if (strcmp(what, "touch") == 0 && argc > 2) {

@@ -1,0 +1,50 @@
+/* serve.h - the protocols components serve, as listening Unix sockets
+ * fern owns (systemd's socket activation), and the namespace directory
+ * where a component finds what it uses. Loop thread only. */
+#ifndef FERN_CORE_SERVE_H
+#define FERN_CORE_SERVE_H
+
+#include <fern/runner.h>
+#include <uv.h>
+
+#include "instance.h"
+
+/* One protocol of one provider: its socket, and the watch that starts the
+ * provider on a connection while it does not run. */
+typedef struct fern__served_s {
+  fern__instance *provider;
+  char *name;
+  char path[108];
+  int fd;
+  uv_poll_t *watch; /* while the provider does not run */
+  struct fern__served_s *next;
+} fern__served;
+
+/* What a start hands its runner: the sockets it serves and what it uses,
+ * with the namespace directory. Freed by fern__serve_plan_free. */
+typedef struct fern__serve_plan_s {
+  fern_served_capability_t *serves;
+  const char **serve_names;
+  size_t serve_count;
+  fern_used_capability_t *uses;
+  size_t use_count;
+  char namespace_dir[80];
+  int has_namespace;
+} fern__serve_plan;
+
+/* The sockets `provider` serves (each protocol it exposes or offers from
+ * itself, made on first need) and the namespace of what it uses (each
+ * use followed to its provider's socket, placed as a symlink). */
+int fern__serve_plan_make(fern__instance *i, fern__serve_plan *plan,
+                          fern_error_t *err);
+void fern__serve_plan_free(fern__serve_plan *plan);
+
+/* Its state changed: a provider that does not run watches its sockets
+ * (the first connection starts it); one that runs, or leaves, does not. */
+void fern__serve_follow_state(fern__instance *i);
+/* Frees its sockets and namespace (it leaves the tree). */
+void fern__serve_free(fern__instance *i);
+/* Removes fern's socket directory (fern ends). */
+void fern__serve_dir_remove(struct fern__manager_s *manager);
+
+#endif

@@ -1,0 +1,121 @@
+/* test_serve.c - protocols as sockets: a provider gets its socket as
+ * systemd's socket activation hands one over; a lazy provider starts on
+ * its first connection, and a reconnect after it exited finds it again;
+ * a provider that cannot start makes its waiting clients read end of
+ * file. Real programs (bin/tool echo-serve, echo-call) on real sockets. */
+#include <stdlib.h>
+
+#include "e2e.h"
+#include "event_asserts.h"
+
+/* / with lazy /server (bin/tool SERVER_ARGS, or a binary that is not
+ * there) serving "echo", offered to eager /client (echo-call ARGS). */
+static void write_echo(const char *pkg, const char *server_program,
+                       const char *client_args) {
+  char text[1024];
+  e2e_package_write(
+      pkg, "meta/root.cm",
+      "{\"children\": [{\"name\": \"server\", \"url\": \"#meta/server.cm\"},\n"
+      "  {\"name\": \"client\", \"url\": \"#meta/client.cm\", \"startup\": \"eager\"}],\n"
+      " \"offer\": [{\"protocol\": \"echo\", \"from\": \"#server\", \"to\": \"#client\"}]}\n");
+  snprintf(text, sizeof text,
+           "{\"program\": {\"runner\": \"elf\", %s},\n"
+           " \"capabilities\": [{\"protocol\": \"echo\"}],\n"
+           " \"expose\": [{\"protocol\": \"echo\", \"from\": \"self\"}]}\n",
+           server_program);
+  e2e_package_write(pkg, "meta/server.cm", text);
+  snprintf(text, sizeof text,
+           "{\"program\": {\"runner\": \"elf\", \"binary\": \"bin/tool\", "
+           "\"args\": [\"echo-call\", \"echo\", %s]},\n"
+           " \"use\": [{\"protocol\": \"echo\"}]}\n",
+           client_args);
+  e2e_package_write(pkg, "meta/client.cm", text);
+}
+
+static int run_root(const char *pkg, e2e_proc *p) {
+  char root[4200];
+  snprintf(root, sizeof root, "%s/meta/root.cm", pkg);
+  const char *args[] = {"run", root, NULL};
+  return e2e_run(p, 30000, args);
+}
+
+/* The server answers one connection and exits; the client's second
+ * connection starts it again through the same socket. */
+START_TEST(test_a_connection_starts_the_provider_and_a_reconnect_finds_it_again) {
+  char pkg[4096];
+  e2e_package_new(pkg, sizeof pkg);
+  write_echo(pkg, "\"binary\": \"bin/tool\", \"args\": [\"echo-serve\", \"once\"]",
+             "\"hello\", \"again\"");
+  e2e_proc p;
+  ck_assert_int_eq(run_root(pkg, &p), 0);
+  e2e_assert_has(p.err, "[/client] echo: hello\n");
+  e2e_assert_has(p.err, "[/client] echo: again\n");
+  e2e_assert_end(&p, "/client", "ok (exit 0)");
+  ck_assert_int_eq(e2e_event_count(&p, "started", "/server"), 2);
+  e2e_assert_field(&p, "started", "/server", "reason", "capability");
+  e2e_assert_field(&p, "started", "/server", "capability", "echo");
+  e2e_free(&p);
+  e2e_package_remove(pkg);
+}
+END_TEST
+
+START_TEST(test_a_provider_that_cannot_start_closes_the_waiting_connection) {
+  char pkg[4096];
+  e2e_package_new(pkg, sizeof pkg);
+  write_echo(pkg, "\"binary\": \"bin/missing\"", "\"hello\"");
+  e2e_proc p;
+  ck_assert_int_eq(run_root(pkg, &p), 1);
+  e2e_assert_has(p.err, "[/client] end of file\n");
+  e2e_assert_end(&p, "/client", "instance_died (exit 3)");
+  /* One connection, one start that failed, naming the protocol. */
+  ck_assert_int_eq(e2e_event_count(&p, "stopped", "/server"), 1);
+  e2e_assert_field(&p, "stopped", "/server", "status", "cannot_start");
+  e2e_assert_field(&p, "stopped", "/server", "capability", "echo");
+  e2e_free(&p);
+  e2e_package_remove(pkg);
+}
+END_TEST
+
+/* sd_listen_fds(3)'s convention: the socket at fd 3, LISTEN_PID the
+ * program's own pid, LISTEN_FDNAMES its name; the lifecycle channel after
+ * it, where FERN_LIFECYCLE_FD says. */
+START_TEST(test_the_socket_is_handed_over_as_systemd_does) {
+  char pkg[4096];
+  e2e_package_new(pkg, sizeof pkg);
+  e2e_package_write(
+      pkg, "meta/root.cm",
+      "{\"children\": [{\"name\": \"server\", \"url\": \"#meta/server.cm\", "
+      "\"startup\": \"eager\"}]}\n");
+  e2e_package_write(
+      pkg, "meta/server.cm",
+      "{\"program\": {\"runner\": \"elf\", \"binary\": \"bin/tool\", "
+      "\"args\": [\"env\"], \"lifecycle\": {\"stop_event\": \"notify\"}},\n"
+      " \"capabilities\": [{\"protocol\": \"echo\"}],\n"
+      " \"expose\": [{\"protocol\": \"echo\", \"from\": \"self\"}]}\n");
+  e2e_proc p;
+  ck_assert_int_eq(run_root(pkg, &p), 0);
+  json_t *all = e2e_proc_events(&p);
+  char pid_line[64];
+  snprintf(pid_line, sizeof pid_line, "[/server] LISTEN_PID=%lld\n",
+           (long long)e2e_int_of(e2e_events_of(all, "started", "/server"), 0,
+                                 "pid"));
+  json_decref(all);
+  e2e_assert_has(p.err, pid_line);
+  e2e_assert_has(p.err, "[/server] LISTEN_FDS=1\n");
+  e2e_assert_has(p.err, "[/server] LISTEN_FDNAMES=echo\n");
+  e2e_assert_has(p.err, "[/server] FERN_LIFECYCLE_FD=4\n");
+  e2e_free(&p);
+  e2e_package_remove(pkg);
+}
+END_TEST
+
+Suite *serve_suite(void) {
+  Suite *s = suite_create("serve");
+  TCase *tc = tcase_create("serve");
+  tcase_set_timeout(tc, 60);
+  tcase_add_test(tc, test_a_connection_starts_the_provider_and_a_reconnect_finds_it_again);
+  tcase_add_test(tc, test_a_provider_that_cannot_start_closes_the_waiting_connection);
+  tcase_add_test(tc, test_the_socket_is_handed_over_as_systemd_does);
+  suite_add_tcase(s, tc);
+  return s;
+}
