@@ -52,6 +52,7 @@ void fern__cli_free_urls(char **urls);
 int fern__cmd_run(int argc, char **argv);
 int fern__cmd_check(int argc, char **argv);
 int fern__cmd_tree(int argc, char **argv);
+int fern__cmd_graph(int argc, char **argv);
 int fern__cmd_plugins(int argc, char **argv);
 /* list, show, start, stop, create, destroy, events (cmd_ctl.c). */
 int fern__cmd_ctl(const char *name, int argc, char **argv);

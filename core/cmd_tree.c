@@ -2,13 +2,10 @@
  * prints the tree, starting nothing, with where each used protocol comes
  * from (routes.c); a broken route is an error. */
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
-#include "cli.h"
-#include "log.h"
 #include "log_escape.h"
 #include "manager.h"
+#include "offline_tree.h"
 #include "routes.h"
 
 typedef struct tree_row_s {
@@ -111,6 +108,20 @@ static void print_instance(fern__instance *instance, void *arg) {
   json_decref(routes);
 }
 
+static int print_tree(const fern__cli *cli, fern__instance *root,
+                      const char *url) {
+  (void)url;
+  tree_print tp = {cli->json, json_array(), 0};
+  if (!cli->json)
+    printf("%-24s %-6s %-9s %-22s %s\n", "MONIKER", "START", "RUNNER",
+           "ENVIRONMENT", "URL");
+  fern__instance_walk(root, print_instance, &tp);
+  if (cli->json)
+    json_dumpf(tp.array, stdout, JSON_INDENT(2)), putchar('\n');
+  json_decref(tp.array);
+  return tp.errors > 0 ? 1 : 0;
+}
+
 int fern__cmd_tree(int argc, char **argv) {
   fern__cli cli = {.command = "tree",
                    .usage = "fern tree [OPTIONS] URL|PATH",
@@ -121,38 +132,5 @@ int fern__cmd_tree(int argc, char **argv) {
                               "component's environment has no runner of "
                               "that name.",
                    .json_allowed = 1};
-  int status = fern__cli_parse(&cli, argc, argv);
-  if (status >= 0 || cli.arg_count != 1) {
-    if (status < 0)
-      fprintf(stderr, "usage: %s\n", cli.usage);
-    fern__cli_free(&cli);
-    return status >= 0 ? status : 2;
-  }
-  fern_error_t err = FERN_ERROR_INIT;
-  fern__manager manager;
-  char *url = fern__cli_url_from_arg(cli.args[0], &err);
-  status = 1;
-  if (url == NULL) {
-    fern__log(FERN_LOG_ERROR, NULL, "%s", err.message);
-  } else if (fern__manager_init(&manager, &cli.config, FERN_MODE_TREE, &err) !=
-             FERN_OK) {
-    fern__log(FERN_LOG_ERROR, NULL, "%s", err.message);
-    fern__manager_free(&manager);
-  } else {
-    fern__manager_run(&manager, url);
-    tree_print tp = {cli.json, json_array(), 0};
-    if (!cli.json)
-      printf("%-24s %-6s %-9s %-22s %s\n", "MONIKER", "START", "RUNNER",
-             "ENVIRONMENT", "URL");
-    fern__instance_walk(manager.root, print_instance, &tp);
-    if (cli.json)
-      json_dumpf(tp.array, stdout, JSON_INDENT(2)), putchar('\n');
-    json_decref(tp.array);
-    status = tp.errors > 0 ? 1 : 0;
-    fern__manager_end_if_stuck(&manager, status);
-    fern__manager_free(&manager);
-  }
-  free(url);
-  fern__cli_free(&cli);
-  return status;
+  return fern__offline_tree(&cli, argc, argv, print_tree);
 }

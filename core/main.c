@@ -29,6 +29,7 @@ static const command commands[] = {
     {"run", fern__cmd_run, "boot a component tree and supervise it"},
     {"check", fern__cmd_check, "validate manifests"},
     {"tree", fern__cmd_tree, "print the static component tree"},
+    {"graph", fern__cmd_graph, "draw the static tree and its routes (DOT)"},
     {"plugins", fern__cmd_plugins, "list the plugins fern can load"},
     {"list", cmd_list, "list the components of a running fern"},
     {"show", cmd_show, "show one component of a running fern"},

@@ -173,8 +173,8 @@ START_TEST(test_plugin_path_variable_is_searched) {
 END_TEST
 
 START_TEST(test_every_command_has_help_and_version) {
-  const char *commands[] = {"run", "check", "tree", "plugins"};
-  for (size_t i = 0; i < 4; i++) {
+  const char *commands[] = {"run", "check", "tree", "graph", "plugins"};
+  for (size_t i = 0; i < sizeof commands / sizeof *commands; i++) {
     e2e_proc p;
     const char *help[] = {commands[i], "--help", NULL};
     ck_assert_int_eq(e2e_run(&p, 10000, help), 0);

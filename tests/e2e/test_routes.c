@@ -2,9 +2,16 @@
  * to the component that declares it (fern tree): a good route names its
  * provider; each kind of broken hop is an error at the declaration where
  * the route stops, with the nearest name there; an optional use with no
- * route is no error. */
+ * route is no error. fern graph draws the same as Graphviz DOT. */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include "e2e.h"
 #include "event_asserts.h"
+
+#define ECHO_REALM "tests/packages/progs/meta/echo-realm.cm"
 
 /* /server serves "ech"; / offers it to /client as "ech", "ech" to /mid as
  * "echo" (from a name the server does not expose), and "echo2" to
@@ -38,36 +45,58 @@ static void write_tree(const char *pkg) {
                     "{\"use\": [{\"protocol\": \"echo\"}]}\n");
 }
 
-START_TEST(test_tree_follows_each_route_and_names_each_broken_hop) {
-  char pkg[4096], root[4200];
-  e2e_package_new(pkg, sizeof pkg);
-  write_tree(pkg);
+/* Asserts that `hay` holds what `fmt` makes of its arguments (paths
+ * under a package the test made). */
+static void assert_has_f(const char *hay, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void assert_has_f(const char *hay, const char *fmt, ...) {
+  char want[8192];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(want, sizeof want, fmt, ap);
+  va_end(ap);
+  e2e_assert_has(hay, want);
+}
+
+/* Runs `fern COMMAND` on a new package `pkg` whose meta/root.cm is
+ * `root_text`, or, for NULL, on that tree; returns its exit status. */
+static int run_on_tree(const char *command, const char *root_text, char *pkg,
+                       size_t size, e2e_proc *p) {
+  char root[4200];
+  e2e_package_new(pkg, size);
+  if (root_text != NULL)
+    e2e_package_write(pkg, "meta/root.cm", root_text);
+  else
+    write_tree(pkg);
   snprintf(root, sizeof root, "%s/meta/root.cm", pkg);
+  const char *args[] = {command, root, NULL};
+  return e2e_run(p, 20000, args);
+}
+
+START_TEST(test_tree_follows_each_route_and_names_each_broken_hop) {
+  char pkg[4096];
   e2e_proc p;
-  const char *args[] = {"tree", root, NULL};
-  ck_assert_int_eq(e2e_run(&p, 20000, args), 1);
+  ck_assert_int_eq(run_on_tree("tree", NULL, pkg, sizeof pkg, &p), 1);
   /* The good route. */
   e2e_assert_has(p.out, "/client  ");
   e2e_assert_has(p.out, "  uses protocol \"ech\" from /server\n");
-  char want[4600];
   /* A use from the parent the parent offers no such name for. */
-  snprintf(want, sizeof want,
-           "%s/meta/client.cm:3:3: /client uses protocol \"echo\" from its "
-           "parent, but / offers no \"echo\" to #client; / offers \"ech\"",
-           pkg);
-  e2e_assert_has(p.out, want);
+  assert_has_f(p.out,
+               "%s/meta/client.cm:3:3: /client uses protocol \"echo\" from "
+               "its parent, but / offers no \"echo\" to #client; / offers "
+               "\"ech\"",
+               pkg);
   /* An offer from a child that exposes no such name: named at the offer. */
-  snprintf(want, sizeof want,
-           "%s/meta/root.cm:8:5: / offers protocol \"echo\" from #server, but "
-           "/server exposes no \"echo\"; /server exposes \"ech\"",
-           pkg);
-  e2e_assert_has(p.out, want);
+  assert_has_f(p.out,
+               "%s/meta/root.cm:8:5: / offers protocol \"echo\" from "
+               "#server, but /server exposes no \"echo\"; /server exposes "
+               "\"ech\"",
+               pkg);
   /* A use from a child that exposes nothing. */
-  snprintf(want, sizeof want,
-           "%s/meta/mid.cm:3:10: /mid uses protocol \"x\" from #leaf, but "
-           "/mid/leaf exposes no \"x\"",
-           pkg);
-  e2e_assert_has(p.out, want);
+  assert_has_f(p.out,
+               "%s/meta/mid.cm:3:10: /mid uses protocol \"x\" from #leaf, but "
+               "/mid/leaf exposes no \"x\"",
+               pkg);
   /* The optional use with no route is simply absent. */
   ck_assert_ptr_null(strstr(p.out, "\"time\""));
   e2e_free(&p);
@@ -76,13 +105,12 @@ START_TEST(test_tree_follows_each_route_and_names_each_broken_hop) {
 END_TEST
 
 START_TEST(test_the_root_has_no_parent_to_use_from) {
-  char pkg[4096], root[4200];
-  e2e_package_new(pkg, sizeof pkg);
-  e2e_package_write(pkg, "meta/root.cm", "{\"use\": [{\"protocol\": \"echo\"}]}\n");
-  snprintf(root, sizeof root, "%s/meta/root.cm", pkg);
+  char pkg[4096];
   e2e_proc p;
-  const char *args[] = {"tree", root, NULL};
-  ck_assert_int_eq(e2e_run(&p, 20000, args), 1);
+  ck_assert_int_eq(run_on_tree("tree",
+                               "{\"use\": [{\"protocol\": \"echo\"}]}\n",
+                               pkg, sizeof pkg, &p),
+                   1);
   e2e_assert_has(p.out, "root.cm:1:10: / uses protocol \"echo\" from its "
                         "parent, but it is the root: nothing is offered to it");
   e2e_free(&p);
@@ -122,6 +150,90 @@ START_TEST(test_a_broken_route_stops_only_its_user) {
   e2e_assert_end(&p, "/client", want);
   e2e_assert_end(&p, "/bystander", "ok (exit 0)");
   ck_assert_int_eq(e2e_event_count(&p, "started", "/client"), 0);
+/* Graphviz's dot must take `text` (exit 0). Where dot is not installed
+ * the check says why it was skipped. */
+static void assert_dot_takes(const char *text) {
+  if (system("command -v dot >/dev/null 2>&1") != 0) {
+    fprintf(stderr, "skipped the dot check: Graphviz's dot is not installed "
+                    "(apt-get install graphviz)\n");
+    return;
+  }
+  char path[] = "/tmp/fern-graph-XXXXXX", cmd[128];
+  int fd = mkstemp(path);
+  ck_assert_int_ge(fd, 0);
+  ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+  close(fd);
+  snprintf(cmd, sizeof cmd, "dot -Tsvg '%s' -o /dev/null", path);
+  int rc = system(cmd);
+  unlink(path);
+  ck_assert_msg(WIFEXITED(rc) && WEXITSTATUS(rc) == 0, "dot refused:\n%s",
+                text);
+}
+
+START_TEST(test_graph_draws_components_realms_and_routes_as_dot) {
+  e2e_proc p;
+  const char *args[] = {"graph", ECHO_REALM, NULL};
+  ck_assert_int_eq(e2e_run(&p, 20000, args), 0);
+  e2e_assert_has(p.out, "digraph fern {\n");
+  e2e_assert_has(p.out, "  subgraph \"cluster_/\" {\n"
+                        "    label=\"/\";\n"
+                        "    \"/\" [label=\"/\\nrealm\"];\n"
+                        "    \"/server\" [label=\"/server\\nelf\"];\n"
+                        "    \"/client\" [label=\"/client\\nelf\"];\n"
+                        "  }\n");
+  e2e_assert_has(p.out, "  \"/client\" -> \"/server\" [label=\"echo\"];\n");
+  assert_dot_takes(p.out);
+  e2e_free(&p);
+}
+END_TEST
+
+/* Broken routes meet at their error's node, drawn red and dashed; the
+ * messages' quotes are escaped so that dot still takes the graph. */
+START_TEST(test_graph_draws_a_broken_route_dashed_red_to_its_error) {
+  char pkg[4096];
+  e2e_proc p;
+  ck_assert_int_eq(run_on_tree("graph", NULL, pkg, sizeof pkg, &p), 1);
+  e2e_assert_has(p.out, "    subgraph \"cluster_/mid\" {\n"
+                        "      label=\"/mid\";\n"
+                        "      \"/mid\" [label=\"/mid\\nrealm\"];\n"
+                        "      \"/mid/leaf\" [label=\"/mid/leaf\\nrealm\"];\n"
+                        "    }\n");
+  e2e_assert_has(p.out, "  \"/client\" -> \"/server\" [label=\"ech\"];\n");
+  assert_has_f(p.out,
+               "  \"/client\" -> \"%s/meta/client.cm:3:3: /client uses "
+               "protocol \\\"echo\\\" from its parent, but / offers no "
+               "\\\"echo\\\" to #client; / offers \\\"ech\\\"\" "
+               "[label=\"echo\", style=dashed, color=red, fontcolor=red];\n",
+               pkg);
+  assert_has_f(p.out,
+               "  \"/mid/leaf\" -> \"%s/meta/root.cm:8:5: / offers protocol "
+               "\\\"echo\\\" from #server",
+               pkg);
+  e2e_assert_has(p.out, "  // /client uses \"time\" (optional): no route\n");
+  assert_dot_takes(p.out);
+  e2e_free(&p);
+  e2e_package_remove(pkg);
+}
+END_TEST
+
+/* A component that could not be resolved is red, its edge going to its
+ * error's node. */
+START_TEST(test_graph_draws_an_unresolved_component_red_to_its_error) {
+  char pkg[4096];
+  e2e_proc p;
+  ck_assert_int_eq(run_on_tree("graph",
+                               "{\"children\": [{\"name\": \"gone\", "
+                               "\"url\": \"#meta/gone.cm\"}]}\n",
+                               pkg, sizeof pkg, &p),
+                   1);
+  e2e_assert_has(p.out, "    \"/gone\" [label=\"/gone\\nunresolved\", "
+                        "color=red, fontcolor=red];\n");
+  assert_has_f(p.out,
+               "  \"/gone\" -> \"manifest \\\"meta/gone.cm\\\" not found in "
+               "package file://%s\" [label=\"unresolved\", style=dashed, "
+               "color=red, fontcolor=red];\n",
+               pkg);
+  assert_dot_takes(p.out);
   e2e_free(&p);
   e2e_package_remove(pkg);
 }
@@ -133,6 +245,9 @@ Suite *routes_suite(void) {
   tcase_add_test(tc, test_tree_follows_each_route_and_names_each_broken_hop);
   tcase_add_test(tc, test_the_root_has_no_parent_to_use_from);
   tcase_add_test(tc, test_a_broken_route_stops_only_its_user);
+  tcase_add_test(tc, test_graph_draws_components_realms_and_routes_as_dot);
+  tcase_add_test(tc, test_graph_draws_a_broken_route_dashed_red_to_its_error);
+  tcase_add_test(tc, test_graph_draws_an_unresolved_component_red_to_its_error);
   suite_add_tcase(s, tc);
   return s;
 }
