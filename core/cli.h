@@ -54,7 +54,7 @@ int fern__cmd_check(int argc, char **argv);
 int fern__cmd_tree(int argc, char **argv);
 int fern__cmd_graph(int argc, char **argv);
 int fern__cmd_plugins(int argc, char **argv);
-/* list, show, start, stop, create, destroy, events (cmd_ctl.c). */
+/* list, show, route, start, stop, create, destroy, events (cmd_ctl.c). */
 int fern__cmd_ctl(const char *name, int argc, char **argv);
 
 #endif

@@ -1,6 +1,6 @@
 /* cmd_ctl.c - the commands that steer a running `fern run` through its
- * control socket: list, show, start, stop, create, destroy, events. A person
- * gets aligned tables; --json gives a program the reply's result. */
+ * control socket: list, show, route, start, stop, create, destroy, events.
+ * A person gets aligned tables; --json gives a program the reply's result. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "control.h"
 #include "log_escape.h"
+#include "route_print.h"
 
 typedef struct ctl_spec_s {
   const char *name;
@@ -335,6 +336,11 @@ static void print_show(const fern__cli *cli, const json_t *shown) {
   }
 }
 
+static void print_route(const fern__cli *cli, const json_t *result) {
+  (void)cli;
+  fern__print_route(result);
+}
+
 static void print_state(const fern__cli *cli, const json_t *result) {
   printf("%s: %s\n", json_string_value(json_object_get(result, "moniker")),
          json_string_value(json_object_get(result, "state")));
@@ -363,6 +369,11 @@ static const ctl_spec specs[] = {
      "Shows one component: URLs, environment, runner, state, start reason,\n"
      "pid, running since, last exit, restarts and readiness.", 1, 1, 0, 0,
      moniker_request, print_show},
+    {"route", "fern route [OPTIONS] MONIKER",
+     "Follows each protocol a component uses, hop by hop (use, offer,\n"
+     "expose), to the component that provides it, and says whether that\n"
+     "one runs; or that the route is pending or broken, and where.", 1, 1, 0,
+     0, moniker_request, print_route},
     {"start", "fern start [OPTIONS] MONIKER",
      "Starts a component (and what it needs: its ancestors).", 1, 1, 0, 0,
      moniker_request, print_state},

@@ -1,13 +1,14 @@
 /* control_commands.c - what the control socket can be asked: list, show,
- * start, stop, restart, create, destroy, events. What changes a component
- * is an input to its lifecycle (lifecycle.h), answered once handled: a
- * start once it is under way (or refused), a stop once the subtree has
- * ended. */
+ * route, start, stop, restart, create, destroy, events. What changes a
+ * component is an input to its lifecycle (lifecycle.h), answered once
+ * handled: a start once it is under way (or refused), a stop once the
+ * subtree has ended. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "control.h"
 #include "manager.h"
+#include "route_report.h"
 
 static const char *arg_string(const json_t *message, const char *key) {
   return json_string_value(json_object_get(message, key));
@@ -26,10 +27,13 @@ static fern__instance *find_or_fail(fern__manager *manager,
   return instance;
 }
 
+/* Its manifest, once resolved; else NULL. */
+static const fern__decl *decl_of(const fern__instance *instance) {
+  return instance->resolution ? instance->resolution->decl : NULL;
+}
+
 static const char *runner_of(const fern__instance *instance) {
-  const fern__decl *decl =
-      instance->resolution ? instance->resolution->decl : NULL;
-  return decl != NULL ? decl->runner : NULL;
+  return decl_of(instance) != NULL ? decl_of(instance)->runner : NULL;
 }
 
 static json_t *summary(const fern__instance *instance) {
@@ -140,6 +144,26 @@ static void cmd_show(fern__manager *manager, fern__request *request,
   if (instance->error != NULL)
     json_object_set_new(shown, "error", json_string(instance->error));
   fern__control_reply(request, shown);
+}
+
+/* Where each protocol the component uses comes from, now. */
+static void cmd_route(fern__manager *manager, fern__request *request,
+                      const json_t *message) {
+  fern__instance *instance = find_or_fail(manager, request, message);
+  if (instance == NULL)
+    return;
+  if (decl_of(instance) == NULL) {
+    fern__control_fail(request,
+                       "%s is %s: what it uses is known once its manifest "
+                       "is resolved",
+                       instance->moniker, fern__instance_state_name(instance));
+    return;
+  }
+  fern__control_reply(request,
+                      json_pack("{s:s, s:s, s:o}", "moniker",
+                                instance->moniker, "state",
+                                fern__instance_state_name(instance), "uses",
+                                fern__route_report_uses(instance)));
 }
 
 /* Answers a start or a stop with the component as it is now. */
@@ -268,8 +292,8 @@ typedef struct command_s {
 } command;
 
 static const command commands[] = {
-    {"list", cmd_list},       {"show", cmd_show},     {"start", cmd_start},
-    {"stop", cmd_stop},       {"restart", cmd_restart},
+    {"list", cmd_list},       {"show", cmd_show},     {"route", cmd_route},
+    {"start", cmd_start},     {"stop", cmd_stop},     {"restart", cmd_restart},
     {"create", cmd_create},   {"destroy", cmd_destroy},
     {"events", cmd_events},
 };
@@ -285,7 +309,7 @@ void fern__control_dispatch(fern__manager *manager, fern__request *request,
     }
   }
   fern__control_fail(request,
-                     "unknown command \"%s\" (expected list, show, start, "
-                     "stop, restart, create, destroy or events)",
+                     "unknown command \"%s\" (expected list, show, route, "
+                     "start, stop, restart, create, destroy or events)",
                      name ? name : "");
 }

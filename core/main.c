@@ -18,6 +18,7 @@ typedef struct command_s {
   }
 CTL(list)
 CTL(show)
+CTL(route)
 CTL(start)
 CTL(stop)
 CTL(create)
@@ -33,6 +34,7 @@ static const command commands[] = {
     {"plugins", fern__cmd_plugins, "list the plugins fern can load"},
     {"list", cmd_list, "list the components of a running fern"},
     {"show", cmd_show, "show one component of a running fern"},
+    {"route", cmd_route, "where each protocol a component uses comes from"},
     {"start", cmd_start, "start a component"},
     {"stop", cmd_stop, "stop a component's subtree"},
     {"restart", cmd_restart, "stop a component's subtree, then start it"},

@@ -6,7 +6,9 @@
  * parent" goes one realm up; "from self" ends at the component that
  * declares the protocol (its manifest was checked for that). A broken hop
  * is named where the route stops, at the declaration that points to what
- * is missing, with the nearest name that does exist there. */
+ * is missing, with the nearest name that does exist there. One walk
+ * serves both callers: fern__route_trace tells a callback of each hop it
+ * takes (fern route prints them), fern__route_follow only wants the end. */
 #include <stdio.h>
 #include <string.h>
 
@@ -79,43 +81,52 @@ static int any_route(const fern__route_decl *route, const void *arg) {
   return 1;
 }
 
-/* Where a route goes next: `from` of the realm `at`, for protocol `name`;
- * `decl` and `pointer` are the declaration that points there. */
+/* Where a route goes next: `from` of the realm `at`, for protocol `name`
+ * (`target` where the declaration hands it on); `decl` and `pointer` are
+ * the declaration that points there. */
 typedef struct hop_s {
   const fern__instance *at;
   fern__ref from;
   const char *name;
+  const char *target;
   const fern__decl *decl;
   char pointer[64];
   const char *what; /* "uses", "offers", "exposes": for messages */
 } hop;
 
-static int follow(hop h, fern__route_end *end, fern_error_t *err,
-                  unsigned depth);
+/* One walk: where its answer goes, and who watches each hop. */
+typedef struct walk_s {
+  const fern__instance **provider;
+  fern_error_t *err;
+  fern__route_hop_cb on_hop; /* or NULL */
+  void *arg;
+  const char *served_name; /* the protocol's name at the provider */
+} walk;
+
+static int follow(hop h, walk *w, unsigned depth);
 
 /* The realm one up offers `h.name` to `h.at`. */
-static int from_parent(hop h, fern__route_end *end,
-                       fern_error_t *err, unsigned depth) {
+static int from_parent(hop h, walk *w, unsigned depth) {
   const fern__instance *parent = h.at->parent;
   const fern__decl *pdecl = parent != NULL ? decl_of(parent) : NULL;
   if (parent == NULL)
-    return fern__decl_error(h.decl, err, FERN_ENOENT, h.pointer,
+    return fern__decl_error(h.decl, w->err, FERN_ENOENT, h.pointer,
                             "%s %s protocol \"%s\" from its parent, but it is "
                             "the root: nothing is offered to it",
                             shown(h.at), h.what, h.name);
   for (size_t i = 0; pdecl != NULL && i < pdecl->offer_count; i++) {
     const fern__route_decl *o = &pdecl->offers[i];
     if (offer_reaches(o, h.at) && strcmp(o->target, h.name) == 0) {
-      hop next = {parent, o->from, o->name, pdecl, "", "offers"};
+      hop next = {parent, o->from, o->name, o->target, pdecl, "", "offers"};
       snprintf(next.pointer, sizeof next.pointer, "/offer/%u", o->index);
-      return follow(next, end, err, depth + 1);
+      return follow(next, w, depth + 1);
     }
   }
   char near[160] = "";
   if (pdecl != NULL)
     nearest(pdecl->offers, pdecl->offer_count, offer_reaches, h.at, h.name,
             shown(parent), "offers", near, sizeof near);
-  return fern__decl_error(h.decl, err, FERN_ENOENT, h.pointer,
+  return fern__decl_error(h.decl, w->err, FERN_ENOENT, h.pointer,
                           "%s %s protocol \"%s\" from its parent, but %s "
                           "offers no \"%s\" to #%s%s",
                           shown(h.at), h.what, h.name, shown(parent), h.name,
@@ -123,14 +134,13 @@ static int from_parent(hop h, fern__route_end *end,
 }
 
 /* The child `h.from.name` of `h.at` exposes `h.name`. */
-static int from_child(hop h, fern__route_end *end,
-                      fern_error_t *err, unsigned depth) {
+static int from_child(hop h, walk *w, unsigned depth) {
   const fern__instance *child = child_named(h.at, h.from.name);
   const fern__decl *cdecl = child != NULL ? decl_of(child) : NULL;
   if (cdecl == NULL && child != NULL && resolving(child))
     return FERN__ROUTE_PENDING;
   if (cdecl == NULL)
-    return fern__decl_error(h.decl, err, FERN_ENOENT, h.pointer,
+    return fern__decl_error(h.decl, w->err, FERN_ENOENT, h.pointer,
                             "%s %s protocol \"%s\" from #%s, which %s",
                             shown(h.at), h.what, h.name, h.from.name,
                             child == NULL ? "is not in the tree"
@@ -138,48 +148,56 @@ static int from_child(hop h, fern__route_end *end,
   for (size_t i = 0; i < cdecl->expose_count; i++) {
     const fern__route_decl *e = &cdecl->exposes[i];
     if (strcmp(e->target, h.name) == 0) {
-      hop next = {child, e->from, e->name, cdecl, "", "exposes"};
+      hop next = {child, e->from, e->name, e->target, cdecl, "", "exposes"};
       snprintf(next.pointer, sizeof next.pointer, "/expose/%u", e->index);
-      return follow(next, end, err, depth + 1);
+      return follow(next, w, depth + 1);
     }
   }
   char near[160];
   nearest(cdecl->exposes, cdecl->expose_count, any_route, NULL, h.name,
           shown(child), "exposes", near, sizeof near);
-  return fern__decl_error(h.decl, err, FERN_ENOENT, h.pointer,
+  return fern__decl_error(h.decl, w->err, FERN_ENOENT, h.pointer,
                           "%s %s protocol \"%s\" from #%s, but %s exposes no "
                           "\"%s\"%s",
                           shown(h.at), h.what, h.name, h.from.name,
                           shown(child), h.name, near);
 }
 
-static int follow(hop h, fern__route_end *end, fern_error_t *err,
-                  unsigned depth) {
+static int follow(hop h, walk *w, unsigned depth) {
   if (depth > 1024) /* deeper than any tree: a loop of offers */
-    return fern__decl_error(h.decl, err, FERN_EINVAL, h.pointer,
+    return fern__decl_error(h.decl, w->err, FERN_EINVAL, h.pointer,
                             "the route of protocol \"%s\" goes round in a "
                             "circle",
                             h.name);
+  if (w->on_hop != NULL) {
+    fern__route_hop shown_hop = {h.at, h.what, h.name, h.target, h.from};
+    w->on_hop(&shown_hop, w->arg);
+  }
   switch (h.from.kind) {
   case FERN_REF_SELF:
-    end->provider = h.at;
-    end->name = h.name;
+    *w->provider = h.at;
+    w->served_name = h.name;
     return FERN_OK;
   case FERN_REF_PARENT:
-    return from_parent(h, end, err, depth);
+    return from_parent(h, w, depth);
   case FERN_REF_CHILD:
-    return from_child(h, end, err, depth);
+    return from_child(h, w, depth);
   }
   return FERN_EINVAL;
 }
 
-int fern__route_follow(const fern__instance *instance,
-                       const fern__route_decl *use,
-                       const fern__instance **provider, fern_error_t *err) {
-  fern__route_end end = {NULL, NULL};
-  int rc = fern__route_follow_to(instance, use, &end, err);
-  *provider = end.provider;
-  return rc;
+int fern__route_trace(const fern__instance *instance,
+                      const fern__route_decl *use, fern__route_hop_cb on_hop,
+                      void *arg, const fern__instance **provider,
+                      fern_error_t *err) {
+  const fern__decl *decl = decl_of(instance);
+  if (decl == NULL)
+    return fern_error_set(err, FERN_EINVAL, NULL, "%s is not resolved",
+                          shown(instance));
+  hop h = {instance, use->from, use->name, use->target, decl, "", "uses"};
+  snprintf(h.pointer, sizeof h.pointer, "/use/%u", use->index);
+  walk w = {provider, err, on_hop, arg, NULL};
+  return follow(h, &w, 0);
 }
 
 int fern__route_follow_to(const fern__instance *instance,
@@ -189,7 +207,16 @@ int fern__route_follow_to(const fern__instance *instance,
   if (decl == NULL)
     return fern_error_set(err, FERN_EINVAL, NULL, "%s is not resolved",
                           shown(instance));
-  hop h = {instance, use->from, use->name, decl, "", "uses"};
+  hop h = {instance, use->from, use->name, use->target, decl, "", "uses"};
   snprintf(h.pointer, sizeof h.pointer, "/use/%u", use->index);
-  return follow(h, end, err, 0);
+  walk w = {&end->provider, err, NULL, NULL, NULL};
+  int rc = follow(h, &w, 0);
+  end->name = w.served_name;
+  return rc;
+}
+
+int fern__route_follow(const fern__instance *instance,
+                       const fern__route_decl *use,
+                       const fern__instance **provider, fern_error_t *err) {
+  return fern__route_trace(instance, use, NULL, NULL, provider, err);
 }

@@ -17,6 +17,28 @@ int fern__route_follow(const fern__instance *instance,
                        const fern__route_decl *use,
                        const fern__instance **provider, fern_error_t *err);
 
+/* One hop of a route as fern__route_trace walks it: `at` `verb`s the
+ * protocol `name` from `from`, handing it on as `target` (its "as", else
+ * `name`). Borrowed for the length of the callback. */
+typedef struct fern__route_hop_s {
+  const fern__instance *at;
+  const char *verb; /* "uses", "offers" or "exposes" */
+  const char *name;
+  const char *target;
+  fern__ref from;
+} fern__route_hop;
+
+typedef void (*fern__route_hop_cb)(const fern__route_hop *hop, void *arg);
+
+/* fern__route_follow, telling `on_hop` (with `arg`) of each hop it takes,
+ * the use first, before it looks for the next: on an error or
+ * FERN__ROUTE_PENDING the last hop told is the one where the route stops.
+ * Loop thread. */
+int fern__route_trace(const fern__instance *instance,
+                      const fern__route_decl *use, fern__route_hop_cb on_hop,
+                      void *arg, const fern__instance **provider,
+                      fern_error_t *err);
+
 /* Where a route ends: the provider, and the protocol's name there (an
  * offer or expose "as" renames it on the way). */
 typedef struct fern__route_end_s {

@@ -173,7 +173,8 @@ START_TEST(test_plugin_path_variable_is_searched) {
 END_TEST
 
 START_TEST(test_every_command_has_help_and_version) {
-  const char *commands[] = {"run", "check", "tree", "graph", "plugins"};
+  const char *commands[] = {"run",   "check",   "tree",
+                            "graph", "plugins", "route"};
   for (size_t i = 0; i < sizeof commands / sizeof *commands; i++) {
     e2e_proc p;
     const char *help[] = {commands[i], "--help", NULL};

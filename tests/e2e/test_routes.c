@@ -2,12 +2,14 @@
  * to the component that declares it (fern tree): a good route names its
  * provider; each kind of broken hop is an error at the declaration where
  * the route stops, with the nearest name there; an optional use with no
- * route is no error. fern graph draws the same as Graphviz DOT. */
+ * route is no error. fern graph draws the same as Graphviz DOT; fern route
+ * shows a running tree's routes hop by hop with their provider's state. */
 #include <stdarg.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "control_run.h"
 #include "e2e.h"
 #include "event_asserts.h"
 
@@ -239,6 +241,127 @@ START_TEST(test_graph_draws_an_unresolved_component_red_to_its_error) {
 }
 END_TEST
 
+static const json_t *first_use(const json_t *route) {
+  return json_array_get(json_object_get(route, "uses"), 0);
+}
+
+/* The hops of the route of "echo" in a route reply of /client, each as
+ * "MONIKER VERB PROTOCOL FROM", one after the other. */
+static void assert_echo_hops(const json_t *route) {
+  const json_t *hops = json_object_get(first_use(route), "hops");
+  static const char *const want[][4] = {
+      {"/client", "uses", "echo", "parent"},
+      {"/", "offers", "echo", "#server"},
+      {"/server", "exposes", "echo", "self"}};
+  ck_assert_uint_eq(json_array_size(hops), 3);
+  for (size_t i = 0; i < 3; i++) {
+    const json_t *hop = json_array_get(hops, i);
+    ck_assert_str_eq(e2e_field(hop, "moniker"), want[i][0]);
+    ck_assert_str_eq(e2e_field(hop, "verb"), want[i][1]);
+    ck_assert_str_eq(e2e_field(hop, "protocol"), want[i][2]);
+    ck_assert_str_eq(e2e_field(hop, "from"), want[i][3]);
+  }
+}
+
+/* `fern COMMAND MONIKER` succeeds and prints `want` among its lines. */
+static void assert_ctl_prints(e2e_running *r, const char *command,
+                              const char *moniker, const char *want) {
+  e2e_proc p;
+  ck_assert_int_eq(e2e_ctl(r, &p, command, moniker, NULL, NULL), 0);
+  e2e_assert_has(p.out, want);
+  e2e_free(&p);
+}
+
+/* Serves the echo packages once /server and /client are resolved: the
+ * eager /client has run, the lazy /server has not. */
+static void serve_echo_realm(e2e_running *r) {
+  e2e_ctl_serve(r, ECHO_REALM);
+  e2e_wait_event(&r->fern, "resolved", "/server", 20000);
+  e2e_wait_event(&r->fern, "resolved", "/client", 20000);
+}
+
+START_TEST(test_route_shows_each_hop_and_whether_the_provider_runs) {
+  e2e_running r;
+  serve_echo_realm(&r);
+  json_t *route = e2e_ctl_json(&r, "route", "/client");
+  assert_echo_hops(route);
+  const json_t *use = first_use(route);
+  ck_assert_str_eq(e2e_field(use, "status"), "routed");
+  ck_assert_str_eq(e2e_field(use, "provider"), "/server");
+  ck_assert_str_eq(e2e_field(use, "provider_state"), "resolved");
+  ck_assert(json_is_false(json_object_get(use, "provider_running")));
+  json_decref(route);
+  assert_ctl_prints(&r, "route", "/client",
+                    "\"echo\" at /svc/echo: routed to /server, not running "
+                    "(resolved)\n"
+                    "  /client uses \"echo\" from parent -> / offers \"echo\" "
+                    "from #server -> /server exposes \"echo\" from self\n");
+  assert_ctl_prints(&r, "start", "/server", "/server: ");
+  e2e_wait_event(&r.fern, "started", "/server", 20000);
+  route = e2e_ctl_json(&r, "route", "/client");
+  use = first_use(route);
+  ck_assert_str_eq(e2e_field(use, "provider_state"), "running");
+  ck_assert(json_is_true(json_object_get(use, "provider_running")));
+  json_decref(route);
+  assert_ctl_prints(&r, "route", "/client",
+                    "\"echo\" at /svc/echo: routed to /server, running\n");
+  e2e_ctl_finish(&r, 0);
+  e2e_ctl_cleanup(&r);
+}
+END_TEST
+
+/* /server resolves through the gate test resolver, which holds it until
+ * PKG/open exists: a route through it waits, and says for whom. */
+START_TEST(test_route_through_a_component_still_resolving_is_pending) {
+  char pkg[4096], text[8192], plugins[4200], manifest[4300];
+  e2e_package_new(pkg, sizeof pkg);
+  snprintf(text, sizeof text,
+           "{\"capabilities\": [{\"resolver\": \"gate\", \"config\": "
+           "{\"wait_for\": \"%s/open\", \"wait_ms\": 120000}}],\n"
+           " \"environments\": [{\"name\": \"gated\", \"extends\": \"realm\", "
+           "\"resolvers\": [{\"resolver\": \"gate\", \"scheme\": \"gate\", "
+           "\"from\": \"self\"}]}],\n"
+           " \"children\": [{\"name\": \"server\", \"url\": "
+           "\"gate://%s#meta/server.cm\", \"environment\": \"#gated\"},\n"
+           "  {\"name\": \"client\", \"url\": \"#meta/client.cm\"}],\n"
+           " \"offer\": [{\"protocol\": \"echo\", \"from\": \"#server\", "
+           "\"to\": \"#client\"}]}",
+           pkg, pkg);
+  e2e_package_write(pkg, "meta/root.cm", text);
+  e2e_package_write(pkg, "meta/server.cm",
+                    "{\"capabilities\": [{\"protocol\": \"echo\"}],\n"
+                    " \"expose\": [{\"protocol\": \"echo\", "
+                    "\"from\": \"self\"}]}\n");
+  e2e_package_write(pkg, "meta/client.cm",
+                    "{\"use\": [{\"protocol\": \"echo\"}]}\n");
+  snprintf(plugins, sizeof plugins, "%s/tests/plugins", e2e_build());
+  snprintf(manifest, sizeof manifest, "%s/meta/root.cm", pkg);
+  e2e_running r;
+  setenv("FERN_PLUGIN_PATH", plugins, 1);
+  e2e_ctl_serve(&r, manifest);
+  unsetenv("FERN_PLUGIN_PATH");
+  e2e_wait_for(&r.fern, "gate: holding", 20000);
+  e2e_wait_event(&r.fern, "resolved", "/client", 20000);
+  json_t *route = e2e_ctl_json(&r, "route", "/client");
+  const json_t *use = first_use(route);
+  ck_assert_str_eq(e2e_field(use, "status"), "pending");
+  ck_assert_str_eq(e2e_field(use, "waiting_for"), "/server");
+  ck_assert_uint_eq(json_array_size(json_object_get(use, "hops")), 2);
+  json_decref(route);
+  assert_ctl_prints(&r, "route", "/client",
+                    "\"echo\" at /svc/echo: pending: /server is still "
+                    "resolving\n");
+  e2e_package_write(pkg, "open", "");
+  e2e_wait_event(&r.fern, "resolved", "/server", 20000);
+  route = e2e_ctl_json(&r, "route", "/client");
+  ck_assert_str_eq(e2e_field(first_use(route), "status"), "routed");
+  json_decref(route);
+  e2e_ctl_finish(&r, 0);
+  e2e_ctl_cleanup(&r);
+  e2e_package_remove(pkg);
+}
+END_TEST
+
 Suite *routes_suite(void) {
   Suite *s = suite_create("routes");
   TCase *tc = tcase_create("routes");
@@ -248,6 +371,8 @@ Suite *routes_suite(void) {
   tcase_add_test(tc, test_graph_draws_components_realms_and_routes_as_dot);
   tcase_add_test(tc, test_graph_draws_a_broken_route_dashed_red_to_its_error);
   tcase_add_test(tc, test_graph_draws_an_unresolved_component_red_to_its_error);
+  tcase_add_test(tc, test_route_shows_each_hop_and_whether_the_provider_runs);
+  tcase_add_test(tc, test_route_through_a_component_still_resolving_is_pending);
   suite_add_tcase(s, tc);
   return s;
 }

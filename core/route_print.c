@@ -1,0 +1,58 @@
+/* route_print.c - see route_print.h. */
+#include <stdio.h>
+#include <string.h>
+
+#include "route_print.h"
+
+static const char *field(const json_t *obj, const char *key) {
+  const char *value = json_string_value(json_object_get(obj, key));
+  return value != NULL ? value : "?";
+}
+
+/* ` as "X"` when a route hands the protocol on under another name. */
+static void print_as(const json_t *route) {
+  const char *as = json_string_value(json_object_get(route, "as"));
+  if (as != NULL && strcmp(as, field(route, "protocol")) != 0)
+    printf(" as \"%s\"", as);
+}
+
+static void print_hops(const json_t *hops) {
+  size_t i;
+  json_t *hop;
+  printf("  ");
+  json_array_foreach(hops, i, hop) {
+    printf("%s%s %s \"%s\" from %s", i ? " -> " : "", field(hop, "moniker"),
+           field(hop, "verb"), field(hop, "protocol"), field(hop, "from"));
+    print_as(hop);
+  }
+  putchar('\n');
+}
+
+static void print_status(const json_t *use) {
+  const char *status = field(use, "status");
+  printf("\"%s\" at %s: %s", field(use, "protocol"), field(use, "path"),
+         status);
+  if (strcmp(status, "routed") == 0 &&
+      json_is_true(json_object_get(use, "provider_running")))
+    printf(" to %s, running\n", field(use, "provider"));
+  else if (strcmp(status, "routed") == 0)
+    printf(" to %s, not running (%s)\n", field(use, "provider"),
+           field(use, "provider_state"));
+  else if (strcmp(status, "pending") == 0)
+    printf(": %s is still resolving\n", field(use, "waiting_for"));
+  else
+    printf("%s: %s\n", strcmp(status, "unavailable") == 0 ? " (optional)" : "",
+           field(use, "error"));
+}
+
+void fern__print_route(const json_t *result) {
+  const json_t *uses = json_object_get(result, "uses");
+  if (json_array_size(uses) == 0)
+    printf("%s uses no protocol\n", field(result, "moniker"));
+  size_t i;
+  json_t *use;
+  json_array_foreach(uses, i, use) {
+    print_status(use);
+    print_hops(json_object_get(use, "hops"));
+  }
+}

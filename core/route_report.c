@@ -1,0 +1,86 @@
+/* route_report.c - see route_report.h. */
+#include <string.h>
+
+#include "resolve_dispatch.h"
+#include "route_report.h"
+#include "routes.h"
+
+/* "parent", "self" or "#name", as a manifest says it. */
+static json_t *ref_json(const fern__ref *ref) {
+  switch (ref->kind) {
+  case FERN_REF_PARENT:
+    return json_string("parent");
+  case FERN_REF_SELF:
+    return json_string("self");
+  case FERN_REF_CHILD:
+    break;
+  }
+  return json_sprintf("#%s", ref->name);
+}
+
+/* The hops of one trace, and the last one's place. */
+typedef struct trace_s {
+  json_t *hops;
+  const fern__instance *last_at;
+  fern__ref last_from;
+} trace;
+
+static void on_hop(const fern__route_hop *hop, void *arg) {
+  trace *t = arg;
+  json_array_append_new(
+      t->hops, json_pack("{s:s, s:s, s:s, s:o, s:s}", "moniker",
+                         hop->at->moniker, "verb", hop->verb, "protocol",
+                         hop->name, "from", ref_json(&hop->from), "as",
+                         hop->target));
+  t->last_at = hop->at;
+  t->last_from = hop->from;
+}
+
+/* The child a pending route waits for: where its last hop points. */
+static const char *waiting_for(const trace *t) {
+  if (t->last_at == NULL || t->last_from.kind != FERN_REF_CHILD)
+    return "?";
+  for (size_t i = 0; i < t->last_at->child_count; i++)
+    if (strcmp(t->last_at->children[i]->name, t->last_from.name) == 0)
+      return t->last_at->children[i]->moniker;
+  return "?";
+}
+
+static json_t *use_report(const fern__instance *instance,
+                          const fern__route_decl *use) {
+  trace t = {json_array(), NULL, {FERN_REF_SELF, NULL}};
+  const fern__instance *provider = NULL;
+  fern_error_t err = FERN_ERROR_INIT;
+  int rc = fern__route_trace(instance, use, on_hop, &t, &provider, &err);
+  json_t *report = json_pack("{s:s, s:s, s:b}", "protocol", use->name, "path",
+                             use->path, "optional", use->optional);
+  if (rc == FERN_OK) {
+    json_object_set_new(report, "status", json_string("routed"));
+    json_object_set_new(report, "provider", json_string(provider->moniker));
+    json_object_set_new(report, "provider_state",
+                        json_string(fern__instance_state_name(provider)));
+    json_object_set_new(report, "provider_running",
+                        json_boolean(fern__instance_is_live(provider)));
+  } else if (rc == FERN__ROUTE_PENDING) {
+    json_object_set_new(report, "status", json_string("pending"));
+    json_object_set_new(report, "waiting_for", json_string(waiting_for(&t)));
+  } else {
+    json_object_set_new(report, "status", json_string(use->optional
+                                                          ? "unavailable"
+                                                          : "broken"));
+    json_object_set_new(report, "error", json_string(err.message));
+  }
+  json_object_set_new(report, "hops", t.hops);
+  return report;
+}
+
+json_t *fern__route_report_uses(const fern__instance *instance) {
+  const fern__decl *decl =
+      instance->resolution != NULL && instance->resolution->rc == FERN_OK
+          ? instance->resolution->decl
+          : NULL;
+  json_t *uses = json_array();
+  for (size_t i = 0; decl != NULL && i < decl->use_count; i++)
+    json_array_append_new(uses, use_report(instance, &decl->uses[i]));
+  return uses;
+}
