@@ -334,6 +334,7 @@ static void print_show(const fern__cli *cli, const json_t *shown) {
       show_value(fields[i][1], value);
     }
   }
+  fern__print_declared_routes(shown);
 }
 
 static void print_route(const fern__cli *cli, const json_t *result) {
@@ -367,7 +368,8 @@ static const ctl_spec specs[] = {
      "subtree at SUBTREE.", 0, 1, 0, 1, list_request, print_list},
     {"show", "fern show [OPTIONS] MONIKER",
      "Shows one component: URLs, environment, runner, state, start reason,\n"
-     "pid, running since, last exit, restarts and readiness.", 1, 1, 0, 0,
+     "pid, running since, last exit, restarts and readiness, and the\n"
+     "protocols its manifest uses, exposes and offers.", 1, 1, 0, 0,
      moniker_request, print_show},
     {"route", "fern route [OPTIONS] MONIKER",
      "Follows each protocol a component uses, hop by hop (use, offer,\n"

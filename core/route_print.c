@@ -56,3 +56,36 @@ void fern__print_route(const json_t *result) {
     print_hops(json_object_get(use, "hops"));
   }
 }
+
+/* One declared route: `protocol "echo" from #server to #client (strong)`. */
+static void print_declared(const json_t *route) {
+  printf("protocol \"%s\" from %s", field(route, "protocol"),
+         field(route, "from"));
+  if (json_object_get(route, "to") != NULL)
+    printf(" to %s", field(route, "to"));
+  print_as(route);
+  if (json_object_get(route, "path") != NULL)
+    printf(" at %s", field(route, "path"));
+  if (json_object_get(route, "dependency") != NULL)
+    printf(" (%s%s)", field(route, "dependency"),
+           strcmp(field(route, "availability"), "optional") == 0
+               ? ", optional"
+               : "");
+  putchar('\n');
+}
+
+void fern__print_declared_routes(const json_t *shown) {
+  static const char *const lists[][2] = {
+      {"uses", "Uses:"}, {"exposes", "Exposes:"}, {"offers", "Offers:"}};
+  for (size_t l = 0; l < sizeof lists / sizeof lists[0]; l++) {
+    const json_t *routes = json_object_get(shown, lists[l][0]);
+    if (json_array_size(routes) == 0)
+      printf("%-16s -\n", lists[l][1]);
+    size_t i;
+    json_t *route;
+    json_array_foreach(routes, i, route) {
+      printf("%-16s ", i == 0 ? lists[l][1] : "");
+      print_declared(route);
+    }
+  }
+}

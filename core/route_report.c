@@ -18,6 +18,47 @@ static json_t *ref_json(const fern__ref *ref) {
   return json_sprintf("#%s", ref->name);
 }
 
+static const char *dependency(const fern__route_decl *route) {
+  return route->weak ? "weak" : "strong";
+}
+
+static json_t *use_json(const fern__route_decl *use) {
+  return json_pack("{s:s, s:o, s:s, s:s, s:s}", "protocol", use->name, "from",
+                   ref_json(&use->from), "path", use->path, "dependency",
+                   dependency(use), "availability",
+                   use->optional ? "optional" : "required");
+}
+
+static json_t *offer_json(const fern__route_decl *offer) {
+  return json_pack("{s:s, s:o, s:o, s:s, s:s}", "protocol", offer->name,
+                   "from", ref_json(&offer->from), "to", ref_json(&offer->to),
+                   "as", offer->target, "dependency", dependency(offer));
+}
+
+static json_t *expose_json(const fern__route_decl *expose) {
+  return json_pack("{s:s, s:o, s:s, s:s}", "protocol", expose->name, "from",
+                   ref_json(&expose->from), "to", "parent", "as",
+                   expose->target);
+}
+
+static json_t *list_json(const fern__route_decl *list, size_t count,
+                         json_t *(*one)(const fern__route_decl *)) {
+  json_t *array = json_array();
+  for (size_t i = 0; i < count; i++)
+    json_array_append_new(array, one(&list[i]));
+  return array;
+}
+
+void fern__route_report_declared(json_t *shown, const fern__decl *decl) {
+  json_object_set_new(shown, "uses",
+                      list_json(decl->uses, decl->use_count, use_json));
+  json_object_set_new(shown, "exposes",
+                      list_json(decl->exposes, decl->expose_count,
+                                expose_json));
+  json_object_set_new(shown, "offers",
+                      list_json(decl->offers, decl->offer_count, offer_json));
+}
+
 /* The hops of one trace, and the last one's place. */
 typedef struct trace_s {
   json_t *hops;

@@ -1,10 +1,19 @@
-/* route_report.h - routes as JSON, for the control socket: where each
- * protocol a component uses comes from, hop by hop, with the state of its
- * provider (fern route). Loop thread. */
+/* route_report.h - routes as JSON, for the control socket: what a
+ * component's manifest routes (fern show) and where each protocol it uses
+ * comes from, hop by hop, with the state of its provider (fern route).
+ * Loop thread. */
 #ifndef FERN_CORE_ROUTE_REPORT_H
 #define FERN_CORE_ROUTE_REPORT_H
 
+#include "decl.h"
 #include "instance.h"
+
+/* Sets "uses", "exposes" and "offers" of `shown` to the protocols `decl`
+ * routes, one object per protocol and target, in the manifest's words:
+ * {"protocol", "from", "path", "dependency", "availability"} for a use,
+ * {"protocol", "from", "to", "as", "dependency"} for an offer,
+ * {"protocol", "from", "to", "as"} for an expose. */
+void fern__route_report_declared(json_t *shown, const fern__decl *decl);
 
 /* Each protocol the resolved `instance` uses, followed to its provider:
  * an array of {"protocol", "path", "optional", "status", "hops"} where

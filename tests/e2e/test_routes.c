@@ -3,7 +3,8 @@
  * provider; each kind of broken hop is an error at the declaration where
  * the route stops, with the nearest name there; an optional use with no
  * route is no error. fern graph draws the same as Graphviz DOT; fern route
- * shows a running tree's routes hop by hop with their provider's state. */
+ * shows a running tree's routes hop by hop with their provider's state;
+ * fern show lists what a component uses, exposes and offers. */
 #include <stdarg.h>
 #include <stdlib.h>
 #include <sys/wait.h>
@@ -362,6 +363,48 @@ START_TEST(test_route_through_a_component_still_resolving_is_pending) {
 }
 END_TEST
 
+/* `fern show --json MONIKER` lists in `key` one route, `want` (JSON). */
+static void assert_shows_one(e2e_running *r, const char *moniker,
+                             const char *key, const char *want) {
+  json_t *shown = e2e_ctl_json(r, "show", moniker);
+  json_t *expected = json_loads(want, 0, NULL);
+  const json_t *list = json_object_get(shown, key);
+  char *got = json_dumps(list, JSON_COMPACT);
+  ck_assert_msg(json_array_size(list) == 1 &&
+                    json_equal(json_array_get(list, 0), expected),
+                "%s's %s: expected [%s], got %s", moniker, key, want, got);
+  free(got);
+  json_decref(expected);
+  json_decref(shown);
+}
+
+START_TEST(test_show_lists_what_a_component_uses_exposes_and_offers) {
+  e2e_running r;
+  serve_echo_realm(&r);
+  assert_shows_one(&r, "/client", "uses",
+                   "{\"protocol\": \"echo\", \"from\": \"parent\", \"path\": "
+                   "\"/svc/echo\", \"dependency\": \"strong\", "
+                   "\"availability\": \"required\"}");
+  assert_shows_one(&r, "/", "offers",
+                   "{\"protocol\": \"echo\", \"from\": \"#server\", \"to\": "
+                   "\"#client\", \"as\": \"echo\", \"dependency\": "
+                   "\"strong\"}");
+  assert_shows_one(&r, "/server", "exposes",
+                   "{\"protocol\": \"echo\", \"from\": \"self\", \"to\": "
+                   "\"parent\", \"as\": \"echo\"}");
+  assert_ctl_prints(&r, "show", "/client",
+                    "Uses:            protocol \"echo\" from parent at "
+                    "/svc/echo (strong)\n"
+                    "Exposes:         -\n"
+                    "Offers:          -\n");
+  assert_ctl_prints(&r, "show", "/",
+                    "Offers:          protocol \"echo\" from #server to "
+                    "#client (strong)\n");
+  e2e_ctl_finish(&r, 0);
+  e2e_ctl_cleanup(&r);
+}
+END_TEST
+
 Suite *routes_suite(void) {
   Suite *s = suite_create("routes");
   TCase *tc = tcase_create("routes");
@@ -373,6 +416,7 @@ Suite *routes_suite(void) {
   tcase_add_test(tc, test_graph_draws_an_unresolved_component_red_to_its_error);
   tcase_add_test(tc, test_route_shows_each_hop_and_whether_the_provider_runs);
   tcase_add_test(tc, test_route_through_a_component_still_resolving_is_pending);
+  tcase_add_test(tc, test_show_lists_what_a_component_uses_exposes_and_offers);
   suite_add_tcase(s, tc);
   return s;
 }
