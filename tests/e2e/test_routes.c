@@ -153,6 +153,11 @@ START_TEST(test_a_broken_route_stops_only_its_user) {
   e2e_assert_end(&p, "/client", want);
   e2e_assert_end(&p, "/bystander", "ok (exit 0)");
   ck_assert_int_eq(e2e_event_count(&p, "started", "/client"), 0);
+  e2e_free(&p);
+  e2e_package_remove(pkg);
+}
+END_TEST
+
 /* Graphviz's dot must take `text` (exit 0). Where dot is not installed
  * the check says why it was skipped. */
 static void assert_dot_takes(const char *text) {
