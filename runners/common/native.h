@@ -49,6 +49,10 @@ typedef struct native_start_s {
   /* The program shares fern's file system: it gets the protocols it
    * serves as LISTEN_FDS and finds what it uses in FERN_NAMESPACE. */
   int shares_namespace;
+  /* Or the plugin delivers what it uses itself (binds it), and names
+   * this directory in FERN_NAMESPACE. */
+  int delivers_uses;
+  const char *namespace_dir;
 } native_start;
 /* Starts the program block of `info` (binary, args, environ, lifecycle,
  * forward_*_to, main_process_critical, rlimits) with the service; `how`

@@ -142,21 +142,25 @@ static const char **strings_of(const json_t *array) {
   return v;
 }
 
-/* The program block's "environ", and FERN_NAMESPACE when the component
- * uses something (the host placed each use under that directory). */
+/* Where the host placed what the component uses (runner ABI 2.1). */
+static const char *info_namespace(const fern_start_info_t *info) {
+  return info->struct_size >= offsetof(fern_start_info_t, namespace_dir) +
+                                  sizeof info->namespace_dir
+             ? info->namespace_dir
+             : NULL;
+}
+
+/* The program block's "environ", and FERN_NAMESPACE=`dir` when the
+ * component uses something. */
 static const char **environ_with_namespace(const fern_start_info_t *info,
-                                           char *room, size_t size) {
+                                           const char *dir, char *room,
+                                           size_t size) {
   const json_t *given = json_object_get(info->program, "environ");
   size_t n = json_array_size(given);
   const char **v = calloc(n + 2, sizeof *v);
   for (size_t i = 0; v != NULL && i < n; i++)
     v[i] = json_string_value(json_array_get(given, i));
-  const char *dir = info->struct_size >= offsetof(fern_start_info_t,
-                                                  namespace_dir) +
-                                             sizeof info->namespace_dir
-                        ? info->namespace_dir
-                        : NULL;
-  if (v != NULL && dir != NULL) {
+  if (v != NULL && dir != NULL && info->use_count > 0) {
     snprintf(room, size, "FERN_NAMESPACE=%s", dir);
     v[n] = room;
   }
@@ -195,7 +199,8 @@ int native_runner_start(native_runner *r, const fern_start_info_t *info,
   if (how == NULL)
     how = &plain;
   if (!how->shares_namespace &&
-      (runner_refuse_uses(info, r->name, err) != FERN_OK ||
+      ((!how->delivers_uses &&
+        runner_refuse_uses(info, r->name, err) != FERN_OK) ||
        runner_refuse_serves(info, r->name, err) != FERN_OK)) {
     if (how->hook_arg_free != NULL)
       how->hook_arg_free(how->hook_arg);
@@ -204,8 +209,11 @@ int native_runner_start(native_runner *r, const fern_start_info_t *info,
   native_run *run = calloc(1, sizeof *run);
   const char **args = strings_of(json_object_get(info->program, "args"));
   char namespace_env[160];
-  const char **environ_ = environ_with_namespace(info, namespace_env,
-                                                 sizeof namespace_env);
+  const char **environ_ = environ_with_namespace(
+      info,
+      how->delivers_uses && how->namespace_dir ? how->namespace_dir
+                                               : info_namespace(info),
+      namespace_env, sizeof namespace_env);
   int listen_fds[FERN_SPAWN_LISTEN_FDS];
   const char *listen_names[FERN_SPAWN_LISTEN_FDS];
   size_t listen_count = runner_serve_count(info);

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../common/runner_common.h"
 #include "sandbox.h"
 
 static const char *const sandbox_keys[] = {"sandbox", "network", "syscalls",
@@ -61,6 +62,7 @@ static int sandbox_create(const fern_host_t *host, const json_t *config,
 static void plan_free(void *p) {
   sandbox_plan *plan = p;
   sandbox_strings_free(plan->syscalls);
+  sandbox_strings_free(plan->uses);
   free(plan);
 }
 
@@ -73,8 +75,35 @@ static char **strings_copy(const json_t *array) {
   return v;
 }
 
+/* The binds of what it uses: each protocol's socket at its path. */
+static char **uses_read(const fern_start_info_t *info, int *protocols) {
+  char **v = calloc(2 * info->use_count + 1, sizeof *v);
+  *protocols = 0;
+  for (size_t i = 0, n = 0; v != NULL && i < info->use_count; i++) {
+    const fern_used_capability_t *use = &info->uses[i];
+    *protocols |= use->kind == FERN_CAPABILITY_PROTOCOL;
+    if ((v[n++] = strdup(use->host_path)) == NULL ||
+        (v[n++] = strdup(use->path)) == NULL)
+      return sandbox_strings_free(v), NULL;
+  }
+  return v;
+}
+
+/* Only protocols, each with a path on this machine, can be bound. */
+static int uses_deliverable(const fern_start_info_t *info, fern_error_t *err) {
+  for (size_t i = 0; i < info->use_count; i++)
+    if (info->uses[i].kind != FERN_CAPABILITY_PROTOCOL ||
+        info->uses[i].host_path == NULL)
+      return fern_error_set(err, FERN_ENOTSUP, NULL,
+                            "the sandbox runner cannot bind \"%s\" into the "
+                            "sandbox: only protocols are delivered yet",
+                            info->uses[i].name);
+  return FERN_OK;
+}
+
 static sandbox_plan *plan_read(const fern_host_t *host,
-                               const json_t *program) {
+                               const fern_start_info_t *info) {
+  const json_t *program = info->program;
   sandbox_plan *plan = calloc(1, sizeof *plan);
   if (plan == NULL)
     return NULL;
@@ -85,8 +114,9 @@ static sandbox_plan *plan_read(const fern_host_t *host,
       json_object_get(program, "lifecycle"), "ready_event"));
   plan->notify = ready != NULL && strcmp(ready, "notify") == 0;
   plan->syscalls = strings_copy(json_object_get(program, "syscalls"));
+  plan->uses = uses_read(info, &plan->uses_protocol);
   plan->host = host;
-  if (plan->syscalls == NULL) {
+  if (plan->syscalls == NULL || plan->uses == NULL) {
     plan_free(plan);
     return NULL;
   }
@@ -103,7 +133,10 @@ static int sandbox_prepare(void *arg, fern_spawn_plan_t *sp,
 static int sandbox_start(void *runner, const fern_start_info_t *info,
                          void **controller, fern_error_t *err) {
   native_runner *r = runner;
-  sandbox_plan *plan = plan_read(r->host, info->program);
+  if (uses_deliverable(info, err) != FERN_OK ||
+      runner_refuse_serves(info, "sandbox", err) != FERN_OK)
+    return FERN_ENOTSUP;
+  sandbox_plan *plan = plan_read(r->host, info);
   if (plan == NULL)
     return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
   if (plan->enabled && access(BWRAP_PATH, X_OK) != 0) {
@@ -122,7 +155,10 @@ static int sandbox_start(void *runner, const fern_start_info_t *info,
                                      : 0),
       .prepare = sandbox_prepare,
       .hook_arg = plan,
-      .hook_arg_free = plan_free};
+      .hook_arg_free = plan_free,
+      /* What it uses is bound at its path: its namespace is "/". */
+      .namespace_dir = plan->enabled ? "/" : NULL,
+      .delivers_uses = 1};
   return native_runner_start(r, info, &how, controller, err);
 }
 

@@ -124,6 +124,15 @@ static void bind_notify(bwrap_argv *b, const fern_spawn_plan_t *sp) {
   push(b, sp->notify_inside);
 }
 
+/* Each used capability at its path, and nothing else that is routed. */
+static void bind_uses(bwrap_argv *b, const sandbox_plan *plan) {
+  for (size_t i = 0; plan->uses[i] != NULL; i += 2) {
+    push(b, "--bind");
+    push(b, plan->uses[i]);
+    push(b, plan->uses[i + 1]);
+  }
+}
+
 static int add_filter(bwrap_argv *b, const sandbox_plan *plan,
                       fern_spawn_plan_t *sp, fern_error_t *err) {
   int fd = sandbox_seccomp_fd(plan, err);
@@ -152,8 +161,10 @@ int sandbox_command(const sandbox_plan *plan, fern_spawn_plan_t *sp,
     rc = bind_binary(&b, sp, err);
   if (rc == FERN_OK)
     rc = bind_loaded(&b, plan, sp, package, err);
-  if (rc == FERN_OK)
+  if (rc == FERN_OK) {
     bind_notify(&b, sp);
+    bind_uses(&b, plan);
+  }
   if (rc == FERN_OK)
     rc = add_filter(&b, plan, sp, err);
   if (rc == FERN_OK)

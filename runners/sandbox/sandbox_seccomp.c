@@ -75,6 +75,32 @@ static int allow_notify(scmp_filter_ctx ctx) {
   return allow_all(ctx, sending);
 }
 
+/* A component that uses a protocol connects to its socket: a Unix stream
+ * socket (with any of SOCK_CLOEXEC, SOCK_NONBLOCK), connect, and what is
+ * said on it; no other family or type. */
+static int allow_protocol_client(scmp_filter_ctx ctx) {
+  static const char *const talking[] = {
+      "connect", "sendto", "recvfrom", "sendmsg", "recvmsg", "shutdown",
+      "getsockname", "getpeername", NULL};
+  static const char *const options[] = {"getsockopt", "setsockopt", NULL};
+  int nr = seccomp_syscall_resolve_name("socket");
+  if (nr == __NR_SCMP_ERROR ||
+      seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 2,
+                       SCMP_A0(SCMP_CMP_EQ, AF_UNIX),
+                       SCMP_A1(SCMP_CMP_MASKED_EQ,
+                               ~(scmp_datum_t)(SOCK_CLOEXEC | SOCK_NONBLOCK),
+                               SOCK_STREAM)) != 0)
+    return -1;
+  for (size_t i = 0; options[i] != NULL; i++) {
+    int opt = seccomp_syscall_resolve_name(options[i]);
+    if (opt == __NR_SCMP_ERROR ||
+        seccomp_rule_add(ctx, SCMP_ACT_ALLOW, opt, 1,
+                         SCMP_A1(SCMP_CMP_EQ, SOL_SOCKET)) != 0)
+      return -1;
+  }
+  return allow_all(ctx, talking);
+}
+
 int sandbox_seccomp_fd(const sandbox_plan *plan, fern_error_t *err) {
   scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
   if (ctx == NULL)
@@ -83,6 +109,8 @@ int sandbox_seccomp_fd(const sandbox_plan *plan, fern_error_t *err) {
   if (allow_all(ctx, baseline) != 0 ||
       (plan->network && allow_all(ctx, network) != 0) ||
       (plan->notify && !plan->network && allow_notify(ctx) != 0) ||
+      (plan->uses_protocol && !plan->network &&
+       allow_protocol_client(ctx) != 0) ||
       allow_all(ctx, (const char *const *)plan->syscalls) != 0) {
     seccomp_release(ctx);
     return fern_error_set(err, FERN_EINVAL, NULL,

@@ -3,6 +3,7 @@
  * its first connection, and a reconnect after it exited finds it again;
  * a provider that cannot start makes its waiting clients read end of
  * file. Real programs (bin/tool echo-serve, echo-call) on real sockets. */
+#include <signal.h>
 #include <stdlib.h>
 
 #include "e2e.h"
@@ -109,6 +110,74 @@ START_TEST(test_the_socket_is_handed_over_as_systemd_does) {
 }
 END_TEST
 
+/* meta/NAME.cm: bin/tool ARGS in the sandbox runner, using "echo". */
+static void write_sandboxed_user(const char *pkg, const char *name,
+                                 const char *args) {
+  char path[64], text[512];
+  snprintf(path, sizeof path, "meta/%s.cm", name);
+  snprintf(text, sizeof text,
+           "{\"program\": {\"runner\": \"sandbox\", \"binary\": \"bin/tool\", "
+           "\"args\": [%s]},\n \"use\": [{\"protocol\": \"echo\"}]}\n",
+           args);
+  e2e_package_write(pkg, path, text);
+}
+
+/* Three sandboxed users of "echo" beside a routed "secret" they do not
+ * use: one talks to the server through the socket bound at /svc/echo,
+ * one lists /svc (only "echo" is there), one tries a TCP socket (seccomp
+ * kills it: only the Unix stream socket it connects with is allowed). */
+START_TEST(test_a_sandboxed_client_sees_only_what_it_uses) {
+  if (e2e_skip_under_valgrind("libseccomp probes the kernel with seccomp(2) "
+                              "calls valgrind does not run"))
+    return;
+  char pkg[4096];
+  e2e_package_new(pkg, sizeof pkg);
+  e2e_package_write(
+      pkg, "meta/root.cm",
+      "{\"children\": [{\"name\": \"server\", \"url\": \"#meta/server.cm\"},\n"
+      "  {\"name\": \"keeper\", \"url\": \"#meta/keeper.cm\"},\n"
+      "  {\"name\": \"client\", \"url\": \"#meta/client.cm\", \"startup\": \"eager\"},\n"
+      "  {\"name\": \"looker\", \"url\": \"#meta/looker.cm\", \"startup\": \"eager\"},\n"
+      "  {\"name\": \"prober\", \"url\": \"#meta/prober.cm\", \"startup\": \"eager\"}],\n"
+      " \"offer\": [{\"protocol\": \"echo\", \"from\": \"#server\", "
+      "\"to\": [\"#client\", \"#looker\", \"#prober\"]},\n"
+      "  {\"protocol\": \"secret\", \"from\": \"#keeper\", \"to\": \"#server\"}]}\n");
+  e2e_package_write(
+      pkg, "meta/server.cm",
+      "{\"program\": {\"runner\": \"elf\", \"binary\": \"bin/tool\", "
+      "\"args\": [\"echo-serve\"]},\n"
+      " \"capabilities\": [{\"protocol\": \"echo\"}],\n"
+      " \"expose\": [{\"protocol\": \"echo\", \"from\": \"self\"}],\n"
+      " \"use\": [{\"protocol\": \"secret\", \"dependency\": \"weak\"}]}\n");
+  e2e_package_write(
+      pkg, "meta/keeper.cm",
+      "{\"program\": {\"runner\": \"elf\", \"binary\": \"bin/tool\", "
+      "\"args\": [\"sleep\"]},\n"
+      " \"capabilities\": [{\"protocol\": \"secret\"}],\n"
+      " \"expose\": [{\"protocol\": \"secret\", \"from\": \"self\"}]}\n");
+  write_sandboxed_user(pkg, "client", "\"echo-call\", \"echo\", \"hi\"");
+  write_sandboxed_user(pkg, "looker", "\"ls\", \"/svc\"");
+  write_sandboxed_user(pkg, "prober", "\"net\"");
+  char root[4200];
+  snprintf(root, sizeof root, "%s/meta/root.cm", pkg);
+  e2e_proc p;
+  const char *args[] = {"run", "--config", "tests/config/elf-and-sandbox.json", root,
+                        NULL};
+  e2e_start(&p, args);
+  e2e_wait_end(&p, "/client", "ok (exit 0)", 30000);
+  e2e_wait_end(&p, "/looker", "ok (exit 0)", 30000);
+  e2e_wait_end(&p, "/prober", "instance_died (signal SYS", 30000);
+  kill(p.pid, SIGTERM);
+  e2e_finish(&p, 30000);
+  e2e_assert_has(p.err, "[/client] echo: hi\n");
+  e2e_assert_has(p.err, "[/looker] entry echo\n");
+  ck_assert_int_eq(e2e_count(p.err, "[/looker] entry "), 1);
+  e2e_assert_lacks(p.err, "[/prober] socket ok");
+  e2e_free(&p);
+  e2e_package_remove(pkg);
+}
+END_TEST
+
 Suite *serve_suite(void) {
   Suite *s = suite_create("serve");
   TCase *tc = tcase_create("serve");
@@ -116,6 +185,7 @@ Suite *serve_suite(void) {
   tcase_add_test(tc, test_a_connection_starts_the_provider_and_a_reconnect_finds_it_again);
   tcase_add_test(tc, test_a_provider_that_cannot_start_closes_the_waiting_connection);
   tcase_add_test(tc, test_the_socket_is_handed_over_as_systemd_does);
+  tcase_add_test(tc, test_a_sandboxed_client_sees_only_what_it_uses);
   suite_add_tcase(s, tc);
   return s;
 }
