@@ -48,6 +48,7 @@ typedef struct oci_run_s {
   char job_rel[PATH_MAX];      /* the job's cgroup, relative, or "" */
   char id[96];
   char bundle[1200]; /* ours: config.json (unless given) and init.pid */
+  json_t *uses;      /* oci_spec.uses */
 } oci_run;
 
 static const char *const program_keys[] = {
@@ -432,6 +433,7 @@ static void run_free(void *p) {
   if (run->bundle[0] != '\0')
     remove_bundle(run->bundle);
   json_decref(run->program);
+  json_decref(run->uses);
   free(run->package_dir);
   free(run->hostname);
   free(run);
@@ -535,6 +537,7 @@ static int write_config(const fern_spawn_plan_t *sp, oci_run *run,
                                                        "pids_limit")),
       .cgroups_path = sp->cgroup != NULL ? cgroups : NULL,
       .init = run->runner->init,
+      .uses = run->uses,
   };
   char *text = oci_config_text(&spec);
   json_decref(argv);
@@ -550,10 +553,52 @@ static int write_config(const fern_spawn_plan_t *sp, oci_run *run,
   return FERN_OK;
 }
 
+/* Each used protocol's socket, mounted at its path under
+ * OCI_NAMESPACE_DIR; a prepared bundle's config.json is the author's, and
+ * cannot be given them. */
+static json_t *uses_read(const fern_start_info_t *info, fern_error_t *err) {
+  json_t *uses = json_array();
+  if (info->use_count > 0 && json_object_get(info->program, "bundle")) {
+    json_decref(uses);
+    fern_error_set(err, FERN_ENOTSUP, "/bundle",
+                   "a prepared bundle's config.json cannot be given what the "
+                   "component uses (\"%s\"); give \"rootfs\" instead",
+                   info->uses[0].name);
+    return NULL;
+  }
+  for (size_t i = 0; uses != NULL && i < info->use_count; i++) {
+    const fern_used_capability_t *use = &info->uses[i];
+    char destination[PATH_MAX];
+    if (use->kind != FERN_CAPABILITY_PROTOCOL || use->host_path == NULL) {
+      json_decref(uses);
+      fern_error_set(err, FERN_ENOTSUP, NULL,
+                     "the oci runner cannot mount \"%s\" into the "
+                     "container: only protocols are delivered yet",
+                     use->name);
+      return NULL;
+    }
+    snprintf(destination, sizeof destination, OCI_NAMESPACE_DIR "%s",
+             use->path);
+    json_array_append_new(uses, json_pack("{s:s, s:s}", "source",
+                                          use->host_path, "destination",
+                                          destination));
+  }
+  return uses;
+}
+
 static int oci_start(void *runner, const fern_start_info_t *info,
                      void **controller, fern_error_t *err) {
   native_runner *nr = runner;
+  if (runner_refuse_serves(info, "oci", err) != FERN_OK)
+    return FERN_ENOTSUP;
+  json_t *uses = uses_read(info, err);
+  if (uses == NULL)
+    return err->message[0] ? FERN_ENOTSUP : FERN_ENOMEM;
   oci_run *run = calloc(1, sizeof *run);
+  if (run != NULL)
+    run->uses = uses;
+  else
+    json_decref(uses);
   if (run == NULL)
     return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
   run->runner = nr->ext;
@@ -569,7 +614,8 @@ static int oci_start(void *runner, const fern_start_info_t *info,
                       .prepare = oci_prepare,
                       .before_spawn = oci_before_spawn,
                       .hook_arg = run,
-                      .hook_arg_free = run_free};
+                      .hook_arg_free = run_free,
+                      .delivers_uses = 1};
   return native_runner_start(nr, info, &how, controller, err);
 }
 

@@ -18,7 +18,15 @@ typedef struct oci_spec_s {
   json_int_t pids_limit;   /* 0: none */
   const char *cgroups_path; /* NULL: the runtime's default */
   const char *init;         /* fern-oci-init on the host, bound as PID 1 */
+  /* What the component uses: [{"source": host path, "destination": path
+   * in the container}], bound after /dev's tmpfs; or NULL. */
+  const json_t *uses;
 } oci_spec;
+
+/* Where the container's namespace directory is: under /dev, the tmpfs
+ * the runtime makes, so that no mount point is made in the package's
+ * root file system. FERN_NAMESPACE names it. */
+#define OCI_NAMESPACE_DIR "/dev/fern-ns"
 
 /* Where the init appears inside the container. */
 #define OCI_INIT_PATH "/dev/.fern-init"

@@ -21,6 +21,14 @@ static json_t *mounts(const oci_spec *spec) {
                                         "destination", OCI_INIT_PATH, "type",
                                         "bind", "source", spec->init,
                                         "options", "bind", "ro"));
+  size_t i;
+  const json_t *use;
+  json_array_foreach(spec->uses, i, use)
+    json_array_append_new(
+        list, json_pack("{s:O, s:s, s:O, s:[s]}", "destination",
+                        json_object_get(use, "destination"), "type", "bind",
+                        "source", json_object_get(use, "source"), "options",
+                        "bind"));
   return list;
 }
 
@@ -48,6 +56,9 @@ char *oci_config_text(const oci_spec *spec) {
   json_array_insert_new(argv, 0, json_string(OCI_INIT_PATH));
   json_t *env = spec->env ? json_deep_copy(spec->env) : json_array();
   json_array_insert_new(env, 0, json_string("PATH=/bin:/usr/bin:/sbin"));
+  if (json_array_size(spec->uses) > 0)
+    json_array_append_new(env,
+                          json_string("FERN_NAMESPACE=" OCI_NAMESPACE_DIR));
   json_t *process = json_pack(
       "{s:b, s:{s:i, s:i}, s:o, s:o, s:s, s:b, s:{}}", "terminal", 0, "user",
       "uid", 0, "gid", 0, "args", argv, "env", env, "cwd",

@@ -106,6 +106,63 @@ START_TEST(test_missing_runtime_cannot_start) {
 }
 END_TEST
 
+/* A container that uses "echo" from an ELF server: the socket is mounted
+ * at its path under FERN_NAMESPACE (/dev/fern-ns), and nothing else that
+ * is routed; the package's root file system is left as it was. */
+START_TEST(test_a_container_connects_to_the_protocol_it_uses) {
+  oci_pkg o;
+  oci_package(&o);
+  char text[512];
+  snprintf(text, sizeof text,
+           "{\"root_environment\": {\"runners\": [{\"runner\": \"elf\"}, "
+           "{\"runner\": \"oci\", \"config\": {\"state_dir\": \"%s\"}}]}}",
+           o.state);
+  e2e_package_write(o.pkg, "fern.json", text);
+  e2e_package_copy(o.pkg, "tests/packages/progs/bin/tool", "bin/tool");
+  e2e_package_write(o.pkg, "meta/server.cm",
+                    "{\"program\": {\"runner\": \"elf\", \"binary\": "
+                    "\"bin/tool\", \"args\": [\"echo-serve\"]},\n"
+                    " \"capabilities\": [{\"protocol\": \"echo\"}],\n"
+                    " \"expose\": [{\"protocol\": \"echo\", \"from\": \"self\"}]}\n");
+  static const char *const users[][2] = {
+      {"client", "[\"echo-call\", \"echo\", \"hi\"]"},
+      {"looker", "[\"ls\", \"/dev/fern-ns/svc\"]"}};
+  for (int i = 0; i < 2; i++) {
+    char path[64];
+    snprintf(path, sizeof path, "meta/%s.cm", users[i][0]);
+    snprintf(text, sizeof text,
+             "{\"program\": {\"runner\": \"oci\", \"rootfs\": \"rootfs\", "
+             "\"binary\": \"/bin/tool\", \"args\": %s},\n"
+             " \"use\": [{\"protocol\": \"echo\"}]}\n",
+             users[i][1]);
+    e2e_package_write(o.pkg, path, text);
+  }
+  e2e_package_write(o.pkg, "meta/root.cm",
+                    "{\"children\": [{\"name\": \"server\", \"url\": \"#meta/server.cm\"},\n"
+                    " {\"name\": \"client\", \"url\": \"#meta/client.cm\", \"startup\": \"eager\"},\n"
+                    " {\"name\": \"looker\", \"url\": \"#meta/looker.cm\", \"startup\": \"eager\"}],\n"
+                    " \"offer\": [{\"protocol\": \"echo\", \"from\": \"#server\", "
+                    "\"to\": [\"#client\", \"#looker\"]}]}\n");
+  char manifest[128];
+  snprintf(manifest, sizeof manifest, "%s/meta/root.cm", o.pkg);
+  const char *args[] = {"run", "--config", o.config, manifest, NULL};
+  e2e_proc p;
+  e2e_start(&p, args);
+  e2e_wait_end(&p, "/client", "ok (exit 0)", 60000);
+  e2e_wait_end(&p, "/looker", "ok (exit 0)", 60000);
+  kill(p.pid, SIGTERM);
+  e2e_finish(&p, 60000);
+  e2e_assert_has(p.err, "[/client] echo: hi\n");
+  e2e_assert_has(p.err, "[/looker] entry echo\n");
+  ck_assert_int_eq(e2e_count(p.err, "[/looker] entry "), 1);
+  char svc[200];
+  snprintf(svc, sizeof svc, "%s/rootfs/svc", o.pkg);
+  ck_assert_int_ne(access(svc, F_OK), 0);
+  e2e_free(&p);
+  e2e_package_remove(o.pkg);
+}
+END_TEST
+
 static int bundles_left(const char *state) {
   char dir[200];
   snprintf(dir, sizeof dir, "%s/bundles", state);
@@ -301,6 +358,7 @@ Suite *oci_suite(void) {
     tcase_add_test(tc, test_runtime_comes_from_the_runner_config);
     tcase_add_test(tc, test_killed_container_is_still_deleted);
     tcase_add_test(tc, test_a_shim_others_can_change_is_refused);
+    tcase_add_test(tc, test_a_container_connects_to_the_protocol_it_uses);
   }
   suite_add_tcase(s, tc);
   return s;
