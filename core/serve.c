@@ -230,6 +230,16 @@ static int routed_out(const fern__decl *decl, const char *name) {
   return 0;
 }
 
+/* The provider gets its socket in blocking mode, as systemd hands one over
+ * unless NonBlocking= (systemd.socket(5)): fern's watch (libuv sets
+ * O_NONBLOCK) and an earlier run may have changed the mode, which the
+ * open file shares. */
+static void blocking(int fd) {
+  int flags = fcntl(fd, F_GETFL);
+  if (flags >= 0 && (flags & O_NONBLOCK))
+    fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+}
+
 static int plan_serves(fern__instance *i, fern__serve_plan *plan,
                        fern_error_t *err) {
   const fern__decl *decl = i->resolution->decl;
@@ -245,6 +255,7 @@ static int plan_serves(fern__instance *i, fern__serve_plan *plan,
     fern__served *s = served_get(i, name, err);
     if (s == NULL)
       return FERN_EIO;
+    blocking(s->fd);
     fern_served_capability_t *out = &plan->serves[plan->serve_count++];
     out->struct_size = sizeof *out;
     out->name = s->name;

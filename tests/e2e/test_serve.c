@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdlib.h>
 
+#include "control_run.h"
 #include "e2e.h"
 #include "event_asserts.h"
 
@@ -178,6 +179,37 @@ START_TEST(test_a_sandboxed_client_sees_only_what_it_uses) {
 }
 END_TEST
 
+/* An offer to a collection reaches its dynamic children: one created and
+ * started through the control socket connects to the server. */
+START_TEST(test_an_offer_to_a_collection_reaches_its_dynamic_children) {
+  char pkg[4096], root[4200];
+  e2e_package_new(pkg, sizeof pkg);
+  write_echo(pkg, "\"binary\": \"bin/tool\", \"args\": [\"echo-serve\"]",
+             "\"hi\"");
+  e2e_package_write(
+      pkg, "meta/root.cm",
+      "{\"children\": [{\"name\": \"server\", \"url\": \"#meta/server.cm\"}],\n"
+      " \"collections\": [{\"name\": \"workers\", \"durability\": \"transient\"}],\n"
+      " \"offer\": [{\"protocol\": \"echo\", \"from\": \"#server\", \"to\": \"#workers\"}]}\n");
+  snprintf(root, sizeof root, "%s/meta/root.cm", pkg);
+  e2e_running r;
+  e2e_ctl_serve(&r, root);
+  e2e_proc p;
+  const char *create[] = {"create", "--control", r.socket, "/workers", "w1",
+                          "#meta/client.cm", NULL};
+  ck_assert_int_eq(e2e_run(&p, 20000, create), 0);
+  e2e_free(&p);
+  ck_assert_int_eq(e2e_ctl(&r, &p, "start", "/workers:w1", NULL, NULL), 0);
+  e2e_free(&p);
+  e2e_wait_end(&r.fern, "/workers:w1", "ok (exit 0)", 20000);
+  e2e_assert_has(r.fern.err, "[/workers:w1] echo: hi\n");
+  e2e_assert_field(&r.fern, "started", "/server", "capability", "echo");
+  e2e_ctl_finish(&r, 0);
+  e2e_ctl_cleanup(&r);
+  e2e_package_remove(pkg);
+}
+END_TEST
+
 Suite *serve_suite(void) {
   Suite *s = suite_create("serve");
   TCase *tc = tcase_create("serve");
@@ -186,6 +218,7 @@ Suite *serve_suite(void) {
   tcase_add_test(tc, test_a_provider_that_cannot_start_closes_the_waiting_connection);
   tcase_add_test(tc, test_the_socket_is_handed_over_as_systemd_does);
   tcase_add_test(tc, test_a_sandboxed_client_sees_only_what_it_uses);
+  tcase_add_test(tc, test_an_offer_to_a_collection_reaches_its_dynamic_children);
   suite_add_tcase(s, tc);
   return s;
 }
