@@ -142,7 +142,11 @@ $(O)/resolvers/%.so: $(O)/obj/resolvers/%.o $(O)/obj/resolvers/common/package_di
 .SECONDEXPANSION:
 $(PKG_PROGS): %: $$(subst /bin/,/src/,$$@).c include/fern/fern.h
 	@mkdir -p $(dir $@)
-	$(CC) -std=gnu11 $(WARN) -O2 -Iinclude -o $@ $<
+	$(CC) -std=gnu11 $(WARN) -O2 -Iinclude -o $@ $< $(PROG_LIBS)
+
+# A daemon built on libsystemd's sd_listen_fds_with_names(), as one
+# written for a systemd .socket unit is.
+tests/packages/progs/bin/sd-echo: PROG_LIBS = $(shell pkg-config --libs libsystemd)
 
 $(O)/tests/plugins/%.so: tests/plugins/%.c tests/plugins/good.c tests/plugins/spawner.c $(wildcard include/fern/*.h)
 	@mkdir -p $(dir $@)

@@ -5,6 +5,7 @@
  * file. Real programs (bin/tool echo-serve, echo-call) on real sockets. */
 #include <signal.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "control_run.h"
 #include "e2e.h"
@@ -210,6 +211,80 @@ START_TEST(test_an_offer_to_a_collection_reaches_its_dynamic_children) {
 }
 END_TEST
 
+/* A daemon written for a systemd .socket unit runs unchanged: one built on
+ * libsystemd's sd_listen_fds_with_names() (bin/sd-echo). */
+START_TEST(test_a_libsystemd_daemon_takes_its_socket_unchanged) {
+  char pkg[4096];
+  e2e_package_new(pkg, sizeof pkg);
+  e2e_package_copy(pkg, "tests/packages/progs/bin/sd-echo", "bin/sd-echo");
+  write_echo(pkg, "\"binary\": \"bin/sd-echo\"", "\"one\", \"two\"");
+  e2e_proc p;
+  char root[4200];
+  snprintf(root, sizeof root, "%s/meta/root.cm", pkg);
+  const char *args[] = {"run", root, NULL};
+  e2e_start(&p, args);
+  e2e_wait_end(&p, "/client", "ok (exit 0)", 30000);
+  kill(p.pid, SIGTERM);
+  ck_assert_int_eq(e2e_finish(&p, 30000), 0);
+  e2e_assert_has(p.err, "[/server] sd_listen_fds_with_names: 1, echo at 3\n");
+  e2e_assert_has(p.err, "[/client] sd: one\n");
+  e2e_assert_has(p.err, "[/client] sd: two\n");
+  ck_assert_int_eq(e2e_event_count(&p, "started", "/server"), 1);
+  e2e_free(&p);
+  e2e_package_remove(pkg);
+}
+END_TEST
+
+/* And a real socket-activatable daemon from Debian: dbus-daemon with the
+ * address "systemd:" takes its socket from LISTEN_FDS; dbus-send, given
+ * the path in the client's namespace, asks the bus for its id. */
+START_TEST(test_debians_dbus_daemon_is_started_by_its_first_client) {
+  if (access("/usr/bin/dbus-daemon", X_OK) != 0 ||
+      access("/usr/bin/dbus-send", X_OK) != 0) {
+    fprintf(stderr, "skipped the dbus-daemon test: dbus-daemon or dbus-send "
+                    "is not installed (scripts/setup installs them)\n");
+    return;
+  }
+  char pkg[4096], root[4200];
+  e2e_package_new(pkg, sizeof pkg);
+  e2e_package_copy(pkg, "/usr/bin/dbus-daemon", "bin/dbus-daemon");
+  e2e_package_copy(pkg, "/usr/bin/dbus-send", "bin/dbus-send");
+  e2e_package_copy(pkg, "/bin/dash", "bin/sh");
+  e2e_package_write(
+      pkg, "meta/root.cm",
+      "{\"children\": [{\"name\": \"bus\", \"url\": \"#meta/bus.cm\"},\n"
+      "  {\"name\": \"client\", \"url\": \"#meta/client.cm\", \"startup\": \"eager\"}],\n"
+      " \"offer\": [{\"protocol\": \"dbus\", \"from\": \"#bus\", \"to\": \"#client\"}]}\n");
+  e2e_package_write(
+      pkg, "meta/bus.cm",
+      "{\"program\": {\"runner\": \"elf\", \"binary\": \"bin/dbus-daemon\", "
+      "\"args\": [\"--session\", \"--address=systemd:\", \"--nofork\", "
+      "\"--nopidfile\"]},\n"
+      " \"capabilities\": [{\"protocol\": \"dbus\"}],\n"
+      " \"expose\": [{\"protocol\": \"dbus\", \"from\": \"self\"}]}\n");
+  e2e_package_write(
+      pkg, "meta/client.cm",
+      "{\"program\": {\"runner\": \"elf\", \"binary\": \"bin/sh\", "
+      "\"args\": [\"-c\", \"exec bin/dbus-send "
+      "--bus=unix:path=$FERN_NAMESPACE/svc/dbus --print-reply "
+      "--dest=org.freedesktop.DBus /org/freedesktop/DBus "
+      "org.freedesktop.DBus.GetId\"]},\n"
+      " \"use\": [{\"protocol\": \"dbus\"}]}\n");
+  snprintf(root, sizeof root, "%s/meta/root.cm", pkg);
+  e2e_proc p;
+  const char *args[] = {"run", root, NULL};
+  e2e_start(&p, args);
+  e2e_wait_end(&p, "/client", "ok (exit 0)", 30000);
+  kill(p.pid, SIGTERM);
+  e2e_finish(&p, 30000);
+  e2e_assert_has(p.err, "[/client] method return");
+  e2e_assert_has(p.err, "[/client]    string \"");
+  e2e_assert_field(&p, "started", "/bus", "capability", "dbus");
+  e2e_free(&p);
+  e2e_package_remove(pkg);
+}
+END_TEST
+
 Suite *serve_suite(void) {
   Suite *s = suite_create("serve");
   TCase *tc = tcase_create("serve");
@@ -219,6 +294,8 @@ Suite *serve_suite(void) {
   tcase_add_test(tc, test_the_socket_is_handed_over_as_systemd_does);
   tcase_add_test(tc, test_a_sandboxed_client_sees_only_what_it_uses);
   tcase_add_test(tc, test_an_offer_to_a_collection_reaches_its_dynamic_children);
+  tcase_add_test(tc, test_a_libsystemd_daemon_takes_its_socket_unchanged);
+  tcase_add_test(tc, test_debians_dbus_daemon_is_started_by_its_first_client);
   suite_add_tcase(s, tc);
   return s;
 }
