@@ -7,7 +7,7 @@
  * once) against spawn_baseline's posix_spawn+reap; start and stop of N
  * waiting components against spawn_baseline's spawn, SIGTERM, reap; fern's
  * memory per running component; manifest resolution. Then s6 bringing up
- * the same processes. Every figure is a ratio against a baseline measured
+ * the same processes, and the routing rows (bench_routes.c). Every figure is a ratio against a baseline measured
  * in this run on this machine; nothing here passes or fails on time.
  * Timed rows run fern and its baseline R times, alternately, and report
  * the median of each: on a shared machine one run can be 15% off. */
@@ -29,9 +29,8 @@ typedef struct row_s {
 
 static row rows[64];
 static size_t row_count;
-static int repeat = 3; /* runs of each timed side; the median is shown */
+int repeat = 3; /* runs of each timed side; the median is shown */
 
-#define REPEAT_MAX 15
 
 static int by_value(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;
@@ -39,14 +38,14 @@ static int by_value(const void *a, const void *b) {
 }
 
 /* The median of `count` values (sorts them). */
-static double median(double *values, int count) {
+double median(double *values, int count) {
   qsort(values, (size_t)count, sizeof *values, by_value);
   return count % 2 ? values[count / 2]
                    : (values[count / 2 - 1] + values[count / 2]) / 2;
 }
 
-static void add_row(const char *what, long n, double fern, double base,
-                    const char *unit) {
+void add_row(const char *what, long n, double fern, double base,
+             const char *unit) {
   if (row_count == sizeof rows / sizeof rows[0])
     return;
   row *r = &rows[row_count++];
@@ -63,8 +62,8 @@ static void add_row(const char *what, long n, double fern, double base,
   fflush(stdout);
 }
 
-static double baseline(const bench_env *env, const char *mode, long n,
-                       const char *key) {
+double baseline(const bench_env *env, const char *mode, long n,
+                const char *key) {
   char count[32], out[256];
   snprintf(count, sizeof count, "%ld", n);
   char *argv[] = {(char *)env->baseline, (char *)mode, count,
@@ -114,18 +113,16 @@ static long empty_rss(const bench_env *env) {
 
 /* fern up and down on the flat tree of waiting components, alternating
  * with the baseline's spawn, SIGTERM, reap; medians of each. */
-/* medians: fern up, fern down, baseline up, baseline down, and the raw
- * one-at-a-time stop. */
+/* medians: fern up, fern down, baseline up, baseline down. */
 static int up_down_medians(const bench_env *env, const char *name, long n,
-                           double medians[5], long *rss) {
+                           double medians[4], long *rss) {
   double up[REPEAT_MAX], down[REPEAT_MAX], base_up[REPEAT_MAX],
-      base_down[REPEAT_MAX], ordered[REPEAT_MAX];
+      base_down[REPEAT_MAX];
   for (int i = 0; i < repeat; i++) {
     long run_rss;
     if (bench_fern_up_down(env, name, n, &up[i], &down[i], &run_rss) != 0 ||
         (base_up[i] = baseline(env, "startstop", n, "start_s")) < 0 ||
-        (base_down[i] = baseline(env, "startstop", n, "stop_s")) < 0 ||
-        (ordered[i] = baseline(env, "ordered", n, "stop_s")) < 0)
+        (base_down[i] = baseline(env, "startstop", n, "stop_s")) < 0)
       return -1;
     if (i == 0 || run_rss > *rss)
       *rss = run_rss;
@@ -134,23 +131,19 @@ static int up_down_medians(const bench_env *env, const char *name, long n,
   medians[1] = median(down, repeat);
   medians[2] = median(base_up, repeat);
   medians[3] = median(base_down, repeat);
-  medians[4] = median(ordered, repeat);
   return 0;
 }
 
 static int bench_start_stop(const bench_env *env, long n, double *fern_up) {
   char name[64];
   snprintf(name, sizeof name, "flat-wait-%ld", n);
-  double m[5], up, down;
+  double m[4], up, down;
   long rss;
   if (bench_tree_write(env, name, n, 0, 1) != 0 ||
       up_down_medians(env, name, n, m, &rss) != 0)
     return -1;
   add_row("start until all run (s)", n, m[0], m[2], "s");
-  add_row("stop all, in order (s)", n, m[1], m[3], "s");
-  /* What one-at-a-time costs by itself: a C loop, no manager. */
-  add_row("  raw stop, one at a time (s)", n, m[4], m[3], "s");
-  add_row("  fern's in-order stop vs that (s)", n, m[1], m[4], "s");
+  add_row("stop all (s)", n, m[1], m[3], "s");
   add_row("start + stop (s)", n, m[0] + m[1], m[2] + m[3], "s");
   long none = empty_rss(env);
   add_row("memory per running component, flat", n,
@@ -300,6 +293,7 @@ int main(int argc, char **argv) {
     add_row("up vs s6-svscan + s6-svwait -u (s)", s6_n, fern_up_s6, s6, "s");
   else
     printf("s6 comparison skipped: %s\n", why);
+  failed |= bench_dependent_stops(&env) | bench_activation(&env);
   bench_package_remove(&env);
   if (failed)
     fprintf(stderr, "bench: a measurement failed (see above)\n");

@@ -49,8 +49,29 @@ int bench_run(char *const argv[], int which, char *out, size_t out_size,
  * until `n`, then SIGTERMs it and waits. up/stop in seconds. */
 int bench_fern_up_down(const bench_env *env, const char *manifest, long n,
                        double *up, double *down, long *max_rss_kib);
+/* The same, counting `needle` (": ready\n": components that say when
+ * they are ready) instead of "started" lines. */
+int bench_fern_up_down_after(const bench_env *env, const char *manifest,
+                             long n, const char *needle, double *up,
+                             double *down, long *max_rss_kib);
 /* s6: n supervised tiny processes up (s6-svscan, s6-svwait -u), seconds;
  * -1 when s6 is not installed (reason in `why`). */
 double bench_s6_up(const bench_env *env, long n, char *why, size_t why_size);
+
+/* The table (bench.c). */
+#define REPEAT_MAX 15
+extern int repeat; /* runs of each timed side */
+double median(double *values, int count);
+void add_row(const char *what, long n, double fern, double base,
+             const char *unit);
+/* spawn_baseline MODE N tiny: the value of `key` in its answer, or -1. */
+double baseline(const bench_env *env, const char *mode, long n,
+                const char *key);
+/* A file of the package, written. 0, or -1. */
+int bench_write(const bench_env *env, const char *rel, const char *text);
+
+/* Routing (bench_routes.c): stops in dependency order, and activation. */
+int bench_dependent_stops(const bench_env *env);
+int bench_activation(const bench_env *env);
 
 #endif

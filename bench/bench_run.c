@@ -113,6 +113,13 @@ static void count_in(counter *c, const char *data, size_t len) {
 
 int bench_fern_up_down(const bench_env *env, const char *manifest, long n,
                        double *up, double *down, long *max_rss_kib) {
+  return bench_fern_up_down_after(env, manifest, n, ": started (pid ", up,
+                                  down, max_rss_kib);
+}
+
+int bench_fern_up_down_after(const bench_env *env, const char *manifest,
+                             long n, const char *needle, double *up,
+                             double *down, long *max_rss_kib) {
   char path[256], control[256];
   snprintf(path, sizeof path, "%s/meta/%s.cm", env->dir, manifest);
   snprintf(control, sizeof control, "%s/control.sock", env->dir);
@@ -123,7 +130,7 @@ int bench_fern_up_down(const bench_env *env, const char *manifest, long n,
   pid_t pid = bench_spawn(argv, &fd, 2);
   if (pid < 0)
     return -1;
-  counter started = {.needle = ": started (pid "};
+  counter started = {.needle = needle};
   char buf[65536];
   ssize_t got;
   /* A component that cannot start would leave the count short: the

@@ -12,7 +12,7 @@
 
 #define REALM_SIZE 100
 
-static int write_text(const bench_env *env, const char *rel, const char *text) {
+int bench_write(const bench_env *env, const char *rel, const char *text) {
   char path[256];
   snprintf(path, sizeof path, "%s/%s", env->dir, rel);
   FILE *f = fopen(path, "w");
@@ -54,14 +54,14 @@ int bench_package_new(bench_env *env) {
   snprintf(text, sizeof text,
            "{\"program\": {\"runner\": \"elf\", \"binary\": \"bin/tiny\", "
            "\"args\": [\"exit\"], %s}}\n", quiet);
-  if (write_text(env, "meta/leaf.cm", text) != 0)
+  if (bench_write(env, "meta/leaf.cm", text) != 0)
     return -1;
   snprintf(text, sizeof text,
            "{\"program\": {\"runner\": \"elf\", \"binary\": \"bin/tiny\", "
            "%s}}\n", quiet);
-  if (write_text(env, "meta/wait.cm", text) != 0)
+  if (bench_write(env, "meta/wait.cm", text) != 0)
     return -1;
-  return write_text(env, "meta/empty.cm", "{}\n");
+  return bench_write(env, "meta/empty.cm", "{}\n");
 }
 
 void bench_package_remove(const bench_env *env) {
@@ -98,7 +98,7 @@ int bench_tree_write(const bench_env *env, const char *name, long n,
     /* n / 100 realms of 100 leaves: two manifests for the whole tree. */
     snprintf(rel, sizeof rel, "meta/%s-realm.cm", name);
     char *realm = children(REALM_SIZE, leaf);
-    int rc = realm ? write_text(env, rel, realm) : -1;
+    int rc = realm ? bench_write(env, rel, realm) : -1;
     free(realm);
     if (rc != 0)
       return -1;
@@ -106,7 +106,7 @@ int bench_tree_write(const bench_env *env, const char *name, long n,
     text = children(n / REALM_SIZE, mid_url);
   }
   snprintf(rel, sizeof rel, "meta/%s.cm", name);
-  int rc = text ? write_text(env, rel, text) : -1;
+  int rc = text ? bench_write(env, rel, text) : -1;
   free(text);
   return rc;
 }
@@ -119,7 +119,7 @@ int bench_tree_write_distinct(const bench_env *env, long n) {
     snprintf(text, sizeof text,
              "{\"program\": {\"runner\": \"elf\", \"binary\": \"bin/tiny\", "
              "\"args\": [\"exit\", \"%ld\"]}}\n", i);
-    if (write_text(env, rel, text) != 0)
+    if (bench_write(env, rel, text) != 0)
       return -1;
   }
   size_t size = 64 + (size_t)n * 96;
@@ -135,7 +135,7 @@ int bench_tree_write_distinct(const bench_env *env, long n) {
   }
   snprintf(text + used, size - used, "]}\n");
   snprintf(rel, sizeof rel, "meta/distinct-%ld.cm", n);
-  int rc = write_text(env, rel, text);
+  int rc = bench_write(env, rel, text);
   free(text);
   return rc;
 }

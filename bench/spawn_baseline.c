@@ -16,6 +16,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stddef.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -25,6 +28,32 @@ static double now(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* With TINY_TERM_MS set, each tiny says READY=1 once its SIGTERM handler
+ * is set (as under fern, where the start waits for it): the stop is timed
+ * from when all are ready. Returns the socket to wait on, or -1. */
+static int notify_open(void) {
+  if (getenv("TINY_TERM_MS") == NULL)
+    return -1;
+  char name[64];
+  snprintf(name, sizeof name, "@fern-bench-baseline-%d", (int)getpid());
+  struct sockaddr_un addr = {.sun_family = AF_UNIX};
+  memcpy(addr.sun_path + 1, name + 1, strlen(name) - 1);
+  int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0 || bind(fd, (struct sockaddr *)&addr,
+                     (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
+                                 strlen(name))) != 0)
+    return -1;
+  setenv("NOTIFY_SOCKET", name, 1);
+  return fd;
+}
+
+static void await_ready(int fd, long n) {
+  char buf[64];
+  for (long i = 0; fd >= 0 && i < n;)
+    if (recv(fd, buf, sizeof buf, 0) > 0)
+      i++;
 }
 
 static int spawn_all(pid_t *pids, long n, char *program, char *arg) {
@@ -83,15 +112,19 @@ int main(int argc, char **argv) {
     return 2;
   int boot = strcmp(argv[1], "boot") == 0;
   int ordered = strcmp(argv[1], "ordered") == 0;
+  int notify = boot ? -1 : notify_open();
   double t0 = now();
   if (spawn_all(pids, n, argv[3], boot ? "exit" : NULL) != 0)
     return 1;
   double t1 = now();
+  await_ready(notify, n);
   if (!boot && !ordered)
     for (long i = 0; i < n; i++)
       kill(pids[i], SIGTERM);
   int failed = ordered ? stop_in_order(pids, n) : reap_all(n);
   double t2 = now();
+  if (notify >= 0)
+    close(notify);
   if (boot)
     printf("{\"boot_s\": %.6f, \"failed\": %d}\n", t2 - t0, failed);
   else
