@@ -18,7 +18,7 @@ static void print_help(const fern__cli *cli) {
          "  --boot-dir DIR     the directory boot:// URLs resolve in\n"
          "  -v, --verbose      log more (repeat for debug)\n"
          "  -q, --quiet        log errors only\n"
-         "%s%s%s%s%s%s"
+         "%s%s%s%s%s%s%s"
          "  -h, --help         show this help\n"
          "  -V, --version      show fern's version\n\n"
          "Plugins are searched in --plugin-dir, then FERN_PLUGIN_PATH (':'-"
@@ -49,7 +49,11 @@ static void print_help(const fern__cli *cli) {
                              : "",
          cli->state_allowed ? "  --state STATE      only running or stopped "
                               "components\n"
-                            : "");
+                            : "",
+         cli->tree_allowed ? "  --tree             each operand is a tree (URL or "
+                             "PATH): resolve it whole\n"
+                             "                     and follow every route\n"
+                           : "");
 }
 
 /* Options only some commands take. */
@@ -99,6 +103,7 @@ int fern__cli_parse(fern__cli *cli, int argc, char **argv) {
       {"follow", no_argument, NULL, 'f'},
       {"state", required_argument, NULL, 's'},
       {"boot", required_argument, NULL, 'B'},
+      {"tree", no_argument, NULL, 't'},
       {"help", no_argument, NULL, 'h'},
       {"version", no_argument, NULL, 'V'},
       {NULL, 0, NULL, 0}};
@@ -133,6 +138,14 @@ int fern__cli_parse(fern__cli *cli, int argc, char **argv) {
         return 2;
       }
       cli->events_path = optarg;
+      break;
+    case 't':
+      if (!cli->tree_allowed) {
+        fprintf(stderr, "fern %s: --tree is an option of fern check\n",
+                cli->command);
+        return 2;
+      }
+      cli->tree = 1;
       break;
     case 'B':
       if (!cli->events_allowed) {

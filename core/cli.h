@@ -20,6 +20,8 @@ typedef struct fern__cli_s {
   int follow_allowed;
   const char *state_filter; /* list --state */
   int state_allowed;
+  int tree;                 /* check --tree */
+  int tree_allowed;
   const char **boots; /* run --boot NAME..., in order */
   int boot_count;
   fern__config config;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "root_env.h"
+#include "check_tree.h"
 #include "cli.h"
 #include "log.h"
 #include "log_escape.h"
@@ -131,20 +132,35 @@ static int check_one(fern__manager *manager, const char *path, int json,
 
 int fern__cmd_check(int argc, char **argv) {
   fern__cli cli = {.command = "check",
-                   .usage = "fern check [OPTIONS] MANIFEST...",
+                   .usage = "fern check [OPTIONS] MANIFEST...\n"
+                            "       fern check --tree [OPTIONS] URL|PATH...",
                    .summary = "Validates each manifest: its JSON, its keys "
                               "and types, names, environments, child\n"
                               "URLs, and its program block (by the runner "
                               "that will run it). Each error names\n"
                               "file:line:col. Exits 1 if any manifest is "
-                              "invalid.",
-                   .json_allowed = 1};
+                              "invalid.\nWith --tree, resolves each whole "
+                              "tree (starting nothing) and follows every\n"
+                              "route, as fern run does before each start.",
+                   .json_allowed = 1,
+                   .tree_allowed = 1};
   int status = fern__cli_parse(&cli, argc, argv);
   if (status >= 0 || cli.arg_count < 1) {
     if (status < 0)
       fprintf(stderr, "usage: %s\n", cli.usage);
     fern__cli_free(&cli);
     return status >= 0 ? status : 2;
+  }
+  if (cli.tree) {
+    json_t *results = cli.json ? json_array() : NULL;
+    status = 0;
+    for (int i = 0; i < cli.arg_count; i++)
+      status |= fern__check_tree(&cli.config, cli.args[i], results);
+    if (results != NULL)
+      json_dumpf(results, stdout, JSON_INDENT(2)), putchar('\n');
+    json_decref(results);
+    fern__cli_free(&cli);
+    return status;
   }
   fern__manager manager;
   fern_error_t err = FERN_ERROR_INIT;

@@ -64,13 +64,28 @@ static void each_target(names *n, const fern__route_decl *offer,
   }
 }
 
+/* Whether a strong offer comes from `of`: most children, and every
+ * dynamic one, are offered from by none, and need no look at the rest. */
+static int offers_from(const fern__decl *decl, const fern__instance *of) {
+  if (of->dynamic)
+    return 0;
+  for (size_t i = 0; i < decl->offer_count; i++) {
+    const fern__route_decl *offer = &decl->offers[i];
+    if (!offer->weak && offer->from.kind == FERN_REF_CHILD &&
+        strcmp(offer->from.name, of->name) == 0)
+      return 1;
+  }
+  return 0;
+}
+
 void fern__dependencies_each(fern__instance *realm, const fern__instance *of,
                              fern__dependency_cb cb, void *arg) {
   const fern__decl *decl = realm->resolution != NULL &&
                                    realm->resolution->rc == FERN_OK
                                ? realm->resolution->decl
                                : NULL;
-  if (decl == NULL || decl->offer_count == 0)
+  if (decl == NULL || decl->offer_count == 0 ||
+      (of != NULL && !offers_from(decl, of)))
     return;
   names n;
   names_init(&n, realm);

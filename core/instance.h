@@ -60,9 +60,14 @@ typedef struct fern_instance_s {
   struct fern__stop_order_s *stop_order; /* its children's, while stopping */
   size_t stop_slot;         /* its place in its parent's stop order */
   int awaits_dependents;    /* stopped on its own: its dependents first */
+  uint64_t stop_count;      /* stops asked of it: parked starts check it */
   struct fern__served_s *served; /* the protocols it serves (serve.c) */
   char *activated_by;       /* a connection to this protocol asks a start */
   char *start_capability;   /* the protocol whose connection started it */
+  uint64_t activation_window_ms; /* serve_watch.c's trigger limit */
+  unsigned activations;
+  unsigned failed_activations; /* runs started by connections, in a row */
+  int activation_off;
   uint64_t namespace_seq;   /* its namespace directory's number, or 0 */
   double started_at;        /* wall clock of the last start */
   uint64_t run_began_ms;    /* monotonic, for the restart reset */

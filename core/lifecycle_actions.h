@@ -97,6 +97,11 @@ void fern__lc_wake_dependencies(fern__instance *ended);
  * a resolution answers; or an error in `err` naming the broken hop. */
 int fern__lc_routes_ready(fern__instance *i, fern__input *in,
                           const char *reason, fern_error_t *err);
+/* It was stopped: its parked starts are handled now, as cancelled. */
+void fern__lc_unpark_stopped(fern__instance *i);
+/* A parked start whose instance was stopped since: answered, and dropped
+ * (returns 1). */
+int fern__lc_parked_cancelled(fern__instance *i, fern__input *in);
 /* Posts a copy of `in` again, its done callback moved to the copy. */
 void fern__lc_repost(fern__input *in);
 /* Answers the input's done callback now (once). */

@@ -116,7 +116,7 @@ void fern__lc_set_state(fern__instance *instance, fern__state next,
   enter(instance, from, next);
   fern__lc_announce(instance, from, next, cause);
   if (instance->served != NULL)
-    fern__serve_follow_state(instance);
+    fern__serve_follow_state(instance, from);
   if (fern__state_is_live(from) && !fern__state_is_live(next))
     fern__lc_tell_parent(instance);
 }

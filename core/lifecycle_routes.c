@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "lifecycle_actions.h"
+#include "log.h"
 #include "routes.h"
 
 /* FERN_OK, FERN__ROUTE_PENDING, or the first broken required route. */
@@ -35,7 +36,11 @@ static void park(fern__instance *i, fern__input *in, const char *reason) {
     return;
   }
   later->reason = reason;
-  later->attempts = in != NULL ? in->attempts : 0;
+  /* Its ancestors were up when it parked: later, it does not bring them
+   * back (a stop of its realm meanwhile stands). */
+  later->attempts = 1;
+  /* A stop of it meanwhile cancels it (fern__lc_parked_cancelled). */
+  later->epoch = i->stop_count + 1;
   if (in != NULL) {
     later->done = in->done;
     later->done_arg = in->done_arg;
@@ -43,6 +48,9 @@ static void park(fern__instance *i, fern__input *in, const char *reason) {
   }
   later->next = i->manager->parked;
   i->manager->parked = later;
+  fern__log(FERN_LOG_INFO, i->moniker,
+            "its start waits: a component on a route it uses is still "
+            "being resolved");
 }
 
 int fern__lc_routes_ready(fern__instance *i, fern__input *in,
@@ -51,6 +59,27 @@ int fern__lc_routes_ready(fern__instance *i, fern__input *in,
   if (rc == FERN__ROUTE_PENDING)
     park(i, in, reason);
   return rc;
+}
+
+int fern__lc_parked_cancelled(fern__instance *i, fern__input *in) {
+  if (in->epoch == 0 || in->epoch == i->stop_count + 1)
+    return 0;
+  fern__lc_answer(in, "it was stopped while its start waited for a route "
+                      "to resolve");
+  return 1;
+}
+
+void fern__lc_unpark_stopped(fern__instance *i) {
+  fern__input **at = &i->manager->parked;
+  while (*at != NULL) {
+    fern__input *in = *at;
+    if (in->instance != i) {
+      at = &in->next;
+      continue;
+    }
+    *at = in->next;
+    fern__lc_post(in); /* handled as cancelled: its asker is told now */
+  }
 }
 
 void fern__lc_unpark(fern__manager *manager) {

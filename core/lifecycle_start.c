@@ -221,6 +221,8 @@ static int parent_first(fern__instance *i, fern__input *in) {
 
 fern__state fern__act_start(fern__instance *i, fern__input *in) {
   char why[1024];
+  if (fern__lc_parked_cancelled(i, in))
+    return i->state;
   const char *refused = start_refused(i, why, sizeof why);
   if (refused != NULL) {
     fern__lc_answer(in, refused);

@@ -71,29 +71,31 @@ typedef struct dependents_s {
   int live;
 } dependents;
 
+/* Asks a live dependent to stop (unless its realm's stop order does), and
+ * notes whether it is still live once asked: a dependent may end inside
+ * the ask (a realm with nothing running). */
 static void stop_dependent(void *arg, fern__instance *dependent,
                            fern__instance *dependency) {
   dependents *d = arg;
-  (void)dependency;
-  if (!fern__instance_subtree_live(dependent))
-    return;
-  d->live = 1;
-  if (!fern__instance_is_live(dependent) ||
-      fern__state_is_stopping(dependent->state))
-    return;
-  fern__log(FERN_LOG_INFO, d->of->moniker,
-            "stopping %s first: it depends on %s", dependent->moniker,
-            d->of->moniker);
-  fern__lc_stop_child(dependent);
+  if (fern__instance_is_live(dependent) &&
+      !fern__state_is_stopping(dependent->state) &&
+      !fern__state_is_stopping(dependency->parent->state)) {
+    fern__log(FERN_LOG_INFO, d->of->moniker,
+              "stopping %s first: it depends on %s", dependent->moniker,
+              d->of->moniker);
+    fern__lc_stop_child(dependent);
+  }
+  d->live |= fern__instance_subtree_live(dependent);
 }
 
-/* A component stopped on its own (its realm does not stop) waits for the
- * siblings that depend on it, asked to stop now; a stopping realm's order
- * has seen to them before it asked. Returns whether one is still live. */
+/* A component waits for the live siblings that depend on it: stopped on
+ * its own, it asks them to stop; under a stopping realm, whose order asks
+ * them, it was asked after them, unless its own stop began first. Returns
+ * whether one is still live. */
 static int stop_dependents(fern__instance *i) {
   fern__instance *parent = i->parent;
-  if (parent == NULL || fern__state_is_stopping(parent->state))
-    return i->awaits_dependents = 0;
+  if (parent == NULL)
+    return 0;
   dependents d = {i, 0};
   fern__dependencies_each(parent, i, stop_dependent, &d);
   return i->awaits_dependents = d.live;
@@ -101,8 +103,8 @@ static int stop_dependents(fern__instance *i) {
 
 void fern__lc_wake_dependencies(fern__instance *ended) {
   fern__instance *parent = ended->parent;
-  if (parent == NULL || parent->state == FERN_STATE_STOPPING_CHILDREN)
-    return; /* its stop order hears of it */
+  if (parent == NULL)
+    return;
   for (size_t c = 0; c < parent->child_count; c++) {
     fern__instance *sibling = parent->children[c];
     if (sibling != ended && sibling->awaits_dependents &&
@@ -143,6 +145,8 @@ static void say_why(const fern__input *in) {
 }
 
 fern__state fern__act_stop(fern__instance *i, fern__input *in) {
+  i->stop_count++; /* a start parked for a route is off */
+  fern__lc_unpark_stopped(i);
   say_why(in);
   add_waiter(i, in);
   return fern__lc_stop_advance(i, in);
@@ -150,6 +154,8 @@ fern__state fern__act_stop(fern__instance *i, fern__input *in) {
 
 fern__state fern__act_stop_idle(fern__instance *i, fern__input *in) {
   fern__state next = i->state;
+  i->stop_count++; /* a start parked for a route is off */
+  fern__lc_unpark_stopped(i);
   say_why(in);
   if (i->state == FERN_STATE_CREATING)
     return fern__dynamic_create_fails(i, "its realm is stopping", in);

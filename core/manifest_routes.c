@@ -132,6 +132,14 @@ static int add_route(fern__mcheck *mc, fern__route_decl **list, size_t *count,
   return FERN_OK;
 }
 
+/* Whether `inner` lies below `outer` ("/svc/a/b" below "/svc/a"): a use
+ * cannot be both a socket and the directory of another (cmc refuses uses
+ * whose paths overlap). */
+static int path_within(const char *inner, const char *outer) {
+  size_t n = strlen(outer);
+  return strncmp(inner, outer, n) == 0 && inner[n] == '/';
+}
+
 /* A used path: absolute, no empty, "." or ".." part, no trailing '/',
  * within FERN_USE_PATH_MAX. */
 static int check_path(fern__mcheck *mc, const char *path, const char *p) {
@@ -284,6 +292,11 @@ static int read_use(fern__mcheck *mc, fern__decl *decl, const json_t *entry,
     for (size_t j = 0; rc == FERN_OK && j < decl->use_count; j++)
       if (strcmp(decl->uses[j].path, route.path) == 0)
         rc = fern__mfail(mc, p, "two uses appear at \"%s\"", route.path);
+      else if (path_within(decl->uses[j].path, route.path) ||
+               path_within(route.path, decl->uses[j].path))
+        rc = fern__mfail(mc, p, "\"%s\" and \"%s\" overlap: one would be "
+                                "a directory holding the other",
+                         route.path, decl->uses[j].path);
     if (rc == FERN_OK)
       rc = add_route(mc, &decl->uses, &decl->use_count, &route);
   }

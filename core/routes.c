@@ -175,6 +175,13 @@ static int follow(hop h, walk *w, unsigned depth) {
   }
   switch (h.from.kind) {
   case FERN_REF_SELF:
+    /* Only a program can serve: a realm's socket would keep its clients
+     * waiting for ever. */
+    if (decl_of(h.at)->program == NULL)
+      return fern__decl_error(h.decl, w->err, FERN_ENOENT, h.pointer,
+                              "%s %s protocol \"%s\" from self, but it has "
+                              "no program to serve it",
+                              shown(h.at), h.what, h.name);
     *w->provider = h.at;
     w->served_name = h.name;
     return FERN_OK;

@@ -10,13 +10,13 @@
  * client reads end of file). fern never accepts for the provider nor
  * carries a byte.
  *
- * A user finds what it uses in its namespace directory (DIR/ns/N), where
- * each used protocol's `path` is a symlink to the provider's socket.
- * Loop thread only. */
+ * A user finds what it uses in its namespace directory (DIR/nsN), where
+ * each used protocol's `path` is a symlink to the provider's socket. The
+ * watch and the starts it asks for are serve_watch.c's. Loop thread
+ * only. */
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,9 +79,20 @@ static int listen_at(fern__served *s, fern_error_t *err) {
   return FERN_OK;
 }
 
-/* The provider's socket for `name`, made on first need. */
+static void served_free(fern__served *s) {
+  fern__serve_unwatch(s);
+  if (s->fd >= 0) {
+    close(s->fd);
+    unlink(s->path);
+  }
+  free(s->name);
+  free(s);
+}
+
+/* The provider's socket for `name`, made on first need; a user's start
+ * (`for_user`) has it watched at once if the provider does not run. */
 static fern__served *served_get(fern__instance *provider, const char *name,
-                                fern_error_t *err) {
+                                int for_user, fern_error_t *err) {
   fern__served *s = find_served(provider, name);
   if (s != NULL)
     return s;
@@ -97,123 +108,31 @@ static fern__served *served_get(fern__instance *provider, const char *name,
   s->fd = -1;
   snprintf(s->path, sizeof s->path, "%s/%llu", manager->serve_dir,
            (unsigned long long)++manager->serve_seq);
+  if (listen_at(s, err) != FERN_OK) {
+    served_free(s);
+    return NULL;
+  }
   s->next = provider->served;
   provider->served = s;
-  if (listen_at(s, err) != FERN_OK)
-    return NULL; /* freed with the provider */
-  fern__serve_follow_state(provider);
+  if (for_user && fern__serve_idle(provider))
+    fern__serve_watch(s);
   return s;
-}
-
-/* Closes every connection waiting on `s`: the start they asked for
- * failed, and a client must not hang. */
-static void refuse_waiting(fern__served *s) {
-  struct pollfd p = {s->fd, POLLIN, 0};
-  while (poll(&p, 1, 0) == 1 && (p.revents & POLLIN)) {
-    int conn = accept4(s->fd, NULL, NULL, SOCK_CLOEXEC);
-    if (conn < 0)
-      break;
-    close(conn);
-  }
-}
-
-/* The start a connection asked for failed, or was refused: the clients
- * waiting are told at once (end of file), and the next connection asks
- * again. */
-static void activation_failed(fern__instance *provider) {
-  fern__log(FERN_LOG_WARN, provider->moniker,
-            "a connection to protocol \"%s\" could not start it; the "
-            "waiting connections are closed",
-            provider->activated_by ? provider->activated_by : "?");
-  for (fern__served *s = provider->served; s != NULL; s = s->next)
-    refuse_waiting(s);
-  free(provider->activated_by);
-  provider->activated_by = NULL;
-}
-
-/* A refused start is answered with an error; a start under way is
- * followed by its states (fern__serve_follow_state). */
-static void on_start_answered(void *arg, fern__instance *provider,
-                              const char *error) {
-  (void)arg;
-  if (error != NULL && provider->activated_by != NULL) {
-    activation_failed(provider);
-    fern__serve_follow_state(provider);
-  }
-}
-
-static void unwatch(fern__served *s) {
-  if (s->watch == NULL)
-    return;
-  uv_close((uv_handle_t *)s->watch, (uv_close_cb)free);
-  s->watch = NULL;
-}
-
-/* A client connected while the provider does not run: start it. */
-static void on_connection(uv_poll_t *watch, int status, int events) {
-  fern__served *s = watch->data;
-  fern__instance *provider = s->provider;
-  (void)status;
-  (void)events;
-  for (fern__served *each = provider->served; each != NULL; each = each->next)
-    unwatch(each);
-  if (provider->activated_by != NULL)
-    return; /* a start is asked already */
-  provider->activated_by = strdup(s->name);
-  fern__lc_post_start(provider, "capability", on_start_answered, NULL);
-}
-
-static void watch(fern__served *s) {
-  if (s->watch != NULL || s->fd < 0)
-    return;
-  s->watch = malloc(sizeof *s->watch);
-  if (s->watch == NULL ||
-      uv_poll_init(&s->provider->manager->loop, s->watch, s->fd) != 0) {
-    free(s->watch);
-    s->watch = NULL;
-    return;
-  }
-  s->watch->data = s;
-  uv_poll_start(s->watch, UV_READABLE, on_connection);
-  /* A watch keeps nothing running: fern run ends when no component runs,
-   * as it did before sockets. */
-  uv_unref((uv_handle_t *)s->watch);
-}
-
-void fern__serve_follow_state(fern__instance *i) {
-  if (i->activated_by != NULL && i->state == FERN_STATE_START_FAILED)
-    activation_failed(i);
-  else if (i->activated_by != NULL && fern__instance_is_live(i) &&
-           i->state != FERN_STATE_STARTING) {
-    free(i->activated_by); /* it came up: the clients are its now */
-    i->activated_by = NULL;
-  }
-  int idle = !fern__instance_is_live(i) && i->activated_by == NULL &&
-             i->state != FERN_STATE_DESTROYED && !i->manager->shutting_down;
-  for (fern__served *s = i->served; s != NULL; s = s->next) {
-    if (idle)
-      watch(s);
-    else
-      unwatch(s);
-    if (i->manager->shutting_down && !fern__instance_is_live(i))
-      refuse_waiting(s);
-  }
 }
 
 void fern__serve_free(fern__instance *i) {
   while (i->served != NULL) {
     fern__served *s = i->served;
     i->served = s->next;
-    unwatch(s);
-    if (s->fd >= 0) {
-      close(s->fd);
-      unlink(s->path);
-    }
-    free(s->name);
-    free(s);
+    served_free(s);
   }
   free(i->activated_by);
   i->activated_by = NULL;
+  if (i->namespace_seq != 0 && i->manager->serve_dir[0] != '\0') {
+    char dir[96];
+    snprintf(dir, sizeof dir, "%s/ns%llu", i->manager->serve_dir,
+             (unsigned long long)i->namespace_seq);
+    nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+  }
 }
 
 /* Whether `decl` routes protocol `name` out of itself: an expose or an
@@ -252,7 +171,7 @@ static int plan_serves(fern__instance *i, fern__serve_plan *plan,
     const char *name = decl->protocols[p].name;
     if (!routed_out(decl, name))
       continue;
-    fern__served *s = served_get(i, name, err);
+    fern__served *s = served_get(i, name, 0, err);
     if (s == NULL)
       return FERN_EIO;
     blocking(s->fd);
@@ -285,7 +204,8 @@ static int place_use(fern__instance *i, fern__serve_plan *plan,
   if (fern__route_follow_to(i, use, &end, &hop) != FERN_OK)
     return use->optional ? FERN_OK : fern_error_set(err, FERN_ENOENT, NULL,
                                                     "%s", hop.message);
-  fern__served *s = served_get((fern__instance *)end.provider, end.name, err);
+  fern__served *s =
+      served_get((fern__instance *)end.provider, end.name, 1, err);
   if (s == NULL)
     return FERN_EIO;
   char link[256];

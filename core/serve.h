@@ -40,8 +40,13 @@ int fern__serve_plan_make(fern__instance *i, fern__serve_plan *plan,
 void fern__serve_plan_free(fern__serve_plan *plan);
 
 /* Its state changed: a provider that does not run watches its sockets
- * (the first connection starts it); one that runs, or leaves, does not. */
-void fern__serve_follow_state(fern__instance *i);
+ * (the first connection starts it); one that runs, or leaves, does not
+ * (serve_watch.c). */
+void fern__serve_follow_state(fern__instance *i, fern__state from);
+/* Whether its sockets are to be watched now. */
+int fern__serve_idle(const fern__instance *i);
+void fern__serve_watch(fern__served *s);
+void fern__serve_unwatch(fern__served *s);
 /* Frees its sockets and namespace (it leaves the tree). */
 void fern__serve_free(fern__instance *i);
 /* Removes fern's socket directory (fern ends). */

@@ -377,6 +377,19 @@ static int listen_env(proc_run *c, size_t *n) {
   return 0;
 }
 
+/* A variable of the request's that fern sets itself for this run: the
+ * request's would come first, and getenv() would find it. */
+static int set_by_fern(const proc_run *c, const char *entry) {
+  static const char *const listen[] = {"LISTEN_FDS=", "LISTEN_PID=",
+                                       "LISTEN_FDNAMES=", NULL};
+  for (size_t i = 0; c->listen_count > 0 && listen[i] != NULL; i++)
+    if (strncmp(entry, listen[i], strlen(listen[i])) == 0)
+      return 1;
+  return c->stop_notify &&
+         strncmp(entry, FERN_LIFECYCLE_FD_ENV "=",
+                 strlen(FERN_LIFECYCLE_FD_ENV "=")) == 0;
+}
+
 /* FERN_JOB comes first: the job scan reads only the start of environ. */
 static int build_envp(proc_run *c) {
   size_t count = 0, n = 0;
@@ -386,7 +399,8 @@ static int build_envp(proc_run *c) {
   if (c->envp == NULL || env_add(c->envp, &n, "FERN_JOB", c->job.id) != 0)
     return -1;
   for (size_t i = 0; i < count; i++)
-    if ((c->envp[n++] = strdup(c->environ[i])) == NULL)
+    if (!set_by_fern(c, c->environ[i]) &&
+        (c->envp[n++] = strdup(c->environ[i])) == NULL)
       return -1;
   char lifecycle_fd[16];
   snprintf(lifecycle_fd, sizeof lifecycle_fd, "%d", 3 + c->listen_count);

@@ -32,6 +32,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+/* Where the channel is when the component serves no protocol; one that
+ * serves gets its sockets from 3 on and the channel after them: read
+ * fern_lifecycle_fd(), which follows FERN_LIFECYCLE_FD_ENV. */
 #define FERN_LIFECYCLE_FD 3
 #define FERN_LIFECYCLE_FD_ENV "FERN_LIFECYCLE_FD"
 #define FERN_LIFECYCLE_STOP "stop\n"

@@ -158,11 +158,16 @@ static const char **environ_with_namespace(const fern_start_info_t *info,
   const json_t *given = json_object_get(info->program, "environ");
   size_t n = json_array_size(given);
   const char **v = calloc(n + 2, sizeof *v);
-  for (size_t i = 0; v != NULL && i < n; i++)
-    v[i] = json_string_value(json_array_get(given, i));
-  if (v != NULL && dir != NULL && info->use_count > 0) {
+  int placed = dir != NULL && info->use_count > 0;
+  size_t k = 0;
+  for (size_t i = 0; v != NULL && i < n; i++) {
+    const char *entry = json_string_value(json_array_get(given, i));
+    if (!placed || strncmp(entry, "FERN_NAMESPACE=", 15) != 0)
+      v[k++] = entry; /* fern's own wins */
+  }
+  if (v != NULL && placed) {
     snprintf(room, size, "FERN_NAMESPACE=%s", dir);
-    v[n] = room;
+    v[k] = room;
   }
   return v;
 }

@@ -34,7 +34,8 @@ static void write_tree(const char *pkg) {
                     "}\n");
   e2e_package_write(pkg, "meta/server.cm",
                     "{\"capabilities\": [{\"protocol\": \"ech\"}],\n"
-                    " \"expose\": [{\"protocol\": \"ech\", \"from\": \"self\"}]}\n");
+                    " \"expose\": [{\"protocol\": \"ech\", \"from\": \"self\"}],\n"
+                    " \"program\": {\"runner\": \"elf\", \"binary\": \"bin/tool\"}}\n");
   e2e_package_write(pkg, "meta/client.cm",
                     "{\"use\": [\n"
                     "  {\"protocol\": \"ech\"},\n"
@@ -102,6 +103,33 @@ START_TEST(test_tree_follows_each_route_and_names_each_broken_hop) {
                pkg);
   /* The optional use with no route is simply absent. */
   ck_assert_ptr_null(strstr(p.out, "\"time\""));
+  e2e_free(&p);
+  e2e_package_remove(pkg);
+}
+END_TEST
+
+/* Only a program serves: a route that ends at a realm is broken there. */
+START_TEST(test_a_realm_cannot_serve_a_protocol) {
+  char pkg[4096], root[4200];
+  e2e_package_new(pkg, sizeof pkg);
+  e2e_package_write(pkg, "meta/root.cm",
+                    "{\"children\": [{\"name\": \"hollow\", \"url\": \"#meta/hollow.cm\"},\n"
+                    "  {\"name\": \"client\", \"url\": \"#meta/client.cm\"}],\n"
+                    " \"offer\": [{\"protocol\": \"h\", \"from\": \"#hollow\", \"to\": \"#client\"}]}\n");
+  e2e_package_write(pkg, "meta/hollow.cm",
+                    "{\"capabilities\": [{\"protocol\": \"h\"}],\n"
+                    " \"expose\": [{\"protocol\": \"h\", \"from\": \"self\"}]}\n");
+  e2e_package_write(pkg, "meta/client.cm", "{\"use\": [{\"protocol\": \"h\"}]}\n");
+  snprintf(root, sizeof root, "%s/meta/root.cm", pkg);
+  e2e_proc p;
+  const char *args[] = {"tree", root, NULL};
+  ck_assert_int_eq(e2e_run(&p, 20000, args), 1);
+  char want[4600];
+  snprintf(want, sizeof want,
+           "%s/meta/hollow.cm:2:13: /hollow exposes protocol \"h\" from self, "
+           "but it has no program to serve it",
+           pkg);
+  e2e_assert_has(p.out, want);
   e2e_free(&p);
   e2e_package_remove(pkg);
 }
@@ -337,7 +365,9 @@ START_TEST(test_route_through_a_component_still_resolving_is_pending) {
   e2e_package_write(pkg, "meta/server.cm",
                     "{\"capabilities\": [{\"protocol\": \"echo\"}],\n"
                     " \"expose\": [{\"protocol\": \"echo\", "
-                    "\"from\": \"self\"}]}\n");
+                    "\"from\": \"self\"}],\n"
+                    " \"program\": {\"runner\": \"elf\", \"binary\": "
+                    "\"bin/tool\", \"args\": [\"sleep\"]}}\n");
   e2e_package_write(pkg, "meta/client.cm",
                     "{\"use\": [{\"protocol\": \"echo\"}]}\n");
   snprintf(plugins, sizeof plugins, "%s/tests/plugins", e2e_build());
@@ -410,12 +440,52 @@ START_TEST(test_show_lists_what_a_component_uses_exposes_and_offers) {
 }
 END_TEST
 
+/* fern check --tree: the broken tree's errors, each at its hop; a good
+ * tree's count of components and routes. */
+START_TEST(test_check_given_a_tree_follows_every_route) {
+  char pkg[4096], root[4200];
+  e2e_package_new(pkg, sizeof pkg);
+  write_tree(pkg);
+  snprintf(root, sizeof root, "%s/meta/root.cm", pkg);
+  e2e_proc p;
+  const char *broken[] = {"check", "--tree", root, NULL};
+  ck_assert_int_eq(e2e_run(&p, 20000, broken), 1);
+  char want[4600];
+  snprintf(want, sizeof want,
+           "%s/meta/client.cm:3:3: /client uses protocol \"echo\" from its "
+           "parent, but / offers no \"echo\" to #client; / offers \"ech\"",
+           pkg);
+  e2e_assert_has(p.err, want);
+  snprintf(want, sizeof want,
+           "%s/meta/mid.cm:3:10: /mid uses protocol \"x\" from #leaf", pkg);
+  e2e_assert_has(p.err, want);
+  e2e_assert_lacks(p.out, ": ok");
+  e2e_free(&p);
+  const char *good[] = {"check", "--tree", ECHO_REALM, NULL};
+  ck_assert_int_eq(e2e_run(&p, 20000, good), 0);
+  e2e_assert_has(p.out, ": ok (a tree of 3 components, 1 route followed)");
+  e2e_free(&p);
+  const char *json[] = {"check", "--tree", "--json", root, NULL};
+  ck_assert_int_eq(e2e_run(&p, 20000, json), 1);
+  json_t *out = json_loads(p.out, 0, NULL);
+  ck_assert_ptr_nonnull(out);
+  json_t *first = json_array_get(out, 0);
+  ck_assert(json_is_false(json_object_get(first, "ok")));
+  ck_assert_int_eq(json_array_size(json_object_get(first, "errors")), 3);
+  json_decref(out);
+  e2e_free(&p);
+  e2e_package_remove(pkg);
+}
+END_TEST
+
 Suite *routes_suite(void) {
   Suite *s = suite_create("routes");
   TCase *tc = tcase_create("routes");
   tcase_add_test(tc, test_tree_follows_each_route_and_names_each_broken_hop);
   tcase_add_test(tc, test_the_root_has_no_parent_to_use_from);
+  tcase_add_test(tc, test_a_realm_cannot_serve_a_protocol);
   tcase_add_test(tc, test_a_broken_route_stops_only_its_user);
+  tcase_add_test(tc, test_check_given_a_tree_follows_every_route);
   tcase_add_test(tc, test_graph_draws_components_realms_and_routes_as_dot);
   tcase_add_test(tc, test_graph_draws_a_broken_route_dashed_red_to_its_error);
   tcase_add_test(tc, test_graph_draws_an_unresolved_component_red_to_its_error);

@@ -124,10 +124,11 @@ static void write_sandboxed_user(const char *pkg, const char *name,
   e2e_package_write(pkg, path, text);
 }
 
-/* Three sandboxed users of "echo" beside a routed "secret" they do not
+/* Four sandboxed users of "echo" beside a routed "secret" they do not
  * use: one talks to the server through the socket bound at /svc/echo,
- * one lists /svc (only "echo" is there), one tries a TCP socket (seccomp
- * kills it: only the Unix stream socket it connects with is allowed). */
+ * one lists /svc (only "echo" is there), one tries a TCP socket and one a
+ * Unix datagram socket (seccomp kills both: only the Unix stream socket it
+ * connects with is allowed). */
 START_TEST(test_a_sandboxed_client_sees_only_what_it_uses) {
   if (e2e_skip_under_valgrind("libseccomp probes the kernel with seccomp(2) "
                               "calls valgrind does not run"))
@@ -140,9 +141,10 @@ START_TEST(test_a_sandboxed_client_sees_only_what_it_uses) {
       "  {\"name\": \"keeper\", \"url\": \"#meta/keeper.cm\"},\n"
       "  {\"name\": \"client\", \"url\": \"#meta/client.cm\", \"startup\": \"eager\"},\n"
       "  {\"name\": \"looker\", \"url\": \"#meta/looker.cm\", \"startup\": \"eager\"},\n"
-      "  {\"name\": \"prober\", \"url\": \"#meta/prober.cm\", \"startup\": \"eager\"}],\n"
+      "  {\"name\": \"prober\", \"url\": \"#meta/prober.cm\", \"startup\": \"eager\"},\n"
+      "  {\"name\": \"dgram\", \"url\": \"#meta/dgram.cm\", \"startup\": \"eager\"}],\n"
       " \"offer\": [{\"protocol\": \"echo\", \"from\": \"#server\", "
-      "\"to\": [\"#client\", \"#looker\", \"#prober\"]},\n"
+      "\"to\": [\"#client\", \"#looker\", \"#prober\", \"#dgram\"]},\n"
       "  {\"protocol\": \"secret\", \"from\": \"#keeper\", \"to\": \"#server\"}]}\n");
   e2e_package_write(
       pkg, "meta/server.cm",
@@ -160,6 +162,7 @@ START_TEST(test_a_sandboxed_client_sees_only_what_it_uses) {
   write_sandboxed_user(pkg, "client", "\"echo-call\", \"echo\", \"hi\"");
   write_sandboxed_user(pkg, "looker", "\"ls\", \"/svc\"");
   write_sandboxed_user(pkg, "prober", "\"net\"");
+  write_sandboxed_user(pkg, "dgram", "\"unix-dgram\"");
   char root[4200];
   snprintf(root, sizeof root, "%s/meta/root.cm", pkg);
   e2e_proc p;
@@ -169,6 +172,7 @@ START_TEST(test_a_sandboxed_client_sees_only_what_it_uses) {
   e2e_wait_end(&p, "/client", "ok (exit 0)", 30000);
   e2e_wait_end(&p, "/looker", "ok (exit 0)", 30000);
   e2e_wait_end(&p, "/prober", "instance_died (signal SYS", 30000);
+  e2e_wait_end(&p, "/dgram", "instance_died (signal SYS", 30000);
   kill(p.pid, SIGTERM);
   e2e_finish(&p, 30000);
   e2e_assert_has(p.err, "[/client] echo: hi\n");
@@ -285,6 +289,97 @@ START_TEST(test_debians_dbus_daemon_is_started_by_its_first_client) {
 }
 END_TEST
 
+/* A provider that fails at once, five times in a row for connections, is
+ * watched no more: the waiting client reads end of file. */
+START_TEST(test_a_provider_failing_each_activation_is_given_up) {
+  char pkg[4096];
+  e2e_package_new(pkg, sizeof pkg);
+  write_echo(pkg, "\"binary\": \"bin/tool\", \"args\": [\"exit\", \"1\"]",
+             "\"hello\"");
+  e2e_proc p;
+  ck_assert_int_eq(run_root(pkg, &p), 1);
+  e2e_assert_end(&p, "/client", "instance_died (exit 3)");
+  ck_assert_int_eq(e2e_event_count(&p, "started", "/server"), 5);
+  e2e_assert_has(p.err, "its last 5 runs started by connections failed");
+  e2e_free(&p);
+  e2e_package_remove(pkg);
+}
+END_TEST
+
+/* /server resolves through the gate test resolver, held until PKG/open
+ * exists; /client (eager when `eager`) uses it. */
+static void serve_gated(e2e_running *r, char *pkg, size_t size, int eager) {
+  char text[8192], plugins[4200], manifest[4300];
+  e2e_package_new(pkg, size);
+  write_echo(pkg, "\"binary\": \"bin/tool\", \"args\": [\"echo-serve\"]",
+             "\"hi\"");
+  snprintf(text, sizeof text,
+           "{\"capabilities\": [{\"resolver\": \"gate\", \"config\": "
+           "{\"wait_for\": \"%s/open\", \"wait_ms\": 120000}}],\n"
+           " \"environments\": [{\"name\": \"gated\", \"extends\": \"realm\", "
+           "\"resolvers\": [{\"resolver\": \"gate\", \"scheme\": \"gate\", "
+           "\"from\": \"self\"}]}],\n"
+           " \"children\": [{\"name\": \"server\", \"url\": "
+           "\"gate://%s#meta/server.cm\", \"environment\": \"#gated\"},\n"
+           "  {\"name\": \"client\", \"url\": \"#meta/client.cm\"%s}],\n"
+           " \"offer\": [{\"protocol\": \"echo\", \"from\": \"#server\", "
+           "\"to\": \"#client\"}]}",
+           pkg, pkg, eager ? ", \"startup\": \"eager\"" : "");
+  e2e_package_write(pkg, "meta/root.cm", text);
+  snprintf(plugins, sizeof plugins, "%s/tests/plugins", e2e_build());
+  snprintf(manifest, sizeof manifest, "%s/meta/root.cm", pkg);
+  setenv("FERN_PLUGIN_PATH", plugins, 1);
+  e2e_ctl_serve(r, manifest);
+  unsetenv("FERN_PLUGIN_PATH");
+  e2e_wait_for(&r->fern, "gate: holding", 20000);
+  e2e_wait_event(&r->fern, "resolved", "/client", 20000);
+}
+
+/* An eager client whose provider is still resolving waits for it, then
+ * starts and is served. */
+START_TEST(test_a_start_waits_for_a_route_still_resolving) {
+  char pkg[4096];
+  e2e_running r;
+  serve_gated(&r, pkg, sizeof pkg, 1);
+  json_t *shown = e2e_ctl_json(&r, "show", "/client");
+  ck_assert_str_eq(e2e_field(shown, "state"), "resolved");
+  json_decref(shown);
+  e2e_package_write(pkg, "open", "");
+  e2e_wait_end(&r.fern, "/client", "ok (exit 0)", 20000);
+  e2e_assert_has(r.fern.err, "[/client] echo: hi\n");
+  e2e_ctl_finish(&r, 0);
+  e2e_ctl_cleanup(&r);
+  e2e_package_remove(pkg);
+}
+END_TEST
+
+/* A stop of a component whose start waits for a route cancels that start:
+ * the asker is told, and nothing starts once the route resolves. */
+START_TEST(test_a_stop_cancels_a_start_that_waits_for_a_route) {
+  char pkg[4096];
+  e2e_running r;
+  serve_gated(&r, pkg, sizeof pkg, 0);
+  e2e_proc starter, p;
+  const char *start[] = {"start", "--control", r.socket, "/client", NULL};
+  e2e_start(&starter, start);
+  e2e_wait_for(&r.fern, "fern: /client: its start waits", 20000);
+  ck_assert_int_eq(e2e_ctl(&r, &p, "stop", "/client", NULL, NULL), 0);
+  e2e_free(&p);
+  ck_assert_int_ne(e2e_finish(&starter, 20000), 0);
+  e2e_assert_has(starter.err, "stopped while its start waited for a route");
+  e2e_free(&starter);
+  e2e_package_write(pkg, "open", "");
+  e2e_wait_event(&r.fern, "resolved", "/server", 20000);
+  json_t *shown = e2e_ctl_json(&r, "show", "/client");
+  ck_assert_str_eq(e2e_field(shown, "state"), "resolved");
+  json_decref(shown);
+  ck_assert_int_eq(e2e_event_count(&r.fern, "started", "/client"), 0);
+  e2e_ctl_finish(&r, 0);
+  e2e_ctl_cleanup(&r);
+  e2e_package_remove(pkg);
+}
+END_TEST
+
 Suite *serve_suite(void) {
   Suite *s = suite_create("serve");
   TCase *tc = tcase_create("serve");
@@ -296,6 +391,9 @@ Suite *serve_suite(void) {
   tcase_add_test(tc, test_an_offer_to_a_collection_reaches_its_dynamic_children);
   tcase_add_test(tc, test_a_libsystemd_daemon_takes_its_socket_unchanged);
   tcase_add_test(tc, test_debians_dbus_daemon_is_started_by_its_first_client);
+  tcase_add_test(tc, test_a_provider_failing_each_activation_is_given_up);
+  tcase_add_test(tc, test_a_start_waits_for_a_route_still_resolving);
+  tcase_add_test(tc, test_a_stop_cancels_a_start_that_waits_for_a_route);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -9,24 +9,27 @@
 #include "e2e.h"
 #include "event_asserts.h"
 
-/* meta/NAME.cm: bin/tool taking 200 ms to exit after SIGTERM, serving
+/* meta/NAME.cm: bin/tool taking `ms` to exit after SIGTERM, serving
  * protocol NAME and using each of `uses` ("" for none). */
-static void write_slow(const char *pkg, const char *name, const char *uses) {
+static void write_slow(const char *pkg, const char *name, const char *uses,
+                       int ms) {
   char path[64], text[1024];
   snprintf(path, sizeof path, "meta/%s.cm", name);
   snprintf(text, sizeof text,
            "{\"program\": {\"runner\": \"elf\", \"binary\": \"bin/tool\", "
-           "\"args\": [\"slow-term\", \"200\"]},\n"
+           "\"args\": [\"slow-term\", \"%d\"]},\n"
            " \"capabilities\": [{\"protocol\": \"%s\"}],\n"
            " \"expose\": [{\"protocol\": \"%s\", \"from\": \"self\"}]%s%s%s}\n",
-           name, name, uses[0] ? ",\n \"use\": [{\"protocol\": \"" : "", uses,
+           ms, name, name, uses[0] ? ",\n \"use\": [{\"protocol\": \"" : "", uses,
            uses[0] ? "\"}]" : "");
   e2e_package_write(pkg, path, text);
 }
 
 /* meta/root.cm: eager children a, b, c, d; b uses a's protocol, c uses
- * b's; d depends on nothing. `weak` makes the offer of a to b weak. */
-static void write_chain(const char *pkg, int weak) {
+ * b's; d depends on nothing. `weak` makes the offer of a to b weak (and
+ * /a slower than /c, so that /a is still stopping when /b is asked);
+ * `slow_c` makes /c take 800 ms. */
+static void write_chain_of(const char *pkg, int weak, int slow_c) {
   char root[2048];
   snprintf(root, sizeof root,
            "{\"children\": [\n"
@@ -39,10 +42,14 @@ static void write_chain(const char *pkg, int weak) {
            "  {\"protocol\": \"b\", \"from\": \"#b\", \"to\": \"#c\"}]}\n",
            weak ? ", \"dependency\": \"weak\"" : "");
   e2e_package_write(pkg, "meta/root.cm", root);
-  write_slow(pkg, "a", "");
-  write_slow(pkg, "b", "a");
-  write_slow(pkg, "c", "b");
-  write_slow(pkg, "d", "");
+  write_slow(pkg, "a", "", weak ? 800 : 200);
+  write_slow(pkg, "b", "a", 200);
+  write_slow(pkg, "c", "b", slow_c ? 800 : 200);
+  write_slow(pkg, "d", "", 200);
+}
+
+static void write_chain(const char *pkg, int weak) {
+  write_chain_of(pkg, weak, 0);
 }
 
 static json_int_t seq(const json_t *all, const char *type,
@@ -168,6 +175,61 @@ START_TEST(test_stopping_a_provider_stops_its_dependents_first) {
 }
 END_TEST
 
+/* A shutdown that comes while `fern stop /a` waits for /a's dependents:
+ * /a still waits for them, and the tree ends, in order. */
+START_TEST(test_a_shutdown_during_a_providers_own_stop_ends_in_order) {
+  char pkg[4096], root[4200];
+  e2e_package_new(pkg, sizeof pkg);
+  write_chain_of(pkg, 0, 1);
+  snprintf(root, sizeof root, "%s/meta/root.cm", pkg);
+  e2e_running r;
+  e2e_ctl_serve(&r, root);
+  e2e_wait_for_count(&r.fern, "] ready", 4, 30000);
+  e2e_proc stopper;
+  const char *stop[] = {"stop", "--control", r.socket, "/a", NULL};
+  e2e_start(&stopper, stop);
+  e2e_wait_for(&r.fern, "[/c] got term", 20000);
+  kill(r.fern.pid, SIGTERM); /* the whole tree stops */
+  ck_assert_int_eq(e2e_finish(&r.fern, 20000), 0);
+  e2e_finish(&stopper, 20000);
+  e2e_free(&stopper);
+  e2e_assert_order(r.fern.err, "[/c] term after", "[/b] got term");
+  e2e_assert_order(r.fern.err, "[/b] term after", "[/a] got term");
+  e2e_free(&r.fern);
+  e2e_ctl_cleanup(&r);
+  e2e_package_remove(pkg);
+}
+END_TEST
+
+/* A dependent that is a realm with nothing running ends inside the stop
+ * that asks it: the provider's stop goes on at once. */
+START_TEST(test_a_realm_that_depends_on_a_provider_does_not_hold_its_stop) {
+  char pkg[4096], root[4200];
+  e2e_package_new(pkg, sizeof pkg);
+  e2e_package_write(
+      pkg, "meta/root.cm",
+      "{\"children\": [{\"name\": \"a\", \"url\": \"#meta/a.cm\", \"startup\": \"eager\"},\n"
+      "  {\"name\": \"realm\", \"url\": \"#meta/realm.cm\", \"startup\": \"eager\"}],\n"
+      " \"offer\": [{\"protocol\": \"a\", \"from\": \"#a\", \"to\": \"#realm\"}]}\n");
+  e2e_package_write(pkg, "meta/realm.cm",
+                    "{\"children\": [{\"name\": \"idle\", \"url\": \"#meta/a.cm\"}]}\n");
+  write_slow(pkg, "a", "", 200);
+  snprintf(root, sizeof root, "%s/meta/root.cm", pkg);
+  e2e_running r;
+  e2e_ctl_serve(&r, root);
+  e2e_wait_for(&r.fern, "[/a] ready", 30000);
+  json_t *realm = e2e_ctl_json(&r, "show", "/realm");
+  ck_assert_str_eq(e2e_field(realm, "state"), "running");
+  json_decref(realm);
+  json_t *stopped = e2e_ctl_json(&r, "stop", "/a");
+  ck_assert_str_eq(e2e_field(stopped, "state"), "stopped");
+  json_decref(stopped);
+  e2e_ctl_finish(&r, 0);
+  e2e_ctl_cleanup(&r);
+  e2e_package_remove(pkg);
+}
+END_TEST
+
 Suite *stop_deps_suite(void) {
   Suite *s = suite_create("stop_deps");
   TCase *tc = tcase_create("stop_deps");
@@ -176,6 +238,8 @@ Suite *stop_deps_suite(void) {
   tcase_add_test(tc, test_a_chain_stops_from_its_end_beside_the_rest);
   tcase_add_test(tc, test_a_weak_offer_orders_nothing);
   tcase_add_test(tc, test_stopping_a_provider_stops_its_dependents_first);
+  tcase_add_test(tc, test_a_shutdown_during_a_providers_own_stop_ends_in_order);
+  tcase_add_test(tc, test_a_realm_that_depends_on_a_provider_does_not_hold_its_stop);
   suite_add_tcase(s, tc);
   return s;
 }

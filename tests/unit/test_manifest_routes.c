@@ -135,6 +135,12 @@ START_TEST(test_no_two_routes_reach_one_name) {
   refused("{\"use\": [{\"protocol\": \"a\"},\n {\"protocol\": \"b\", "
           "\"path\": \"/svc/a\"}]}",
           "r.cm:2:", "two uses appear at \"/svc/a\"");
+  refused("{\"use\": [{\"protocol\": \"a\"},\n {\"protocol\": \"b\", "
+          "\"path\": \"/svc/a/b\"}]}",
+          "r.cm:2:", "\"/svc/a/b\" and \"/svc/a\" overlap");
+  refused("{\"use\": [{\"protocol\": \"a\", \"path\": \"/svc/a/b\"},\n "
+          "{\"protocol\": \"b\", \"path\": \"/svc/a\"}]}",
+          "r.cm:2:", "\"/svc/a\" and \"/svc/a/b\" overlap");
 }
 END_TEST
 

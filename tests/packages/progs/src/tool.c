@@ -12,6 +12,7 @@
  *   echo-call NAME TEXT...  for each TEXT, connect to
  *                 $FERN_NAMESPACE/svc/NAME, send it, print the answer;
  *                 exit 3 at an end of file instead of an answer
+ *   unix-dgram    make an AF_UNIX datagram socket; print whether it could
  *   slow-term MS  print "ready"; at SIGTERM print "got term", take MS ms,
  *                 print "term after MS ms", exit 0
  *   touch NAME    create NAME in the working directory, exit 0
@@ -534,6 +535,11 @@ static int looking_behaviour(const char *what, int argc, char **argv) {
       if (e->d_name[0] != '.')
         printf("entry %s\n", e->d_name);
     return d != NULL ? 0 : 1;
+  }
+  if (strcmp(what, "unix-dgram") == 0) {
+    int fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+    printf(fd >= 0 ? "socket ok\n" : "socket failed\n");
+    return fd >= 0 ? 0 : 1;
   }
   if (strcmp(what, "net") == 0) {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
