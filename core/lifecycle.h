@@ -85,8 +85,8 @@ typedef struct fern__input_s {
   int attempts;                          /* START: waits for a parent */
   long pid;                              /* STARTED, MAIN_PID */
   uint64_t ms;                           /* EXTEND_STOP */
-  uint64_t epoch; /* STOP_TIMEOUT, RESTART_DUE: the timer that fired;
-                   * START parked for a route: its stop_count + 1 */
+  uint64_t epoch; /* STOP_TIMEOUT, RESTART_DUE: the timer that fired */
+  uint64_t parked; /* START parked for a route: its stop_count + 1 */
   char *text;                            /* STATUS; STOPPED's message */
   const struct fern__resolution_s *resolution; /* RESOLVED, UNRESOLVABLE */
   fern_stop_report_t report;             /* STOPPED (message: `text`) */

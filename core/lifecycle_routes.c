@@ -40,7 +40,7 @@ static void park(fern__instance *i, fern__input *in, const char *reason) {
    * back (a stop of its realm meanwhile stands). */
   later->attempts = 1;
   /* A stop of it meanwhile cancels it (fern__lc_parked_cancelled). */
-  later->epoch = i->stop_count + 1;
+  later->parked = i->stop_count + 1;
   if (in != NULL) {
     later->done = in->done;
     later->done_arg = in->done_arg;
@@ -62,7 +62,7 @@ int fern__lc_routes_ready(fern__instance *i, fern__input *in,
 }
 
 int fern__lc_parked_cancelled(fern__instance *i, fern__input *in) {
-  if (in->epoch == 0 || in->epoch == i->stop_count + 1)
+  if (in->parked == 0 || in->parked == i->stop_count + 1)
     return 0;
   fern__lc_answer(in, "it was stopped while its start waited for a route "
                       "to resolve");

@@ -373,7 +373,8 @@ void proc_cgroup_kill_tree(const char *dir);
 proc_guardian *proc_guardian_start(proc_service *r);
 void proc_guardian_stop(proc_guardian *g);
 /* Whether `pid` is the guardian's (its exit is the guardian's to see). */
-int proc_guardian_is(const proc_guardian *g, pid_t pid);
+/* The guardian's pid, or 0. */
+pid_t proc_guardian_pid(const proc_guardian *g);
 /* Without pidfds: looks whether the guardian died (on SIGCHLD). */
 void proc_guardian_check(proc_guardian *g);
 

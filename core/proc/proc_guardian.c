@@ -184,8 +184,8 @@ void proc_guardian_check(proc_guardian *g) {
     lost(g, got == g->pid ? wstatus : -1);
 }
 
-int proc_guardian_is(const proc_guardian *g, pid_t pid) {
-  return g != NULL && g->pid == pid;
+pid_t proc_guardian_pid(const proc_guardian *g) {
+  return g != NULL ? g->pid : 0;
 }
 
 proc_guardian *proc_guardian_start(proc_service *r) {

@@ -180,21 +180,53 @@ typedef struct orphan_scan_s {
   proc_service *runner;
   pid_t self;
   pid_t session; /* fern's */
+  pid_t *waited; /* sorted: what runs and guardians wait for */
+  size_t waited_count;
 } orphan_scan;
 
-/* Whether a run of any service of this manager waits for `pid` (its
- * spawned or its main process), or it is a guardian. */
-static int waited_for(const proc_service *r, pid_t pid) {
-  for (const proc_service *s = r->registry->head; s != NULL;
+static int by_pid(const void *a, const void *b) {
+  pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+  return (x > y) - (x < y);
+}
+
+static int add_waited(orphan_scan *scan, size_t *capacity, pid_t pid) {
+  if (pid <= 0)
+    return 0;
+  if (scan->waited_count == *capacity) {
+    size_t grown = *capacity ? *capacity * 2 : 64;
+    pid_t *more = realloc(scan->waited, grown * sizeof *more);
+    if (more == NULL)
+      return -1;
+    scan->waited = more;
+    *capacity = grown;
+  }
+  scan->waited[scan->waited_count++] = pid;
+  return 0;
+}
+
+/* What a run of any service of this manager waits for (its spawned or its
+ * main process) and the guardians, sorted once per scan: a scan that
+ * looked each zombie up in every run cost N^2 when N components stopped
+ * at once. -1 when out of memory (then nothing is reaped this time). */
+static int collect_waited(orphan_scan *scan) {
+  size_t capacity = 0;
+  for (const proc_service *s = scan->runner->registry->head; s != NULL;
        s = s->next_in_registry) {
     for (const proc_run *c = s->live; c != NULL; c = c->next_live)
-      if ((proc_spawned_pid(c) == pid || proc_main_pid(c) == pid) &&
-          !c->exited)
-        return 1;
-    if (proc_guardian_is(s->guardian, pid))
-      return 1;
+      if (!c->exited && (add_waited(scan, &capacity, proc_spawned_pid(c)) ||
+                         add_waited(scan, &capacity, proc_main_pid(c))))
+        return -1;
+    if (s->guardian != NULL &&
+        add_waited(scan, &capacity, proc_guardian_pid(s->guardian)))
+      return -1;
   }
+  qsort(scan->waited, scan->waited_count, sizeof *scan->waited, by_pid);
   return 0;
+}
+
+static int waited_for(const orphan_scan *scan, pid_t pid) {
+  return bsearch(&pid, scan->waited, scan->waited_count,
+                 sizeof *scan->waited, by_pid) != NULL;
 }
 
 typedef struct libuv_child_s {
@@ -227,12 +259,42 @@ static void reap_if_orphan(pid_t pid, void *arg) {
   proc_pid_info info;
   if (proc_pid_stat(pid, &info) == 0 && info.ppid == scan->self &&
       info.state == 'Z' && info.session != scan->session &&
-      !waited_for(scan->runner, pid) &&
+      !waited_for(scan, pid) &&
       !spawned_by_libuv(scan->runner, pid))
     waitpid(pid, NULL, WNOHANG);
 }
 
+/* Visits fern's own children (every thread's, from /proc/self/task/T/
+ * children): a look at every process of the machine per SIGCHLD cost as
+ * much as the machine had processes. 0, or -1 where the kernel does not
+ * list children (then the caller scans /proc). */
+static int children_each(void (*visit)(pid_t, void *), void *arg) {
+  DIR *tasks = opendir("/proc/self/task");
+  if (tasks == NULL)
+    return -1;
+  struct dirent *t;
+  int listed = 0;
+  while ((t = readdir(tasks)) != NULL) {
+    char path[96];
+    if (t->d_name[0] == '.')
+      continue;
+    snprintf(path, sizeof path, "/proc/self/task/%s/children", t->d_name);
+    FILE *f = fopen(path, "re");
+    if (f == NULL)
+      continue;
+    listed = 1;
+    long pid;
+    while (fscanf(f, "%ld", &pid) == 1)
+      visit((pid_t)pid, arg);
+    fclose(f);
+  }
+  closedir(tasks);
+  return listed ? 0 : -1;
+}
+
 void proc_job_reap_orphans(proc_service *r) {
-  orphan_scan scan = {r, getpid(), getsid(0)};
-  proc_pid_each(reap_if_orphan, &scan);
+  orphan_scan scan = {r, getpid(), getsid(0), NULL, 0};
+  if (collect_waited(&scan) == 0 && children_each(reap_if_orphan, &scan) != 0)
+    proc_pid_each(reap_if_orphan, &scan);
+  free(scan.waited);
 }
