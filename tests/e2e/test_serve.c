@@ -98,10 +98,11 @@ START_TEST(test_the_socket_is_handed_over_as_systemd_does) {
   e2e_proc p;
   ck_assert_int_eq(run_root(pkg, &p), 0);
   json_t *all = e2e_proc_events(&p);
+  json_t *started = e2e_events_of(all, "started", "/server");
   char pid_line[64];
   snprintf(pid_line, sizeof pid_line, "[/server] LISTEN_PID=%lld\n",
-           (long long)e2e_int_of(e2e_events_of(all, "started", "/server"), 0,
-                                 "pid"));
+           (long long)e2e_int_of(started, 0, "pid"));
+  json_decref(started);
   json_decref(all);
   e2e_assert_has(p.err, pid_line);
   e2e_assert_has(p.err, "[/server] LISTEN_FDS=1\n");
