@@ -103,6 +103,7 @@ static void open_signals(fern__manager *manager) {
 int fern__manager_init(fern__manager *manager, fern__config *config,
                        fern__mode mode, fern_error_t *err) {
   memset(manager, 0, sizeof *manager);
+  manager->serve_dir_fd = -1;
   manager->mode = mode;
   manager->config = config;
   if (uv_loop_init(&manager->loop) != 0)
@@ -215,6 +216,7 @@ void fern__manager_end_now(fern__manager *manager, int status,
   }
   fern__control_close(manager->control);
   manager->control = NULL;
+  fern__serve_dir_remove(manager);
   fern__events_close(&manager->events);
   fflush(stdout);
   fern__log_flush(1000);

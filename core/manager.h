@@ -37,7 +37,8 @@ typedef struct fern__manager_s {
   int keep_running; /* stay when nothing runs, until a signal */
   uint64_t start_seq;
   uint64_t order_epoch; /* bumped by what a stop order cannot foresee */
-  char serve_dir[32];   /* protocol sockets and namespaces (serve.c) */
+  char serve_dir[32];   /* protocol sockets and namespaces (serve_dir.c) */
+  int serve_dir_fd;     /* its lock while this fern lives, or -1 */
   uint64_t serve_seq;
   size_t pending_restarts;
   fern__instance *graveyard; /* destroyed subtrees, freed once unheld */

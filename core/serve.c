@@ -16,7 +16,6 @@
  * only. */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,33 +31,6 @@
 #include "serve.h"
 
 #define SERVE_BACKLOG 128
-
-static int serve_dir(fern__manager *manager, fern_error_t *err) {
-  if (manager->serve_dir[0] != '\0')
-    return FERN_OK;
-  char dir[sizeof manager->serve_dir] = "/tmp/fern-svc-XXXXXX";
-  if (mkdtemp(dir) == NULL)
-    return fern_error_set(err, FERN_EIO, NULL,
-                          "cannot make a directory for protocol sockets: %s",
-                          strerror(errno));
-  snprintf(manager->serve_dir, sizeof manager->serve_dir, "%s", dir);
-  return FERN_OK;
-}
-
-static int remove_one(const char *path, const struct stat *st, int flag,
-                      struct FTW *ftw) {
-  (void)st;
-  (void)flag;
-  (void)ftw;
-  remove(path);
-  return 0;
-}
-
-void fern__serve_dir_remove(fern__manager *manager) {
-  if (manager->serve_dir[0] != '\0')
-    nftw(manager->serve_dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
-  manager->serve_dir[0] = '\0';
-}
 
 static fern__served *find_served(fern__instance *provider, const char *name) {
   for (fern__served *s = provider->served; s != NULL; s = s->next)
@@ -97,7 +69,7 @@ static fern__served *served_get(fern__instance *provider, const char *name,
   if (s != NULL)
     return s;
   fern__manager *manager = provider->manager;
-  if (serve_dir(manager, err) != FERN_OK)
+  if (fern__serve_dir(manager, err) != FERN_OK)
     return NULL;
   if ((s = calloc(1, sizeof *s)) == NULL || (s->name = strdup(name)) == NULL) {
     free(s);
@@ -131,7 +103,7 @@ void fern__serve_free(fern__instance *i) {
     char dir[96];
     snprintf(dir, sizeof dir, "%s/ns%llu", i->manager->serve_dir,
              (unsigned long long)i->namespace_seq);
-    nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+    fern__serve_remove_tree(dir);
   }
 }
 
@@ -229,7 +201,7 @@ static int plan_uses(fern__instance *i, fern__serve_plan *plan,
   if (decl->use_count == 0)
     return FERN_OK;
   fern__manager *manager = i->manager;
-  if (serve_dir(manager, err) != FERN_OK)
+  if (fern__serve_dir(manager, err) != FERN_OK)
     return FERN_EIO;
   if (i->namespace_seq == 0)
     i->namespace_seq = ++manager->serve_seq;

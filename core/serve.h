@@ -49,7 +49,14 @@ void fern__serve_watch(fern__served *s);
 void fern__serve_unwatch(fern__served *s);
 /* Frees its sockets and namespace (it leaves the tree). */
 void fern__serve_free(fern__instance *i);
+/* fern's socket directory, made (and locked) on first need; the abandoned
+ * ones of dead ferns are removed first (serve_dir.c). */
+int fern__serve_dir(struct fern__manager_s *manager, fern_error_t *err);
 /* Removes fern's socket directory (fern ends). */
 void fern__serve_dir_remove(struct fern__manager_s *manager);
+/* Removes the abandoned socket directories of dead ferns: how many. */
+int fern__serve_dir_sweep(void);
+/* rm -r of a directory of fern's. */
+void fern__serve_remove_tree(const char *dir);
 
 #endif

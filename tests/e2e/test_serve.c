@@ -3,6 +3,7 @@
  * its first connection, and a reconnect after it exited finds it again;
  * a provider that cannot start makes its waiting clients read end of
  * file. Real programs (bin/tool echo-serve, echo-call) on real sockets. */
+#include <dirent.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -381,6 +382,66 @@ START_TEST(test_a_stop_cancels_a_start_that_waits_for_a_route) {
 }
 END_TEST
 
+/* The socket directories of this user in /tmp, into `names` (up to
+ * `max`): how many. */
+static int svc_dirs(char names[][64], int max) {
+  DIR *d = opendir("/tmp");
+  struct dirent *e;
+  int n = 0;
+  while (d != NULL && (e = readdir(d)) != NULL && n < max)
+    if (strncmp(e->d_name, "fern-svc-", 9) == 0)
+      snprintf(names[n++], 64, "/tmp/%s", e->d_name);
+  if (d != NULL)
+    closedir(d);
+  return n;
+}
+
+/* A fern killed by SIGKILL leaves its socket directory; the next fern
+ * that serves a protocol removes it (it is no longer locked). */
+START_TEST(test_a_killed_ferns_socket_directory_is_swept) {
+  char pkg[4096], root[4200], before[64][64], after[64][64], ours[64] = "";
+  e2e_package_new(pkg, sizeof pkg);
+  e2e_package_write(
+      pkg, "meta/root.cm",
+      "{\"children\": [{\"name\": \"server\", \"url\": \"#meta/server.cm\", "
+      "\"startup\": \"eager\"}]}\n");
+  e2e_package_write(
+      pkg, "meta/server.cm",
+      "{\"program\": {\"runner\": \"elf\", \"binary\": \"bin/tool\", "
+      "\"args\": [\"echo-serve\"]},\n"
+      " \"capabilities\": [{\"protocol\": \"echo\"}],\n"
+      " \"expose\": [{\"protocol\": \"echo\", \"from\": \"self\"}]}\n");
+  snprintf(root, sizeof root, "%s/meta/root.cm", pkg);
+  int n_before = svc_dirs(before, 64);
+  e2e_proc p;
+  const char *args[] = {"run", root, NULL};
+  e2e_start(&p, args);
+  e2e_wait_for(&p, "[/server] serving echo", 20000);
+  int n_after = svc_dirs(after, 64);
+  for (int i = 0; i < n_after && ours[0] == '\0'; i++) {
+    int known = 0;
+    for (int j = 0; j < n_before; j++)
+      known |= strcmp(after[i], before[j]) == 0;
+    if (!known)
+      snprintf(ours, sizeof ours, "%s", after[i]);
+  }
+  ck_assert_msg(ours[0] != '\0', "no new socket directory in /tmp");
+  kill(p.pid, SIGKILL);
+  e2e_finish(&p, 20000);
+  e2e_free(&p);
+  ck_assert_int_eq(access(ours, F_OK), 0); /* left behind */
+  e2e_package_write(pkg, "meta/server.cm",
+                    "{\"program\": {\"runner\": \"elf\", \"binary\": \"bin/tool\", "
+                    "\"args\": [\"exit\", \"0\"]},\n"
+                    " \"capabilities\": [{\"protocol\": \"echo\"}],\n"
+                    " \"expose\": [{\"protocol\": \"echo\", \"from\": \"self\"}]}\n");
+  ck_assert_int_eq(e2e_run(&p, 20000, args), 0);
+  e2e_free(&p);
+  ck_assert_int_ne(access(ours, F_OK), 0); /* swept */
+  e2e_package_remove(pkg);
+}
+END_TEST
+
 Suite *serve_suite(void) {
   Suite *s = suite_create("serve");
   TCase *tc = tcase_create("serve");
@@ -395,6 +456,7 @@ Suite *serve_suite(void) {
   tcase_add_test(tc, test_a_provider_failing_each_activation_is_given_up);
   tcase_add_test(tc, test_a_start_waits_for_a_route_still_resolving);
   tcase_add_test(tc, test_a_stop_cancels_a_start_that_waits_for_a_route);
+  tcase_add_test(tc, test_a_killed_ferns_socket_directory_is_swept);
   suite_add_tcase(s, tc);
   return s;
 }
