@@ -53,6 +53,9 @@ typedef struct native_start_s {
    * this directory in FERN_NAMESPACE. */
   int delivers_uses;
   const char *namespace_dir;
+  /* The plugin hands the program its sockets (LISTEN_FDS) through its
+   * wrapper, which keeps descriptors 3 on. */
+  int delivers_serves;
 } native_start;
 /* Starts the program block of `info` (binary, args, environ, lifecycle,
  * forward_*_to, main_process_critical, rlimits) with the service; `how`

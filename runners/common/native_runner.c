@@ -206,7 +206,8 @@ int native_runner_start(native_runner *r, const fern_start_info_t *info,
   if (!how->shares_namespace &&
       ((!how->delivers_uses &&
         runner_refuse_uses(info, r->name, err) != FERN_OK) ||
-       runner_refuse_serves(info, r->name, err) != FERN_OK)) {
+       (!how->delivers_serves &&
+        runner_refuse_serves(info, r->name, err) != FERN_OK))) {
     if (how->hook_arg_free != NULL)
       how->hook_arg_free(how->hook_arg);
     return FERN_ENOTSUP;

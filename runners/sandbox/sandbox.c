@@ -115,6 +115,7 @@ static sandbox_plan *plan_read(const fern_host_t *host,
   plan->notify = ready != NULL && strcmp(ready, "notify") == 0;
   plan->syscalls = strings_copy(json_object_get(program, "syscalls"));
   plan->uses = uses_read(info, &plan->uses_protocol);
+  plan->serves = runner_serve_count(info) > 0;
   plan->host = host;
   if (plan->syscalls == NULL || plan->uses == NULL) {
     plan_free(plan);
@@ -133,8 +134,7 @@ static int sandbox_prepare(void *arg, fern_spawn_plan_t *sp,
 static int sandbox_start(void *runner, const fern_start_info_t *info,
                          void **controller, fern_error_t *err) {
   native_runner *r = runner;
-  if (uses_deliverable(info, err) != FERN_OK ||
-      runner_refuse_serves(info, "sandbox", err) != FERN_OK)
+  if (uses_deliverable(info, err) != FERN_OK)
     return FERN_ENOTSUP;
   sandbox_plan *plan = plan_read(r->host, info);
   if (plan == NULL)
@@ -158,7 +158,8 @@ static int sandbox_start(void *runner, const fern_start_info_t *info,
       .hook_arg_free = plan_free,
       /* What it uses is bound at its path: its namespace is "/". */
       .namespace_dir = plan->enabled ? "/" : NULL,
-      .delivers_uses = 1};
+      .delivers_uses = 1,
+      .delivers_serves = 1};
   return native_runner_start(r, info, &how, controller, err);
 }
 

@@ -20,6 +20,7 @@ typedef struct sandbox_plan_s {
    * make the Unix stream socket it connects with, and no other. */
   char **uses;
   int uses_protocol;
+  int serves; /* it serves protocols: its sockets come from fd 3 on */
   const fern_host_t *host; /* open_trusted, for what is bound */
 } sandbox_plan;
 

@@ -124,6 +124,19 @@ static void bind_notify(bwrap_argv *b, const fern_spawn_plan_t *sp) {
   push(b, sp->notify_inside);
 }
 
+/* A program that serves protocols gets its sockets from fd 3 on (bwrap
+ * keeps what it inherits) and LISTEN_PID must name it as it sees itself:
+ * with a pid namespace of its own and without --as-pid-1, bwrap runs an
+ * init as pid 1 and the program as its child, pid 2 (bubblewrap's
+ * bwrap.xml, --as-pid-1). */
+static void listen_pid(bwrap_argv *b, const sandbox_plan *plan) {
+  if (!plan->serves)
+    return;
+  push(b, "--setenv");
+  push(b, "LISTEN_PID");
+  push(b, "2");
+}
+
 /* Each used capability at its path, and nothing else that is routed. */
 static void bind_uses(bwrap_argv *b, const sandbox_plan *plan) {
   for (size_t i = 0; plan->uses[i] != NULL; i += 2) {
@@ -164,6 +177,7 @@ int sandbox_command(const sandbox_plan *plan, fern_spawn_plan_t *sp,
   if (rc == FERN_OK) {
     bind_notify(&b, sp);
     bind_uses(&b, plan);
+    listen_pid(&b, plan);
   }
   if (rc == FERN_OK)
     rc = add_filter(&b, plan, sp, err);

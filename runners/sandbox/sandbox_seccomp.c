@@ -101,6 +101,23 @@ static int allow_protocol_client(scmp_filter_ctx ctx) {
   return allow_all(ctx, talking);
 }
 
+/* A component that serves protocols accepts on the sockets it was given
+ * and talks on what it accepted; it makes none of its own. */
+static int allow_protocol_server(scmp_filter_ctx ctx) {
+  static const char *const serving[] = {
+      "accept", "accept4", "sendto", "recvfrom", "sendmsg", "recvmsg",
+      "shutdown", "getsockname", "getpeername", NULL};
+  static const char *const options[] = {"getsockopt", "setsockopt", NULL};
+  for (size_t i = 0; options[i] != NULL; i++) {
+    int opt = seccomp_syscall_resolve_name(options[i]);
+    if (opt == __NR_SCMP_ERROR ||
+        seccomp_rule_add(ctx, SCMP_ACT_ALLOW, opt, 1,
+                         SCMP_A1(SCMP_CMP_EQ, SOL_SOCKET)) != 0)
+      return -1;
+  }
+  return allow_all(ctx, serving);
+}
+
 int sandbox_seccomp_fd(const sandbox_plan *plan, fern_error_t *err) {
   scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
   if (ctx == NULL)
@@ -111,6 +128,7 @@ int sandbox_seccomp_fd(const sandbox_plan *plan, fern_error_t *err) {
       (plan->notify && !plan->network && allow_notify(ctx) != 0) ||
       (plan->uses_protocol && !plan->network &&
        allow_protocol_client(ctx) != 0) ||
+      (plan->serves && !plan->network && allow_protocol_server(ctx) != 0) ||
       allow_all(ctx, (const char *const *)plan->syscalls) != 0) {
     seccomp_release(ctx);
     return fern_error_set(err, FERN_EINVAL, NULL,

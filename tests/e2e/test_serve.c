@@ -186,6 +186,41 @@ START_TEST(test_a_sandboxed_client_sees_only_what_it_uses) {
 }
 END_TEST
 
+/* A sandboxed provider gets its socket through bubblewrap, with LISTEN_PID
+ * as it sees itself (pid 2 in its pid namespace): started by an ELF
+ * client's connection, it answers; the filter lets it accept and talk on
+ * the socket it was given. */
+START_TEST(test_a_sandboxed_provider_serves_through_bubblewrap) {
+  if (e2e_skip_under_valgrind("libseccomp probes the kernel with seccomp(2) "
+                              "calls valgrind does not run"))
+    return;
+  char pkg[4096], root[4200];
+  e2e_package_new(pkg, sizeof pkg);
+  write_echo(pkg, "\"binary\": \"bin/tool\", \"args\": [\"echo-serve\"]",
+             "\"hi\", \"again\"");
+  e2e_package_write(
+      pkg, "meta/server.cm",
+      "{\"program\": {\"runner\": \"sandbox\", \"binary\": \"bin/tool\", "
+      "\"args\": [\"echo-serve\"]},\n"
+      " \"capabilities\": [{\"protocol\": \"echo\"}],\n"
+      " \"expose\": [{\"protocol\": \"echo\", \"from\": \"self\"}]}\n");
+  snprintf(root, sizeof root, "%s/meta/root.cm", pkg);
+  e2e_proc p;
+  const char *args[] = {"run", "--config", "tests/config/elf-and-sandbox.json",
+                        root, NULL};
+  e2e_start(&p, args);
+  e2e_wait_end(&p, "/client", "ok (exit 0)", 30000);
+  kill(p.pid, SIGTERM);
+  ck_assert_int_eq(e2e_finish(&p, 30000), 0);
+  e2e_assert_has(p.err, "[/server] serving echo on fd 3\n");
+  e2e_assert_has(p.err, "[/client] echo: hi\n");
+  e2e_assert_has(p.err, "[/client] echo: again\n");
+  e2e_assert_field(&p, "started", "/server", "capability", "echo");
+  e2e_free(&p);
+  e2e_package_remove(pkg);
+}
+END_TEST
+
 /* An offer to a collection reaches its dynamic children: one created and
  * started through the control socket connects to the server. */
 START_TEST(test_an_offer_to_a_collection_reaches_its_dynamic_children) {
@@ -450,6 +485,7 @@ Suite *serve_suite(void) {
   tcase_add_test(tc, test_a_provider_that_cannot_start_closes_the_waiting_connection);
   tcase_add_test(tc, test_the_socket_is_handed_over_as_systemd_does);
   tcase_add_test(tc, test_a_sandboxed_client_sees_only_what_it_uses);
+  tcase_add_test(tc, test_a_sandboxed_provider_serves_through_bubblewrap);
   tcase_add_test(tc, test_an_offer_to_a_collection_reaches_its_dynamic_children);
   tcase_add_test(tc, test_a_libsystemd_daemon_takes_its_socket_unchanged);
   tcase_add_test(tc, test_debians_dbus_daemon_is_started_by_its_first_client);
