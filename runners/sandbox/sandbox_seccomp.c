@@ -52,19 +52,10 @@ static int allow_all(scmp_filter_ctx ctx, const char *const *names) {
   return 0;
 }
 
-/* sd_notify's datagram: a socket of the local family only, and sending it
- * (libsystemd sends with sendmsg, fern_notify with sendto; newer
- * libsystemd connects first). */
-static int allow_notify(scmp_filter_ctx ctx) {
-  static const char *const sending[] = {"sendto", "sendmsg", "connect", NULL};
-  /* libsystemd grows the socket's send buffer first (fd_inc_sndbuf):
-   * socket-level options only. */
+/* Socket-level options only: libsystemd grows the notify socket's send
+ * buffer first (fd_inc_sndbuf), servers set SO_* options. */
+static int allow_socket_options(scmp_filter_ctx ctx) {
   static const char *const options[] = {"getsockopt", "setsockopt", NULL};
-  int nr = seccomp_syscall_resolve_name("socket");
-  if (nr == __NR_SCMP_ERROR ||
-      seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
-                       SCMP_A0(SCMP_CMP_EQ, AF_UNIX)) != 0)
-    return -1;
   for (size_t i = 0; options[i] != NULL; i++) {
     int opt = seccomp_syscall_resolve_name(options[i]);
     if (opt == __NR_SCMP_ERROR ||
@@ -72,6 +63,21 @@ static int allow_notify(scmp_filter_ctx ctx) {
                          SCMP_A1(SCMP_CMP_EQ, SOL_SOCKET)) != 0)
       return -1;
   }
+  return 0;
+}
+
+/* sd_notify's datagram: a socket of the local family only, and sending it
+ * (libsystemd sends with sendmsg, fern_notify with sendto; newer
+ * libsystemd connects first). */
+static int allow_notify(scmp_filter_ctx ctx) {
+  static const char *const sending[] = {"sendto", "sendmsg", "connect", NULL};
+  int nr = seccomp_syscall_resolve_name("socket");
+  if (nr == __NR_SCMP_ERROR ||
+      seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+                       SCMP_A0(SCMP_CMP_EQ, AF_UNIX)) != 0)
+    return -1;
+  if (allow_socket_options(ctx) != 0)
+    return -1;
   return allow_all(ctx, sending);
 }
 
@@ -82,7 +88,6 @@ static int allow_protocol_client(scmp_filter_ctx ctx) {
   static const char *const talking[] = {
       "connect", "sendto", "recvfrom", "sendmsg", "recvmsg", "shutdown",
       "getsockname", "getpeername", NULL};
-  static const char *const options[] = {"getsockopt", "setsockopt", NULL};
   int nr = seccomp_syscall_resolve_name("socket");
   if (nr == __NR_SCMP_ERROR ||
       seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 2,
@@ -91,13 +96,8 @@ static int allow_protocol_client(scmp_filter_ctx ctx) {
                                ~(scmp_datum_t)(SOCK_CLOEXEC | SOCK_NONBLOCK),
                                SOCK_STREAM)) != 0)
     return -1;
-  for (size_t i = 0; options[i] != NULL; i++) {
-    int opt = seccomp_syscall_resolve_name(options[i]);
-    if (opt == __NR_SCMP_ERROR ||
-        seccomp_rule_add(ctx, SCMP_ACT_ALLOW, opt, 1,
-                         SCMP_A1(SCMP_CMP_EQ, SOL_SOCKET)) != 0)
-      return -1;
-  }
+  if (allow_socket_options(ctx) != 0)
+    return -1;
   return allow_all(ctx, talking);
 }
 
@@ -107,14 +107,8 @@ static int allow_protocol_server(scmp_filter_ctx ctx) {
   static const char *const serving[] = {
       "accept", "accept4", "sendto", "recvfrom", "sendmsg", "recvmsg",
       "shutdown", "getsockname", "getpeername", NULL};
-  static const char *const options[] = {"getsockopt", "setsockopt", NULL};
-  for (size_t i = 0; options[i] != NULL; i++) {
-    int opt = seccomp_syscall_resolve_name(options[i]);
-    if (opt == __NR_SCMP_ERROR ||
-        seccomp_rule_add(ctx, SCMP_ACT_ALLOW, opt, 1,
-                         SCMP_A1(SCMP_CMP_EQ, SOL_SOCKET)) != 0)
-      return -1;
-  }
+  if (allow_socket_options(ctx) != 0)
+    return -1;
   return allow_all(ctx, serving);
 }
 
