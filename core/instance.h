@@ -60,6 +60,7 @@ typedef struct fern_instance_s {
   struct fern__stop_order_s *stop_order; /* its children's, while stopping */
   size_t stop_slot;         /* its place in its parent's stop order */
   int awaits_dependents;    /* stopped on its own: its dependents first */
+  size_t children_awaiting; /* its children with awaits_dependents set */
   uint64_t stop_count;      /* stops asked of it: parked starts check it */
   struct fern__served_s *served; /* the protocols it serves (serve.c) */
   char *activated_by;       /* a connection to this protocol asks a start */

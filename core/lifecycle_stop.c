@@ -98,12 +98,16 @@ static int stop_dependents(fern__instance *i) {
     return 0;
   dependents d = {i, 0};
   fern__dependencies_each(parent, i, stop_dependent, &d);
+  if (d.live != i->awaits_dependents)
+    parent->children_awaiting += d.live ? 1 : (size_t)-1;
   return i->awaits_dependents = d.live;
 }
 
 void fern__lc_wake_dependencies(fern__instance *ended) {
   fern__instance *parent = ended->parent;
-  if (parent == NULL)
+  /* Most ends wake nobody: a look at every sibling on each end made a
+   * realm of N children cost N^2 to stop. */
+  if (parent == NULL || parent->children_awaiting == 0)
     return;
   for (size_t c = 0; c < parent->child_count; c++) {
     fern__instance *sibling = parent->children[c];

@@ -193,31 +193,31 @@ static int follow(hop h, walk *w, unsigned depth) {
   return FERN_EINVAL;
 }
 
+/* The walk from `use` of `instance`, its answer in `w`. */
+static int walk_use(const fern__instance *instance,
+                    const fern__route_decl *use, walk *w) {
+  const fern__decl *decl = decl_of(instance);
+  if (decl == NULL)
+    return fern_error_set(w->err, FERN_EINVAL, NULL, "%s is not resolved",
+                          shown(instance));
+  hop h = {instance, use->from, use->name, use->target, decl, "", "uses"};
+  snprintf(h.pointer, sizeof h.pointer, "/use/%u", use->index);
+  return follow(h, w, 0);
+}
+
 int fern__route_trace(const fern__instance *instance,
                       const fern__route_decl *use, fern__route_hop_cb on_hop,
                       void *arg, const fern__instance **provider,
                       fern_error_t *err) {
-  const fern__decl *decl = decl_of(instance);
-  if (decl == NULL)
-    return fern_error_set(err, FERN_EINVAL, NULL, "%s is not resolved",
-                          shown(instance));
-  hop h = {instance, use->from, use->name, use->target, decl, "", "uses"};
-  snprintf(h.pointer, sizeof h.pointer, "/use/%u", use->index);
   walk w = {provider, err, on_hop, arg, NULL};
-  return follow(h, &w, 0);
+  return walk_use(instance, use, &w);
 }
 
 int fern__route_follow_to(const fern__instance *instance,
                           const fern__route_decl *use, fern__route_end *end,
                           fern_error_t *err) {
-  const fern__decl *decl = decl_of(instance);
-  if (decl == NULL)
-    return fern_error_set(err, FERN_EINVAL, NULL, "%s is not resolved",
-                          shown(instance));
-  hop h = {instance, use->from, use->name, use->target, decl, "", "uses"};
-  snprintf(h.pointer, sizeof h.pointer, "/use/%u", use->index);
   walk w = {&end->provider, err, NULL, NULL, NULL};
-  int rc = follow(h, &w, 0);
+  int rc = walk_use(instance, use, &w);
   end->name = w.served_name;
   return rc;
 }

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "lifecycle_actions.h"
+#include "locked_dir.h"
 #include "log.h"
 #include "manager.h"
 #include "routes.h"
@@ -103,7 +104,7 @@ void fern__serve_free(fern__instance *i) {
     char dir[96];
     snprintf(dir, sizeof dir, "%s/ns%llu", i->manager->serve_dir,
              (unsigned long long)i->namespace_seq);
-    fern__serve_remove_tree(dir);
+    fern__remove_tree(dir);
   }
 }
 

@@ -56,7 +56,6 @@ int fern__serve_dir(struct fern__manager_s *manager, fern_error_t *err);
 void fern__serve_dir_remove(struct fern__manager_s *manager);
 /* Removes the abandoned socket directories of dead ferns: how many. */
 int fern__serve_dir_sweep(void);
-/* rm -r of a directory of fern's. */
-void fern__serve_remove_tree(const char *dir);
+
 
 #endif
