@@ -280,9 +280,9 @@ BENCH_REPEAT ?= 3
 $(O)/bench/bench: bench/bench.c bench/bench_run.c bench/bench_tree.c bench/bench_s6.c bench/bench_routes.c bench/bench.h
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -D_GNU_SOURCE $(WARN) -O2 $(PKG_CFLAGS) -o $@ $(filter %.c,$^) $(PKG_LIBS)
-$(O)/bench/spawn_baseline: bench/spawn_baseline.c
+$(O)/bench/spawn_baseline: bench/spawn_baseline.c bench/baseline_cgroup.c bench/baseline_cgroup.h
 	@mkdir -p $(dir $@)
-	$(CC) -std=gnu11 -D_GNU_SOURCE $(WARN) -O2 -o $@ $<
+	$(CC) -std=gnu11 -D_GNU_SOURCE $(WARN) -O2 -o $@ $(filter %.c,$^)
 # Static, so that its start costs the same under fern, the baseline and s6.
 $(O)/bench/tiny: bench/tiny.c
 	@mkdir -p $(dir $@)

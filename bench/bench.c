@@ -112,18 +112,24 @@ static long empty_rss(const bench_env *env) {
 }
 
 /* fern up and down on the flat tree of waiting components, alternating
- * with the baseline's spawn, SIGTERM, reap; medians of each. */
-/* medians: fern up, fern down, baseline up, baseline down. */
+ * with the baseline's spawn, SIGTERM, reap (and the same with a cgroup
+ * for each process, where the machine lets this process make cgroups).
+ * medians: fern up, fern down, baseline up, baseline down, cgroup
+ * baseline down (-1 without). */
 static int up_down_medians(const bench_env *env, const char *name, long n,
-                           double medians[4], long *rss) {
+                           double medians[5], long *rss) {
   double up[REPEAT_MAX], down[REPEAT_MAX], base_up[REPEAT_MAX],
-      base_down[REPEAT_MAX];
+      base_down[REPEAT_MAX], cgroup_down[REPEAT_MAX];
+  int with_cgroups = 1;
   for (int i = 0; i < repeat; i++) {
     long run_rss;
     if (bench_fern_up_down(env, name, n, &up[i], &down[i], &run_rss) != 0 ||
         (base_up[i] = baseline(env, "startstop", n, "start_s")) < 0 ||
         (base_down[i] = baseline(env, "startstop", n, "stop_s")) < 0)
       return -1;
+    if (with_cgroups &&
+        (cgroup_down[i] = baseline(env, "cgroup", n, "stop_s")) < 0)
+      with_cgroups = 0;
     if (i == 0 || run_rss > *rss)
       *rss = run_rss;
   }
@@ -131,19 +137,25 @@ static int up_down_medians(const bench_env *env, const char *name, long n,
   medians[1] = median(down, repeat);
   medians[2] = median(base_up, repeat);
   medians[3] = median(base_down, repeat);
+  medians[4] = with_cgroups ? median(cgroup_down, repeat) : -1;
   return 0;
 }
 
 static int bench_start_stop(const bench_env *env, long n, double *fern_up) {
   char name[64];
   snprintf(name, sizeof name, "flat-wait-%ld", n);
-  double m[4], up, down;
+  double m[5], up, down;
   long rss;
   if (bench_tree_write(env, name, n, 0, 1) != 0 ||
       up_down_medians(env, name, n, m, &rss) != 0)
     return -1;
   add_row("start until all run (s)", n, m[0], m[2], "s");
   add_row("stop all (s)", n, m[1], m[3], "s");
+  if (m[4] > 0)
+    add_row("stop all, against a cgroup each (s)", n, m[1], m[4], "s");
+  else
+    printf("stop against a cgroup each skipped: spawn_baseline cannot make "
+           "cgroups here (see its message above)\n");
   add_row("start + stop (s)", n, m[0] + m[1], m[2] + m[3], "s");
   long none = empty_rss(env);
   add_row("memory per running component, flat", n,

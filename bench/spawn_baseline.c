@@ -8,6 +8,12 @@
  *                                       time, last started first: SIGTERM
  *                                       one, reap it, then the next (the
  *                                       floor of any in-order stop)
+ *   spawn_baseline cgroup N PROGRAM     as startstop, but each process in
+ *                                       a cgroup v2 of its own, removed
+ *                                       once it is reaped (the floor of a
+ *                                       stop that holds every process in
+ *                                       a cgroup, as fern's ELF runner;
+ *                                       baseline_cgroup.c)
  *
  * Prints one JSON object: the seconds each phase took. */
 #include <errno.h>
@@ -21,6 +27,8 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
+
+#include "baseline_cgroup.h"
 
 extern char **environ;
 
@@ -56,10 +64,15 @@ static void await_ready(int fd, long n) {
       i++;
 }
 
-static int spawn_all(pid_t *pids, long n, char *program, char *arg) {
+static int spawn_all(pid_t *pids, long n, char *program, char *arg,
+                     baseline_cgroups *cg) {
   char *argv[] = {program, arg, NULL};
   for (long i = 0; i < n; i++) {
-    int rc = posix_spawn(&pids[i], program, NULL, NULL, argv, environ);
+    int rc = 0;
+    if (cg != NULL)
+      rc = (pids[i] = baseline_cgroup_spawn(cg, argv)) < 0 ? errno : 0;
+    else
+      rc = posix_spawn(&pids[i], program, NULL, NULL, argv, environ);
     if (rc != 0) {
       fprintf(stderr, "spawn_baseline: %s: %s\n", program, strerror(rc));
       return -1;
@@ -89,21 +102,27 @@ static int stop_in_order(const pid_t *pids, long n) {
   return failed;
 }
 
-static int reap_all(long n) {
+static int reap_all(long n, baseline_cgroups *cg) {
   int status, failed = 0;
   for (long i = 0; i < n; i++) {
-    if (wait(&status) < 0) {
+    pid_t pid = wait(&status);
+    if (pid < 0) {
       perror("spawn_baseline: wait");
       return -1;
     }
     failed += !ended_well(status);
+    if (cg != NULL && baseline_cgroup_remove(cg, pid) != 0) {
+      perror("spawn_baseline: rmdir");
+      failed++;
+    }
   }
   return failed;
 }
 
 int main(int argc, char **argv) {
   if (argc != 4) {
-    fprintf(stderr, "usage: spawn_baseline boot|startstop|ordered N PROGRAM\n");
+    fprintf(stderr,
+            "usage: spawn_baseline boot|startstop|ordered|cgroup N PROGRAM\n");
     return 2;
   }
   long n = atol(argv[2]);
@@ -112,17 +131,25 @@ int main(int argc, char **argv) {
     return 2;
   int boot = strcmp(argv[1], "boot") == 0;
   int ordered = strcmp(argv[1], "ordered") == 0;
+  baseline_cgroups cgroups, *cg = NULL;
+  if (strcmp(argv[1], "cgroup") == 0) {
+    if (baseline_cgroup_open(&cgroups, n) != 0)
+      return 3; /* no writable cgroup2 tree: the caller says so */
+    cg = &cgroups;
+  }
   int notify = boot ? -1 : notify_open();
   double t0 = now();
-  if (spawn_all(pids, n, argv[3], boot ? "exit" : NULL) != 0)
+  if (spawn_all(pids, n, argv[3], boot ? "exit" : NULL, cg) != 0)
     return 1;
   double t1 = now();
   await_ready(notify, n);
   if (!boot && !ordered)
     for (long i = 0; i < n; i++)
       kill(pids[i], SIGTERM);
-  int failed = ordered ? stop_in_order(pids, n) : reap_all(n);
+  int failed = ordered ? stop_in_order(pids, n) : reap_all(n, cg);
   double t2 = now();
+  if (cg != NULL)
+    baseline_cgroup_close(cg);
   if (notify >= 0)
     close(notify);
   if (boot)
