@@ -8,10 +8,16 @@
  * with the program's status (128+N for death by signal N). It catches
  * those signals with a handler (not by blocking them), so the shim can see
  * in SigCgt when a stop can no longer be lost. Static, bound read-only
- * into each container at /dev/.fern-init by the OCI runner. */
+ * into each container at /dev/.fern-init by the OCI runner.
+ *
+ * Sockets handed over by socket activation (LISTEN_FDS, from fd 3) are
+ * the program's: LISTEN_PID is set to its pid as it sees itself (2), as
+ * systemd sets it for the process it executes (sd_listen_fds(3) checks
+ * it), and this init keeps no copy. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -53,12 +59,20 @@ int main(int argc, char **argv) {
     for (size_t i = 0; i < sizeof forwarded / sizeof *forwarded; i++)
       sigaction(forwarded[i], &dfl, NULL);
     sigprocmask(SIG_SETMASK, &old, NULL); /* a held stop ends it here */
+    if (getenv("LISTEN_FDS") != NULL) {
+      char self[16];
+      snprintf(self, sizeof self, "%d", (int)getpid());
+      setenv("LISTEN_PID", self, 1);
+    }
     execv(argv[1], argv + 1);
     fprintf(stderr, "fern-oci-init: cannot run %s: %s\n", argv[1],
             strerror(errno));
     _exit(127);
   }
   setpgid(pid, pid); /* whichever of the two runs first */
+  const char *listen_fds = getenv("LISTEN_FDS");
+  for (int fd = 3; listen_fds != NULL && fd < 3 + atoi(listen_fds); fd++)
+    close(fd);
   child = pid;
   if (early != 0)
     kill(-pid, early);

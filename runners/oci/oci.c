@@ -49,6 +49,8 @@ typedef struct oci_run_s {
   char id[96];
   char bundle[1200]; /* ours: config.json (unless given) and init.pid */
   json_t *uses;      /* oci_spec.uses */
+  size_t listen_count; /* the protocols it serves */
+  char *listen_names;  /* "a:b" */
 } oci_run;
 
 static const char *const program_keys[] = {
@@ -434,6 +436,7 @@ static void run_free(void *p) {
     remove_bundle(run->bundle);
   json_decref(run->program);
   json_decref(run->uses);
+  free(run->listen_names);
   free(run->package_dir);
   free(run->hostname);
   free(run);
@@ -538,6 +541,8 @@ static int write_config(const fern_spawn_plan_t *sp, oci_run *run,
       .cgroups_path = sp->cgroup != NULL ? cgroups : NULL,
       .init = run->runner->init,
       .uses = run->uses,
+      .listen_count = run->listen_count,
+      .listen_names = run->listen_names,
   };
   char *text = oci_config_text(&spec);
   json_decref(argv);
@@ -586,19 +591,52 @@ static json_t *uses_read(const fern_start_info_t *info, fern_error_t *err) {
   return uses;
 }
 
+/* The names of the protocols a start serves, joined by ':' as
+ * LISTEN_FDNAMES joins them (sd_listen_fds_with_names(3)). NULL when it
+ * serves none; *err says why when a prepared bundle cannot be given them. */
+static char *serves_read(const fern_start_info_t *info, fern_error_t *err) {
+  size_t count = runner_serve_count(info), size = 1;
+  if (count == 0)
+    return NULL;
+  if (json_object_get(info->program, "bundle") != NULL) {
+    fern_error_set(err, FERN_ENOTSUP, "/bundle",
+                   "a prepared bundle's config.json cannot be given the "
+                   "sockets of the protocols the component serves (\"%s\"); "
+                   "give \"rootfs\" instead",
+                   info->serves[0].name);
+    return NULL;
+  }
+  for (size_t i = 0; i < count; i++)
+    size += strlen(info->serves[i].name) + 1;
+  char *names = calloc(1, size);
+  for (size_t i = 0; names != NULL && i < count; i++) {
+    if (i > 0)
+      strcat(names, ":");
+    strcat(names, info->serves[i].name);
+  }
+  return names;
+}
+
 static int oci_start(void *runner, const fern_start_info_t *info,
                      void **controller, fern_error_t *err) {
   native_runner *nr = runner;
-  if (runner_refuse_serves(info, "oci", err) != FERN_OK)
-    return FERN_ENOTSUP;
-  json_t *uses = uses_read(info, err);
-  if (uses == NULL)
+  char *listen_names = serves_read(info, err);
+  if (listen_names == NULL && runner_serve_count(info) > 0)
     return err->message[0] ? FERN_ENOTSUP : FERN_ENOMEM;
+  json_t *uses = uses_read(info, err);
+  if (uses == NULL) {
+    free(listen_names);
+    return err->message[0] ? FERN_ENOTSUP : FERN_ENOMEM;
+  }
   oci_run *run = calloc(1, sizeof *run);
-  if (run != NULL)
+  if (run != NULL) {
     run->uses = uses;
-  else
+    run->listen_names = listen_names;
+    run->listen_count = runner_serve_count(info);
+  } else {
     json_decref(uses);
+    free(listen_names);
+  }
   if (run == NULL)
     return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
   run->runner = nr->ext;
@@ -615,7 +653,8 @@ static int oci_start(void *runner, const fern_start_info_t *info,
                       .before_spawn = oci_before_spawn,
                       .hook_arg = run,
                       .hook_arg_free = run_free,
-                      .delivers_uses = 1};
+                      .delivers_uses = 1,
+                      .delivers_serves = 1};
   return native_runner_start(nr, info, &how, controller, err);
 }
 

@@ -21,6 +21,11 @@ typedef struct oci_spec_s {
   /* What the component uses: [{"source": host path, "destination": path
    * in the container}], bound after /dev's tmpfs; or NULL. */
   const json_t *uses;
+  /* The protocols it serves: the runtime passes their sockets from fd 3
+   * (--preserve-fds), and the env says how many and their names, as
+   * systemd's socket activation does; fern-oci-init sets LISTEN_PID. */
+  size_t listen_count;
+  const char *listen_names; /* "a:b", as LISTEN_FDNAMES */
 } oci_spec;
 
 /* Where the container's namespace directory is: under /dev, the tmpfs

@@ -3,6 +3,7 @@
  * namespaces, /proc, a small /dev and a tmpfs /tmp, no capabilities, no
  * new privileges, and the limits the manifest gives. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "oci.h"
 
@@ -51,14 +52,36 @@ static json_t *linux_block(const oci_spec *spec) {
   return block;
 }
 
-char *oci_config_text(const oci_spec *spec) {
-  json_t *argv = json_deep_copy(spec->argv);
-  json_array_insert_new(argv, 0, json_string(OCI_INIT_PATH));
-  json_t *env = spec->env ? json_deep_copy(spec->env) : json_array();
-  json_array_insert_new(env, 0, json_string("PATH=/bin:/usr/bin:/sbin"));
+/* The program's env, with what fern gives after it. A LISTEN_ variable
+ * of the program's own is dropped: the handed-over sockets are the truth
+ * (as every other runner has fern's variables win). */
+static json_t *environment(const oci_spec *spec) {
+  json_t *env = json_array();
+  json_array_append_new(env, json_string("PATH=/bin:/usr/bin:/sbin"));
+  size_t i;
+  const json_t *entry;
+  json_array_foreach(spec->env, i, entry) {
+    const char *text = json_string_value(entry);
+    if (spec->listen_count == 0 || text == NULL ||
+        strncmp(text, "LISTEN_", 7) != 0)
+      json_array_append(env, (json_t *)entry);
+  }
   if (json_array_size(spec->uses) > 0)
     json_array_append_new(env,
                           json_string("FERN_NAMESPACE=" OCI_NAMESPACE_DIR));
+  if (spec->listen_count > 0) {
+    json_array_append_new(env, json_sprintf("LISTEN_FDS=%zu",
+                                            spec->listen_count));
+    json_array_append_new(env, json_sprintf("LISTEN_FDNAMES=%s",
+                                            spec->listen_names));
+  }
+  return env;
+}
+
+char *oci_config_text(const oci_spec *spec) {
+  json_t *argv = json_deep_copy(spec->argv);
+  json_array_insert_new(argv, 0, json_string(OCI_INIT_PATH));
+  json_t *env = environment(spec);
   json_t *process = json_pack(
       "{s:b, s:{s:i, s:i}, s:o, s:o, s:s, s:b, s:{}}", "terminal", 0, "user",
       "uid", 0, "gid", 0, "args", argv, "env", env, "cwd",

@@ -10,7 +10,15 @@
  * container's init (directly, and through `RUNTIME kill ID TERM`); once
  * the container is over it deletes it, unless `RUNTIME state ID` says the
  * runtime no longer knows it, which is no error; it exits with the container's
- * status, or 128+N for death by signal N. */
+ * status, or 128+N for death by signal N.
+ *
+ * A component that serves protocols comes with its listening sockets from
+ * fd 3 and LISTEN_FDS/LISTEN_PID naming the shim, as systemd hands them
+ * over. The shim takes them (and drops the variables, as
+ * sd_listen_fds(1) does) and gives them to `RUNTIME create --preserve-fds
+ * N`, which passes fds 3 to 3+N-1 on to the container's process (runc's
+ * utils_linux.go, runner.run: "PreserveFD"); the bundle's env says
+ * LISTEN_FDS and LISTEN_FDNAMES, and fern-oci-init sets LISTEN_PID. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -22,6 +30,19 @@
 #include <unistd.h>
 
 static const char *runtime, *root, *bundle, *id;
+
+/* The sockets handed to us (LISTEN_FDS, for our pid), or 0; the
+ * variables are dropped so that no runtime command reads them. */
+static int take_listen_fds(void) {
+  const char *fds = getenv("LISTEN_FDS"), *pid = getenv("LISTEN_PID");
+  int n = fds != NULL && pid != NULL && atol(pid) == (long)getpid()
+              ? atoi(fds)
+              : 0;
+  unsetenv("LISTEN_FDS");
+  unsetenv("LISTEN_PID");
+  unsetenv("LISTEN_FDNAMES");
+  return n > 0 && n < 1024 ? n : 0;
+}
 
 static int run_runtime_with(const char *const *args, int quiet);
 
@@ -152,9 +173,23 @@ int main(int argc, char **argv) {
   sigaddset(&set, SIGCHLD);
   sigprocmask(SIG_BLOCK, &set, NULL);
   const char *pid_file = argv[5];
-  const char *create[] = {"create", "--bundle", bundle, "--pid-file", pid_file,
-                          id, NULL};
-  if (run_runtime(create) != 0) {
+  int listen_fds = take_listen_fds();
+  char preserve[16];
+  snprintf(preserve, sizeof preserve, "%d", listen_fds);
+  const char *create[10] = {"create", "--bundle", bundle, "--pid-file",
+                            pid_file};
+  size_t k = 5;
+  if (listen_fds > 0) {
+    create[k++] = "--preserve-fds";
+    create[k++] = preserve;
+  }
+  create[k++] = id;
+  create[k] = NULL;
+  int created = run_runtime(create);
+  /* The container holds them now; no other runtime command gets them. */
+  for (int fd = 3; fd < 3 + listen_fds; fd++)
+    close(fd);
+  if (created != 0) {
     fprintf(stderr, "fern-oci-shim: %s create %s failed\n", runtime, id);
     delete_container();
     return 125;

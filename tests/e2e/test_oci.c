@@ -39,6 +39,19 @@ static void oci_package(oci_pkg *o) {
   snprintf(o->config, sizeof o->config, "%s/fern.json", o->pkg);
 }
 
+/* The same, with the ELF runner beside the oci one and bin/tool for it:
+ * for routes between a container and a plain program. */
+static void oci_package_with_elf(oci_pkg *o) {
+  oci_package(o);
+  char text[512];
+  snprintf(text, sizeof text,
+           "{\"root_environment\": {\"runners\": [{\"runner\": \"elf\"}, "
+           "{\"runner\": \"oci\", \"config\": {\"state_dir\": \"%s\"}}]}}",
+           o->state);
+  e2e_package_write(o->pkg, "fern.json", text);
+  e2e_package_copy(o->pkg, "tests/packages/progs/bin/tool", "bin/tool");
+}
+
 static void oci_child(oci_pkg *o, const char *name, const char *args) {
   char path[64], text[512];
   snprintf(path, sizeof path, "meta/%s.cm", name);
@@ -111,14 +124,8 @@ END_TEST
  * is routed; the package's root file system is left as it was. */
 START_TEST(test_a_container_connects_to_the_protocol_it_uses) {
   oci_pkg o;
-  oci_package(&o);
+  oci_package_with_elf(&o);
   char text[512];
-  snprintf(text, sizeof text,
-           "{\"root_environment\": {\"runners\": [{\"runner\": \"elf\"}, "
-           "{\"runner\": \"oci\", \"config\": {\"state_dir\": \"%s\"}}]}}",
-           o.state);
-  e2e_package_write(o.pkg, "fern.json", text);
-  e2e_package_copy(o.pkg, "tests/packages/progs/bin/tool", "bin/tool");
   e2e_package_write(o.pkg, "meta/server.cm",
                     "{\"program\": {\"runner\": \"elf\", \"binary\": "
                     "\"bin/tool\", \"args\": [\"echo-serve\"]},\n"
@@ -175,6 +182,75 @@ static int bundles_left(const char *state) {
     closedir(d);
   return n;
 }
+
+/* A container that serves "echo", lazily: an ELF client's first
+ * connection starts it, and the container's program finds its socket at
+ * fd 3 with LISTEN_FDS, LISTEN_FDNAMES and LISTEN_PID naming itself (the
+ * runtime passes it on with --preserve-fds); the client gets its answer,
+ * twice, from one start. */
+START_TEST(test_a_container_serves_a_protocol_started_by_a_connection) {
+  oci_pkg o;
+  oci_package_with_elf(&o);
+  e2e_package_write(o.pkg, "meta/server.cm",
+                    "{\"program\": {\"runner\": \"oci\", \"rootfs\": "
+                    "\"rootfs\", \"binary\": \"/bin/tool\", \"args\": "
+                    "[\"echo-serve\"], \"env\": [\"LISTEN_FDS=7\"]},\n"
+                    " \"capabilities\": [{\"protocol\": \"echo\"}],\n"
+                    " \"expose\": [{\"protocol\": \"echo\", \"from\": \"self\"}]}\n");
+  e2e_package_write(o.pkg, "meta/client.cm",
+                    "{\"program\": {\"runner\": \"elf\", \"binary\": "
+                    "\"bin/tool\", \"args\": [\"echo-call\", \"echo\", \"hi\", "
+                    "\"again\"]},\n"
+                    " \"use\": [{\"protocol\": \"echo\"}]}\n");
+  e2e_package_write(o.pkg, "meta/root.cm",
+                    "{\"children\": [{\"name\": \"server\", \"url\": \"#meta/server.cm\"},\n"
+                    " {\"name\": \"client\", \"url\": \"#meta/client.cm\", \"startup\": \"eager\"}],\n"
+                    " \"offer\": [{\"protocol\": \"echo\", \"from\": \"#server\", "
+                    "\"to\": \"#client\"}]}\n");
+  char manifest[128];
+  snprintf(manifest, sizeof manifest, "%s/meta/root.cm", o.pkg);
+  const char *args[] = {"run", "--config", o.config, manifest, NULL};
+  e2e_proc p;
+  e2e_start(&p, args);
+  e2e_wait_end(&p, "/client", "ok (exit 0)", 60000);
+  e2e_assert_field(&p, "started", "/server", "capability", "echo");
+  kill(p.pid, SIGTERM);
+  e2e_finish(&p, 60000);
+  e2e_assert_has(p.err, "[/client] echo: hi\n");
+  e2e_assert_has(p.err, "[/client] echo: again\n");
+  /* The program's own LISTEN_FDS=7 lost to the one socket handed over. */
+  e2e_assert_has(p.err, "[/server] serving echo on fd 3 (LISTEN_FDS=1)\n");
+  ck_assert_uint_eq(e2e_event_count(&p, "started", "/server"), 1);
+  ck_assert_int_eq(bundles_left(o.state), 0);
+  e2e_free(&p);
+  e2e_package_remove(o.pkg);
+}
+END_TEST
+
+/* A prepared bundle's config.json is its author's: fern cannot hand it
+ * sockets, and says so as the provider's cannot_start. */
+START_TEST(test_a_prepared_bundle_cannot_serve) {
+  oci_pkg o;
+  oci_package(&o);
+  e2e_package_write(o.pkg, "meta/given.cm",
+                    "{\"program\": {\"runner\": \"oci\", \"bundle\": "
+                    "\"rootfs\"},\n"
+                    " \"capabilities\": [{\"protocol\": \"echo\"}],\n"
+                    " \"expose\": [{\"protocol\": \"echo\", \"from\": \"self\"}]}\n");
+  oci_child(&o, "other", "[\"print\", \"still here\"]");
+  e2e_proc p;
+  run_tree(&o,
+           "[{\"name\": \"given\", \"url\": \"#meta/given.cm\", "
+           "\"startup\": \"eager\"}, {\"name\": \"other\", \"url\": "
+           "\"#meta/other.cm\", \"startup\": \"eager\"}]",
+           &p, 1);
+  e2e_assert_end(&p, "/given", "cannot_start");
+  e2e_assert_has(p.err, "cannot be given the sockets");
+  e2e_assert_end(&p, "/other", "ok (exit 0)");
+  e2e_free(&p);
+  e2e_package_remove(o.pkg);
+}
+END_TEST
 
 START_TEST(test_next_fern_cleans_what_a_killed_one_left) {
   oci_pkg o;
@@ -359,6 +435,8 @@ Suite *oci_suite(void) {
     tcase_add_test(tc, test_killed_container_is_still_deleted);
     tcase_add_test(tc, test_a_shim_others_can_change_is_refused);
     tcase_add_test(tc, test_a_container_connects_to_the_protocol_it_uses);
+    tcase_add_test(tc, test_a_container_serves_a_protocol_started_by_a_connection);
+    tcase_add_test(tc, test_a_prepared_bundle_cannot_serve);
   }
   suite_add_tcase(s, tc);
   return s;

@@ -212,7 +212,7 @@ START_TEST(test_a_sandboxed_provider_serves_through_bubblewrap) {
   e2e_wait_end(&p, "/client", "ok (exit 0)", 30000);
   kill(p.pid, SIGTERM);
   ck_assert_int_eq(e2e_finish(&p, 30000), 0);
-  e2e_assert_has(p.err, "[/server] serving echo on fd 3\n");
+  e2e_assert_has(p.err, "[/server] serving echo on fd 3 (LISTEN_FDS=1)\n");
   e2e_assert_has(p.err, "[/client] echo: hi\n");
   e2e_assert_has(p.err, "[/client] echo: again\n");
   e2e_assert_field(&p, "started", "/server", "capability", "echo");

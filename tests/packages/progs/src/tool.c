@@ -90,7 +90,8 @@ static _Noreturn void echo_serve(int once) {
     printf("no LISTEN_FDS for pid %ld\n", (long)getpid());
     exit(2);
   }
-  printf("serving %s on fd %d\n", getenv("LISTEN_FDNAMES"), fd);
+  printf("serving %s on fd %d (LISTEN_FDS=%s)\n", getenv("LISTEN_FDNAMES"), fd,
+         getenv("LISTEN_FDS"));
   fflush(stdout);
   for (;;) {
     int conn = accept(fd, NULL, NULL);
