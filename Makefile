@@ -117,7 +117,7 @@ $(O)/runners/slurm/slurm.so: $(SLURM_OBJ)
 	$(CC) -shared $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 # PID 1 of each container, static: it runs inside the container.
-$(O)/runners/oci/fern-oci-init: runners/oci/init.c
+$(O)/runners/oci/fern-oci-init: runners/oci/init.c runners/oci/init_args.h
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -D_GNU_SOURCE $(WARN) -O2 -static -o $@ $<
 

@@ -1,7 +1,7 @@
 /* fern-oci-init - PID 1 inside a container, like tini or docker-init. The
  * kernel gives a namespace's init no default signal actions, so a program
  * that is PID 1 could not be stopped with SIGTERM nor die of its own
- * SIGABRT. This init runs the program as PID 2, in a process group of its
+ * SIGABRT. This init runs the program as its child, in a process group of its
  * own, passes the signals that ask a program to stop to that whole group
  * (the program and what it started, as tini -g does: a stop reaches the
  * whole job, as it does for every runner), reaps every orphan, and exits
@@ -10,10 +10,10 @@
  * in SigCgt when a stop can no longer be lost. Static, bound read-only
  * into each container at /dev/.fern-init by the OCI runner.
  *
- * Sockets handed over by socket activation (LISTEN_FDS, from fd 3) are
- * the program's: LISTEN_PID is set to its pid as it sees itself (2), as
- * systemd sets it for the process it executes (sd_listen_fds(3) checks
- * it), and this init keeps no copy. */
+ * Given "--listen-fds=N" first (init_args.h), the N sockets from fd 3
+ * that socket activation handed over are the program's: LISTEN_PID is
+ * set to its pid as it sees itself, as systemd sets it for the process it
+ * executes (sd_listen_fds(3) checks it), and this init keeps no copy. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -21,6 +21,8 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "init_args.h"
 
 static const int forwarded[] = {SIGTERM, SIGINT,  SIGHUP,
                                 SIGQUIT, SIGUSR1, SIGUSR2};
@@ -34,9 +36,22 @@ static void forward(int sig) {
     early = sig;
 }
 
+/* "--listen-fds=N" first: N, and the arguments after it. */
+static int listen_fds_given(int *argc, char ***argv) {
+  size_t len = strlen(OCI_INIT_LISTEN_FDS);
+  if (*argc < 2 || strncmp((*argv)[1], OCI_INIT_LISTEN_FDS, len) != 0)
+    return 0;
+  int n = atoi((*argv)[1] + len);
+  (*argc)--;
+  (*argv)++;
+  return n > 0 && n < 1024 ? n : 0;
+}
+
 int main(int argc, char **argv) {
+  int listen_fds = listen_fds_given(&argc, &argv);
   if (argc < 2) {
-    fprintf(stderr, "usage: fern-oci-init PROGRAM [ARGS...]\n");
+    fprintf(stderr, "usage: fern-oci-init [" OCI_INIT_LISTEN_FDS
+                    "N] PROGRAM [ARGS...]\n");
     return 125;
   }
   struct sigaction sa, dfl;
@@ -59,7 +74,7 @@ int main(int argc, char **argv) {
     for (size_t i = 0; i < sizeof forwarded / sizeof *forwarded; i++)
       sigaction(forwarded[i], &dfl, NULL);
     sigprocmask(SIG_SETMASK, &old, NULL); /* a held stop ends it here */
-    if (getenv("LISTEN_FDS") != NULL) {
+    if (listen_fds > 0) {
       char self[16];
       snprintf(self, sizeof self, "%d", (int)getpid());
       setenv("LISTEN_PID", self, 1);
@@ -70,8 +85,7 @@ int main(int argc, char **argv) {
     _exit(127);
   }
   setpgid(pid, pid); /* whichever of the two runs first */
-  const char *listen_fds = getenv("LISTEN_FDS");
-  for (int fd = 3; listen_fds != NULL && fd < 3 + atoi(listen_fds); fd++)
+  for (int fd = 3; fd < 3 + listen_fds; fd++)
     close(fd);
   child = pid;
   if (early != 0)

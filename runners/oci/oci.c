@@ -559,28 +559,27 @@ static int write_config(const fern_spawn_plan_t *sp, oci_run *run,
 }
 
 /* Each used protocol's socket, mounted at its path under
- * OCI_NAMESPACE_DIR; a prepared bundle's config.json is the author's, and
- * cannot be given them. */
-static json_t *uses_read(const fern_start_info_t *info, fern_error_t *err) {
+ * OCI_NAMESPACE_DIR, into *out; a prepared bundle's config.json is the
+ * author's, and cannot be given them. */
+static int uses_read(const fern_start_info_t *info, json_t **out,
+                     fern_error_t *err) {
+  *out = NULL;
+  if (info->use_count > 0 && json_object_get(info->program, "bundle"))
+    return fern_error_set(err, FERN_ENOTSUP, "/bundle",
+                          "a prepared bundle's config.json cannot be given "
+                          "what the component uses (\"%s\"); give "
+                          "\"rootfs\" instead",
+                          info->uses[0].name);
   json_t *uses = json_array();
-  if (info->use_count > 0 && json_object_get(info->program, "bundle")) {
-    json_decref(uses);
-    fern_error_set(err, FERN_ENOTSUP, "/bundle",
-                   "a prepared bundle's config.json cannot be given what the "
-                   "component uses (\"%s\"); give \"rootfs\" instead",
-                   info->uses[0].name);
-    return NULL;
-  }
   for (size_t i = 0; uses != NULL && i < info->use_count; i++) {
     const fern_used_capability_t *use = &info->uses[i];
     char destination[PATH_MAX];
     if (use->kind != FERN_CAPABILITY_PROTOCOL || use->host_path == NULL) {
       json_decref(uses);
-      fern_error_set(err, FERN_ENOTSUP, NULL,
-                     "the oci runner cannot mount \"%s\" into the "
-                     "container: only protocols are delivered yet",
-                     use->name);
-      return NULL;
+      return fern_error_set(err, FERN_ENOTSUP, NULL,
+                            "the oci runner cannot mount \"%s\" into the "
+                            "container: only protocols are delivered yet",
+                            use->name);
     }
     snprintf(destination, sizeof destination, OCI_NAMESPACE_DIR "%s",
              use->path);
@@ -588,45 +587,50 @@ static json_t *uses_read(const fern_start_info_t *info, fern_error_t *err) {
                                           use->host_path, "destination",
                                           destination));
   }
-  return uses;
+  if (uses == NULL)
+    return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
+  *out = uses;
+  return FERN_OK;
 }
 
 /* The names of the protocols a start serves, joined by ':' as
- * LISTEN_FDNAMES joins them (sd_listen_fds_with_names(3)). NULL when it
- * serves none; *err says why when a prepared bundle cannot be given them. */
-static char *serves_read(const fern_start_info_t *info, fern_error_t *err) {
+ * LISTEN_FDNAMES joins them (sd_listen_fds_with_names(3)), into *names
+ * (NULL when it serves none). A prepared bundle cannot be given them. */
+static int serves_read(const fern_start_info_t *info, char **names,
+                       fern_error_t *err) {
   size_t count = runner_serve_count(info), size = 1;
+  *names = NULL;
   if (count == 0)
-    return NULL;
-  if (json_object_get(info->program, "bundle") != NULL) {
-    fern_error_set(err, FERN_ENOTSUP, "/bundle",
-                   "a prepared bundle's config.json cannot be given the "
-                   "sockets of the protocols the component serves (\"%s\"); "
-                   "give \"rootfs\" instead",
-                   info->serves[0].name);
-    return NULL;
-  }
+    return FERN_OK;
+  if (json_object_get(info->program, "bundle") != NULL)
+    return fern_error_set(err, FERN_ENOTSUP, "/bundle",
+                          "a prepared bundle's config.json cannot be given "
+                          "the sockets of the protocols the component serves "
+                          "(\"%s\"); give \"rootfs\" instead",
+                          info->serves[0].name);
   for (size_t i = 0; i < count; i++)
     size += strlen(info->serves[i].name) + 1;
-  char *names = calloc(1, size);
-  for (size_t i = 0; names != NULL && i < count; i++) {
+  if ((*names = calloc(1, size)) == NULL)
+    return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
+  for (size_t i = 0; i < count; i++) {
     if (i > 0)
-      strcat(names, ":");
-    strcat(names, info->serves[i].name);
+      strcat(*names, ":");
+    strcat(*names, info->serves[i].name);
   }
-  return names;
+  return FERN_OK;
 }
 
 static int oci_start(void *runner, const fern_start_info_t *info,
                      void **controller, fern_error_t *err) {
   native_runner *nr = runner;
-  char *listen_names = serves_read(info, err);
-  if (listen_names == NULL && runner_serve_count(info) > 0)
-    return err->message[0] ? FERN_ENOTSUP : FERN_ENOMEM;
-  json_t *uses = uses_read(info, err);
-  if (uses == NULL) {
+  char *listen_names;
+  int rc = serves_read(info, &listen_names, err);
+  json_t *uses;
+  if (rc == FERN_OK)
+    rc = uses_read(info, &uses, err);
+  if (rc != FERN_OK) {
     free(listen_names);
-    return err->message[0] ? FERN_ENOTSUP : FERN_ENOMEM;
+    return rc;
   }
   oci_run *run = calloc(1, sizeof *run);
   if (run != NULL) {

@@ -7,6 +7,8 @@
 
 #include <fern/runner.h>
 
+#include "init_args.h"
+
 /* What a container's config.json says. */
 typedef struct oci_spec_s {
   const char *rootfs;   /* absolute */
@@ -23,7 +25,8 @@ typedef struct oci_spec_s {
   const json_t *uses;
   /* The protocols it serves: the runtime passes their sockets from fd 3
    * (--preserve-fds), and the env says how many and their names, as
-   * systemd's socket activation does; fern-oci-init sets LISTEN_PID. */
+   * systemd's socket activation does; fern-oci-init, told so by its first
+   * argument (OCI_INIT_LISTEN_FDS), sets LISTEN_PID. */
   size_t listen_count;
   const char *listen_names; /* "a:b", as LISTEN_FDNAMES */
 } oci_spec;

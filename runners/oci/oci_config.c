@@ -52,9 +52,21 @@ static json_t *linux_block(const oci_spec *spec) {
   return block;
 }
 
-/* The program's env, with what fern gives after it. A LISTEN_ variable
- * of the program's own is dropped: the handed-over sockets are the truth
- * (as every other runner has fern's variables win). */
+/* Whether `entry` ("NAME=value") sets one of socket activation's
+ * variables (sd_listen_fds(3)). */
+static int sets_listen_variable(const char *entry) {
+  static const char *const names[] = {"LISTEN_FDS=", "LISTEN_PID=",
+                                      "LISTEN_FDNAMES=", NULL};
+  for (size_t i = 0; entry != NULL && names[i] != NULL; i++)
+    if (strncmp(entry, names[i], strlen(names[i])) == 0)
+      return 1;
+  return 0;
+}
+
+/* The program's env, with what fern gives after it. Where the component
+ * serves protocols, the program's own LISTEN_FDS, LISTEN_PID and
+ * LISTEN_FDNAMES are dropped: the handed-over sockets are the truth (as
+ * the ELF and sandbox runners have fern's variables win). */
 static json_t *environment(const oci_spec *spec) {
   json_t *env = json_array();
   json_array_append_new(env, json_string("PATH=/bin:/usr/bin:/sbin"));
@@ -62,8 +74,7 @@ static json_t *environment(const oci_spec *spec) {
   const json_t *entry;
   json_array_foreach(spec->env, i, entry) {
     const char *text = json_string_value(entry);
-    if (spec->listen_count == 0 || text == NULL ||
-        strncmp(text, "LISTEN_", 7) != 0)
+    if (spec->listen_count == 0 || !sets_listen_variable(text))
       json_array_append(env, (json_t *)entry);
   }
   if (json_array_size(spec->uses) > 0)
@@ -80,6 +91,11 @@ static json_t *environment(const oci_spec *spec) {
 
 char *oci_config_text(const oci_spec *spec) {
   json_t *argv = json_deep_copy(spec->argv);
+  /* Only fern's word makes the init hand sockets on, never a LISTEN_FDS
+   * of the program's own env. */
+  if (spec->listen_count > 0)
+    json_array_insert_new(argv, 0, json_sprintf(OCI_INIT_LISTEN_FDS "%zu",
+                                                spec->listen_count));
   json_array_insert_new(argv, 0, json_string(OCI_INIT_PATH));
   json_t *env = environment(spec);
   json_t *process = json_pack(

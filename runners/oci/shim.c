@@ -31,17 +31,19 @@
 
 static const char *runtime, *root, *bundle, *id;
 
-/* The sockets handed to us (LISTEN_FDS, for our pid), or 0; the
+/* The sockets handed to us (LISTEN_FDS, for our pid): how many, 0 for
+ * none, -1 when the variables are there but not for us or out of range
+ * (the container would be told of sockets it does not get). The
  * variables are dropped so that no runtime command reads them. */
 static int take_listen_fds(void) {
   const char *fds = getenv("LISTEN_FDS"), *pid = getenv("LISTEN_PID");
-  int n = fds != NULL && pid != NULL && atol(pid) == (long)getpid()
-              ? atoi(fds)
-              : 0;
+  int n = fds == NULL ? 0
+          : pid != NULL && atol(pid) == (long)getpid() ? atoi(fds)
+                                                      : -1;
   unsetenv("LISTEN_FDS");
   unsetenv("LISTEN_PID");
   unsetenv("LISTEN_FDNAMES");
-  return n > 0 && n < 1024 ? n : 0;
+  return n >= 0 && n < 1024 ? n : -1;
 }
 
 static int run_runtime_with(const char *const *args, int quiet);
@@ -69,7 +71,7 @@ static pid_t start_runtime(const char *const *args, int quiet) {
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
     if (quiet) {
-      int devnull = open("/dev/null", O_WRONLY);
+      int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
       dup2(devnull, 1);
       dup2(devnull, 2);
     }
@@ -174,6 +176,11 @@ int main(int argc, char **argv) {
   sigprocmask(SIG_BLOCK, &set, NULL);
   const char *pid_file = argv[5];
   int listen_fds = take_listen_fds();
+  if (listen_fds < 0) {
+    fprintf(stderr, "fern-oci-shim: LISTEN_FDS is set, but not for this "
+                    "process or out of range: no sockets to pass on\n");
+    return 125;
+  }
   char preserve[16];
   snprintf(preserve, sizeof preserve, "%d", listen_fds);
   const char *create[10] = {"create", "--bundle", bundle, "--pid-file",

@@ -227,6 +227,30 @@ START_TEST(test_a_container_serves_a_protocol_started_by_a_connection) {
 }
 END_TEST
 
+/* A container that serves nothing keeps the LISTEN_ variables its own
+ * env gives (they are the author's), and the init, not told of sockets by
+ * fern, adds no LISTEN_PID: sd_listen_fds() there finds none, as under
+ * the ELF runner. */
+START_TEST(test_a_container_serving_nothing_is_given_no_listen_pid) {
+  oci_pkg o;
+  oci_package(&o);
+  e2e_package_write(o.pkg, "meta/plain.cm",
+                    "{\"program\": {\"runner\": \"oci\", \"rootfs\": "
+                    "\"rootfs\", \"binary\": \"/bin/tool\", \"args\": "
+                    "[\"env\"], \"env\": [\"LISTEN_FDS=1\"]}}");
+  e2e_proc p;
+  ck_assert_int_eq(run_tree(&o,
+                            "[{\"name\": \"plain\", \"url\": "
+                            "\"#meta/plain.cm\", \"startup\": \"eager\"}]",
+                            &p, 1),
+                   0);
+  e2e_assert_has(p.err, "[/plain] LISTEN_FDS=1\n");
+  e2e_assert_lacks(p.err, "[/plain] LISTEN_PID=");
+  e2e_free(&p);
+  e2e_package_remove(o.pkg);
+}
+END_TEST
+
 /* A prepared bundle's config.json is its author's: fern cannot hand it
  * sockets, and says so as the provider's cannot_start. */
 START_TEST(test_a_prepared_bundle_cannot_serve) {
@@ -437,6 +461,7 @@ Suite *oci_suite(void) {
     tcase_add_test(tc, test_a_container_connects_to_the_protocol_it_uses);
     tcase_add_test(tc, test_a_container_serves_a_protocol_started_by_a_connection);
     tcase_add_test(tc, test_a_prepared_bundle_cannot_serve);
+    tcase_add_test(tc, test_a_container_serving_nothing_is_given_no_listen_pid);
   }
   suite_add_tcase(s, tc);
   return s;
