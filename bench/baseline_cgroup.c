@@ -68,19 +68,26 @@ int baseline_cgroup_open(baseline_cgroups *cg, long n) {
   cg->members = calloc((size_t)n, sizeof *cg->members);
   cg->count = 0;
   cg->sorted = 0;
-  return cg->base_fd >= 0 && cg->members != NULL ? 0 : -1;
+  if (cg->base_fd >= 0 && cg->members != NULL)
+    return 0;
+  baseline_cgroup_close(cg);
+  return -1;
 }
 
-/* fork semantics (no CLONE_VM): the child only execs. */
+/* fork semantics (no CLONE_VM), the parent waiting until the child has
+ * executed (CLONE_VFORK), as posix_spawn and fern's ELF runner wait: no
+ * child is signalled before it runs the program. */
 pid_t baseline_cgroup_spawn(baseline_cgroups *cg, char *const argv[]) {
   char name[32];
   snprintf(name, sizeof name, "%ld", cg->count);
   if (mkdirat(cg->base_fd, name, 0755) != 0)
     return -1;
   int fd = openat(cg->base_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0)
+  if (fd < 0) {
+    unlinkat(cg->base_fd, name, AT_REMOVEDIR);
     return -1;
-  struct clone_args args = {.flags = CLONE_INTO_CGROUP,
+  }
+  struct clone_args args = {.flags = CLONE_INTO_CGROUP | CLONE_VFORK,
                             .exit_signal = SIGCHLD,
                             .cgroup = (uint64_t)fd};
   long pid = syscall(SYS_clone3, &args, sizeof args);
@@ -89,6 +96,8 @@ pid_t baseline_cgroup_spawn(baseline_cgroups *cg, char *const argv[]) {
     _exit(127);
   }
   close(fd);
+  if (pid < 0)
+    unlinkat(cg->base_fd, name, AT_REMOVEDIR);
   if (pid > 0) {
     cg->members[cg->count].pid = (pid_t)pid;
     cg->members[cg->count].index = cg->count;
@@ -103,26 +112,32 @@ static int by_pid(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
+void baseline_cgroup_index(baseline_cgroups *cg) {
+  qsort(cg->members, (size_t)cg->count, sizeof *cg->members, by_pid);
+  cg->sorted = 1;
+}
+
 /* After the reap of `pid`: its cgroup goes, as a supervisor's would. The
  * lookup is a binary search, so that the baseline pays nothing a
  * supervisor with a pid table would not. */
 int baseline_cgroup_remove(baseline_cgroups *cg, pid_t pid) {
-  if (!cg->sorted) {
-    qsort(cg->members, (size_t)cg->count, sizeof *cg->members, by_pid);
-    cg->sorted = 1;
-  }
+  if (!cg->sorted)
+    baseline_cgroup_index(cg);
   baseline_member key = {.pid = pid};
   baseline_member *m = bsearch(&key, cg->members, (size_t)cg->count,
                                sizeof *cg->members, by_pid);
-  if (m == NULL)
+  if (m == NULL) {
+    errno = ESRCH;
     return -1;
+  }
   char name[32];
   snprintf(name, sizeof name, "%ld", m->index);
   return unlinkat(cg->base_fd, name, AT_REMOVEDIR);
 }
 
 void baseline_cgroup_close(baseline_cgroups *cg) {
-  close(cg->base_fd);
+  if (cg->base_fd >= 0)
+    close(cg->base_fd);
   if (rmdir(cg->base) != 0)
     fprintf(stderr, "spawn_baseline: %s: %s\n", cg->base, strerror(errno));
   free(cg->members);

@@ -23,6 +23,8 @@ typedef struct baseline_cgroups_s {
  * a writable cgroup2 tree. */
 int baseline_cgroup_open(baseline_cgroups *cg, long n);
 pid_t baseline_cgroup_spawn(baseline_cgroups *cg, char *const argv[]);
+/* Sorts the pid table (once the spawns are done, before any timing). */
+void baseline_cgroup_index(baseline_cgroups *cg);
 int baseline_cgroup_remove(baseline_cgroups *cg, pid_t pid);
 void baseline_cgroup_close(baseline_cgroups *cg);
 

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -70,7 +71,11 @@ double baseline(const bench_env *env, const char *mode, long n,
                   (char *)env->tiny, NULL};
   bench_result r;
   bench_settle();
-  if (bench_run(argv, 1, out, sizeof out, &r) != 0 || r.status != 0)
+  if (bench_run(argv, 1, out, sizeof out, &r) != 0)
+    return -1;
+  if (WIFEXITED(r.status) && WEXITSTATUS(r.status) == 3)
+    return -2; /* spawn_baseline cannot make cgroups here */
+  if (r.status != 0)
     return -1;
   json_t *j = json_loads(out, 0, NULL);
   double v = json_number_value(json_object_get(j, key));
@@ -127,9 +132,12 @@ static int up_down_medians(const bench_env *env, const char *name, long n,
         (base_up[i] = baseline(env, "startstop", n, "start_s")) < 0 ||
         (base_down[i] = baseline(env, "startstop", n, "stop_s")) < 0)
       return -1;
-    if (with_cgroups &&
-        (cgroup_down[i] = baseline(env, "cgroup", n, "stop_s")) < 0)
-      with_cgroups = 0;
+    if (with_cgroups) {
+      cgroup_down[i] = baseline(env, "cgroup", n, "stop_s");
+      if (cgroup_down[i] == -1)
+        return -1;
+      with_cgroups = cgroup_down[i] > 0;
+    }
     if (i == 0 || run_rss > *rss)
       *rss = run_rss;
   }

@@ -64,7 +64,8 @@ extern int repeat; /* runs of each timed side */
 double median(double *values, int count);
 void add_row(const char *what, long n, double fern, double base,
              const char *unit);
-/* spawn_baseline MODE N tiny: the value of `key` in its answer, or -1. */
+/* spawn_baseline MODE n tiny's figure `key`, in seconds; -1 when it
+ * failed, -2 when its cgroup mode cannot make cgroups here. */
 double baseline(const bench_env *env, const char *mode, long n,
                 const char *key);
 /* A file of the package, written. 0, or -1. */

@@ -64,8 +64,10 @@ static void await_ready(int fd, long n) {
       i++;
 }
 
-static int spawn_all(pid_t *pids, long n, char *program, char *arg,
-                     baseline_cgroups *cg) {
+/* Starts n; returns how many it started (n, or fewer after a failure it
+ * reports). */
+static long spawn_all(pid_t *pids, long n, char *program, char *arg,
+                      baseline_cgroups *cg) {
   char *argv[] = {program, arg, NULL};
   for (long i = 0; i < n; i++) {
     int rc = 0;
@@ -75,10 +77,25 @@ static int spawn_all(pid_t *pids, long n, char *program, char *arg,
       rc = posix_spawn(&pids[i], program, NULL, NULL, argv, environ);
     if (rc != 0) {
       fprintf(stderr, "spawn_baseline: %s: %s\n", program, strerror(rc));
-      return -1;
+      return i;
     }
   }
-  return 0;
+  return n;
+}
+
+/* After a failed spawn: the ones started go, and so do their cgroups, so
+ * that nothing of a failed run is left to skew the next. */
+static void abandon(const pid_t *pids, long started, baseline_cgroups *cg) {
+  for (long i = 0; i < started; i++)
+    kill(pids[i], SIGKILL);
+  for (long i = 0; i < started; i++) {
+    while (waitpid(pids[i], NULL, 0) < 0 && errno == EINTR)
+      ;
+    if (cg != NULL)
+      baseline_cgroup_remove(cg, pids[i]);
+  }
+  if (cg != NULL)
+    baseline_cgroup_close(cg);
 }
 
 /* A SIGTERM that came before tiny set its handler ends it too. */
@@ -139,10 +156,18 @@ int main(int argc, char **argv) {
   }
   int notify = boot ? -1 : notify_open();
   double t0 = now();
-  if (spawn_all(pids, n, argv[3], boot ? "exit" : NULL, cg) != 0)
+  long started = spawn_all(pids, n, argv[3], boot ? "exit" : NULL, cg);
+  if (started < n) {
+    abandon(pids, started, cg);
     return 1;
+  }
+  if (cg != NULL)
+    baseline_cgroup_index(cg); /* the pid table, before the stop's clock */
   double t1 = now();
   await_ready(notify, n);
+  /* The stop is timed from when all are ready (at once without
+   * TINY_TERM_MS), as fern's is. */
+  double ready = now();
   if (!boot && !ordered)
     for (long i = 0; i < n; i++)
       kill(pids[i], SIGTERM);
@@ -156,7 +181,7 @@ int main(int argc, char **argv) {
     printf("{\"boot_s\": %.6f, \"failed\": %d}\n", t2 - t0, failed);
   else
     printf("{\"start_s\": %.6f, \"stop_s\": %.6f, \"failed\": %d}\n", t1 - t0,
-           t2 - t1, failed);
+           t2 - ready, failed);
   free(pids);
   return failed == 0 ? 0 : 1;
 }
