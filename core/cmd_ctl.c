@@ -369,13 +369,14 @@ static const ctl_spec specs[] = {
     {"show", "fern show [OPTIONS] MONIKER",
      "Shows one component: URLs, environment, runner, state, start reason,\n"
      "pid, running since, last exit, restarts and readiness, and the\n"
-     "protocols its manifest uses, exposes and offers.", 1, 1, 0, 0,
+     "protocols and directories its manifest uses, exposes and offers.", 1,
+     1, 0, 0,
      moniker_request, print_show},
     {"route", "fern route [OPTIONS] MONIKER",
-     "Follows each protocol a component uses, hop by hop (use, offer,\n"
-     "expose), to the component that provides it, and says whether that\n"
-     "one runs; or that the route is pending or broken, and where.", 1, 1, 0,
-     0, moniker_request, print_route},
+     "Follows each protocol or directory a component uses, hop by hop\n"
+     "(use, offer, expose), to the component that provides it, and says\n"
+     "whether that one runs; or that the route is pending or broken, and\n"
+     "where.", 1, 1, 0, 0, moniker_request, print_route},
     {"start", "fern start [OPTIONS] MONIKER",
      "Starts a component (and what it needs: its ancestors).", 1, 1, 0, 0,
      moniker_request, print_state},

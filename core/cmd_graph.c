@@ -94,7 +94,7 @@ static void put_error(const char *moniker, const char *error,
   put_edge(moniker, error, label, broken);
 }
 
-/* The edge of each protocol `instance` uses (or of why it could not be
+/* The edge of each protocol or directory `instance` uses (or of why it could not be
  * resolved); counts the errors. */
 static void put_routes(fern__instance *instance, void *arg) {
   int *errors = arg;
@@ -116,7 +116,9 @@ static void put_routes(fern__instance *instance, void *arg) {
                "%s uses \"%s\": a component on the way is still resolving",
                instance->moniker, use->name);
     if (rc == FERN_OK) {
-      put_edge(instance->moniker, provider->moniker, use->name, "");
+      /* A directory is drawn dotted: a share of files, not a socket. */
+      put_edge(instance->moniker, provider->moniker, use->name,
+               use->kind == FERN_ROUTE_DIRECTORY ? ", style=dotted" : "");
     } else if (use->optional) {
       printf("  // %s uses \"%s\" (optional): no route\n",
              fern__escape_shown(shown, sizeof shown, instance->moniker),

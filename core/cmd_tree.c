@@ -34,8 +34,9 @@ typedef struct tree_print_s {
   int errors;
 } tree_print;
 
-/* Each protocol the instance uses, followed to its provider: a JSON array
- * of {"protocol", "provider"} or {"protocol", "error"}. An optional use
+/* Each protocol or directory the instance uses, followed to its provider:
+ * a JSON array of {"protocol" or "directory", "provider"} or {..., "error"}.
+ * An optional use
  * with no route is no error: it is simply absent. */
 static json_t *routes_of(const fern__instance *instance, int *errors) {
   const fern__decl *decl =
@@ -51,12 +52,12 @@ static json_t *routes_of(const fern__instance *instance, int *errors) {
     if (rc != FERN_OK && use->optional)
       continue;
     *errors += rc != FERN_OK;
+    const char *kind = fern__route_kind_name(use->kind);
     json_array_append_new(
         routes, rc == FERN_OK
-                    ? json_pack("{s:s, s:s}", "protocol", use->name,
-                                "provider",
+                    ? json_pack("{s:s, s:s}", kind, use->name, "provider",
                                 provider->moniker[0] ? provider->moniker : "/")
-                    : json_pack("{s:s, s:s}", "protocol", use->name, "error",
+                    : json_pack("{s:s, s:s}", kind, use->name, "error",
                                 err.message));
   }
   return routes;
@@ -70,10 +71,13 @@ static void print_routes(json_t *routes) {
     const char *error = json_string_value(json_object_get(route, "error"));
     if (error != NULL)
       printf("  error: %s\n", fern__escape_shown(text, sizeof text, error));
-    else
-      printf("  uses protocol \"%s\" from %s\n",
-             json_string_value(json_object_get(route, "protocol")),
+    else {
+      const char *kind =
+          json_object_get(route, "directory") ? "directory" : "protocol";
+      printf("  uses %s \"%s\" from %s\n", kind,
+             json_string_value(json_object_get(route, kind)),
              json_string_value(json_object_get(route, "provider")));
+    }
   }
 }
 

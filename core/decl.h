@@ -9,6 +9,7 @@
 /* What a manifest declares of environments and capabilities is the
  * environment layer's model. */
 #include "../environments/environment.h"
+#include "rights.h"
 
 /* The longest child, collection or environment name. */
 #define FERN_NAME_MAX 100
@@ -72,20 +73,35 @@ typedef struct fern__ref_s {
   const char *name; /* FERN_REF_CHILD: the child's or collection's name */
 } fern__ref;
 
-/* A protocol this component declares it serves ("capabilities"). */
-typedef struct fern__protocol_decl_s {
+/* The kinds of capability "use", "offer" and "expose" route. */
+typedef enum {
+  FERN_ROUTE_PROTOCOL,  /* a socket fern owns, served by a program */
+  FERN_ROUTE_DIRECTORY  /* a directory of the provider's package */
+} fern__route_kind;
+
+/* "protocol" or "directory": the key that names one in a manifest. */
+const char *fern__route_kind_name(fern__route_kind kind);
+
+/* A protocol this component serves, or a directory it shares
+ * ("capabilities"). */
+typedef struct fern__provided_decl_s {
+  fern__route_kind kind;
   const char *name;
-  const char *path; /* where the program serves it, or NULL */
-} fern__protocol_decl;
+  /* protocol: where the program serves it, or NULL; directory: where it
+   * is in the package (relative to the package's root) */
+  const char *path;
+  fern__rights rights; /* directory: what it may be given */
+} fern__provided_decl;
 
 /* Longest path a used capability may have in a namespace: the namespace
  * directory goes before it, and a Unix socket address holds 108 bytes. */
 #define FERN_USE_PATH_MAX 64
 
-/* One protocol routed by "use", "offer" or "expose" (a declaration naming
- * several protocols, or an offer to several targets, is one per pair). */
+/* One capability routed by "use", "offer" or "expose" (a declaration
+ * naming several, or an offer to several targets, is one per pair). */
 typedef struct fern__route_decl_s {
-  const char *name;   /* the protocol's name at `from` */
+  fern__route_kind kind;
+  const char *name;   /* the capability's name at `from` */
   const char *target; /* its name where it goes ("as"), else `name` */
   fern__ref from;
   fern__ref to;       /* offer: the child or collection; use: self;
@@ -94,6 +110,11 @@ typedef struct fern__route_decl_s {
   int weak;           /* "dependency": "weak" */
   int optional;       /* use: "availability": "optional" */
   unsigned index;     /* its entry in "use", "offer" or "expose" */
+  /* directory: the rights it asks for (use) or narrows to (offer,
+   * expose; 0 there: as the source gives), and the subdirectory of the
+   * source it hands on, or NULL */
+  fern__rights rights;
+  const char *subdir;
 } fern__route_decl;
 
 typedef struct fern__decl_s {
@@ -112,9 +133,9 @@ typedef struct fern__decl_s {
   size_t environment_count;
   fern__capability_decl *capabilities;
   size_t capability_count;
-  fern__protocol_decl *protocols;
-  size_t protocol_count;
-  fern__route_decl *uses, *offers, *exposes; /* protocols only */
+  fern__provided_decl *provided;
+  size_t provided_count;
+  fern__route_decl *uses, *offers, *exposes; /* protocols, directories */
   size_t use_count, offer_count, expose_count;
 } fern__decl;
 

@@ -179,8 +179,8 @@ static int parse_use(fern__mcheck *mc, fern__decl *decl,
   size_t i;
   json_t *entry;
   json_array_foreach(array, i, entry) {
-    if (json_object_get(entry, "protocol") != NULL)
-      continue; /* a protocol: manifest_routes.c's */
+    if (fern__decl_routed_entry(entry))
+      continue; /* a protocol or directory: manifest_routes.c's */
     fern__pointer at;
     snprintf(at, sizeof at, "/use/%zu", i);
     const char *runner;
@@ -291,7 +291,7 @@ void fern__decl_free(fern__decl *decl) {
   }
   free(decl->environments);
   free(decl->capabilities);
-  free(decl->protocols);
+  free(decl->provided);
   free(decl->uses);
   free(decl->offers);
   free(decl->exposes);

@@ -45,9 +45,13 @@ int fern__mcheck_restart(fern__mcheck *mc, const json_t *obj,
 /* Validates "environments" and "capabilities" into the declaration. */
 int fern__manifest_environments(fern__mcheck *mc, fern__decl *decl);
 int fern__manifest_capabilities(fern__mcheck *mc, fern__decl *decl);
-/* Validates the protocols of "capabilities", "use", "offer" and "expose"
- * (manifest_routes.c); after the children and collections. */
+/* Validates the protocols and directories of "capabilities", "use",
+ * "offer" and "expose" (manifest_routes.c); after the children and
+ * collections. */
 int fern__manifest_routes(fern__mcheck *mc, fern__decl *decl);
+/* Whether an entry of "capabilities" or "use" is one of the kinds
+ * manifest_routes.c reads (it names a "protocol" or a "directory"). */
+int fern__decl_routed_entry(const json_t *entry);
 /* Refuses a cycle of strong dependencies among self, the children and the
  * collections, made by the offers and uses read so far (manifest_cycles.c);
  * the error names one offer or use of the cycle. */

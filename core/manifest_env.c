@@ -207,8 +207,8 @@ int fern__manifest_capabilities(fern__mcheck *mc, fern__decl *decl) {
   size_t i;
   json_t *entry;
   json_array_foreach(array, i, entry) {
-    if (json_object_get(entry, "protocol") != NULL)
-      continue; /* a protocol: manifest_routes.c's */
+    if (fern__decl_routed_entry(entry))
+      continue; /* a protocol or directory: manifest_routes.c's */
     fern__pointer at;
     snprintf(at, sizeof at, "/capabilities/%zu", i);
     fern__capability_decl *cap = &decl->capabilities[decl->capability_count];

@@ -1,13 +1,16 @@
-/* manifest_routes.c - the protocols a manifest declares and routes, in
- * CML's vocabulary: "capabilities" ({"protocol": ...}), "use", "offer" and
+/* manifest_routes.c - the protocols and directories a manifest declares
+ * and routes, in CML's vocabulary: "capabilities" ({"protocol": ...},
+ * {"directory": ..., "path": ..., "rights": [...]}), "use", "offer" and
  * "expose". Each is checked within its own manifest as cmc checks a .cml
  * (Fuchsia's tools/lib/cml/src/lib.rs and validate.rs): a name or a list
  * of unique names; "as" and "path" only with one name; a "#name" that is
  * a child (or, as an offer's target, a collection) of this manifest; what
  * is routed from "self" declared in "capabilities"; no two routes to the
  * same name at one target; a used path absolute, within the namespace's
- * room; no cycle of strong dependencies (manifest_cycles.c). Routes
- * across manifests are followed once the tree is resolved. */
+ * room; no cycle of strong dependencies (manifest_cycles.c); a
+ * directory's rights a nonempty list of unique CML rights (rights.c), and
+ * its subdir a relative path. Routes across manifests are followed once
+ * the tree is resolved. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,17 +18,45 @@
 #include "decl.h"
 #include "manifest_check.h"
 
-/* The names of a declaration's "protocol": one, or a nonempty array of
- * unique ones. `names` is the caller's to free. */
+const char *fern__route_kind_name(fern__route_kind kind) {
+  return kind == FERN_ROUTE_DIRECTORY ? "directory" : "protocol";
+}
+
+int fern__decl_routed_entry(const json_t *entry) {
+  return json_object_get(entry, "protocol") != NULL ||
+         json_object_get(entry, "directory") != NULL;
+}
+
+/* Not a capability fern routes: another parser's entry. */
+#define NOT_ROUTED 1
+
+/* The kind an entry routes: the one of "protocol" and "directory" it has;
+ * NOT_ROUTED for neither, an error for both. */
+static int kind_of(fern__mcheck *mc, const json_t *entry, const char *at,
+                   fern__route_kind *kind) {
+  int protocol = json_object_get(entry, "protocol") != NULL;
+  int directory = json_object_get(entry, "directory") != NULL;
+  if (protocol && directory)
+    return fern__mfail(mc, at, "an entry names a \"protocol\" or a "
+                               "\"directory\", not both");
+  *kind = directory ? FERN_ROUTE_DIRECTORY : FERN_ROUTE_PROTOCOL;
+  return protocol || directory ? FERN_OK : NOT_ROUTED;
+}
+
+/* The names of a declaration's "protocol" or "directory": one, or a
+ * nonempty array of unique ones. `names` is the caller's to free. */
 static int read_names(fern__mcheck *mc, const json_t *entry, const char *at,
-                      const char ***names, size_t *count) {
+                      fern__route_kind kind, const char ***names,
+                      size_t *count) {
+  const char *key = fern__route_kind_name(kind);
   fern__pointer p;
-  snprintf(p, sizeof p, "%s/protocol", at);
-  const json_t *v = json_object_get(entry, "protocol");
+  snprintf(p, sizeof p, "%s/%s", at, key);
+  const json_t *v = json_object_get(entry, key);
   size_t n = json_is_array(v) ? json_array_size(v) : 1;
   if (!json_is_string(v) && (!json_is_array(v) || n == 0))
-    return fern__mfail(mc, p, "\"protocol\" must be a name or a nonempty "
-                              "array of names");
+    return fern__mfail(mc, p, "\"%s\" must be a name or a nonempty "
+                              "array of names",
+                       key);
   if ((*names = calloc(n, sizeof **names)) == NULL)
     return fern_error_set(mc->err, FERN_ENOMEM, NULL, "out of memory");
   for (size_t i = 0; i < n; i++) {
@@ -34,28 +65,29 @@ static int read_names(fern__mcheck *mc, const json_t *entry, const char *at,
     snprintf(ip, sizeof ip, json_is_array(v) ? "%s/%zu" : "%s", p, i);
     (*names)[i] = json_string_value(item);
     if ((*names)[i] == NULL)
-      return fern__mfail(mc, ip, "\"protocol\" must hold names");
-    int rc = fern__mcheck_name(mc, (*names)[i], ip, "protocol");
+      return fern__mfail(mc, ip, "\"%s\" must hold names", key);
+    int rc = fern__mcheck_name(mc, (*names)[i], ip, key);
     if (rc != FERN_OK)
       return rc;
     for (size_t j = 0; j < i; j++)
       if (strcmp((*names)[j], (*names)[i]) == 0)
-        return fern__mfail(mc, ip, "\"%s\" is named twice in \"protocol\"",
-                           (*names)[i]);
+        return fern__mfail(mc, ip, "\"%s\" is named twice in \"%s\"",
+                           (*names)[i], key);
   }
   *count = n;
   return FERN_OK;
 }
 
-/* "as" or "path": only where one protocol is named (cml's from_clause). */
+/* "as", "path" or "subdir": only where one capability is named (cml's
+ * from_clause). */
 static int single_only(fern__mcheck *mc, const json_t *entry, const char *at,
                        const char *key, size_t count) {
   if (count == 1 || json_object_get(entry, key) == NULL)
     return FERN_OK;
   fern__pointer p;
   snprintf(p, sizeof p, "%s/%s", at, key);
-  return fern__mfail(mc, p, "\"%s\" can only be given when one protocol is "
-                            "named",
+  return fern__mfail(mc, p, "\"%s\" can only be given when one capability "
+                            "is named",
                      key);
 }
 
@@ -102,23 +134,30 @@ static int read_ref_key(fern__mcheck *mc, const json_t *entry, const char *at,
   return read_ref(mc, json_string_value(v), p, allowed, collections, out);
 }
 
-static int declared(const fern__decl *decl, const char *name) {
-  for (size_t i = 0; i < decl->protocol_count; i++)
-    if (strcmp(decl->protocols[i].name, name) == 0)
-      return 1;
-  return 0;
+/* What this component declares by `name` (of any kind: cmc keeps
+ * capability names unique across kinds), or NULL. */
+static const fern__provided_decl *declared(const fern__decl *decl,
+                                           const char *name) {
+  for (size_t i = 0; i < decl->provided_count; i++)
+    if (strcmp(decl->provided[i].name, name) == 0)
+      return &decl->provided[i];
+  return NULL;
 }
 
-/* What is routed from "self" is what this component declares it serves. */
+/* What is routed from "self" is what this component declares it serves
+ * or shares, as that kind. */
 static int check_self(fern__mcheck *mc, const char *at, const char *verb,
-                      const fern__ref *from, const char *name) {
-  if (from->kind != FERN_REF_SELF || declared(mc->decl, name))
+                      const fern__route_decl *route) {
+  const fern__provided_decl *d = declared(mc->decl, route->name);
+  if (route->from.kind != FERN_REF_SELF ||
+      (d != NULL && d->kind == route->kind))
     return FERN_OK;
   fern__pointer p;
   snprintf(p, sizeof p, "%s/from", at);
-  return fern__mfail(mc, p, "protocol \"%s\" is %s from self, so it must be "
-                            "declared as a \"protocol\" in \"capabilities\"",
-                     name, verb);
+  const char *kind = fern__route_kind_name(route->kind);
+  return fern__mfail(mc, p, "%s \"%s\" is %s from self, so it must be "
+                            "declared as a \"%s\" in \"capabilities\"",
+                     kind, route->name, verb, kind);
 }
 
 static int add_route(fern__mcheck *mc, fern__route_decl **list, size_t *count,
@@ -160,6 +199,76 @@ static int check_path(fern__mcheck *mc, const char *path, const char *p) {
   return FERN_OK;
 }
 
+/* A path below a directory: "a/b", no empty, "." or ".." part (cml's
+ * RelativePath). */
+static int check_relative(fern__mcheck *mc, const char *path, const char *p,
+                          const char *key) {
+  size_t len = strlen(path);
+  int bad = len == 0 || path[0] == '/' || path[len - 1] == '/' ||
+            strstr(path, "//") != NULL;
+  for (const char *part = path; !bad && part != NULL;) {
+    size_t n = strcspn(part, "/");
+    bad = (n == 1 && part[0] == '.') ||
+          (n == 2 && part[0] == '.' && part[1] == '.');
+    part = part[n] == '/' ? part + n + 1 : NULL;
+  }
+  if (bad)
+    return fern__mfail(mc, p, "\"%s\" must be a relative path with no "
+                              "empty, \".\" or \"..\" part; got \"%s\"",
+                       key, path);
+  if (len > FERN_USE_PATH_MAX * 4)
+    return fern__mfail(mc, p, "\"%s\" is %zu bytes; at most %d", key, len,
+                       FERN_USE_PATH_MAX * 4);
+  return FERN_OK;
+}
+
+/* A directory's "rights" (rights.c); 0 when absent and not required. */
+static int read_rights(fern__mcheck *mc, const json_t *entry, const char *at,
+                       int required, fern__rights *out) {
+  fern__pointer p;
+  snprintf(p, sizeof p, "%s/rights", at);
+  const json_t *list = json_object_get(entry, "rights");
+  *out = 0;
+  if (list == NULL)
+    return required ? fern__mfail(mc, at, "a directory needs \"rights\", "
+                                          "such as [\"r*\"] or [\"rw*\"]")
+                    : FERN_OK;
+  long bad;
+  *out = fern__rights_parse(list, &bad);
+  if (*out != 0)
+    return FERN_OK;
+  if (bad >= 0) {
+    fern__pointer ip;
+    snprintf(ip, sizeof ip, "%s/%ld", p, bad);
+    return fern__mfail(mc, ip, "not a right, or named twice: rights are "
+                               "\"r*\", \"w*\", \"x*\", \"rw*\", \"rx*\" "
+                               "or one of connect, enumerate, execute, "
+                               "get_attributes, modify_directory, read_bytes, "
+                               "traverse, update_attributes, write_bytes");
+  }
+  return fern__mfail(mc, p, "\"rights\" must be a nonempty array of rights");
+}
+
+/* A directory route's "rights" and "subdir" (`rights_required` for a
+ * use, as cmc asks); nothing for a protocol, which has neither. */
+static int read_directory_route(fern__mcheck *mc, const json_t *entry,
+                                const char *at, size_t count,
+                                int rights_required, fern__route_decl *route) {
+  if (route->kind != FERN_ROUTE_DIRECTORY)
+    return FERN_OK;
+  int rc = read_rights(mc, entry, at, rights_required, &route->rights);
+  if (rc == FERN_OK)
+    rc = single_only(mc, entry, at, "subdir", count);
+  if (rc == FERN_OK)
+    rc = fern__mcheck_string(mc, entry, at, "subdir", 0, &route->subdir);
+  if (rc == FERN_OK && route->subdir != NULL) {
+    fern__pointer p;
+    snprintf(p, sizeof p, "%s/subdir", at);
+    rc = check_relative(mc, route->subdir, p, "subdir");
+  }
+  return rc;
+}
+
 static int read_dependency(fern__mcheck *mc, const json_t *entry,
                            const char *at, int *weak) {
   static const char *const kinds[] = {"strong", "weak", NULL};
@@ -171,11 +280,12 @@ static int read_dependency(fern__mcheck *mc, const json_t *entry,
 
 /* Each entry of the array `key`, as `fn` reads it. */
 typedef int (*entry_fn)(fern__mcheck *mc, fern__decl *decl,
-                        const json_t *entry, const char *at, unsigned index);
+                        const json_t *entry, const char *at, unsigned index,
+                        fern__route_kind kind);
 
-/* Entries without "protocol" are another parser's in "use" and
- * "capabilities" (runners, resolvers); in "offer" and "expose" they are
- * errors: a protocol is the one kind fern routes. */
+/* Entries without "protocol" or "directory" are another parser's in
+ * "use" and "capabilities" (runners, resolvers); in "offer" and "expose"
+ * they are errors: those are the kinds fern routes. */
 static int each_entry(fern__mcheck *mc, fern__decl *decl, const char *key,
                       const char *what, entry_fn fn) {
   int protocols_only = strcmp(key, "offer") == 0 || strcmp(key, "expose") == 0;
@@ -189,45 +299,79 @@ static int each_entry(fern__mcheck *mc, fern__decl *decl, const char *key,
     fern__pointer at;
     snprintf(at, sizeof at, "/%s/%zu", key, i);
     rc = fern__mcheck_object_at(mc, entry, at, what);
-    if (rc == FERN_OK && json_object_get(entry, "protocol") != NULL)
-      rc = fn(mc, decl, entry, at, (unsigned)i);
-    else if (rc == FERN_OK && protocols_only)
-      rc = fern__mfail(mc, at, "%s routes a \"protocol\", the one kind of "
-                               "capability fern routes",
+    fern__route_kind kind = FERN_ROUTE_PROTOCOL;
+    int routed = rc == FERN_OK ? kind_of(mc, entry, at, &kind) : rc;
+    if (routed == FERN_OK)
+      rc = fn(mc, decl, entry, at, (unsigned)i, kind);
+    else if (routed != NOT_ROUTED)
+      rc = routed;
+    else if (protocols_only)
+      rc = fern__mfail(mc, at, "%s routes a \"protocol\" or a "
+                               "\"directory\", the kinds of capability fern "
+                               "routes",
                        key);
   }
   return rc;
 }
 
+/* A directory capability's "path": where it is in the package. cmc wants
+ * an absolute path there (in the outgoing directory); fern takes it
+ * relative to the package's root, with or without the leading '/'. */
+static int read_directory_path(fern__mcheck *mc, const json_t *entry,
+                               const char *at, const char **path) {
+  int rc = fern__mcheck_string(mc, entry, at, "path", 1, path);
+  if (rc != FERN_OK)
+    return rc;
+  fern__pointer p;
+  snprintf(p, sizeof p, "%s/path", at);
+  if (strcmp(*path, "/") == 0 || strcmp(*path, ".") == 0) {
+    *path = ".";
+    return FERN_OK; /* the whole package */
+  }
+  *path += (*path)[0] == '/';
+  return check_relative(mc, *path, p, "path");
+}
+
 static int read_capability(fern__mcheck *mc, fern__decl *decl,
                            const json_t *entry, const char *at,
-                           unsigned index) {
-  static const char *const keys[] = {"protocol", "path", NULL};
+                           unsigned index, fern__route_kind kind) {
+  static const char *const protocol_keys[] = {"protocol", "path", NULL};
+  static const char *const directory_keys[] = {"directory", "path", "rights",
+                                               NULL};
+  int directory = kind == FERN_ROUTE_DIRECTORY;
   const char **names = NULL;
   size_t count = 0;
   const char *path = NULL;
-  int rc = fern__mcheck_keys(mc, entry, at, "a protocol capability", keys);
+  fern__rights rights = 0;
+  int rc = fern__mcheck_keys(mc, entry, at,
+                             directory ? "a directory capability"
+                                       : "a protocol capability",
+                             directory ? directory_keys : protocol_keys);
   (void)index;
   if (rc == FERN_OK)
-    rc = read_names(mc, entry, at, &names, &count);
+    rc = read_names(mc, entry, at, kind, &names, &count);
   if (rc == FERN_OK)
     rc = single_only(mc, entry, at, "path", count);
   if (rc == FERN_OK)
-    rc = fern__mcheck_string(mc, entry, at, "path", 0, &path);
+    rc = directory ? read_directory_path(mc, entry, at, &path)
+                   : fern__mcheck_string(mc, entry, at, "path", 0, &path);
+  if (rc == FERN_OK && directory)
+    rc = read_rights(mc, entry, at, 1, &rights);
   for (size_t i = 0; rc == FERN_OK && i < count; i++) {
     if (declared(decl, names[i])) {
-      rc = fern__mfail(mc, at, "protocol \"%s\" is declared twice", names[i]);
+      rc = fern__mfail(mc, at, "capability \"%s\" is declared twice",
+                       names[i]);
       break;
     }
-    fern__protocol_decl *grown =
-        realloc(decl->protocols, (decl->protocol_count + 1) * sizeof *grown);
+    fern__provided_decl *grown =
+        realloc(decl->provided, (decl->provided_count + 1) * sizeof *grown);
     if (grown == NULL) {
       rc = fern_error_set(mc->err, FERN_ENOMEM, NULL, "out of memory");
       break;
     }
-    decl->protocols = grown;
-    decl->protocols[decl->protocol_count++] =
-        (fern__protocol_decl){names[i], path};
+    decl->provided = grown;
+    decl->provided[decl->provided_count++] =
+        (fern__provided_decl){kind, names[i], path, rights};
   }
   free(names);
   return rc;
@@ -242,8 +386,8 @@ static int check_unique_target(fern__mcheck *mc, const fern__route_decl *list,
     int same_to = o->to.kind == route->to.kind &&
                   (o->to.name == NULL || strcmp(o->to.name, route->to.name) == 0);
     if (same_to && strcmp(o->target, route->target) == 0)
-      return fern__mfail(mc, at, "protocol \"%s\" is %s %s%s twice",
-                         route->target, verb,
+      return fern__mfail(mc, at, "\"%s\" is %s %s%s twice", route->target,
+                         verb,
                          route->to.kind == FERN_REF_CHILD ? "to #" : "to the ",
                          route->to.kind == FERN_REF_CHILD ? route->to.name
                                                           : "parent");
@@ -251,18 +395,32 @@ static int check_unique_target(fern__mcheck *mc, const fern__route_decl *list,
   return FERN_OK;
 }
 
+/* Where a used capability appears by default: /svc/NAME for a protocol
+ * (CML's default), /NAME for a directory. */
+static const char *default_use_dir(fern__route_kind kind) {
+  return kind == FERN_ROUTE_DIRECTORY ? "/" : "/svc/";
+}
+
 static int read_use(fern__mcheck *mc, fern__decl *decl, const json_t *entry,
-                    const char *at, unsigned index) {
-  static const char *const keys[] = {"protocol", "from", "path", "dependency",
-                                     "availability", NULL};
+                    const char *at, unsigned index, fern__route_kind kind) {
+  static const char *const protocol_keys[] = {
+      "protocol", "from", "path", "dependency", "availability", NULL};
+  static const char *const directory_keys[] = {
+      "directory", "from", "path", "dependency", "availability", "rights",
+      "subdir", NULL};
   static const char *const availabilities[] = {"required", "optional", NULL};
-  fern__route_decl route = {.to = {FERN_REF_SELF, NULL}, .index = index};
+  fern__route_decl route = {
+      .kind = kind, .to = {FERN_REF_SELF, NULL}, .index = index};
   const char **names = NULL;
   size_t count = 0;
   const char *path = NULL;
-  int rc = fern__mcheck_keys(mc, entry, at, "a use declaration", keys);
+  int rc = fern__mcheck_keys(mc, entry, at, "a use declaration",
+                             kind == FERN_ROUTE_DIRECTORY ? directory_keys
+                                                          : protocol_keys);
   if (rc == FERN_OK)
-    rc = read_names(mc, entry, at, &names, &count);
+    rc = read_names(mc, entry, at, kind, &names, &count);
+  if (rc == FERN_OK)
+    rc = read_directory_route(mc, entry, at, count, 1, &route);
   if (rc == FERN_OK)
     rc = single_only(mc, entry, at, "path", count);
   if (rc == FERN_OK)
@@ -279,10 +437,11 @@ static int read_use(fern__mcheck *mc, fern__decl *decl, const json_t *entry,
     rc = fern__mcheck_string(mc, entry, at, "path", 0, &path);
   for (size_t i = 0; rc == FERN_OK && i < count; i++) {
     fern__pointer p;
-    snprintf(p, sizeof p, "%s/%s", at, path ? "path" : "protocol");
+    snprintf(p, sizeof p, "%s/%s", at,
+             path ? "path" : fern__route_kind_name(kind));
     route.name = route.target = names[i];
-    char full[FERN_USE_PATH_MAX + FERN_NAME_MAX + 8]; /* CML's default */
-    snprintf(full, sizeof full, "%s%s", path ? "" : "/svc/",
+    char full[FERN_USE_PATH_MAX + FERN_NAME_MAX + 8];
+    snprintf(full, sizeof full, "%s%s", path ? "" : default_use_dir(kind),
              path ? path : names[i]);
     rc = path != NULL && strlen(path) >= sizeof full
              ? fern__mfail(mc, p, "\"path\" is longer than %d bytes",
@@ -306,8 +465,9 @@ static int read_use(fern__mcheck *mc, fern__decl *decl, const json_t *entry,
 
 /* An offer's or expose's names, and its "as" (a new name, only for one). */
 static int read_names_as(fern__mcheck *mc, const json_t *entry, const char *at,
-                         const char ***names, size_t *count, const char **as) {
-  int rc = read_names(mc, entry, at, names, count);
+                         fern__route_kind kind, const char ***names,
+                         size_t *count, const char **as) {
+  int rc = read_names(mc, entry, at, kind, names, count);
   if (rc == FERN_OK)
     rc = single_only(mc, entry, at, "as", *count);
   if (rc == FERN_OK)
@@ -315,7 +475,7 @@ static int read_names_as(fern__mcheck *mc, const json_t *entry, const char *at,
   if (rc == FERN_OK && *as != NULL) {
     fern__pointer p;
     snprintf(p, sizeof p, "%s/as", at);
-    rc = fern__mcheck_name(mc, *as, p, "protocol");
+    rc = fern__mcheck_name(mc, *as, p, fern__route_kind_name(kind));
   }
   return rc;
 }
@@ -330,8 +490,9 @@ static int add_offer(fern__mcheck *mc, fern__decl *decl, const char *at,
                     &route->to);
   if (rc == FERN_OK && route->from.kind == FERN_REF_CHILD &&
       strcmp(route->from.name, route->to.name) == 0)
-    rc = fern__mfail(mc, p, "#%s is offered its own protocol \"%s\"",
-                     route->to.name, route->name);
+    rc = fern__mfail(mc, p, "#%s is offered its own %s \"%s\"",
+                     route->to.name, fern__route_kind_name(route->kind),
+                     route->name);
   if (rc == FERN_OK)
     rc = check_unique_target(mc, decl->offers, decl->offer_count, route, at,
                              "offered");
@@ -340,16 +501,22 @@ static int add_offer(fern__mcheck *mc, fern__decl *decl, const char *at,
 }
 
 static int read_offer(fern__mcheck *mc, fern__decl *decl, const json_t *entry,
-                      const char *at, unsigned index) {
-  static const char *const keys[] = {"protocol", "from", "to", "as",
-                                     "dependency", NULL};
-  fern__route_decl route = {.index = index};
+                      const char *at, unsigned index, fern__route_kind kind) {
+  static const char *const protocol_keys[] = {"protocol", "from", "to", "as",
+                                              "dependency", NULL};
+  static const char *const directory_keys[] = {
+      "directory", "from", "to", "as", "dependency", "rights", "subdir", NULL};
+  fern__route_decl route = {.kind = kind, .index = index};
   const char **names = NULL;
   size_t count = 0;
   const char *as = NULL;
-  int rc = fern__mcheck_keys(mc, entry, at, "an offer", keys);
+  int rc = fern__mcheck_keys(mc, entry, at, "an offer",
+                             kind == FERN_ROUTE_DIRECTORY ? directory_keys
+                                                          : protocol_keys);
   if (rc == FERN_OK)
-    rc = read_names_as(mc, entry, at, &names, &count, &as);
+    rc = read_names_as(mc, entry, at, kind, &names, &count, &as);
+  if (rc == FERN_OK)
+    rc = read_directory_route(mc, entry, at, count, 0, &route);
   if (rc == FERN_OK)
     rc = read_ref_key(mc, entry, at, "from", NULL,
                       "\"parent\", \"self\" or \"#<child>\"", 0, &route.from);
@@ -366,7 +533,7 @@ static int read_offer(fern__mcheck *mc, fern__decl *decl, const json_t *entry,
   for (size_t i = 0; rc == FERN_OK && i < count; i++) {
     route.name = names[i];
     route.target = as ? as : names[i];
-    rc = check_self(mc, at, "offered", &route.from, route.name);
+    rc = check_self(mc, at, "offered", &route);
     size_t n = json_is_array(to) ? json_array_size(to) : 1;
     for (size_t t = 0; rc == FERN_OK && t < n; t++)
       rc = add_offer(mc, decl, at, &route,
@@ -379,21 +546,30 @@ static int read_offer(fern__mcheck *mc, fern__decl *decl, const json_t *entry,
 }
 
 static int read_expose(fern__mcheck *mc, fern__decl *decl, const json_t *entry,
-                       const char *at, unsigned index) {
-  static const char *const keys[] = {"protocol", "from", "as", "to", NULL};
-  fern__route_decl route = {.to = {FERN_REF_PARENT, NULL}, .index = index};
+                       const char *at, unsigned index, fern__route_kind kind) {
+  static const char *const protocol_keys[] = {"protocol", "from", "as", "to",
+                                              NULL};
+  static const char *const directory_keys[] = {
+      "directory", "from", "as", "to", "rights", "subdir", NULL};
+  fern__route_decl route = {
+      .kind = kind, .to = {FERN_REF_PARENT, NULL}, .index = index};
   const char **names = NULL;
   size_t count = 0;
   const char *as = NULL, *to = NULL;
-  int rc = fern__mcheck_keys(mc, entry, at, "an expose", keys);
+  int rc = fern__mcheck_keys(mc, entry, at, "an expose",
+                             kind == FERN_ROUTE_DIRECTORY ? directory_keys
+                                                          : protocol_keys);
   if (rc == FERN_OK)
-    rc = read_names_as(mc, entry, at, &names, &count, &as);
+    rc = read_names_as(mc, entry, at, kind, &names, &count, &as);
+  if (rc == FERN_OK)
+    rc = read_directory_route(mc, entry, at, count, 0, &route);
   if (rc == FERN_OK)
     rc = fern__mcheck_string(mc, entry, at, "to", 0, &to);
   if (rc == FERN_OK && to != NULL && strcmp(to, "parent") != 0) {
     fern__pointer p;
     snprintf(p, sizeof p, "%s/to", at);
-    rc = fern__mfail(mc, p, "a protocol is exposed to \"parent\"; got \"%s\"",
+    rc = fern__mfail(mc, p, "a capability is exposed to \"parent\"; got "
+                            "\"%s\"",
                      to);
   }
   if (rc == FERN_OK)
@@ -402,7 +578,7 @@ static int read_expose(fern__mcheck *mc, fern__decl *decl, const json_t *entry,
   for (size_t i = 0; rc == FERN_OK && i < count; i++) {
     route.name = names[i];
     route.target = as ? as : names[i];
-    rc = check_self(mc, at, "exposed", &route.from, route.name);
+    rc = check_self(mc, at, "exposed", &route);
     if (rc == FERN_OK)
       rc = check_unique_target(mc, decl->exposes, decl->expose_count, &route,
                                at, "exposed");

@@ -9,10 +9,27 @@ static const char *field(const json_t *obj, const char *key) {
   return value != NULL ? value : "?";
 }
 
+/* What a route or hop names: {"protocol": N} or {"directory": N}. */
+static const char *kind_of(const json_t *obj) {
+  return json_object_get(obj, "directory") != NULL ? "directory" : "protocol";
+}
+
+static const char *name_of(const json_t *obj) {
+  return field(obj, kind_of(obj));
+}
+
+/* " with rights r*" for a directory route that names them. */
+static void print_rights(const json_t *route) {
+  if (json_object_get(route, "rights") != NULL)
+    printf(" with rights %s", field(route, "rights"));
+  if (json_object_get(route, "subdir") != NULL)
+    printf(" (subdir %s)", field(route, "subdir"));
+}
+
 /* ` as "X"` when a route hands the protocol on under another name. */
 static void print_as(const json_t *route) {
   const char *as = json_string_value(json_object_get(route, "as"));
-  if (as != NULL && strcmp(as, field(route, "protocol")) != 0)
+  if (as != NULL && strcmp(as, name_of(route)) != 0)
     printf(" as \"%s\"", as);
 }
 
@@ -22,7 +39,7 @@ static void print_hops(const json_t *hops) {
   printf("  ");
   json_array_foreach(hops, i, hop) {
     printf("%s%s %s \"%s\" from %s", i ? " -> " : "", field(hop, "moniker"),
-           field(hop, "verb"), field(hop, "protocol"), field(hop, "from"));
+           field(hop, "verb"), name_of(hop), field(hop, "from"));
     print_as(hop);
   }
   putchar('\n');
@@ -30,10 +47,12 @@ static void print_hops(const json_t *hops) {
 
 static void print_status(const json_t *use) {
   const char *status = field(use, "status");
-  printf("\"%s\" at %s: %s", field(use, "protocol"), field(use, "path"),
-         status);
-  if (strcmp(status, "routed") == 0 &&
-      json_is_true(json_object_get(use, "provider_running")))
+  printf("%s \"%s\" at %s: %s", kind_of(use), name_of(use),
+         field(use, "path"), status);
+  if (strcmp(status, "routed") == 0 && strcmp(kind_of(use), "directory") == 0)
+    printf(" to %s's package\n", field(use, "provider"));
+  else if (strcmp(status, "routed") == 0 &&
+           json_is_true(json_object_get(use, "provider_running")))
     printf(" to %s, running\n", field(use, "provider"));
   else if (strcmp(status, "routed") == 0)
     printf(" to %s, not running (%s)\n", field(use, "provider"),
@@ -48,7 +67,7 @@ static void print_status(const json_t *use) {
 void fern__print_route(const json_t *result) {
   const json_t *uses = json_object_get(result, "uses");
   if (json_array_size(uses) == 0)
-    printf("%s uses no protocol\n", field(result, "moniker"));
+    printf("%s uses no protocol or directory\n", field(result, "moniker"));
   size_t i;
   json_t *use;
   json_array_foreach(uses, i, use) {
@@ -59,11 +78,12 @@ void fern__print_route(const json_t *result) {
 
 /* One declared route: `protocol "echo" from #server to #client (strong)`. */
 static void print_declared(const json_t *route) {
-  printf("protocol \"%s\" from %s", field(route, "protocol"),
+  printf("%s \"%s\" from %s", kind_of(route), name_of(route),
          field(route, "from"));
   if (json_object_get(route, "to") != NULL)
     printf(" to %s", field(route, "to"));
   print_as(route);
+  print_rights(route);
   if (json_object_get(route, "path") != NULL)
     printf(" at %s", field(route, "path"));
   if (json_object_get(route, "dependency") != NULL)

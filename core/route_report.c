@@ -22,23 +22,45 @@ static const char *dependency(const fern__route_decl *route) {
   return route->weak ? "weak" : "strong";
 }
 
+/* {"protocol": NAME} or {"directory": NAME}, as CML names one, with a
+ * directory's rights and subdir where the route gives them. */
+static json_t *named(const fern__route_decl *route) {
+  json_t *obj = json_pack("{s:s}", fern__route_kind_name(route->kind),
+                          route->name);
+  if (route->kind == FERN_ROUTE_DIRECTORY && route->rights != 0) {
+    char rights[160];
+    fern__rights_format(route->rights, rights, sizeof rights);
+    json_object_set_new(obj, "rights", json_string(rights));
+  }
+  if (route->subdir != NULL)
+    json_object_set_new(obj, "subdir", json_string(route->subdir));
+  return obj;
+}
+
 static json_t *use_json(const fern__route_decl *use) {
-  return json_pack("{s:s, s:o, s:s, s:s, s:s}", "protocol", use->name, "from",
-                   ref_json(&use->from), "path", use->path, "dependency",
-                   dependency(use), "availability",
-                   use->optional ? "optional" : "required");
+  json_t *obj = named(use);
+  json_object_update_new(
+      obj, json_pack("{s:o, s:s, s:s, s:s}", "from", ref_json(&use->from),
+                     "path", use->path, "dependency", dependency(use),
+                     "availability", use->optional ? "optional" : "required"));
+  return obj;
 }
 
 static json_t *offer_json(const fern__route_decl *offer) {
-  return json_pack("{s:s, s:o, s:o, s:s, s:s}", "protocol", offer->name,
-                   "from", ref_json(&offer->from), "to", ref_json(&offer->to),
-                   "as", offer->target, "dependency", dependency(offer));
+  json_t *obj = named(offer);
+  json_object_update_new(
+      obj, json_pack("{s:o, s:o, s:s, s:s}", "from", ref_json(&offer->from),
+                     "to", ref_json(&offer->to), "as", offer->target,
+                     "dependency", dependency(offer)));
+  return obj;
 }
 
 static json_t *expose_json(const fern__route_decl *expose) {
-  return json_pack("{s:s, s:o, s:s, s:s}", "protocol", expose->name, "from",
-                   ref_json(&expose->from), "to", "parent", "as",
-                   expose->target);
+  json_t *obj = named(expose);
+  json_object_update_new(
+      obj, json_pack("{s:o, s:s, s:s}", "from", ref_json(&expose->from), "to",
+                     "parent", "as", expose->target));
+  return obj;
 }
 
 static json_t *list_json(const fern__route_decl *list, size_t count,
@@ -70,9 +92,9 @@ static void on_hop(const fern__route_hop *hop, void *arg) {
   trace *t = arg;
   json_array_append_new(
       t->hops, json_pack("{s:s, s:s, s:s, s:o, s:s}", "moniker",
-                         hop->at->moniker, "verb", hop->verb, "protocol",
-                         hop->name, "from", ref_json(&hop->from), "as",
-                         hop->target));
+                         hop->at->moniker, "verb", hop->verb,
+                         fern__route_kind_name(hop->kind), hop->name, "from",
+                         ref_json(&hop->from), "as", hop->target));
   t->last_at = hop->at;
   t->last_from = hop->from;
 }
@@ -93,8 +115,9 @@ static json_t *use_report(const fern__instance *instance,
   const fern__instance *provider = NULL;
   fern_error_t err = FERN_ERROR_INIT;
   int rc = fern__route_trace(instance, use, on_hop, &t, &provider, &err);
-  json_t *report = json_pack("{s:s, s:s, s:b}", "protocol", use->name, "path",
-                             use->path, "optional", use->optional);
+  json_t *report = named(use);
+  json_object_update_new(report, json_pack("{s:s, s:b}", "path", use->path,
+                                           "optional", use->optional));
   if (rc == FERN_OK) {
     json_object_set_new(report, "status", json_string("routed"));
     json_object_set_new(report, "provider", json_string(provider->moniker));

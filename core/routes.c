@@ -1,5 +1,6 @@
-/* routes.c - following a used protocol, hop by hop, through the resolved
- * tree to the component that declares it, as component_manager's routing
+/* routes.c - following a used protocol or directory, hop by hop, through
+ * the resolved tree to the component that declares it, as
+ * component_manager's routing
  * walks use -> offer -> expose (Fuchsia's src/sys/lib/routing): a use
  * "from parent" finds its parent's offer to it (or to its collection); an
  * offer or use "from #child" finds that child's expose; an offer "from
@@ -8,7 +9,14 @@
  * is named where the route stops, at the declaration that points to what
  * is missing, with the nearest name that does exist there. One walk
  * serves both callers: fern__route_trace tells a callback of each hop it
- * takes (fern route prints them), fern__route_follow only wants the end. */
+ * takes (fern route prints them), fern__route_follow only wants the end.
+ *
+ * A directory's route also carries rights and subdirectories, as Fuchsia's
+ * routing does (src/sys/lib/routing, rights.rs): each offer or expose
+ * that names rights may give no more than what it comes from gives, the
+ * use no more than what reaches it (the hop that asks for more is the
+ * broken one), and each "subdir" on the way goes below the one nearer
+ * the provider. */
 #include <stdio.h>
 #include <string.h>
 
@@ -92,7 +100,11 @@ typedef struct hop_s {
   const fern__decl *decl;
   char pointer[64];
   const char *what; /* "uses", "offers", "exposes": for messages */
+  const fern__route_decl *route; /* the declaration followed */
 } hop;
+
+/* The longest chain of subdirectories a route gathers. */
+#define SUBDIRS_MAX 32
 
 /* One walk: where its answer goes, and who watches each hop. */
 typedef struct walk_s {
@@ -100,8 +112,20 @@ typedef struct walk_s {
   fern_error_t *err;
   fern__route_hop_cb on_hop; /* or NULL */
   void *arg;
-  const char *served_name; /* the protocol's name at the provider */
+  const fern__route_decl *use;
+  const char *served_name; /* the capability's name at the provider */
+  const fern__provided_decl *provided; /* its declaration there */
+  /* directory: the rights the nearest hop that names them asks for, and
+   * that hop (where a route that gives less is broken) */
+  fern__rights demand;
+  hop asker;
+  const char *subdirs[SUBDIRS_MAX]; /* from the use towards the provider */
+  size_t subdir_count;
 } walk;
+
+static const char *kind_name(const hop *h) {
+  return fern__route_kind_name(h->route->kind);
+}
 
 static int follow(hop h, walk *w, unsigned depth);
 
@@ -111,13 +135,14 @@ static int from_parent(hop h, walk *w, unsigned depth) {
   const fern__decl *pdecl = parent != NULL ? decl_of(parent) : NULL;
   if (parent == NULL)
     return fern__decl_error(h.decl, w->err, FERN_ENOENT, h.pointer,
-                            "%s %s protocol \"%s\" from its parent, but it is "
+                            "%s %s %s \"%s\" from its parent, but it is "
                             "the root: nothing is offered to it",
-                            shown(h.at), h.what, h.name);
+                            shown(h.at), h.what, kind_name(&h), h.name);
   for (size_t i = 0; pdecl != NULL && i < pdecl->offer_count; i++) {
     const fern__route_decl *o = &pdecl->offers[i];
-    if (offer_reaches(o, h.at) && strcmp(o->target, h.name) == 0) {
-      hop next = {parent, o->from, o->name, o->target, pdecl, "", "offers"};
+    if (o->kind == h.route->kind && offer_reaches(o, h.at) &&
+        strcmp(o->target, h.name) == 0) {
+      hop next = {parent, o->from, o->name, o->target, pdecl, "", "offers", o};
       snprintf(next.pointer, sizeof next.pointer, "/offer/%u", o->index);
       return follow(next, w, depth + 1);
     }
@@ -127,10 +152,10 @@ static int from_parent(hop h, walk *w, unsigned depth) {
     nearest(pdecl->offers, pdecl->offer_count, offer_reaches, h.at, h.name,
             shown(parent), "offers", near, sizeof near);
   return fern__decl_error(h.decl, w->err, FERN_ENOENT, h.pointer,
-                          "%s %s protocol \"%s\" from its parent, but %s "
+                          "%s %s %s \"%s\" from its parent, but %s "
                           "offers no \"%s\" to #%s%s",
-                          shown(h.at), h.what, h.name, shown(parent), h.name,
-                          h.at->name, near);
+                          shown(h.at), h.what, kind_name(&h), h.name,
+                          shown(parent), h.name, h.at->name, near);
 }
 
 /* The child `h.from.name` of `h.at` exposes `h.name`. */
@@ -141,14 +166,15 @@ static int from_child(hop h, walk *w, unsigned depth) {
     return FERN__ROUTE_PENDING;
   if (cdecl == NULL)
     return fern__decl_error(h.decl, w->err, FERN_ENOENT, h.pointer,
-                            "%s %s protocol \"%s\" from #%s, which %s",
-                            shown(h.at), h.what, h.name, h.from.name,
+                            "%s %s %s \"%s\" from #%s, which %s",
+                            shown(h.at), h.what, kind_name(&h), h.name,
+                            h.from.name,
                             child == NULL ? "is not in the tree"
                                           : "could not be resolved");
   for (size_t i = 0; i < cdecl->expose_count; i++) {
     const fern__route_decl *e = &cdecl->exposes[i];
-    if (strcmp(e->target, h.name) == 0) {
-      hop next = {child, e->from, e->name, e->target, cdecl, "", "exposes"};
+    if (e->kind == h.route->kind && strcmp(e->target, h.name) == 0) {
+      hop next = {child, e->from, e->name, e->target, cdecl, "", "exposes", e};
       snprintf(next.pointer, sizeof next.pointer, "/expose/%u", e->index);
       return follow(next, w, depth + 1);
     }
@@ -157,34 +183,89 @@ static int from_child(hop h, walk *w, unsigned depth) {
   nearest(cdecl->exposes, cdecl->expose_count, any_route, NULL, h.name,
           shown(child), "exposes", near, sizeof near);
   return fern__decl_error(h.decl, w->err, FERN_ENOENT, h.pointer,
-                          "%s %s protocol \"%s\" from #%s, but %s exposes no "
+                          "%s %s %s \"%s\" from #%s, but %s exposes no "
                           "\"%s\"%s",
-                          shown(h.at), h.what, h.name, h.from.name,
-                          shown(child), h.name, near);
+                          shown(h.at), h.what, kind_name(&h), h.name,
+                          h.from.name, shown(child), h.name, near);
+}
+
+/* The rights `h` gives (`have`, as "what" says) cover what the hop that
+ * asks asks for; else that hop is broken. */
+static int check_rights(const hop *h, walk *w, fern__rights have,
+                        const char *what) {
+  if (fern__rights_within(w->demand, have))
+    return FERN_OK;
+  char asked[160], given[160];
+  fern__rights_format(w->demand, asked, sizeof asked);
+  fern__rights_format(have, given, sizeof given);
+  return fern__decl_error(w->asker.decl, w->err, FERN_EACCES,
+                          w->asker.pointer,
+                          "%s %s directory \"%s\" with rights %s, but %s %s "
+                          "it with rights %s only",
+                          shown(w->asker.at), w->asker.what, w->asker.name,
+                          asked, shown(h->at), what, given);
+}
+
+/* A directory hop: its rights against what is asked, its subdir kept. */
+static int directory_hop(const hop *h, walk *w) {
+  const fern__route_decl *r = h->route;
+  if (r->rights != 0 && w->demand != 0) {
+    int rc = check_rights(h, w, r->rights, h->what);
+    if (rc != FERN_OK)
+      return rc;
+  }
+  if (r->rights != 0) {
+    w->demand = r->rights;
+    w->asker = *h;
+  }
+  if (r->subdir != NULL && w->subdir_count < SUBDIRS_MAX)
+    w->subdirs[w->subdir_count++] = r->subdir;
+  return FERN_OK;
+}
+
+/* The route ends at `h.at`, which declares what it names. */
+static int at_self(hop h, walk *w) {
+  const fern__decl *decl = decl_of(h.at);
+  const fern__provided_decl *provided = NULL;
+  for (size_t i = 0; i < decl->provided_count; i++)
+    if (strcmp(decl->provided[i].name, h.name) == 0)
+      provided = &decl->provided[i];
+  /* Only a program can serve a protocol: a realm's socket would keep its
+   * clients waiting for ever. A directory is the package's. */
+  if (h.route->kind == FERN_ROUTE_PROTOCOL && decl->program == NULL)
+    return fern__decl_error(h.decl, w->err, FERN_ENOENT, h.pointer,
+                            "%s %s protocol \"%s\" from self, but it has "
+                            "no program to serve it",
+                            shown(h.at), h.what, h.name);
+  if (h.route->kind == FERN_ROUTE_DIRECTORY && provided != NULL) {
+    int rc = check_rights(&h, w, provided->rights, "declares");
+    if (rc != FERN_OK)
+      return rc;
+  }
+  *w->provider = h.at;
+  w->served_name = h.name;
+  w->provided = provided;
+  return FERN_OK;
 }
 
 static int follow(hop h, walk *w, unsigned depth) {
   if (depth > 1024) /* deeper than any tree: a loop of offers */
     return fern__decl_error(h.decl, w->err, FERN_EINVAL, h.pointer,
-                            "the route of protocol \"%s\" goes round in a "
-                            "circle",
-                            h.name);
+                            "the route of %s \"%s\" goes round in a circle",
+                            kind_name(&h), h.name);
   if (w->on_hop != NULL) {
-    fern__route_hop shown_hop = {h.at, h.what, h.name, h.target, h.from};
+    fern__route_hop shown_hop = {h.route->kind, h.at, h.what, h.name,
+                                 h.target, h.from};
     w->on_hop(&shown_hop, w->arg);
+  }
+  if (h.route->kind == FERN_ROUTE_DIRECTORY) {
+    int rc = directory_hop(&h, w);
+    if (rc != FERN_OK)
+      return rc;
   }
   switch (h.from.kind) {
   case FERN_REF_SELF:
-    /* Only a program can serve: a realm's socket would keep its clients
-     * waiting for ever. */
-    if (decl_of(h.at)->program == NULL)
-      return fern__decl_error(h.decl, w->err, FERN_ENOENT, h.pointer,
-                              "%s %s protocol \"%s\" from self, but it has "
-                              "no program to serve it",
-                              shown(h.at), h.what, h.name);
-    *w->provider = h.at;
-    w->served_name = h.name;
-    return FERN_OK;
+    return at_self(h, w);
   case FERN_REF_PARENT:
     return from_parent(h, w, depth);
   case FERN_REF_CHILD:
@@ -200,8 +281,10 @@ static int walk_use(const fern__instance *instance,
   if (decl == NULL)
     return fern_error_set(w->err, FERN_EINVAL, NULL, "%s is not resolved",
                           shown(instance));
-  hop h = {instance, use->from, use->name, use->target, decl, "", "uses"};
+  hop h = {instance, use->from, use->name, use->target, decl, "", "uses",
+           use};
   snprintf(h.pointer, sizeof h.pointer, "/use/%u", use->index);
+  w->use = use;
   return follow(h, w, 0);
 }
 
@@ -209,16 +292,28 @@ int fern__route_trace(const fern__instance *instance,
                       const fern__route_decl *use, fern__route_hop_cb on_hop,
                       void *arg, const fern__instance **provider,
                       fern_error_t *err) {
-  walk w = {provider, err, on_hop, arg, NULL};
+  walk w = {.provider = provider, .err = err, .on_hop = on_hop, .arg = arg};
   return walk_use(instance, use, &w);
+}
+
+/* The subdirectories gathered, nearest the provider first: "a/b". */
+static void join_subdirs(const walk *w, char *out, size_t size) {
+  size_t used = 0;
+  out[0] = '\0';
+  for (size_t i = w->subdir_count; i > 0 && used < size; i--)
+    used += (size_t)snprintf(out + used, size - used, "%s%s", used ? "/" : "",
+                             w->subdirs[i - 1]);
 }
 
 int fern__route_follow_to(const fern__instance *instance,
                           const fern__route_decl *use, fern__route_end *end,
                           fern_error_t *err) {
-  walk w = {&end->provider, err, NULL, NULL, NULL};
+  memset(end, 0, sizeof *end);
+  walk w = {.provider = &end->provider, .err = err};
   int rc = walk_use(instance, use, &w);
   end->name = w.served_name;
+  end->provided = w.provided;
+  join_subdirs(&w, end->subdir, sizeof end->subdir);
   return rc;
 }
 

@@ -1,4 +1,5 @@
-/* routes.h - following used protocols through the resolved tree. */
+/* routes.h - following used protocols and directories through the
+ * resolved tree. */
 #ifndef FERN_CORE_ROUTES_H
 #define FERN_CORE_ROUTES_H
 
@@ -18,9 +19,10 @@ int fern__route_follow(const fern__instance *instance,
                        const fern__instance **provider, fern_error_t *err);
 
 /* One hop of a route as fern__route_trace walks it: `at` `verb`s the
- * protocol `name` from `from`, handing it on as `target` (its "as", else
+ * protocol or directory `name` from `from`, handing it on as `target` (its "as", else
  * `name`). Borrowed for the length of the callback. */
 typedef struct fern__route_hop_s {
+  fern__route_kind kind;
   const fern__instance *at;
   const char *verb; /* "uses", "offers" or "exposes" */
   const char *name;
@@ -39,11 +41,15 @@ int fern__route_trace(const fern__instance *instance,
                       void *arg, const fern__instance **provider,
                       fern_error_t *err);
 
-/* Where a route ends: the provider, and the protocol's name there (an
- * offer or expose "as" renames it on the way). */
+/* Where a route ends: the provider, and the capability's name there (an
+ * offer or expose "as" renames it on the way); for a directory, its
+ * declaration there and the subdirectories the route goes into, nearest
+ * the provider first ("" for none). */
 typedef struct fern__route_end_s {
   const fern__instance *provider;
   const char *name;
+  const fern__provided_decl *provided;
+  char subdir[512];
 } fern__route_end;
 
 /* fern__route_follow, with the name at the provider. */

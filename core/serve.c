@@ -16,6 +16,7 @@
  * only. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,7 @@
 #include <unistd.h>
 
 #include "lifecycle_actions.h"
+#include "package_path.h"
 #include "locked_dir.h"
 #include "log.h"
 #include "manager.h"
@@ -135,14 +137,15 @@ static void blocking(int fd) {
 static int plan_serves(fern__instance *i, fern__serve_plan *plan,
                        fern_error_t *err) {
   const fern__decl *decl = i->resolution->decl;
-  if (decl->protocol_count == 0)
+  if (decl->provided_count == 0)
     return FERN_OK;
-  plan->serves = calloc(decl->protocol_count, sizeof *plan->serves);
+  plan->serves = calloc(decl->provided_count, sizeof *plan->serves);
   if (plan->serves == NULL)
     return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
-  for (size_t p = 0; p < decl->protocol_count; p++) {
-    const char *name = decl->protocols[p].name;
-    if (!routed_out(decl, name))
+  for (size_t p = 0; p < decl->provided_count; p++) {
+    const char *name = decl->provided[p].name;
+    if (decl->provided[p].kind != FERN_ROUTE_PROTOCOL ||
+        !routed_out(decl, name))
       continue;
     fern__served *s = served_get(i, name, 0, err);
     if (s == NULL)
@@ -169,7 +172,107 @@ static int make_parents(char *path) {
   return 0;
 }
 
-/* Places `use`'s provider socket at its path in the namespace. */
+/* A symlink at `use`'s path in the namespace, to `target`. */
+static int place_link(fern__serve_plan *plan, const fern__route_decl *use,
+                      const char *target, fern_error_t *err) {
+  char link[256];
+  snprintf(link, sizeof link, "%s%s", plan->namespace_dir, use->path);
+  if (make_parents(link) != 0 ||
+      (symlink(target, link) != 0 && errno != EEXIST))
+    return fern_error_set(err, FERN_EIO, NULL, "cannot place %s in %s: %s",
+                          use->path, plan->namespace_dir, strerror(errno));
+  return FERN_OK;
+}
+
+static fern_used_capability_t *next_use(fern__serve_plan *plan,
+                                        const fern__route_decl *use,
+                                        fern_capability_kind kind) {
+  fern_used_capability_t *out = &plan->uses[plan->use_count++];
+  out->struct_size = sizeof *out;
+  out->kind = kind;
+  out->name = use->name;
+  out->path = use->path;
+  out->fd = -1;
+  return out;
+}
+
+/* A used protocol: the provider's socket, at its path. */
+static int place_protocol(fern__instance *i, fern__serve_plan *plan,
+                          const fern__route_decl *use,
+                          const fern__route_end *end, fern_error_t *err) {
+  (void)i;
+  fern__served *s =
+      served_get((fern__instance *)end->provider, end->name, 1, err);
+  if (s == NULL)
+    return FERN_EIO;
+  int rc = place_link(plan, use, s->path, err);
+  if (rc == FERN_OK)
+    next_use(plan, use, FERN_CAPABILITY_PROTOCOL)->host_path = s->path;
+  return rc;
+}
+
+/* Where a used directory is on this machine: the provider's package, the
+ * declared path, the route's subdirectories; it must be a directory in
+ * the package (no symlink out of it). */
+static int directory_source(const fern__instance *user,
+                            const fern__route_end *end, char *out,
+                            size_t size, fern_error_t *err) {
+  const fern__resolution *res = end->provider->resolution;
+  const char *path = end->provided->path;
+  char relative[1024];
+  snprintf(relative, sizeof relative, "%s%s%s",
+           strcmp(path, ".") == 0 ? "" : path,
+           strcmp(path, ".") == 0 || end->subdir[0] == '\0' ? "" : "/",
+           end->subdir);
+  fern_error_t why = FERN_ERROR_INIT;
+  struct stat st;
+  if (res->package_dir == NULL)
+    return fern_error_set(err, FERN_ENOENT, NULL,
+                          "%s uses directory \"%s\" of %s, which has no "
+                          "package directory to share",
+                          user->moniker, end->name, end->provider->moniker);
+  if (relative[0] == '\0'
+          ? realpath(res->package_dir, out) == NULL
+          : fern__package_path(res->package_dir, relative, out, size, &why) !=
+                FERN_OK)
+    return fern_error_set(err, FERN_ENOENT, NULL,
+                          "%s uses directory \"%s\" of %s: %s",
+                          user->moniker, end->name, end->provider->moniker,
+                          why.message[0] ? why.message : strerror(errno));
+  if (stat(out, &st) != 0 || !S_ISDIR(st.st_mode))
+    return fern_error_set(err, FERN_ENOENT, NULL,
+                          "%s uses directory \"%s\" of %s, but %s is not a "
+                          "directory",
+                          user->moniker, end->name, end->provider->moniker,
+                          out);
+  return FERN_OK;
+}
+
+/* A used directory: a symlink to it at its path (the ELF runner's
+ * namespace; a runner with a root of its own binds host_path instead),
+ * writable when its rights let it change what is stored. */
+static int place_directory(fern__instance *i, fern__serve_plan *plan,
+                           const fern__route_decl *use,
+                           const fern__route_end *end, fern_error_t *err) {
+  char *source = malloc(PATH_MAX);
+  if (source == NULL)
+    return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
+  int rc = directory_source(i, end, source, PATH_MAX, err);
+  if (rc == FERN_OK)
+    rc = place_link(plan, use, source, err);
+  if (rc == FERN_OK) {
+    fern_used_capability_t *out =
+        next_use(plan, use, FERN_CAPABILITY_DIRECTORY);
+    out->host_path = source;
+    out->writable = (use->rights & FERN_RIGHTS_WRITING) != 0;
+    plan->owned_paths[plan->owned_count++] = source;
+  } else {
+    free(source);
+  }
+  return rc;
+}
+
+/* Places what `use` names at its path in the namespace. */
 static int place_use(fern__instance *i, fern__serve_plan *plan,
                      const fern__route_decl *use, fern_error_t *err) {
   fern__route_end end;
@@ -177,23 +280,9 @@ static int place_use(fern__instance *i, fern__serve_plan *plan,
   if (fern__route_follow_to(i, use, &end, &hop) != FERN_OK)
     return use->optional ? FERN_OK : fern_error_set(err, FERN_ENOENT, NULL,
                                                     "%s", hop.message);
-  fern__served *s =
-      served_get((fern__instance *)end.provider, end.name, 1, err);
-  if (s == NULL)
-    return FERN_EIO;
-  char link[256];
-  snprintf(link, sizeof link, "%s%s", plan->namespace_dir, use->path);
-  if (make_parents(link) != 0 || (symlink(s->path, link) != 0 && errno != EEXIST))
-    return fern_error_set(err, FERN_EIO, NULL, "cannot place %s in %s: %s",
-                          use->path, plan->namespace_dir, strerror(errno));
-  fern_used_capability_t *out = &plan->uses[plan->use_count++];
-  out->struct_size = sizeof *out;
-  out->kind = FERN_CAPABILITY_PROTOCOL;
-  out->name = use->name;
-  out->path = use->path;
-  out->fd = -1;
-  out->host_path = s->path;
-  return FERN_OK;
+  return use->kind == FERN_ROUTE_DIRECTORY
+             ? place_directory(i, plan, use, &end, err)
+             : place_protocol(i, plan, use, &end, err);
 }
 
 static int plan_uses(fern__instance *i, fern__serve_plan *plan,
@@ -213,7 +302,8 @@ static int plan_uses(fern__instance *i, fern__serve_plan *plan,
     return fern_error_set(err, FERN_EIO, NULL, "cannot make %s: %s",
                           plan->namespace_dir, strerror(errno));
   plan->uses = calloc(decl->use_count, sizeof *plan->uses);
-  if (plan->uses == NULL)
+  plan->owned_paths = calloc(decl->use_count, sizeof *plan->owned_paths);
+  if (plan->uses == NULL || plan->owned_paths == NULL)
     return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
   for (size_t u = 0; u < decl->use_count; u++) {
     int rc = place_use(i, plan, &decl->uses[u], err);
@@ -235,5 +325,8 @@ int fern__serve_plan_make(fern__instance *i, fern__serve_plan *plan,
 void fern__serve_plan_free(fern__serve_plan *plan) {
   free(plan->serves);
   free(plan->uses);
+  for (size_t p = 0; p < plan->owned_count; p++)
+    free(plan->owned_paths[p]);
+  free(plan->owned_paths);
   memset(plan, 0, sizeof *plan);
 }

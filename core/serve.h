@@ -1,6 +1,7 @@
 /* serve.h - the protocols components serve, as listening Unix sockets
  * fern owns (systemd's socket activation), and the namespace directory
- * where a component finds what it uses. Loop thread only. */
+ * where a component finds what it uses (those sockets, and directories of
+ * providers' packages). Loop thread only. */
 #ifndef FERN_CORE_SERVE_H
 #define FERN_CORE_SERVE_H
 
@@ -28,6 +29,8 @@ typedef struct fern__serve_plan_s {
   size_t serve_count;
   fern_used_capability_t *uses;
   size_t use_count;
+  char **owned_paths; /* the directories' host paths, freed with the plan */
+  size_t owned_count;
   char namespace_dir[80];
   int has_namespace;
 } fern__serve_plan;

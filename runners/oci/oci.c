@@ -558,7 +558,7 @@ static int write_config(const fern_spawn_plan_t *sp, oci_run *run,
   return FERN_OK;
 }
 
-/* Each used protocol's socket, mounted at its path under
+/* Each used protocol's socket and directory, mounted at its path under
  * OCI_NAMESPACE_DIR, into *out; a prepared bundle's config.json is the
  * author's, and cannot be given them. */
 static int uses_read(const fern_start_info_t *info, json_t **out,
@@ -574,18 +574,24 @@ static int uses_read(const fern_start_info_t *info, json_t **out,
   for (size_t i = 0; uses != NULL && i < info->use_count; i++) {
     const fern_used_capability_t *use = &info->uses[i];
     char destination[PATH_MAX];
-    if (use->kind != FERN_CAPABILITY_PROTOCOL || use->host_path == NULL) {
+    if ((use->kind != FERN_CAPABILITY_PROTOCOL &&
+         use->kind != FERN_CAPABILITY_DIRECTORY) ||
+        use->host_path == NULL) {
       json_decref(uses);
       return fern_error_set(err, FERN_ENOTSUP, NULL,
                             "the oci runner cannot mount \"%s\" into the "
-                            "container: only protocols are delivered yet",
+                            "container: only protocols and directories are "
+                            "delivered yet",
                             use->name);
     }
     snprintf(destination, sizeof destination, OCI_NAMESPACE_DIR "%s",
              use->path);
-    json_array_append_new(uses, json_pack("{s:s, s:s}", "source",
+    /* A directory without the rights to write is mounted read-only. */
+    int read_only = use->kind == FERN_CAPABILITY_DIRECTORY && !use->writable;
+    json_array_append_new(uses, json_pack("{s:s, s:s, s:b}", "source",
                                           use->host_path, "destination",
-                                          destination));
+                                          destination, "read_only",
+                                          read_only));
   }
   if (uses == NULL)
     return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");

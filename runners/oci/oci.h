@@ -21,7 +21,8 @@ typedef struct oci_spec_s {
   const char *cgroups_path; /* NULL: the runtime's default */
   const char *init;         /* fern-oci-init on the host, bound as PID 1 */
   /* What the component uses: [{"source": host path, "destination": path
-   * in the container}], bound after /dev's tmpfs; or NULL. */
+   * in the container, "read_only": bool}], bound after /dev's tmpfs; or
+   * NULL. */
   const json_t *uses;
   /* The protocols it serves: the runtime passes their sockets from fd 3
    * (--preserve-fds), and the env says how many and their names, as

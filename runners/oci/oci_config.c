@@ -24,12 +24,16 @@ static json_t *mounts(const oci_spec *spec) {
                                         "options", "bind", "ro"));
   size_t i;
   const json_t *use;
-  json_array_foreach(spec->uses, i, use)
+  json_array_foreach(spec->uses, i, use) {
+    json_t *options = json_pack("[s]", "bind");
+    if (json_is_true(json_object_get(use, "read_only")))
+      json_array_append_new(options, json_string("ro"));
     json_array_append_new(
-        list, json_pack("{s:O, s:s, s:O, s:[s]}", "destination",
+        list, json_pack("{s:O, s:s, s:O, s:o}", "destination",
                         json_object_get(use, "destination"), "type", "bind",
                         "source", json_object_get(use, "source"), "options",
-                        "bind"));
+                        options));
+  }
   return list;
 }
 

@@ -75,28 +75,41 @@ static char **strings_copy(const json_t *array) {
   return v;
 }
 
-/* The binds of what it uses: each protocol's socket at its path. */
+/* How a used capability is bound: a socket, or a directory whose rights
+ * let it write, as it is; any other directory read-only, so that a write
+ * there fails in the component (EROFS). */
+static const char *bind_option(const fern_used_capability_t *use) {
+  return use->kind == FERN_CAPABILITY_PROTOCOL || use->writable ? "--bind"
+                                                                : "--ro-bind";
+}
+
+/* The binds of what it uses: each protocol's socket and each directory
+ * at its path. */
 static char **uses_read(const fern_start_info_t *info, int *protocols) {
-  char **v = calloc(2 * info->use_count + 1, sizeof *v);
+  char **v = calloc(3 * info->use_count + 1, sizeof *v);
   *protocols = 0;
   for (size_t i = 0, n = 0; v != NULL && i < info->use_count; i++) {
     const fern_used_capability_t *use = &info->uses[i];
     *protocols |= use->kind == FERN_CAPABILITY_PROTOCOL;
-    if ((v[n++] = strdup(use->host_path)) == NULL ||
+    if ((v[n++] = strdup(bind_option(use))) == NULL ||
+        (v[n++] = strdup(use->host_path)) == NULL ||
         (v[n++] = strdup(use->path)) == NULL)
       return sandbox_strings_free(v), NULL;
   }
   return v;
 }
 
-/* Only protocols, each with a path on this machine, can be bound. */
+/* Protocols and directories, each with a path on this machine, can be
+ * bound; storage cannot yet. */
 static int uses_deliverable(const fern_start_info_t *info, fern_error_t *err) {
   for (size_t i = 0; i < info->use_count; i++)
-    if (info->uses[i].kind != FERN_CAPABILITY_PROTOCOL ||
+    if ((info->uses[i].kind != FERN_CAPABILITY_PROTOCOL &&
+         info->uses[i].kind != FERN_CAPABILITY_DIRECTORY) ||
         info->uses[i].host_path == NULL)
       return fern_error_set(err, FERN_ENOTSUP, NULL,
                             "the sandbox runner cannot bind \"%s\" into the "
-                            "sandbox: only protocols are delivered yet",
+                            "sandbox: only protocols and directories are "
+                            "delivered yet",
                             info->uses[i].name);
   return FERN_OK;
 }

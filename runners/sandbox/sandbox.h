@@ -15,9 +15,11 @@ typedef struct sandbox_plan_s {
   int network;     /* "network": true shares the network and allows sockets */
   char **syscalls; /* "syscalls": extra syscall names to allow */
   int notify;      /* lifecycle.ready_event "notify": it sends sd_notify */
-  /* What it uses, each bound at its path: pairs of (host path, path in
-   * the sandbox), NULL-terminated. A component that uses a protocol may
-   * make the Unix stream socket it connects with, and no other. */
+  /* What it uses, each bound at its path: triples of (bwrap's bind
+   * option, host path, path in the sandbox), NULL-terminated; a directory
+   * without the rights to write is bound read-only (--ro-bind). A
+   * component that uses a protocol may make the Unix stream socket it
+   * connects with, and no other. */
   char **uses;
   int uses_protocol;
   int serves; /* it serves protocols: its sockets come from fd 3 on */

@@ -139,10 +139,10 @@ static void listen_pid(bwrap_argv *b, const sandbox_plan *plan) {
 
 /* Each used capability at its path, and nothing else that is routed. */
 static void bind_uses(bwrap_argv *b, const sandbox_plan *plan) {
-  for (size_t i = 0; plan->uses[i] != NULL; i += 2) {
-    push(b, "--bind");
+  for (size_t i = 0; plan->uses[i] != NULL; i += 3) {
     push(b, plan->uses[i]);
     push(b, plan->uses[i + 1]);
+    push(b, plan->uses[i + 2]);
   }
 }
 

@@ -467,13 +467,18 @@ static void checked_binary(uv_work_t *work, int status) {
 
 int slurm_run_start(slurm_runner *r, const fern_start_info_t *info,
                     slurm_run **out, fern_error_t *err) {
-  /* Its programs run on other machines, where fern's sockets are not. */
+  /* Its programs run on other machines, where fern's sockets and the
+   * packages' directories are not. */
   if (info->use_count > 0)
-    return fern_error_set(err, FERN_ENOTSUP, NULL,
-                          "the slurm runner cannot give a component the "
-                          "protocols it uses (\"%s\"): its programs run on "
-                          "other machines, where fern's sockets are not",
-                          info->uses[0].name);
+    return fern_error_set(
+        err, FERN_ENOTSUP, NULL,
+        "the slurm runner cannot give a component what it uses (%s \"%s\"): "
+        "its programs run on other machines, where fern's sockets and the "
+        "packages' directories are not",
+        info->uses[0].kind == FERN_CAPABILITY_PROTOCOL ? "protocol"
+        : info->uses[0].kind == FERN_CAPABILITY_DIRECTORY ? "directory"
+                                                          : "storage",
+        info->uses[0].name);
   if (runner_refuse_serves(info, "slurm", err) != FERN_OK)
     return FERN_ENOTSUP;
   slurm_run *run = calloc(1, sizeof *run);

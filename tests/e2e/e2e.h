@@ -174,6 +174,7 @@ Suite *sandbox_binds_suite(void);
 Suite *sandbox_ldcache_suite(void);
 Suite *log_suite(void);
 Suite *routes_suite(void);
+Suite *directories_suite(void);
 Suite *stop_deps_suite(void);
 Suite *serve_suite(void);
 

@@ -251,6 +251,59 @@ START_TEST(test_a_container_serving_nothing_is_given_no_listen_pid) {
 }
 END_TEST
 
+/* A directory of the package routed into a container: mounted under
+ * FERN_NAMESPACE (/dev/fern-ns), read-only without the rights to write,
+ * so the container reads it and its write fails there. */
+START_TEST(test_a_container_reads_a_directory_it_cannot_write) {
+  oci_pkg o;
+  oci_package(&o);
+  char dir[200];
+  snprintf(dir, sizeof dir, "%s/config", o.pkg);
+  ck_assert_int_eq(mkdir(dir, 0755), 0);
+  e2e_package_write(o.pkg, "config/file", "from the package\n");
+  e2e_package_write(o.pkg, "meta/share.cm",
+                    "{\"capabilities\": [{\"directory\": \"config\", "
+                    "\"path\": \"config\", \"rights\": [\"rw*\"]}],\n"
+                    " \"expose\": [{\"directory\": \"config\", \"from\": "
+                    "\"self\"}]}\n");
+  static const char *const users[][2] = {
+      {"reader", "[\"ns-cat\", \"config/file\"]"},
+      {"writer", "[\"ns-write\", \"config/new\"]"}};
+  for (int i = 0; i < 2; i++) {
+    char path[64], text[512];
+    snprintf(path, sizeof path, "meta/%s.cm", users[i][0]);
+    snprintf(text, sizeof text,
+             "{\"program\": {\"runner\": \"oci\", \"rootfs\": \"rootfs\", "
+             "\"binary\": \"/bin/tool\", \"args\": %s},\n"
+             " \"use\": [{\"directory\": \"config\", \"rights\": "
+             "[\"r*\"]}]}\n",
+             users[i][1]);
+    e2e_package_write(o.pkg, path, text);
+  }
+  e2e_package_write(
+      o.pkg, "meta/root.cm",
+      "{\"children\": [{\"name\": \"share\", \"url\": \"#meta/share.cm\"},\n"
+      " {\"name\": \"reader\", \"url\": \"#meta/reader.cm\", \"startup\": \"eager\"},\n"
+      " {\"name\": \"writer\", \"url\": \"#meta/writer.cm\", \"startup\": \"eager\"}],\n"
+      " \"offer\": [{\"directory\": \"config\", \"from\": \"#share\", "
+      "\"to\": [\"#reader\", \"#writer\"]}]}\n");
+  char manifest[128];
+  snprintf(manifest, sizeof manifest, "%s/meta/root.cm", o.pkg);
+  const char *args[] = {"run", "--config", o.config, manifest, NULL};
+  e2e_proc p;
+  ck_assert_int_eq(e2e_run(&p, 60000, args), 1);
+  e2e_assert_has(p.err, "[/reader] from the package\n");
+  e2e_assert_end(&p, "/reader", "ok (exit 0)");
+  e2e_assert_has(p.err,
+                 "[/writer] cannot write config/new: Read-only file system\n");
+  snprintf(dir, sizeof dir, "%s/config/new", o.pkg);
+  ck_assert_int_ne(access(dir, F_OK), 0);
+  ck_assert_int_eq(bundles_left(o.state), 0);
+  e2e_free(&p);
+  e2e_package_remove(o.pkg);
+}
+END_TEST
+
 /* A prepared bundle's config.json is its author's: fern cannot hand it
  * sockets, and says so as the provider's cannot_start. */
 START_TEST(test_a_prepared_bundle_cannot_serve) {
@@ -461,6 +514,7 @@ Suite *oci_suite(void) {
     tcase_add_test(tc, test_a_container_connects_to_the_protocol_it_uses);
     tcase_add_test(tc, test_a_container_serves_a_protocol_started_by_a_connection);
     tcase_add_test(tc, test_a_prepared_bundle_cannot_serve);
+    tcase_add_test(tc, test_a_container_reads_a_directory_it_cannot_write);
     tcase_add_test(tc, test_a_container_serving_nothing_is_given_no_listen_pid);
   }
   suite_add_tcase(s, tc);

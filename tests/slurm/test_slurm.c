@@ -195,6 +195,59 @@ START_TEST(test_bad_program_blocks_cannot_start) {
 }
 END_TEST
 
+/* A job cannot be given what it uses: a protocol's socket or a package's
+ * directory is on this machine, the job on another. Each such component
+ * is refused, naming the kind and the name; the local sibling runs. */
+START_TEST(test_a_job_that_uses_a_capability_is_refused) {
+  char pkg[4096];
+  package(pkg, "");
+  e2e_package_write(pkg, "meta/dir-user.cm",
+                    "{\"program\": {\"runner\": \"slurm\", \"binary\": "
+                    "\"bin/tool\", \"args\": [\"print\", \"never\"]},\n"
+                    " \"use\": [{\"directory\": \"data\", \"rights\": "
+                    "[\"r*\"]}]}\n");
+  e2e_package_write(pkg, "meta/socket-user.cm",
+                    "{\"program\": {\"runner\": \"slurm\", \"binary\": "
+                    "\"bin/tool\", \"args\": [\"print\", \"never\"]},\n"
+                    " \"use\": [{\"protocol\": \"echo\"}]}\n");
+  e2e_package_write(pkg, "meta/server.cm",
+                    "{\"program\": {\"runner\": \"elf\", \"binary\": "
+                    "\"bin/tool\", \"args\": [\"echo-serve\"]},\n"
+                    " \"capabilities\": [{\"protocol\": \"echo\"}],\n"
+                    " \"expose\": [{\"protocol\": \"echo\", \"from\": "
+                    "\"self\"}]}\n");
+  local(pkg, "steady", "\"print\", \"steady is fine\"");
+  e2e_package_write(
+      pkg, "meta/root.cm",
+      "{\"capabilities\": [{\"directory\": \"data\", \"path\": \"meta\", "
+      "\"rights\": [\"r*\"]}],\n"
+      " \"children\": [{\"name\": \"server\", \"url\": \"#meta/server.cm\"},\n"
+      "  {\"name\": \"dir-user\", \"url\": \"#meta/dir-user.cm\", "
+      "\"startup\": \"eager\"},\n"
+      "  {\"name\": \"socket-user\", \"url\": \"#meta/socket-user.cm\", "
+      "\"startup\": \"eager\"},\n"
+      "  {\"name\": \"steady\", \"url\": \"#meta/steady.cm\", "
+      "\"startup\": \"eager\"}],\n"
+      " \"offer\": [{\"directory\": \"data\", \"from\": \"self\", \"to\": "
+      "\"#dir-user\"},\n"
+      "  {\"protocol\": \"echo\", \"from\": \"#server\", \"to\": "
+      "\"#socket-user\"}]}\n");
+  e2e_proc p;
+  start(&p, pkg);
+  ck_assert_int_eq(e2e_finish(&p, 30000), 1);
+  e2e_assert_has(p.err, "/dir-user: error: cannot_start: the slurm runner "
+                        "cannot give a component what it uses (directory "
+                        "\"data\")");
+  e2e_assert_has(p.err, "/socket-user: error: cannot_start: the slurm runner "
+                        "cannot give a component what it uses (protocol "
+                        "\"echo\")");
+  e2e_assert_lacks(p.err, "submitted as slurm job");
+  e2e_assert_has(p.err, "/steady: stopped: ok (exit 0)");
+  e2e_free(&p);
+  e2e_package_remove(pkg);
+}
+END_TEST
+
 /* No Slurm commands where the config says: a clear error, nothing hangs. */
 START_TEST(test_missing_slurm_commands_are_named) {
   char pkg[4096];
@@ -324,6 +377,7 @@ Suite *slurm_jobs_suite(void) {
   tcase_add_test(tc, test_kill_after_the_stop_timeout);
   tcase_add_test(tc, test_job_shape_and_environ_reach_the_job);
   tcase_add_test(tc, test_bad_program_blocks_cannot_start);
+  tcase_add_test(tc, test_a_job_that_uses_a_capability_is_refused);
   tcase_add_test(tc, test_missing_slurm_commands_are_named);
   tcase_add_test(tc, test_output_dir_that_cannot_be_made);
   tcase_add_test(tc, test_stop_while_the_job_is_pending);

@@ -43,8 +43,8 @@ START_TEST(test_the_echo_example_is_read) {
   fern__decl *server = parsed(
       "{\"capabilities\": [{\"protocol\": \"echo\"}],\n"
       " \"expose\": [{\"protocol\": \"echo\", \"from\": \"self\"}]}");
-  ck_assert_uint_eq(server->protocol_count, 1);
-  ck_assert_str_eq(server->protocols[0].name, "echo");
+  ck_assert_uint_eq(server->provided_count, 1);
+  ck_assert_str_eq(server->provided[0].name, "echo");
   ck_assert_uint_eq(server->expose_count, 1);
   ck_assert_int_eq(server->exposes[0].from.kind, FERN_REF_SELF);
   ck_assert_int_eq(server->exposes[0].to.kind, FERN_REF_PARENT);
@@ -85,9 +85,9 @@ START_TEST(test_as_renames_one_protocol_only) {
   fern__decl_free(d);
   refused("{" CHILDREN " \"offer\": [{\"protocol\": [\"a\", \"b\"],\n"
           "  \"as\": \"c\", \"from\": \"parent\", \"to\": \"#client\"}]}",
-          "r.cm:5:3:", "\"as\" can only be given when one protocol");
+          "r.cm:5:3:", "\"as\" can only be given when one capability");
   refused("{\"use\": [{\"protocol\": [\"a\", \"b\"], \"path\": \"/x\"}]}",
-          "r.cm:1:", "\"path\" can only be given when one protocol");
+          "r.cm:1:", "\"path\" can only be given when one capability");
 }
 END_TEST
 
@@ -119,7 +119,7 @@ START_TEST(test_what_comes_from_self_is_declared) {
           "r.cm:", "protocol \"echoo\" is offered from self");
   refused("{\"capabilities\": [{\"protocol\": \"echo\"}, {\"protocol\": "
           "[\"x\", \"echo\"]}]}",
-          "r.cm:1:", "protocol \"echo\" is declared twice");
+          "r.cm:1:", "capability \"echo\" is declared twice");
 }
 END_TEST
 
@@ -128,10 +128,10 @@ START_TEST(test_no_two_routes_reach_one_name) {
           "\"from\": \"parent\", \"to\": \"#client\"},\n"
           "  {\"protocol\": \"b\", \"as\": \"x\", \"from\": \"parent\", "
           "\"to\": [\"#server\", \"#client\"]}]}",
-          "r.cm:5:3:", "protocol \"x\" is offered to #client twice");
+          "r.cm:5:3:", "\"x\" is offered to #client twice");
   refused("{" CHILDREN " \"expose\": [{\"protocol\": \"a\", \"from\": "
           "\"#server\"},\n  {\"protocol\": \"a\", \"from\": \"#client\"}]}",
-          "r.cm:5:3:", "protocol \"a\" is exposed to the parent twice");
+          "r.cm:5:3:", "\"a\" is exposed to the parent twice");
   refused("{\"use\": [{\"protocol\": \"a\"},\n {\"protocol\": \"b\", "
           "\"path\": \"/svc/a\"}]}",
           "r.cm:2:", "two uses appear at \"/svc/a\"");
@@ -282,6 +282,85 @@ START_TEST(test_a_chain_of_two_thousand_children_passes_until_closed) {
 }
 END_TEST
 
+/* Directories: CML's rights expand as right.rs expands them; a
+ * capability needs a path and rights, a use rights (its path defaults to
+ * /NAME), an offer or expose may narrow the rights and name a subdir. */
+START_TEST(test_directories_are_read_with_rights_and_subdirs) {
+  fern__decl *d = parsed(
+      "{\"capabilities\": [{\"directory\": \"config\", \"path\": "
+      "\"/data/config\", \"rights\": [\"rw*\"]}],\n"
+      " \"use\": [{\"directory\": \"logs\", \"rights\": [\"r*\", "
+      "\"execute\"], \"subdir\": \"a/b\"}],\n"
+      " \"expose\": [{\"directory\": \"config\", \"from\": \"self\", "
+      "\"rights\": [\"r*\"], \"subdir\": \"etc\"}]}");
+  ck_assert_uint_eq(d->provided_count, 1);
+  ck_assert_int_eq(d->provided[0].kind, FERN_ROUTE_DIRECTORY);
+  ck_assert_str_eq(d->provided[0].path, "data/config");
+  ck_assert_uint_eq(d->provided[0].rights,
+                    fern__rights_of_name("rw*"));
+  ck_assert_int_eq(d->uses[0].kind, FERN_ROUTE_DIRECTORY);
+  ck_assert_str_eq(d->uses[0].path, "/logs");
+  ck_assert_str_eq(d->uses[0].subdir, "a/b");
+  ck_assert_uint_eq(d->uses[0].rights, fern__rights_of_name("rx*"));
+  ck_assert_uint_eq(d->exposes[0].rights, fern__rights_of_name("r*"));
+  ck_assert_str_eq(d->exposes[0].subdir, "etc");
+  fern__decl_free(d);
+}
+END_TEST
+
+START_TEST(test_rights_are_cmls) {
+  char text[160];
+  fern__rights_format(fern__rights_of_name("r*") | FERN_RIGHT_WRITE_BYTES |
+                          FERN_RIGHT_MODIFY_DIRECTORY |
+                          FERN_RIGHT_UPDATE_ATTRIBUTES,
+                      text, sizeof text);
+  ck_assert_str_eq(text, "rw*");
+  fern__rights_format(FERN_RIGHT_READ_BYTES | FERN_RIGHT_CONNECT, text,
+                      sizeof text);
+  ck_assert_str_eq(text, "connect, read_bytes");
+  ck_assert(fern__rights_within(fern__rights_of_name("r*"),
+                                fern__rights_of_name("rw*")));
+  ck_assert(!fern__rights_within(fern__rights_of_name("w*"),
+                                 fern__rights_of_name("r*")));
+  ck_assert(!fern__rights_within(fern__rights_of_name("x*"),
+                                 fern__rights_of_name("r*")));
+}
+END_TEST
+
+START_TEST(test_directory_faults_are_refused_where_they_are) {
+  refused("{\"capabilities\": [{\"directory\": \"c\", \"path\": \"d\"}]}",
+          "r.cm:1:19:", "a directory needs \"rights\"");
+  refused("{\"capabilities\": [{\"directory\": \"c\", \"rights\": "
+          "[\"r*\"]}]}",
+          "r.cm:1:19:", "\"path\"");
+  refused("{\"capabilities\": [{\"directory\": \"c\", \"path\": \"d\", "
+          "\"rights\": [\"r*\", \"read\"]}]}",
+          "r.cm:1:", "not a right");
+  refused("{\"capabilities\": [{\"directory\": \"c\", \"path\": \"d\", "
+          "\"rights\": [\"r*\", \"r*\"]}]}",
+          "r.cm:1:", "named twice");
+  refused("{\"capabilities\": [{\"directory\": \"c\", \"path\": "
+          "\"../etc\", \"rights\": [\"r*\"]}]}",
+          "r.cm:1:", "\"path\" must be a relative path");
+  refused("{\"use\": [{\"directory\": \"c\"}]}", "r.cm:1:10:",
+          "a directory needs \"rights\"");
+  refused("{\"use\": [{\"directory\": \"c\", \"rights\": [\"r*\"], "
+          "\"subdir\": \"a/../b\"}]}",
+          "r.cm:1:", "\"subdir\" must be a relative path");
+  refused("{\"use\": [{\"directory\": \"c\", \"protocol\": \"p\"}]}",
+          "r.cm:1:10:", "not both");
+  refused("{\"capabilities\": [{\"directory\": \"c\", \"path\": \"d\", "
+          "\"rights\": [\"r*\"]}, {\"protocol\": \"c\"}]}",
+          "r.cm:1:", "capability \"c\" is declared twice");
+  refused("{\"capabilities\": [{\"protocol\": \"c\"}],\n"
+          " \"expose\": [{\"directory\": \"c\", \"from\": \"self\"}]}",
+          "r.cm:2:", "directory \"c\" is exposed from self, so it must be "
+                     "declared as a \"directory\"");
+  refused("{\"use\": [{\"protocol\": \"p\", \"rights\": [\"r*\"]}]}",
+          "r.cm:1:", "\"rights\"");
+}
+END_TEST
+
 Suite *manifest_routes_suite(void) {
   Suite *s = suite_create("manifest_routes");
   TCase *tc = tcase_create("manifest_routes");
@@ -291,6 +370,9 @@ Suite *manifest_routes_suite(void) {
   tcase_add_test(tc, test_what_comes_from_self_is_declared);
   tcase_add_test(tc, test_no_two_routes_reach_one_name);
   tcase_add_test(tc, test_names_paths_and_choices_are_checked);
+  tcase_add_test(tc, test_directories_are_read_with_rights_and_subdirs);
+  tcase_add_test(tc, test_rights_are_cmls);
+  tcase_add_test(tc, test_directory_faults_are_refused_where_they_are);
   suite_add_tcase(s, tc);
   TCase *cycles = tcase_create("cycles");
   tcase_add_test(cycles, test_two_children_serving_each_other_are_a_cycle);

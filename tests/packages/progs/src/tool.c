@@ -24,6 +24,9 @@
  *                 PID", exit 0 (or print "ready" and wait)
  *   run-for MS N  run MS milliseconds, then exit with status N
  *   cat PATH      print the file's first line, or "cannot open PATH", exit 1
+ *   ns-cat REL    the same for $FERN_NAMESPACE/REL
+ *   ns-write REL  create $FERN_NAMESPACE/REL holding "written": print
+ *                 "wrote REL", or "cannot write REL: ERROR" and exit 1
  *   ls DIR        print the names in DIR, one a line
  *   net           open an IPv4 socket: print "socket ok", or fail
  *   ptrace        call ptrace(PTRACE_TRACEME): print its result
@@ -141,6 +144,27 @@ static _Noreturn void echo_call(const char *name, int count, char **texts) {
     close(fd);
   }
   exit(0);
+}
+
+/* "cat" or "write" `rel` under $FERN_NAMESPACE, as a component finds
+ * what it uses there. */
+static int namespace_file(const char *how, const char *rel) {
+  char path[4096];
+  const char *ns = getenv("FERN_NAMESPACE");
+  snprintf(path, sizeof path, "%s/%s", ns ? ns : "", rel);
+  FILE *f = fopen(path, how[0] == 'c' ? "r" : "w");
+  char text[512];
+  if (f == NULL) {
+    printf("cannot %s %s: %s\n", how[0] == 'c' ? "open" : "write", rel,
+           strerror(errno));
+    return 1;
+  }
+  if (how[0] == 'c' && fgets(text, sizeof text, f) != NULL)
+    printf("%s", text);
+  if (how[0] == 'w' && fputs("written\n", f) >= 0)
+    printf("wrote %s\n", rel);
+  fclose(f);
+  return 0;
 }
 
 /* Takes `ms` to exit 0 after SIGTERM, as a daemon that flushes its state
@@ -520,6 +544,9 @@ static int process_behaviour(const char *what, int argc, char **argv) {
 
 /* The behaviours that look at the sandbox, the limits, /proc. Returns -1 for a behaviour of another kind. */
 static int looking_behaviour(const char *what, int argc, char **argv) {
+  if ((strcmp(what, "ns-cat") == 0 || strcmp(what, "ns-write") == 0) &&
+      argc > 2)
+    return namespace_file(what + 3, argv[2]);
   if (strcmp(what, "cat") == 0 && argc > 2) {
     FILE *f = fopen(argv[2], "r");
     char text[512];
