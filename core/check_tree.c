@@ -11,6 +11,7 @@
 #include "log.h"
 #include "manager.h"
 #include "routes.h"
+#include "serve.h"
 
 typedef struct tally_s {
   json_t *errors; /* strings, in tree order */
@@ -33,9 +34,8 @@ static void check_instance(fern__instance *instance, void *arg) {
     return;
   }
   for (size_t u = 0; u < decl->use_count; u++) {
-    const fern__instance *provider;
     fern_error_t err = FERN_ERROR_INIT;
-    int rc = fern__route_follow(instance, &decl->uses[u], &provider, &err);
+    int rc = fern__serve_directory_check(instance, &decl->uses[u], &err);
     if (rc == FERN_OK)
       t->routes++;
     else if (!decl->uses[u].optional)

@@ -240,7 +240,9 @@ static int read_rights(fern__mcheck *mc, const json_t *entry, const char *at,
   if (bad >= 0) {
     fern__pointer ip;
     snprintf(ip, sizeof ip, "%s/%ld", p, bad);
-    return fern__mfail(mc, ip, "not a right, or named twice: rights are "
+    return fern__mfail(mc, ip, "not a right, or one that repeats an "
+                               "operation named before it (as cmc, \"r*\" "
+                               "and \"w*\" both hold connect): rights are "
                                "\"r*\", \"w*\", \"x*\", \"rw*\", \"rx*\" "
                                "or one of connect, enumerate, execute, "
                                "get_attributes, modify_directory, read_bytes, "

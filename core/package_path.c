@@ -94,10 +94,11 @@ static const char *file_kind(mode_t mode) {
   return "not a regular file";
 }
 
-/* Where the open file really is, and that it is a regular file: whatever
- * the path did between its check and the open, this is what was opened. */
-static int check_opened(int fd, const char *relative, const char *root,
-                        fern_error_t *err) {
+/* Where the open file really is, and that it is a regular file (or, with
+ * `directory`, a directory): whatever the path did between its check and
+ * the open, this is what was opened. */
+static int check_opened_as(int fd, const char *relative, const char *root,
+                           int directory, fern_error_t *err) {
   struct stat st;
   char link[64], where[PATH_MAX];
   snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
@@ -111,11 +112,19 @@ static int check_opened(int fd, const char *relative, const char *root,
                           "\"%s\" in package %s leads outside the package "
                           "(it was changed while it was opened, to %s)",
                           relative, root, where);
-  if (!S_ISREG(st.st_mode))
+  if (directory ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode))
     return fern_error_set(err, FERN_EINVAL, NULL,
-                          "\"%s\" in package %s is %s, not a regular file",
-                          relative, root, file_kind(st.st_mode));
+                          "\"%s\" in package %s is %s, not a %s", relative,
+                          root,
+                          S_ISDIR(st.st_mode) ? "a directory"
+                                              : file_kind(st.st_mode),
+                          directory ? "directory" : "regular file");
   return FERN_OK;
+}
+
+static int check_opened(int fd, const char *relative, const char *root,
+                        fern_error_t *err) {
+  return check_opened_as(fd, relative, root, 0, err);
 }
 
 /* The very file `path_fd` holds, opened for reading. O_NONBLOCK: a file
@@ -160,5 +169,33 @@ int fern__package_open(const char *package_dir, const char *relative,
   rc = check_opened(path_fd, relative, root, err);
   int fd = rc == FERN_OK ? reopen_for_reading(path_fd, relative, out, err) : rc;
   close(path_fd);
+  return fd;
+}
+
+int fern__package_open_dir(const char *package_dir, const char *relative,
+                           char *out, size_t out_size, fern_error_t *err) {
+  char root[PATH_MAX];
+  int rc = FERN_OK;
+  if (relative[0] != '\0')
+    rc = resolve_in_package(package_dir, relative, root, out, out_size, err);
+  else if (realpath(package_dir, root) == NULL)
+    rc = fern_error_set(err, FERN_ENOENT, NULL, "package directory %s: %s",
+                        package_dir, strerror(errno));
+  else if (strlen(root) + 1 > out_size)
+    rc = fern_error_set(err, FERN_EINVAL, NULL, "path too long: %s", root);
+  else
+    memcpy(out, root, strlen(root) + 1);
+  if (rc != FERN_OK)
+    return rc;
+  int fd = open(out, O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0)
+    return fern_error_set(err, errno == ENOTDIR ? FERN_EINVAL : FERN_EIO, NULL,
+                          "\"%s\" in package %s: %s", relative, out,
+                          strerror(errno));
+  rc = check_opened_as(fd, relative, root, 1, err);
+  if (rc != FERN_OK) {
+    close(fd);
+    return rc;
+  }
   return fd;
 }

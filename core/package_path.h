@@ -16,4 +16,11 @@ int fern__package_path(const char *package_dir, const char *relative,
 int fern__package_open(const char *package_dir, const char *relative,
                        char *out, size_t out_size, fern_error_t *err);
 
+/* The directory `relative` of the package ("" for the package itself),
+ * checked as fern__package_path checks a path: an O_PATH descriptor of
+ * the very directory that was checked (the caller's to close), its real
+ * path in `out`; or a negative code. Any thread. */
+int fern__package_open_dir(const char *package_dir, const char *relative,
+                           char *out, size_t out_size, fern_error_t *err);
+
 #endif

@@ -44,7 +44,10 @@ fern__rights fern__rights_of_name(const char *name) {
   return 0;
 }
 
-/* cml's Rights: "a nonempty array of rights, with unique elements". */
+/* cml's Rights: "a nonempty array of rights, with unique elements"; and,
+ * as cmc's validate_directory_rights refuses it ("is duplicated in the
+ * rights clause"), no operation named twice through two names ("r*" and
+ * "w*" share connect, enumerate and traverse). */
 fern__rights fern__rights_parse(const json_t *list, long *bad_index) {
   *bad_index = -1;
   if (!json_is_array(list) || json_array_size(list) == 0)
@@ -53,9 +56,8 @@ fern__rights fern__rights_parse(const json_t *list, long *bad_index) {
   for (size_t i = 0; i < json_array_size(list); i++) {
     const char *name = json_string_value(json_array_get(list, i));
     fern__rights one = fern__rights_of_name(name);
-    for (size_t j = 0; one != 0 && j < i; j++)
-      if (strcmp(json_string_value(json_array_get(list, j)), name) == 0)
-        one = 0;
+    if (one & all)
+      one = 0;
     if (one == 0) {
       *bad_index = (long)i;
       return 0;

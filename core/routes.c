@@ -75,18 +75,25 @@ static void nearest(const fern__route_decl *list, size_t count,
 }
 
 /* An offer to `child` (by name, or to its collection). */
-static int offer_reaches(const fern__route_decl *offer, const void *arg) {
-  const fern__instance *child = arg;
+static int offer_reaches(const fern__route_decl *offer,
+                         const fern__instance *child) {
   return offer->to.kind == FERN_REF_CHILD &&
          (strcmp(offer->to.name, child->name) == 0 ||
           (child->dynamic && child->collection != NULL &&
            strcmp(offer->to.name, child->collection) == 0));
 }
 
-static int any_route(const fern__route_decl *route, const void *arg) {
-  (void)route;
-  (void)arg;
-  return 1;
+/* What a hop looks for among the routes of the next component: its kind,
+ * and for an offer, the child it must reach. */
+typedef struct wanted_s {
+  fern__route_kind kind;
+  const fern__instance *child; /* or NULL: an expose */
+} wanted;
+
+static int fits_wanted(const fern__route_decl *route, const void *arg) {
+  const wanted *w = arg;
+  return route->kind == w->kind &&
+         (w->child == NULL || offer_reaches(route, w->child));
 }
 
 /* Where a route goes next: `from` of the realm `at`, for protocol `name`
@@ -148,8 +155,9 @@ static int from_parent(hop h, walk *w, unsigned depth) {
     }
   }
   char near[160] = "";
+  wanted want = {h.route->kind, h.at};
   if (pdecl != NULL)
-    nearest(pdecl->offers, pdecl->offer_count, offer_reaches, h.at, h.name,
+    nearest(pdecl->offers, pdecl->offer_count, fits_wanted, &want, h.name,
             shown(parent), "offers", near, sizeof near);
   return fern__decl_error(h.decl, w->err, FERN_ENOENT, h.pointer,
                           "%s %s %s \"%s\" from its parent, but %s "
@@ -180,7 +188,8 @@ static int from_child(hop h, walk *w, unsigned depth) {
     }
   }
   char near[160];
-  nearest(cdecl->exposes, cdecl->expose_count, any_route, NULL, h.name,
+  wanted want = {h.route->kind, NULL};
+  nearest(cdecl->exposes, cdecl->expose_count, fits_wanted, &want, h.name,
           shown(child), "exposes", near, sizeof near);
   return fern__decl_error(h.decl, w->err, FERN_ENOENT, h.pointer,
                           "%s %s %s \"%s\" from #%s, but %s exposes no "
@@ -218,7 +227,12 @@ static int directory_hop(const hop *h, walk *w) {
     w->demand = r->rights;
     w->asker = *h;
   }
-  if (r->subdir != NULL && w->subdir_count < SUBDIRS_MAX)
+  if (r->subdir != NULL && w->subdir_count == SUBDIRS_MAX)
+    return fern__decl_error(h->decl, w->err, FERN_EINVAL, h->pointer,
+                            "the route of directory \"%s\" names more than "
+                            "%d subdirs",
+                            h->name, SUBDIRS_MAX);
+  if (r->subdir != NULL)
     w->subdirs[w->subdir_count++] = r->subdir;
   return FERN_OK;
 }
@@ -296,13 +310,19 @@ int fern__route_trace(const fern__instance *instance,
   return walk_use(instance, use, &w);
 }
 
-/* The subdirectories gathered, nearest the provider first: "a/b". */
-static void join_subdirs(const walk *w, char *out, size_t size) {
+/* The subdirectories gathered, nearest the provider first: "a/b". -1
+ * when they do not fit: a shortened path would be another directory. */
+static int join_subdirs(const walk *w, char *out, size_t size) {
   size_t used = 0;
   out[0] = '\0';
-  for (size_t i = w->subdir_count; i > 0 && used < size; i--)
-    used += (size_t)snprintf(out + used, size - used, "%s%s", used ? "/" : "",
-                             w->subdirs[i - 1]);
+  for (size_t i = w->subdir_count; i > 0; i--) {
+    int n = snprintf(out + used, size - used, "%s%s", used ? "/" : "",
+                     w->subdirs[i - 1]);
+    if (n < 0 || (size_t)n >= size - used)
+      return -1;
+    used += (size_t)n;
+  }
+  return 0;
 }
 
 int fern__route_follow_to(const fern__instance *instance,
@@ -313,7 +333,12 @@ int fern__route_follow_to(const fern__instance *instance,
   int rc = walk_use(instance, use, &w);
   end->name = w.served_name;
   end->provided = w.provided;
-  join_subdirs(&w, end->subdir, sizeof end->subdir);
+  if (rc == FERN_OK && join_subdirs(&w, end->subdir, sizeof end->subdir) != 0)
+    rc = fern_error_set(err, FERN_EINVAL, NULL,
+                        "%s uses directory \"%s\": the subdirs of its route "
+                        "come to more than %zu bytes",
+                        instance->moniker, use->name,
+                        sizeof end->subdir - 1);
   return rc;
 }
 

@@ -213,53 +213,78 @@ static int place_protocol(fern__instance *i, fern__serve_plan *plan,
 
 /* Where a used directory is on this machine: the provider's package, the
  * declared path, the route's subdirectories; it must be a directory in
- * the package (no symlink out of it). */
-static int directory_source(const fern__instance *user,
-                            const fern__route_end *end, char *out,
-                            size_t size, fern_error_t *err) {
+ * the package (no symlink out of it). Returns an O_PATH descriptor of the
+ * very directory checked (its real path in `out`), or a negative code. */
+static int directory_open(const fern__instance *user,
+                          const fern__route_decl *use,
+                          const fern__route_end *end, char *out, size_t size,
+                          fern_error_t *err) {
   const fern__resolution *res = end->provider->resolution;
   const char *path = end->provided->path;
+  int whole = strcmp(path, ".") == 0;
   char relative[1024];
-  snprintf(relative, sizeof relative, "%s%s%s",
-           strcmp(path, ".") == 0 ? "" : path,
-           strcmp(path, ".") == 0 || end->subdir[0] == '\0' ? "" : "/",
-           end->subdir);
-  fern_error_t why = FERN_ERROR_INIT;
-  struct stat st;
+  snprintf(relative, sizeof relative, "%s%s%s", whole ? "" : path,
+           whole || end->subdir[0] == '\0' ? "" : "/", end->subdir);
+  char at[FERN_NAME_MAX * 2 + 64] = "";
+  if (strcmp(use->name, end->name) != 0)
+    snprintf(at, sizeof at, " (\"%s\" at %s)", end->name,
+             end->provider->moniker);
   if (res->package_dir == NULL)
     return fern_error_set(err, FERN_ENOENT, NULL,
-                          "%s uses directory \"%s\" of %s, which has no "
+                          "%s uses directory \"%s\"%s of %s, which has no "
                           "package directory to share",
-                          user->moniker, end->name, end->provider->moniker);
-  if (relative[0] == '\0'
-          ? realpath(res->package_dir, out) == NULL
-          : fern__package_path(res->package_dir, relative, out, size, &why) !=
-                FERN_OK)
-    return fern_error_set(err, FERN_ENOENT, NULL,
-                          "%s uses directory \"%s\" of %s: %s",
-                          user->moniker, end->name, end->provider->moniker,
-                          why.message[0] ? why.message : strerror(errno));
-  if (stat(out, &st) != 0 || !S_ISDIR(st.st_mode))
-    return fern_error_set(err, FERN_ENOENT, NULL,
-                          "%s uses directory \"%s\" of %s, but %s is not a "
-                          "directory",
-                          user->moniker, end->name, end->provider->moniker,
-                          out);
+                          user->moniker, use->name, at,
+                          end->provider->moniker);
+  fern_error_t why = FERN_ERROR_INIT;
+  int fd = fern__package_open_dir(res->package_dir, relative, out, size, &why);
+  if (fd < 0)
+    return fern_error_set(err, fd, NULL,
+                          "%s uses directory \"%s\"%s of %s: %s",
+                          user->moniker, use->name, at,
+                          end->provider->moniker, why.message);
+  return fd;
+}
+
+int fern__serve_directory_check(const fern__instance *user,
+                                const fern__route_decl *use,
+                                fern_error_t *err) {
+  fern__route_end end;
+  int rc = fern__route_follow_to(user, use, &end, err);
+  if (rc != FERN_OK || use->kind != FERN_ROUTE_DIRECTORY)
+    return rc;
+  char *source = malloc(PATH_MAX);
+  if (source == NULL)
+    return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
+  int fd = directory_open(user, use, &end, source, PATH_MAX, err);
+  free(source);
+  if (fd < 0)
+    return fd;
+  close(fd);
   return FERN_OK;
 }
 
 /* A used directory: a symlink to it at its path (the ELF runner's
- * namespace; a runner with a root of its own binds host_path instead),
- * writable when its rights let it change what is stored. */
+ * namespace), and its real path for a runner that binds it; writable
+ * when its rights let it change what is stored.
+ *
+ * The sandbox and OCI runners bind that path after this check: a
+ * component that may write a parent of the shared directory could swap
+ * it for a symlink in between. Handing them the checked descriptor
+ * instead does not work here: bubblewrap binds from a user namespace
+ * that may not follow fern's /proc/PID/fd, runc mounts from the
+ * container's mount namespace (EINVAL), and ABI 2 hands bubblewrap at
+ * most FERN_SPAWN_WRAPPER_FDS descriptors, all taken (docs/manifests.md
+ * says so). */
 static int place_directory(fern__instance *i, fern__serve_plan *plan,
                            const fern__route_decl *use,
                            const fern__route_end *end, fern_error_t *err) {
   char *source = malloc(PATH_MAX);
   if (source == NULL)
     return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
-  int rc = directory_source(i, end, source, PATH_MAX, err);
-  if (rc == FERN_OK)
-    rc = place_link(plan, use, source, err);
+  int fd = directory_open(i, use, end, source, PATH_MAX, err);
+  if (fd >= 0)
+    close(fd);
+  int rc = fd < 0 ? fd : place_link(plan, use, source, err);
   if (rc == FERN_OK) {
     fern_used_capability_t *out =
         next_use(plan, use, FERN_CAPABILITY_DIRECTORY);
@@ -280,9 +305,18 @@ static int place_use(fern__instance *i, fern__serve_plan *plan,
   if (fern__route_follow_to(i, use, &end, &hop) != FERN_OK)
     return use->optional ? FERN_OK : fern_error_set(err, FERN_ENOENT, NULL,
                                                     "%s", hop.message);
-  return use->kind == FERN_ROUTE_DIRECTORY
-             ? place_directory(i, plan, use, &end, err)
-             : place_protocol(i, plan, use, &end, err);
+  if (use->kind == FERN_ROUTE_PROTOCOL)
+    return place_protocol(i, plan, use, &end, err);
+  int rc = place_directory(i, plan, use, &end, err);
+  if (rc != FERN_OK && use->optional) {
+    /* An optional use of what is not there is simply absent. */
+    fern__log(FERN_LOG_WARN, i->moniker,
+              "optional directory \"%s\" is not given: %s", use->name,
+              err->message);
+    err->message[0] = '\0';
+    return FERN_OK;
+  }
+  return rc;
 }
 
 static int plan_uses(fern__instance *i, fern__serve_plan *plan,

@@ -41,6 +41,12 @@ typedef struct fern__serve_plan_s {
 int fern__serve_plan_make(fern__instance *i, fern__serve_plan *plan,
                           fern_error_t *err);
 void fern__serve_plan_free(fern__serve_plan *plan);
+/* Follows `use` of `user` as fern__route_follow does, and for a directory
+ * also checks that it is there, a directory inside its provider's
+ * package, as a start would (fern check --tree). */
+int fern__serve_directory_check(const fern__instance *user,
+                                const fern__route_decl *use,
+                                fern_error_t *err);
 
 /* Its state changed: a provider that does not run watches its sockets
  * (the first connection starts it); one that runs, or leaves, does not

@@ -6,6 +6,7 @@
  * an error at that hop (fern check, and the user's cannot_start), and the
  * rest of the tree runs; a directory the package lacks cannot be used. */
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -192,6 +193,78 @@ START_TEST(test_a_directory_the_package_lacks_cannot_be_used) {
 }
 END_TEST
 
+/* The other broken hops, for fern check --tree: a use asking more than
+ * its offer gives; a use of a directory offered only as a protocol (the
+ * nearest name offered is not the other kind's); a route whose subdirs
+ * would not fit (a shortened path would be another directory); a
+ * directory missing from the package. An optional use of a missing
+ * directory is no error, and its component runs without it. */
+START_TEST(test_each_broken_directory_hop_is_named) {
+  char pkg[4096];
+  e2e_package_new(pkg, sizeof pkg);
+  write_provider(pkg, "rw*");
+  char longsub[300];
+  memset(longsub, 'a', 250);
+  longsub[250] = '\0';
+  char text[2048];
+  snprintf(text, sizeof text,
+           "{\"children\": [{\"name\": \"server\", \"url\": \"#meta/server.cm\"},\n"
+           "  {\"name\": \"greedy\", \"url\": \"#meta/greedy.cm\"},\n"
+           "  {\"name\": \"mixed\", \"url\": \"#meta/mixed.cm\"},\n"
+           "  {\"name\": \"deep\", \"url\": \"#meta/deep.cm\"},\n"
+           "  {\"name\": \"far\", \"url\": \"#meta/far.cm\"},\n"
+           "  {\"name\": \"maybe\", \"url\": \"#meta/maybe.cm\", \"startup\": \"eager\"}],\n"
+           " \"capabilities\": [{\"protocol\": \"config\"}],\n"
+           " \"offer\": [{\"directory\": \"config\", \"from\": \"#server\", \"to\": \"#greedy\",\n"
+           "   \"rights\": [\"r*\"]},\n"
+           "  {\"protocol\": \"config\", \"from\": \"self\", \"to\": \"#mixed\"},\n"
+           "  {\"directory\": \"config\", \"from\": \"#far\", \"to\": \"#deep\", "
+           "\"subdir\": \"%s\"},\n"
+           "  {\"directory\": \"config\", \"from\": \"#server\", \"to\": \"#maybe\", "
+           "\"subdir\": \"absent\"}]}\n",
+           longsub);
+  e2e_package_write(pkg, "meta/root.cm", text);
+  write_user(pkg, "greedy", "elf", "[\"print\", \"greedy\"]",
+             "{\"directory\": \"config\", \"rights\": [\"rw*\"]}");
+  write_user(pkg, "mixed", "elf", "[\"print\", \"mixed\"]",
+             "{\"directory\": \"config\", \"rights\": [\"r*\"]}");
+  /* /far exposes a subdir of 250 bytes, / offers one more, /deep uses
+   * one more: 250 + 250 + 19 and two slashes, past 511. */
+  snprintf(text, sizeof text,
+           "{\"capabilities\": [{\"directory\": \"config\", \"path\": "
+           "\"data\", \"rights\": [\"r*\"]}],\n"
+           " \"expose\": [{\"directory\": \"config\", \"from\": \"self\", "
+           "\"subdir\": \"%s\"}]}\n",
+           longsub);
+  e2e_package_write(pkg, "meta/far.cm", text);
+  write_user(pkg, "deep", "elf", "[\"print\", \"deep\"]",
+             "{\"directory\": \"config\", \"rights\": [\"r*\"], "
+             "\"subdir\": \"inner-and-then-some\"}");
+  write_user(pkg, "maybe", "elf", "[\"print\", \"runs without it\"]",
+             "{\"directory\": \"config\", \"rights\": [\"r*\"], "
+             "\"availability\": \"optional\"}");
+  char root[4200];
+  snprintf(root, sizeof root, "%s/meta/root.cm", pkg);
+  e2e_proc check;
+  const char *args[] = {"check", "--tree", root, NULL};
+  ck_assert_int_ne(e2e_run(&check, 20000, args), 0);
+  e2e_assert_has(check.err, "/greedy uses directory \"config\" with rights "
+                            "rw*, but / offers it with rights r* only");
+  e2e_assert_has(check.err, "/mixed uses directory \"config\" from its "
+                            "parent, but / offers no \"config\" to #mixed\n");
+  e2e_assert_has(check.err, "/deep uses directory \"config\": the subdirs "
+                            "of its route come to more than 511 bytes");
+  e2e_assert_lacks(check.err, "/maybe");
+  e2e_free(&check);
+  e2e_proc p;
+  ck_assert_int_eq(run_root(pkg, NULL, &p), 0);
+  e2e_assert_has(p.err, "[/maybe] runs without it\n");
+  e2e_assert_has(p.err, "optional directory \"config\" is not given");
+  e2e_free(&p);
+  e2e_package_remove(pkg);
+}
+END_TEST
+
 Suite *directories_suite(void) {
   Suite *s = suite_create("directories");
   TCase *tc = tcase_create("directories");
@@ -200,6 +273,7 @@ Suite *directories_suite(void) {
   tcase_add_test(tc, test_a_sandboxed_component_cannot_write_a_read_only_directory);
   tcase_add_test(tc, test_an_offer_of_more_rights_than_its_source_is_a_route_error);
   tcase_add_test(tc, test_a_directory_the_package_lacks_cannot_be_used);
+  tcase_add_test(tc, test_each_broken_directory_hop_is_named);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -289,8 +289,8 @@ START_TEST(test_directories_are_read_with_rights_and_subdirs) {
   fern__decl *d = parsed(
       "{\"capabilities\": [{\"directory\": \"config\", \"path\": "
       "\"/data/config\", \"rights\": [\"rw*\"]}],\n"
-      " \"use\": [{\"directory\": \"logs\", \"rights\": [\"r*\", "
-      "\"execute\"], \"subdir\": \"a/b\"}],\n"
+      " \"use\": [{\"directory\": \"logs\", \"rights\": [\"rx*\"], "
+      "\"subdir\": \"a/b\"}],\n"
       " \"expose\": [{\"directory\": \"config\", \"from\": \"self\", "
       "\"rights\": [\"r*\"], \"subdir\": \"etc\"}]}");
   ck_assert_uint_eq(d->provided_count, 1);
@@ -338,7 +338,14 @@ START_TEST(test_directory_faults_are_refused_where_they_are) {
           "r.cm:1:", "not a right");
   refused("{\"capabilities\": [{\"directory\": \"c\", \"path\": \"d\", "
           "\"rights\": [\"r*\", \"r*\"]}]}",
-          "r.cm:1:", "named twice");
+          "r.cm:1:", "repeats an operation");
+  /* cmc refuses an operation named through two names, too. */
+  refused("{\"capabilities\": [{\"directory\": \"c\", \"path\": \"d\", "
+          "\"rights\": [\"r*\", \"w*\"]}]}",
+          "r.cm:1:", "repeats an operation");
+  refused("{\"use\": [{\"directory\": \"c\", \"rights\": [\"rw*\", "
+          "\"read_bytes\"]}]}",
+          "r.cm:1:", "repeats an operation");
   refused("{\"capabilities\": [{\"directory\": \"c\", \"path\": "
           "\"../etc\", \"rights\": [\"r*\"]}]}",
           "r.cm:1:", "\"path\" must be a relative path");
