@@ -253,7 +253,8 @@ END_TEST
 
 /* A directory of the package routed into a container: mounted under
  * FERN_NAMESPACE (/dev/fern-ns), read-only without the rights to write,
- * so the container reads it and its write fails there. */
+ * so the container reads it and its write fails there; with rw*, the
+ * write lands. */
 START_TEST(test_a_container_reads_a_directory_it_cannot_write) {
   oci_pkg o;
   oci_package(&o);
@@ -266,27 +267,29 @@ START_TEST(test_a_container_reads_a_directory_it_cannot_write) {
                     "\"path\": \"config\", \"rights\": [\"rw*\"]}],\n"
                     " \"expose\": [{\"directory\": \"config\", \"from\": "
                     "\"self\"}]}\n");
-  static const char *const users[][2] = {
-      {"reader", "[\"ns-cat\", \"config/file\"]"},
-      {"writer", "[\"ns-write\", \"config/new\"]"}};
-  for (int i = 0; i < 2; i++) {
+  static const char *const users[][3] = {
+      {"reader", "[\"ns-cat\", \"config/file\"]", "r*"},
+      {"writer", "[\"ns-write\", \"config/new\"]", "r*"},
+      {"granted", "[\"ns-write\", \"config/by-granted\"]", "rw*"}};
+  for (int i = 0; i < 3; i++) {
     char path[64], text[512];
     snprintf(path, sizeof path, "meta/%s.cm", users[i][0]);
     snprintf(text, sizeof text,
              "{\"program\": {\"runner\": \"oci\", \"rootfs\": \"rootfs\", "
              "\"binary\": \"/bin/tool\", \"args\": %s},\n"
              " \"use\": [{\"directory\": \"config\", \"rights\": "
-             "[\"r*\"]}]}\n",
-             users[i][1]);
+             "[\"%s\"]}]}\n",
+             users[i][1], users[i][2]);
     e2e_package_write(o.pkg, path, text);
   }
   e2e_package_write(
       o.pkg, "meta/root.cm",
       "{\"children\": [{\"name\": \"share\", \"url\": \"#meta/share.cm\"},\n"
       " {\"name\": \"reader\", \"url\": \"#meta/reader.cm\", \"startup\": \"eager\"},\n"
-      " {\"name\": \"writer\", \"url\": \"#meta/writer.cm\", \"startup\": \"eager\"}],\n"
+      " {\"name\": \"writer\", \"url\": \"#meta/writer.cm\", \"startup\": \"eager\"},\n"
+      " {\"name\": \"granted\", \"url\": \"#meta/granted.cm\", \"startup\": \"eager\"}],\n"
       " \"offer\": [{\"directory\": \"config\", \"from\": \"#share\", "
-      "\"to\": [\"#reader\", \"#writer\"]}]}\n");
+      "\"to\": [\"#reader\", \"#writer\", \"#granted\"]}]}\n");
   char manifest[128];
   snprintf(manifest, sizeof manifest, "%s/meta/root.cm", o.pkg);
   const char *args[] = {"run", "--config", o.config, manifest, NULL};
@@ -298,6 +301,10 @@ START_TEST(test_a_container_reads_a_directory_it_cannot_write) {
                  "[/writer] cannot write config/new: Read-only file system\n");
   snprintf(dir, sizeof dir, "%s/config/new", o.pkg);
   ck_assert_int_ne(access(dir, F_OK), 0);
+  /* Granted rw*, the same write lands in the package. */
+  e2e_assert_has(p.err, "[/granted] wrote config/by-granted\n");
+  snprintf(dir, sizeof dir, "%s/config/by-granted", o.pkg);
+  ck_assert_int_eq(access(dir, F_OK), 0);
   ck_assert_int_eq(bundles_left(o.state), 0);
   e2e_free(&p);
   e2e_package_remove(o.pkg);
