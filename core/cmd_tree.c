@@ -72,8 +72,9 @@ static void print_routes(json_t *routes) {
     if (error != NULL)
       printf("  error: %s\n", fern__escape_shown(text, sizeof text, error));
     else {
-      const char *kind =
-          json_object_get(route, "directory") ? "directory" : "protocol";
+      const char *kind = json_object_get(route, "directory") ? "directory"
+                         : json_object_get(route, "storage") ? "storage"
+                                                             : "protocol";
       printf("  uses %s \"%s\" from %s\n", kind,
              json_string_value(json_object_get(route, kind)),
              json_string_value(json_object_get(route, "provider")));

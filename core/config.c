@@ -25,6 +25,7 @@ void fern__config_free(fern__config *config) {
   free(config->boot_dir);
   free(config->path);
   json_decref(config->json);
+  json_decref(config->id_index);
   fern__config_init(config);
 }
 
@@ -103,11 +104,25 @@ static int check_config(fern__config *config, fern_error_t *err) {
       int rc = check_root_environment(config, value, err);
       if (rc != FERN_OK)
         return rc;
+    } else if (strcmp(key, "namespace_capabilities") == 0) {
+      int rc = fern__config_check_namespace(config, value, err);
+      if (rc != FERN_OK)
+        return rc;
+    } else if (strcmp(key, "component_id_index") == 0) {
+      if (!json_is_string(value))
+        return config_fail(config, err,
+                           "\"component_id_index\" must be a file name");
+      int rc = fern__config_load_id_index(config, json_string_value(value),
+                                          err);
+      if (rc != FERN_OK)
+        return rc;
     } else {
       return fern_error_set(err, FERN_EINVAL, NULL,
                             "%s: unknown key \"%s\" (expected \"plugin_dirs\", "
                             "\"boot_dir\", \"resolve_timeout_ms\", "
-                            "\"root_environment\" or \"security_policy\")",
+                            "\"root_environment\", \"security_policy\", "
+                            "\"namespace_capabilities\" or "
+                            "\"component_id_index\")",
                             config->path, key);
     }
   }

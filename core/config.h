@@ -3,6 +3,9 @@
  * {
  *   "plugin_dirs": ["/opt/fern/plugins"],
  *   "boot_dir": "/boot",
+ *   "namespace_capabilities": [ {"directory": "data", "path": "/var/lib/fern",
+ *                                "rights": ["rw*"]} ],
+ *   "component_id_index": "/etc/fern/component_id_index.json",
  *   "root_environment": {
  *     "runners":   [ { "runner": "elf", "plugin": "elf", "config": {} } ],
  *     "resolvers": [ { "resolver": "file", "scheme": "file" } ],
@@ -28,6 +31,7 @@ typedef struct fern__config_s {
   uint64_t resolve_timeout_ms; /* a resolution unanswered by then fails */
   char *path;         /* the config file, or NULL */
   json_t *json;       /* its contents, or NULL */
+  json_t *id_index;   /* component id index: moniker -> instance id */
 } fern__config;
 
 void fern__config_init(fern__config *config);
@@ -44,5 +48,19 @@ int fern__config_finish_plugin_dirs(fern__config *config);
 const json_t *fern__config_security_policy(const fern__config *config);
 /* The root environment block of the file, or NULL. */
 const json_t *fern__config_root_environment(const fern__config *config);
+
+/* Storage and the root's capabilities (config_storage.c). */
+int fern__config_check_namespace(const fern__config *config,
+                                 const json_t *list, fern_error_t *err);
+/* The namespace capability {"directory": name, "path", "rights"}, or
+ * NULL. */
+const json_t *fern__config_namespace_dir(const fern__config *config,
+                                         const char *name);
+/* Reads a component id index file into config->id_index. */
+int fern__config_load_id_index(fern__config *config, const char *path,
+                               fern_error_t *err);
+/* The instance id the index pins for `moniker`, or NULL. */
+const char *fern__config_instance_id(const fern__config *config,
+                                     const char *moniker);
 
 #endif

@@ -76,10 +76,20 @@ typedef struct fern__ref_s {
 /* The kinds of capability "use", "offer" and "expose" route. */
 typedef enum {
   FERN_ROUTE_PROTOCOL,  /* a socket fern owns, served by a program */
-  FERN_ROUTE_DIRECTORY  /* a directory of the provider's package */
+  FERN_ROUTE_DIRECTORY, /* a directory of the provider's package */
+  FERN_ROUTE_STORAGE    /* a directory of the user's own, in a backing
+                         * directory (Fuchsia's storage capability) */
 } fern__route_kind;
 
-/* "protocol" or "directory": the key that names one in a manifest. */
+/* How a storage capability keys each user's directory (CML's storage_id):
+ * by the instance id the component id index pins for its moniker, else
+ * by its moniker; or only by an instance id. */
+typedef enum {
+  FERN_STORAGE_ID_OR_MONIKER,
+  FERN_STORAGE_ID_ONLY
+} fern__storage_id;
+
+/* "protocol", "directory" or "storage": the key that names one. */
 const char *fern__route_kind_name(fern__route_kind kind);
 
 /* A protocol this component serves, or a directory it shares
@@ -91,6 +101,13 @@ typedef struct fern__provided_decl_s {
    * is in the package (relative to the package's root) */
   const char *path;
   fern__rights rights; /* directory: what it may be given */
+  /* storage: where its backing directory comes from, named there
+   * (backing_dir), and the subdirectory of it the users' go in */
+  fern__ref backing_from;
+  const char *backing_dir;
+  const char *storage_subdir; /* or NULL */
+  fern__storage_id storage_id;
+  unsigned index; /* its entry in "capabilities" */
 } fern__provided_decl;
 
 /* Longest path a used capability may have in a namespace: the namespace

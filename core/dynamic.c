@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "lifecycle_actions.h"
+#include "storage.h"
 #include "log.h"
 #include "runner_call.h"
 #include "manifest_check.h"
@@ -77,6 +78,7 @@ void fern__dynamic_remove(fern__instance *instance, const fern__input *cause) {
     fern__dynamic_create_fails(instance, "its realm stopped", cause);
     return;
   }
+  fern__storage_forget(instance); /* while its routes still lead there */
   fern__instance_detach(instance);
   destroy_subtree(instance, cause);
   bury(instance);
@@ -84,6 +86,7 @@ void fern__dynamic_remove(fern__instance *instance, const fern__input *cause) {
 
 fern__state fern__act_destroy(fern__instance *instance, fern__input *in) {
   (void)in;
+  fern__storage_forget(instance); /* while its routes still lead there */
   fern__instance_detach(instance);
   for (size_t c = 0; c < instance->child_count; c++)
     destroy_subtree(instance->children[c], in);

@@ -19,28 +19,39 @@
 #include "manifest_check.h"
 
 const char *fern__route_kind_name(fern__route_kind kind) {
-  return kind == FERN_ROUTE_DIRECTORY ? "directory" : "protocol";
+  switch (kind) {
+  case FERN_ROUTE_DIRECTORY: return "directory";
+  case FERN_ROUTE_STORAGE: return "storage";
+  case FERN_ROUTE_PROTOCOL: break;
+  }
+  return "protocol";
 }
 
 int fern__decl_routed_entry(const json_t *entry) {
   return json_object_get(entry, "protocol") != NULL ||
-         json_object_get(entry, "directory") != NULL;
+         json_object_get(entry, "directory") != NULL ||
+         json_object_get(entry, "storage") != NULL;
 }
 
 /* Not a capability fern routes: another parser's entry. */
 #define NOT_ROUTED 1
 
-/* The kind an entry routes: the one of "protocol" and "directory" it has;
- * NOT_ROUTED for neither, an error for both. */
+/* The kind an entry routes: the one of "protocol", "directory" and
+ * "storage" it has; NOT_ROUTED for none, an error for more. */
 static int kind_of(fern__mcheck *mc, const json_t *entry, const char *at,
                    fern__route_kind *kind) {
-  int protocol = json_object_get(entry, "protocol") != NULL;
-  int directory = json_object_get(entry, "directory") != NULL;
-  if (protocol && directory)
-    return fern__mfail(mc, at, "an entry names a \"protocol\" or a "
-                               "\"directory\", not both");
-  *kind = directory ? FERN_ROUTE_DIRECTORY : FERN_ROUTE_PROTOCOL;
-  return protocol || directory ? FERN_OK : NOT_ROUTED;
+  static const fern__route_kind kinds[] = {
+      FERN_ROUTE_PROTOCOL, FERN_ROUTE_DIRECTORY, FERN_ROUTE_STORAGE};
+  int found = 0;
+  for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++)
+    if (json_object_get(entry, fern__route_kind_name(kinds[i])) != NULL) {
+      *kind = kinds[i];
+      found++;
+    }
+  if (found > 1)
+    return fern__mfail(mc, at, "an entry names one of \"protocol\", "
+                               "\"directory\" and \"storage\", not more");
+  return found == 1 ? FERN_OK : NOT_ROUTED;
 }
 
 /* The names of a declaration's "protocol" or "directory": one, or a
@@ -110,7 +121,7 @@ static int read_ref(fern__mcheck *mc, const char *value, const char *p,
     *out = (fern__ref){FERN_REF_SELF, NULL};
     return FERN_OK;
   }
-  if (value == NULL || value[0] != '#')
+  if (value == NULL || value[0] != '#' || strstr(allowed, "#<") == NULL)
     return fern__mfail(mc, p, "expected %s; got \"%s\"", allowed,
                        value ? value : "(not a string)");
   const char *name = value + 1;
@@ -334,31 +345,64 @@ static int read_directory_path(fern__mcheck *mc, const json_t *entry,
   return check_relative(mc, *path, p, "path");
 }
 
+/* A storage capability's own keys (CML's storage: "from", "backing_dir",
+ * "subdir", "storage_id"). What "backing_dir" names from self is checked
+ * once every capability is read (check_backing_dirs). */
+static int read_storage(fern__mcheck *mc, const json_t *entry, const char *at,
+                        fern__provided_decl *out) {
+  static const char *const ids[] = {"static_instance_id_or_moniker",
+                                    "static_instance_id", NULL};
+  int rc = read_ref_key(mc, entry, at, "from", NULL,
+                        "\"parent\", \"self\" or \"#<child>\"", 0,
+                        &out->backing_from);
+  if (rc == FERN_OK)
+    rc = fern__mcheck_string(mc, entry, at, "backing_dir", 1,
+                             &out->backing_dir);
+  fern__pointer p;
+  snprintf(p, sizeof p, "%s/backing_dir", at);
+  if (rc == FERN_OK)
+    rc = fern__mcheck_name(mc, out->backing_dir, p, "directory");
+  if (rc == FERN_OK)
+    rc = fern__mcheck_string(mc, entry, at, "subdir", 0,
+                             &out->storage_subdir);
+  snprintf(p, sizeof p, "%s/subdir", at);
+  if (rc == FERN_OK && out->storage_subdir != NULL)
+    rc = check_relative(mc, out->storage_subdir, p, "subdir");
+  int id = 0;
+  if (rc == FERN_OK)
+    rc = fern__mcheck_enum(mc, entry, at, "storage_id", ids, &id);
+  out->storage_id = id == 1 ? FERN_STORAGE_ID_ONLY : FERN_STORAGE_ID_OR_MONIKER;
+  return rc;
+}
+
 static int read_capability(fern__mcheck *mc, fern__decl *decl,
                            const json_t *entry, const char *at,
                            unsigned index, fern__route_kind kind) {
   static const char *const protocol_keys[] = {"protocol", "path", NULL};
   static const char *const directory_keys[] = {"directory", "path", "rights",
                                                NULL};
-  int directory = kind == FERN_ROUTE_DIRECTORY;
+  static const char *const storage_keys[] = {
+      "storage", "from", "backing_dir", "subdir", "storage_id", NULL};
+  static const char *const *const keys[] = {protocol_keys, directory_keys,
+                                            storage_keys};
+  char what[64];
+  snprintf(what, sizeof what, "a %s capability", fern__route_kind_name(kind));
   const char **names = NULL;
   size_t count = 0;
-  const char *path = NULL;
-  fern__rights rights = 0;
-  int rc = fern__mcheck_keys(mc, entry, at,
-                             directory ? "a directory capability"
-                                       : "a protocol capability",
-                             directory ? directory_keys : protocol_keys);
-  (void)index;
+  fern__provided_decl proto = {.kind = kind, .index = index};
+  int rc = fern__mcheck_keys(mc, entry, at, what, keys[kind]);
   if (rc == FERN_OK)
     rc = read_names(mc, entry, at, kind, &names, &count);
   if (rc == FERN_OK)
     rc = single_only(mc, entry, at, "path", count);
-  if (rc == FERN_OK)
-    rc = directory ? read_directory_path(mc, entry, at, &path)
-                   : fern__mcheck_string(mc, entry, at, "path", 0, &path);
-  if (rc == FERN_OK && directory)
-    rc = read_rights(mc, entry, at, 1, &rights);
+  if (rc == FERN_OK && kind == FERN_ROUTE_PROTOCOL)
+    rc = fern__mcheck_string(mc, entry, at, "path", 0, &proto.path);
+  if (rc == FERN_OK && kind == FERN_ROUTE_DIRECTORY)
+    rc = read_directory_path(mc, entry, at, &proto.path);
+  if (rc == FERN_OK && kind == FERN_ROUTE_DIRECTORY)
+    rc = read_rights(mc, entry, at, 1, &proto.rights);
+  if (rc == FERN_OK && kind == FERN_ROUTE_STORAGE)
+    rc = read_storage(mc, entry, at, &proto);
   for (size_t i = 0; rc == FERN_OK && i < count; i++) {
     if (declared(decl, names[i])) {
       rc = fern__mfail(mc, at, "capability \"%s\" is declared twice",
@@ -372,11 +416,31 @@ static int read_capability(fern__mcheck *mc, fern__decl *decl,
       break;
     }
     decl->provided = grown;
-    decl->provided[decl->provided_count++] =
-        (fern__provided_decl){kind, names[i], path, rights};
+    proto.name = names[i];
+    decl->provided[decl->provided_count++] = proto;
   }
   free(names);
   return rc;
+}
+
+/* A storage backed from self names a directory this component declares
+ * (cmc: "backing_dir" ... "does not appear in capabilities"). */
+static int check_backing_dirs(fern__mcheck *mc, const fern__decl *decl) {
+  for (size_t i = 0; i < decl->provided_count; i++) {
+    const fern__provided_decl *s = &decl->provided[i];
+    if (s->kind != FERN_ROUTE_STORAGE || s->backing_from.kind != FERN_REF_SELF)
+      continue;
+    const fern__provided_decl *d = declared(decl, s->backing_dir);
+    if (d != NULL && d->kind == FERN_ROUTE_DIRECTORY)
+      continue;
+    fern__pointer p;
+    snprintf(p, sizeof p, "/capabilities/%u/backing_dir", s->index);
+    return fern__mfail(mc, p, "storage \"%s\" is backed by directory \"%s\" "
+                              "from self, which is not declared as a "
+                              "\"directory\" in \"capabilities\"",
+                       s->name, s->backing_dir);
+  }
+  return FERN_OK;
 }
 
 /* No two routes end at one name at one target. */
@@ -400,7 +464,7 @@ static int check_unique_target(fern__mcheck *mc, const fern__route_decl *list,
 /* Where a used capability appears by default: /svc/NAME for a protocol
  * (CML's default), /NAME for a directory. */
 static const char *default_use_dir(fern__route_kind kind) {
-  return kind == FERN_ROUTE_DIRECTORY ? "/" : "/svc/";
+  return kind == FERN_ROUTE_PROTOCOL ? "/svc/" : "/";
 }
 
 static int read_use(fern__mcheck *mc, fern__decl *decl, const json_t *entry,
@@ -410,15 +474,18 @@ static int read_use(fern__mcheck *mc, fern__decl *decl, const json_t *entry,
   static const char *const directory_keys[] = {
       "directory", "from", "path", "dependency", "availability", "rights",
       "subdir", NULL};
+  /* CML's use of storage: from the parent only, no dependency. */
+  static const char *const storage_keys[] = {"storage", "path",
+                                             "availability", NULL};
+  static const char *const *const keys[] = {protocol_keys, directory_keys,
+                                            storage_keys};
   static const char *const availabilities[] = {"required", "optional", NULL};
   fern__route_decl route = {
       .kind = kind, .to = {FERN_REF_SELF, NULL}, .index = index};
   const char **names = NULL;
   size_t count = 0;
   const char *path = NULL;
-  int rc = fern__mcheck_keys(mc, entry, at, "a use declaration",
-                             kind == FERN_ROUTE_DIRECTORY ? directory_keys
-                                                          : protocol_keys);
+  int rc = fern__mcheck_keys(mc, entry, at, "a use declaration", keys[kind]);
   if (rc == FERN_OK)
     rc = read_names(mc, entry, at, kind, &names, &count);
   if (rc == FERN_OK)
@@ -508,20 +575,30 @@ static int read_offer(fern__mcheck *mc, fern__decl *decl, const json_t *entry,
                                               "dependency", NULL};
   static const char *const directory_keys[] = {
       "directory", "from", "to", "as", "dependency", "rights", "subdir", NULL};
+  static const char *const storage_keys[] = {"storage", "from", "to", "as",
+                                             "dependency", NULL};
+  static const char *const *const keys[] = {protocol_keys, directory_keys,
+                                            storage_keys};
   fern__route_decl route = {.kind = kind, .index = index};
   const char **names = NULL;
   size_t count = 0;
   const char *as = NULL;
-  int rc = fern__mcheck_keys(mc, entry, at, "an offer",
-                             kind == FERN_ROUTE_DIRECTORY ? directory_keys
-                                                          : protocol_keys);
+  int rc = fern__mcheck_keys(mc, entry, at, "an offer", keys[kind]);
   if (rc == FERN_OK)
     rc = read_names_as(mc, entry, at, kind, &names, &count, &as);
   if (rc == FERN_OK)
     rc = read_directory_route(mc, entry, at, count, 0, &route);
+  /* Storage comes from where it is declared or from above, never from a
+   * child (CML's offer of storage: "parent" or "self"). */
   if (rc == FERN_OK)
-    rc = read_ref_key(mc, entry, at, "from", NULL,
-                      "\"parent\", \"self\" or \"#<child>\"", 0, &route.from);
+    rc = kind == FERN_ROUTE_STORAGE
+             ? read_ref_key(mc, entry, at, "from", NULL,
+                            "\"parent\" or \"self\" (storage is never "
+                            "exposed)",
+                            0, &route.from)
+             : read_ref_key(mc, entry, at, "from", NULL,
+                            "\"parent\", \"self\" or \"#<child>\"", 0,
+                            &route.from);
   if (rc == FERN_OK)
     rc = read_dependency(mc, entry, at, &route.weak);
   const json_t *to = json_object_get(entry, "to");
@@ -558,6 +635,10 @@ static int read_expose(fern__mcheck *mc, fern__decl *decl, const json_t *entry,
   const char **names = NULL;
   size_t count = 0;
   const char *as = NULL, *to = NULL;
+  if (kind == FERN_ROUTE_STORAGE)
+    return fern__mfail(mc, at, "storage is not exposed, as in CML: a "
+                               "component's storage is offered down from "
+                               "where it is declared");
   int rc = fern__mcheck_keys(mc, entry, at, "an expose",
                              kind == FERN_ROUTE_DIRECTORY ? directory_keys
                                                           : protocol_keys);
@@ -594,6 +675,8 @@ static int read_expose(fern__mcheck *mc, fern__decl *decl, const json_t *entry,
 int fern__manifest_routes(fern__mcheck *mc, fern__decl *decl) {
   int rc = each_entry(mc, decl, "capabilities", "\"capabilities\"",
                       read_capability);
+  if (rc == FERN_OK)
+    rc = check_backing_dirs(mc, decl);
   if (rc == FERN_OK)
     rc = each_entry(mc, decl, "use", "\"use\"", read_use);
   if (rc == FERN_OK)

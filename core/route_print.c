@@ -9,9 +9,12 @@ static const char *field(const json_t *obj, const char *key) {
   return value != NULL ? value : "?";
 }
 
-/* What a route or hop names: {"protocol": N} or {"directory": N}. */
+/* What a route or hop names: {"protocol": N}, {"directory": N} or
+ * {"storage": N}. */
 static const char *kind_of(const json_t *obj) {
-  return json_object_get(obj, "directory") != NULL ? "directory" : "protocol";
+  return json_object_get(obj, "directory") != NULL ? "directory"
+         : json_object_get(obj, "storage") != NULL ? "storage"
+                                                   : "protocol";
 }
 
 static const char *name_of(const json_t *obj) {
@@ -49,7 +52,7 @@ static void print_status(const json_t *use) {
   const char *status = field(use, "status");
   printf("%s \"%s\" at %s: %s", kind_of(use), name_of(use),
          field(use, "path"), status);
-  if (strcmp(status, "routed") == 0 && strcmp(kind_of(use), "directory") == 0)
+  if (strcmp(status, "routed") == 0 && strcmp(kind_of(use), "protocol") != 0)
     printf(" to %s's package\n", field(use, "provider"));
   else if (strcmp(status, "routed") == 0 &&
            json_is_true(json_object_get(use, "provider_running")))
@@ -67,7 +70,8 @@ static void print_status(const json_t *use) {
 void fern__print_route(const json_t *result) {
   const json_t *uses = json_object_get(result, "uses");
   if (json_array_size(uses) == 0)
-    printf("%s uses no protocol or directory\n", field(result, "moniker"));
+    printf("%s uses no protocol, directory or storage\n",
+           field(result, "moniker"));
   size_t i;
   json_t *use;
   json_array_foreach(uses, i, use) {

@@ -22,6 +22,7 @@
 
 #include "edit_distance.h"
 #include "instance.h"
+#include "manager.h"
 #include "resolve_dispatch.h"
 #include "routes.h"
 
@@ -128,6 +129,12 @@ typedef struct walk_s {
   hop asker;
   const char *subdirs[SUBDIRS_MAX]; /* from the use towards the provider */
   size_t subdir_count;
+  /* storage: the component that declares it, and its declaration; the
+   * walk then follows the backing directory from there */
+  const fern__instance *storage_at;
+  const fern__provided_decl *storage;
+  /* a directory that ends at fern's own namespace_capabilities */
+  const json_t *namespace_dir;
 } walk;
 
 static const char *kind_name(const hop *h) {
@@ -136,15 +143,47 @@ static const char *kind_name(const hop *h) {
 
 static int follow(hop h, walk *w, unsigned depth);
 
+static int check_rights(const char *who, walk *w, fern__rights have,
+                        const char *what);
+
+/* Above the root is fern: a directory of its namespace_capabilities (its
+ * configuration), as component_manager offers its own to the root. */
+static int from_fern(hop h, walk *w) {
+  const json_t *entry =
+      h.route->kind == FERN_ROUTE_DIRECTORY
+          ? fern__config_namespace_dir(h.at->manager->config, h.name)
+          : NULL;
+  if (entry == NULL && h.route->kind != FERN_ROUTE_DIRECTORY)
+    return fern__decl_error(h.decl, w->err, FERN_ENOENT, h.pointer,
+                            "%s %s %s \"%s\" from its parent, but it is "
+                            "the root: nothing is offered to it",
+                            shown(h.at), h.what, kind_name(&h), h.name);
+  if (entry == NULL)
+    return fern__decl_error(h.decl, w->err, FERN_ENOENT, h.pointer,
+                            "%s %s directory \"%s\" from its parent, but it "
+                            "is the root, and fern's namespace_capabilities "
+                            "have no directory \"%s\"",
+                            shown(h.at), h.what, h.name, h.name);
+  long bad;
+  fern__rights have = fern__rights_parse(json_object_get(entry, "rights"),
+                                         &bad);
+  int rc = w->demand != 0
+               ? check_rights("fern's namespace_capabilities", w, have, "give")
+               : FERN_OK;
+  if (rc != FERN_OK)
+    return rc;
+  *w->provider = h.at;
+  w->served_name = h.name;
+  w->namespace_dir = entry;
+  return FERN_OK;
+}
+
 /* The realm one up offers `h.name` to `h.at`. */
 static int from_parent(hop h, walk *w, unsigned depth) {
   const fern__instance *parent = h.at->parent;
   const fern__decl *pdecl = parent != NULL ? decl_of(parent) : NULL;
   if (parent == NULL)
-    return fern__decl_error(h.decl, w->err, FERN_ENOENT, h.pointer,
-                            "%s %s %s \"%s\" from its parent, but it is "
-                            "the root: nothing is offered to it",
-                            shown(h.at), h.what, kind_name(&h), h.name);
+    return from_fern(h, w);
   for (size_t i = 0; pdecl != NULL && i < pdecl->offer_count; i++) {
     const fern__route_decl *o = &pdecl->offers[i];
     if (o->kind == h.route->kind && offer_reaches(o, h.at) &&
@@ -198,9 +237,9 @@ static int from_child(hop h, walk *w, unsigned depth) {
                           h.from.name, shown(child), h.name, near);
 }
 
-/* The rights `h` gives (`have`, as "what" says) cover what the hop that
- * asks asks for; else that hop is broken. */
-static int check_rights(const hop *h, walk *w, fern__rights have,
+/* The rights `who` gives (`have`, as "what" says) cover what the hop
+ * that asks asks for; else that hop is broken. */
+static int check_rights(const char *who, walk *w, fern__rights have,
                         const char *what) {
   if (fern__rights_within(w->demand, have))
     return FERN_OK;
@@ -212,14 +251,14 @@ static int check_rights(const hop *h, walk *w, fern__rights have,
                           "%s %s directory \"%s\" with rights %s, but %s %s "
                           "it with rights %s only",
                           shown(w->asker.at), w->asker.what, w->asker.name,
-                          asked, shown(h->at), what, given);
+                          asked, who, what, given);
 }
 
 /* A directory hop: its rights against what is asked, its subdir kept. */
 static int directory_hop(const hop *h, walk *w) {
   const fern__route_decl *r = h->route;
   if (r->rights != 0 && w->demand != 0) {
-    int rc = check_rights(h, w, r->rights, h->what);
+    int rc = check_rights(shown(h->at), w, r->rights, h->what);
     if (rc != FERN_OK)
       return rc;
   }
@@ -237,8 +276,32 @@ static int directory_hop(const hop *h, walk *w) {
   return FERN_OK;
 }
 
+static int follow(hop h, walk *w, unsigned depth);
+
+/* Storage declared at `h.at`: each user's directory is in its backing
+ * directory, which is followed from there as a directory that must be
+ * readable and writable (CML's storage: "backing_dir" from "from"). */
+static int storage_backing(hop h, walk *w,
+                           const fern__provided_decl *storage,
+                           unsigned depth) {
+  w->storage_at = h.at;
+  w->storage = storage;
+  fern__route_decl backing = {
+      .kind = FERN_ROUTE_DIRECTORY, .name = storage->backing_dir,
+      .target = storage->backing_dir, .from = storage->backing_from,
+      .index = storage->index};
+  hop next = {h.at, storage->backing_from, storage->backing_dir,
+              storage->backing_dir, decl_of(h.at), "",
+              "backs its storage with", &backing};
+  snprintf(next.pointer, sizeof next.pointer, "/capabilities/%u",
+           storage->index);
+  w->demand = fern__rights_of_name("rw*");
+  w->asker = next;
+  return follow(next, w, depth + 1);
+}
+
 /* The route ends at `h.at`, which declares what it names. */
-static int at_self(hop h, walk *w) {
+static int at_self(hop h, walk *w, unsigned depth) {
   const fern__decl *decl = decl_of(h.at);
   const fern__provided_decl *provided = NULL;
   for (size_t i = 0; i < decl->provided_count; i++)
@@ -251,8 +314,10 @@ static int at_self(hop h, walk *w) {
                             "%s %s protocol \"%s\" from self, but it has "
                             "no program to serve it",
                             shown(h.at), h.what, h.name);
+  if (h.route->kind == FERN_ROUTE_STORAGE && provided != NULL)
+    return storage_backing(h, w, provided, depth);
   if (h.route->kind == FERN_ROUTE_DIRECTORY && provided != NULL) {
-    int rc = check_rights(&h, w, provided->rights, "declares");
+    int rc = check_rights(shown(h.at), w, provided->rights, "declares");
     if (rc != FERN_OK)
       return rc;
   }
@@ -279,7 +344,7 @@ static int follow(hop h, walk *w, unsigned depth) {
   }
   switch (h.from.kind) {
   case FERN_REF_SELF:
-    return at_self(h, w);
+    return at_self(h, w, depth);
   case FERN_REF_PARENT:
     return from_parent(h, w, depth);
   case FERN_REF_CHILD:
@@ -333,6 +398,10 @@ int fern__route_follow_to(const fern__instance *instance,
   int rc = walk_use(instance, use, &w);
   end->name = w.served_name;
   end->provided = w.provided;
+  end->storage_at = w.storage_at;
+  end->storage = w.storage;
+  end->namespace_path =
+      json_string_value(json_object_get(w.namespace_dir, "path"));
   if (rc == FERN_OK && join_subdirs(&w, end->subdir, sizeof end->subdir) != 0)
     rc = fern_error_set(err, FERN_EINVAL, NULL,
                         "%s uses directory \"%s\": the subdirs of its route "

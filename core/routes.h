@@ -50,6 +50,13 @@ typedef struct fern__route_end_s {
   const char *name;
   const fern__provided_decl *provided;
   char subdir[512];
+  /* storage: where it is declared (the route then went on to its backing
+   * directory, which provider/provided/subdir describe) */
+  const fern__instance *storage_at;
+  const fern__provided_decl *storage;
+  /* a directory of fern's namespace_capabilities: its path (provider is
+   * then the root, provided NULL) */
+  const char *namespace_path;
 } fern__route_end;
 
 /* fern__route_follow, with the name at the provider. */

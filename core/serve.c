@@ -32,6 +32,7 @@
 #include "manager.h"
 #include "routes.h"
 #include "serve.h"
+#include "storage.h"
 
 #define SERVE_BACKLOG 128
 
@@ -211,16 +212,13 @@ static int place_protocol(fern__instance *i, fern__serve_plan *plan,
   return rc;
 }
 
-/* Where a used directory is on this machine: the provider's package, the
- * declared path, the route's subdirectories; it must be a directory in
- * the package (no symlink out of it). Returns an O_PATH descriptor of the
- * very directory checked (its real path in `out`), or a negative code. */
-static int directory_open(const fern__instance *user,
-                          const fern__route_decl *use,
-                          const fern__route_end *end, char *out, size_t size,
-                          fern_error_t *err) {
-  const fern__resolution *res = end->provider->resolution;
-  const char *path = end->provided->path;
+int fern__route_end_open(const fern__instance *user,
+                         const fern__route_decl *use,
+                         const fern__route_end *end, char *out, size_t size,
+                         fern_error_t *err) {
+  const char *kind = fern__route_kind_name(use->kind);
+  const char *base = end->namespace_path;
+  const char *path = end->provided != NULL ? end->provided->path : ".";
   int whole = strcmp(path, ".") == 0;
   char relative[1024];
   snprintf(relative, sizeof relative, "%s%s%s", whole ? "" : path,
@@ -228,20 +226,22 @@ static int directory_open(const fern__instance *user,
   char at[FERN_NAME_MAX * 2 + 64] = "";
   if (strcmp(use->name, end->name) != 0)
     snprintf(at, sizeof at, " (\"%s\" at %s)", end->name,
-             end->provider->moniker);
-  if (res->package_dir == NULL)
+             end->provider->moniker[0] ? end->provider->moniker : "/");
+  const char *of = base != NULL ? "fern's namespace_capabilities"
+                                : end->provider->moniker;
+  if (base == NULL)
+    base = end->provider->resolution->package_dir;
+  if (base == NULL)
     return fern_error_set(err, FERN_ENOENT, NULL,
-                          "%s uses directory \"%s\"%s of %s, which has no "
-                          "package directory to share",
-                          user->moniker, use->name, at,
-                          end->provider->moniker);
+                          "%s uses %s \"%s\"%s of %s, which has no package "
+                          "directory to share",
+                          user->moniker, kind, use->name, at, of);
   fern_error_t why = FERN_ERROR_INIT;
-  int fd = fern__package_open_dir(res->package_dir, relative, out, size, &why);
+  int fd = fern__package_open_dir(base, relative, out, size, &why);
   if (fd < 0)
-    return fern_error_set(err, fd, NULL,
-                          "%s uses directory \"%s\"%s of %s: %s",
-                          user->moniker, use->name, at,
-                          end->provider->moniker, why.message);
+    return fern_error_set(err, fd, NULL, "%s uses %s \"%s\"%s of %s: %s",
+                          user->moniker, kind, use->name, at, of,
+                          why.message);
   return fd;
 }
 
@@ -250,12 +250,14 @@ int fern__serve_directory_check(const fern__instance *user,
                                 fern_error_t *err) {
   fern__route_end end;
   int rc = fern__route_follow_to(user, use, &end, err);
-  if (rc != FERN_OK || use->kind != FERN_ROUTE_DIRECTORY)
+  if (rc != FERN_OK || use->kind == FERN_ROUTE_PROTOCOL)
     return rc;
   char *source = malloc(PATH_MAX);
   if (source == NULL)
     return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
-  int fd = directory_open(user, use, &end, source, PATH_MAX, err);
+  int fd = use->kind == FERN_ROUTE_STORAGE
+               ? fern__storage_dir(user, use, &end, 0, source, PATH_MAX, err)
+               : fern__route_end_open(user, use, &end, source, PATH_MAX, err);
   free(source);
   if (fd < 0)
     return fd;
@@ -281,15 +283,18 @@ static int place_directory(fern__instance *i, fern__serve_plan *plan,
   char *source = malloc(PATH_MAX);
   if (source == NULL)
     return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
-  int fd = directory_open(i, use, end, source, PATH_MAX, err);
+  int storage = use->kind == FERN_ROUTE_STORAGE;
+  int fd = storage ? fern__storage_dir(i, use, end, 1, source, PATH_MAX, err)
+                   : fern__route_end_open(i, use, end, source, PATH_MAX, err);
   if (fd >= 0)
     close(fd);
   int rc = fd < 0 ? fd : place_link(plan, use, source, err);
   if (rc == FERN_OK) {
-    fern_used_capability_t *out =
-        next_use(plan, use, FERN_CAPABILITY_DIRECTORY);
+    fern_used_capability_t *out = next_use(
+        plan, use,
+        storage ? FERN_CAPABILITY_STORAGE : FERN_CAPABILITY_DIRECTORY);
     out->host_path = source;
-    out->writable = (use->rights & FERN_RIGHTS_WRITING) != 0;
+    out->writable = storage || (use->rights & FERN_RIGHTS_WRITING) != 0;
     plan->owned_paths[plan->owned_count++] = source;
   } else {
     free(source);
@@ -311,8 +316,8 @@ static int place_use(fern__instance *i, fern__serve_plan *plan,
   if (rc != FERN_OK && use->optional) {
     /* An optional use of what is not there is simply absent. */
     fern__log(FERN_LOG_WARN, i->moniker,
-              "optional directory \"%s\" is not given: %s", use->name,
-              err->message);
+              "optional %s \"%s\" is not given: %s",
+              fern__route_kind_name(use->kind), use->name, err->message);
     err->message[0] = '\0';
     return FERN_OK;
   }

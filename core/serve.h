@@ -9,6 +9,7 @@
 #include <uv.h>
 
 #include "instance.h"
+#include "routes.h"
 
 /* One protocol of one provider: its socket, and the watch that starts the
  * provider on a connection while it does not run. */
@@ -41,6 +42,15 @@ typedef struct fern__serve_plan_s {
 int fern__serve_plan_make(fern__instance *i, fern__serve_plan *plan,
                           fern_error_t *err);
 void fern__serve_plan_free(fern__serve_plan *plan);
+/* The directory a followed route ends at: a provider's package (or fern's
+ * namespace_capabilities path), the declared path, the route's subdirs;
+ * it must be a directory inside that (no symlink out of it). Returns an
+ * O_PATH descriptor of the very directory checked (its real path in
+ * `out`), or a negative code with the error naming `user` and `use`. */
+int fern__route_end_open(const fern__instance *user,
+                         const fern__route_decl *use,
+                         const fern__route_end *end, char *out, size_t size,
+                         fern_error_t *err);
 /* Follows `use` of `user` as fern__route_follow does, and for a directory
  * also checks that it is there, a directory inside its provider's
  * package, as a start would (fern check --tree). */

@@ -575,13 +575,14 @@ static int uses_read(const fern_start_info_t *info, json_t **out,
     const fern_used_capability_t *use = &info->uses[i];
     char destination[PATH_MAX];
     if ((use->kind != FERN_CAPABILITY_PROTOCOL &&
-         use->kind != FERN_CAPABILITY_DIRECTORY) ||
+         use->kind != FERN_CAPABILITY_DIRECTORY &&
+         use->kind != FERN_CAPABILITY_STORAGE) ||
         use->host_path == NULL) {
       json_decref(uses);
       return fern_error_set(err, FERN_ENOTSUP, NULL,
                             "the oci runner cannot mount \"%s\" into the "
-                            "container: only protocols and directories are "
-                            "delivered yet",
+                            "container: it mounts protocols, directories and "
+                            "storage",
                             use->name);
     }
     snprintf(destination, sizeof destination, OCI_NAMESPACE_DIR "%s",

@@ -99,17 +99,18 @@ static char **uses_read(const fern_start_info_t *info, int *protocols) {
   return v;
 }
 
-/* Protocols and directories, each with a path on this machine, can be
- * bound; storage cannot yet. */
+/* Protocols, directories and storage, each with a path on this machine,
+ * can be bound. */
 static int uses_deliverable(const fern_start_info_t *info, fern_error_t *err) {
   for (size_t i = 0; i < info->use_count; i++)
     if ((info->uses[i].kind != FERN_CAPABILITY_PROTOCOL &&
-         info->uses[i].kind != FERN_CAPABILITY_DIRECTORY) ||
+         info->uses[i].kind != FERN_CAPABILITY_DIRECTORY &&
+         info->uses[i].kind != FERN_CAPABILITY_STORAGE) ||
         info->uses[i].host_path == NULL)
       return fern_error_set(err, FERN_ENOTSUP, NULL,
                             "the sandbox runner cannot bind \"%s\" into the "
-                            "sandbox: only protocols and directories are "
-                            "delivered yet",
+                            "sandbox: it binds protocols, directories and "
+                            "storage",
                             info->uses[i].name);
   return FERN_OK;
 }

@@ -175,6 +175,7 @@ Suite *sandbox_ldcache_suite(void);
 Suite *log_suite(void);
 Suite *routes_suite(void);
 Suite *directories_suite(void);
+Suite *storage_suite(void);
 Suite *stop_deps_suite(void);
 Suite *serve_suite(void);
 

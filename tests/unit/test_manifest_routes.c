@@ -355,7 +355,7 @@ START_TEST(test_directory_faults_are_refused_where_they_are) {
           "\"subdir\": \"a/../b\"}]}",
           "r.cm:1:", "\"subdir\" must be a relative path");
   refused("{\"use\": [{\"directory\": \"c\", \"protocol\": \"p\"}]}",
-          "r.cm:1:10:", "not both");
+          "r.cm:1:10:", "not more");
   refused("{\"capabilities\": [{\"directory\": \"c\", \"path\": \"d\", "
           "\"rights\": [\"r*\"]}, {\"protocol\": \"c\"}]}",
           "r.cm:1:", "capability \"c\" is declared twice");
@@ -365,6 +365,43 @@ START_TEST(test_directory_faults_are_refused_where_they_are) {
                      "declared as a \"directory\"");
   refused("{\"use\": [{\"protocol\": \"p\", \"rights\": [\"r*\"]}]}",
           "r.cm:1:", "\"rights\"");
+}
+END_TEST
+
+/* Storage, as CML's: declared on a backing directory from parent, self
+ * or a child; offered from self or parent, never exposed; used at a path
+ * (default /NAME). */
+START_TEST(test_storage_is_read_and_its_faults_refused) {
+  fern__decl *d = parsed(
+      "{\"capabilities\": [{\"directory\": \"state\", \"path\": \"var\", "
+      "\"rights\": [\"rw*\"]},\n"
+      "  {\"storage\": \"data\", \"from\": \"self\", \"backing_dir\": "
+      "\"state\", \"subdir\": \"s\", \"storage_id\": "
+      "\"static_instance_id\"}],\n"
+      " \"use\": [{\"storage\": \"cache\"}]}");
+  ck_assert_int_eq(d->provided[1].kind, FERN_ROUTE_STORAGE);
+  ck_assert_str_eq(d->provided[1].backing_dir, "state");
+  ck_assert_str_eq(d->provided[1].storage_subdir, "s");
+  ck_assert_int_eq(d->provided[1].storage_id, FERN_STORAGE_ID_ONLY);
+  ck_assert_int_eq(d->uses[0].kind, FERN_ROUTE_STORAGE);
+  ck_assert_str_eq(d->uses[0].path, "/cache");
+  fern__decl_free(d);
+  refused("{\"capabilities\": [{\"storage\": \"data\", \"from\": \"self\", "
+          "\"backing_dir\": \"nothing\"}]}",
+          "r.cm:1:", "backed by directory \"nothing\" from self");
+  refused("{\"capabilities\": [{\"storage\": \"data\", \"from\": "
+          "\"parent\"}]}",
+          "r.cm:1:", "\"backing_dir\"");
+  refused("{\"capabilities\": [{\"storage\": \"data\", \"from\": "
+          "\"parent\", \"backing_dir\": \"d\", \"storage_id\": \"name\"}]}",
+          "r.cm:1:", "storage_id");
+  refused("{\"expose\": [{\"storage\": \"data\", \"from\": \"self\"}]}",
+          "r.cm:1:", "storage is not exposed");
+  refused("{" CHILDREN "\"offer\": [{\"storage\": \"data\", \"from\": "
+          "\"#server\", \"to\": \"#client\"}]}",
+          "r.cm:", "(storage is never exposed)");
+  refused("{\"use\": [{\"storage\": \"data\", \"from\": \"parent\"}]}",
+          "r.cm:1:", "\"from\"");
 }
 END_TEST
 
@@ -380,6 +417,7 @@ Suite *manifest_routes_suite(void) {
   tcase_add_test(tc, test_directories_are_read_with_rights_and_subdirs);
   tcase_add_test(tc, test_rights_are_cmls);
   tcase_add_test(tc, test_directory_faults_are_refused_where_they_are);
+  tcase_add_test(tc, test_storage_is_read_and_its_faults_refused);
   suite_add_tcase(s, tc);
   TCase *cycles = tcase_create("cycles");
   tcase_add_test(cycles, test_two_children_serving_each_other_are_a_cycle);

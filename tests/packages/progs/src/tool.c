@@ -27,6 +27,8 @@
  *   ns-cat REL    the same for $FERN_NAMESPACE/REL
  *   ns-write REL  create $FERN_NAMESPACE/REL holding "written": print
  *                 "wrote REL", or "cannot write REL: ERROR" and exit 1
+ *   ns-count REL  add one to the number in $FERN_NAMESPACE/REL (0 if it is
+ *                 not there) and print "count N"; exit 1 if it cannot
  *   ls DIR        print the names in DIR, one a line
  *   net           open an IPv4 socket: print "socket ok", or fail
  *   ptrace        call ptrace(PTRACE_TRACEME): print its result
@@ -164,6 +166,28 @@ static int namespace_file(const char *how, const char *rel) {
   if (how[0] == 'w' && fputs("written\n", f) >= 0)
     printf("wrote %s\n", rel);
   fclose(f);
+  return 0;
+}
+
+/* One more in the number kept in $FERN_NAMESPACE/REL: what a component
+ * keeps across its runs. */
+static int namespace_count(const char *rel) {
+  char path[4096];
+  const char *ns = getenv("FERN_NAMESPACE");
+  snprintf(path, sizeof path, "%s/%s", ns ? ns : "", rel);
+  long count = 0;
+  FILE *f = fopen(path, "r");
+  if (f != NULL) {
+    if (fscanf(f, "%ld", &count) != 1)
+      count = 0;
+    fclose(f);
+  }
+  f = fopen(path, "w");
+  if (f == NULL || fprintf(f, "%ld\n", count + 1) < 0 || fclose(f) != 0) {
+    printf("cannot count in %s: %s\n", rel, strerror(errno));
+    return 1;
+  }
+  printf("count %ld\n", count + 1);
   return 0;
 }
 
@@ -547,6 +571,8 @@ static int looking_behaviour(const char *what, int argc, char **argv) {
   if ((strcmp(what, "ns-cat") == 0 || strcmp(what, "ns-write") == 0) &&
       argc > 2)
     return namespace_file(what + 3, argv[2]);
+  if (strcmp(what, "ns-count") == 0 && argc > 2)
+    return namespace_count(argv[2]);
   if (strcmp(what, "cat") == 0 && argc > 2) {
     FILE *f = fopen(argv[2], "r");
     char text[512];
