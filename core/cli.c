@@ -18,7 +18,7 @@ static void print_help(const fern__cli *cli) {
          "  --boot-dir DIR     the directory boot:// URLs resolve in\n"
          "  -v, --verbose      log more (repeat for debug)\n"
          "  -q, --quiet        log errors only\n"
-         "%s%s%s%s%s%s%s"
+         "%s%s%s%s%s%s%s%s"
          "  -h, --help         show this help\n"
          "  -V, --version      show fern's version\n\n"
          "Plugins are searched in --plugin-dir, then FERN_PLUGIN_PATH (':'-"
@@ -53,7 +53,10 @@ static void print_help(const fern__cli *cli) {
          cli->tree_allowed ? "  --tree             each operand is a tree (URL or "
                              "PATH): resolve it whole\n"
                              "                     and follow every route\n"
-                           : "");
+                           : "",
+         cli->delete_allowed ? "  --delete MONIKER   delete the storage of "
+                               "MONIKER and of what is below it\n"
+                             : "");
 }
 
 /* Options only some commands take. */
@@ -104,6 +107,7 @@ int fern__cli_parse(fern__cli *cli, int argc, char **argv) {
       {"state", required_argument, NULL, 's'},
       {"boot", required_argument, NULL, 'B'},
       {"tree", no_argument, NULL, 't'},
+      {"delete", required_argument, NULL, 'D'},
       {"help", no_argument, NULL, 'h'},
       {"version", no_argument, NULL, 'V'},
       {NULL, 0, NULL, 0}};
@@ -138,6 +142,14 @@ int fern__cli_parse(fern__cli *cli, int argc, char **argv) {
         return 2;
       }
       cli->events_path = optarg;
+      break;
+    case 'D':
+      if (!cli->delete_allowed) {
+        fprintf(stderr, "fern %s: --delete is an option of fern storage\n",
+                cli->command);
+        return 2;
+      }
+      cli->delete_moniker = optarg;
       break;
     case 't':
       if (!cli->tree_allowed) {

@@ -22,6 +22,9 @@ typedef struct fern__cli_s {
   int state_allowed;
   int tree;                 /* check --tree */
   int tree_allowed;
+  const char *delete_moniker; /* storage --delete MONIKER */
+  int delete_allowed;
+  int operands_max;         /* an offline command's operands: 0 means 1 */
   const char **boots; /* run --boot NAME..., in order */
   int boot_count;
   fern__config config;
@@ -56,6 +59,7 @@ int fern__cmd_check(int argc, char **argv);
 int fern__cmd_tree(int argc, char **argv);
 int fern__cmd_graph(int argc, char **argv);
 int fern__cmd_plugins(int argc, char **argv);
+int fern__cmd_storage(int argc, char **argv);
 /* list, show, route, start, stop, create, destroy, events (cmd_ctl.c). */
 int fern__cmd_ctl(const char *name, int argc, char **argv);
 

@@ -32,6 +32,7 @@ static const command commands[] = {
     {"tree", fern__cmd_tree, "print the static component tree"},
     {"graph", fern__cmd_graph, "draw the static tree and its routes (DOT)"},
     {"plugins", fern__cmd_plugins, "list the plugins fern can load"},
+    {"storage", fern__cmd_storage, "list or delete the storage of a tree"},
     {"list", cmd_list, "list the components of a running fern"},
     {"show", cmd_show, "show one component of a running fern"},
     {"route", cmd_route, "where each protocol a component uses comes from"},

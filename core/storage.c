@@ -20,6 +20,9 @@
 #include "serve.h"
 #include "storage.h"
 
+static int remove_one(const char *path, const struct stat *st, int flag,
+                      struct FTW *ftw);
+
 /* "b:0/children/c:0/data": the moniker of `user` below `at`'s. */
 static int moniker_key(const fern__instance *user, const fern__instance *at,
                        char *out, size_t size) {
@@ -73,6 +76,19 @@ static int storage_key(const fern__instance *user, const fern__route_decl *use,
   return FERN_OK;
 }
 
+int fern__storage_path(const fern__instance *user, const fern__route_decl *use,
+                       const fern__route_end *end, char *backing, size_t size,
+                       char *key, size_t key_size, fern_error_t *err) {
+  int rc = storage_key(user, use, end, key, key_size, err);
+  int fd = rc == FERN_OK
+               ? fern__route_end_open(user, use, end, backing, size, err)
+               : rc;
+  if (fd < 0)
+    return fd;
+  close(fd);
+  return FERN_OK;
+}
+
 int fern__storage_dir(const fern__instance *user, const fern__route_decl *use,
                       const fern__route_end *end, int make, char *out,
                       size_t size, fern_error_t *err) {
@@ -116,6 +132,16 @@ int fern__storage_dir(const fern__instance *user, const fern__route_decl *use,
   return fd;
 }
 
+void fern__storage_owned_dir(char *path) {
+  size_t len = strlen(path);
+  if (len > 7 && strcmp(path + len - 7, ":0/data") == 0)
+    path[len - 5] = '\0';
+}
+
+int fern__storage_remove(const char *path) {
+  return nftw(path, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 static int remove_one(const char *path, const struct stat *st, int flag,
                       struct FTW *ftw) {
   (void)st;
@@ -144,12 +170,8 @@ static void forget_one(fern__instance *instance, void *arg) {
     if (fd < 0)
       continue; /* never made, or not there any more */
     close(fd);
-    /* Keyed by moniker, the instance's own is "c:0" (its "data" and its
-     * descendants' "children"): all of it goes. */
-    size_t len = strlen(path);
-    if (len > 7 && strcmp(path + len - 7, ":0/data") == 0)
-      path[len - 5] = '\0';
-    if (nftw(path, remove_one, 16, FTW_DEPTH | FTW_PHYS) != 0)
+    fern__storage_owned_dir(path);
+    if (fern__storage_remove(path) != 0)
       fern__log(FERN_LOG_WARN, instance->moniker,
                 "cannot delete its storage \"%s\" at %s: %s", use->name, path,
                 strerror(errno));

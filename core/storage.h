@@ -17,6 +17,19 @@ int fern__storage_dir(const fern__instance *user, const fern__route_decl *use,
                       const fern__route_end *end, int make, char *out,
                       size_t size, fern_error_t *err);
 
+/* Where it is, without making or opening it: the backing directory (its
+ * real path, checked) and the key below it ("s/b:0/children/c:0/data" or
+ * "s/<instance id>", with the storage's subdir first). */
+int fern__storage_path(const fern__instance *user, const fern__route_decl *use,
+                       const fern__route_end *end, char *backing, size_t size,
+                       char *key, size_t key_size, fern_error_t *err);
+/* A component's storage path keyed by moniker ends in "c:0/data": the
+ * component's own is "c:0" (with its descendants' "children"); cuts
+ * `path` there. An instance id's is left as it is. */
+void fern__storage_owned_dir(char *path);
+/* Deletes the tree at `path` (no symlink followed). 0, or -1 (errno). */
+int fern__storage_remove(const char *path);
+
 /* `instance` leaves the tree for good (a dynamic child destroyed, or a
  * descendant of one): the storage directories of its subtree are
  * deleted, as component_manager deletes a destroyed instance's. */

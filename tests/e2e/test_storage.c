@@ -21,11 +21,9 @@
  * "data" on it, offered to `to` (a JSON list); it has `children` and the
  * collection "workers"; meta/app.cm (ELF) and meta/boxed.cm (sandboxed) count runs
  * in data/count. */
-static void write_storage_tree(const char *pkg, const char *children,
-                               const char *to) {
-  char dir[4200], text[2048];
-  snprintf(dir, sizeof dir, "%s/var", pkg);
-  ck_assert_int_eq(mkdir(dir, 0755), 0);
+static void write_storage_tree_root_only(const char *pkg, const char *children,
+                                         const char *to) {
+  char text[2048];
   snprintf(text, sizeof text,
            "{\"capabilities\": [\n"
            "   {\"directory\": \"state\", \"path\": \"var\", \"rights\": [\"rw*\"]},\n"
@@ -36,6 +34,14 @@ static void write_storage_tree(const char *pkg, const char *children,
            "   \"to\": %s}]}\n",
            children, to);
   e2e_package_write(pkg, "meta/root.cm", text);
+}
+
+static void write_storage_tree(const char *pkg, const char *children,
+                               const char *to) {
+  char dir[4200];
+  snprintf(dir, sizeof dir, "%s/var", pkg);
+  ck_assert_int_eq(mkdir(dir, 0755), 0);
+  write_storage_tree_root_only(pkg, children, to);
   e2e_package_write(pkg, "meta/app.cm",
                     "{\"program\": {\"runner\": \"elf\", \"binary\": "
                     "\"bin/tool\", \"args\": [\"ns-count\", \"data/count\"]},\n"
@@ -215,6 +221,59 @@ START_TEST(test_storage_that_cannot_be_given_is_named) {
 }
 END_TEST
 
+/* fern storage lists whose storage is where and how big, and what no
+ * component of the tree has any more (here /other, taken out of the
+ * tree); --delete takes one away, and an unknown moniker is an error. */
+START_TEST(test_fern_storage_lists_and_deletes) {
+  char pkg[4096], root[4200], dir[4200];
+  e2e_package_new(pkg, sizeof pkg);
+  write_storage_tree(
+      pkg,
+      "[{\"name\": \"app\", \"url\": \"#meta/app.cm\", \"startup\": "
+      "\"eager\"},\n  {\"name\": \"other\", \"url\": \"#meta/app.cm\", "
+      "\"startup\": \"eager\"}]",
+      "[\"#app\", \"#other\"]");
+  snprintf(root, sizeof root, "%s/meta/root.cm", pkg);
+  e2e_proc p;
+  const char *run[] = {"run", root, NULL};
+  ck_assert_int_eq(e2e_run(&p, 30000, run), 0);
+  e2e_free(&p);
+  const char *list[] = {"storage", "--json", root, NULL};
+  ck_assert_int_eq(e2e_run(&p, 30000, list), 0);
+  json_t *entries = json_loads(p.out, 0, NULL);
+  ck_assert_uint_eq(json_array_size(entries), 2);
+  size_t i;
+  json_t *e;
+  json_array_foreach(entries, i, e) {
+    ck_assert(json_is_true(json_object_get(e, "in_tree")));
+    ck_assert_int_eq(json_integer_value(json_object_get(e, "bytes")), 2);
+  }
+  json_decref(entries);
+  e2e_free(&p);
+  /* /other leaves the tree; its storage stays, and is listed as no one's. */
+  write_storage_tree_root_only(
+      pkg,
+      "[{\"name\": \"app\", \"url\": \"#meta/app.cm\", \"startup\": "
+      "\"eager\"}]",
+      "[\"#app\"]");
+  const char *plain[] = {"storage", root, NULL};
+  ck_assert_int_eq(e2e_run(&p, 30000, plain), 0);
+  e2e_assert_has(p.out, "/other ");
+  e2e_assert_has(p.out, "var/other:0 (no such component in this tree)\n");
+  e2e_free(&p);
+  const char *del[] = {"storage", "--delete", "/other", root, NULL};
+  ck_assert_int_eq(e2e_run(&p, 30000, del), 0);
+  e2e_free(&p);
+  snprintf(dir, sizeof dir, "%s/var/other:0", pkg);
+  ck_assert_int_ne(access(dir, F_OK), 0);
+  ck_assert_int_eq(count_in(pkg, "var/app:0/data/count"), 1);
+  const char *none[] = {"storage", "--delete", "/nobody", root, NULL};
+  ck_assert_int_eq(e2e_run(&p, 30000, none), 1);
+  e2e_free(&p);
+  e2e_package_remove(pkg);
+}
+END_TEST
+
 Suite *storage_suite(void) {
   Suite *s = suite_create("storage");
   TCase *tc = tcase_create("storage");
@@ -223,6 +282,7 @@ Suite *storage_suite(void) {
   tcase_add_test(tc, test_a_destroyed_dynamic_childs_storage_is_deleted);
   tcase_add_test(tc, test_root_storage_from_fern_keyed_by_instance_id);
   tcase_add_test(tc, test_storage_that_cannot_be_given_is_named);
+  tcase_add_test(tc, test_fern_storage_lists_and_deletes);
   suite_add_tcase(s, tc);
   return s;
 }
