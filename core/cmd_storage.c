@@ -2,17 +2,21 @@
  * whose it is and how big, and deleting one on request (component
  * manager's StorageAdmin list and delete, offline). The tree is resolved,
  * nothing started (offline_tree.c); each component that uses storage has
- * its directory computed as a start would; each directory in a storage's
- * backing directory that no component of the tree claims is listed too,
- * with the moniker (or instance id) its name says. */
-#define _XOPEN_SOURCE 700
+ * its directory found as a start would find it; each directory in a
+ * storage's root that no component of the tree claims ("x:0", at any depth
+ * of "children", or an instance id) is listed too, with the moniker its
+ * name says. Below a backing directory everything is reached through
+ * descriptors, never through a symlink (storage.c). */
+#include <ctype.h>
 #include <dirent.h>
-#include <ftw.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "log.h"
@@ -20,46 +24,74 @@
 #include "offline_tree.h"
 #include "storage.h"
 
-/* What is found: {"moniker", "storage", "path", "bytes", "in_tree"}, and
- * each storage root ({"root", "at"}: backing directory and subdir, and
- * the moniker that declares the storage) to look for what nobody claims. */
+/* Each entry: {"moniker", "storage", "path", "bytes", "in_tree",
+ * "backing", "own"} (own: the key of the component's own directory below
+ * the backing directory). Each root: {"backing", "subdir", "at",
+ * "storage"}. */
 typedef struct found_s {
   json_t *entries;
   json_t *roots;
+  const fern__config *config;
 } found;
 
-static long long tree_bytes;
-
-static int add_bytes(const char *path, const struct stat *st, int flag,
-                     struct FTW *ftw) {
-  (void)path;
-  (void)ftw;
-  if (flag == FTW_F)
-    tree_bytes += (long long)st->st_size;
-  return 0;
-}
-
-/* The bytes of the files under `path`, -1 when it is not there. */
-static long long bytes_under(const char *path) {
+/* The bytes of the files below `name` in `dir_fd`, through descriptors;
+ * -1 when it is not there. */
+static long long bytes_at(int dir_fd, const char *name) {
   struct stat st;
-  if (lstat(path, &st) != 0)
+  if (fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
     return -1;
-  tree_bytes = 0;
-  nftw(path, add_bytes, 16, FTW_PHYS);
-  return tree_bytes;
+  if (!S_ISDIR(st.st_mode))
+    return S_ISREG(st.st_mode) ? (long long)st.st_size : 0;
+  int fd = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
+  if (dir == NULL) {
+    if (fd >= 0)
+      close(fd);
+    return 0;
+  }
+  long long total = 0;
+  struct dirent *e;
+  while ((e = readdir(dir)) != NULL)
+    if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
+      long long n = bytes_at(dirfd(dir), e->d_name);
+      total += n > 0 ? n : 0;
+    }
+  closedir(dir);
+  return total;
 }
 
-/* The storage root: the backing directory and the storage's subdir. */
-static void note_root(found *f, const char *backing,
+/* The bytes below `key` (its first `len` bytes) of the backing directory. */
+static long long bytes_of(int backing_fd, const char *key, size_t len) {
+  int parent;
+  char name[NAME_MAX + 1];
+  if (fern__storage_open_parent(backing_fd, key, len, &parent, name,
+                                sizeof name) != 0)
+    return -1;
+  long long n = bytes_at(parent, name);
+  close(parent);
+  return n;
+}
+
+static void add_entry(found *f, const char *moniker, const char *storage,
+                      const char *backing, const char *own, const char *shown,
+                      long long bytes, int in_tree) {
+  char path[PATH_MAX * 2];
+  snprintf(path, sizeof path, "%s/%s", backing, shown);
+  json_t *entry = json_pack("{s:s, s:s, s:s, s:I, s:b, s:s, s:s}", "moniker",
+                            moniker, "storage", storage, "path", path,
+                            "bytes", (json_int_t)bytes, "in_tree", in_tree,
+                            "backing", backing, "own", own);
+  if (entry != NULL)
+    json_array_append_new(f->entries, entry);
+}
+
+static void note_root(found *f, const fern__storage_place *p,
                       const fern__route_end *end) {
-  char root[PATH_MAX * 2];
-  snprintf(root, sizeof root, "%s%s%s", backing,
-           end->storage->storage_subdir ? "/" : "",
-           end->storage->storage_subdir ? end->storage->storage_subdir : "");
   const char *at = end->storage_at->moniker;
-  json_t *entry = json_pack("{s:s, s:s, s:s}", "root", root, "at",
-                            strcmp(at, "/") == 0 ? "" : at, "storage",
-                            end->storage->name);
+  json_t *entry = json_pack(
+      "{s:s, s:s, s:s, s:s}", "backing", p->backing, "subdir",
+      end->storage->storage_subdir ? end->storage->storage_subdir : "", "at",
+      strcmp(at, "/") == 0 ? "" : at, "storage", end->storage->name);
   size_t i;
   json_t *known;
   json_array_foreach(f->roots, i, known) {
@@ -80,90 +112,143 @@ static void visit_component(fern__instance *instance, void *arg) {
   for (size_t u = 0; decl != NULL && u < decl->use_count; u++) {
     const fern__route_decl *use = &decl->uses[u];
     fern__route_end end;
+    fern__storage_place p;
     fern_error_t err = FERN_ERROR_INIT;
-    char backing[PATH_MAX], key[PATH_MAX], path[PATH_MAX * 2];
-    if (use->kind != FERN_ROUTE_STORAGE ||
-        fern__route_follow_to(instance, use, &end, &err) != FERN_OK ||
-        fern__storage_path(instance, use, &end, backing, sizeof backing, key,
-                           sizeof key, &err) != FERN_OK) {
-      if (use->kind == FERN_ROUTE_STORAGE)
-        fern__log(FERN_LOG_WARN, instance->moniker, "%s", err.message);
+    if (use->kind != FERN_ROUTE_STORAGE)
+      continue;
+    if (fern__route_follow_to(instance, use, &end, &err) != FERN_OK ||
+        fern__storage_locate(instance, use, &end, &p, &err) != FERN_OK) {
+      fern__log(FERN_LOG_WARN, instance->moniker, "%s", err.message);
       continue;
     }
-    snprintf(path, sizeof path, "%s/%s", backing, key);
-    json_array_append_new(
-        f->entries,
-        json_pack("{s:s, s:s, s:s, s:I, s:b}", "moniker", instance->moniker,
-                  "storage", end.storage->name, "path", path, "bytes",
-                  (json_int_t)bytes_under(path), "in_tree", 1));
-    note_root(f, backing, &end);
+    char own[PATH_MAX];
+    snprintf(own, sizeof own, "%.*s", (int)p.own_len, p.key);
+    add_entry(f, instance->moniker, end.storage->name, p.backing, own, p.key,
+              bytes_of(p.backing_fd, p.key, strlen(p.key)), 1);
+    note_root(f, &p, &end);
+    close(p.backing_fd);
   }
 }
 
-/* Whether a component of the tree claims `path` (its own, or below). */
-static int claimed(const found *f, const char *path) {
-  size_t n = strlen(path), i;
+/* Whether a component of the tree has `own` (in `backing`) as its own. */
+static int claimed(const found *f, const char *backing, const char *own) {
+  size_t i;
   json_t *e;
   json_array_foreach(f->entries, i, e) {
-    const char *p = json_string_value(json_object_get(e, "path"));
-    if (strncmp(p, path, n) == 0 && (p[n] == '\0' || p[n] == '/'))
+    if (strcmp(json_string_value(json_object_get(e, "backing")), backing) ==
+            0 &&
+        strcmp(json_string_value(json_object_get(e, "own")), own) == 0)
       return 1;
   }
   return 0;
 }
 
-/* Whose a directory's name says it is: "x:0" below `at` is at/x; an
- * instance id is whoever the component id index pins to it. */
-static void owner_of(const fern__config *config, const char *at,
-                     const char *name, char *out, size_t size) {
+static int is_instance_id(const char *name) {
   size_t n = strlen(name);
-  if (n > 2 && strcmp(name + n - 2, ":0") == 0) {
-    snprintf(out, size, "%s/%.*s", at, (int)(n - 2), name);
-    return;
-  }
-  const char *moniker;
-  json_t *id;
-  json_object_foreach(config->id_index, moniker, id) {
-    if (strcmp(json_string_value(id), name) == 0) {
-      snprintf(out, size, "%s", moniker);
-      return;
-    }
-  }
-  snprintf(out, size, "(instance id %s)", name);
+  for (size_t i = 0; i < n; i++)
+    if (!isxdigit((unsigned char)name[i]) || isupper((unsigned char)name[i]))
+      return 0;
+  return n == 64;
 }
 
-static void add_unclaimed(found *f, const fern__config *config) {
+/* "x:0": a component's own directory, keyed by moniker. */
+static int is_moniker_part(const char *name) {
+  size_t n = strlen(name);
+  return n > 2 && strcmp(name + n - 2, ":0") == 0 && name[0] != '.';
+}
+
+/* The instance id's moniker in the component id index, or NULL. */
+static const char *indexed(const fern__config *config, const char *id) {
+  const char *moniker;
+  json_t *value;
+  json_object_foreach(config->id_index, moniker, value) {
+    if (strcmp(json_string_value(value), id) == 0)
+      return moniker;
+  }
+  return NULL;
+}
+
+typedef struct scan_s {
+  found *f;
+  const char *backing, *storage;
+  int backing_fd;
+} scan;
+
+/* The directory `prefix` (a key below the backing directory: the root,
+ * or a component's "children") holds components' own directories of the
+ * realm `at`: each unclaimed one is listed, and the claimed ones looked
+ * into for unclaimed children. */
+static void scan_level(const scan *s, const char *prefix, const char *at,
+                       int allow_ids) {
+  int parent;
+  char name[NAME_MAX + 1];
+  if (fern__storage_open_parent(s->backing_fd, prefix, strlen(prefix), &parent,
+                                name, sizeof name) != 0)
+    return;
+  int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  close(parent);
+  DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
+  if (dir == NULL) {
+    if (fd >= 0)
+      close(fd);
+    return;
+  }
+  struct dirent *e;
+  while ((e = readdir(dir)) != NULL) {
+    char own[PATH_MAX], moniker[PATH_MAX];
+    int by_id = allow_ids && is_instance_id(e->d_name);
+    if (!by_id && !is_moniker_part(e->d_name))
+      continue; /* not a component's: never listed, never deleted */
+    if (strcmp(prefix, ".") == 0)
+      snprintf(own, sizeof own, "%s", e->d_name);
+    else
+      snprintf(own, sizeof own, "%s/%s", prefix, e->d_name);
+    if (by_id) {
+      const char *m = indexed(s->f->config, e->d_name);
+      snprintf(moniker, sizeof moniker, "%s", m ? m : "(unknown id)");
+    } else {
+      snprintf(moniker, sizeof moniker, "%s/%.*s", at,
+               (int)strlen(e->d_name) - 2, e->d_name);
+    }
+    if (claimed(s->f, s->backing, own)) {
+      if (!by_id) {
+        char children[PATH_MAX + 16];
+        snprintf(children, sizeof children, "%s/children", own);
+        scan_level(s, children, moniker, 0);
+      }
+      continue;
+    }
+    add_entry(s->f, moniker, s->storage, s->backing, own, own,
+              bytes_of(s->backing_fd, own, strlen(own)), 0);
+  }
+  closedir(dir);
+}
+
+static void add_unclaimed(found *f) {
   size_t i;
   json_t *root;
   json_array_foreach(f->roots, i, root) {
-    const char *dir = json_string_value(json_object_get(root, "root"));
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    while (d != NULL && (e = readdir(d)) != NULL) {
-      char path[PATH_MAX * 2], owner[PATH_MAX];
-      if (e->d_name[0] == '.')
-        continue;
-      snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-      if (claimed(f, path))
-        continue;
-      owner_of(config, json_string_value(json_object_get(root, "at")),
-               e->d_name, owner, sizeof owner);
-      json_array_append_new(
-          f->entries,
-          json_pack("{s:s, s:O, s:s, s:I, s:b}", "moniker", owner, "storage",
-                    json_object_get(root, "storage"), "path", path, "bytes",
-                    (json_int_t)bytes_under(path), "in_tree", 0));
+    const char *backing = json_string_value(json_object_get(root, "backing"));
+    const char *subdir = json_string_value(json_object_get(root, "subdir"));
+    scan s = {f, backing, json_string_value(json_object_get(root, "storage")),
+              open(backing, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)};
+    if (s.backing_fd < 0)
+      continue;
+    if (subdir[0] != '\0') {
+      scan_level(&s, subdir, json_string_value(json_object_get(root, "at")),
+                 1);
+    } else {
+      /* The root itself: its own entries, read through "." */
+      scan_level(&s, ".", json_string_value(json_object_get(root, "at")), 1);
     }
-    if (d != NULL)
-      closedir(d);
+    close(s.backing_fd);
   }
 }
 
 static int is_below(const char *moniker, const char *top) {
   size_t n = strlen(top);
-  return strcmp(top, "/") == 0 ||
-         (strncmp(moniker, top, n) == 0 &&
-          (moniker[n] == '\0' || moniker[n] == '/'));
+  return strncmp(moniker, top, n) == 0 &&
+         (moniker[n] == '\0' || moniker[n] == '/');
 }
 
 /* --delete MONIKER: the storage of MONIKER and of what is below it. */
@@ -172,25 +257,35 @@ static int delete_storage(const found *f, const char *moniker) {
   size_t i;
   json_t *e;
   json_array_foreach(f->entries, i, e) {
-    if (!is_below(json_string_value(json_object_get(e, "moniker")), moniker))
-      continue;
-    char path[PATH_MAX * 2];
-    snprintf(path, sizeof path, "%s",
-             json_string_value(json_object_get(e, "path")));
-    if (json_integer_value(json_object_get(e, "bytes")) < 0)
-      continue; /* never made */
-    fern__storage_owned_dir(path);
-    if (fern__storage_remove(path) != 0) {
-      fern__log(FERN_LOG_ERROR, NULL, "cannot delete %s: %m", path);
+    if (!is_below(json_string_value(json_object_get(e, "moniker")), moniker) ||
+        json_integer_value(json_object_get(e, "bytes")) < 0)
+      continue; /* another's, or never made */
+    const char *backing = json_string_value(json_object_get(e, "backing"));
+    const char *own = json_string_value(json_object_get(e, "own"));
+    int base = open(backing, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    int parent = -1;
+    char name[NAME_MAX + 1];
+    int rc = base < 0 ? -1
+                      : fern__storage_open_parent(base, own, strlen(own),
+                                                  &parent, name, sizeof name);
+    if (base >= 0)
+      close(base);
+    if (rc != 0 && errno == ENOENT)
+      continue; /* went with one above it, deleted before */
+    if (rc != 0 || fern__storage_remove_at(parent, name) != 0) {
+      fern__log(FERN_LOG_ERROR, NULL, "cannot delete all of %s/%s: %s",
+                backing, own, strerror(errno));
       failed++;
     } else {
-      printf("deleted %s\n", path);
+      printf("deleted %s/%s\n", backing, own);
       deleted++;
     }
+    if (parent >= 0)
+      close(parent);
   }
   if (deleted == 0 && failed == 0)
     fern__log(FERN_LOG_ERROR, NULL, "%s has no storage in this tree's "
-                                    "backing directories",
+                                    "storage roots",
               moniker);
   return deleted > 0 && failed == 0 ? 0 : 1;
 }
@@ -202,10 +297,7 @@ static void print_entries(const json_t *entries) {
   json_array_foreach(entries, i, e) {
     long long bytes = json_integer_value(json_object_get(e, "bytes"));
     char size[32];
-    if (bytes < 0)
-      snprintf(size, sizeof size, "-");
-    else
-      snprintf(size, sizeof size, "%lld", bytes);
+    snprintf(size, sizeof size, bytes < 0 ? "-" : "%lld", bytes);
     printf("%-28s %-12s %12s  %s%s\n",
            json_string_value(json_object_get(e, "moniker")),
            json_string_value(json_object_get(e, "storage")), size,
@@ -216,14 +308,25 @@ static void print_entries(const json_t *entries) {
   }
 }
 
+/* A component's moniker: "/a/b", no empty part, not "/" alone. */
+static int moniker_ok(const char *moniker) {
+  return moniker[0] == '/' && moniker[1] != '\0' &&
+         strstr(moniker, "//") == NULL &&
+         moniker[strlen(moniker) - 1] != '/';
+}
+
 static int storage_print(const fern__cli *cli, fern__instance *root,
                          const char *url) {
   (void)url;
-  found f = {json_array(), json_array()};
+  found f = {json_array(), json_array(), root->manager->config};
   fern__instance_walk(root, visit_component, &f);
-  add_unclaimed(&f, root->manager->config);
+  add_unclaimed(&f);
   int status = 0;
-  if (cli->delete_moniker != NULL)
+  if (cli->delete_moniker != NULL && cli->json) {
+    fern__log(FERN_LOG_ERROR, NULL, "--delete prints what it deleted; it "
+                                    "takes no --json");
+    status = 2;
+  } else if (cli->delete_moniker != NULL)
     status = delete_storage(&f, cli->delete_moniker);
   else if (cli->json)
     json_dumpf(f.entries, stdout, JSON_INDENT(2)), putchar('\n');
@@ -242,8 +345,8 @@ int fern__cmd_storage(int argc, char **argv) {
           "Resolves the tree at URL or PATH, running nothing, and lists the "
           "storage of its\n"
           "components: whose it is, its bytes and its directory; and each "
-          "directory in a\n"
-          "storage's backing directory that no component of the tree has "
+          "component's\n"
+          "directory in a storage's root that no component of the tree has "
           "(a destroyed or\n"
           "removed one's), with the moniker its name says. --delete "
           "MONIKER deletes the\n"
@@ -251,5 +354,12 @@ int fern__cmd_storage(int argc, char **argv) {
           "fern runs the tree.",
       .json_allowed = 1,
       .delete_allowed = 1};
+  for (int i = 1; i + 1 < argc; i++)
+    if (strcmp(argv[i], "--delete") == 0 && !moniker_ok(argv[i + 1])) {
+      fprintf(stderr, "fern storage: --delete needs a component's moniker, "
+                      "such as /a/b; got \"%s\"\n",
+              argv[i + 1]);
+      return 2;
+    }
   return fern__offline_tree(&cli, argc, argv, storage_print);
 }

@@ -112,8 +112,16 @@ static int check_config(fern__config *config, fern_error_t *err) {
       if (!json_is_string(value))
         return config_fail(config, err,
                            "\"component_id_index\" must be a file name");
-      int rc = fern__config_load_id_index(config, json_string_value(value),
-                                          err);
+      /* A relative name is the configuration file's neighbour. */
+      const char *name = json_string_value(value);
+      char path[PATH_MAX * 2];
+      const char *slash = strrchr(config->path, '/');
+      if (name[0] != '/' && slash != NULL)
+        snprintf(path, sizeof path, "%.*s/%s", (int)(slash - config->path),
+                 config->path, name);
+      else
+        snprintf(path, sizeof path, "%s", name);
+      int rc = fern__config_load_id_index(config, path, err);
       if (rc != FERN_OK)
         return rc;
     } else {

@@ -54,6 +54,21 @@ const json_t *fern__config_namespace_dir(const fern__config *config,
   return NULL;
 }
 
+/* "/a/b" or "/a/coll:b": no empty part, no "." or ".." (a moniker as fern
+ * writes one, so that it matches). */
+static int is_moniker(const char *moniker) {
+  if (moniker == NULL || moniker[0] != '/' || moniker[1] == '\0')
+    return 0;
+  for (const char *part = moniker + 1; part != NULL;) {
+    size_t n = strcspn(part, "/");
+    if (n == 0 || (n == 1 && part[0] == '.') ||
+        (n == 2 && part[0] == '.' && part[1] == '.'))
+      return 0;
+    part = part[n] == '/' ? part + n + 1 : NULL;
+  }
+  return 1;
+}
+
 static int is_instance_id(const char *id) {
   size_t n = id != NULL ? strlen(id) : 0;
   for (size_t i = 0; i < n; i++)
@@ -80,13 +95,13 @@ int fern__config_load_id_index(fern__config *config, const char *path,
     const char *moniker = json_string_value(json_object_get(entry, "moniker"));
     char key[80];
     snprintf(key, sizeof key, "id:%s", id ? id : "");
-    if (!is_instance_id(id) || moniker == NULL || moniker[0] != '/' ||
+    if (!is_instance_id(id) || !is_moniker(moniker) ||
         json_object_get(seen, key) != NULL ||
         json_object_get(seen, moniker) != NULL) {
       rc = fern_error_set(err, FERN_EINVAL, NULL,
                           "component id index %s: instance %zu must have a "
                           "unique \"instance_id\" of 64 lowercase hex digits "
-                          "and a unique absolute \"moniker\"",
+                          "and a unique \"moniker\" such as \"/a/b\"",
                           path, i);
       break;
     }

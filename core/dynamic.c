@@ -78,18 +78,20 @@ void fern__dynamic_remove(fern__instance *instance, const fern__input *cause) {
     fern__dynamic_create_fails(instance, "its realm stopped", cause);
     return;
   }
-  fern__storage_forget(instance); /* while its routes still lead there */
   fern__instance_detach(instance);
   destroy_subtree(instance, cause);
+  /* Its programs are killed: what they kept goes (a detached instance
+   * still knows its parent, so its routes still lead there). */
+  fern__storage_forget(instance);
   bury(instance);
 }
 
 fern__state fern__act_destroy(fern__instance *instance, fern__input *in) {
   (void)in;
-  fern__storage_forget(instance); /* while its routes still lead there */
   fern__instance_detach(instance);
   for (size_t c = 0; c < instance->child_count; c++)
     destroy_subtree(instance->children[c], in);
+  fern__storage_forget(instance); /* as fern__dynamic_remove */
   bury(instance);
   return FERN_STATE_DESTROYED;
 }

@@ -253,5 +253,6 @@ void fern__manager_free(fern__manager *manager) {
   fern__events_close(&manager->events);
   free(manager->critical);
   json_decref(manager->timed_out);
+  json_decref(manager->storage_roots);
   uv_loop_close(&manager->loop);
 }

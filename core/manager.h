@@ -47,6 +47,7 @@ typedef struct fern__manager_s {
   uv_prepare_t inbox_turn;
   int inbox_open;
   json_t *timed_out;         /* monikers killed after their stop timeout */
+  json_t *storage_roots; /* storage root path -> "MONIKER storage NAME" */
   struct fern__control_s *control;
   int failures;   /* runs that did not end ok, starts that could not happen */
   char *critical; /* "moniker: reason" of the critical failure, if any */

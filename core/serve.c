@@ -255,9 +255,16 @@ int fern__serve_directory_check(const fern__instance *user,
   char *source = malloc(PATH_MAX);
   if (source == NULL)
     return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
-  int fd = use->kind == FERN_ROUTE_STORAGE
-               ? fern__storage_dir(user, use, &end, 0, source, PATH_MAX, err)
-               : fern__route_end_open(user, use, &end, source, PATH_MAX, err);
+  /* Storage is made at the start: its backing directory is what must be
+   * there now. */
+  fern__storage_place place;
+  int located = use->kind == FERN_ROUTE_STORAGE
+                    ? fern__storage_locate(user, use, &end, &place, err)
+                    : FERN_OK;
+  int fd = use->kind != FERN_ROUTE_STORAGE
+               ? fern__route_end_open(user, use, &end, source, PATH_MAX, err)
+           : located == FERN_OK ? place.backing_fd
+                                : located;
   free(source);
   if (fd < 0)
     return fd;

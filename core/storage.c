@@ -3,12 +3,13 @@
  * storage's "subdir"), a component keyed by moniker is at
  * "b:0/children/c:0/data" for /a/b/c below /a that declares the storage
  * (":0" kept for compatibility, as there), one with an instance id in
- * the component id index at "<instance id>". */
-#define _XOPEN_SOURCE 700
+ * the component id index at "<instance id>". Unlike there, two storage
+ * declarations may not keep their users in one root: their users'
+ * directories would be the same ones. Everything below a backing
+ * directory is reached through descriptors, never through a symlink. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,10 +21,7 @@
 #include "serve.h"
 #include "storage.h"
 
-static int remove_one(const char *path, const struct stat *st, int flag,
-                      struct FTW *ftw);
-
-/* "b:0/children/c:0/data": the moniker of `user` below `at`'s. */
+/* "b:0/children/c:0": the moniker of `user` below `at`'s. */
 static int moniker_key(const fern__instance *user, const fern__instance *at,
                        char *out, size_t size) {
   /* The root's moniker is "" (or "/"): every other begins below it. */
@@ -41,22 +39,29 @@ static int moniker_key(const fern__instance *user, const fern__instance *at,
     used += (size_t)w;
     part = part[n] == '/' ? part + n + 1 : NULL;
   }
-  int w = snprintf(out + used, size - used, "/data");
-  return w < 0 || (size_t)w >= size - used ? -1 : 0;
+  return 0;
 }
 
-/* Where `user`'s directory is below the backing directory. */
+static const char *shown(const fern__instance *i) {
+  return i->moniker[0] != '\0' ? i->moniker : "/";
+}
+
+/* The key below the backing directory, and how much of it is the
+ * component's own directory. */
 static int storage_key(const fern__instance *user, const fern__route_decl *use,
-                       const fern__route_end *end, char *out, size_t size,
+                       const fern__route_end *end, fern__storage_place *p,
                        fern_error_t *err) {
   const fern__provided_decl *st = end->storage;
   const char *id =
       fern__config_instance_id(user->manager->config, user->moniker);
+  size_t size = sizeof p->key;
   int used = st->storage_subdir != NULL
-                 ? snprintf(out, size, "%s/", st->storage_subdir)
+                 ? snprintf(p->key, size, "%s/", st->storage_subdir)
                  : 0;
+  p->key[used] = '\0';
   if (id != NULL) {
-    snprintf(out + used, size - (size_t)used, "%s", id);
+    snprintf(p->key + used, size - (size_t)used, "%s", id);
+    p->own_len = strlen(p->key);
     return FERN_OK;
   }
   if (st->storage_id == FERN_STORAGE_ID_ONLY)
@@ -64,93 +69,189 @@ static int storage_key(const fern__instance *user, const fern__route_decl *use,
                           "%s uses storage \"%s\", which %s keys by instance "
                           "id only (storage_id \"static_instance_id\"), and "
                           "the component id index has none for it",
-                          user->moniker, use->name,
-                          end->storage_at->moniker[0]
-                              ? end->storage_at->moniker
-                              : "/");
-  if (moniker_key(user, end->storage_at, out + used, size - (size_t)used) != 0)
+                          user->moniker, use->name, shown(end->storage_at));
+  if (moniker_key(user, end->storage_at, p->key + used,
+                  size - (size_t)used - 8) != 0)
     return fern_error_set(err, FERN_EINVAL, NULL,
                           "%s uses storage \"%s\": its moniker is too long "
                           "for a path",
                           user->moniker, use->name);
+  p->own_len = strlen(p->key);
+  strcat(p->key, "/data");
   return FERN_OK;
 }
 
-int fern__storage_path(const fern__instance *user, const fern__route_decl *use,
-                       const fern__route_end *end, char *backing, size_t size,
-                       char *key, size_t key_size, fern_error_t *err) {
-  int rc = storage_key(user, use, end, key, key_size, err);
-  int fd = rc == FERN_OK
-               ? fern__route_end_open(user, use, end, backing, size, err)
-               : rc;
+/* One root, one storage declaration: else two realms' users (/x, and
+ * /a/x below /a) would be given one directory. */
+static int claim_root(const fern__instance *user, const fern__route_decl *use,
+                      const fern__route_end *end, fern__storage_place *p,
+                      fern_error_t *err) {
+  fern__manager *manager = user->manager;
+  char owner[FERN_NAME_MAX * 4];
+  snprintf(owner, sizeof owner, "%s storage \"%s\"", shown(end->storage_at),
+           end->storage->name);
+  snprintf(p->root, sizeof p->root, "%s%s%s", p->backing,
+           end->storage->storage_subdir ? "/" : "",
+           end->storage->storage_subdir ? end->storage->storage_subdir : "");
+  if (manager->storage_roots == NULL)
+    manager->storage_roots = json_object();
+  const char *held =
+      json_string_value(json_object_get(manager->storage_roots, p->root));
+  if (held == NULL)
+    json_object_set_new(manager->storage_roots, p->root, json_string(owner));
+  else if (strcmp(held, owner) != 0)
+    return fern_error_set(err, FERN_EINVAL, NULL,
+                          "%s uses storage \"%s\": %s keeps its users in %s, "
+                          "where %s keeps its users already; give one a "
+                          "\"subdir\" of its own",
+                          user->moniker, use->name, owner, p->root, held);
+  return FERN_OK;
+}
+
+int fern__storage_locate(const fern__instance *user,
+                         const fern__route_decl *use,
+                         const fern__route_end *end,
+                         fern__storage_place *place, fern_error_t *err) {
+  place->backing_fd = -1;
+  int rc = storage_key(user, use, end, place, err);
+  if (rc != FERN_OK)
+    return rc;
+  int fd = fern__route_end_open(user, use, end, place->backing,
+                                sizeof place->backing, err);
   if (fd < 0)
     return fd;
-  close(fd);
+  rc = claim_root(user, use, end, place, err);
+  if (rc != FERN_OK) {
+    close(fd);
+    return rc;
+  }
+  place->backing_fd = fd;
   return FERN_OK;
+}
+
+/* Below `fd` (closed here), the parts of `key` up to `len`, each opened
+ * without following a symlink (and made first, with `make`). Returns the
+ * last one's descriptor, or -1 with errno. */
+static int walk_key(int fd, const char *key, size_t len, int make) {
+  char copy[PATH_MAX];
+  snprintf(copy, sizeof copy, "%.*s", (int)len, key);
+  for (char *part = copy; fd >= 0 && part != NULL;) {
+    char *slash = strchr(part, '/');
+    if (slash != NULL)
+      *slash = '\0';
+    if (make && mkdirat(fd, part, 0700) != 0 && errno != EEXIST) {
+      int saved = errno;
+      close(fd);
+      errno = saved;
+      return -1;
+    }
+    int next = openat(fd, part, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    fd = next;
+    part = slash != NULL ? slash + 1 : NULL;
+  }
+  return fd;
 }
 
 int fern__storage_dir(const fern__instance *user, const fern__route_decl *use,
                       const fern__route_end *end, int make, char *out,
                       size_t size, fern_error_t *err) {
-  char backing[PATH_MAX], key[PATH_MAX];
-  int rc = storage_key(user, use, end, key, sizeof key, err);
-  int fd = rc == FERN_OK
-               ? fern__route_end_open(user, use, end, backing, sizeof backing,
-                                      err)
-               : rc;
-  /* Part by part from the checked backing directory, never through a
-   * symlink: a component writes only inside its own "data". */
-  for (char *part = key; fd >= 0 && part != NULL;) {
-    char *slash = strchr(part, '/');
-    if (slash != NULL)
-      *slash = '\0';
-    if (make && mkdirat(fd, part, 0700) != 0 && errno != EEXIST) {
-      close(fd);
-      return fern_error_set(err, FERN_EIO, NULL,
-                            "%s uses storage \"%s\": cannot make %s in %s: %s",
-                            user->moniker, use->name, part, backing,
-                            strerror(errno));
-    }
-    int next = openat(fd, part, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    int saved = errno;
-    close(fd);
-    fd = next;
-    if (slash != NULL)
-      *slash = '/';
-    if (fd < 0)
-      return fern_error_set(err, saved == ENOENT ? FERN_ENOENT : FERN_EIO,
-                            NULL, "%s uses storage \"%s\": %s/%s: %s",
-                            user->moniker, use->name, backing, key,
-                            strerror(saved));
-    part = slash != NULL ? slash + 1 : NULL;
-  }
-  if (fd >= 0 && snprintf(out, size, "%s/%s", backing, key) >= (int)size) {
+  fern__storage_place p;
+  int rc = fern__storage_locate(user, use, end, &p, err);
+  if (rc != FERN_OK)
+    return rc;
+  int fd = walk_key(p.backing_fd, p.key, strlen(p.key), make);
+  if (fd < 0)
+    return fern_error_set(err, errno == ENOENT ? FERN_ENOENT : FERN_EIO, NULL,
+                          "%s uses storage \"%s\": %s in %s: %s%s",
+                          user->moniker, use->name, p.key, p.backing,
+                          strerror(errno),
+                          errno == ENOTDIR || errno == ELOOP
+                              ? " (a part of it is a symlink or no "
+                                "directory)"
+                              : "");
+  if (snprintf(out, size, "%s/%s", p.backing, p.key) >= (int)size) {
     close(fd);
     return fern_error_set(err, FERN_EINVAL, NULL, "%s/%s: path too long",
-                          backing, key);
+                          p.backing, p.key);
   }
   return fd;
 }
 
-void fern__storage_owned_dir(char *path) {
-  size_t len = strlen(path);
-  if (len > 7 && strcmp(path + len - 7, ":0/data") == 0)
-    path[len - 5] = '\0';
+int fern__storage_open_parent(int base_fd, const char *key, size_t len,
+                              int *parent_fd, char *name, size_t size) {
+  const char *last = key;
+  for (const char *s = key; s < key + len; s++)
+    if (*s == '/')
+      last = s + 1;
+  snprintf(name, size, "%.*s", (int)(key + len - last), last);
+  int dup_fd = fcntl(base_fd, F_DUPFD_CLOEXEC, 0);
+  *parent_fd = last == key ? dup_fd
+                           : walk_key(dup_fd, key, (size_t)(last - 1 - key), 0);
+  return *parent_fd >= 0 ? 0 : -1;
 }
 
-int fern__storage_remove(const char *path) {
-  return nftw(path, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+int fern__storage_remove_at(int parent_fd, const char *name) {
+  int fd = openat(parent_fd, name,
+                  O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT)
+      return 0;
+    /* Not a directory (a file, a symlink): the name alone goes. */
+    return errno == ENOTDIR || errno == ELOOP
+               ? (unlinkat(parent_fd, name, 0) == 0 || errno == ENOENT ? 0
+                                                                       : -1)
+               : -1;
+  }
+  DIR *dir = fdopendir(fd);
+  if (dir == NULL) {
+    close(fd);
+    return -1;
+  }
+  int failed = 0;
+  struct dirent *e;
+  while ((e = readdir(dir)) != NULL)
+    if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+      failed |= fern__storage_remove_at(dirfd(dir), e->d_name) != 0;
+  closedir(dir);
+  if (failed)
+    return -1;
+  return unlinkat(parent_fd, name, AT_REMOVEDIR) == 0 || errno == ENOENT ? 0
+                                                                         : -1;
 }
 
-static int remove_one(const char *path, const struct stat *st, int flag,
-                      struct FTW *ftw) {
-  (void)st;
-  (void)flag;
-  (void)ftw;
-  return remove(path) != 0 && errno != ENOENT ? -1 : 0;
+/* One deletion on the thread pool: a large tree must not stall fern. */
+typedef struct forget_work_s {
+  uv_work_t work;
+  int parent_fd;
+  char name[NAME_MAX + 1];
+  char *moniker, *what;
+  int failed, error;
+} forget_work;
+
+static void forget_run(uv_work_t *work) {
+  forget_work *f = (forget_work *)work;
+  f->failed = fern__storage_remove_at(f->parent_fd, f->name) != 0;
+  f->error = errno;
 }
 
-/* Each storage `instance` uses, deleted. */
+static void forget_done(uv_work_t *work, int status) {
+  forget_work *f = (forget_work *)work;
+  (void)status;
+  if (f->failed)
+    fern__log(FERN_LOG_WARN, f->moniker, "cannot delete all of %s: %s",
+              f->what, strerror(f->error));
+  else
+    fern__log(FERN_LOG_INFO, f->moniker, "destroyed: %s is deleted", f->what);
+  close(f->parent_fd);
+  free(f->moniker);
+  free(f->what);
+  free(f);
+}
+
+/* Each storage `instance` uses: its own directory, queued for deletion. */
 static void forget_one(fern__instance *instance, void *arg) {
   (void)arg;
   const fern__decl *decl =
@@ -160,25 +261,32 @@ static void forget_one(fern__instance *instance, void *arg) {
   for (size_t u = 0; decl != NULL && u < decl->use_count; u++) {
     const fern__route_decl *use = &decl->uses[u];
     fern__route_end end;
+    fern__storage_place p;
     fern_error_t err = FERN_ERROR_INIT;
-    char path[PATH_MAX];
     if (use->kind != FERN_ROUTE_STORAGE ||
-        fern__route_follow_to(instance, use, &end, &err) != FERN_OK)
+        fern__route_follow_to(instance, use, &end, &err) != FERN_OK ||
+        fern__storage_locate(instance, use, &end, &p, &err) != FERN_OK)
       continue;
-    int fd = fern__storage_dir(instance, use, &end, 0, path, sizeof path,
-                               &err);
-    if (fd < 0)
-      continue; /* never made, or not there any more */
-    close(fd);
-    fern__storage_owned_dir(path);
-    if (fern__storage_remove(path) != 0)
-      fern__log(FERN_LOG_WARN, instance->moniker,
-                "cannot delete its storage \"%s\" at %s: %s", use->name, path,
-                strerror(errno));
-    else
-      fern__log(FERN_LOG_INFO, instance->moniker,
-                "destroyed: its storage \"%s\" at %s is deleted", use->name,
-                path);
+    forget_work *f = calloc(1, sizeof *f);
+    int opened = f != NULL &&
+                 fern__storage_open_parent(p.backing_fd, p.key, p.own_len,
+                                           &f->parent_fd, f->name,
+                                           sizeof f->name) == 0;
+    close(p.backing_fd);
+    if (!opened) {
+      free(f); /* never made, or not there any more */
+      continue;
+    }
+    char what[PATH_MAX * 2];
+    snprintf(what, sizeof what, "its storage \"%s\" at %s/%.*s", use->name,
+             p.backing, (int)p.own_len, p.key);
+    f->moniker = strdup(instance->moniker);
+    f->what = strdup(what);
+    if (uv_queue_work(&instance->manager->loop, &f->work, forget_run,
+                      forget_done) != 0) {
+      forget_run(&f->work);
+      forget_done(&f->work, 0);
+    }
   }
 }
 

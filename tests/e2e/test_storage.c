@@ -117,6 +117,8 @@ START_TEST(test_a_destroyed_dynamic_childs_storage_is_deleted) {
   ck_assert_int_eq(count_in(pkg, "var/workers:w1:0/data/count"), 1);
   ck_assert_int_eq(e2e_ctl(&r, &p, "destroy", "/workers:w1", NULL, NULL), 0);
   e2e_free(&p);
+  /* The deletion runs on fern's thread pool; it says when it is done. */
+  e2e_wait_for(&r.fern, "/workers:w1: destroyed: its storage", 20000);
   snprintf(dir, sizeof dir, "%s/var/workers:w1:0", pkg);
   ck_assert_int_ne(access(dir, F_OK), 0);
   e2e_ctl_finish(&r, 0);
@@ -274,6 +276,73 @@ START_TEST(test_fern_storage_lists_and_deletes) {
 }
 END_TEST
 
+/* What a review found, each a case: fern check --tree passes a tree whose
+ * storage is not made yet; two storages kept in one root would give two
+ * components one directory, so the second is refused; a symlink planted
+ * where a component's directory goes is not followed (that component
+ * cannot start, and fern storage --delete does not reach through it); a file in the root that is no component's is never listed;
+ * --delete of "/" is refused. */
+START_TEST(test_storage_is_never_shared_nor_followed_out) {
+  char pkg[4096], root[4200], path[4200], target[4200];
+  e2e_package_new(pkg, sizeof pkg);
+  snprintf(path, sizeof path, "%s/var", pkg);
+  ck_assert_int_eq(mkdir(path, 0755), 0);
+  snprintf(target, sizeof target, "%s/elsewhere", pkg);
+  ck_assert_int_eq(mkdir(target, 0755), 0);
+  e2e_package_write(pkg, "elsewhere/precious", "keep\n");
+  e2e_package_write(pkg, "var/notes.txt", "not a component's\n");
+  e2e_package_write(pkg, "meta/app.cm",
+                    "{\"program\": {\"runner\": \"elf\", \"binary\": "
+                    "\"bin/tool\", \"args\": [\"ns-count\", \"data/count\"]},\n"
+                    " \"use\": [{\"storage\": \"data\", \"path\": \"/data\"}]}\n");
+  e2e_package_write(
+      pkg, "meta/root.cm",
+      "{\"capabilities\": [\n"
+      "   {\"directory\": \"state\", \"path\": \"var\", \"rights\": [\"rw*\"]},\n"
+      "   {\"storage\": \"one\", \"from\": \"self\", \"backing_dir\": \"state\"},\n"
+      "   {\"storage\": \"two\", \"from\": \"self\", \"backing_dir\": \"state\"}],\n"
+      " \"children\": [{\"name\": \"a\", \"url\": \"#meta/app.cm\", \"startup\": \"eager\"},\n"
+      "  {\"name\": \"b\", \"url\": \"#meta/app.cm\", \"startup\": \"eager\"},\n"
+      "  {\"name\": \"linked\", \"url\": \"#meta/app.cm\", \"startup\": \"eager\"}],\n"
+      " \"offer\": [{\"storage\": \"one\", \"from\": \"self\", \"to\": [\"#a\", \"#linked\"],\n"
+      "   \"as\": \"data\"},\n"
+      "  {\"storage\": \"two\", \"from\": \"self\", \"to\": \"#b\", \"as\": \"data\"}]}\n");
+  snprintf(root, sizeof root, "%s/meta/root.cm", pkg);
+  e2e_proc p;
+  const char *check[] = {"check", "--tree", root, NULL};
+  ck_assert_int_ne(e2e_run(&p, 30000, check), 0);
+  e2e_assert_has(p.err, "give one a \"subdir\" of its own");
+  e2e_assert_lacks(p.err, "No such file");
+  e2e_free(&p);
+  snprintf(path, sizeof path, "%s/var/linked:0", pkg);
+  ck_assert_int_eq(symlink(target, path), 0);
+  const char *run[] = {"run", root, NULL};
+  ck_assert_int_eq(e2e_run(&p, 30000, run), 1);
+  /* One of /a and /b came first; the other was refused. */
+  ck_assert_int_eq(e2e_count(p.err, "give one a \"subdir\" of its own"), 1);
+  e2e_assert_end(&p, "/linked", "cannot_start");
+  e2e_assert_has(p.err, "a part of it is a symlink or no directory");
+  e2e_free(&p);
+  snprintf(path, sizeof path, "%s/elsewhere/data", pkg);
+  ck_assert_int_ne(access(path, F_OK), 0);
+  const char *list[] = {"storage", root, NULL};
+  ck_assert_int_eq(e2e_run(&p, 30000, list), 0);
+  e2e_assert_lacks(p.out, "notes.txt");
+  e2e_free(&p);
+  const char *del[] = {"storage", "--delete", "/linked", root, NULL};
+  e2e_run(&p, 30000, del);
+  e2e_free(&p);
+  snprintf(path, sizeof path, "%s/elsewhere/precious", pkg);
+  ck_assert_int_eq(access(path, F_OK), 0);
+  const char *all[] = {"storage", "--delete", "/", root, NULL};
+  ck_assert_int_eq(e2e_run(&p, 30000, all), 2);
+  e2e_free(&p);
+  snprintf(path, sizeof path, "%s/var/notes.txt", pkg);
+  ck_assert_int_eq(access(path, F_OK), 0);
+  e2e_package_remove(pkg);
+}
+END_TEST
+
 Suite *storage_suite(void) {
   Suite *s = suite_create("storage");
   TCase *tc = tcase_create("storage");
@@ -283,6 +352,7 @@ Suite *storage_suite(void) {
   tcase_add_test(tc, test_root_storage_from_fern_keyed_by_instance_id);
   tcase_add_test(tc, test_storage_that_cannot_be_given_is_named);
   tcase_add_test(tc, test_fern_storage_lists_and_deletes);
+  tcase_add_test(tc, test_storage_is_never_shared_nor_followed_out);
   suite_add_tcase(s, tc);
   return s;
 }
