@@ -25,7 +25,7 @@ static const char *const config_keys[] = {"slurm_conf",
                                           "poll_interval_ms",
                                           "command_timeout_ms",
                                           "controller_timeout_ms",
-                                          NULL};
+                                          "shared_paths", NULL};
 
 static int config_string(const json_t *config, const char *key, char *out,
                          size_t size, fern_error_t *err) {
@@ -55,6 +55,35 @@ static int config_ms(const json_t *config, const char *key, uint64_t *out,
                           "least 10",
                           key);
   *out = (uint64_t)json_integer_value(v);
+  return FERN_OK;
+}
+
+/* "shared_paths": absolute paths of file systems every node mounts at the
+ * same path; directories and storage there can be given to jobs. */
+static int config_shared(const json_t *config, slurm_runner *r,
+                         fern_error_t *err) {
+  const json_t *list = json_object_get(config, "shared_paths");
+  size_t i;
+  json_t *v;
+  if (list != NULL && (!json_is_array(list) ||
+                       json_array_size(list) > SLURM_SHARED_MAX))
+    return fern_error_set(err, FERN_EINVAL, "/shared_paths",
+                          "slurm runner: \"shared_paths\" must be an array "
+                          "of at most %d absolute paths",
+                          SLURM_SHARED_MAX);
+  json_array_foreach(list, i, v) {
+    const char *path = json_string_value(v);
+    if (path == NULL || path[0] != '/' || strlen(path) >= PATH_MAX - 64)
+      return fern_error_set(err, FERN_EINVAL, "/shared_paths",
+                            "slurm runner: \"shared_paths\" must hold "
+                            "absolute paths");
+    snprintf(r->shared[i], sizeof r->shared[i], "%s", path);
+    /* Compared with real paths: no trailing '/'. */
+    size_t n = strlen(r->shared[i]);
+    while (n > 1 && r->shared[i][n - 1] == '/')
+      r->shared[i][--n] = '\0';
+    r->shared_count = i + 1;
+  }
   return FERN_OK;
 }
 
@@ -92,6 +121,8 @@ static int read_config(slurm_runner *r, const json_t *config,
   if (rc == FERN_OK)
     rc = config_ms(config, "controller_timeout_ms", &r->controller_timeout_ms,
                    err);
+  if (rc == FERN_OK)
+    rc = config_shared(config, r, err);
   return rc;
 }
 

@@ -16,6 +16,8 @@
 typedef struct slurm_run_s slurm_run;
 typedef struct slurm_cmd_s slurm_cmd;
 
+#define SLURM_SHARED_MAX 8
+
 typedef struct slurm_runner_s {
   const fern_host_t *host;
   char slurm_conf[PATH_MAX]; /* SLURM_CONF for the commands, or "" */
@@ -33,6 +35,9 @@ typedef struct slurm_runner_s {
   int sweeping;                   /* its squeue or scancel is in flight */
   slurm_cmd *sweep;               /* that command */
   char hostname[64];              /* this host, in job names */
+  /* "shared_paths": file systems every node mounts at the same path */
+  char shared[SLURM_SHARED_MAX][PATH_MAX];
+  size_t shared_count;
   char name_prefix[64];           /* "fern-PID-START", in job names */
   uint64_t last_answer_ms;        /* when squeue last answered */
   int unreachable_logged;         /* said once per outage */
@@ -69,9 +74,11 @@ int slurm_program_has_steps(const slurm_spec *spec);
 /* The batch script sbatch reads on stdin. malloc'd. */
 char *slurm_program_script(const slurm_runner *r, const slurm_spec *spec);
 /* The environment for the Slurm commands: fern's own, SLURM_CONF, the
- * program's environ and FERN_MONIKER / FERN_URL. malloc'd strings. */
+ * program's environ, FERN_MONIKER / FERN_URL, and FERN_NAMESPACE when
+ * `namespace_dir` is given. malloc'd strings. */
 char **slurm_program_env(const slurm_runner *r, const slurm_spec *spec,
-                         const char *moniker, const char *url);
+                         const char *moniker, const char *url,
+                         const char *namespace_dir);
 void slurm_strv_free(char **v);
 
 /* --- slurm_cmd.c --- */
@@ -204,8 +211,19 @@ struct slurm_run_s {
   slurm_tail out, err;        /* batch: the output files */
   int tailing;
   int tail_more; /* the last read stopped for fern's log: more to read */
+  char namespace_dir[PATH_MAX]; /* FERN_NAMESPACE on a shared path, or "" */
   slurm_run *next;
 };
+
+/* What a job may be given of what it uses (slurm_shared.c): directories
+ * and storage on the shared paths; anything else is refused, naming it. */
+int slurm_shared_check(const slurm_runner *r, const fern_start_info_t *info,
+                       fern_error_t *err);
+/* The job's FERN_NAMESPACE on the first shared path, of symlinks to what
+ * it uses; removed by slurm_shared_cleanup. */
+int slurm_shared_namespace(slurm_run *run, const fern_start_info_t *info,
+                           fern_error_t *err);
+void slurm_shared_cleanup(slurm_run *run);
 
 int slurm_run_start(slurm_runner *r, const fern_start_info_t *info,
                     slurm_run **out, fern_error_t *err);

@@ -302,7 +302,8 @@ char *slurm_program_script(const slurm_runner *r, const slurm_spec *spec) {
 }
 
 char **slurm_program_env(const slurm_runner *r, const slurm_spec *spec,
-                         const char *moniker, const char *url) {
+                         const char *moniker, const char *url,
+                         const char *namespace_dir) {
   strv e = {0};
   /* A fern that itself runs in a Slurm job must not make its components
    * steps of that job: none of its SLURM_* variables go on. */
@@ -317,6 +318,8 @@ char **slurm_program_env(const slurm_runner *r, const slurm_spec *spec,
     push(&e, "FERN_MONIKER=%s", moniker);
   if (url != NULL)
     push(&e, "FERN_URL=%s", url);
+  if (namespace_dir != NULL && namespace_dir[0] != '\0')
+    push(&e, "FERN_NAMESPACE=%s", namespace_dir);
   size_t i;
   json_t *item;
   if (spec != NULL)

@@ -400,7 +400,8 @@ static void submit(slurm_run *run) {
            run->name);
   char **argv = slurm_program_argv(r, &run->spec, run->name, run->package_dir,
                                    run->out.path, run->err.path);
-  char **env = slurm_program_env(r, &run->spec, run->moniker, run->url);
+  char **env = slurm_program_env(r, &run->spec, run->moniker, run->url,
+                                 run->namespace_dir);
   char *script =
       run->spec.interactive ? NULL : slurm_program_script(r, &run->spec);
   slurm_cmd_opts o = {.argv = (const char *const *)argv,
@@ -467,18 +468,10 @@ static void checked_binary(uv_work_t *work, int status) {
 
 int slurm_run_start(slurm_runner *r, const fern_start_info_t *info,
                     slurm_run **out, fern_error_t *err) {
-  /* Its programs run on other machines, where fern's sockets and the
-   * packages' directories are not. */
-  if (info->use_count > 0)
-    return fern_error_set(
-        err, FERN_ENOTSUP, NULL,
-        "the slurm runner cannot give a component what it uses (%s \"%s\"): "
-        "its programs run on other machines, where fern's sockets and the "
-        "packages' directories are not",
-        info->uses[0].kind == FERN_CAPABILITY_PROTOCOL ? "protocol"
-        : info->uses[0].kind == FERN_CAPABILITY_DIRECTORY ? "directory"
-                                                          : "storage",
-        info->uses[0].name);
+  /* Its programs run on other machines: only what is on a shared file
+   * system can be given to them. */
+  if (slurm_shared_check(r, info, err) != FERN_OK)
+    return FERN_ENOTSUP;
   if (runner_refuse_serves(info, "slurm", err) != FERN_OK)
     return FERN_ENOTSUP;
   slurm_run *run = calloc(1, sizeof *run);
@@ -503,6 +496,12 @@ int slurm_run_start(slurm_runner *r, const fern_start_info_t *info,
     slurm_sweep_start(r);
   }
   name_job(run, info->moniker);
+  if (slurm_shared_namespace(run, info, err) != FERN_OK) {
+    slurm_shared_cleanup(run);
+    free(work);
+    slurm_run_release(run);
+    return FERN_EIO;
+  }
   run->next = r->runs;
   r->runs = run;
   work->data = run;
@@ -518,6 +517,7 @@ int slurm_run_start(slurm_runner *r, const fern_start_info_t *info,
 }
 
 void slurm_run_release(slurm_run *run) {
+  slurm_shared_cleanup(run);
   slurm_tail_free(&run->out);
   slurm_tail_free(&run->err);
   json_decref(run->program);

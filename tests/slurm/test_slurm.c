@@ -2,6 +2,7 @@
  * cluster: real sbatch, srun, squeue, scontrol and scancel, real jobs.
  * Their output, exit codes and signals; stop and kill; the job's shape;
  * bad program blocks; staging; stopping a job that still waits. */
+#include <dirent.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -248,6 +249,76 @@ START_TEST(test_a_job_that_uses_a_capability_is_refused) {
 }
 END_TEST
 
+/* A directory and a storage on a file system the runner's "shared_paths"
+ * names reach the job (this one-node cluster's nodes share /tmp): it
+ * reads the directory and counts in its storage through FERN_NAMESPACE,
+ * a directory of symlinks the runner made on the shared path and removes
+ * when the run ends. A directory off the shared paths is still refused. */
+START_TEST(test_a_job_gets_what_it_uses_on_a_shared_path) {
+  char pkg[4096], extra[4300], dir[4300];
+  e2e_package_new(pkg, 4096);
+  snprintf(extra, sizeof extra, ", \"shared_paths\": [\"%s\"]", pkg);
+  config(pkg, extra);
+  static const char *const dirs[] = {"data", "var"};
+  for (int i = 0; i < 2; i++) {
+    snprintf(dir, sizeof dir, "%s/%s", pkg, dirs[i]);
+    ck_assert_int_eq(mkdir(dir, 0755), 0);
+  }
+  e2e_package_write(pkg, "data/file", "from the shared package\n");
+  e2e_package_write(pkg, "meta/reader.cm",
+                    "{\"program\": {\"runner\": \"slurm\", \"binary\": "
+                    "\"bin/tool\", \"args\": [\"ns-cat\", \"config/file\"]},\n"
+                    " \"use\": [{\"directory\": \"config\", \"rights\": "
+                    "[\"r*\"]}]}\n");
+  e2e_package_write(pkg, "meta/counter.cm",
+                    "{\"program\": {\"runner\": \"slurm\", \"binary\": "
+                    "\"bin/tool\", \"args\": [\"ns-count\", \"data/count\"]},\n"
+                    " \"use\": [{\"storage\": \"data\", \"path\": \"/data\"}]}\n");
+  e2e_package_write(
+      pkg, "meta/root.cm",
+      "{\"capabilities\": [{\"directory\": \"config\", \"path\": \"data\", "
+      "\"rights\": [\"r*\"]},\n"
+      "  {\"directory\": \"state\", \"path\": \"var\", \"rights\": [\"rw*\"]},\n"
+      "  {\"storage\": \"data\", \"from\": \"self\", \"backing_dir\": \"state\"}],\n"
+      " \"children\": [{\"name\": \"reader\", \"url\": \"#meta/reader.cm\", "
+      "\"startup\": \"eager\"},\n"
+      "  {\"name\": \"counter\", \"url\": \"#meta/counter.cm\", "
+      "\"startup\": \"eager\"}],\n"
+      " \"offer\": [{\"directory\": \"config\", \"from\": \"self\", \"to\": "
+      "\"#reader\"},\n"
+      "  {\"storage\": \"data\", \"from\": \"self\", \"to\": \"#counter\"}]}\n");
+  e2e_proc p;
+  start(&p, pkg);
+  ck_assert_int_eq(e2e_finish(&p, 60000), 0);
+  e2e_assert_has(p.err, "[/reader] from the shared package\n");
+  e2e_assert_has(p.err, "[/counter] count 1\n");
+  snprintf(dir, sizeof dir, "%s/var/counter:0/data/count", pkg);
+  ck_assert_int_eq(access(dir, F_OK), 0);
+  /* Each run's namespace went with it. */
+  snprintf(dir, sizeof dir, "%s/.fern-ns", pkg);
+  DIR *d = opendir(dir);
+  int left = 0;
+  struct dirent *e;
+  while (d != NULL && (e = readdir(d)) != NULL)
+    left += e->d_name[0] != '.';
+  if (d != NULL)
+    closedir(d);
+  ck_assert_int_eq(left, 0);
+  e2e_free(&p);
+  /* Off the shared paths, the same component is refused. */
+  config(pkg, "");
+  start(&p, pkg);
+  ck_assert_int_eq(e2e_finish(&p, 60000), 1);
+  e2e_assert_has(p.err, "/reader: error: cannot_start: the slurm runner "
+                        "cannot give a component what it uses (directory "
+                        "\"config\")");
+  e2e_assert_has(p.err, "unless on a file system the runner's "
+                        "\"shared_paths\" names");
+  e2e_free(&p);
+  e2e_package_remove(pkg);
+}
+END_TEST
+
 /* No Slurm commands where the config says: a clear error, nothing hangs. */
 START_TEST(test_missing_slurm_commands_are_named) {
   char pkg[4096];
@@ -378,6 +449,7 @@ Suite *slurm_jobs_suite(void) {
   tcase_add_test(tc, test_job_shape_and_environ_reach_the_job);
   tcase_add_test(tc, test_bad_program_blocks_cannot_start);
   tcase_add_test(tc, test_a_job_that_uses_a_capability_is_refused);
+  tcase_add_test(tc, test_a_job_gets_what_it_uses_on_a_shared_path);
   tcase_add_test(tc, test_missing_slurm_commands_are_named);
   tcase_add_test(tc, test_output_dir_that_cannot_be_made);
   tcase_add_test(tc, test_stop_while_the_job_is_pending);
