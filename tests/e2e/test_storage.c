@@ -72,6 +72,9 @@ static long count_in(const char *pkg, const char *rel) {
 }
 
 START_TEST(test_storage_is_each_components_own_and_outlives_fern) {
+  if (e2e_skip_under_valgrind("libseccomp probes the kernel with seccomp(2) "
+                              "calls valgrind does not run"))
+    return;
   char pkg[4096], root[4200];
   e2e_package_new(pkg, sizeof pkg);
   write_storage_tree(pkg, TWO_CHILDREN, "[\"#app\", \"#boxed\"]");
