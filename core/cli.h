@@ -24,7 +24,6 @@ typedef struct fern__cli_s {
   int tree_allowed;
   const char *delete_moniker; /* storage --delete MONIKER */
   int delete_allowed;
-  int operands_max;         /* an offline command's operands: 0 means 1 */
   const char **boots; /* run --boot NAME..., in order */
   int boot_count;
   fern__config config;
