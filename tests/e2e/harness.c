@@ -66,8 +66,12 @@ static void add_events_file(e2e_proc *p, const char **argv, size_t first,
       return;
     }
   }
-  snprintf(p->events, sizeof p->events, "/tmp/fern-e2e-events-%d-%u.jsonl",
-           (int)getpid(), serial++);
+  /* FERN_E2E_TMP: a directory of the caller's, for runs whose cases are
+   * meant to fail (a failed case ends before it can remove its file). */
+  const char *tmp = getenv("FERN_E2E_TMP");
+  snprintf(p->events, sizeof p->events, "%s/fern-e2e-events-%d-%u.jsonl",
+           tmp != NULL && tmp[0] == '/' ? tmp : "/tmp", (int)getpid(),
+           serial++);
   p->events_ours = 1;
   for (size_t i = *n; i > first + 1; i--) /* fern run --events FILE ... */
     argv[i + 1] = argv[i - 1];
