@@ -21,10 +21,7 @@ typedef struct tally_s {
 static void check_instance(fern__instance *instance, void *arg) {
   tally *t = arg;
   t->components++;
-  const fern__decl *decl =
-      instance->resolution && instance->resolution->rc == FERN_OK
-          ? instance->resolution->decl
-          : NULL;
+  const fern__decl *decl = fern__instance_decl(instance);
   if (decl == NULL) {
     char text[1200];
     snprintf(text, sizeof text, "%s cannot be resolved: %s",

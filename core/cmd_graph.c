@@ -33,15 +33,10 @@ static void put_quoted(const char *text) {
   putchar('"');
 }
 
-static const fern__decl *decl_of(const fern__instance *instance) {
-  return instance->resolution != NULL && instance->resolution->rc == FERN_OK
-             ? instance->resolution->decl
-             : NULL;
-}
 
 /* "/client\nelf", "/\nrealm", "/broken\nunresolved". */
 static void put_node(const fern__instance *instance, int depth) {
-  const fern__decl *decl = decl_of(instance);
+  const fern__decl *decl = fern__instance_decl(instance);
   const char *kind = decl == NULL            ? "unresolved"
                      : decl->program == NULL ? "realm"
                      : decl->runner != NULL  ? decl->runner
@@ -98,7 +93,7 @@ static void put_error(const char *moniker, const char *error,
  * resolved); counts the errors. */
 static void put_routes(fern__instance *instance, void *arg) {
   int *errors = arg;
-  const fern__decl *decl = decl_of(instance);
+  const fern__decl *decl = fern__instance_decl(instance);
   if (decl == NULL) {
     put_error(instance->moniker,
               instance->error ? instance->error : "not resolved",

@@ -105,10 +105,7 @@ static void note_root(found *f, const fern__storage_place *p,
 
 static void visit_component(fern__instance *instance, void *arg) {
   found *f = arg;
-  const fern__decl *decl =
-      instance->resolution != NULL && instance->resolution->rc == FERN_OK
-          ? instance->resolution->decl
-          : NULL;
+  const fern__decl *decl = fern__instance_decl(instance);
   for (size_t u = 0; decl != NULL && u < decl->use_count; u++) {
     const fern__route_decl *use = &decl->uses[u];
     fern__route_end end;

@@ -39,10 +39,7 @@ typedef struct tree_print_s {
  * An optional use
  * with no route is no error: it is simply absent. */
 static json_t *routes_of(const fern__instance *instance, int *errors) {
-  const fern__decl *decl =
-      instance->resolution && instance->resolution->rc == FERN_OK
-          ? instance->resolution->decl
-          : NULL;
+  const fern__decl *decl = fern__instance_decl(instance);
   json_t *routes = json_array();
   for (size_t i = 0; decl != NULL && i < decl->use_count; i++) {
     const fern__route_decl *use = &decl->uses[i];

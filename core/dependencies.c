@@ -80,10 +80,7 @@ static int offers_from(const fern__decl *decl, const fern__instance *of) {
 
 void fern__dependencies_each(fern__instance *realm, const fern__instance *of,
                              fern__dependency_cb cb, void *arg) {
-  const fern__decl *decl = realm->resolution != NULL &&
-                                   realm->resolution->rc == FERN_OK
-                               ? realm->resolution->decl
-                               : NULL;
+  const fern__decl *decl = fern__instance_decl(realm);
   if (decl == NULL || decl->offer_count == 0 ||
       (of != NULL && !offers_from(decl, of)))
     return;

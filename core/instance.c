@@ -81,6 +81,12 @@ void fern__instance_free(fern__instance *instance) {
   free(instance);
 }
 
+const fern__decl *fern__instance_decl(const fern__instance *instance) {
+  return instance->resolution != NULL && instance->resolution->rc == FERN_OK
+             ? instance->resolution->decl
+             : NULL;
+}
+
 /* Makes (once) the runner or resolver this instance declares as `name`. */
 static int instance_provide(void *ctx, fern__cap_kind kind, const char *name,
                             fern__capability **out, fern_error_t *err) {

@@ -113,6 +113,8 @@ int fern__instance_declared_env(fern__instance *instance, const char *name,
 int fern__instance_collection_env(fern__instance *instance, const char *name,
                                   fern__env **out, fern_error_t *err);
 
+/* Its declaration, once its resolution answered with one; else NULL. */
+const fern__decl *fern__instance_decl(const fern__instance *instance);
 /* Finds an instance by moniker ("/a/b"), or NULL. */
 fern__instance *fern__instance_find(fern__instance *root, const char *moniker);
 /* Appends `child` to its parent's children. */

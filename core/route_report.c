@@ -139,10 +139,7 @@ static json_t *use_report(const fern__instance *instance,
 }
 
 json_t *fern__route_report_uses(const fern__instance *instance) {
-  const fern__decl *decl =
-      instance->resolution != NULL && instance->resolution->rc == FERN_OK
-          ? instance->resolution->decl
-          : NULL;
+  const fern__decl *decl = fern__instance_decl(instance);
   json_t *uses = json_array();
   for (size_t i = 0; decl != NULL && i < decl->use_count; i++)
     json_array_append_new(uses, use_report(instance, &decl->uses[i]));

@@ -26,11 +26,6 @@
 #include "resolve_dispatch.h"
 #include "routes.h"
 
-static const fern__decl *decl_of(const fern__instance *instance) {
-  return instance->resolution != NULL && instance->resolution->rc == FERN_OK
-             ? instance->resolution->decl
-             : NULL;
-}
 
 /* Its resolution has not answered yet: a route through it waits. */
 static int resolving(const fern__instance *instance) {
@@ -181,7 +176,7 @@ static int from_fern(hop h, walk *w) {
 /* The realm one up offers `h.name` to `h.at`. */
 static int from_parent(hop h, walk *w, unsigned depth) {
   const fern__instance *parent = h.at->parent;
-  const fern__decl *pdecl = parent != NULL ? decl_of(parent) : NULL;
+  const fern__decl *pdecl = parent != NULL ? fern__instance_decl(parent) : NULL;
   if (parent == NULL)
     return from_fern(h, w);
   for (size_t i = 0; pdecl != NULL && i < pdecl->offer_count; i++) {
@@ -208,7 +203,7 @@ static int from_parent(hop h, walk *w, unsigned depth) {
 /* The child `h.from.name` of `h.at` exposes `h.name`. */
 static int from_child(hop h, walk *w, unsigned depth) {
   const fern__instance *child = child_named(h.at, h.from.name);
-  const fern__decl *cdecl = child != NULL ? decl_of(child) : NULL;
+  const fern__decl *cdecl = child != NULL ? fern__instance_decl(child) : NULL;
   if (cdecl == NULL && child != NULL && resolving(child))
     return FERN__ROUTE_PENDING;
   if (cdecl == NULL)
@@ -291,7 +286,7 @@ static int storage_backing(hop h, walk *w,
       .target = storage->backing_dir, .from = storage->backing_from,
       .index = storage->index};
   hop next = {h.at, storage->backing_from, storage->backing_dir,
-              storage->backing_dir, decl_of(h.at), "",
+              storage->backing_dir, fern__instance_decl(h.at), "",
               "backs its storage with", &backing};
   snprintf(next.pointer, sizeof next.pointer, "/capabilities/%u",
            storage->index);
@@ -302,7 +297,7 @@ static int storage_backing(hop h, walk *w,
 
 /* The route ends at `h.at`, which declares what it names. */
 static int at_self(hop h, walk *w, unsigned depth) {
-  const fern__decl *decl = decl_of(h.at);
+  const fern__decl *decl = fern__instance_decl(h.at);
   const fern__provided_decl *provided = NULL;
   for (size_t i = 0; i < decl->provided_count; i++)
     if (strcmp(decl->provided[i].name, h.name) == 0)
@@ -356,7 +351,7 @@ static int follow(hop h, walk *w, unsigned depth) {
 /* The walk from `use` of `instance`, its answer in `w`. */
 static int walk_use(const fern__instance *instance,
                     const fern__route_decl *use, walk *w) {
-  const fern__decl *decl = decl_of(instance);
+  const fern__decl *decl = fern__instance_decl(instance);
   if (decl == NULL)
     return fern_error_set(w->err, FERN_EINVAL, NULL, "%s is not resolved",
                           shown(instance));

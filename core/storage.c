@@ -254,10 +254,7 @@ static void forget_done(uv_work_t *work, int status) {
 /* Each storage `instance` uses: its own directory, queued for deletion. */
 static void forget_one(fern__instance *instance, void *arg) {
   (void)arg;
-  const fern__decl *decl =
-      instance->resolution != NULL && instance->resolution->rc == FERN_OK
-          ? instance->resolution->decl
-          : NULL;
+  const fern__decl *decl = fern__instance_decl(instance);
   for (size_t u = 0; decl != NULL && u < decl->use_count; u++) {
     const fern__route_decl *use = &decl->uses[u];
     fern__route_end end;
