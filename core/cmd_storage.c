@@ -7,7 +7,6 @@
  * of "children", or an instance id) is listed too, with the moniker its
  * name says. Below a backing directory everything is reached through
  * descriptors, never through a symlink (storage.c). */
-#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -103,28 +102,26 @@ static void note_root(found *f, const fern__storage_place *p,
   json_array_append_new(f->roots, entry);
 }
 
-static void visit_component(fern__instance *instance, void *arg) {
+static void visit_storage(fern__instance *instance,
+                          const fern__route_decl *use,
+                          const fern__route_end *end,
+                          const fern__storage_place *p,
+                          const fern_error_t *err, void *arg) {
   found *f = arg;
-  const fern__decl *decl = fern__instance_decl(instance);
-  for (size_t u = 0; decl != NULL && u < decl->use_count; u++) {
-    const fern__route_decl *use = &decl->uses[u];
-    fern__route_end end;
-    fern__storage_place p;
-    fern_error_t err = FERN_ERROR_INIT;
-    if (use->kind != FERN_ROUTE_STORAGE)
-      continue;
-    if (fern__route_follow_to(instance, use, &end, &err) != FERN_OK ||
-        fern__storage_locate(instance, use, &end, &p, &err) != FERN_OK) {
-      fern__log(FERN_LOG_WARN, instance->moniker, "%s", err.message);
-      continue;
-    }
-    char own[PATH_MAX];
-    snprintf(own, sizeof own, "%.*s", (int)p.own_len, p.key);
-    add_entry(f, instance->moniker, end.storage->name, p.backing, own, p.key,
-              bytes_of(p.backing_fd, p.key, strlen(p.key)), 1);
-    note_root(f, &p, &end);
-    close(p.backing_fd);
+  (void)use;
+  if (p == NULL) {
+    fern__log(FERN_LOG_WARN, instance->moniker, "%s", err->message);
+    return;
   }
+  char own[PATH_MAX];
+  snprintf(own, sizeof own, "%.*s", (int)p->own_len, p->key);
+  add_entry(f, instance->moniker, end->storage->name, p->backing, own, p->key,
+            bytes_of(p->backing_fd, p->key, strlen(p->key)), 1);
+  note_root(f, p, end);
+}
+
+static void visit_component(fern__instance *instance, void *arg) {
+  fern__storage_each(instance, visit_storage, arg);
 }
 
 /* Whether a component of the tree has `own` (in `backing`) as its own. */
@@ -138,14 +135,6 @@ static int claimed(const found *f, const char *backing, const char *own) {
       return 1;
   }
   return 0;
-}
-
-static int is_instance_id(const char *name) {
-  size_t n = strlen(name);
-  for (size_t i = 0; i < n; i++)
-    if (!isxdigit((unsigned char)name[i]) || isupper((unsigned char)name[i]))
-      return 0;
-  return n == 64;
 }
 
 /* "x:0": a component's own directory, keyed by moniker. */
@@ -193,7 +182,7 @@ static void scan_level(const scan *s, const char *prefix, const char *at,
   struct dirent *e;
   while ((e = readdir(dir)) != NULL) {
     char own[PATH_MAX], moniker[PATH_MAX];
-    int by_id = allow_ids && is_instance_id(e->d_name);
+    int by_id = allow_ids && fern__config_is_instance_id(e->d_name);
     if (!by_id && !is_moniker_part(e->d_name))
       continue; /* not a component's: never listed, never deleted */
     if (strcmp(prefix, ".") == 0)

@@ -59,6 +59,9 @@ const json_t *fern__config_namespace_dir(const fern__config *config,
 /* Reads a component id index file into config->id_index. */
 int fern__config_load_id_index(fern__config *config, const char *path,
                                fern_error_t *err);
+/* Whether `id` is an instance id: 64 lowercase hex digits (Fuchsia's
+ * component id index). */
+int fern__config_is_instance_id(const char *id);
 /* The instance id the index pins for `moniker`, or NULL. */
 const char *fern__config_instance_id(const fern__config *config,
                                      const char *moniker);

@@ -69,7 +69,7 @@ static int is_moniker(const char *moniker) {
   return 1;
 }
 
-static int is_instance_id(const char *id) {
+int fern__config_is_instance_id(const char *id) {
   size_t n = id != NULL ? strlen(id) : 0;
   for (size_t i = 0; i < n; i++)
     if (!isxdigit((unsigned char)id[i]) || isupper((unsigned char)id[i]))
@@ -95,7 +95,7 @@ int fern__config_load_id_index(fern__config *config, const char *path,
     const char *moniker = json_string_value(json_object_get(entry, "moniker"));
     char key[80];
     snprintf(key, sizeof key, "id:%s", id ? id : "");
-    if (!is_instance_id(id) || !is_moniker(moniker) ||
+    if (!fern__config_is_instance_id(id) || !is_moniker(moniker) ||
         json_object_get(seen, key) != NULL ||
         json_object_get(seen, moniker) != NULL) {
       rc = fern_error_set(err, FERN_EINVAL, NULL,

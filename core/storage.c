@@ -251,45 +251,61 @@ static void forget_done(uv_work_t *work, int status) {
   free(f);
 }
 
-/* Each storage `instance` uses: its own directory, queued for deletion. */
-static void forget_one(fern__instance *instance, void *arg) {
-  (void)arg;
+void fern__storage_each(fern__instance *instance, fern__storage_visit visit,
+                        void *arg) {
   const fern__decl *decl = fern__instance_decl(instance);
   for (size_t u = 0; decl != NULL && u < decl->use_count; u++) {
     const fern__route_decl *use = &decl->uses[u];
     fern__route_end end;
     fern__storage_place p;
     fern_error_t err = FERN_ERROR_INIT;
-    if (use->kind != FERN_ROUTE_STORAGE ||
-        fern__route_follow_to(instance, use, &end, &err) != FERN_OK ||
-        fern__storage_locate(instance, use, &end, &p, &err) != FERN_OK)
+    if (use->kind != FERN_ROUTE_STORAGE)
       continue;
-    forget_work *f = calloc(1, sizeof *f);
-    int opened = f != NULL &&
-                 fern__storage_open_parent(p.backing_fd, p.key, p.own_len,
-                                           &f->parent_fd, f->name,
-                                           sizeof f->name) == 0;
-    close(p.backing_fd);
-    if (!opened) {
-      free(f); /* never made, or not there any more */
-      continue;
-    }
-    char what[PATH_MAX * 2];
-    snprintf(what, sizeof what, "its storage \"%s\" at %s/%.*s", use->name,
-             p.backing, (int)p.own_len, p.key);
-    f->moniker = strdup(instance->moniker);
-    f->what = strdup(what);
-    if (uv_queue_work(&instance->manager->loop, &f->work, forget_run,
-                      forget_done) != 0) {
-      forget_run(&f->work);
-      forget_done(&f->work, 0);
-    }
+    int found = fern__route_follow_to(instance, use, &end, &err) == FERN_OK &&
+                fern__storage_locate(instance, use, &end, &p, &err) == FERN_OK;
+    visit(instance, use, found ? &end : NULL, found ? &p : NULL, &err, arg);
+    if (found)
+      close(p.backing_fd);
   }
+}
+
+/* One storage of a destroyed instance: its own directory, queued for
+ * deletion (one that cannot be found is not there to delete). */
+static void forget_one(fern__instance *instance, const fern__route_decl *use,
+                       const fern__route_end *end,
+                       const fern__storage_place *p, const fern_error_t *err,
+                       void *arg) {
+  (void)end;
+  (void)err;
+  (void)arg;
+  if (p == NULL)
+    return;
+  forget_work *f = calloc(1, sizeof *f);
+  if (f == NULL || fern__storage_open_parent(p->backing_fd, p->key,
+                                             p->own_len, &f->parent_fd,
+                                             f->name, sizeof f->name) != 0) {
+    free(f); /* never made, or not there any more */
+    return;
+  }
+  char what[PATH_MAX * 2];
+  snprintf(what, sizeof what, "its storage \"%s\" at %s/%.*s", use->name,
+           p->backing, (int)p->own_len, p->key);
+  f->moniker = strdup(instance->moniker);
+  f->what = strdup(what);
+  if (uv_queue_work(&instance->manager->loop, &f->work, forget_run,
+                    forget_done) != 0) {
+    forget_run(&f->work);
+    forget_done(&f->work, 0);
+  }
+}
+
+static void forget_instance(fern__instance *instance, void *arg) {
+  fern__storage_each(instance, forget_one, arg);
 }
 
 void fern__storage_forget(const fern__instance *instance) {
   /* fern ending is no destruction: what it leaves is there next time. */
   if (instance->manager->shutting_down)
     return;
-  fern__instance_walk((fern__instance *)instance, forget_one, NULL);
+  fern__instance_walk((fern__instance *)instance, forget_instance, NULL);
 }

@@ -52,6 +52,17 @@ int fern__storage_open_parent(int base_fd, const char *key, size_t len,
  * that is not there is no error. 0, or -1 with errno. */
 int fern__storage_remove_at(int parent_fd, const char *name);
 
+/* Each storage `instance` uses, followed and located: `visit` gets its
+ * route's end and place (whose backing_fd is closed after it), or NULL
+ * for both and why in `err` when it cannot be found. */
+typedef void (*fern__storage_visit)(fern__instance *instance,
+                                    const fern__route_decl *use,
+                                    const fern__route_end *end,
+                                    const fern__storage_place *place,
+                                    const fern_error_t *err, void *arg);
+void fern__storage_each(fern__instance *instance, fern__storage_visit visit,
+                        void *arg);
+
 /* `instance` leaves the tree for good (a dynamic child destroyed, with its
  * subtree): what each storage it uses keeps for it is deleted on the
  * thread pool, as component_manager deletes a destroyed instance's. Not
