@@ -317,11 +317,12 @@ static int place_use(fern__instance *i, fern__serve_plan *plan,
   if (fern__route_follow_to(i, use, &end, &hop) != FERN_OK)
     return use->optional ? FERN_OK : fern_error_set(err, FERN_ENOENT, NULL,
                                                     "%s", hop.message);
-  if (use->kind == FERN_ROUTE_PROTOCOL)
-    return place_protocol(i, plan, use, &end, err);
-  int rc = place_directory(i, plan, use, &end, err);
+  int rc = use->kind == FERN_ROUTE_PROTOCOL
+               ? place_protocol(i, plan, use, &end, err)
+               : place_directory(i, plan, use, &end, err);
   if (rc != FERN_OK && use->optional) {
-    /* An optional use of what is not there is simply absent. */
+    /* An optional use of what cannot be given, of any kind, is simply
+     * absent (one without a route is so above, quietly). */
     fern__log(FERN_LOG_WARN, i->moniker,
               "optional %s \"%s\" is not given: %s",
               fern__route_kind_name(use->kind), use->name, err->message);
