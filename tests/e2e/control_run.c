@@ -38,6 +38,17 @@ int e2e_ctl(e2e_running *r, e2e_proc *p, const char *command, const char *a1,
   return e2e_run(p, 20000, args);
 }
 
+void e2e_ctl_create_started(e2e_running *r, const char *collection,
+                            const char *name, const char *url) {
+  e2e_proc p;
+  char child[256];
+  ck_assert_int_eq(e2e_ctl(r, &p, "create", collection, name, url), 0);
+  e2e_free(&p);
+  snprintf(child, sizeof child, "%s:%s", collection, name);
+  ck_assert_int_eq(e2e_ctl(r, &p, "start", child, NULL, NULL), 0);
+  e2e_free(&p);
+}
+
 json_t *e2e_ctl_json(e2e_running *r, const char *command, const char *arg) {
   e2e_proc p;
   ck_assert_int_eq(e2e_ctl(r, &p, command, "--json", arg, NULL), 0);

@@ -23,6 +23,10 @@ void e2e_ctl_cleanup(e2e_running *r);
 /* Runs `fern COMMAND --control SOCKET A1 A2 A3` (NULLs end the list). */
 int e2e_ctl(e2e_running *r, e2e_proc *p, const char *command, const char *a1,
             const char *a2, const char *a3);
+/* `fern create COLLECTION NAME URL`, then `fern start` of the child: both
+ * must succeed. */
+void e2e_ctl_create_started(e2e_running *r, const char *collection,
+                            const char *name, const char *url);
 /* `fern COMMAND --json ARG`, which must succeed, parsed. */
 json_t *e2e_ctl_json(e2e_running *r, const char *command, const char *arg);
 const char *e2e_field(const json_t *obj, const char *key);

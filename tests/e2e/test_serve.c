@@ -236,13 +236,7 @@ START_TEST(test_an_offer_to_a_collection_reaches_its_dynamic_children) {
   snprintf(root, sizeof root, "%s/meta/root.cm", pkg);
   e2e_running r;
   e2e_ctl_serve(&r, root);
-  e2e_proc p;
-  const char *create[] = {"create", "--control", r.socket, "/workers", "w1",
-                          "#meta/client.cm", NULL};
-  ck_assert_int_eq(e2e_run(&p, 20000, create), 0);
-  e2e_free(&p);
-  ck_assert_int_eq(e2e_ctl(&r, &p, "start", "/workers:w1", NULL, NULL), 0);
-  e2e_free(&p);
+  e2e_ctl_create_started(&r, "/workers", "w1", "#meta/client.cm");
   e2e_wait_end(&r.fern, "/workers:w1", "ok (exit 0)", 20000);
   e2e_assert_has(r.fern.err, "[/workers:w1] echo: hi\n");
   e2e_assert_field(&r.fern, "started", "/server", "capability", "echo");

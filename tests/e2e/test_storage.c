@@ -17,6 +17,20 @@
 
 #define SANDBOX_CONFIG "tests/config/elf-and-sandbox.json"
 
+/* meta/NAME.cm: `runner` running bin/tool to count its runs in
+ * data/count of the storage "data" it uses at /data. */
+static void write_counter(const char *pkg, const char *name,
+                          const char *runner) {
+  char path[64], text[512];
+  snprintf(path, sizeof path, "meta/%s.cm", name);
+  snprintf(text, sizeof text,
+           "{\"program\": {\"runner\": \"%s\", \"binary\": \"bin/tool\", "
+           "\"args\": [\"ns-count\", \"data/count\"]},\n"
+           " \"use\": [{\"storage\": \"data\", \"path\": \"/data\"}]}\n",
+           runner);
+  e2e_package_write(pkg, path, text);
+}
+
 /* The root shares var/ of its package as "state" and declares storage
  * "data" on it, offered to `to` (a JSON list); it has `children` and the
  * collection "workers"; meta/app.cm (ELF) and meta/boxed.cm (sandboxed) count runs
@@ -42,14 +56,8 @@ static void write_storage_tree(const char *pkg, const char *children,
   snprintf(dir, sizeof dir, "%s/var", pkg);
   ck_assert_int_eq(mkdir(dir, 0755), 0);
   write_storage_tree_root_only(pkg, children, to);
-  e2e_package_write(pkg, "meta/app.cm",
-                    "{\"program\": {\"runner\": \"elf\", \"binary\": "
-                    "\"bin/tool\", \"args\": [\"ns-count\", \"data/count\"]},\n"
-                    " \"use\": [{\"storage\": \"data\", \"path\": \"/data\"}]}\n");
-  e2e_package_write(pkg, "meta/boxed.cm",
-                    "{\"program\": {\"runner\": \"sandbox\", \"binary\": "
-                    "\"bin/tool\", \"args\": [\"ns-count\", \"data/count\"]},\n"
-                    " \"use\": [{\"storage\": \"data\", \"path\": \"/data\"}]}\n");
+  write_counter(pkg, "app", "elf");
+  write_counter(pkg, "boxed", "sandbox");
 }
 
 #define TWO_CHILDREN                                                           \
@@ -110,12 +118,7 @@ START_TEST(test_a_destroyed_dynamic_childs_storage_is_deleted) {
   e2e_running r;
   e2e_ctl_serve(&r, root);
   e2e_proc p;
-  const char *create[] = {"create", "--control", r.socket, "/workers", "w1",
-                          "#meta/app.cm", NULL};
-  ck_assert_int_eq(e2e_run(&p, 20000, create), 0);
-  e2e_free(&p);
-  ck_assert_int_eq(e2e_ctl(&r, &p, "start", "/workers:w1", NULL, NULL), 0);
-  e2e_free(&p);
+  e2e_ctl_create_started(&r, "/workers", "w1", "#meta/app.cm");
   e2e_wait_end(&r.fern, "/workers:w1", "ok (exit 0)", 20000);
   ck_assert_int_eq(count_in(pkg, "var/workers:w1:0/data/count"), 1);
   ck_assert_int_eq(e2e_ctl(&r, &p, "destroy", "/workers:w1", NULL, NULL), 0);
@@ -152,10 +155,7 @@ START_TEST(test_root_storage_from_fern_keyed_by_instance_id) {
            " \"component_id_index\": \"%s/index.json\"}\n",
            backing, pkg);
   e2e_package_write(pkg, "fern.json", text);
-  e2e_package_write(pkg, "meta/app.cm",
-                    "{\"program\": {\"runner\": \"elf\", \"binary\": "
-                    "\"bin/tool\", \"args\": [\"ns-count\", \"data/count\"]},\n"
-                    " \"use\": [{\"storage\": \"data\", \"path\": \"/data\"}]}\n");
+  write_counter(pkg, "app", "elf");
   e2e_package_write(
       pkg, "meta/root.cm",
       "{\"capabilities\": [{\"storage\": \"data\", \"from\": \"parent\", "
@@ -190,10 +190,7 @@ START_TEST(test_storage_that_cannot_be_given_is_named) {
   e2e_package_new(pkg, sizeof pkg);
   snprintf(dir, sizeof dir, "%s/var", pkg);
   ck_assert_int_eq(mkdir(dir, 0755), 0);
-  e2e_package_write(pkg, "meta/app.cm",
-                    "{\"program\": {\"runner\": \"elf\", \"binary\": "
-                    "\"bin/tool\", \"args\": [\"ns-count\", \"data/count\"]},\n"
-                    " \"use\": [{\"storage\": \"data\", \"path\": \"/data\"}]}\n");
+  write_counter(pkg, "app", "elf");
   e2e_package_write(pkg, "meta/fine.cm",
                     "{\"program\": {\"runner\": \"elf\", \"binary\": "
                     "\"bin/tool\", \"args\": [\"print\", \"fine\"]}}\n");
@@ -294,10 +291,7 @@ START_TEST(test_storage_is_never_shared_nor_followed_out) {
   ck_assert_int_eq(mkdir(target, 0755), 0);
   e2e_package_write(pkg, "elsewhere/precious", "keep\n");
   e2e_package_write(pkg, "var/notes.txt", "not a component's\n");
-  e2e_package_write(pkg, "meta/app.cm",
-                    "{\"program\": {\"runner\": \"elf\", \"binary\": "
-                    "\"bin/tool\", \"args\": [\"ns-count\", \"data/count\"]},\n"
-                    " \"use\": [{\"storage\": \"data\", \"path\": \"/data\"}]}\n");
+  write_counter(pkg, "app", "elf");
   e2e_package_write(
       pkg, "meta/root.cm",
       "{\"capabilities\": [\n"
