@@ -252,19 +252,19 @@ int fern__serve_directory_check(const fern__instance *user,
   int rc = fern__route_follow_to(user, use, &end, err);
   if (rc != FERN_OK || use->kind == FERN_ROUTE_PROTOCOL)
     return rc;
+  /* Storage is made at the start: its backing directory is what must be
+   * there now. */
+  if (use->kind == FERN_ROUTE_STORAGE) {
+    fern__storage_place place;
+    rc = fern__storage_locate(user, use, &end, &place, err);
+    if (rc == FERN_OK)
+      close(place.backing_fd);
+    return rc;
+  }
   char *source = malloc(PATH_MAX);
   if (source == NULL)
     return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
-  /* Storage is made at the start: its backing directory is what must be
-   * there now. */
-  fern__storage_place place;
-  int located = use->kind == FERN_ROUTE_STORAGE
-                    ? fern__storage_locate(user, use, &end, &place, err)
-                    : FERN_OK;
-  int fd = use->kind != FERN_ROUTE_STORAGE
-               ? fern__route_end_open(user, use, &end, source, PATH_MAX, err)
-           : located == FERN_OK ? place.backing_fd
-                                : located;
+  int fd = fern__route_end_open(user, use, &end, source, PATH_MAX, err);
   free(source);
   if (fd < 0)
     return fd;
