@@ -220,13 +220,9 @@ static void add_unclaimed(found *f) {
               open(backing, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)};
     if (s.backing_fd < 0)
       continue;
-    if (subdir[0] != '\0') {
-      scan_level(&s, subdir, json_string_value(json_object_get(root, "at")),
-                 1);
-    } else {
-      /* The root itself: its own entries, read through "." */
-      scan_level(&s, ".", json_string_value(json_object_get(root, "at")), 1);
-    }
+    /* Without a subdir the root is the backing directory itself: ".". */
+    scan_level(&s, subdir[0] != '\0' ? subdir : ".",
+               json_string_value(json_object_get(root, "at")), 1);
     close(s.backing_fd);
   }
 }
