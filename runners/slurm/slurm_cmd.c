@@ -1,6 +1,13 @@
 /* slurm_cmd.c - one Slurm command (sbatch, srun, squeue, scontrol, scancel)
  * as a child of the loop: its input written, its output kept or streamed
- * as lines, a deadline after which it is killed. Nothing here waits. */
+ * as lines, a deadline after which it is killed. Nothing here waits.
+ *
+ * Streamed output (srun's, which is the program's) is read no faster than
+ * fern's log takes it, as the process runners read theirs (see
+ * host->output_room and core/proc/proc_output_pace.c): while the log is
+ * low on room the pipes are not read, srun's writes block, and through
+ * srun and slurmstepd the program's. Once srun has ended its pipes are
+ * read whatever the room, so that the end is reported and fern can stop. */
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,11 +16,16 @@
 
 #define KEEP_OUT_MAX (4u << 20) /* squeue of a busy cluster fits */
 #define KEEP_ERR 4096
+#define PACE_TICK_MS 10 /* how often a paused stream looks for room */
 
 struct slurm_cmd_s {
+  const fern_host_t *host;
   uv_process_t proc;
   uv_pipe_t in, out, err;
   uv_timer_t timer;
+  uv_timer_t pace;  /* while paused: looks for room in fern's log */
+  int paused;       /* the streamed pipes are not being read */
+  int exited;       /* the command is over: read whatever the room */
   uv_write_t write;
   int handles; /* open; `done` runs when the last one closed */
   slurm_cmd_done done;
@@ -129,6 +141,44 @@ static void alloc_buffer(uv_handle_t *handle, size_t suggested, uv_buf_t *buf) {
   *buf = uv_buf_init(shared, sizeof shared);
 }
 
+static void on_read(uv_stream_t *stream, ssize_t n, const uv_buf_t *buf);
+
+static void set_reading(slurm_cmd *cmd, int reading) {
+  uv_stream_t *streams[2] = {(uv_stream_t *)&cmd->out, (uv_stream_t *)&cmd->err};
+  for (int s = 0; s < 2; s++) {
+    if (uv_is_closing((uv_handle_t *)streams[s]))
+      continue;
+    if (reading)
+      uv_read_start(streams[s], alloc_buffer, on_read);
+    else
+      uv_read_stop(streams[s]);
+  }
+}
+
+static void resume_reading(slurm_cmd *cmd) {
+  if (!cmd->paused)
+    return;
+  cmd->paused = 0;
+  uv_timer_stop(&cmd->pace);
+  set_reading(cmd, 1);
+}
+
+static void on_pace_tick(uv_timer_t *timer) {
+  slurm_cmd *cmd = timer->data;
+  if (cmd->host->output_room(cmd->host->ctx) >= FERN_OUTPUT_ROOM_HIGH)
+    resume_reading(cmd);
+}
+
+/* After a streamed read: stop reading while fern's log is low on room. */
+static void pace(slurm_cmd *cmd) {
+  if (cmd->on_line == NULL || cmd->paused || cmd->exited ||
+      cmd->host->output_room(cmd->host->ctx) >= FERN_OUTPUT_ROOM_LOW)
+    return;
+  cmd->paused = 1;
+  set_reading(cmd, 0);
+  uv_timer_start(&cmd->pace, on_pace_tick, PACE_TICK_MS, PACE_TICK_MS);
+}
+
 static void on_read(uv_stream_t *stream, ssize_t n, const uv_buf_t *buf) {
   slurm_cmd *cmd = stream->data;
   int s = stream == (uv_stream_t *)&cmd->out ? 0 : 1;
@@ -142,6 +192,7 @@ static void on_read(uv_stream_t *stream, ssize_t n, const uv_buf_t *buf) {
     split_lines(cmd, s, buf->base, (size_t)n);
   else if (s == 0)
     keep_out(cmd, buf->base, (size_t)n);
+  pace(cmd);
 }
 
 static void on_exit_cb(uv_process_t *proc, int64_t status, int signum) {
@@ -151,6 +202,9 @@ static void on_exit_cb(uv_process_t *proc, int64_t status, int signum) {
   uv_timer_stop(&cmd->timer);
   close_handle(cmd, (uv_handle_t *)&cmd->timer);
   close_handle(cmd, (uv_handle_t *)proc);
+  cmd->exited = 1;
+  resume_reading(cmd);
+  close_handle(cmd, (uv_handle_t *)&cmd->pace);
 }
 
 static void on_deadline(uv_timer_t *timer) {
@@ -202,6 +256,7 @@ slurm_cmd *slurm_cmd_start(slurm_runner *r, const slurm_cmd_opts *opts) {
   if (cmd == NULL)
     return NULL;
   uv_loop_t *loop = r->host->loop;
+  cmd->host = r->host;
   cmd->done = opts->done;
   cmd->on_line = opts->on_line;
   cmd->arg = opts->arg;
@@ -214,6 +269,8 @@ slurm_cmd *slurm_cmd_start(slurm_runner *r, const slurm_cmd_opts *opts) {
   init_handle(cmd, (uv_handle_t *)&cmd->err);
   uv_timer_init(loop, &cmd->timer);
   init_handle(cmd, (uv_handle_t *)&cmd->timer);
+  uv_timer_init(loop, &cmd->pace);
+  init_handle(cmd, (uv_handle_t *)&cmd->pace);
   char **env = opts->env ? opts->env : slurm_program_env(r, NULL, NULL, NULL, NULL);
   int rc = spawn(r, cmd, opts, env);
   if (opts->env == NULL)
@@ -225,6 +282,7 @@ slurm_cmd *slurm_cmd_start(slurm_runner *r, const slurm_cmd_opts *opts) {
     close_handle(cmd, (uv_handle_t *)&cmd->out);
     close_handle(cmd, (uv_handle_t *)&cmd->err);
     close_handle(cmd, (uv_handle_t *)&cmd->timer);
+    close_handle(cmd, (uv_handle_t *)&cmd->pace);
     return NULL;
   }
   uv_read_start((uv_stream_t *)&cmd->out, alloc_buffer, on_read);

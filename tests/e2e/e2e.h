@@ -34,6 +34,9 @@ int e2e_pump(e2e_proc *p, int ms);
 void e2e_wait_for_stdout(e2e_proc *p, const char *text, int ms);
 /* Reads until stderr holds `text` at least `count` times. */
 void e2e_wait_for_count(e2e_proc *p, const char *text, int count, int ms);
+/* Waits, reading nothing, until fern's stderr pipe is full and fern's log
+ * writer sleeps on it; fails the test (and kills fern) after `ms`. */
+void e2e_wait_until_stderr_is_full(e2e_proc *p, int ms);
 /* How many times `needle` occurs in `hay`. */
 int e2e_count(const char *hay, const char *needle);
 /* Reads until fern exits; fails the test (and kills fern) after `ms`. */

@@ -307,8 +307,12 @@ void e2e_wait_for_count(e2e_proc *p, const char *text, int count, int ms) {
       if (e2e_count(p->err, text) >= count)
         return;
       kill(p->pid, SIGKILL);
-      ck_abort_msg("waited %d ms for %d times \"%s\" on fern's stderr:\n%s",
-                   ms, count, text, p->err);
+      /* The end of what it said: a flood's whole log is too much to show. */
+      size_t len = strlen(p->err);
+      const char *tail = len > 2000 ? p->err + len - 2000 : p->err;
+      ck_abort_msg("waited %d ms for %d times \"%s\" on fern's stderr, saw "
+                   "it %d times; it ended:\n%s",
+                   ms, count, text, e2e_count(p->err, text), tail);
     }
   }
 }
@@ -603,4 +607,40 @@ void e2e_package_gated(const char *pkg, const char *sibling,
   const char *args[] = {"run", "--plugin-dir", g->plugins, "--config",
                         g->config, pkg, NULL};
   memcpy(g->args, args, sizeof args);
+}
+
+/* Whether a thread of `pid` sleeps in write(2) on fd 2: a pipe write
+ * sleeps only when the pipe is full, so fern's stderr is full and fern
+ * waits on it. (How full in bytes says less: a pipe's pages may be part
+ * full when it takes no more.) */
+static int waits_on_a_full_stderr(pid_t pid) {
+  char path[64], want[32], line[128];
+  snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+  snprintf(want, sizeof want, "%ld 0x2 ", (long)SYS_write);
+  DIR *tasks = opendir(path);
+  struct dirent *task;
+  int waits = 0;
+  while (!waits && tasks != NULL && (task = readdir(tasks)) != NULL) {
+    char file[320];
+    snprintf(file, sizeof file, "%s/%s/syscall", path, task->d_name);
+    FILE *f = task->d_name[0] == '.' ? NULL : fopen(file, "r");
+    waits = f != NULL && fgets(line, sizeof line, f) != NULL &&
+            strncmp(line, want, strlen(want)) == 0;
+    if (f != NULL)
+      fclose(f);
+  }
+  if (tasks != NULL)
+    closedir(tasks);
+  return waits;
+}
+
+void e2e_wait_until_stderr_is_full(e2e_proc *p, int ms) {
+  long deadline = e2e_now_ms() + ms;
+  while (!waits_on_a_full_stderr(p->pid)) {
+    if (e2e_now_ms() > deadline) {
+      kill(p->pid, SIGKILL);
+      ck_abort_msg("fern's stderr did not fill up within %d ms", ms);
+    }
+    poll(NULL, 0, 10); /* no event says a pipe filled up */
+  }
 }

@@ -2,7 +2,6 @@
  * control socket answers, SIGTERM ends it, lost lines are counted), and
  * nothing that came from a manifest, URL or program can forge a record or
  * reach the terminal as a control character. */
-#include <dirent.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -24,42 +23,6 @@ typedef struct unread_s {
   char done[4200]; /* made by /flood once it printed every line */
 } unread;
 
-/* Whether a thread of `pid` sleeps in write(2) on fd 2: a pipe write
- * sleeps only when the pipe is full, so fern's stderr is full and fern
- * waits on it. (How full in bytes says less: a pipe's pages may be part
- * full when it takes no more.) */
-static int waits_on_a_full_stderr(pid_t pid) {
-  char path[64], want[32], line[128];
-  snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
-  snprintf(want, sizeof want, "%ld 0x2 ", (long)SYS_write);
-  DIR *tasks = opendir(path);
-  struct dirent *task;
-  int waits = 0;
-  while (!waits && tasks != NULL && (task = readdir(tasks)) != NULL) {
-    char file[320];
-    snprintf(file, sizeof file, "%s/%s/syscall", path, task->d_name);
-    FILE *f = task->d_name[0] == '.' ? NULL : fopen(file, "r");
-    waits = f != NULL && fgets(line, sizeof line, f) != NULL &&
-            strncmp(line, want, strlen(want)) == 0;
-    if (f != NULL)
-      fclose(f);
-  }
-  if (tasks != NULL)
-    closedir(tasks);
-  return waits;
-}
-
-static void wait_until_stderr_is_full(unread *u) {
-  long deadline = e2e_now_ms() + 30000;
-  while (!waits_on_a_full_stderr(u->fern.pid)) {
-    if (e2e_now_ms() > deadline) {
-      kill(u->fern.pid, SIGKILL);
-      ck_abort_msg("fern's stderr did not fill up within 30 s");
-    }
-    poll(NULL, 0, 10); /* no event says a pipe filled up */
-  }
-}
-
 /* `fern run --control SOCKET` on a tree whose /flood prints numbered
  * lines; returns once fern's stderr pipe is full, unread. */
 static void start_unread(unread *u) {
@@ -74,7 +37,7 @@ static void start_unread(unread *u) {
   e2e_package_root(u->pkg, names, 0);
   const char *args[] = {"run", "--control", u->socket, u->pkg, NULL};
   e2e_start(&u->fern, args);
-  wait_until_stderr_is_full(u);
+  e2e_wait_until_stderr_is_full(&u->fern, 30000);
 }
 
 /* Waits for fern to exit without reading its stderr; kills it and fails

@@ -38,9 +38,10 @@ orphans (stopping pending jobs is tested in tests/slurm/test_slurm.c)"
 skip="$skip;the_reported_pid_is_the_programs=the program runs on a cluster \
 node: there is no local pid to report (the runner reports 0, as runner.h \
 allows)"
-skip="$skip;output_waits_for_a_slow_log_reader=srun, slurmstepd and the \
-batch output files carry the output and buffer it: the runner cannot hold \
-the program back"
+skip="$skip;output_waits_for_a_slow_log_reader=the runner reads srun no \
+faster than fern's log takes it (test_slurm.c checks that no line is lost), \
+but slurmstepd goes on draining the program's pipe, so the case's program \
+never finds it full; batch output goes to files"
 # A batch job whose program is the batch shell is signalled with
 # `scancel --batch`, which reaches that shell only; `--full` would reach
 # its children but makes the signal a cancel (see slurm_signal.c).

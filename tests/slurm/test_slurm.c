@@ -438,6 +438,40 @@ START_TEST(test_staged_binary_runs_from_the_copy) {
 }
 END_TEST
 
+/* srun's output is read no faster than fern's log takes it, as the
+ * process runners read theirs: an interactive job that floods while
+ * nobody reads fern's stderr is held back (through srun and slurmstepd),
+ * not cut; once the log is read again every line arrives and none is
+ * dropped. The flood (12 MB) is three times what fern's log queue holds;
+ * unpaced it is through in about a second, so the pause below (until it
+ * says it is done, at most 5 s) lets an unpaced runner lose lines. */
+START_TEST(test_an_unread_log_holds_an_interactive_flood_back) {
+  char pkg[4096], fields[4400], done[4200];
+  package(pkg, "");
+  snprintf(done, sizeof done, "%s/flood.done", pkg);
+  snprintf(fields, sizeof fields,
+           "\"mode\": \"interactive\", "
+           "\"args\": [\"numbered\", \"60000\", \"%s\"]",
+           done);
+  job(pkg, "flood", fields);
+  const char *names[] = {"flood", NULL};
+  root_of(pkg, names);
+  e2e_proc p;
+  start(&p, pkg);
+  e2e_wait_until_stderr_is_full(&p, 60000);
+  long pause_end = e2e_now_ms() + 5000;
+  while (access(done, F_OK) != 0 && e2e_now_ms() < pause_end)
+    poll(NULL, 0, 20); /* the stimulus: no event says a file was made */
+  e2e_wait_for_count(&p, "[/flood] numbered ", 60000, 60000);
+  e2e_wait_for(&p, "[/flood] numbered 00059999 ", 1000);
+  kill(p.pid, SIGTERM);
+  ck_assert_int_eq(e2e_finish(&p, 30000), 0);
+  e2e_assert_lacks(p.err, " dropped: ");
+  e2e_free(&p);
+  e2e_package_remove(pkg);
+}
+END_TEST
+
 Suite *slurm_jobs_suite(void) {
   Suite *s = suite_create("slurm_jobs");
   TCase *tc = tcase_create("slurm_jobs");
@@ -454,6 +488,7 @@ Suite *slurm_jobs_suite(void) {
   tcase_add_test(tc, test_output_dir_that_cannot_be_made);
   tcase_add_test(tc, test_stop_while_the_job_is_pending);
   tcase_add_test(tc, test_staged_binary_runs_from_the_copy);
+  tcase_add_test(tc, test_an_unread_log_holds_an_interactive_flood_back);
   suite_add_tcase(s, tc);
   return s;
 }
