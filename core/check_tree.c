@@ -1,6 +1,7 @@
 /* check_tree.c - `fern check --tree URL|PATH`: the whole tree resolved
  * offline (nothing started), and every use of every component followed to
- * its provider (routes.c), as `fern run` follows them before each start.
+ * its provider (routes.c), and its runner where its environment routes
+ * one (env_routes.c), as `fern run` follows them before each start.
  * Each component that cannot be resolved and each broken route is an
  * error at its file:line:col; an optional use with no route is none. */
 #include <stdio.h>
@@ -8,6 +9,7 @@
 
 #include "check_tree.h"
 #include "cli.h"
+#include "env_routes.h"
 #include "log.h"
 #include "manager.h"
 #include "routes.h"
@@ -30,6 +32,12 @@ static void check_instance(fern__instance *instance, void *arg) {
     json_array_append_new(t->errors, json_string(text));
     return;
   }
+  fern__capability *runner;
+  fern_error_t runner_err = FERN_ERROR_INIT;
+  if (decl->program != NULL &&
+      fern__instance_runner(instance, decl->runner, &runner, &runner_err) !=
+          FERN_OK)
+    json_array_append_new(t->errors, json_string(runner_err.message));
   for (size_t u = 0; u < decl->use_count; u++) {
     fern_error_t err = FERN_ERROR_INIT;
     int rc = fern__serve_directory_check(instance, &decl->uses[u], &err);

@@ -3,6 +3,7 @@
  * from (routes.c); a broken route is an error. */
 #include <stdio.h>
 
+#include "env_routes.h"
 #include "log_escape.h"
 #include "manager.h"
 #include "offline_tree.h"
@@ -14,6 +15,17 @@ typedef struct tree_row_s {
   int runner_missing;
 } tree_row;
 
+/* Whether the runner it names cannot be had: not registered, or its
+ * route broken. */
+static int runner_missing(const fern__instance *instance,
+                          const fern__decl *decl) {
+  fern__capability *cap;
+  fern_error_t err = FERN_ERROR_INIT;
+  return decl != NULL && decl->runner != NULL &&
+         fern__instance_runner((fern__instance *)instance, decl->runner, &cap,
+                               &err) != FERN_OK;
+}
+
 static void row_of(const fern__instance *instance, tree_row *row) {
   const fern__decl *decl =
       instance->resolution ? instance->resolution->decl : NULL;
@@ -21,8 +33,7 @@ static void row_of(const fern__instance *instance, tree_row *row) {
   row->url = instance->resolution ? instance->resolution->resolved_url
                                   : instance->url;
   row->runner = decl == NULL ? "?" : decl->runner ? decl->runner : "-";
-  row->runner_missing = decl != NULL && decl->runner != NULL &&
-                        fern__env_runner(instance->env, decl->runner) == NULL;
+  row->runner_missing = runner_missing(instance, decl);
   row->environment = instance->env->label;
   row->startup = instance->startup == FERN_STARTUP_EAGER ? "eager" : "lazy";
   row->error = instance->error;

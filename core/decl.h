@@ -77,8 +77,11 @@ typedef struct fern__ref_s {
 typedef enum {
   FERN_ROUTE_PROTOCOL,  /* a socket fern owns, served by a program */
   FERN_ROUTE_DIRECTORY, /* a directory of the provider's package */
-  FERN_ROUTE_STORAGE    /* a directory of the user's own, in a backing
+  FERN_ROUTE_STORAGE,   /* a directory of the user's own, in a backing
                          * directory (Fuchsia's storage capability) */
+  FERN_ROUTE_RUNNER,    /* a runner ("capabilities": a configured plugin),
+                         * offered and exposed up to an environment */
+  FERN_ROUTE_RESOLVER   /* a resolver, likewise */
 } fern__route_kind;
 
 /* How a storage capability keys each user's directory (CML's storage_id):
@@ -89,7 +92,8 @@ typedef enum {
   FERN_STORAGE_ID_ONLY
 } fern__storage_id;
 
-/* "protocol", "directory" or "storage": the key that names one. */
+/* "protocol", "directory", "storage", "runner" or "resolver": the key
+ * that names one. */
 const char *fern__route_kind_name(fern__route_kind kind);
 
 /* A protocol this component serves, or a directory it shares

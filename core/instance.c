@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "env_routes.h"
 #include "root_env.h"
 #include "manager.h"
 #include "serve.h"
@@ -64,6 +65,7 @@ void fern__instance_free(fern__instance *instance) {
     fern__env_unref(instance->declared_envs[i]);
   free(instance->provided);
   free(instance->declared_envs);
+  fern__env_routes_free(instance);
   fern__env_unref(instance->env);
   free(instance->run.stop_timer);
   free(instance->restart_timer);
@@ -87,27 +89,6 @@ const fern__decl *fern__instance_decl(const fern__instance *instance) {
              : NULL;
 }
 
-/* Makes (once) the runner or resolver this instance declares as `name`. */
-static int instance_provide(void *ctx, fern__cap_kind kind, const char *name,
-                            fern__capability **out, fern_error_t *err) {
-  fern__instance *instance = ctx;
-  const fern__decl *decl = instance->resolution->decl;
-  const fern__capability_decl *cap = fern__decl_find_capability(decl, kind,
-                                                                name);
-  size_t index = (size_t)(cap - decl->capabilities);
-  if (instance->provided[index] == NULL) {
-    fern__manager *manager = instance->manager;
-    int rc = fern__capability_from_plugin(&manager->plugins, kind, cap->name,
-                                          cap->plugin, cap->config,
-                                          &manager->host,
-                                          &instance->provided[index], err);
-    if (rc != FERN_OK)
-      return rc;
-  }
-  *out = instance->provided[index];
-  return FERN_OK;
-}
-
 int fern__instance_declared_env(fern__instance *instance, const char *name,
                                 fern__env **out, fern_error_t *err) {
   const fern__decl *decl = instance->resolution->decl;
@@ -119,8 +100,10 @@ int fern__instance_declared_env(fern__instance *instance, const char *name,
     if (label == NULL)
       return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
     snprintf(label, n, "#%s of %s", name, instance->moniker);
-    int rc = fern__env_build(env_decl, instance->env, label, instance_provide,
-                             instance, &instance->declared_envs[index], err);
+    fern__env_source source = {instance, (unsigned)index};
+    int rc = fern__env_build(env_decl, instance->env, label,
+                             fern__env_routes_source, &source,
+                             &instance->declared_envs[index], err);
     free(label);
     if (rc != FERN_OK)
       return rc;

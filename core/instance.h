@@ -47,6 +47,9 @@ typedef struct fern_instance_s {
   size_t child_count, child_capacity;
   fern__capability **provided; /* capabilities it declares, made on use */
   fern__env **declared_envs;   /* environments it declares, built on use */
+  /* Their registrations that are routed (env_routes.c): from a child, or
+   * from what its parent offers it. */
+  struct fern__env_route_s *env_routes;
 
   fern__run run;
   fern_stop_status status; /* of the last run */

@@ -95,6 +95,9 @@ void fern__lc_wake_dependencies(fern__instance *ended);
  * FERN__ROUTE_PENDING while a component on a route is still resolving,
  * and its start (`in`, which may be NULL, with `reason`) is parked until
  * a resolution answers; or an error in `err` naming the broken hop. */
+/* Parks `in` (a resolution, or a start that must resolve first) until a
+ * resolution answers: the route of its resolver waits for one. */
+void fern__lc_park_resolution(fern__instance *i, fern__input *in);
 int fern__lc_routes_ready(fern__instance *i, fern__input *in,
                           const char *reason, fern_error_t *err);
 /* It was stopped: its parked starts are handled now, as cancelled. */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "env_routes.h"
 #include "lifecycle_actions.h"
 #include "routes.h"
 
@@ -43,6 +44,10 @@ static int resolve_parent(const fern__instance *i,
   return 0;
 }
 
+/* begin()'s answer while the route of its resolver waits for a
+ * component on the way to be resolved. */
+#define RESOLVER_PENDING 1
+
 static int queue_resolution(fern__instance *i, const fern__url *url,
                             char *why, size_t size) {
   fern__resolve_parent parent = {NULL, NULL, NULL};
@@ -53,11 +58,13 @@ static int queue_resolution(fern__instance *i, const fern__url *url,
     return -1;
   }
   const char *scheme = absolute ? url->scheme : parent.scheme;
-  fern__capability *resolver = fern__env_resolver(i->env, scheme);
-  if (resolver == NULL) {
-    snprintf(why, size,
-             "no resolver for scheme \"%s\" (URL \"%s\") in environment %s",
-             scheme, i->url, i->env->label);
+  fern__capability *resolver = NULL;
+  fern_error_t err = FERN_ERROR_INIT;
+  int found = fern__instance_resolver(i, scheme, &resolver, &err);
+  if (found == FERN__ROUTE_PENDING)
+    return RESOLVER_PENDING;
+  if (found != FERN_OK) {
+    snprintf(why, size, "%s", err.message);
     return -1;
   }
   char *key = absolute ? strdup(i->url)
@@ -75,7 +82,8 @@ static int queue_resolution(fern__instance *i, const fern__url *url,
   return 0;
 }
 
-/* Queues its resolution; -1 with the reason when it cannot be. */
+/* Queues its resolution: 0; RESOLVER_PENDING; -1 with the reason when it
+ * cannot be. */
 static int begin(fern__instance *i, char *why, size_t size) {
   if (i->error != NULL) { /* known before: its environment failed */
     snprintf(why, size, "%s", i->error);
@@ -95,7 +103,12 @@ static int begin(fern__instance *i, char *why, size_t size) {
 fern__state fern__act_resolve(fern__instance *i, fern__input *in) {
   char why[1024];
   int creating = i->state == FERN_STATE_CREATING;
-  if (begin(i, why, sizeof why) != 0) {
+  int begun = begin(i, why, sizeof why);
+  if (begun == RESOLVER_PENDING) {
+    fern__lc_park_resolution(i, in);
+    return i->state;
+  }
+  if (begun != 0) {
     record_error(i, why);
     return creating ? fern__dynamic_create_fails(i, why, in)
                     : FERN_STATE_UNRESOLVED;
@@ -106,7 +119,12 @@ fern__state fern__act_resolve(fern__instance *i, fern__input *in) {
 fern__state fern__act_resolve_to_start(fern__instance *i, fern__input *in) {
   char why[1024];
   i->start_reason = in->reason;
-  if (begin(i, why, sizeof why) != 0) {
+  int begun = begin(i, why, sizeof why);
+  if (begun == RESOLVER_PENDING) {
+    fern__lc_park_resolution(i, in);
+    return i->state;
+  }
+  if (begun != 0) {
     record_error(i, why);
     fern__lc_set_state(i, FERN_STATE_UNRESOLVED, in);
     return fern__lc_cannot_start(i, why);

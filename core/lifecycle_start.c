@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "lifecycle_actions.h"
+#include "env_routes.h"
 #include "lifecycle_announce.h"
 #include "log.h"
 #include "runner_call.h"
@@ -66,18 +67,11 @@ static int policy_forbids(fern__instance *i, fern_error_t *err) {
                              i->moniker, err) != FERN_OK;
 }
 
-static fern__capability *find_runner(fern__instance *i, char *why,
-                                     size_t size) {
-  const fern__decl *decl = i->resolution->decl;
-  fern__capability *runner = fern__env_runner(i->env, decl->runner);
-  if (runner == NULL) {
-    char names[512];
-    fern__env_runner_names(i->env, names, sizeof names);
-    snprintf(why, size,
-             "runner \"%s\" is not registered in environment %s (it has: %s)",
-             decl->runner, i->env->label, names);
-  }
-  return runner;
+/* Its runner; routed, it was followed before the start (lifecycle_routes.c). */
+static fern__capability *find_runner(fern__instance *i, fern_error_t *err) {
+  fern__capability *runner = NULL;
+  int rc = fern__instance_runner(i, i->resolution->decl->runner, &runner, err);
+  return rc == FERN_OK ? runner : NULL;
 }
 
 /* A runner of ABI 2.0 knows nothing of sockets and namespaces: a
@@ -97,14 +91,13 @@ static int runner_too_old(const fern__capability *runner,
 
 static fern__state start_program(fern__instance *i) {
   const fern__decl *decl = i->resolution->decl;
-  char why[1024];
   fern_error_t err = FERN_ERROR_INIT;
   fern__serve_plan plan;
   if (policy_forbids(i, &err))
     return fern__lc_cannot_start(i, err.message);
-  fern__capability *runner = find_runner(i, why, sizeof why);
+  fern__capability *runner = find_runner(i, &err);
   if (runner == NULL)
-    return fern__lc_cannot_start(i, why);
+    return fern__lc_cannot_start(i, err.message);
   int rc = fern__capability_validate(runner, decl->program, &err);
   if (rc != FERN_OK)
     return program_error(i, &err, rc);

@@ -23,9 +23,11 @@
 static const fern__transition table[FERN_STATE_COUNT][FERN_IN_COUNT] = {
     ROW(DISCOVERED) =
         {
-            ON(RESOLVE, resolve, TO(RESOLVING) | TO(UNRESOLVED)),
+            /* Either stays while the route of its resolver waits. */
+            ON(RESOLVE, resolve,
+               TO(RESOLVING) | TO(UNRESOLVED) | STAY(DISCOVERED)),
             ON(START, resolve_to_start,
-               TO(RESOLVING_TO_START) | TO(START_FAILED)),
+               TO(RESOLVING_TO_START) | TO(START_FAILED) | STAY(DISCOVERED)),
             ON(STOP, stop_idle, STAY(DISCOVERED)),
             ON(CHILD_ENDED, child_ended_idle, STAY(DISCOVERED)),
         },

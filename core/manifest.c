@@ -272,6 +272,8 @@ int fern__decl_parse(const char *text, size_t len, const char *origin,
   if (rc == FERN_OK)
     rc = parse_children(&mc, decl);
   if (rc == FERN_OK)
+    rc = fern__manifest_environment_children(&mc, decl);
+  if (rc == FERN_OK)
     rc = fern__manifest_routes(&mc, decl);
   json_decref(mc.names);
   if (rc != FERN_OK) {

@@ -45,12 +45,17 @@ int fern__mcheck_restart(fern__mcheck *mc, const json_t *obj,
 /* Validates "environments" and "capabilities" into the declaration. */
 int fern__manifest_environments(fern__mcheck *mc, fern__decl *decl);
 int fern__manifest_capabilities(fern__mcheck *mc, fern__decl *decl);
+/* Checks that each registration "from: #child" names a child; after the
+ * children. */
+int fern__manifest_environment_children(fern__mcheck *mc,
+                                        const fern__decl *decl);
 /* Validates the protocols and directories of "capabilities", "use",
  * "offer" and "expose" (manifest_routes.c); after the children and
  * collections. */
 int fern__manifest_routes(fern__mcheck *mc, fern__decl *decl);
 /* Whether an entry of "capabilities" or "use" is one of the kinds
- * manifest_routes.c reads (it names a "protocol" or a "directory"). */
+ * manifest_routes.c reads there (a "protocol", "directory" or "storage";
+ * runners and resolvers are manifest_env.c's, and manifest.c's in "use"). */
 int fern__decl_routed_entry(const json_t *entry);
 /* Refuses a cycle of strong dependencies among self, the children and the
  * collections, made by the offers and uses read so far (manifest_cycles.c);

@@ -4,7 +4,9 @@
  * "Strong dependency cycles were found"). The nodes are self, each child
  * and each collection. A strong offer (the default) from self or #x to #y
  * is an edge x -> y: y depends on x, so x must start before y and stop
- * after it. A strong use from #x is an edge #x -> self. Around a cycle no
+ * after it. A strong use from #x is an edge #x -> self. A child or
+ * collection whose environment registers a runner or resolver from #x
+ * depends on #x too (cmc's environment edges): #x -> it. Around a cycle no
  * such order exists; a weak offer or use makes no edge, which is how a
  * manifest breaks one. The parent is no node: it outlives them all.
  *
@@ -17,11 +19,13 @@
 #include "manifest_check.h"
 #include "strmap.h"
 
-/* A dependency, and the declaration that made it (an error points there). */
+/* A dependency, and the declaration that made it (an error points there:
+ * "/KEY/INDEX" and `suffix`). */
 typedef struct cycle_edge_s {
   size_t to;
-  const char *key; /* "offer" or "use" */
-  const fern__route_decl *route;
+  const char *key; /* "offer", "use", "children" or "collections" */
+  unsigned index;
+  const char *suffix; /* "" or "/environment" */
 } cycle_edge;
 
 enum { UNSEEN, ON_PATH, DONE };
@@ -49,21 +53,48 @@ static size_t node_of(const cycle_graph *g, const fern__ref *ref) {
                   g->names);
 }
 
+typedef void (*edge_fn)(cycle_graph *g, size_t from, const cycle_edge *edge);
+
+/* The edges of the environment `name` to the node `to` (the child or
+ * collection at "/KEY/INDEX" that lives in it): one per registration
+ * from a child. */
+static void environment_edges(cycle_graph *g, const fern__decl *decl,
+                              const char *name, const cycle_edge *use,
+                              edge_fn fn) {
+  const fern__env_decl *env = name ? fern__decl_find_env(decl, name) : NULL;
+  for (size_t k = 0; env != NULL && k < 2; k++) {
+    const fern__registration *regs = k ? env->resolvers : env->runners;
+    size_t count = k ? env->resolver_count : env->runner_count;
+    for (size_t r = 0; r < count; r++)
+      if (regs[r].from == FERN_FROM_CHILD)
+        fn(g, node_of(g, &(fern__ref){FERN_REF_CHILD, regs[r].child}), use);
+  }
+}
+
 /* Calls `fn` with each strong dependency the declaration makes. */
 static void each_dependency(cycle_graph *g, const fern__decl *decl,
-                            void (*fn)(cycle_graph *g, size_t from,
-                                       const cycle_edge *edge)) {
+                            edge_fn fn) {
   for (size_t i = 0; i < decl->offer_count; i++) {
     const fern__route_decl *r = &decl->offers[i];
     if (!r->weak && r->from.kind != FERN_REF_PARENT)
       fn(g, node_of(g, &r->from),
-         &(cycle_edge){node_of(g, &r->to), "offer", r});
+         &(cycle_edge){node_of(g, &r->to), "offer", r->index, ""});
   }
   for (size_t i = 0; i < decl->use_count; i++) {
     const fern__route_decl *r = &decl->uses[i];
     if (!r->weak && r->from.kind == FERN_REF_CHILD)
-      fn(g, node_of(g, &r->from), &(cycle_edge){0, "use", r});
+      fn(g, node_of(g, &r->from), &(cycle_edge){0, "use", r->index, ""});
   }
+  for (size_t i = 0; i < decl->child_count; i++)
+    environment_edges(g, decl, decl->children[i].environment,
+                      &(cycle_edge){1 + i, "children", (unsigned)i,
+                                    "/environment"},
+                      fn);
+  for (size_t i = 0; i < decl->collection_count; i++)
+    environment_edges(g, decl, decl->collections[i].environment,
+                      &(cycle_edge){1 + decl->child_count + i, "collections",
+                                    (unsigned)i, "/environment"},
+                      fn);
 }
 
 static void count_edge(cycle_graph *g, size_t from, const cycle_edge *edge) {
@@ -196,11 +227,14 @@ int fern__manifest_cycles(fern__mcheck *mc, const fern__decl *decl) {
     char cycle[320];
     describe(&g, start, cycle, sizeof cycle);
     fern__pointer p;
-    snprintf(p, sizeof p, "/%s/%u", e->key, e->route->index);
+    snprintf(p, sizeof p, "/%s/%u%s", e->key, e->index, e->suffix);
     rc = fern__mfail(mc, p, "strong dependency cycle: %s; break it by "
                             "marking an offer or use in it \"dependency\": "
-                            "\"weak\"",
-                     cycle);
+                            "\"weak\"%s",
+                     cycle, e->suffix[0] ? " (an environment's runner or "
+                                           "resolver from a child cannot be "
+                                           "weak)"
+                                         : "");
   }
   graph_free(&g);
   return rc;

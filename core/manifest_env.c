@@ -8,8 +8,6 @@
 
 #define STOP_TIMEOUT_MAX_MS (24ull * 3600 * 1000)
 
-static const char *const from_choices[] = {"parent", "self", NULL};
-
 static int parse_registration(fern__mcheck *mc, fern__decl *decl,
                               json_t *entry, const char *at, fern__cap_kind kind,
                               fern__registration *reg) {
@@ -17,7 +15,7 @@ static int parse_registration(fern__mcheck *mc, fern__decl *decl,
   static const char *const resolver_keys[] = {"resolver", "scheme", "from",
                                               NULL};
   const char *field = kind == FERN_CAP_RUNNER ? "runner" : "resolver";
-  int from = -1;
+  const char *from = NULL;
   int rc = fern__mcheck_object_at(mc, entry, at, "an environment's list");
   if (rc == FERN_OK)
     rc = fern__mcheck_keys(mc, entry, at, kind == FERN_CAP_RUNNER
@@ -32,12 +30,25 @@ static int parse_registration(fern__mcheck *mc, fern__decl *decl,
   if (rc == FERN_OK && kind == FERN_CAP_RESOLVER)
     rc = fern__mcheck_string(mc, entry, at, "scheme", 1, &reg->scheme);
   if (rc == FERN_OK && json_object_get(entry, "from") == NULL)
-    rc = fern__mfail(mc, at, "missing \"from\": expected \"parent\" or \"self\"");
+    rc = fern__mfail(mc, at, "missing \"from\": expected \"parent\", "
+                             "\"self\" or \"#<child>\"");
   if (rc == FERN_OK)
-    rc = fern__mcheck_enum(mc, entry, at, "from", from_choices, &from);
+    rc = fern__mcheck_string(mc, entry, at, "from", 1, &from);
   if (rc != FERN_OK)
     return rc;
-  reg->from = (fern__from)from;
+  fern__pointer from_at;
+  snprintf(from_at, sizeof from_at, "%s/from", at);
+  if (strcmp(from, "parent") == 0)
+    reg->from = FERN_FROM_PARENT;
+  else if (strcmp(from, "self") == 0)
+    reg->from = FERN_FROM_SELF;
+  else if (from[0] == '#' && from[1] != '\0')
+    reg->from = FERN_FROM_CHILD; /* the child is checked once children are read */
+  else
+    return fern__mfail(mc, from_at, "expected \"parent\", \"self\" or "
+                                    "\"#<child>\"; got \"%s\"",
+                       from);
+  reg->child = reg->from == FERN_FROM_CHILD ? from + 1 : NULL;
   if (reg->as == NULL)
     reg->as = reg->source_name;
   if (reg->from == FERN_FROM_SELF &&
@@ -66,6 +77,7 @@ static int parse_registrations(fern__mcheck *mc, fern__decl *decl,
   json_array_foreach(array, i, entry) {
     fern__pointer entry_at;
     snprintf(entry_at, sizeof entry_at, "%s/%s/%zu", at, key, i);
+    (*out)[i].index = (unsigned)i;
     rc = parse_registration(mc, decl, entry, entry_at, kind, &(*out)[i]);
     if (rc != FERN_OK)
       return rc;
@@ -157,6 +169,46 @@ int fern__manifest_environments(fern__mcheck *mc, fern__decl *decl) {
     }
   }
   return FERN_OK;
+}
+
+/* Each registration "from: #child" names a child of this manifest (cmc:
+ * "\"#x\" is not a child"); children are read after environments. */
+static int check_registration_children(fern__mcheck *mc, const fern__decl *decl,
+                                       const fern__env_decl *env, size_t e,
+                                       fern__cap_kind kind) {
+  const char *key = kind == FERN_CAP_RUNNER ? "runners" : "resolvers";
+  const fern__registration *regs =
+      kind == FERN_CAP_RUNNER ? env->runners : env->resolvers;
+  size_t count = kind == FERN_CAP_RUNNER ? env->runner_count
+                                         : env->resolver_count;
+  for (size_t r = 0; r < count; r++) {
+    if (regs[r].from != FERN_FROM_CHILD)
+      continue;
+    int found = 0;
+    for (size_t c = 0; c < decl->child_count && !found; c++)
+      found = strcmp(decl->children[c].name, regs[r].child) == 0;
+    if (found)
+      continue;
+    fern__pointer at;
+    snprintf(at, sizeof at, "/environments/%zu/%s/%zu/from", e, key, r);
+    return fern__mfail(mc, at, "\"#%s\": this manifest has no child named "
+                               "\"%s\"",
+                       regs[r].child, regs[r].child);
+  }
+  return FERN_OK;
+}
+
+int fern__manifest_environment_children(fern__mcheck *mc,
+                                        const fern__decl *decl) {
+  int rc = FERN_OK;
+  for (size_t e = 0; rc == FERN_OK && e < decl->environment_count; e++) {
+    rc = check_registration_children(mc, decl, &decl->environments[e], e,
+                                     FERN_CAP_RUNNER);
+    if (rc == FERN_OK)
+      rc = check_registration_children(mc, decl, &decl->environments[e], e,
+                                       FERN_CAP_RESOLVER);
+  }
+  return rc;
 }
 
 static int parse_capability(fern__mcheck *mc, json_t *entry, const char *at,

@@ -22,6 +22,8 @@ const char *fern__route_kind_name(fern__route_kind kind) {
   switch (kind) {
   case FERN_ROUTE_DIRECTORY: return "directory";
   case FERN_ROUTE_STORAGE: return "storage";
+  case FERN_ROUTE_RUNNER: return "runner";
+  case FERN_ROUTE_RESOLVER: return "resolver";
   case FERN_ROUTE_PROTOCOL: break;
   }
   return "protocol";
@@ -37,20 +39,24 @@ int fern__decl_routed_entry(const json_t *entry) {
 #define NOT_ROUTED 1
 
 /* The kind an entry routes: the one of "protocol", "directory" and
- * "storage" it has; NOT_ROUTED for none, an error for more. */
+ * "storage" it has, or with `all` (offer, expose) of "runner" and
+ * "resolver" too; NOT_ROUTED for none, an error for more. */
 static int kind_of(fern__mcheck *mc, const json_t *entry, const char *at,
-                   fern__route_kind *kind) {
+                   int all, fern__route_kind *kind) {
   static const fern__route_kind kinds[] = {
-      FERN_ROUTE_PROTOCOL, FERN_ROUTE_DIRECTORY, FERN_ROUTE_STORAGE};
+      FERN_ROUTE_PROTOCOL, FERN_ROUTE_DIRECTORY, FERN_ROUTE_STORAGE,
+      FERN_ROUTE_RUNNER, FERN_ROUTE_RESOLVER};
+  size_t n = all ? 5 : 3;
   int found = 0;
-  for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++)
+  for (size_t i = 0; i < n; i++)
     if (json_object_get(entry, fern__route_kind_name(kinds[i])) != NULL) {
       *kind = kinds[i];
       found++;
     }
   if (found > 1)
     return fern__mfail(mc, at, "an entry names one of \"protocol\", "
-                               "\"directory\" and \"storage\", not more");
+                               "\"directory\", \"storage\"%s, not more",
+                       all ? ", \"runner\" and \"resolver\"" : "");
   return found == 1 ? FERN_OK : NOT_ROUTED;
 }
 
@@ -155,13 +161,25 @@ static const fern__provided_decl *declared(const fern__decl *decl,
   return NULL;
 }
 
-/* What is routed from "self" is what this component declares it serves
- * or shares, as that kind. */
+/* Whether this component declares `name` as a capability of `kind`. */
+static int declares(const fern__decl *decl, fern__route_kind kind,
+                    const char *name) {
+  if (kind == FERN_ROUTE_RUNNER || kind == FERN_ROUTE_RESOLVER)
+    return fern__decl_find_capability(decl,
+                                      kind == FERN_ROUTE_RUNNER
+                                          ? FERN_CAP_RUNNER
+                                          : FERN_CAP_RESOLVER,
+                                      name) != NULL;
+  const fern__provided_decl *d = declared(decl, name);
+  return d != NULL && d->kind == kind;
+}
+
+/* What is routed from "self" is what this component declares it serves,
+ * shares or provides, as that kind. */
 static int check_self(fern__mcheck *mc, const char *at, const char *verb,
                       const fern__route_decl *route) {
-  const fern__provided_decl *d = declared(mc->decl, route->name);
   if (route->from.kind != FERN_REF_SELF ||
-      (d != NULL && d->kind == route->kind))
+      declares(mc->decl, route->kind, route->name))
     return FERN_OK;
   fern__pointer p;
   snprintf(p, sizeof p, "%s/from", at);
@@ -296,12 +314,12 @@ typedef int (*entry_fn)(fern__mcheck *mc, fern__decl *decl,
                         const json_t *entry, const char *at, unsigned index,
                         fern__route_kind kind);
 
-/* Entries without "protocol" or "directory" are another parser's in
- * "use" and "capabilities" (runners, resolvers); in "offer" and "expose"
- * they are errors: those are the kinds fern routes. */
+/* Runners and resolvers are another parser's in "use" and "capabilities"
+ * (manifest.c, manifest_env.c); in "offer" and "expose" they are routed
+ * here, and an entry of no kind fern routes is an error. */
 static int each_entry(fern__mcheck *mc, fern__decl *decl, const char *key,
                       const char *what, entry_fn fn) {
-  int protocols_only = strcmp(key, "offer") == 0 || strcmp(key, "expose") == 0;
+  int all_kinds = strcmp(key, "offer") == 0 || strcmp(key, "expose") == 0;
   json_t *array;
   int rc = fern__mcheck_array(mc, decl->json, "", key, &array);
   size_t i;
@@ -313,15 +331,15 @@ static int each_entry(fern__mcheck *mc, fern__decl *decl, const char *key,
     snprintf(at, sizeof at, "/%s/%zu", key, i);
     rc = fern__mcheck_object_at(mc, entry, at, what);
     fern__route_kind kind = FERN_ROUTE_PROTOCOL;
-    int routed = rc == FERN_OK ? kind_of(mc, entry, at, &kind) : rc;
+    int routed = rc == FERN_OK ? kind_of(mc, entry, at, all_kinds, &kind) : rc;
     if (routed == FERN_OK)
       rc = fn(mc, decl, entry, at, (unsigned)i, kind);
     else if (routed != NOT_ROUTED)
       rc = routed;
-    else if (protocols_only)
-      rc = fern__mfail(mc, at, "%s routes a \"protocol\" or a "
-                               "\"directory\", the kinds of capability fern "
-                               "routes",
+    else if (all_kinds)
+      rc = fern__mfail(mc, at, "%s routes a \"protocol\", \"directory\", "
+                               "\"storage\", \"runner\" or \"resolver\", "
+                               "the kinds of capability fern routes",
                        key);
   }
   return rc;
@@ -577,8 +595,15 @@ static int read_offer(fern__mcheck *mc, fern__decl *decl, const json_t *entry,
       "directory", "from", "to", "as", "dependency", "rights", "subdir", NULL};
   static const char *const storage_keys[] = {"storage", "from", "to", "as",
                                              "dependency", NULL};
+  /* CML's offer of a runner or resolver: no dependency (cml's
+   * offer_runner, offer_resolver). */
+  static const char *const runner_keys[] = {"runner", "from", "to", "as",
+                                            NULL};
+  static const char *const resolver_keys[] = {"resolver", "from", "to", "as",
+                                              NULL};
   static const char *const *const keys[] = {protocol_keys, directory_keys,
-                                            storage_keys};
+                                            storage_keys, runner_keys,
+                                            resolver_keys};
   fern__route_decl route = {.kind = kind, .index = index};
   const char **names = NULL;
   size_t count = 0;
@@ -630,6 +655,12 @@ static int read_expose(fern__mcheck *mc, fern__decl *decl, const json_t *entry,
                                               NULL};
   static const char *const directory_keys[] = {
       "directory", "from", "as", "to", "rights", "subdir", NULL};
+  static const char *const runner_keys[] = {"runner", "from", "as", "to",
+                                            NULL};
+  static const char *const resolver_keys[] = {"resolver", "from", "as", "to",
+                                              NULL};
+  static const char *const *const keys[] = {protocol_keys, directory_keys,
+                                            NULL, runner_keys, resolver_keys};
   fern__route_decl route = {
       .kind = kind, .to = {FERN_REF_PARENT, NULL}, .index = index};
   const char **names = NULL;
@@ -639,9 +670,7 @@ static int read_expose(fern__mcheck *mc, fern__decl *decl, const json_t *entry,
     return fern__mfail(mc, at, "storage is not exposed, as in CML: a "
                                "component's storage is offered down from "
                                "where it is declared");
-  int rc = fern__mcheck_keys(mc, entry, at, "an expose",
-                             kind == FERN_ROUTE_DIRECTORY ? directory_keys
-                                                          : protocol_keys);
+  int rc = fern__mcheck_keys(mc, entry, at, "an expose", keys[kind]);
   if (rc == FERN_OK)
     rc = read_names_as(mc, entry, at, kind, &names, &count, &as);
   if (rc == FERN_OK)

@@ -130,6 +130,8 @@ typedef struct walk_s {
   const fern__provided_decl *storage;
   /* a directory that ends at fern's own namespace_capabilities */
   const json_t *namespace_dir;
+  /* a runner or resolver that ends at fern's root environment */
+  fern__capability *root_cap;
 } walk;
 
 static const char *kind_name(const hop *h) {
@@ -141,9 +143,33 @@ static int follow(hop h, walk *w, unsigned depth);
 static int check_rights(const char *who, walk *w, fern__rights have,
                         const char *what);
 
+/* Above the root is fern: a runner or resolver of its root environment
+ * (its configuration), as component_manager's built-in runners and
+ * resolvers are offered to the root. */
+static int from_fern_environment(hop h, walk *w) {
+  const fern__env *root = h.at->manager->root_env;
+  int runner = h.route->kind == FERN_ROUTE_RUNNER;
+  fern__capability *cap = runner ? fern__env_runner(root, h.name)
+                                 : fern__env_resolver_named(root, h.name);
+  if (cap == NULL)
+    return fern__decl_error(h.decl, w->err, FERN_ENOENT, h.pointer,
+                            "%s %s %s \"%s\" from its parent, but it is the "
+                            "root, and fern's root environment has no %s "
+                            "\"%s\"",
+                            shown(h.at), h.what, kind_name(&h), h.name,
+                            kind_name(&h), h.name);
+  *w->provider = h.at;
+  w->served_name = h.name;
+  w->root_cap = cap;
+  return FERN_OK;
+}
+
 /* Above the root is fern: a directory of its namespace_capabilities (its
  * configuration), as component_manager offers its own to the root. */
 static int from_fern(hop h, walk *w) {
+  if (h.route->kind == FERN_ROUTE_RUNNER ||
+      h.route->kind == FERN_ROUTE_RESOLVER)
+    return from_fern_environment(h, w);
   const json_t *entry =
       h.route->kind == FERN_ROUTE_DIRECTORY
           ? fern__config_namespace_dir(h.at->manager->config, h.name)
@@ -348,18 +374,38 @@ static int follow(hop h, walk *w, unsigned depth) {
   return FERN_EINVAL;
 }
 
-/* The walk from `use` of `instance`, its answer in `w`. */
-static int walk_use(const fern__instance *instance,
-                    const fern__route_decl *use, walk *w) {
+/* The walk from `use` of `instance`, declared at `pointer`, its answer in
+ * `w`. */
+static int walk_from(const fern__instance *instance,
+                     const fern__route_decl *use, const char *pointer,
+                     const char *verb, walk *w) {
   const fern__decl *decl = fern__instance_decl(instance);
   if (decl == NULL)
     return fern_error_set(w->err, FERN_EINVAL, NULL, "%s is not resolved",
                           shown(instance));
-  hop h = {instance, use->from, use->name, use->target, decl, "", "uses",
-           use};
-  snprintf(h.pointer, sizeof h.pointer, "/use/%u", use->index);
+  hop h = {instance, use->from, use->name, use->target, decl, "", verb, use};
+  snprintf(h.pointer, sizeof h.pointer, "%s", pointer);
   w->use = use;
   return follow(h, w, 0);
+}
+
+static int walk_use(const fern__instance *instance,
+                    const fern__route_decl *use, walk *w) {
+  char pointer[64];
+  snprintf(pointer, sizeof pointer, "/use/%u", use->index);
+  return walk_from(instance, use, pointer, "uses", w);
+}
+
+int fern__route_follow_registration(const fern__instance *declarer,
+                                    const fern__route_decl *registration,
+                                    const char *pointer,
+                                    fern__route_end *end, fern_error_t *err) {
+  memset(end, 0, sizeof *end);
+  walk w = {.provider = &end->provider, .err = err};
+  int rc = walk_from(declarer, registration, pointer, "registers", &w);
+  end->name = w.served_name;
+  end->root_cap = w.root_cap;
+  return rc;
 }
 
 int fern__route_trace(const fern__instance *instance,

@@ -57,11 +57,24 @@ typedef struct fern__route_end_s {
   /* a directory of fern's namespace_capabilities: its path (provider is
    * then the root, provided NULL) */
   const char *namespace_path;
+  /* a runner or resolver of fern's root environment (provider is then
+   * the root) */
+  fern__capability *root_cap;
 } fern__route_end;
 
 /* fern__route_follow, with the name at the provider. */
 int fern__route_follow_to(const fern__instance *instance,
                           const fern__route_decl *use, fern__route_end *end,
                           fern_error_t *err);
+
+/* Follows a runner or resolver that an environment of `declarer`
+ * registers (`registration`: its kind, name and "from", declared at JSON
+ * pointer `pointer`) to the component that declares it, or to fern's
+ * root environment: FERN_OK, FERN__ROUTE_PENDING, or an error naming the
+ * broken hop, as fern__route_follow. Loop thread. */
+int fern__route_follow_registration(const fern__instance *declarer,
+                                    const fern__route_decl *registration,
+                                    const char *pointer,
+                                    fern__route_end *end, fern_error_t *err);
 
 #endif

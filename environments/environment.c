@@ -48,72 +48,120 @@ static fern__env_entry *entry_find(fern__env_entry *entries, size_t count,
   return NULL;
 }
 
-int fern__env_register(fern__env *env, fern__cap_kind kind, const char *name,
-                       fern__capability *cap) {
+/* Sets the entry `name` to `from` (a capability or a route), adding it
+ * if it is new. */
+static int put_entry(fern__env *env, fern__cap_kind kind, const char *name,
+                     const fern__env_entry *from) {
   fern__env_entry **entries =
       kind == FERN_CAP_RUNNER ? &env->runners : &env->resolvers;
   size_t *count =
       kind == FERN_CAP_RUNNER ? &env->runner_count : &env->resolver_count;
-  fern__env_entry *existing = entry_find(*entries, *count, name);
-  if (existing != NULL) {
-    fern__capability_unref(existing->cap);
-    existing->cap = fern__capability_ref(cap);
-    return FERN_OK;
+  fern__env_entry *slot = entry_find(*entries, *count, name);
+  if (slot == NULL) {
+    fern__env_entry *grown = realloc(*entries, (*count + 1) * sizeof **entries);
+    if (grown == NULL)
+      return FERN_ENOMEM;
+    *entries = grown;
+    slot = &grown[*count];
+    if ((slot->name = strdup(name)) == NULL)
+      return FERN_ENOMEM;
+    slot->cap = NULL;
+    (*count)++;
   }
-  fern__env_entry *grown = realloc(*entries, (*count + 1) * sizeof **entries);
-  if (grown == NULL)
-    return FERN_ENOMEM;
-  *entries = grown;
-  if ((grown[*count].name = strdup(name)) == NULL)
-    return FERN_ENOMEM;
-  grown[*count].cap = fern__capability_ref(cap);
-  (*count)++;
+  fern__capability_unref(slot->cap);
+  slot->cap = from->cap != NULL ? fern__capability_ref(from->cap) : NULL;
+  slot->route = from->route;
+  slot->routed_name = from->routed_name;
   return FERN_OK;
+}
+
+int fern__env_register(fern__env *env, fern__cap_kind kind, const char *name,
+                       fern__capability *cap) {
+  fern__env_entry from = {NULL, cap, NULL, NULL};
+  return put_entry(env, kind, name, &from);
+}
+
+int fern__env_register_route(fern__env *env, fern__cap_kind kind,
+                             const char *name, const void *route,
+                             const char *routed_name) {
+  fern__env_entry from = {NULL, NULL, route, routed_name};
+  return put_entry(env, kind, name, &from);
 }
 
 static int copy_entries(fern__env *env, fern__cap_kind kind,
                         const fern__env_entry *entries, size_t count) {
   for (size_t i = 0; i < count; i++) {
-    int rc = fern__env_register(env, kind, entries[i].name, entries[i].cap);
+    int rc = put_entry(env, kind, entries[i].name, &entries[i]);
     if (rc != FERN_OK)
       return rc;
   }
   return FERN_OK;
 }
 
+fern__env_entry *fern__env_entry_find(const fern__env *env,
+                                      fern__cap_kind kind, const char *name) {
+  return kind == FERN_CAP_RUNNER
+             ? entry_find(env->runners, env->runner_count, name)
+             : entry_find(env->resolvers, env->resolver_count, name);
+}
+
+void fern__env_entry_settle(fern__env_entry *entry, fern__capability *cap) {
+  fern__capability_unref(entry->cap);
+  entry->cap = fern__capability_ref(cap);
+  entry->route = NULL;
+}
+
+/* The parent environment's resolver declared as `name`, routed or not. */
+static const fern__env_entry *resolver_entry_named(const fern__env *env,
+                                                   const char *name) {
+  for (size_t i = 0; i < env->resolver_count; i++) {
+    const fern__env_entry *e = &env->resolvers[i];
+    const char *declared = e->cap != NULL ? e->cap->name : e->routed_name;
+    if (declared != NULL && strcmp(declared, name) == 0)
+      return e;
+  }
+  return NULL;
+}
+
 static int register_one(fern__env *env, const fern__env_decl *decl,
                         const fern__env *parent, fern__cap_kind kind,
-                        const fern__registration *reg, fern__env_self_fn self,
-                        void *self_ctx, fern_error_t *err) {
+                        const fern__registration *reg,
+                        fern__env_source_fn source, void *source_ctx,
+                        fern_error_t *err) {
   const char *what = kind == FERN_CAP_RUNNER ? "runner" : "resolver";
-  fern__capability *cap = NULL;
-  if (reg->from == FERN_FROM_SELF) {
-    int rc = self(self_ctx, kind, reg->source_name, &cap, err);
-    if (rc != FERN_OK)
-      return rc;
-  } else {
-    cap = kind == FERN_CAP_RUNNER
-              ? fern__env_runner(parent, reg->source_name)
-              : fern__env_resolver_named(parent, reg->source_name);
-    if (cap == NULL) {
-      char names[256];
-      fern__env_runner_names(parent, names, sizeof names);
-      return fern_error_set(err, FERN_ENOENT, NULL,
-                            "environment \"%s\" takes %s \"%s\" from its "
-                            "parent, but the parent environment (%s) has no "
-                            "such %s%s%s",
-                            decl->name, what, reg->source_name, parent->label,
-                            what, kind == FERN_CAP_RUNNER ? "; it has: " : "",
-                            kind == FERN_CAP_RUNNER ? names : "");
-    }
-  }
   const char *as = kind == FERN_CAP_RUNNER ? reg->as : reg->scheme;
-  return fern__env_register(env, kind, as, cap);
+  fern__env_entry from = {NULL, NULL, NULL, reg->source_name};
+  int rc = source(source_ctx, kind, reg, &from.cap, &from.route, err);
+  if (rc != FERN_OK)
+    return rc;
+  if (from.cap != NULL || from.route != NULL)
+    return put_entry(env, kind, as, &from) == FERN_OK
+               ? FERN_OK
+               : fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
+  /* Not routed to it: the parent environment's, as before routing. */
+  const fern__env_entry *inherited =
+      kind == FERN_CAP_RUNNER
+          ? entry_find(parent->runners, parent->runner_count, reg->source_name)
+          : resolver_entry_named(parent, reg->source_name);
+  if (inherited == NULL) {
+    char names[256];
+    fern__env_runner_names(parent, names, sizeof names);
+    return fern_error_set(err, FERN_ENOENT, NULL,
+                          "environment \"%s\" takes %s \"%s\" from its "
+                          "parent, but its parent offers none, and the "
+                          "parent environment (%s) has no such %s%s%s",
+                          decl->name, what, reg->source_name, parent->label,
+                          what, kind == FERN_CAP_RUNNER ? "; it has: " : "",
+                          kind == FERN_CAP_RUNNER ? names : "");
+  }
+  return put_entry(env, kind, as, inherited) == FERN_OK
+             ? FERN_OK
+             : fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
 }
 
 int fern__env_build(const fern__env_decl *decl, const fern__env *parent,
-                    const char *label, fern__env_self_fn self, void *self_ctx,
-                    fern__env **out, fern_error_t *err) {
+                    const char *label, fern__env_source_fn source,
+                    void *source_ctx, fern__env **out, fern_error_t *err) {
   int inherit = decl->extends == FERN_EXTENDS_REALM;
   uint64_t timeout = decl->has_stop_timeout ? decl->stop_timeout_ms
                                             : parent->stop_timeout_ms;
@@ -131,10 +179,10 @@ int fern__env_build(const fern__env_decl *decl, const fern__env *parent,
     fern_error_set(err, rc, NULL, "out of memory");
   for (size_t i = 0; rc == FERN_OK && i < decl->runner_count; i++)
     rc = register_one(env, decl, parent, FERN_CAP_RUNNER, &decl->runners[i],
-                      self, self_ctx, err);
+                      source, source_ctx, err);
   for (size_t i = 0; rc == FERN_OK && i < decl->resolver_count; i++)
     rc = register_one(env, decl, parent, FERN_CAP_RESOLVER,
-                      &decl->resolvers[i], self, self_ctx, err);
+                      &decl->resolvers[i], source, source_ctx, err);
   if (rc != FERN_OK) {
     fern__env_unref(env);
     return rc;

@@ -14,7 +14,7 @@
 #include "capability.h"
 
 typedef enum { FERN_EXTENDS_REALM, FERN_EXTENDS_NONE } fern__extends;
-typedef enum { FERN_FROM_PARENT, FERN_FROM_SELF } fern__from;
+typedef enum { FERN_FROM_PARENT, FERN_FROM_SELF, FERN_FROM_CHILD } fern__from;
 
 /* A registration in an environment: a runner, or a resolver for a scheme. */
 typedef struct fern__registration_s {
@@ -22,6 +22,8 @@ typedef struct fern__registration_s {
   const char *as;          /* the name it gets here (runners) */
   const char *scheme;      /* resolvers only */
   fern__from from;
+  const char *child;       /* FERN_FROM_CHILD: the child's name */
+  unsigned index;          /* its entry in the environment's list */
 } fern__registration;
 
 typedef struct fern__env_decl_s {
@@ -36,9 +38,14 @@ typedef struct fern__env_decl_s {
 } fern__env_decl;
 
 
+/* An entry is a capability, or a route to one that core follows once the
+ * components on the way are resolved (a registration "from: #child", or
+ * "from: parent" where the parent offers it): `cap` is NULL until then. */
 typedef struct fern__env_entry_s {
   char *name;   /* runners: the registered name; resolvers: the scheme */
   fern__capability *cap;
+  const void *route;       /* core's, while cap is NULL */
+  const char *routed_name; /* the capability's name where the route starts */
 } fern__env_entry;
 
 typedef struct fern__env_s {
@@ -51,11 +58,15 @@ typedef struct fern__env_s {
   uint64_t stop_timeout_ms;
 } fern__env;
 
-/* Finds the capability a "from: self" registration names; the callee creates
- * it on first use. Returns FERN_OK and a borrowed capability, or an error. */
-typedef int (*fern__env_self_fn)(void *ctx, fern__cap_kind kind,
-                                 const char *name, fern__capability **out,
-                                 fern_error_t *err);
+/* Where a registration's capability comes from, as the declaring
+ * component's routes say: the callee answers FERN_OK with a borrowed
+ * capability in *cap (from "self", made on first use), or with a route of
+ * its own in *route (followed later), or with neither: then the parent
+ * environment's entry of that name is taken, as it always was. */
+typedef int (*fern__env_source_fn)(void *ctx, fern__cap_kind kind,
+                                   const fern__registration *reg,
+                                   fern__capability **cap, const void **route,
+                                   fern_error_t *err);
 
 /* An empty environment (extends none). */
 fern__env *fern__env_new(const char *label, uint64_t stop_timeout_ms);
@@ -67,13 +78,25 @@ void fern__env_unref(fern__env *env);
 int fern__env_register(fern__env *env, fern__cap_kind kind, const char *name,
                        fern__capability *cap);
 
-/* Builds the environment `decl` declares in a realm whose own environment is
- * `parent`. `self` resolves "from: self" registrations. */
-int fern__env_build(const fern__env_decl *decl, const fern__env *parent,
-                    const char *label, fern__env_self_fn self, void *self_ctx,
-                    fern__env **out, fern_error_t *err);
+/* Registers a route to a capability (fern__env_source_fn) under `name`,
+ * replacing what was there; `routed_name` names it where it starts. */
+int fern__env_register_route(fern__env *env, fern__cap_kind kind,
+                             const char *name, const void *route,
+                             const char *routed_name);
 
-/* Borrowed lookups; NULL when absent. */
+/* Builds the environment `decl` declares in a realm whose own environment is
+ * `parent`. `source` answers for each registration. */
+int fern__env_build(const fern__env_decl *decl, const fern__env *parent,
+                    const char *label, fern__env_source_fn source,
+                    void *source_ctx, fern__env **out, fern_error_t *err);
+
+/* The entry for a runner name or a resolver's scheme, or NULL. */
+fern__env_entry *fern__env_entry_find(const fern__env *env,
+                                      fern__cap_kind kind, const char *name);
+/* The route of `entry` led to `cap`: it is the entry's from now on. */
+void fern__env_entry_settle(fern__env_entry *entry, fern__capability *cap);
+
+/* Borrowed lookups; NULL when absent or still to be routed. */
 fern__capability *fern__env_runner(const fern__env *env, const char *name);
 fern__capability *fern__env_resolver(const fern__env *env, const char *scheme);
 fern__capability *fern__env_resolver_named(const fern__env *env,

@@ -179,6 +179,7 @@ Suite *log_suite(void);
 Suite *routes_suite(void);
 Suite *directories_suite(void);
 Suite *storage_suite(void);
+Suite *env_routes_suite(void);
 Suite *stop_deps_suite(void);
 Suite *serve_suite(void);
 

@@ -193,11 +193,25 @@ int e2e_pump(e2e_proc *p, int ms) {
   return 1;
 }
 
+/* Where the next search for `nlen` bytes need begin: none starts before
+ * `from` nor in the last nlen - 1 bytes read before this pump. */
+static size_t searched_to(const e2e_proc *p, size_t from, size_t nlen) {
+  size_t whole = p->err_len + 1 > nlen ? p->err_len + 1 - nlen : 0;
+  return from > whole ? from : whole;
+}
+
+/* Each wait searches only what came since the last look: a flood's log is
+ * megabytes, and searching it whole after every read would take the test
+ * longer than fern takes to print it. */
 void e2e_wait_for(e2e_proc *p, const char *text, int ms) {
   long deadline = e2e_now_ms() + ms;
-  while (strstr(p->err, text) == NULL) {
+  size_t nlen = strlen(text), from = 0;
+  while (memmem(p->err + from, p->err_len - from, text, nlen) == NULL) {
+    from = searched_to(p, from, nlen);
     long left = deadline - e2e_now_ms();
-    if (left <= 0 || (e2e_pump(p, (int)left) == 0 && strstr(p->err, text) == NULL)) {
+    if (left <= 0 ||
+        (e2e_pump(p, (int)left) == 0 &&
+         memmem(p->err + from, p->err_len - from, text, nlen) == NULL)) {
       kill(p->pid, SIGKILL);
       ck_abort_msg("waited %d ms for \"%s\" on fern's stderr:\n%s", ms, text,
                    p->err);
@@ -301,19 +315,29 @@ int e2e_count(const char *hay, const char *needle) {
 
 void e2e_wait_for_count(e2e_proc *p, const char *text, int count, int ms) {
   long deadline = e2e_now_ms() + ms;
-  while (e2e_count(p->err, text) < count) {
-    long left = deadline - e2e_now_ms();
-    if (left <= 0 || e2e_pump(p, (int)left) == 0) {
-      if (e2e_count(p->err, text) >= count)
-        return;
-      kill(p->pid, SIGKILL);
-      /* The end of what it said: a flood's whole log is too much to show. */
-      size_t len = strlen(p->err);
-      const char *tail = len > 2000 ? p->err + len - 2000 : p->err;
-      ck_abort_msg("waited %d ms for %d times \"%s\" on fern's stderr, saw "
-                   "it %d times; it ended:\n%s",
-                   ms, count, text, e2e_count(p->err, text), tail);
+  size_t nlen = strlen(text), from = 0;
+  int seen = 0;
+  for (;;) {
+    const char *at;
+    while ((at = memmem(p->err + from, p->err_len - from, text, nlen)) != NULL) {
+      seen++;
+      from = (size_t)(at - p->err) + 1;
     }
+    if (seen >= count)
+      return;
+    from = searched_to(p, from, nlen);
+    long left = deadline - e2e_now_ms();
+    if (left > 0 && e2e_pump(p, (int)left) != 0)
+      continue;
+    if (e2e_count(p->err, text) >= count)
+      return;
+    kill(p->pid, SIGKILL);
+    /* The end of what it said: a flood's whole log is too much to show. */
+    size_t len = strlen(p->err);
+    const char *tail = len > 2000 ? p->err + len - 2000 : p->err;
+    ck_abort_msg("waited %d ms for %d times \"%s\" on fern's stderr, saw "
+                 "it %d times; it ended:\n%s",
+                 ms, count, text, e2e_count(p->err, text), tail);
   }
 }
 

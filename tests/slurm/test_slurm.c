@@ -488,7 +488,12 @@ Suite *slurm_jobs_suite(void) {
   tcase_add_test(tc, test_output_dir_that_cannot_be_made);
   tcase_add_test(tc, test_stop_while_the_job_is_pending);
   tcase_add_test(tc, test_staged_binary_runs_from_the_copy);
-  tcase_add_test(tc, test_an_unread_log_holds_an_interactive_flood_back);
   suite_add_tcase(s, tc);
+  /* Its own case, to be run alone (CK_RUN_CASE=slurm_output_pace). */
+  TCase *pace = tcase_create("slurm_output_pace");
+  tcase_set_timeout(pace, 120);
+  tcase_add_checked_fixture(pace, clean_cluster, NULL);
+  tcase_add_test(pace, test_an_unread_log_holds_an_interactive_flood_back);
+  suite_add_tcase(s, pace);
   return s;
 }

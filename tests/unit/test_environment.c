@@ -56,9 +56,14 @@ static fern__decl *parse(const char *text) {
 
 static fern__capability *self_cap;
 static int self_calls;
-static int provide_self(void *ctx, fern__cap_kind kind, const char *name,
-                        fern__capability **out, fern_error_t *err) {
-  (void)ctx, (void)kind, (void)name, (void)err;
+/* The source of "from: self" registrations; the parent's environment
+ * answers for the rest (nothing is routed here). */
+static int provide_self(void *ctx, fern__cap_kind kind,
+                        const fern__registration *reg, fern__capability **out,
+                        const void **route, fern_error_t *err) {
+  (void)ctx, (void)kind, (void)route, (void)err;
+  if (reg->from != FERN_FROM_SELF)
+    return FERN_OK;
   self_calls++;
   *out = self_cap;
   return FERN_OK;

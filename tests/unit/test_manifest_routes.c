@@ -168,7 +168,14 @@ START_TEST(test_names_paths_and_choices_are_checked) {
           "\"parent\"}]}",
           "r.cm:4:12:", "an offer needs \"to\"");
   refused("{\"expose\": [{\"runner\": \"elf\", \"from\": \"self\"}]}",
-          "r.cm:1:", "expose routes a \"protocol\"");
+          "r.cm:1:31:", "runner \"elf\" is exposed from self, so it must be "
+                        "declared as a \"runner\" in \"capabilities\"");
+  refused("{\"expose\": [{\"event\": \"started\", \"from\": \"self\"}]}",
+          "r.cm:1:", "expose routes a \"protocol\", \"directory\"");
+  refused("{\"capabilities\": [{\"runner\": \"r\", \"plugin\": \"elf\"}], "
+          "\"expose\": [{\"runner\": \"r\", \"from\": \"self\", "
+          "\"dependency\": \"weak\"}]}",
+          "r.cm:1:", "dependency");
   refused("{\"capabilities\": [{\"protocol\": \"echo\", \"plugin\": \"x\"}]}",
           "r.cm:1:", "plugin");
 }
@@ -405,6 +412,82 @@ START_TEST(test_storage_is_read_and_its_faults_refused) {
 }
 END_TEST
 
+/* Runners and resolvers are offered and exposed like protocols, and an
+ * environment registers them from a child; each fault is refused where it
+ * is, as cmc refuses it. */
+START_TEST(test_runners_and_resolvers_are_routed_and_registered) {
+  fern__decl *decl = parsed(
+      "{" CHILDREN
+      "\"capabilities\": [{\"runner\": \"crun\", \"plugin\": \"oci\"}],\n"
+      "\"environments\": [{\"name\": \"e\", \"extends\": \"realm\", "
+      "\"runners\": [{\"runner\": \"gtest\", \"from\": \"#server\"}], "
+      "\"resolvers\": [{\"resolver\": \"repo\", \"scheme\": \"repo\", "
+      "\"from\": \"#server\"}]}],\n"
+      "\"offer\": [{\"runner\": [\"crun\"], \"from\": \"self\", \"to\": "
+      "\"#client\", \"as\": \"oci\"}, {\"resolver\": \"repo\", \"from\": "
+      "\"#server\", \"to\": [\"#client\", \"#workers\"]}],\n"
+      "\"expose\": [{\"runner\": \"gtest\", \"from\": \"#server\"}]}");
+  ck_assert_uint_eq(decl->offer_count, 3);
+  ck_assert_int_eq(decl->offers[0].kind, FERN_ROUTE_RUNNER);
+  ck_assert_str_eq(decl->offers[0].target, "oci");
+  ck_assert_int_eq(decl->offers[2].kind, FERN_ROUTE_RESOLVER);
+  ck_assert_str_eq(decl->offers[2].to.name, "workers");
+  ck_assert_int_eq(decl->exposes[0].kind, FERN_ROUTE_RUNNER);
+  const fern__registration *reg = &decl->environments[0].runners[0];
+  ck_assert_int_eq(reg->from, FERN_FROM_CHILD);
+  ck_assert_str_eq(reg->child, "server");
+  fern__decl_free(decl);
+  refused("{\"environments\": [{\"name\": \"e\", \"extends\": \"realm\", "
+          "\"runners\": [{\"runner\": \"x\", \"from\": \"#nobody\"}]}]}",
+          "r.cm:1:", "this manifest has no child named \"nobody\"");
+  refused("{\"environments\": [{\"name\": \"e\", \"extends\": \"realm\", "
+          "\"runners\": [{\"runner\": \"x\", \"from\": \"#\"}]}]}",
+          "r.cm:1:", "expected \"parent\", \"self\" or \"#<child>\"");
+  refused("{" CHILDREN "\"offer\": [{\"runner\": \"crun\", \"from\": "
+          "\"self\", \"to\": \"#client\"}]}",
+          "r.cm:4:30:", "runner \"crun\" is offered from self, so it must be "
+                     "declared as a \"runner\"");
+  /* A protocol of that name is not a resolver. */
+  refused("{\"capabilities\": [{\"protocol\": \"repo\"}], \"expose\": "
+          "[{\"resolver\": \"repo\", \"from\": \"self\"}]}",
+          "r.cm:1:", "declared as a \"resolver\"");
+  refused("{" CHILDREN "\"offer\": [{\"runner\": \"r\", \"from\": "
+          "\"#server\", \"to\": \"#client\", \"dependency\": \"weak\"}]}",
+          "r.cm:", "dependency");
+}
+END_TEST
+
+/* A child whose environment registers a runner from that very child, or
+ * from a child that depends on it, is a cycle (cmc's environment edges),
+ * refused at the child's "environment". */
+START_TEST(test_an_environment_from_its_own_user_is_a_cycle) {
+  refused("{\"environments\": [{\"name\": \"e\", \"extends\": \"realm\", "
+          "\"runners\": [{\"runner\": \"x\", \"from\": \"#a\"}]}],\n"
+          "\"children\": [{\"name\": \"a\", \"url\": \"#meta/a.cm\", "
+          "\"environment\": \"#e\"}]}",
+          "r.cm:2:", "strong dependency cycle: #a -> #a");
+  refused("{\"environments\": [{\"name\": \"e\", \"extends\": \"realm\", "
+          "\"resolvers\": [{\"resolver\": \"x\", \"scheme\": \"x\", "
+          "\"from\": \"#b\"}]}],\n"
+          "\"children\": [{\"name\": \"a\", \"url\": \"#meta/a.cm\", "
+          "\"environment\": \"#e\"}, {\"name\": \"b\", \"url\": "
+          "\"#meta/b.cm\"}],\n"
+          "\"offer\": [{\"protocol\": \"p\", \"from\": \"#a\", \"to\": "
+          "\"#b\"}]}",
+          "r.cm:", "strong dependency cycle: ");
+  /* The same offer, weak: no cycle. */
+  fern__decl_free(parsed(
+      "{\"environments\": [{\"name\": \"e\", \"extends\": \"realm\", "
+      "\"resolvers\": [{\"resolver\": \"x\", \"scheme\": \"x\", "
+      "\"from\": \"#b\"}]}],\n"
+      "\"children\": [{\"name\": \"a\", \"url\": \"#meta/a.cm\", "
+      "\"environment\": \"#e\"}, {\"name\": \"b\", \"url\": "
+      "\"#meta/b.cm\"}],\n"
+      "\"offer\": [{\"protocol\": \"p\", \"from\": \"#a\", \"to\": "
+      "\"#b\", \"dependency\": \"weak\"}]}"));
+}
+END_TEST
+
 Suite *manifest_routes_suite(void) {
   Suite *s = suite_create("manifest_routes");
   TCase *tc = tcase_create("manifest_routes");
@@ -418,6 +501,7 @@ Suite *manifest_routes_suite(void) {
   tcase_add_test(tc, test_rights_are_cmls);
   tcase_add_test(tc, test_directory_faults_are_refused_where_they_are);
   tcase_add_test(tc, test_storage_is_read_and_its_faults_refused);
+  tcase_add_test(tc, test_runners_and_resolvers_are_routed_and_registered);
   suite_add_tcase(s, tc);
   TCase *cycles = tcase_create("cycles");
   tcase_add_test(cycles, test_two_children_serving_each_other_are_a_cycle);
@@ -428,6 +512,7 @@ Suite *manifest_routes_suite(void) {
   tcase_add_test(cycles, test_a_collection_is_a_node_every_path_ends_at);
   tcase_add_test(cycles,
                  test_a_chain_of_two_thousand_children_passes_until_closed);
+  tcase_add_test(cycles, test_an_environment_from_its_own_user_is_a_cycle);
   suite_add_tcase(s, cycles);
   return s;
 }
