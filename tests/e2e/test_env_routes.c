@@ -6,6 +6,7 @@
  * real programs; a broken registration stops only the components that
  * need it, and is named at its file:line:col. */
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -238,6 +239,138 @@ START_TEST(test_a_broken_resolver_registration_is_named) {
 }
 END_TEST
 
+/* The environment of Fuchsia's test_manager.cml (misttech/fuchsia,
+ * src/sys/test_manager/meta/test_manager.cml, commit 96a304a0; BSD-style
+ * licence, (c) 2022 The Fuchsia Authors): "test-env" extends the realm and
+ * registers 18 runners and one resolver, every one "from" a child of its
+ * own, with a 30 s stop timeout. The registrations are that file's, in its
+ * order; its children (common.shard.cml) are here fern components that
+ * each declare and expose their runner with the elf plugin, and
+ * realm_builder_server a runner and the file plugin as the resolver for
+ * "realm-builder". Test components in test-env run with three of them and
+ * resolve through the fourth. (The file itself, JSON5 with an include,
+ * is loaded verbatim once fern reads CML: see the issue on Fuchsia's
+ * manifests.) */
+static const char *const test_manager_runners[][2] = {
+    {"elf_test_runner", "elf_test_runner"},
+    {"elf_test_ambient_exec_runner", "elf_test_ambient_exec_runner"},
+    {"elf_test_create_raw_processes_runner",
+     "elf_test_create_raw_processes_runner"},
+    {"elf_test_create_raw_processes_ambient_exec_runner",
+     "elf_test_create_raw_processes_ambient_exec_runner"},
+    {"fuzz_test_runner", "fuzz_test_runner"},
+    {"fuzz_starnix_test_runner", "fuzz_starnix_test_runner"},
+    {"gtest_runner", "gtest_runner"},
+    {"gtest_create_raw_processes_runner", "gtest_create_raw_processes_runner"},
+    {"gunit_runner", "gunit_runner"},
+    {"zxtest_runner", "zxtest_runner"},
+    {"netemul_test_runner", "netemul_test_runner"},
+    {"rust_test_runner", "rust_test_runner"},
+    {"rust_test_create_raw_processes_runner",
+     "rust_test_create_raw_processes_runner"},
+    {"rust_test_next_vdso_runner", "rust_test_next_vdso_runner"},
+    {"starnix_unit_test_runner", "starnix_unit_test_runner"},
+    {"go_test_runner", "go_test_runner"},
+    {"stress_test_runner", "stress_test_runner"},
+    {"realm_builder", "realm_builder_server"},
+};
+#define TEST_MANAGER_RUNNERS                                                  \
+  (sizeof test_manager_runners / sizeof *test_manager_runners)
+
+static void append(char *buf, size_t size, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void append(char *buf, size_t size, const char *fmt, ...) {
+  size_t used = strlen(buf);
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(buf + used, size - used, fmt, ap);
+  va_end(ap);
+  ck_assert_msg(n >= 0 && (size_t)n < size - used, "the manifest is too long");
+}
+
+/* meta/root.cm: test_manager's environment, its runner children, and the
+ * test components `tests` (name, runner, URL) in test-env. */
+static void write_test_manager(const char *pkg, const char *const (*tests)[3],
+                               size_t test_count) {
+  static char root[32768];
+  root[0] = '\0';
+  append(root, sizeof root, "{\"environments\": [{\"name\": \"test-env\", "
+                            "\"extends\": \"realm\", \"runners\": [\n");
+  for (size_t i = 0; i < TEST_MANAGER_RUNNERS; i++)
+    append(root, sizeof root, "%s  {\"runner\": \"%s\", \"from\": \"#%s\"}",
+           i ? ",\n" : "", test_manager_runners[i][0],
+           test_manager_runners[i][1]);
+  append(root, sizeof root,
+         "],\n \"resolvers\": [{\"resolver\": \"realm_builder_resolver\", "
+         "\"from\": \"#realm_builder_server\", \"scheme\": "
+         "\"realm-builder\"}],\n \"__stop_timeout_ms\": 30000}],\n"
+         " \"children\": [\n");
+  for (size_t i = 0; i < TEST_MANAGER_RUNNERS; i++) {
+    const char *child = test_manager_runners[i][1];
+    append(root, sizeof root,
+           "  {\"name\": \"%s\", \"url\": \"#meta/%s.cm\"},\n", child, child);
+    char text[1024];
+    snprintf(text, sizeof text,
+             "{\"capabilities\": [{\"runner\": \"%s\", \"plugin\": \"elf\"}%s],"
+             "\n \"expose\": [{\"runner\": \"%s\", \"from\": \"self\"}%s]}\n",
+             test_manager_runners[i][0],
+             strcmp(child, "realm_builder_server") == 0
+                 ? ", {\"resolver\": \"realm_builder_resolver\", "
+                   "\"plugin\": \"file\"}"
+                 : "",
+             test_manager_runners[i][0],
+             strcmp(child, "realm_builder_server") == 0
+                 ? ", {\"resolver\": \"realm_builder_resolver\", "
+                   "\"from\": \"self\"}"
+                 : "");
+    char file[160];
+    snprintf(file, sizeof file, "meta/%s.cm", child);
+    e2e_package_write(pkg, file, text);
+  }
+  for (size_t t = 0; t < test_count; t++)
+    append(root, sizeof root,
+           "%s  {\"name\": \"%s\", \"url\": \"%s\", \"startup\": \"eager\", "
+           "\"environment\": \"#test-env\"}",
+           t ? ",\n" : "", tests[t][0], tests[t][2]);
+  append(root, sizeof root, "]}\n");
+  e2e_package_write(pkg, "meta/root.cm", root);
+  for (size_t t = 0; t < test_count; t++) {
+    char args[160];
+    snprintf(args, sizeof args, "\"args\": [\"print\", \"ran %s\"]",
+             tests[t][0]);
+    e2e_package_program(pkg, tests[t][0], tests[t][1], args);
+  }
+}
+
+START_TEST(test_the_environment_of_test_manager_runs_tests) {
+  char pkg[4096], built_url[4200];
+  e2e_package_new(pkg, sizeof pkg);
+  snprintf(built_url, sizeof built_url, "realm-builder://%s#meta/built.cm",
+           pkg);
+  const char *const tests[][3] = {
+      {"gtest", "gtest_runner", "#meta/gtest.cm"},
+      {"rust", "rust_test_runner", "#meta/rust.cm"},
+      {"built", "realm_builder", built_url},
+  };
+  write_test_manager(pkg, tests, 3);
+  e2e_proc p;
+  const char *args[] = {"run", pkg, NULL};
+  ck_assert_int_eq(e2e_run(&p, 60000, args), 0);
+  e2e_assert_has(p.err, "[/gtest] ran gtest\n");
+  e2e_assert_has(p.err, "[/rust] ran rust\n");
+  e2e_assert_has(p.err, "[/built] ran built\n");
+  e2e_assert_end(&p, "/gtest", "ok (exit 0)");
+  e2e_assert_end(&p, "/rust", "ok (exit 0)");
+  e2e_assert_end(&p, "/built", "ok (exit 0)");
+  e2e_free(&p);
+  /* Every one of the 19 registrations follows to its provider. */
+  const char *check[] = {"check", "--tree", pkg, NULL};
+  ck_assert_int_eq(e2e_run(&p, 60000, check), 0);
+  e2e_free(&p);
+  e2e_package_remove(pkg);
+}
+END_TEST
+
 Suite *env_routes_suite(void) {
   Suite *s = suite_create("env_routes");
   TCase *tc = tcase_create("env_routes");
@@ -247,6 +380,7 @@ Suite *env_routes_suite(void) {
   tcase_add_test(tc, test_an_offered_runner_comes_before_the_parent_environment);
   tcase_add_test(tc, test_a_resolver_registered_from_a_child_waits_for_it);
   tcase_add_test(tc, test_a_broken_resolver_registration_is_named);
+  tcase_add_test(tc, test_the_environment_of_test_manager_runs_tests);
   suite_add_tcase(s, tc);
   return s;
 }
