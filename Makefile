@@ -291,7 +291,7 @@ $(O)/bench/tiny: bench/tiny.c
 # Fuzzing (fuzz/README.md): libFuzzer harnesses, each run for FUZZ_SECONDS
 # from its seed corpus in fuzz/corpus/NAME (new inputs go to build-fuzz/),
 # after replaying every kept crasher in fuzz/regressions/NAME.
-FUZZERS := manifest url elf capstan control
+FUZZERS := manifest json5 url elf capstan control
 FUZZ_SECONDS ?= 60
 FUZZ_LINK := -fsanitize=fuzzer,address,undefined
 FUZZ_DEPS_elf := $(patsubst %.c,$(O)/obj/%.o,\

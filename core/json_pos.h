@@ -1,5 +1,6 @@
-/* json_pos.h - finds where a value stands in JSON text, for error messages.
- * Runs only when an error is reported, so valid manifests pay nothing. */
+/* json_pos.h - finds where a value stands in JSON or JSON5 text, for error
+ * messages (implemented in json5.c, by the parser's own walk). Runs only
+ * when an error is reported, so valid manifests pay nothing. */
 #ifndef FERN_CORE_JSON_POS_H
 #define FERN_CORE_JSON_POS_H
 

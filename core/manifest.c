@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "decl.h"
+#include "json5.h"
 #include "manifest_check.h"
 
 static const char *const top_keys[] = {
@@ -222,10 +223,11 @@ static int parse_program(fern__mcheck *mc, fern__decl *decl) {
   return FERN_OK;
 }
 
+/* JSON5, as CML is (strict JSON reads the same). */
 static int parse_json(const char *text, size_t len, fern__decl *decl,
                       fern_error_t *err) {
-  json_error_t jerr;
-  decl->json = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+  fern__json5_error jerr;
+  decl->json = fern__json5_parse(text, len, &jerr);
   if (decl->json == NULL)
     return fern_error_set(err, FERN_EINVAL, NULL, "%s:%d:%d: %s", decl->origin,
                           jerr.line, jerr.column, jerr.text);

@@ -238,7 +238,8 @@ START_TEST(test_an_offer_to_a_collection_reaches_its_dynamic_children) {
   e2e_ctl_serve(&r, root);
   e2e_ctl_create_started(&r, "/workers", "w1", "#meta/client.cm");
   e2e_wait_end(&r.fern, "/workers:w1", "ok (exit 0)", 20000);
-  e2e_assert_has(r.fern.err, "[/workers:w1] echo: hi\n");
+  /* Its output comes through fern's log, which may lag the event. */
+  e2e_wait_for(&r.fern, "[/workers:w1] echo: hi\n", 20000);
   e2e_assert_field(&r.fern, "started", "/server", "capability", "echo");
   e2e_ctl_finish(&r, 0);
   e2e_ctl_cleanup(&r);

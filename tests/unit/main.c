@@ -11,6 +11,7 @@ const char *unit_build_dir(void) {
 int main(void) {
   SRunner *runner = srunner_create(manifest_suite());
   srunner_add_suite(runner, manifest_routes_suite());
+  srunner_add_suite(runner, json5_suite());
   srunner_add_suite(runner, url_suite());
   srunner_add_suite(runner, environment_suite());
   srunner_add_suite(runner, plugin_suite());
