@@ -20,6 +20,27 @@ typedef struct tally_s {
   size_t components, routes;
 } tally;
 
+/* Its runner can be had: registered in its environment, and where that
+ * is routed, the route followed to its provider. */
+static void check_runner(tally *t, fern__instance *instance,
+                         const fern__decl *decl) {
+  fern__capability *runner;
+  fern_error_t found = FERN_ERROR_INIT, err = FERN_ERROR_INIT;
+  int rc = decl->program != NULL
+               ? fern__instance_runner(instance, decl->runner, &runner, &found)
+               : FERN_OK;
+  if (rc == FERN_OK)
+    return;
+  if (rc == FERN__ROUTE_PENDING)
+    fern__decl_error(decl, &err, FERN_EINVAL, decl->runner_key,
+                     "%s: the route of runner \"%s\" waits on a component "
+                     "that never resolved",
+                     instance->moniker, decl->runner);
+  else
+    err = found; /* placed: where the runner is named, or the broken hop */
+  json_array_append_new(t->errors, json_string(err.message));
+}
+
 static void check_instance(fern__instance *instance, void *arg) {
   tally *t = arg;
   t->components++;
@@ -32,12 +53,7 @@ static void check_instance(fern__instance *instance, void *arg) {
     json_array_append_new(t->errors, json_string(text));
     return;
   }
-  fern__capability *runner;
-  fern_error_t runner_err = FERN_ERROR_INIT;
-  if (decl->program != NULL &&
-      fern__instance_runner(instance, decl->runner, &runner, &runner_err) !=
-          FERN_OK)
-    json_array_append_new(t->errors, json_string(runner_err.message));
+  check_runner(t, instance, decl);
   for (size_t u = 0; u < decl->use_count; u++) {
     fern_error_t err = FERN_ERROR_INIT;
     int rc = fern__serve_directory_check(instance, &decl->uses[u], &err);

@@ -21,9 +21,11 @@ static int runner_missing(const fern__instance *instance,
                           const fern__decl *decl) {
   fern__capability *cap;
   fern_error_t err = FERN_ERROR_INIT;
-  return decl != NULL && decl->runner != NULL &&
-         fern__instance_runner((fern__instance *)instance, decl->runner, &cap,
-                               &err) != FERN_OK;
+  int rc = decl != NULL && decl->runner != NULL
+               ? fern__instance_runner((fern__instance *)instance,
+                                       decl->runner, &cap, &err)
+               : FERN_OK;
+  return rc != FERN_OK && rc != FERN__ROUTE_PENDING;
 }
 
 static void row_of(const fern__instance *instance, tree_row *row) {

@@ -152,10 +152,11 @@ int fern__instance_runner(fern__instance *instance, const char *name,
   if (rc == NOT_REGISTERED) {
     char names[512];
     fern__env_runner_names(instance->env, names, sizeof names);
-    rc = fern_error_set(err, FERN_ENOENT, NULL,
-                   "runner \"%s\" is not registered in environment %s (it "
-                   "has: %s)",
-                   name, instance->env->label, names);
+    const fern__decl *decl = fern__instance_decl(instance);
+    rc = fern__decl_error(decl, err, FERN_ENOENT, decl->runner_key,
+                          "runner \"%s\" is not registered in environment "
+                          "%s (it has: %s)",
+                          name, instance->env->label, names);
   }
   return rc;
 }
@@ -169,6 +170,15 @@ int fern__instance_resolver(fern__instance *instance, const char *scheme,
                    "environment %s",
                    scheme, instance->url, instance->env->label);
   return rc;
+}
+
+void fern__env_routes_free_since(fern__instance *instance,
+                                 struct fern__env_route_s *head) {
+  while (instance->env_routes != head) {
+    fern__env_route *next = instance->env_routes->next;
+    free(instance->env_routes);
+    instance->env_routes = next;
+  }
 }
 
 void fern__env_routes_free(fern__instance *instance) {

@@ -41,5 +41,9 @@ int fern__instance_provide(fern__instance *instance, fern__cap_kind kind,
 /* Frees the routes of the environments `instance` declares; after every
  * environment that may hold them (its descendants') is gone. */
 void fern__env_routes_free(fern__instance *instance);
+/* Frees those made since the list's head was `head` (an environment that
+ * could not be built). */
+void fern__env_routes_free_since(fern__instance *instance,
+                                 struct fern__env_route_s *head);
 
 #endif

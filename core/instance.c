@@ -89,6 +89,21 @@ const fern__decl *fern__instance_decl(const fern__instance *instance) {
              : NULL;
 }
 
+/* An environment's registration failed: the error at its place in the
+ * manifest ("/environments/N" and the registration the key names, when
+ * it names one; a plugin's own error keeps its words). */
+static int env_error(const fern__decl *decl, size_t index,
+                     const fern_error_t *built, int rc, fern_error_t *err) {
+  if (strncmp(built->key, "/runners/", 9) != 0 &&
+      strncmp(built->key, "/resolvers/", 11) != 0) {
+    *err = *built;
+    return rc;
+  }
+  fern__pointer pointer;
+  snprintf(pointer, sizeof pointer, "/environments/%zu%s", index, built->key);
+  return fern__decl_error(decl, err, rc, pointer, "%s", built->message);
+}
+
 int fern__instance_declared_env(fern__instance *instance, const char *name,
                                 fern__env **out, fern_error_t *err) {
   const fern__decl *decl = instance->resolution->decl;
@@ -101,12 +116,17 @@ int fern__instance_declared_env(fern__instance *instance, const char *name,
       return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
     snprintf(label, n, "#%s of %s", name, instance->moniker);
     fern__env_source source = {instance, (unsigned)index};
+    struct fern__env_route_s *routes_before = instance->env_routes;
+    fern_error_t built = FERN_ERROR_INIT;
     int rc = fern__env_build(env_decl, instance->env, label,
                              fern__env_routes_source, &source,
-                             &instance->declared_envs[index], err);
+                             &instance->declared_envs[index], &built);
     free(label);
-    if (rc != FERN_OK)
-      return rc;
+    if (rc != FERN_OK) {
+      /* Each try (a dynamic child's creation) would add its routes again. */
+      fern__env_routes_free_since(instance, routes_before);
+      return env_error(decl, index, &built, rc, err);
+    }
   }
   *out = instance->declared_envs[index];
   return FERN_OK;

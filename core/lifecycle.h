@@ -130,6 +130,11 @@ void fern__lc_post_stop(struct fern_instance_s *instance, fern__done_cb done,
 /* Posts every start parked for a route again (lifecycle_routes.c): a
  * resolution has answered, or fern ends. */
 void fern__lc_unpark(struct fern__manager_s *manager);
+/* At the end, after the last drain: whatever is still parked is answered
+ * ("fern is shutting down") and freed. */
+void fern__lc_parked_discard(struct fern__manager_s *manager);
+/* Answers an input with `why` and frees it, unhandled. */
+void fern__lc_discard(fern__input *input, const char *why);
 /* Whether inputs wait (the manager is not idle while they do). */
 int fern__lc_inbox_busy(const struct fern__manager_s *manager);
 /* Handles every queued input now, in order (the inbox's own turn; also

@@ -137,8 +137,10 @@ static void bury(fern__manager *manager) {
   }
 }
 
-/* A resolution's answer was taken in: starts parked for a route through
- * it (lifecycle_routes.c) look again. */
+/* A resolution's answer was taken in, or a component left the resolving
+ * states another way (its resolution could not begin, a creation was
+ * stopped): starts and resolutions parked for a route through it
+ * (lifecycle_routes.c) look again. */
 static int answers_a_resolution(const fern__input *input) {
   return input->kind == FERN_IN_RESOLVED || input->kind == FERN_IN_UNRESOLVABLE;
 }
@@ -151,8 +153,10 @@ void fern__lc_drain(fern__manager *manager) {
       manager->inbox_tail = &manager->inbox_head;
     int resolution = answers_a_resolution(input);
     fern__lc_apply(input);
-    if (resolution)
+    if (resolution || manager->unpark_due) {
+      manager->unpark_due = 0;
       fern__lc_unpark(manager);
+    }
   }
   if (manager->inbox_open)
     uv_prepare_stop(&manager->inbox_turn);

@@ -106,11 +106,19 @@ void fern__lc_tell_parent(fern__instance *instance) {
     fern__lc_post_next(in);
 }
 
+/* Its resolution has not answered: a route through it waits (routes.c). */
+static int routes_wait_on(fern__state state) {
+  return state == FERN_STATE_DISCOVERED || resolving(state);
+}
+
 void fern__lc_set_state(fern__instance *instance, fern__state next,
                         const fern__input *cause) {
   fern__state from = instance->state;
   if (from == next)
     return;
+  if (routes_wait_on(from) && !routes_wait_on(next) &&
+      instance->manager != NULL)
+    instance->manager->unpark_due = 1;
   leave(instance, from, next);
   instance->state = next;
   enter(instance, from, next);
@@ -139,6 +147,11 @@ static void input_free(fern__input *input) {
   instance->holds--;
   free(input->text);
   free(input);
+}
+
+void fern__lc_discard(fern__input *input, const char *why) {
+  fern__lc_answer(input, why);
+  input_free(input);
 }
 
 void fern__lc_apply(fern__input *input) {

@@ -118,6 +118,14 @@ fern__state fern__act_resolve(fern__instance *i, fern__input *in) {
 
 fern__state fern__act_resolve_to_start(fern__instance *i, fern__input *in) {
   char why[1024];
+  /* A start parked while its resolver's route resolved: a stop or the
+   * shutdown meanwhile is its end. */
+  if (fern__lc_parked_cancelled(i, in))
+    return i->state;
+  if (i->manager->shutting_down) {
+    fern__lc_answer(in, "fern is shutting down");
+    return i->state;
+  }
   i->start_reason = in->reason;
   int begun = begin(i, why, sizeof why);
   if (begun == RESOLVER_PENDING) {

@@ -41,6 +41,11 @@ static int follow_uses(fern__instance *i, fern_error_t *err) {
  * answered then. */
 static void park(fern__instance *i, fern__input *in, fern__input_kind kind,
                  const char *reason, const char *why) {
+  if (i->manager->shutting_down) {
+    if (in != NULL)
+      fern__lc_answer(in, "fern is shutting down");
+    return;
+  }
   fern__input *later = fern__lc_input(i, kind);
   if (later == NULL) {
     if (in != NULL)
@@ -97,6 +102,14 @@ void fern__lc_unpark_stopped(fern__instance *i) {
     }
     *at = in->next;
     fern__lc_post(in); /* handled as cancelled: its asker is told now */
+  }
+}
+
+void fern__lc_parked_discard(fern__manager *manager) {
+  while (manager->parked != NULL) {
+    fern__input *in = manager->parked;
+    manager->parked = in->next;
+    fern__lc_discard(in, "fern is shutting down");
   }
 }
 

@@ -233,6 +233,7 @@ void fern__manager_free(fern__manager *manager) {
   manager->shutting_down = 1;
   fern__lc_unpark(manager);
   fern__lc_drain(manager);
+  fern__lc_parked_discard(manager); /* none parks again: nothing is left */
   fern__lc_inbox_close(manager);
   uv_run(&manager->loop, UV_RUN_DEFAULT);
   fern__control_close(manager->control);

@@ -44,6 +44,9 @@ typedef struct fern__manager_s {
   fern__instance *graveyard; /* destroyed subtrees, freed once unheld */
   struct fern__input_s *inbox_head, **inbox_tail; /* lifecycle_inbox.c */
   struct fern__input_s *parked; /* starts waiting for routes to resolve */
+  /* A component left the resolving states: what is parked looks again
+   * (a resolution's answer is not the only way out of them). */
+  int unpark_due;
   uv_prepare_t inbox_turn;
   int inbox_open;
   json_t *timed_out;         /* monikers killed after their stop timeout */

@@ -111,12 +111,21 @@ void fern__env_entry_settle(fern__env_entry *entry, fern__capability *cap) {
   entry->route = NULL;
 }
 
-/* The parent environment's resolver declared as `name`, routed or not. */
+/* The name an entry's resolver goes by in its environment: the one its
+ * registration gave (routed_name), else (fern's root environment) the
+ * one it was declared under. */
+static const char *entry_resolver_name(const fern__env_entry *e) {
+  return e->routed_name != NULL ? e->routed_name
+         : e->cap != NULL       ? e->cap->name
+                                : NULL;
+}
+
+/* The parent environment's resolver of that name, routed or not. */
 static const fern__env_entry *resolver_entry_named(const fern__env *env,
                                                    const char *name) {
   for (size_t i = 0; i < env->resolver_count; i++) {
     const fern__env_entry *e = &env->resolvers[i];
-    const char *declared = e->cap != NULL ? e->cap->name : e->routed_name;
+    const char *declared = entry_resolver_name(e);
     if (declared != NULL && strcmp(declared, name) == 0)
       return e;
   }
@@ -144,9 +153,10 @@ static int register_one(fern__env *env, const fern__env_decl *decl,
           ? entry_find(parent->runners, parent->runner_count, reg->source_name)
           : resolver_entry_named(parent, reg->source_name);
   if (inherited == NULL) {
-    char names[256];
+    char names[256], key[64];
     fern__env_runner_names(parent, names, sizeof names);
-    return fern_error_set(err, FERN_ENOENT, NULL,
+    snprintf(key, sizeof key, "/%ss/%u", what, reg->index);
+    return fern_error_set(err, FERN_ENOENT, key,
                           "environment \"%s\" takes %s \"%s\" from its "
                           "parent, but its parent offers none, and the "
                           "parent environment (%s) has no such %s%s%s",
@@ -204,10 +214,8 @@ fern__capability *fern__env_resolver(const fern__env *env,
 
 fern__capability *fern__env_resolver_named(const fern__env *env,
                                            const char *name) {
-  for (size_t i = 0; i < env->resolver_count; i++)
-    if (strcmp(env->resolvers[i].cap->name, name) == 0)
-      return env->resolvers[i].cap;
-  return NULL;
+  const fern__env_entry *e = resolver_entry_named(env, name);
+  return e != NULL ? e->cap : NULL;
 }
 
 void fern__env_runner_names(const fern__env *env, char *buf, size_t size) {

@@ -22,6 +22,12 @@
   "\"resolvers\": [{\"resolver\": \"file\", \"scheme\": \"file\", "           \
   "\"from\": \"parent\"}]}"
 
+/* An environment "e" with the resolver "repo" (for scheme "repo") from
+ * the child #keeper. */
+#define REPO_FROM_KEEPER                                                      \
+  "{\"name\": \"e\", \"extends\": \"realm\", \"resolvers\": "               \
+  "[{\"resolver\": \"repo\", \"scheme\": \"repo\", \"from\": \"#keeper\"}]}"
+
 /* /runners exposes, from its child /runners/inner, the elf plugin as a
  * runner named `exposed`; / registers "native" from #runners in the
  * environment of /app, which prints hello with it. /other runs with the
@@ -156,16 +162,12 @@ START_TEST(test_an_offered_runner_comes_before_the_parent_environment) {
 }
 END_TEST
 
-/* A resolver registered from a child: /keeper declares the gate resolver
- * and exposes it; / registers it for scheme "gate" in the environment of
- * /late. /keeper itself resolves through another gate that stays shut
- * until the test opens it, so /late's resolution must wait for /keeper's
- * (it is parked, not failed), then resolves through the routed resolver
- * and runs. */
-START_TEST(test_a_resolver_registered_from_a_child_waits_for_it) {
-  char pkg[4096], plugins[4200], root[8192], keeper[4608], shut[4200];
-  e2e_package_new(pkg, sizeof pkg);
-  snprintf(plugins, sizeof plugins, "%s/tests/plugins", e2e_build());
+/* / registers the gate resolver /keeper exposes for scheme "gate" in
+ * the environment of /late (eager, gate://PKG#meta/app.cm, which prints
+ * "late"); /keeper itself resolves through another gate, shut until the
+ * file keeper-may-resolve is made in the package. */
+static void write_gated_keeper(const char *pkg) {
+  char root[8192], keeper[4608], shut[4200];
   snprintf(shut, sizeof shut, "%s/keeper-may-resolve", pkg);
   snprintf(root, sizeof root,
            "{\"capabilities\": [{\"resolver\": \"slow-gate\", \"plugin\": "
@@ -193,6 +195,19 @@ START_TEST(test_a_resolver_registered_from_a_child_waits_for_it) {
            pkg);
   e2e_package_write(pkg, "meta/keeper.cm", keeper);
   e2e_package_program(pkg, "app", "elf", "\"args\": [\"print\", \"late\"]");
+}
+
+/* A resolver registered from a child: /keeper declares the gate resolver
+ * and exposes it; / registers it for scheme "gate" in the environment of
+ * /late. /keeper itself resolves through another gate that stays shut
+ * until the test opens it, so /late's resolution must wait for /keeper's
+ * (it is parked, not failed), then resolves through the routed resolver
+ * and runs. */
+START_TEST(test_a_resolver_registered_from_a_child_waits_for_it) {
+  char pkg[4096], plugins[4200];
+  e2e_package_new(pkg, sizeof pkg);
+  snprintf(plugins, sizeof plugins, "%s/tests/plugins", e2e_build());
+  write_gated_keeper(pkg);
   e2e_proc p;
   const char *args[] = {"run", "--plugin-dir", plugins, pkg, NULL};
   e2e_start(&p, args);
@@ -215,9 +230,7 @@ START_TEST(test_a_broken_resolver_registration_is_named) {
   e2e_package_new(pkg, sizeof pkg);
   e2e_package_write(
       pkg, "meta/root.cm",
-      "{\"environments\": [{\"name\": \"e\", \"extends\": \"realm\", "
-      "\"resolvers\": [{\"resolver\": \"repo\", \"scheme\": \"repo\", "
-      "\"from\": \"#keeper\"}]}],\n"
+      "{\"environments\": [" REPO_FROM_KEEPER "],\n"
       " \"children\": [\n"
       "  {\"name\": \"keeper\", \"url\": \"#meta/keeper.cm\"},\n"
       "  {\"name\": \"app\", \"url\": \"repo://x#meta/app.cm\", \"startup\": "
@@ -371,6 +384,132 @@ START_TEST(test_the_environment_of_test_manager_runs_tests) {
 }
 END_TEST
 
+/* A start parked while its resolver's route waits is ended by a stop:
+ * /late (whose resolver /keeper provides, and /keeper waits on a shut
+ * gate) is stopped through the control socket; once the gate opens, /late
+ * resolves, but it does not start. */
+START_TEST(test_a_stop_ends_a_start_parked_for_a_resolver) {
+  char pkg[4096], plugins[4200], socket[4200];
+  e2e_package_new(pkg, sizeof pkg);
+  snprintf(plugins, sizeof plugins, "%s/tests/plugins", e2e_build());
+  snprintf(socket, sizeof socket, "%s/control.sock", pkg);
+  write_gated_keeper(pkg);
+  e2e_proc p;
+  const char *args[] = {"run", "--keep-running", "--control", socket,
+                        "--plugin-dir", plugins, pkg, NULL};
+  e2e_start(&p, args);
+  e2e_wait_for(&p, "/late: its resolution waits", 30000);
+  e2e_proc ctl;
+  const char *stop[] = {"stop", "--control", socket, "/late", NULL};
+  ck_assert_int_eq(e2e_run(&ctl, 20000, stop), 0);
+  e2e_free(&ctl);
+  e2e_package_write(pkg, "keeper-may-resolve", "");
+  e2e_wait_event(&p, "resolved", "/late", 30000);
+  /* A start still waiting would have come in the same turn as the
+   * resolution; this answer comes after it. */
+  const char *show[] = {"show", "--control", socket, "--json", "/late", NULL};
+  ck_assert_int_eq(e2e_run(&ctl, 20000, show), 0);
+  json_t *shown = json_loads(ctl.out, 0, NULL);
+  ck_assert_str_eq(json_string_value(json_object_get(shown, "state")),
+                   "resolved");
+  json_decref(shown);
+  e2e_free(&ctl);
+  kill(p.pid, SIGTERM);
+  ck_assert_int_eq(e2e_finish(&p, 30000), 0);
+  ck_assert_uint_eq(e2e_event_count(&p, "started", "/late"), 0);
+  e2e_assert_lacks(p.err, "[/late] late");
+  e2e_free(&p);
+  e2e_package_remove(pkg);
+}
+END_TEST
+
+/* The provider of a routed resolver cannot even begin to resolve (its
+ * URL's scheme has no resolver): what waits on it is told at once, with
+ * the registration's place, and fern ends; fern check --tree says so. */
+START_TEST(test_a_provider_that_cannot_resolve_fails_its_users) {
+  char pkg[4096];
+  e2e_package_new(pkg, sizeof pkg);
+  e2e_package_write(
+      pkg, "meta/root.cm",
+      "{\"environments\": [" REPO_FROM_KEEPER "],\n"
+      " \"children\": [\n"
+      "  {\"name\": \"app\", \"url\": \"repo://x#meta/app.cm\", \"startup\": "
+      "\"eager\", \"environment\": \"#e\"},\n"
+      "  {\"name\": \"keeper\", \"url\": \"nowhere://x#meta/keeper.cm\"}]}\n");
+  e2e_proc p;
+  const char *args[] = {"run", pkg, NULL};
+  ck_assert_int_eq(e2e_run(&p, 30000, args), 1);
+  e2e_assert_end(&p, "/app", "cannot_start: ");
+  e2e_assert_has(p.err, "root.cm:1:");
+  e2e_assert_has(p.err, "/ registers resolver \"repo\" from #keeper, which "
+                        "could not be resolved");
+  e2e_free(&p);
+  const char *check[] = {"check", "--tree", pkg, NULL};
+  ck_assert_int_eq(e2e_run(&p, 30000, check), 1);
+  e2e_assert_has(p.err, "from #keeper, which could not be resolved");
+  e2e_free(&p);
+  e2e_package_remove(pkg);
+}
+END_TEST
+
+/* Routed entries travel: /keeper exposes its resolver and runner under
+ * other names ("repo-impl" as "repo", "native-impl" as "native"); /
+ * registers them from #keeper in "outer"; /c, itself resolved through
+ * that "repo", takes them again from its parent into "inner" (extends
+ * none: found by the names they were registered under, already routed)
+ * and copies them into "copy" (extends realm). /c/first resolves and
+ * runs through "inner", /c/second runs through "copy". */
+START_TEST(test_routed_registrations_pass_on_by_their_registered_names) {
+  char pkg[4096], text[8192];
+  e2e_package_new(pkg, sizeof pkg);
+  e2e_package_write(
+      pkg, "meta/keeper.cm",
+      "{\"capabilities\": [{\"resolver\": \"repo-impl\", \"plugin\": "
+      "\"file\"}, {\"runner\": \"native-impl\", \"plugin\": \"elf\"}],\n"
+      " \"expose\": [{\"resolver\": \"repo-impl\", \"from\": \"self\", "
+      "\"as\": \"repo\"}, {\"runner\": \"native-impl\", \"from\": \"self\", "
+      "\"as\": \"native\"}]}\n");
+  snprintf(text, sizeof text,
+           "{\"environments\": [{\"name\": \"outer\", \"extends\": "
+           "\"realm\", \"resolvers\": [{\"resolver\": \"repo\", \"scheme\": "
+           "\"repo\", \"from\": \"#keeper\"}], \"runners\": [{\"runner\": "
+           "\"native\", \"from\": \"#keeper\"}]}],\n"
+           " \"children\": [{\"name\": \"keeper\", \"url\": "
+           "\"#meta/keeper.cm\"},\n"
+           "  {\"name\": \"c\", \"url\": \"repo://%s#meta/c.cm\", "
+           "\"startup\": \"eager\", \"environment\": \"#outer\"}]}\n",
+           pkg);
+  e2e_package_write(pkg, "meta/root.cm", text);
+  snprintf(text, sizeof text,
+           "{\"environments\": [{\"name\": \"inner\", \"extends\": \"none\", "
+           "\"__stop_timeout_ms\": 2000, \"runners\": [{\"runner\": "
+           "\"native\", \"from\": \"parent\"}], \"resolvers\": "
+           "[{\"resolver\": \"repo\", \"scheme\": \"repo\", \"from\": "
+           "\"parent\"}]},\n"
+           "  {\"name\": \"copy\", \"extends\": \"realm\"}],\n"
+           " \"children\": [{\"name\": \"first\", \"url\": "
+           "\"repo://%s#meta/first.cm\", \"startup\": \"eager\", "
+           "\"environment\": \"#inner\"},\n"
+           "  {\"name\": \"second\", \"url\": \"#meta/second.cm\", "
+           "\"startup\": \"eager\", \"environment\": \"#copy\"}]}\n",
+           pkg);
+  e2e_package_write(pkg, "meta/c.cm", text);
+  e2e_package_program(pkg, "first", "native",
+                      "\"args\": [\"print\", \"first\"]");
+  e2e_package_program(pkg, "second", "native",
+                      "\"args\": [\"print\", \"second\"]");
+  e2e_proc p;
+  const char *args[] = {"run", pkg, NULL};
+  ck_assert_int_eq(e2e_run(&p, 30000, args), 0);
+  e2e_assert_has(p.err, "[/c/first] first\n");
+  e2e_assert_has(p.err, "[/c/second] second\n");
+  e2e_assert_end(&p, "/c/first", "ok (exit 0)");
+  e2e_assert_end(&p, "/c/second", "ok (exit 0)");
+  e2e_free(&p);
+  e2e_package_remove(pkg);
+}
+END_TEST
+
 Suite *env_routes_suite(void) {
   Suite *s = suite_create("env_routes");
   TCase *tc = tcase_create("env_routes");
@@ -381,6 +520,10 @@ Suite *env_routes_suite(void) {
   tcase_add_test(tc, test_a_resolver_registered_from_a_child_waits_for_it);
   tcase_add_test(tc, test_a_broken_resolver_registration_is_named);
   tcase_add_test(tc, test_the_environment_of_test_manager_runs_tests);
+  tcase_add_test(tc, test_a_stop_ends_a_start_parked_for_a_resolver);
+  tcase_add_test(tc, test_a_provider_that_cannot_resolve_fails_its_users);
+  tcase_add_test(tc,
+                 test_routed_registrations_pass_on_by_their_registered_names);
   suite_add_tcase(s, tc);
   return s;
 }

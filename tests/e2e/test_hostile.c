@@ -76,7 +76,7 @@ START_TEST(test_hostile_manifests_fail_alone_and_clearly) {
   e2e_assert_end(&p, "/big", "cannot_start: manifest ");
   e2e_assert_has(p.err, "big.cm is 104857600 bytes; the limit is 16777216");
   e2e_assert_has(p.err, "deep.cm:1:2054: maximum parsing depth reached");
-  e2e_assert_has(p.err, "utf8.cm:1:25: unable to decode byte 0xff");
+  e2e_assert_has(p.err, "utf8.cm:1:26: unable to decode byte 0xff");
   e2e_assert_has(p.err, "longname.cm:1:16: child name \"nnnnn");
   e2e_assert_has(p.err, "is not valid: expected 1 to 100 of letters");
   e2e_assert_has(p.err, "dupkey.cm");

@@ -255,6 +255,52 @@ START_TEST(test_nested_realm_env_chains_through_parents) {
 }
 END_TEST
 
+/* A routed entry (a registration core follows later) is copied by
+ * "extends: realm" and taken "from: parent" by the name it was registered
+ * under; settled, it holds its capability, and copies made before stay
+ * routed on their own. */
+START_TEST(test_routed_entries_copy_settle_and_keep_their_names) {
+  static const int route = 7; /* core's; the environment never reads it */
+  fern__env *root = make_root();
+  fern__env_register_route(root, FERN_CAP_RESOLVER, "repo", &route, "repo");
+  fern__env_register_route(root, FERN_CAP_RUNNER, "native", &route, "native");
+  fern_error_t err = FERN_ERROR_INIT;
+  int rc;
+  fern__env *copy = build("{\"environments\": [{\"name\": \"e\", "
+                          "\"extends\": \"realm\"}]}",
+                          root, &err, &rc);
+  ck_assert_int_eq(rc, FERN_OK);
+  fern__env_entry *e = fern__env_entry_find(copy, FERN_CAP_RESOLVER, "repo");
+  ck_assert_ptr_nonnull(e);
+  ck_assert_ptr_eq(e->route, &route);
+  ck_assert_ptr_null(e->cap);
+  ck_assert_ptr_null(fern__env_resolver(copy, "repo")); /* not yet routed */
+  /* Settled under another declared name: still found as "repo". */
+  fern__capability *impl = make_cap(FERN_CAP_RESOLVER, "repo-impl");
+  fern__env_entry_settle(fern__env_entry_find(root, FERN_CAP_RESOLVER, "repo"),
+                         impl);
+  ck_assert_ptr_eq(fern__env_resolver_named(root, "repo"), impl);
+  ck_assert_ptr_null(fern__env_resolver_named(root, "repo-impl"));
+  fern__env *taken = build(
+      "{\"environments\": [{\"name\": \"e\", \"extends\": \"none\", "
+      "\"__stop_timeout_ms\": 9, \"resolvers\": [{\"resolver\": \"repo\", "
+      "\"scheme\": \"pkg\", \"from\": \"parent\"}], \"runners\": "
+      "[{\"runner\": \"native\", \"from\": \"parent\"}]}]}",
+      root, &err, &rc);
+  ck_assert_int_eq(rc, FERN_OK);
+  ck_assert_ptr_eq(fern__env_resolver(taken, "pkg"), impl);
+  ck_assert_ptr_eq(fern__env_entry_find(taken, FERN_CAP_RUNNER, "native")->route,
+                   &route);
+  /* The copy made before the settling is still to be routed itself. */
+  ck_assert_ptr_null(e->cap);
+  ck_assert_int_eq(impl->refs, 3); /* ours, root's entry, taken's entry */
+  fern__capability_unref(impl);
+  fern__env_unref(taken);
+  fern__env_unref(copy);
+  fern__env_unref(root);
+}
+END_TEST
+
 Suite *environment_suite(void) {
   Suite *s = suite_create("environment");
   TCase *tc = tcase_create("environment");
@@ -266,6 +312,7 @@ Suite *environment_suite(void) {
   tcase_add_test(tc, test_children_get_declared_or_parent_environment);
   tcase_add_test(tc, test_collections_get_declared_or_parent_environment);
   tcase_add_test(tc, test_nested_realm_env_chains_through_parents);
+  tcase_add_test(tc, test_routed_entries_copy_settle_and_keep_their_names);
   suite_add_tcase(s, tc);
   return s;
 }
