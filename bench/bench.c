@@ -296,7 +296,7 @@ int main(int argc, char **argv) {
     double up = -1;
     failed |= bench_boot(&env, ns[k], 0) | bench_boot(&env, ns[k], 1) |
               bench_start_stop(&env, ns[k], &up) |
-              bench_resolution(&env, ns[k]);
+              bench_resolution(&env, ns[k]) | bench_json5(ns[k] * 10);
     if (ns[k] == s6_n)
       fern_up_s6 = up;
   }

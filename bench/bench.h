@@ -71,6 +71,10 @@ double baseline(const bench_env *env, const char *mode, long n,
 /* A file of the package, written. 0, or -1. */
 int bench_write(const bench_env *env, const char *rel, const char *text);
 
+/* A manifest of n children read by fern's JSON5 reader and by jansson
+ * (bench_json5.c). */
+int bench_json5(long n);
+
 /* Routing (bench_routes.c): stops in dependency order, and activation. */
 int bench_dependent_stops(const bench_env *env);
 int bench_activation(const bench_env *env);
