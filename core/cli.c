@@ -14,6 +14,10 @@
 static void print_help(const fern__cli *cli) {
   printf("usage: %s\n\n%s\n\noptions:\n"
          "  --plugin-dir DIR   search DIR for plugins first (repeatable)\n"
+         "  --includepath DIR  look for manifests' include shards in DIR, after\n"
+         "                     the including file's directory and its package's\n"
+         "                     meta/ (repeatable; then the configuration's\n"
+         "                     include_paths)\n"
          "  --config FILE      read the manager configuration from FILE\n"
          "  --boot-dir DIR     the directory boot:// URLs resolve in\n"
          "  -v, --verbose      log more (repeat for debug)\n"
@@ -95,6 +99,7 @@ static int add_boot(fern__cli *cli, const char *name) {
 int fern__cli_parse(fern__cli *cli, int argc, char **argv) {
   static const struct option options[] = {
       {"plugin-dir", required_argument, NULL, 'P'},
+      {"includepath", required_argument, NULL, 'I'},
       {"config", required_argument, NULL, 'c'},
       {"boot-dir", required_argument, NULL, 'b'},
       {"verbose", no_argument, NULL, 'v'},
@@ -119,6 +124,9 @@ int fern__cli_parse(fern__cli *cli, int argc, char **argv) {
     switch (opt) {
     case 'P':
       fern__config_add_plugin_dir(&cli->config, optarg);
+      break;
+    case 'I':
+      fern__config_add_include_dir(&cli->config, optarg);
       break;
     case 'c': config_path = optarg; break;
     case 'b':

@@ -110,7 +110,11 @@ static int check_one(fern__manager *manager, const char *path, int json,
   const char *note = NULL;
   fern__decl *decl = NULL;
   char *text = read_file(path, &len, &err);
-  int rc = text ? fern__decl_parse(text, len, path, &decl, &err) : FERN_ENOENT;
+  const fern__config *config = manager->config;
+  fern__include_dirs dirs = {NULL, (const char *const *)config->include_dirs,
+                             config->include_dir_count};
+  int rc = text ? fern__decl_parse_in(text, len, path, &dirs, &decl, &err)
+                : FERN_ENOENT;
   if (rc == FERN_OK)
     rc = check_child_urls(decl, &err);
   if (rc == FERN_OK)

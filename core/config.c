@@ -22,6 +22,9 @@ void fern__config_free(fern__config *config) {
   for (size_t i = 0; i < config->plugin_dir_count; i++)
     free(config->plugin_dirs[i]);
   free(config->plugin_dirs);
+  for (size_t i = 0; i < config->include_dir_count; i++)
+    free(config->include_dirs[i]);
+  free(config->include_dirs);
   free(config->boot_dir);
   free(config->path);
   json_decref(config->json);
@@ -29,16 +32,23 @@ void fern__config_free(fern__config *config) {
   fern__config_init(config);
 }
 
-int fern__config_add_plugin_dir(fern__config *config, const char *dir) {
-  char **grown = realloc(config->plugin_dirs,
-                         (config->plugin_dir_count + 2) * sizeof *grown);
+static int add_dir(char ***dirs, size_t *count, const char *dir) {
+  char **grown = realloc(*dirs, (*count + 2) * sizeof *grown);
   if (grown == NULL)
     return FERN_ENOMEM;
-  config->plugin_dirs = grown;
-  if ((grown[config->plugin_dir_count] = strdup(dir)) == NULL)
+  *dirs = grown;
+  if ((grown[*count] = strdup(dir)) == NULL)
     return FERN_ENOMEM;
-  grown[++config->plugin_dir_count] = NULL;
+  grown[++*count] = NULL;
   return FERN_OK;
+}
+
+int fern__config_add_include_dir(fern__config *config, const char *dir) {
+  return add_dir(&config->include_dirs, &config->include_dir_count, dir);
+}
+
+int fern__config_add_plugin_dir(fern__config *config, const char *dir) {
+  return add_dir(&config->plugin_dirs, &config->plugin_dir_count, dir);
 }
 
 static int config_fail(fern__config *config, fern_error_t *err,
@@ -73,6 +83,35 @@ static int check_root_environment(fern__config *config, json_t *root_env,
   return FERN_OK;
 }
 
+/* The file's neighbour, for a relative name in it. */
+static void beside_file(const fern__config *config, const char *name,
+                        char *out, size_t size) {
+  const char *slash = config->path ? strrchr(config->path, '/') : NULL;
+  if (name[0] != '/' && slash != NULL)
+    snprintf(out, size, "%.*s/%s", (int)(slash - config->path), config->path,
+             name);
+  else
+    snprintf(out, size, "%s", name);
+}
+
+/* "include_paths": directories of include shards, after --includepath. */
+static int take_include_paths(fern__config *config, const json_t *value,
+                              fern_error_t *err) {
+  size_t i;
+  json_t *dir;
+  if (!json_is_array(value))
+    return config_fail(config, err, "\"include_paths\" must be an array");
+  json_array_foreach(value, i, dir) {
+    if (!json_is_string(dir))
+      return config_fail(config, err, "\"include_paths\" must hold strings");
+    char path[PATH_MAX * 2];
+    beside_file(config, json_string_value(dir), path, sizeof path);
+    if (fern__config_add_include_dir(config, path) != FERN_OK)
+      return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
+  }
+  return FERN_OK;
+}
+
 static int check_config(fern__config *config, fern_error_t *err) {
   const char *key;
   json_t *value;
@@ -86,6 +125,10 @@ static int check_config(fern__config *config, fern_error_t *err) {
         if (!json_is_string(dir))
           return config_fail(config, err, "\"plugin_dirs\" must hold strings");
       }
+    } else if (strcmp(key, "include_paths") == 0) {
+      int rc = take_include_paths(config, value, err);
+      if (rc != FERN_OK)
+        return rc;
     } else if (strcmp(key, "boot_dir") == 0) {
       if (!json_is_string(value))
         return config_fail(config, err, "\"boot_dir\" must be a string");
@@ -113,21 +156,16 @@ static int check_config(fern__config *config, fern_error_t *err) {
         return config_fail(config, err,
                            "\"component_id_index\" must be a file name");
       /* A relative name is the configuration file's neighbour. */
-      const char *name = json_string_value(value);
       char path[PATH_MAX * 2];
-      const char *slash = strrchr(config->path, '/');
-      if (name[0] != '/' && slash != NULL)
-        snprintf(path, sizeof path, "%.*s/%s", (int)(slash - config->path),
-                 config->path, name);
-      else
-        snprintf(path, sizeof path, "%s", name);
+      beside_file(config, json_string_value(value), path, sizeof path);
       int rc = fern__config_load_id_index(config, path, err);
       if (rc != FERN_OK)
         return rc;
     } else {
       return fern_error_set(err, FERN_EINVAL, NULL,
                             "%s: unknown key \"%s\" (expected \"plugin_dirs\", "
-                            "\"boot_dir\", \"resolve_timeout_ms\", "
+                            "\"include_paths\", \"boot_dir\", "
+                            "\"resolve_timeout_ms\", "
                             "\"root_environment\", \"security_policy\", "
                             "\"namespace_capabilities\" or "
                             "\"component_id_index\")",

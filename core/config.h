@@ -27,6 +27,11 @@
 typedef struct fern__config_s {
   char **plugin_dirs; /* NULL-terminated, in search order */
   size_t plugin_dir_count;
+  /* Where manifests' include shards are looked for, after the including
+   * file's directory and its package's meta/: --includepath, then the
+   * file's include_paths (relative to the file). NULL-terminated. */
+  char **include_dirs;
+  size_t include_dir_count;
   char *boot_dir;     /* or NULL */
   uint64_t resolve_timeout_ms; /* a resolution unanswered by then fails */
   char *path;         /* the config file, or NULL */
@@ -40,6 +45,7 @@ void fern__config_free(fern__config *config);
 int fern__config_load(fern__config *config, const char *path,
                       fern_error_t *err);
 int fern__config_add_plugin_dir(fern__config *config, const char *dir);
+int fern__config_add_include_dir(fern__config *config, const char *dir);
 /* Appends FERN_PLUGIN_PATH, the file's plugin_dirs, and the default
  * directories: the plugins built beside this fern binary, else the
  * installed plugin directory. Call after the flags' directories. */

@@ -9,6 +9,7 @@
 /* What a manifest declares of environments and capabilities is the
  * environment layer's model. */
 #include "../environments/environment.h"
+#include "include.h"
 #include "rights.h"
 
 /* The longest child, collection or environment name. */
@@ -158,6 +159,7 @@ typedef struct fern__decl_s {
   size_t provided_count;
   fern__route_decl *uses, *offers, *exposes; /* protocols, directories */
   size_t use_count, offer_count, expose_count;
+  fern__included included; /* the shards merged in, to place errors */
 } fern__decl;
 
 /* The largest manifest fern parses, whichever resolver brought it. */
@@ -167,6 +169,11 @@ typedef struct fern__decl_s {
  * message" to `err` and returns a negative code. Thread-safe. */
 int fern__decl_parse(const char *text, size_t len, const char *origin,
                      fern__decl **out, fern_error_t *err);
+/* The same, with where its include shards are looked for (include.h);
+ * `dirs` may be NULL: then only beside the manifest's file. */
+int fern__decl_parse_in(const char *text, size_t len, const char *origin,
+                        const fern__include_dirs *dirs, fern__decl **out,
+                        fern_error_t *err);
 void fern__decl_free(fern__decl *decl);
 
 const fern__env_decl *fern__decl_find_env(const fern__decl *decl,

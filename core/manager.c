@@ -114,6 +114,8 @@ int fern__manager_init(fern__manager *manager, fern__config *config,
   fern__resolutions_init(&manager->dispatch, &manager->loop);
   fern__lc_inbox_init(manager);
   manager->dispatch.timeout_ms = config->resolve_timeout_ms;
+  manager->dispatch.include_dirs = config->include_dirs;
+  manager->dispatch.include_dir_count = config->include_dir_count;
   manager->timed_out = json_array();
   int rc = fern__plugins_scan(&manager->plugins,
                               (const char *const *)config->plugin_dirs);

@@ -240,6 +240,12 @@ static int parse_json(const char *text, size_t len, fern__decl *decl,
 
 int fern__decl_parse(const char *text, size_t len, const char *origin,
                      fern__decl **out, fern_error_t *err) {
+  return fern__decl_parse_in(text, len, origin, NULL, out, err);
+}
+
+int fern__decl_parse_in(const char *text, size_t len, const char *origin,
+                        const fern__include_dirs *dirs, fern__decl **out,
+                        fern_error_t *err) {
   if (len > FERN__MANIFEST_MAX)
     return fern_error_set(err, FERN_EINVAL, NULL,
                           "%s: the manifest is larger than %u bytes, the "
@@ -261,6 +267,9 @@ int fern__decl_parse(const char *text, size_t len, const char *origin,
   int rc = mc.names != NULL ? parse_json(text, len, decl, err)
                             : fern_error_set(err, FERN_ENOMEM, NULL,
                                              "out of memory");
+  if (rc == FERN_OK)
+    rc = fern__include_merge(decl->json, decl->origin, decl->text,
+                             decl->text_len, dirs, &decl->included, err);
   if (rc == FERN_OK)
     rc = fern__mcheck_keys(&mc, decl->json, "", "a manifest", top_keys);
   if (rc == FERN_OK)
@@ -302,6 +311,7 @@ void fern__decl_free(fern__decl *decl) {
   free(decl->collections);
   free(decl->children);
   json_decref(decl->json);
+  fern__included_free(&decl->included);
   free(decl->text);
   free(decl->origin);
   free(decl);

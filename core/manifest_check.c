@@ -15,13 +15,21 @@ int fern__decl_error(const fern__decl *decl, fern_error_t *err, int code,
   va_start(ap, fmt);
   vsnprintf(message, sizeof message, fmt, ap);
   va_end(ap);
+  /* What a shard brought is placed in the shard's own file. */
+  char local[256];
+  const char *text = decl->text, *origin = decl->origin;
+  size_t len = decl->text_len;
+  const char *shard = fern__included_place(&decl->included, pointer, local,
+                                           sizeof local, &text, &len);
+  if (shard != NULL)
+    origin = shard;
   int line = 0, col = 0;
-  if (decl->text != NULL)
-    fern__json_locate(decl->text, decl->text_len, pointer, &line, &col);
+  if (text != NULL)
+    fern__json_locate(text, len, shard ? local : pointer, &line, &col);
   if (line > 0)
-    return fern_error_set(err, code, pointer, "%s:%d:%d: %s", decl->origin,
-                          line, col, message);
-  return fern_error_set(err, code, pointer, "%s: %s", decl->origin, message);
+    return fern_error_set(err, code, pointer, "%s:%d:%d: %s", origin, line,
+                          col, message);
+  return fern_error_set(err, code, pointer, "%s: %s", origin, message);
 }
 
 int fern__mfail(fern__mcheck *mc, const char *pointer, const char *fmt, ...) {

@@ -52,7 +52,23 @@ void fern__resolutions_free(fern__resolutions *dispatch) {
 
 static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }
 
-static int take_result(fern__capability *resolver, fern_resolved_t *out,
+/* A manifest's include shards are looked for beside its file, in its
+ * package's meta/ and in the configuration's directories. */
+static int parse_manifest(const fern__resolutions *dispatch,
+                          const fern_resolved_t *out, const char *origin,
+                          fern__resolution *res) {
+  char meta[PATH_MAX];
+  if (out->package_dir != NULL)
+    snprintf(meta, sizeof meta, "%s/meta", out->package_dir);
+  fern__include_dirs dirs = {
+      out->package_dir != NULL ? meta : NULL,
+      (const char *const *)dispatch->include_dirs, dispatch->include_dir_count};
+  return fern__decl_parse_in(out->manifest, out->manifest_len, origin, &dirs,
+                             &res->decl, &res->error);
+}
+
+static int take_result(const fern__resolutions *dispatch,
+                       fern__capability *resolver, fern_resolved_t *out,
                        fern__resolution *res) {
   res->resolved_url = dup_or_null(out->resolved_url);
   res->package_url = dup_or_null(out->package_url);
@@ -67,15 +83,14 @@ static int take_result(fern__capability *resolver, fern_resolved_t *out,
                         "resolver \"%s\" returned an incomplete result",
                         resolver->name);
   else
-    rc = fern__decl_parse(out->manifest, out->manifest_len,
-                          origin ? origin : "(manifest)", &res->decl,
-                          &res->error);
+    rc = parse_manifest(dispatch, out, origin ? origin : "(manifest)", res);
   resolver->resolver->resolved_free(resolver->state, out);
   return rc;
 }
 
 /* Resolves on the calling thread (a worker). */
-static int resolve_now(fern__capability *resolver, const char *url_text,
+static int resolve_now(const fern__resolutions *dispatch,
+                       fern__capability *resolver, const char *url_text,
                       const fern__url *url, const fern__resolve_parent *parent,
                       fern__resolution *res) {
   int relative = url->kind != FERN_URL_ABSOLUTE;
@@ -98,7 +113,7 @@ static int resolve_now(fern__capability *resolver, const char *url_text,
   int rc = resolver->resolver->resolve(resolver->state, &request, &out,
                                        &res->error);
   if (rc == FERN_OK)
-    rc = take_result(resolver, &out, res);
+    rc = take_result(dispatch, resolver, &out, res);
   else if (rc > 0)
     rc = FERN_EINVAL; /* a plugin that returned a positive code failed */
   res->rc = rc;
@@ -109,8 +124,8 @@ static void resolve_work_cb(uv_work_t *req) {
   resolve_work *work = req->data;
   fern__resolve_parent parent = {work->parent_package_url,
                                  work->parent_context, work->parent_scheme};
-  resolve_now(work->resolver, work->url_text, &work->url, &parent,
-              &work->out);
+  resolve_now(work->dispatch, work->resolver, work->url_text, &work->url,
+              &parent, &work->out);
 }
 
 static void work_free(resolve_work *work) {

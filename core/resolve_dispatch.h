@@ -48,6 +48,9 @@ typedef struct fern__resolutions_s {
   size_t pending; /* resolutions on worker threads, not yet given up on */
   size_t stuck;   /* given up on (timed out), their workers still busy */
   size_t parses;  /* manifests parsed, for the benchmark and tests */
+  /* Where include shards are looked for (the configuration's). */
+  char *const *include_dirs;
+  size_t include_dir_count;
 } fern__resolutions;
 
 void fern__resolutions_init(fern__resolutions *dispatch, uv_loop_t *loop);

@@ -1,0 +1,63 @@
+/* test_cml.c - real Fuchsia manifests, verbatim (tests/cml/fuchsia, with
+ * their sources and licence): JSON5 with include shards that cmc would
+ * merge, found through --includepath, checked by fern check as written.
+ * What fern does not support is refused at its own file, line and column,
+ * in the shard that brought it. */
+#include "e2e.h"
+
+#define FUCHSIA "tests/cml/fuchsia/"
+#define ROUTING FUCHSIA "examples/components/routing/"
+#define SHARDS FUCHSIA "sdk/lib"
+
+/* Fuchsia's routing example, realm and client, pass fern check: the
+ * client's program comes partly from syslog/elf_stdio.shard.cml, its use
+ * of LogSink from syslog/client.shard.cml, which that shard includes. */
+START_TEST(test_the_routing_example_checks_with_its_shards) {
+  e2e_proc p;
+  const char *args[] = {"check", "--includepath", SHARDS,
+                        ROUTING "meta/echo_realm.cml",
+                        ROUTING "rust/echo_client/meta/echo_client.cml", NULL};
+  ck_assert_int_eq(e2e_run(&p, 20000, args), 0);
+  e2e_assert_has(p.out, "echo_client.cml: ok (runner \"elf\")");
+  e2e_assert_has(p.out, "echo_realm.cml: ok");
+  e2e_free(&p);
+}
+END_TEST
+
+/* The server includes inspect/client.shard.cml, which exposes a
+ * directory "to": "framework": the error stands in the shard, at the
+ * line and column of that expose. */
+START_TEST(test_an_error_in_a_shard_is_placed_in_the_shard) {
+  e2e_proc p;
+  const char *args[] = {"check", "--includepath", SHARDS,
+                        ROUTING "rust/echo_server/meta/echo_server.cml", NULL};
+  ck_assert_int_eq(e2e_run(&p, 20000, args), 1);
+  e2e_assert_has(p.err, "sdk/lib/inspect/client.shard.cml:13:13: ");
+  e2e_assert_has(p.err, "\"framework\"");
+  e2e_free(&p);
+}
+END_TEST
+
+/* Without the include path the shard is not found: the error stands at
+ * the include and names where fern looked. */
+START_TEST(test_a_missing_shard_names_where_it_was_looked_for) {
+  e2e_proc p;
+  const char *args[] = {"check",
+                        ROUTING "rust/echo_client/meta/echo_client.cml", NULL};
+  ck_assert_int_eq(e2e_run(&p, 20000, args), 1);
+  e2e_assert_has(p.err, "echo_client.cml:10:9: include "
+                        "\"syslog/elf_stdio.shard.cml\" not found; looked in "
+                        ROUTING "rust/echo_client/meta");
+  e2e_free(&p);
+}
+END_TEST
+
+Suite *cml_suite(void) {
+  Suite *s = suite_create("cml");
+  TCase *tc = tcase_create("cml");
+  tcase_add_test(tc, test_the_routing_example_checks_with_its_shards);
+  tcase_add_test(tc, test_an_error_in_a_shard_is_placed_in_the_shard);
+  tcase_add_test(tc, test_a_missing_shard_names_where_it_was_looked_for);
+  suite_add_tcase(s, tc);
+  return s;
+}
