@@ -111,7 +111,15 @@ static int check_one(fern__manager *manager, const char *path, int json,
   fern__decl *decl = NULL;
   char *text = read_file(path, &len, &err);
   const fern__config *config = manager->config;
-  fern__include_dirs dirs = {NULL, (const char *const *)config->include_dirs,
+  /* Shards are looked for beside the file first. */
+  char beside[PATH_MAX];
+  const char *slash = strrchr(path, '/');
+  if (slash == NULL || slash == path)
+    snprintf(beside, sizeof beside, "%s", slash ? "/" : ".");
+  else
+    snprintf(beside, sizeof beside, "%.*s", (int)(slash - path), path);
+  fern__include_dirs dirs = {beside, NULL,
+                             (const char *const *)config->include_dirs,
                              config->include_dir_count};
   int rc = text ? fern__decl_parse_in(text, len, path, &dirs, &decl, &err)
                 : FERN_ENOENT;

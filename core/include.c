@@ -18,11 +18,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
+#include <unistd.h>
 
 #include "decl.h"
 #include "json5.h"
 #include "json_pos.h"
+#include "package_path.h"
 
 #define INCLUDE_DEPTH_MAX 32
 
@@ -31,6 +32,8 @@ typedef struct merger_s {
   fern__included *out;
   json_t *visited; /* canonical paths of the files merged, as keys */
   json_t *open;    /* those of the files being merged (root to here) */
+  json_t *seen;    /* per top-level array: the set of its entries */
+  size_t bytes;    /* of the manifest and the shards read so far */
   const char *stack[INCLUDE_DEPTH_MAX + 1]; /* origins, root first */
   size_t depth;
   fern_error_t *err;
@@ -79,92 +82,83 @@ static int fail_in(merger *m, size_t file, const char *root_text,
 
 /* --- finding and reading shards --- */
 
-static int is_file(const char *path) {
-  struct stat st;
-  return stat(path, &st) == 0 && S_ISREG(st.st_mode);
-}
+/* At most this many shards, and this many bytes of them all together. */
+#define SHARDS_MAX 256
 
-/* Tries dir/name; 1 and the path in `found` if it is a file. The list of
- * places tried grows in `tried`. */
-static int try_in(const char *dir, const char *name, char *found,
-                  size_t size, char *tried, size_t tried_size) {
-  if (dir == NULL || dir[0] == '\0')
-    return 0;
-  size_t used = strlen(tried);
-  snprintf(tried + used, tried_size - used, "%s%s", used ? ", " : "", dir);
-  int n = snprintf(found, size, "%s/%s", dir, name);
-  return n > 0 && (size_t)n < size && is_file(found);
-}
-
-/* The directory of a file path, or "" when the origin is no path. */
-static void dir_of(const char *origin, char *out, size_t size) {
-  out[0] = '\0';
-  if (strstr(origin, "://") != NULL)
-    return;
-  const char *slash = strrchr(origin, '/');
+/* The directory of a file path. */
+static void dir_of(const char *path, char *out, size_t size) {
+  const char *slash = strrchr(path, '/');
   if (slash == NULL)
     snprintf(out, size, ".");
-  else if (slash == origin)
+  else if (slash == path)
     snprintf(out, size, "/");
   else
-    snprintf(out, size, "%.*s", (int)(slash - origin), origin);
+    snprintf(out, size, "%.*s", (int)(slash - path), path);
 }
 
-/* Finds shard `name` included by `from`; 0, or -1 with `tried` set. */
-static int find_shard(const merger *m, const char *from, const char *name,
+/* Opens `rel` in `dir` as a package's file; the descriptor, FERN_ENOENT
+ * when it is not there, or another error (a way out of `dir`, not a
+ * regular file). The list of places tried grows in `tried`. */
+static int open_in(const char *dir, const char *rel, char *found,
+                   size_t size, char *tried, size_t tried_size,
+                   fern_error_t *err) {
+  if (dir == NULL || dir[0] == '\0')
+    return FERN_ENOENT;
+  size_t used = strlen(tried);
+  snprintf(tried + used, tried_size - used, "%s%s", used ? ", " : "", dir);
+  fern_error_t why = FERN_ERROR_INIT;
+  int fd = fern__package_open(dir, rel, found, size, &why);
+  if (fd < 0 && fd != FERN_ENOENT)
+    *err = why;
+  return fd;
+}
+
+/* Opens shard `name` included by the file in directory `beside` (NULL:
+ * none); its descriptor and path, or a negative code with `err` set or
+ * (not found) `tried` listing where fern looked. */
+static int open_shard(const merger *m, const char *beside, const char *name,
                       char *found, size_t size, char *tried,
-                      size_t tried_size) {
-  tried[0] = '\0';
-  if (name[0] == '/' && name[1] != '/') {
-    snprintf(found, size, "%s", name);
-    snprintf(tried, tried_size, "(an absolute path)");
-    return is_file(found) ? 0 : -1;
-  }
-  int rooted = name[0] == '/';
+                      size_t tried_size, fern_error_t *err) {
+  int rooted = name[0] == '/' && name[1] == '/';
   const char *rel = rooted ? name + 2 : name;
-  char here[PATH_MAX];
-  dir_of(from, here, sizeof here);
-  if (!rooted && try_in(here, rel, found, size, tried, tried_size))
-    return 0;
-  if (try_in(m->dirs ? m->dirs->package_meta : NULL, rel, found, size, tried,
-             tried_size))
-    return 0;
-  for (size_t i = 0; m->dirs != NULL && i < m->dirs->count; i++)
-    if (try_in(m->dirs->dirs[i], rel, found, size, tried, tried_size))
-      return 0;
+  tried[0] = '\0';
+  if (fern__relative_path_ok(rel, err) != FERN_OK)
+    return FERN_EINVAL;
+  const char *dirs[3] = {rooted ? NULL : beside,
+                         m->dirs ? m->dirs->package_meta : NULL};
+  int fd = FERN_ENOENT;
+  for (size_t i = 0; fd == FERN_ENOENT && i < 2; i++)
+    fd = open_in(dirs[i], rel, found, size, tried, tried_size, err);
+  for (size_t i = 0; fd == FERN_ENOENT && m->dirs && i < m->dirs->count; i++)
+    fd = open_in(m->dirs->dirs[i], rel, found, size, tried, tried_size, err);
   if (tried[0] == '\0')
     snprintf(tried, tried_size, "no include directory (--includepath DIR)");
-  return -1;
+  return fd;
 }
 
-static char *read_text(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (f == NULL)
-    return NULL;
-  char *text = NULL;
-  size_t cap = 0, used = 0, n;
-  char chunk[65536];
-  while ((n = fread(chunk, 1, sizeof chunk, f)) > 0 &&
-         used + n <= FERN__MANIFEST_MAX) {
-    if (used + n + 1 > cap) {
-      cap = (used + n + 1) * 2;
-      char *grown = realloc(text, cap);
-      if (grown == NULL) {
-        free(text);
-        fclose(f);
-        return NULL;
-      }
+/* Reads the whole file, up to `room` bytes; NULL (and *len past `room`)
+ * when it is larger or cannot be read. */
+static char *read_fd(int fd, size_t room, size_t *len) {
+  size_t cap = 4096, used = 0;
+  char *text = malloc(cap);
+  ssize_t n = 1;
+  while (text != NULL && n > 0) {
+    if (used + 1 == cap) {
+      char *grown = used > room ? NULL : realloc(text, cap * 2);
+      if (grown == NULL)
+        break;
       text = grown;
+      cap *= 2;
     }
-    memcpy(text + used, chunk, n);
-    used += n;
+    n = read(fd, text + used, cap - used - 1);
+    used += n > 0 ? (size_t)n : 0;
   }
-  fclose(f);
-  if (text == NULL)
-    text = calloc(1, 1);
-  if (text != NULL)
-    text[used] = '\0';
   *len = used;
+  if (text == NULL || n != 0 || used > room) {
+    free(text);
+    return NULL;
+  }
+  text[used] = '\0';
   return text;
 }
 
@@ -183,49 +177,93 @@ static json_t *array_origins(merger *m, const char *key, size_t existing) {
   return list;
 }
 
-/* Appends the entries of `from` that `into` lacks. */
-static void merge_array(merger *m, const char *key, json_t *into,
-                        json_t *from, size_t file) {
-  json_t *origins = array_origins(m, key, json_array_size(into));
-  size_t i, j;
-  json_t *entry, *have;
-  json_array_foreach(from, i, entry) {
-    int dup = 0;
-    json_array_foreach(into, j, have) dup = dup || json_equal(have, entry);
-    if (dup)
-      continue;
-    json_array_append_new(into, json_deep_copy(entry));
-    json_array_append_new(origins, json_pack("[ii]", (json_int_t)file,
-                                             (json_int_t)i));
-  }
+/* An entry as a key of the set of those in an array: its compact text,
+ * keys sorted (equal entries, equal texts). NULL when out of memory. */
+static char *entry_key(const json_t *entry) {
+  return json_dumps(entry, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
 }
 
-static int merge_deep(merger *m, const char *field, json_t *into,
-                      json_t *from, size_t file, const char *const *append);
+/* The set of the entries top-level array `key` holds, made on first use:
+ * a repeat is found in one lookup, not by comparing with every entry. */
+static json_t *array_seen(merger *m, const char *key, const json_t *into) {
+  json_t *seen = json_object_get(m->seen, key);
+  if (seen != NULL)
+    return seen;
+  seen = json_object();
+  size_t j;
+  json_t *have;
+  json_array_foreach(into, j, have) {
+    char *text = entry_key(have);
+    if (text != NULL)
+      json_object_set_new(seen, text, json_true());
+    free(text);
+  }
+  json_object_set_new(m->seen, key, seen);
+  return seen;
+}
 
-/* One value of a merged object: `key` of `into` and of `from`. */
-static int merge_value(merger *m, const char *field, json_t *into,
-                       const char *key, json_t *value, size_t file,
-                       const char *const *append) {
+/* Appends the entries of `from` that `into` lacks. */
+static int merge_array(merger *m, const char *key, json_t *into,
+                       json_t *from, size_t file) {
+  json_t *origins = array_origins(m, key, json_array_size(into));
+  json_t *seen = array_seen(m, key, into);
+  size_t i;
+  json_t *entry;
+  json_array_foreach(from, i, entry) {
+    char *text = entry_key(entry);
+    int rc = text == NULL ? -1 : 0;
+    if (rc == 0 && json_object_get(seen, text) == NULL)
+      rc = json_object_set_new(seen, text, json_true()) |
+           json_array_append_new(into, json_deep_copy(entry)) |
+           json_array_append_new(origins, json_pack("[ii]", (json_int_t)file,
+                                                    (json_int_t)i));
+    free(text);
+    if (rc != 0)
+      return -1;
+  }
+  return 0;
+}
+
+/* `pointer` with one more token, escaped as RFC 6901 says. */
+static void pointer_join(char *out, size_t size, const char *pointer,
+                         const char *token) {
+  size_t used = (size_t)snprintf(out, size, "%s/", pointer);
+  for (const char *t = token; *t != '\0' && used + 3 < size; t++) {
+    if (*t == '~' || *t == '/') {
+      out[used++] = '~';
+      out[used++] = *t == '~' ? '0' : '1';
+    } else {
+      out[used++] = *t;
+    }
+  }
+  out[used < size ? used : size - 1] = '\0';
+}
+
+static int merge_deep(merger *m, const char *field, const char *pointer,
+                      json_t *into, json_t *from, size_t file,
+                      const char *const *append);
+
+/* One value of a merged object: `key` of `into` (at `field`, the
+ * dotted name a person reads, and `pointer`) and of `from`. */
+static int merge_value(merger *m, const char *field, const char *pointer,
+                       json_t *into, const char *key, json_t *value,
+                       size_t file, const char *const *append) {
   json_t *have = json_object_get(into, key);
-  char path[256];
+  char path[256], at[512];
   snprintf(path, sizeof path, "%s%s%s", field, field[0] ? "." : "", key);
+  pointer_join(at, sizeof at, pointer, key);
   if (have == NULL)
     return json_object_set_new(into, key, json_deep_copy(value));
   if (json_equal(have, value))
     return 0;
   if (json_is_object(have) && json_is_object(value))
-    return merge_deep(m, path, have, value, file, append);
+    return merge_deep(m, path, at, have, value, file, append);
   int appended = 0;
   for (size_t i = 0; append != NULL && append[i] != NULL; i++)
     appended = appended || strcmp(append[i], key) == 0;
   if (json_is_array(have) && json_is_array(value) && (append == NULL || appended))
     return json_array_extend(have, value);
-  char pointer[256];
-  snprintf(pointer, sizeof pointer, "/%s", path);
-  for (char *dot = strchr(pointer, '.'); dot; dot = strchr(dot, '.'))
-    *dot = '/';
-  return fail_in(m, file, NULL, 0, pointer,
+  return fail_in(m, file, NULL, 0, at,
                  "this include has %s \"%s\" that conflicts with the one of "
                  "%s (or of a file it includes): cmc merges shards only "
                  "where they agree",
@@ -236,12 +274,13 @@ static int merge_value(merger *m, const char *field, json_t *into,
 
 /* Merges object `from` into `into`; arrays are appended where `append`
  * is NULL (everywhere) or names them. */
-static int merge_deep(merger *m, const char *field, json_t *into,
-                      json_t *from, size_t file, const char *const *append) {
+static int merge_deep(merger *m, const char *field, const char *pointer,
+                      json_t *into, json_t *from, size_t file,
+                      const char *const *append) {
   const char *key;
   json_t *value;
   json_object_foreach(from, key, value) {
-    if (merge_value(m, field, into, key, value, file, append) != 0)
+    if (merge_value(m, field, pointer, into, key, value, file, append) != 0)
       return -1;
   }
   return 0;
@@ -264,7 +303,11 @@ static int merge_program(merger *m, json_t *root, json_t *program,
   }
   if (have == NULL)
     return json_object_set_new(root, "program", json_deep_copy(program));
-  return merge_deep(m, "program", have, program, file, appended);
+  if (!json_is_object(have))
+    return fail_in(m, file, NULL, 0, "/program",
+                   "this include has a \"program\" block, and %s a "
+                   "\"program\" that is no object", origin_of(m, 0));
+  return merge_deep(m, "program", "/program", have, program, file, appended);
 }
 
 static int merge_config(merger *m, json_t *root, json_t *config,
@@ -280,7 +323,7 @@ static int merge_config(merger *m, json_t *root, json_t *config,
       json_object_set_new(have, key, json_deep_copy(value));
     } else if (!json_equal(mine, value)) {
       char pointer[256];
-      snprintf(pointer, sizeof pointer, "/config/%s", key);
+      pointer_join(pointer, sizeof pointer, "/config", key);
       return fail_in(m, file, NULL, 0, pointer,
                      "conflicting configuration key \"%s\": %s declares it "
                      "otherwise",
@@ -290,35 +333,47 @@ static int merge_config(merger *m, json_t *root, json_t *config,
   return 0;
 }
 
+/* One top-level key of a shard into the manifest's document. */
+static int merge_key(merger *m, json_t *root, const char *key, json_t *value,
+                     size_t file) {
+  json_t *have = json_object_get(root, key);
+  if (strcmp(key, "program") == 0 && json_is_object(value))
+    return merge_program(m, root, value, file);
+  if (strcmp(key, "config") == 0 && json_is_object(value) &&
+      (have == NULL || json_is_object(have)))
+    return merge_config(m, root, value, file);
+  if (json_is_array(value) && (have == NULL || json_is_array(have))) {
+    if (have == NULL &&
+        json_object_set_new(root, key, have = json_array()) != 0)
+      return -1;
+    return merge_array(m, key, have, value, file);
+  }
+  /* Anything else a shard brings first is placed in the shard. */
+  if (have == NULL &&
+      json_object_set_new(m->out->origins, key,
+                          json_integer((json_int_t)file)) != 0)
+    return -1;
+  char at[256];
+  pointer_join(at, sizeof at, "", key);
+  if (have != NULL && json_is_object(have) && json_is_object(value))
+    return merge_deep(m, key, at, have, value, file, NULL); /* facets */
+  return merge_value(m, "", "", root, key, value, file, NULL);
+}
+
 /* Merges one shard's document into the manifest's. */
 static int merge_document(merger *m, json_t *root, json_t *shard,
                           size_t file) {
   const char *key;
   json_t *value;
   json_object_foreach(shard, key, value) {
-    json_t *have = json_object_get(root, key);
-    int rc = 0;
     if (strcmp(key, "include") == 0)
       continue;
-    if (strcmp(key, "program") == 0 && json_is_object(value))
-      rc = merge_program(m, root, value, file);
-    else if (strcmp(key, "config") == 0 && json_is_object(value) &&
-             (have == NULL || json_is_object(have)))
-      rc = merge_config(m, root, value, file);
-    else if (json_is_array(value) && (have == NULL || json_is_array(have))) {
-      if (have == NULL) {
-        have = json_array();
-        json_object_set_new(root, key, have);
-      }
-      merge_array(m, key, have, value, file);
-    } else if (have == NULL)
-      rc = json_object_set_new(root, key, json_deep_copy(value));
-    else if (json_is_object(have) && json_is_object(value))
-      rc = merge_deep(m, key, have, value, file, NULL); /* facets */
-    else if (!json_equal(have, value))
-      rc = merge_value(m, "", root, key, value, file, NULL);
-    if (rc != 0)
+    if (merge_key(m, root, key, value, file) != 0) {
+      if (m->err->message[0] == '\0') /* jansson's: out of memory */
+        fern_error_set(m->err, FERN_ENOMEM, NULL, "%s: out of memory",
+                       origin_of(m, file));
       return -1;
+    }
   }
   return 0;
 }
@@ -326,59 +381,89 @@ static int merge_document(merger *m, json_t *root, json_t *shard,
 static int merge_includes(merger *m, json_t *root, json_t *doc, size_t file,
                           const char *root_text, size_t root_len);
 
+/* Opens and reads shard `name`, which `from` includes at `pointer`, into
+ * a new entry of the shards; its index, or 0 when merged already, or -1
+ * (failed). */
+static long read_shard(merger *m, size_t from, const char *root_text,
+                       size_t root_len, const char *name,
+                       const char *pointer) {
+  char found[PATH_MAX], tried[2048], beside[PATH_MAX];
+  const char *dir = from == 0 ? (m->dirs ? m->dirs->beside : NULL) : beside;
+  if (from > 0)
+    dir_of(m->out->shards[from - 1].origin, beside, sizeof beside);
+  fern_error_t why = FERN_ERROR_INIT;
+  int fd = open_shard(m, dir, name, found, sizeof found, tried, sizeof tried,
+                      &why);
+  if (fd == FERN_ENOENT)
+    return fail_in(m, from, root_text, root_len, pointer,
+                   "include \"%s\" not found; looked in %s", name, tried);
+  if (fd < 0)
+    return fail_in(m, from, root_text, root_len, pointer, "include \"%s\": %s",
+                   name, why.message);
+  if (json_object_get(m->open, found) != NULL) {
+    close(fd);
+    return fail_in(m, from, root_text, root_len, pointer,
+                   "circular include: %s is already being included", found);
+  }
+  if (json_object_get(m->visited, found) != NULL) {
+    close(fd);
+    return 0; /* merged once already */
+  }
+  if (m->depth == INCLUDE_DEPTH_MAX || m->out->shard_count == SHARDS_MAX) {
+    close(fd);
+    return fail_in(m, from, root_text, root_len, pointer,
+                   "includes nest deeper than %d files, or number more than "
+                   "%d", INCLUDE_DEPTH_MAX, SHARDS_MAX);
+  }
+  fern__shard shard = {strdup(found), NULL, 0};
+  size_t room = FERN__MANIFEST_MAX - m->bytes;
+  shard.text = read_fd(fd, room, &shard.len);
+  close(fd);
+  fern__shard *grown = realloc(m->out->shards, (m->out->shard_count + 1) *
+                                                   sizeof *grown);
+  if (grown != NULL)
+    m->out->shards = grown;
+  if (shard.origin == NULL || shard.text == NULL || grown == NULL) {
+    free(shard.origin);
+    free(shard.text);
+    return fail_in(m, from, root_text, root_len, pointer,
+                   "include \"%s\": %s cannot be read, or the shards come "
+                   "to more than %u bytes with the manifest",
+                   name, found, FERN__MANIFEST_MAX);
+  }
+  m->bytes += shard.len;
+  json_object_set_new(m->visited, found, json_true());
+  m->out->shards[m->out->shard_count++] = shard;
+  return (long)m->out->shard_count;
+}
+
 /* Reads, parses and merges shard `name`, which `from` includes at
  * "/include/index", then its own includes. */
 static int merge_shard(merger *m, json_t *root, size_t from,
                        const char *root_text, size_t root_len,
                        const char *name, size_t index) {
-  char found[PATH_MAX], tried[2048], canonical[PATH_MAX], pointer[48];
+  char pointer[48];
   snprintf(pointer, sizeof pointer, "/include/%zu", index);
-  if (find_shard(m, origin_of(m, from), name, found, sizeof found, tried,
-                 sizeof tried) != 0)
-    return fail_in(m, from, root_text, root_len, pointer,
-                   "include \"%s\" not found; looked in %s", name, tried);
-  if (realpath(found, canonical) == NULL)
-    snprintf(canonical, sizeof canonical, "%s", found);
-  if (json_object_get(m->open, canonical) != NULL)
-    return fail_in(m, from, root_text, root_len, pointer,
-                   "circular include: %s is already being included", found);
-  if (json_object_get(m->visited, canonical) != NULL)
-    return 0; /* merged once already */
-  if (m->depth == INCLUDE_DEPTH_MAX)
-    return fail_in(m, from, root_text, root_len, pointer,
-                   "includes nest deeper than %d files",
-                   INCLUDE_DEPTH_MAX);
-  json_object_set_new(m->visited, canonical, json_true());
-  fern__shard shard = {strdup(found), NULL, 0};
-  shard.text = read_text(found, &shard.len);
-  fern__shard *grown = realloc(m->out->shards, (m->out->shard_count + 1) *
-                                                   sizeof *grown);
-  if (shard.origin == NULL || shard.text == NULL || grown == NULL) {
-    free(shard.origin);
-    free(shard.text);
-    if (grown != NULL)
-      m->out->shards = grown;
-    return fail_in(m, from, root_text, root_len, pointer,
-                   "include \"%s\": cannot read %s", name, found);
-  }
-  m->out->shards = grown;
-  m->out->shards[m->out->shard_count++] = shard;
-  size_t file = m->out->shard_count;
+  long read = read_shard(m, from, root_text, root_len, name, pointer);
+  if (read <= 0)
+    return (int)read;
+  size_t file = (size_t)read;
+  const fern__shard *shard = &m->out->shards[file - 1];
   fern__json5_error jerr;
-  json_t *doc = fern__json5_parse(shard.text, shard.len, &jerr);
+  json_t *doc = fern__json5_parse(shard->text, shard->len, &jerr);
   int rc;
   if (doc == NULL)
     rc = fern_error_set(m->err, FERN_EINVAL, NULL, "%s:%d:%d: %s",
-                        shard.origin, jerr.line, jerr.column, jerr.text);
+                        shard->origin, jerr.line, jerr.column, jerr.text);
   else if (!json_is_object(doc))
     rc = fail_in(m, file, NULL, 0, "", "a shard must be a JSON object");
   else {
-    m->stack[++m->depth] = m->out->shards[file - 1].origin;
-    json_object_set_new(m->open, canonical, json_true());
+    m->stack[++m->depth] = shard->origin;
+    json_object_set_new(m->open, shard->origin, json_true());
     rc = merge_document(m, root, doc, file);
     if (rc == 0)
       rc = merge_includes(m, root, doc, file, NULL, 0);
-    json_object_del(m->open, canonical);
+    json_object_del(m->open, m->out->shards[file - 1].origin);
     m->depth--;
   }
   json_decref(doc);
@@ -420,16 +505,21 @@ int fern__include_merge(json_t *root, const char *origin, const char *text,
   memset(out, 0, sizeof *out);
   if (json_object_get(root, "include") == NULL)
     return FERN_OK;
-  merger m = {dirs, out, json_object(), json_object(), {origin}, 0, err};
+  merger m = {.dirs = dirs, .out = out, .visited = json_object(),
+              .open = json_object(), .seen = json_object(), .bytes = len,
+              .stack = {origin},
+              .err = err};
   out->origins = json_object();
   char canonical[PATH_MAX];
-  if (strstr(origin, "://") == NULL && realpath(origin, canonical) != NULL) {
+  if (dirs != NULL && dirs->beside != NULL &&
+      realpath(origin, canonical) != NULL) {
     json_object_set_new(m.visited, canonical, json_true());
     json_object_set_new(m.open, canonical, json_true());
   }
   int rc = merge_includes(&m, root, root, 0, text, len);
   json_decref(m.visited);
   json_decref(m.open);
+  json_decref(m.seen);
   json_object_del(root, "include");
   return rc == 0 ? FERN_OK : FERN_EINVAL;
 }
@@ -458,7 +548,8 @@ const char *fern__included_place(const fern__included *inc,
   key[n] = '\0';
   const char *rest = pointer + 1 + n;
   json_t *origins = json_object_get(inc->origins, key);
-  json_int_t file = 0, index = -1;
+  json_int_t file = json_is_integer(origins) ? json_integer_value(origins) : 0;
+  json_int_t index = -1;
   if (json_is_array(origins) && rest[0] == '/') {
     char *end;
     long at = strtol(rest + 1, &end, 10);

@@ -10,11 +10,16 @@
 #include <fern/fern.h>
 #include <jansson.h>
 
-/* Where shards are looked for, after the including file's own directory:
- * the package's meta/ (when the manifest comes from a local package), then
- * the directories of --includepath and of the configuration's
- * include_paths, in that order. "//path" is looked for only in these. */
+/* Where shards are looked for: beside the including file (the manifest's
+ * directory when it is a local file, else nowhere), the package's meta/
+ * (when the manifest comes from a local package), then the directories of
+ * --includepath and of the configuration's include_paths, in that order.
+ * "//path" is looked for only in the last ones. A shard's name is a plain
+ * relative path (no "..", not absolute), opened as a package's files are
+ * (package_path.c): nothing a manifest names leads outside the directory
+ * it is looked for in, through ".." or a symlink. */
 typedef struct fern__include_dirs_s {
+  const char *beside;       /* or NULL */
   const char *package_meta; /* or NULL */
   const char *const *dirs;  /* `count` of them */
   size_t count;

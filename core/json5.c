@@ -165,6 +165,12 @@ static int buf_add(text_buf *b, const char *data, size_t n) {
   return 0;
 }
 
+/* Appends, or fails the parse: a string cut short would be another. */
+static void take(parser *ps, text_buf *b, const char *data, size_t n) {
+  if (buf_add(b, data, n) != 0)
+    fail(ps, "out of memory");
+}
+
 static int buf_add_code_point(text_buf *b, unsigned long cp) {
   char out[4];
   size_t n;
@@ -297,7 +303,7 @@ static void read_escape(parser *ps, text_buf *b) {
       fail(ps, "unable to decode byte 0x%02x", (unsigned char)e);
       return;
     }
-    buf_add(b, ps->p, len);
+    take(ps, b, ps->p, len);
     ps->p += len;
     return;
   }
@@ -310,7 +316,7 @@ static void read_escape(parser *ps, text_buf *b) {
 /* A string in ' or "; p is at the quote. Its bytes go to `b`. */
 static void read_string(parser *ps, text_buf *b) {
   char quote = *ps->p++;
-  buf_add(b, "", 0);
+  take(ps, b, "", 0);
   while (!ps->failed) {
     if (ps->p >= ps->end) {
       fail(ps, "a string never ends (%c expected)", quote);
@@ -340,10 +346,34 @@ static void read_string(parser *ps, text_buf *b) {
       fail(ps, "unable to decode byte 0x%02x", (unsigned char)c);
       return;
     }
-    if (buf_add(b, ps->p, n) != 0)
-      fail(ps, "out of memory");
-    ps->p += n;
+    take(ps, b, ps->p, n);
+    /* U+2028 and U+2029 may stand in a string, and end a line there too. */
+    if (n == 3 && line_end_len(ps) == 3)
+      take_line_end(ps, 3);
+    else
+      ps->p += n;
   }
+}
+
+/* Text of the input for a message: at most `size` - 1 bytes, cut at a
+ * character's boundary, an undecodable byte shown as '?' (messages are
+ * UTF-8, and fern check --json puts them in JSON). */
+static const char *shown(const char *s, size_t n, char *out, size_t size) {
+  parser view = {.p = s, .end = s + n};
+  size_t used = 0;
+  while (view.p < view.end) {
+    size_t len = utf8_len(&view);
+    if (used + (len ? len : 1) + 1 > size)
+      break;
+    if (len == 0)
+      out[used++] = '?';
+    else
+      memcpy(out + used, view.p, len);
+    used += len;
+    view.p += len ? len : 1;
+  }
+  out[used] = '\0';
+  return out;
 }
 
 /* --- names, keys, literals --- */
@@ -360,7 +390,7 @@ static int name_byte(const parser *ps) {
 
 /* An identifier name (a key without quotes): its bytes go to `b`. */
 static void read_name(parser *ps, text_buf *b) {
-  buf_add(b, "", 0);
+  take(ps, b, "", 0);
   while (!ps->failed && (name_byte(ps) || at(ps, 0, '\\'))) {
     if (at(ps, 0, '\\')) {
       if (!at(ps, 1, 'u')) {
@@ -369,8 +399,10 @@ static void read_name(parser *ps, text_buf *b) {
       }
       ps->p += 2;
       long cp = read_unicode_escape(ps);
-      if (cp > 0)
-        buf_add_code_point(b, (unsigned long)cp);
+      if (cp == 0)
+        fail(ps, "a name in a manifest cannot hold NUL");
+      else if (cp > 0 && buf_add_code_point(b, (unsigned long)cp) != 0)
+        fail(ps, "out of memory");
       continue;
     }
     size_t n = utf8_len(ps);
@@ -378,7 +410,7 @@ static void read_name(parser *ps, text_buf *b) {
       fail(ps, "unable to decode byte 0x%02x", (unsigned char)*ps->p);
       return;
     }
-    buf_add(b, ps->p, n);
+    take(ps, b, ps->p, n);
     ps->p += n;
   }
 }
@@ -401,13 +433,14 @@ static json_t *parse_word(parser *ps) {
   if (n == 4 && memcmp(start, "null", 4) == 0)
     return json_null();
   ps->p = start;
+  char word[48];
   if ((n == 8 && memcmp(start, "Infinity", 8) == 0) ||
       (n == 3 && memcmp(start, "NaN", 3) == 0))
     fail(ps, "%.*s is JSON5, but no value a manifest can hold", (int)n, start);
   else
-    fail(ps, "unexpected word \"%.*s\": a value expected (a string needs "
+    fail(ps, "unexpected word \"%s\": a value expected (a string needs "
              "quotes)",
-         (int)(n > 40 ? 40 : n), start);
+         shown(start, n, word, sizeof word));
   return NULL;
 }
 
@@ -482,34 +515,27 @@ static json_t *parse_number(parser *ps) {
       return NULL;
     }
   }
-  char text[128];
-  size_t n = (size_t)(ps->p - start);
   const char *from = start[0] == '+' ? start + 1 : start;
-  n -= (size_t)(from - start);
-  if (n >= sizeof text) {
-    ps->p = start;
-    fail(ps, "a number of %zu characters is too long", n);
+  size_t n = (size_t)(ps->p - from);
+  char *text = malloc(n + 1); /* any length: the input is not NUL-ended */
+  if (text == NULL) {
+    fail(ps, "out of memory");
     return NULL;
   }
   memcpy(text, from, n);
   text[n] = '\0';
   errno = 0;
-  if (!real) {
-    long long value = strtoll(text, NULL, 10);
-    if (errno == ERANGE) {
-      ps->p = start;
-      fail(ps, "too big integer");
-      return NULL;
-    }
-    return json_integer((json_int_t)value);
-  }
-  double value = strtod(text, NULL);
-  if (errno == ERANGE && fabs(value) > 1.0) {
+  long long whole = real ? 0 : strtoll(text, NULL, 10);
+  int range = errno == ERANGE;
+  double value = real ? strtod(text, NULL) : 0;
+  range = range || (real && errno == ERANGE && fabs(value) > 1.0);
+  free(text);
+  if (range) {
     ps->p = start;
-    fail(ps, "real number overflow");
+    fail(ps, real ? "real number overflow" : "too big integer");
     return NULL;
   }
-  return json_real(value);
+  return real ? json_real(value) : json_integer((json_int_t)whole);
 }
 
 /* --- the walk's JSON pointer, for fern__json_locate --- */
@@ -588,8 +614,10 @@ static void parse_member(parser *ps, json_t *obj) {
   int line = ps->line, col = column(ps);
   text_buf key = {0};
   read_key(ps, &key);
+  char name[64];
   if (!ps->failed && json_object_get(obj, key.s) != NULL)
-    fail_at(ps, line, col, "duplicate object key \"%.60s\"", key.s);
+    fail_at(ps, line, col, "duplicate object key \"%s\"",
+            shown(key.s, key.len, name, sizeof name));
   size_t saved = path_push(ps, key.s ? key.s : "", key.len);
   path_check(ps, line, col);
   skip_space(ps);
@@ -610,6 +638,8 @@ static json_t *parse_object(parser *ps) {
   if (enter(ps) != 0)
     return NULL;
   json_t *obj = json_object();
+  if (obj == NULL)
+    fail(ps, "out of memory");
   while (!ps->failed) {
     skip_space(ps);
     if (at(ps, 0, '}')) {
@@ -635,6 +665,8 @@ static json_t *parse_array(parser *ps) {
   if (enter(ps) != 0)
     return NULL;
   json_t *array = json_array();
+  if (array == NULL)
+    fail(ps, "out of memory");
   for (size_t i = 0; !ps->failed; i++) {
     skip_space(ps);
     if (at(ps, 0, ']')) {
@@ -647,8 +679,8 @@ static json_t *parse_array(parser *ps) {
     path_check(ps, ps->line, column(ps));
     json_t *value = parse_value(ps);
     path_pop(ps, saved);
-    if (value != NULL)
-      json_array_append_new(array, value);
+    if (value != NULL && json_array_append_new(array, value) != 0)
+      fail(ps, "out of memory");
     skip_space(ps);
     if (at(ps, 0, ','))
       ps->p++;
@@ -673,7 +705,17 @@ static json_t *parse_string_value(parser *ps) {
   return value;
 }
 
+static json_t *parse_any(parser *ps);
+
+/* A value, or the failure: jansson's allocations can fail too. */
 static json_t *parse_value(parser *ps) {
+  json_t *value = parse_any(ps);
+  if (value == NULL && !ps->failed)
+    fail(ps, "out of memory");
+  return value;
+}
+
+static json_t *parse_any(parser *ps) {
   skip_space(ps);
   if (ps->failed)
     return NULL;
@@ -690,13 +732,14 @@ static json_t *parse_value(parser *ps) {
     return parse_string_value(ps);
   if ((c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.')
     return parse_number(ps);
+  if ((unsigned char)c >= 0x80 && utf8_len(ps) == 0) {
+    fail(ps, "unable to decode byte 0x%02x", (unsigned char)c);
+    return NULL;
+  }
   if (starts_name(ps))
     return parse_word(ps);
-  if ((unsigned char)c >= 0x80 && utf8_len(ps) == 0)
-    fail(ps, "unable to decode byte 0x%02x", (unsigned char)c);
-  else
-    fail(ps, "unexpected character '%c': a value expected",
-         c >= 0x20 && c < 0x7f ? c : '?');
+  fail(ps, "unexpected character '%c': a value expected",
+       c >= 0x20 && c < 0x7f ? c : '?');
   return NULL;
 }
 
@@ -717,6 +760,8 @@ static json_t *parse_document(parser *ps) {
 
 json_t *fern__json5_parse(const char *text, size_t len,
                           fern__json5_error *err) {
+  if (err != NULL)
+    memset(err, 0, sizeof *err);
   parser ps = {.p = text, .end = text + len, .line = 1, .line_start = text,
                .err = err};
   return parse_document(&ps);

@@ -57,11 +57,20 @@ static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }
 static int parse_manifest(const fern__resolutions *dispatch,
                           const fern_resolved_t *out, const char *origin,
                           fern__resolution *res) {
-  char meta[PATH_MAX];
+  char meta[PATH_MAX], beside[PATH_MAX];
   if (out->package_dir != NULL)
     snprintf(meta, sizeof meta, "%s/meta", out->package_dir);
+  /* A resolver's manifest_origin is its file's path (resolver.h). */
+  const char *slash = out->manifest_origin && out->manifest_origin[0] == '/'
+                          ? strrchr(out->manifest_origin, '/')
+                          : NULL;
+  if (slash != NULL)
+    snprintf(beside, sizeof beside, "%.*s",
+             slash == out->manifest_origin ? 1
+                                           : (int)(slash - out->manifest_origin),
+             out->manifest_origin);
   fern__include_dirs dirs = {
-      out->package_dir != NULL ? meta : NULL,
+      slash != NULL ? beside : NULL, out->package_dir != NULL ? meta : NULL,
       (const char *const *)dispatch->include_dirs, dispatch->include_dir_count};
   return fern__decl_parse_in(out->manifest, out->manifest_len, origin, &dirs,
                              &res->decl, &res->error);

@@ -42,7 +42,7 @@ static int parse(const char *name, const char *text, fern__decl **decl,
   snprintf(lib, sizeof lib, "%s/lib", dir);
   write_file(name, text);
   const char *dirs[] = {lib};
-  fern__include_dirs inc = {NULL, dirs, 1};
+  fern__include_dirs inc = {dir, NULL, dirs, 1};
   memset(err, 0, sizeof *err);
   err->struct_size = sizeof *err;
   return fern__decl_parse_in(text, strlen(text), origin, &inc, decl, err);
@@ -115,12 +115,60 @@ START_TEST(test_conflicts_and_cycles_are_refused) {
 }
 END_TEST
 
+/* A shard's name leads nowhere outside the directory it is looked for in:
+ * no "..", no absolute path, no symlink out; a shard larger than what is
+ * left of the manifests' budget is refused, not cut; what a shard brings
+ * at the top level is placed in the shard; a program that is no object
+ * meets a shard's with a message. */
+START_TEST(test_shards_stay_inside_and_within_bounds) {
+  char lib[128], link_path[160];
+  snprintf(lib, sizeof lib, "%s/lib", dir);
+  ck_assert_int_eq(mkdir(lib, 0755), 0);
+  write_file("secret.json", "{ use: [ { protocol: 'secret' } ] }");
+  snprintf(link_path, sizeof link_path, "%s/out.shard.cml", lib);
+  char target[160];
+  snprintf(target, sizeof target, "%s/secret.json", dir);
+  ck_assert_int_eq(symlink(target, link_path), 0);
+  write_file("lib/odd.shard.cml", "{\n  bogus: 1 }");
+  write_file("lib/prog.shard.cml", "{ program: { runner: 'elf' } }");
+  fern__decl *decl = NULL;
+  fern_error_t err;
+  const char *refused[][2] = {
+      {"{ include: [ '../secret.json' ] }", "\"..\""},
+      {"{ include: [ '/etc/passwd' ] }", "absolute"},
+      {"{ include: [ 'out.shard.cml' ] }", "leads outside"},
+      {"{ include: [ 'odd.shard.cml' ] }", "odd.shard.cml:2:3: unknown key"},
+      {"{ include: [ 'prog.shard.cml' ], program: 'x' }", "no object"},
+  };
+  for (size_t i = 0; i < sizeof refused / sizeof *refused; i++) {
+    ck_assert_int_ne(parse("f.cml", refused[i][0], &decl, &err), FERN_OK);
+    ck_assert_msg(strstr(err.message, refused[i][1]) != NULL,
+                  "%s: expected \"%s\" in: %s", refused[i][0], refused[i][1],
+                  err.message);
+  }
+  /* 17 MiB of shard: over the 16 MiB all manifests may come to. */
+  char big[160];
+  snprintf(big, sizeof big, "%s/lib/big.shard.cml", dir);
+  FILE *f = fopen(big, "w");
+  ck_assert_ptr_nonnull(f);
+  ck_assert_int_eq(ftruncate(fileno(f), 17 << 20), 0);
+  fclose(f);
+  ck_assert_int_ne(parse("g.cml", "{ include: [ 'big.shard.cml' ] }", &decl,
+                         &err),
+                   FERN_OK);
+  ck_assert_msg(strstr(err.message, "more than 16777216 bytes") != NULL, "%s",
+                err.message);
+  ck_assert_ptr_null(decl);
+}
+END_TEST
+
 Suite *include_suite(void) {
   Suite *s = suite_create("include");
   TCase *tc = tcase_create("include");
   tcase_add_checked_fixture(tc, setup, teardown);
   tcase_add_test(tc, test_shards_merge_as_cmc_merges_them);
   tcase_add_test(tc, test_conflicts_and_cycles_are_refused);
+  tcase_add_test(tc, test_shards_stay_inside_and_within_bounds);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -86,6 +86,16 @@ START_TEST(test_strings_names_and_comments) {
   ck_assert(json_equal(mine, theirs));
   json_decref(mine);
   json_decref(theirs);
+  /* A number of any length, as jansson reads one. */
+  char number[300] = "[1.";
+  memset(number + 3, '5', 280);
+  strcpy(number + 283, "e-2]");
+  mine = parsed(number);
+  theirs = json_loads(number, 0, NULL);
+  ck_assert_ptr_nonnull(theirs);
+  ck_assert(json_equal(mine, theirs));
+  json_decref(mine);
+  json_decref(theirs);
 }
 END_TEST
 
@@ -109,6 +119,10 @@ START_TEST(test_faults_are_placed) {
   refused("{\"a\": \"b\xff\"}", 1, 9, "unable to decode byte 0xff");
   refused("{'\\ud800': 1}", 1, 9, "surrogate");
   refused("", 1, 1, "unexpected end of input");
+  refused("{a: \xff}", 1, 5, "unable to decode byte 0xff");
+  refused("{a\\u0000b: 1}", 1, 9, "NUL");
+  /* A line ends at U+2028 inside a string too. */
+  refused("{a: '\xe2\x80\xa8', b: }", 2, 7, "a value expected");
   char deep[5000];
   memset(deep, '[', 2049);
   deep[2049] = '\0';
