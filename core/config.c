@@ -112,6 +112,24 @@ static int take_include_paths(fern__config *config, const json_t *value,
   return FERN_OK;
 }
 
+/* "scheme_aliases": {"fuchsia-pkg": "pkg"}: a URL of the first scheme
+ * goes to the resolver of the second where nothing resolves the first
+ * (Fuchsia's manifests name fuchsia-pkg:// and fuchsia-boot:/// URLs). */
+static int check_scheme_aliases(fern__config *config, const json_t *value,
+                                fern_error_t *err) {
+  const char *key;
+  json_t *to;
+  if (!json_is_object(value))
+    return config_fail(config, err,
+                       "\"scheme_aliases\" must map schemes to schemes");
+  json_object_foreach((json_t *)value, key, to) {
+    if (!json_is_string(to) || strchr(key, ':') != NULL)
+      return config_fail(config, err,
+                         "\"scheme_aliases\" must map schemes to schemes");
+  }
+  return FERN_OK;
+}
+
 static int check_config(fern__config *config, fern_error_t *err) {
   const char *key;
   json_t *value;
@@ -125,6 +143,10 @@ static int check_config(fern__config *config, fern_error_t *err) {
         if (!json_is_string(dir))
           return config_fail(config, err, "\"plugin_dirs\" must hold strings");
       }
+    } else if (strcmp(key, "scheme_aliases") == 0) {
+      int rc = check_scheme_aliases(config, value, err);
+      if (rc != FERN_OK)
+        return rc;
     } else if (strcmp(key, "include_paths") == 0) {
       int rc = take_include_paths(config, value, err);
       if (rc != FERN_OK)
@@ -164,7 +186,7 @@ static int check_config(fern__config *config, fern_error_t *err) {
     } else {
       return fern_error_set(err, FERN_EINVAL, NULL,
                             "%s: unknown key \"%s\" (expected \"plugin_dirs\", "
-                            "\"include_paths\", \"boot_dir\", "
+                            "\"include_paths\", \"scheme_aliases\", \"boot_dir\", "
                             "\"resolve_timeout_ms\", "
                             "\"root_environment\", \"security_policy\", "
                             "\"namespace_capabilities\" or "

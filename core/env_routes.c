@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "manager.h"
 #include "root_env.h"
 #include "routes.h"
@@ -161,14 +162,46 @@ int fern__instance_runner(fern__instance *instance, const char *name,
   return rc;
 }
 
+/* The scheme fern's configuration maps `scheme` to ("scheme_aliases"),
+ * or NULL. */
+static const char *scheme_alias(const fern__instance *instance,
+                                const char *scheme) {
+  const fern__manager *manager = instance->manager;
+  const json_t *config = manager && manager->config ? manager->config->json
+                                                    : NULL;
+  return json_string_value(
+      json_object_get(json_object_get(config, "scheme_aliases"), scheme));
+}
+
+/* For Fuchsia's own schemes: which of fern's resolvers stands for it. */
+static const char *fuchsia_hint(const char *scheme) {
+  if (strcmp(scheme, "fuchsia-pkg") == 0)
+    return "; fuchsia-pkg is Fuchsia's package resolver's scheme: fern's "
+           "pkg resolver (pkg://REPOSITORY/PACKAGE#meta/NAME.cm) stands for "
+           "it, given \"scheme_aliases\": {\"fuchsia-pkg\": \"pkg\"} in "
+           "fern's configuration";
+  if (strcmp(scheme, "fuchsia-boot") == 0)
+    return "; fuchsia-boot is Fuchsia's boot resolver's scheme: fern's boot "
+           "resolver (boot:///PACKAGE#meta/NAME.cm) stands for it, given "
+           "\"scheme_aliases\": {\"fuchsia-boot\": \"boot\"} in fern's "
+           "configuration";
+  return "";
+}
+
 int fern__instance_resolver(fern__instance *instance, const char *scheme,
                             fern__capability **cap, fern_error_t *err) {
   int rc = entry_capability(instance, FERN_CAP_RESOLVER, scheme, cap, err);
+  const char *alias = rc == NOT_REGISTERED ? scheme_alias(instance, scheme)
+                                           : NULL;
+  if (alias != NULL)
+    rc = entry_capability(instance, FERN_CAP_RESOLVER, alias, cap, err);
   if (rc == NOT_REGISTERED)
     rc = fern_error_set(err, FERN_ENOENT, NULL,
-                   "no resolver for scheme \"%s\" (URL \"%s\") in "
-                   "environment %s",
-                   scheme, instance->url, instance->env->label);
+                        "no resolver for scheme \"%s\"%s%s (URL \"%s\") in "
+                        "environment %s%s",
+                        scheme, alias ? ", nor for its alias " : "",
+                        alias ? alias : "", instance->url,
+                        instance->env->label, alias ? "" : fuchsia_hint(scheme));
   return rc;
 }
 

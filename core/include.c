@@ -333,6 +333,71 @@ static int merge_config(merger *m, json_t *root, json_t *config,
   return 0;
 }
 
+/* The environment named `name` in `list`, or NULL. */
+static json_t *env_named(json_t *list, const char *name) {
+  size_t i;
+  json_t *env;
+  json_array_foreach(list, i, env) {
+    const char *n = json_string_value(json_object_get(env, "name"));
+    if (n != NULL && name != NULL && strcmp(n, name) == 0)
+      return env;
+  }
+  return NULL;
+}
+
+/* Two declarations of one environment merge as cmc merges them
+ * (types/environment.rs, Environment::merge_from): "extends" and the
+ * stop timeout must agree where both say them, registrations add up. */
+static int merge_environment(merger *m, json_t *into, json_t *from,
+                             size_t file, size_t index) {
+  static const char *const agree[] = {"extends", "__stop_timeout_ms", NULL};
+  static const char *const add[] = {"runners", "resolvers", "debug", NULL};
+  char at[64];
+  for (size_t k = 0; agree[k] != NULL; k++) {
+    json_t *mine = json_object_get(into, agree[k]);
+    json_t *theirs = json_object_get(from, agree[k]);
+    snprintf(at, sizeof at, "/environments/%zu/%s", index, agree[k]);
+    if (mine == NULL && theirs != NULL)
+      json_object_set_new(into, agree[k], json_deep_copy(theirs));
+    else if (theirs != NULL && !json_equal(mine, theirs))
+      return fail_in(m, file, NULL, 0, at,
+                     "cannot merge environments that declare conflicting "
+                     "\"%s\" (with %s)",
+                     agree[k], origin_of(m, 0));
+  }
+  for (size_t k = 0; add[k] != NULL; k++) {
+    json_t *mine = json_object_get(into, add[k]);
+    json_t *theirs = json_object_get(from, add[k]);
+    if (mine == NULL && theirs != NULL)
+      json_object_set_new(into, add[k], json_deep_copy(theirs));
+    else if (json_is_array(mine) && json_is_array(theirs) &&
+             json_array_extend(mine, theirs) != 0)
+      return -1;
+  }
+  return 0;
+}
+
+/* "environments": one of a name already there merges into it; a new
+ * one is appended. */
+static int merge_environments(merger *m, json_t *into, json_t *from,
+                              size_t file) {
+  json_t *origins = array_origins(m, "environments", json_array_size(into));
+  size_t i;
+  json_t *env;
+  json_array_foreach(from, i, env) {
+    json_t *same =
+        env_named(into, json_string_value(json_object_get(env, "name")));
+    int rc = same != NULL ? merge_environment(m, same, env, file, i)
+             : json_array_append_new(into, json_deep_copy(env)) |
+                   json_array_append_new(
+                       origins, json_pack("[ii]", (json_int_t)file,
+                                          (json_int_t)i));
+    if (rc != 0)
+      return -1;
+  }
+  return 0;
+}
+
 /* One top-level key of a shard into the manifest's document. */
 static int merge_key(merger *m, json_t *root, const char *key, json_t *value,
                      size_t file) {
@@ -346,7 +411,9 @@ static int merge_key(merger *m, json_t *root, const char *key, json_t *value,
     if (have == NULL &&
         json_object_set_new(root, key, have = json_array()) != 0)
       return -1;
-    return merge_array(m, key, have, value, file);
+    return strcmp(key, "environments") == 0
+               ? merge_environments(m, have, value, file)
+               : merge_array(m, key, have, value, file);
   }
   /* Anything else a shard brings first is placed in the shard. */
   if (have == NULL &&

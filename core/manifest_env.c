@@ -4,9 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "manifest_check.h"
 
-#define STOP_TIMEOUT_MAX_MS (24ull * 3600 * 1000)
+/* CML's range (tools/lib/cml/src/types/environment.rs, StopTimeoutMs: an
+ * unsigned 32-bit integer); 0 ends a stop at once with a kill. */
+#define STOP_TIMEOUT_MAX_MS 4294967295ull
 
 static int parse_registration(fern__mcheck *mc, fern__decl *decl,
                               json_t *entry, const char *at, fern__cap_kind kind,
@@ -60,6 +63,46 @@ static int parse_registration(fern__mcheck *mc, fern__decl *decl,
   return FERN_OK;
 }
 
+/* A URL scheme as CML takes one (cm_types::UrlScheme): a lowercase
+ * letter, then lowercase letters, digits, '+', '-' and '.', at most 100. */
+static int scheme_ok(const char *scheme) {
+  size_t n = strlen(scheme);
+  if (n == 0 || n > 100 || scheme[0] < 'a' || scheme[0] > 'z')
+    return 0;
+  return strspn(scheme, "abcdefghijklmnopqrstuvwxyz0123456789+-.") == n;
+}
+
+/* No two runners of one environment go by one name, no two resolvers
+ * serve one scheme: which would run or resolve would be a guess (cmc
+ * refuses both). */
+static int check_unique_registration(fern__mcheck *mc,
+                                     const fern__registration *regs,
+                                     size_t count, const char *at,
+                                     fern__cap_kind kind) {
+  const fern__registration *r = &regs[count - 1];
+  const char *name = kind == FERN_CAP_RUNNER ? r->as : r->scheme;
+  fern__pointer p;
+  snprintf(p, sizeof p, "%s/%s/%zu", at,
+           kind == FERN_CAP_RUNNER ? "runners" : "resolvers", count - 1);
+  if (kind == FERN_CAP_RESOLVER && !scheme_ok(name))
+    return fern__mfail(mc, p, "\"%s\" is no URL scheme: a lowercase letter, "
+                              "then lowercase letters, digits, '+', '-' or "
+                              "'.'",
+                       name);
+  for (size_t i = 0; i + 1 < count; i++) {
+    const char *other = kind == FERN_CAP_RUNNER ? regs[i].as : regs[i].scheme;
+    if (strcmp(other, name) == 0)
+      return fern__mfail(mc, p,
+                         kind == FERN_CAP_RUNNER
+                             ? "runner \"%s\" is registered twice in this "
+                               "environment"
+                             : "scheme \"%s\" has two resolvers in this "
+                               "environment",
+                         name);
+  }
+  return FERN_OK;
+}
+
 static int parse_registrations(fern__mcheck *mc, fern__decl *decl,
                                json_t *env_json, const char *at,
                                fern__cap_kind kind, fern__registration **out,
@@ -82,6 +125,9 @@ static int parse_registrations(fern__mcheck *mc, fern__decl *decl,
     if (rc != FERN_OK)
       return rc;
     *count = i + 1;
+    rc = check_unique_registration(mc, *out, *count, at, kind);
+    if (rc != FERN_OK)
+      return rc;
   }
   return FERN_OK;
 }
@@ -100,22 +146,41 @@ static int parse_stop_timeout(fern__mcheck *mc, json_t *env_json,
                          env->name);
     return FERN_OK;
   }
-  if (!json_is_integer(value) || json_integer_value(value) <= 0 ||
+  if (!json_is_integer(value) || json_integer_value(value) < 0 ||
       (uint64_t)json_integer_value(value) > STOP_TIMEOUT_MAX_MS)
     return fern__mfail(mc, value_at,
                        "\"__stop_timeout_ms\" must be a whole number of "
-                       "milliseconds from 1 to %llu",
+                       "milliseconds from 0 to %llu (CML's unsigned 32-bit "
+                       "integer)",
                        (unsigned long long)STOP_TIMEOUT_MAX_MS);
   env->has_stop_timeout = 1;
   env->stop_timeout_ms = (uint64_t)json_integer_value(value);
   return FERN_OK;
 }
 
+/* CML's "debug" registrations offer protocols to `use from debug`, which
+ * fern has not: they are taken as an array and left, said in verbose
+ * logs. */
+static int note_debug(fern__mcheck *mc, json_t *env_json, const char *at,
+                      const char *name) {
+  json_t *debug;
+  int rc = fern__mcheck_array(mc, env_json, at, "debug", &debug);
+  if (rc == FERN_OK && debug != NULL)
+    fern__log(FERN_LOG_DEBUG, NULL,
+              "%s: environment \"%s\": its debug registrations are left "
+              "out (fern has no use from debug)",
+              mc->decl->origin, name);
+  return rc;
+}
+
 static int parse_environment(fern__mcheck *mc, fern__decl *decl,
                              json_t *entry, const char *at,
                              fern__env_decl *env) {
-  static const char *const keys[] = {"name", "extends", "runners", "resolvers",
-                                     "__stop_timeout_ms", NULL};
+  /* "debug": CML's debug registrations (protocols for `use from debug`)
+   * are read and ignored: fern has no `use from debug`. */
+  static const char *const keys[] = {"name",      "extends", "runners",
+                                     "resolvers", "debug",   "__stop_timeout_ms",
+                                     NULL};
   static const char *const extends_choices[] = {"realm", "none", NULL};
   int extends = FERN_EXTENDS_NONE;
   fern__pointer name_at;
@@ -138,6 +203,8 @@ static int parse_environment(fern__mcheck *mc, fern__decl *decl,
   if (rc == FERN_OK)
     rc = parse_registrations(mc, decl, entry, at, FERN_CAP_RESOLVER,
                              &env->resolvers, &env->resolver_count);
+  if (rc == FERN_OK)
+    rc = note_debug(mc, entry, at, env->name);
   return rc;
 }
 

@@ -4,6 +4,7 @@
  * What fern does not support is refused at its own file, line and column,
  * in the shard that brought it. */
 #include "e2e.h"
+#include "event_asserts.h"
 
 #define FUCHSIA "tests/cml/fuchsia/"
 #define ROUTING FUCHSIA "examples/components/routing/"
@@ -52,12 +53,43 @@ START_TEST(test_a_missing_shard_names_where_it_was_looked_for) {
 }
 END_TEST
 
+/* Fuchsia's own URL schemes: fuchsia-boot:/// with no resolver says which
+ * of fern's stands for it; mapped by the configuration's scheme_aliases,
+ * the boot resolver resolves it. */
+START_TEST(test_fuchsia_schemes_are_named_and_can_be_mapped) {
+  char pkg[4096], root[4400], config[4400];
+  e2e_package_new(pkg, sizeof pkg);
+  e2e_package_write(pkg, "meta/root.cm",
+                    "{children: [{name: 'hello', url: "
+                    "'fuchsia-boot:///progs#meta/print.cm', startup: "
+                    "'eager'}]}");
+  snprintf(root, sizeof root, "%s/meta/root.cm", pkg);
+  e2e_proc p;
+  const char *plain[] = {"run", "--boot-dir", "tests/packages", root, NULL};
+  ck_assert_int_eq(e2e_run(&p, 20000, plain), 1);
+  e2e_assert_has(p.err, "no resolver for scheme \"fuchsia-boot\"");
+  e2e_assert_has(p.err, "fern's boot resolver (boot:///PACKAGE#meta/NAME.cm) "
+                        "stands for it");
+  e2e_free(&p);
+  e2e_package_write(pkg, "fern.json",
+                    "{\"scheme_aliases\": {\"fuchsia-boot\": \"boot\"}}");
+  snprintf(config, sizeof config, "%s/fern.json", pkg);
+  const char *mapped[] = {"run", "--config", config, "--boot-dir",
+                          "tests/packages", root, NULL};
+  ck_assert_int_eq(e2e_run(&p, 20000, mapped), 0);
+  e2e_assert_end(&p, "/hello", "ok (exit 0)");
+  e2e_free(&p);
+  e2e_package_remove(pkg);
+}
+END_TEST
+
 Suite *cml_suite(void) {
   Suite *s = suite_create("cml");
   TCase *tc = tcase_create("cml");
   tcase_add_test(tc, test_the_routing_example_checks_with_its_shards);
   tcase_add_test(tc, test_an_error_in_a_shard_is_placed_in_the_shard);
   tcase_add_test(tc, test_a_missing_shard_names_where_it_was_looked_for);
+  tcase_add_test(tc, test_fuchsia_schemes_are_named_and_can_be_mapped);
   suite_add_tcase(s, tc);
   return s;
 }

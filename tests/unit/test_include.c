@@ -77,6 +77,29 @@ START_TEST(test_shards_merge_as_cmc_merges_them) {
   ck_assert_ptr_null(json_object_get(decl->json, "include"));
   ck_assert_uint_eq(decl->included.shard_count, 2); /* each file once */
   fern__decl_free(decl);
+  /* One environment declared in two files merges into one (cmc's
+   * Environment::merge_from); declaring it otherwise does not. */
+  write_file("lib/env.shard.cml",
+             "{ environments: [ { name: 'e', runners: [ { runner: 'b', "
+             "from: 'parent' } ] } ] }");
+  rc = parse("n.cml",
+             "{ include: [ 'env.shard.cml' ], environments: [ { name: 'e', "
+             "extends: 'realm', runners: [ { runner: 'elf', from: 'parent' "
+             "} ] } ] }",
+             &decl, &err);
+  ck_assert_msg(rc == FERN_OK, "%s", err.message);
+  ck_assert_uint_eq(decl->environment_count, 1);
+  ck_assert_uint_eq(decl->environments[0].runner_count, 2);
+  fern__decl_free(decl);
+  write_file("lib/none.shard.cml",
+             "{ environments: [ { name: 'e', extends: 'none' } ] }");
+  ck_assert_int_ne(parse("o.cml",
+                         "{ include: [ 'none.shard.cml' ], environments: [ { "
+                         "name: 'e', extends: 'realm' } ] }",
+                         &decl, &err),
+                   FERN_OK);
+  ck_assert_msg(strstr(err.message, "conflicting \"extends\"") != NULL, "%s",
+                err.message);
 }
 END_TEST
 

@@ -187,9 +187,41 @@ START_TEST(test_manifest_must_be_an_object) {
 }
 END_TEST
 
+/* CML's rules for an environment: one runner per name, one resolver per
+ * scheme, a scheme as a URL scheme, the stop timeout a u32 (0 too), and
+ * "debug" registrations taken and left. */
+START_TEST(test_environments_follow_cmls_rules) {
+  expect_error("{environments: [{name: 'e', extends: 'realm', runners: [\n"
+               "  {runner: 'elf', from: 'parent'},\n"
+               "  {runner: 'x', from: 'parent', as: 'elf'}]}]}",
+               "t.cm:3:", "runner \"elf\" is registered twice");
+  expect_error("{environments: [{name: 'e', extends: 'realm', resolvers: [\n"
+               "  {resolver: 'a', scheme: 'pkg', from: 'parent'},\n"
+               "  {resolver: 'b', scheme: 'pkg', from: 'parent'}]}]}",
+               "t.cm:3:", "scheme \"pkg\" has two resolvers");
+  expect_error("{environments: [{name: 'e', extends: 'realm', resolvers: [\n"
+               "  {resolver: 'a', scheme: 'Pkg', from: 'parent'}]}]}",
+               "t.cm:2:", "\"Pkg\" is no URL scheme");
+  expect_error("{environments: [{name: 'e', extends: 'none', "
+               "__stop_timeout_ms: 4294967296}]}",
+               "t.cm:1:", "from 0 to 4294967295");
+  fern__decl *decl;
+  ck_assert_int_eq(parse("{environments: [{name: 'e', extends: 'none', "
+                         "__stop_timeout_ms: 0, debug: [{protocol: 'p', "
+                         "from: 'parent'}]}, {name: 'f', extends: 'none', "
+                         "__stop_timeout_ms: 4294967295}]}",
+                         &decl),
+                   FERN_OK);
+  ck_assert_uint_eq(decl->environments[0].stop_timeout_ms, 0);
+  ck_assert_uint_eq(decl->environments[1].stop_timeout_ms, 4294967295u);
+  fern__decl_free(decl);
+}
+END_TEST
+
 Suite *manifest_suite(void) {
   Suite *s = suite_create("manifest");
   TCase *tc = tcase_create("validation");
+  tcase_add_test(tc, test_environments_follow_cmls_rules);
   tcase_add_test(tc, test_valid_manifest_becomes_a_declaration);
   tcase_add_test(tc, test_syntax_error_names_line_and_column);
   tcase_add_test(tc, test_duplicate_json_keys_are_refused);
