@@ -8,10 +8,12 @@
 #include "json5.h"
 #include "manifest_check.h"
 
+/* "facets" is CML's too: metadata for others' tools, which fern reads
+ * past (docs/cml.md). */
 static const char *const top_keys[] = {
     "program",      "use",          "children", "collections",
     "environments", "capabilities", "offer",    "expose",
-    NULL};
+    "facets",       NULL};
 
 static int check_env_reference(fern__mcheck *mc, fern__decl *decl,
                                const char *value, const char *pointer,

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cml_features.h"
 #include "json_pos.h"
 
 int fern__decl_error(const fern__decl *decl, fern_error_t *err, int code,
@@ -68,6 +69,11 @@ int fern__mcheck_keys(fern__mcheck *mc, const json_t *obj, const char *pointer,
     join_choices(expected, sizeof expected, allowed);
     fern__pointer at;
     snprintf(at, sizeof at, "%s/%s", pointer, key);
+    const char *feature = fern__cml_unsupported_key(key, what);
+    if (feature != NULL)
+      return fern__mfail(mc, at, "\"%s\" in %s is CML's %s, which fern does "
+                                 "not support",
+                         key, what, feature);
     return fern__mfail(mc, at, "unknown key \"%s\" in %s (expected one of %s)",
                        key, what, expected);
   }

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "decl.h"
+#include "cml_features.h"
 #include "manifest_check.h"
 
 const char *fern__route_kind_name(fern__route_kind kind) {
@@ -127,6 +128,11 @@ static int read_ref(fern__mcheck *mc, const char *value, const char *p,
     *out = (fern__ref){FERN_REF_SELF, NULL};
     return FERN_OK;
   }
+  const char *feature = fern__cml_unsupported_ref(value);
+  if (feature != NULL)
+    return fern__mfail(mc, p, "\"%s\" is CML's %s, which fern does not "
+                              "support (expected %s)",
+                       value, feature, allowed);
   if (value == NULL || value[0] != '#' || strstr(allowed, "#<") == NULL)
     return fern__mfail(mc, p, "expected %s; got \"%s\"", allowed,
                        value ? value : "(not a string)");
@@ -314,6 +320,27 @@ typedef int (*entry_fn)(fern__mcheck *mc, fern__decl *decl,
                         const json_t *entry, const char *at, unsigned index,
                         fern__route_kind kind);
 
+/* An offer or expose of no kind fern routes: CML's kind named, if it is
+ * one of CML's. */
+static int unrouted_kind(fern__mcheck *mc, const json_t *entry,
+                         const char *at, const char *key) {
+  static const char *const cml_kinds[] = {"service", "event_stream",
+                                          "dictionary", "config", NULL};
+  for (size_t i = 0; cml_kinds[i] != NULL; i++)
+    if (json_object_get(entry, cml_kinds[i]) != NULL) {
+      fern__pointer p;
+      snprintf(p, sizeof p, "%s/%s", at, cml_kinds[i]);
+      return fern__mfail(mc, p, "%s of %s: CML's %s, which fern does not "
+                                "support",
+                         key, cml_kinds[i],
+                         fern__cml_unsupported_key(cml_kinds[i], key));
+    }
+  return fern__mfail(mc, at, "%s routes a \"protocol\", \"directory\", "
+                             "\"storage\", \"runner\" or \"resolver\", the "
+                             "kinds of capability fern routes",
+                     key);
+}
+
 /* Runners and resolvers are another parser's in "use" and "capabilities"
  * (manifest.c, manifest_env.c); in "offer" and "expose" they are routed
  * here, and an entry of no kind fern routes is an error. */
@@ -337,10 +364,7 @@ static int each_entry(fern__mcheck *mc, fern__decl *decl, const char *key,
     else if (routed != NOT_ROUTED)
       rc = routed;
     else if (all_kinds)
-      rc = fern__mfail(mc, at, "%s routes a \"protocol\", \"directory\", "
-                               "\"storage\", \"runner\" or \"resolver\", "
-                               "the kinds of capability fern routes",
-                       key);
+      rc = unrouted_kind(mc, entry, at, key);
   }
   return rc;
 }
@@ -680,9 +704,14 @@ static int read_expose(fern__mcheck *mc, fern__decl *decl, const json_t *entry,
   if (rc == FERN_OK && to != NULL && strcmp(to, "parent") != 0) {
     fern__pointer p;
     snprintf(p, sizeof p, "%s/to", at);
-    rc = fern__mfail(mc, p, "a capability is exposed to \"parent\"; got "
-                            "\"%s\"",
-                     to);
+    const char *feature = fern__cml_unsupported_ref(to);
+    rc = feature != NULL
+             ? fern__mfail(mc, p, "exposing to \"%s\" is CML's %s, which "
+                                  "fern does not support",
+                           to, feature)
+             : fern__mfail(mc, p, "a capability is exposed to \"parent\"; "
+                                  "got \"%s\"",
+                           to);
   }
   if (rc == FERN_OK)
     rc = read_ref_key(mc, entry, at, "from", NULL,

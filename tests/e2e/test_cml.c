@@ -34,7 +34,8 @@ START_TEST(test_an_error_in_a_shard_is_placed_in_the_shard) {
                         ROUTING "rust/echo_server/meta/echo_server.cml", NULL};
   ck_assert_int_eq(e2e_run(&p, 20000, args), 1);
   e2e_assert_has(p.err, "sdk/lib/inspect/client.shard.cml:13:13: ");
-  e2e_assert_has(p.err, "\"framework\"");
+  e2e_assert_has(p.err, "exposing to \"framework\" is CML's capabilities of "
+                        "the framework");
   e2e_free(&p);
 }
 END_TEST
@@ -49,6 +50,28 @@ START_TEST(test_a_missing_shard_names_where_it_was_looked_for) {
   e2e_assert_has(p.err, "echo_client.cml:10:9: include "
                         "\"syslog/elf_stdio.shard.cml\" not found; looked in "
                         ROUTING "rust/echo_client/meta");
+  e2e_free(&p);
+}
+END_TEST
+
+/* A manifest in strict JSON that takes its runner through "use" passes;
+ * one that declares structured configuration, which fern does not have
+ * yet, is refused with that feature named, where the manifest declares
+ * it. */
+START_TEST(test_what_fern_lacks_is_named_where_it_stands) {
+  e2e_proc p;
+  const char *hello[] = {"check", FUCHSIA
+                         "examples/components/basic/meta/hello_world.cml",
+                         NULL};
+  ck_assert_int_eq(e2e_run(&p, 20000, hello), 0);
+  e2e_free(&p);
+  const char *config[] = {"check", "--includepath", SHARDS, FUCHSIA
+                          "examples/components/config/rust/meta/"
+                          "config_example.cml",
+                          NULL};
+  ck_assert_int_eq(e2e_run(&p, 20000, config), 1);
+  e2e_assert_has(p.err, "config_example.cml:15:5: \"config\" in a manifest "
+                        "is CML's structured configuration");
   e2e_free(&p);
 }
 END_TEST
@@ -90,6 +113,7 @@ Suite *cml_suite(void) {
   tcase_add_test(tc, test_an_error_in_a_shard_is_placed_in_the_shard);
   tcase_add_test(tc, test_a_missing_shard_names_where_it_was_looked_for);
   tcase_add_test(tc, test_fuchsia_schemes_are_named_and_can_be_mapped);
+  tcase_add_test(tc, test_what_fern_lacks_is_named_where_it_stands);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -218,10 +218,39 @@ START_TEST(test_environments_follow_cmls_rules) {
 }
 END_TEST
 
+/* Each CML feature fern lacks is refused by its name, where it stands;
+ * facets are read past. */
+START_TEST(test_cml_features_fern_lacks_are_named) {
+  expect_error("{use: [{event_stream: 'started'}]}", "t.cm:1:9:",
+               "CML's event streams, which fern does not support");
+  expect_error("{children: [{name: 'a', url: '#meta/a.cm'}],\n"
+               " offer: [{service: 's', from: 'self', to: '#a'}]}",
+               "t.cm:2:", "offer of service: CML's service capabilities");
+  expect_error("{use: [{protocol: 'p', from: 'framework'}]}", "t.cm:1:",
+               "\"framework\" is CML's capabilities of the framework");
+  expect_error("{children: [{name: 'a', url: '#meta/a.cm'}],\n"
+               " offer: [{protocol: 'p', from: 'void', to: '#a'}]}",
+               "t.cm:2:", "\"void\" is CML's offers from void");
+  expect_error("{use: [{protocol: 'p', from: 'parent/diagnostics'}]}",
+               "t.cm:1:", "CML's dictionaries");
+  expect_error("{collections: [{name: 'c', durability: 'transient', "
+               "allowed_offers: 'static_only'}]}",
+               "t.cm:1:", "CML's collections' allowed offers");
+  expect_error("{config: {a: {type: 'bool'}}}", "t.cm:1:2:",
+               "CML's structured configuration");
+  fern__decl *decl;
+  ck_assert_int_eq(parse("{facets: {'fuchsia.test': {type: 'system'}}}",
+                         &decl),
+                   FERN_OK);
+  fern__decl_free(decl);
+}
+END_TEST
+
 Suite *manifest_suite(void) {
   Suite *s = suite_create("manifest");
   TCase *tc = tcase_create("validation");
   tcase_add_test(tc, test_environments_follow_cmls_rules);
+  tcase_add_test(tc, test_cml_features_fern_lacks_are_named);
   tcase_add_test(tc, test_valid_manifest_becomes_a_declaration);
   tcase_add_test(tc, test_syntax_error_names_line_and_column);
   tcase_add_test(tc, test_duplicate_json_keys_are_refused);
