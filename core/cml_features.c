@@ -53,6 +53,8 @@ const char *fern__cml_unsupported_ref(const char *value) {
     return "use from debug";
   if (strcmp(value, "void") == 0)
     return "offers from void";
+  if (strcmp(value, "all") == 0)
+    return "offers to all children (to: \"all\")";
   if (strchr(value, '/') != NULL)
     return "dictionaries (a path such as \"parent/diagnostics\" names a "
            "capability in a dictionary)";

@@ -231,6 +231,9 @@ START_TEST(test_cml_features_fern_lacks_are_named) {
   expect_error("{children: [{name: 'a', url: '#meta/a.cm'}],\n"
                " offer: [{protocol: 'p', from: 'void', to: '#a'}]}",
                "t.cm:2:", "\"void\" is CML's offers from void");
+  expect_error("{children: [{name: 'a', url: '#meta/a.cm'}],\n"
+               " offer: [{protocol: 'p', from: 'parent', to: 'all'}]}",
+               "t.cm:2:", "CML's offers to all children");
   expect_error("{use: [{protocol: 'p', from: 'parent/diagnostics'}]}",
                "t.cm:1:", "CML's dictionaries");
   expect_error("{collections: [{name: 'c', durability: 'transient', "
