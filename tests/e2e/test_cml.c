@@ -76,6 +76,48 @@ START_TEST(test_what_fern_lacks_is_named_where_it_stands) {
 }
 END_TEST
 
+/* Every real manifest of tests/cml/fuchsia through fern check, each with
+ * what fern must say: "ok", or the file, line and column and the feature
+ * fern lacks. */
+START_TEST(test_each_real_manifest_gets_its_answer) {
+  static const char *const cases[][2] = {
+      {"routing/meta/echo_realm.cml", "ok"},
+      {"routing/rust/echo_client/meta/echo_client.cml", "ok"},
+      {"basic/meta/hello_world.cml", "ok"},
+      {"routing/rust/echo_server/meta/echo_server.cml",
+       "inspect/client.shard.cml:13:13: exposing to \"framework\" is CML's "
+       "capabilities of the framework"},
+      {"storage/meta/storage_example.cml",
+       "inspect/client.shard.cml:13:13: exposing to \"framework\""},
+      {"subpackages/meta/echo_client.cml",
+       "inspect/client.shard.cml:13:13: exposing to \"framework\""},
+      {"lifecycle/rust/meta/manager.cml",
+       "manager.cml:54:13: \"framework\" is CML's capabilities of the "
+       "framework"},
+      {"lifecycle/rust/meta/lifecycle.cml",
+       "lifecycle.cml:35:13: \"framework\" is CML's capabilities of the "
+       "framework"},
+      {"config/rust/meta/config_example.cml",
+       "config_example.cml:15:5: \"config\" in a manifest is CML's "
+       "structured configuration"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    char path[256];
+    snprintf(path, sizeof path, FUCHSIA "examples/components/%s", cases[i][0]);
+    const char *args[] = {"check", "--includepath", SHARDS, path, NULL};
+    e2e_proc p;
+    int ok = strcmp(cases[i][1], "ok") == 0;
+    ck_assert_msg(e2e_run(&p, 20000, args) == (ok ? 0 : 1), "%s: %s%s",
+                  cases[i][0], p.out, p.err);
+    if (ok)
+      e2e_assert_has(p.out, ": ok");
+    else
+      e2e_assert_has(p.err, cases[i][1]);
+    e2e_free(&p);
+  }
+}
+END_TEST
+
 /* Fuchsia's own URL schemes: fuchsia-boot:/// with no resolver says which
  * of fern's stands for it; mapped by the configuration's scheme_aliases,
  * the boot resolver resolves it. */
@@ -114,6 +156,7 @@ Suite *cml_suite(void) {
   tcase_add_test(tc, test_a_missing_shard_names_where_it_was_looked_for);
   tcase_add_test(tc, test_fuchsia_schemes_are_named_and_can_be_mapped);
   tcase_add_test(tc, test_what_fern_lacks_is_named_where_it_stands);
+  tcase_add_test(tc, test_each_real_manifest_gets_its_answer);
   suite_add_tcase(s, tc);
   return s;
 }
