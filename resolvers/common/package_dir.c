@@ -57,10 +57,23 @@ static int read_manifest(const fern_host_t *host, const char *dir,
                          size_t *len, fern_error_t *err) {
   fern_error_t why = FERN_ERROR_INIT;
   int fd = host->package_open(host->ctx, dir, fragment, path, path_size, &why);
+  /* "#meta/x.cm" names what Fuchsia's build compiles from meta/x.cml;
+   * fern reads CML itself, so a package of sources serves as well. */
+  size_t n = strlen(fragment);
+  char source[PATH_MAX];
+  if (fd == FERN_ENOENT && n > 3 && strcmp(fragment + n - 3, ".cm") == 0 &&
+      n + 2 < sizeof source) {
+    snprintf(source, sizeof source, "%sl", fragment);
+    fd = host->package_open(host->ctx, dir, source, path, path_size, &why);
+  }
   if (fd == FERN_ENOENT)
     return fern_error_set(err, fd, NULL,
-                          "manifest \"%s\" not found in package %s", fragment,
-                          package_url);
+                          "manifest \"%s\" not found in package %s%s",
+                          fragment, package_url,
+                          strcmp(fragment + (n > 3 ? n - 3 : 0), ".cm") == 0
+                              ? " (nor its CML source, the same name in "
+                                ".cml)"
+                              : "");
   if (fd < 0)
     return fern_error_set(err, fd, NULL, "%s", why.message);
   int rc = fern_package_read(fd, path, FERN_MANIFEST_MAX, text, len, &why);

@@ -118,6 +118,34 @@ START_TEST(test_each_real_manifest_gets_its_answer) {
 }
 END_TEST
 
+/* A package of CML sources runs: "#meta/app.cm" names what Fuchsia's
+ * build compiles from meta/app.cml, and fern reads meta/app.cml itself;
+ * with neither, the error says both were looked for. */
+START_TEST(test_a_package_of_cml_sources_runs) {
+  char pkg[4096], root[4400];
+  e2e_package_new(pkg, sizeof pkg);
+  e2e_package_write(pkg, "meta/root.cml",
+                    "{\n  // JSON5, as CML is\n  children: [\n"
+                    "    { name: 'app', url: '#meta/app.cm', startup: 'eager' },\n"
+                    "    { name: 'none', url: '#meta/none.cm', startup: 'eager' },\n"
+                    "  ],\n}\n");
+  e2e_package_write(pkg, "meta/app.cml",
+                    "{ program: { runner: 'elf', binary: 'bin/tool', "
+                    "args: [ 'print', 'from cml' ], }, }\n");
+  snprintf(root, sizeof root, "%s/meta/root.cml", pkg);
+  e2e_proc p;
+  const char *args[] = {"run", root, NULL};
+  ck_assert_int_eq(e2e_run(&p, 20000, args), 1);
+  e2e_assert_has(p.err, "[/app] from cml\n");
+  e2e_assert_end(&p, "/app", "ok (exit 0)");
+  e2e_assert_end(&p, "/none", "cannot_start: manifest \"meta/none.cm\" not "
+                              "found in package");
+  e2e_assert_has(p.err, "(nor its CML source, the same name in .cml)");
+  e2e_free(&p);
+  e2e_package_remove(pkg);
+}
+END_TEST
+
 /* Fuchsia's own URL schemes: fuchsia-boot:/// with no resolver says which
  * of fern's stands for it; mapped by the configuration's scheme_aliases,
  * the boot resolver resolves it. */
@@ -157,6 +185,7 @@ Suite *cml_suite(void) {
   tcase_add_test(tc, test_fuchsia_schemes_are_named_and_can_be_mapped);
   tcase_add_test(tc, test_what_fern_lacks_is_named_where_it_stands);
   tcase_add_test(tc, test_each_real_manifest_gets_its_answer);
+  tcase_add_test(tc, test_a_package_of_cml_sources_runs);
   suite_add_tcase(s, tc);
   return s;
 }
