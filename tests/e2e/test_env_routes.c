@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "control_run.h"
 #include "e2e.h"
 #include "event_asserts.h"
 
@@ -510,6 +511,37 @@ START_TEST(test_routed_registrations_pass_on_by_their_registered_names) {
 }
 END_TEST
 
+/* A collection's environment takes its runner from a child: a dynamic
+ * child created through the control socket runs with it, twice (the
+ * second creation finds the route already followed). */
+START_TEST(test_a_collection_runs_dynamic_children_with_a_routed_runner) {
+  char pkg[4096], root[4200];
+  e2e_package_new(pkg, sizeof pkg);
+  write_runner_tree(pkg, "native");
+  e2e_package_write(
+      pkg, "meta/root.cm",
+      "{\"environments\": [" BARE_ENV(
+          "from-child",
+          "{\"runner\": \"native\", \"from\": \"#runners\"}") "],\n"
+      " \"children\": [{\"name\": \"runners\", \"url\": "
+      "\"#meta/runners.cm\"}],\n"
+      " \"collections\": [{\"name\": \"workers\", \"durability\": "
+      "\"transient\", \"environment\": \"#from-child\"}]}\n");
+  snprintf(root, sizeof root, "%s/meta/root.cm", pkg);
+  e2e_running r;
+  e2e_ctl_serve(&r, root);
+  e2e_ctl_create_started(&r, "/workers", "w1", "#meta/app.cm");
+  e2e_wait_end(&r.fern, "/workers:w1", "ok (exit 0)", 20000);
+  e2e_ctl_create_started(&r, "/workers", "w2", "#meta/app.cm");
+  e2e_wait_end(&r.fern, "/workers:w2", "ok (exit 0)", 20000);
+  e2e_wait_for(&r.fern, "[/workers:w2] hello\n", 20000);
+  e2e_assert_has(r.fern.err, "[/workers:w1] hello\n");
+  e2e_ctl_finish(&r, 0);
+  e2e_ctl_cleanup(&r);
+  e2e_package_remove(pkg);
+}
+END_TEST
+
 Suite *env_routes_suite(void) {
   Suite *s = suite_create("env_routes");
   TCase *tc = tcase_create("env_routes");
@@ -524,6 +556,8 @@ Suite *env_routes_suite(void) {
   tcase_add_test(tc, test_a_provider_that_cannot_resolve_fails_its_users);
   tcase_add_test(tc,
                  test_routed_registrations_pass_on_by_their_registered_names);
+  tcase_add_test(tc,
+                 test_a_collection_runs_dynamic_children_with_a_routed_runner);
   suite_add_tcase(s, tc);
   return s;
 }

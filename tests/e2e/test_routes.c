@@ -266,8 +266,9 @@ START_TEST(test_graph_draws_an_unresolved_component_red_to_its_error) {
                         "color=red, fontcolor=red];\n");
   assert_has_f(p.out,
                "  \"/gone\" -> \"manifest \\\"meta/gone.cm\\\" not found in "
-               "package file://%s\" [label=\"unresolved\", style=dashed, "
-               "color=red, fontcolor=red];\n",
+               "package file://%s (nor its CML source, the same name in "
+               ".cml)\" [label=\"unresolved\", style=dashed, color=red, "
+               "fontcolor=red];\n",
                pkg);
   assert_dot_takes(p.out);
   e2e_free(&p);
