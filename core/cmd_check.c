@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "control_path.h"
 #include "root_env.h"
 #include "check_tree.h"
 #include "cli.h"
@@ -113,11 +114,7 @@ static int check_one(fern__manager *manager, const char *path, int json,
   const fern__config *config = manager->config;
   /* Shards are looked for beside the file first. */
   char beside[PATH_MAX];
-  const char *slash = strrchr(path, '/');
-  if (slash == NULL || slash == path)
-    snprintf(beside, sizeof beside, "%s", slash ? "/" : ".");
-  else
-    snprintf(beside, sizeof beside, "%.*s", (int)(slash - path), path);
+  fern__control_dir_of(path, beside, sizeof beside);
   fern__include_dirs dirs = {beside, NULL,
                              (const char *const *)config->include_dirs,
                              config->include_dir_count};

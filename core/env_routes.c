@@ -62,11 +62,7 @@ static int parent_offers(const fern__instance *instance, fern__cap_kind kind,
       instance->parent ? fern__instance_decl(instance->parent) : NULL;
   for (size_t i = 0; pdecl != NULL && i < pdecl->offer_count; i++) {
     const fern__route_decl *o = &pdecl->offers[i];
-    int reaches = o->to.kind == FERN_REF_CHILD &&
-                  (strcmp(o->to.name, instance->name) == 0 ||
-                   (instance->dynamic && instance->collection != NULL &&
-                    strcmp(o->to.name, instance->collection) == 0));
-    if (o->kind == route_kind(kind) && reaches &&
+    if (o->kind == route_kind(kind) && fern__route_offer_reaches(o, instance) &&
         strcmp(o->target, name) == 0)
       return 1;
   }

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "control_path.h"
 #include "decl.h"
 #include "json5.h"
 #include "json_pos.h"
@@ -84,17 +85,6 @@ static int fail_in(merger *m, size_t file, const char *root_text,
 
 /* At most this many shards, and this many bytes of them all together. */
 #define SHARDS_MAX 256
-
-/* The directory of a file path. */
-static void dir_of(const char *path, char *out, size_t size) {
-  const char *slash = strrchr(path, '/');
-  if (slash == NULL)
-    snprintf(out, size, ".");
-  else if (slash == path)
-    snprintf(out, size, "/");
-  else
-    snprintf(out, size, "%.*s", (int)(slash - path), path);
-}
 
 /* Opens `rel` in `dir` as a package's file; the descriptor, FERN_ENOENT
  * when it is not there, or another error (a way out of `dir`, not a
@@ -457,7 +447,8 @@ static long read_shard(merger *m, size_t from, const char *root_text,
   char found[PATH_MAX], tried[2048], beside[PATH_MAX];
   const char *dir = from == 0 ? (m->dirs ? m->dirs->beside : NULL) : beside;
   if (from > 0)
-    dir_of(m->out->shards[from - 1].origin, beside, sizeof beside);
+    fern__control_dir_of(m->out->shards[from - 1].origin, beside,
+                         sizeof beside);
   fern_error_t why = FERN_ERROR_INIT;
   int fd = open_shard(m, dir, name, found, sizeof found, tried, sizeof tried,
                       &why);

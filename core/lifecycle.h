@@ -95,6 +95,10 @@ typedef struct fern__input_s {
   void *done_arg;
 } fern__input;
 
+/* Its resolution has not answered yet (discovered, resolving, creating):
+ * a route through a component in such a state waits (routes.c). */
+int fern__state_unresolved_yet(fern__state state);
+
 /* The name a person reads for a state ("running", "cannot_start", ...). */
 const char *fern__state_name(fern__state state);
 const char *fern__input_name(fern__input_kind kind);

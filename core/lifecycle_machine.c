@@ -106,8 +106,7 @@ void fern__lc_tell_parent(fern__instance *instance) {
     fern__lc_post_next(in);
 }
 
-/* Its resolution has not answered: a route through it waits (routes.c). */
-static int routes_wait_on(fern__state state) {
+int fern__state_unresolved_yet(fern__state state) {
   return state == FERN_STATE_DISCOVERED || resolving(state);
 }
 
@@ -116,7 +115,7 @@ void fern__lc_set_state(fern__instance *instance, fern__state next,
   fern__state from = instance->state;
   if (from == next)
     return;
-  if (routes_wait_on(from) && !routes_wait_on(next) &&
+  if (fern__state_unresolved_yet(from) && !fern__state_unresolved_yet(next) &&
       instance->manager != NULL)
     instance->manager->unpark_due = 1;
   leave(instance, from, next);

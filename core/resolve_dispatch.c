@@ -1,4 +1,5 @@
 /* resolve_dispatch.c - see resolve_dispatch.h. */
+#include "control_path.h"
 #include "resolve_dispatch.h"
 
 #include <stdlib.h>
@@ -61,16 +62,11 @@ static int parse_manifest(const fern__resolutions *dispatch,
   if (out->package_dir != NULL)
     snprintf(meta, sizeof meta, "%s/meta", out->package_dir);
   /* A resolver's manifest_origin is its file's path (resolver.h). */
-  const char *slash = out->manifest_origin && out->manifest_origin[0] == '/'
-                          ? strrchr(out->manifest_origin, '/')
-                          : NULL;
-  if (slash != NULL)
-    snprintf(beside, sizeof beside, "%.*s",
-             slash == out->manifest_origin ? 1
-                                           : (int)(slash - out->manifest_origin),
-             out->manifest_origin);
+  int is_file = out->manifest_origin != NULL && out->manifest_origin[0] == '/';
+  if (is_file)
+    fern__control_dir_of(out->manifest_origin, beside, sizeof beside);
   fern__include_dirs dirs = {
-      slash != NULL ? beside : NULL, out->package_dir != NULL ? meta : NULL,
+      is_file ? beside : NULL, out->package_dir != NULL ? meta : NULL,
       (const char *const *)dispatch->include_dirs, dispatch->include_dir_count};
   return fern__decl_parse_in(out->manifest, out->manifest_len, origin, &dirs,
                              &res->decl, &res->error);

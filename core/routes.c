@@ -27,13 +27,6 @@
 #include "routes.h"
 
 
-/* Its resolution has not answered yet: a route through it waits. */
-static int resolving(const fern__instance *instance) {
-  return instance->state == FERN_STATE_DISCOVERED ||
-         instance->state == FERN_STATE_RESOLVING ||
-         instance->state == FERN_STATE_RESOLVING_TO_START ||
-         instance->state == FERN_STATE_CREATING;
-}
 
 static const char *shown(const fern__instance *instance) {
   return instance->moniker[0] ? instance->moniker : "/";
@@ -70,9 +63,8 @@ static void nearest(const fern__route_decl *list, size_t count,
     out[0] = '\0';
 }
 
-/* An offer to `child` (by name, or to its collection). */
-static int offer_reaches(const fern__route_decl *offer,
-                         const fern__instance *child) {
+int fern__route_offer_reaches(const fern__route_decl *offer,
+                              const fern__instance *child) {
   return offer->to.kind == FERN_REF_CHILD &&
          (strcmp(offer->to.name, child->name) == 0 ||
           (child->dynamic && child->collection != NULL &&
@@ -89,7 +81,7 @@ typedef struct wanted_s {
 static int fits_wanted(const fern__route_decl *route, const void *arg) {
   const wanted *w = arg;
   return route->kind == w->kind &&
-         (w->child == NULL || offer_reaches(route, w->child));
+         (w->child == NULL || fern__route_offer_reaches(route, w->child));
 }
 
 /* Where a route goes next: `from` of the realm `at`, for protocol `name`
@@ -207,7 +199,7 @@ static int from_parent(hop h, walk *w, unsigned depth) {
     return from_fern(h, w);
   for (size_t i = 0; pdecl != NULL && i < pdecl->offer_count; i++) {
     const fern__route_decl *o = &pdecl->offers[i];
-    if (o->kind == h.route->kind && offer_reaches(o, h.at) &&
+    if (o->kind == h.route->kind && fern__route_offer_reaches(o, h.at) &&
         strcmp(o->target, h.name) == 0) {
       hop next = {parent, o->from, o->name, o->target, pdecl, "", "offers", o};
       snprintf(next.pointer, sizeof next.pointer, "/offer/%u", o->index);
@@ -230,7 +222,7 @@ static int from_parent(hop h, walk *w, unsigned depth) {
 static int from_child(hop h, walk *w, unsigned depth) {
   const fern__instance *child = child_named(h.at, h.from.name);
   const fern__decl *cdecl = child != NULL ? fern__instance_decl(child) : NULL;
-  if (cdecl == NULL && child != NULL && resolving(child))
+  if (cdecl == NULL && child != NULL && fern__state_unresolved_yet(child->state))
     return FERN__ROUTE_PENDING;
   if (cdecl == NULL)
     return fern__decl_error(h.decl, w->err, FERN_ENOENT, h.pointer,

@@ -10,6 +10,10 @@
  * being resolved: ask again once it is. */
 #define FERN__ROUTE_PENDING 1
 
+/* Whether `offer` reaches `child`: names it, or its collection. */
+int fern__route_offer_reaches(const fern__route_decl *offer,
+                              const fern__instance *child);
+
 /* Follows `use`, one of `instance`'s, to the component that declares the
  * protocol: FERN_OK with *provider set, FERN__ROUTE_PENDING, or an error
  * that names the broken hop at its declaration's file:line:col, and the
