@@ -1,7 +1,7 @@
-/* manifest_routes.c - the protocols and directories a manifest declares
- * and routes, in CML's vocabulary: "capabilities" ({"protocol": ...},
- * {"directory": ..., "path": ..., "rights": [...]}), "use", "offer" and
- * "expose". Each is checked within its own manifest as cmc checks a .cml
+/* manifest_routes.c - the capabilities a manifest routes, in CML's
+ * vocabulary: "use", "offer" and "expose" (what it declares in
+ * "capabilities" is manifest_provided.c's, the parts both read are
+ * manifest_parts.c's). Each is checked within its own manifest as cmc checks a .cml
  * (Fuchsia's tools/lib/cml/src/lib.rs and validate.rs): a name or a list
  * of unique names; "as" and "path" only with one name; a "#name" that is
  * a child (or, as an offer's target, a collection) of this manifest; what
@@ -17,7 +17,7 @@
 
 #include "decl.h"
 #include "cml_features.h"
-#include "manifest_check.h"
+#include "manifest_parts.h"
 
 const char *fern__route_kind_name(fern__route_kind kind) {
   switch (kind) {
@@ -61,112 +61,6 @@ static int kind_of(fern__mcheck *mc, const json_t *entry, const char *at,
   return found == 1 ? FERN_OK : NOT_ROUTED;
 }
 
-/* The names of a declaration's "protocol" or "directory": one, or a
- * nonempty array of unique ones. `names` is the caller's to free. */
-static int read_names(fern__mcheck *mc, const json_t *entry, const char *at,
-                      fern__route_kind kind, const char ***names,
-                      size_t *count) {
-  const char *key = fern__route_kind_name(kind);
-  fern__pointer p;
-  snprintf(p, sizeof p, "%s/%s", at, key);
-  const json_t *v = json_object_get(entry, key);
-  size_t n = json_is_array(v) ? json_array_size(v) : 1;
-  if (!json_is_string(v) && (!json_is_array(v) || n == 0))
-    return fern__mfail(mc, p, "\"%s\" must be a name or a nonempty "
-                              "array of names",
-                       key);
-  if ((*names = calloc(n, sizeof **names)) == NULL)
-    return fern_error_set(mc->err, FERN_ENOMEM, NULL, "out of memory");
-  for (size_t i = 0; i < n; i++) {
-    const json_t *item = json_is_array(v) ? json_array_get(v, i) : v;
-    fern__pointer ip;
-    snprintf(ip, sizeof ip, json_is_array(v) ? "%s/%zu" : "%s", p, i);
-    (*names)[i] = json_string_value(item);
-    if ((*names)[i] == NULL)
-      return fern__mfail(mc, ip, "\"%s\" must hold names", key);
-    int rc = fern__mcheck_name(mc, (*names)[i], ip, key);
-    if (rc != FERN_OK)
-      return rc;
-    for (size_t j = 0; j < i; j++)
-      if (strcmp((*names)[j], (*names)[i]) == 0)
-        return fern__mfail(mc, ip, "\"%s\" is named twice in \"%s\"",
-                           (*names)[i], key);
-  }
-  *count = n;
-  return FERN_OK;
-}
-
-/* "as", "path" or "subdir": only where one capability is named (cml's
- * from_clause). */
-static int single_only(fern__mcheck *mc, const json_t *entry, const char *at,
-                       const char *key, size_t count) {
-  if (count == 1 || json_object_get(entry, key) == NULL)
-    return FERN_OK;
-  fern__pointer p;
-  snprintf(p, sizeof p, "%s/%s", at, key);
-  return fern__mfail(mc, p, "\"%s\" can only be given when one capability "
-                            "is named",
-                     key);
-}
-
-static int is_child(const fern__decl *decl, const char *name) {
-  for (size_t i = 0; i < decl->child_count; i++)
-    if (strcmp(decl->children[i].name, name) == 0)
-      return 1;
-  return 0;
-}
-
-/* Reads a reference: "parent", "self" or "#name" where each is allowed;
- * "#name" must be a child, or with `collections` a collection too. */
-static int read_ref(fern__mcheck *mc, const char *value, const char *p,
-                    const char *allowed, int collections, fern__ref *out) {
-  if (value != NULL && strcmp(value, "parent") == 0 && strstr(allowed, "parent")) {
-    *out = (fern__ref){FERN_REF_PARENT, NULL};
-    return FERN_OK;
-  }
-  if (value != NULL && strcmp(value, "self") == 0 && strstr(allowed, "self")) {
-    *out = (fern__ref){FERN_REF_SELF, NULL};
-    return FERN_OK;
-  }
-  const char *feature = fern__cml_unsupported_ref(value);
-  if (feature != NULL)
-    return fern__mfail(mc, p, "\"%s\" is CML's %s, which fern does not "
-                              "support (expected %s)",
-                       value, feature, allowed);
-  if (value == NULL || value[0] != '#' || strstr(allowed, "#<") == NULL)
-    return fern__mfail(mc, p, "expected %s; got \"%s\"", allowed,
-                       value ? value : "(not a string)");
-  const char *name = value + 1;
-  if (!is_child(mc->decl, name) &&
-      !(collections && fern__decl_find_collection(mc->decl, name) != NULL))
-    return fern__mfail(mc, p, "\"%s\": this manifest has no child%s named "
-                              "\"%s\"",
-                       value, collections ? " or collection" : "", name);
-  *out = (fern__ref){FERN_REF_CHILD, name};
-  return FERN_OK;
-}
-
-static int read_ref_key(fern__mcheck *mc, const json_t *entry, const char *at,
-                        const char *key, const char *fallback,
-                        const char *allowed, int collections, fern__ref *out) {
-  fern__pointer p;
-  snprintf(p, sizeof p, "%s/%s", at, key);
-  const json_t *v = json_object_get(entry, key);
-  if (v == NULL && fallback != NULL)
-    return read_ref(mc, fallback, p, allowed, collections, out);
-  return read_ref(mc, json_string_value(v), p, allowed, collections, out);
-}
-
-/* What this component declares by `name` (of any kind: cmc keeps
- * capability names unique across kinds), or NULL. */
-static const fern__provided_decl *declared(const fern__decl *decl,
-                                           const char *name) {
-  for (size_t i = 0; i < decl->provided_count; i++)
-    if (strcmp(decl->provided[i].name, name) == 0)
-      return &decl->provided[i];
-  return NULL;
-}
-
 /* Whether this component declares `name` as a capability of `kind`. */
 static int declares(const fern__decl *decl, fern__route_kind kind,
                     const char *name) {
@@ -176,7 +70,7 @@ static int declares(const fern__decl *decl, fern__route_kind kind,
                                           ? FERN_CAP_RUNNER
                                           : FERN_CAP_RESOLVER,
                                       name) != NULL;
-  const fern__provided_decl *d = declared(decl, name);
+  const fern__provided_decl *d = fern__mr_declared(decl, name);
   return d != NULL && d->kind == kind;
 }
 
@@ -234,58 +128,6 @@ static int check_path(fern__mcheck *mc, const char *path, const char *p) {
   return FERN_OK;
 }
 
-/* A path below a directory: "a/b", no empty, "." or ".." part (cml's
- * RelativePath). */
-static int check_relative(fern__mcheck *mc, const char *path, const char *p,
-                          const char *key) {
-  size_t len = strlen(path);
-  int bad = len == 0 || path[0] == '/' || path[len - 1] == '/' ||
-            strstr(path, "//") != NULL;
-  for (const char *part = path; !bad && part != NULL;) {
-    size_t n = strcspn(part, "/");
-    bad = (n == 1 && part[0] == '.') ||
-          (n == 2 && part[0] == '.' && part[1] == '.');
-    part = part[n] == '/' ? part + n + 1 : NULL;
-  }
-  if (bad)
-    return fern__mfail(mc, p, "\"%s\" must be a relative path with no "
-                              "empty, \".\" or \"..\" part; got \"%s\"",
-                       key, path);
-  if (len > FERN_USE_PATH_MAX * 4)
-    return fern__mfail(mc, p, "\"%s\" is %zu bytes; at most %d", key, len,
-                       FERN_USE_PATH_MAX * 4);
-  return FERN_OK;
-}
-
-/* A directory's "rights" (rights.c); 0 when absent and not required. */
-static int read_rights(fern__mcheck *mc, const json_t *entry, const char *at,
-                       int required, fern__rights *out) {
-  fern__pointer p;
-  snprintf(p, sizeof p, "%s/rights", at);
-  const json_t *list = json_object_get(entry, "rights");
-  *out = 0;
-  if (list == NULL)
-    return required ? fern__mfail(mc, at, "a directory needs \"rights\", "
-                                          "such as [\"r*\"] or [\"rw*\"]")
-                    : FERN_OK;
-  long bad;
-  *out = fern__rights_parse(list, &bad);
-  if (*out != 0)
-    return FERN_OK;
-  if (bad >= 0) {
-    fern__pointer ip;
-    snprintf(ip, sizeof ip, "%s/%ld", p, bad);
-    return fern__mfail(mc, ip, "not a right, or one that repeats an "
-                               "operation named before it (as cmc, \"r*\" "
-                               "and \"w*\" both hold connect): rights are "
-                               "\"r*\", \"w*\", \"x*\", \"rw*\", \"rx*\" "
-                               "or one of connect, enumerate, execute, "
-                               "get_attributes, modify_directory, read_bytes, "
-                               "traverse, update_attributes, write_bytes");
-  }
-  return fern__mfail(mc, p, "\"rights\" must be a nonempty array of rights");
-}
-
 /* A directory route's "rights" and "subdir" (`rights_required` for a
  * use, as cmc asks); nothing for a protocol, which has neither. */
 static int read_directory_route(fern__mcheck *mc, const json_t *entry,
@@ -293,15 +135,15 @@ static int read_directory_route(fern__mcheck *mc, const json_t *entry,
                                 int rights_required, fern__route_decl *route) {
   if (route->kind != FERN_ROUTE_DIRECTORY)
     return FERN_OK;
-  int rc = read_rights(mc, entry, at, rights_required, &route->rights);
+  int rc = fern__mr_read_rights(mc, entry, at, rights_required, &route->rights);
   if (rc == FERN_OK)
-    rc = single_only(mc, entry, at, "subdir", count);
+    rc = fern__mr_single_only(mc, entry, at, "subdir", count);
   if (rc == FERN_OK)
     rc = fern__mcheck_string(mc, entry, at, "subdir", 0, &route->subdir);
   if (rc == FERN_OK && route->subdir != NULL) {
     fern__pointer p;
     snprintf(p, sizeof p, "%s/subdir", at);
-    rc = check_relative(mc, route->subdir, p, "subdir");
+    rc = fern__mr_check_relative(mc, route->subdir, p, "subdir");
   }
   return rc;
 }
@@ -369,122 +211,6 @@ static int each_entry(fern__mcheck *mc, fern__decl *decl, const char *key,
   return rc;
 }
 
-/* A directory capability's "path": where it is in the package. cmc wants
- * an absolute path there (in the outgoing directory); fern takes it
- * relative to the package's root, with or without the leading '/'. */
-static int read_directory_path(fern__mcheck *mc, const json_t *entry,
-                               const char *at, const char **path) {
-  int rc = fern__mcheck_string(mc, entry, at, "path", 1, path);
-  if (rc != FERN_OK)
-    return rc;
-  fern__pointer p;
-  snprintf(p, sizeof p, "%s/path", at);
-  if (strcmp(*path, "/") == 0 || strcmp(*path, ".") == 0) {
-    *path = ".";
-    return FERN_OK; /* the whole package */
-  }
-  *path += (*path)[0] == '/';
-  return check_relative(mc, *path, p, "path");
-}
-
-/* A storage capability's own keys (CML's storage: "from", "backing_dir",
- * "subdir", "storage_id"). What "backing_dir" names from self is checked
- * once every capability is read (check_backing_dirs). */
-static int read_storage(fern__mcheck *mc, const json_t *entry, const char *at,
-                        fern__provided_decl *out) {
-  static const char *const ids[] = {"static_instance_id_or_moniker",
-                                    "static_instance_id", NULL};
-  int rc = read_ref_key(mc, entry, at, "from", NULL,
-                        "\"parent\", \"self\" or \"#<child>\"", 0,
-                        &out->backing_from);
-  if (rc == FERN_OK)
-    rc = fern__mcheck_string(mc, entry, at, "backing_dir", 1,
-                             &out->backing_dir);
-  fern__pointer p;
-  snprintf(p, sizeof p, "%s/backing_dir", at);
-  if (rc == FERN_OK)
-    rc = fern__mcheck_name(mc, out->backing_dir, p, "directory");
-  if (rc == FERN_OK)
-    rc = fern__mcheck_string(mc, entry, at, "subdir", 0,
-                             &out->storage_subdir);
-  snprintf(p, sizeof p, "%s/subdir", at);
-  if (rc == FERN_OK && out->storage_subdir != NULL)
-    rc = check_relative(mc, out->storage_subdir, p, "subdir");
-  int id = 0;
-  if (rc == FERN_OK)
-    rc = fern__mcheck_enum(mc, entry, at, "storage_id", ids, &id);
-  out->storage_id = id == 1 ? FERN_STORAGE_ID_ONLY : FERN_STORAGE_ID_OR_MONIKER;
-  return rc;
-}
-
-static int read_capability(fern__mcheck *mc, fern__decl *decl,
-                           const json_t *entry, const char *at,
-                           unsigned index, fern__route_kind kind) {
-  static const char *const protocol_keys[] = {"protocol", "path", NULL};
-  static const char *const directory_keys[] = {"directory", "path", "rights",
-                                               NULL};
-  static const char *const storage_keys[] = {
-      "storage", "from", "backing_dir", "subdir", "storage_id", NULL};
-  static const char *const *const keys[] = {protocol_keys, directory_keys,
-                                            storage_keys};
-  char what[64];
-  snprintf(what, sizeof what, "a %s capability", fern__route_kind_name(kind));
-  const char **names = NULL;
-  size_t count = 0;
-  fern__provided_decl proto = {.kind = kind, .index = index};
-  int rc = fern__mcheck_keys(mc, entry, at, what, keys[kind]);
-  if (rc == FERN_OK)
-    rc = read_names(mc, entry, at, kind, &names, &count);
-  if (rc == FERN_OK)
-    rc = single_only(mc, entry, at, "path", count);
-  if (rc == FERN_OK && kind == FERN_ROUTE_PROTOCOL)
-    rc = fern__mcheck_string(mc, entry, at, "path", 0, &proto.path);
-  if (rc == FERN_OK && kind == FERN_ROUTE_DIRECTORY)
-    rc = read_directory_path(mc, entry, at, &proto.path);
-  if (rc == FERN_OK && kind == FERN_ROUTE_DIRECTORY)
-    rc = read_rights(mc, entry, at, 1, &proto.rights);
-  if (rc == FERN_OK && kind == FERN_ROUTE_STORAGE)
-    rc = read_storage(mc, entry, at, &proto);
-  for (size_t i = 0; rc == FERN_OK && i < count; i++) {
-    if (declared(decl, names[i])) {
-      rc = fern__mfail(mc, at, "capability \"%s\" is declared twice",
-                       names[i]);
-      break;
-    }
-    fern__provided_decl *grown =
-        realloc(decl->provided, (decl->provided_count + 1) * sizeof *grown);
-    if (grown == NULL) {
-      rc = fern_error_set(mc->err, FERN_ENOMEM, NULL, "out of memory");
-      break;
-    }
-    decl->provided = grown;
-    proto.name = names[i];
-    decl->provided[decl->provided_count++] = proto;
-  }
-  free(names);
-  return rc;
-}
-
-/* A storage backed from self names a directory this component declares
- * (cmc: "backing_dir" ... "does not appear in capabilities"). */
-static int check_backing_dirs(fern__mcheck *mc, const fern__decl *decl) {
-  for (size_t i = 0; i < decl->provided_count; i++) {
-    const fern__provided_decl *s = &decl->provided[i];
-    if (s->kind != FERN_ROUTE_STORAGE || s->backing_from.kind != FERN_REF_SELF)
-      continue;
-    const fern__provided_decl *d = declared(decl, s->backing_dir);
-    if (d != NULL && d->kind == FERN_ROUTE_DIRECTORY)
-      continue;
-    fern__pointer p;
-    snprintf(p, sizeof p, "/capabilities/%u/backing_dir", s->index);
-    return fern__mfail(mc, p, "storage \"%s\" is backed by directory \"%s\" "
-                              "from self, which is not declared as a "
-                              "\"directory\" in \"capabilities\"",
-                       s->name, s->backing_dir);
-  }
-  return FERN_OK;
-}
-
 /* No two routes end at one name at one target. */
 static int check_unique_target(fern__mcheck *mc, const fern__route_decl *list,
                                size_t count, const fern__route_decl *route,
@@ -529,13 +255,13 @@ static int read_use(fern__mcheck *mc, fern__decl *decl, const json_t *entry,
   const char *path = NULL;
   int rc = fern__mcheck_keys(mc, entry, at, "a use declaration", keys[kind]);
   if (rc == FERN_OK)
-    rc = read_names(mc, entry, at, kind, &names, &count);
+    rc = fern__mr_read_names(mc, entry, at, kind, &names, &count);
   if (rc == FERN_OK)
     rc = read_directory_route(mc, entry, at, count, 1, &route);
   if (rc == FERN_OK)
-    rc = single_only(mc, entry, at, "path", count);
+    rc = fern__mr_single_only(mc, entry, at, "path", count);
   if (rc == FERN_OK)
-    rc = read_ref_key(mc, entry, at, "from", "parent", "\"parent\" or "
+    rc = fern__mr_read_ref_key(mc, entry, at, "from", "parent", "\"parent\" or "
                       "\"#<child>\"", 0, &route.from);
   if (rc == FERN_OK)
     rc = read_dependency(mc, entry, at, &route.weak);
@@ -578,9 +304,9 @@ static int read_use(fern__mcheck *mc, fern__decl *decl, const json_t *entry,
 static int read_names_as(fern__mcheck *mc, const json_t *entry, const char *at,
                          fern__route_kind kind, const char ***names,
                          size_t *count, const char **as) {
-  int rc = read_names(mc, entry, at, kind, names, count);
+  int rc = fern__mr_read_names(mc, entry, at, kind, names, count);
   if (rc == FERN_OK)
-    rc = single_only(mc, entry, at, "as", *count);
+    rc = fern__mr_single_only(mc, entry, at, "as", *count);
   if (rc == FERN_OK)
     rc = fern__mcheck_string(mc, entry, at, "as", 0, as);
   if (rc == FERN_OK && *as != NULL) {
@@ -597,7 +323,7 @@ static int add_offer(fern__mcheck *mc, fern__decl *decl, const char *at,
                      int to_many) {
   fern__pointer p;
   snprintf(p, sizeof p, to_many ? "%s/to/%zu" : "%s/to", at, to_index);
-  int rc = read_ref(mc, to, p, "\"#<child>\" or \"#<collection>\"", 1,
+  int rc = fern__mr_read_ref(mc, to, p, "\"#<child>\" or \"#<collection>\"", 1,
                     &route->to);
   if (rc == FERN_OK && route->from.kind == FERN_REF_CHILD &&
       strcmp(route->from.name, route->to.name) == 0)
@@ -641,11 +367,11 @@ static int read_offer(fern__mcheck *mc, fern__decl *decl, const json_t *entry,
    * child (CML's offer of storage: "parent" or "self"). */
   if (rc == FERN_OK)
     rc = kind == FERN_ROUTE_STORAGE
-             ? read_ref_key(mc, entry, at, "from", NULL,
+             ? fern__mr_read_ref_key(mc, entry, at, "from", NULL,
                             "\"parent\" or \"self\" (storage is never "
                             "exposed)",
                             0, &route.from)
-             : read_ref_key(mc, entry, at, "from", NULL,
+             : fern__mr_read_ref_key(mc, entry, at, "from", NULL,
                             "\"parent\", \"self\" or \"#<child>\"", 0,
                             &route.from);
   if (rc == FERN_OK)
@@ -714,7 +440,7 @@ static int read_expose(fern__mcheck *mc, fern__decl *decl, const json_t *entry,
                            to);
   }
   if (rc == FERN_OK)
-    rc = read_ref_key(mc, entry, at, "from", NULL,
+    rc = fern__mr_read_ref_key(mc, entry, at, "from", NULL,
                       "\"self\" or \"#<child>\"", 0, &route.from);
   for (size_t i = 0; rc == FERN_OK && i < count; i++) {
     route.name = names[i];
@@ -732,9 +458,9 @@ static int read_expose(fern__mcheck *mc, fern__decl *decl, const json_t *entry,
 
 int fern__manifest_routes(fern__mcheck *mc, fern__decl *decl) {
   int rc = each_entry(mc, decl, "capabilities", "\"capabilities\"",
-                      read_capability);
+                      fern__mr_read_capability);
   if (rc == FERN_OK)
-    rc = check_backing_dirs(mc, decl);
+    rc = fern__mr_check_backing_dirs(mc, decl);
   if (rc == FERN_OK)
     rc = each_entry(mc, decl, "use", "\"use\"", read_use);
   if (rc == FERN_OK)
