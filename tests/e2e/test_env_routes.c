@@ -29,6 +29,17 @@
   "{\"name\": \"e\", \"extends\": \"realm\", \"resolvers\": "               \
   "[{\"resolver\": \"repo\", \"scheme\": \"repo\", \"from\": \"#keeper\"}]}"
 
+/* fern check --tree of the package exits `status`, saying `says` (unless
+ * NULL) on stderr. */
+static void check_tree(const char *pkg, int status, const char *says) {
+  e2e_proc p;
+  const char *args[] = {"check", "--tree", pkg, NULL};
+  ck_assert_int_eq(e2e_run(&p, 60000, args), status);
+  if (says != NULL)
+    e2e_assert_has(p.err, says);
+  e2e_free(&p);
+}
+
 /* /runners exposes, from its child /runners/inner, the elf plugin as a
  * runner named `exposed`; / registers "native" from #runners in the
  * environment of /app, which prints hello with it. /other runs with the
@@ -77,9 +88,7 @@ START_TEST(test_a_runner_registered_from_a_child_runs_the_program) {
   e2e_assert_end(&p, "/app", "ok (exit 0)");
   e2e_assert_end(&p, "/other", "ok (exit 0)");
   e2e_free(&p);
-  const char *check[] = {"check", "--tree", pkg, NULL};
-  ck_assert_int_eq(e2e_run(&p, 30000, check), 0);
-  e2e_free(&p);
+  check_tree(pkg, 0, NULL);
   e2e_package_remove(pkg);
 }
 END_TEST
@@ -102,11 +111,8 @@ START_TEST(test_a_broken_runner_registration_stops_only_its_users) {
   e2e_assert_lacks(p.err, "[/app] hello");
   e2e_assert_end(&p, "/other", "ok (exit 0)");
   e2e_free(&p);
-  const char *check[] = {"check", "--tree", pkg, NULL};
-  ck_assert_int_eq(e2e_run(&p, 30000, check), 1);
-  e2e_assert_has(p.err, "/ registers runner \"native\" from #runners, but "
-                        "/runners exposes no \"native\"");
-  e2e_free(&p);
+  check_tree(pkg, 1, "/ registers runner \"native\" from #runners, but "
+                     "/runners exposes no \"native\"");
   e2e_package_remove(pkg);
 }
 END_TEST
@@ -378,9 +384,7 @@ START_TEST(test_the_environment_of_test_manager_runs_tests) {
   e2e_assert_end(&p, "/built", "ok (exit 0)");
   e2e_free(&p);
   /* Every one of the 19 registrations follows to its provider. */
-  const char *check[] = {"check", "--tree", pkg, NULL};
-  ck_assert_int_eq(e2e_run(&p, 60000, check), 0);
-  e2e_free(&p);
+  check_tree(pkg, 0, NULL);
   e2e_package_remove(pkg);
 }
 END_TEST
@@ -445,10 +449,7 @@ START_TEST(test_a_provider_that_cannot_resolve_fails_its_users) {
   e2e_assert_has(p.err, "/ registers resolver \"repo\" from #keeper, which "
                         "could not be resolved");
   e2e_free(&p);
-  const char *check[] = {"check", "--tree", pkg, NULL};
-  ck_assert_int_eq(e2e_run(&p, 30000, check), 1);
-  e2e_assert_has(p.err, "from #keeper, which could not be resolved");
-  e2e_free(&p);
+  check_tree(pkg, 1, "from #keeper, which could not be resolved");
   e2e_package_remove(pkg);
 }
 END_TEST
