@@ -1,5 +1,6 @@
 /* control_run.c - see control_run.h. */
 #include "control_run.h"
+#include "event_asserts.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -41,7 +42,14 @@ int e2e_ctl(e2e_running *r, e2e_proc *p, const char *command, const char *a1,
 void e2e_ctl_create_started(e2e_running *r, const char *collection,
                             const char *name, const char *url) {
   e2e_proc p;
-  char child[256];
+  char child[256], owner[256];
+  /* The collection is known once its realm is resolved: "control socket"
+   * on stderr comes before that. */
+  const char *slash = strrchr(collection, '/');
+  snprintf(owner, sizeof owner, "%.*s",
+           slash && slash > collection ? (int)(slash - collection) : 1,
+           slash && slash > collection ? collection : "/");
+  e2e_wait_event(&r->fern, "resolved", owner, 20000);
   ck_assert_int_eq(e2e_ctl(r, &p, "create", collection, name, url), 0);
   e2e_free(&p);
   snprintf(child, sizeof child, "%s:%s", collection, name);
