@@ -147,6 +147,8 @@ $(PKG_PROGS): %: $$(subst /bin/,/src/,$$@).c include/fern/fern.h
 # A daemon built on libsystemd's sd_listen_fds_with_names(), as one
 # written for a systemd .socket unit is.
 tests/packages/progs/bin/sd-echo: PROG_LIBS = $(shell pkg-config --libs libsystemd)
+# Reads its structured configuration as a program written for fern does.
+tests/packages/progs/bin/config_example: PROG_LIBS = $(shell pkg-config --libs jansson)
 
 $(O)/tests/plugins/%.so: tests/plugins/%.c tests/plugins/good.c tests/plugins/spawner.c $(wildcard include/fern/*.h)
 	@mkdir -p $(dir $@)

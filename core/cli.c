@@ -22,7 +22,7 @@ static void print_help(const fern__cli *cli) {
          "  --boot-dir DIR     the directory boot:// URLs resolve in\n"
          "  -v, --verbose      log more (repeat for debug)\n"
          "  -q, --quiet        log errors only\n"
-         "%s%s%s%s%s%s%s%s"
+         "%s%s%s%s%s%s%s%s%s"
          "  -h, --help         show this help\n"
          "  -V, --version      show fern's version\n\n"
          "Plugins are searched in --plugin-dir, then FERN_PLUGIN_PATH (':'-"
@@ -60,7 +60,15 @@ static void print_help(const fern__cli *cli) {
                            : "",
          cli->delete_allowed ? "  --delete MONIKER   delete the storage of "
                                "MONIKER and of what is below it\n"
-                             : "");
+                             : "",
+         cli->overrides_allowed
+             ? "  --override KEY=VALUE  set config field KEY of the child, "
+               "one its manifest\n"
+               "                     lets a parent set (\"mutability\": "
+               "[\"parent\"]); VALUE is\n"
+               "                     JSON5: 5, true, 'text', [1, 2] "
+               "(repeatable)\n"
+             : "");
 }
 
 /* Options only some commands take. */
@@ -86,13 +94,13 @@ static int take_command_option(fern__cli *cli, int opt, const char *arg) {
   return 0;
 }
 
-static int add_boot(fern__cli *cli, const char *name) {
-  const char **boots =
-      realloc(cli->boots, (size_t)(cli->boot_count + 1) * sizeof *boots);
-  if (boots == NULL)
+/* Appends `item` to a list of borrowed strings. */
+static int add_item(const char ***list, int *count, const char *item) {
+  const char **grown = realloc(*list, (size_t)(*count + 1) * sizeof *grown);
+  if (grown == NULL)
     return -1;
-  cli->boots = boots;
-  cli->boots[cli->boot_count++] = name;
+  *list = grown;
+  grown[(*count)++] = item;
   return 0;
 }
 
@@ -113,6 +121,7 @@ int fern__cli_parse(fern__cli *cli, int argc, char **argv) {
       {"boot", required_argument, NULL, 'B'},
       {"tree", no_argument, NULL, 't'},
       {"delete", required_argument, NULL, 'D'},
+      {"override", required_argument, NULL, 'O'},
       {"help", no_argument, NULL, 'h'},
       {"version", no_argument, NULL, 'V'},
       {NULL, 0, NULL, 0}};
@@ -173,7 +182,16 @@ int fern__cli_parse(fern__cli *cli, int argc, char **argv) {
                 cli->command);
         return 2;
       }
-      if (add_boot(cli, optarg) != 0)
+      if (add_item(&cli->boots, &cli->boot_count, optarg) != 0)
+        return 1;
+      break;
+    case 'O':
+      if (!cli->overrides_allowed) {
+        fprintf(stderr, "fern %s: --override is an option of fern create\n",
+                cli->command);
+        return 2;
+      }
+      if (add_item(&cli->overrides, &cli->override_count, optarg) != 0)
         return 1;
       break;
     case 'k':
@@ -208,6 +226,8 @@ int fern__cli_parse(fern__cli *cli, int argc, char **argv) {
 void fern__cli_free(fern__cli *cli) {
   free(cli->boots);
   cli->boots = NULL;
+  free(cli->overrides);
+  cli->overrides = NULL;
   fern__config_free(&cli->config);
 }
 

@@ -26,6 +26,9 @@ typedef struct fern__cli_s {
   int delete_allowed;
   const char **boots; /* run --boot NAME..., in order */
   int boot_count;
+  const char **overrides; /* create --override KEY=VALUE..., in order */
+  int override_count;
+  int overrides_allowed;
   fern__config config;
   char **args; /* the operands left after the options */
   int arg_count;

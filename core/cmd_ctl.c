@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "json5.h"
 #include "cli.h"
 #include "control.h"
 #include "log_escape.h"
@@ -193,10 +194,14 @@ static int call(const fern__cli *cli, const ctl_spec *spec) {
     snprintf(path, sizeof path, "%s", cli->control_path);
   else
     fern__control_default_path(path, sizeof path);
-  int fd = ctl_connect(spec->name, path);
-  if (fd < 0)
-    return 1;
   json_t *request = spec->request(cli);
+  if (request == NULL)
+    return 2; /* said why */
+  int fd = ctl_connect(spec->name, path);
+  if (fd < 0) {
+    json_decref(request);
+    return 1;
+  }
   json_object_set_new(request, "fern", json_integer(FERN_CONTROL_VERSION));
   json_object_set_new(request, "id", json_integer(1));
   json_object_set_new(request, "command", json_string(spec->name));
@@ -250,9 +255,45 @@ static json_t *list_request(const fern__cli *cli) {
   return request;
 }
 
+/* --override KEY=VALUE as {"key": KEY, "value": VALUE}: VALUE is JSON5,
+ * as ffx component create's --config reads it (Fuchsia's
+ * src/developer/ffx/lib/component/config: RawConfigOverride). NULL after
+ * saying why. */
+static json_t *override_of(const char *arg) {
+  const char *eq = strchr(arg, '=');
+  fern__json5_error err;
+  json_t *value = eq && eq != arg ? fern__json5_parse(eq + 1, strlen(eq + 1),
+                                                       &err)
+                                  : NULL;
+  if (eq == NULL || eq == arg) {
+    fprintf(stderr, "fern create: --override %s: expected KEY=VALUE\n", arg);
+    return NULL;
+  }
+  if (value == NULL || json_is_object(value) || json_is_null(value)) {
+    fprintf(stderr,
+            "fern create: --override %s: the value is JSON5 (5, true, "
+            "'text', [1, 2]): %s\n",
+            arg, value ? "not an object or null" : err.text);
+    json_decref(value);
+    return NULL;
+  }
+  return json_pack("{s:s%, s:o}", "key", arg, (size_t)(eq - arg), "value",
+                   value);
+}
+
 static json_t *create_request(const fern__cli *cli) {
-  return json_pack("{s:s, s:s, s:s}", "collection", cli->args[0], "name",
-                   cli->args[1], "url", cli->args[2]);
+  json_t *overrides = json_array();
+  for (int i = 0; overrides != NULL && i < cli->override_count; i++) {
+    json_t *entry = override_of(cli->overrides[i]);
+    if (entry == NULL) {
+      json_decref(overrides);
+      return NULL;
+    }
+    json_array_append_new(overrides, entry);
+  }
+  return json_pack("{s:s, s:s, s:s, s:o}", "collection", cli->args[0],
+                   "name", cli->args[1], "url", cli->args[2],
+                   "config_overrides", overrides);
 }
 
 static json_t *events_request(const fern__cli *cli) {
@@ -411,7 +452,8 @@ int fern__cmd_ctl(const char *name, int argc, char **argv) {
                    .json_allowed = 1,
                    .control_allowed = 1,
                    .follow_allowed = spec->follow,
-                   .state_allowed = spec->state};
+                   .state_allowed = spec->state,
+                   .overrides_allowed = strcmp(spec->name, "create") == 0};
   int status = fern__cli_parse(&cli, argc, argv);
   if (status < 0 &&
       (cli.arg_count < spec->min_args || cli.arg_count > spec->max_args)) {

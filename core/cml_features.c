@@ -13,10 +13,7 @@ typedef struct feature_s {
 } feature;
 
 static const feature features[] = {
-    {"config", "manifest",
-     "structured configuration (the \"config\" schema)"},
     {"config", "", "configuration capabilities"},
-    {"config_overrides", "", "structured configuration overrides"},
     {"service", "", "service capabilities"},
     {"event_stream", "", "event streams"},
     {"dictionary", "", "dictionaries"},

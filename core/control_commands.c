@@ -233,6 +233,7 @@ static void cmd_create(fern__manager *manager, fern__request *request,
   const char *collection = arg_string(message, "collection");
   const char *name = arg_string(message, "name");
   const char *url = arg_string(message, "url");
+  const json_t *overrides = json_object_get(message, "config_overrides");
   if (collection == NULL || name == NULL || url == NULL) {
     fern__control_fail(request, "create needs \"collection\" (a collection "
                                 "moniker like /parent/workers), \"name\" and "
@@ -251,8 +252,11 @@ static void cmd_create(fern__manager *manager, fern__request *request,
   if (parent == NULL)
     fern__control_fail(request, "no component %s (from collection moniker %s)",
                        parent_moniker, collection);
-  else if (fern__dynamic_create(parent, slash + 1, name, url, create_done,
-                                request, &err) != FERN_OK)
+  else if (overrides != NULL && !json_is_array(overrides))
+    fern__control_fail(request, "\"config_overrides\" is an array of "
+                                "{\"key\": ..., \"value\": ...}");
+  else if (fern__dynamic_create(parent, slash + 1, name, url, overrides,
+                                create_done, request, &err) != FERN_OK)
     fern__control_fail(request, "%s", err.message);
 }
 

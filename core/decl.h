@@ -9,6 +9,7 @@
 /* What a manifest declares of environments and capabilities is the
  * environment layer's model. */
 #include "../environments/environment.h"
+#include "config_schema.h"
 #include "include.h"
 #include "rights.h"
 
@@ -49,6 +50,9 @@ typedef struct fern__child_decl_s {
   const char *environment; /* "name" without '#', or NULL */
   fern__on_terminate on_terminate;
   fern__restart_decl restart;
+  /* [{"key": K, "value": V}]: values of its config the parent sets, or
+   * NULL; borrowed from the manifest (manifest_config.c). */
+  const json_t *config_overrides;
 } fern__child_decl;
 
 typedef struct fern__collection_decl_s {
@@ -160,6 +164,8 @@ typedef struct fern__decl_s {
   fern__route_decl *uses, *offers, *exposes; /* protocols, directories */
   size_t use_count, offer_count, expose_count;
   fern__included included; /* the shards merged in, to place errors */
+  fern__config_field *config_fields; /* "config": its structured config */
+  size_t config_field_count;
 } fern__decl;
 
 /* The largest manifest fern parses, whichever resolver brought it. */

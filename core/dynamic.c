@@ -133,6 +133,7 @@ static int check_create(fern__instance *parent, const char *collection,
 
 int fern__dynamic_create(fern__instance *parent, const char *collection,
                          const char *name, const char *url,
+                         const json_t *config_overrides,
                          fern__created_cb cb, void *arg, fern_error_t *err) {
   /* Like Fuchsia's monikers: a dynamic child is "collection:name". */
   char full_name[2 * FERN_NAME_MAX + 2];
@@ -158,6 +159,8 @@ int fern__dynamic_create(fern__instance *parent, const char *collection,
     return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
   }
   child->dynamic = 1;
+  if (json_array_size(config_overrides) > 0)
+    child->config_overrides = json_deep_copy(config_overrides);
   child->durability = coll->durability;
   child->restart = coll->restart;
   op->cb = cb;

@@ -38,6 +38,7 @@ fern__instance *fern__instance_new(struct fern__manager_s *manager,
   instance->startup = startup;
   instance->env = fern__env_ref(env);
   instance->exit_code = -1;
+  instance->child_index = -1;
   const fern__restart_decl no_restart = FERN_RESTART_DEFAULTS;
   instance->restart = no_restart;
   if (instance->name == NULL || instance->url == NULL ||
@@ -70,6 +71,8 @@ void fern__instance_free(fern__instance *instance) {
   free(instance->run.stop_timer);
   free(instance->restart_timer);
   free(instance->error);
+  json_decref(instance->config_overrides);
+  json_decref(instance->config);
   free(instance->status_text);
   free(instance->collection);
   while (instance->stop_waiters != NULL) {
@@ -160,6 +163,7 @@ int fern__instance_add_children(fern__instance *instance, fern_error_t *err) {
       return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
     if (env_rc != FERN_OK)
       node->error = strdup(env_err.message);
+    node->child_index = (long)i;
     node->on_terminate = child->on_terminate;
     node->restart = child->restart;
     instance->children[instance->child_count++] = node;

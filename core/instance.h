@@ -91,6 +91,11 @@ typedef struct fern_instance_s {
   struct fern__create_op_s *create_op; /* while CREATING: who asked */
   struct fern_instance_s *next_dead;   /* the manager's graveyard */
   char *error; /* why it cannot resolve or start, once known */
+
+  /* Structured configuration (config_resolve.h). */
+  long child_index; /* its place in the parent's "children", or -1 */
+  json_t *config_overrides; /* a dynamic child's, from fern create */
+  json_t *config; /* the values it runs with, once resolved, or NULL */
 } fern__instance;
 
 /* Makes an instance; the root has parent NULL and name "". `env` gets a

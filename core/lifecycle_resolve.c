@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config_resolve.h"
 #include "env_routes.h"
 #include "lifecycle_actions.h"
 #include "routes.h"
@@ -151,6 +152,33 @@ static const fern__instance *repeated_by(const fern__instance *i,
   return NULL;
 }
 
+/* The values of its structured configuration: its package's, with what
+ * its parent overrides (a static child's in the parent's manifest, a
+ * dynamic child's from fern create). */
+static int resolve_config(fern__instance *i, const fern__resolution *res,
+                          char *why, size_t size) {
+  char pointer[64];
+  fern__config_overrides overrides = {i->config_overrides, NULL, NULL};
+  if (i->child_index >= 0 && i->parent->resolution != NULL) {
+    const fern__decl *parent = i->parent->resolution->decl;
+    snprintf(pointer, sizeof pointer, "/children/%ld/config_overrides",
+             i->child_index);
+    overrides.list = parent->children[i->child_index].config_overrides;
+    overrides.placed_in = parent;
+    overrides.pointer = pointer;
+  }
+  json_t *config = NULL;
+  fern_error_t err = FERN_ERROR_INIT;
+  if (fern__config_resolve(res->decl, res->config_values, &overrides,
+                           &config, &err) != FERN_OK) {
+    snprintf(why, size, "%s", err.message);
+    return -1;
+  }
+  json_decref(i->config);
+  i->config = config;
+  return 0;
+}
+
 /* Takes the declaration in and makes the static children, each asked to
  * resolve; -1 with the reason when the declaration cannot be used. */
 static int adopt(fern__instance *i, const fern__resolution *res, char *why,
@@ -163,6 +191,8 @@ static int adopt(fern__instance *i, const fern__resolution *res, char *why,
              i->url, ancestor->moniker);
     return -1;
   }
+  if (resolve_config(i, res, why, size) != 0)
+    return -1;
   i->resolution = res;
   fern_error_t err = FERN_ERROR_INIT;
   int rc = fern__instance_add_children(i, &err);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "config_file.h"
 #include "lifecycle_actions.h"
 #include "env_routes.h"
 #include "lifecycle_announce.h"
@@ -89,10 +90,27 @@ static int runner_too_old(const fern__capability *runner,
   return 1;
 }
 
+/* A runner of ABI 2.1 or older knows nothing of structured
+ * configuration; one of 2.2 gets it as a file too. */
+static int give_config(fern__instance *i, const fern__capability *runner,
+                       char *path, size_t size, fern_error_t *err) {
+  if (i->config == NULL)
+    return FERN_OK;
+  if (runner->runner->abi_minor < 2)
+    return fern_error_set(err, FERN_ENOTSUP, NULL,
+                          "runner \"%s\" (plugin ABI %u.%u) cannot give a "
+                          "component its structured configuration; that "
+                          "needs ABI 2.2",
+                          runner->name, runner->runner->abi_major,
+                          runner->runner->abi_minor);
+  return fern__config_file_write(i, path, size, err);
+}
+
 static fern__state start_program(fern__instance *i) {
   const fern__decl *decl = i->resolution->decl;
   fern_error_t err = FERN_ERROR_INIT;
   fern__serve_plan plan;
+  char config_path[4200];
   if (policy_forbids(i, &err))
     return fern__lc_cannot_start(i, err.message);
   fern__capability *runner = find_runner(i, &err);
@@ -104,7 +122,9 @@ static fern__state start_program(fern__instance *i) {
   if (fern__capability_make(runner, &err) != FERN_OK)
     return fern__lc_cannot_start(i, err.message);
   if (fern__serve_plan_make(i, &plan, &err) != FERN_OK ||
-      runner_too_old(runner, &plan, &err)) {
+      runner_too_old(runner, &plan, &err) ||
+      give_config(i, runner, config_path, sizeof config_path, &err) !=
+          FERN_OK) {
     fern__serve_plan_free(&plan);
     return fern__lc_cannot_start(i, err.message);
   }
@@ -121,6 +141,8 @@ static fern__state start_program(fern__instance *i) {
       .serves = plan.serves,
       .serve_count = plan.serve_count,
       .namespace_dir = plan.has_namespace ? plan.namespace_dir : NULL,
+      .config = i->config,
+      .config_path = i->config != NULL ? config_path : NULL,
   };
   i->run.awaits_ready = 0;
   i->run.pid = 0;

@@ -87,9 +87,12 @@ typedef void (*fern__created_cb)(void *arg, fern__instance *child,
                                  const char *error);
 typedef void (*fern__destroyed_cb)(void *arg, const char *error);
 /* Creates a child in `collection` of `parent`: it resolves first, and
- * `cb` is called once it has joined the tree or could not. */
+ * `cb` is called once it has joined the tree or could not.
+ * `config_overrides` ([{"key", "value"}] or NULL) set fields of its
+ * structured configuration; a wrong one fails the create. */
 int fern__dynamic_create(fern__instance *parent, const char *collection,
                          const char *name, const char *url,
+                         const json_t *config_overrides,
                          fern__created_cb cb, void *arg, fern_error_t *err);
 /* Stops it, then takes it out of the tree; then `cb` (may be NULL). */
 int fern__dynamic_destroy(fern__instance *instance, fern__destroyed_cb cb,

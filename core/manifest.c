@@ -13,7 +13,7 @@
 static const char *const top_keys[] = {
     "program",      "use",          "children", "collections",
     "environments", "capabilities", "offer",    "expose",
-    "facets",       NULL};
+    "facets",       "config",       NULL};
 
 static int check_env_reference(fern__mcheck *mc, fern__decl *decl,
                                const char *value, const char *pointer,
@@ -46,7 +46,8 @@ static int name_taken(fern__mcheck *mc, const char *name) {
 static int parse_child(fern__mcheck *mc, fern__decl *decl, json_t *entry,
                        const char *at, fern__child_decl *child) {
   static const char *const keys[] = {"name", "url", "startup", "environment",
-                                     "on_terminate", "restart", NULL};
+                                     "on_terminate", "restart",
+                                     "config_overrides", NULL};
   static const char *const startups[] = {"lazy", "eager", NULL};
   static const char *const on_terminates[] = {"none", "reboot", NULL};
   const char *env = NULL;
@@ -74,6 +75,9 @@ static int parse_child(fern__mcheck *mc, fern__decl *decl, json_t *entry,
     rc = check_env_reference(mc, decl, env, env_at, &child->environment);
   if (rc == FERN_OK)
     rc = fern__mcheck_restart(mc, entry, at, &child->restart);
+  if (rc == FERN_OK)
+    rc = fern__manifest_child_overrides(mc, entry, at,
+                                        &child->config_overrides);
   child->startup = (fern__startup)startup;
   child->on_terminate = (fern__on_terminate)on_terminate;
   return rc;
@@ -275,6 +279,8 @@ int fern__decl_parse_in(const char *text, size_t len, const char *origin,
   if (rc == FERN_OK)
     rc = fern__mcheck_keys(&mc, decl->json, "", "a manifest", top_keys);
   if (rc == FERN_OK)
+    rc = fern__manifest_config(&mc, decl);
+  if (rc == FERN_OK)
     rc = fern__manifest_capabilities(&mc, decl);
   if (rc == FERN_OK)
     rc = fern__manifest_environments(&mc, decl);
@@ -314,6 +320,7 @@ void fern__decl_free(fern__decl *decl) {
   free(decl->children);
   json_decref(decl->json);
   fern__included_free(&decl->included);
+  free(decl->config_fields);
   free(decl->text);
   free(decl->origin);
   free(decl);

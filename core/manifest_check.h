@@ -45,6 +45,14 @@ int fern__mcheck_restart(fern__mcheck *mc, const json_t *obj,
 /* Validates "environments" and "capabilities" into the declaration. */
 int fern__manifest_environments(fern__mcheck *mc, fern__decl *decl);
 int fern__manifest_capabilities(fern__mcheck *mc, fern__decl *decl);
+/* Validates "config", the structured configuration's schema
+ * (manifest_config.c). */
+int fern__manifest_config(fern__mcheck *mc, fern__decl *decl);
+/* A child's "config_overrides" (manifest_config.c): its shape; whether
+ * each fits a field of the child is known when the child resolves. *out
+ * is the list (borrowed from the manifest), or NULL. */
+int fern__manifest_child_overrides(fern__mcheck *mc, const json_t *child,
+                                   const char *at, const json_t **out);
 /* Checks that each registration "from: #child" names a child; after the
  * children. */
 int fern__manifest_environment_children(fern__mcheck *mc,

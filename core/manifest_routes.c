@@ -17,6 +17,7 @@
 
 #include "decl.h"
 #include "cml_features.h"
+#include "log.h"
 #include "manifest_parts.h"
 
 const char *fern__route_kind_name(fern__route_kind kind) {
@@ -427,7 +428,18 @@ static int read_expose(fern__mcheck *mc, fern__decl *decl, const json_t *entry,
     rc = read_directory_route(mc, entry, at, count, 0, &route);
   if (rc == FERN_OK)
     rc = fern__mcheck_string(mc, entry, at, "to", 0, &to);
-  if (rc == FERN_OK && to != NULL && strcmp(to, "parent") != 0) {
+  /* An expose to the framework is for component_manager itself (the
+   * inspect shard's diagnostics directory, for its archivist): fern's
+   * manager reads no such capability, so the expose is checked and left
+   * out, said in verbose logs. */
+  int to_framework = to != NULL && strcmp(to, "framework") == 0;
+  if (rc == FERN_OK && to_framework)
+    fern__log(FERN_LOG_DEBUG, NULL,
+              "%s: the expose at %s is to \"framework\", which reads "
+              "nothing in fern: it is left out",
+              decl->origin, at);
+  if (rc == FERN_OK && to != NULL && strcmp(to, "parent") != 0 &&
+      !to_framework) {
     fern__pointer p;
     snprintf(p, sizeof p, "%s/to", at);
     const char *feature = fern__cml_unsupported_ref(to);
@@ -446,10 +458,10 @@ static int read_expose(fern__mcheck *mc, fern__decl *decl, const json_t *entry,
     route.name = names[i];
     route.target = as ? as : names[i];
     rc = check_self(mc, at, "exposed", &route);
-    if (rc == FERN_OK)
+    if (rc == FERN_OK && !to_framework)
       rc = check_unique_target(mc, decl->exposes, decl->expose_count, &route,
                                at, "exposed");
-    if (rc == FERN_OK)
+    if (rc == FERN_OK && !to_framework)
       rc = add_route(mc, &decl->exposes, &decl->expose_count, &route);
   }
   free(names);

@@ -1,4 +1,5 @@
 /* resolve_dispatch.c - see resolve_dispatch.h. */
+#include "config_values.h"
 #include "control_path.h"
 #include "resolve_dispatch.h"
 
@@ -28,6 +29,7 @@ void fern__resolutions_init(fern__resolutions *dispatch, uv_loop_t *loop) {
 
 static void resolution_clear(fern__resolution *res) {
   fern__decl_free(res->decl);
+  json_decref(res->config_values);
   free(res->resolved_url);
   free(res->package_url);
   free(res->package_dir);
@@ -68,8 +70,13 @@ static int parse_manifest(const fern__resolutions *dispatch,
   fern__include_dirs dirs = {
       is_file ? beside : NULL, out->package_dir != NULL ? meta : NULL,
       (const char *const *)dispatch->include_dirs, dispatch->include_dir_count};
-  return fern__decl_parse_in(out->manifest, out->manifest_len, origin, &dirs,
-                             &res->decl, &res->error);
+  int rc = fern__decl_parse_in(out->manifest, out->manifest_len, origin,
+                               &dirs, &res->decl, &res->error);
+  if (rc == FERN_OK)
+    rc = fern__config_values_load(res->decl, out->package_dir,
+                                  out->manifest_origin, &res->config_values,
+                                  &res->error);
+  return rc;
 }
 
 static int take_result(const fern__resolutions *dispatch,

@@ -38,6 +38,7 @@ typedef struct fern__resolution_s {
   char *context;
   char *scheme;            /* children's relative URLs use this scheme */
   fern__capability *resolver; /* held while the work runs */
+  json_t *config_values; /* its package's values of the decl's config */
   fern__resolve_waiter *waiters;
 } fern__resolution;
 

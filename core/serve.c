@@ -25,6 +25,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "config_file.h"
 #include "lifecycle_actions.h"
 #include "package_path.h"
 #include "locked_dir.h"
@@ -109,6 +110,7 @@ void fern__serve_free(fern__instance *i) {
              (unsigned long long)i->namespace_seq);
     fern__remove_tree(dir);
   }
+  fern__config_file_remove(i);
 }
 
 /* Whether `decl` routes protocol `name` out of itself: an expose or an

@@ -74,7 +74,7 @@ extern "C" {
 #endif
 
 #define FERN_RUNNER_ABI_MAJOR 2
-#define FERN_RUNNER_ABI_MINOR 1
+#define FERN_RUNNER_ABI_MINOR 2
 #define FERN_RUNNER_SYMBOL "fern_runner_v2"
 
 /* What a runner supports, so the host never calls what is missing. */
@@ -150,7 +150,23 @@ typedef struct fern_start_info_s {
    * fern's file system names it in FERN_NAMESPACE. NULL when it uses
    * nothing. */
   const char *namespace_dir;
+  /* Runner ABI 2.2 (present where struct_size covers them; the host
+   * gives a component with structured configuration only to a runner of
+   * 2.2 or later). Its configuration's values: an object with one member
+   * per field of the manifest's "config", each of the field's type
+   * (docs/config.md). NULL when it declares none. */
+  const json_t *config;
+  /* The same object as a JSON file on this machine, which the host wrote
+   * for this run and removes when the component leaves the tree. A
+   * runner whose program shares fern's file system names it in
+   * FERN_CONFIG; one with a root of its own binds it read-only inside
+   * it (at FERN_CONFIG_PATH where that makes no mount point in the
+   * program's own files) and names that. NULL when `config` is. */
+  const char *config_path;
 } fern_start_info_t;
+
+/* Where a program with a root of its own finds its configuration file. */
+#define FERN_CONFIG_PATH "/run/fern/config.json"
 
 typedef struct fern_runner_plugin_s {
   uint32_t abi_major;      /* FERN_RUNNER_ABI_MAJOR */

@@ -56,6 +56,9 @@ typedef struct native_start_s {
   /* The plugin hands the program its sockets (LISTEN_FDS) through its
    * wrapper, which keeps descriptors 3 on. */
   int delivers_serves;
+  /* Where the program finds its configuration file when the plugin binds
+   * it (FERN_CONFIG_PATH); NULL: at the host's path. */
+  const char *config_path;
 } native_start;
 /* Starts the program block of `info` (binary, args, environ, lifecycle,
  * forward_*_to, main_process_critical, rlimits) with the service; `how`

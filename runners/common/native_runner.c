@@ -1,6 +1,7 @@
 /* native_runner.c - a runner on the host's process service: its config,
  * its start (the program block read into a spawn request), and its
  * controller, which passes stop, kill and release on to the job. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -150,26 +151,51 @@ static const char *info_namespace(const fern_start_info_t *info) {
              : NULL;
 }
 
-/* The program block's "environ", and FERN_NAMESPACE=`dir` when the
- * component uses something. */
-static const char **environ_with_namespace(const fern_start_info_t *info,
-                                           const char *dir, char *room,
-                                           size_t size) {
+/* fern's own variables of a start: FERN_NAMESPACE when the component
+ * uses something, FERN_CONFIG when it has structured configuration. */
+typedef struct own_environ_s {
+  char namespace_[PATH_MAX + 16];
+  char config[PATH_MAX + 16];
+} own_environ;
+
+static int is_set_by(const char *entry, const char *own) {
+  const char *eq = strchr(own, '=');
+  return own[0] != '\0' && eq != NULL &&
+         strncmp(entry, own, (size_t)(eq - own) + 1) == 0;
+}
+
+/* The program block's "environ" and fern's own (which win). */
+static const char **environ_with_fern(const fern_start_info_t *info,
+                                      const own_environ *own) {
   const json_t *given = json_object_get(info->program, "environ");
   size_t n = json_array_size(given);
-  const char **v = calloc(n + 2, sizeof *v);
-  int placed = dir != NULL && info->use_count > 0;
+  const char **v = calloc(n + 3, sizeof *v);
   size_t k = 0;
   for (size_t i = 0; v != NULL && i < n; i++) {
     const char *entry = json_string_value(json_array_get(given, i));
-    if (!placed || strncmp(entry, "FERN_NAMESPACE=", 15) != 0)
-      v[k++] = entry; /* fern's own wins */
+    if (!is_set_by(entry, own->namespace_) && !is_set_by(entry, own->config))
+      v[k++] = entry;
   }
-  if (v != NULL && placed) {
-    snprintf(room, size, "FERN_NAMESPACE=%s", dir);
-    v[k] = room;
-  }
+  if (v != NULL && own->namespace_[0] != '\0')
+    v[k++] = own->namespace_;
+  if (v != NULL && own->config[0] != '\0')
+    v[k++] = own->config;
   return v;
+}
+
+static void own_environ_of(const fern_start_info_t *info,
+                            const native_start *how, own_environ *own) {
+  const char *dir = how->delivers_uses && how->namespace_dir
+                        ? how->namespace_dir
+                        : info_namespace(info);
+  const char *config = runner_config_path(info);
+  own->namespace_[0] = own->config[0] = '\0';
+  if (dir != NULL && info->use_count > 0)
+    snprintf(own->namespace_, sizeof own->namespace_, "FERN_NAMESPACE=%s",
+             dir);
+  if (config != NULL)
+    snprintf(own->config, sizeof own->config, "FERN_CONFIG=%s",
+             how->config_path != NULL ? how->config_path : config);
 }
 
 /* Output goes to fern's log unless the block says otherwise ("none"; the
@@ -214,12 +240,9 @@ int native_runner_start(native_runner *r, const fern_start_info_t *info,
   }
   native_run *run = calloc(1, sizeof *run);
   const char **args = strings_of(json_object_get(info->program, "args"));
-  char namespace_env[160];
-  const char **environ_ = environ_with_namespace(
-      info,
-      how->delivers_uses && how->namespace_dir ? how->namespace_dir
-                                               : info_namespace(info),
-      namespace_env, sizeof namespace_env);
+  own_environ own;
+  own_environ_of(info, how, &own);
+  const char **environ_ = environ_with_fern(info, &own);
   int listen_fds[FERN_SPAWN_LISTEN_FDS];
   const char *listen_names[FERN_SPAWN_LISTEN_FDS];
   size_t listen_count = runner_serve_count(info);

@@ -95,6 +95,13 @@ unsigned long long runner_process_start(int pid) {
   return start;
 }
 
+const char *runner_config_path(const fern_start_info_t *info) {
+  return info->struct_size >= offsetof(fern_start_info_t, config_path) +
+                                  sizeof info->config_path
+             ? info->config_path
+             : NULL;
+}
+
 size_t runner_serve_count(const fern_start_info_t *info) {
   return info->struct_size >= offsetof(fern_start_info_t, serve_count) +
                                   sizeof info->serve_count

@@ -13,6 +13,9 @@ int runner_check_strings(const json_t *program, const char *key, int environ_,
 /* Refuses a start whose component uses capabilities (info->uses): these
  * runners cannot deliver them yet, and a program that would not find
  * what it uses must not start as if all were well (runner.h). */
+/* The file of the component's structured configuration (runner ABI 2.2),
+ * or NULL: none, or a host too old to give one. */
+const char *runner_config_path(const fern_start_info_t *info);
 /* The protocols a start serves (none before runner ABI 2.1). */
 size_t runner_serve_count(const fern_start_info_t *info);
 /* Refuses a component that serves protocols: FERN_ENOTSUP naming one. */

@@ -49,6 +49,7 @@ typedef struct oci_run_s {
   char id[96];
   char bundle[1200]; /* ours: config.json (unless given) and init.pid */
   json_t *uses;      /* oci_spec.uses */
+  char *config;      /* oci_spec.config */
   size_t listen_count; /* the protocols it serves */
   char *listen_names;  /* "a:b" */
 } oci_run;
@@ -437,6 +438,7 @@ static void run_free(void *p) {
   json_decref(run->program);
   json_decref(run->uses);
   free(run->listen_names);
+  free(run->config);
   free(run->package_dir);
   free(run->hostname);
   free(run);
@@ -543,6 +545,7 @@ static int write_config(const fern_spawn_plan_t *sp, oci_run *run,
       .uses = run->uses,
       .listen_count = run->listen_count,
       .listen_names = run->listen_names,
+      .config = run->config,
   };
   char *text = oci_config_text(&spec);
   json_decref(argv);
@@ -627,11 +630,27 @@ static int serves_read(const fern_start_info_t *info, char **names,
   return FERN_OK;
 }
 
+/* A prepared bundle's config.json is the author's: it cannot be given
+ * the component's structured configuration either. */
+static int config_deliverable(const fern_start_info_t *info,
+                              fern_error_t *err) {
+  if (runner_config_path(info) == NULL ||
+      json_object_get(info->program, "bundle") == NULL)
+    return FERN_OK;
+  return fern_error_set(err, FERN_ENOTSUP, "/bundle",
+                        "a prepared bundle's config.json cannot be given the "
+                        "component's structured configuration; give "
+                        "\"rootfs\" instead");
+}
+
 static int oci_start(void *runner, const fern_start_info_t *info,
                      void **controller, fern_error_t *err) {
   native_runner *nr = runner;
-  char *listen_names;
-  int rc = serves_read(info, &listen_names, err);
+  char *listen_names = NULL;
+  int rc = config_deliverable(info, err);
+  if (rc != FERN_OK)
+    return rc;
+  rc = serves_read(info, &listen_names, err);
   json_t *uses;
   if (rc == FERN_OK)
     rc = uses_read(info, &uses, err);
@@ -644,6 +663,8 @@ static int oci_start(void *runner, const fern_start_info_t *info,
     run->uses = uses;
     run->listen_names = listen_names;
     run->listen_count = runner_serve_count(info);
+    run->config = runner_config_path(info) ? strdup(runner_config_path(info))
+                                           : NULL;
   } else {
     json_decref(uses);
     free(listen_names);

@@ -30,12 +30,20 @@ typedef struct oci_spec_s {
    * argument (OCI_INIT_LISTEN_FDS), sets LISTEN_PID. */
   size_t listen_count;
   const char *listen_names; /* "a:b", as LISTEN_FDNAMES */
+  /* Its structured configuration's file on the host, or NULL: bound
+   * read-only at OCI_CONFIG_PATH; FERN_CONFIG names it. */
+  const char *config;
 } oci_spec;
 
 /* Where the container's namespace directory is: under /dev, the tmpfs
  * the runtime makes, so that no mount point is made in the package's
  * root file system. FERN_NAMESPACE names it. */
 #define OCI_NAMESPACE_DIR "/dev/fern-ns"
+
+/* Where the configuration file is: under /dev, as the namespace
+ * directory is, and not at FERN_CONFIG_PATH, whose mount point the
+ * runtime would make in the package's root file system. */
+#define OCI_CONFIG_PATH "/dev/fern-config.json"
 
 /* Where the init appears inside the container. */
 #define OCI_INIT_PATH "/dev/.fern-init"

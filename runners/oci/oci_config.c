@@ -34,6 +34,12 @@ static json_t *mounts(const oci_spec *spec) {
                         "source", json_object_get(use, "source"), "options",
                         options));
   }
+  if (spec->config != NULL)
+    json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:[s,s]}",
+                                          "destination", OCI_CONFIG_PATH,
+                                          "type", "bind", "source",
+                                          spec->config, "options", "bind",
+                                          "ro"));
   return list;
 }
 
@@ -84,6 +90,8 @@ static json_t *environment(const oci_spec *spec) {
   if (json_array_size(spec->uses) > 0)
     json_array_append_new(env,
                           json_string("FERN_NAMESPACE=" OCI_NAMESPACE_DIR));
+  if (spec->config != NULL)
+    json_array_append_new(env, json_string("FERN_CONFIG=" OCI_CONFIG_PATH));
   if (spec->listen_count > 0) {
     json_array_append_new(env, json_sprintf("LISTEN_FDS=%zu",
                                             spec->listen_count));

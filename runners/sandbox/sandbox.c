@@ -84,11 +84,14 @@ static const char *bind_option(const fern_used_capability_t *use) {
 }
 
 /* The binds of what it uses: each protocol's socket and each directory
- * at its path. */
+ * at its path; and its configuration file, read-only at
+ * FERN_CONFIG_PATH. */
 static char **uses_read(const fern_start_info_t *info, int *protocols) {
-  char **v = calloc(3 * info->use_count + 1, sizeof *v);
+  const char *config = runner_config_path(info);
+  char **v = calloc(3 * (info->use_count + 1) + 1, sizeof *v);
+  size_t n = 0;
   *protocols = 0;
-  for (size_t i = 0, n = 0; v != NULL && i < info->use_count; i++) {
+  for (size_t i = 0; v != NULL && i < info->use_count; i++) {
     const fern_used_capability_t *use = &info->uses[i];
     *protocols |= use->kind == FERN_CAPABILITY_PROTOCOL;
     if ((v[n++] = strdup(bind_option(use))) == NULL ||
@@ -96,6 +99,11 @@ static char **uses_read(const fern_start_info_t *info, int *protocols) {
         (v[n++] = strdup(use->path)) == NULL)
       return sandbox_strings_free(v), NULL;
   }
+  if (v != NULL && config != NULL &&
+      ((v[n++] = strdup("--ro-bind")) == NULL ||
+       (v[n++] = strdup(config)) == NULL ||
+       (v[n++] = strdup(FERN_CONFIG_PATH)) == NULL))
+    return sandbox_strings_free(v), NULL;
   return v;
 }
 
@@ -173,7 +181,10 @@ static int sandbox_start(void *runner, const fern_start_info_t *info,
       /* What it uses is bound at its path: its namespace is "/". */
       .namespace_dir = plan->enabled ? "/" : NULL,
       .delivers_uses = 1,
-      .delivers_serves = 1};
+      .delivers_serves = 1,
+      .config_path = plan->enabled && runner_config_path(info) != NULL
+                         ? FERN_CONFIG_PATH
+                         : NULL};
   return native_runner_start(r, info, &how, controller, err);
 }
 

@@ -15,7 +15,8 @@ typedef struct sandbox_plan_s {
   int network;     /* "network": true shares the network and allows sockets */
   char **syscalls; /* "syscalls": extra syscall names to allow */
   int notify;      /* lifecycle.ready_event "notify": it sends sd_notify */
-  /* What it uses, each bound at its path: triples of (bwrap's bind
+  /* What it uses, each bound at its path, and its configuration file
+   * at FERN_CONFIG_PATH: triples of (bwrap's bind
    * option, host path, path in the sandbox), NULL-terminated; a directory
    * without the rights to write is bound read-only (--ro-bind). A
    * component that uses a protocol may make the Unix stream socket it

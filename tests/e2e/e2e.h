@@ -181,6 +181,7 @@ Suite *directories_suite(void);
 Suite *storage_suite(void);
 Suite *env_routes_suite(void);
 Suite *cml_suite(void);
+Suite *config_suite(void);
 Suite *stop_deps_suite(void);
 Suite *serve_suite(void);
 

@@ -39,6 +39,7 @@ int main(void) {
   srunner_add_suite(runner, storage_suite());
   srunner_add_suite(runner, env_routes_suite());
   srunner_add_suite(runner, cml_suite());
+  srunner_add_suite(runner, config_suite());
   srunner_add_suite(runner, stop_deps_suite());
   srunner_add_suite(runner, serve_suite());
   srunner_run_all(runner, CK_NORMAL);

@@ -25,18 +25,24 @@ START_TEST(test_the_routing_example_checks_with_its_shards) {
 }
 END_TEST
 
-/* The server includes inspect/client.shard.cml, which exposes a
- * directory "to": "framework": the error stands in the shard, at the
- * line and column of that expose. */
+/* What a shard brings is placed in the shard: a manifest that includes
+ * one using an event stream is refused at the shard's line and column. */
 START_TEST(test_an_error_in_a_shard_is_placed_in_the_shard) {
+  char pkg[4096], manifest[4400];
+  e2e_package_new(pkg, sizeof pkg);
+  e2e_package_write(pkg, "meta/events.shard.cml",
+                    "{\n  use: [\n    { event_stream: 'started' },\n  ],\n}\n");
+  e2e_package_write(pkg, "meta/app.cml",
+                    "{ include: ['events.shard.cml'],\n"
+                    "  program: { runner: 'elf', binary: 'bin/tool' } }\n");
+  snprintf(manifest, sizeof manifest, "%s/meta/app.cml", pkg);
   e2e_proc p;
-  const char *args[] = {"check", "--includepath", SHARDS,
-                        ROUTING "rust/echo_server/meta/echo_server.cml", NULL};
+  const char *args[] = {"check", manifest, NULL};
   ck_assert_int_eq(e2e_run(&p, 20000, args), 1);
-  e2e_assert_has(p.err, "sdk/lib/inspect/client.shard.cml:13:13: ");
-  e2e_assert_has(p.err, "exposing to \"framework\" is CML's capabilities of "
-                        "the framework");
+  e2e_assert_has(p.err, "meta/events.shard.cml:3:7: \"event_stream\" in a "
+                        "use declaration is CML's event streams");
   e2e_free(&p);
+  e2e_package_remove(pkg);
 }
 END_TEST
 
@@ -55,9 +61,8 @@ START_TEST(test_a_missing_shard_names_where_it_was_looked_for) {
 END_TEST
 
 /* A manifest in strict JSON that takes its runner through "use" passes;
- * one that declares structured configuration, which fern does not have
- * yet, is refused with that feature named, where the manifest declares
- * it. */
+ * so does one that declares structured configuration and includes the
+ * inspect shard, whose expose to the framework fern leaves out. */
 START_TEST(test_what_fern_lacks_is_named_where_it_stands) {
   e2e_proc p;
   const char *hello[] = {"check", FUCHSIA
@@ -69,9 +74,16 @@ START_TEST(test_what_fern_lacks_is_named_where_it_stands) {
                           "examples/components/config/rust/meta/"
                           "config_example.cml",
                           NULL};
-  ck_assert_int_eq(e2e_run(&p, 20000, config), 1);
-  e2e_assert_has(p.err, "config_example.cml:15:5: \"config\" in a manifest "
-                        "is CML's structured configuration");
+  ck_assert_int_eq(e2e_run(&p, 20000, config), 0);
+  e2e_free(&p);
+  const char *service[] = {"check", "--includepath", SHARDS, FUCHSIA
+                           "examples/components/services/rust/meta/"
+                           "provider-a.cml",
+                           NULL};
+  ck_assert_int_eq(e2e_run(&p, 20000, service), 1);
+  e2e_assert_has(p.err, "provider-a.cml:17:11: \"service\" in a capability "
+                        "is CML's service capabilities, which fern does not "
+                        "support");
   e2e_free(&p);
 }
 END_TEST
@@ -83,23 +95,22 @@ START_TEST(test_each_real_manifest_gets_its_answer) {
   static const char *const cases[][2] = {
       {"routing/meta/echo_realm.cml", "ok"},
       {"routing/rust/echo_client/meta/echo_client.cml", "ok"},
+      {"routing/rust/echo_server/meta/echo_server.cml", "ok"},
       {"basic/meta/hello_world.cml", "ok"},
-      {"routing/rust/echo_server/meta/echo_server.cml",
-       "inspect/client.shard.cml:13:13: exposing to \"framework\" is CML's "
-       "capabilities of the framework"},
-      {"storage/meta/storage_example.cml",
-       "inspect/client.shard.cml:13:13: exposing to \"framework\""},
-      {"subpackages/meta/echo_client.cml",
-       "inspect/client.shard.cml:13:13: exposing to \"framework\""},
+      {"echo/rust/meta/echo.cml", "ok"},
+      {"storage/meta/storage_example.cml", "ok"},
+      {"subpackages/meta/echo_client.cml", "ok"},
+      {"config/rust/meta/config_example.cml", "ok"},
+      {"config/cpp/meta/config_example.cml", "ok"},
       {"lifecycle/rust/meta/manager.cml",
        "manager.cml:54:13: \"framework\" is CML's capabilities of the "
        "framework"},
       {"lifecycle/rust/meta/lifecycle.cml",
        "lifecycle.cml:35:13: \"framework\" is CML's capabilities of the "
        "framework"},
-      {"config/rust/meta/config_example.cml",
-       "config_example.cml:15:5: \"config\" in a manifest is CML's "
-       "structured configuration"},
+      {"services/rust/meta/provider-a.cml",
+       "provider-a.cml:17:11: \"service\" in a capability is CML's service "
+       "capabilities"},
   };
   for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
     char path[256];

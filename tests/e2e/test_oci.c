@@ -311,6 +311,59 @@ START_TEST(test_a_container_reads_a_directory_it_cannot_write) {
 }
 END_TEST
 
+/* meta/NAME.cm: the container running /bin/tool with `args`, with a
+ * structured configuration of one field and its values file. */
+static void oci_configured_child(oci_pkg *o, const char *name,
+                                 const char *program) {
+  char path[64], text[512];
+  snprintf(path, sizeof path, "meta/%s.cm", name);
+  snprintf(text, sizeof text,
+           "{\"program\": %s,\n"
+           " \"config\": {\"level\": {\"type\": \"int8\"}}}\n",
+           program);
+  e2e_package_write(o->pkg, path, text);
+  snprintf(path, sizeof path, "meta/%s.values.json5", name);
+  e2e_package_write(o->pkg, path, "{ level: -3 }\n");
+}
+
+/* The container finds its configuration where FERN_CONFIG says, under
+ * the runtime's /dev (no mount point lands in the package's root), and
+ * cannot change it; a prepared bundle cannot be given it. */
+START_TEST(test_a_container_gets_its_config_read_only) {
+  oci_pkg o;
+  oci_package(&o);
+  oci_configured_child(&o, "conf",
+                       "{\"runner\": \"oci\", \"rootfs\": \"rootfs\", "
+                       "\"binary\": \"/bin/tool\", \"args\": [\"config\"]}");
+  oci_configured_child(&o, "tamper",
+                       "{\"runner\": \"oci\", \"rootfs\": \"rootfs\", "
+                       "\"binary\": \"/bin/tool\", \"args\": [\"touch\", "
+                       "\"/dev/fern-config.json\"]}");
+  oci_configured_child(&o, "given",
+                       "{\"runner\": \"oci\", \"bundle\": \"rootfs\"}");
+  e2e_proc p;
+  run_tree(&o,
+           "[{\"name\": \"conf\", \"url\": \"#meta/conf.cm\", "
+           "\"startup\": \"eager\"}, {\"name\": \"tamper\", \"url\": "
+           "\"#meta/tamper.cm\", \"startup\": \"eager\"}, {\"name\": "
+           "\"given\", \"url\": \"#meta/given.cm\", \"startup\": "
+           "\"eager\"}]",
+           &p, 1);
+  e2e_assert_has(p.err, "[/conf] config: {\"level\":-3}\n");
+  e2e_assert_end(&p, "/conf", "ok (exit 0)");
+  e2e_assert_end(&p, "/tamper", "instance_died (exit 1)");
+  e2e_assert_end(&p, "/given", "cannot_start");
+  e2e_assert_has(p.err, "cannot be given the component's structured "
+                        "configuration");
+  char run[200];
+  snprintf(run, sizeof run, "%s/rootfs/run", o.pkg);
+  ck_assert_int_ne(access(run, F_OK), 0);
+  ck_assert_int_eq(bundles_left(o.state), 0);
+  e2e_free(&p);
+  e2e_package_remove(o.pkg);
+}
+END_TEST
+
 /* A prepared bundle's config.json is its author's: fern cannot hand it
  * sockets, and says so as the provider's cannot_start. */
 START_TEST(test_a_prepared_bundle_cannot_serve) {
@@ -522,6 +575,7 @@ Suite *oci_suite(void) {
     tcase_add_test(tc, test_a_container_serves_a_protocol_started_by_a_connection);
     tcase_add_test(tc, test_a_prepared_bundle_cannot_serve);
     tcase_add_test(tc, test_a_container_reads_a_directory_it_cannot_write);
+    tcase_add_test(tc, test_a_container_gets_its_config_read_only);
     tcase_add_test(tc, test_a_container_serving_nothing_is_given_no_listen_pid);
   }
   suite_add_tcase(s, tc);

@@ -239,8 +239,6 @@ START_TEST(test_cml_features_fern_lacks_are_named) {
   expect_error("{collections: [{name: 'c', durability: 'transient', "
                "allowed_offers: 'static_only'}]}",
                "t.cm:1:", "CML's collections' allowed offers");
-  expect_error("{config: {a: {type: 'bool'}}}", "t.cm:1:2:",
-               "CML's structured configuration");
   fern__decl *decl;
   ck_assert_int_eq(parse("{facets: {'fuchsia.test': {type: 'system'}}}",
                          &decl),
@@ -249,11 +247,61 @@ START_TEST(test_cml_features_fern_lacks_are_named) {
 }
 END_TEST
 
+/* An expose to the framework (the inspect shard's) is checked, then left
+ * out: nothing in fern reads it. Its source must still be declared. */
+START_TEST(test_an_expose_to_the_framework_is_left_out) {
+  fern__decl *decl;
+  ck_assert_int_eq(parse("{capabilities: [{directory: 'diagnostics', "
+                         "rights: ['r*'], path: '/diagnostics'}],\n"
+                         " expose: [{directory: 'diagnostics', from: 'self', "
+                         "to: 'framework'}]}",
+                         &decl),
+                   FERN_OK);
+  ck_assert_uint_eq(decl->expose_count, 0);
+  fern__decl_free(decl);
+  expect_error("{expose: [{directory: 'diagnostics', from: 'self', "
+               "to: 'framework'}]}",
+               "t.cm:1:", "diagnostics");
+}
+END_TEST
+
+/* A child's config_overrides, shaped as fuchsia.component.decl's
+ * Child.config_overrides; whether each fits the child is known later. */
+START_TEST(test_child_config_overrides_are_checked_for_shape) {
+  fern__decl *decl;
+  ck_assert_int_eq(parse("{children: [{name: 'a', url: '#meta/a.cm', "
+                         "config_overrides: [{key: 'n', value: 5}, "
+                         "{key: 'v', value: ['x', 'y']}]}]}",
+                         &decl),
+                   FERN_OK);
+  ck_assert_uint_eq(json_array_size(decl->children[0].config_overrides), 2);
+  fern__decl_free(decl);
+  expect_error("{children: [{name: 'a', url: '#meta/a.cm', "
+               "config_overrides: {n: 5}}]}",
+               "t.cm:1:", "must be an array");
+  expect_error("{children: [{name: 'a', url: '#meta/a.cm',\n"
+               " config_overrides: [{key: 'Bad', value: 5}]}]}",
+               "t.cm:2:", "\"Bad\" is no configuration key");
+  expect_error("{children: [{name: 'a', url: '#meta/a.cm',\n"
+               " config_overrides: [{key: 'n', value: 5}, "
+               "{key: 'n', value: 6}]}]}",
+               "t.cm:2:", "\"n\" is overridden twice");
+  expect_error("{children: [{name: 'a', url: '#meta/a.cm',\n"
+               " config_overrides: [{key: 'n', value: {x: 1}}]}]}",
+               "t.cm:2:", "must be a bool, a whole number, a string");
+  expect_error("{children: [{name: 'a', url: '#meta/a.cm',\n"
+               " config_overrides: [{key: 'n'}]}]}",
+               "t.cm:2:", "needs \"value\"");
+}
+END_TEST
+
 Suite *manifest_suite(void) {
   Suite *s = suite_create("manifest");
   TCase *tc = tcase_create("validation");
   tcase_add_test(tc, test_environments_follow_cmls_rules);
   tcase_add_test(tc, test_cml_features_fern_lacks_are_named);
+  tcase_add_test(tc, test_an_expose_to_the_framework_is_left_out);
+  tcase_add_test(tc, test_child_config_overrides_are_checked_for_shape);
   tcase_add_test(tc, test_valid_manifest_becomes_a_declaration);
   tcase_add_test(tc, test_syntax_error_names_line_and_column);
   tcase_add_test(tc, test_duplicate_json_keys_are_refused);

@@ -566,6 +566,22 @@ static int process_behaviour(const char *what, int argc, char **argv) {
   return -1;
 }
 
+/* "config": the file FERN_CONFIG names, its one line, as "config: ...". */
+static int print_config(void) {
+  const char *path = getenv("FERN_CONFIG");
+  char text[4096];
+  FILE *f = path != NULL ? fopen(path, "r") : NULL;
+  if (f == NULL) {
+    printf("no config: FERN_CONFIG=%s\n", path ? path : "(unset)");
+    return 1;
+  }
+  int ok = fgets(text, sizeof text, f) != NULL;
+  fclose(f);
+  if (ok)
+    printf("config: %s", text);
+  return ok ? 0 : 1;
+}
+
 /* The behaviours that look at the sandbox, the limits, /proc. Returns -1 for a behaviour of another kind. */
 static int looking_behaviour(const char *what, int argc, char **argv) {
   if ((strcmp(what, "ns-cat") == 0 || strcmp(what, "ns-write") == 0) &&
@@ -585,6 +601,8 @@ static int looking_behaviour(const char *what, int argc, char **argv) {
     fclose(f);
     return 0;
   }
+  if (strcmp(what, "config") == 0)
+    return print_config();
   if (strcmp(what, "ls") == 0 && argc > 2) {
     DIR *d = opendir(argv[2]);
     struct dirent *e;
