@@ -5,6 +5,7 @@
  * component resolves and handed to the program as the JSON file
  * FERN_CONFIG names. Fuchsia's own configuration example runs with its
  * own values file (tests/cml/fuchsia, verbatim). */
+#include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -261,6 +262,48 @@ START_TEST(test_a_sandboxed_program_gets_its_config) {
 }
 END_TEST
 
+/* A runner plugin built for ABI 2.1 gets no component with structured
+ * configuration: that start fails, naming the ABI it needs; one without
+ * config runs on it. */
+START_TEST(test_a_runner_too_old_for_config_is_refused) {
+  char pkg[4096], root[4400], config[4200], plugins[4200];
+  e2e_package_new(pkg, sizeof pkg);
+  write_app(pkg, "configured", "runner_2_1", GOOD_VALUES);
+  e2e_package_write(pkg, "meta/plain.cm",
+                    "{\"program\": {\"runner\": \"runner_2_1\"}}");
+  e2e_package_write(pkg, "meta/root.cml",
+                    "{ children: [\n"
+                    "  { name: 'configured', url: '#meta/configured.cm', "
+                    "startup: 'eager' },\n"
+                    "  { name: 'plain', url: '#meta/plain.cm', "
+                    "startup: 'eager' } ] }\n");
+  e2e_package_write(pkg, "fern.json",
+                    "{\"root_environment\": {\"runners\": [{\"runner\": "
+                    "\"runner_2_1\"}], \"resolvers\": [{\"resolver\": "
+                    "\"file\", \"scheme\": \"file\"}]}}");
+  snprintf(root, sizeof root, "%s/meta/root.cml", pkg);
+  snprintf(config, sizeof config, "%s/fern.json", pkg);
+  snprintf(plugins, sizeof plugins, "%s/tests/plugins", e2e_build());
+  const char *args[] = {"run", "--plugin-dir", plugins, "--config", config,
+                        root, NULL};
+  e2e_proc p;
+  e2e_start(&p, args);
+  /* The test runner's programs run until stopped: both starts are
+   * answered, then fern is told to stop. */
+  e2e_wait_for(&p, "/configured: error: cannot_start", 30000);
+  e2e_wait_for(&p, "/plain: started", 30000);
+  kill(p.pid, SIGTERM);
+  ck_assert_int_eq(e2e_finish(&p, 30000), 1);
+  e2e_assert_end(&p, "/configured", "cannot_start: runner \"runner_2_1\" "
+                                    "(plugin ABI 2.1) cannot give a component "
+                                    "its structured configuration; that needs "
+                                    "ABI 2.2");
+  e2e_assert_end(&p, "/plain", "ok");
+  e2e_free(&p);
+  e2e_package_remove(pkg);
+}
+END_TEST
+
 /* `fern create --override O1 [--override O2] /workers NAME URL`. */
 static int create_with(e2e_running *r, e2e_proc *p, const char *name,
                        const char *url, const char *o1, const char *o2) {
@@ -326,6 +369,7 @@ Suite *config_suite(void) {
   tcase_add_test(tc, test_wrong_overrides_are_placed_in_the_parent);
   tcase_add_test(tc, test_a_sandboxed_program_gets_its_config);
   tcase_add_test(tc, test_fern_create_overrides_a_dynamic_child);
+  tcase_add_test(tc, test_a_runner_too_old_for_config_is_refused);
   suite_add_tcase(s, tc);
   return s;
 }

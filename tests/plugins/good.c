@@ -61,9 +61,17 @@ static void good_controller_release(void *controller) { free(controller); }
   .start = good_start, .kill = good_kill,                                      \
   .controller_release = good_controller_release
 
-#ifdef GOOD_HOST_ABI_MINOR /* as FERN_RUNNER_PLUGIN, needing that minor */
+#if defined(GOOD_HOST_ABI_MINOR) || defined(GOOD_RUNNER_ABI_MINOR)
+/* As FERN_RUNNER_PLUGIN, needing that host minor, or built for that
+ * runner minor (runner_2_1.c). */
+#ifndef GOOD_HOST_ABI_MINOR
+#define GOOD_HOST_ABI_MINOR FERN_HOST_ABI_MINOR
+#endif
+#ifndef GOOD_RUNNER_ABI_MINOR
+#define GOOD_RUNNER_ABI_MINOR FERN_RUNNER_ABI_MINOR
+#endif
 FERN_EXPORT const fern_runner_plugin_t fern_runner_v2 = {
-    .abi_major = FERN_RUNNER_ABI_MAJOR, .abi_minor = FERN_RUNNER_ABI_MINOR,
+    .abi_major = FERN_RUNNER_ABI_MAJOR, .abi_minor = GOOD_RUNNER_ABI_MINOR,
     .struct_size = sizeof(fern_runner_plugin_t),
     .host_abi_major = FERN_HOST_ABI_MAJOR,
     .host_abi_minor = GOOD_HOST_ABI_MINOR, GOOD_TABLE};
