@@ -363,7 +363,8 @@ static void print_show(const fern__cli *cli, const json_t *shown) {
       {"start_reason", "Start reason:"}, {"pid", "PID:"},
       {"running_since", "Running since:"}, {"last_exit", "Last exit:"},
       {"restart_count", "Restarts:"}, {"readiness", "Readiness:"},
-      {"collection", "Collection:"}, {"error", "Error:"}};
+      {"collection", "Collection:"}, {"error", "Error:"},
+      {"config", "Configuration:"}};
   for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
     const json_t *value = json_object_get(shown, fields[i][0]);
     if (strcmp(fields[i][0], "running_since") == 0 && json_is_real(value)) {

@@ -143,6 +143,9 @@ static void cmd_show(fern__manager *manager, fern__request *request,
     json_object_set_new(shown, "collection", json_string(instance->collection));
   if (instance->error != NULL)
     json_object_set_new(shown, "error", json_string(instance->error));
+  /* What ffx component show calls its Configuration. */
+  if (instance->config != NULL)
+    json_object_set(shown, "config", instance->config);
   if (decl_of(instance) != NULL)
     fern__route_report_declared(shown, decl_of(instance));
   fern__control_reply(request, shown);

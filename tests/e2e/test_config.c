@@ -343,6 +343,12 @@ START_TEST(test_fern_create_overrides_a_dynamic_child) {
   e2e_wait_for(&r.fern, "[/workers:w1] config: {\"count\":9,\"flag\":true,"
                         "\"name\":\"dyn\",\"ports\":[80,443]}\n",
                20000);
+  /* fern show says what it runs with, as ffx component show does. */
+  json_t *shown = e2e_ctl_json(&r, "show", "/workers:w1");
+  ck_assert_int_eq(json_integer_value(json_object_get(
+                       json_object_get(shown, "config"), "count")),
+                   9);
+  json_decref(shown);
   ck_assert_int_eq(create_with(&r, &p, "w2", url, "flag=false", NULL), 1);
   e2e_assert_has(p.err, "config field \"flag\" of ");
   e2e_assert_has(p.err, "cannot be overridden by its parent");
