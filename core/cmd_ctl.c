@@ -283,6 +283,8 @@ static json_t *override_of(const char *arg) {
 
 static json_t *create_request(const fern__cli *cli) {
   json_t *overrides = json_array();
+  if (overrides == NULL)
+    fprintf(stderr, "fern create: out of memory\n");
   for (int i = 0; overrides != NULL && i < cli->override_count; i++) {
     json_t *entry = override_of(cli->overrides[i]);
     if (entry == NULL) {
@@ -326,6 +328,14 @@ static void print_list(const fern__cli *cli, const json_t *rows) {
   }
 }
 
+/* Any value, as one line of JSON, keys sorted (as FERN_CONFIG's file). */
+static void show_json(const char *label, const json_t *value) {
+  char *text = json_dumps(value, JSON_ENCODE_ANY | JSON_COMPACT |
+                                     JSON_SORT_KEYS);
+  printf("%-16s %s\n", label, text ? text : "?");
+  free(text);
+}
+
 static void show_value(const char *label, const json_t *value) {
   const json_t *ready = json_object_get(value, "ready");
   if (ready != NULL) {
@@ -348,9 +358,7 @@ static void show_value(const char *label, const json_t *value) {
   } else if (json_is_string(value)) {
     printf("%-16s %s\n", label, json_string_value(value));
   } else {
-    char *text = json_dumps(value, JSON_ENCODE_ANY | JSON_COMPACT);
-    printf("%-16s %s\n", label, text ? text : "?");
-    free(text);
+    show_json(label, value);
   }
 }
 
@@ -372,6 +380,8 @@ static void print_show(const fern__cli *cli, const json_t *shown) {
       char when[64];
       strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", localtime(&t));
       printf("%-16s %s\n", fields[i][1], when);
+    } else if (strcmp(fields[i][0], "config") == 0 && value != NULL) {
+      show_json(fields[i][1], value); /* its keys are the manifest's */
     } else if (value != NULL || i < 12) {
       show_value(fields[i][1], value);
     }

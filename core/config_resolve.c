@@ -45,11 +45,6 @@ static int apply_override(const fern__decl *decl,
                          "...}");
   const fern__config_field *field = fern__config_field_named(decl, key);
   char why[200];
-  if (field == NULL)
-    return override_fail(overrides, index, "key", err,
-                         "an override of config field \"%s\", which %s "
-                         "does not declare",
-                         key, decl->origin);
   if (!field->parent_may_override)
     return override_fail(overrides, index, "key", err,
                          "config field \"%s\" of %s cannot be overridden by "
@@ -73,6 +68,19 @@ int fern__config_resolve(const fern__decl *decl, const json_t *package_values,
                                   : json_object();
   if (values == NULL)
     return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
+  /* First that every override names a field, as config_encoder checks
+   * the whole list first (FieldDoesNotExist). */
+  for (size_t i = 0; i < count; i++) {
+    const json_t *entry = json_array_get(overrides->list, i);
+    const char *key = json_string_value(json_object_get(entry, "key"));
+    if (key != NULL && fern__config_field_named(decl, key) == NULL) {
+      json_decref(values);
+      return override_fail(overrides, i, "key", err,
+                           "an override of config field \"%s\", which %s "
+                           "does not declare",
+                           key, decl->origin);
+    }
+  }
   for (size_t i = 0; i < count; i++) {
     int rc = apply_override(decl, overrides, i, values, err);
     if (rc != FERN_OK) {

@@ -44,6 +44,22 @@ const fern__config_field *fern__config_field_named(const fern__decl *decl,
   return NULL;
 }
 
+/* The JSON pointer (RFC 6901) of member `key`: '~' and '/' escaped, so
+ * that any key of the file, even one no field has, is placed. */
+static void member_pointer(const char *key, char *out, size_t size) {
+  size_t n = 0;
+  out[n++] = '/';
+  for (; *key != '\0' && n + 3 < size; key++) {
+    if (*key == '~' || *key == '/') {
+      out[n++] = '~';
+      out[n++] = *key == '~' ? '0' : '1';
+    } else {
+      out[n++] = *key;
+    }
+  }
+  out[n] = '\0';
+}
+
 int fern__config_values_check(const fern__decl *decl, const char *origin,
                               const char *text, size_t len, json_t **out,
                               fern_error_t *err) {
@@ -63,8 +79,8 @@ int fern__config_values_check(const fern__decl *decl, const char *origin,
   json_object_foreach(values, key, value) {
     if (rc != FERN_OK)
       break;
-    char pointer[128], why[200];
-    snprintf(pointer, sizeof pointer, "/%s", key);
+    char pointer[1024], why[200];
+    member_pointer(key, pointer, sizeof pointer);
     const fern__config_field *field = fern__config_field_named(decl, key);
     if (field == NULL)
       rc = values_fail(origin, text, len, pointer, err,
@@ -86,14 +102,24 @@ int fern__config_values_check(const fern__decl *decl, const char *origin,
   return FERN_OK;
 }
 
-/* The values file's path in the package, from the manifest's; -1 when
- * the manifest is no file of the package. */
-static int values_name(const char *package_dir, const char *manifest_path,
-                       char *out, size_t size) {
+/* The manifest's name in the package: the URL's fragment, as the
+ * component is named (a link in meta/ stays itself), else the path the
+ * resolver read relative to the package; NULL when it is no file of the
+ * package. */
+static const char *manifest_name(const char *package_dir, const char *url,
+                                 const char *manifest_path) {
+  const char *hash = url != NULL ? strchr(url, '#') : NULL;
+  if (hash != NULL && hash[1] != '\0')
+    return hash + 1;
   size_t n = strlen(package_dir);
-  if (strncmp(manifest_path, package_dir, n) != 0 || manifest_path[n] != '/')
-    return -1;
-  const char *rel = manifest_path + n + 1;
+  if (manifest_path == NULL || strncmp(manifest_path, package_dir, n) != 0 ||
+      manifest_path[n] != '/')
+    return NULL;
+  return manifest_path + n + 1;
+}
+
+/* The values file's path in the package, from the manifest's name. */
+static int values_name(const char *rel, char *out, size_t size) {
   size_t len = strlen(rel);
   if (len > 4 && strcmp(rel + len - 4, ".cml") == 0)
     len -= 4;
@@ -104,14 +130,16 @@ static int values_name(const char *package_dir, const char *manifest_path,
 }
 
 int fern__config_values_load(const fern__decl *decl, const char *package_dir,
-                             const char *manifest_path, json_t **out,
-                             fern_error_t *err) {
+                             const char *url, const char *manifest_path,
+                             json_t **out, fern_error_t *err) {
   char name[PATH_MAX], found[PATH_MAX];
   *out = NULL;
   if (decl->config_field_count == 0)
     return FERN_OK;
-  if (package_dir == NULL || manifest_path == NULL ||
-      values_name(package_dir, manifest_path, name, sizeof name) != 0)
+  const char *rel = package_dir != NULL
+                        ? manifest_name(package_dir, url, manifest_path)
+                        : NULL;
+  if (rel == NULL || values_name(rel, name, sizeof name) != 0)
     return fern_error_set(err, FERN_EINVAL, NULL,
                           "%s declares \"config\", whose values come from a "
                           "values file of a local package, and it has none",

@@ -18,13 +18,13 @@ int fern__config_values_check(const fern__decl *decl, const char *origin,
                               const char *text, size_t len, json_t **out,
                               fern_error_t *err);
 
-/* The values file of the manifest at `manifest_path` in the package at
- * `package_dir`: beside it, its name with ".values.json5" for ".cm" or
- * ".cml" (meta/echo.cm: meta/echo.values.json5), read as a package's
- * files are, and checked. FERN_OK with *out NULL when `decl` declares no
- * config. */
+/* The values file of the manifest `url` names (its fragment; else the
+ * file at `manifest_path`) in the package at `package_dir`: beside it,
+ * its name with ".values.json5" for ".cm" or ".cml" (meta/echo.cm:
+ * meta/echo.values.json5), read as a package's files are, and checked.
+ * FERN_OK with *out NULL when `decl` declares no config. */
 int fern__config_values_load(const fern__decl *decl, const char *package_dir,
-                             const char *manifest_path, json_t **out,
-                             fern_error_t *err);
+                             const char *url, const char *manifest_path,
+                             json_t **out, fern_error_t *err);
 
 #endif

@@ -159,8 +159,13 @@ int fern__dynamic_create(fern__instance *parent, const char *collection,
     return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
   }
   child->dynamic = 1;
-  if (json_array_size(config_overrides) > 0)
-    child->config_overrides = json_deep_copy(config_overrides);
+  if (json_array_size(config_overrides) > 0 &&
+      (child->config_overrides = json_deep_copy(config_overrides)) == NULL) {
+    fern__instance_detach(child);
+    fern__instance_free(child);
+    free(op);
+    return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
+  }
   child->durability = coll->durability;
   child->restart = coll->restart;
   op->cb = cb;

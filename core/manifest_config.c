@@ -104,10 +104,22 @@ static int read_mutability(fern__mcheck *mc, const json_t *field,
   return FERN_OK;
 }
 
+/* The keys a field of `type` may have: cmc's ConfigValueType is a
+ * tagged enum of types that each deny unknown fields, so max_size
+ * belongs to a string and max_count and element to a vector. */
+static const char *const *field_keys(fern__config_type type) {
+  static const char *const plain[] = {"type", "mutability", NULL};
+  static const char *const string[] = {"type", "max_size", "mutability",
+                                       NULL};
+  static const char *const vector[] = {"type", "max_count", "element",
+                                       "mutability", NULL};
+  return type == FERN_CONFIG_STRING   ? string
+         : type == FERN_CONFIG_VECTOR ? vector
+                                      : plain;
+}
+
 static int read_field(fern__mcheck *mc, const char *key, const json_t *field,
                       fern__config_field *out) {
-  static const char *const keys[] = {"type", "max_size", "max_count",
-                                     "element", "mutability", NULL};
   fern__pointer at;
   snprintf(at, sizeof at, "/config/%s", key);
   if (!key_ok(key))
@@ -119,9 +131,14 @@ static int read_field(fern__mcheck *mc, const char *key, const json_t *field,
     return fern__mfail(mc, at, "a configuration field is an object: "
                                "{\"type\": ...}");
   out->key = key;
-  int rc = fern__mcheck_keys(mc, field, at, "a configuration field", keys);
+  int rc = read_type(mc, field, at, &out->type);
   if (rc == FERN_OK)
-    rc = read_type(mc, field, at, &out->type);
+    rc = fern__mcheck_keys(mc, field, at,
+                           out->type == FERN_CONFIG_STRING   ? "a string field"
+                           : out->type == FERN_CONFIG_VECTOR ? "a vector field"
+                                                             : "a field of "
+                                                               "that type",
+                           field_keys(out->type));
   if (rc == FERN_OK && out->type == FERN_CONFIG_STRING)
     rc = read_bound(mc, field, at, "max_size", &out->max_size);
   if (rc == FERN_OK && out->type == FERN_CONFIG_VECTOR)
@@ -140,6 +157,9 @@ int fern__manifest_config(fern__mcheck *mc, fern__decl *decl) {
   if (!json_is_object(config))
     return fern__mfail(mc, "/config", "\"config\" must be an object of "
                                       "fields");
+  if (json_object_size(config) == 0) /* as cmc refuses it */
+    return fern__mfail(mc, "/config", "\"config\" has no fields: leave it "
+                                      "out, or declare one");
   decl->config_fields =
       calloc(json_object_size(config) + 1, sizeof *decl->config_fields);
   if (decl->config_fields == NULL)

@@ -74,8 +74,8 @@ static int parse_manifest(const fern__resolutions *dispatch,
                                &dirs, &res->decl, &res->error);
   if (rc == FERN_OK)
     rc = fern__config_values_load(res->decl, out->package_dir,
-                                  out->manifest_origin, &res->config_values,
-                                  &res->error);
+                                  out->resolved_url, out->manifest_origin,
+                                  &res->config_values, &res->error);
   return rc;
 }
 

@@ -161,7 +161,9 @@ typedef struct fern_start_info_s {
    * runner whose program shares fern's file system names it in
    * FERN_CONFIG; one with a root of its own binds it read-only inside
    * it (at FERN_CONFIG_PATH where that makes no mount point in the
-   * program's own files) and names that. NULL when `config` is. */
+   * program's own files) and names that. NULL when `config` is. A
+   * runner that cannot hand it on fails the start with FERN_ENOTSUP,
+   * saying so, as for a use it cannot deliver. */
   const char *config_path;
 } fern_start_info_t;
 

@@ -659,18 +659,19 @@ static int oci_start(void *runner, const fern_start_info_t *info,
     return rc;
   }
   oci_run *run = calloc(1, sizeof *run);
-  if (run != NULL) {
-    run->uses = uses;
-    run->listen_names = listen_names;
-    run->listen_count = runner_serve_count(info);
-    run->config = runner_config_path(info) ? strdup(runner_config_path(info))
-                                           : NULL;
-  } else {
+  const char *config = runner_config_path(info);
+  char *config_copy = config != NULL ? strdup(config) : NULL;
+  if (run == NULL || (config != NULL && config_copy == NULL)) {
+    free(run);
+    free(config_copy);
     json_decref(uses);
     free(listen_names);
-  }
-  if (run == NULL)
     return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
+  }
+  run->uses = uses;
+  run->listen_names = listen_names;
+  run->listen_count = runner_serve_count(info);
+  run->config = config_copy;
   run->runner = nr->ext;
   run->host = nr->host;
   run->loop = nr->host->loop;

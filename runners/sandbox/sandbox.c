@@ -107,9 +107,24 @@ static char **uses_read(const fern_start_info_t *info, int *protocols) {
   return v;
 }
 
+/* Whether a use bound at `path` would hold FERN_CONFIG_PATH, so that the
+ * configuration's bind lands in what it binds. */
+static int covers_config(const char *path) {
+  size_t n = strlen(path);
+  return strncmp(FERN_CONFIG_PATH, path, n) == 0 &&
+         (FERN_CONFIG_PATH[n] == '/' || FERN_CONFIG_PATH[n] == '\0');
+}
+
 /* Protocols, directories and storage, each with a path on this machine,
  * can be bound. */
 static int uses_deliverable(const fern_start_info_t *info, fern_error_t *err) {
+  for (size_t i = 0; i < info->use_count; i++)
+    if (runner_config_path(info) != NULL && covers_config(info->uses[i].path))
+      return fern_error_set(err, FERN_ENOTSUP, NULL,
+                            "the sandbox runner binds the component's "
+                            "configuration at %s, where it uses \"%s\" (%s)",
+                            FERN_CONFIG_PATH, info->uses[i].name,
+                            info->uses[i].path);
   for (size_t i = 0; i < info->use_count; i++)
     if ((info->uses[i].kind != FERN_CAPABILITY_PROTOCOL &&
          info->uses[i].kind != FERN_CAPABILITY_DIRECTORY &&

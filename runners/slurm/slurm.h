@@ -74,11 +74,12 @@ int slurm_program_has_steps(const slurm_spec *spec);
 /* The batch script sbatch reads on stdin. malloc'd. */
 char *slurm_program_script(const slurm_runner *r, const slurm_spec *spec);
 /* The environment for the Slurm commands: fern's own, SLURM_CONF, the
- * program's environ, FERN_MONIKER / FERN_URL, and FERN_NAMESPACE when
- * `namespace_dir` is given. malloc'd strings. */
+ * program's environ, FERN_MONIKER / FERN_URL, FERN_NAMESPACE when
+ * `namespace_dir` is given and FERN_CONFIG when `config_path` is.
+ * malloc'd strings. */
 char **slurm_program_env(const slurm_runner *r, const slurm_spec *spec,
                          const char *moniker, const char *url,
-                         const char *namespace_dir);
+                         const char *namespace_dir, const char *config_path);
 void slurm_strv_free(char **v);
 
 /* --- slurm_cmd.c --- */
@@ -212,6 +213,7 @@ struct slurm_run_s {
   int tailing;
   int tail_more; /* the last read stopped for fern's log: more to read */
   char namespace_dir[PATH_MAX]; /* FERN_NAMESPACE on a shared path, or "" */
+  char config_path[PATH_MAX];   /* FERN_CONFIG on a shared path, or "" */
   slurm_run *next;
 };
 
@@ -220,7 +222,7 @@ struct slurm_run_s {
 int slurm_shared_check(const slurm_runner *r, const fern_start_info_t *info,
                        fern_error_t *err);
 /* The job's FERN_NAMESPACE on the first shared path, of symlinks to what
- * it uses; removed by slurm_shared_cleanup. */
+ * it uses, and its FERN_CONFIG there; removed by slurm_shared_cleanup. */
 int slurm_shared_namespace(slurm_run *run, const fern_start_info_t *info,
                            fern_error_t *err);
 void slurm_shared_cleanup(slurm_run *run);

@@ -303,7 +303,8 @@ char *slurm_program_script(const slurm_runner *r, const slurm_spec *spec) {
 
 char **slurm_program_env(const slurm_runner *r, const slurm_spec *spec,
                          const char *moniker, const char *url,
-                         const char *namespace_dir) {
+                         const char *namespace_dir,
+                         const char *config_path) {
   strv e = {0};
   /* A fern that itself runs in a Slurm job must not make its components
    * steps of that job: none of its SLURM_* variables go on. */
@@ -320,6 +321,8 @@ char **slurm_program_env(const slurm_runner *r, const slurm_spec *spec,
     push(&e, "FERN_URL=%s", url);
   if (namespace_dir != NULL && namespace_dir[0] != '\0')
     push(&e, "FERN_NAMESPACE=%s", namespace_dir);
+  if (config_path != NULL && config_path[0] != '\0')
+    push(&e, "FERN_CONFIG=%s", config_path);
   size_t i;
   json_t *item;
   if (spec != NULL)

@@ -401,7 +401,7 @@ static void submit(slurm_run *run) {
   char **argv = slurm_program_argv(r, &run->spec, run->name, run->package_dir,
                                    run->out.path, run->err.path);
   char **env = slurm_program_env(r, &run->spec, run->moniker, run->url,
-                                 run->namespace_dir);
+                                 run->namespace_dir, run->config_path);
   char *script =
       run->spec.interactive ? NULL : slurm_program_script(r, &run->spec);
   slurm_cmd_opts o = {.argv = (const char *const *)argv,

@@ -5,7 +5,9 @@
  * on the first shared path (".fern-ns/JOB"), of symlinks to what fern
  * checked; it goes when the run ends. A protocol's socket is on this
  * machine only, and anything else off the shared file systems too: such a
- * component is refused, naming it. */
+ * component is refused, naming it. Its structured configuration goes
+ * there too, as the file FERN_CONFIG names (".fern-ns/JOB.config.json"),
+ * written from the start info and removed with the namespace. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -15,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../common/runner_common.h"
 #include "slurm.h"
 
 static const char *kind_name(fern_capability_kind kind) {
@@ -36,6 +39,12 @@ static int is_shared(const slurm_runner *r, const char *path) {
 
 int slurm_shared_check(const slurm_runner *r, const fern_start_info_t *info,
                        fern_error_t *err) {
+  if (runner_config_path(info) != NULL && r->shared_count == 0)
+    return fern_error_set(err, FERN_ENOTSUP, NULL,
+                          "the slurm runner cannot hand a job its structured "
+                          "configuration: it writes it on a file system "
+                          "every node mounts, and the runner's "
+                          "\"shared_paths\" names none");
   for (size_t i = 0; i < info->use_count; i++) {
     const fern_used_capability_t *use = &info->uses[i];
     if (use->kind != FERN_CAPABILITY_PROTOCOL && is_shared(r, use->host_path))
@@ -67,9 +76,34 @@ static int make_dirs(char *path) {
   return mkdir(path, 0755) == 0 || errno == EEXIST ? 0 : -1;
 }
 
+/* The configuration as a file on the first shared path. */
+static int write_config(slurm_run *run, const fern_start_info_t *info,
+                        fern_error_t *err) {
+  const slurm_runner *r = run->runner;
+  char dir[PATH_MAX];
+  snprintf(dir, sizeof dir, "%s/.fern-ns", r->shared[0]);
+  snprintf(run->config_path, sizeof run->config_path, "%s/%s.config.json",
+           dir, run->name);
+  char *text = json_dumps(info->config, JSON_COMPACT | JSON_SORT_KEYS);
+  FILE *f = NULL;
+  int ok = text != NULL && make_dirs(dir) == 0 &&
+           (f = fopen(run->config_path, "we")) != NULL &&
+           fputs(text, f) >= 0 && fputc('\n', f) != EOF;
+  if (f != NULL && fclose(f) != 0)
+    ok = 0;
+  free(text);
+  if (!ok)
+    return fern_error_set(err, FERN_EIO, NULL, "cannot write %s: %s",
+                          run->config_path, strerror(errno));
+  return FERN_OK;
+}
+
 int slurm_shared_namespace(slurm_run *run, const fern_start_info_t *info,
                            fern_error_t *err) {
   const slurm_runner *r = run->runner;
+  if (runner_config_path(info) != NULL && info->config != NULL &&
+      write_config(run, info, err) != FERN_OK)
+    return FERN_EIO;
   if (info->use_count == 0)
     return FERN_OK;
   snprintf(run->namespace_dir, sizeof run->namespace_dir, "%s/.fern-ns/%s",
@@ -115,6 +149,9 @@ static void remove_at(int dir_fd, const char *name) {
 }
 
 void slurm_shared_cleanup(slurm_run *run) {
+  if (run->config_path[0] != '\0')
+    unlink(run->config_path);
+  run->config_path[0] = '\0';
   if (run->namespace_dir[0] == '\0')
     return;
   remove_at(AT_FDCWD, run->namespace_dir);

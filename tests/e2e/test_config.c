@@ -97,15 +97,16 @@ START_TEST(test_an_override_of_a_fixed_field_is_refused_where_it_stands) {
 }
 END_TEST
 
-/* meta/app.cml: bin/tool printing its configuration, by `runner`, with a
- * field of each kind; two a parent may set. */
-static void write_app(const char *pkg, const char *name, const char *runner,
-                      const char *values) {
+/* meta/NAME.cml: bin/tool with `args`, by `runner`, with a field of
+ * each kind, two of which a parent may set, and its values file. */
+static void write_app_args(const char *pkg, const char *name,
+                           const char *runner, const char *args,
+                           const char *values) {
   char path[128], text[1024];
   snprintf(path, sizeof path, "meta/%s.cml", name);
   snprintf(text, sizeof text,
            "{ program: { runner: '%s', binary: 'bin/tool', "
-           "args: ['config'] },\n"
+           "args: [%s] },\n"
            "  config: {\n"
            "    flag: { type: 'bool' },\n"
            "    count: { type: 'uint8', mutability: ['parent'] },\n"
@@ -114,10 +115,16 @@ static void write_app(const char *pkg, const char *name, const char *runner,
            "    ports: { type: 'vector', max_count: 3, "
            "element: { type: 'uint16' } },\n"
            "  },\n}\n",
-           runner);
+           runner, args);
   e2e_package_write(pkg, path, text);
   snprintf(path, sizeof path, "meta/%s.values.json5", name);
   e2e_package_write(pkg, path, values);
+}
+
+/* The same printing its configuration. */
+static void write_app(const char *pkg, const char *name, const char *runner,
+                      const char *values) {
+  write_app_args(pkg, name, runner, "'config'", values);
 }
 
 #define GOOD_VALUES                                                            \
@@ -240,7 +247,7 @@ START_TEST(test_wrong_overrides_are_placed_in_the_parent) {
 END_TEST
 
 /* In the sandbox the file is bound read-only at FERN_CONFIG_PATH, which
- * FERN_CONFIG names. */
+ * FERN_CONFIG names: the program reads it there and cannot change it. */
 START_TEST(test_a_sandboxed_program_gets_its_config) {
   if (e2e_skip_under_valgrind("libseccomp probes the kernel with seccomp(2) "
                               "calls valgrind does not run"))
@@ -248,15 +255,26 @@ START_TEST(test_a_sandboxed_program_gets_its_config) {
   char pkg[4096], root[4400];
   e2e_package_new(pkg, sizeof pkg);
   write_app(pkg, "boxed", "sandbox", GOOD_VALUES);
+  write_app_args(pkg, "named", "sandbox", "'env'", GOOD_VALUES);
+  write_app_args(pkg, "tamper", "sandbox", "'touch', '/run/fern/config.json'",
+                 GOOD_VALUES);
   e2e_package_write(pkg, "meta/root.cml",
-                    "{ children: [ { name: 'boxed', url: '#meta/boxed.cm', "
+                    "{ children: [\n"
+                    "  { name: 'boxed', url: '#meta/boxed.cm', "
+                    "startup: 'eager' },\n"
+                    "  { name: 'named', url: '#meta/named.cm', "
+                    "startup: 'eager' },\n"
+                    "  { name: 'tamper', url: '#meta/tamper.cm', "
                     "startup: 'eager' } ] }\n");
   snprintf(root, sizeof root, "%s/meta/root.cml", pkg);
   const char *args[] = {"run", "--config", SANDBOX_CONFIG, root, NULL};
   e2e_proc p;
-  ck_assert_msg(e2e_run(&p, 30000, args) == 0, "%s", p.err);
-  e2e_assert_has(p.err, "[/boxed] config: {\"count\":1,");
+  ck_assert_msg(e2e_run(&p, 30000, args) == 1, "%s", p.err);
+  e2e_assert_has(p.err, "[/boxed] config: {\"count\":1,\"flag\":true,"
+                        "\"name\":\"pkg\",\"ports\":[80,443]}\n");
   e2e_assert_end(&p, "/boxed", "ok (exit 0)");
+  e2e_assert_has(p.err, "[/named] FERN_CONFIG=/run/fern/config.json\n");
+  e2e_assert_end(&p, "/tamper", "instance_died (exit 1)");
   e2e_free(&p);
   e2e_package_remove(pkg);
 }
@@ -349,6 +367,9 @@ START_TEST(test_fern_create_overrides_a_dynamic_child) {
                        json_object_get(shown, "config"), "count")),
                    9);
   json_decref(shown);
+  ck_assert_int_eq(e2e_ctl(&r, &p, "show", "/workers:w1", NULL, NULL), 0);
+  e2e_assert_has(p.out, "Configuration:   {\"count\":9,\"flag\":true,");
+  e2e_free(&p);
   ck_assert_int_eq(create_with(&r, &p, "w2", url, "flag=false", NULL), 1);
   e2e_assert_has(p.err, "config field \"flag\" of ");
   e2e_assert_has(p.err, "cannot be overridden by its parent");

@@ -249,6 +249,20 @@ START_TEST(test_a_job_that_uses_a_capability_is_refused) {
 }
 END_TEST
 
+/* What runs left in PKG/.fern-ns (namespaces and configuration files). */
+static int runs_left_in(const char *pkg) {
+  char dir[4300];
+  snprintf(dir, sizeof dir, "%s/.fern-ns", pkg);
+  DIR *d = opendir(dir);
+  int left = 0;
+  struct dirent *e;
+  while (d != NULL && (e = readdir(d)) != NULL)
+    left += e->d_name[0] != '.';
+  if (d != NULL)
+    closedir(d);
+  return left;
+}
+
 /* A directory and a storage on a file system the runner's "shared_paths"
  * names reach the job (this one-node cluster's nodes share /tmp): it
  * reads the directory and counts in its storage through FERN_NAMESPACE,
@@ -295,15 +309,7 @@ START_TEST(test_a_job_gets_what_it_uses_on_a_shared_path) {
   snprintf(dir, sizeof dir, "%s/var/counter:0/data/count", pkg);
   ck_assert_int_eq(access(dir, F_OK), 0);
   /* Each run's namespace went with it. */
-  snprintf(dir, sizeof dir, "%s/.fern-ns", pkg);
-  DIR *d = opendir(dir);
-  int left = 0;
-  struct dirent *e;
-  while (d != NULL && (e = readdir(d)) != NULL)
-    left += e->d_name[0] != '.';
-  if (d != NULL)
-    closedir(d);
-  ck_assert_int_eq(left, 0);
+  ck_assert_int_eq(runs_left_in(pkg), 0);
   e2e_free(&p);
   /* Off the shared paths, the same component is refused. */
   config(pkg, "");
@@ -314,6 +320,47 @@ START_TEST(test_a_job_gets_what_it_uses_on_a_shared_path) {
                         "\"config\")");
   e2e_assert_has(p.err, "unless on a file system the runner's "
                         "\"shared_paths\" names");
+  e2e_free(&p);
+  e2e_package_remove(pkg);
+}
+END_TEST
+
+/* A job's structured configuration reaches it, batch or interactive, as
+ * the file FERN_CONFIG names on the shared path, removed when the run
+ * ends; without a shared path the component is refused, saying why. */
+START_TEST(test_a_job_gets_its_config_on_a_shared_path) {
+  char pkg[4096], extra[4300];
+  e2e_package_new(pkg, 4096);
+  snprintf(extra, sizeof extra, ", \"shared_paths\": [\"%s\"]", pkg);
+  config(pkg, extra);
+  static const char *const modes[][2] = {{"batch", "batch"},
+                                         {"live", "interactive"}};
+  for (int i = 0; i < 2; i++) {
+    char path[64], text[512];
+    snprintf(path, sizeof path, "meta/%s.cm", modes[i][0]);
+    snprintf(text, sizeof text,
+             "{\"program\": {\"runner\": \"slurm\", \"mode\": \"%s\", "
+             "\"binary\": \"bin/tool\", \"args\": [\"config\"]},\n"
+             " \"config\": {\"nodes\": {\"type\": \"uint32\"}}}\n",
+             modes[i][1]);
+    e2e_package_write(pkg, path, text);
+    snprintf(path, sizeof path, "meta/%s.values.json5", modes[i][0]);
+    e2e_package_write(pkg, path, "{ nodes: 16 }\n");
+  }
+  const char *names[] = {"batch", "live", NULL};
+  root_of(pkg, names);
+  e2e_proc p;
+  start(&p, pkg);
+  ck_assert_int_eq(e2e_finish(&p, 60000), 0);
+  e2e_assert_has(p.err, "[/batch] config: {\"nodes\":16}\n");
+  e2e_assert_has(p.err, "[/live] config: {\"nodes\":16}\n");
+  ck_assert_int_eq(runs_left_in(pkg), 0);
+  e2e_free(&p);
+  config(pkg, "");
+  start(&p, pkg);
+  ck_assert_int_eq(e2e_finish(&p, 60000), 1);
+  e2e_assert_has(p.err, "/batch: error: cannot_start: the slurm runner "
+                        "cannot hand a job its structured configuration");
   e2e_free(&p);
   e2e_package_remove(pkg);
 }
@@ -484,6 +531,7 @@ Suite *slurm_jobs_suite(void) {
   tcase_add_test(tc, test_bad_program_blocks_cannot_start);
   tcase_add_test(tc, test_a_job_that_uses_a_capability_is_refused);
   tcase_add_test(tc, test_a_job_gets_what_it_uses_on_a_shared_path);
+  tcase_add_test(tc, test_a_job_gets_its_config_on_a_shared_path);
   tcase_add_test(tc, test_missing_slurm_commands_are_named);
   tcase_add_test(tc, test_output_dir_that_cannot_be_made);
   tcase_add_test(tc, test_stop_while_the_job_is_pending);

@@ -58,6 +58,13 @@ START_TEST(test_the_schema_is_read_and_checked) {
                  "no configuration type");
   schema_refused("{ config: { b: { type: 'bool', mutability: [ 'child' ] } } }",
                  "\"parent\" only");
+  /* cmc's: an empty config, and a key another type has. */
+  schema_refused("{ config: {} }", "c.cml:1:3: \"config\" has no fields");
+  schema_refused("{ config: { b: { type: 'bool', max_size: 4 } } }",
+                 "max_size");
+  schema_refused("{ config: { s: { type: 'string', max_size: 4,\n"
+                 "  element: { type: 'bool' } } } }",
+                 "c.cml:2:3:");
 }
 END_TEST
 
@@ -93,6 +100,9 @@ START_TEST(test_values_are_checked_against_the_schema) {
        "no value for config field \"on\""},
       {"{ greeting: 'x', delay_ms: 1, tags: [], on: true, more: 1 }",
        "\"more\" is no field of the manifest's config"},
+      /* A key no field could have is still placed. */
+      {"{ greeting: 'x', delay_ms: 1, tags: [], on: true,\n 'a/b~': 1 }",
+       "v.json5:2:2: \"a/b~\" is no field"},
   };
   for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
     ck_assert_int_ne(values(decl, bad[i][0], &out), FERN_OK);
@@ -127,6 +137,10 @@ START_TEST(test_overrides_follow_component_managers_rules) {
   json_decref(out);
   json_decref(list);
   const char *bad[][2] = {
+      /* Every key is known to exist before any is checked further. */
+      {"[{\"key\": \"delay_ms\", \"value\": 1}, "
+       "{\"key\": \"colour\", \"value\": 1}]",
+       "an override of config field \"colour\""},
       {"[{\"key\": \"delay_ms\", \"value\": 1}]",
        "config field \"delay_ms\" of c.cml cannot be overridden by its "
        "parent"},
