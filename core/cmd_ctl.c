@@ -255,9 +255,10 @@ static json_t *list_request(const fern__cli *cli) {
   return request;
 }
 
-/* --override KEY=VALUE as {"key": KEY, "value": VALUE}: VALUE is JSON5,
- * as ffx component create's --config reads it (Fuchsia's
- * src/developer/ffx/lib/component/config: RawConfigOverride). NULL after
+/* --override KEY=VALUE as {"key": KEY, "value": VALUE}, split at the
+ * first '=' as ffx component create's --config splits it (RawConfigOverride
+ * in Fuchsia's ffx component library), which reads VALUE as JSON; fern
+ * reads JSON5, its superset, so 'text' needs no double quotes. NULL after
  * saying why. */
 static json_t *override_of(const char *arg) {
   const char *eq = strchr(arg, '=');
