@@ -104,6 +104,16 @@ static void print_ok(const char *path, const char *note, const char *runner) {
          fern__escape_shown(shown[2], sizeof shown[2], runner ? runner : "none"));
 }
 
+/* Whether `path` is a Capstan package (its directory, or its
+ * meta/run.yaml): YAML, which its resolver reads and checks. */
+static int is_capstan(const char *path) {
+  fern_error_t err = FERN_ERROR_INIT;
+  char *url = fern__cli_url_from_arg(path, &err);
+  int capstan = url != NULL && strncmp(url, "capstan://", 10) == 0;
+  free(url);
+  return capstan;
+}
+
 static int check_one(fern__manager *manager, const char *path, int json,
                      json_t *results) {
   fern_error_t err = FERN_ERROR_INIT;
@@ -148,7 +158,10 @@ int fern__cmd_check(int argc, char **argv) {
                               "URLs, and its program block (by the runner "
                               "that will run it). Each error names\n"
                               "file:line:col. Exits 1 if any manifest is "
-                              "invalid.\nWith --tree, resolves each whole "
+                              "invalid.\nA Capstan package (its directory "
+                              "or its meta/run.yaml) is checked as its\n"
+                              "resolver reads it, YAML errors at "
+                              "file:line:col.\nWith --tree, resolves each whole "
                               "tree (starting nothing) and follows every\n"
                               "route, as fern run does before each start.",
                    .json_allowed = 1,
@@ -180,8 +193,13 @@ int fern__cmd_check(int argc, char **argv) {
     status = 1;
   } else {
     json_t *results = json_array();
+    /* A Capstan package is checked as the capstan resolver reads it:
+     * resolved, with the runner's check of the program it comes to. */
     for (int i = 0; i < cli.arg_count; i++)
-      status |= check_one(&manager, cli.args[i], cli.json, results);
+      status |= is_capstan(cli.args[i])
+                    ? fern__check_tree(&cli.config, cli.args[i],
+                                       cli.json ? results : NULL)
+                    : check_one(&manager, cli.args[i], cli.json, results);
     if (cli.json)
       json_dumpf(results, stdout, JSON_INDENT(2)), putchar('\n');
     json_decref(results);

@@ -335,6 +335,38 @@ START_TEST(test_capstan_errors_are_clear_and_harm_nothing_else) {
 }
 END_TEST
 
+/* fern check reads a Capstan package as its resolver does: its
+ * run.yaml, or its directory, is checked as YAML with file:line:col, not
+ * as a JSON manifest. */
+START_TEST(test_fern_check_reads_a_capstan_package) {
+  e2e_proc p;
+  const char *example[] = {"check", "examples/capstan-hello/meta/run.yaml",
+                           "examples/capstan-hello", NULL};
+  ck_assert_int_eq(e2e_run(&p, 20000, example), 0);
+  e2e_assert_has(p.out, "examples/capstan-hello/meta/run.yaml: ok");
+  e2e_assert_has(p.out, "examples/capstan-hello: ok");
+  e2e_free(&p);
+  shelf s;
+  e2e_package_new(s.dir, sizeof s.dir);
+  add_bad_packages(&s);
+  char badkey[128], badyaml[128];
+  snprintf(badkey, sizeof badkey, "%s/badkey/meta/run.yaml", s.dir);
+  snprintf(badyaml, sizeof badyaml, "%s/badyaml", s.dir);
+  const char *bad[] = {"check", badkey, badyaml, NULL};
+  ck_assert_int_eq(e2e_run(&p, 20000, bad), 1);
+  char said[1024];
+  with_shelf(&s, "SHELF/badkey/meta/run.yaml:5:5: config set \"a\": "
+                 "unknown key \"bootcmdd\"",
+             said, sizeof said);
+  e2e_assert_has(p.err, said);
+  with_shelf(&s, "SHELF/badyaml/meta/run.yaml:4:1: invalid YAML", said,
+             sizeof said);
+  e2e_assert_has(p.err, said);
+  e2e_free(&p);
+  e2e_package_remove(s.dir);
+}
+END_TEST
+
 START_TEST(test_capstan_boot_option_errors) {
   e2e_proc p;
   const char *not_capstan[] = {"run", "--boot", "x", "examples/hello", NULL};
@@ -368,6 +400,7 @@ Suite *capstan_suite(void) {
   tcase_add_test(tc, test_capstan_bootcmd_quoting);
   tcase_add_test(tc, test_capstan_errors_are_clear_and_harm_nothing_else);
   tcase_add_test(tc, test_capstan_boot_option_errors);
+  tcase_add_test(tc, test_fern_check_reads_a_capstan_package);
   suite_add_tcase(s, tc);
   return s;
 }
