@@ -38,8 +38,12 @@ static void print_help(const fern__cli *cli) {
                "SIGTERM\n"
                "  --boot NAME        run config set NAME of the Capstan "
                "package (repeatable:\n"
-               "                     each runs after the one before ended "
-               "ok)\n"
+               "                     each runs after the one before, as OSv "
+               "runs them)\n"
+               "  --env KEY=VALUE    set KEY for the Capstan package, as "
+               "capstan's --env\n"
+               "                     does (its config sets' env only "
+               "default it)\n"
              : "",
          cli->control_allowed
              ? "  --control PATH     the control socket (default: "
@@ -94,6 +98,32 @@ static int take_command_option(fern__cli *cli, int opt, const char *arg) {
   return 0;
 }
 
+/* --env KEY=VALUE, as Capstan's --env reads it (util/parser.go: split at
+ * the first '=', no spaces in either part), for the capstan resolver:
+ * a hard --env=KEY=VALUE before the boot command (cmd/package.go). */
+static int add_capstan_env(fern__config *config, const char *arg) {
+  const char *eq = strchr(arg, '=');
+  const char *why = eq == NULL                        ? "missing ="
+                    : memchr(arg, ' ', (size_t)(eq - arg)) ? "key must not contain spaces"
+                    : strchr(eq, ' ') != NULL         ? "value must not contain spaces"
+                    : eq == arg                       ? "key must not be empty"
+                                                      : NULL;
+  if (why != NULL) {
+    fprintf(stderr, "fern run: failed to parse --env argument '%s': %s\n",
+            arg, why);
+    return -1;
+  }
+  if (config->capstan_env == NULL)
+    config->capstan_env = json_object();
+  char *key = strndup(arg, (size_t)(eq - arg));
+  int rc = key != NULL && config->capstan_env != NULL
+               ? json_object_set_new(config->capstan_env, key,
+                                     json_string(eq + 1))
+               : -1;
+  free(key);
+  return rc;
+}
+
 /* Appends `item` to a list of borrowed strings. */
 static int add_item(const char ***list, int *count, const char *item) {
   const char **grown = realloc(*list, (size_t)(*count + 1) * sizeof *grown);
@@ -122,6 +152,7 @@ int fern__cli_parse(fern__cli *cli, int argc, char **argv) {
       {"tree", no_argument, NULL, 't'},
       {"delete", required_argument, NULL, 'D'},
       {"override", required_argument, NULL, 'O'},
+      {"env", required_argument, NULL, 'E'},
       {"help", no_argument, NULL, 'h'},
       {"version", no_argument, NULL, 'V'},
       {NULL, 0, NULL, 0}};
@@ -184,6 +215,15 @@ int fern__cli_parse(fern__cli *cli, int argc, char **argv) {
       }
       if (add_item(&cli->boots, &cli->boot_count, optarg) != 0)
         return 1;
+      break;
+    case 'E':
+      if (!cli->events_allowed) {
+        fprintf(stderr, "fern %s: --env is an option of fern run\n",
+                cli->command);
+        return 2;
+      }
+      if (add_capstan_env(&cli->config, optarg) != 0)
+        return 2;
       break;
     case 'O':
       if (!cli->overrides_allowed) {

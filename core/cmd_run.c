@@ -2,6 +2,7 @@
  * which boots the Capstan package's config sets one after another. */
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 #include <stdlib.h>
 
 #include "cli.h"
@@ -38,10 +39,24 @@ static int open_control(fern__manager *manager, const fern__cli *cli,
   return rc;
 }
 
-/* Boots one tree to its end. `*interrupted` tells whether a signal stopped
- * it (so no later boot should run). */
+/* How a boot ended, for the next one. */
+typedef struct boot_end_s {
+  int interrupted;   /* a signal stopped fern: no later boot runs */
+  int program_exit;  /* it failed only by its program's exit code */
+} boot_end;
+
+/* Whether the one failure of the tree is its root program's exit with a
+ * code, as a program returning from main is in OSv. */
+static int failed_by_exit(const fern__manager *manager) {
+  const fern__instance *root = manager->root;
+  return manager->failures == 1 && root != NULL &&
+         root->status == FERN_STOP_INSTANCE_DIED && root->term_signal == 0 &&
+         root->exit_code > 0;
+}
+
+/* Boots one tree to its end. */
 static int run_tree(fern__cli *cli, const char *url, int append,
-                    uint64_t *event_seq, int *interrupted) {
+                    uint64_t *event_seq, boot_end *end) {
   fern_error_t err = FERN_ERROR_INIT;
   fern__manager manager;
   int rc = fern__manager_init(&manager, &cli->config, FERN_MODE_RUN, &err);
@@ -57,7 +72,8 @@ static int run_tree(fern__cli *cli, const char *url, int append,
   manager.keep_running = cli->keep_running;
   manager.events.seq = *event_seq; /* one numbering across boots */
   int status = fern__manager_run(&manager, url);
-  *interrupted = manager.interrupted;
+  end->interrupted = manager.interrupted;
+  end->program_exit = status != 0 && failed_by_exit(&manager);
   *event_seq = manager.events.seq;
   if (status != 0)
     fern__log(FERN_LOG_ERROR, NULL, "%d component run%s did not end ok",
@@ -67,23 +83,55 @@ static int run_tree(fern__cli *cli, const char *url, int append,
   return status;
 }
 
-/* Runs each URL after the one before ended ok. */
+/* Runs each URL after the one before. As OSv's loader (loader.cc) goes
+ * on to the next command when a program returns from main with a code
+ * (core/app.cc logs it), a boot whose program exited non-zero does not
+ * stop the rest; one that could not start (OSv powers off when it cannot
+ * load a program), died of a signal or was interrupted does. */
 static int run_in_turn(fern__cli *cli, char **urls, int count) {
-  int status = 0, interrupted = 0, i;
+  int worst = 0, i = 0;
   uint64_t event_seq = 0;
-  for (i = 0; i < count && status == 0 && !interrupted; i++) {
+  boot_end end = {0, 0};
+  while (i < count) {
     if (count > 1)
       fern__log(FERN_LOG_INFO, NULL, "boot %d of %d: config set \"%s\"",
                 i + 1, count, cli->boots[i]);
-    status = run_tree(cli, urls[i], i > 0, &event_seq, &interrupted);
+    int status = run_tree(cli, urls[i], i > 0, &event_seq, &end);
+    worst = status != 0 ? status : worst;
+    i++;
+    if (end.interrupted || (status != 0 && !end.program_exit))
+      break;
+    if (status != 0 && i < count)
+      fern__log(FERN_LOG_WARN, NULL,
+                "config set \"%s\" exited with a code; OSv goes on to the "
+                "next command, and so does fern: booting \"%s\"",
+                cli->boots[i - 1], cli->boots[i]);
   }
   if (i < count)
     fern__log(FERN_LOG_ERROR, NULL,
               "config set \"%s\" %s; not booted: %d config set%s from \"%s\"",
               cli->boots[i - 1],
-              interrupted ? "was interrupted" : "did not end ok", count - i,
+              end.interrupted ? "was interrupted" : "did not end ok", count - i,
               count - i == 1 ? "" : "s", cli->boots[i]);
-  return status != 0 || i == count ? status : 1;
+  return worst != 0 ? worst : (i < count ? 1 : 0);
+}
+
+/* fern run --boot tells the capstan resolver which sets of which package
+ * boot together: they share one environment, as OSv's runscripts do. */
+static int note_boots(fern__cli *cli, const char *url) {
+  const char *path = url + strlen("capstan://");
+  size_t len = strcspn(path, "#");
+  char *dir = strndup(path, len);
+  json_t *sets = json_array();
+  for (int i = 0; sets != NULL && i < cli->boot_count; i++)
+    json_array_append_new(sets, json_string(cli->boots[i]));
+  /* A directory with %-escapes is left alone: each set gets its own. */
+  if (dir != NULL && sets != NULL && strchr(dir, '%') == NULL)
+    cli->config.capstan_boot = json_pack("{s:s, s:O}", "package", dir,
+                                         "sets", sets);
+  free(dir);
+  json_decref(sets);
+  return 0;
 }
 
 int fern__cmd_run(int argc, char **argv) {
@@ -120,6 +168,8 @@ int fern__cmd_run(int argc, char **argv) {
     fern__log(FERN_LOG_ERROR, NULL, "%s", err.message);
     status = 1;
   } else {
+    if (cli.boot_count > 0)
+      note_boots(&cli, url);
     /* From here the loop runs: its log must never wait on stderr. */
     if (fern__log_queue_start() != FERN_OK)
       fern__log(FERN_LOG_WARN, NULL, "no thread for the log: it is written "

@@ -26,6 +26,8 @@ void fern__config_free(fern__config *config) {
     free(config->include_dirs[i]);
   free(config->include_dirs);
   free(config->boot_dir);
+  json_decref(config->capstan_env);
+  json_decref(config->capstan_boot);
   free(config->path);
   json_decref(config->json);
   json_decref(config->id_index);

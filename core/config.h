@@ -33,6 +33,10 @@ typedef struct fern__config_s {
   char **include_dirs;
   size_t include_dir_count;
   char *boot_dir;     /* or NULL */
+  /* What fern run's --env and --boot tell the capstan resolver, unless
+   * its own config says ("env", "boot"); or NULL. */
+  json_t *capstan_env;
+  json_t *capstan_boot;
   uint64_t resolve_timeout_ms; /* a resolution unanswered by then fails */
   char *path;         /* the config file, or NULL */
   json_t *json;       /* its contents, or NULL */

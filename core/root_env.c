@@ -39,13 +39,20 @@ int fern__capability_from_plugin(fern__plugin_registry *plugins,
 }
 
 /* The boot resolver learns the boot directory from --boot-dir or the
- * configuration's "boot_dir" unless its own config names one. */
+ * configuration's "boot_dir", and the capstan resolver fern run's --env
+ * and --boot, unless its own config says. */
 static json_t *resolver_config(const fern__config *config, const char *plugin,
                                const json_t *given) {
   json_t *cfg = given ? json_deep_copy(given) : json_object();
   if (cfg != NULL && strcmp(plugin, "boot") == 0 && config->boot_dir != NULL &&
       json_object_get(cfg, "boot_dir") == NULL)
     json_object_set_new(cfg, "boot_dir", json_string(config->boot_dir));
+  if (cfg != NULL && strcmp(plugin, "capstan") == 0) {
+    if (config->capstan_env != NULL && json_object_get(cfg, "env") == NULL)
+      json_object_set(cfg, "env", config->capstan_env);
+    if (config->capstan_boot != NULL && json_object_get(cfg, "boot") == NULL)
+      json_object_set(cfg, "boot", config->capstan_boot);
+  }
   return cfg;
 }
 

@@ -10,7 +10,8 @@
 
 #include "../core/manager.h"
 #include "../resolvers/capstan/capstan_cmdline.h"
-#include "../resolvers/capstan/capstan_package.h"
+#include "../resolvers/capstan/capstan_env.h"
+#include "../resolvers/capstan/capstan_program.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -57,10 +58,23 @@ static void split(const uint8_t *data, size_t size) {
     return;
   memcpy(text, data, size);
   text[size] = '\0';
-  json_t *argv = NULL;
+  json_t *commands = NULL;
   fern_error_t err = FERN_ERROR_INIT;
-  if (capstan_cmdline_split(text, &argv, &err) == FERN_OK)
-    json_decref(argv);
+  if (capstan_cmdline_parse(text, &commands, &err) == FERN_OK) {
+    /* Each command as a runscript runs it, expanding against an
+     * environment the text itself fills. */
+    json_t *env = json_object();
+    size_t i;
+    json_t *command;
+    json_array_foreach(commands, i, command) {
+      json_t *argv = NULL;
+      if (capstan_env_command(env, json_object_get(command, "argv"), &argv,
+                              &err) == FERN_OK)
+        json_decref(argv);
+    }
+    json_decref(env);
+    json_decref(commands);
+  }
   free(text);
 }
 
@@ -83,14 +97,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     return 0;
   const char *const none[] = {NULL};
   capstan_search search = {.host = host_table(), .repositories = none};
-  capstan_boot boot;
+  capstan_program program;
   size_t sets = capstan_yaml_map_size(pkg.sets);
   for (size_t i = 0; i <= sets && i < 8; i++) {
     yaml_node_t *ignored;
     const char *set =
         i == sets ? NULL : capstan_yaml_pair(&pkg.run, pkg.sets, i, &ignored);
-    if (capstan_boot_resolve(&search, &pkg, set, &boot, &err) == FERN_OK)
-      capstan_boot_free(&boot);
+    if (capstan_program_resolve(&search, &pkg, set, NULL, NULL, &program,
+                                &err) == FERN_OK)
+      capstan_program_free(&program);
   }
   capstan_package_close(&pkg);
   return 0;

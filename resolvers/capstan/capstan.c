@@ -4,13 +4,18 @@
  *   capstan:///srv/hello#meta/run.yaml   the package's default config set
  *   capstan:///srv/hello#NAME            config set NAME
  *
- * The chosen set's bootcmd becomes the program's binary (a path inside the
- * package; a leading '/' is the package's top, as it is the image's root in
- * OSv) and args, its env the program's environ. Config:
- *   {"runner": "elf", "repositories": ["/srv/capstan", ...]}
+ * The chosen set's command, as OSv reads and expands it
+ * (capstan_program.h), becomes the program's binary (a path inside the
+ * package; '/' is the package's top, as it is the image's root in OSv)
+ * and args, and the environment OSv would give it the program's environ.
+ * Config:
+ *   {"runner": "elf", "repositories": ["/srv/capstan", ...],
+ *    "env": {"KEY": "VALUE"}, "boot": {"package": DIR, "sets": [...]}}
  * "runner" names the runner the components use (default "elf");
  * "repositories" are where packages named by a `base` are looked for after
- * the directory beside the package. */
+ * the directory beside the package; "env" is Capstan's --env (fern run
+ * --env), for every package; "boot" the sets of package DIR booted
+ * together (fern run --boot), which share one environment. */
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +23,7 @@
 #include <sys/stat.h>
 
 #include "../common/package_dir.h"
-#include "capstan_package.h"
+#include "capstan_program.h"
 
 #define DEFAULT_SET_FRAGMENT "meta/run.yaml"
 
@@ -26,6 +31,9 @@ typedef struct capstan_resolver_s {
   const fern_host_t *host;
   char *runner;
   char **repositories; /* NULL-terminated */
+  json_t *env;         /* "env", or NULL */
+  char *boot_package;  /* "boot": its package, real, or NULL */
+  json_t *boot_sets;   /* and its sets */
 } capstan_resolver;
 
 static void capstan_release(void *resolver) {
@@ -34,6 +42,9 @@ static void capstan_release(void *resolver) {
     free(r->repositories[i]);
   free(r->repositories);
   free(r->runner);
+  json_decref(r->env);
+  free(r->boot_package);
+  json_decref(r->boot_sets);
   free(r);
 }
 
@@ -57,18 +68,63 @@ static int take_repositories(capstan_resolver *r, const json_t *repos,
   return FERN_OK;
 }
 
+/* "env": names to text, each as Capstan's --env takes it. */
+static int check_env(const json_t *env, fern_error_t *err) {
+  if (env != NULL && !json_is_object(env))
+    return fern_error_set(err, FERN_EINVAL, "/env",
+                          "\"env\" must map names to values");
+  const char *key;
+  json_t *value;
+  json_object_foreach((json_t *)env, key, value) {
+    if (!json_is_string(value) || key[0] == '\0' || strchr(key, '=') ||
+        strchr(key, ' ') || strchr(json_string_value(value), ' '))
+      return fern_error_set(err, FERN_EINVAL, "/env",
+                            "env \"%s\": a name without '=' or spaces, to a "
+                            "text without spaces",
+                            key);
+  }
+  return FERN_OK;
+}
+
+/* "boot": {"package": DIR, "sets": [NAME, ...]}. */
+static int check_boot(const json_t *boot, fern_error_t *err) {
+  const json_t *sets = json_object_get(boot, "sets");
+  if (boot != NULL &&
+      (!json_is_string(json_object_get(boot, "package")) ||
+       !json_is_array(sets) || json_object_size(boot) != 2))
+    return fern_error_set(err, FERN_EINVAL, "/boot",
+                          "\"boot\" is {\"package\": DIR, \"sets\": "
+                          "[NAME, ...]}");
+  for (size_t i = 0; i < json_array_size(sets); i++)
+    if (!json_is_string(json_array_get(sets, i)))
+      return fern_error_set(err, FERN_EINVAL, "/boot/sets",
+                            "\"sets\" are config set names");
+  return FERN_OK;
+}
+
 static int capstan_validate_config(const json_t *config, fern_error_t *err) {
+  static const char *const keys[] = {"runner", "repositories", "env", "boot",
+                                     NULL};
   const char *key;
   json_t *value;
   json_object_foreach((json_t *)config, key, value) {
     char at[160];
     snprintf(at, sizeof at, "/%.100s", key);
-    if (strcmp(key, "runner") != 0 && strcmp(key, "repositories") != 0)
+    size_t k = 0;
+    while (keys[k] != NULL && strcmp(keys[k], key) != 0)
+      k++;
+    if (keys[k] == NULL)
       return fern_error_set(err, FERN_EINVAL, at,
                             "unknown key \"%s\" (the capstan resolver takes "
-                            "\"runner\" and \"repositories\")",
+                            "\"runner\", \"repositories\", \"env\" and "
+                            "\"boot\")",
                             key);
   }
+  int rc = check_env(json_object_get(config, "env"), err);
+  if (rc == FERN_OK)
+    rc = check_boot(json_object_get(config, "boot"), err);
+  if (rc != FERN_OK)
+    return rc;
   json_t *runner = json_object_get(config, "runner");
   if (runner != NULL && !json_is_string(runner))
     return fern_error_set(err, FERN_EINVAL, "/runner",
@@ -103,6 +159,14 @@ static int capstan_create(const fern_host_t *host, const json_t *config,
                                                             "repositories"),
                                          err)
                      : fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
+  const json_t *boot = json_object_get(config, "boot");
+  char real[PATH_MAX];
+  r->env = json_deep_copy(json_object_get(config, "env"));
+  if (boot != NULL &&
+      realpath(json_string_value(json_object_get(boot, "package")), real)) {
+    r->boot_package = strdup(real);
+    r->boot_sets = json_deep_copy(json_object_get(boot, "sets"));
+  }
   if (rc != FERN_OK) {
     capstan_release(r);
     return rc;
@@ -132,29 +196,53 @@ static char *make_url(const char *dir, const char *set) {
   return url;
 }
 
-/* The manifest the ELF runner gets for `boot`. */
-static int manifest_for(const capstan_resolver *r, const capstan_boot *boot,
-                        char **text, fern_error_t *err) {
-  const char *cmd = json_string_value(json_array_get(boot->argv, 0));
-  while (*cmd == '/')
-    cmd++;
-  if (*cmd == '\0')
-    return fern_error_set(err, FERN_EINVAL, NULL,
-                          "config set \"%s\": bootcmd names no program",
-                          boot->set);
+/* The program's path in the package: as OSv's elf.cc finds it, a name
+ * without '/' in "/" then "/usr/lib", any other path from "/" (the
+ * working directory, and the package's top). */
+static int program_path(const char *dir, const char *word, char *out,
+                        size_t size, fern_error_t *err) {
+  while (*word == '/')
+    word++;
+  if (*word == '\0')
+    return fern_error_set(err, FERN_EINVAL, NULL, "the command names no "
+                                                 "program");
+  snprintf(out, size, "%s", word);
+  if (strchr(word, '/') != NULL)
+    return FERN_OK;
+  char path[PATH_MAX * 2];
+  struct stat st;
+  snprintf(path, sizeof path, "%s/%s", dir, word);
+  if (lstat(path, &st) != 0) {
+    snprintf(path, sizeof path, "%s/usr/lib/%s", dir, word);
+    if (lstat(path, &st) == 0)
+      snprintf(out, size, "usr/lib/%s", word);
+  }
+  return FERN_OK;
+}
+
+/* The manifest the runner gets: the command's program, its args, and the
+ * environment as OSv would give it. */
+static int manifest_for(const capstan_resolver *r, const char *dir,
+                        const json_t *argv, const json_t *env, char **text,
+                        fern_error_t *err) {
+  char binary[PATH_MAX];
+  int rc = program_path(dir, json_string_value(json_array_get(argv, 0)),
+                        binary, sizeof binary, err);
+  if (rc != FERN_OK)
+    return rc;
   json_t *args = json_array(), *env_list = json_array();
-  for (size_t i = 1; i < json_array_size(boot->argv); i++)
-    json_array_append(args, json_array_get(boot->argv, i));
+  for (size_t i = 1; i < json_array_size(argv); i++)
+    json_array_append(args, json_array_get(argv, i));
   const char *name;
   json_t *value;
-  json_object_foreach(boot->env, name, value) {
+  json_object_foreach((json_t *)env, name, value) {
     char *entry = NULL;
     if (asprintf(&entry, "%s=%s", name, json_string_value(value)) >= 0)
       json_array_append_new(env_list, json_string(entry));
     free(entry);
   }
   json_t *manifest = json_pack("{s:{s:s,s:s,s:o,s:o}}", "program", "runner",
-                               r->runner, "binary", cmd, "args", args,
+                               r->runner, "binary", binary, "args", args,
                                "environ", env_list);
   *text = manifest ? json_dumps(manifest, JSON_INDENT(2)) : NULL;
   json_decref(manifest);
@@ -167,13 +255,13 @@ static void capstan_resolved_free(void *resolver, fern_resolved_t *out) {
   fern_package_dir_free(out); /* the same fields, all malloc'd */
 }
 
-static int fill(const char *dir, const capstan_boot *boot, char *manifest,
+static int fill(const char *dir, const char *set, char *manifest,
                 fern_resolved_t *out, fern_error_t *err) {
   out->manifest = manifest;
   out->manifest_len = strlen(manifest);
   out->package_dir = strdup(dir);
   out->package_url = make_url(dir, NULL);
-  out->resolved_url = make_url(dir, boot->set);
+  out->resolved_url = make_url(dir, set);
   out->context = strdup(dir);
   if (asprintf(&out->manifest_origin, "%s/meta/run.yaml", dir) < 0)
     out->manifest_origin = NULL;
@@ -223,18 +311,26 @@ static int capstan_resolve(void *resolver, const fern_resolve_request_t *req,
   capstan_search search = {.host = r->host,
                            .repositories =
                                (const char *const *)r->repositories};
-  capstan_boot boot;
-  rc = capstan_boot_resolve(&search, &pkg, set, &boot, err);
+  capstan_program program;
+  int booted = r->boot_package != NULL && strcmp(r->boot_package, dir) == 0;
+  rc = capstan_program_resolve(&search, &pkg, set, r->env,
+                               booted ? r->boot_sets : NULL, &program, err);
   char *manifest = NULL;
   if (rc == FERN_OK)
-    rc = manifest_for(r, &boot, &manifest, err);
+    rc = manifest_for(r, dir, program.argv, program.env, &manifest, err);
   if (rc == FERN_OK)
-    rc = fill(dir, &boot, manifest, out, err);
+    rc = fill(dir, program.set, manifest, out, err);
+  if (rc == FERN_OK && program.overridden != NULL)
+    r->host->log(r->host->ctx, FERN_LOG_INFO, NULL,
+                 "capstan: %s: config set \"%s\" has a base, so its own "
+                 "bootcmd is ignored, as Capstan ignores it",
+                 pkg.name, program.overridden);
   if (rc == FERN_OK)
     r->host->log(r->host->ctx, FERN_LOG_DEBUG, NULL,
-                 "capstan: %s config set \"%s\" -> %s", pkg.name, boot.set,
-                 json_string_value(json_array_get(boot.argv, 0)));
-  capstan_boot_free(&boot);
+                 "capstan: %s config set \"%s\" -> %s", pkg.name,
+                 program.set,
+                 json_string_value(json_array_get(program.argv, 0)));
+  capstan_program_free(&program);
   capstan_package_close(&pkg);
   return rc;
 }

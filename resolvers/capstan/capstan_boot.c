@@ -1,6 +1,8 @@
-/* capstan_boot.c - a config set with its bases applied (see
- * capstan_package.h): bases are followed first, then each set on the way
- * back overrides the bootcmd and adds its env, so the set asked for wins. */
+/* capstan_boot.c - a config set with its bases applied, as Capstan's
+ * runtime.go GetBootCmd does: a set with a base takes the base's boot
+ * command whole (its own bootcmd is ignored), and prefixes its own env to
+ * it as soft --env=KEY?=VALUE options, so its values come first and win
+ * over its bases'. */
 #include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
@@ -120,6 +122,9 @@ static int env_name_ok(const char *name) {
   return name != NULL && name[0] != '\0' && strchr(name, '=') == NULL;
 }
 
+/* A set's env as Capstan prefixes it to the boot command: --env=KEY?=VALUE
+ * each, refused as runtime.go refuses it when a key or value holds a
+ * space. */
 static int apply_env(capstan_package *pkg, const char *set, yaml_node_t *env,
                      capstan_boot *out, fern_error_t *err) {
   char what[200];
@@ -130,39 +135,44 @@ static int apply_env(capstan_package *pkg, const char *set, yaml_node_t *env,
     yaml_node_t *value_node;
     const char *name = capstan_yaml_pair(&pkg->run, env, i, &value_node);
     const char *value = capstan_yaml_scalar(value_node);
+    char *option = NULL;
     if (!env_name_ok(name))
       rc = capstan_yaml_error(&pkg->run, env, FERN_EINVAL, err,
                               "%s: \"%s\" is not a variable name", what, name);
     else if (value == NULL)
       rc = capstan_yaml_error(&pkg->run, value_node, FERN_EINVAL, err,
                               "%s: %s must be text", what, name);
-    else if (json_object_set_new(out->env, name, json_string(value)) != 0)
+    else if (strchr(name, ' ') != NULL || strchr(value, ' ') != NULL)
+      rc = capstan_yaml_error(&pkg->run, value_node, FERN_EINVAL, err,
+                              "%s: spaces not allowed in env key/value: "
+                              "'%s':'%s' (as Capstan refuses them)",
+                              what, name, value);
+    else if (asprintf(&option, "%s?=%s", name, value) < 0 ||
+             json_array_append_new(out->options, json_string(option)) != 0)
       rc = capstan_yaml_error(&pkg->run, value_node, FERN_EINVAL, err,
                               "%s: %s is not valid text", what, name);
+    free(option);
   }
   return rc;
 }
 
-static int apply_own(capstan_package *pkg, const char *set, yaml_node_t *node,
-                     capstan_boot *out, fern_error_t *err) {
-  yaml_node_t *cmd_node = capstan_yaml_get(&pkg->run, node, "bootcmd");
-  if (cmd_node != NULL) {
-    const char *cmd = capstan_yaml_scalar(cmd_node);
-    json_t *argv = NULL;
-    int rc = cmd ? capstan_cmdline_split(cmd, &argv, err)
-                 : fern_error_set(err, FERN_EINVAL, NULL,
-                                  "bootcmd must be text");
-    if (rc != FERN_OK) {
-      char why[sizeof err->message];
-      memcpy(why, err->message, sizeof why);
-      return capstan_yaml_error(&pkg->run, cmd_node, rc, err,
-                                "config set \"%s\": %s", set, why);
-    }
-    json_decref(out->argv);
-    out->argv = argv;
+/* The set's own bootcmd, parsed, when it has no base. */
+static int take_bootcmd(capstan_package *pkg, const char *set,
+                        yaml_node_t *cmd_node, capstan_boot *out,
+                        fern_error_t *err) {
+  const char *cmd = capstan_yaml_scalar(cmd_node);
+  json_t *commands = NULL;
+  int rc = cmd ? capstan_cmdline_parse(cmd, &commands, err)
+               : fern_error_set(err, FERN_EINVAL, NULL,
+                                "bootcmd must be text");
+  if (rc != FERN_OK) {
+    char why[sizeof err->message];
+    memcpy(why, err->message, sizeof why);
+    return capstan_yaml_error(&pkg->run, cmd_node, rc, err,
+                              "config set \"%s\": %s", set, why);
   }
-  yaml_node_t *env = capstan_yaml_get(&pkg->run, node, "env");
-  return env != NULL ? apply_env(pkg, set, env, out, err) : FERN_OK;
+  out->commands = commands;
+  return FERN_OK;
 }
 
 static int apply_set(chain *c, capstan_package *pkg, const char *set,
@@ -184,12 +194,20 @@ static int apply_set(chain *c, capstan_package *pkg, const char *set,
                           "%s)",
                           pkg->name, pkg->dir, set, names);
   }
+  yaml_node_t *env = capstan_yaml_get(&pkg->run, node, "env");
+  int rc = env != NULL ? apply_env(pkg, set, env, out, err) : FERN_OK;
+  yaml_node_t *base = capstan_yaml_get(&pkg->run, node, "base");
+  yaml_node_t *cmd = capstan_yaml_get(&pkg->run, node, "bootcmd");
+  if (rc != FERN_OK || base == NULL)
+    return rc == FERN_OK && cmd != NULL ? take_bootcmd(pkg, set, cmd, out, err)
+                                        : rc;
+  if (cmd != NULL && out->overridden == NULL)
+    out->overridden = strdup(set);
   c->pkg[c->depth] = pkg;
   c->set[c->depth++] = set;
-  yaml_node_t *base = capstan_yaml_get(&pkg->run, node, "base");
-  int rc = base ? apply_base(c, pkg, base, out, err) : FERN_OK;
+  rc = apply_base(c, pkg, base, out, err);
   c->depth--;
-  return rc == FERN_OK ? apply_own(pkg, set, node, out, err) : rc;
+  return rc;
 }
 
 static int chosen_set(capstan_package *pkg, const char *set, const char **out,
@@ -214,12 +232,12 @@ int capstan_boot_resolve(const capstan_search *search, capstan_package *pkg,
   if (rc != FERN_OK)
     return rc;
   chain c = {.search = search};
-  out->env = json_object();
+  out->options = json_array();
   out->set = strdup(set);
-  rc = out->env && out->set ? apply_set(&c, pkg, set, out, err)
-                            : fern_error_set(err, FERN_ENOMEM, NULL,
-                                             "out of memory");
-  if (rc == FERN_OK && out->argv == NULL)
+  rc = out->options && out->set ? apply_set(&c, pkg, set, out, err)
+                                : fern_error_set(err, FERN_ENOMEM, NULL,
+                                                 "out of memory");
+  if (rc == FERN_OK && out->commands == NULL)
     rc = fern_error_set(err, FERN_EINVAL, NULL,
                         "config set \"%s\" of package %s has no bootcmd, and "
                         "neither has any base it inherits from",
@@ -233,7 +251,8 @@ int capstan_boot_resolve(const capstan_search *search, capstan_package *pkg,
 
 void capstan_boot_free(capstan_boot *boot) {
   free(boot->set);
-  json_decref(boot->argv);
-  json_decref(boot->env);
+  free(boot->overridden);
+  json_decref(boot->options);
+  json_decref(boot->commands);
   memset(boot, 0, sizeof *boot);
 }

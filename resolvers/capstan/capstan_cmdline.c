@@ -1,4 +1,7 @@
-/* capstan_cmdline.c - see capstan_cmdline.h. */
+/* capstan_cmdline.c - see capstan_cmdline.h. The grammar is OSv's
+ * (core/commands.cc): quoted_string is '"' (escape | any but '"')* '"';
+ * a bare word is (escape | any but ' ', ';', '&', '!')+; words are
+ * separated by spaces; a command ends at ';', "&!", '&', '!' or the end. */
 #include "capstan_cmdline.h"
 
 #include <stdlib.h>
@@ -7,7 +10,6 @@
 typedef struct word_s {
   char *text;
   size_t len, cap;
-  int started; /* "" is a word too */
 } word;
 
 static int word_add(word *w, char c) {
@@ -21,87 +23,135 @@ static int word_add(word *w, char c) {
   }
   w->text[w->len++] = c;
   w->text[w->len] = '\0';
-  w->started = 1;
   return 0;
 }
 
-static int word_end(word *w, json_t *argv) {
-  if (!w->started)
-    return 0;
-  int rc = json_array_append_new(argv, json_string(w->text ? w->text : ""));
-  w->len = 0;
-  w->started = 0;
-  if (w->text != NULL)
-    w->text[0] = '\0';
-  return rc;
+/* The character an escape `\c` stands for, or 0 when `c` makes none (the
+ * backslash is then itself). commands.cc's unesc_char. */
+static char unescaped(char c) {
+  static const char from[] = "abfnrtv\\'\"";
+  static const char to[] = "\a\b\f\n\r\t\v\\'\"";
+  const char *at = c != '\0' ? strchr(from, c) : NULL;
+  return at != NULL ? to[at - from] : 0;
 }
 
-/* Reads a quoted run starting after its opening quote; returns where it
- * ended (after the closing quote) or NULL if it never closed. */
-static const char *quoted(const char *p, char quote, word *w, int *nomem) {
-  w->started = 1;
-  for (; *p != '\0' && *p != quote; p++) {
-    if (quote == '"' && *p == '\\' && (p[1] == '"' || p[1] == '\\'))
-      p++;
-    if (word_add(w, *p) != 0)
+/* Adds the character at *p (an escape counts as one) and moves past it. */
+static int take_char(const char **p, word *w) {
+  char c = (*p)[0] == '\\' ? unescaped((*p)[1]) : 0;
+  if (c != 0) {
+    *p += 2;
+    return word_add(w, c);
+  }
+  return word_add(w, *(*p)++);
+}
+
+/* A quoted word from the '"' at `p`: where it ends, or NULL when it is
+ * never closed (then it is no quoted word). */
+static const char *quoted(const char *p, word *w, int *nomem) {
+  for (p++; *p != '\0' && *p != '"';)
+    if (take_char(&p, w) != 0)
       *nomem = 1;
+  return *p == '"' ? p + 1 : NULL;
+}
+
+static int is_ender(char c) { return c == ';' || c == '&' || c == '!'; }
+
+static const char *bare(const char *p, word *w, int *nomem) {
+  while (*p != '\0' && *p != ' ' && !is_ender(*p))
+    if (take_char(&p, w) != 0)
+      *nomem = 1;
+  return p;
+}
+
+/* The ender at `p` ("" at the end of the line) and where the next command
+ * begins. */
+static const char *ender(const char *p, const char **then) {
+  if (*p == '\0') {
+    *then = "";
+    return p;
   }
-  return *p == quote ? p + 1 : NULL;
+  if (p[0] == '&' && p[1] == '!') {
+    *then = "&!";
+    return p + 2;
+  }
+  *then = *p == ';' ? ";" : *p == '&' ? "&" : "!";
+  return p + 1;
 }
 
-static int refuse(const char *cmd, char c, fern_error_t *err) {
-  return fern_error_set(err, FERN_EINVAL, NULL,
-                        "bootcmd \"%s\": '%c' is shell or OSv loader syntax; "
-                        "fern runs one program per config set (quote the "
-                        "character to pass it, or choose several config sets "
-                        "with --boot)",
-                        cmd, c);
-}
-
-static int split(const char *cmd, json_t *argv, word *w, fern_error_t *err) {
-  int nomem = 0;
-  for (const char *p = cmd; *p != '\0' && !nomem;) {
-    if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') {
-      nomem = word_end(w, argv) != 0;
+/* One command from `p`: its words into `argv`; returns where it ended
+ * (at its ender or the line's end). */
+static const char *one_command(const char *p, json_t *argv, int *nomem) {
+  for (;;) {
+    while (*p == ' ')
       p++;
-    } else if (*p == '\'' || *p == '"') {
-      p = quoted(p + 1, *p, w, &nomem);
-      if (p == NULL)
-        return fern_error_set(err, FERN_EINVAL, NULL,
-                              "bootcmd \"%s\": a quote is never closed", cmd);
-    } else if (strchr(";&|<>`$", *p) != NULL) {
-      return refuse(cmd, *p, err);
-    } else {
-      if (*p == '\\' && p[1] != '\0')
-        p++;
-      nomem = word_add(w, *p++) != 0;
+    if (*p == '\0' || is_ender(*p))
+      return p;
+    word w = {0};
+    const char *end = *p == '"' ? quoted(p, &w, nomem) : NULL;
+    if (end == NULL) { /* bare, or a quote never closed */
+      w.len = 0;
+      if (w.text != NULL)
+        w.text[0] = '\0';
+      end = bare(p, &w, nomem);
     }
+    if (json_array_append_new(argv, json_string(w.text ? w.text : "")) != 0)
+      *nomem = 1;
+    free(w.text);
+    p = end;
   }
-  if (nomem || word_end(w, argv) != 0)
-    return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
-  return FERN_OK;
 }
 
-int capstan_cmdline_split(const char *cmd, json_t **argv, fern_error_t *err) {
-  *argv = json_array();
-  if (*argv == NULL)
+/* The commands of one line, appended to `commands`. */
+static int parse_line(const char *cmd, const char *line, json_t *commands,
+                      fern_error_t *err) {
+  int nomem = 0;
+  for (const char *p = line; !nomem;) {
+    json_t *argv = json_array();
+    const char *then;
+    p = ender(one_command(p, argv, &nomem), &then);
+    if (json_array_size(argv) == 0) {
+      json_decref(argv);
+      if (then[0] == '\0' && json_array_size(commands) > 0)
+        return FERN_OK; /* "a;" ends as "a" does */
+      if (then[0] == '\0')
+        break;
+      return fern_error_set(err, FERN_EINVAL, NULL,
+                            "bootcmd \"%s\": an empty command before '%s', "
+                            "where OSv's parser stops and drops the rest",
+                            cmd, then);
+    }
+    if (json_array_append_new(commands, json_pack("{s:o, s:s}", "argv", argv,
+                                                  "then", then)) != 0)
+      nomem = 1;
+    if (then[0] == '\0')
+      break;
+  }
+  return nomem ? fern_error_set(err, FERN_ENOMEM, NULL, "out of memory")
+               : FERN_OK;
+}
+
+int capstan_cmdline_parse(const char *cmd, json_t **commands,
+                          fern_error_t *err) {
+  *commands = json_array();
+  char *copy = strdup(cmd);
+  if (*commands == NULL || copy == NULL) {
+    free(copy);
+    json_decref(*commands);
+    *commands = NULL;
     return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
-  word w = {0};
-  int rc = split(cmd, *argv, &w, err);
-  free(w.text);
-  const char *first = json_string_value(json_array_get(*argv, 0));
-  if (rc == FERN_OK && (first == NULL || first[0] == '\0'))
+  }
+  int rc = FERN_OK;
+  char *save = NULL;
+  for (char *line = strtok_r(copy, "\n", &save); line != NULL && rc == FERN_OK;
+       line = strtok_r(NULL, "\n", &save))
+    rc = parse_line(cmd, line, *commands, err);
+  free(copy);
+  if (rc == FERN_OK && json_array_size(*commands) == 0)
     rc = fern_error_set(err, FERN_EINVAL, NULL,
                         "bootcmd \"%s\" names no program", cmd);
-  else if (rc == FERN_OK && strncmp(first, "--", 2) == 0)
-    rc = fern_error_set(err, FERN_EINVAL, NULL,
-                        "bootcmd \"%s\": \"%s\" is an OSv loader option; fern "
-                        "takes the program's environment from the config "
-                        "set's env",
-                        cmd, first);
   if (rc != FERN_OK) {
-    json_decref(*argv);
-    *argv = NULL;
+    json_decref(*commands);
+    *commands = NULL;
   }
   return rc;
 }

@@ -1,19 +1,23 @@
-/* capstan_cmdline.h - a config set's bootcmd as an argument vector.
- *
- * Words are split at blanks; '...' is literal, "..." takes \" and \\ as
- * escapes, and a backslash outside quotes escapes the next character.
- * OSv's loader reads ';' and '&' as command separators and --options before
- * the command as loader options: fern runs one program per config set
- * (choose several with `fern run --boot A --boot B`), so an unquoted
- * separator, redirection or loader option is refused with a message saying
- * so rather than passed to the program. */
+/* capstan_cmdline.h - a bootcmd as OSv's loader reads it (OSv's
+ * core/commands.cc, parse_command_line): a line is a list of commands,
+ * each ended by ';', '&', '&!', '!' or the line's end; a command is words
+ * separated by spaces; a word is "quoted" (and may then hold spaces and
+ * the enders) or bare; in both, \a \b \f \n \r \t \v \\ \' \" are escapes
+ * and any other backslash is itself. A '"' that is never closed is an
+ * ordinary character, as OSv's grammar falls back to a bare word. Each
+ * line of a bootcmd is parsed alone, as OSv's runscript reads its file.
+ * Expansion of $VARIABLES comes later (capstan_env.h). */
 #ifndef FERN_RESOLVERS_CAPSTAN_CMDLINE_H
 #define FERN_RESOLVERS_CAPSTAN_CMDLINE_H
 
 #include <fern/fern.h>
 #include <jansson.h>
 
-/* Splits `cmd` into a new JSON array of strings (at least one). */
-int capstan_cmdline_split(const char *cmd, json_t **argv, fern_error_t *err);
+/* Parses `cmd` into a new array of commands, each {"argv": [words...],
+ * "then": ";" | "&" | "&!" | "!" | ""}; at least one, each with a word.
+ * An empty command between enders (";;"), where OSv's parser stops and
+ * drops the rest, is an error saying so. */
+int capstan_cmdline_parse(const char *cmd, json_t **commands,
+                          fern_error_t *err);
 
 #endif

@@ -9,8 +9,8 @@
  *                           config_set_default: SET
  *
  * A config set's `base` names a config set of this or another package; the
- * set inherits the base's bootcmd unless it has its own, and the base's env
- * with its own keys winning. Other packages are found by name: the
+ * set takes the base's bootcmd (its own is ignored, as in Capstan), and
+ * the base's env with its own keys winning. Other packages are found by name: the
  * directory NAME beside this package, then in each configured repository,
  * whose meta/package.yaml must say `name: NAME`. */
 #ifndef FERN_RESOLVERS_CAPSTAN_PACKAGE_H
@@ -39,11 +39,15 @@ typedef struct capstan_search_s {
   const char *const *repositories; /* NULL-terminated, may be empty */
 } capstan_search;
 
-/* What a config set comes to once its bases are applied. */
+/* What a config set comes to once its bases are applied (Capstan's
+ * GetBootCmd): a runscript line of --env options and a command. */
 typedef struct capstan_boot_s {
-  char *set;    /* the set's name */
-  json_t *argv; /* bootcmd split into words */
-  json_t *env;  /* name -> value, bases first */
+  char *set;        /* the set's name */
+  json_t *options;  /* ["KEY?=VALUE", ...]: its env, then its bases' */
+  json_t *commands; /* the boot command (capstan_cmdline.h): the
+                     * innermost base's when it has bases */
+  char *overridden; /* a set on the way whose own bootcmd its base's
+                     * replaced, as Capstan ignores it; or NULL */
 } capstan_boot;
 
 /* Reads and checks the package at `dir`. */

@@ -1,9 +1,11 @@
 /* test_capstan.c - the capstan resolver on real Capstan packages: the
  * example package, config sets chosen by URL and by --boot (in order,
- * stopping at a failure), env merged through bases in this and other
- * packages, bootcmd quoting, and each error a user can make, told apart
- * while the rest of the tree runs on. */
+ * going on after an exit code as OSv does, sharing one environment), env
+ * merged through bases in this and other packages, the bootcmd read and
+ * expanded as OSv's loader does, and each error a user can make, told
+ * apart while the rest of the tree runs on. */
 #include <limits.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -43,24 +45,31 @@ START_TEST(test_capstan_example_runs_its_default_and_a_chosen_set) {
   e2e_proc p;
   const char *by_path[] = {"run", "examples/capstan-hello", NULL};
   ck_assert_int_eq(e2e_run(&p, 10000, by_path), 0);
-  e2e_assert_has(p.err, "[/] Hello, world! from the hello config set\n");
+  e2e_assert_has(p.err, "[/] Hello, world! from the config set hello\n");
   e2e_assert_end(&p, "/", "ok (exit 0)");
   e2e_free(&p);
-  /* "morning" inherits bootcmd and AUDIENCE from "hello"; GREETING is its
-   * own. "evening" has a bootcmd of its own over two levels of bases. */
+  /* "morning" takes the bootcmd of "hello" and AUDIENCE from it; its own
+   * GREETING and SET come first and win, and $SET is expanded from
+   * them. "evening" does so over two levels of bases. */
   char *url = example_url("morning");
   const char *morning[] = {"run", url, NULL};
   ck_assert_int_eq(e2e_run(&p, 10000, morning), 0);
-  e2e_assert_has(p.err, "[/] Good morning, world! from the hello config set\n");
+  e2e_assert_has(p.err, "[/] Morning, world! from the config set morning\n");
   e2e_free(&p);
   free(url);
   url = example_url("evening");
   const char *evening[] = {"run", url, NULL};
   ck_assert_int_eq(e2e_run(&p, 10000, evening), 0);
   e2e_assert_has(p.err,
-                 "[/] Good evening, everyone! from the evening config set\n");
+                 "[/] Evening, everyone! from the config set evening\n");
   e2e_free(&p);
   free(url);
+  /* Capstan's --env is hard: it wins over every set's env. */
+  const char *hard[] = {"run", "--env", "AUDIENCE=you", "--env", "SET=cli",
+                        "examples/capstan-hello", NULL};
+  ck_assert_int_eq(e2e_run(&p, 10000, hard), 0);
+  e2e_assert_has(p.err, "[/] Hello, you! from the config set cli\n");
+  e2e_free(&p);
 }
 END_TEST
 
@@ -73,12 +82,19 @@ START_TEST(test_capstan_boot_runs_sets_in_order) {
   const char *args[] = {"run",  "--events", events, "--boot", "evening",
                         "--boot", "morning", "examples/capstan-hello", NULL};
   ck_assert_int_eq(e2e_run(&p, 10000, args), 0);
+  /* The sets share one environment, as OSv's runscripts do: every soft
+   * --env of "evening" came first, so "morning" finds them set and its
+   * own do nothing; its $SET expands to "evening" too. */
   e2e_assert_order(p.err, "boot 1 of 2: config set \"evening\"",
-                   "Good evening, everyone!");
-  e2e_assert_order(p.err, "Good evening, everyone!",
-                   "boot 2 of 2: config set \"morning\"");
-  e2e_assert_order(p.err, "boot 2 of 2: config set \"morning\"",
-                   "Good morning, world!");
+                   "[/] Evening, everyone! from the config set evening\n");
+  const char *second = strstr(p.err, "boot 2 of 2: config set \"morning\"");
+  ck_assert_ptr_nonnull(second);
+  e2e_assert_has(second, "[/] Evening, everyone! from the config set "
+                         "evening\n");
+  ck_assert_int_eq(e2e_count(p.err, "[/] Evening, everyone! from the config "
+                                    "set evening\n"),
+                   2);
+  e2e_assert_lacks(p.err, "Morning");
   e2e_free(&p);
   /* One event stream across the boots: both resolutions, numbered on. */
   FILE *f = fopen(events, "r");
@@ -94,7 +110,11 @@ START_TEST(test_capstan_boot_runs_sets_in_order) {
 }
 END_TEST
 
-START_TEST(test_capstan_boot_stops_at_the_first_failure) {
+/* As OSv's loader goes on to the next command when a program returns a
+ * code, a boot that exits non-zero does not stop the rest (fern says
+ * so); one that dies of a signal does, as OSv stops when the whole VM
+ * does. */
+START_TEST(test_capstan_boot_goes_on_after_an_exit_code) {
   shelf s;
   e2e_package_new(s.dir, sizeof s.dir);
   add_package(&s, "steps", "test.steps",
@@ -102,16 +122,24 @@ START_TEST(test_capstan_boot_stops_at_the_first_failure) {
               "config_set:\n"
               "  first: {bootcmd: /bin/tool print step-one}\n"
               "  fails: {bootcmd: /bin/tool exit 3}\n"
+              "  after: {bootcmd: /bin/tool print step-after}\n"
+              "  dies: {bootcmd: /bin/tool signal 9}\n"
               "  never: {bootcmd: /bin/tool print step-never}\n");
   char pkg[128];
   snprintf(pkg, sizeof pkg, "%s/steps", s.dir);
   e2e_proc p;
   const char *args[] = {"run",    "--boot", "first", "--boot", "fails",
-                        "--boot", "never",  pkg,     NULL};
+                        "--boot", "after",  "--boot", "dies", "--boot",
+                        "never",  pkg,      NULL};
   ck_assert_int_eq(e2e_run(&p, 10000, args), 1);
   e2e_assert_has(p.err, "[/] step-one\n");
-  e2e_assert_end(&p, "/", "instance_died (exit 3)");
-  e2e_assert_has(p.err, "config set \"fails\" did not end ok; not booted: 1 "
+  e2e_assert_has(p.err, "/: error: stopped: instance_died (exit 3)\n");
+  e2e_assert_has(p.err, "/: error: stopped: instance_died (signal KILL)\n");
+  e2e_assert_has(p.err, "config set \"fails\" exited with a code; OSv goes "
+                        "on to the next command, and so does fern: booting "
+                        "\"after\"");
+  e2e_assert_has(p.err, "[/] step-after\n");
+  e2e_assert_has(p.err, "config set \"dies\" did not end ok; not booted: 1 "
                         "config set from \"never\"");
   e2e_assert_lacks(p.err, "step-never");
   e2e_free(&p);
@@ -177,6 +205,10 @@ START_TEST(test_capstan_env_merges_through_bases_in_other_packages) {
 }
 END_TEST
 
+/* A bootcmd as OSv's loader reads it (core/commands.cc): only '"'
+ * quotes, and may hold spaces; \" \n \t and the like are escapes in and
+ * out of quotes; a single quote is an ordinary character; a '"' never
+ * closed is too. */
 START_TEST(test_capstan_bootcmd_quoting) {
   shelf s;
   e2e_package_new(s.dir, sizeof s.dir);
@@ -185,15 +217,48 @@ START_TEST(test_capstan_bootcmd_quoting) {
               "config_set:\n"
               "  q:\n"
               "    bootcmd: >-\n"
-              "      /bin/tool print 'two  spaces' \"say \\\"hi\\\"\" "
-              "back\\ slash '' end\n");
+              "      /bin/tool print \"two  spaces\" \"say \\\"hi\\\"\" "
+              "'single' line\\nbreak back\\slash \"unclosed end\n");
   char pkg[128];
   snprintf(pkg, sizeof pkg, "%s/q", s.dir);
   e2e_proc p;
   const char *args[] = {"run", pkg, NULL};
   ck_assert_int_eq(e2e_run(&p, 10000, args), 0);
-  e2e_assert_has(p.err, "[/] two  spaces\n[/] say \"hi\"\n[/] back slash\n"
-                        "[/] \n[/] end\n");
+  e2e_assert_has(p.err, "[/] two  spaces\n[/] say \"hi\"\n[/] 'single'\n"
+                        "[/] line\n[/] break\n[/] back\\slash\n"
+                        "[/] \"unclosed\n[/] end\n");
+  e2e_free(&p);
+  e2e_package_remove(s.dir);
+}
+END_TEST
+
+/* $NAME in a word is expanded as OSv's expand_environ_vars does: the
+ * text before '$' stays, all after it is the name, an unset one is "";
+ * the set's env (soft), a command's own --env=KEY=value, and OSv's
+ * OSV_CPUS and OSV_VERSION are there to expand. */
+START_TEST(test_capstan_bootcmd_expands_variables_as_osv) {
+  shelf s;
+  e2e_package_new(s.dir, sizeof s.dir);
+  add_package(&s, "v", "test.v",
+              "runtime: native\n"
+              "config_set:\n"
+              "  v:\n"
+              "    bootcmd: >-\n"
+              "      --env=OWN=own --env=V?=ignored /bin/tool print pre$V "
+              "${V} $UNSET. $OWN \"quoted $V\" cpus=$OSV_CPUS $OSV_VERSION\n"
+              "    env: {V: val}\n");
+  char pkg[128], cpus[64];
+  snprintf(pkg, sizeof pkg, "%s/v", s.dir);
+  cpu_set_t set;
+  ck_assert_int_eq(sched_getaffinity(0, sizeof set, &set), 0);
+  snprintf(cpus, sizeof cpus, "[/] cpus=%d\n", CPU_COUNT(&set));
+  e2e_proc p;
+  const char *args[] = {"run", pkg, NULL};
+  ck_assert_int_eq(e2e_run(&p, 10000, args), 0);
+  e2e_assert_has(p.err, "[/] preval\n[/] \n[/] \n[/] own\n"
+                        "[/] quoted val\n");
+  e2e_assert_has(p.err, cpus);
+  e2e_assert_has(p.err, "[/] fern-");
   e2e_free(&p);
   e2e_package_remove(s.dir);
 }
@@ -220,8 +285,9 @@ static void add_bad_packages(shelf *s) {
               "  loop1: {base: \"test.app:loop2\"}\n"
               "  loop2: {base: \"test.app:loop1\"}\n"
               "  shell: {bootcmd: \"/bin/tool print a; rm -rf x\"}\n"
+              "  spaced: {bootcmd: /bin/tool, env: {A: two words}}\n"
               "  escape: {bootcmd: /../../bin/true}\n"
-              "  option: {bootcmd: \"--env=A=b /bin/tool\"}\n"
+              "  option: {bootcmd: \"--cwd=/ /bin/tool\"}\n"
               "  impostor: {base: \"test.impostor:a\"}\n");
   add_package(s, "test.impostor", "other.name",
               "runtime: native\nconfig_set:\n  a: {bootcmd: /bin/tool}\n");
@@ -263,9 +329,12 @@ static const bad_case bad_cases[] = {
     {"cycle", "app#loop1",
      "config sets form a cycle of bases: test.app:loop1 -> test.app:loop2 -> "
      "test.app:loop1"},
-    {"shell", "app#shell", "';' is shell or OSv loader syntax"},
+    {"shell", "app#shell", "config set \"shell\": its bootcmd is 2 commands, "
+                           "which OSv runs one after another"},
+    {"spaced", "app#spaced", "spaces not allowed in env key/value: 'A':'two "
+                             "words'"},
     {"escape", "app#escape", "\"../../bin/true\" has a \"..\" segment"},
-    {"option", "app#option", "\"--env=A=b\" is an OSv loader option"},
+    {"option", "app#option", "unrecognised option '--cwd=/'"},
     {"java", "java#j", "SHELF/java/meta/run.yaml:1:10: runtime \"java\" is "
                        "not supported"},
     {"badyaml", "badyaml#a", "SHELF/badyaml/meta/run.yaml:4:1: invalid YAML"},
@@ -395,9 +464,10 @@ Suite *capstan_suite(void) {
   tcase_set_timeout(tc, 60);
   tcase_add_test(tc, test_capstan_example_runs_its_default_and_a_chosen_set);
   tcase_add_test(tc, test_capstan_boot_runs_sets_in_order);
-  tcase_add_test(tc, test_capstan_boot_stops_at_the_first_failure);
+  tcase_add_test(tc, test_capstan_boot_goes_on_after_an_exit_code);
   tcase_add_test(tc, test_capstan_env_merges_through_bases_in_other_packages);
   tcase_add_test(tc, test_capstan_bootcmd_quoting);
+  tcase_add_test(tc, test_capstan_bootcmd_expands_variables_as_osv);
   tcase_add_test(tc, test_capstan_errors_are_clear_and_harm_nothing_else);
   tcase_add_test(tc, test_capstan_boot_option_errors);
   tcase_add_test(tc, test_fern_check_reads_a_capstan_package);

@@ -14,6 +14,7 @@ int main(void) {
   srunner_add_suite(runner, json5_suite());
   srunner_add_suite(runner, include_suite());
   srunner_add_suite(runner, config_schema_suite());
+  srunner_add_suite(runner, capstan_cmdline_suite());
   srunner_add_suite(runner, url_suite());
   srunner_add_suite(runner, environment_suite());
   srunner_add_suite(runner, plugin_suite());

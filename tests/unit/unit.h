@@ -9,6 +9,7 @@ Suite *manifest_routes_suite(void);
 Suite *json5_suite(void);
 Suite *include_suite(void);
 Suite *config_schema_suite(void);
+Suite *capstan_cmdline_suite(void);
 Suite *url_suite(void);
 Suite *environment_suite(void);
 Suite *plugin_suite(void);

@@ -1,0 +1,127 @@
+/* capstan_program.c - see capstan_program.h. The boot command of a set is
+ * Capstan's GetBootCmd (runtime/runtime.go); what OSv does with the
+ * runscript line is core/commands.cc's runscript_process_options and
+ * expand_environ_vars; the loader's own --env and OSV_* come first
+ * (loader.cc). */
+#include "capstan_program.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "capstan_env.h"
+
+static int set_error(const char *set, int rc, fern_error_t *err) {
+  char why[sizeof err->message];
+  memcpy(why, err->message, sizeof why);
+  return fern_error_set(err, rc, NULL, "config set \"%s\": %s", set, why);
+}
+
+/* Runs set `boot`'s runscript line against `env`: its options, then each
+ * command; the first command's expanded words into *argv when wanted. */
+static int run_line(const capstan_boot *boot, json_t *env, json_t **argv,
+                    fern_error_t *err) {
+  size_t i;
+  json_t *option;
+  json_array_foreach(boot->options, i, option) {
+    int rc = capstan_env_option(env, json_string_value(option), err);
+    if (rc != FERN_OK)
+      return set_error(boot->set, rc, err);
+  }
+  json_t *command;
+  json_array_foreach(boot->commands, i, command) {
+    json_t *expanded = NULL;
+    int rc = capstan_env_command(env, json_object_get(command, "argv"),
+                                 &expanded, err);
+    if (rc != FERN_OK)
+      return set_error(boot->set, rc, err);
+    if (i == 0 && argv != NULL)
+      *argv = expanded;
+    else
+      json_decref(expanded);
+  }
+  return FERN_OK;
+}
+
+/* The sets booted together, as names; `set` alone when `booted` lacks it. */
+static json_t *boot_list(const json_t *booted, const char *set) {
+  size_t i;
+  json_t *name;
+  json_array_foreach(booted, i, name) {
+    if (strcmp(json_string_value(name), set) == 0)
+      return json_incref((json_t *)booted);
+  }
+  return json_pack("[s]", set);
+}
+
+/* One command per set: OSv would run the others after it, which fern
+ * does not yet. */
+static int one_command(const capstan_boot *boot, fern_error_t *err) {
+  size_t n = json_array_size(boot->commands);
+  if (n <= 1)
+    return FERN_OK;
+  return fern_error_set(err, FERN_ENOTSUP, NULL,
+                        "config set \"%s\": its bootcmd is %zu commands, "
+                        "which OSv runs one after another; fern runs one "
+                        "program per config set (give each command a config "
+                        "set of its own and boot them with --boot)",
+                        boot->set, n);
+}
+
+static int run_others(const capstan_search *search, capstan_package *pkg,
+                      const capstan_boot *own, const json_t *list,
+                      json_t *env, json_t **argv, fern_error_t *err) {
+  size_t i;
+  json_t *name;
+  json_array_foreach(list, i, name) {
+    const char *set = json_string_value(name);
+    int rc;
+    if (strcmp(set, own->set) == 0) {
+      rc = run_line(own, env, argv, err);
+    } else {
+      capstan_boot other;
+      rc = capstan_boot_resolve(search, pkg, set, &other, err);
+      if (rc == FERN_OK)
+        rc = run_line(&other, env, NULL, err);
+      capstan_boot_free(&other);
+    }
+    if (rc != FERN_OK)
+      return rc;
+  }
+  return FERN_OK;
+}
+
+int capstan_program_resolve(const capstan_search *search,
+                            capstan_package *pkg, const char *set,
+                            const json_t *hard_env, const json_t *booted,
+                            capstan_program *out, fern_error_t *err) {
+  memset(out, 0, sizeof *out);
+  capstan_boot own;
+  int rc = capstan_boot_resolve(search, pkg, set, &own, err);
+  if (rc != FERN_OK)
+    return rc;
+  rc = one_command(&own, err);
+  json_t *list = rc == FERN_OK ? boot_list(booted, own.set) : NULL;
+  out->env = hard_env != NULL ? json_deep_copy(hard_env) : json_object();
+  if (rc == FERN_OK && (list == NULL || out->env == NULL))
+    rc = fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
+  if (rc == FERN_OK) {
+    capstan_env_osv(out->env);
+    rc = run_others(search, pkg, &own, list, out->env, &out->argv, err);
+  }
+  json_decref(list);
+  out->set = own.set;
+  out->overridden = own.overridden;
+  own.set = own.overridden = NULL;
+  capstan_boot_free(&own);
+  if (rc != FERN_OK)
+    capstan_program_free(out);
+  return rc;
+}
+
+void capstan_program_free(capstan_program *program) {
+  free(program->set);
+  free(program->overridden);
+  json_decref(program->argv);
+  json_decref(program->env);
+  memset(program, 0, sizeof *program);
+}
