@@ -43,7 +43,22 @@ static int open_control(fern__manager *manager, const fern__cli *cli,
 typedef struct boot_end_s {
   int interrupted;   /* a signal stopped fern: no later boot runs */
   int program_exit;  /* it failed only by its program's exit code */
+  char *next;        /* the command its package runs after it, or NULL */
 } boot_end;
+
+/* The URL of the command a Capstan boot runs next, if its root says
+ * (the capstan resolver's facets "fern.capstan": {"next"}). */
+static char *next_command(const fern__manager *manager) {
+  const fern__instance *root = manager->root;
+  if (root == NULL || root->resolution == NULL ||
+      root->resolution->decl == NULL)
+    return NULL;
+  const json_t *facets = json_object_get(root->resolution->decl->json,
+                                         "facets");
+  const char *next = json_string_value(json_object_get(
+      json_object_get(facets, "fern.capstan"), "next"));
+  return next != NULL ? strdup(next) : NULL;
+}
 
 /* Whether the one failure of the tree is its root program's exit with a
  * code, as a program returning from main is in OSv. */
@@ -74,6 +89,7 @@ static int run_tree(fern__cli *cli, const char *url, int append,
   int status = fern__manager_run(&manager, url);
   end->interrupted = manager.interrupted;
   end->program_exit = status != 0 && failed_by_exit(&manager);
+  end->next = next_command(&manager);
   *event_seq = manager.events.seq;
   if (status != 0)
     fern__log(FERN_LOG_ERROR, NULL, "%d component run%s did not end ok",
@@ -88,18 +104,49 @@ static int run_tree(fern__cli *cli, const char *url, int append,
  * (core/app.cc logs it), a boot whose program exited non-zero does not
  * stop the rest; one that could not start (OSv powers off when it cannot
  * load a program), died of a signal or was interrupted does. */
+/* Whether the boots go on after one that ended with `status`. */
+static int goes_on(const boot_end *end, int status) {
+  return !end->interrupted && (status == 0 || end->program_exit);
+}
+
+/* Runs one boot: its URL, then each command its package runs after it. */
+static int run_boot(fern__cli *cli, const char *url, int *append,
+                    uint64_t *event_seq, boot_end *end) {
+  int worst = 0;
+  char *current = strdup(url);
+  while (current != NULL) {
+    free(end->next);
+    end->next = NULL;
+    int status = run_tree(cli, current, (*append)++ > 0, event_seq, end);
+    worst = status != 0 ? status : worst;
+    free(current);
+    current = NULL;
+    if (end->next != NULL && goes_on(end, status)) {
+      fern__log(FERN_LOG_INFO, NULL, "%s: next, as OSv runs it: %s",
+                status == 0 ? "ended ok" : "exited with a code", end->next);
+      current = end->next;
+      end->next = NULL;
+    } else if (!goes_on(end, status)) {
+      break;
+    }
+  }
+  free(end->next);
+  end->next = NULL;
+  return worst;
+}
+
 static int run_in_turn(fern__cli *cli, char **urls, int count) {
-  int worst = 0, i = 0;
+  int worst = 0, i = 0, append = 0;
   uint64_t event_seq = 0;
-  boot_end end = {0, 0};
+  boot_end end = {0, 0, NULL};
   while (i < count) {
     if (count > 1)
       fern__log(FERN_LOG_INFO, NULL, "boot %d of %d: config set \"%s\"",
                 i + 1, count, cli->boots[i]);
-    int status = run_tree(cli, urls[i], i > 0, &event_seq, &end);
+    int status = run_boot(cli, urls[i], &append, &event_seq, &end);
     worst = status != 0 ? status : worst;
     i++;
-    if (end.interrupted || (status != 0 && !end.program_exit))
+    if (!goes_on(&end, status))
       break;
     if (status != 0 && i < count)
       fern__log(FERN_LOG_WARN, NULL,

@@ -9,6 +9,7 @@
 #include "config_resolve.h"
 #include "env_routes.h"
 #include "lifecycle_actions.h"
+#include "log.h"
 #include "routes.h"
 
 static void record_error(fern__instance *i, const char *why) {
@@ -179,6 +180,20 @@ static int resolve_config(fern__instance *i, const fern__resolution *res,
   return 0;
 }
 
+/* A Capstan boot of several commands (capstan resolver's facets
+ * "fern.capstan": {"next"}) runs the rest only as fern run's root: a
+ * child runs its first, and says so. */
+static void note_later_commands(const fern__instance *i) {
+  const json_t *facets = json_object_get(i->resolution->decl->json, "facets");
+  const char *next = json_string_value(json_object_get(
+      json_object_get(facets, "fern.capstan"), "next"));
+  if (next != NULL && i->parent != NULL)
+    fern__log(FERN_LOG_WARN, i->moniker,
+              "runs one command of its Capstan boot; %s and what follows "
+              "run only when fern run boots the package itself",
+              next);
+}
+
 /* Takes the declaration in and makes the static children, each asked to
  * resolve; -1 with the reason when the declaration cannot be used. */
 static int adopt(fern__instance *i, const fern__resolution *res, char *why,
@@ -194,6 +209,7 @@ static int adopt(fern__instance *i, const fern__resolution *res, char *why,
   if (resolve_config(i, res, why, size) != 0)
     return -1;
   i->resolution = res;
+  note_later_commands(i);
   fern_error_t err = FERN_ERROR_INIT;
   int rc = fern__instance_add_children(i, &err);
   for (size_t c = 0; c < i->child_count; c++)

@@ -103,7 +103,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     yaml_node_t *ignored;
     const char *set =
         i == sets ? NULL : capstan_yaml_pair(&pkg.run, pkg.sets, i, &ignored);
-    if (capstan_program_resolve(&search, &pkg, set, NULL, NULL, &program,
+    if (capstan_program_resolve(&search, &pkg, set, 0, NULL, NULL, &program,
                                 &err) == FERN_OK)
       capstan_program_free(&program);
   }

@@ -3,6 +3,8 @@
  *
  *   capstan:///srv/hello#meta/run.yaml   the package's default config set
  *   capstan:///srv/hello#NAME            config set NAME
+ *   ...#NAME@N, ...#meta/run.yaml@N      command N of them
+ *                                        (capstan_sequence.h)
  *
  * The chosen set's command, as OSv reads and expands it
  * (capstan_program.h), becomes the program's binary (a path inside the
@@ -24,6 +26,7 @@
 
 #include "../common/package_dir.h"
 #include "capstan_program.h"
+#include "capstan_sequence.h"
 
 #define DEFAULT_SET_FRAGMENT "meta/run.yaml"
 
@@ -221,10 +224,11 @@ static int program_path(const char *dir, const char *word, char *out,
 }
 
 /* The manifest the runner gets: the command's program, its args, and the
- * environment as OSv would give it. */
+ * environment as OSv would give it; and the URL of the command OSv would
+ * run after it, if any, for fern run (facets "fern.capstan": {"next"}). */
 static int manifest_for(const capstan_resolver *r, const char *dir,
-                        const json_t *argv, const json_t *env, char **text,
-                        fern_error_t *err) {
+                        const json_t *argv, const json_t *env,
+                        const char *next, char **text, fern_error_t *err) {
   char binary[PATH_MAX];
   int rc = program_path(dir, json_string_value(json_array_get(argv, 0)),
                         binary, sizeof binary, err);
@@ -244,6 +248,9 @@ static int manifest_for(const capstan_resolver *r, const char *dir,
   json_t *manifest = json_pack("{s:{s:s,s:s,s:o,s:o}}", "program", "runner",
                                r->runner, "binary", binary, "args", args,
                                "environ", env_list);
+  if (manifest != NULL && next != NULL)
+    json_object_set_new(manifest, "facets",
+                        json_pack("{s:{s:s}}", "fern.capstan", "next", next));
   *text = manifest ? json_dumps(manifest, JSON_INDENT(2)) : NULL;
   json_decref(manifest);
   return *text ? FERN_OK
@@ -305,21 +312,27 @@ static int capstan_resolve(void *resolver, const fern_resolve_request_t *req,
   rc = capstan_package_open(r->host, dir, &pkg, err);
   if (rc != FERN_OK)
     return rc;
-  const char *set = strcmp(req->fragment, DEFAULT_SET_FRAGMENT) == 0
-                        ? NULL
-                        : req->fragment;
   capstan_search search = {.host = r->host,
                            .repositories =
                                (const char *const *)r->repositories};
-  capstan_program program;
+  capstan_program program = {0};
+  capstan_step step;
   int booted = r->boot_package != NULL && strcmp(r->boot_package, dir) == 0;
-  rc = capstan_program_resolve(&search, &pkg, set, r->env,
-                               booted ? r->boot_sets : NULL, &program, err);
-  char *manifest = NULL;
+  rc = capstan_step_locate(&search, &pkg, req->fragment,
+                           booted ? r->boot_sets : NULL, &step, err);
   if (rc == FERN_OK)
-    rc = manifest_for(r, dir, program.argv, program.env, &manifest, err);
+    rc = capstan_program_resolve(&search, &pkg, step.set, step.which, r->env,
+                                 step.booted, &program, err);
+  char *manifest = NULL, *next = NULL;
+  if (rc == FERN_OK && step.next != NULL && (next = make_url(dir, step.next)) == NULL)
+    rc = fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
   if (rc == FERN_OK)
-    rc = fill(dir, program.set, manifest, out, err);
+    rc = manifest_for(r, dir, program.argv, program.env, next, &manifest,
+                      err);
+  if (rc == FERN_OK)
+    rc = fill(dir, step.fragment, manifest, out, err);
+  free(next);
+  capstan_step_free(&step);
   if (rc == FERN_OK && program.overridden != NULL)
     r->host->log(r->host->ctx, FERN_LOG_INFO, NULL,
                  "capstan: %s: config set \"%s\" has a base, so its own "

@@ -98,12 +98,27 @@ static int check_run(capstan_package *pkg, fern_error_t *err) {
     yaml_node_t *only;
     pkg->default_set = capstan_yaml_pair(y, pkg->sets, 0, &only);
   }
-  if (pkg->default_set != NULL &&
-      capstan_yaml_get(y, pkg->sets, pkg->default_set) == NULL)
-    return capstan_yaml_error(y, def, FERN_EINVAL, err,
-                              "config_set_default \"%s\" is not one of the "
-                              "config sets",
-                              pkg->default_set);
+  /* A list "a,b" boots each, as Capstan's GetCmd splits it
+   * (cmd/package.go). */
+  pkg->default_sets = json_array();
+  if (pkg->default_sets == NULL)
+    return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
+  for (const char *p = pkg->default_set; p != NULL;) {
+    size_t len = strcspn(p, ",");
+    char *name = strndup(p, len);
+    int known = name != NULL && capstan_yaml_get(y, pkg->sets, name) != NULL;
+    if (known)
+      json_array_append_new(pkg->default_sets, json_string(name));
+    free(name);
+    if (!known)
+      return capstan_yaml_error(y, def, FERN_EINVAL, err,
+                                "config_set_default \"%s\": \"%.*s\" is "
+                                "not one of the config sets",
+                                pkg->default_set, (int)len, p);
+    p = p[len] == ',' ? p + len + 1 : NULL;
+  }
+  if (json_array_size(pkg->default_sets) > 0)
+    pkg->default_set = json_string_value(json_array_get(pkg->default_sets, 0));
   return FERN_OK;
 }
 
@@ -125,6 +140,7 @@ int capstan_package_open(const fern_host_t *host, const char *dir,
 
 void capstan_package_close(capstan_package *pkg) {
   capstan_yaml_free(&pkg->run);
+  json_decref(pkg->default_sets);
   free(pkg->dir);
   free(pkg->name);
   memset(pkg, 0, sizeof *pkg);

@@ -30,7 +30,8 @@ typedef struct capstan_package_s {
   char *name;         /* from meta/package.yaml */
   capstan_yaml run;   /* meta/run.yaml */
   yaml_node_t *sets;  /* its config_set mapping */
-  const char *default_set; /* NULL when there is none */
+  const char *default_set; /* NULL when there is none; the first */
+  json_t *default_sets;    /* config_set_default's list ("a,b"), in order */
 } capstan_package;
 
 /* Where packages named by a base are looked for. */

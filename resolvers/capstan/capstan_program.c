@@ -17,9 +17,9 @@ static int set_error(const char *set, int rc, fern_error_t *err) {
 }
 
 /* Runs set `boot`'s runscript line against `env`: its options, then each
- * command; the first command's expanded words into *argv when wanted. */
-static int run_line(const capstan_boot *boot, json_t *env, json_t **argv,
-                    fern_error_t *err) {
+ * command; command `which`'s expanded words into *argv when wanted. */
+static int run_line(const capstan_boot *boot, json_t *env, size_t which,
+                    json_t **argv, fern_error_t *err) {
   size_t i;
   json_t *option;
   json_array_foreach(boot->options, i, option) {
@@ -34,7 +34,7 @@ static int run_line(const capstan_boot *boot, json_t *env, json_t **argv,
                                  &expanded, err);
     if (rc != FERN_OK)
       return set_error(boot->set, rc, err);
-    if (i == 0 && argv != NULL)
+    if (i == which && argv != NULL)
       *argv = expanded;
     else
       json_decref(expanded);
@@ -53,35 +53,44 @@ static json_t *boot_list(const json_t *booted, const char *set) {
   return json_pack("[s]", set);
 }
 
-/* One command per set: OSv would run the others after it, which fern
- * does not yet. */
-static int one_command(const capstan_boot *boot, fern_error_t *err) {
+/* Command `which` of the set: one there is, run in the foreground. ';'
+ * and '!' run it before the next (OSv's '!' also ends the threads it
+ * left, which a process's end does); '&' and "&!" would run it beside
+ * the next, which fern does not do. */
+static int pick_command(const capstan_boot *boot, size_t which,
+                        fern_error_t *err) {
   size_t n = json_array_size(boot->commands);
-  if (n <= 1)
-    return FERN_OK;
-  return fern_error_set(err, FERN_ENOTSUP, NULL,
-                        "config set \"%s\": its bootcmd is %zu commands, "
-                        "which OSv runs one after another; fern runs one "
-                        "program per config set (give each command a config "
-                        "set of its own and boot them with --boot)",
-                        boot->set, n);
+  if (which >= n)
+    return fern_error_set(err, FERN_ENOENT, NULL,
+                          "config set \"%s\" has %zu command%s, not %zu",
+                          boot->set, n, n == 1 ? "" : "s", which + 1);
+  const char *then = json_string_value(json_object_get(
+      json_array_get(boot->commands, which), "then"));
+  if (then[0] == '&')
+    return fern_error_set(err, FERN_ENOTSUP, NULL,
+                          "config set \"%s\": command %zu ends with '%s', "
+                          "which OSv runs in the background beside the next; "
+                          "fern runs a set's commands one after another only",
+                          boot->set, which + 1, then);
+  return FERN_OK;
 }
 
 static int run_others(const capstan_search *search, capstan_package *pkg,
-                      const capstan_boot *own, const json_t *list,
-                      json_t *env, json_t **argv, fern_error_t *err) {
+                      const capstan_boot *own, size_t which,
+                      const json_t *list, json_t *env, json_t **argv,
+                      fern_error_t *err) {
   size_t i;
   json_t *name;
   json_array_foreach(list, i, name) {
     const char *set = json_string_value(name);
     int rc;
     if (strcmp(set, own->set) == 0) {
-      rc = run_line(own, env, argv, err);
+      rc = run_line(own, env, which, argv, err);
     } else {
       capstan_boot other;
       rc = capstan_boot_resolve(search, pkg, set, &other, err);
       if (rc == FERN_OK)
-        rc = run_line(&other, env, NULL, err);
+        rc = run_line(&other, env, 0, NULL, err);
       capstan_boot_free(&other);
     }
     if (rc != FERN_OK)
@@ -92,21 +101,24 @@ static int run_others(const capstan_search *search, capstan_package *pkg,
 
 int capstan_program_resolve(const capstan_search *search,
                             capstan_package *pkg, const char *set,
-                            const json_t *hard_env, const json_t *booted,
-                            capstan_program *out, fern_error_t *err) {
+                            size_t which, const json_t *hard_env,
+                            const json_t *booted, capstan_program *out,
+                            fern_error_t *err) {
   memset(out, 0, sizeof *out);
   capstan_boot own;
   int rc = capstan_boot_resolve(search, pkg, set, &own, err);
   if (rc != FERN_OK)
     return rc;
-  rc = one_command(&own, err);
+  rc = pick_command(&own, which, err);
+  out->command_count = json_array_size(own.commands);
   json_t *list = rc == FERN_OK ? boot_list(booted, own.set) : NULL;
   out->env = hard_env != NULL ? json_deep_copy(hard_env) : json_object();
   if (rc == FERN_OK && (list == NULL || out->env == NULL))
     rc = fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
   if (rc == FERN_OK) {
     capstan_env_osv(out->env);
-    rc = run_others(search, pkg, &own, list, out->env, &out->argv, err);
+    rc = run_others(search, pkg, &own, which, list, out->env, &out->argv,
+                    err);
   }
   json_decref(list);
   out->set = own.set;

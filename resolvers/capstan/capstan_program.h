@@ -13,18 +13,21 @@
 
 typedef struct capstan_program_s {
   char *set;        /* the config set's name */
+  size_t command_count; /* its commands, run one after another */
   json_t *argv;     /* its command, expanded */
   json_t *env;      /* name -> value: the environment OSv would give */
   char *overridden; /* see capstan_boot */
 } capstan_program;
 
-/* What config set `set` (NULL: the default) of `pkg` runs. `hard_env`
- * (name -> value) may be NULL; `booted` lists the sets booted together,
- * in order (NULL, or one without `set`: it alone). */
+/* What command `which` (from 0) of config set `set` (NULL: the default)
+ * of `pkg` runs. `hard_env` (name -> value) may be NULL; `booted` lists
+ * the sets booted together, in order (NULL, or one without `set`: it
+ * alone). */
 int capstan_program_resolve(const capstan_search *search,
                             capstan_package *pkg, const char *set,
-                            const json_t *hard_env, const json_t *booted,
-                            capstan_program *out, fern_error_t *err);
+                            size_t which, const json_t *hard_env,
+                            const json_t *booted, capstan_program *out,
+                            fern_error_t *err);
 void capstan_program_free(capstan_program *program);
 
 #endif

@@ -147,6 +147,39 @@ START_TEST(test_capstan_boot_goes_on_after_an_exit_code) {
 }
 END_TEST
 
+/* A bootcmd of several commands, and a config_set_default that lists
+ * several sets, boot one command after another in one environment, as
+ * OSv runs `runscript /run/a;runscript /run/b;`; an exit code does not
+ * stop the rest. */
+START_TEST(test_capstan_commands_and_default_sets_run_in_turn) {
+  shelf s;
+  e2e_package_new(s.dir, sizeof s.dir);
+  add_package(&s, "seq", "test.seq",
+              "runtime: native\n"
+              "config_set:\n"
+              "  a:\n"
+              "    bootcmd: /bin/tool print one; /bin/tool exit 2; "
+              "/bin/tool print $X\n"
+              "    env: {X: three}\n"
+              "  b:\n"
+              "    bootcmd: /bin/tool print four $X $Y\n"
+              "    env: {X: ignored, Y: b}\n"
+              "config_set_default: a,b\n");
+  char pkg[128];
+  snprintf(pkg, sizeof pkg, "%s/seq", s.dir);
+  e2e_proc p;
+  const char *args[] = {"run", pkg, NULL};
+  ck_assert_int_eq(e2e_run(&p, 20000, args), 1);
+  e2e_assert_order(p.err, "[/] one\n", "instance_died (exit 2)");
+  e2e_assert_order(p.err, "instance_died (exit 2)", "[/] three\n");
+  /* b's X is soft and a's came first; Y is b's own. */
+  e2e_assert_order(p.err, "[/] three\n", "[/] four\n[/] three\n[/] b\n");
+  e2e_assert_has(p.err, "#meta/run.yaml@4");
+  e2e_free(&p);
+  e2e_package_remove(s.dir);
+}
+END_TEST
+
 /* Env is merged along the bases, the set asked for winning, whether the
  * base is in the same package, beside it, or in a configured repository. */
 START_TEST(test_capstan_env_merges_through_bases_in_other_packages) {
@@ -278,13 +311,14 @@ static void add_bad_packages(shelf *s) {
               "runtime: native\n"
               "config_set:\n"
               "  fine: {bootcmd: /bin/tool print still-running}\n"
+              "  multi: {bootcmd: /bin/tool print m1; /bin/tool print m2}\n"
               "  bare: {env: {A: b}}\n"
               "  nocolon: {base: nocolon}\n"
               "  ghost: {base: \"ghost.pkg:x\"}\n"
               "  noset: {base: \"test.lib:nope\"}\n"
               "  loop1: {base: \"test.app:loop2\"}\n"
               "  loop2: {base: \"test.app:loop1\"}\n"
-              "  shell: {bootcmd: \"/bin/tool print a; rm -rf x\"}\n"
+              "  shell: {bootcmd: \"/bin/tool print a & /bin/tool print b\"}\n"
               "  spaced: {bootcmd: /bin/tool, env: {A: two words}}\n"
               "  escape: {bootcmd: /../../bin/true}\n"
               "  option: {bootcmd: \"--cwd=/ /bin/tool\"}\n"
@@ -314,12 +348,12 @@ static void add_bad_packages(shelf *s) {
 static const bad_case bad_cases[] = {
     {"unknown", "app#nope",
      "package test.app (SHELF/app) has no config set \"nope\" (it has: fine, "
-     "bare, nocolon"},
+     "multi, bare, nocolon"},
     {"bare", "app#bare",
      "config set \"bare\" of package test.app has no bootcmd, and neither "
      "has any base"},
     {"nocolon", "app#nocolon",
-     "SHELF/app/meta/run.yaml:5:19: base \"nocolon\" is not "
+     "SHELF/app/meta/run.yaml:6:19: base \"nocolon\" is not "
      "\"package:config_set\""},
     {"ghost", "app#ghost",
      "base \"ghost.pkg:x\": no package \"ghost.pkg\" beside SHELF/app or in "
@@ -329,8 +363,8 @@ static const bad_case bad_cases[] = {
     {"cycle", "app#loop1",
      "config sets form a cycle of bases: test.app:loop1 -> test.app:loop2 -> "
      "test.app:loop1"},
-    {"shell", "app#shell", "config set \"shell\": its bootcmd is 2 commands, "
-                           "which OSv runs one after another"},
+    {"shell", "app#shell", "config set \"shell\": command 1 ends with '&', "
+                           "which OSv runs in the background"},
     {"spaced", "app#spaced", "spaces not allowed in env key/value: 'A':'two "
                              "words'"},
     {"escape", "app#escape", "\"../../bin/true\" has a \"..\" segment"},
@@ -379,8 +413,9 @@ START_TEST(test_capstan_errors_are_clear_and_harm_nothing_else) {
                    "\"startup\": \"eager\"},",
                    bad_cases[i].name, s.dir, bad_cases[i].url);
   sprintf(end, "{\"name\": \"fine\", \"url\": \"capstan://%s/app#fine\", "
-               "\"startup\": \"eager\"}]}",
-          s.dir);
+               "\"startup\": \"eager\"}, {\"name\": \"multi\", \"url\": "
+               "\"capstan://%s/app#multi\", \"startup\": \"eager\"}]}",
+          s.dir, s.dir);
   e2e_package_write(s.dir, "meta/root.cm", manifest);
   e2e_proc p;
   const char *args[] = {"run", s.dir, NULL};
@@ -394,6 +429,11 @@ START_TEST(test_capstan_errors_are_clear_and_harm_nothing_else) {
     e2e_assert_has(p.err, said);
   }
   e2e_assert_has(p.err, "[/fine] still-running\n");
+  /* A child runs the first command of several, and says so. */
+  e2e_assert_has(p.err, "[/multi] m1\n");
+  e2e_assert_has(p.err, "/multi: warning: runs one command of its Capstan "
+                        "boot;");
+  e2e_assert_lacks(p.err, "m2");
   e2e_assert_end(&p, "/fine", "ok (exit 0)");
   char count[64];
   snprintf(count, sizeof count, "%zu component runs did not end ok",
@@ -465,6 +505,7 @@ Suite *capstan_suite(void) {
   tcase_add_test(tc, test_capstan_example_runs_its_default_and_a_chosen_set);
   tcase_add_test(tc, test_capstan_boot_runs_sets_in_order);
   tcase_add_test(tc, test_capstan_boot_goes_on_after_an_exit_code);
+  tcase_add_test(tc, test_capstan_commands_and_default_sets_run_in_turn);
   tcase_add_test(tc, test_capstan_env_merges_through_bases_in_other_packages);
   tcase_add_test(tc, test_capstan_bootcmd_quoting);
   tcase_add_test(tc, test_capstan_bootcmd_expands_variables_as_osv);
