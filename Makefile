@@ -64,12 +64,18 @@ E2E_SRC := $(wildcard tests/e2e/*.c)
 all: $(O)/fern $(PLUGINS) programs
 
 programs: $(PKG_PROGS) tests/packages/progs/lib/libtool.so \
-          tests/packages/progs/bin/tool-static
+          tests/packages/progs/lib/osv-echo.so tests/packages/progs/bin/tool-static
 
 # The test program, static, for container root file systems.
 tests/packages/progs/bin/tool-static: tests/packages/progs/src/tool.c include/fern/lifecycle.h
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 $(WARN) -O2 -Iinclude -static -o $@ $<
+
+# A program built as OSv builds its applications (-fPIC -shared, with a
+# main), for the ELF runner's shared_object and the Capstan tests.
+tests/packages/progs/lib/osv-echo.so: tests/packages/progs/libsrc/osv_echo.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 $(WARN) -fPIC -shared -o $@ $<
 
 # A shared library inside a package, for the test that it is not a program.
 tests/packages/progs/lib/libtool.so: tests/packages/progs/libsrc/libtool.c
@@ -92,9 +98,15 @@ RUNNER_COMMON_OBJ := $(O)/obj/runners/common/runner_common.o
 # What the runners on the host's process service share (native.h).
 NATIVE_OBJ := $(patsubst %.c,$(O)/obj/%.o,runners/common/native_runner.c \
                 runners/common/native_program.c) $(RUNNER_COMMON_OBJ)
-$(O)/runners/elf/elf.so: $(patsubst %.c,$(O)/obj/%.o,$(wildcard runners/elf/*.c)) $(NATIVE_OBJ)
+$(O)/runners/elf/elf.so: $(patsubst %.c,$(O)/obj/%.o,$(wildcard runners/elf/*.c)) $(NATIVE_OBJ) $(O)/runners/elf/fern-osv-main
 	@mkdir -p $(dir $@)
-	$(CC) -shared $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) -shared $(LDFLAGS) -o $@ $(filter %.o,$^) $(PKG_LIBS) -ldl
+
+# Runs a -shared object's main, as OSv runs its applications; installed
+# beside the ELF runner.
+$(O)/runners/elf/fern-osv-main: runners/elf/osv_main/osv_main.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -D_GNU_SOURCE $(WARN) -O2 -o $@ $< -ldl
 
 # The sandbox reads ELF files to find what a program loads: it builds the
 # host's ELF parser (core/proc/elf_image.c, which holds no state) into its
@@ -356,6 +368,7 @@ PLUGINDIR := $(PREFIX)/lib/fern/plugins
 INSTALLED = $(DESTDIR)$(PREFIX)/bin/fern \
   $(foreach p,$(RUNNERS) $(RESOLVERS),$(DESTDIR)$(PLUGINDIR)/$(p).so) \
   $(DESTDIR)$(PLUGINDIR)/fern-oci-shim $(DESTDIR)$(PLUGINDIR)/fern-oci-init \
+  $(DESTDIR)$(PLUGINDIR)/fern-osv-main \
   $(patsubst include/fern/%,$(DESTDIR)$(PREFIX)/include/fern/%,$(wildcard include/fern/*.h)) \
   $(DESTDIR)$(PREFIX)/lib/pkgconfig/fern.pc \
   $(foreach m,$(MANPAGES),$(DESTDIR)$(PREFIX)/share/man/man$(subst .,,$(suffix $(m)))/$(notdir $(m)))
@@ -389,7 +402,8 @@ install: all man
 	  $(DESTDIR)$(PREFIX)/include/fern $(DESTDIR)$(PREFIX)/lib/pkgconfig
 	install -m 755 $(O)/fern $(DESTDIR)$(PREFIX)/bin/fern
 	install -m 755 $(PLUGINS) $(O)/runners/oci/fern-oci-shim \
-	  $(O)/runners/oci/fern-oci-init $(DESTDIR)$(PLUGINDIR)/
+	  $(O)/runners/oci/fern-oci-init $(O)/runners/elf/fern-osv-main \
+	  $(DESTDIR)$(PLUGINDIR)/
 	install -m 644 include/fern/*.h $(DESTDIR)$(PREFIX)/include/fern/
 	sed -e 's|@VERSION@|$(VERSION)|' fern.pc.in \
 	  > $(DESTDIR)$(PREFIX)/lib/pkgconfig/fern.pc
@@ -405,7 +419,7 @@ uninstall:
 
 clean:
 	rm -rf obj build-san fern runners/*/*.so resolvers/*/*.so tests/unit/run \
-	  runners/oci/fern-oci-shim runners/oci/fern-oci-init man/*.[135] \
+	  runners/oci/fern-oci-shim runners/oci/fern-oci-init runners/elf/fern-osv-main man/*.[135] \
 	  tests/e2e/run tests/conformance/run tests/plugins/*.so $(PKG_PROGS) \
 	  tests/packages/progs/lib tests/packages/progs/bin/tool-static \
 	  bench/bench bench/spawn_baseline bench/tiny bench/smoke.json build-fuzz

@@ -193,8 +193,9 @@ int fern__cmd_check(int argc, char **argv) {
     status = 1;
   } else {
     json_t *results = json_array();
-    /* A Capstan package is checked as the capstan resolver reads it:
-     * resolved, with the runner's check of the program it comes to. */
+    /* A Capstan package is checked as fern run reads it: its YAML, and
+     * its default config set resolved with its bases (fern check
+     * --tree's check of a tree of one). */
     for (int i = 0; i < cli.arg_count; i++)
       status |= is_capstan(cli.args[i])
                     ? fern__check_tree(&cli.config, cli.args[i],

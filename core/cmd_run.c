@@ -1,5 +1,6 @@
 /* cmd_run.c - `fern run URL|PATH`, and `fern run --boot A --boot B PKG`,
  * which boots the Capstan package's config sets one after another. */
+#include <ctype.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -44,20 +45,28 @@ typedef struct boot_end_s {
   int interrupted;   /* a signal stopped fern: no later boot runs */
   int program_exit;  /* it failed only by its program's exit code */
   char *next;        /* the command its package runs after it, or NULL */
+  int last_failed_hard; /* the last run ended as OSv would not go on */
 } boot_end;
 
 /* The URL of the command a Capstan boot runs next, if its root says
- * (the capstan resolver's facets "fern.capstan": {"next"}). */
+ * (the capstan resolver's facets "fern.capstan": {"next"}): only from a
+ * root the capstan resolver made, and only of that same package, so that
+ * no other manifest can make fern run on. */
 static char *next_command(const fern__manager *manager) {
   const fern__instance *root = manager->root;
   if (root == NULL || root->resolution == NULL ||
-      root->resolution->decl == NULL)
+      root->resolution->decl == NULL || root->resolution->package_url == NULL ||
+      strncmp(root->resolution->resolved_url, "capstan://", 10) != 0)
     return NULL;
   const json_t *facets = json_object_get(root->resolution->decl->json,
                                          "facets");
   const char *next = json_string_value(json_object_get(
       json_object_get(facets, "fern.capstan"), "next"));
-  return next != NULL ? strdup(next) : NULL;
+  size_t n = strlen(root->resolution->package_url);
+  if (next == NULL || strncmp(next, root->resolution->package_url, n) != 0 ||
+      next[n] != '#' || strcmp(next, root->resolution->resolved_url) == 0)
+    return NULL;
+  return strdup(next);
 }
 
 /* Whether the one failure of the tree is its root program's exit with a
@@ -74,6 +83,8 @@ static int run_tree(fern__cli *cli, const char *url, int append,
                     uint64_t *event_seq, boot_end *end) {
   fern_error_t err = FERN_ERROR_INIT;
   fern__manager manager;
+  end->interrupted = end->program_exit = 0;
+  end->next = NULL;
   int rc = fern__manager_init(&manager, &cli->config, FERN_MODE_RUN, &err);
   if (rc == FERN_OK)
     rc = fern__events_open(&manager.events, cli->events_path, append, &err);
@@ -109,25 +120,29 @@ static int goes_on(const boot_end *end, int status) {
   return !end->interrupted && (status == 0 || end->program_exit);
 }
 
-/* Runs one boot: its URL, then each command its package runs after it. */
+/* Runs one boot: its URL, then each command its package runs after it,
+ * as long as each ends as OSv would go on after. `end` says how the last
+ * ended; the worst status is returned. */
 static int run_boot(fern__cli *cli, const char *url, int *append,
                     uint64_t *event_seq, boot_end *end) {
   int worst = 0;
   char *current = strdup(url);
+  if (current == NULL) {
+    fern__log(FERN_LOG_ERROR, NULL, "out of memory");
+    end->interrupted = 1; /* nothing more can run */
+    return 1;
+  }
   while (current != NULL) {
-    free(end->next);
-    end->next = NULL;
     int status = run_tree(cli, current, (*append)++ > 0, event_seq, end);
     worst = status != 0 ? status : worst;
     free(current);
     current = NULL;
-    if (end->next != NULL && goes_on(end, status)) {
+    end->last_failed_hard = !goes_on(end, status);
+    if (end->next != NULL && !end->last_failed_hard) {
       fern__log(FERN_LOG_INFO, NULL, "%s: next, as OSv runs it: %s",
                 status == 0 ? "ended ok" : "exited with a code", end->next);
       current = end->next;
       end->next = NULL;
-    } else if (!goes_on(end, status)) {
-      break;
     }
   }
   free(end->next);
@@ -138,7 +153,7 @@ static int run_boot(fern__cli *cli, const char *url, int *append,
 static int run_in_turn(fern__cli *cli, char **urls, int count) {
   int worst = 0, i = 0, append = 0;
   uint64_t event_seq = 0;
-  boot_end end = {0, 0, NULL};
+  boot_end end = {0, 0, NULL, 0};
   while (i < count) {
     if (count > 1)
       fern__log(FERN_LOG_INFO, NULL, "boot %d of %d: config set \"%s\"",
@@ -146,7 +161,7 @@ static int run_in_turn(fern__cli *cli, char **urls, int count) {
     int status = run_boot(cli, urls[i], &append, &event_seq, &end);
     worst = status != 0 ? status : worst;
     i++;
-    if (!goes_on(&end, status))
+    if (end.last_failed_hard)
       break;
     if (status != 0 && i < count)
       fern__log(FERN_LOG_WARN, NULL,
@@ -163,17 +178,36 @@ static int run_in_turn(fern__cli *cli, char **urls, int count) {
   return worst != 0 ? worst : (i < count ? 1 : 0);
 }
 
+/* `len` bytes of a URL's path, %-escapes decoded; malloc'd. */
+static char *url_path_decoded(const char *path, size_t len) {
+  char *out = malloc(len + 1);
+  size_t n = 0;
+  for (size_t i = 0; out != NULL && i < len; i++) {
+    unsigned int byte;
+    if (path[i] == '%' && i + 2 < len && isxdigit((unsigned char)path[i + 1]) &&
+        isxdigit((unsigned char)path[i + 2]) &&
+        sscanf(path + i + 1, "%2x", &byte) == 1) {
+      out[n++] = (char)byte;
+      i += 2;
+    } else {
+      out[n++] = path[i];
+    }
+  }
+  if (out != NULL)
+    out[n] = '\0';
+  return out;
+}
+
 /* fern run --boot tells the capstan resolver which sets of which package
  * boot together: they share one environment, as OSv's runscripts do. */
 static int note_boots(fern__cli *cli, const char *url) {
   const char *path = url + strlen("capstan://");
   size_t len = strcspn(path, "#");
-  char *dir = strndup(path, len);
+  char *dir = url_path_decoded(path, len);
   json_t *sets = json_array();
   for (int i = 0; sets != NULL && i < cli->boot_count; i++)
     json_array_append_new(sets, json_string(cli->boots[i]));
-  /* A directory with %-escapes is left alone: each set gets its own. */
-  if (dir != NULL && sets != NULL && strchr(dir, '%') == NULL)
+  if (dir != NULL && sets != NULL)
     cli->config.capstan_boot = json_pack("{s:s, s:O}", "package", dir,
                                          "sets", sets);
   free(dir);

@@ -25,6 +25,7 @@
 #include <sys/stat.h>
 
 #include "../common/package_dir.h"
+#include "capstan_elf.h"
 #include "capstan_program.h"
 #include "capstan_sequence.h"
 
@@ -248,6 +249,12 @@ static int manifest_for(const capstan_resolver *r, const char *dir,
   json_t *manifest = json_pack("{s:{s:s,s:s,s:o,s:o}}", "program", "runner",
                                r->runner, "binary", binary, "args", args,
                                "environ", env_list);
+  /* Built -shared, as OSv's applications are: its main is called. */
+  char path[PATH_MAX * 2];
+  snprintf(path, sizeof path, "%s/%s", dir, binary);
+  if (manifest != NULL && capstan_elf_is_shared_object(path))
+    json_object_set_new(json_object_get(manifest, "program"), "shared_object",
+                        json_true());
   if (manifest != NULL && next != NULL)
     json_object_set_new(manifest, "facets",
                         json_pack("{s:{s:s}}", "fern.capstan", "next", next));

@@ -56,6 +56,12 @@ static const char *quoted(const char *p, word *w, int *nomem) {
 
 static int is_ender(char c) { return c == ';' || c == '&' || c == '!'; }
 
+/* What the grammar's skipper passes between words: only ' ' ends a bare
+ * word, but any blank is skipped before one. */
+static int is_blank(char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
+}
+
 static const char *bare(const char *p, word *w, int *nomem) {
   while (*p != '\0' && *p != ' ' && !is_ender(*p))
     if (take_char(&p, w) != 0)
@@ -82,7 +88,7 @@ static const char *ender(const char *p, const char **then) {
  * (at its ender or the line's end). */
 static const char *one_command(const char *p, json_t *argv, int *nomem) {
   for (;;) {
-    while (*p == ' ')
+    while (is_blank(*p))
       p++;
     if (*p == '\0' || is_ender(*p))
       return p;
@@ -101,10 +107,13 @@ static const char *one_command(const char *p, json_t *argv, int *nomem) {
   }
 }
 
-/* The commands of one line, appended to `commands`. */
+/* The commands of one line, appended to `commands`. A line of blanks
+ * and ';' only is nothing, as OSv's parser gives nothing for it. */
 static int parse_line(const char *cmd, const char *line, json_t *commands,
                       fern_error_t *err) {
   int nomem = 0;
+  if (line[strspn(line, " \t\r\v\f;")] == '\0')
+    return FERN_OK;
   for (const char *p = line; !nomem;) {
     json_t *argv = json_array();
     const char *then;

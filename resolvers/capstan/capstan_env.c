@@ -55,32 +55,31 @@ char *capstan_env_expand(const json_t *env, const char *word) {
 }
 
 int capstan_env_option(json_t *env, const char *text, fern_error_t *err) {
-  const char *eq = strchr(text, '=');
-  if (eq == NULL || eq == text || (eq == text + 1 && text[0] == '?'))
+  /* "?=" is looked for first, then '=' (runscript_process_options). */
+  const char *soft = strstr(text, "?=");
+  const char *eq = soft != NULL ? soft : strchr(text, '=');
+  if (eq == NULL)
     return fern_error_set(err, FERN_EINVAL, NULL,
                           "expected 'KEY(?)=value' but instead got '%s'",
                           text);
-  int soft = eq[-1] == '?';
-  size_t key_len = (size_t)(eq - text) - (soft ? 1 : 0);
-  char *key = strndup(text, key_len);
-  char *value = capstan_env_expand(env, eq + 1);
+  if (eq == text) /* OSv sets nothing for an empty name */
+    return FERN_OK;
+  char *key = strndup(text, (size_t)(eq - text));
+  char *value = capstan_env_expand(env, eq + (soft != NULL ? 2 : 1));
   int rc = key != NULL && value != NULL ? FERN_OK
                                         : fern_error_set(err, FERN_ENOMEM, NULL,
                                                          "out of memory");
-  if (rc == FERN_OK && (!soft || json_object_get(env, key) == NULL))
+  if (rc == FERN_OK && (soft == NULL || json_object_get(env, key) == NULL))
     json_object_set_new(env, key, json_string(value));
   free(key);
   free(value);
   return rc;
 }
 
-int capstan_env_command(json_t *env, const json_t *words, json_t **argv,
+int capstan_env_options(json_t *env, const json_t *words, size_t *first,
                         fern_error_t *err) {
   size_t n = json_array_size(words), i = 0;
-  *argv = json_array();
-  int rc = *argv != NULL ? FERN_OK
-                         : fern_error_set(err, FERN_ENOMEM, NULL,
-                                          "out of memory");
+  int rc = FERN_OK;
   for (; rc == FERN_OK && i < n; i++) {
     const char *w = json_string_value(json_array_get(words, i));
     if (w[0] != '-')
@@ -96,7 +95,17 @@ int capstan_env_command(json_t *env, const json_t *words, json_t **argv,
   if (rc == FERN_OK && i == n)
     rc = fern_error_set(err, FERN_EINVAL, NULL,
                         "a command of --env options only names no program");
-  for (; rc == FERN_OK && i < n; i++) {
+  *first = i;
+  return rc;
+}
+
+int capstan_env_words(const json_t *env, const json_t *words, size_t first,
+                      json_t **argv, fern_error_t *err) {
+  *argv = json_array();
+  int rc = *argv != NULL ? FERN_OK
+                         : fern_error_set(err, FERN_ENOMEM, NULL,
+                                          "out of memory");
+  for (size_t i = first; rc == FERN_OK && i < json_array_size(words); i++) {
     char *w = capstan_env_expand(env, json_string_value(json_array_get(words,
                                                                        i)));
     if (w == NULL || json_array_append_new(*argv, json_string(w)) != 0)
@@ -108,4 +117,12 @@ int capstan_env_command(json_t *env, const json_t *words, json_t **argv,
     *argv = NULL;
   }
   return rc;
+}
+
+int capstan_env_command(json_t *env, const json_t *words, json_t **argv,
+                        fern_error_t *err) {
+  size_t first = 0;
+  *argv = NULL;
+  int rc = capstan_env_options(env, words, &first, err);
+  return rc == FERN_OK ? capstan_env_words(env, words, first, argv, err) : rc;
 }

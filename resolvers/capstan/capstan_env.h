@@ -28,9 +28,16 @@ int capstan_env_option(json_t *env, const char *text, fern_error_t *err);
  * word holds one variable). malloc'd. */
 char *capstan_env_expand(const json_t *env, const char *word);
 
-/* A command as a runscript runs it: its leading --env=... words applied
- * to `env`, the rest expanded into a new array in *argv. Any other
- * leading option is refused as OSv refuses it. */
+/* A command's leading --env=... words applied to `env`; *first is its
+ * first other word. Any other leading option is refused as OSv refuses
+ * it, and so is a command of options only. */
+int capstan_env_options(json_t *env, const json_t *words, size_t *first,
+                        fern_error_t *err);
+/* Its words from `first` on, expanded, into a new array in *argv. */
+int capstan_env_words(const json_t *env, const json_t *words, size_t first,
+                      json_t **argv, fern_error_t *err);
+
+/* Both, for one command alone. */
 int capstan_env_command(json_t *env, const json_t *words, json_t **argv,
                         fern_error_t *err);
 

@@ -103,7 +103,11 @@ static int check_run(capstan_package *pkg, fern_error_t *err) {
   pkg->default_sets = json_array();
   if (pkg->default_sets == NULL)
     return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
-  for (const char *p = pkg->default_set; p != NULL;) {
+  /* The only set's name is one name, whatever it holds. */
+  const char *list = def != NULL ? pkg->default_set : NULL;
+  if (def == NULL && pkg->default_set != NULL)
+    json_array_append_new(pkg->default_sets, json_string(pkg->default_set));
+  for (const char *p = list; p != NULL;) {
     size_t len = strcspn(p, ",");
     char *name = strndup(p, len);
     int known = name != NULL && capstan_yaml_get(y, pkg->sets, name) != NULL;

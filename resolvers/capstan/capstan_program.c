@@ -16,30 +16,41 @@ static int set_error(const char *set, int rc, fern_error_t *err) {
   return fern_error_set(err, rc, NULL, "config set \"%s\": %s", set, why);
 }
 
-/* Runs set `boot`'s runscript line against `env`: its options, then each
- * command; command `which`'s expanded words into *argv when wanted. */
+/* Runs set `boot`'s runscript line against `env` as OSv's runscript
+ * does: the set's options and every command's leading --env options
+ * first, then each command's words expanded; command `which`'s into
+ * *argv when wanted (a set booted twice gives its last). */
 static int run_line(const capstan_boot *boot, json_t *env, size_t which,
                     json_t **argv, fern_error_t *err) {
-  size_t i;
-  json_t *option;
+  size_t i, *first_word = calloc(json_array_size(boot->commands) + 1,
+                                 sizeof *first_word);
+  json_t *option, *command;
+  int rc = first_word != NULL ? FERN_OK
+                              : fern_error_set(err, FERN_ENOMEM, NULL,
+                                               "out of memory");
   json_array_foreach(boot->options, i, option) {
-    int rc = capstan_env_option(env, json_string_value(option), err);
-    if (rc != FERN_OK)
-      return set_error(boot->set, rc, err);
+    if (rc == FERN_OK)
+      rc = capstan_env_option(env, json_string_value(option), err);
   }
-  json_t *command;
+  json_array_foreach(boot->commands, i, command) {
+    if (rc == FERN_OK)
+      rc = capstan_env_options(env, json_object_get(command, "argv"),
+                               &first_word[i], err);
+  }
   json_array_foreach(boot->commands, i, command) {
     json_t *expanded = NULL;
-    int rc = capstan_env_command(env, json_object_get(command, "argv"),
-                                 &expanded, err);
-    if (rc != FERN_OK)
-      return set_error(boot->set, rc, err);
-    if (i == which && argv != NULL)
+    if (rc == FERN_OK)
+      rc = capstan_env_words(env, json_object_get(command, "argv"),
+                             first_word[i], &expanded, err);
+    if (rc == FERN_OK && i == which && argv != NULL) {
+      json_decref(*argv);
       *argv = expanded;
-    else
+    } else {
       json_decref(expanded);
+    }
   }
-  return FERN_OK;
+  free(first_word);
+  return rc == FERN_OK ? FERN_OK : set_error(boot->set, rc, err);
 }
 
 /* The sets booted together, as names; `set` alone when `booted` lacks it. */

@@ -5,12 +5,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Splits "TARGET@N" (N from 1); N is 1 without '@'. -1 when N is bad. */
-static int split_fragment(const char *fragment, char **target, size_t *n) {
+/* Splits "TARGET@N" (N from 1); N is 1 without '@', and a fragment that
+ * names a set whole is that set. -1 when N is bad. */
+static int split_fragment(capstan_package *pkg, const char *fragment,
+                          char **target, size_t *n) {
   const char *at = strrchr(fragment, '@');
   *n = 1;
-  if (at == NULL || at[1] == '\0' || strspn(at + 1, "0123456789") !=
-                                          strlen(at + 1)) {
+  if (at == NULL || at[1] == '\0' ||
+      strspn(at + 1, "0123456789") != strlen(at + 1) ||
+      capstan_yaml_get(&pkg->run, pkg->sets, fragment) != NULL) {
     *target = strdup(fragment);
     return *target != NULL ? 0 : -1;
   }
@@ -86,7 +89,7 @@ int capstan_step_locate(const capstan_search *search, capstan_package *pkg,
   memset(out, 0, sizeof *out);
   char *target = NULL;
   size_t n, total = 0;
-  if (split_fragment(fragment, &target, &n) != 0) {
+  if (split_fragment(pkg, fragment, &target, &n) != 0) {
     free(target);
     return fern_error_set(err, FERN_EINVAL, NULL,
                           "fragment \"%s\": expected CONFIG_SET or "

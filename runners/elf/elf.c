@@ -4,8 +4,11 @@
  * with an interpreter the kernel takes) before it is spawned. Stop is the
  * lifecycle "stop" message when the program asked for it, else SIGTERM to
  * its job; kill is SIGKILL to the whole job. Config keys (for the runner,
- * not a program): "job", "pidfd", "clone3", "exec" (native.h). */
+ * not a program): "job", "pidfd", "clone3", "exec" (native.h). A program
+ * block with "shared_object": true runs a -shared object's main
+ * (elf_shared.h). */
 #include "../common/native.h"
+#include "elf_shared.h"
 
 static int elf_validate_config(const json_t *config, fern_error_t *err) {
   return native_config_validate(config, "elf", NULL, err);
@@ -13,8 +16,13 @@ static int elf_validate_config(const json_t *config, fern_error_t *err) {
 
 static int elf_validate(const json_t *config, const json_t *program,
                         fern_error_t *err) {
+  static const char *const own[] = {"shared_object", NULL};
   (void)config;
-  return native_program_validate(program, "elf", NULL, err);
+  const json_t *shared = json_object_get(program, "shared_object");
+  if (shared != NULL && !json_is_boolean(shared))
+    return fern_error_set(err, FERN_EINVAL, "/shared_object",
+                          "\"shared_object\" must be true or false");
+  return native_program_validate(program, "elf", own, err);
 }
 
 static int elf_create(const fern_host_t *host, const json_t *config,
@@ -25,6 +33,8 @@ static int elf_create(const fern_host_t *host, const json_t *config,
 
 static int elf_start(void *runner, const fern_start_info_t *info,
                      void **controller, fern_error_t *err) {
+  if (json_is_true(json_object_get(info->program, "shared_object")))
+    return elf_shared_start(runner, info, controller, err);
   native_start how = {.flags = FERN_SPAWN_ELF, .shares_namespace = 1};
   return native_runner_start(runner, info, &how, controller, err);
 }

@@ -164,6 +164,7 @@ START_TEST(test_capstan_commands_and_default_sets_run_in_turn) {
               "  b:\n"
               "    bootcmd: /bin/tool print four $X $Y\n"
               "    env: {X: ignored, Y: b}\n"
+              "  c@2: {bootcmd: /bin/tool print whole-name}\n"
               "config_set_default: a,b\n");
   char pkg[128];
   snprintf(pkg, sizeof pkg, "%s/seq", s.dir);
@@ -175,6 +176,56 @@ START_TEST(test_capstan_commands_and_default_sets_run_in_turn) {
   /* b's X is soft and a's came first; Y is b's own. */
   e2e_assert_order(p.err, "[/] three\n", "[/] four\n[/] three\n[/] b\n");
   e2e_assert_has(p.err, "#meta/run.yaml@4");
+  e2e_free(&p);
+  /* With --boot, a set's later commands run before the next set, also
+   * after one exits with a code; a set's name may hold '@'. */
+  const char *booted[] = {"run", "--boot", "a", "--boot", "c@2", pkg, NULL};
+  ck_assert_int_eq(e2e_run(&p, 20000, booted), 1);
+  e2e_assert_order(p.err, "instance_died (exit 2)", "[/] three\n");
+  e2e_assert_order(p.err, "[/] three\n", "[/] whole-name\n");
+  e2e_assert_lacks(p.err, "four");
+  e2e_free(&p);
+  e2e_package_remove(s.dir);
+}
+END_TEST
+
+/* A program built -shared, as OSv's applications are, runs: its main is
+ * called with argv[0] the path as OSv names it, in the package's top, with
+ * the set's env; what main returns is the exit code. One without a main
+ * is refused as OSv would refuse it, and the rest runs. */
+START_TEST(test_capstan_runs_a_shared_object_as_osv_does) {
+  shelf s;
+  e2e_package_new(s.dir, sizeof s.dir);
+  add_package(&s, "so", "test.so",
+              "runtime: native\n"
+              "config_set:\n"
+              "  echo:\n"
+              "    bootcmd: /lib/osv-echo.so 0 two\n"
+              "    env: {GREETING: hi}\n"
+              "  code: {bootcmd: /lib/osv-echo.so 7}\n"
+              "  nomain: {bootcmd: /lib/libtool.so}\n");
+  char cmd[256], pkg[128];
+  snprintf(cmd, sizeof cmd, "mkdir -p '%s/so/lib'", s.dir);
+  ck_assert_int_eq(system(cmd), 0);
+  e2e_package_copy(s.dir, "tests/packages/progs/lib/osv-echo.so",
+                   "so/lib/osv-echo.so");
+  e2e_package_copy(s.dir, "tests/packages/progs/lib/libtool.so",
+                   "so/lib/libtool.so");
+  snprintf(pkg, sizeof pkg, "%s/so", s.dir);
+  e2e_proc p;
+  const char *args[] = {"run", "--boot", "echo", "--boot", "code", "--boot",
+                        "nomain", pkg, NULL};
+  ck_assert_int_eq(e2e_run(&p, 20000, args), 1);
+  char cwd[256];
+  ck_assert_ptr_nonnull(realpath(pkg, cmd));
+  snprintf(cwd, sizeof cwd, "[/] cwd %s\n", cmd);
+  e2e_assert_has(p.err, "[/] argv[0] /lib/osv-echo.so\n[/] argv[1] 0\n"
+                        "[/] argv[2] two\n");
+  e2e_assert_has(p.err, cwd);
+  e2e_assert_has(p.err, "[/] GREETING hi\n");
+  e2e_assert_has(p.err, "instance_died (exit 7)");
+  e2e_assert_has(p.err, "lib/libtool.so exports no main, so OSv would not "
+                        "run it either");
   e2e_free(&p);
   e2e_package_remove(s.dir);
 }
@@ -506,6 +557,7 @@ Suite *capstan_suite(void) {
   tcase_add_test(tc, test_capstan_boot_runs_sets_in_order);
   tcase_add_test(tc, test_capstan_boot_goes_on_after_an_exit_code);
   tcase_add_test(tc, test_capstan_commands_and_default_sets_run_in_turn);
+  tcase_add_test(tc, test_capstan_runs_a_shared_object_as_osv_does);
   tcase_add_test(tc, test_capstan_env_merges_through_bases_in_other_packages);
   tcase_add_test(tc, test_capstan_bootcmd_quoting);
   tcase_add_test(tc, test_capstan_bootcmd_expands_variables_as_osv);

@@ -53,6 +53,8 @@ START_TEST(test_words_and_commands_as_osv_reads_them) {
   expect("/p \"ab\"cd", "/p|ab|cd[] ");
   expect("/p ab\"cd\"", "/p|ab\"cd\"[] ");
   expect("/a\n/b c", "/a[] /b|c[] ");
+  expect("/a\n ; ", "/a[] ");
+  expect("\t/p x\ty", "/p|x\ty[] ");
   expect("", "error");
   expect(" ; ", "error");
   expect("/a;;/b", "error");
@@ -81,6 +83,13 @@ END_TEST
  * expanded against what they set; any other option refused. */
 START_TEST(test_a_commands_env_options_apply_first) {
   json_t *env = json_pack("{s:s}", "KEPT", "old");
+  /* "?=" is soft whatever '=' comes before it; a name that is empty
+   * sets nothing. */
+  ck_assert_int_eq(capstan_env_option(env, "SOFT?=a", &err), FERN_OK);
+  ck_assert_int_eq(capstan_env_option(env, "SOFT?=b", &err), FERN_OK);
+  ck_assert_int_eq(capstan_env_option(env, "=nothing", &err), FERN_OK);
+  ck_assert_str_eq(json_string_value(json_object_get(env, "SOFT")), "a");
+  ck_assert_ptr_null(json_object_get(env, ""));
   json_t *words = json_pack("[s,s,s,s,s,s]", "--env=KEPT?=new", "--env=A=1",
                             "--env=B=x$A", "/prog", "$B", "$KEPT");
   json_t *argv = NULL;
