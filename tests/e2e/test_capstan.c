@@ -231,6 +231,78 @@ START_TEST(test_capstan_runs_a_shared_object_as_osv_does) {
 }
 END_TEST
 
+/* A real recipe's run.yaml (tests/capstan/recipes, verbatim) in a
+ * package of `name`, with `program` (a file of tests/packages/progs) at
+ * the path its bootcmd names. */
+static void recipe_package(shelf *s, const char *name, const char *program,
+                           const char *at) {
+  char cmd[512], rel[256], from[256], text[256];
+  snprintf(cmd, sizeof cmd, "mkdir -p '%s/%s/meta' \"$(dirname '%s/%s/%s')\"",
+           s->dir, name, s->dir, name, at);
+  ck_assert_int_eq(system(cmd), 0);
+  snprintf(from, sizeof from, "tests/capstan/recipes/%s.run.yaml", name);
+  snprintf(rel, sizeof rel, "%s/meta/run.yaml", name);
+  e2e_package_copy(s->dir, from, rel);
+  snprintf(rel, sizeof rel, "%s/meta/package.yaml", name);
+  snprintf(text, sizeof text, "name: %s\ntitle: %s\nauthor: test\n", name,
+           name);
+  e2e_package_write(s->dir, rel, text);
+  snprintf(from, sizeof from, "tests/packages/progs/%s", program);
+  snprintf(rel, sizeof rel, "%s/%s", name, at);
+  e2e_package_copy(s->dir, from, rel);
+}
+
+/* Real base packages' run.yaml, as the public recipes have them, boot
+ * with the argv and environment OSv would give their programs: each
+ * $VAR of the bootcmd expanded from the set's env (an empty one an empty
+ * argument, as OSv keeps it), OSV_CPUS beside them, and Capstan's --env
+ * winning over the set's (the node recipe's README: --env MAIN=...). */
+START_TEST(test_real_capstan_recipes_get_what_osv_gives) {
+  static const struct {
+    const char *name, *program, *at, *expected[4];
+  } recipes[] = {
+      {"node-6.10.2", "bin/argv_echo", "node",
+       {"[/] argv[1] --no-deprecation\n[/] argv[2] /mymain.js\n[/] argv[3] \n",
+        "[/] env NODE_ARGS=--no-deprecation\n", "[/] env ARGS=\n", NULL}},
+      {"mysql-5.6.21", "bin/argv_echo", "usr/bin/mysqld",
+       {"[/] argv[1] --datadir=/usr/data\n[/] argv[2] --user=root\n"
+        "[/] argv[3] --init-file=/etc/mysql-init.sql\n[/] argv[4] \n",
+        "[/] env INIT_FILE=/etc/mysql-init.sql\n", NULL, NULL}},
+      {"python-2.7", "bin/argv_echo", "python",
+       {"[/] argv[1] -O\n[/] argv[2] -\n[/] argv[3] \n",
+        "[/] env PYTHONHOME=/pyenv\n", NULL, NULL}},
+      {"sample-0.1", "lib/osv-echo.so", "my-awesome-program.so",
+       {"[/] argv[0] /my-awesome-program.so\n[/] argv[1] \n[/] argv[2] \n"
+        "[/] argv[3] \n",
+        NULL, NULL, NULL}},
+  };
+  shelf s;
+  e2e_package_new(s.dir, sizeof s.dir);
+  for (size_t i = 0; i < sizeof recipes / sizeof *recipes; i++) {
+    char pkg[128];
+    recipe_package(&s, recipes[i].name, recipes[i].program, recipes[i].at);
+    snprintf(pkg, sizeof pkg, "%s/%s", s.dir, recipes[i].name);
+    e2e_proc p;
+    const char *args[] = {"run", pkg, NULL};
+    ck_assert_msg(e2e_run(&p, 20000, args) == 0, "%s: %s", recipes[i].name,
+                  p.err);
+    for (int k = 0; k < 4 && recipes[i].expected[k] != NULL; k++)
+      e2e_assert_has(p.err, recipes[i].expected[k]);
+    if (recipes[i].program[0] == 'b')
+      e2e_assert_has(p.err, "[/] env OSV_CPUS=");
+    e2e_free(&p);
+  }
+  char node[128];
+  snprintf(node, sizeof node, "%s/node-6.10.2", s.dir);
+  e2e_proc p;
+  const char *hard[] = {"run", "--env", "MAIN=/server.js", node, NULL};
+  ck_assert_int_eq(e2e_run(&p, 20000, hard), 0);
+  e2e_assert_has(p.err, "[/] argv[2] /server.js\n");
+  e2e_free(&p);
+  e2e_package_remove(s.dir);
+}
+END_TEST
+
 /* Env is merged along the bases, the set asked for winning, whether the
  * base is in the same package, beside it, or in a configured repository. */
 START_TEST(test_capstan_env_merges_through_bases_in_other_packages) {
@@ -558,6 +630,7 @@ Suite *capstan_suite(void) {
   tcase_add_test(tc, test_capstan_boot_goes_on_after_an_exit_code);
   tcase_add_test(tc, test_capstan_commands_and_default_sets_run_in_turn);
   tcase_add_test(tc, test_capstan_runs_a_shared_object_as_osv_does);
+  tcase_add_test(tc, test_real_capstan_recipes_get_what_osv_gives);
   tcase_add_test(tc, test_capstan_env_merges_through_bases_in_other_packages);
   tcase_add_test(tc, test_capstan_bootcmd_quoting);
   tcase_add_test(tc, test_capstan_bootcmd_expands_variables_as_osv);
