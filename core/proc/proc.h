@@ -139,6 +139,7 @@ typedef struct proc_run_s {
   char *package_dir;
   char *binary; /* as the manifest says, relative to the package */
   char **argv;  /* argv[0] is the binary's real path once checked */
+  char *argv0;  /* what argv[0] is to be instead, or NULL */
   char **environ; /* program.environ, copied */
   char **envp;    /* what the program gets: built at spawn */
   int forward[2];

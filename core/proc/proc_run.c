@@ -47,6 +47,7 @@ static void run_free(proc_run *c) {
   free(c->moniker);
   free(c->package_dir);
   free(c->binary);
+  free(c->argv0);
   free(c->binary_path);
   free(c->failure);
   free(c->check_err);
@@ -248,7 +249,7 @@ static void check_done(uv_work_t *req, int status) {
     proc_process_report_now(c);
   } else {
     free(c->argv[0]);
-    c->argv[0] = strdup(c->binary_path);
+    c->argv[0] = strdup(c->argv0 != NULL ? c->argv0 : c->binary_path);
     proc_spawn_queue_add(c);
   }
   free(err);
@@ -324,6 +325,10 @@ static int read_spawn(proc_run *c, const fern_spawn_t *spawn) {
   if (c->argv != NULL && c->binary != NULL)
     c->argv[0] = strdup(c->binary);
   c->environ = strv_copy(spawn->environ, 0);
+  if (spawn->struct_size >= offsetof(fern_spawn_t, argv0) +
+                                sizeof spawn->argv0 &&
+      spawn->argv0 != NULL && (c->argv0 = strdup(spawn->argv0)) == NULL)
+    return FERN_ENOMEM;
   if (read_listen_fds(c, spawn) != FERN_OK)
     return FERN_ENOMEM;
   return c->moniker && (c->package_dir || !spawn->package_dir) && c->binary &&

@@ -195,6 +195,9 @@ typedef struct fern_spawn_s {
   const int *listen_fds;
   const char *const *listen_names;
   size_t listen_count;
+  /* Host ABI 2.3: the program's argv[0], as its command line wrote it
+   * (an OSv bootcmd's "/node"); NULL: the checked binary's real path. */
+  const char *argv0;
 } fern_spawn_t;
 
 /* The most listening sockets one spawn hands over. */

@@ -249,6 +249,10 @@ static int manifest_for(const capstan_resolver *r, const char *dir,
   json_t *manifest = json_pack("{s:{s:s,s:s,s:o,s:o}}", "program", "runner",
                                r->runner, "binary", binary, "args", args,
                                "environ", env_list);
+  /* argv[0] as the command wrote it, as OSv gives it (core/app.cc). */
+  if (manifest != NULL)
+    json_object_set(json_object_get(manifest, "program"), "argv0",
+                    json_array_get(argv, 0));
   /* Built -shared, as OSv's applications are: its main is called. */
   char path[PATH_MAX * 2];
   snprintf(path, sizeof path, "%s/%s", dir, binary);

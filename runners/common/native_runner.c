@@ -281,6 +281,7 @@ int native_runner_start(native_runner *r, const fern_start_info_t *info,
       .hook_arg_free = how->hook_arg_free,
       .listen_fds = listen_fds,
       .listen_names = listen_names,
+      .argv0 = json_string_value(json_object_get(info->program, "argv0")),
       .listen_count = listen_count};
   int rc;
   if (run == NULL || args == NULL || environ_ == NULL) {

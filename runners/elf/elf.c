@@ -16,12 +16,17 @@ static int elf_validate_config(const json_t *config, fern_error_t *err) {
 
 static int elf_validate(const json_t *config, const json_t *program,
                         fern_error_t *err) {
-  static const char *const own[] = {"shared_object", NULL};
+  static const char *const own[] = {"shared_object", "argv0", NULL};
   (void)config;
   const json_t *shared = json_object_get(program, "shared_object");
+  const json_t *argv0 = json_object_get(program, "argv0");
   if (shared != NULL && !json_is_boolean(shared))
     return fern_error_set(err, FERN_EINVAL, "/shared_object",
                           "\"shared_object\" must be true or false");
+  if (argv0 != NULL && (!json_is_string(argv0) ||
+                        json_string_length(argv0) == 0))
+    return fern_error_set(err, FERN_EINVAL, "/argv0",
+                          "\"argv0\" must be a non-empty string");
   return native_program_validate(program, "elf", own, err);
 }
 

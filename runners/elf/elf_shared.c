@@ -13,12 +13,14 @@
 typedef struct shared_run_s {
   char *loader; /* fern-osv-main */
   char *binary; /* the object, relative to the package */
+  char *argv0;  /* the program block's "argv0", or NULL */
 } shared_run;
 
 static void shared_run_free(void *arg) {
   shared_run *run = arg;
   free(run->loader);
   free(run->binary);
+  free(run->argv0);
   free(run);
 }
 
@@ -52,8 +54,8 @@ static int object_path(const char *package_dir, const char *binary,
   return FERN_OK;
 }
 
-/* The loader's command line: the object, argv[0] as OSv's path of it
- * ("/" is the package's top), then the args. Worker thread. */
+/* The loader's command line: the object, argv[0] ("argv0", else OSv's
+ * path of it: "/" is the package's top), then the args. Worker thread. */
 static int shared_prepare(void *arg, fern_spawn_plan_t *plan,
                           fern_error_t *err) {
   const shared_run *run = arg;
@@ -70,7 +72,8 @@ static int shared_prepare(void *arg, fern_spawn_plan_t *plan,
   plan->wrapper_argv = argv; /* the host's from here, even on failure */
   int ok = (argv[0] = strdup(run->loader)) != NULL &&
            (argv[1] = strdup(object)) != NULL &&
-           asprintf(&argv[2], "/%s", run->binary) >= 0 &&
+           (run->argv0 != NULL ? (argv[2] = strdup(run->argv0)) != NULL
+                               : asprintf(&argv[2], "/%s", run->binary) >= 0) &&
            (plan->wrapper_path = strdup(run->loader)) != NULL;
   for (size_t i = 0; ok && i < n; i++)
     ok = (argv[3 + i] = strdup(plan->args[i])) != NULL;
@@ -89,6 +92,12 @@ int elf_shared_start(native_runner *r, const fern_start_info_t *info,
     return fd;
   close(fd);
   shared_run *run = calloc(1, sizeof *run);
+  const char *argv0 = json_string_value(json_object_get(info->program,
+                                                        "argv0"));
+  if (run != NULL && argv0 != NULL && (run->argv0 = strdup(argv0)) == NULL) {
+    shared_run_free(run);
+    run = NULL;
+  }
   if (run == NULL ||
       (run->loader = strdup(loader)) == NULL ||
       (run->binary = strdup(json_string_value(

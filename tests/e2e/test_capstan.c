@@ -253,7 +253,8 @@ static void recipe_package(shelf *s, const char *name, const char *program,
 }
 
 /* Real base packages' run.yaml, as the public recipes have them, boot
- * with the argv and environment OSv would give their programs: each
+ * with the argv and environment OSv would give their programs: argv[0]
+ * as the bootcmd wrote it, each
  * $VAR of the bootcmd expanded from the set's env (an empty one an empty
  * argument, as OSv keeps it), OSV_CPUS beside them, and Capstan's --env
  * winning over the set's (the node recipe's README: --env MAIN=...). */
@@ -262,14 +263,17 @@ START_TEST(test_real_capstan_recipes_get_what_osv_gives) {
     const char *name, *program, *at, *expected[4];
   } recipes[] = {
       {"node-6.10.2", "bin/argv_echo", "node",
-       {"[/] argv[1] --no-deprecation\n[/] argv[2] /mymain.js\n[/] argv[3] \n",
+       {"[/] argv[0] /node\n[/] argv[1] --no-deprecation\n"
+        "[/] argv[2] /mymain.js\n[/] argv[3] \n",
         "[/] env NODE_ARGS=--no-deprecation\n", "[/] env ARGS=\n", NULL}},
       {"mysql-5.6.21", "bin/argv_echo", "usr/bin/mysqld",
-       {"[/] argv[1] --datadir=/usr/data\n[/] argv[2] --user=root\n"
+       {"[/] argv[0] /usr/bin/mysqld\n[/] argv[1] --datadir=/usr/data\n"
+        "[/] argv[2] --user=root\n"
         "[/] argv[3] --init-file=/etc/mysql-init.sql\n[/] argv[4] \n",
         "[/] env INIT_FILE=/etc/mysql-init.sql\n", NULL, NULL}},
       {"python-2.7", "bin/argv_echo", "python",
-       {"[/] argv[1] -O\n[/] argv[2] -\n[/] argv[3] \n",
+       {"[/] argv[0] /python\n[/] argv[1] -O\n[/] argv[2] -\n"
+        "[/] argv[3] \n",
         "[/] env PYTHONHOME=/pyenv\n", NULL, NULL}},
       {"sample-0.1", "lib/osv-echo.so", "my-awesome-program.so",
        {"[/] argv[0] /my-awesome-program.so\n[/] argv[1] \n[/] argv[2] \n"
