@@ -115,6 +115,9 @@ static int run_tree(fern__cli *cli, const char *url, int append,
  * (core/app.cc logs it), a boot whose program exited non-zero does not
  * stop the rest; one that could not start (OSv powers off when it cannot
  * load a program), died of a signal or was interrupted does. */
+/* The most commands one boot runs in turn. */
+#define CAPSTAN_STEPS_MAX 100000u
+
 /* Whether the boots go on after one that ended with `status`. */
 static int goes_on(const boot_end *end, int status) {
   return !end->interrupted && (status == 0 || end->program_exit);
@@ -129,10 +132,20 @@ static int run_boot(fern__cli *cli, const char *url, int *append,
   char *current = strdup(url);
   if (current == NULL) {
     fern__log(FERN_LOG_ERROR, NULL, "out of memory");
-    end->interrupted = 1; /* nothing more can run */
+    end->interrupted = end->last_failed_hard = 1; /* nothing more runs */
     return 1;
   }
-  while (current != NULL) {
+  /* Each next is a later command of the package (capstan_sequence.h);
+   * a bound stops any chain that would not end all the same. */
+  for (unsigned steps = 0; current != NULL; steps++) {
+    if (steps == CAPSTAN_STEPS_MAX) {
+      fern__log(FERN_LOG_ERROR, NULL,
+                "more than %u commands in one boot: not booting %s",
+                CAPSTAN_STEPS_MAX, current);
+      free(current);
+      end->last_failed_hard = 1;
+      return 1;
+    }
     int status = run_tree(cli, current, (*append)++ > 0, event_seq, end);
     worst = status != 0 ? status : worst;
     free(current);

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "../common/package_dir.h"
 #include "capstan_elf.h"
@@ -253,12 +254,18 @@ static int manifest_for(const capstan_resolver *r, const char *dir,
   if (manifest != NULL)
     json_object_set(json_object_get(manifest, "program"), "argv0",
                     json_array_get(argv, 0));
-  /* Built -shared, as OSv's applications are: its main is called. */
-  char path[PATH_MAX * 2];
-  snprintf(path, sizeof path, "%s/%s", dir, binary);
-  if (manifest != NULL && capstan_elf_is_shared_object(path))
+  /* Built -shared, as OSv's applications are: its main is called. The
+   * file is read as the host checks a package's files (inside it, a
+   * regular file); one that is not is left for the runner to name. */
+  char real[PATH_MAX];
+  fern_error_t ignored = FERN_ERROR_INIT;
+  int fd = r->host->package_open(r->host->ctx, dir, binary, real,
+                                 sizeof real, &ignored);
+  if (manifest != NULL && fd >= 0 && capstan_elf_is_shared_object(fd))
     json_object_set_new(json_object_get(manifest, "program"), "shared_object",
                         json_true());
+  if (fd >= 0)
+    close(fd);
   if (manifest != NULL && next != NULL)
     json_object_set_new(manifest, "facets",
                         json_pack("{s:{s:s}}", "fern.capstan", "next", next));

@@ -4,28 +4,34 @@
 #include "capstan_elf.h"
 
 #include <elf.h>
-#include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
 
 #define PHDRS_MAX 256
-#define DYN_MAX 512
+#define DYN_CHUNK 64
 
 static int read_at(int fd, void *buf, size_t len, off_t at) {
   return pread(fd, buf, len, at) == (ssize_t)len ? 0 : -1;
 }
 
-/* Whether the dynamic section at `ph` sets DF_1_PIE. */
+/* Whether the dynamic section at `ph` sets DF_1_PIE; -1 when it cannot
+ * be read (then the file is no shared object fern can tell). */
 static int has_pie_flag(int fd, const Elf64_Phdr *ph) {
-  Elf64_Dyn dyn[DYN_MAX];
-  size_t n = ph->p_filesz / sizeof *dyn;
-  if (n > DYN_MAX)
-    n = DYN_MAX;
-  if (n == 0 || read_at(fd, dyn, n * sizeof *dyn, (off_t)ph->p_offset) != 0)
-    return 0;
-  for (size_t i = 0; i < n && dyn[i].d_tag != DT_NULL; i++)
-    if (dyn[i].d_tag == DT_FLAGS_1 && (dyn[i].d_un.d_val & DF_1_PIE))
-      return 1;
+  Elf64_Dyn dyn[DYN_CHUNK];
+  size_t total = ph->p_filesz / sizeof *dyn;
+  for (size_t done = 0; done < total;) {
+    size_t n = total - done < DYN_CHUNK ? total - done : DYN_CHUNK;
+    if (read_at(fd, dyn, n * sizeof *dyn,
+                (off_t)(ph->p_offset + done * sizeof *dyn)) != 0)
+      return -1;
+    for (size_t i = 0; i < n; i++) {
+      if (dyn[i].d_tag == DT_NULL)
+        return 0;
+      if (dyn[i].d_tag == DT_FLAGS_1 && (dyn[i].d_un.d_val & DF_1_PIE))
+        return 1;
+    }
+    done += n;
+  }
   return 0;
 }
 
@@ -47,14 +53,7 @@ static int shared_object(int fd) {
     if (ph[i].p_type == PT_DYNAMIC)
       dynamic = i;
   }
-  return dynamic < 0 || !has_pie_flag(fd, &ph[dynamic]);
+  return dynamic < 0 || has_pie_flag(fd, &ph[dynamic]) == 0;
 }
 
-int capstan_elf_is_shared_object(const char *path) {
-  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-  if (fd < 0)
-    return 0;
-  int shared = shared_object(fd);
-  close(fd);
-  return shared;
-}
+int capstan_elf_is_shared_object(int fd) { return shared_object(fd); }

@@ -4,10 +4,10 @@
 #ifndef FERN_RESOLVERS_CAPSTAN_ELF_H
 #define FERN_RESOLVERS_CAPSTAN_ELF_H
 
-/* 1 when the file at `path` is a 64-bit ELF shared object that is no
+/* 1 when the file open at `fd` is a 64-bit ELF shared object that is no
  * executable: ET_DYN with neither an interpreter (PT_INTERP) nor the
  * DF_1_PIE flag, as OSv's elf.cc tells them apart; else 0 (an
  * executable, or not readable as ELF: the runner will say what it is). */
-int capstan_elf_is_shared_object(const char *path);
+int capstan_elf_is_shared_object(int fd);
 
 #endif

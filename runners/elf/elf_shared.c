@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 typedef struct shared_run_s {
+  const fern_host_t *host;
   char *loader; /* fern-osv-main */
   char *binary; /* the object, relative to the package */
   char *argv0;  /* the program block's "argv0", or NULL */
@@ -26,43 +27,31 @@ static void shared_run_free(void *arg) {
 
 /* The loader is installed beside this plugin. fern loads a plugin
  * through the descriptor it checked, so dladdr names /proc/self/fd/N:
- * realpath follows that to the file. */
-static void loader_path(char *out, size_t size) {
+ * realpath follows that to the file. -1 when it cannot be found. */
+static int loader_path(char *out, size_t size) {
   Dl_info info;
-  char self[PATH_MAX] = ".";
+  char self[PATH_MAX];
   if (dladdr((void *)loader_path, &info) == 0 || info.dli_fname == NULL ||
-      realpath(info.dli_fname, self) == NULL)
-    snprintf(self, sizeof self, ".");
+      realpath(info.dli_fname, self) == NULL || self[0] != '/')
+    return -1;
   snprintf(out, size, "%s/fern-osv-main", dirname(self));
+  return 0;
 }
 
-/* The object's real path, which must lie inside the package. */
-static int object_path(const char *package_dir, const char *binary,
-                       char *out, fern_error_t *err) {
-  char package[PATH_MAX], joined[PATH_MAX * 2];
-  if (realpath(package_dir, package) == NULL)
-    return fern_error_set(err, FERN_ENOENT, NULL, "package %s: %s",
-                          package_dir, strerror(errno));
-  snprintf(joined, sizeof joined, "%s/%s", package, binary);
-  if (realpath(joined, out) == NULL)
-    return fern_error_set(err, FERN_ENOENT, "/binary", "%s: %s", binary,
-                          strerror(errno));
-  size_t n = strlen(package);
-  if (strncmp(out, package, n) != 0 || out[n] != '/')
-    return fern_error_set(err, FERN_EINVAL, "/binary",
-                          "%s leads out of the package (to %s)", binary, out);
-  return FERN_OK;
-}
-
-/* The loader's command line: the object, argv[0] ("argv0", else OSv's
- * path of it: "/" is the package's top), then the args. Worker thread. */
+/* The loader's command line: the descriptor of the object, the very file
+ * the host checked inside the package (a regular file, reached by no
+ * link out of it), handed over; argv[0] ("argv0", else OSv's path of
+ * it: "/" is the package's top); then the args. Worker thread. */
 static int shared_prepare(void *arg, fern_spawn_plan_t *plan,
                           fern_error_t *err) {
   const shared_run *run = arg;
-  char object[PATH_MAX];
-  int rc = object_path(plan->package_dir, run->binary, object, err);
-  if (rc != FERN_OK)
-    return rc;
+  char real[PATH_MAX];
+  int fd = run->host->package_open(run->host->ctx, plan->package_dir,
+                                   run->binary, real, sizeof real, err);
+  if (fd < 0)
+    return fd;
+  int number = plan->first_wrapper_fd + plan->wrapper_fd_count;
+  plan->wrapper_fds[plan->wrapper_fd_count++] = fd; /* the host's now */
   size_t n = 0;
   while (plan->args != NULL && plan->args[n] != NULL)
     n++;
@@ -70,11 +59,24 @@ static int shared_prepare(void *arg, fern_spawn_plan_t *plan,
   if (argv == NULL)
     return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
   plan->wrapper_argv = argv; /* the host's from here, even on failure */
-  int ok = (argv[0] = strdup(run->loader)) != NULL &&
-           (argv[1] = strdup(object)) != NULL &&
-           (run->argv0 != NULL ? (argv[2] = strdup(run->argv0)) != NULL
-                               : asprintf(&argv[2], "/%s", run->binary) >= 0) &&
+  char *argv0 = NULL, *fd_text = NULL, *loader = strdup(run->loader);
+  if (run->argv0 != NULL)
+    argv0 = strdup(run->argv0);
+  else if (asprintf(&argv0, "/%s", run->binary) < 0)
+    argv0 = NULL;
+  if (asprintf(&fd_text, "%d", number) < 0)
+    fd_text = NULL;
+  int ok = loader != NULL && fd_text != NULL && argv0 != NULL &&
            (plan->wrapper_path = strdup(run->loader)) != NULL;
+  if (ok) { /* no hole in the vector the host frees */
+    argv[0] = loader;
+    argv[1] = fd_text;
+    argv[2] = argv0;
+  } else {
+    free(loader);
+    free(fd_text);
+    free(argv0);
+  }
   for (size_t i = 0; ok && i < n; i++)
     ok = (argv[3 + i] = strdup(plan->args[i])) != NULL;
   return ok ? FERN_OK : fern_error_set(err, FERN_ENOMEM, NULL,
@@ -84,7 +86,10 @@ static int shared_prepare(void *arg, fern_spawn_plan_t *plan,
 int elf_shared_start(native_runner *r, const fern_start_info_t *info,
                      void **controller, fern_error_t *err) {
   char loader[PATH_MAX];
-  loader_path(loader, sizeof loader);
+  if (loader_path(loader, sizeof loader) != 0)
+    return fern_error_set(err, FERN_ENOENT, NULL,
+                          "cannot find fern-osv-main beside the elf runner's "
+                          "plugin");
   /* It runs as fern's user for the component: it must pass the rule a
    * plugin passes (only root or fern's user can change it). */
   int fd = r->host->open_trusted(r->host->ctx, loader, err);
@@ -98,6 +103,8 @@ int elf_shared_start(native_runner *r, const fern_start_info_t *info,
     shared_run_free(run);
     run = NULL;
   }
+  if (run != NULL)
+    run->host = r->host;
   if (run == NULL ||
       (run->loader = strdup(loader)) == NULL ||
       (run->binary = strdup(json_string_value(

@@ -200,32 +200,47 @@ START_TEST(test_capstan_runs_a_shared_object_as_osv_does) {
               "runtime: native\n"
               "config_set:\n"
               "  echo:\n"
-              "    bootcmd: /lib/osv-echo.so 0 two\n"
+              "    bootcmd: osv-echo.so 0 two\n"
               "    env: {GREETING: hi}\n"
               "  code: {bootcmd: /lib/osv-echo.so 7}\n"
-              "  nomain: {bootcmd: /lib/libtool.so}\n");
+              "  nomain: {bootcmd: /lib/libtool.so}\n"
+              "  outside: {bootcmd: /lib/outside.so}\n");
   char cmd[256], pkg[128];
   snprintf(cmd, sizeof cmd, "mkdir -p '%s/so/lib'", s.dir);
   ck_assert_int_eq(system(cmd), 0);
   e2e_package_copy(s.dir, "tests/packages/progs/lib/osv-echo.so",
                    "so/lib/osv-echo.so");
+  e2e_package_copy(s.dir, "tests/packages/progs/lib/osv-echo.so",
+                   "so/osv-echo.so");
+  /* A link out of the package is never loaded, whatever it leads to. */
+  char outside[4200], target[4200];
+  ck_assert_ptr_nonnull(realpath("tests/packages/progs/lib/osv-echo.so",
+                                 target));
+  snprintf(outside, sizeof outside, "%s/so/lib/outside.so", s.dir);
+  ck_assert_int_eq(symlink(target, outside), 0);
   e2e_package_copy(s.dir, "tests/packages/progs/lib/libtool.so",
                    "so/lib/libtool.so");
   snprintf(pkg, sizeof pkg, "%s/so", s.dir);
   e2e_proc p;
-  const char *args[] = {"run", "--boot", "echo", "--boot", "code", "--boot",
-                        "nomain", pkg, NULL};
+  const char *args[] = {"run",    "--boot", "echo",    "--boot", "code",
+                        "--boot", "nomain", "--boot", "outside", pkg, NULL};
   ck_assert_int_eq(e2e_run(&p, 20000, args), 1);
   char cwd[256];
   ck_assert_ptr_nonnull(realpath(pkg, cmd));
   snprintf(cwd, sizeof cwd, "[/] cwd %s\n", cmd);
-  e2e_assert_has(p.err, "[/] argv[0] /lib/osv-echo.so\n[/] argv[1] 0\n"
+  /* argv[0] as the bootcmd wrote it, found at the top as OSv finds a
+   * name without '/'. */
+  e2e_assert_has(p.err, "[/] argv[0] osv-echo.so\n[/] argv[1] 0\n"
                         "[/] argv[2] two\n");
   e2e_assert_has(p.err, cwd);
   e2e_assert_has(p.err, "[/] GREETING hi\n");
   e2e_assert_has(p.err, "instance_died (exit 7)");
-  e2e_assert_has(p.err, "lib/libtool.so exports no main, so OSv would not "
+  e2e_assert_has(p.err, "/lib/libtool.so exports no main, so OSv would not "
                         "run it either");
+  e2e_assert_order(p.err, "boot 4 of 4: config set \"outside\"",
+                   "binary \"lib/outside.so\" in package");
+  e2e_assert_has(p.err, "leads outside the package (through a symlink");
+  e2e_assert_lacks(p.err, "[/] argv[0] /lib/outside.so");
   e2e_free(&p);
   e2e_package_remove(s.dir);
 }

@@ -15,6 +15,51 @@
 
 #define PROGS "tests/packages/progs/meta/"
 
+/* "argv0" names the program as its command line would (host ABI 2.3's
+ * fern_spawn_t.argv0); without it, argv[0] is the binary's real path;
+ * "shared_object" runs a -shared object's main. Bad values are named. */
+START_TEST(test_argv0_and_shared_objects) {
+  char pkg[4096];
+  e2e_package_new(pkg, sizeof pkg);
+  e2e_package_copy(pkg, "tests/packages/progs/bin/argv_echo", "bin/echo");
+  e2e_package_copy(pkg, "tests/packages/progs/lib/osv-echo.so", "bin/so.so");
+  e2e_package_write(pkg, "meta/named.cm",
+                    "{\"program\": {\"runner\": \"elf\", \"binary\": "
+                    "\"bin/echo\", \"argv0\": \"given-name\"}}");
+  e2e_package_write(pkg, "meta/plain.cm",
+                    "{\"program\": {\"runner\": \"elf\", \"binary\": "
+                    "\"bin/echo\"}}");
+  e2e_package_write(pkg, "meta/shared.cm",
+                    "{\"program\": {\"runner\": \"elf\", \"binary\": "
+                    "\"bin/so.so\", \"shared_object\": true, \"args\": "
+                    "[\"3\"]}}");
+  e2e_package_write(pkg, "meta/refused.cm",
+                    "{\"program\": {\"runner\": \"elf\", \"binary\": "
+                    "\"bin/so.so\"}}");
+  e2e_package_write(pkg, "meta/bad.cm",
+                    "{\"program\": {\"runner\": \"elf\", \"binary\": "
+                    "\"bin/echo\", \"argv0\": 5}}");
+  const char *names[] = {"named", "plain", "shared", "refused", "bad", NULL};
+  e2e_package_root(pkg, names, 0);
+  e2e_proc p;
+  const char *args[] = {"run", pkg, NULL};
+  ck_assert_int_eq(e2e_run(&p, 20000, args), 1);
+  char real[4200], line[4400];
+  ck_assert_ptr_nonnull(realpath(pkg, real));
+  snprintf(line, sizeof line, "[/plain] argv[0] %s/bin/echo\n", real);
+  e2e_assert_has(p.err, "[/named] argv[0] given-name\n");
+  e2e_assert_has(p.err, line);
+  e2e_assert_has(p.err, "[/shared] argv[0] /bin/so.so\n[/shared] argv[1] 3\n");
+  e2e_assert_end(&p, "/shared", "instance_died (exit 3)");
+  e2e_assert_end(&p, "/refused", "cannot_start");
+  e2e_assert_has(p.err, "it is a shared library");
+  e2e_assert_end(&p, "/bad", "cannot_start");
+  e2e_assert_has(p.err, "\"argv0\" must be a non-empty string");
+  e2e_free(&p);
+  e2e_package_remove(pkg);
+}
+END_TEST
+
 START_TEST(test_notify_stop_lets_the_program_exit_cleanly) {
   e2e_proc p;
   const char *args[] = {"run", PROGS "lc.cm", NULL};
@@ -479,6 +524,7 @@ Suite *elf_suite(void) {
   TCase *tc = tcase_create("elf");
   tcase_set_timeout(tc, 60);
   tcase_add_test(tc, test_notify_stop_lets_the_program_exit_cleanly);
+  tcase_add_test(tc, test_argv0_and_shared_objects);
   tcase_add_test(tc, test_lifecycle_example_stops_cleanly);
   tcase_add_test(tc, test_readiness_holds_children_and_reports_status);
   tcase_add_test(tc, test_start_timeout_fails_a_program_never_ready);
