@@ -103,11 +103,15 @@ static int take_command_option(fern__cli *cli, int opt, const char *arg) {
  * a hard --env=KEY=VALUE before the boot command (cmd/package.go). */
 static int add_capstan_env(fern__config *config, const char *arg) {
   const char *eq = strchr(arg, '=');
-  const char *why = eq == NULL                        ? "missing ="
-                    : memchr(arg, ' ', (size_t)(eq - arg)) ? "key must not contain spaces"
-                    : strchr(eq, ' ') != NULL         ? "value must not contain spaces"
-                    : eq == arg                       ? "key must not be empty"
-                                                      : NULL;
+  const char *why = NULL;
+  if (eq == NULL)
+    why = "missing =";
+  else if (memchr(arg, ' ', (size_t)(eq - arg)) != NULL)
+    why = "key must not contain spaces";
+  else if (strchr(eq, ' ') != NULL)
+    why = "value must not contain spaces";
+  else if (eq == arg)
+    why = "key must not be empty";
   if (why != NULL) {
     fprintf(stderr, "fern run: failed to parse --env argument '%s': %s\n",
             arg, why);

@@ -153,21 +153,10 @@ int fern__config_values_load(const fern__decl *decl, const char *package_dir,
                           decl->origin, name, package_dir);
   if (fd < 0)
     return fern_error_set(err, fd, NULL, "%s", why.message);
-  char *text = NULL;
-  size_t len = 0, cap = 0;
-  ssize_t got = 1;
-  while (got > 0 && len < FERN__MANIFEST_MAX) {
-    if (len + 4096 + 1 > cap) {
-      char *grown = realloc(text, cap = (len + 4096 + 1) * 2);
-      if (grown == NULL)
-        break;
-      text = grown;
-    }
-    got = read(fd, text + len, cap - len - 1);
-    len += got > 0 ? (size_t)got : 0;
-  }
+  size_t len = 0;
+  char *text = fern__package_read_fd(fd, FERN__MANIFEST_MAX, &len);
   close(fd);
-  int rc = text != NULL && got == 0
+  int rc = text != NULL
                ? fern__config_values_check(decl, found, text, len, out, err)
                : fern_error_set(err, FERN_EIO, NULL,
                                 "%s: cannot be read whole, or is larger "

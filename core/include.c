@@ -126,32 +126,6 @@ static int open_shard(const merger *m, const char *beside, const char *name,
   return fd;
 }
 
-/* Reads the whole file, up to `room` bytes; NULL (and *len past `room`)
- * when it is larger or cannot be read. */
-static char *read_fd(int fd, size_t room, size_t *len) {
-  size_t cap = 4096, used = 0;
-  char *text = malloc(cap);
-  ssize_t n = 1;
-  while (text != NULL && n > 0) {
-    if (used + 1 == cap) {
-      char *grown = used > room ? NULL : realloc(text, cap * 2);
-      if (grown == NULL)
-        break;
-      text = grown;
-      cap *= 2;
-    }
-    n = read(fd, text + used, cap - used - 1);
-    used += n > 0 ? (size_t)n : 0;
-  }
-  *len = used;
-  if (text == NULL || n != 0 || used > room) {
-    free(text);
-    return NULL;
-  }
-  text[used] = '\0';
-  return text;
-}
-
 /* --- merging --- */
 
 /* The origins array of top-level array `key`, made (with the entries
@@ -475,7 +449,7 @@ static long read_shard(merger *m, size_t from, const char *root_text,
   }
   fern__shard shard = {strdup(found), NULL, 0};
   size_t room = FERN__MANIFEST_MAX - m->bytes;
-  shard.text = read_fd(fd, room, &shard.len);
+  shard.text = fern__package_read_fd(fd, room, &shard.len);
   close(fd);
   fern__shard *grown = realloc(m->out->shards, (m->out->shard_count + 1) *
                                                    sizeof *grown);

@@ -199,3 +199,27 @@ int fern__package_open_dir(const char *package_dir, const char *relative,
   }
   return fd;
 }
+
+char *fern__package_read_fd(int fd, size_t room, size_t *len) {
+  size_t cap = 4096, used = 0;
+  char *text = malloc(cap);
+  ssize_t n = 1;
+  while (text != NULL && n > 0) {
+    if (used + 1 == cap) {
+      char *grown = used > room ? NULL : realloc(text, cap * 2);
+      if (grown == NULL)
+        break;
+      text = grown;
+      cap *= 2;
+    }
+    n = read(fd, text + used, cap - used - 1);
+    used += n > 0 ? (size_t)n : 0;
+  }
+  *len = used;
+  if (text == NULL || n != 0 || used > room) {
+    free(text);
+    return NULL;
+  }
+  text[used] = '\0';
+  return text;
+}

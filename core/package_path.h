@@ -23,4 +23,8 @@ int fern__package_open(const char *package_dir, const char *relative,
 int fern__package_open_dir(const char *package_dir, const char *relative,
                            char *out, size_t out_size, fern_error_t *err);
 
+/* Reads the whole file open at `fd`, up to `room` bytes, NUL-terminated;
+ * NULL (and *len past `room`) when it is larger or cannot be read. */
+char *fern__package_read_fd(int fd, size_t room, size_t *len);
+
 #endif

@@ -52,6 +52,15 @@ static int package(void) {
   return 0;
 }
 
+/* A command alone, as a runscript runs it: its options, then its words. */
+static int env_command(json_t *env, const json_t *words, json_t **argv,
+                       fern_error_t *e) {
+  size_t first = 0;
+  *argv = NULL;
+  int rc = capstan_env_options(env, words, &first, e);
+  return rc == FERN_OK ? capstan_env_words(env, words, first, argv, e) : rc;
+}
+
 static void split(const uint8_t *data, size_t size) {
   char *text = malloc(size + 1);
   if (text == NULL)
@@ -68,8 +77,8 @@ static void split(const uint8_t *data, size_t size) {
     json_t *command;
     json_array_foreach(commands, i, command) {
       json_t *argv = NULL;
-      if (capstan_env_command(env, json_object_get(command, "argv"), &argv,
-                              &err) == FERN_OK)
+      if (env_command(env, json_object_get(command, "argv"), &argv, &err) ==
+          FERN_OK)
         json_decref(argv);
     }
     json_decref(env);

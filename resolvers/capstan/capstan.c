@@ -342,7 +342,8 @@ static int capstan_resolve(void *resolver, const fern_resolve_request_t *req,
     rc = capstan_program_resolve(&search, &pkg, step.set, step.which, r->env,
                                  step.booted, &program, err);
   char *manifest = NULL, *next = NULL;
-  if (rc == FERN_OK && step.next != NULL && (next = make_url(dir, step.next)) == NULL)
+  if (rc == FERN_OK && step.next != NULL &&
+      (next = make_url(dir, step.next)) == NULL)
     rc = fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
   if (rc == FERN_OK)
     rc = manifest_for(r, dir, program.argv, program.env, next, &manifest,

@@ -118,11 +118,3 @@ int capstan_env_words(const json_t *env, const json_t *words, size_t first,
   }
   return rc;
 }
-
-int capstan_env_command(json_t *env, const json_t *words, json_t **argv,
-                        fern_error_t *err) {
-  size_t first = 0;
-  *argv = NULL;
-  int rc = capstan_env_options(env, words, &first, err);
-  return rc == FERN_OK ? capstan_env_words(env, words, first, argv, err) : rc;
-}

@@ -37,8 +37,4 @@ int capstan_env_options(json_t *env, const json_t *words, size_t *first,
 int capstan_env_words(const json_t *env, const json_t *words, size_t first,
                       json_t **argv, fern_error_t *err);
 
-/* Both, for one command alone. */
-int capstan_env_command(json_t *env, const json_t *words, json_t **argv,
-                        fern_error_t *err);
-
 #endif

@@ -10,9 +10,9 @@
  *
  * A config set's `base` names a config set of this or another package; the
  * set takes the base's bootcmd (its own is ignored, as in Capstan), and
- * the base's env with its own keys winning. Other packages are found by name: the
- * directory NAME beside this package, then in each configured repository,
- * whose meta/package.yaml must say `name: NAME`. */
+ * the base's env with its own keys winning. Other packages are found by
+ * name: the directory NAME beside this package, then in each configured
+ * repository, whose meta/package.yaml must say `name: NAME`. */
 #ifndef FERN_RESOLVERS_CAPSTAN_PACKAGE_H
 #define FERN_RESOLVERS_CAPSTAN_PACKAGE_H
 

@@ -1,6 +1,9 @@
 /* runner_common.c - see runner_common.h. */
 #include "runner_common.h"
 
+#include <dlfcn.h>
+#include <libgen.h>
+
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -142,4 +145,15 @@ void runner_cgroup_mounts(void (*visit)(const char *mount, int v2, void *arg),
   }
   if (f != NULL)
     fclose(f);
+}
+
+int runner_beside_plugin(const char *name, char *out, size_t size) {
+  Dl_info info;
+  char self[PATH_MAX];
+  if (dladdr((void *)runner_beside_plugin, &info) == 0 ||
+      info.dli_fname == NULL || realpath(info.dli_fname, self) == NULL ||
+      self[0] != '/')
+    return -1;
+  int n = snprintf(out, size, "%s/%s", dirname(self), name);
+  return n > 0 && (size_t)n < size ? 0 : -1;
 }

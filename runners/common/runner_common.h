@@ -48,4 +48,10 @@ unsigned long long runner_process_start(int pid);
 void runner_cgroup_mounts(void (*visit)(const char *mount, int v2, void *arg),
                           void *arg);
 
+/* The absolute path of helper program `name` installed beside this
+ * plugin. fern loads a plugin through the descriptor it checked, so
+ * dladdr names /proc/self/fd/N: realpath follows that to the file. 0, or
+ * -1 when it cannot be told. */
+int runner_beside_plugin(const char *name, char *out, size_t size);
+
 #endif

@@ -1,9 +1,8 @@
 /* elf_shared.c - see elf_shared.h. */
 #include "elf_shared.h"
 
-#include <dlfcn.h>
-#include <errno.h>
-#include <libgen.h>
+#include "../common/runner_common.h"
+
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,19 +22,6 @@ static void shared_run_free(void *arg) {
   free(run->binary);
   free(run->argv0);
   free(run);
-}
-
-/* The loader is installed beside this plugin. fern loads a plugin
- * through the descriptor it checked, so dladdr names /proc/self/fd/N:
- * realpath follows that to the file. -1 when it cannot be found. */
-static int loader_path(char *out, size_t size) {
-  Dl_info info;
-  char self[PATH_MAX];
-  if (dladdr((void *)loader_path, &info) == 0 || info.dli_fname == NULL ||
-      realpath(info.dli_fname, self) == NULL || self[0] != '/')
-    return -1;
-  snprintf(out, size, "%s/fern-osv-main", dirname(self));
-  return 0;
 }
 
 /* The loader's command line: the descriptor of the object, the very file
@@ -86,7 +72,7 @@ static int shared_prepare(void *arg, fern_spawn_plan_t *plan,
 int elf_shared_start(native_runner *r, const fern_start_info_t *info,
                      void **controller, fern_error_t *err) {
   char loader[PATH_MAX];
-  if (loader_path(loader, sizeof loader) != 0)
+  if (runner_beside_plugin("fern-osv-main", loader, sizeof loader) != 0)
     return fern_error_set(err, FERN_ENOENT, NULL,
                           "cannot find fern-osv-main beside the elf runner's "
                           "plugin");

@@ -271,7 +271,8 @@ slurm_cmd *slurm_cmd_start(slurm_runner *r, const slurm_cmd_opts *opts) {
   init_handle(cmd, (uv_handle_t *)&cmd->timer);
   uv_timer_init(loop, &cmd->pace);
   init_handle(cmd, (uv_handle_t *)&cmd->pace);
-  char **env = opts->env ? opts->env : slurm_program_env(r, NULL, NULL, NULL, NULL, NULL);
+  char **env = opts->env ? opts->env
+                         : slurm_program_env(r, NULL, NULL, NULL, NULL, NULL);
   int rc = spawn(r, cmd, opts, env);
   if (opts->env == NULL)
     slurm_strv_free(env);

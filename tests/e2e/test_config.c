@@ -238,7 +238,8 @@ START_TEST(test_wrong_overrides_are_placed_in_the_parent) {
   run_root(pkg, &p, 1);
   e2e_assert_has(p.err, "root.cml:3:27: an override of config field "
                         "\"colour\", which ");
-  e2e_assert_has(p.err, "root.cml:5:41: config override \"count\": expected a whole "
+  e2e_assert_has(p.err, "root.cml:5:41: config override \"count\": "
+                        "expected a whole "
                         "number from 0 to 255");
   e2e_assert_lacks(p.err, "config: {");
   e2e_free(&p);

@@ -10,6 +10,16 @@
 
 static fern_error_t err;
 
+/* A command alone, as a runscript runs it: its options, then its words. */
+static int env_command(json_t *env, const json_t *words, json_t **argv,
+                       fern_error_t *e) {
+  size_t first = 0;
+  *argv = NULL;
+  int rc = capstan_env_options(env, words, &first, e);
+  return rc == FERN_OK ? capstan_env_words(env, words, first, argv, e) : rc;
+}
+
+
 /* The commands of `cmd` as "word|word;then " text, for comparing. */
 static char *shown(const char *cmd) {
   json_t *commands = NULL;
@@ -93,7 +103,7 @@ START_TEST(test_a_commands_env_options_apply_first) {
   json_t *words = json_pack("[s,s,s,s,s,s]", "--env=KEPT?=new", "--env=A=1",
                             "--env=B=x$A", "/prog", "$B", "$KEPT");
   json_t *argv = NULL;
-  ck_assert_int_eq(capstan_env_command(env, words, &argv, &err), FERN_OK);
+  ck_assert_int_eq(env_command(env, words, &argv, &err), FERN_OK);
   ck_assert_str_eq(json_string_value(json_array_get(argv, 0)), "/prog");
   ck_assert_str_eq(json_string_value(json_array_get(argv, 1)), "x1");
   ck_assert_str_eq(json_string_value(json_array_get(argv, 2)), "old");
@@ -105,12 +115,12 @@ START_TEST(test_a_commands_env_options_apply_first) {
   };
   for (size_t i = 0; i < 2; i++) {
     words = json_pack("[s,s]", bad[i][0], "/prog");
-    ck_assert_int_ne(capstan_env_command(env, words, &argv, &err), FERN_OK);
+    ck_assert_int_ne(env_command(env, words, &argv, &err), FERN_OK);
     ck_assert_msg(strstr(err.message, bad[i][1]) != NULL, "%s", err.message);
     json_decref(words);
   }
   words = json_pack("[s]", "--env=ONLY=1");
-  ck_assert_int_ne(capstan_env_command(env, words, &argv, &err), FERN_OK);
+  ck_assert_int_ne(env_command(env, words, &argv, &err), FERN_OK);
   json_decref(words);
   json_decref(env);
 }
