@@ -9,58 +9,18 @@
  * its component" are the host's process service's. Runner config:
  * "runtime", "state_dir" (default /run/fern/oci), and the keys of
  * native.h. */
-#include <dirent.h>
-#include <fcntl.h>
-#include <dlfcn.h>
-#include <errno.h>
-#include <libgen.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../common/native.h"
 #include "../common/runner_common.h"
 #include "oci.h"
-
-typedef struct oci_runner_s {
-  char cgroup_base[PATH_MAX]; /* the service's cgroup, relative, or "" */
-  int swept; /* dead ferns' cgroups swept (at the first cgroup job) */
-  char runtime[256];   /* name or path */
-  char state_dir[1024];
-  char root[1100];     /* the runtime's --root */
-  char shim[PATH_MAX];
-  char init[PATH_MAX];
-} oci_runner;
-
-typedef struct oci_run_s {
-  oci_runner *runner;
-  const fern_host_t *host;
-  uv_loop_t *loop;
-  char *package_dir;
-  json_t *program;
-  char *hostname;
-  char runtime[PATH_MAX];
-  char rootfs[PATH_MAX];
-  char given_bundle[PATH_MAX]; /* a prepared bundle in the package, or "" */
-  char job_rel[PATH_MAX];      /* the job's cgroup, relative, or "" */
-  char id[96];
-  char bundle[1200]; /* ours: config.json (unless given) and init.pid */
-  json_t *uses;      /* oci_spec.uses */
-  char *config;      /* oci_spec.config */
-  size_t listen_count; /* the protocols it serves */
-  char *listen_names;  /* "a:b" */
-} oci_run;
-
-static const char *const program_keys[] = {
-    "runner", "rootfs", "bundle", "binary", "args", "env", "cwd", "runtime",
-    "memory_limit", "pids_limit", "forward_stdout_to", "forward_stderr_to",
-    NULL};
+#include "oci_run.h"
 
 /* Finds a program in the usual directories, unless given as a path. */
-static int find_program(const char *name, char *out, size_t size) {
+int oci_find_program(const char *name, char *out, size_t size) {
   static const char *const dirs[] = {"/usr/sbin", "/usr/bin", "/sbin", "/bin",
                                      "/usr/local/sbin", "/usr/local/bin",
                                      NULL};
@@ -76,7 +36,7 @@ static int find_program(const char *name, char *out, size_t size) {
   return -1;
 }
 
-static void mkdirs(const char *path) {
+void oci_mkdirs(const char *path) {
   char buf[PATH_MAX];
   snprintf(buf, sizeof buf, "%s", path);
   for (char *p = buf + 1; *p; p++) {
@@ -89,116 +49,10 @@ static void mkdirs(const char *path) {
   mkdir(buf, 0700);
 }
 
-static void remove_bundle(const char *bundle) {
-  char path[PATH_MAX + 32];
-  snprintf(path, sizeof path, "%s/config.json", bundle);
-  unlink(path);
-  snprintf(path, sizeof path, "%s/init.pid", bundle);
-  unlink(path);
-  rmdir(bundle);
-}
-
-/* Runs `runtime --root ROOT delete --force ID` and waits: only at
- * start-up, for what an earlier fern left. */
-static void delete_now(const oci_runner *r, const char *runtime,
-                       const char *id) {
-  pid_t pid = fork();
-  if (pid == 0) {
-    int devnull = open("/dev/null", O_WRONLY);
-    dup2(devnull, 1);
-    dup2(devnull, 2);
-    execl(runtime, runtime, "--root", r->root, "delete", "--force", id,
-          (char *)NULL);
-    _exit(127);
-  }
-  if (pid > 0)
-    waitpid(pid, NULL, 0);
-}
-
-/* Removes DIR's subdirectories, two levels down, then DIR: the cgroups
- * (job, container) a dead fern and its runtime left. Only empty cgroups go. */
-static void remove_dead_cgroup(const char *dir) {
-  DIR *d = opendir(dir);
-  struct dirent *e;
-  char sub[PATH_MAX], leaf[PATH_MAX * 2];
-  while (d != NULL && (e = readdir(d)) != NULL) {
-    if (e->d_type != DT_DIR || e->d_name[0] == '.')
-      continue;
-    snprintf(sub, sizeof sub, "%s/%s", dir, e->d_name);
-    snprintf(leaf, sizeof leaf, "%s/ctr", sub);
-    rmdir(leaf);
-    rmdir(sub);
-  }
-  if (d != NULL)
-    closedir(d);
-  rmdir(dir);
-}
-
-/* The cgroups of ferns that are gone, in one hierarchy, beside ours. */
-static void sweep_mount(const char *mount, int v2, void *parent) {
-  (void)v2;
-  char dir[PATH_MAX * 2], path[PATH_MAX * 3];
-  snprintf(dir, sizeof dir, "%s%s", mount, (const char *)parent);
-  DIR *d = opendir(dir);
-  struct dirent *e;
-  int pid;
-  while (d != NULL && (e = readdir(d)) != NULL) {
-    if (sscanf(e->d_name, "fern-%d-", &pid) == 1 && pid > 0 &&
-        runner_process_start(pid) == 0) {
-      snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-      remove_dead_cgroup(path);
-    }
-  }
-  if (d != NULL)
-    closedir(d);
-}
-
-static void sweep_dead_cgroups(const char *base_rel) {
-  char parent[PATH_MAX];
-  snprintf(parent, sizeof parent, "%s", base_rel);
-  char *slash = strrchr(parent, '/');
-  if (slash == NULL)
-    return;
-  *slash = '\0';
-  runner_cgroup_mounts(sweep_mount, parent);
-}
-
-/* Containers of a fern that is gone: "fern-PID-START-N" where no process
- * PID started at START is alive. */
-static void clean_leftovers(oci_runner *r) {
-  char bundles[1100], runtime[PATH_MAX];
-  snprintf(bundles, sizeof bundles, "%s/bundles", r->state_dir);
-  /* The runtime's own state names every container it still knows. */
-  DIR *d = opendir(r->root);
-  struct dirent *e;
-  int have_runtime = find_program(r->runtime, runtime, sizeof runtime) == 0;
-  while (d != NULL && (e = readdir(d)) != NULL) {
-    int pid = 0;
-    unsigned long long start = 0;
-    if (sscanf(e->d_name, "fern-%d-%llu-", &pid, &start) != 2 || pid <= 0 ||
-        runner_process_start(pid) == start)
-      continue;
-    if (have_runtime)
-      delete_now(r, runtime, e->d_name);
-    char bundle[PATH_MAX];
-    snprintf(bundle, sizeof bundle, "%s/%s", bundles, e->d_name);
-    remove_bundle(bundle);
-  }
-  if (d != NULL)
-    closedir(d);
-}
-
-/* The shim and the init are installed beside this plugin. fern loads a
- * plugin through the descriptor it checked, so dladdr names
- * /proc/self/fd/N: realpath follows that to the file. */
-static void beside_plugin(const char *name, char *out, size_t size) {
-  Dl_info info;
-  char self[PATH_MAX] = ".";
-  if (dladdr((void *)beside_plugin, &info) == 0 || info.dli_fname == NULL ||
-      realpath(info.dli_fname, self) == NULL)
-    snprintf(self, sizeof self, ".");
-  snprintf(out, size, "%s/%s", dirname(self), name);
-}
+static const char *const program_keys[] = {
+    "runner", "rootfs", "bundle", "binary", "args", "env", "cwd", "runtime",
+    "memory_limit", "pids_limit", "forward_stdout_to", "forward_stderr_to",
+    NULL};
 
 static void oci_runner_free(void *p) { free(p); }
 
@@ -269,8 +123,12 @@ static int oci_create(const fern_host_t *host, const json_t *config,
     free(r);
     return rc;
   }
-  beside_plugin("fern-oci-shim", r->shim, sizeof r->shim);
-  beside_plugin("fern-oci-init", r->init, sizeof r->init);
+  /* The shim and the init are installed beside this plugin; one not
+   * found is an empty path, which check_helpers refuses. */
+  if (runner_beside_plugin("fern-oci-shim", r->shim, sizeof r->shim) != 0)
+    r->shim[0] = '\0';
+  if (runner_beside_plugin("fern-oci-init", r->init, sizeof r->init) != 0)
+    r->init[0] = '\0';
   nr->ext = r;
   nr->ext_free = oci_runner_free;
   rc = check_helpers(host, r, err);
@@ -280,9 +138,9 @@ static int oci_create(const fern_host_t *host, const json_t *config,
   }
   char bundles[1100];
   snprintf(bundles, sizeof bundles, "%s/bundles", r->state_dir);
-  mkdirs(bundles);
-  mkdirs(r->root);
-  clean_leftovers(r);
+  oci_mkdirs(bundles);
+  oci_mkdirs(r->root);
+  oci_clean_leftovers(r);
   *out = nr;
   return FERN_OK;
 }
@@ -297,7 +155,7 @@ static void note_cgroup_base(oci_runner *r, const char *job_cgroup) {
   char *slash = strrchr(r->cgroup_base, '/');
   if (slash != NULL)
     *slash = '\0';
-  sweep_dead_cgroups(r->cgroup_base);
+  oci_sweep_dead_cgroups(r->cgroup_base);
 }
 
 static int check_strings(const json_t *program, const char *key, int environ,
@@ -366,75 +224,11 @@ static int oci_validate(const json_t *config, const json_t *program,
   return rc == FERN_OK ? check_strings(program, "env", 1, err) : rc;
 }
 
-/* The runtime makes the container's cgroup, with its parents, in every
- * hierarchy (v1 controllers too, on hybrid machines), and removes only the
- * leaf: remove the job's directory (and the runner's, when it is empty)
- * wherever a cgroup file system is mounted. */
-typedef struct cgroup_rels_s {
-  const char *job, *base;
-} cgroup_rels;
-
-static void remove_in_mount(const char *mount, int v2, void *arg) {
-  const cgroup_rels *rels = arg;
-  char path[PATH_MAX * 2];
-  (void)v2;
-  snprintf(path, sizeof path, "%s%s/ctr", mount, rels->job);
-  rmdir(path);
-  snprintf(path, sizeof path, "%s%s", mount, rels->job);
-  rmdir(path);
-  snprintf(path, sizeof path, "%s%s", mount, rels->base);
-  rmdir(path); /* fails, as it should, while other jobs live there */
-}
-
-static void remove_cgroup_dirs(const char *job_rel, const char *base_rel) {
-  cgroup_rels rels = {job_rel, base_rel};
-  runner_cgroup_mounts(remove_in_mount, &rels);
-}
-
-typedef struct delete_op_s {
-  uv_process_t process;
-  char job_rel[PATH_MAX];
-  char base_rel[PATH_MAX];
-} delete_op;
-
-static void on_delete_exit(uv_process_t *process, int64_t status, int sig) {
-  delete_op *op = (delete_op *)process;
-  (void)status, (void)sig;
-  if (op->job_rel[0] != '\0')
-    remove_cgroup_dirs(op->job_rel, op->base_rel);
-  uv_close((uv_handle_t *)process, (uv_close_cb)free);
-}
-
-/* The shim deletes the container when it ends normally; a shim killed
- * after the stop timeout cannot, so every run ends with a delete here too
- * (quiet: usually the container is gone already). */
-static void delete_later(oci_run *run) {
-  delete_op *op = calloc(1, sizeof *op);
-  if (op == NULL || run->id[0] == '\0' || run->runtime[0] == '\0') {
-    free(op);
-    return;
-  }
-  snprintf(op->job_rel, sizeof op->job_rel, "%s", run->job_rel);
-  snprintf(op->base_rel, sizeof op->base_rel, "%s", run->runner->cgroup_base);
-  uv_process_t *process = &op->process;
-  char *args[] = {run->runtime, "--root", run->runner->root, "delete",
-                  "--force", run->id, NULL};
-  uv_stdio_container_t stdio[3] = {{UV_IGNORE, {0}}, {UV_IGNORE, {0}},
-                                   {UV_IGNORE, {0}}};
-  uv_process_options_t options = {.exit_cb = on_delete_exit,
-                                  .file = run->runtime,
-                                  .args = args,
-                                  .stdio_count = 3,
-                                  .stdio = stdio};
-  if (uv_spawn(run->loop, process, &options) != 0)
-    uv_close((uv_handle_t *)process, (uv_close_cb)free);
-}
-
 static void run_free(void *p) {
   oci_run *run = p;
-  delete_later(run);
+  oci_delete_later(run);
   if (run->bundle[0] != '\0')
-    remove_bundle(run->bundle);
+    oci_remove_bundle(run->bundle);
   json_decref(run->program);
   json_decref(run->uses);
   free(run->listen_names);
@@ -465,7 +259,7 @@ static int oci_prepare(void *arg, fern_spawn_plan_t *sp, fern_error_t *err) {
   }
   const char *runtime = json_string_value(json_object_get(run->program,
                                                           "runtime"));
-  if (find_program(runtime ? runtime : run->runner->runtime, run->runtime,
+  if (oci_find_program(runtime ? runtime : run->runner->runtime, run->runtime,
                    sizeof run->runtime) != 0)
     return fern_error_set(err, FERN_ENOENT, "/runtime",
                           "OCI runtime \"%s\" is not installed",
@@ -494,7 +288,7 @@ static int oci_before_spawn(void *arg, fern_spawn_plan_t *sp,
            runner_process_start(getpid()), n ? n + 1 : sp->job_id);
   snprintf(run->bundle, sizeof run->bundle, "%s/bundles/%s",
            run->runner->state_dir, run->id);
-  mkdirs(run->bundle);
+  oci_mkdirs(run->bundle);
   if (run->given_bundle[0] == '\0' && write_config(sp, run, err) != FERN_OK)
     return FERN_EIO;
   char pid_file[PATH_MAX];
@@ -561,99 +355,17 @@ static int write_config(const fern_spawn_plan_t *sp, oci_run *run,
   return FERN_OK;
 }
 
-/* Each used protocol's socket and directory, mounted at its path under
- * OCI_NAMESPACE_DIR, into *out; a prepared bundle's config.json is the
- * author's, and cannot be given them. */
-static int uses_read(const fern_start_info_t *info, json_t **out,
-                     fern_error_t *err) {
-  *out = NULL;
-  if (info->use_count > 0 && json_object_get(info->program, "bundle"))
-    return fern_error_set(err, FERN_ENOTSUP, "/bundle",
-                          "a prepared bundle's config.json cannot be given "
-                          "what the component uses (\"%s\"); give "
-                          "\"rootfs\" instead",
-                          info->uses[0].name);
-  json_t *uses = json_array();
-  for (size_t i = 0; uses != NULL && i < info->use_count; i++) {
-    const fern_used_capability_t *use = &info->uses[i];
-    char destination[PATH_MAX];
-    if ((use->kind != FERN_CAPABILITY_PROTOCOL &&
-         use->kind != FERN_CAPABILITY_DIRECTORY &&
-         use->kind != FERN_CAPABILITY_STORAGE) ||
-        use->host_path == NULL) {
-      json_decref(uses);
-      return fern_error_set(err, FERN_ENOTSUP, NULL,
-                            "the oci runner cannot mount \"%s\" into the "
-                            "container: it mounts protocols, directories and "
-                            "storage",
-                            use->name);
-    }
-    snprintf(destination, sizeof destination, OCI_NAMESPACE_DIR "%s",
-             use->path);
-    /* A directory without the rights to write is mounted read-only. */
-    int read_only = use->kind == FERN_CAPABILITY_DIRECTORY && !use->writable;
-    json_array_append_new(uses, json_pack("{s:s, s:s, s:b}", "source",
-                                          use->host_path, "destination",
-                                          destination, "read_only",
-                                          read_only));
-  }
-  if (uses == NULL)
-    return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
-  *out = uses;
-  return FERN_OK;
-}
-
-/* The names of the protocols a start serves, joined by ':' as
- * LISTEN_FDNAMES joins them (sd_listen_fds_with_names(3)), into *names
- * (NULL when it serves none). A prepared bundle cannot be given them. */
-static int serves_read(const fern_start_info_t *info, char **names,
-                       fern_error_t *err) {
-  size_t count = runner_serve_count(info), size = 1;
-  *names = NULL;
-  if (count == 0)
-    return FERN_OK;
-  if (json_object_get(info->program, "bundle") != NULL)
-    return fern_error_set(err, FERN_ENOTSUP, "/bundle",
-                          "a prepared bundle's config.json cannot be given "
-                          "the sockets of the protocols the component serves "
-                          "(\"%s\"); give \"rootfs\" instead",
-                          info->serves[0].name);
-  for (size_t i = 0; i < count; i++)
-    size += strlen(info->serves[i].name) + 1;
-  if ((*names = calloc(1, size)) == NULL)
-    return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
-  for (size_t i = 0; i < count; i++) {
-    if (i > 0)
-      strcat(*names, ":");
-    strcat(*names, info->serves[i].name);
-  }
-  return FERN_OK;
-}
-
-/* A prepared bundle's config.json is the author's: it cannot be given
- * the component's structured configuration either. */
-static int config_deliverable(const fern_start_info_t *info,
-                              fern_error_t *err) {
-  if (runner_config_path(info) == NULL ||
-      json_object_get(info->program, "bundle") == NULL)
-    return FERN_OK;
-  return fern_error_set(err, FERN_ENOTSUP, "/bundle",
-                        "a prepared bundle's config.json cannot be given the "
-                        "component's structured configuration; give "
-                        "\"rootfs\" instead");
-}
-
 static int oci_start(void *runner, const fern_start_info_t *info,
                      void **controller, fern_error_t *err) {
   native_runner *nr = runner;
   char *listen_names = NULL;
-  int rc = config_deliverable(info, err);
+  int rc = oci_config_deliverable(info, err);
   if (rc != FERN_OK)
     return rc;
-  rc = serves_read(info, &listen_names, err);
+  rc = oci_serves_read(info, &listen_names, err);
   json_t *uses;
   if (rc == FERN_OK)
-    rc = uses_read(info, &uses, err);
+    rc = oci_uses_read(info, &uses, err);
   if (rc != FERN_OK) {
     free(listen_names);
     return rc;
