@@ -51,7 +51,13 @@ PLUGINS := $(foreach r,$(RUNNERS),$(O)/runners/$(r)/$(r).so) \
 # bin/NAME in that package. They are payload, built plain and static-free.
 PKG_PROG_SRC := $(wildcard examples/*/src/*.c) $(wildcard tests/packages/*/src/*.c) \
                 $(wildcard tests/packages/*/subpackages/*/src/*.c)
-PKG_PROGS := $(foreach s,$(PKG_PROG_SRC),$(dir $(patsubst %/,%,$(dir $(s))))bin/$(notdir $(s:.c=)))
+PKG_PROGS := $(filter-out tests/packages/progs/bin/tool,\
+               $(foreach s,$(PKG_PROG_SRC),$(dir $(patsubst %/,%,$(dir $(s))))bin/$(notdir $(s:.c=))))
+# The test program tool: src/tool.c and its parts, one file per kind of
+# behaviour.
+TOOL_PARTS := $(wildcard tests/packages/progs/tool/*.c)
+TOOL_DEPS := tests/packages/progs/src/tool.c $(TOOL_PARTS) \
+             tests/packages/progs/tool/tool.h include/fern/lifecycle.h
 
 TEST_PLUGIN_SRC := $(wildcard tests/plugins/*.c)
 TEST_PLUGINS := $(TEST_PLUGIN_SRC:tests/plugins/%.c=$(O)/tests/plugins/%.so)
@@ -63,13 +69,17 @@ E2E_SRC := $(wildcard tests/e2e/*.c)
         install uninstall man
 all: $(O)/fern $(PLUGINS) programs
 
-programs: $(PKG_PROGS) tests/packages/progs/lib/libtool.so \
+programs: $(PKG_PROGS) tests/packages/progs/bin/tool tests/packages/progs/lib/libtool.so \
           tests/packages/progs/lib/osv-echo.so tests/packages/progs/bin/tool-static
 
-# The test program, static, for container root file systems.
-tests/packages/progs/bin/tool-static: tests/packages/progs/src/tool.c include/fern/lifecycle.h
+tests/packages/progs/bin/tool: $(TOOL_DEPS)
 	@mkdir -p $(dir $@)
-	$(CC) -std=gnu11 $(WARN) -O2 -Iinclude -static -o $@ $<
+	$(CC) -std=gnu11 $(WARN) -O2 -Iinclude -o $@ $(filter %.c,$^)
+
+# The test program, static, for container root file systems.
+tests/packages/progs/bin/tool-static: $(TOOL_DEPS)
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 $(WARN) -O2 -Iinclude -static -o $@ $(filter %.c,$^)
 
 # A program built as OSv builds its applications (-fPIC -shared, with a
 # main), for the ELF runner's shared_object and the Capstan tests.
@@ -420,6 +430,6 @@ uninstall:
 clean:
 	rm -rf obj build-san fern runners/*/*.so resolvers/*/*.so tests/unit/run \
 	  runners/oci/fern-oci-shim runners/oci/fern-oci-init runners/elf/fern-osv-main man/*.[135] \
-	  tests/e2e/run tests/conformance/run tests/plugins/*.so $(PKG_PROGS) \
+	  tests/e2e/run tests/conformance/run tests/plugins/*.so $(PKG_PROGS) tests/packages/progs/bin/tool \
 	  tests/packages/progs/lib tests/packages/progs/bin/tool-static \
 	  bench/bench bench/spawn_baseline bench/tiny bench/smoke.json build-fuzz
