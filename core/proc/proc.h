@@ -193,6 +193,8 @@ typedef struct proc_run_s {
                       fern_error_t *err);
   void *hook_arg;
   void (*hook_arg_free)(void *hook_arg);
+  int package_root;    /* FERN_SPAWN_PACKAGE_ROOT */
+  struct proc_image_root_s *root; /* planned with the check, or NULL */
   int no_binary_check; /* FERN_SPAWN_NO_EXEC */
   int check_elf;       /* FERN_SPAWN_ELF */
   char *exec_path;        /* NULL: run binary_path itself */

@@ -20,6 +20,7 @@
 #include <fern/lifecycle.h>
 
 #include "proc.h"
+#include "proc_image_root.h"
 
 static void free_strv(char **v) {
   for (size_t i = 0; v != NULL && v[i] != NULL; i++)
@@ -48,6 +49,7 @@ static void run_free(proc_run *c) {
   free(c->package_dir);
   free(c->binary);
   free(c->argv0);
+  proc_image_root_free(c->root);
   free(c->binary_path);
   free(c->failure);
   free(c->check_err);
@@ -230,6 +232,9 @@ static void check_work(uv_work_t *req) {
                                                                : FERN_OK;
   else
     c->check_rc = open_binary(c, c->check_err);
+  if (c->check_rc == FERN_OK && c->package_root)
+    c->check_rc = proc_image_root_plan(c->package_dir, &c->root,
+                                       c->check_err);
   if (c->check_rc == FERN_OK)
     c->check_rc = run_hook(c, c->prepare, c->check_err);
 }
@@ -309,6 +314,7 @@ static int read_spawn(proc_run *c, const fern_spawn_t *spawn) {
   c->forward[PROC_STDERR] = (f & FERN_SPAWN_DISCARD_STDERR) == 0;
   c->no_binary_check = (f & FERN_SPAWN_NO_EXEC) != 0;
   c->check_elf = (f & FERN_SPAWN_ELF) != 0;
+  c->package_root = (f & FERN_SPAWN_PACKAGE_ROOT) != 0;
   c->start_timeout_ms = spawn->start_timeout_ms ? spawn->start_timeout_ms
                                                 : PROC_DEFAULT_START_TIMEOUT_MS;
   c->prepare = spawn->prepare;

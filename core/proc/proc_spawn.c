@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "proc.h"
+#include "proc_image_root.h"
 
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
@@ -160,11 +161,22 @@ static _Noreturn void child_exec(spawn_plan *plan) {
   for (int i = 0; i < c->rlimit_count; i++)
     if (setrlimit(c->rlimits[i].resource, &c->rlimits[i].limit) != 0)
       child_fail(plan, "rlimit");
-  if (chdir(c->package_dir) != 0)
-    child_fail(plan, "dir");
+  /* A host path executed is held before the root changes under it. */
+  int by_path_fd = -1;
+  if (c->root != NULL && (c->exec_path != NULL ||
+                          (plan->exec_name == NULL && plan->exec_fd < 0)) &&
+      (by_path_fd = open(c->exec_path ? c->exec_path : c->binary_path,
+                         O_PATH | O_CLOEXEC)) < 0)
+    child_fail(plan, "exec");
+  if (c->root != NULL ? proc_image_root_enter(c->root) != 0
+                      : chdir(c->package_dir) != 0)
+    child_fail(plan, c->root != NULL ? "mount" : "dir");
   if (c->listen_pid_env != NULL)
     write_pid(c->listen_pid_env, (long)syscall(SYS_getpid));
-  if (c->exec_path != NULL)
+  if (by_path_fd >= 0)
+    syscall(SYS_execveat, by_path_fd, "",
+            c->exec_path ? c->exec_argv : c->argv, c->envp, AT_EMPTY_PATH);
+  else if (c->exec_path != NULL)
     execve(c->exec_path, c->exec_argv, c->envp);
   else if (plan->exec_name != NULL)
     exec_by_name(plan);
@@ -293,6 +305,7 @@ static const char *step_name(int step) {
   case 's': return "starting its session";
   case 'r': return "setting its resource limits";
   case 'd': return "entering its package directory";
+  case 'm': return "making its package its root (mount namespace)";
   default: return "starting it";
   }
 }

@@ -164,7 +164,7 @@ struct fern_procs_options_s;
 struct fern_spawn_s;
 
 #define FERN_HOST_ABI_MAJOR 2
-#define FERN_HOST_ABI_MINOR 3
+#define FERN_HOST_ABI_MINOR 4
 
 /*
  * The manager's function table, passed to every plugin's create call and

@@ -108,6 +108,13 @@ typedef struct fern_procs_options_s {
 /* `exec` is not a file of the package (a wrapper's program block names
  * none): nothing is checked or executed of it; the wrapper runs. */
 #define FERN_SPAWN_NO_EXEC (1u << 7)
+/* Host ABI 2.4: the package is the program's file system root, as an OSv
+ * image is: a mount namespace of its own where `/` is the package, with
+ * a /proc, the host's /dev, a tmpfs at /tmp, and read-only the host's
+ * copies of the libraries OSv's kernel supplies (the C library and its
+ * loader among them); the working directory is `/`. fern makes the mount
+ * points missing in the package. Needs fern to run as root. */
+#define FERN_SPAWN_PACKAGE_ROOT (1u << 8)
 
 /* One resource limit. Passed as an array, so it never grows: a later
  * minor adds another member to fern_spawn_t instead. */

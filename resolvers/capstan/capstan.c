@@ -26,9 +26,11 @@
 #include <unistd.h>
 
 #include "../common/package_dir.h"
+#include "capstan_compose.h"
 #include "capstan_elf.h"
 #include "capstan_program.h"
 #include "capstan_sequence.h"
+#include "capstan_work.h"
 
 #define DEFAULT_SET_FRAGMENT "meta/run.yaml"
 
@@ -39,6 +41,7 @@ typedef struct capstan_resolver_s {
   json_t *env;         /* "env", or NULL */
   char *boot_package;  /* "boot": its package, real, or NULL */
   json_t *boot_sets;   /* and its sets */
+  capstan_work *work;  /* unpacked archives, composed images */
 } capstan_resolver;
 
 static void capstan_release(void *resolver) {
@@ -50,6 +53,7 @@ static void capstan_release(void *resolver) {
   json_decref(r->env);
   free(r->boot_package);
   json_decref(r->boot_sets);
+  capstan_work_free(r->work);
   free(r);
 }
 
@@ -159,8 +163,9 @@ static int capstan_create(const fern_host_t *host, const json_t *config,
   if (r == NULL)
     return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
   r->host = host;
+  r->work = capstan_work_new();
   r->runner = strdup(runner ? json_string_value(runner) : "elf");
-  int rc = r->runner ? take_repositories(r, json_object_get(config,
+  int rc = r->runner && r->work ? take_repositories(r, json_object_get(config,
                                                             "repositories"),
                                          err)
                      : fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
@@ -201,30 +206,6 @@ static char *make_url(const char *dir, const char *set) {
   return url;
 }
 
-/* The program's path in the package: as OSv's elf.cc finds it, a name
- * without '/' in "/" then "/usr/lib", any other path from "/" (the
- * working directory, and the package's top). */
-static int program_path(const char *dir, const char *word, char *out,
-                        size_t size, fern_error_t *err) {
-  while (*word == '/')
-    word++;
-  if (*word == '\0')
-    return fern_error_set(err, FERN_EINVAL, NULL, "the command names no "
-                                                 "program");
-  snprintf(out, size, "%s", word);
-  if (strchr(word, '/') != NULL)
-    return FERN_OK;
-  char path[PATH_MAX * 2];
-  struct stat st;
-  snprintf(path, sizeof path, "%s/%s", dir, word);
-  if (lstat(path, &st) != 0) {
-    snprintf(path, sizeof path, "%s/usr/lib/%s", dir, word);
-    if (lstat(path, &st) == 0)
-      snprintf(out, size, "usr/lib/%s", word);
-  }
-  return FERN_OK;
-}
-
 /* The manifest the runner gets: the command's program, its args, and the
  * environment as OSv would give it; and the URL of the command OSv would
  * run after it, if any, for fern run (facets "fern.capstan": {"next"}). */
@@ -232,10 +213,11 @@ static int manifest_for(const capstan_resolver *r, const char *dir,
                         const json_t *argv, const json_t *env,
                         const char *next, char **text, fern_error_t *err) {
   char binary[PATH_MAX];
-  int rc = program_path(dir, json_string_value(json_array_get(argv, 0)),
-                        binary, sizeof binary, err);
-  if (rc != FERN_OK)
-    return rc;
+  const char *word = json_string_value(json_array_get(argv, 0));
+  if (word == NULL || word[strspn(word, "/")] == '\0')
+    return fern_error_set(err, FERN_EINVAL, NULL,
+                          "the command names no program");
+  capstan_image_program(dir, word, binary, sizeof binary);
   json_t *args = json_array(), *env_list = json_array();
   for (size_t i = 1; i < json_array_size(argv); i++)
     json_array_append(args, json_array_get(argv, i));
@@ -247,9 +229,10 @@ static int manifest_for(const capstan_resolver *r, const char *dir,
       json_array_append_new(env_list, json_string(entry));
     free(entry);
   }
-  json_t *manifest = json_pack("{s:{s:s,s:s,s:o,s:o}}", "program", "runner",
-                               r->runner, "binary", binary, "args", args,
-                               "environ", env_list);
+  /* The image is the program's root, as in OSv. */
+  json_t *manifest = json_pack("{s:{s:s,s:s,s:o,s:o,s:s}}", "program",
+                               "runner", r->runner, "binary", binary, "args",
+                               args, "environ", env_list, "root", "package");
   /* argv[0] as the command wrote it, as OSv gives it (core/app.cc). */
   if (manifest != NULL)
     json_object_set(json_object_get(manifest, "program"), "argv0",
@@ -280,11 +263,11 @@ static void capstan_resolved_free(void *resolver, fern_resolved_t *out) {
   fern_package_dir_free(out); /* the same fields, all malloc'd */
 }
 
-static int fill(const char *dir, const char *set, char *manifest,
-                fern_resolved_t *out, fern_error_t *err) {
+static int fill(const char *dir, const char *image, const char *set,
+                char *manifest, fern_resolved_t *out, fern_error_t *err) {
   out->manifest = manifest;
   out->manifest_len = strlen(manifest);
-  out->package_dir = strdup(dir);
+  out->package_dir = strdup(image);
   out->package_url = make_url(dir, NULL);
   out->resolved_url = make_url(dir, set);
   out->context = strdup(dir);
@@ -332,12 +315,17 @@ static int capstan_resolve(void *resolver, const fern_resolve_request_t *req,
     return rc;
   capstan_search search = {.host = r->host,
                            .repositories =
-                               (const char *const *)r->repositories};
+                               (const char *const *)r->repositories,
+                           .work = r->work};
   capstan_program program = {0};
-  capstan_step step;
+  capstan_step step = {0};
+  capstan_image image = {0};
+  rc = capstan_compose(&search, &pkg, &image, err);
+  search.required = image.required;
   int booted = r->boot_package != NULL && strcmp(r->boot_package, dir) == 0;
-  rc = capstan_step_locate(&search, &pkg, req->fragment,
-                           booted ? r->boot_sets : NULL, &step, err);
+  if (rc == FERN_OK)
+    rc = capstan_step_locate(&search, &pkg, req->fragment,
+                             booted ? r->boot_sets : NULL, &step, err);
   if (rc == FERN_OK)
     rc = capstan_program_resolve(&search, &pkg, step.set, step.which, r->env,
                                  step.booted, &program, err);
@@ -346,10 +334,10 @@ static int capstan_resolve(void *resolver, const fern_resolve_request_t *req,
       (next = make_url(dir, step.next)) == NULL)
     rc = fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
   if (rc == FERN_OK)
-    rc = manifest_for(r, dir, program.argv, program.env, next, &manifest,
-                      err);
+    rc = manifest_for(r, image.dir, program.argv, program.env, next,
+                      &manifest, err);
   if (rc == FERN_OK)
-    rc = fill(dir, step.fragment, manifest, out, err);
+    rc = fill(dir, image.dir, step.fragment, manifest, out, err);
   free(next);
   capstan_step_free(&step);
   if (rc == FERN_OK && program.overridden != NULL)
@@ -363,6 +351,7 @@ static int capstan_resolve(void *resolver, const fern_resolve_request_t *req,
                  program.set,
                  json_string_value(json_array_get(program.argv, 0)));
   capstan_program_free(&program);
+  capstan_image_free(&image);
   capstan_package_close(&pkg);
   return rc;
 }

@@ -11,6 +11,7 @@
 
 #include "capstan_cmdline.h"
 #include "capstan_package.h"
+#include "capstan_repo.h"
 
 /* The sets being applied, outermost first, and the packages opened for
  * bases (closed at the end). */
@@ -49,19 +50,11 @@ static int cycle_error(chain *c, capstan_package *pkg, const char *set,
                         pkg->name, set);
 }
 
-/* Opens package `name` if repository `repo` has it: FERN_ENOENT if not. */
-static int open_in(chain *c, const char *repo, const char *name,
-                   capstan_package **out, fern_error_t *err) {
-  char dir[PATH_MAX];
-  fern_error_t why = FERN_ERROR_INIT;
-  int rc = c->search->host->package_path(c->search->host->ctx, repo, name, dir, sizeof dir, &why);
-  if (rc == FERN_ENOENT)
-    return rc;
-  if (rc != FERN_OK)
-    return fern_error_set(err, rc, NULL, "package \"%s\": %s", name,
-                          why.message);
+/* Opens the package found at `dir`, which must carry `name`. */
+static int open_found(chain *c, const char *dir, const char *name,
+                      capstan_package **out, fern_error_t *err) {
   capstan_package *pkg = &c->opened[c->opened_count];
-  rc = capstan_package_open(c->search->host, dir, pkg, err);
+  int rc = capstan_package_open(c->search->host, dir, pkg, err);
   if (rc != FERN_OK)
     return rc == FERN_ENOENT ? FERN_EINVAL : rc; /* found, but broken */
   c->opened_count++;
@@ -73,24 +66,39 @@ static int open_in(chain *c, const char *repo, const char *name,
   return FERN_OK;
 }
 
-/* Finds package `name` beside `from`, then in each repository. */
+/* Finds package `name` beside `from`, then in each repository
+ * (capstan_repo.h). */
 static int open_by_name(chain *c, capstan_package *from, const char *name,
                         capstan_package **out, fern_error_t *err) {
   if (c->opened_count == CAPSTAN_BASE_DEPTH_MAX)
     return fern_error_set(err, FERN_EINVAL, NULL, "too many base packages");
-  char beside[PATH_MAX];
-  snprintf(beside, sizeof beside, "%s", from->dir);
-  int rc = open_in(c, dirname(beside), name, out, err);
-  const char *const *repos = c->search->repositories;
-  for (size_t i = 0; rc == FERN_ENOENT && repos != NULL && repos[i] != NULL;
-       i++)
-    rc = open_in(c, repos[i], name, out, err);
+  char dir[PATH_MAX];
+  int rc = capstan_repo_find(c->search, from->dir, name, dir, sizeof dir, err);
   if (rc == FERN_ENOENT)
     return fern_error_set(err, rc, NULL,
-                          "no package \"%s\" beside %s or in the configured "
+                          "no package \"%s\" beside %s or in the "
                           "repositories",
                           name, from->dir);
-  return rc;
+  return rc == FERN_OK ? open_found(c, dir, name, out, err) : rc;
+}
+
+/* A set the booted package does not declare but a package composed under
+ * it does: Capstan writes every set of every composed package to
+ * /run/SET, the last package's winning (runtime/parser.go's Persist). */
+static int apply_composed_set(chain *c, capstan_package *pkg,
+                              const char *set, capstan_boot *out,
+                              fern_error_t *err) {
+  const json_t *required = c->search->required;
+  for (size_t i = json_array_size(required); i-- > 0;) {
+    const char *name = json_string_value(json_array_get(required, i));
+    capstan_package *other;
+    if (strcmp(name, pkg->name) == 0 ||
+        open_by_name(c, pkg, name, &other, err) != FERN_OK)
+      continue;
+    if (capstan_yaml_get(&other->run, other->sets, set) != NULL)
+      return apply_set(c, other, set, out, err);
+  }
+  return FERN_ENOENT;
 }
 
 /* Applies the set named by `base` ("PACKAGE:SET") of set `set`. */
@@ -186,6 +194,11 @@ static int apply_set(chain *c, capstan_package *pkg, const char *set,
                           "config set \"%s\" of %s: bases nest deeper than %d",
                           set, pkg->name, CAPSTAN_BASE_DEPTH_MAX);
   yaml_node_t *node = capstan_yaml_get(&pkg->run, pkg->sets, set);
+  if (node == NULL && c->depth == 0 && c->search->required != NULL) {
+    int rc = apply_composed_set(c, pkg, set, out, err);
+    if (rc != FERN_ENOENT)
+      return rc;
+  }
   if (node == NULL) {
     char names[300];
     set_names(pkg, names, sizeof names);

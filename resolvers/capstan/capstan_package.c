@@ -30,6 +30,31 @@ static int load_meta(const fern_host_t *host, const char *dir,
   return rc;
 }
 
+/* `require: [NAME, ...]`, the packages Capstan composes under this one
+ * (core/package.go's Package.Require). */
+static int read_require(capstan_yaml *y, yaml_node_t *node,
+                        capstan_package *pkg, fern_error_t *err) {
+  if ((pkg->require = json_array()) == NULL ||
+      (pkg->package_yaml = strdup(y->shown)) == NULL)
+    return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
+  if (node == NULL)
+    return FERN_OK;
+  if (node->type != YAML_SEQUENCE_NODE)
+    return capstan_yaml_error(y, node, FERN_EINVAL, err,
+                              "require must be a list of package names");
+  for (yaml_node_item_t *item = node->data.sequence.items.start;
+       item < node->data.sequence.items.top; item++) {
+    yaml_node_t *entry = yaml_document_get_node(&y->doc, *item);
+    const char *name = capstan_yaml_scalar(entry);
+    if (name == NULL || name[0] == '\0' || strchr(name, '/') != NULL)
+      return capstan_yaml_error(y, entry ? entry : node, FERN_EINVAL, err,
+                                "require: each entry names a package (a "
+                                "name without '/')");
+    json_array_append_new(pkg->require, json_string(name));
+  }
+  return FERN_OK;
+}
+
 static int read_name(const fern_host_t *host, capstan_package *pkg,
                      fern_error_t *err) {
   capstan_yaml y;
@@ -44,6 +69,8 @@ static int read_name(const fern_host_t *host, capstan_package *pkg,
                             "package.yaml needs \"name: PACKAGE\"");
   if (rc == FERN_OK && (pkg->name = strdup(name)) == NULL)
     rc = fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
+  if (rc == FERN_OK)
+    rc = read_require(&y, capstan_yaml_get(&y, root, "require"), pkg, err);
   capstan_yaml_free(&y);
   return rc;
 }
@@ -126,13 +153,23 @@ static int check_run(capstan_package *pkg, fern_error_t *err) {
   return FERN_OK;
 }
 
-int capstan_package_open(const fern_host_t *host, const char *dir,
-                         capstan_package *pkg, fern_error_t *err) {
+int capstan_package_open_info(const fern_host_t *host, const char *dir,
+                              capstan_package *pkg, fern_error_t *err) {
   memset(pkg, 0, sizeof *pkg);
   pkg->dir = strdup(dir);
   if (pkg->dir == NULL)
     return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
   int rc = read_name(host, pkg, err);
+  if (rc != FERN_OK)
+    capstan_package_close(pkg);
+  return rc;
+}
+
+int capstan_package_open(const fern_host_t *host, const char *dir,
+                         capstan_package *pkg, fern_error_t *err) {
+  int rc = capstan_package_open_info(host, dir, pkg, err);
+  if (rc != FERN_OK)
+    return rc;
   if (rc == FERN_OK)
     rc = load_meta(host, dir, "run.yaml", &pkg->run, err);
   if (rc == FERN_OK)
@@ -145,6 +182,8 @@ int capstan_package_open(const fern_host_t *host, const char *dir,
 void capstan_package_close(capstan_package *pkg) {
   capstan_yaml_free(&pkg->run);
   json_decref(pkg->default_sets);
+  json_decref(pkg->require);
+  free(pkg->package_yaml);
   free(pkg->dir);
   free(pkg->name);
   memset(pkg, 0, sizeof *pkg);

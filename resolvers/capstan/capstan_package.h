@@ -32,12 +32,21 @@ typedef struct capstan_package_s {
   yaml_node_t *sets;  /* its config_set mapping */
   const char *default_set; /* NULL when there is none; the first */
   json_t *default_sets;    /* config_set_default's list ("a,b"), in order */
+  json_t *require;         /* package.yaml's `require`: names, in order */
+  char *package_yaml;      /* its path, for errors about `require` */
 } capstan_package;
 
-/* Where packages named by a base are looked for. */
+/* The resolver's work directory and what it holds (capstan_repo.c). */
+typedef struct capstan_work_s capstan_work;
+
+/* Where packages named by a base or a `require` are looked for
+ * (capstan_repo.h). */
 typedef struct capstan_search_s {
   const fern_host_t *host;
   const char *const *repositories; /* NULL-terminated, may be empty */
+  capstan_work *work; /* unpacked archives and composed images */
+  const json_t *required; /* the booted package's composed packages'
+                           * names, in Capstan's order, or NULL */
 } capstan_search;
 
 /* What a config set comes to once its bases are applied (Capstan's
@@ -54,6 +63,10 @@ typedef struct capstan_boot_s {
 /* Reads and checks the package at `dir`. */
 int capstan_package_open(const fern_host_t *host, const char *dir,
                          capstan_package *pkg, fern_error_t *err);
+/* Reads meta/package.yaml alone (name, require): a package composed
+ * under another needs no run.yaml. */
+int capstan_package_open_info(const fern_host_t *host, const char *dir,
+                              capstan_package *pkg, fern_error_t *err);
 void capstan_package_close(capstan_package *pkg);
 
 /* Resolves config set `set` (NULL: the default) of `pkg`. */

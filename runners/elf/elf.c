@@ -6,9 +6,12 @@
  * its job; kill is SIGKILL to the whole job. Config keys (for the runner,
  * not a program): "job", "pidfd", "clone3", "exec" (native.h). A program
  * block with "shared_object": true runs a -shared object's main
- * (elf_shared.h). */
+ * (elf_shared.h); with "root": "package" the package is the program's file
+ * system root, as an OSv image is (FERN_SPAWN_PACKAGE_ROOT). */
 #include "../common/native.h"
 #include "elf_shared.h"
+
+#include <string.h>
 
 static int elf_validate_config(const json_t *config, fern_error_t *err) {
   return native_config_validate(config, "elf", NULL, err);
@@ -16,7 +19,7 @@ static int elf_validate_config(const json_t *config, fern_error_t *err) {
 
 static int elf_validate(const json_t *config, const json_t *program,
                         fern_error_t *err) {
-  static const char *const own[] = {"shared_object", "argv0", NULL};
+  static const char *const own[] = {"shared_object", "argv0", "root", NULL};
   (void)config;
   const json_t *shared = json_object_get(program, "shared_object");
   const json_t *argv0 = json_object_get(program, "argv0");
@@ -27,7 +30,18 @@ static int elf_validate(const json_t *config, const json_t *program,
                         json_string_length(argv0) == 0))
     return fern_error_set(err, FERN_EINVAL, "/argv0",
                           "\"argv0\" must be a non-empty string");
+  const json_t *root = json_object_get(program, "root");
+  if (root != NULL && (!json_is_string(root) ||
+                       strcmp(json_string_value(root), "package") != 0))
+    return fern_error_set(err, FERN_EINVAL, "/root",
+                          "\"root\" can only be \"package\" (the package as "
+                          "the program's file system root)");
   return native_program_validate(program, "elf", own, err);
+}
+
+uint32_t elf_root_flags(const json_t *program) {
+  return json_object_get(program, "root") != NULL ? FERN_SPAWN_PACKAGE_ROOT
+                                                  : 0;
 }
 
 static int elf_create(const fern_host_t *host, const json_t *config,
@@ -40,7 +54,8 @@ static int elf_start(void *runner, const fern_start_info_t *info,
                      void **controller, fern_error_t *err) {
   if (json_is_true(json_object_get(info->program, "shared_object")))
     return elf_shared_start(runner, info, controller, err);
-  native_start how = {.flags = FERN_SPAWN_ELF, .shares_namespace = 1};
+  native_start how = {.flags = FERN_SPAWN_ELF | elf_root_flags(info->program),
+                      .shares_namespace = 1};
   return native_runner_start(runner, info, &how, controller, err);
 }
 

@@ -99,7 +99,8 @@ int elf_shared_start(native_runner *r, const fern_start_info_t *info,
       shared_run_free(run);
     return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
   }
-  native_start how = {.flags = FERN_SPAWN_NO_EXEC,
+  native_start how = {.flags = FERN_SPAWN_NO_EXEC |
+                               elf_root_flags(info->program),
                       .shares_namespace = 1,
                       .prepare = shared_prepare,
                       .hook_arg = run,

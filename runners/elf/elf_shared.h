@@ -9,6 +9,9 @@
 
 #include "../common/native.h"
 
+/* FERN_SPAWN_PACKAGE_ROOT when the program block says "root": "package". */
+uint32_t elf_root_flags(const json_t *program);
+
 int elf_shared_start(native_runner *r, const fern_start_info_t *info,
                      void **controller, fern_error_t *err);
 

@@ -1,7 +1,10 @@
 /* argv_echo - a stand-in for a real package's program (node, mysqld,
  * python): prints each argument, its working directory, and its
- * environment, one line each, so a test sees what it was given. */
+ * environment, one line each, so a test sees what it was given; and for
+ * an argument that is an absolute path to a file it can read, that file's
+ * first line, so a test sees which file the path means to it. */
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 extern char **environ;
@@ -9,6 +12,15 @@ extern char **environ;
 int main(int argc, char **argv) {
   for (int i = 0; i < argc; i++)
     printf("argv[%d] %s\n", i, argv[i]);
+  for (int i = 1; i < argc; i++) {
+    FILE *f = argv[i][0] == '/' ? fopen(argv[i], "re") : NULL;
+    char line[256];
+    if (f != NULL && fgets(line, sizeof line, f) != NULL)
+      printf("file %s %s%s", argv[i], line,
+             strchr(line, '\n') != NULL ? "" : "\n");
+    if (f != NULL)
+      fclose(f);
+  }
   char cwd[4096];
   printf("cwd %s\n", getcwd(cwd, sizeof cwd) ? cwd : "?");
   for (char **e = environ; *e != NULL; e++)

@@ -1,0 +1,39 @@
+/* capstan_compose.h - a package's image, composed as `capstan package
+ * compose` collects one (cmd/package.go's CollectPackage): the packages
+ * its `require` names, each after the packages it requires in turn
+ * (util/repository.go's GetPackageDependencies, depth first), then the
+ * package's own files over them, a later file replacing an earlier one.
+ * Capstan puts "osv.bootstrap" first of all; fern composes it when a
+ * repository has it and otherwise stands in for it. Nothing under meta/
+ * is copied, nor what Capstan's .capstanignore ignores by default
+ * (core/capstanignore.go: /mpm-pkg, /.git, /.capstanignore, /.gitignore,
+ * /volumes).
+ *
+ * The image is a directory of the resolver's own (capstan_work.h),
+ * composed once per resolver, and is the program's root (the ELF
+ * runner's "root": "package"). */
+#ifndef FERN_RESOLVERS_CAPSTAN_COMPOSE_H
+#define FERN_RESOLVERS_CAPSTAN_COMPOSE_H
+
+#include "capstan_package.h"
+
+/* Packages nest `require`s at most this deep. */
+#define CAPSTAN_REQUIRE_DEPTH_MAX 16
+
+typedef struct capstan_image_s {
+  char *dir;        /* the composed image */
+  json_t *required; /* the composed packages' names, in Capstan's order */
+} capstan_image;
+
+int capstan_compose(const capstan_search *search, capstan_package *pkg,
+                    capstan_image *out, fern_error_t *err);
+void capstan_image_free(capstan_image *image);
+
+/* The program a command's first word names, as OSv's elf.cc finds it in
+ * the image: a path from "/", a bare name in "/" then "/usr/lib"; the
+ * image's symlinks followed inside it. Its real path, relative, into
+ * `out`; -1 (and the word, relative) when the image has no such file. */
+int capstan_image_program(const char *image, const char *word, char *out,
+                          size_t size);
+
+#endif
