@@ -161,6 +161,7 @@ Suite *sandbox_suite(void);
 Suite *oci_suite(void);
 Suite *pkg_suite(void);
 Suite *capstan_suite(void);
+Suite *capstan_compose_suite(void);
 Suite *hostile_suite(void);
 Suite *faults_suite(void);
 Suite *guardian_suite(void);

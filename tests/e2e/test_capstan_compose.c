@@ -1,0 +1,192 @@
+/* test_capstan_compose.c - Capstan packages composed as `capstan package
+ * compose` composes them and run with the image as their root, as OSv
+ * runs them: packages in `require:` found in a Capstan repository's own
+ * layout (packages/NAME.mpm, a gzip'd tar with members named "/bin/x",
+ * as cmd/package.go's BuildPackage writes it), and unpacked beside it;
+ * a later package's file replacing an earlier one's and the package's
+ * own winning; a base's bootcmd from a composed package; a set only a
+ * composed package declares, booted by --boot; an absolute path in an
+ * argument and an absolute symlink meaning the image's file; the host's
+ * files out of sight; and the errors. */
+#include <limits.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "e2e.h"
+
+/* Writes package `name` at `dir` (inside `root`): its meta files, the
+ * stand-in program at bin/argv_echo and `files` ("PATH=TEXT" each). */
+static void write_package(const char *root, const char *dir,
+                          const char *name, const char *require,
+                          const char *run_yaml, const char *const *files) {
+  char cmd[512], rel[256], text[512];
+  snprintf(cmd, sizeof cmd, "mkdir -p '%s/%s/meta' '%s/%s/bin' '%s/%s/data'",
+           root, dir, root, dir, root, dir);
+  ck_assert_int_eq(system(cmd), 0);
+  snprintf(rel, sizeof rel, "%s/meta/package.yaml", dir);
+  snprintf(text, sizeof text, "name: %s\ntitle: a test package\n"
+                              "author: fern\n%s",
+           name, require);
+  e2e_package_write(root, rel, text);
+  if (run_yaml != NULL) {
+    snprintf(rel, sizeof rel, "%s/meta/run.yaml", dir);
+    e2e_package_write(root, rel, run_yaml);
+  }
+  for (int i = 0; files != NULL && files[i] != NULL; i++) {
+    const char *eq = strchr(files[i], '=');
+    snprintf(rel, sizeof rel, "%s/%.*s", dir, (int)(eq - files[i]),
+             files[i]);
+    snprintf(text, sizeof text, "%s\n", eq + 1);
+    e2e_package_write(root, rel, text);
+  }
+}
+
+/* Packs `root`/`dir` as Capstan's BuildPackage does (gzip'd tar, names
+ * from "/") into repository `repo`'s packages/NAME.mpm, with NAME.yaml. */
+static void pack_into_repository(const char *root, const char *dir,
+                                 const char *repo, const char *name) {
+  char cmd[1024];
+  snprintf(cmd, sizeof cmd,
+           "mkdir -p '%s/packages' && cd '%s/%s' && "
+           "tar -czPf '%s/packages/%s.mpm' --transform 's,^\\./,/,' . && "
+           "cp meta/package.yaml '%s/packages/%s.yaml' && "
+           "rm -rf '%s/%s'",
+           repo, root, dir, repo, name, repo, name, root, dir);
+  ck_assert_int_eq(system(cmd), 0);
+}
+
+typedef struct shelf_s {
+  char root[64];   /* the application and what is beside it */
+  char repo[64];   /* a Capstan repository */
+  char config[256];
+} shelf;
+
+/* test.base (an .mpm in the repository): the program, an absolute
+ * symlink to it, and two data files; test.mid (unpacked in the
+ * repository) replaces one of them; test.app requires both, has its own
+ * greeting, and boots the base's set. */
+static void make_shelf(shelf *s) {
+  e2e_package_new(s->root, sizeof s->root);
+  e2e_package_new(s->repo, sizeof s->repo);
+  const char *base_files[] = {"data/greeting.txt=from the base",
+                              "data/shared.txt=the base's", NULL};
+  write_package(s->root, "base", "test.base", "",
+                "runtime: native\n"
+                "config_set:\n"
+                "  serve:\n"
+                "    bootcmd: /echo /data/greeting.txt /data/shared.txt "
+                "/etc/hostname\n"
+                "    env: {FROM: base, KEPT: base}\n",
+                base_files);
+  char rel[64], link[PATH_MAX];
+  e2e_package_copy(s->root, "tests/packages/progs/bin/argv_echo",
+                   "base/bin/argv_echo");
+  snprintf(rel, sizeof rel, "%s/base/echo", s->root);
+  ck_assert_int_eq(symlink("/bin/argv_echo", rel), 0); /* the image's */
+  pack_into_repository(s->root, "base", s->repo, "test.base");
+  const char *mid_files[] = {"data/shared.txt=the middle's", NULL};
+  snprintf(link, sizeof link, "%s", s->repo);
+  write_package(link, "test.mid", "test.mid", "", NULL, mid_files);
+  const char *app_files[] = {"data/greeting.txt=from the app", NULL};
+  write_package(s->root, "app", "test.app",
+                "require:\n  - test.base\n  - test.mid\n",
+                "runtime: native\n"
+                "config_set:\n"
+                "  main:\n"
+                "    base: \"test.base:serve\"\n"
+                "    env: {FROM: app}\n",
+                app_files);
+  char text[512];
+  snprintf(text, sizeof text,
+           "{\"root_environment\": {\"resolvers\": [{\"resolver\": "
+           "\"capstan\", \"scheme\": \"capstan\", \"config\": "
+           "{\"repositories\": [\"%s\"]}}]}}",
+           s->repo);
+  e2e_package_write(s->root, "fern.json", text);
+  snprintf(s->config, sizeof s->config, "%s/fern.json", s->root);
+}
+
+static void remove_shelf(shelf *s) {
+  e2e_package_remove(s->root);
+  e2e_package_remove(s->repo);
+}
+
+START_TEST(test_capstan_composes_required_packages_as_capstan_does) {
+  shelf s;
+  make_shelf(&s);
+  char app[128];
+  snprintf(app, sizeof app, "%s/app", s.root);
+  e2e_proc p;
+  const char *args[] = {"run", "--config", s.config, app, NULL};
+  ck_assert_int_eq(e2e_run(&p, 20000, args), 0);
+  /* The base's bootcmd, its program reached through the image's own
+   * absolute symlink, argv[0] as the bootcmd wrote it. */
+  e2e_assert_has(p.err, "[/] argv[0] /echo\n[/] argv[1] /data/greeting.txt\n");
+  /* The package's own file wins; a later required package's file
+   * replaces an earlier one's; the host's /etc is not in the image. */
+  e2e_assert_has(p.err, "[/] file /data/greeting.txt from the app\n");
+  e2e_assert_has(p.err, "[/] file /data/shared.txt the middle's\n");
+  e2e_assert_lacks(p.err, "file /etc/hostname");
+  e2e_assert_has(p.err, "[/] cwd /\n");
+  e2e_assert_has(p.err, "[/] env FROM=app\n");
+  e2e_assert_has(p.err, "[/] env KEPT=base\n");
+  e2e_free(&p);
+  /* A set only a composed package declares boots, as Capstan writes
+   * every composed set to /run. */
+  const char *boot[] = {"run", "--config", s.config, "--boot", "serve", app,
+                        NULL};
+  ck_assert_int_eq(e2e_run(&p, 20000, boot), 0);
+  e2e_assert_has(p.err, "[/] env FROM=base\n");
+  e2e_assert_has(p.err, "[/] file /data/greeting.txt from the app\n");
+  e2e_free(&p);
+  remove_shelf(&s);
+}
+END_TEST
+
+START_TEST(test_capstan_composition_errors_are_clear) {
+  shelf s;
+  make_shelf(&s);
+  write_package(s.root, "lost", "test.lost", "require: [test.ghost]\n",
+                "runtime: native\n"
+                "config_set: {a: {bootcmd: /bin/argv_echo}}\n",
+                NULL);
+  char pkg[128], cmd[256];
+  snprintf(pkg, sizeof pkg, "%s/lost", s.root);
+  e2e_proc p;
+  const char *lost[] = {"run", "--config", s.config, pkg, NULL};
+  ck_assert_int_eq(e2e_run(&p, 20000, lost), 1);
+  e2e_assert_has(p.err, "requires test.ghost: Package test.ghost does not "
+                        "exist in your local repository. Pull it manually "
+                        "using 'capstan package pull test.ghost'");
+  e2e_free(&p);
+  /* An archive that is not one is named, not half unpacked. */
+  snprintf(cmd, sizeof cmd,
+           "echo not a tar > '%s/packages/test.ghost.mpm'", s.repo);
+  ck_assert_int_eq(system(cmd), 0);
+  ck_assert_int_eq(e2e_run(&p, 20000, lost), 1);
+  e2e_assert_has(p.err, "test.ghost.mpm is not a package archive tar can "
+                        "unpack");
+  e2e_free(&p);
+  /* Packages that require each other are refused, not followed forever. */
+  write_package(s.root, "test.loop", "test.loop", "require: [test.loop]\n",
+                "runtime: native\n"
+                "config_set: {a: {bootcmd: /bin/argv_echo}}\n",
+                NULL);
+  snprintf(pkg, sizeof pkg, "%s/test.loop", s.root);
+  const char *loop[] = {"run", "--config", s.config, pkg, NULL};
+  ck_assert_int_eq(e2e_run(&p, 20000, loop), 1);
+  e2e_assert_has(p.err, "require nests deeper than 16 packages");
+  e2e_free(&p);
+  remove_shelf(&s);
+}
+END_TEST
+
+Suite *capstan_compose_suite(void) {
+  Suite *s = suite_create("capstan_compose");
+  TCase *tc = tcase_create("compose");
+  tcase_set_timeout(tc, 90);
+  tcase_add_test(tc, test_capstan_composes_required_packages_as_capstan_does);
+  tcase_add_test(tc, test_capstan_composition_errors_are_clear);
+  suite_add_tcase(s, tc);
+  return s;
+}
