@@ -70,7 +70,8 @@ E2E_SRC := $(wildcard tests/e2e/*.c)
 all: $(O)/fern $(PLUGINS) programs
 
 programs: $(PKG_PROGS) tests/packages/progs/bin/tool tests/packages/progs/lib/libtool.so \
-          tests/packages/progs/lib/osv-echo.so tests/packages/progs/bin/tool-static
+          tests/packages/progs/lib/osv-echo.so tests/packages/progs/bin/tool-static \
+          tests/packages/progs/lib/argv-echo.so
 
 tests/packages/progs/bin/tool: $(TOOL_DEPS)
 	@mkdir -p $(dir $@)
@@ -84,6 +85,11 @@ tests/packages/progs/bin/tool-static: $(TOOL_DEPS)
 # A program built as OSv builds its applications (-fPIC -shared, with a
 # main), for the ELF runner's shared_object and the Capstan tests.
 tests/packages/progs/lib/osv-echo.so: tests/packages/progs/libsrc/osv_echo.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 $(WARN) -fPIC -shared -o $@ $<
+
+# argv_echo built -shared, as Capstan's recipes build libnode and python.
+tests/packages/progs/lib/argv-echo.so: tests/packages/progs/src/argv_echo.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 $(WARN) -fPIC -shared -o $@ $<
 
@@ -113,10 +119,15 @@ $(O)/runners/elf/elf.so: $(patsubst %.c,$(O)/obj/%.o,$(wildcard runners/elf/*.c)
 	$(CC) -shared $(LDFLAGS) -o $@ $(filter %.o,$^) $(PKG_LIBS) -ldl
 
 # Runs a -shared object's main, as OSv runs its applications; installed
-# beside the ELF runner.
+# beside the ELF runner. Its DT_RPATH (not RUNPATH: the executable's RPATH
+# serves the libraries of what it dlopens) is OSv's search path, "/" then
+# "/usr/lib" (core/elf.cc, program::program), so an object finds the
+# libraries its image keeps at its top, as libpython is in Capstan's
+# python package.
 $(O)/runners/elf/fern-osv-main: runners/elf/osv_main/osv_main.c
 	@mkdir -p $(dir $@)
-	$(CC) -std=gnu11 -D_GNU_SOURCE $(WARN) -O2 -o $@ $< -ldl
+	$(CC) -std=gnu11 -D_GNU_SOURCE $(WARN) -O2 -o $@ $< -ldl \
+	  -Wl,--disable-new-dtags,-rpath,/:/usr/lib
 
 # The sandbox reads ELF files to find what a program loads: it builds the
 # host's ELF parser (core/proc/elf_image.c, which holds no state) into its

@@ -96,7 +96,7 @@ static int skipped(const char *rel) {
   return 0;
 }
 
-static int copy_file(const char *from, const char *to, mode_t mode) {
+int capstan_copy_file(const char *from, const char *to, mode_t mode) {
   int in = open(from, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   int out = in < 0 ? -1
                    : open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
@@ -145,7 +145,7 @@ static int copy_entry(const char *path, const struct stat *st, int type,
       n = readlink(path, link, sizeof link - 1);
       rc = n < 0 ? -1 : (link[n] = '\0', symlink(link, to));
     } else if (S_ISREG(st->st_mode)) {
-      rc = copy_file(path, to, st->st_mode);
+      rc = capstan_copy_file(path, to, st->st_mode);
     } else {
       errno = EINVAL; /* Capstan: "File %s has unsupported mode" */
       rc = -1;
@@ -185,6 +185,10 @@ static int compose_into(const char *work, const json_t *dirs, char *image,
     return fern_error_set(err, FERN_EIO, NULL, "%s: %s", image,
                           strerror(errno));
   chmod(image, 0755);
+  if ((rc = capstan_osv_base_write(image, err)) != FERN_OK) {
+    capstan_remove_tree(image);
+    return rc;
+  }
   size_t i, last = json_array_size(dirs) - 1;
   json_t *dir;
   json_array_foreach(dirs, i, dir) {

@@ -9,11 +9,14 @@
  * (core/capstanignore.go: /mpm-pkg, /.git, /.capstanignore, /.gitignore,
  * /volumes).
  *
+ * Under them all lies what OSv's own image holds (capstan_osv_base.c).
  * The image is a directory of the resolver's own (capstan_work.h),
  * composed once per resolver, and is the program's root (the ELF
  * runner's "root": "package"). */
 #ifndef FERN_RESOLVERS_CAPSTAN_COMPOSE_H
 #define FERN_RESOLVERS_CAPSTAN_COMPOSE_H
+
+#include <sys/types.h>
 
 #include "capstan_package.h"
 
@@ -28,6 +31,14 @@ typedef struct capstan_image_s {
 int capstan_compose(const capstan_search *search, capstan_package *pkg,
                     capstan_image *out, fern_error_t *err);
 void capstan_image_free(capstan_image *image);
+
+/* Writes what OSv's own image holds under every package (its
+ * /etc/hosts, /etc/fstab, /etc/mnttab, /usr/lib/libgcc_s.so.1) into the
+ * empty image at `image` (capstan_osv_base.c). */
+int capstan_osv_base_write(const char *image, fern_error_t *err);
+
+/* Copies regular file `from` to a new file `to` with `mode`. 0 or -1. */
+int capstan_copy_file(const char *from, const char *to, mode_t mode);
 
 /* The program a command's first word names, as OSv's elf.cc finds it in
  * the image: a path from "/", a bare name in "/" then "/usr/lib"; the

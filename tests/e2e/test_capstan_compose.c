@@ -7,7 +7,9 @@
  * own winning; a base's bootcmd from a composed package; a set only a
  * composed package declares, booted by --boot; an absolute path in an
  * argument and an absolute symlink meaning the image's file; the host's
- * files out of sight; and the errors. */
+ * files out of sight; the real recipes' demo packages composed over their
+ * base packages from $CAPSTAN_ROOT, as the recipes' own test composes and
+ * runs them; and the errors. */
 #include <limits.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -181,12 +183,115 @@ START_TEST(test_capstan_composition_errors_are_clear) {
 }
 END_TEST
 
+/* A recipe's package in repository `repo` (a CAPSTAN_ROOT), as its
+ * build.sh lays it out and `capstan package init` describes it: its real
+ * run.yaml (tests/capstan/recipes/NAME.run.yaml), its program a stand-in
+ * built -shared at `program`, and `link` ("PATH=TARGET") if any. */
+static void recipe_into(const char *repo, const char *name,
+                        const char *program, const char *link,
+                        const char *dir) {
+  char stage[64], rel[256], text[512], run_yaml[128];
+  e2e_package_new(stage, sizeof stage);
+  snprintf(text, sizeof text, "mkdir -p '%s/%s/meta' '%s/%s/bin'", stage,
+           name, stage, name);
+  ck_assert_int_eq(system(text), 0);
+  snprintf(rel, sizeof rel, "%s/meta/package.yaml", name);
+  snprintf(text, sizeof text,
+           "name: %s\ntitle: %s\nauthor: MIKELANGELO Project "
+           "(info@mikelangelo-project.eu)\nversion: \"0.1\"\n",
+           name, name);
+  e2e_package_write(stage, rel, text);
+  snprintf(run_yaml, sizeof run_yaml, "tests/capstan/recipes/%s.run.yaml",
+           name);
+  snprintf(rel, sizeof rel, "%s/meta/run.yaml", name);
+  e2e_package_copy(stage, run_yaml, rel);
+  snprintf(rel, sizeof rel, "%s/%s", name, program);
+  e2e_package_copy(stage, "tests/packages/progs/lib/argv-echo.so", rel);
+  if (dir != NULL) {
+    snprintf(text, sizeof text, "mkdir -p '%s/%s/%s'", stage, name, dir);
+    ck_assert_int_eq(system(text), 0);
+  }
+  if (link != NULL) {
+    const char *eq = strchr(link, '=');
+    snprintf(text, sizeof text, "%s/%s/%.*s", stage, name,
+             (int)(eq - link), link);
+    ck_assert_int_eq(symlink(eq + 1, text), 0);
+  }
+  pack_into_repository(stage, name, repo, name);
+  e2e_package_remove(stage);
+}
+
+/* The recipe's demo package (at RECIPE.demo): its real run.yaml and
+ * files, and the
+ * package.yaml capstan-packages.py's test_recipe makes of its template,
+ * requiring the recipe's package. */
+static void demo_of(const char *root, const char *recipe, const char *file) {
+  char rel[256], from[256], text[256];
+  snprintf(text, sizeof text, "mkdir -p '%s/%s.demo/meta'", root, recipe);
+  ck_assert_int_eq(system(text), 0);
+  snprintf(text, sizeof text, "name: demo\ntitle: demo\nauthor: test\n"
+                              "require:\n  - %s\n",
+           recipe);
+  snprintf(rel, sizeof rel, "%s.demo/meta/package.yaml", recipe);
+  e2e_package_write(root, rel, text);
+  snprintf(from, sizeof from, "tests/capstan/recipes/%s.demo.run.yaml",
+           recipe);
+  snprintf(rel, sizeof rel, "%s.demo/meta/run.yaml", recipe);
+  e2e_package_copy(root, from, rel);
+  snprintf(from, sizeof from, "tests/capstan/recipes/%s.demo.%s", recipe,
+           file);
+  snprintf(rel, sizeof rel, "%s.demo/%s", recipe, file);
+  e2e_package_copy(root, from, rel);
+}
+
+START_TEST(test_real_recipe_demos_run_composed_over_their_bases) {
+  char repo[64], root[64], demo[128];
+  e2e_package_new(repo, sizeof repo);
+  e2e_package_new(root, sizeof root);
+  /* node-6.10.2/build.sh: bin/libnode-6.10.2.so, node -> /bin/... */
+  recipe_into(repo, "node-6.10.2", "bin/libnode-6.10.2.so",
+              "node=/bin/libnode-6.10.2.so", NULL);
+  /* python-2.7/build.sh: the -shared python at the top, pyenv/lib. */
+  recipe_into(repo, "python-2.7", "python", NULL, "pyenv/lib/python2.7");
+  demo_of(root, "node-6.10.2", "hello-world.js");
+  demo_of(root, "python-2.7", "demo.py");
+  ck_assert_int_eq(setenv("CAPSTAN_ROOT", repo, 1), 0);
+  e2e_proc p;
+  snprintf(demo, sizeof demo, "%s/node-6.10.2.demo", root);
+  const char *node[] = {"run", demo, NULL};
+  ck_assert_int_eq(e2e_run(&p, 20000, node), 0);
+  /* /node $NODE_ARGS $MAIN $ARGS, the demo's MAIN winning. */
+  e2e_assert_has(p.err, "[/] argv[0] /node\n[/] argv[1] --no-deprecation\n"
+                        "[/] argv[2] /hello-world.js\n");
+  e2e_assert_has(p.err, "[/] file /hello-world.js \n"); /* its first line */
+  e2e_assert_has(p.err, "[/] cwd /\n");
+  e2e_assert_has(p.err, "[/] env MAIN=/hello-world.js\n");
+  e2e_free(&p);
+  /* The python demo lists /etc; with ARGS=/etc (Capstan's hard --env)
+   * the stand-in lists it too, and finds what the demo's expected
+   * output shows: ['fstab', 'hosts', 'mnttab'], OSv's own. */
+  snprintf(demo, sizeof demo, "%s/python-2.7.demo", root);
+  const char *python[] = {"run", "--env", "ARGS=/etc", demo, NULL};
+  ck_assert_int_eq(e2e_run(&p, 20000, python), 0);
+  e2e_assert_has(p.err, "[/] argv[0] /python\n[/] argv[1] -O\n"
+                        "[/] argv[2] /demo.py\n[/] argv[3] /etc\n");
+  e2e_assert_has(p.err, "[/] file /demo.py #\n");
+  e2e_assert_has(p.err, "[/] dir /etc fstab hosts mnttab\n");
+  e2e_assert_has(p.err, "[/] env PYTHONHOME=/pyenv\n");
+  e2e_free(&p);
+  unsetenv("CAPSTAN_ROOT");
+  e2e_package_remove(repo);
+  e2e_package_remove(root);
+}
+END_TEST
+
 Suite *capstan_compose_suite(void) {
   Suite *s = suite_create("capstan_compose");
   TCase *tc = tcase_create("compose");
   tcase_set_timeout(tc, 90);
   tcase_add_test(tc, test_capstan_composes_required_packages_as_capstan_does);
   tcase_add_test(tc, test_capstan_composition_errors_are_clear);
+  tcase_add_test(tc, test_real_recipe_demos_run_composed_over_their_bases);
   suite_add_tcase(s, tc);
   return s;
 }
