@@ -36,7 +36,7 @@ static const char *const supplied_modules[] = {
 /* Where the host keeps them; the first found wins. */
 static const char *const host_library_dirs[] = {
     "/lib/" HOST_TRIPLET, "/usr/lib/" HOST_TRIPLET, "/lib64", "/usr/lib64",
-    NULL};
+    "/usr/lib", "/lib", NULL};
 
 static long open_in_root(int root_fd, const char *path, int flags,
                          mode_t mode) {
@@ -97,11 +97,31 @@ static int make_mount_point(int root_fd, const proc_root_mount *m) {
       return -1;
   }
   long fd = open_in_root(root_fd, m->target,
-                         O_RDONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+                         O_RDONLY | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0)
     return -1;
   close((int)fd);
   return 0;
+}
+
+/* What the mount point turned out to be, as the image resolves it (a
+ * symlink of the image's own followed inside it): a directory, or for a
+ * file bound a regular file. */
+static int check_mount_point(int root_fd, const proc_root_mount *m) {
+  long fd = open_in_root(root_fd, m->target, O_PATH | O_CLOEXEC, 0);
+  struct stat st;
+  int ok = fd >= 0 && fstat((int)fd, &st) == 0;
+  int saved = errno;
+  if (fd >= 0)
+    close((int)fd);
+  if (!ok) {
+    errno = saved;
+    return -1;
+  }
+  if (m->kind == PROC_ROOT_BIND_RO ? S_ISREG(st.st_mode) : S_ISDIR(st.st_mode))
+    return 0;
+  errno = m->kind == PROC_ROOT_BIND_RO ? EISDIR : ENOTDIR;
+  return -1;
 }
 
 static int add(proc_image_root *root, proc_root_mount_kind kind,
@@ -112,22 +132,23 @@ static int add(proc_image_root *root, proc_root_mount_kind kind,
   m->kind = kind;
   m->source = source ? strdup(source) : NULL;
   m->target = strdup(target);
-  if (m->target == NULL || (source != NULL && m->source == NULL))
-    return -1;
-  root->count++;
-  return 0;
+  root->count++; /* freed with the root, whole or not */
+  return m->target == NULL || (source != NULL && m->source == NULL) ? -1 : 0;
 }
 
-/* The host's real path of library `name`, or "" when it has none. */
-static void host_library(const char *name, char *out) {
-  out[0] = '\0';
+/* The host's real path of library `name` into `out`, "" when it has
+ * none, and the directory it was found in: it is bound there in the
+ * image too, where the host's loader looks for it (Debian's in
+ * lib/TRIPLET, others' in lib64). */
+static const char *host_library(const char *name, char *out) {
   for (int i = 0; host_library_dirs[i] != NULL; i++) {
     char path[PATH_MAX];
     snprintf(path, sizeof path, "%s/%s", host_library_dirs[i], name);
     if (realpath(path, out) != NULL)
-      return;
+      return host_library_dirs[i];
   }
   out[0] = '\0';
+  return NULL;
 }
 
 static int plan_mounts(proc_image_root *root) {
@@ -141,10 +162,10 @@ static int plan_mounts(proc_image_root *root) {
     return -1;
   for (int i = 0; supplied_modules[i] != NULL; i++) {
     char target[128];
-    host_library(supplied_modules[i], real);
-    snprintf(target, sizeof target, "lib/" HOST_TRIPLET "/%s",
+    const char *dir = host_library(supplied_modules[i], real);
+    snprintf(target, sizeof target, "%s/%s", dir ? dir + 1 : "",
              supplied_modules[i]);
-    if (real[0] != '\0' && add(root, PROC_ROOT_BIND_RO, real, target) != 0)
+    if (dir != NULL && add(root, PROC_ROOT_BIND_RO, real, target) != 0)
       return -1;
   }
   return 0;
@@ -178,8 +199,15 @@ int proc_image_root_plan(const char *package_dir, proc_image_root **out,
     return rc;
   }
   int root_fd = open(root->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-  for (int i = 0; root_fd >= 0 && i < root->count; i++)
-    if (make_mount_point(root_fd, &root->mounts[i]) != 0) {
+  if (root_fd < 0) {
+    int rc = fern_error_set(err, FERN_EIO, "/root", "package %s: %s",
+                            root->dir, strerror(errno));
+    proc_image_root_free(root);
+    return rc;
+  }
+  for (int i = 0; i < root->count; i++)
+    if (make_mount_point(root_fd, &root->mounts[i]) != 0 ||
+        check_mount_point(root_fd, &root->mounts[i]) != 0) {
       int rc = fern_error_set(err, FERN_EIO, "/root",
                               "cannot make /%s in package %s, where the "
                               "program's root needs it: %s",
@@ -189,8 +217,7 @@ int proc_image_root_plan(const char *package_dir, proc_image_root **out,
       proc_image_root_free(root);
       return rc;
     }
-  if (root_fd >= 0)
-    close(root_fd);
+  close(root_fd);
   *out = root;
   return FERN_OK;
 }
@@ -213,15 +240,17 @@ static const char *fd_path(proc_image_root *root, int fd) {
 
 static int mount_one(proc_image_root *root, int root_fd,
                      const proc_root_mount *m) {
-  int target = (int)open_in_root(root_fd, m->target,
-                                 O_PATH | O_NOFOLLOW | O_CLOEXEC, 0);
+  int target = (int)open_in_root(root_fd, m->target, O_PATH | O_CLOEXEC, 0);
   if (target < 0)
     return -1;
   const char *at = fd_path(root, target);
   int rc;
   switch (m->kind) {
   case PROC_ROOT_PROC:
+    /* A container's masked /proc refuses a new one: bind it instead. */
     rc = mount("proc", at, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+    if (rc != 0 && errno == EPERM)
+      rc = mount("/proc", at, NULL, MS_BIND | MS_REC, NULL);
     break;
   case PROC_ROOT_TMPFS:
     rc = mount("tmpfs", at, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777");
@@ -234,8 +263,8 @@ static int mount_one(proc_image_root *root, int root_fd,
   if (rc != 0 || m->kind != PROC_ROOT_BIND_RO)
     return rc;
   /* The bind's own mount, now on top there, made read-only. */
-  if ((target = (int)open_in_root(root_fd, m->target,
-                                  O_PATH | O_NOFOLLOW | O_CLOEXEC, 0)) < 0)
+  if ((target = (int)open_in_root(root_fd, m->target, O_PATH | O_CLOEXEC,
+                                  0)) < 0)
     return -1;
   rc = mount(NULL, fd_path(root, target), NULL,
              MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL);

@@ -7,7 +7,8 @@
  * and, read-only, the host's copies of the libraries OSv's kernel
  * supplies (core/elf.cc's supplied_modules: the C library, its loader,
  * libm, libpthread, libdl, librt, libresolv, libcrypt, libutil,
- * libstdc++, libaio) where the host's loader looks for them. Every path
+ * libstdc++, libaio) at the paths the host keeps them, where its loader
+ * looks for them. Every path
  * inside the package is resolved as the image sees it (openat2
  * RESOLVE_IN_ROOT): an absolute symlink in it never leads to the host.
  *

@@ -254,7 +254,12 @@ static void check_done(uv_work_t *req, int status) {
     proc_process_report_now(c);
   } else {
     free(c->argv[0]);
-    c->argv[0] = strdup(c->argv0 != NULL ? c->argv0 : c->binary_path);
+    /* In its own root the program's path is the package's, from "/". */
+    if (c->argv0 == NULL && c->root != NULL &&
+        asprintf(&c->argv[0], "/%s", c->binary) < 0)
+      c->argv[0] = NULL;
+    else if (c->argv0 != NULL || c->root == NULL)
+      c->argv[0] = strdup(c->argv0 != NULL ? c->argv0 : c->binary_path);
     proc_spawn_queue_add(c);
   }
   free(err);

@@ -84,19 +84,33 @@ static int open_by_name(chain *c, capstan_package *from, const char *name,
 
 /* A set the booted package does not declare but a package composed under
  * it does: Capstan writes every set of every composed package to
- * /run/SET, the last package's winning (runtime/parser.go's Persist). */
-static int apply_composed_set(chain *c, capstan_package *pkg,
-                              const char *set, capstan_boot *out,
+ * /run/SET, the last package's winning (runtime/parser.go's Persist).
+ * Each is opened where the composition found it; one without a run.yaml
+ * has no sets. */
+static int apply_composed_set(chain *c, const char *set, capstan_boot *out,
                               fern_error_t *err) {
   const json_t *required = c->search->required;
   for (size_t i = json_array_size(required); i-- > 0;) {
-    const char *name = json_string_value(json_array_get(required, i));
-    capstan_package *other;
-    if (strcmp(name, pkg->name) == 0 ||
-        open_by_name(c, pkg, name, &other, err) != FERN_OK)
+    const json_t *entry = json_array_get(required, i);
+    const char *dir = json_string_value(json_object_get(entry, "dir"));
+    const char *name = json_string_value(json_object_get(entry, "name"));
+    capstan_package other;
+    int rc = capstan_package_open(c->search->host, dir, &other, err);
+    if (rc == FERN_ENOENT)
       continue;
-    if (capstan_yaml_get(&other->run, other->sets, set) != NULL)
-      return apply_set(c, other, set, out, err);
+    if (rc != FERN_OK)
+      return rc;
+    if (capstan_yaml_get(&other.run, other.sets, set) == NULL ||
+        strcmp(other.name, name) != 0) {
+      capstan_package_close(&other);
+      continue;
+    }
+    if (c->opened_count == CAPSTAN_BASE_DEPTH_MAX) {
+      capstan_package_close(&other);
+      return fern_error_set(err, FERN_EINVAL, NULL, "too many base packages");
+    }
+    c->opened[c->opened_count] = other;
+    return apply_set(c, &c->opened[c->opened_count++], set, out, err);
   }
   return FERN_ENOENT;
 }
@@ -195,7 +209,7 @@ static int apply_set(chain *c, capstan_package *pkg, const char *set,
                           set, pkg->name, CAPSTAN_BASE_DEPTH_MAX);
   yaml_node_t *node = capstan_yaml_get(&pkg->run, pkg->sets, set);
   if (node == NULL && c->depth == 0 && c->search->required != NULL) {
-    int rc = apply_composed_set(c, pkg, set, out, err);
+    int rc = apply_composed_set(c, set, out, err);
     if (rc != FERN_ENOENT)
       return rc;
   }

@@ -17,8 +17,11 @@
 #include "capstan_work.h"
 
 #define BOOTSTRAP "osv.bootstrap"
+/* copy_entry's own errno for a file Capstan refuses to compose. */
+#define EFTYPE_CAPSTAN (-2)
 
-/* The packages composed, in order: names and directories. */
+/* The packages composed, in order: {"name", "dir"} each, and the
+ * directories alone. */
 typedef struct layers_s {
   json_t *names;
   json_t *dirs;
@@ -53,7 +56,8 @@ static int add_one(const capstan_search *search, capstan_package *pkg,
   if (rc == FERN_OK)
     rc = add_required(search, &required, depth + 1, out, err);
   if (rc == FERN_OK) {
-    json_array_append_new(out->names, json_string(name));
+    json_array_append_new(out->names, json_pack("{s:s,s:s}", "name", name,
+                                                "dir", dir));
     json_array_append_new(out->dirs, json_string(dir));
   }
   if (required.dir != NULL)
@@ -96,23 +100,48 @@ static int skipped(const char *rel) {
   return 0;
 }
 
+/* Copies what is left of `in` to `out`: copy_file_range, and where the
+ * kernel will not between these file systems (EXDEV and kin), read and
+ * write. */
+static int copy_data(int in, int out) {
+  ssize_t n;
+  while ((n = copy_file_range(in, NULL, out, NULL, 1 << 30, 0)) > 0)
+    ;
+  if (n == 0)
+    return 0;
+  if (errno != EXDEV && errno != EINVAL && errno != EOPNOTSUPP &&
+      errno != ENOSYS)
+    return -1;
+  char buf[65536];
+  while ((n = read(in, buf, sizeof buf)) > 0)
+    for (ssize_t done = 0; done < n;) {
+      ssize_t w = write(out, buf + done, (size_t)(n - done));
+      if (w < 0)
+        return -1;
+      done += w;
+    }
+  return n == 0 ? 0 : -1;
+}
+
 int capstan_copy_file(const char *from, const char *to, mode_t mode) {
+  /* Files are fern's in the image: no set-user or set-group bit of the
+   * package's survives into them. */
+  mode &= 01777;
   int in = open(from, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   int out = in < 0 ? -1
                    : open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
                                   O_NOFOLLOW,
-                          mode & 07777);
-  ssize_t n = out < 0 ? -1 : 1;
-  while (n > 0)
-    n = copy_file_range(in, NULL, out, NULL, 1 << 30, 0);
+                          mode);
+  int rc = out < 0 ? -1 : copy_data(in, out);
+  if (rc == 0 && fchmod(out, mode) != 0)
+    rc = -1;
   int saved = errno;
   if (in >= 0)
     close(in);
-  if (out >= 0 && (close(out) != 0 || fchmodat(AT_FDCWD, to, mode & 07777,
-                                              0) != 0))
-    n = -1;
+  if (out >= 0 && close(out) != 0)
+    rc = -1;
   errno = saved;
-  return n == 0 ? 0 : -1;
+  return rc;
 }
 
 static int copy_entry(const char *path, const struct stat *st, int type,
@@ -125,6 +154,11 @@ static int copy_entry(const char *path, const struct stat *st, int type,
     return FTW_CONTINUE;
   if (skipped(rel))
     return type == FTW_D ? FTW_SKIP_SUBTREE : FTW_CONTINUE;
+  if (type == FTW_NS || type == FTW_DNR) {
+    copy_errno = type == FTW_NS ? errno : EACCES;
+    snprintf(copy_failed, sizeof copy_failed, "%s", path);
+    return FTW_STOP;
+  }
   char to[PATH_MAX * 2];
   snprintf(to, sizeof to, "%s/%s", copy_to, rel);
   struct stat there;
@@ -147,7 +181,7 @@ static int copy_entry(const char *path, const struct stat *st, int type,
     } else if (S_ISREG(st->st_mode)) {
       rc = capstan_copy_file(path, to, st->st_mode);
     } else {
-      errno = EINVAL; /* Capstan: "File %s has unsupported mode" */
+      errno = EFTYPE_CAPSTAN; /* Capstan: "File %s has unsupported mode" */
       rc = -1;
     }
   }
@@ -171,8 +205,9 @@ static int copy_layer(const char *from, const char *to, int own,
   return fern_error_set(err, FERN_EIO, NULL,
                         "composing the image: cannot copy %s: %s",
                         copy_errno ? copy_failed : from,
-                        copy_errno == EINVAL
-                            ? "a file of a mode Capstan does not compose"
+                        copy_errno == EFTYPE_CAPSTAN
+                            ? "a file of a mode Capstan does not compose (a "
+                              "device, FIFO or socket)"
                             : strerror(copy_errno ? copy_errno : errno));
 }
 

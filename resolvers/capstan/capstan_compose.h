@@ -25,7 +25,8 @@
 
 typedef struct capstan_image_s {
   char *dir;        /* the composed image */
-  json_t *required; /* the composed packages' names, in Capstan's order */
+  json_t *required; /* the composed packages, in Capstan's order:
+                     * [{"name": NAME, "dir": DIR}, ...] */
 } capstan_image;
 
 int capstan_compose(const capstan_search *search, capstan_package *pkg,

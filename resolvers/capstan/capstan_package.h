@@ -45,8 +45,8 @@ typedef struct capstan_search_s {
   const fern_host_t *host;
   const char *const *repositories; /* NULL-terminated, may be empty */
   capstan_work *work; /* unpacked archives and composed images */
-  const json_t *required; /* the booted package's composed packages'
-                           * names, in Capstan's order, or NULL */
+  const json_t *required; /* the booted package's composed packages, in
+                           * Capstan's order ([{"name", "dir"}]), or NULL */
 } capstan_search;
 
 /* What a config set comes to once its bases are applied (Capstan's

@@ -61,20 +61,48 @@ void capstan_remove_tree(const char *dir) {
   nftw(dir, remove_entry, 32, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
 }
 
+/* What tar said, its last line, into `out`: read to the end before the
+ * wait, so that tar never blocks on a full pipe. */
+static void tar_said(int fd, char *out, size_t size) {
+  char buf[4096], line[512];
+  size_t used = 0;
+  ssize_t n;
+  out[0] = '\0';
+  while ((n = read(fd, buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
+    for (ssize_t i = 0; i < n; i++) {
+      if (buf[i] != '\n' && used + 1 < sizeof line)
+        line[used++] = buf[i];
+      if (buf[i] == '\n' && used > 0) {
+        snprintf(out, size, "%.*s", (int)used, line);
+        used = 0;
+      }
+    }
+  if (used > 0)
+    snprintf(out, size, "%.*s", (int)used, line);
+}
+
 /* Runs `tar -xf ARCHIVE -C DIR`: GNU tar reads gzip'd and plain tars
  * alike (Capstan's GetPackageTarReader takes both), strips the leading
  * '/' of Capstan's member names and refuses a member with "..". */
 static int untar(const char *archive, const char *dir, fern_error_t *err) {
   char *argv[] = {"tar", "--no-same-owner", "-xf", (char *)archive, "-C",
                   (char *)dir, NULL};
+  int said[2];
+  if (pipe2(said, O_CLOEXEC) != 0)
+    return fern_error_set(err, FERN_EIO, NULL, "pipe: %s", strerror(errno));
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_adddup2(&actions, said[1], 2);
   pid_t pid;
   int rc = posix_spawnp(&pid, "tar", &actions, NULL, argv, environ);
   posix_spawn_file_actions_destroy(&actions);
+  close(said[1]);
+  char last[512];
+  if (rc == 0)
+    tar_said(said[0], last, sizeof last);
+  close(said[0]);
   if (rc != 0)
     return fern_error_set(err, FERN_EIO, NULL,
                           "cannot run tar to unpack %s: %s", archive,
@@ -85,10 +113,8 @@ static int untar(const char *archive, const char *dir, fern_error_t *err) {
       return fern_error_set(err, FERN_EIO, NULL, "tar: %s", strerror(errno));
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
     return fern_error_set(err, FERN_EINVAL, NULL,
-                          "%s is not a package archive tar can unpack "
-                          "(tar exited %d)",
-                          archive,
-                          WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+                          "%s is not a package archive tar can unpack (%s)",
+                          archive, last[0] ? last : "tar failed");
   return FERN_OK;
 }
 
@@ -101,9 +127,9 @@ static int unpack_once(const capstan_search *search, const char *mpm,
   int rc = capstan_work_dir(search, work, sizeof work, err);
   if (rc != FERN_OK)
     return rc;
-  snprintf(out, size, "%s/%s@%lx.%lx.%lx", work, name,
-           (unsigned long)st->st_ino, (unsigned long)st->st_mtime,
-           (unsigned long)st->st_size);
+  snprintf(out, size, "%s/%s@%lx.%lx.%lx.%lx", work, name,
+           (unsigned long)st->st_dev, (unsigned long)st->st_ino,
+           (unsigned long)st->st_mtime, (unsigned long)st->st_size);
   if (access(out, F_OK) == 0)
     return FERN_OK;
   snprintf(fresh, sizeof fresh, "%s/unpack-XXXXXX", work);
@@ -130,12 +156,22 @@ static int find_archive(const capstan_search *search, const char *repo,
   return unpack_once(search, mpm, name, &st, out, size, err);
 }
 
-/* REPO/NAME, a directory; FERN_ENOENT if there is none. */
-static int find_unpacked(const char *repo, const char *name, char *out,
-                         size_t size) {
+/* REPO/NAME, a directory, by its real path; FERN_ENOENT if there is
+ * none. A link that leads out of REPO is refused, as the host refuses
+ * any path of a package that does (host->package_path). */
+static int find_unpacked(const capstan_search *search, const char *repo,
+                         const char *name, char *out, size_t size,
+                         fern_error_t *err) {
   struct stat st;
-  snprintf(out, size, "%s/%s", repo, name);
-  return stat(out, &st) == 0 && S_ISDIR(st.st_mode) ? FERN_OK : FERN_ENOENT;
+  fern_error_t why = FERN_ERROR_INIT;
+  int rc = search->host->package_path(search->host->ctx, repo, name, out,
+                                      size, &why);
+  if (rc == FERN_ENOENT || (rc == FERN_OK && (stat(out, &st) != 0 ||
+                                              !S_ISDIR(st.st_mode))))
+    return FERN_ENOENT;
+  return rc == FERN_OK ? FERN_OK
+                       : fern_error_set(err, rc, NULL, "package \"%s\": %s",
+                                        name, why.message);
 }
 
 /* $CAPSTAN_ROOT, else ~/.capstan (Capstan's util.ConfigDir). */
@@ -152,7 +188,7 @@ static void capstan_root(char *out, size_t size) {
 static int find_in(const capstan_search *search, const char *repo,
                    const char *name, char *out, size_t size,
                    fern_error_t *err) {
-  int rc = find_unpacked(repo, name, out, size);
+  int rc = find_unpacked(search, repo, name, out, size, err);
   if (rc == FERN_ENOENT && search->work != NULL)
     rc = find_archive(search, repo, name, out, size, err);
   return rc;
@@ -168,7 +204,7 @@ int capstan_repo_find(const capstan_search *search, const char *from,
   if (from != NULL) {
     char beside[PATH_MAX];
     snprintf(beside, sizeof beside, "%s", from);
-    rc = find_unpacked(dirname(beside), name, out, size);
+    rc = find_unpacked(search, dirname(beside), name, out, size, err);
   }
   const char *const *repos = search->repositories;
   for (size_t i = 0; rc == FERN_ENOENT && repos != NULL && repos[i] != NULL;

@@ -162,6 +162,7 @@ Suite *oci_suite(void);
 Suite *pkg_suite(void);
 Suite *capstan_suite(void);
 Suite *capstan_compose_suite(void);
+Suite *image_root_suite(void);
 Suite *hostile_suite(void);
 Suite *faults_suite(void);
 Suite *guardian_suite(void);

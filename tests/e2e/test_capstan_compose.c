@@ -65,7 +65,7 @@ typedef struct shelf_s {
 
 /* test.base (an .mpm in the repository): the program, an absolute
  * symlink to it, and two data files; test.mid (unpacked in the
- * repository) replaces one of them; test.app requires both, has its own
+ * repository, behind a link) replaces one of them; test.app requires both, has its own
  * greeting, and boots the base's set. */
 static void make_shelf(shelf *s) {
   e2e_package_new(s->root, sizeof s->root);
@@ -86,9 +86,12 @@ static void make_shelf(shelf *s) {
   snprintf(rel, sizeof rel, "%s/base/echo", s->root);
   ck_assert_int_eq(symlink("/bin/argv_echo", rel), 0); /* the image's */
   pack_into_repository(s->root, "base", s->repo, "test.base");
+  /* test.mid is a link in the repository to its directory there. */
   const char *mid_files[] = {"data/shared.txt=the middle's", NULL};
   snprintf(link, sizeof link, "%s", s->repo);
-  write_package(link, "test.mid", "test.mid", "", NULL, mid_files);
+  write_package(link, "mid-real", "test.mid", "", NULL, mid_files);
+  snprintf(link, sizeof link, "%s/test.mid", s->repo);
+  ck_assert_int_eq(symlink("mid-real", link), 0);
   const char *app_files[] = {"data/greeting.txt=from the app", NULL};
   write_package(s->root, "app", "test.app",
                 "require:\n  - test.base\n  - test.mid\n",
