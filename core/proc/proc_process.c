@@ -16,6 +16,7 @@
 #include <fern/lifecycle.h>
 
 #include "proc.h"
+#include "proc_image_root.h"
 
 #define PROC_DRAIN_TICK_MS 10
 #define PROC_DRAIN_MAX_MS 2000
@@ -405,7 +406,8 @@ static int build_envp(proc_run *c) {
   char lifecycle_fd[16];
   snprintf(lifecycle_fd, sizeof lifecycle_fd, "%d", 3 + c->listen_count);
   if (env_add(c->envp, &n, "FERN_MONIKER", c->moniker) != 0 ||
-      env_add(c->envp, &n, "FERN_PACKAGE_DIR", c->package_dir) != 0 ||
+      env_add(c->envp, &n, "FERN_PACKAGE_DIR",
+              c->root != NULL ? "/" : c->package_dir) != 0 ||
       listen_env(c, &n) != 0 ||
       (c->stop_notify &&
        env_add(c->envp, &n, FERN_LIFECYCLE_FD_ENV, lifecycle_fd) != 0) ||

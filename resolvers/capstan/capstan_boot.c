@@ -116,9 +116,9 @@ static int apply_composed_set(chain *c, const char *set, capstan_boot *out,
 }
 
 /* Applies the set named by `base` ("PACKAGE:SET") of set `set`. */
-static int apply_base(chain *c, capstan_package *pkg, yaml_node_t *base_node,
-                      capstan_boot *out, fern_error_t *err) {
-  const char *base = capstan_yaml_scalar(base_node);
+static int apply_base_text(chain *c, capstan_package *pkg, const char *base,
+                           yaml_node_t *base_node, capstan_boot *out,
+                           fern_error_t *err) {
   const char *colon = base ? strchr(base, ':') : NULL;
   if (colon == NULL || colon == base || colon[1] == '\0' ||
       memchr(base, '/', (size_t)(colon - base)) != NULL)
@@ -138,6 +138,12 @@ static int apply_base(chain *c, capstan_package *pkg, yaml_node_t *base_node,
                               base, why);
   }
   return apply_set(c, base_pkg, colon + 1, out, err);
+}
+
+static int apply_base(chain *c, capstan_package *pkg, yaml_node_t *base_node,
+                      capstan_boot *out, fern_error_t *err) {
+  return apply_base_text(c, pkg, capstan_yaml_scalar(base_node), base_node,
+                         out, err);
 }
 
 static int env_name_ok(const char *name) {
@@ -197,6 +203,39 @@ static int take_bootcmd(capstan_package *pkg, const char *set,
   return FERN_OK;
 }
 
+/* A set of runtime node, python or java: its runtime's variables, as
+ * soft options after the set's own env (which they never replace), then
+ * the base the runtime boots (capstan_runtime.h). */
+static int apply_runtime(chain *c, capstan_package *pkg, const char *set,
+                         yaml_node_t *node, yaml_node_t *env,
+                         capstan_boot *out, fern_error_t *err) {
+  json_t *defaults = json_object();
+  const char *base = NULL;
+  int rc = defaults ? capstan_runtime_apply(pkg->runtime, &pkg->run, node,
+                                            set, &base, defaults, err)
+                    : fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
+  const char *name;
+  json_t *value;
+  json_object_foreach(rc == FERN_OK ? defaults : NULL, name, value) {
+    char *option = NULL;
+    if (capstan_yaml_get(&pkg->run, env, name) != NULL)
+      continue; /* setDefaultEnv: the set's own stays */
+    if (asprintf(&option, "%s?=%s", name, json_string_value(value)) < 0 ||
+        json_array_append_new(out->options, json_string(option)) != 0)
+      rc = fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
+    free(option);
+  }
+  json_decref(defaults);
+  if (rc != FERN_OK || base == NULL)
+    return rc;
+  c->pkg[c->depth] = pkg;
+  c->set[c->depth++] = set;
+  yaml_node_t *at = capstan_yaml_get(&pkg->run, node, "base");
+  rc = apply_base_text(c, pkg, base, at ? at : node, out, err);
+  c->depth--;
+  return rc;
+}
+
 static int apply_set(chain *c, capstan_package *pkg, const char *set,
                      capstan_boot *out, fern_error_t *err) {
   for (size_t i = 0; i < c->depth; i++)
@@ -223,6 +262,8 @@ static int apply_set(chain *c, capstan_package *pkg, const char *set,
   }
   yaml_node_t *env = capstan_yaml_get(&pkg->run, node, "env");
   int rc = env != NULL ? apply_env(pkg, set, env, out, err) : FERN_OK;
+  if (rc == FERN_OK && capstan_runtime_dependency(pkg->runtime) != NULL)
+    return apply_runtime(c, pkg, set, node, env, out, err);
   yaml_node_t *base = capstan_yaml_get(&pkg->run, node, "base");
   yaml_node_t *cmd = capstan_yaml_get(&pkg->run, node, "bootcmd");
   if (rc != FERN_OK || base == NULL)

@@ -38,13 +38,21 @@ static int add_one(const capstan_search *search, capstan_package *pkg,
   int rc = capstan_repo_find(search, pkg->dir, name, dir, sizeof dir, err);
   if (rc == FERN_ENOENT && strcmp(name, BOOTSTRAP) == 0)
     return FERN_OK; /* fern stands in for OSv's own files */
+  const char *runtime = depth == 0 && pkg->runtime != NULL
+                            ? capstan_runtime_dependency(pkg->runtime)
+                            : NULL;
+  int by_runtime = runtime != NULL && strcmp(runtime, name) == 0;
   if (rc == FERN_ENOENT) /* Capstan's words (GetPackageDependencies) */
     return fern_error_set(err, rc, NULL,
-                          "%s: package %s requires %s: Package %s does not "
-                          "exist in your local repository. Pull it manually "
-                          "using 'capstan package pull %s' (fern looked "
-                          "beside the package and in the repositories)",
-                          pkg->package_yaml, pkg->name, name, name, name);
+                          "%s: package %s%s%s%s requires %s: Package %s "
+                          "does not exist in your local repository. Pull it "
+                          "manually using 'capstan package pull %s' (fern "
+                          "looked beside the package and in the "
+                          "repositories)",
+                          pkg->package_yaml, pkg->name,
+                          by_runtime ? " (runtime " : "",
+                          by_runtime ? capstan_runtime_name(pkg->runtime) : "",
+                          by_runtime ? ")" : "", name, name, name);
   if (rc != FERN_OK)
     return rc;
   capstan_package required;
@@ -314,6 +322,12 @@ int capstan_compose(const capstan_search *search, capstan_package *pkg,
                                               "out of memory");
   if (rc == FERN_OK)
     rc = add_one(search, pkg, BOOTSTRAP, 0, &l, err);
+  /* A runtime's package comes before the package's own requires
+   * (CollectPackage prepends GetDependencies). */
+  const char *runtime = pkg->runtime ? capstan_runtime_dependency(pkg->runtime)
+                                     : NULL;
+  if (rc == FERN_OK && runtime != NULL)
+    rc = add_one(search, pkg, runtime, 0, &l, err);
   if (rc == FERN_OK)
     rc = add_required(search, pkg, 0, &l, err);
   if (rc == FERN_OK)

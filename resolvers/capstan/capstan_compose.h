@@ -1,6 +1,6 @@
 /* capstan_compose.h - a package's image, composed as `capstan package
- * compose` collects one (cmd/package.go's CollectPackage): the packages
- * its `require` names, each after the packages it requires in turn
+ * compose` collects one (cmd/package.go's CollectPackage): its runtime's
+ * package (capstan_runtime.h), the packages its `require` names, each after the packages it requires in turn
  * (util/repository.go's GetPackageDependencies, depth first), then the
  * package's own files over them, a later file replacing an earlier one.
  * Capstan puts "osv.bootstrap" first of all; fern composes it when a

@@ -10,7 +10,6 @@
 
 static const char *const run_keys[] = {"runtime", "config_set",
                                        "config_set_default", NULL};
-static const char *const set_keys[] = {"bootcmd", "env", "base", NULL};
 
 /* Loads meta/NAME of the package, refusing a path that leads outside. */
 static int load_meta(const fern_host_t *host, const char *dir,
@@ -92,7 +91,8 @@ static int check_sets(capstan_package *pkg, fern_error_t *err) {
     char what[200];
     snprintf(what, sizeof what, "config set \"%s\"",
              capstan_yaml_pair(y, pkg->sets, i, &set));
-    rc = capstan_yaml_check_map(y, set, what, set_keys, err);
+    rc = capstan_yaml_check_map(y, set, what,
+                                capstan_runtime_keys(pkg->runtime), err);
   }
   return rc;
 }
@@ -108,10 +108,10 @@ static int check_run(capstan_package *pkg, fern_error_t *err) {
   if (runtime == NULL)
     return capstan_yaml_error(y, root, FERN_EINVAL, err,
                               "run.yaml needs \"runtime: native\"");
-  if (strcmp(runtime, "native") != 0)
+  if ((pkg->runtime = capstan_runtime_find(runtime)) == NULL)
     return capstan_yaml_error(y, runtime_node, FERN_EINVAL, err,
-                              "runtime \"%s\" is not supported: fern runs "
-                              "Capstan packages of runtime \"native\"",
+                              "Unknown runtime: '%s' (Capstan's runtimes "
+                              "are native, node, java and python)",
                               runtime);
   rc = check_sets(pkg, err);
   if (rc != FERN_OK)

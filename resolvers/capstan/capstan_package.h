@@ -20,6 +20,7 @@
 
 #include <fern/resolver.h>
 
+#include "capstan_runtime.h"
 #include "capstan_yaml.h"
 
 /* The deepest chain of bases followed. */
@@ -32,6 +33,7 @@ typedef struct capstan_package_s {
   yaml_node_t *sets;  /* its config_set mapping */
   const char *default_set; /* NULL when there is none; the first */
   json_t *default_sets;    /* config_set_default's list ("a,b"), in order */
+  const capstan_runtime *runtime; /* run.yaml's runtime */
   json_t *require;         /* package.yaml's `require`: names, in order */
   char *package_yaml;      /* its path, for errors about `require` */
 } capstan_package;

@@ -11,6 +11,7 @@
 #include "../common/native.h"
 #include "elf_shared.h"
 
+#include <stddef.h>
 #include <string.h>
 
 static int elf_validate_config(const json_t *config, fern_error_t *err) {
@@ -50,8 +51,32 @@ static int elf_create(const fern_host_t *host, const json_t *config,
                               err);
 }
 
+/* In a root of its own the program cannot reach the namespace directory
+ * or the configuration file, which are fern's, on the host: such a start
+ * is refused, saying so, rather than given paths that lead nowhere. */
+static int refuse_what_the_root_hides(const fern_start_info_t *info,
+                                      fern_error_t *err) {
+  if (elf_root_flags(info->program) == 0)
+    return FERN_OK;
+  if (info->use_count > 0)
+    return fern_error_set(err, FERN_ENOTSUP, "/root",
+                          "a program with \"root\": \"package\" cannot use "
+                          "capabilities yet: its namespace is fern's, "
+                          "outside the package");
+  if (info->struct_size > offsetof(fern_start_info_t, config_path) &&
+      info->config_path != NULL)
+    return fern_error_set(err, FERN_ENOTSUP, "/root",
+                          "a program with \"root\": \"package\" cannot "
+                          "have structured configuration yet: its file is "
+                          "fern's, outside the package");
+  return FERN_OK;
+}
+
 static int elf_start(void *runner, const fern_start_info_t *info,
                      void **controller, fern_error_t *err) {
+  int refused = refuse_what_the_root_hides(info, err);
+  if (refused != FERN_OK)
+    return refused;
   if (json_is_true(json_object_get(info->program, "shared_object")))
     return elf_shared_start(runner, info, controller, err);
   native_start how = {.flags = FERN_SPAWN_ELF | elf_root_flags(info->program),

@@ -163,6 +163,7 @@ Suite *pkg_suite(void);
 Suite *capstan_suite(void);
 Suite *capstan_compose_suite(void);
 Suite *image_root_suite(void);
+Suite *capstan_runtimes_suite(void);
 Suite *hostile_suite(void);
 Suite *faults_suite(void);
 Suite *guardian_suite(void);

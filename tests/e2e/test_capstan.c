@@ -471,6 +471,8 @@ static void add_bad_packages(shelf *s) {
   ck_assert_int_eq(unlink(path), 0);
   add_package(s, "java", "test.java",
               "runtime: java\nconfig_set:\n  j: {main: x}\n");
+  add_package(s, "ruby", "test.ruby",
+              "runtime: ruby\nconfig_set:\n  r: {main: x}\n");
   add_package(s, "badyaml", "test.badyaml",
               "runtime: native\nconfig_set:\n  a: [unclosed\n");
   add_package(s, "badkey", "test.badkey",
@@ -508,8 +510,11 @@ static const bad_case bad_cases[] = {
                              "words'"},
     {"escape", "app#escape", "\"../../bin/true\" has a \"..\" segment"},
     {"option", "app#option", "unrecognised option '--cwd=/'"},
-    {"java", "java#j", "SHELF/java/meta/run.yaml:1:10: runtime \"java\" is "
-                       "not supported"},
+    {"java", "java#j", "requires openjdk8-zulu-compact1: Package "
+                       "openjdk8-zulu-compact1 does not exist in your local "
+                       "repository"},
+    {"ruby", "ruby#r", "SHELF/ruby/meta/run.yaml:1:10: Unknown runtime: "
+                       "'ruby'"},
     {"badyaml", "badyaml#a", "SHELF/badyaml/meta/run.yaml:4:1: invalid YAML"},
     {"badkey", "badkey#a", "SHELF/badkey/meta/run.yaml:5:5: config set \"a\": "
                            "unknown key \"bootcmdd\""},

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "capstan_repo.h"
 #include "e2e.h"
 
 /* Writes package `name` at `dir` (inside `root`): its meta files, the
@@ -41,20 +42,6 @@ static void write_package(const char *root, const char *dir,
     snprintf(text, sizeof text, "%s\n", eq + 1);
     e2e_package_write(root, rel, text);
   }
-}
-
-/* Packs `root`/`dir` as Capstan's BuildPackage does (gzip'd tar, names
- * from "/") into repository `repo`'s packages/NAME.mpm, with NAME.yaml. */
-static void pack_into_repository(const char *root, const char *dir,
-                                 const char *repo, const char *name) {
-  char cmd[1024];
-  snprintf(cmd, sizeof cmd,
-           "mkdir -p '%s/packages' && cd '%s/%s' && "
-           "tar -czPf '%s/packages/%s.mpm' --transform 's,^\\./,/,' . && "
-           "cp meta/package.yaml '%s/packages/%s.yaml' && "
-           "rm -rf '%s/%s'",
-           repo, root, dir, repo, name, repo, name, root, dir);
-  ck_assert_int_eq(system(cmd), 0);
 }
 
 typedef struct shelf_s {
@@ -85,7 +72,7 @@ static void make_shelf(shelf *s) {
                    "base/bin/argv_echo");
   snprintf(rel, sizeof rel, "%s/base/echo", s->root);
   ck_assert_int_eq(symlink("/bin/argv_echo", rel), 0); /* the image's */
-  pack_into_repository(s->root, "base", s->repo, "test.base");
+  capstan_pack_into_repository(s->root, "base", s->repo, "test.base");
   /* test.mid is a link in the repository to its directory there. */
   const char *mid_files[] = {"data/shared.txt=the middle's", NULL};
   snprintf(link, sizeof link, "%s", s->repo);
@@ -186,44 +173,6 @@ START_TEST(test_capstan_composition_errors_are_clear) {
 }
 END_TEST
 
-/* A recipe's package in repository `repo` (a CAPSTAN_ROOT), as its
- * build.sh lays it out and `capstan package init` describes it: its real
- * run.yaml (tests/capstan/recipes/NAME.run.yaml), its program a stand-in
- * built -shared at `program`, and `link` ("PATH=TARGET") if any. */
-static void recipe_into(const char *repo, const char *name,
-                        const char *program, const char *link,
-                        const char *dir) {
-  char stage[64], rel[256], text[512], run_yaml[128];
-  e2e_package_new(stage, sizeof stage);
-  snprintf(text, sizeof text, "mkdir -p '%s/%s/meta' '%s/%s/bin'", stage,
-           name, stage, name);
-  ck_assert_int_eq(system(text), 0);
-  snprintf(rel, sizeof rel, "%s/meta/package.yaml", name);
-  snprintf(text, sizeof text,
-           "name: %s\ntitle: %s\nauthor: MIKELANGELO Project "
-           "(info@mikelangelo-project.eu)\nversion: \"0.1\"\n",
-           name, name);
-  e2e_package_write(stage, rel, text);
-  snprintf(run_yaml, sizeof run_yaml, "tests/capstan/recipes/%s.run.yaml",
-           name);
-  snprintf(rel, sizeof rel, "%s/meta/run.yaml", name);
-  e2e_package_copy(stage, run_yaml, rel);
-  snprintf(rel, sizeof rel, "%s/%s", name, program);
-  e2e_package_copy(stage, "tests/packages/progs/lib/argv-echo.so", rel);
-  if (dir != NULL) {
-    snprintf(text, sizeof text, "mkdir -p '%s/%s/%s'", stage, name, dir);
-    ck_assert_int_eq(system(text), 0);
-  }
-  if (link != NULL) {
-    const char *eq = strchr(link, '=');
-    snprintf(text, sizeof text, "%s/%s/%.*s", stage, name,
-             (int)(eq - link), link);
-    ck_assert_int_eq(symlink(eq + 1, text), 0);
-  }
-  pack_into_repository(stage, name, repo, name);
-  e2e_package_remove(stage);
-}
-
 /* The recipe's demo package (at RECIPE.demo): its real run.yaml and
  * files, and the
  * package.yaml capstan-packages.py's test_recipe makes of its template,
@@ -252,10 +201,12 @@ START_TEST(test_real_recipe_demos_run_composed_over_their_bases) {
   e2e_package_new(repo, sizeof repo);
   e2e_package_new(root, sizeof root);
   /* node-6.10.2/build.sh: bin/libnode-6.10.2.so, node -> /bin/... */
-  recipe_into(repo, "node-6.10.2", "bin/libnode-6.10.2.so",
-              "node=/bin/libnode-6.10.2.so", NULL);
+  capstan_recipe_into(repo, "node-6.10.2", "node-6.10.2",
+                      "bin/libnode-6.10.2.so",
+                      "node=/bin/libnode-6.10.2.so", NULL);
   /* python-2.7/build.sh: the -shared python at the top, pyenv/lib. */
-  recipe_into(repo, "python-2.7", "python", NULL, "pyenv/lib/python2.7");
+  capstan_recipe_into(repo, "python-2.7", "python-2.7", "python", NULL,
+                      "pyenv/lib/python2.7");
   demo_of(root, "node-6.10.2", "hello-world.js");
   demo_of(root, "python-2.7", "demo.py");
   ck_assert_int_eq(setenv("CAPSTAN_ROOT", repo, 1), 0);

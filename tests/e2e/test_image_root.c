@@ -40,6 +40,7 @@ START_TEST(test_the_package_is_the_programs_root) {
   e2e_assert_has(p.err, "[/] file /data/x the package's x\n");
   e2e_assert_has(p.err, "[/] dir /tmp\n"); /* empty */
   e2e_assert_has(p.err, " null "); /* in /dev's listing */
+  e2e_assert_has(p.err, "[/] env FERN_PACKAGE_DIR=/\n");
   e2e_free(&p);
   e2e_package_remove(pkg);
 }
@@ -98,6 +99,43 @@ START_TEST(test_a_bad_root_is_refused_by_name) {
 }
 END_TEST
 
+/* A use's socket is fern's, outside the package: refused by name, and
+ * the rest of the tree is not harmed. */
+START_TEST(test_a_root_of_its_own_cannot_use_capabilities_yet) {
+  char pkg[64];
+  e2e_package_new(pkg, sizeof pkg);
+  e2e_package_copy(pkg, "tests/packages/progs/bin/argv_echo",
+                   "bin/argv_echo");
+  e2e_package_write(pkg, "meta/root.cm",
+                    "{\"children\": [{\"name\": \"server\", \"url\": "
+                    "\"#meta/server.cm\"}, {\"name\": \"client\", \"url\": "
+                    "\"#meta/client.cm\", \"startup\": \"eager\"}, "
+                    "{\"name\": \"plain\", \"url\": \"#meta/plain.cm\", "
+                    "\"startup\": \"eager\"}], \"offer\": [{\"protocol\": "
+                    "\"echo\", \"from\": \"#server\", \"to\": \"#client\"}]}");
+  e2e_package_write(pkg, "meta/server.cm",
+                    "{\"program\": {\"runner\": \"elf\", \"binary\": "
+                    "\"bin/tool\"}, \"capabilities\": [{\"protocol\": "
+                    "\"echo\"}], \"expose\": [{\"protocol\": \"echo\", "
+                    "\"from\": \"self\"}]}");
+  e2e_package_write(pkg, "meta/client.cm",
+                    "{\"program\": {\"runner\": \"elf\", \"binary\": "
+                    "\"bin/argv_echo\", \"root\": \"package\"}, \"use\": "
+                    "[{\"protocol\": \"echo\"}]}");
+  e2e_package_write(pkg, "meta/plain.cm",
+                    "{\"program\": {\"runner\": \"elf\", \"binary\": "
+                    "\"bin/argv_echo\", \"args\": [\"still-here\"]}}");
+  e2e_proc p;
+  const char *args[] = {"run", pkg, NULL};
+  ck_assert_int_eq(e2e_run(&p, 10000, args), 1);
+  e2e_assert_has(p.err, "/client: error: cannot_start: ");
+  e2e_assert_has(p.err, "cannot use capabilities yet");
+  e2e_assert_has(p.err, "[/plain] argv[1] still-here\n");
+  e2e_free(&p);
+  e2e_package_remove(pkg);
+}
+END_TEST
+
 Suite *image_root_suite(void) {
   Suite *s = suite_create("image_root");
   TCase *tc = tcase_create("image_root");
@@ -105,6 +143,7 @@ Suite *image_root_suite(void) {
   tcase_add_test(tc, test_the_package_is_the_programs_root);
   tcase_add_test(tc, test_links_in_the_package_never_lead_to_the_host);
   tcase_add_test(tc, test_a_bad_root_is_refused_by_name);
+  tcase_add_test(tc, test_a_root_of_its_own_cannot_use_capabilities_yet);
   suite_add_tcase(s, tc);
   return s;
 }
