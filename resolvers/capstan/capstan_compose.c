@@ -13,6 +13,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "capstan_ignore.h"
 #include "capstan_repo.h"
 #include "capstan_work.h"
 
@@ -93,19 +94,19 @@ static int add_required(const capstan_search *search, capstan_package *pkg,
 
 /* The copy under way (nftw passes no argument): one per thread. */
 static __thread const char *copy_from, *copy_to;
-static __thread int copy_own, copy_errno;
+static __thread int copy_errno;
 static __thread char copy_failed[PATH_MAX];
 
+static __thread const capstan_ignore *copy_ignore;
+
+/* What is not copied: any package's meta/, and what the package's own
+ * .capstanignore (with Capstan's own patterns) ignores. */
 static int skipped(const char *rel) {
-  static const char *const own_ignored[] = {"mpm-pkg", ".git",
-                                            ".capstanignore", ".gitignore",
-                                            "volumes", NULL};
   if (strcmp(rel, "meta") == 0)
     return 1;
-  for (int i = 0; copy_own && own_ignored[i] != NULL; i++)
-    if (strcmp(rel, own_ignored[i]) == 0)
-      return 1;
-  return 0;
+  char path[PATH_MAX + 2];
+  snprintf(path, sizeof path, "/%s", rel);
+  return copy_ignore != NULL && capstan_ignore_match(copy_ignore, path);
 }
 
 /* Copies what is left of `in` to `out`: copy_file_range, and where the
@@ -201,11 +202,11 @@ static int copy_entry(const char *path, const struct stat *st, int type,
   return FTW_CONTINUE;
 }
 
-static int copy_layer(const char *from, const char *to, int own,
-                      fern_error_t *err) {
+static int copy_layer(const char *from, const char *to,
+                      const capstan_ignore *ignore, fern_error_t *err) {
   copy_from = from;
   copy_to = to;
-  copy_own = own;
+  copy_ignore = ignore;
   copy_errno = 0;
   int rc = nftw(from, copy_entry, 32, FTW_PHYS | FTW_ACTIONRETVAL);
   if (rc == 0)
@@ -234,14 +235,18 @@ static int compose_into(const char *work, const json_t *dirs, char *image,
   }
   size_t i, last = json_array_size(dirs) - 1;
   json_t *dir;
+  capstan_ignore ignore; /* emptied by a failed load */
+  rc = capstan_ignore_load(json_string_value(json_array_get(dirs, last)),
+                           &ignore, err);
   json_array_foreach(dirs, i, dir) {
-    rc = copy_layer(json_string_value(dir), image, i == last, err);
-    if (rc != FERN_OK) {
-      capstan_remove_tree(image);
-      return rc;
-    }
+    if (rc == FERN_OK)
+      rc = copy_layer(json_string_value(dir), image,
+                      i == last ? &ignore : NULL, err);
   }
-  return FERN_OK;
+  capstan_ignore_free(&ignore);
+  if (rc != FERN_OK)
+    capstan_remove_tree(image);
+  return rc;
 }
 
 /* The image of `dirs`, composed once per resolver. */

@@ -5,9 +5,8 @@
  * package's own files over them, a later file replacing an earlier one.
  * Capstan puts "osv.bootstrap" first of all; fern composes it when a
  * repository has it and otherwise stands in for it. Nothing under meta/
- * is copied, nor what Capstan's .capstanignore ignores by default
- * (core/capstanignore.go: /mpm-pkg, /.git, /.capstanignore, /.gitignore,
- * /volumes).
+ * is copied, nor what the package's .capstanignore ignores of its own
+ * files (capstan_ignore.h).
  *
  * Under them all lies what OSv's own image holds (capstan_osv_base.c).
  * The image is a directory of the resolver's own (capstan_work.h),

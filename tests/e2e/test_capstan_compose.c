@@ -239,6 +239,52 @@ START_TEST(test_real_recipe_demos_run_composed_over_their_bases) {
 }
 END_TEST
 
+/* What the package's .capstanignore ignores (Capstan's documented
+ * syntax) stays out of the image, and so do Capstan's own. */
+START_TEST(test_capstan_ignore_keeps_files_out_of_the_image) {
+  shelf s;
+  make_shelf(&s);
+  const char *files[] = {"keep.txt=kept", "secret.txt=s", "logs/a.log=l",
+                         "deep/x/b.log=b", "cache/c1=c", ".git/HEAD=h",
+                         NULL};
+  char cmd[256];
+  snprintf(cmd, sizeof cmd, "mkdir -p '%s/ig/logs' '%s/ig/deep/x' "
+                            "'%s/ig/cache' '%s/ig/.git'",
+           s.root, s.root, s.root, s.root);
+  ck_assert_int_eq(system(cmd), 0);
+  write_package(s.root, "ig", "test.ig", "",
+                "runtime: native\n"
+                "config_set:\n"
+                "  look: {bootcmd: /bin/argv_echo / /logs /cache /deep/x}\n",
+                files);
+  e2e_package_copy(s.root, "tests/packages/progs/bin/argv_echo",
+                   "ig/bin/argv_echo");
+  e2e_package_write(s.root, "ig/.capstanignore",
+                    "# ignored, as Capstan's docs show\n"
+                    "/secret.txt\n/**/*.log\n/cache/*\n");
+  char pkg[128];
+  snprintf(pkg, sizeof pkg, "%s/ig", s.root);
+  e2e_proc p;
+  const char *args[] = {"run", "--config", s.config, pkg, NULL};
+  ck_assert_int_eq(e2e_run(&p, 20000, args), 0);
+  e2e_assert_has(p.err, " keep.txt ");
+  e2e_assert_lacks(p.err, "secret.txt");
+  e2e_assert_lacks(p.err, ".git");
+  e2e_assert_lacks(p.err, ".capstanignore");
+  e2e_assert_has(p.err, "[/] dir /logs\n");
+  e2e_assert_has(p.err, "[/] dir /cache\n");
+  e2e_assert_has(p.err, "[/] dir /deep/x\n");
+  e2e_free(&p);
+  /* Capstan refuses a .capstanignore that would hide meta/. */
+  e2e_package_write(s.root, "ig/.capstanignore", "/keep.txt\n/meta\n");
+  ck_assert_int_eq(e2e_run(&p, 20000, args), 1);
+  e2e_assert_has(p.err, "/.capstanignore:2: please remove '/meta' from "
+                        ".capstanignore");
+  e2e_free(&p);
+  remove_shelf(&s);
+}
+END_TEST
+
 Suite *capstan_compose_suite(void) {
   Suite *s = suite_create("capstan_compose");
   TCase *tc = tcase_create("compose");
@@ -246,6 +292,7 @@ Suite *capstan_compose_suite(void) {
   tcase_add_test(tc, test_capstan_composes_required_packages_as_capstan_does);
   tcase_add_test(tc, test_capstan_composition_errors_are_clear);
   tcase_add_test(tc, test_real_recipe_demos_run_composed_over_their_bases);
+  tcase_add_test(tc, test_capstan_ignore_keeps_files_out_of_the_image);
   suite_add_tcase(s, tc);
   return s;
 }
