@@ -162,7 +162,10 @@ $(O)/runners/oci/fern-oci-shim: runners/oci/shim.c
 # Capstan packages: YAML read with libyaml.
 YAML_CFLAGS := $(shell pkg-config --cflags yaml-0.1)
 YAML_LIBS := $(shell pkg-config --libs yaml-0.1)
-CAPSTAN_OBJ := $(patsubst %.c,$(O)/obj/%.o,$(wildcard resolvers/capstan/*.c))
+# It resolves paths inside an image as the ELF runner does
+# (core/proc/in_root.c, which holds no state).
+CAPSTAN_OBJ := $(patsubst %.c,$(O)/obj/%.o,$(wildcard resolvers/capstan/*.c) \
+                 core/proc/in_root.c)
 $(O)/resolvers/capstan/capstan.so: $(CAPSTAN_OBJ) $(O)/obj/resolvers/common/package_dir.o
 	@mkdir -p $(dir $@)
 	$(CC) -shared $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(YAML_LIBS)

@@ -1,10 +1,11 @@
 /* proc_image_root.c - see proc_image_root.h. */
 #include "proc_image_root.h"
 
+#include "in_root.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <linux/openat2.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,10 +41,7 @@ static const char *const host_library_dirs[] = {
 
 static long open_in_root(int root_fd, const char *path, int flags,
                          mode_t mode) {
-  struct open_how how = {.flags = (unsigned long long)flags,
-                         .mode = flags & O_CREAT ? mode : 0,
-                         .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
-  return syscall(SYS_openat2, root_fd, path, &how, sizeof how);
+  return in_root_open(root_fd, path, flags, mode);
 }
 
 /* Makes directory `path` ("a/b/c") inside the root, its parent resolved
@@ -250,13 +248,13 @@ static int mount_one(proc_image_root *root, int root_fd,
     /* A container's masked /proc refuses a new one: bind it instead. */
     rc = mount("proc", at, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
     if (rc != 0 && errno == EPERM)
-      rc = mount("/proc", at, NULL, MS_BIND | MS_REC, NULL);
+      rc = mount("/proc", at, "none", MS_BIND | MS_REC, NULL);
     break;
   case PROC_ROOT_TMPFS:
     rc = mount("tmpfs", at, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777");
     break;
   default:
-    rc = mount(m->source, at, NULL,
+    rc = mount(m->source, at, "none",
                MS_BIND | (m->kind == PROC_ROOT_BIND ? MS_REC : 0), NULL);
   }
   close(target);
@@ -266,7 +264,7 @@ static int mount_one(proc_image_root *root, int root_fd,
   if ((target = (int)open_in_root(root_fd, m->target, O_PATH | O_CLOEXEC,
                                   0)) < 0)
     return -1;
-  rc = mount(NULL, fd_path(root, target), NULL,
+  rc = mount("none", fd_path(root, target), "none",
              MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL);
   close(target);
   return rc;
@@ -274,8 +272,8 @@ static int mount_one(proc_image_root *root, int root_fd,
 
 int proc_image_root_enter(proc_image_root *root) {
   if (unshare(CLONE_NEWNS) != 0 ||
-      mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
-      mount(root->dir, root->dir, NULL, MS_BIND | MS_REC, NULL) != 0)
+      mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) != 0 ||
+      mount(root->dir, root->dir, "none", MS_BIND | MS_REC, NULL) != 0)
     return -1;
   int root_fd = open(root->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (root_fd < 0)

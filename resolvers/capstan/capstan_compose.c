@@ -5,14 +5,13 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
-#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
+#include "../../core/proc/in_root.h"
 #include "capstan_ignore.h"
 #include "capstan_repo.h"
 #include "capstan_work.h"
@@ -280,9 +279,7 @@ static int image_of(const capstan_search *search, const json_t *dirs,
  * relative, into `out`. -1 if it leads nowhere. */
 static int real_in_image(int root, const char *image, const char *rel,
                          char *out, size_t size) {
-  struct open_how how = {.flags = O_PATH | O_CLOEXEC,
-                         .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
-  int fd = (int)syscall(SYS_openat2, root, rel, &how, sizeof how);
+  int fd = in_root_open(root, rel, O_PATH | O_CLOEXEC, 0);
   char link[64], real[PATH_MAX];
   snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
   ssize_t n = fd >= 0 ? readlink(link, real, sizeof real - 1) : -1;

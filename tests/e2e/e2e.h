@@ -89,6 +89,10 @@ void e2e_package_gated(const char *pkg, const char *sibling,
                 (needle), (hay))
 /* Under make check-valgrind, prints why the calling test does not apply
  * and returns 1 (the test then returns); else returns 0. */
+/* The same for a test whose programs run in a root of their own (the ELF
+ * runner's "root": "package", every Capstan package): valgrind execs its
+ * own launcher for each program, and that is not inside the root. */
+int e2e_skip_root_under_valgrind(void);
 int e2e_skip_under_valgrind(const char *why);
 /* A real local user, for what another user can and cannot do: made with
  * useradd the first time (as a system user with its own group, no home,

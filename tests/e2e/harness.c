@@ -428,6 +428,12 @@ int e2e_skip_under_valgrind(const char *why) {
   return 1;
 }
 
+int e2e_skip_root_under_valgrind(void) {
+  return e2e_skip_under_valgrind("its program runs in a root of its own, "
+                                 "where valgrind's launcher, which valgrind "
+                                 "execs for every program, is not");
+}
+
 void e2e_package_program(const char *dir, const char *name, const char *runner,
                          const char *fields) {
   e2e_package_program_of(dir, name, runner, "bin/tool", fields);

@@ -42,6 +42,8 @@ static char *example_url(const char *set) {
 }
 
 START_TEST(test_capstan_example_runs_its_default_and_a_chosen_set) {
+  if (e2e_skip_root_under_valgrind())
+    return;
   e2e_proc p;
   const char *by_path[] = {"run", "examples/capstan-hello", NULL};
   ck_assert_int_eq(e2e_run(&p, 10000, by_path), 0);
@@ -74,6 +76,8 @@ START_TEST(test_capstan_example_runs_its_default_and_a_chosen_set) {
 END_TEST
 
 START_TEST(test_capstan_boot_runs_sets_in_order) {
+  if (e2e_skip_root_under_valgrind())
+    return;
   char events[] = "/tmp/fern-capstan-events-XXXXXX";
   int fd = mkstemp(events);
   ck_assert_int_ge(fd, 0);
@@ -115,6 +119,8 @@ END_TEST
  * so); one that dies of a signal does, as OSv stops when the whole VM
  * does. */
 START_TEST(test_capstan_boot_goes_on_after_an_exit_code) {
+  if (e2e_skip_root_under_valgrind())
+    return;
   shelf s;
   e2e_package_new(s.dir, sizeof s.dir);
   add_package(&s, "steps", "test.steps",
@@ -152,6 +158,8 @@ END_TEST
  * OSv runs `runscript /run/a;runscript /run/b;`; an exit code does not
  * stop the rest. */
 START_TEST(test_capstan_commands_and_default_sets_run_in_turn) {
+  if (e2e_skip_root_under_valgrind())
+    return;
   shelf s;
   e2e_package_new(s.dir, sizeof s.dir);
   add_package(&s, "seq", "test.seq",
@@ -194,6 +202,8 @@ END_TEST
  * the set's env; what main returns is the exit code. One without a main
  * is refused as OSv would refuse it, and the rest runs. */
 START_TEST(test_capstan_runs_a_shared_object_as_osv_does) {
+  if (e2e_skip_root_under_valgrind())
+    return;
   shelf s;
   e2e_package_new(s.dir, sizeof s.dir);
   add_package(&s, "so", "test.so",
@@ -271,6 +281,8 @@ static void recipe_package(shelf *s, const char *name, const char *program,
  * argument, as OSv keeps it), OSV_CPUS beside them, and Capstan's --env
  * winning over the set's (the node recipe's README: --env MAIN=...). */
 START_TEST(test_real_capstan_recipes_get_what_osv_gives) {
+  if (e2e_skip_root_under_valgrind())
+    return;
   static const struct {
     const char *name, *program, *at, *expected[4];
   } recipes[] = {
@@ -322,6 +334,8 @@ END_TEST
 /* Env is merged along the bases, the set asked for winning, whether the
  * base is in the same package, beside it, or in a configured repository. */
 START_TEST(test_capstan_env_merges_through_bases_in_other_packages) {
+  if (e2e_skip_root_under_valgrind())
+    return;
   shelf s, repo;
   e2e_package_new(s.dir, sizeof s.dir);
   e2e_package_new(repo.dir, sizeof repo.dir);
@@ -382,6 +396,8 @@ END_TEST
  * out of quotes; a single quote is an ordinary character; a '"' never
  * closed is too. */
 START_TEST(test_capstan_bootcmd_quoting) {
+  if (e2e_skip_root_under_valgrind())
+    return;
   shelf s;
   e2e_package_new(s.dir, sizeof s.dir);
   add_package(&s, "q", "test.q",
@@ -409,6 +425,8 @@ END_TEST
  * the set's env (soft), a command's own --env=KEY=value, and OSv's
  * OSV_CPUS and OSV_VERSION are there to expand. */
 START_TEST(test_capstan_bootcmd_expands_variables_as_osv) {
+  if (e2e_skip_root_under_valgrind())
+    return;
   shelf s;
   e2e_package_new(s.dir, sizeof s.dir);
   add_package(&s, "v", "test.v",
@@ -547,6 +565,8 @@ static void with_shelf(const shelf *s, const char *text, char *out,
 }
 
 START_TEST(test_capstan_errors_are_clear_and_harm_nothing_else) {
+  if (e2e_skip_root_under_valgrind())
+    return;
   shelf s;
   e2e_package_new(s.dir, sizeof s.dir);
   add_bad_packages(&s);
@@ -621,6 +641,8 @@ START_TEST(test_fern_check_reads_a_capstan_package) {
 END_TEST
 
 START_TEST(test_capstan_boot_option_errors) {
+  if (e2e_skip_root_under_valgrind())
+    return;
   e2e_proc p;
   const char *not_capstan[] = {"run", "--boot", "x", "examples/hello", NULL};
   ck_assert_int_eq(e2e_run(&p, 10000, not_capstan), 1);

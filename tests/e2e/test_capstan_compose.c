@@ -104,6 +104,8 @@ static void remove_shelf(shelf *s) {
 }
 
 START_TEST(test_capstan_composes_required_packages_as_capstan_does) {
+  if (e2e_skip_root_under_valgrind())
+    return;
   shelf s;
   make_shelf(&s);
   char app[128];
@@ -136,6 +138,8 @@ START_TEST(test_capstan_composes_required_packages_as_capstan_does) {
 END_TEST
 
 START_TEST(test_capstan_composition_errors_are_clear) {
+  if (e2e_skip_root_under_valgrind())
+    return;
   shelf s;
   make_shelf(&s);
   write_package(s.root, "lost", "test.lost", "require: [test.ghost]\n",
@@ -197,6 +201,8 @@ static void demo_of(const char *root, const char *recipe, const char *file) {
 }
 
 START_TEST(test_real_recipe_demos_run_composed_over_their_bases) {
+  if (e2e_skip_root_under_valgrind())
+    return;
   char repo[64], root[64], demo[128];
   e2e_package_new(repo, sizeof repo);
   e2e_package_new(root, sizeof root);
@@ -242,6 +248,8 @@ END_TEST
 /* What the package's .capstanignore ignores (Capstan's documented
  * syntax) stays out of the image, and so do Capstan's own. */
 START_TEST(test_capstan_ignore_keeps_files_out_of_the_image) {
+  if (e2e_skip_root_under_valgrind())
+    return;
   shelf s;
   make_shelf(&s);
   const char *files[] = {"keep.txt=kept", "secret.txt=s", "logs/a.log=l",
@@ -285,6 +293,31 @@ START_TEST(test_capstan_ignore_keeps_files_out_of_the_image) {
 }
 END_TEST
 
+/* fern check resolves and composes without running anything, so this
+ * runs under valgrind too (the tests above are skipped there). */
+START_TEST(test_fern_check_composes_a_capstan_package) {
+  shelf s;
+  make_shelf(&s);
+  char app[128], out[4096];
+  snprintf(app, sizeof app, "%s/app", s.root);
+  e2e_proc p;
+  const char *args[] = {"check", "--config", s.config, app, NULL};
+  ck_assert_int_eq(e2e_run(&p, 30000, args), 0);
+  snprintf(out, sizeof out, "%s: ok", app);
+  e2e_assert_has(p.out, out);
+  e2e_free(&p);
+  write_package(s.root, "lost", "test.lost", "require: [test.ghost]\n",
+                "runtime: native\nconfig_set: {a: {bootcmd: /x}}\n", NULL);
+  snprintf(app, sizeof app, "%s/lost", s.root);
+  const char *lost[] = {"check", "--config", s.config, app, NULL};
+  ck_assert_int_eq(e2e_run(&p, 30000, lost), 1);
+  e2e_assert_has(p.err, "Package test.ghost does not exist in your local "
+                        "repository");
+  e2e_free(&p);
+  remove_shelf(&s);
+}
+END_TEST
+
 Suite *capstan_compose_suite(void) {
   Suite *s = suite_create("capstan_compose");
   TCase *tc = tcase_create("compose");
@@ -293,6 +326,7 @@ Suite *capstan_compose_suite(void) {
   tcase_add_test(tc, test_capstan_composition_errors_are_clear);
   tcase_add_test(tc, test_real_recipe_demos_run_composed_over_their_bases);
   tcase_add_test(tc, test_capstan_ignore_keeps_files_out_of_the_image);
+  tcase_add_test(tc, test_fern_check_composes_a_capstan_package);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -67,6 +67,8 @@ static void run_app(runtimes *r, e2e_proc *p, const char *name,
 }
 
 START_TEST(test_capstan_node_runtime_as_capstan_writes_it) {
+  if (e2e_skip_root_under_valgrind())
+    return;
   runtimes r;
   runtimes_new(&r);
   app(&r, "hello", "node.hello.run.yaml", NULL);
@@ -89,6 +91,8 @@ START_TEST(test_capstan_node_runtime_as_capstan_writes_it) {
 END_TEST
 
 START_TEST(test_capstan_python_runtime_as_capstan_writes_it) {
+  if (e2e_skip_root_under_valgrind())
+    return;
   runtimes r;
   runtimes_new(&r);
   app(&r, "hello", "python.hello.run.yaml", NULL);
@@ -109,6 +113,8 @@ START_TEST(test_capstan_python_runtime_as_capstan_writes_it) {
 END_TEST
 
 START_TEST(test_capstan_java_runtime_as_capstan_writes_it) {
+  if (e2e_skip_root_under_valgrind())
+    return;
   runtimes r;
   runtimes_new(&r);
   app(&r, "class", "java.class.run.yaml", NULL);
@@ -131,6 +137,8 @@ START_TEST(test_capstan_java_runtime_as_capstan_writes_it) {
 END_TEST
 
 START_TEST(test_capstan_runtime_refusals_in_capstans_words) {
+  if (e2e_skip_root_under_valgrind())
+    return;
   runtimes r;
   runtimes_new(&r);
   app(&r, "nomain", NULL, "runtime: node\nconfig_set:\n  a: {args: [x]}\n");

@@ -24,6 +24,7 @@ int main(void) {
   srunner_add_suite(runner, slurm_state_suite());
   srunner_add_suite(runner, elf_image_suite());
   srunner_add_suite(runner, ld_cache_suite());
+  srunner_add_suite(runner, in_root_suite());
   srunner_add_suite(runner, log_escape_suite());
   srunner_add_suite(runner, log_queue_suite());
   srunner_add_suite(runner, lifecycle_machine_suite());

@@ -19,6 +19,7 @@ Suite *oci_config_suite(void);
 Suite *slurm_state_suite(void);
 Suite *elf_image_suite(void);
 Suite *ld_cache_suite(void);
+Suite *in_root_suite(void);
 Suite *log_escape_suite(void);
 Suite *log_queue_suite(void);
 Suite *lifecycle_machine_suite(void);
