@@ -49,10 +49,19 @@ void oci_mkdirs(const char *path) {
   mkdir(buf, 0700);
 }
 
+/* Whether the root file system has directory `name` at its top (not a
+ * link: the runtime would follow it). */
+static int rootfs_has(const char *rootfs, const char *name) {
+  char path[PATH_MAX + 8];
+  struct stat st;
+  snprintf(path, sizeof path, "%s/%s", rootfs, name);
+  return lstat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
 static const char *const program_keys[] = {
     "runner", "rootfs", "bundle", "binary", "args", "env", "cwd", "runtime",
     "memory_limit", "pids_limit", "forward_stdout_to", "forward_stderr_to",
-    NULL};
+    "system_mounts", NULL};
 
 static void oci_runner_free(void *p) { free(p); }
 
@@ -190,7 +199,8 @@ static int oci_validate(const json_t *config, const json_t *program,
       return fern_error_set(err, FERN_EINVAL, at,
                             "the oci runner does not know program key \"%s\" "
                             "(expected rootfs, binary, args, env, cwd, "
-                            "runtime, memory_limit, pids_limit)",
+                            "runtime, memory_limit, pids_limit, "
+                            "system_mounts)",
                             key);
     }
   }
@@ -213,6 +223,10 @@ static int oci_validate(const json_t *config, const json_t *program,
   if (json_object_get(program, "cwd") != NULL && (cwd == NULL || cwd[0] != '/'))
     return fern_error_set(err, FERN_EINVAL, "/cwd",
                           "\"cwd\" must be an absolute path in the container");
+  json_t *mounts = json_object_get(program, "system_mounts");
+  if (mounts != NULL && !json_is_boolean(mounts))
+    return fern_error_set(err, FERN_EINVAL, "/system_mounts",
+                          "\"system_mounts\" must be true or false");
   static const char *const limits[] = {"memory_limit", "pids_limit", NULL};
   for (size_t i = 0; limits[i] != NULL; i++) {
     json_t *v = json_object_get(program, limits[i]);
@@ -340,6 +354,9 @@ static int write_config(const fern_spawn_plan_t *sp, oci_run *run,
       .listen_count = run->listen_count,
       .listen_names = run->listen_names,
       .config = run->config,
+      .rootfs_has_sys = rootfs_has(run->rootfs, "sys"),
+      .no_system_mounts =
+          json_is_false(json_object_get(run->program, "system_mounts")),
   };
   char *text = oci_config_text(&spec);
   json_decref(argv);

@@ -33,7 +33,12 @@ typedef struct oci_spec_s {
   /* Its structured configuration's file on the host, or NULL: bound
    * read-only at OCI_CONFIG_PATH; FERN_CONFIG names it. */
   const char *config;
+  int rootfs_has_sys;   /* /sys can be mounted without making its point */
+  int no_system_mounts; /* "system_mounts": false */
 } oci_spec;
+
+/* A container's RLIMIT_NOFILE, soft and hard: runc spec's. */
+#define OCI_NOFILE 1024
 
 /* Where the container's namespace directory is: under /dev, the tmpfs
  * the runtime makes, so that no mount point is made in the package's

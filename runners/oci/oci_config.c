@@ -1,11 +1,43 @@
-/* oci_config.c - writes an OCI runtime spec (config.json) for a component:
- * its own read-only root file system, new pid, mount, ipc, uts and network
- * namespaces, /proc, a small /dev and a tmpfs /tmp, no capabilities, no
- * new privileges, and the limits the manifest gives. */
+/* oci_config.c - writes an OCI runtime spec (config.json) for a component,
+ * never looser than the one `runc spec` writes (runc's
+ * libcontainer/specconv/example.go, Example()): its own read-only root
+ * file system; new pid, mount, ipc, uts and network namespaces; /proc, a
+ * small /dev with /dev/pts, /dev/shm and /dev/mqueue, /sys read-only
+ * (runc's mounts, which "system_mounts": false leaves out), and a tmpfs
+ * /tmp; runc's masked and read-only paths; RLIMIT_NOFILE 1024; every
+ * device denied but those the runtime always allows; no new privileges;
+ * and stricter than runc in capabilities (none) and in the limits the
+ * manifest gives. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "oci.h"
+
+/* What ordinary programs need beside /dev, as runc spec mounts them:
+ * ptys, POSIX shared memory and message queues (all on /dev's tmpfs, so
+ * no mount point is made in the package's root file system), and /sys
+ * read-only where the root file system has a /sys to mount it on. */
+static void system_mounts(const oci_spec *spec, json_t *list) {
+  json_array_append_new(
+      list, json_pack("{s:s, s:s, s:s, s:[s,s,s,s,s,s]}", "destination",
+                      "/dev/pts", "type", "devpts", "source", "devpts",
+                      "options", "nosuid", "noexec", "newinstance",
+                      "ptmxmode=0666", "mode=0620", "gid=5"));
+  json_array_append_new(
+      list, json_pack("{s:s, s:s, s:s, s:[s,s,s,s,s]}", "destination",
+                      "/dev/shm", "type", "tmpfs", "source", "shm",
+                      "options", "nosuid", "noexec", "nodev", "mode=1777",
+                      "size=65536k"));
+  json_array_append_new(
+      list, json_pack("{s:s, s:s, s:s, s:[s,s,s]}", "destination",
+                      "/dev/mqueue", "type", "mqueue", "source", "mqueue",
+                      "options", "nosuid", "noexec", "nodev"));
+  if (spec->rootfs_has_sys)
+    json_array_append_new(
+        list, json_pack("{s:s, s:s, s:s, s:[s,s,s,s]}", "destination",
+                        "/sys", "type", "sysfs", "source", "sysfs",
+                        "options", "nosuid", "noexec", "nodev", "ro"));
+}
 
 static json_t *mounts(const oci_spec *spec) {
   json_t *list = json_pack(
@@ -16,6 +48,8 @@ static json_t *mounts(const oci_spec *spec) {
       "nosuid", "strictatime", "mode=755", "size=65536k",
       "destination", "/tmp", "type", "tmpfs", "source", "tmpfs", "options",
       "nosuid", "nodev", "mode=1777");
+  if (!spec->no_system_mounts)
+    system_mounts(spec, list);
   /* After /dev's tmpfs, so the mount point is made there, not in the
    * package's root file system. */
   json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:[s,s]}",
@@ -51,12 +85,20 @@ static json_t *linux_block(const oci_spec *spec) {
   if (spec->pids_limit > 0)
     json_object_set_new(resources, "pids",
                         json_pack("{s:I}", "limit", spec->pids_limit));
+  /* Every device denied; the runtime allows its own few (null, zero,
+   * full, tty, random, urandom, the pty ones), as under runc spec. */
+  json_object_set_new(resources, "devices",
+                      json_pack("[{s:b, s:s}]", "allow", 0, "access", "rwm"));
   json_t *block = json_pack(
-      "{s:[{s:s},{s:s},{s:s},{s:s},{s:s}], s:o, s:[s,s,s,s], s:[s,s,s]}",
+      "{s:[{s:s},{s:s},{s:s},{s:s},{s:s}], s:o,"
+      " s:[s,s,s,s,s,s,s,s,s,s], s:[s,s,s,s,s]}",
       "namespaces", "type", "pid", "type", "mount", "type", "ipc", "type",
       "uts", "type", "network", "resources", resources, "maskedPaths",
-      "/proc/kcore", "/proc/keys", "/proc/timer_list", "/sys/firmware",
-      "readonlyPaths", "/proc/bus", "/proc/fs", "/proc/sys");
+      "/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys",
+      "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats",
+      "/proc/sched_debug", "/sys/firmware", "/proc/scsi", "readonlyPaths",
+      "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
+      "/proc/sysrq-trigger");
   if (spec->cgroups_path != NULL)
     json_object_set_new(block, "cgroupsPath", json_string(spec->cgroups_path));
   return block;
@@ -111,9 +153,11 @@ char *oci_config_text(const oci_spec *spec) {
   json_array_insert_new(argv, 0, json_string(OCI_INIT_PATH));
   json_t *env = environment(spec);
   json_t *process = json_pack(
-      "{s:b, s:{s:i, s:i}, s:o, s:o, s:s, s:b, s:{}}", "terminal", 0, "user",
-      "uid", 0, "gid", 0, "args", argv, "env", env, "cwd",
-      spec->cwd ? spec->cwd : "/", "noNewPrivileges", 1, "capabilities");
+      "{s:b, s:{s:i, s:i}, s:o, s:o, s:s, s:b, s:{}, s:[{s:s, s:i, s:i}]}",
+      "terminal", 0, "user", "uid", 0, "gid", 0, "args", argv, "env", env,
+      "cwd", spec->cwd ? spec->cwd : "/", "noNewPrivileges", 1,
+      "capabilities", "rlimits", "type", "RLIMIT_NOFILE", "hard",
+      OCI_NOFILE, "soft", OCI_NOFILE);
   json_t *config = json_pack(
       "{s:s, s:o, s:{s:s, s:b}, s:s, s:o, s:o}", "ociVersion", "1.0.2",
       "process", process, "root", "path", spec->rootfs, "readonly", 1,

@@ -1,0 +1,193 @@
+/* test_oci_confinement.c - fern's OCI container is never looser than the
+ * one `runc spec` describes: the same probe (tool confinement) runs in
+ * fern's container and, by hand, under runc with runc's own default spec,
+ * and every answer of fern's must be at least as strict: writes to /proc
+ * denied, paths masked, mounts read-only, the file limit, capabilities,
+ * no_new_privs and seccomp. And the mounts ordinary programs need are
+ * there, unless the program block says "system_mounts": false. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "e2e.h"
+
+/* A package with a root file system holding the static tool, and a
+ * configuration for the oci runner. */
+static void probe_package(char *pkg, size_t size, char *config,
+                          size_t config_size) {
+  e2e_package_new(pkg, size);
+  static const char *const dirs[] = {"rootfs", "rootfs/bin", "rootfs/proc",
+                                     "rootfs/dev", "rootfs/tmp", "rootfs/sys",
+                                     "state", "bundle"};
+  for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
+    char dir[160];
+    snprintf(dir, sizeof dir, "%s/%s", pkg, dirs[i]);
+    ck_assert_int_eq(mkdir(dir, 0755), 0);
+  }
+  e2e_package_copy(pkg, "tests/packages/progs/bin/tool-static",
+                   "rootfs/bin/tool");
+  char text[512];
+  snprintf(text, sizeof text,
+           "{\"root_environment\": {\"runners\": [{\"runner\": \"oci\", "
+           "\"config\": {\"state_dir\": \"%s/state\"}}]}}",
+           pkg);
+  e2e_package_write(pkg, "fern.json", text);
+  snprintf(config, config_size, "%s/fern.json", pkg);
+}
+
+/* The probe's answer to `key` ("write /proc/irq/..."), in `out`: the
+ * word after the key on its line (lines may carry fern's "[/] "). */
+static int answer(const char *output, const char *key, char *out,
+                  size_t size) {
+  for (const char *at = strstr(output, key); at != NULL;
+       at = strstr(at + 1, key)) {
+    if (at != output && at[-1] != '\n' && at[-1] != ' ')
+      continue;
+    const char *value = at + strlen(key);
+    while (*value == ' ' || *value == '\t')
+      value++;
+    size_t n = strcspn(value, "\n");
+    snprintf(out, size, "%.*s", (int)n, value);
+    return 1;
+  }
+  return 0;
+}
+
+/* Runs the probe under runc with the spec `runc spec` writes, only its
+ * command, terminal and root changed. Its output, malloc'd. */
+static char *probe_under_runc(const char *pkg) {
+  char cmd[2048];
+  snprintf(cmd, sizeof cmd,
+           "cd '%s/bundle' && runc spec && python3 -c \""
+           "import json; c=json.load(open('config.json')); "
+           "c['process']['args']=['/bin/tool','confinement']; "
+           "c['process']['terminal']=False; "
+           "c['root']['path']='%s/rootfs'; "
+           "json.dump(c,open('config.json','w'))\" && "
+           "runc run -b '%s/bundle' fern-probe-%d 2>&1",
+           pkg, pkg, pkg, (int)getpid());
+  FILE *f = popen(cmd, "r");
+  ck_assert_ptr_nonnull(f);
+  size_t size = 1 << 16, used = 0;
+  char *out = calloc(1, size);
+  size_t n;
+  while (out && (n = fread(out + used, 1, size - used - 1, f)) > 0)
+    used += n;
+  ck_assert_int_eq(pclose(f), 0);
+  return out;
+}
+
+static char *probe_under_fern(const char *pkg, const char *config,
+                              const char *extra) {
+  char text[512], manifest[160];
+  snprintf(text, sizeof text,
+           "{\"program\": {\"runner\": \"oci\", \"rootfs\": \"rootfs\", "
+           "\"binary\": \"/bin/tool\", \"args\": [\"confinement\"]%s}}",
+           extra);
+  e2e_package_write(pkg, "meta/probe.cm", text);
+  snprintf(manifest, sizeof manifest, "%s/meta/probe.cm", pkg);
+  e2e_proc p;
+  const char *args[] = {"run", "--config", config, manifest, NULL};
+  ck_assert_int_eq(e2e_run(&p, 60000, args), 0);
+  char *out = strdup(p.err);
+  e2e_free(&p);
+  return out;
+}
+
+/* fern's `word` is no looser than runc's for `key`, where `strict` is
+ * the stricter of the two words the probe gives. */
+static void no_looser(const char *fern, const char *runc, const char *key,
+                      const char *strict) {
+  char ours[64], theirs[64];
+  ck_assert_msg(answer(runc, key, theirs, sizeof theirs), "runc: no %s", key);
+  ck_assert_msg(answer(fern, key, ours, sizeof ours), "fern: no %s", key);
+  if (strcmp(theirs, strict) == 0)
+    ck_assert_msg(strcmp(ours, strict) == 0, "%s: %s in fern's container, "
+                                             "%s under runc spec",
+                  key, ours, theirs);
+}
+
+/* fern's bits of a capability set are among runc's. */
+static void caps_within(const char *fern, const char *runc, const char *key) {
+  char ours[64], theirs[64];
+  ck_assert(answer(runc, key, theirs, sizeof theirs));
+  ck_assert(answer(fern, key, ours, sizeof ours));
+  unsigned long long a = strtoull(ours, NULL, 16), b = strtoull(theirs, NULL,
+                                                                16);
+  ck_assert_msg((a & ~b) == 0, "%s: %s in fern's, %s under runc", key, ours,
+                theirs);
+}
+
+static long number(const char *output, const char *key, int which) {
+  char line[64];
+  ck_assert(answer(output, key, line, sizeof line));
+  char *end;
+  long first = strtol(line, &end, 10);
+  return which == 0 ? first : strtol(end, NULL, 10);
+}
+
+START_TEST(test_fern_is_never_looser_than_runc_spec) {
+  if (e2e_skip_under_valgrind("runc is not run under valgrind"))
+    return;
+  char pkg[64], config[160];
+  probe_package(pkg, sizeof pkg, config, sizeof config);
+  char *runc = probe_under_runc(pkg);
+  char *fern = probe_under_fern(pkg, config, "");
+  static const char *const writes[] = {
+      "write /proc/irq/default_smp_affinity", "write /proc/sysrq-trigger",
+      "write /proc/sys/kernel/domainname", NULL};
+  for (int i = 0; writes[i] != NULL; i++)
+    no_looser(fern, runc, writes[i], "denied");
+  static const char *const masks[] = {
+      "/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys",
+      "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats",
+      "/proc/sched_debug", "/proc/scsi", "/sys/firmware", NULL};
+  for (int i = 0; masks[i] != NULL; i++) {
+    char key[64];
+    snprintf(key, sizeof key, "see %s", masks[i]);
+    no_looser(fern, runc, key, "masked");
+  }
+  static const char *const ro[] = {"/proc/bus", "/proc/fs", "/proc/irq",
+                                   "/proc/sys", "/", NULL};
+  for (int i = 0; ro[i] != NULL; i++) {
+    char key[64];
+    snprintf(key, sizeof key, "mount %s", ro[i]);
+    no_looser(fern, runc, key, "read-only");
+  }
+  ck_assert_int_le(number(fern, "nofile", 0), number(runc, "nofile", 0));
+  ck_assert_int_le(number(fern, "nofile", 1), number(runc, "nofile", 1));
+  caps_within(fern, runc, "CapEff:");
+  caps_within(fern, runc, "CapBnd:");
+  ck_assert_int_ge(number(fern, "NoNewPrivs:", 0),
+                   number(runc, "NoNewPrivs:", 0));
+  ck_assert_int_ge(number(fern, "Seccomp:", 0), number(runc, "Seccomp:", 0));
+  /* What ordinary programs need, as runc spec gives it. */
+  static const char *const needed[] = {"has /dev/shm", "has /dev/mqueue",
+                                       "has /dev/pts/ptmx", NULL};
+  for (int i = 0; needed[i] != NULL; i++) {
+    char ours[16];
+    ck_assert(answer(fern, needed[i], ours, sizeof ours));
+    ck_assert_msg(strcmp(ours, "yes") == 0, "%s: %s", needed[i], ours);
+  }
+  free(runc);
+  free(fern);
+  /* ... unless the program block turns them off. */
+  fern = probe_under_fern(pkg, config, ", \"system_mounts\": false");
+  char ours[16];
+  ck_assert(answer(fern, "has /dev/shm", ours, sizeof ours));
+  ck_assert_str_eq(ours, "no");
+  free(fern);
+  e2e_package_remove(pkg);
+}
+END_TEST
+
+Suite *oci_confinement_suite(void) {
+  Suite *s = suite_create("oci_confinement");
+  TCase *tc = tcase_create("confinement");
+  tcase_set_timeout(tc, 120);
+  tcase_add_test(tc, test_fern_is_never_looser_than_runc_spec);
+  suite_add_tcase(s, tc);
+  return s;
+}
