@@ -197,7 +197,7 @@ $(O)/tests/plugins/tls.so: tests/plugins/tls.c tests/plugins/good.c include/fern
 	$(CC) -std=gnu11 -D_GNU_SOURCE $(WARN) -O2 -g -fPIC -fvisibility=hidden -Iinclude $(PKG_CFLAGS) -shared -o $@ $<
 
 # Runner and resolver pieces the unit tests read directly.
-UNIT_RUNNER_SRC := runners/oci/oci_config.c runners/slurm/slurm_state.c \
+UNIT_RUNNER_SRC := runners/oci/oci_config.c runners/oci/oci_seccomp.c runners/slurm/slurm_state.c \
                    runners/sandbox/sandbox_ldcache.c \
                    resolvers/capstan/capstan_cmdline.c resolvers/capstan/capstan_env.c
 $(O)/tests/unit/run: $(UNIT_SRC) tests/unit/unit.h $(UNIT_RUNNER_SRC) $(wildcard runners/*/*.h) $(wildcard resolvers/capstan/*.h) $(O)/obj/libfern-core.a $(TEST_PLUGINS)

@@ -61,7 +61,7 @@ static int rootfs_has(const char *rootfs, const char *name) {
 static const char *const program_keys[] = {
     "runner", "rootfs", "bundle", "binary", "args", "env", "cwd", "runtime",
     "memory_limit", "pids_limit", "forward_stdout_to", "forward_stderr_to",
-    "system_mounts", NULL};
+    "system_mounts", "seccomp", NULL};
 
 static void oci_runner_free(void *p) { free(p); }
 
@@ -200,7 +200,7 @@ static int oci_validate(const json_t *config, const json_t *program,
                             "the oci runner does not know program key \"%s\" "
                             "(expected rootfs, binary, args, env, cwd, "
                             "runtime, memory_limit, pids_limit, "
-                            "system_mounts)",
+                            "system_mounts, seccomp)",
                             key);
     }
   }
@@ -223,10 +223,13 @@ static int oci_validate(const json_t *config, const json_t *program,
   if (json_object_get(program, "cwd") != NULL && (cwd == NULL || cwd[0] != '/'))
     return fern_error_set(err, FERN_EINVAL, "/cwd",
                           "\"cwd\" must be an absolute path in the container");
-  json_t *mounts = json_object_get(program, "system_mounts");
-  if (mounts != NULL && !json_is_boolean(mounts))
-    return fern_error_set(err, FERN_EINVAL, "/system_mounts",
-                          "\"system_mounts\" must be true or false");
+  static const char *const switches[] = {"system_mounts", "seccomp", NULL};
+  for (size_t i = 0; switches[i] != NULL; i++) {
+    json_t *v = json_object_get(program, switches[i]);
+    if (v != NULL && !json_is_boolean(v))
+      return fern_error_set(err, FERN_EINVAL, "", "\"%s\" must be true or "
+                            "false", switches[i]);
+  }
   static const char *const limits[] = {"memory_limit", "pids_limit", NULL};
   for (size_t i = 0; limits[i] != NULL; i++) {
     json_t *v = json_object_get(program, limits[i]);
@@ -357,6 +360,7 @@ static int write_config(const fern_spawn_plan_t *sp, oci_run *run,
       .rootfs_has_sys = rootfs_has(run->rootfs, "sys"),
       .no_system_mounts =
           json_is_false(json_object_get(run->program, "system_mounts")),
+      .no_seccomp = json_is_false(json_object_get(run->program, "seccomp")),
   };
   char *text = oci_config_text(&spec);
   json_decref(argv);

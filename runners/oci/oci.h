@@ -35,7 +35,11 @@ typedef struct oci_spec_s {
   const char *config;
   int rootfs_has_sys;   /* /sys can be mounted without making its point */
   int no_system_mounts; /* "system_mounts": false */
+  int no_seccomp;       /* "seccomp": false */
 } oci_spec;
+
+/* The seccomp profile fern's containers get (oci_seccomp.c). */
+json_t *oci_seccomp_profile(void);
 
 /* A container's RLIMIT_NOFILE, soft and hard: runc spec's. */
 #define OCI_NOFILE 1024

@@ -6,8 +6,9 @@
  * (runc's mounts, which "system_mounts": false leaves out), and a tmpfs
  * /tmp; runc's masked and read-only paths; RLIMIT_NOFILE 1024; every
  * device denied but those the runtime always allows; no new privileges;
- * and stricter than runc in capabilities (none) and in the limits the
- * manifest gives. */
+ * and stricter than runc in capabilities (none), in a seccomp profile of
+ * Docker's kind (oci_seccomp.c; "seccomp": false leaves it out), and in
+ * the limits the manifest gives. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -101,6 +102,8 @@ static json_t *linux_block(const oci_spec *spec) {
       "/proc/sysrq-trigger");
   if (spec->cgroups_path != NULL)
     json_object_set_new(block, "cgroupsPath", json_string(spec->cgroups_path));
+  if (!spec->no_seccomp)
+    json_object_set_new(block, "seccomp", oci_seccomp_profile());
   return block;
 }
 

@@ -3,8 +3,10 @@
  * fern's container and, by hand, under runc with runc's own default spec,
  * and every answer of fern's must be at least as strict: writes to /proc
  * denied, paths masked, mounts read-only, the file limit, capabilities,
- * no_new_privs and seccomp. And the mounts ordinary programs need are
- * there, unless the program block says "system_mounts": false. */
+ * no_new_privs, seccomp and the system calls it lets through. fern's has
+ * a seccomp profile of Docker's kind ("seccomp": false leaves it out),
+ * and the mounts ordinary programs need, unless the program block says
+ * "system_mounts": false. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -163,6 +165,12 @@ START_TEST(test_fern_is_never_looser_than_runc_spec) {
   ck_assert_int_ge(number(fern, "NoNewPrivs:", 0),
                    number(runc, "NoNewPrivs:", 0));
   ck_assert_int_ge(number(fern, "Seccomp:", 0), number(runc, "Seccomp:", 0));
+  no_looser(fern, runc, "syscall unshare", "denied");
+  /* Docker's kind of profile: on, and refusing what it does not list. */
+  ck_assert_int_eq(number(fern, "Seccomp:", 0), 2);
+  char said[16];
+  ck_assert(answer(fern, "syscall unshare", said, sizeof said));
+  ck_assert_str_eq(said, "denied");
   /* What ordinary programs need, as runc spec gives it. */
   static const char *const needed[] = {"has /dev/shm", "has /dev/mqueue",
                                        "has /dev/pts/ptmx", NULL};
@@ -174,10 +182,12 @@ START_TEST(test_fern_is_never_looser_than_runc_spec) {
   free(runc);
   free(fern);
   /* ... unless the program block turns them off. */
-  fern = probe_under_fern(pkg, config, ", \"system_mounts\": false");
+  fern = probe_under_fern(pkg, config, ", \"system_mounts\": false, "
+                                       "\"seccomp\": false");
   char ours[16];
   ck_assert(answer(fern, "has /dev/shm", ours, sizeof ours));
   ck_assert_str_eq(ours, "no");
+  ck_assert_int_eq(number(fern, "Seccomp:", 0), 0);
   free(fern);
   e2e_package_remove(pkg);
 }

@@ -4,7 +4,8 @@
  * (without writing anything: the open is the question), one that is
  * masked (an empty directory, /dev/null, or none), /proc's and /sys's
  * read-only parts, its file limit, capabilities, no_new_privs and
- * seccomp, and the mounts ordinary programs need. */
+ * seccomp, whether unshare(0) (which changes nothing) is let through, and
+ * the mounts ordinary programs need. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -13,6 +14,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -81,6 +83,8 @@ int print_confinement(void) {
          (unsigned long long)rl.rlim_max);
   const char *keys[] = {"CapEff:", "CapBnd:", "NoNewPrivs:", "Seccomp:"};
   print_status(keys, 4);
+  printf("syscall unshare %s\n",
+         syscall(SYS_unshare, 0) == 0 ? "allowed" : "denied");
   present("/dev/shm");
   present("/dev/mqueue");
   present("/dev/pts/ptmx");
