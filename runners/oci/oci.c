@@ -255,6 +255,25 @@ static void run_free(void *p) {
   free(run);
 }
 
+/* Whether the prepared bundle's process wants a terminal, as `runc spec`
+ * writes it ("terminal": true): the shim then gives the runtime a
+ * console socket and forwards the terminal's output to the log. */
+static int read_terminal(oci_run *run, fern_error_t *err) {
+  char path[PATH_MAX + 16];
+  snprintf(path, sizeof path, "%s/config.json", run->given_bundle);
+  json_error_t why;
+  json_t *config = json_load_file(path, 0, &why);
+  if (config == NULL)
+    return fern_error_set(err, FERN_EINVAL, "/bundle",
+                          "bundle: %s:%d:%d: %s", path, why.line, why.column,
+                          why.text);
+  run->terminal = json_is_true(json_object_get(json_object_get(config,
+                                                               "process"),
+                                               "terminal"));
+  json_decref(config);
+  return FERN_OK;
+}
+
 /* Worker thread: the root file system is a directory of the package, and
  * the runtime and the shim exist. */
 static int oci_prepare(void *arg, fern_spawn_plan_t *sp, fern_error_t *err) {
@@ -274,6 +293,8 @@ static int oci_prepare(void *arg, fern_spawn_plan_t *sp, fern_error_t *err) {
     return fern_error_set(err, rc, rootfs ? "/rootfs" : "/bundle", "%s: %s",
                           rootfs ? "rootfs" : "bundle", why);
   }
+  if (bundle != NULL && (rc = read_terminal(run, err)) != FERN_OK)
+    return rc;
   const char *runtime = json_string_value(json_object_get(run->program,
                                                           "runtime"));
   if (oci_find_program(runtime ? runtime : run->runner->runtime, run->runtime,
@@ -310,9 +331,11 @@ static int oci_before_spawn(void *arg, fern_spawn_plan_t *sp,
     return FERN_EIO;
   char pid_file[PATH_MAX];
   snprintf(pid_file, sizeof pid_file, "%s/init.pid", run->bundle);
-  char **argv_shim = calloc(7, sizeof *argv_shim);
+  char **argv_shim = calloc(8, sizeof *argv_shim);
   if (argv_shim == NULL)
     return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
+  if (run->terminal) /* the shim makes a console socket */
+    argv_shim[6] = strdup("--console");
   argv_shim[0] = strv_dup(run->runner->shim);
   argv_shim[1] = strv_dup(run->runtime);
   argv_shim[2] = strv_dup(run->runner->root);

@@ -29,6 +29,7 @@ typedef struct oci_run_s {
   char runtime[PATH_MAX];
   char rootfs[PATH_MAX];
   char given_bundle[PATH_MAX]; /* a prepared bundle in the package, or "" */
+  int terminal; /* the prepared bundle's process.terminal: a console */
   char job_rel[PATH_MAX];      /* the job's cgroup, relative, or "" */
   char id[96];
   char bundle[1200]; /* ours: config.json (unless given) and init.pid */

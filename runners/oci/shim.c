@@ -2,7 +2,7 @@
  * runner starts it (in the component's job, with the component's output
  * pipes) as:
  *
- *   fern-oci-shim RUNTIME ROOT BUNDLE ID PIDFILE
+ *   fern-oci-shim RUNTIME ROOT BUNDLE ID PIDFILE [--console]
  *
  * It is the child subreaper, so the container's init, left behind by
  * `RUNTIME create`, becomes its child and its exit status can be had. It
@@ -18,15 +18,27 @@
  * sd_listen_fds(1) does) and gives them to `RUNTIME create --preserve-fds
  * N`, which passes fds 3 to 3+N-1 on to the container's process (runc's
  * utils_linux.go, runner.run: "PreserveFD"); the bundle's env says
- * LISTEN_FDS and LISTEN_FDNAMES, and fern-oci-init sets LISTEN_PID. */
+ * LISTEN_FDS and LISTEN_FDNAMES, and fern-oci-init sets LISTEN_PID.
+ *
+ * With --console (a prepared bundle whose process.terminal is true, as
+ * `runc spec` writes it) the runtime is given a console socket
+ * (`create --console-socket`, runc's docs/terminals.md: it sends the
+ * pseudo-terminal's master over it with SCM_RIGHTS), and a child of the
+ * shim copies what the terminal shows to the shim's stdout, the
+ * component's log, output post-processing off so that lines keep their
+ * own endings. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 static const char *runtime, *root, *bundle, *id;
@@ -162,9 +174,91 @@ static int wait_container(pid_t init, const sigset_t *set) {
   }
 }
 
+/* The console socket: a directory of its own, short enough for a socket
+ * address whatever the state directory's length. */
+static char console_dir[64], console_path[96];
+
+static int console_listen(void) {
+  snprintf(console_dir, sizeof console_dir, "/tmp/fern-oci-console-XXXXXX");
+  if (mkdtemp(console_dir) == NULL)
+    return -1;
+  snprintf(console_path, sizeof console_path, "%s/s", console_dir);
+  struct sockaddr_un addr = {.sun_family = AF_UNIX};
+  snprintf(addr.sun_path, sizeof addr.sun_path, "%s", console_path);
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0 || bind(fd, (struct sockaddr *)&addr, sizeof addr) != 0 ||
+      listen(fd, 1) != 0) {
+    if (fd >= 0)
+      close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+static void console_remove(void) {
+  if (console_path[0] != '\0')
+    unlink(console_path);
+  if (console_dir[0] != '\0')
+    rmdir(console_dir);
+}
+
+/* The terminal's master, as the runtime sent it during create. */
+static int console_receive(int listener) {
+  struct pollfd pfd = {.fd = listener, .events = POLLIN};
+  if (poll(&pfd, 1, 10000) != 1)
+    return -1;
+  int conn = accept4(listener, NULL, NULL, SOCK_CLOEXEC);
+  if (conn < 0)
+    return -1;
+  char byte[256];
+  struct iovec iov = {.iov_base = byte, .iov_len = sizeof byte};
+  union {
+    struct cmsghdr align;
+    char buf[CMSG_SPACE(sizeof(int))];
+  } control;
+  struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1,
+                       .msg_control = control.buf,
+                       .msg_controllen = sizeof control.buf};
+  int master = -1;
+  if (recvmsg(conn, &msg, MSG_CMSG_CLOEXEC) > 0) {
+    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+    if (c != NULL && c->cmsg_level == SOL_SOCKET &&
+        c->cmsg_type == SCM_RIGHTS)
+      memcpy(&master, CMSG_DATA(c), sizeof master);
+  }
+  close(conn);
+  return master;
+}
+
+/* A child that copies the terminal's output to our stdout until the
+ * terminal closes (EIO once the container's last holder is gone). */
+static pid_t console_forward(int master) {
+  struct termios t;
+  if (tcgetattr(master, &t) == 0) {
+    t.c_oflag &= ~(tcflag_t)OPOST; /* "\n" stays "\n" */
+    tcsetattr(master, TCSANOW, &t);
+  }
+  pid_t pid = fork();
+  if (pid == 0) {
+    char buf[4096];
+    ssize_t n;
+    while ((n = read(master, buf, sizeof buf)) > 0 ||
+           (n < 0 && errno == EINTR))
+      for (ssize_t done = 0; n > 0 && done < n;) {
+        ssize_t w = write(1, buf + done, (size_t)(n - done));
+        if (w <= 0)
+          _exit(1);
+        done += w;
+      }
+    _exit(0);
+  }
+  return pid;
+}
+
 int main(int argc, char **argv) {
-  if (argc != 6) {
-    fprintf(stderr, "usage: fern-oci-shim RUNTIME ROOT BUNDLE ID PIDFILE\n");
+  if (argc != 6 && !(argc == 7 && strcmp(argv[6], "--console") == 0)) {
+    fprintf(stderr, "usage: fern-oci-shim RUNTIME ROOT BUNDLE ID PIDFILE "
+                    "[--console]\n");
     return 125;
   }
   runtime = argv[1], root = argv[2], bundle = argv[3], id = argv[4];
@@ -183,16 +277,40 @@ int main(int argc, char **argv) {
   }
   char preserve[16];
   snprintf(preserve, sizeof preserve, "%d", listen_fds);
-  const char *create[10] = {"create", "--bundle", bundle, "--pid-file",
+  const char *create[12] = {"create", "--bundle", bundle, "--pid-file",
                             pid_file};
   size_t k = 5;
   if (listen_fds > 0) {
     create[k++] = "--preserve-fds";
     create[k++] = preserve;
   }
+  int listener = -1;
+  if (argc == 7) {
+    if ((listener = console_listen()) < 0) {
+      fprintf(stderr, "fern-oci-shim: cannot make a console socket: %s\n",
+              strerror(errno));
+      console_remove();
+      return 125;
+    }
+    create[k++] = "--console-socket";
+    create[k++] = console_path;
+  }
   create[k++] = id;
   create[k] = NULL;
   int created = run_runtime(create);
+  pid_t forwarder = -1;
+  if (listener >= 0) {
+    int master = created == 0 ? console_receive(listener) : -1;
+    close(listener);
+    console_remove();
+    if (master >= 0) {
+      forwarder = console_forward(master);
+      close(master);
+    } else if (created == 0) {
+      fprintf(stderr, "fern-oci-shim: %s sent no terminal\n", runtime);
+      created = -1;
+    }
+  }
   /* The container holds them now; no other runtime command gets them. */
   for (int fd = 3; fd < 3 + listen_fds; fd++)
     close(fd);
@@ -209,6 +327,9 @@ int main(int argc, char **argv) {
     return 125;
   }
   int status = wait_container(init, &set);
+  /* What the terminal showed last reaches the log before we go. */
+  while (forwarder > 0 && waitpid(forwarder, NULL, 0) < 0 && errno == EINTR)
+    ;
   /* A container the runtime no longer knows is gone: no error, and
    * nothing to delete. */
   const char *state[] = {"state", id, NULL};

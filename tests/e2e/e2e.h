@@ -169,6 +169,7 @@ Suite *capstan_compose_suite(void);
 Suite *image_root_suite(void);
 Suite *capstan_runtimes_suite(void);
 Suite *oci_confinement_suite(void);
+Suite *oci_terminal_suite(void);
 Suite *hostile_suite(void);
 Suite *faults_suite(void);
 Suite *guardian_suite(void);

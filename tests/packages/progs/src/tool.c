@@ -112,6 +112,10 @@ static int output_behaviour(const char *what, int argc, char **argv) {
     raise(atoi(argv[2]));
     return 99;
   }
+  if (strcmp(what, "tty") == 0) {
+    printf("stdout is %s\n", isatty(1) ? "a terminal" : "not a terminal");
+    return 0;
+  }
   if (strcmp(what, "print") == 0) {
     for (int i = 2; i < argc; i++)
       printf("%s\n", argv[i]);
