@@ -89,6 +89,9 @@ void e2e_package_gated(const char *pkg, const char *sibling,
                 (needle), (hay))
 /* Under make check-valgrind, prints why the calling test does not apply
  * and returns 1 (the test then returns); else returns 0. */
+/* Writes DIR/fern.json: the oci runner, keeping its state in DIR/state
+ * (which must exist); its path into `config`. */
+void e2e_oci_runner_config(const char *dir, char *config, size_t size);
 /* The same for a test whose programs run in a root of their own (the ELF
  * runner's "root": "package", every Capstan package): valgrind execs its
  * own launcher for each program, and that is not inside the root. */

@@ -428,6 +428,16 @@ int e2e_skip_under_valgrind(const char *why) {
   return 1;
 }
 
+void e2e_oci_runner_config(const char *dir, char *config, size_t size) {
+  char text[512];
+  snprintf(text, sizeof text,
+           "{\"root_environment\": {\"runners\": [{\"runner\": \"oci\", "
+           "\"config\": {\"state_dir\": \"%s/state\"}}]}}",
+           dir);
+  e2e_package_write(dir, "fern.json", text);
+  snprintf(config, size, "%s/fern.json", dir);
+}
+
 int e2e_skip_root_under_valgrind(void) {
   return e2e_skip_under_valgrind("its program runs in a root of its own, "
                                  "where valgrind's launcher, which valgrind "

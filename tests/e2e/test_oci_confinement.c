@@ -30,13 +30,7 @@ static void probe_package(char *pkg, size_t size, char *config,
   }
   e2e_package_copy(pkg, "tests/packages/progs/bin/tool-static",
                    "rootfs/bin/tool");
-  char text[512];
-  snprintf(text, sizeof text,
-           "{\"root_environment\": {\"runners\": [{\"runner\": \"oci\", "
-           "\"config\": {\"state_dir\": \"%s/state\"}}]}}",
-           pkg);
-  e2e_package_write(pkg, "fern.json", text);
-  snprintf(config, config_size, "%s/fern.json", pkg);
+  e2e_oci_runner_config(pkg, config, config_size);
 }
 
 /* The probe's answer to `key` ("write /proc/irq/..."), in `out`: the

@@ -32,13 +32,7 @@ START_TEST(test_a_runc_spec_bundle_with_a_terminal_runs) {
            "json.dump(c,open('config.json','w'))\"",
            pkg);
   ck_assert_int_eq(system(cmd), 0);
-  char text[512];
-  snprintf(text, sizeof text,
-           "{\"root_environment\": {\"runners\": [{\"runner\": \"oci\", "
-           "\"config\": {\"state_dir\": \"%s/state\"}}]}}",
-           pkg);
-  e2e_package_write(pkg, "fern.json", text);
-  snprintf(config, sizeof config, "%s/fern.json", pkg);
+  e2e_oci_runner_config(pkg, config, sizeof config);
   e2e_package_write(pkg, "meta/t.cm",
                     "{\"program\": {\"runner\": \"oci\", \"bundle\": \"b\"}}");
   snprintf(path, sizeof path, "%s/meta/t.cm", pkg);
