@@ -203,29 +203,69 @@ static int take_bootcmd(capstan_package *pkg, const char *set,
   return FERN_OK;
 }
 
+/* Drops this set's own "NAME?=..." options from `from` on: GetBootCmd
+ * assigns NAME outright (python's shell MAIN). */
+static void drop_options(capstan_boot *out, size_t from, const char *name) {
+  size_t len = strlen(name);
+  for (size_t i = json_array_size(out->options); i-- > from;) {
+    const char *option = json_string_value(json_array_get(out->options, i));
+    if (strncmp(option, name, len) == 0 && strncmp(option + len, "?=", 2) == 0)
+      json_array_remove(out->options, i);
+  }
+}
+
+/* Appends NAME?=VALUE; a value with a space is refused: Capstan writes
+ * it unquoted into the boot command (--env=ARGS?=a b), where OSv's
+ * runscript would end the option at the space and take "b" for the
+ * program (core/commands.cc). */
+static int add_option(capstan_package *pkg, yaml_node_t *at, const char *name,
+                      const char *value, capstan_boot *out,
+                      fern_error_t *err) {
+  char *option = NULL;
+  if (strchr(value, ' ') != NULL)
+    return capstan_yaml_error(&pkg->run, at, FERN_EINVAL, err,
+                              "%s would be \"%s\": Capstan writes it into "
+                              "the boot command as --env=%s?=%s, and OSv "
+                              "would split the command at the space; give "
+                              "one word, or set %s in env",
+                              name, value, name, value, name);
+  int rc = asprintf(&option, "%s?=%s", name, value) < 0 ||
+                   json_array_append_new(out->options, json_string(option)) != 0
+               ? fern_error_set(err, FERN_ENOMEM, NULL, "out of memory")
+               : FERN_OK;
+  free(option);
+  return rc;
+}
+
 /* A set of runtime node, python or java: its runtime's variables, as
- * soft options after the set's own env (which they never replace), then
- * the base the runtime boots (capstan_runtime.h). */
+ * soft options after the set's own env (which they never replace, but
+ * for the ones GetBootCmd assigns outright), then the base the runtime
+ * boots (capstan_runtime.h). `env_from` is where the set's own env
+ * options begin. */
 static int apply_runtime(chain *c, capstan_package *pkg, const char *set,
-                         yaml_node_t *node, yaml_node_t *env,
+                         yaml_node_t *node, yaml_node_t *env, size_t env_from,
                          capstan_boot *out, fern_error_t *err) {
-  json_t *defaults = json_object();
+  json_t *defaults = json_object(), *forced = json_object();
   const char *base = NULL;
-  int rc = defaults ? capstan_runtime_apply(pkg->runtime, &pkg->run, node,
-                                            set, &base, defaults, err)
-                    : fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
+  int rc = defaults && forced
+               ? capstan_runtime_apply(pkg->runtime, &pkg->run, node, &base,
+                                       defaults, forced, err)
+               : fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
   const char *name;
   json_t *value;
+  json_object_foreach(rc == FERN_OK ? forced : NULL, name, value) {
+    drop_options(out, env_from, name);
+    if (rc == FERN_OK)
+      rc = add_option(pkg, node, name, json_string_value(value), out, err);
+  }
   json_object_foreach(rc == FERN_OK ? defaults : NULL, name, value) {
-    char *option = NULL;
     if (capstan_yaml_get(&pkg->run, env, name) != NULL)
       continue; /* setDefaultEnv: the set's own stays */
-    if (asprintf(&option, "%s?=%s", name, json_string_value(value)) < 0 ||
-        json_array_append_new(out->options, json_string(option)) != 0)
-      rc = fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
-    free(option);
+    if (rc == FERN_OK)
+      rc = add_option(pkg, node, name, json_string_value(value), out, err);
   }
   json_decref(defaults);
+  json_decref(forced);
   if (rc != FERN_OK || base == NULL)
     return rc;
   c->pkg[c->depth] = pkg;
@@ -261,9 +301,10 @@ static int apply_set(chain *c, capstan_package *pkg, const char *set,
                           pkg->name, pkg->dir, set, names);
   }
   yaml_node_t *env = capstan_yaml_get(&pkg->run, node, "env");
+  size_t env_from = json_array_size(out->options);
   int rc = env != NULL ? apply_env(pkg, set, env, out, err) : FERN_OK;
   if (rc == FERN_OK && capstan_runtime_dependency(pkg->runtime) != NULL)
-    return apply_runtime(c, pkg, set, node, env, out, err);
+    return apply_runtime(c, pkg, set, node, env, env_from, out, err);
   yaml_node_t *base = capstan_yaml_get(&pkg->run, node, "base");
   yaml_node_t *cmd = capstan_yaml_get(&pkg->run, node, "bootcmd");
   if (rc != FERN_OK || base == NULL)

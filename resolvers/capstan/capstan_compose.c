@@ -220,8 +220,9 @@ static int copy_layer(const char *from, const char *to,
 }
 
 /* Copies every layer, in order, into a fresh directory. */
-static int compose_into(const char *work, const json_t *dirs, char *image,
-                        size_t size, fern_error_t *err) {
+static int compose_into(const fern_host_t *host, const char *work,
+                        const json_t *dirs, char *image, size_t size,
+                        fern_error_t *err) {
   int rc;
   snprintf(image, size, "%s/image-XXXXXX", work);
   if (mkdtemp(image) == NULL)
@@ -235,7 +236,8 @@ static int compose_into(const char *work, const json_t *dirs, char *image,
   size_t i, last = json_array_size(dirs) - 1;
   json_t *dir;
   capstan_ignore ignore; /* emptied by a failed load */
-  rc = capstan_ignore_load(json_string_value(json_array_get(dirs, last)),
+  rc = capstan_ignore_load(host,
+                           json_string_value(json_array_get(dirs, last)),
                            &ignore, err);
   json_array_foreach(dirs, i, dir) {
     if (rc == FERN_OK)
@@ -265,7 +267,8 @@ static int image_of(const capstan_search *search, const json_t *dirs,
   pthread_mutex_lock(&w->lock);
   const char *known = json_string_value(json_object_get(w->images, key));
   rc = known ? (snprintf(image, sizeof image, "%s", known), FERN_OK)
-             : compose_into(work, dirs, image, sizeof image, err);
+             : compose_into(search->host, work, dirs, image, sizeof image,
+                            err);
   if (rc == FERN_OK && known == NULL)
     json_object_set_new(w->images, key, json_string(image));
   pthread_mutex_unlock(&w->lock);

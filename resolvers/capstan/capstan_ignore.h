@@ -19,9 +19,13 @@ typedef struct capstan_ignore_s {
   size_t count;
 } capstan_ignore;
 
-/* The patterns of package `dir` (its .capstanignore, if it has one). */
-int capstan_ignore_load(const char *dir, capstan_ignore *out,
-                        fern_error_t *err);
+/* The longest pattern taken (its regular expression fits fixed room). */
+#define CAPSTAN_IGNORE_PATTERN_MAX 512
+
+/* The patterns of package `dir` (its .capstanignore, if it has one, read
+ * as the host reads a package's files). */
+int capstan_ignore_load(const fern_host_t *host, const char *dir,
+                        capstan_ignore *out, fern_error_t *err);
 /* Whether `path` ("/a/b", from the package's top) is ignored. */
 int capstan_ignore_match(const capstan_ignore *ignore, const char *path);
 void capstan_ignore_free(capstan_ignore *ignore);

@@ -56,11 +56,41 @@ const char *const *capstan_runtime_keys(const capstan_runtime *rt) {
   return rt->keys;
 }
 
+/* A YAML null as yaml.v2 reads one: a plain "", "~" or "null". */
+static int is_null(yaml_node_t *node) {
+  static const char *const nulls[] = {"", "~", "null", "Null", "NULL", NULL};
+  const char *text = capstan_yaml_scalar(node);
+  if (node == NULL || text == NULL || node->data.scalar.style !=
+                                          YAML_PLAIN_SCALAR_STYLE)
+    return 0;
+  for (int i = 0; nulls[i] != NULL; i++)
+    if (strcmp(text, nulls[i]) == 0)
+      return 1;
+  return 0;
+}
+
+/* `key` of the set when Go would see it set: a text that is not empty, a
+ * list that is not ("Main != \"\"", "len(Args) > 0"), else NULL. */
+static yaml_node_t *given(capstan_yaml *y, yaml_node_t *set,
+                          const char *key) {
+  yaml_node_t *node = capstan_yaml_get(y, set, key);
+  if (node == NULL || is_null(node))
+    return NULL;
+  if (node->type == YAML_SEQUENCE_NODE)
+    return node->data.sequence.items.top > node->data.sequence.items.start
+               ? node
+               : NULL;
+  const char *text = capstan_yaml_scalar(node);
+  return text == NULL || text[0] != '\0' ? node : NULL;
+}
+
 /* A list of text (Go's []string), joined with `sep`: "" when absent. */
 static int join_list(capstan_yaml *y, yaml_node_t *list, const char *key,
                      const char *sep, char **out, fern_error_t *err) {
   size_t size = 1;
   *out = NULL;
+  if (list != NULL && is_null(list))
+    list = NULL;
   if (list != NULL && list->type != YAML_SEQUENCE_NODE)
     return capstan_yaml_error(y, list, FERN_EINVAL, err,
                               "%s must be a list of text", key);
@@ -83,21 +113,24 @@ static int join_list(capstan_yaml *y, yaml_node_t *list, const char *key,
   return FERN_OK;
 }
 
-/* `shell`, a YAML boolean as Go's yaml.v2 reads one. */
+/* `shell`, a YAML boolean as Go's yaml.v2 (resolve.go) reads one into a
+ * bool: its plain words, null for false, and nothing quoted. */
 static int read_bool(capstan_yaml *y, yaml_node_t *node, int *out,
                      fern_error_t *err) {
-  static const char *const yes[] = {"true", "True", "TRUE", "yes", "Yes",
-                                    "on", "y", NULL};
-  static const char *const no[] = {"false", "False", "FALSE", "no", "No",
-                                   "off", "n", NULL};
+  static const char *const yes[] = {"y", "Y", "yes", "Yes", "YES", "true",
+                                    "True", "TRUE", "on", "On", "ON", NULL};
+  static const char *const no[] = {"n", "N", "no", "No", "NO", "false",
+                                   "False", "FALSE", "off", "Off", "OFF",
+                                   NULL};
   const char *text = capstan_yaml_scalar(node);
   *out = 0;
-  if (node == NULL)
+  if (node == NULL || is_null(node))
     return FERN_OK;
-  for (int i = 0; text != NULL && yes[i] != NULL; i++)
+  int plain = node->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+  for (int i = 0; plain && text != NULL && yes[i] != NULL; i++)
     if (strcmp(text, yes[i]) == 0)
       return (*out = 1), FERN_OK;
-  for (int i = 0; text != NULL && no[i] != NULL; i++)
+  for (int i = 0; plain && text != NULL && no[i] != NULL; i++)
     if (strcmp(text, no[i]) == 0)
       return FERN_OK;
   return capstan_yaml_error(y, node, FERN_EINVAL, err,
@@ -105,38 +138,38 @@ static int read_bool(capstan_yaml *y, yaml_node_t *node, int *out,
 }
 
 /* A default as CommonRuntime.setDefaultEnv takes it: an empty value is
- * none (unless `always`), and a value with a space is refused: Capstan
- * writes it unquoted into the boot command (--env=ARGS?=a b), where OSv
- * would end the option at the space and take "b" for the program. */
-static int set_default(capstan_yaml *y, yaml_node_t *at, json_t *defaults,
-                       const char *name, const char *value, int always,
-                       fern_error_t *err) {
-  if (value[0] == '\0' && !always)
-    return FERN_OK;
-  if (strchr(value, ' ') != NULL)
-    return capstan_yaml_error(y, at, FERN_EINVAL, err,
-                              "%s would be \"%s\": Capstan writes it into the "
-                              "boot command as --env=%s?=%s, and OSv would "
-                              "split the command at the space; give one word, "
-                              "or set %s in env",
-                              name, value, name, value, name);
-  json_object_set_new(defaults, name, json_string(value));
-  return FERN_OK;
+ * none. */
+static void set_default(json_t *defaults, const char *name,
+                        const char *value) {
+  if (value[0] != '\0')
+    json_object_set_new(defaults, name, json_string(value));
 }
 
 static int has_value(capstan_yaml *y, yaml_node_t *env, const char *name) {
-  const char *value = capstan_yaml_scalar(capstan_yaml_get(y, env, name));
-  return value != NULL && value[0] != '\0';
+  yaml_node_t *node = capstan_yaml_get(y, env, name);
+  const char *value = capstan_yaml_scalar(node);
+  return value != NULL && value[0] != '\0' && !is_null(node);
+}
+
+/* runtime.go's CommonRuntime.Validate of a set's own base. */
+static int check_base(capstan_yaml *y, yaml_node_t *base, fern_error_t *err) {
+  const char *text = capstan_yaml_scalar(base);
+  if (base != NULL && (text == NULL || strchr(text, ':') == NULL))
+    return capstan_yaml_error(y, base, FERN_EINVAL, err,
+                              "'base' must be in format "
+                              "<pkg_name>:<config_set>");
+  return FERN_OK;
 }
 
 /* node.go and python.go: Validate, then GetBootCmd's variables. */
 static int script_apply(const capstan_runtime *rt, capstan_yaml *y,
                         yaml_node_t *node, const char **base,
-                        json_t *defaults, fern_error_t *err) {
-  yaml_node_t *own_base = capstan_yaml_get(y, node, "base");
-  yaml_node_t *main_node = capstan_yaml_get(y, node, "main");
-  yaml_node_t *args = capstan_yaml_get(y, node, "args");
-  yaml_node_t *rt_args = capstan_yaml_get(y, node, rt->args_key);
+                        json_t *defaults, json_t *forced,
+                        fern_error_t *err) {
+  yaml_node_t *own_base = given(y, node, "base");
+  yaml_node_t *main_node = given(y, node, "main");
+  yaml_node_t *args = given(y, node, "args");
+  yaml_node_t *rt_args = given(y, node, rt->args_key);
   yaml_node_t *env = capstan_yaml_get(y, node, "env");
   const char *main_text = capstan_yaml_scalar(main_node);
   int shell;
@@ -157,9 +190,11 @@ static int script_apply(const capstan_runtime *rt, capstan_yaml *y,
     return capstan_yaml_error(y, env, FERN_EINVAL, err,
                               "incompatible 'env' keys specified [MAIN,ARGS] "
                               "for shell=true");
-  if (own_base == NULL && !shell && (main_text == NULL || !main_text[0]))
+  if (own_base == NULL && !shell && main_node == NULL)
     return capstan_yaml_error(y, node, FERN_EINVAL, err,
                               "'main' must be provided");
+  if ((rc = check_base(y, own_base, err)) != FERN_OK)
+    return rc;
   *base = rt->base; /* GetBootCmd sets it, whatever the set said */
   char *joined = NULL, *arg_list = NULL;
   char upper[32];
@@ -170,17 +205,13 @@ static int script_apply(const capstan_runtime *rt, capstan_yaml *y,
   if (rc == FERN_OK)
     rc = join_list(y, args, "args", " ", &arg_list, err);
   if (rc == FERN_OK)
-    rc = set_default(y, rt_args ? rt_args : node, defaults, upper,
-                     joined[0] ? joined : rt->args_default, 0, err);
-  if (rc == FERN_OK && shell) {
-    json_object_set_new(defaults, "MAIN", json_string(rt->shell_main));
-    json_object_set_new(defaults, "ARGS", json_string(""));
+    set_default(defaults, upper, joined[0] ? joined : rt->args_default);
+  if (rc == FERN_OK && shell) { /* assigned outright, even empty */
+    json_object_set_new(forced, "MAIN", json_string(rt->shell_main));
+    json_object_set_new(forced, "ARGS", json_string(""));
   } else if (rc == FERN_OK) {
-    rc = set_default(y, node, defaults, "MAIN", main_text ? main_text : "",
-                     0, err);
-    if (rc == FERN_OK)
-      rc = set_default(y, args ? args : node, defaults, "ARGS", arg_list, 0,
-                       err);
+    set_default(defaults, "MAIN", main_text ? main_text : "");
+    set_default(defaults, "ARGS", arg_list);
   }
   free(joined);
   free(arg_list);
@@ -219,46 +250,42 @@ static int java_apply(const capstan_runtime *rt, capstan_yaml *y,
                       fern_error_t *err) {
   static const char *const own[] = {"xms",      "xmx",  "classpath",
                                     "jvm_args", "main", "args", NULL};
-  yaml_node_t *own_base = capstan_yaml_get(y, node, "base");
+  yaml_node_t *own_base = given(y, node, "base");
+  int rc = check_base(y, own_base, err);
+  if (rc != FERN_OK)
+    return rc;
   *base = own_base ? capstan_yaml_scalar(own_base) : rt->base;
-  if (*base == NULL)
-    return capstan_yaml_error(y, own_base, FERN_EINVAL, err,
-                              "base must be text");
-  const char *main_text = capstan_yaml_scalar(capstan_yaml_get(y, node,
-                                                               "main"));
+  yaml_node_t *main_node = given(y, node, "main");
+  const char *main_text = capstan_yaml_scalar(main_node);
   if (!openjdk_base(*base)) {
     for (int i = 0; own[i] != NULL; i++)
-      if (capstan_yaml_get(y, node, own[i]) != NULL)
+      if (given(y, node, own[i]) != NULL)
         return capstan_yaml_error(y, own_base, FERN_EINVAL, err,
                                   "incompatible arguments specified [xms,xmx,"
                                   "classpath,jvm_args,main,args] for custom "
                                   "'base'");
     return FERN_OK;
   }
-  if (main_text == NULL || main_text[0] == '\0')
+  if (main_node == NULL)
     return capstan_yaml_error(y, node, FERN_EINVAL, err,
                               "'main' must be provided");
-  yaml_node_t *cp = capstan_yaml_get(y, node, "classpath");
-  yaml_node_t *args = capstan_yaml_get(y, node, "args");
-  yaml_node_t *jvm = capstan_yaml_get(y, node, "jvm_args");
   char *classpath = NULL, *jvm_text = NULL, *arg_list = NULL;
-  int rc = join_list(y, cp, "classpath", ":", &classpath, err);
+  rc = join_list(y, given(y, node, "classpath"), "classpath", ":",
+                 &classpath, err);
   if (rc == FERN_OK)
-    rc = jvm_args(y, jvm, main_text, &jvm_text, err);
+    rc = jvm_args(y, given(y, node, "jvm_args"), main_text, &jvm_text, err);
   if (rc == FERN_OK)
-    rc = join_list(y, args, "args", " ", &arg_list, err);
-  const char *xms = capstan_yaml_scalar(capstan_yaml_get(y, node, "xms"));
-  const char *xmx = capstan_yaml_scalar(capstan_yaml_get(y, node, "xmx"));
-  struct {
-    const char *name, *value;
-  } vars[] = {{"XMS", xms ? xms : ""},
-              {"XMX", xmx ? xmx : ""},
-              {"CLASSPATH", classpath && classpath[0] ? classpath : "/"},
-              {"JVM_ARGS", jvm_text && jvm_text[0] ? jvm_text : "-Dx=y"},
-              {"MAIN", main_text},
-              {"ARGS", arg_list ? arg_list : ""}};
-  for (size_t i = 0; rc == FERN_OK && i < sizeof vars / sizeof vars[0]; i++)
-    rc = set_default(y, node, defaults, vars[i].name, vars[i].value, 0, err);
+    rc = join_list(y, given(y, node, "args"), "args", " ", &arg_list, err);
+  const char *xms = capstan_yaml_scalar(given(y, node, "xms"));
+  const char *xmx = capstan_yaml_scalar(given(y, node, "xmx"));
+  if (rc == FERN_OK) {
+    set_default(defaults, "XMS", xms ? xms : "");
+    set_default(defaults, "XMX", xmx ? xmx : "");
+    set_default(defaults, "CLASSPATH", classpath[0] ? classpath : "/");
+    set_default(defaults, "JVM_ARGS", jvm_text[0] ? jvm_text : "-Dx=y");
+    set_default(defaults, "MAIN", main_text);
+    set_default(defaults, "ARGS", arg_list);
+  }
   free(classpath);
   free(jvm_text);
   free(arg_list);
@@ -266,13 +293,13 @@ static int java_apply(const capstan_runtime *rt, capstan_yaml *y,
 }
 
 int capstan_runtime_apply(const capstan_runtime *rt, capstan_yaml *y,
-                          yaml_node_t *node, const char *set,
-                          const char **base, json_t *defaults,
+                          yaml_node_t *node, const char **base,
+                          json_t *defaults, json_t *forced,
                           fern_error_t *err) {
-  (void)set;
   *base = NULL;
   if (rt->dependency == NULL)
     return FERN_OK;
-  return rt->args_key != NULL ? script_apply(rt, y, node, base, defaults, err)
-                              : java_apply(rt, y, node, base, defaults, err);
+  return rt->args_key != NULL
+             ? script_apply(rt, y, node, base, defaults, forced, err)
+             : java_apply(rt, y, node, base, defaults, err);
 }

@@ -33,13 +33,16 @@ const char *capstan_runtime_dependency(const capstan_runtime *rt);
 /* The keys a config set of it may hold, NULL-terminated. */
 const char *const *capstan_runtime_keys(const capstan_runtime *rt);
 
-/* What set `node` (named `set`) of a non-native runtime comes to: the
- * base it boots (`*base`, borrowed) and its variables' defaults, in
- * order, into `defaults` ({"NAME": "VALUE"}). Capstan's Validate
- * refusals, in its words, at their line and column. */
+/* What set `node` of a non-native runtime comes to: the base it boots
+ * (`*base`, borrowed), its variables' defaults, in order, into
+ * `defaults` ({"NAME": "VALUE"}: the set's own env wins over them), and
+ * those GetBootCmd assigns outright into `forced` (shell's MAIN and
+ * ARGS). Capstan's Validate refusals, in its words, at their line and
+ * column. Go's notion of "set" is kept: an empty text, an empty list or
+ * a YAML null is as good as absent. */
 int capstan_runtime_apply(const capstan_runtime *rt, capstan_yaml *y,
-                          yaml_node_t *node, const char *set,
-                          const char **base, json_t *defaults,
+                          yaml_node_t *node, const char **base,
+                          json_t *defaults, json_t *forced,
                           fern_error_t *err);
 
 #endif

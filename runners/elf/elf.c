@@ -9,9 +9,9 @@
  * (elf_shared.h); with "root": "package" the package is the program's file
  * system root, as an OSv image is (FERN_SPAWN_PACKAGE_ROOT). */
 #include "../common/native.h"
+#include "../common/runner_common.h"
 #include "elf_shared.h"
 
-#include <stddef.h>
 #include <string.h>
 
 static int elf_validate_config(const json_t *config, fern_error_t *err) {
@@ -63,8 +63,7 @@ static int refuse_what_the_root_hides(const fern_start_info_t *info,
                           "a program with \"root\": \"package\" cannot use "
                           "capabilities yet: its namespace is fern's, "
                           "outside the package");
-  if (info->struct_size > offsetof(fern_start_info_t, config_path) &&
-      info->config_path != NULL)
+  if (runner_config_path(info) != NULL)
     return fern_error_set(err, FERN_ENOTSUP, "/root",
                           "a program with \"root\": \"package\" cannot "
                           "have structured configuration yet: its file is "

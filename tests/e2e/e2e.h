@@ -87,16 +87,16 @@ void e2e_package_gated(const char *pkg, const char *sibling,
 #define e2e_assert_lacks(hay, needle)                                          \
   ck_assert_msg(strstr((hay), (needle)) == NULL, "did not expect \"%s\" in:\n%s", \
                 (needle), (hay))
-/* Under make check-valgrind, prints why the calling test does not apply
- * and returns 1 (the test then returns); else returns 0. */
 /* Writes DIR/fern.json: the oci runner, keeping its state in DIR/state
  * (which must exist); its path into `config`. */
 void e2e_oci_runner_config(const char *dir, char *config, size_t size);
+/* Under make check-valgrind, prints why the calling test does not apply
+ * and returns 1 (the test then returns); else returns 0. */
+int e2e_skip_under_valgrind(const char *why);
 /* The same for a test whose programs run in a root of their own (the ELF
  * runner's "root": "package", every Capstan package): valgrind execs its
  * own launcher for each program, and that is not inside the root. */
 int e2e_skip_root_under_valgrind(void);
-int e2e_skip_under_valgrind(const char *why);
 /* A real local user, for what another user can and cannot do: made with
  * useradd the first time (as a system user with its own group, no home,
  * no login). Returns 0 with its ids; without root, prints why the calling

@@ -253,6 +253,7 @@ START_TEST(test_capstan_ignore_keeps_files_out_of_the_image) {
   shelf s;
   make_shelf(&s);
   const char *files[] = {"keep.txt=kept", "secret.txt=s", "logs/a.log=l",
+                         "{braced}.txt=b",
                          "deep/x/b.log=b", "cache/c1=c", ".git/HEAD=h",
                          NULL};
   char cmd[256];
@@ -269,7 +270,7 @@ START_TEST(test_capstan_ignore_keeps_files_out_of_the_image) {
                    "ig/bin/argv_echo");
   e2e_package_write(s.root, "ig/.capstanignore",
                     "# ignored, as Capstan's docs show\n"
-                    "/secret.txt\n/**/*.log\n/cache/*\n");
+                    "/secret.txt\n/**/*.log\n/cache/*\n/{braced}.txt\n");
   char pkg[128];
   snprintf(pkg, sizeof pkg, "%s/ig", s.root);
   e2e_proc p;
@@ -277,12 +278,23 @@ START_TEST(test_capstan_ignore_keeps_files_out_of_the_image) {
   ck_assert_int_eq(e2e_run(&p, 20000, args), 0);
   e2e_assert_has(p.err, " keep.txt ");
   e2e_assert_lacks(p.err, "secret.txt");
+  e2e_assert_lacks(p.err, "braced");
   e2e_assert_lacks(p.err, ".git");
   e2e_assert_lacks(p.err, ".capstanignore");
   e2e_assert_has(p.err, "[/] dir /logs\n");
   e2e_assert_has(p.err, "[/] dir /cache\n");
   e2e_assert_has(p.err, "[/] dir /deep/x\n");
   e2e_free(&p);
+  /* One that leads out of the package is not read. */
+  char link[160];
+  snprintf(link, sizeof link, "%s/ig/.capstanignore", s.root);
+  ck_assert_int_eq(unlink(link), 0);
+  ck_assert_int_eq(symlink("/etc/hostname", link), 0);
+  ck_assert_int_eq(e2e_run(&p, 20000, args), 1);
+  e2e_assert_has(p.err, ".capstanignore: ");
+  e2e_assert_has(p.err, "leads outside the package");
+  e2e_free(&p);
+  ck_assert_int_eq(unlink(link), 0);
   /* Capstan refuses a .capstanignore that would hide meta/. */
   e2e_package_write(s.root, "ig/.capstanignore", "/keep.txt\n/meta\n");
   ck_assert_int_eq(e2e_run(&p, 20000, args), 1);

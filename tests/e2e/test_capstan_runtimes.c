@@ -136,9 +136,33 @@ START_TEST(test_capstan_java_runtime_as_capstan_writes_it) {
 }
 END_TEST
 
-START_TEST(test_capstan_runtime_refusals_in_capstans_words) {
+/* The set's own env wins over the runtime's defaults (setDefaultEnv), so
+ * args that would join with a space are no matter when env sets ARGS;
+ * shell's MAIN is assigned outright; a YAML null is no value, as in Go. */
+START_TEST(test_capstan_runtime_env_wins_as_setdefaultenv_says) {
   if (e2e_skip_root_under_valgrind())
     return;
+  runtimes r;
+  runtimes_new(&r);
+  app(&r, "own", NULL,
+      "runtime: node\nconfig_set:\n  a:\n    main: /x.js\n"
+      "    args: [a, b]\n    env: {ARGS: mine, NODE_ARGS: --harmony}\n");
+  app(&r, "shell", NULL,
+      "runtime: python\nconfig_set:\n  a:\n    shell: yes\n"
+      "    args: ~\n    env: {MAIN: \"\"}\n");
+  e2e_proc p;
+  run_app(&r, &p, "own", 0);
+  e2e_assert_has(p.err, "[/] argv[0] /node\n[/] argv[1] --harmony\n"
+                        "[/] argv[2] /x.js\n[/] argv[3] mine\n");
+  e2e_free(&p);
+  run_app(&r, &p, "shell", 0);
+  e2e_assert_has(p.err, "[/] argv[1] -O\n[/] argv[2] -\n");
+  e2e_free(&p);
+  runtimes_free(&r);
+}
+END_TEST
+
+START_TEST(test_capstan_runtime_refusals_in_capstans_words) {
   runtimes r;
   runtimes_new(&r);
   app(&r, "nomain", NULL, "runtime: node\nconfig_set:\n  a: {args: [x]}\n");
@@ -148,6 +172,8 @@ START_TEST(test_capstan_runtime_refusals_in_capstans_words) {
       "runtime: node\nconfig_set:\n  a: {base: \"x:y\", main: /x.js}\n");
   app(&r, "spaced", NULL,
       "runtime: node\nconfig_set:\n  a: {main: /x.js, args: [a, b]}\n");
+  app(&r, "badbase", NULL,
+      "runtime: java\nconfig_set:\n  a: {base: openjdk8}\n");
   struct {
     const char *app, *said;
   } cases[] = {
@@ -158,6 +184,7 @@ START_TEST(test_capstan_runtime_refusals_in_capstans_words) {
                  "args] for custom 'base'"},
       {"spaced", "ARGS would be \"a b\": Capstan writes it into the boot "
                  "command as --env=ARGS?=a b, and OSv would split"},
+      {"badbase", "'base' must be in format <pkg_name>:<config_set>"},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     e2e_proc p;
@@ -176,6 +203,7 @@ Suite *capstan_runtimes_suite(void) {
   tcase_add_test(tc, test_capstan_node_runtime_as_capstan_writes_it);
   tcase_add_test(tc, test_capstan_python_runtime_as_capstan_writes_it);
   tcase_add_test(tc, test_capstan_java_runtime_as_capstan_writes_it);
+  tcase_add_test(tc, test_capstan_runtime_env_wins_as_setdefaultenv_says);
   tcase_add_test(tc, test_capstan_runtime_refusals_in_capstans_words);
   suite_add_tcase(s, tc);
   return s;

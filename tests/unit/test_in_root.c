@@ -78,13 +78,24 @@ START_TEST(test_the_walk_resolves_as_openat2_does) {
 }
 END_TEST
 
+/* Both fail, with the same errno. */
+static void both_refuse(int root, const char *path, int flags, int error) {
+  errno = 0;
+  ck_assert_int_eq(in_root_walk(root, path, flags, 0644), -1);
+  ck_assert_msg(errno == error, "walk %s: %s", path, strerror(errno));
+  errno = 0;
+  ck_assert_int_eq(in_root_open(root, path, flags, 0644), -1);
+  ck_assert_msg(errno == error, "openat2 %s: %s", path, strerror(errno));
+}
+
 START_TEST(test_the_walk_refuses_what_openat2_refuses) {
   int root = make_tree();
-  errno = 0;
-  ck_assert_int_eq(in_root_walk(root, "loop", O_PATH | O_CLOEXEC, 0), -1);
-  ck_assert_int_eq(errno, ELOOP);
-  ck_assert_int_eq(in_root_walk(root, "dangling", O_PATH | O_CLOEXEC, 0), -1);
-  ck_assert_int_eq(errno, ENOENT);
+  both_refuse(root, "loop", O_PATH | O_CLOEXEC, ELOOP);
+  both_refuse(root, "dangling", O_PATH | O_CLOEXEC, ENOENT);
+  both_refuse(root, "a/b/file/", O_RDONLY | O_CLOEXEC, ENOTDIR);
+  both_refuse(root, "a/b/new/", O_WRONLY | O_CREAT | O_CLOEXEC, EISDIR);
+  both_refuse(root, "abs", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, EEXIST);
+  both_refuse(root, "", O_PATH | O_CLOEXEC, ENOENT);
   /* O_NOFOLLOW opens the last link itself, or refuses to, as open does. */
   int fd = in_root_walk(root, "abs", O_PATH | O_NOFOLLOW | O_CLOEXEC, 0);
   ck_assert_int_ge(fd, 0);
@@ -106,6 +117,20 @@ START_TEST(test_a_file_made_through_a_link_stays_inside) {
   snprintf(path, sizeof path, "%s/a/b/new", top);
   ck_assert_int_eq(access(path, F_OK), 0);
   ck_assert_int_ne(access("/a/b/new", F_OK), 0);
+  /* Through a dangling absolute link as the last component, as a mount
+   * point is made: the file appears inside, at the link's target. */
+  fd = in_root_walk(root, "dangling", O_RDONLY | O_CREAT | O_CLOEXEC, 0644);
+  ck_assert_int_ge(fd, 0);
+  close(fd);
+  snprintf(path, sizeof path, "%s/nowhere", top);
+  ck_assert_int_eq(access(path, F_OK), 0);
+  ck_assert_int_ne(access("/nowhere", F_OK), 0);
+  /* A trailing slash on a link to a directory follows it. */
+  char walked[PATH_MAX];
+  fd = in_root_walk(root, "abs/", O_PATH | O_NOFOLLOW | O_CLOEXEC, 0);
+  ck_assert_int_ge(fd, 0);
+  where(fd, walked, sizeof walked);
+  ck_assert_str_eq(walked, "a");
   remove_tree(root);
 }
 END_TEST
