@@ -254,7 +254,7 @@ conformance: all $(O)/tests/conformance/run $(TEST_PLUGINS)
 # made from (they test the suite, not fern), and the Slurm runner's
 # conformance runs (its own suite still runs there).
 CONFORMANCE_BROKEN ?= yes
-CONFORMANCE_SUBJECTS ?= elf sandbox oci mock spawner script
+CONFORMANCE_SUBJECTS ?= elf sandbox oci oci-crun mock spawner script
 SLURM_CONFORMANCE ?= yes
 
 # The builds a check needs run on every CPU (the tests after them, one at
@@ -273,7 +273,7 @@ check-plain: check-build
 
 check-sanitize: programs
 	$(MAKE) O=build-san SAN=1 CONFORMANCE_BROKEN=no SLURM_CONFORMANCE=no \
-	  CONFORMANCE_SUBJECTS="elf sandbox oci mock script" check-plain
+	  CONFORMANCE_SUBJECTS="elf sandbox oci oci-crun mock script" check-plain
 
 # The suite under valgrind memcheck: the unit tests in one process, and
 # every fern the end-to-end suite, the conformance suite (ELF and mock

@@ -61,9 +61,13 @@ static int rootfs_has(const char *rootfs, const char *name) {
 static const char *const program_keys[] = {
     "runner", "rootfs", "bundle", "binary", "args", "env", "cwd", "runtime",
     "memory_limit", "pids_limit", "forward_stdout_to", "forward_stderr_to",
-    "system_mounts", "seccomp", NULL};
+    "system_mounts", "seccomp", "runtime_args", NULL};
 
-static void oci_runner_free(void *p) { free(p); }
+static void oci_runner_free(void *p) {
+  oci_runner *r = p;
+  json_decref(r->runtime_args);
+  free(r);
+}
 
 /* The shim and the init run as fern's user for every container, like
  * plugin code: they must pass the rule plugins pass (only root or fern's
@@ -103,7 +107,11 @@ static int oci_validate_config(const json_t *config, fern_error_t *err) {
     return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
   json_object_del(rest, "runtime");
   json_object_del(rest, "state_dir");
-  int rc = native_config_validate(rest, "oci", NULL, err);
+  json_object_del(rest, "runtime_args");
+  int rc = oci_runtime_args_check(json_object_get(config, "runtime_args"),
+                                  "the oci runner's config's", err);
+  if (rc == FERN_OK)
+    rc = native_config_validate(rest, "oci", NULL, err);
   json_decref(rest);
   return rc;
 }
@@ -125,11 +133,13 @@ static int oci_create(const fern_host_t *host, const json_t *config,
   snprintf(r->root, sizeof r->root, "%s/runtime", r->state_dir);
   json_object_del(rest, "runtime");
   json_object_del(rest, "state_dir");
+  json_object_del(rest, "runtime_args");
+  r->runtime_args = json_deep_copy(json_object_get(config, "runtime_args"));
   native_runner *nr;
   int rc = native_runner_create(host, rest, "oci", &nr, err);
   json_decref(rest);
   if (rc != FERN_OK) {
-    free(r);
+    oci_runner_free(r);
     return rc;
   }
   /* The shim and the init are installed beside this plugin; one not
@@ -200,7 +210,7 @@ static int oci_validate(const json_t *config, const json_t *program,
                             "the oci runner does not know program key \"%s\" "
                             "(expected rootfs, binary, args, env, cwd, "
                             "runtime, memory_limit, pids_limit, "
-                            "system_mounts, seccomp)",
+                            "system_mounts, seccomp, runtime_args)",
                             key);
     }
   }
@@ -223,6 +233,11 @@ static int oci_validate(const json_t *config, const json_t *program,
   if (json_object_get(program, "cwd") != NULL && (cwd == NULL || cwd[0] != '/'))
     return fern_error_set(err, FERN_EINVAL, "/cwd",
                           "\"cwd\" must be an absolute path in the container");
+  int checked = oci_runtime_args_check(json_object_get(program,
+                                                      "runtime_args"),
+                                       "the program block's", err);
+  if (checked != FERN_OK)
+    return checked;
   static const char *const switches[] = {"system_mounts", "seccomp", NULL};
   for (size_t i = 0; switches[i] != NULL; i++) {
     json_t *v = json_object_get(program, switches[i]);
@@ -311,8 +326,6 @@ static int oci_prepare(void *arg, fern_spawn_plan_t *sp, fern_error_t *err) {
   return FERN_OK;
 }
 
-static char *strv_dup(const char *s) { return strdup(s ? s : ""); }
-
 static int write_config(const fern_spawn_plan_t *sp, oci_run *run,
                         fern_error_t *err);
 
@@ -331,18 +344,9 @@ static int oci_before_spawn(void *arg, fern_spawn_plan_t *sp,
     return FERN_EIO;
   char pid_file[PATH_MAX];
   snprintf(pid_file, sizeof pid_file, "%s/init.pid", run->bundle);
-  char **argv_shim = calloc(8, sizeof *argv_shim);
+  char **argv_shim = oci_shim_argv(run, pid_file);
   if (argv_shim == NULL)
     return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
-  if (run->terminal) /* the shim makes a console socket */
-    argv_shim[6] = strdup("--console");
-  argv_shim[0] = strv_dup(run->runner->shim);
-  argv_shim[1] = strv_dup(run->runtime);
-  argv_shim[2] = strv_dup(run->runner->root);
-  argv_shim[3] = strv_dup(run->given_bundle[0] ? run->given_bundle
-                                               : run->bundle);
-  argv_shim[4] = strv_dup(run->id);
-  argv_shim[5] = strv_dup(pid_file);
   sp->wrapper_argv = argv_shim;
   sp->wrapper_path = strdup(run->runner->shim);
   sp->exit_codes_as_signals = 1;

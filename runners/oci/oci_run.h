@@ -17,6 +17,8 @@ typedef struct oci_runner_s {
   char root[1100];     /* the runtime's --root */
   char shim[PATH_MAX];
   char init[PATH_MAX];
+  json_t *runtime_args; /* the config's "runtime_args", or NULL */
+  int told_hybrid;      /* the crun workaround was logged */
 } oci_runner;
 
 typedef struct oci_run_s {
@@ -62,5 +64,14 @@ int oci_serves_read(const fern_start_info_t *info, char **names,
                     fern_error_t *err);
 /* Refuses configuration to a prepared bundle. */
 int oci_config_deliverable(const fern_start_info_t *info, fern_error_t *err);
+
+/* "runtime_args": a list of at most this many of the runtime's global
+ * flags, passed before each subcommand. */
+#define OCI_RUNTIME_ARGS_MAX 8
+int oci_runtime_args_check(const json_t *args, const char *where,
+                           fern_error_t *err);
+
+/* The shim's command line (oci_shim_args.c); NULL without memory. */
+char **oci_shim_argv(oci_run *run, const char *pid_file);
 
 #endif

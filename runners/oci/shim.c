@@ -2,7 +2,8 @@
  * runner starts it (in the component's job, with the component's output
  * pipes) as:
  *
- *   fern-oci-shim RUNTIME ROOT BUNDLE ID PIDFILE [--console]
+ *   fern-oci-shim [--console] [--hide-unified-controllers]
+ *                 [--runtime-arg ARG]... RUNTIME ROOT BUNDLE ID PIDFILE
  *
  * It is the child subreaper, so the container's init, left behind by
  * `RUNTIME create`, becomes its child and its exit status can be had. It
@@ -26,7 +27,17 @@
  * pseudo-terminal's master over it with SCM_RIGHTS), and a child of the
  * shim copies what the terminal shows to the shim's stdout, the
  * component's log, output post-processing off so that lines keep their
- * own endings. */
+ * own endings.
+ *
+ * --runtime-arg ARG (repeatable) goes to every runtime command, before
+ * the subcommand (crun's and runc's global flags: --systemd-cgroup,
+ * --debug). --hide-unified-controllers is for crun on a host with hybrid
+ * cgroups: crun refuses to run when the unified hierarchy has
+ * controllers ("cgroups in hybrid mode not supported, drop all
+ * controllers from cgroupv2"), so the shim enters a mount namespace of
+ * its own where an empty file covers that hierarchy's cgroup.controllers,
+ * and crun, run from it, uses the v1 hierarchies as runc does. The host
+ * sees nothing of it. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -34,6 +45,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <poll.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -42,6 +55,9 @@
 #include <unistd.h>
 
 static const char *runtime, *root, *bundle, *id;
+#define RUNTIME_ARGS_MAX 8
+static const char *runtime_args[RUNTIME_ARGS_MAX];
+static int runtime_arg_count;
 
 /* The sockets handed to us (LISTEN_FDS, for our pid): how many, 0 for
  * none, -1 when the variables are there but not for us or out of range
@@ -72,9 +88,11 @@ static int run_runtime_quiet(const char *const *args) {
 
 /* Starts the runtime with `args`; returns its pid, or -1. */
 static pid_t start_runtime(const char *const *args, int quiet) {
-  const char *argv[16] = {runtime, "--root", root};
+  const char *argv[16 + RUNTIME_ARGS_MAX] = {runtime, "--root", root};
   size_t n = 3;
-  for (size_t i = 0; args[i] != NULL && n < 15; i++)
+  for (int i = 0; i < runtime_arg_count; i++)
+    argv[n++] = runtime_args[i];
+  for (size_t i = 0; args[i] != NULL && n < 15 + RUNTIME_ARGS_MAX; i++)
     argv[n++] = args[i];
   argv[n] = NULL;
   pid_t pid = fork();
@@ -255,12 +273,51 @@ static pid_t console_forward(int master) {
   return pid;
 }
 
+/* crun's check for hybrid cgroups reads the unified hierarchy's
+ * cgroup.controllers: in a mount namespace of our own, an empty file
+ * covers it. */
+static int hide_unified_controllers(void) {
+  static const char *const places[] = {
+      "/sys/fs/cgroup/unified/cgroup.controllers", NULL};
+  if (unshare(CLONE_NEWNS) != 0 ||
+      mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) != 0)
+    return -1;
+  for (int i = 0; places[i] != NULL; i++)
+    if (access(places[i], F_OK) == 0 &&
+        mount("/dev/null", places[i], "none", MS_BIND, NULL) != 0)
+      return -1;
+  return 0;
+}
+
+static int usage(void) {
+  fprintf(stderr, "usage: fern-oci-shim [--console] "
+                  "[--hide-unified-controllers] [--runtime-arg ARG]... "
+                  "RUNTIME ROOT BUNDLE ID PIDFILE\n");
+  return 125;
+}
+
 int main(int argc, char **argv) {
-  if (argc != 6 && !(argc == 7 && strcmp(argv[6], "--console") == 0)) {
-    fprintf(stderr, "usage: fern-oci-shim RUNTIME ROOT BUNDLE ID PIDFILE "
-                    "[--console]\n");
-    return 125;
+  int console = 0, first = 1;
+  for (; first < argc && strncmp(argv[first], "--", 2) == 0; first++) {
+    if (strcmp(argv[first], "--console") == 0)
+      console = 1;
+    else if (strcmp(argv[first], "--hide-unified-controllers") == 0) {
+      if (hide_unified_controllers() != 0) {
+        fprintf(stderr, "fern-oci-shim: cannot hide the unified cgroup "
+                        "hierarchy's controllers from the runtime: %s\n",
+                strerror(errno));
+        return 125;
+      }
+    } else if (strcmp(argv[first], "--runtime-arg") == 0 &&
+               first + 1 < argc && runtime_arg_count < RUNTIME_ARGS_MAX) {
+      runtime_args[runtime_arg_count++] = argv[++first];
+    } else {
+      return usage();
+    }
   }
+  if (argc - first != 5)
+    return usage();
+  argv += first - 1;
   runtime = argv[1], root = argv[2], bundle = argv[3], id = argv[4];
   prctl(PR_SET_CHILD_SUBREAPER, 1);
   sigset_t set;
@@ -285,7 +342,7 @@ int main(int argc, char **argv) {
     create[k++] = preserve;
   }
   int listener = -1;
-  if (argc == 7) {
+  if (console) {
     if ((listener = console_listen()) < 0) {
       fprintf(stderr, "fern-oci-shim: cannot make a console socket: %s\n",
               strerror(errno));

@@ -90,6 +90,11 @@ void e2e_package_gated(const char *pkg, const char *sibling,
 /* Writes DIR/fern.json: the oci runner, keeping its state in DIR/state
  * (which must exist); its path into `config`. */
 void e2e_oci_runner_config(const char *dir, char *config, size_t size);
+/* A new package for the oci runner: rootfs/ (bin/tool the static test
+ * program; proc, dev, tmp and sys to mount on), state/, and fern.json
+ * (e2e_oci_runner_config), its path into `config`. */
+void e2e_oci_package(char *pkg, size_t size, char *config,
+                     size_t config_size);
 /* Under make check-valgrind, prints why the calling test does not apply
  * and returns 1 (the test then returns); else returns 0. */
 int e2e_skip_under_valgrind(const char *why);
@@ -173,6 +178,7 @@ Suite *image_root_suite(void);
 Suite *capstan_runtimes_suite(void);
 Suite *oci_confinement_suite(void);
 Suite *oci_terminal_suite(void);
+Suite *oci_runtimes_suite(void);
 Suite *hostile_suite(void);
 Suite *faults_suite(void);
 Suite *guardian_suite(void);

@@ -438,6 +438,22 @@ void e2e_oci_runner_config(const char *dir, char *config, size_t size) {
   snprintf(config, size, "%s/fern.json", dir);
 }
 
+void e2e_oci_package(char *pkg, size_t size, char *config,
+                     size_t config_size) {
+  e2e_package_new(pkg, size);
+  static const char *const dirs[] = {"state",       "rootfs",     "rootfs/bin",
+                                     "rootfs/proc", "rootfs/dev", "rootfs/tmp",
+                                     "rootfs/sys",  NULL};
+  for (int i = 0; dirs[i] != NULL; i++) {
+    char dir[4200];
+    snprintf(dir, sizeof dir, "%s/%s", pkg, dirs[i]);
+    ck_assert_int_eq(mkdir(dir, 0755), 0);
+  }
+  e2e_package_copy(pkg, "tests/packages/progs/bin/tool-static",
+                   "rootfs/bin/tool");
+  e2e_oci_runner_config(pkg, config, config_size);
+}
+
 int e2e_skip_root_under_valgrind(void) {
   return e2e_skip_under_valgrind("its program runs in a root of its own, "
                                  "where valgrind's launcher, which valgrind "

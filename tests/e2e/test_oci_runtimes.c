@@ -1,0 +1,88 @@
+/* test_oci_runtimes.c - the OCI runner with crun as well as runc: on a
+ * host with hybrid cgroups crun refuses to run unless fern hides the
+ * unified hierarchy's controllers from it, which fern does and says; and
+ * "runtime_args" reach the runtime as global flags (here --log, whose
+ * file then exists), refused by name when they are not flags. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "e2e.h"
+
+static int run_container(const char *pkg, const char *config,
+                         const char *extra, e2e_proc *p) {
+  char text[512], path[160];
+  snprintf(text, sizeof text,
+           "{\"program\": {\"runner\": \"oci\", \"rootfs\": \"rootfs\", "
+           "\"binary\": \"/bin/tool\", \"args\": [\"print\", \"inside\"]%s}}",
+           extra);
+  e2e_package_write(pkg, "meta/c.cm", text);
+  snprintf(path, sizeof path, "%s/meta/c.cm", pkg);
+  const char *args[] = {"run", "--config", config, path, NULL};
+  return e2e_run(p, 60000, args);
+}
+
+static int hybrid_host(void) {
+  FILE *f = fopen("/sys/fs/cgroup/unified/cgroup.controllers", "re");
+  int c = f ? fgetc(f) : EOF;
+  if (f)
+    fclose(f);
+  return c != EOF && c != '\n';
+}
+
+START_TEST(test_crun_runs_here_as_runc_does) {
+  if (e2e_skip_under_valgrind("crun is not run under valgrind"))
+    return;
+  if (access("/usr/bin/crun", X_OK) != 0) {
+    fprintf(stderr, "skipped: crun is not installed (scripts/setup "
+                    "installs it)\n");
+    return;
+  }
+  char pkg[64], config[160];
+  e2e_oci_package(pkg, sizeof pkg, config, sizeof config);
+  e2e_proc p;
+  ck_assert_int_eq(run_container(pkg, config, ", \"runtime\": \"crun\"", &p),
+                   0);
+  e2e_assert_has(p.err, "[/] inside\n");
+  if (hybrid_host())
+    e2e_assert_has(p.err, "crun refuses a host whose unified cgroup "
+                          "hierarchy has controllers");
+  e2e_free(&p);
+  e2e_package_remove(pkg);
+}
+END_TEST
+
+START_TEST(test_runtime_args_reach_the_runtime) {
+  if (e2e_skip_under_valgrind("runc is not run under valgrind"))
+    return;
+  char pkg[64], config[160], extra[256], log[160];
+  e2e_oci_package(pkg, sizeof pkg, config, sizeof config);
+  snprintf(log, sizeof log, "%s/runtime.log", pkg);
+  snprintf(extra, sizeof extra, ", \"runtime_args\": [\"--log=%s\"]", log);
+  e2e_proc p;
+  ck_assert_int_eq(run_container(pkg, config, extra, &p), 0);
+  e2e_assert_has(p.err, "[/] inside\n");
+  e2e_free(&p);
+  struct stat st;
+  ck_assert_int_eq(stat(log, &st), 0);
+  ck_assert_int_eq(run_container(pkg, config,
+                                 ", \"runtime_args\": [\"create\"]", &p),
+                   1);
+  e2e_assert_has(p.err, "\"runtime_args\" must be a list of at most 8 of "
+                        "the runtime's global flags");
+  e2e_free(&p);
+  e2e_package_remove(pkg);
+}
+END_TEST
+
+Suite *oci_runtimes_suite(void) {
+  Suite *s = suite_create("oci_runtimes");
+  TCase *tc = tcase_create("runtimes");
+  tcase_set_timeout(tc, 120);
+  tcase_add_test(tc, test_crun_runs_here_as_runc_does);
+  tcase_add_test(tc, test_runtime_args_reach_the_runtime);
+  suite_add_tcase(s, tc);
+  return s;
+}
