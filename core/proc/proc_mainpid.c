@@ -80,9 +80,12 @@ static int can_follow(proc_run *c) {
     why = "a wrapper runs the program, whose process ids are not fern's";
   else if (c->pidfd < 0)
     why = "exits are watched by SIGCHLD here, not by pidfds";
+  /* A wrapper's MAINPID= (runc forwards its container's) is no fault of
+   * the component's: said, not warned. */
   if (why != NULL && !c->mainpid_refused)
-    c->host->log(c->host->ctx, FERN_LOG_WARN, c->moniker,
-                 "MAINPID= is not followed: %s", why);
+    c->host->log(c->host->ctx,
+                 c->exec_path != NULL ? FERN_LOG_INFO : FERN_LOG_WARN,
+                 c->moniker, "MAINPID= is not followed: %s", why);
   c->mainpid_refused = why != NULL;
   return why == NULL;
 }

@@ -58,10 +58,37 @@ static int rootfs_has(const char *rootfs, const char *name) {
   return lstat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+/* "lifecycle": {"ready_event": "notify"} only. Readiness comes through
+ * the runtime: runc and crun pass NOTIFY_SOCKET into the container (a
+ * socket of their own bound there, NOTIFY_SOCKET naming it) and `start`
+ * forwards READY=1 to fern's. A container is stopped by SIGTERM to its
+ * init, not by the lifecycle channel. */
+static int check_lifecycle(const json_t *lifecycle, fern_error_t *err) {
+  const char *key;
+  json_t *value;
+  if (lifecycle != NULL && !json_is_object(lifecycle))
+    return fern_error_set(err, FERN_EINVAL, "/lifecycle",
+                          "\"lifecycle\" must be an object");
+  json_object_foreach((json_t *)lifecycle, key, value) {
+    if (strcmp(key, "ready_event") != 0 || !json_is_string(value) ||
+        strcmp(json_string_value(value), "notify") != 0)
+      return fern_error_set(err, FERN_EINVAL, "/lifecycle",
+                            "the oci runner takes \"lifecycle\": "
+                            "{\"ready_event\": \"notify\"} only (a "
+                            "container is stopped by SIGTERM to its init)");
+  }
+  return FERN_OK;
+}
+
+static int wants_readiness(const json_t *program) {
+  return json_object_get(json_object_get(program, "lifecycle"),
+                         "ready_event") != NULL;
+}
+
 static const char *const program_keys[] = {
     "runner", "rootfs", "bundle", "binary", "args", "env", "cwd", "runtime",
     "memory_limit", "pids_limit", "forward_stdout_to", "forward_stderr_to",
-    "system_mounts", "seccomp", "runtime_args", NULL};
+    "system_mounts", "seccomp", "runtime_args", "lifecycle", NULL};
 
 static void oci_runner_free(void *p) {
   oci_runner *r = p;
@@ -210,7 +237,8 @@ static int oci_validate(const json_t *config, const json_t *program,
                             "the oci runner does not know program key \"%s\" "
                             "(expected rootfs, binary, args, env, cwd, "
                             "runtime, memory_limit, pids_limit, "
-                            "system_mounts, seccomp, runtime_args)",
+                            "system_mounts, seccomp, runtime_args, "
+                            "lifecycle)",
                             key);
     }
   }
@@ -237,6 +265,9 @@ static int oci_validate(const json_t *config, const json_t *program,
                                                       "runtime_args"),
                                        "the program block's", err);
   if (checked != FERN_OK)
+    return checked;
+  if ((checked = check_lifecycle(json_object_get(program, "lifecycle"),
+                                 err)) != FERN_OK)
     return checked;
   static const char *const switches[] = {"system_mounts", "seccomp", NULL};
   for (size_t i = 0; switches[i] != NULL; i++) {
@@ -310,6 +341,13 @@ static int oci_prepare(void *arg, fern_spawn_plan_t *sp, fern_error_t *err) {
   }
   if (bundle != NULL && (rc = read_terminal(run, err)) != FERN_OK)
     return rc;
+  if (rootfs != NULL && wants_readiness(run->program) &&
+      !rootfs_has(run->rootfs, "run"))
+    return fern_error_set(err, FERN_EINVAL, "/lifecycle",
+                          "readiness needs a /run directory in the root file "
+                          "system: the runtime binds its notify socket under "
+                          "it (fern mounts a tmpfs there, so nothing is "
+                          "written into the package)");
   const char *runtime = json_string_value(json_object_get(run->program,
                                                           "runtime"));
   if (oci_find_program(runtime ? runtime : run->runner->runtime, run->runtime,
@@ -344,7 +382,7 @@ static int oci_before_spawn(void *arg, fern_spawn_plan_t *sp,
     return FERN_EIO;
   char pid_file[PATH_MAX];
   snprintf(pid_file, sizeof pid_file, "%s/init.pid", run->bundle);
-  char **argv_shim = oci_shim_argv(run, pid_file);
+  char **argv_shim = oci_shim_argv(run, pid_file, sp->notify_file);
   if (argv_shim == NULL)
     return fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
   sp->wrapper_argv = argv_shim;
@@ -388,6 +426,7 @@ static int write_config(const fern_spawn_plan_t *sp, oci_run *run,
       .no_system_mounts =
           json_is_false(json_object_get(run->program, "system_mounts")),
       .no_seccomp = json_is_false(json_object_get(run->program, "seccomp")),
+      .run_tmpfs = wants_readiness(run->program),
   };
   char *text = oci_config_text(&spec);
   json_decref(argv);
@@ -441,7 +480,12 @@ static int oci_start(void *runner, const fern_start_info_t *info,
   run->hostname = strdup(slash && slash[1] ? slash + 1 : "fern");
   /* The program block's binary is inside the container: nothing of the
    * package is executed, the shim is. */
-  native_start how = {.flags = FERN_SPAWN_NO_EXEC,
+  /* Readiness: the socket is a file, whose path the runtime is given
+   * (crun takes no abstract one; runc takes either). */
+  native_start how = {.flags = FERN_SPAWN_NO_EXEC |
+                               (wants_readiness(info->program)
+                                    ? FERN_SPAWN_NOTIFY_FILE
+                                    : 0),
                       .prepare = oci_prepare,
                       .before_spawn = oci_before_spawn,
                       .hook_arg = run,

@@ -36,6 +36,8 @@ typedef struct oci_spec_s {
   int rootfs_has_sys;   /* /sys can be mounted without making its point */
   int no_system_mounts; /* "system_mounts": false */
   int no_seccomp;       /* "seccomp": false */
+  int run_tmpfs;        /* a tmpfs at /run, where the runtime binds its
+                         * notify socket (/run/notify) for readiness */
 } oci_spec;
 
 /* The seccomp profile fern's containers get (oci_seccomp.c). */

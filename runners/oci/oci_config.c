@@ -51,6 +51,12 @@ static json_t *mounts(const oci_spec *spec) {
       "nosuid", "nodev", "mode=1777");
   if (!spec->no_system_mounts)
     system_mounts(spec, list);
+  if (spec->run_tmpfs)
+    json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:[s,s,s]}",
+                                          "destination", "/run", "type",
+                                          "tmpfs", "source", "tmpfs",
+                                          "options", "nosuid", "nodev",
+                                          "mode=755"));
   /* After /dev's tmpfs, so the mount point is made there, not in the
    * package's root file system. */
   json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:[s,s]}",

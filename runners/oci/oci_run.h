@@ -72,6 +72,7 @@ int oci_runtime_args_check(const json_t *args, const char *where,
                            fern_error_t *err);
 
 /* The shim's command line (oci_shim_args.c); NULL without memory. */
-char **oci_shim_argv(oci_run *run, const char *pid_file);
+char **oci_shim_argv(oci_run *run, const char *pid_file,
+                     const char *notify_file);
 
 #endif

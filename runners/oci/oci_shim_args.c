@@ -6,6 +6,8 @@
  *                               hierarchy has controllers (hybrid)
  *   --runtime-arg ARG           each of "runtime_args", the runner's
  *                               config's first, then the program block's
+ *   --notify-socket PATH        readiness: fern's socket file, which the
+ *                               runtime is given as NOTIFY_SOCKET
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,7 +56,8 @@ static int push(char **argv, size_t *n, size_t room, const char *text) {
   return 0;
 }
 
-char **oci_shim_argv(oci_run *run, const char *pid_file) {
+char **oci_shim_argv(oci_run *run, const char *pid_file,
+                     const char *notify_file) {
   size_t room = 8 + 2 * 2 * OCI_RUNTIME_ARGS_MAX, n = 0;
   char **argv = calloc(room, sizeof *argv);
   if (argv == NULL)
@@ -62,6 +65,9 @@ char **oci_shim_argv(oci_run *run, const char *pid_file) {
   int ok = push(argv, &n, room, run->runner->shim) == 0;
   if (ok && run->terminal)
     ok = push(argv, &n, room, "--console") == 0;
+  if (ok && notify_file != NULL)
+    ok = push(argv, &n, room, "--notify-socket") == 0 &&
+         push(argv, &n, room, notify_file) == 0;
   if (ok && runtime_is_crun(run->runtime) && unified_has_controllers()) {
     ok = push(argv, &n, room, "--hide-unified-controllers") == 0;
     if (!run->runner->told_hybrid) {

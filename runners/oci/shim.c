@@ -3,7 +3,8 @@
  * pipes) as:
  *
  *   fern-oci-shim [--console] [--hide-unified-controllers]
- *                 [--runtime-arg ARG]... RUNTIME ROOT BUNDLE ID PIDFILE
+ *                 [--notify-socket PATH] [--runtime-arg ARG]...
+ *                 RUNTIME ROOT BUNDLE ID PIDFILE
  *
  * It is the child subreaper, so the container's init, left behind by
  * `RUNTIME create`, becomes its child and its exit status can be had. It
@@ -37,7 +38,9 @@
  * controllers from cgroupv2"), so the shim enters a mount namespace of
  * its own where an empty file covers that hierarchy's cgroup.controllers,
  * and crun, run from it, uses the v1 hierarchies as runc does. The host
- * sees nothing of it. */
+ * sees nothing of it. --notify-socket PATH is fern's readiness socket: the
+ * runtime commands get NOTIFY_SOCKET=PATH, and runc and crun pass a
+ * socket of their own into the container and forward its READY=1. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -291,7 +294,8 @@ static int hide_unified_controllers(void) {
 
 static int usage(void) {
   fprintf(stderr, "usage: fern-oci-shim [--console] "
-                  "[--hide-unified-controllers] [--runtime-arg ARG]... "
+                  "[--hide-unified-controllers] [--notify-socket PATH] "
+                  "[--runtime-arg ARG]... "
                   "RUNTIME ROOT BUNDLE ID PIDFILE\n");
   return 125;
 }
@@ -308,6 +312,9 @@ int main(int argc, char **argv) {
                 strerror(errno));
         return 125;
       }
+    } else if (strcmp(argv[first], "--notify-socket") == 0 &&
+               first + 1 < argc) {
+      setenv("NOTIFY_SOCKET", argv[++first], 1);
     } else if (strcmp(argv[first], "--runtime-arg") == 0 &&
                first + 1 < argc && runtime_arg_count < RUNTIME_ARGS_MAX) {
       runtime_args[runtime_arg_count++] = argv[++first];
