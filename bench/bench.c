@@ -313,7 +313,8 @@ int main(int argc, char **argv) {
     add_row("up vs s6-svscan + s6-svwait -u (s)", s6_n, fern_up_s6, s6, "s");
   else
     printf("s6 comparison skipped: %s\n", why);
-  failed |= bench_dependent_stops(&env) | bench_activation(&env);
+  failed |= bench_dependent_stops(&env) | bench_activation(&env) |
+            bench_containers(&env);
   bench_package_remove(&env);
   if (failed)
     fprintf(stderr, "bench: a measurement failed (see above)\n");

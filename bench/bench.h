@@ -78,5 +78,8 @@ int bench_json5(long n);
 /* Routing (bench_routes.c): stops in dependency order, and activation. */
 int bench_dependent_stops(const bench_env *env);
 int bench_activation(const bench_env *env);
+/* One container through the OCI runner against the runtime by hand
+ * (bench_oci.c). */
+int bench_containers(const bench_env *env);
 
 #endif
