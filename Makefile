@@ -138,8 +138,8 @@ $(O)/runners/sandbox/sandbox.so: $(SANDBOX_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) -shared $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(shell pkg-config --libs libseccomp)
 
-OCI_OBJ := $(patsubst %.c,$(O)/obj/%.o,$(filter-out runners/oci/shim.c runners/oci/init.c,$(wildcard runners/oci/*.c))) \
-           $(NATIVE_OBJ)
+OCI_OBJ := $(patsubst %.c,$(O)/obj/%.o,$(filter-out runners/oci/shim.c runners/oci/init.c,$(wildcard runners/oci/*.c)) \
+             core/proc/tree_remove.c) $(NATIVE_OBJ)
 $(O)/runners/oci/oci.so: $(OCI_OBJ) $(O)/runners/oci/fern-oci-shim $(O)/runners/oci/fern-oci-init
 	@mkdir -p $(dir $@)
 	$(CC) -shared $(LDFLAGS) -o $@ $(OCI_OBJ) $(PKG_LIBS)
@@ -165,7 +165,7 @@ YAML_LIBS := $(shell pkg-config --libs yaml-0.1)
 # It resolves paths inside an image as the ELF runner does
 # (core/proc/in_root.c, which holds no state).
 CAPSTAN_OBJ := $(patsubst %.c,$(O)/obj/%.o,$(wildcard resolvers/capstan/*.c) \
-                 core/proc/in_root.c)
+                 core/proc/in_root.c core/proc/tree_remove.c)
 $(O)/resolvers/capstan/capstan.so: $(CAPSTAN_OBJ) $(O)/obj/resolvers/common/package_dir.o
 	@mkdir -p $(dir $@)
 	$(CC) -shared $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(YAML_LIBS)

@@ -353,7 +353,32 @@ int proc_job_populated(proc_job *job) {
   return job->pgid > 0 && kill(-job->pgid, 0) == 0;
 }
 
+/* Whether `pid`'s cgroup v2 path (its "0::" line) is the job's or one
+ * beneath it: a container runtime's processes sit in a cgroup it made
+ * inside the job. */
+static int in_cgroup_subtree(const proc_job *job, pid_t pid) {
+  char path[64], line[PATH_MAX + 8];
+  if (job->cgroup == NULL || job->cgroup_rel == NULL)
+    return 0;
+  snprintf(path, sizeof path, "/proc/%d/cgroup", (int)pid);
+  FILE *f = fopen(path, "re");
+  int owned = 0;
+  size_t n = strlen(job->cgroup_rel);
+  while (f != NULL && !owned && fgets(line, sizeof line, f) != NULL) {
+    if (strncmp(line, "0::", 3) != 0)
+      continue;
+    line[strcspn(line, "\n")] = '\0';
+    owned = strncmp(line + 3, job->cgroup_rel, n) == 0 &&
+            (line[3 + n] == '\0' || line[3 + n] == '/');
+  }
+  if (f != NULL)
+    fclose(f);
+  return owned;
+}
+
 int proc_job_owns(const proc_job *job, pid_t pid) {
+  if (job->kind == PROC_JOB_CGROUP && in_cgroup_subtree(job, pid))
+    return 1;
   if (job->kind == PROC_JOB_CGROUP) {
     char path[PATH_MAX + 32], want[32];
     snprintf(path, sizeof path, "%s/cgroup.procs", cgroup_dir(job));

@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <libgen.h>
 #include <limits.h>
 #include <pthread.h>
@@ -15,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../../core/proc/tree_remove.h"
 #include "capstan_work.h"
 
 extern char **environ;
@@ -46,20 +46,7 @@ int capstan_work_dir(const capstan_search *search, char *out, size_t size,
   return FERN_OK;
 }
 
-static int remove_entry(const char *path, const struct stat *st, int type,
-                        struct FTW *ftw) {
-  (void)st;
-  (void)ftw;
-  if (type == FTW_DP)
-    rmdir(path);
-  else
-    unlink(path);
-  return 0;
-}
-
-void capstan_remove_tree(const char *dir) {
-  nftw(dir, remove_entry, 32, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
-}
+void capstan_remove_tree(const char *dir) { tree_remove(dir); }
 
 /* What tar said, its last line, into `out`: read to the end before the
  * wait, so that tar never blocks on a full pipe. */

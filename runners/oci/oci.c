@@ -88,7 +88,7 @@ static int wants_readiness(const json_t *program) {
 static const char *const program_keys[] = {
     "runner", "rootfs", "bundle", "binary", "args", "env", "cwd", "runtime",
     "memory_limit", "pids_limit", "forward_stdout_to", "forward_stderr_to",
-    "system_mounts", "seccomp", "runtime_args", "lifecycle", NULL};
+    "system_mounts", "seccomp", "runtime_args", "lifecycle", "image", NULL};
 
 static void oci_runner_free(void *p) {
   oci_runner *r = p;
@@ -238,21 +238,27 @@ static int oci_validate(const json_t *config, const json_t *program,
                             "(expected rootfs, binary, args, env, cwd, "
                             "runtime, memory_limit, pids_limit, "
                             "system_mounts, seccomp, runtime_args, "
-                            "lifecycle)",
+                            "lifecycle, image)",
                             key);
     }
   }
   const char *rootfs = json_string_value(json_object_get(program, "rootfs"));
   const char *binary = json_string_value(json_object_get(program, "binary"));
   const char *bundle = json_string_value(json_object_get(program, "bundle"));
-  if ((rootfs == NULL) == (bundle == NULL))
+  const char *image = json_string_value(json_object_get(program, "image"));
+  if ((rootfs != NULL) + (bundle != NULL) + (image != NULL) != 1)
     return fern_error_set(err, FERN_EINVAL, "",
-                          "the oci runner needs either \"rootfs\" (a root "
-                          "file system inside the package, with \"binary\") "
-                          "or \"bundle\" (a prepared OCI bundle inside the "
-                          "package)");
+                          "the oci runner needs one of \"rootfs\" (a root "
+                          "file system inside the package, with \"binary\"), "
+                          "\"image\" (an OCI image layout inside the "
+                          "package, \"DIR:TAG\") or \"bundle\" (a prepared "
+                          "OCI bundle inside the package)");
   if (bundle != NULL)
     return check_strings(program, "args", 0, err); /* its config says it all */
+  if (image != NULL && binary == NULL) {
+    int rc = check_strings(program, "args", 0, err);
+    return rc == FERN_OK ? check_strings(program, "env", 1, err) : rc;
+  }
   if (binary == NULL || binary[0] != '/')
     return fern_error_set(err, FERN_EINVAL, "/binary",
                           "\"binary\" must be the absolute path of the program "
@@ -298,6 +304,7 @@ static void run_free(void *p) {
   free(run->config);
   free(run->package_dir);
   free(run->hostname);
+  oci_image_free(&run->image);
   free(run);
 }
 
@@ -329,10 +336,17 @@ static int oci_prepare(void *arg, fern_spawn_plan_t *sp, fern_error_t *err) {
                                                          "rootfs"));
   const char *bundle = json_string_value(json_object_get(run->program,
                                                          "bundle"));
-  int rc = run->host->package_path(run->host->ctx, run->package_dir,
-                                   rootfs ? rootfs : bundle,
-                                 rootfs ? run->rootfs : run->given_bundle,
-                                 PATH_MAX, err);
+  const char *image = json_string_value(json_object_get(run->program,
+                                                        "image"));
+  int rc = image != NULL
+               ? oci_image_prepare(run, image, err)
+               : run->host->package_path(run->host->ctx, run->package_dir,
+                                         rootfs ? rootfs : bundle,
+                                         rootfs ? run->rootfs
+                                                : run->given_bundle,
+                                         PATH_MAX, err);
+  if (image != NULL && rc != FERN_OK)
+    return rc;
   if (rc != FERN_OK) {
     char why[sizeof err->message];
     memcpy(why, err->message, sizeof why);
@@ -341,7 +355,7 @@ static int oci_prepare(void *arg, fern_spawn_plan_t *sp, fern_error_t *err) {
   }
   if (bundle != NULL && (rc = read_terminal(run, err)) != FERN_OK)
     return rc;
-  if (rootfs != NULL && wants_readiness(run->program) &&
+  if (bundle == NULL && wants_readiness(run->program) &&
       !rootfs_has(run->rootfs, "run"))
     return fern_error_set(err, FERN_EINVAL, "/lifecycle",
                           "readiness needs a /run directory in the root file "
@@ -395,12 +409,43 @@ static int oci_before_spawn(void *arg, fern_spawn_plan_t *sp,
              : fern_error_set(err, FERN_ENOMEM, NULL, "out of memory");
 }
 
+/* The container's command, as Docker runs an image: the program block's
+ * binary and args; else the image's Entrypoint, then the program block's
+ * args if it has any, else the image's Cmd (image-spec config.md). */
+static json_t *container_argv(const oci_run *run) {
+  json_t *argv = json_array();
+  const json_t *binary = json_object_get(run->program, "binary");
+  const json_t *args = json_object_get(run->program, "args");
+  if (binary != NULL) {
+    json_array_append(argv, (json_t *)binary);
+    json_array_extend(argv, (json_t *)args);
+    return argv;
+  }
+  json_array_extend(argv, run->image.entrypoint);
+  json_array_extend(argv, args != NULL ? (json_t *)args : run->image.cmd);
+  return argv;
+}
+
+/* The image's Env, then the program block's env. */
+static json_t *container_env(const oci_run *run) {
+  json_t *env = json_array();
+  json_array_extend(env, run->image.env);
+  json_array_extend(env, json_object_get(run->program, "env"));
+  return env;
+}
+
 /* Writes our bundle's config.json for the program block. */
 static int write_config(const fern_spawn_plan_t *sp, oci_run *run,
                         fern_error_t *err) {
-  json_t *argv = json_array();
-  json_array_append(argv, json_object_get(run->program, "binary"));
-  json_array_extend(argv, json_object_get(run->program, "args"));
+  json_t *argv = container_argv(run), *env = container_env(run);
+  if (json_array_size(argv) == 0) {
+    json_decref(argv);
+    json_decref(env);
+    return fern_error_set(err, FERN_EINVAL, "/binary",
+                          "the image names no program (no Entrypoint or "
+                          "Cmd), and the program block no \"binary\"");
+  }
+  const char *cwd = json_string_value(json_object_get(run->program, "cwd"));
   char cgroups[PATH_MAX + 8];
   if (sp->cgroup != NULL) {
     snprintf(cgroups, sizeof cgroups, "%s/ctr", sp->cgroup);
@@ -410,8 +455,10 @@ static int write_config(const fern_spawn_plan_t *sp, oci_run *run,
       .rootfs = run->rootfs,
       .hostname = run->hostname,
       .argv = argv,
-      .env = json_object_get(run->program, "env"),
-      .cwd = json_string_value(json_object_get(run->program, "cwd")),
+      .env = env,
+      .cwd = cwd != NULL ? cwd : run->image.cwd,
+      .uid = run->image.uid,
+      .gid = run->image.gid,
       .memory_limit = json_integer_value(json_object_get(run->program,
                                                          "memory_limit")),
       .pids_limit = json_integer_value(json_object_get(run->program,
@@ -430,6 +477,7 @@ static int write_config(const fern_spawn_plan_t *sp, oci_run *run,
   };
   char *text = oci_config_text(&spec);
   json_decref(argv);
+  json_decref(env);
   char path[PATH_MAX + 16];
   snprintf(path, sizeof path, "%s/config.json", run->bundle);
   FILE *f = fopen(path, "we");

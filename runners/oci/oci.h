@@ -16,6 +16,7 @@ typedef struct oci_spec_s {
   json_t *argv;         /* [binary, args...] */
   json_t *env;          /* ["NAME=value", ...] */
   const char *cwd;
+  int uid, gid;         /* the process's user: an image's, else root */
   json_int_t memory_limit; /* bytes; 0: none */
   json_int_t pids_limit;   /* 0: none */
   const char *cgroups_path; /* NULL: the runtime's default */

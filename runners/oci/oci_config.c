@@ -130,9 +130,13 @@ static int sets_listen_variable(const char *entry) {
  * the ELF and sandbox runners have fern's variables win). */
 static json_t *environment(const oci_spec *spec) {
   json_t *env = json_array();
-  json_array_append_new(env, json_string("PATH=/bin:/usr/bin:/sbin"));
   size_t i;
   const json_t *entry;
+  int has_path = 0; /* an image's Env usually says PATH: it wins */
+  json_array_foreach(spec->env, i, entry) has_path |=
+      strncmp(json_string_value(entry), "PATH=", 5) == 0;
+  if (!has_path)
+    json_array_append_new(env, json_string("PATH=/bin:/usr/bin:/sbin"));
   json_array_foreach(spec->env, i, entry) {
     const char *text = json_string_value(entry);
     if (spec->listen_count == 0 || !sets_listen_variable(text))
@@ -163,7 +167,8 @@ char *oci_config_text(const oci_spec *spec) {
   json_t *env = environment(spec);
   json_t *process = json_pack(
       "{s:b, s:{s:i, s:i}, s:o, s:o, s:s, s:b, s:{}, s:[{s:s, s:i, s:i}]}",
-      "terminal", 0, "user", "uid", 0, "gid", 0, "args", argv, "env", env,
+      "terminal", 0, "user", "uid", spec->uid, "gid", spec->gid, "args", argv,
+      "env", env,
       "cwd", spec->cwd ? spec->cwd : "/", "noNewPrivileges", 1,
       "capabilities", "rlimits", "type", "RLIMIT_NOFILE", "hard",
       OCI_NOFILE, "soft", OCI_NOFILE);

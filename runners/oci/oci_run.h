@@ -21,6 +21,13 @@ typedef struct oci_runner_s {
   int told_hybrid;      /* the crun workaround was logged */
 } oci_runner;
 
+/* What an image's config gives a container (oci_image.c). */
+typedef struct oci_image_s {
+  json_t *entrypoint, *cmd, *env; /* or NULL */
+  char *cwd;                      /* WorkingDir, or NULL */
+  int uid, gid;                   /* User, as umoci resolved it */
+} oci_image;
+
 typedef struct oci_run_s {
   oci_runner *runner;
   const fern_host_t *host;
@@ -32,6 +39,7 @@ typedef struct oci_run_s {
   char rootfs[PATH_MAX];
   char given_bundle[PATH_MAX]; /* a prepared bundle in the package, or "" */
   int terminal; /* the prepared bundle's process.terminal: a console */
+  oci_image image; /* with "image": its config; rootfs is its unpacking */
   char job_rel[PATH_MAX];      /* the job's cgroup, relative, or "" */
   char id[96];
   char bundle[1200]; /* ours: config.json (unless given) and init.pid */
@@ -70,6 +78,11 @@ int oci_config_deliverable(const fern_start_info_t *info, fern_error_t *err);
 #define OCI_RUNTIME_ARGS_MAX 8
 int oci_runtime_args_check(const json_t *args, const char *where,
                            fern_error_t *err);
+
+/* "image": unpacks it once (STATE_DIR/images), sets run->rootfs and
+ * run->image. Worker thread. */
+int oci_image_prepare(oci_run *run, const char *ref, fern_error_t *err);
+void oci_image_free(oci_image *image);
 
 /* The shim's command line (oci_shim_args.c); NULL without memory. */
 char **oci_shim_argv(oci_run *run, const char *pid_file,

@@ -179,6 +179,7 @@ Suite *capstan_runtimes_suite(void);
 Suite *oci_confinement_suite(void);
 Suite *oci_terminal_suite(void);
 Suite *oci_runtimes_suite(void);
+Suite *oci_image_suite(void);
 Suite *hostile_suite(void);
 Suite *faults_suite(void);
 Suite *guardian_suite(void);
