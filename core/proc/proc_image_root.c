@@ -272,7 +272,7 @@ static int mount_one(proc_image_root *root, int root_fd,
 
 int proc_image_root_enter(proc_image_root *root) {
   if (unshare(CLONE_NEWNS) != 0 ||
-      mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) != 0 ||
+      mount("none", "/", "none", MS_REC | MS_SLAVE, NULL) != 0 ||
       mount(root->dir, root->dir, "none", MS_BIND | MS_REC, NULL) != 0)
     return -1;
   int root_fd = open(root->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);

@@ -98,14 +98,8 @@ static int sender_is_ours(proc_run *c, const struct ucred *cred) {
   if ((cred->pid == proc_spawned_pid(c) && cred->pid != 0) ||
       cred->pid == proc_main_pid(c) || proc_job_owns(&c->job, cred->pid))
     return 1;
-  /* A sender that already exited cannot be placed. Through a socket
-   * file (FERN_SPAWN_NOTIFY_FILE), which lives in fern's own 0700
-   * directory and only this run's wrapper was given, it was the wrapper
-   * passing the program's word on (runc's and crun's `start` forward
-   * READY=1 and exit at once): taken. */
+  /* A sender that already exited cannot be placed. */
   int gone = kill(cred->pid, 0) != 0 && errno == ESRCH;
-  if (gone && c->notify_by_file)
-    return 1;
   c->host->log(c->host->ctx, gone ? FERN_LOG_DEBUG : FERN_LOG_WARN, c->moniker,
                "ignored a notify message from pid %d, not one of its "
                "processes",

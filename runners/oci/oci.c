@@ -88,7 +88,7 @@ static int wants_readiness(const json_t *program) {
 static const char *const program_keys[] = {
     "runner", "rootfs", "bundle", "binary", "args", "env", "cwd", "runtime",
     "memory_limit", "pids_limit", "forward_stdout_to", "forward_stderr_to",
-    "system_mounts", "seccomp", "runtime_args", "lifecycle", "image", NULL};
+    "system_mounts", "seccomp", "lifecycle", "image", NULL};
 
 static void oci_runner_free(void *p) {
   oci_runner *r = p;
@@ -237,43 +237,17 @@ static int oci_validate(const json_t *config, const json_t *program,
                             "the oci runner does not know program key \"%s\" "
                             "(expected rootfs, binary, args, env, cwd, "
                             "runtime, memory_limit, pids_limit, "
-                            "system_mounts, seccomp, runtime_args, "
-                            "lifecycle, image)",
+                            "system_mounts, seccomp, lifecycle, image)",
                             key);
     }
   }
-  const char *rootfs = json_string_value(json_object_get(program, "rootfs"));
-  const char *binary = json_string_value(json_object_get(program, "binary"));
-  const char *bundle = json_string_value(json_object_get(program, "bundle"));
-  const char *image = json_string_value(json_object_get(program, "image"));
-  if ((rootfs != NULL) + (bundle != NULL) + (image != NULL) != 1)
-    return fern_error_set(err, FERN_EINVAL, "",
-                          "the oci runner needs one of \"rootfs\" (a root "
-                          "file system inside the package, with \"binary\"), "
-                          "\"image\" (an OCI image layout inside the "
-                          "package, \"DIR:TAG\") or \"bundle\" (a prepared "
-                          "OCI bundle inside the package)");
-  if (bundle != NULL)
-    return check_strings(program, "args", 0, err); /* its config says it all */
-  if (image != NULL && binary == NULL) {
-    int rc = check_strings(program, "args", 0, err);
-    return rc == FERN_OK ? check_strings(program, "env", 1, err) : rc;
-  }
-  if (binary == NULL || binary[0] != '/')
-    return fern_error_set(err, FERN_EINVAL, "/binary",
-                          "\"binary\" must be the absolute path of the program "
-                          "inside the root file system");
+  /* What every kind of container takes, checked whatever the kind. */
   const char *cwd = json_string_value(json_object_get(program, "cwd"));
   if (json_object_get(program, "cwd") != NULL && (cwd == NULL || cwd[0] != '/'))
     return fern_error_set(err, FERN_EINVAL, "/cwd",
                           "\"cwd\" must be an absolute path in the container");
-  int checked = oci_runtime_args_check(json_object_get(program,
-                                                      "runtime_args"),
-                                       "the program block's", err);
+  int checked = check_lifecycle(json_object_get(program, "lifecycle"), err);
   if (checked != FERN_OK)
-    return checked;
-  if ((checked = check_lifecycle(json_object_get(program, "lifecycle"),
-                                 err)) != FERN_OK)
     return checked;
   static const char *const switches[] = {"system_mounts", "seccomp", NULL};
   for (size_t i = 0; switches[i] != NULL; i++) {
@@ -289,8 +263,27 @@ static int oci_validate(const json_t *config, const json_t *program,
       return fern_error_set(err, FERN_EINVAL, "",
                             "\"%s\" must be a positive integer", limits[i]);
   }
-  int rc = check_strings(program, "args", 0, err);
-  return rc == FERN_OK ? check_strings(program, "env", 1, err) : rc;
+  if ((checked = check_strings(program, "args", 0, err)) != FERN_OK ||
+      (checked = check_strings(program, "env", 1, err)) != FERN_OK)
+    return checked;
+  const char *rootfs = json_string_value(json_object_get(program, "rootfs"));
+  const char *binary = json_string_value(json_object_get(program, "binary"));
+  const char *bundle = json_string_value(json_object_get(program, "bundle"));
+  const char *image = json_string_value(json_object_get(program, "image"));
+  if ((rootfs != NULL) + (bundle != NULL) + (image != NULL) != 1)
+    return fern_error_set(err, FERN_EINVAL, "",
+                          "the oci runner needs one of \"rootfs\" (a root "
+                          "file system inside the package, with \"binary\"), "
+                          "\"image\" (an OCI image layout inside the "
+                          "package, \"DIR:TAG\") or \"bundle\" (a prepared "
+                          "OCI bundle inside the package)");
+  if (bundle != NULL || (image != NULL && binary == NULL))
+    return FERN_OK; /* the bundle's config or the image's says the rest */
+  if (binary == NULL || binary[0] != '/')
+    return fern_error_set(err, FERN_EINVAL, "/binary",
+                          "\"binary\" must be the absolute path of the program "
+                          "inside the root file system");
+  return FERN_OK;
 }
 
 static void run_free(void *p) {

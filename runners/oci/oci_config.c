@@ -98,12 +98,14 @@ static json_t *linux_block(const oci_spec *spec) {
                       json_pack("[{s:b, s:s}]", "allow", 0, "access", "rwm"));
   json_t *block = json_pack(
       "{s:[{s:s},{s:s},{s:s},{s:s},{s:s}], s:o,"
-      " s:[s,s,s,s,s,s,s,s,s,s], s:[s,s,s,s,s]}",
+      " s:[s,s,s,s,s,s,s,s,s,s,s], s:[s,s,s,s,s]}",
       "namespaces", "type", "pid", "type", "mount", "type", "ipc", "type",
       "uts", "type", "network", "resources", resources, "maskedPaths",
       "/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys",
       "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats",
-      "/proc/sched_debug", "/sys/firmware", "/proc/scsi", "readonlyPaths",
+      "/proc/sched_debug", "/sys/firmware", "/proc/scsi",
+      /* Docker's too: the RAPL energy counters (Platypus). */
+      "/sys/devices/virtual/powercap", "readonlyPaths",
       "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
       "/proc/sysrq-trigger");
   if (spec->cgroups_path != NULL)

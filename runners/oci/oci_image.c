@@ -146,6 +146,30 @@ static void read_user(const char *unpacked, oci_image *image) {
   json_decref(config);
 }
 
+/* Entrypoint, Cmd and Env are lists of text (image-spec config.md), and
+ * WorkingDir text: anything else is the image's error, named. */
+static int check_config(const json_t *c, const char *layout,
+                        fern_error_t *err) {
+  static const char *const lists[] = {"Entrypoint", "Cmd", "Env", NULL};
+  for (int i = 0; lists[i] != NULL; i++) {
+    const json_t *list = json_object_get(c, lists[i]), *item;
+    size_t k;
+    int ok = list == NULL || json_is_null(list) || json_is_array(list);
+    json_array_foreach(list, k, item) ok = ok && json_is_string(item);
+    if (!ok)
+      return fern_error_set(err, FERN_EINVAL, "/image",
+                            "image %s: its config's %s is not a list of "
+                            "text",
+                            layout, lists[i]);
+  }
+  const json_t *cwd = json_object_get(c, "WorkingDir");
+  if (cwd != NULL && !json_is_null(cwd) && !json_is_string(cwd))
+    return fern_error_set(err, FERN_EINVAL, "/image",
+                          "image %s: its config's WorkingDir is not text",
+                          layout);
+  return FERN_OK;
+}
+
 static int split_ref(const char *ref, char *dir, size_t size,
                      const char **tag) {
   const char *colon = strrchr(ref, ':');
@@ -190,6 +214,8 @@ int oci_image_prepare(oci_run *run, const char *ref, fern_error_t *err) {
   rc = config == NULL ? FERN_EINVAL
                       : unpack_once(run, layout, tag, digest_hex(digest),
                                     unpacked, sizeof unpacked, err);
+  if (rc == FERN_OK)
+    rc = check_config(json_object_get(config, "config"), rel, err);
   if (rc == FERN_OK) {
     json_t *c = json_object_get(config, "config");
     run->image.entrypoint = json_incref(json_object_get(c, "Entrypoint"));

@@ -4,8 +4,10 @@
  *   --console                   a prepared bundle wants a terminal
  *   --hide-unified-controllers  crun on a host whose unified cgroup
  *                               hierarchy has controllers (hybrid)
- *   --runtime-arg ARG           each of "runtime_args", the runner's
- *                               config's first, then the program block's
+ *   --runtime-arg ARG           each of the runner's config's
+ *                               "runtime_args" (only fern's configuration
+ *                               gives the runtime, which runs as root,
+ *                               global flags: never a package)
  *   --notify-socket PATH        readiness: fern's socket file, which the
  *                               runtime is given as NOTIFY_SOCKET
  */
@@ -79,15 +81,11 @@ char **oci_shim_argv(oci_run *run, const char *pid_file,
                      "namespace, and crun uses the v1 hierarchies");
     }
   }
-  const json_t *lists[] = {run->runner->runtime_args,
-                           json_object_get(run->program, "runtime_args")};
-  for (int l = 0; ok && l < 2; l++) {
-    size_t i;
-    const json_t *arg;
-    json_array_foreach(lists[l], i, arg) {
-      ok = ok && push(argv, &n, room, "--runtime-arg") == 0 &&
-           push(argv, &n, room, json_string_value(arg)) == 0;
-    }
+  size_t i;
+  const json_t *arg;
+  json_array_foreach(run->runner->runtime_args, i, arg) {
+    ok = ok && push(argv, &n, room, "--runtime-arg") == 0 &&
+         push(argv, &n, room, json_string_value(arg)) == 0;
   }
   ok = ok && push(argv, &n, room, run->runtime) == 0 &&
        push(argv, &n, room, run->runner->root) == 0 &&
@@ -96,8 +94,8 @@ char **oci_shim_argv(oci_run *run, const char *pid_file,
        push(argv, &n, room, run->id) == 0 &&
        push(argv, &n, room, pid_file) == 0;
   if (!ok) {
-    for (size_t i = 0; i < n; i++)
-      free(argv[i]);
+    for (size_t k = 0; k < n; k++)
+      free(argv[k]);
     free(argv);
     return NULL;
   }

@@ -49,6 +49,7 @@
 #include <string.h>
 #include <poll.h>
 #include <sched.h>
+#include <sys/signalfd.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -56,6 +57,8 @@
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
+
+#include "shim_notify.h"
 
 static const char *runtime, *root, *bundle, *id;
 #define RUNTIME_ARGS_MAX 8
@@ -168,30 +171,49 @@ static int init_catches_sigterm(pid_t pid, int *gone) {
 /* Waits for the container's init, passing a stop on; reaps whatever else
  * is left to us. A namespace's init drops a signal it does not catch, so a
  * stop that comes before fern-oci-init has set its handler (the runtime's
- * bootstrap may still run) waits, on 10 ms ticks, until it has. Returns
- * the init's wait status. */
-static int wait_container(pid_t init, const sigset_t *set) {
-  int stop_pending = 0;
+ * bootstrap may still run) waits, on 10 ms ticks, until it has. `start`
+ * (the runtime's start command, still running while it waits for a ready
+ * container) is reaped here too: its failure kills the init and sets
+ * *start_failed. Readiness messages on `relay` are passed on meanwhile.
+ * Returns the init's wait status. */
+static int wait_container(pid_t init, pid_t start, const sigset_t *set,
+                          int relay, int *start_failed) {
+  int stop_pending = 0, sfd = signalfd(-1, set, SFD_CLOEXEC);
   for (;;) {
     int status, gone;
     pid_t pid;
-    while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
-      if (pid == init)
+    while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+      if (pid == init) {
+        close(sfd);
         return status;
-    if (pid < 0 && errno == ECHILD)
+      }
+      if (pid == start && !(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
+        *start_failed = 1;
+        kill(init, SIGKILL);
+      }
+    }
+    if (pid < 0 && errno == ECHILD) {
+      close(sfd);
       return -1; /* not ours after all: it is gone */
+    }
     if (stop_pending && (init_catches_sigterm(init, &gone) || gone)) {
       const char *term[] = {"kill", id, "TERM", NULL};
       kill(init, SIGTERM); /* our child: it gets it at once */
       start_runtime(term, 1); /* and the runtime is told; reaped above */
       stop_pending = 0;
     }
-    siginfo_t info;
-    struct timespec tick = {0, 10 * 1000 * 1000};
-    int sig = stop_pending ? sigtimedwait(set, &info, &tick)
-                           : sigwaitinfo(set, &info);
-    if (sig == SIGTERM)
+    struct pollfd pfd[2] = {{.fd = sfd, .events = POLLIN},
+                            {.fd = relay, .events = POLLIN}};
+    if (poll(pfd, relay >= 0 ? 2 : 1, stop_pending ? 10 : -1) < 0 &&
+        errno != EINTR)
+      continue;
+    struct signalfd_siginfo info;
+    if ((pfd[0].revents & POLLIN) &&
+        read(sfd, &info, sizeof info) == (ssize_t)sizeof info &&
+        info.ssi_signo == SIGTERM)
       stop_pending = 1;
+    if (relay >= 0 && (pfd[1].revents & POLLIN))
+      notify_relay_pump(relay);
   }
 }
 
@@ -261,16 +283,26 @@ static pid_t console_forward(int master) {
   }
   pid_t pid = fork();
   if (pid == 0) {
-    char buf[4096];
+    /* Reads on whatever becomes of the log, so the terminal never hangs
+     * up on the container; a program that turns OPOST back on (stty
+     * sane) still gets no "\r" before "\n" into the log. */
+    char buf[4096], out[4096];
     ssize_t n;
+    int dead = 0;
     while ((n = read(master, buf, sizeof buf)) > 0 ||
-           (n < 0 && errno == EINTR))
-      for (ssize_t done = 0; n > 0 && done < n;) {
-        ssize_t w = write(1, buf + done, (size_t)(n - done));
+           (n < 0 && errno == EINTR)) {
+      size_t m = 0;
+      for (ssize_t i = 0; i < n; i++)
+        if (!(buf[i] == '\r' && i + 1 < n && buf[i + 1] == '\n'))
+          out[m++] = buf[i];
+      for (size_t done = 0; !dead && done < m;) {
+        ssize_t w = write(1, out + done, m - done);
         if (w <= 0)
-          _exit(1);
-        done += w;
+          dead = 1; /* the log is gone: drain on, write no more */
+        else
+          done += (size_t)w;
       }
+    }
     _exit(0);
   }
   return pid;
@@ -283,7 +315,7 @@ static int hide_unified_controllers(void) {
   static const char *const places[] = {
       "/sys/fs/cgroup/unified/cgroup.controllers", NULL};
   if (unshare(CLONE_NEWNS) != 0 ||
-      mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) != 0)
+      mount("none", "/", "none", MS_REC | MS_SLAVE, NULL) != 0)
     return -1;
   for (int i = 0; places[i] != NULL; i++)
     if (access(places[i], F_OK) == 0 &&
@@ -301,7 +333,7 @@ static int usage(void) {
 }
 
 int main(int argc, char **argv) {
-  int console = 0, first = 1;
+  int console = 0, first = 1, relay = -1;
   for (; first < argc && strncmp(argv[first], "--", 2) == 0; first++) {
     if (strcmp(argv[first], "--console") == 0)
       console = 1;
@@ -314,7 +346,11 @@ int main(int argc, char **argv) {
       }
     } else if (strcmp(argv[first], "--notify-socket") == 0 &&
                first + 1 < argc) {
-      setenv("NOTIFY_SOCKET", argv[++first], 1);
+      if ((relay = notify_relay_open(argv[++first])) < 0) {
+        fprintf(stderr, "fern-oci-shim: cannot make a notify relay: %s\n",
+                strerror(errno));
+        return 125;
+      }
     } else if (strcmp(argv[first], "--runtime-arg") == 0 &&
                first + 1 < argc && runtime_arg_count < RUNTIME_ARGS_MAX) {
       runtime_args[runtime_arg_count++] = argv[++first];
@@ -327,6 +363,7 @@ int main(int argc, char **argv) {
   argv += first - 1;
   runtime = argv[1], root = argv[2], bundle = argv[3], id = argv[4];
   prctl(PR_SET_CHILD_SUBREAPER, 1);
+  signal(SIGPIPE, SIG_IGN); /* a log gone is a failed write, not death */
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGTERM);
@@ -385,12 +422,18 @@ int main(int argc, char **argv) {
   }
   pid_t init = read_pid(pid_file);
   const char *start[] = {"start", id, NULL};
-  if (init <= 0 || run_runtime(start) != 0) {
+  /* Not waited for here: with readiness, start lasts until the program
+   * says READY=1, and a stop or the program's death may come first. */
+  pid_t started = init > 0 ? start_runtime(start, 0) : -1;
+  int start_failed = 0;
+  int status = started > 0 ? wait_container(init, started, &set, relay,
+                                            &start_failed)
+                           : -1;
+  if (started <= 0 || start_failed) {
     fprintf(stderr, "fern-oci-shim: %s start %s failed\n", runtime, id);
     delete_container();
     return 125;
   }
-  int status = wait_container(init, &set);
   /* What the terminal showed last reaches the log before we go. */
   while (forwarder > 0 && waitpid(forwarder, NULL, 0) < 0 && errno == EINTR)
     ;

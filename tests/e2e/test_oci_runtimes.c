@@ -60,19 +60,36 @@ END_TEST
 START_TEST(test_runtime_args_reach_the_runtime) {
   if (e2e_skip_under_valgrind("runc is not run under valgrind"))
     return;
-  char pkg[64], config[160], extra[256], log[160];
+  char pkg[64], config[160], text[512], log[160];
   e2e_oci_package(pkg, sizeof pkg, config, sizeof config);
   snprintf(log, sizeof log, "%s/runtime.log", pkg);
-  snprintf(extra, sizeof extra, ", \"runtime_args\": [\"--log=%s\"]", log);
+  /* Only fern's configuration gives the runtime global flags. */
+  snprintf(text, sizeof text,
+           "{\"root_environment\": {\"runners\": [{\"runner\": \"oci\", "
+           "\"config\": {\"state_dir\": \"%s/state\", \"runtime_args\": "
+           "[\"--log=%s\"]}}]}}",
+           pkg, log);
+  e2e_package_write(pkg, "fern.json", text);
   e2e_proc p;
-  ck_assert_int_eq(run_container(pkg, config, extra, &p), 0);
+  ck_assert_int_eq(run_container(pkg, config, "", &p), 0);
   e2e_assert_has(p.err, "[/] inside\n");
   e2e_free(&p);
   struct stat st;
   ck_assert_int_eq(stat(log, &st), 0);
+  /* A package cannot: the program block has no such key. */
   ck_assert_int_eq(run_container(pkg, config,
-                                 ", \"runtime_args\": [\"create\"]", &p),
+                                 ", \"runtime_args\": [\"--debug\"]", &p),
                    1);
+  e2e_assert_has(p.err, "does not know program key \"runtime_args\"");
+  e2e_free(&p);
+  /* And the configuration's must be flags. */
+  snprintf(text, sizeof text,
+           "{\"root_environment\": {\"runners\": [{\"runner\": \"oci\", "
+           "\"config\": {\"state_dir\": \"%s/state\", \"runtime_args\": "
+           "[\"create\"]}}]}}",
+           pkg);
+  e2e_package_write(pkg, "fern.json", text);
+  ck_assert_int_eq(run_container(pkg, config, "", &p), 1);
   e2e_assert_has(p.err, "\"runtime_args\" must be a list of at most 8 of "
                         "the runtime's global flags");
   e2e_free(&p);
@@ -108,6 +125,19 @@ static void ready_through(const char *runtime) {
   e2e_assert_has(p.err, "/: stopped: ok");
   e2e_free(&p);
   ck_assert_int_eq(rmdir(run_dir), 0); /* empty: the runtime's was ours */
+  ck_assert_int_eq(mkdir(run_dir, 0755), 0);
+  /* One that dies before READY=1 ends at once: the shim waits on the
+   * container and the runtime's start together. */
+  snprintf(text, sizeof text,
+           "{\"program\": {\"runner\": \"oci\", \"rootfs\": \"rootfs\", "
+           "\"binary\": \"/bin/tool\", \"args\": [\"exit\", \"3\"], "
+           "\"runtime\": \"%s\", \"lifecycle\": {\"ready_event\": "
+           "\"notify\"}}}",
+           runtime);
+  e2e_package_write(pkg, "meta/n.cm", text);
+  ck_assert_int_eq(e2e_run(&p, 20000, args), 1);
+  e2e_assert_lacks(p.err, "killed_after_timeout");
+  e2e_free(&p);
   e2e_package_remove(pkg);
 }
 
