@@ -13,6 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "e2e.h"
 
 /* The oci runner's package, with a directory for runc's own bundle. */
@@ -49,7 +51,10 @@ static char *probe_under_runc(const char *pkg) {
   snprintf(cmd, sizeof cmd,
            "cd '%s/bundle' && runc spec && python3 -c \""
            "import json; c=json.load(open('config.json')); "
-           "c['process']['args']=['/bin/tool','confinement']; "
+           "p=['mask:'+x for x in c['linux']['maskedPaths']]"
+           "+['ro:'+x for x in c['linux']['readonlyPaths']]; "
+           "json.dump(p,open('../paths.json','w')); "
+           "c['process']['args']=['/bin/tool','confinement']+p; "
            "c['process']['terminal']=False; "
            "c['root']['path']='%s/rootfs'; "
            "json.dump(c,open('config.json','w'))\" && "
@@ -66,13 +71,30 @@ static char *probe_under_runc(const char *pkg) {
   return out;
 }
 
+/* The paths runc spec masks or makes read-only, as its own config.json
+ * lists them (written by probe_under_runc). */
+static json_t *spec_paths(const char *pkg) {
+  char path[160];
+  snprintf(path, sizeof path, "%s/paths.json", pkg);
+  json_t *paths = json_load_file(path, 0, NULL);
+  ck_assert_ptr_nonnull(paths);
+  return paths;
+}
+
 static char *probe_under_fern(const char *pkg, const char *config,
                               const char *extra) {
-  char text[512], manifest[160];
+  char text[4096], manifest[160];
+  json_t *words = json_pack("[s]", "confinement");
+  json_t *paths = spec_paths(pkg);
+  json_array_extend(words, paths);
+  json_decref(paths);
+  char *args_text = json_dumps(words, JSON_COMPACT);
   snprintf(text, sizeof text,
            "{\"program\": {\"runner\": \"oci\", \"rootfs\": \"rootfs\", "
-           "\"binary\": \"/bin/tool\", \"args\": [\"confinement\"]%s}}",
-           extra);
+           "\"binary\": \"/bin/tool\", \"args\": %s%s}}",
+           args_text, extra);
+  free(args_text);
+  json_decref(words);
   e2e_package_write(pkg, "meta/probe.cm", text);
   snprintf(manifest, sizeof manifest, "%s/meta/probe.cm", pkg);
   e2e_proc p;
@@ -143,6 +165,19 @@ START_TEST(test_fern_is_never_looser_than_runc_spec) {
     snprintf(key, sizeof key, "mount %s", ro[i]);
     no_looser(fern, runc, key, "read-only");
   }
+  /* Whatever this runc's own spec masks or makes read-only. */
+  json_t *paths = spec_paths(pkg);
+  size_t k;
+  json_t *entry;
+  json_array_foreach(paths, k, entry) {
+    const char *p = json_string_value(entry);
+    char key[256];
+    int mask = strncmp(p, "mask:", 5) == 0;
+    snprintf(key, sizeof key, "%s %s", mask ? "see" : "mount",
+             strchr(p, ':') + 1);
+    no_looser(fern, runc, key, mask ? "masked" : "read-only");
+  }
+  json_decref(paths);
   ck_assert_int_le(number(fern, "nofile", 0), number(runc, "nofile", 0));
   ck_assert_int_le(number(fern, "nofile", 1), number(runc, "nofile", 1));
   caps_within(fern, runc, "CapEff:");

@@ -259,7 +259,7 @@ static int looking_behaviour(const char *what, int argc, char **argv) {
   if (strcmp(what, "status") == 0)
     return print_status((const char *const *)argv + 2, argc - 2);
   if (strcmp(what, "confinement") == 0)
-    return print_confinement();
+    return print_confinement((const char *const *)argv + 2, argc - 2);
   if (strcmp(what, "exe") == 0) {
     char exe[4096];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);

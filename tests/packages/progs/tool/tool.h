@@ -21,6 +21,6 @@ void print_limit(const char *name, int resource);
 int print_status(const char *const *keys, int n);
 int print_config(void);
 int cgroup_behaviour(const char *what, int n, int wait);
-int print_confinement(void);
+int print_confinement(const char *const *paths, int n);
 
 #endif

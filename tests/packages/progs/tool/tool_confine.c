@@ -5,7 +5,8 @@
  * masked (an empty directory, /dev/null, or none), /proc's and /sys's
  * read-only parts, its file limit, capabilities, no_new_privs and
  * seccomp, whether unshare(0) (which changes nothing) is let through, and
- * the mounts ordinary programs need. */
+ * the mounts ordinary programs need; and any path given as mask:PATH or
+ * ro:PATH. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -61,7 +62,8 @@ static void present(const char *path) {
   printf("has %s %s\n", path, stat(path, &st) == 0 ? "yes" : "no");
 }
 
-int print_confinement(void) {
+/* `paths` ("mask:PATH" or "ro:PATH") are asked about too. */
+int print_confinement(const char *const *paths, int n) {
   static const char *const writes[] = {
       "/proc/irq/default_smp_affinity", "/proc/sysrq-trigger",
       "/proc/sys/kernel/domainname", NULL};
@@ -85,6 +87,12 @@ int print_confinement(void) {
   print_status(keys, 4);
   printf("syscall unshare %s\n",
          syscall(SYS_unshare, 0) == 0 ? "allowed" : "denied");
+  for (int i = 0; i < n; i++) {
+    if (strncmp(paths[i], "mask:", 5) == 0)
+      masked(paths[i] + 5);
+    else if (strncmp(paths[i], "ro:", 3) == 0)
+      read_only(paths[i] + 3);
+  }
   present("/dev/shm");
   present("/dev/mqueue");
   present("/dev/pts/ptmx");
