@@ -211,7 +211,7 @@ $(O)/tests/e2e/run: $(E2E_SRC) $(wildcard tests/e2e/*.h) $(TEST_PLUGINS)
 	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) $(LDFLAGS) -o $@ $(E2E_SRC) \
 	  $(PKG_LIBS) $(CHECK_LIBS) -lpthread
 
-CONFORMANCE_SRC := $(wildcard tests/conformance/*.c) tests/e2e/harness.c \
+CONFORMANCE_SRC := $(wildcard tests/conformance/*.c) tests/e2e/harness.c tests/e2e/harness_package.c \
                    tests/e2e/event_asserts.c tests/e2e/control_run.c
 $(O)/tests/conformance/run: $(CONFORMANCE_SRC) tests/conformance/conformance.h tests/e2e/e2e.h
 	@mkdir -p $(dir $@)
@@ -219,10 +219,10 @@ $(O)/tests/conformance/run: $(CONFORMANCE_SRC) tests/conformance/conformance.h t
 	  $(PKG_LIBS) $(CHECK_LIBS) -lpthread
 
 SLURM_TEST_SRC := $(wildcard tests/slurm/*.c)
-$(O)/tests/slurm/run: $(SLURM_TEST_SRC) tests/slurm/slurm_e2e.h tests/e2e/harness.c tests/e2e/e2e.h
+$(O)/tests/slurm/run: $(SLURM_TEST_SRC) tests/slurm/slurm_e2e.h tests/e2e/harness.c tests/e2e/harness_package.c tests/e2e/e2e.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) $(LDFLAGS) -o $@ \
-	  $(SLURM_TEST_SRC) tests/e2e/harness.c \
+	  $(SLURM_TEST_SRC) tests/e2e/harness.c tests/e2e/harness_package.c \
 	  $(PKG_LIBS) $(CHECK_LIBS) -lpthread
 
 TEST_BINS := $(O)/fern $(PLUGINS) $(TEST_PLUGINS) $(O)/tests/unit/run \

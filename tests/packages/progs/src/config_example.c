@@ -24,6 +24,8 @@ int main(void) {
                                                            "greeting"));
   struct timespec pause = {(time_t)(delay_ms / 1000),
                            (long)(delay_ms % 1000) * 1000000L};
+  /* The example's own behaviour (main.rs sleeps delay_ms), which the
+   * test configures; no test waits on time here. */
   nanosleep(&pause, NULL);
   printf("Hello, %s!\n", greeting != NULL ? greeting : "(none)");
   json_decref(config);

@@ -43,6 +43,8 @@ _Noreturn void slow_term(int ms) {
   sigwait(&term, &sig);
   printf("got term\n");
   fflush(stdout);
+  /* The stop's duration is the behaviour under test (the benchmark's and
+   * stop_deps's slow daemons): tests wait on events, not on this. */
   struct timespec left = {ms / 1000, (long)(ms % 1000) * 1000000L};
   while (nanosleep(&left, &left) != 0 && errno == EINTR)
     ;
