@@ -138,7 +138,7 @@ $(O)/runners/sandbox/sandbox.so: $(SANDBOX_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) -shared $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(shell pkg-config --libs libseccomp)
 
-OCI_OBJ := $(patsubst %.c,$(O)/obj/%.o,$(filter-out runners/oci/shim.c runners/oci/shim_notify.c runners/oci/init.c,$(wildcard runners/oci/*.c)) \
+OCI_OBJ := $(patsubst %.c,$(O)/obj/%.o,$(filter-out runners/oci/shim.c runners/oci/shim_notify.c runners/oci/shim_socket.c runners/oci/init.c,$(wildcard runners/oci/*.c)) \
              core/proc/tree_remove.c) $(NATIVE_OBJ)
 $(O)/runners/oci/oci.so: $(OCI_OBJ) $(O)/runners/oci/fern-oci-shim $(O)/runners/oci/fern-oci-init
 	@mkdir -p $(dir $@)
@@ -155,7 +155,8 @@ $(O)/runners/oci/fern-oci-init: runners/oci/init.c runners/oci/init_args.h
 	$(CC) -std=gnu11 -D_GNU_SOURCE $(WARN) -O2 -static -o $@ $<
 
 # The shim is a plain program: it runs in each container's job.
-$(O)/runners/oci/fern-oci-shim: runners/oci/shim.c runners/oci/shim_notify.c runners/oci/shim_notify.h
+$(O)/runners/oci/fern-oci-shim: runners/oci/shim.c runners/oci/shim_notify.c runners/oci/shim_notify.h \
+                               runners/oci/shim_socket.c runners/oci/shim_socket.h
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -D_GNU_SOURCE $(WARN) -O2 -o $@ $(filter %.c,$^)
 

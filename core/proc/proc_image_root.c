@@ -39,18 +39,13 @@ static const char *const host_library_dirs[] = {
     "/lib/" HOST_TRIPLET, "/usr/lib/" HOST_TRIPLET, "/lib64", "/usr/lib64",
     "/usr/lib", "/lib", NULL};
 
-static long open_in_root(int root_fd, const char *path, int flags,
-                         mode_t mode) {
-  return in_root_open(root_fd, path, flags, mode);
-}
-
 /* Makes directory `path` ("a/b/c") inside the root, its parent resolved
  * as the image sees it; one there already is fine. */
 static int make_dir_in_root(int root_fd, char *path) {
   char *name = strrchr(path, '/');
   if (name != NULL)
     *name = '\0';
-  int parent = (int)open_in_root(root_fd, name ? path : ".",
+  int parent = in_root_open(root_fd, name ? path : ".",
                                  O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
   if (name != NULL)
     *name++ = '/';
@@ -94,11 +89,11 @@ static int make_mount_point(int root_fd, const proc_root_mount *m) {
     if (make_dirs_in_root(root_fd, dir) != 0)
       return -1;
   }
-  long fd = open_in_root(root_fd, m->target,
+  int fd = in_root_open(root_fd, m->target,
                          O_RDONLY | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0)
     return -1;
-  close((int)fd);
+  close(fd);
   return 0;
 }
 
@@ -106,12 +101,12 @@ static int make_mount_point(int root_fd, const proc_root_mount *m) {
  * symlink of the image's own followed inside it): a directory, or for a
  * file bound a regular file. */
 static int check_mount_point(int root_fd, const proc_root_mount *m) {
-  long fd = open_in_root(root_fd, m->target, O_PATH | O_CLOEXEC, 0);
+  int fd = in_root_open(root_fd, m->target, O_PATH | O_CLOEXEC, 0);
   struct stat st;
   int ok = fd >= 0 && fstat((int)fd, &st) == 0;
   int saved = errno;
   if (fd >= 0)
-    close((int)fd);
+    close(fd);
   if (!ok) {
     errno = saved;
     return -1;
@@ -238,7 +233,7 @@ static const char *fd_path(proc_image_root *root, int fd) {
 
 static int mount_one(proc_image_root *root, int root_fd,
                      const proc_root_mount *m) {
-  int target = (int)open_in_root(root_fd, m->target, O_PATH | O_CLOEXEC, 0);
+  int target = in_root_open(root_fd, m->target, O_PATH | O_CLOEXEC, 0);
   if (target < 0)
     return -1;
   const char *at = fd_path(root, target);
@@ -261,7 +256,7 @@ static int mount_one(proc_image_root *root, int root_fd,
   if (rc != 0 || m->kind != PROC_ROOT_BIND_RO)
     return rc;
   /* The bind's own mount, now on top there, made read-only. */
-  if ((target = (int)open_in_root(root_fd, m->target, O_PATH | O_CLOEXEC,
+  if ((target = in_root_open(root_fd, m->target, O_PATH | O_CLOEXEC,
                                   0)) < 0)
     return -1;
   rc = mount("none", fd_path(root, target), "none",

@@ -355,7 +355,7 @@ int proc_job_populated(proc_job *job) {
 
 /* Whether `pid`'s cgroup v2 path (its "0::" line) is the job's or one
  * beneath it: a container runtime's processes sit in a cgroup it made
- * inside the job. */
+ * inside the job, and cgroup.kill reaches them there too. */
 static int in_cgroup_subtree(const proc_job *job, pid_t pid) {
   char path[64], line[PATH_MAX + 8];
   if (job->cgroup == NULL || job->cgroup_rel == NULL)
@@ -377,21 +377,8 @@ static int in_cgroup_subtree(const proc_job *job, pid_t pid) {
 }
 
 int proc_job_owns(const proc_job *job, pid_t pid) {
-  if (job->kind == PROC_JOB_CGROUP && in_cgroup_subtree(job, pid))
-    return 1;
-  if (job->kind == PROC_JOB_CGROUP) {
-    char path[PATH_MAX + 32], want[32];
-    snprintf(path, sizeof path, "%s/cgroup.procs", cgroup_dir(job));
-    snprintf(want, sizeof want, "%d", (int)pid);
-    FILE *f = fopen(path, "re");
-    char line[32];
-    int owned = 0;
-    while (f != NULL && !owned && fgets(line, sizeof line, f) != NULL)
-      owned = strtol(line, NULL, 10) == pid;
-    if (f != NULL)
-      fclose(f);
-    return owned;
-  }
+  if (job->kind == PROC_JOB_CGROUP)
+    return in_cgroup_subtree(job, pid);
   if (job->kind == PROC_JOB_SUBREAPER)
     return proc_pid_in_job(job, pid);
   return getpgid(pid) == job->pgid;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "../../core/proc/in_root.h"
+#include "../../core/proc/tree_remove.h"
 #include "capstan_ignore.h"
 #include "capstan_repo.h"
 #include "capstan_work.h"
@@ -178,7 +179,7 @@ static int copy_entry(const char *path, const struct stat *st, int type,
     rc = exists && S_ISDIR(there.st_mode) ? 0 : mkdir(to, st->st_mode & 07777);
   } else {
     if (exists && S_ISDIR(there.st_mode))
-      capstan_remove_tree(to);
+      tree_remove(to);
     else if (exists)
       unlink(to);
     char link[PATH_MAX];
@@ -230,7 +231,7 @@ static int compose_into(const fern_host_t *host, const char *work,
                           strerror(errno));
   chmod(image, 0755);
   if ((rc = capstan_osv_base_write(image, err)) != FERN_OK) {
-    capstan_remove_tree(image);
+    tree_remove(image);
     return rc;
   }
   size_t i, last = json_array_size(dirs) - 1;
@@ -246,7 +247,7 @@ static int compose_into(const fern_host_t *host, const char *work,
   }
   capstan_ignore_free(&ignore);
   if (rc != FERN_OK)
-    capstan_remove_tree(image);
+    tree_remove(image);
   return rc;
 }
 

@@ -46,8 +46,6 @@ int capstan_work_dir(const capstan_search *search, char *out, size_t size,
   return FERN_OK;
 }
 
-void capstan_remove_tree(const char *dir) { tree_remove(dir); }
-
 /* What tar said, its last line, into `out`: read to the end before the
  * wait, so that tar never blocks on a full pipe. */
 static void tar_said(int fd, char *out, size_t size) {
@@ -127,7 +125,7 @@ static int unpack_once(const capstan_search *search, const char *mpm,
   if (rc == FERN_OK && rename(fresh, out) != 0 && errno != ENOTEMPTY &&
       errno != EEXIST)
     rc = fern_error_set(err, FERN_EIO, NULL, "%s: %s", out, strerror(errno));
-  capstan_remove_tree(fresh); /* what is left when another won */
+  tree_remove(fresh); /* what is left when another won */
   return rc;
 }
 
@@ -220,7 +218,7 @@ void capstan_work_free(capstan_work *work) {
   if (work == NULL)
     return;
   if (work->dir[0] != '\0')
-    capstan_remove_tree(work->dir);
+    tree_remove(work->dir);
   json_decref(work->images);
   pthread_mutex_destroy(&work->lock);
   free(work);

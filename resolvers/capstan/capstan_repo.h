@@ -32,7 +32,4 @@ int capstan_repo_find(const capstan_search *search, const char *from,
 int capstan_work_dir(const capstan_search *search, char *out, size_t size,
                      fern_error_t *err);
 
-/* Removes a directory tree that fern made (no symlink is followed). */
-void capstan_remove_tree(const char *dir);
-
 #endif

@@ -80,8 +80,8 @@ static const char *find_tag(const json_t *index, const char *layout,
 }
 
 /* umoci unpack --image LAYOUT:TAG INTO; what it said goes to the log. */
-static int umoci_unpack(const oci_run *run, const char *layout,
-                        const char *tag, const char *into, fern_error_t *err) {
+static int umoci_unpack(const char *layout, const char *tag,
+                        const char *into, fern_error_t *err) {
   char ref[PATH_MAX + 160];
   snprintf(ref, sizeof ref, "%s:%s", layout, tag);
   char *argv[] = {"umoci", "unpack", "--image", ref, (char *)into, NULL};
@@ -102,7 +102,6 @@ static int umoci_unpack(const oci_run *run, const char *layout,
     if (errno != EINTR)
       return fern_error_set(err, FERN_EIO, "/image", "umoci: %s",
                             strerror(errno));
-  (void)run;
   return WIFEXITED(status) && WEXITSTATUS(status) == 0
              ? FERN_OK
              : fern_error_set(err, FERN_EINVAL, "/image",
@@ -125,7 +124,7 @@ static int unpack_once(const oci_run *run, const char *layout,
     return fern_error_set(err, FERN_EIO, "/image", "%s: %s", fresh,
                           strerror(errno));
   snprintf(into, sizeof into, "%s/bundle", fresh);
-  int rc = umoci_unpack(run, layout, tag, into, err);
+  int rc = umoci_unpack(layout, tag, into, err);
   if (rc == FERN_OK && rename(into, out) != 0 && errno != ENOTEMPTY &&
       errno != EEXIST)
     rc = fern_error_set(err, FERN_EIO, "/image", "%s: %s", out,

@@ -59,6 +59,7 @@
 #include <unistd.h>
 
 #include "shim_notify.h"
+#include "shim_socket.h"
 
 static const char *runtime, *root, *bundle, *id;
 #define RUNTIME_ARGS_MAX 8
@@ -219,31 +220,19 @@ static int wait_container(pid_t init, pid_t start, const sigset_t *set,
 
 /* The console socket: a directory of its own, short enough for a socket
  * address whatever the state directory's length. */
-static char console_dir[64], console_path[96];
+static char console_path[96];
 
 static int console_listen(void) {
-  snprintf(console_dir, sizeof console_dir, "/tmp/fern-oci-console-XXXXXX");
-  if (mkdtemp(console_dir) == NULL)
-    return -1;
-  snprintf(console_path, sizeof console_path, "%s/s", console_dir);
-  struct sockaddr_un addr = {.sun_family = AF_UNIX};
-  snprintf(addr.sun_path, sizeof addr.sun_path, "%s", console_path);
-  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0 || bind(fd, (struct sockaddr *)&addr, sizeof addr) != 0 ||
-      listen(fd, 1) != 0) {
-    if (fd >= 0)
-      close(fd);
+  int fd = shim_socket_bind("fern-oci-console", SOCK_STREAM | SOCK_CLOEXEC,
+                            console_path, sizeof console_path);
+  if (fd >= 0 && listen(fd, 1) != 0) {
+    close(fd);
     return -1;
   }
   return fd;
 }
 
-static void console_remove(void) {
-  if (console_path[0] != '\0')
-    unlink(console_path);
-  if (console_dir[0] != '\0')
-    rmdir(console_dir);
-}
+static void console_remove(void) { shim_socket_remove(console_path); }
 
 /* The terminal's master, as the runtime sent it during create. */
 static int console_receive(int listener) {

@@ -1,5 +1,6 @@
 /* shim_notify.c - see shim_notify.h. */
 #include "shim_notify.h"
+#include "shim_socket.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -9,37 +10,25 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-static char relay_dir[64], relay_path[96];
+static char relay_path[96];
 static struct sockaddr_un fern_addr;
 static int out_fd = -1;
 
-static void relay_remove(void) {
-  if (relay_path[0] != '\0')
-    unlink(relay_path);
-  if (relay_dir[0] != '\0')
-    rmdir(relay_dir);
-}
+static void relay_remove(void) { shim_socket_remove(relay_path); }
 
 int notify_relay_open(const char *fern_socket) {
   if (strlen(fern_socket) >= sizeof fern_addr.sun_path)
     return -1;
   fern_addr.sun_family = AF_UNIX;
   snprintf(fern_addr.sun_path, sizeof fern_addr.sun_path, "%s", fern_socket);
-  snprintf(relay_dir, sizeof relay_dir, "/tmp/fern-oci-notify-XXXXXX");
-  if (mkdtemp(relay_dir) == NULL) {
-    relay_dir[0] = '\0';
+  int fd = shim_socket_bind("fern-oci-notify",
+                            SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+                            relay_path, sizeof relay_path);
+  if (fd < 0)
     return -1;
-  }
   atexit(relay_remove);
-  snprintf(relay_path, sizeof relay_path, "%s/s", relay_dir);
-  struct sockaddr_un addr = {.sun_family = AF_UNIX};
-  snprintf(addr.sun_path, sizeof addr.sun_path, "%s", relay_path);
-  int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-  out_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (fd < 0 || out_fd < 0 ||
-      bind(fd, (struct sockaddr *)&addr, sizeof addr) != 0) {
-    if (fd >= 0)
-      close(fd);
+  if ((out_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0) {
+    close(fd);
     return -1;
   }
   setenv("NOTIFY_SOCKET", relay_path, 1);
