@@ -149,6 +149,32 @@ static int up_down_medians(const bench_env *env, const char *name, long n,
   return 0;
 }
 
+/* The same stop with the ELF runner's weakest job, a process group (no
+ * cgroups: what the raw loop holds), against the raw loop, alternating:
+ * what fern's own work costs once the kernel's cgroup work is left out. */
+static int stop_without_cgroups(const bench_env *env, const char *name,
+                                long n) {
+  char config[128];
+  snprintf(config, sizeof config, "%s/process-group.json", env->dir);
+  if (bench_write(env, "process-group.json",
+                  "{\"root_environment\": {\"runners\": [{\"runner\": "
+                  "\"elf\", \"config\": {\"job\": \"process_group\"}}], "
+                  "\"resolvers\": [{\"resolver\": \"file\", \"scheme\": "
+                  "\"file\"}]}}\n") != 0)
+    return -1;
+  bench_env pg = *env;
+  pg.config = config;
+  double down[REPEAT_MAX], base[REPEAT_MAX], up;
+  long rss;
+  for (int i = 0; i < repeat; i++)
+    if (bench_fern_up_down(&pg, name, n, &up, &down[i], &rss) != 0 ||
+        (base[i] = baseline(env, "startstop", n, "stop_s")) < 0)
+      return -1;
+  add_row("stop all, no cgroups (s)", n, median(down, repeat),
+          median(base, repeat), "s");
+  return 0;
+}
+
 static int bench_start_stop(const bench_env *env, long n, double *fern_up) {
   char name[64];
   snprintf(name, sizeof name, "flat-wait-%ld", n);
@@ -165,6 +191,8 @@ static int bench_start_stop(const bench_env *env, long n, double *fern_up) {
     printf("stop against a cgroup each skipped: spawn_baseline cannot make "
            "cgroups here (see its message above)\n");
   add_row("start + stop (s)", n, m[0] + m[1], m[2] + m[3], "s");
+  if (stop_without_cgroups(env, name, n) != 0)
+    return -1;
   long none = empty_rss(env);
   add_row("memory per running component, flat", n,
           (double)(rss - none) * 1024.0 / (double)n, 0, "bytes");
@@ -260,6 +288,7 @@ static int write_json(const char *file) {
 int main(int argc, char **argv) {
   long ns[8] = {1000, 10000}, n_count = 2, s6_n = 1000;
   const char *json_file = "bench/results.json";
+  int stop_only = 0;
   int i = 1;
   for (; i + 1 < argc && argv[i][0] == '-'; i += 2) {
     if (strcmp(argv[i], "--n") == 0) {
@@ -274,11 +303,13 @@ int main(int argc, char **argv) {
       repeat = repeat < 1 ? 1 : repeat > REPEAT_MAX ? REPEAT_MAX : repeat;
     } else if (strcmp(argv[i], "--json") == 0) {
       json_file = argv[i + 1];
+    } else if (strcmp(argv[i], "--only") == 0) {
+      stop_only = strcmp(argv[i + 1], "stop") == 0;
     }
   }
   if (argc - i != 3) {
     fprintf(stderr, "usage: bench [--n N,N] [--s6 N] [--repeat R] "
-                    "[--json FILE] FERN BASELINE TINY\n");
+                    "[--json FILE] [--only stop] FERN BASELINE TINY\n");
     return 2;
   }
   bench_env env = {.fern = argv[i], .baseline = argv[i + 1],
@@ -292,6 +323,12 @@ int main(int argc, char **argv) {
   printf("%-38s %7s %10s %10s %8s\n", "", "N", "fern", "baseline", "ratio");
   int failed = 0;
   double fern_up_s6 = -1;
+  if (stop_only) { /* the start and stop rows alone, for work on the stop */
+    for (long k = 0; k < n_count; k++)
+      failed |= bench_start_stop(&env, ns[k], &fern_up_s6);
+    bench_package_remove(&env);
+    return write_json(json_file) != 0 || failed ? 1 : 0;
+  }
   for (long k = 0; k < n_count; k++) {
     double up = -1;
     failed |= bench_boot(&env, ns[k], 0) | bench_boot(&env, ns[k], 1) |

@@ -12,6 +12,7 @@ typedef struct bench_env_s {
   const char *fern;      /* the fern binary */
   const char *baseline;  /* bench/spawn_baseline */
   const char *tiny;      /* bench/tiny (static) */
+  const char *config;    /* fern run --config FILE, or NULL */
 } bench_env;
 
 /* A finished child: wall seconds, exit status, peak RSS in KiB. */

@@ -123,7 +123,13 @@ int bench_fern_up_down_after(const bench_env *env, const char *manifest,
   char path[256], control[256];
   snprintf(path, sizeof path, "%s/meta/%s.cm", env->dir, manifest);
   snprintf(control, sizeof control, "%s/control.sock", env->dir);
-  char *argv[] = {(char *)env->fern, "run", "--control", control, path, NULL};
+  char *argv[] = {(char *)env->fern, "run", "--control", control, path, NULL,
+                  NULL, NULL};
+  if (env->config != NULL) { /* fern run --config FILE --control ... */
+    memmove(argv + 4, argv + 2, 3 * sizeof *argv);
+    argv[2] = "--config";
+    argv[3] = (char *)env->config;
+  }
   bench_settle();
   double start = bench_now();
   int fd;

@@ -13,9 +13,11 @@
 
 #include "lifecycle_actions.h"
 #include "log.h"
+#include "log_queue.h"
 
 static void on_inbox_turn(uv_prepare_t *prepare) {
   fern__lc_drain(prepare->data);
+  fern__log_queue_wake(); /* what it logged, before the poll (log_turn.c) */
 }
 
 void fern__lc_inbox_init(fern__manager *manager) {

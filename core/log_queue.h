@@ -15,4 +15,11 @@ void fern__log_queue_put(const char *record, size_t len);
  * every record is written at once). Any thread. */
 size_t fern__log_room(void);
 
+/* From the loop's thread: while `on`, a record it puts wakes the writer
+ * only at fern__log_queue_wake, which the loop calls once a turn
+ * (log_turn.c); off wakes it for what waits. */
+void fern__log_queue_loop_turns(int on);
+/* Wakes the writer for records the loop put since the last wake. */
+void fern__log_queue_wake(void);
+
 #endif

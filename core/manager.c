@@ -124,8 +124,10 @@ int fern__manager_init(fern__manager *manager, fern__config *config,
   rc = fern__root_env_build(config, &manager->plugins, &manager->host,
                             mode == FERN_MODE_RUN, &manager->root_env, err);
   /* SIGINT and SIGTERM mean "stop the tree" from here on. */
-  if (rc == FERN_OK && mode == FERN_MODE_RUN)
+  if (rc == FERN_OK && mode == FERN_MODE_RUN) {
     open_signals(manager);
+    fern__log_turn_open(&manager->log_turn, &manager->loop);
+  }
   return rc;
 }
 
@@ -238,6 +240,7 @@ void fern__manager_free(fern__manager *manager) {
   fern__lc_parked_discard(manager); /* none parks again: nothing is left */
   fern__lc_inbox_close(manager);
   uv_run(&manager->loop, UV_RUN_DEFAULT);
+  fern__log_turn_close(&manager->log_turn);
   fern__control_close(manager->control);
   manager->control = NULL;
   fern__instance_free(manager->root);

@@ -9,6 +9,7 @@
 #include "events.h"
 #include "resolve_dispatch.h"
 #include "instance.h"
+#include "log_turn.h"
 #include "plugin.h"
 #include "proc/proc.h"
 
@@ -49,6 +50,7 @@ typedef struct fern__manager_s {
   int unpark_due;
   uv_prepare_t inbox_turn;
   int inbox_open;
+  fern__log_turn log_turn; /* fern run: log wakes once a turn */
   json_t *timed_out;         /* monikers killed after their stop timeout */
   json_t *storage_roots; /* storage root path -> "MONIKER storage NAME" */
   struct fern__control_s *control;

@@ -64,11 +64,18 @@ typedef struct proc_service_s {
                            * handles or ignores it) */
   char *cgroup_pool[PROC_CGROUP_POOL_MAX]; /* emptied cgroups' paths */
   size_t cgroup_pool_count;
+  char **removal_queue; /* cgroups to remove (proc_cgroup_removal.c) */
+  size_t removal_count, removal_capacity;
+  int removal_running;  /* a batch is on the pool */
+  int removal_closing;  /* the runner closes: nothing waits any more */
+  uv_timer_t removal_timer; /* the longest removals wait for stops */
+  size_t stopping; /* runs told to stop that have not ended */
   uv_idle_t spawn_idle; /* spawns the queue's next batch each loop turn */
   uv_timer_t pace_timer; /* looks for room in fern's log (proc_output_pace.c) */
   struct proc_run_s *paced; /* runs not read until there is room */
   struct proc_run_s *spawn_head, **spawn_tail;
-  int open_handles; /* sigchld, spawn_idle, cgroup removals: freed at 0 */
+  int open_handles; /* sigchld, spawn_idle, its timers, removal batches:
+                     * freed at 0 */
   char name[32]; /* the runner's: its log line, its jobs' ids */
   struct proc_registry_s *registry; /* the manager's services */
   struct proc_service_s *next_in_registry;
@@ -176,6 +183,7 @@ typedef struct proc_run_s {
   int timer_open;
   int open_handles; /* the report waits until all are closed */
   int spawned, exited, cancelled, term_sent, stop_sent, ready, finishing;
+  int stop_counted; /* counted in the runner's `stopping` */
   int drain_ticks, drain_expired;
   int exit_code, term_signal, core_dumped;
   int start_failed; /* cannot_start */
@@ -245,6 +253,8 @@ int proc_run_start(proc_service *r, fern_instance_t *instance,
 void proc_run_stop(proc_run *c);
 void proc_run_kill(proc_run *c);
 void proc_run_release(proc_run *c);
+/* The run told to stop has ended (its cgroup is given back first). */
+void proc_run_stop_over(proc_run *c);
 /* The wrapper's before_spawn hook, if it has one (loop thread, the job
  * made, just before the spawn). */
 int proc_run_before_spawn(proc_run *c, fern_error_t *err);
@@ -318,9 +328,17 @@ char *proc_cgroup_pool_take(proc_service *r);
 int proc_cgroup_pool_give(proc_service *r, proc_job *job);
 /* Removes every kept cgroup (the runner's release). */
 void proc_cgroup_pool_drain(proc_service *r);
-/* Removes the cgroup at `path` (and cgroups inside it) on the thread pool;
- * takes `path`. */
+/* Removals of cgroups no run will use (proc_cgroup_removal.c); loop
+ * thread. */
+void proc_cgroup_removal_init(proc_service *r);
+/* Removes the cgroup at `path` (and cgroups inside it) off the loop, once
+ * the runner's stops have ended; takes `path`. */
 void proc_cgroup_remove(proc_service *r, char *path);
+/* A run was told to stop; it has ended (removals wait in between). */
+void proc_cgroup_removal_stop_begins(proc_service *r);
+void proc_cgroup_removal_stop_ends(proc_service *r);
+/* Starts what waits and closes the timer (`closed` drops its hold). */
+void proc_cgroup_removal_close(proc_service *r, uv_close_cb closed);
 /* Drops one of the runner's holds (open_handles); the last frees it. */
 void proc_service_unref(proc_service *r);
 

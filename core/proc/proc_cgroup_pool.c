@@ -15,11 +15,8 @@
  * cgroup made for each run: theirs is named before the check, and a
  * container runtime makes cgroups inside it.
  *
- * A cgroup not kept is removed on the thread pool: rmdir waits on the
- * kernel's cgroup lock, which its release work holds, and while a tree
- * stops one component after the other that wait was 40% of each step.
- * Each removal holds the runner (open_handles) until it is done. Loop
- * thread, but for the removals' work. */
+ * A cgroup not kept is removed off the loop (proc_cgroup_removal.c).
+ * Loop thread. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -51,44 +48,6 @@ int proc_cgroup_pool_give(proc_service *r, proc_job *job) {
   job->cgroup = NULL;
   job->made = 0;
   return 1;
-}
-
-typedef struct cgroup_removal_s {
-  uv_work_t work;
-  proc_service *runner;
-  char *path;
-} cgroup_removal;
-
-static void removal_work(uv_work_t *work) {
-  cgroup_removal *removal = work->data;
-  proc_job_remove_cgroup_tree(removal->path);
-}
-
-static void removal_done(uv_work_t *work, int status) {
-  (void)status;
-  cgroup_removal *removal = work->data;
-  proc_service *r = removal->runner;
-  free(removal->path);
-  free(removal);
-  proc_service_unref(r);
-}
-
-void proc_cgroup_remove(proc_service *r, char *path) {
-  if (path == NULL)
-    return;
-  cgroup_removal *removal = malloc(sizeof *removal);
-  if (removal != NULL) {
-    *removal = (cgroup_removal){.runner = r, .path = path};
-    removal->work.data = removal;
-    if (uv_queue_work(r->host->loop, &removal->work, removal_work,
-                      removal_done) == 0) {
-      r->open_handles++;
-      return;
-    }
-  }
-  proc_job_remove_cgroup_tree(path); /* no memory: here and now */
-  free(path);
-  free(removal);
 }
 
 void proc_cgroup_pool_drain(proc_service *r) {

@@ -125,6 +125,7 @@ static void finish(proc_run *c) {
   stream_close(c, PROC_STDOUT);
   stream_close(c, PROC_STDERR);
   proc_job_release(c->runner, &c->job);
+  proc_run_stop_over(c);
   if (c->lifecycle_fd >= 0)
     close(c->lifecycle_fd);
   c->lifecycle_fd = -1;

@@ -31,6 +31,7 @@ static void free_strv(char **v) {
 static void run_free(proc_run *c) {
   proc_spawn_queue_remove(c);
   proc_job_release(c->runner, &c->job); /* a run stopped before it started has one */
+  proc_run_stop_over(c);
   if (c->hook_arg_free != NULL)
     c->hook_arg_free(c->hook_arg);
   proc_wrapper_fds_close(c);
@@ -419,8 +420,25 @@ static void send_term(proc_run *c) {
     proc_process_signal(c, SIGTERM);
 }
 
+/* A stop of a running program holds the runner's cgroup removals back
+ * until it ends (proc_cgroup_removal.c). */
+static void stop_begins(proc_run *c) {
+  if (c->stop_counted || !c->spawned || c->exited)
+    return;
+  c->stop_counted = 1;
+  proc_cgroup_removal_stop_begins(c->runner);
+}
+
+void proc_run_stop_over(proc_run *c) {
+  if (!c->stop_counted)
+    return;
+  c->stop_counted = 0;
+  proc_cgroup_removal_stop_ends(c->runner);
+}
+
 void proc_run_stop(proc_run *c) {
   c->stop_sent = 1;
+  stop_begins(c);
   if (!c->spawned) {
     c->cancelled = 1;
     return;
@@ -437,6 +455,7 @@ void proc_run_stop(proc_run *c) {
 
 void proc_run_kill(proc_run *c) {
   c->stop_sent = 1;
+  stop_begins(c);
   if (!c->spawned)
     c->cancelled = 1;
   proc_process_kill_job(c);

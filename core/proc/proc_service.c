@@ -115,7 +115,8 @@ int proc_service_open(const fern_host_t *host, proc_registry *registry,
   r->sigchld.data = r;
   proc_spawn_queue_init(r);
   proc_output_pace_init(r);
-  r->open_handles = 3;
+  proc_cgroup_removal_init(r);
+  r->open_handles = 4;
   uv_signal_start(&r->sigchld, on_sigchld, SIGCHLD);
   uv_unref((uv_handle_t *)&r->sigchld);
   registry_add(r, registry);
@@ -142,6 +143,7 @@ void proc_service_unref(proc_service *r) {
     rmdir(r->cgroup_base); /* empty now: every removal is done */
   if (r->cgroup_lock_fd >= 0)
     close(r->cgroup_lock_fd); /* after the rmdir: no sweep takes it early */
+  free(r->removal_queue);
   free(r);
 }
 
@@ -154,6 +156,7 @@ void proc_service_close(proc_service *r) {
   proc_guardian_stop(r->guardian);
   proc_spawn_slots_close(r);
   proc_cgroup_pool_drain(r);
+  proc_cgroup_removal_close(r, service_unref_on_close);
   proc_notify_dir_release(r);
   uv_close((uv_handle_t *)&r->spawn_idle, service_unref_on_close);
   uv_close((uv_handle_t *)&r->pace_timer, service_unref_on_close);

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "control_client.h"
 #include "e2e.h"
 #include "event_asserts.h"
 
@@ -246,6 +247,55 @@ START_TEST(test_guardian_removes_deep_and_dot_cgroups) {
 }
 END_TEST
 
+/* A cgroup not kept waits while other stops are under way (its removal
+ * would slow their reaping), but briefly: /hold ignores its SIGTERM under
+ * a stop timeout of a minute, and /again's cgroup, with one inside it, is
+ * gone within seconds of /again's stop, while /hold still stops. */
+START_TEST(test_a_removal_waits_for_a_stuck_stop_only_briefly) {
+  e2e_served s;
+  e2e_package_new(s.pkg, sizeof s.pkg);
+  e2e_package_program(s.pkg, "hold", "elf", "\"args\": [\"ignore-term\"]");
+  e2e_package_program(s.pkg, "again", "elf",
+                      "\"args\": [\"sub-cgroup\", \"wait\"]");
+  e2e_package_write(
+      s.pkg, "meta/root.cm",
+      "{\"environments\": [{\"name\": \"slow\", \"extends\": \"realm\", "
+      "\"__stop_timeout_ms\": 60000}], \"children\": ["
+      "{\"name\": \"hold\", \"url\": \"#meta/hold.cm\", \"startup\": "
+      "\"eager\", \"environment\": \"#slow\"}, {\"name\": \"again\", "
+      "\"url\": \"#meta/again.cm\", \"startup\": \"eager\"}]}");
+  e2e_control_serve(&s);
+  e2e_wait_for(&s.fern, "[/hold] ready", 20000);
+  e2e_wait_for(&s.fern, "[/again] ready", 20000);
+  char dirs[RUNS_MAX][512];
+  if (uses_cgroups(s.fern.err)) {
+    ck_assert_int_eq(printed_cgroups(s.fern.err, dirs, RUNS_MAX), 1);
+    char base[512];
+    snprintf(base, sizeof base, "%s", dirs[0]);
+    *strrchr(base, '/') = '\0';
+    e2e_proc holding, again;
+    const char *stop_hold[] = {"stop", "--control", s.sock, "/hold", NULL};
+    e2e_start(&holding, stop_hold); /* answered once /hold has ended */
+    e2e_wait_event(&s.fern, "stopping", "/hold", 20000);
+    const char *stop_again[] = {"stop", "--control", s.sock, "/again", NULL};
+    ck_assert_int_eq(e2e_run(&again, 20000, stop_again), 0);
+    e2e_wait_for_deletions(base, is_gone, dirs[0], 10000,
+                           "/again's cgroup waited for /hold's stop");
+    ck_assert_uint_eq(e2e_event_count(&s.fern, "stopped", "/hold"), 0);
+    pid_t hold;
+    ck_assert_int_eq(e2e_collect_pids(s.fern.err, "/hold", &hold, 1), 1);
+    ck_assert_int_eq(kill(hold, SIGKILL), 0);
+    ck_assert_int_eq(e2e_finish(&holding, 20000), 0);
+    e2e_free(&holding);
+    e2e_free(&again);
+  }
+  kill(s.fern.pid, SIGTERM);
+  e2e_finish(&s.fern, 20000);
+  e2e_free(&s.fern);
+  e2e_package_remove(s.pkg);
+}
+END_TEST
+
 Suite *cgroup_pool_suite(void) {
   Suite *s = suite_create("cgroup_pool");
   TCase *tc = tcase_create("cgroup_pool");
@@ -257,6 +307,7 @@ Suite *cgroup_pool_suite(void) {
   tcase_add_test(tc, test_deep_and_dot_cgroups_are_removed_after_a_normal_exit);
   tcase_add_test(tc, test_guardian_removes_cgroups_programs_made);
   tcase_add_test(tc, test_guardian_removes_deep_and_dot_cgroups);
+  tcase_add_test(tc, test_a_removal_waits_for_a_stuck_stop_only_briefly);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -27,6 +27,7 @@ int main(void) {
   srunner_add_suite(runner, in_root_suite());
   srunner_add_suite(runner, log_escape_suite());
   srunner_add_suite(runner, log_queue_suite());
+  srunner_add_suite(runner, events_suite());
   srunner_add_suite(runner, lifecycle_machine_suite());
   srunner_run_all(runner, CK_NORMAL);
   int failed = srunner_ntests_failed(runner);

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "log_queue.h"
 #include "unit.h"
 
 typedef struct child_s {
@@ -165,6 +167,73 @@ START_TEST(test_every_record_is_written_or_counted) {
 }
 END_TEST
 
+/* Reads from `fd` until `want` is in what came, or 20 s pass. */
+static int arrives(int fd, const char *want) {
+  char buf[4096];
+  size_t len = 0;
+  long deadline = now_ms() + 20000;
+  while (now_ms() < deadline && len < sizeof buf - 1) {
+    struct pollfd pfd = {fd, POLLIN, 0};
+    if (poll(&pfd, 1, 1000) != 1)
+      continue;
+    ssize_t n = read(fd, buf + len, sizeof buf - 1 - len);
+    if (n <= 0)
+      return 0;
+    len += (size_t)n;
+    buf[len] = '\0';
+    if (strstr(buf, want) != NULL)
+      return 1;
+  }
+  return 0;
+}
+
+static void *log_from_another_thread(void *unused) {
+  (void)unused;
+  fern__log(FERN_LOG_INFO, "/other", "from a thread");
+  return NULL;
+}
+
+/* With the loop's turns on (log_turn.c), a record of the loop's thread
+ * reaches stderr at the wake that ends its turn, and a record of another
+ * thread at once: the child waits for the test to have read each before
+ * it goes on, so a record that never came fails the test, not a sleep. */
+START_TEST(test_loop_turns_reach_stderr) {
+  int err[2], go[2];
+  ck_assert_int_eq(pipe2(err, O_CLOEXEC), 0);
+  ck_assert_int_eq(pipe2(go, O_CLOEXEC), 0);
+  pid_t pid = fork();
+  ck_assert_int_ge(pid, 0);
+  if (pid == 0) {
+    dup2(err[1], STDERR_FILENO);
+    char byte;
+    if (fern__log_queue_start() != FERN_OK)
+      _exit(2);
+    fern__log_queue_loop_turns(1);
+    pthread_t other;
+    pthread_create(&other, NULL, log_from_another_thread, NULL);
+    pthread_join(other, NULL);
+    if (read(go[0], &byte, 1) != 1)
+      _exit(3);
+    fern__log(FERN_LOG_INFO, "/loop", "in a turn");
+    fern__log_queue_wake();
+    if (read(go[0], &byte, 1) != 1)
+      _exit(3);
+    _exit(0);
+  }
+  close(err[1]);
+  close(go[0]);
+  ck_assert_msg(arrives(err[0], "fern: /other: from a thread\n"),
+                "another thread's record did not come without a wake");
+  ck_assert_int_eq(write(go[1], "g", 1), 1);
+  ck_assert_msg(arrives(err[0], "fern: /loop: in a turn\n"),
+                "the loop's record did not come at the wake");
+  ck_assert_int_eq(write(go[1], "g", 1), 1);
+  ck_assert_int_eq(exit_status(pid), 0);
+  close(err[0]);
+  close(go[1]);
+}
+END_TEST
+
 Suite *log_queue_suite(void) {
   Suite *s = suite_create("log_queue");
   TCase *tc = tcase_create("log_queue");
@@ -172,6 +241,7 @@ Suite *log_queue_suite(void) {
   tcase_add_test(tc, test_flush_then_exit_loses_nothing);
   tcase_add_test(tc, test_a_stuck_stderr_bounds_the_flush);
   tcase_add_test(tc, test_every_record_is_written_or_counted);
+  tcase_add_test(tc, test_loop_turns_reach_stderr);
   suite_add_tcase(s, tc);
   return s;
 }

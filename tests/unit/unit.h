@@ -22,6 +22,7 @@ Suite *ld_cache_suite(void);
 Suite *in_root_suite(void);
 Suite *log_escape_suite(void);
 Suite *log_queue_suite(void);
+Suite *events_suite(void);
 Suite *lifecycle_machine_suite(void);
 
 /* The build directory (FERN_BUILD), where test plugins were built. */
