@@ -139,7 +139,7 @@ $(O)/runners/sandbox/sandbox.so: $(SANDBOX_OBJ)
 	$(CC) -shared $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(shell pkg-config --libs libseccomp)
 
 OCI_OBJ := $(patsubst %.c,$(O)/obj/%.o,$(filter-out runners/oci/shim.c runners/oci/shim_notify.c runners/oci/shim_socket.c runners/oci/init.c,$(wildcard runners/oci/*.c)) \
-             core/proc/tree_remove.c) $(NATIVE_OBJ)
+             core/proc/tree_remove.c core/proc/cgroup_paths.c) $(NATIVE_OBJ)
 $(O)/runners/oci/oci.so: $(OCI_OBJ) $(O)/runners/oci/fern-oci-shim $(O)/runners/oci/fern-oci-init
 	@mkdir -p $(dir $@)
 	$(CC) -shared $(LDFLAGS) -o $@ $(OCI_OBJ) $(PKG_LIBS)

@@ -42,6 +42,7 @@ typedef struct proc_service_s {
   int exec_by_descriptor; /* execveat the checked descriptor (else the
                            * checked name in its held directory) */
   char cgroup_base[PATH_MAX]; /* PROC_JOB_CGROUP: our directory */
+  int cgroup_nests_v1; /* it nests under fern's own in every hierarchy */
   char notify_dir[64]; /* notify socket files (mode 0700), once needed */
   int notify_dir_fd;   /* holds its lock while this fern lives, or -1 */
   int cgroup_base_fd;         /* O_PATH to it, or -1 */
@@ -316,6 +317,12 @@ void proc_job_adopt(proc_service *r, proc_job *job, char *path);
 /* Gives a job named without its cgroup one: an emptied one from the pool,
  * else its own, made now. Loop thread. */
 int proc_job_take(proc_service *r, proc_job *job, fern_error_t *err);
+/* Removes the parents this process made for runners' cgroup bases, once
+ * they are empty (after the runner's base `base` is removed). */
+void proc_cgroup_parents_remove(const char *base);
+/* Takes the parents as this process's to remove: the stale sweep ended a
+ * dead fern's cgroups in them. */
+void proc_cgroup_parents_adopt(void);
 /* Removes the cgroup at `dir` and any cgroups inside it, deepest first.
  * Allocates nothing, takes no lock (the guardian runs it too). */
 void proc_job_remove_cgroup_tree(const char *dir);

@@ -59,8 +59,10 @@ static _Noreturn void guardian_main(int fd, const char *cgroup_base,
     }
   }
   if (!bye) {
-    if (cgroup_base[0] != '\0')
+    if (cgroup_base[0] != '\0') {
       proc_cgroup_kill_tree(cgroup_base);
+      proc_cgroup_parents_remove(cgroup_base);
+    }
     proc_job_kill_marked(job_prefix, 1000);
   }
   _exit(0);

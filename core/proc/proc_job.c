@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cgroup_paths.h"
 #include "proc.h"
 
 const char *proc_job_kind_name(proc_job_kind kind) {
@@ -88,37 +89,59 @@ static int cgroup2_mount(char *out, size_t size) {
   return fm.found ? 0 : -1;
 }
 
-/* This process's cgroup v2 path ("0::/path"). */
-static int own_cgroup2_path(char *out, size_t size) {
-  char buf[8192];
-  if (proc_read_small("/proc/self/cgroup", buf, sizeof buf) <= 0)
-    return -1;
-  char *line = strstr(buf, "0::");
-  if (line == NULL || (line != buf && line[-1] != '\n'))
-    return -1;
-  line += 3;
-  char *end = strchr(line, '\n');
-  snprintf(out, size, "%.*s", end ? (int)(end - line) : (int)strlen(line),
-           line);
-  return 0;
+/* The prefix of the runners' common parent directory from the first
+ * directory this process made for it: every runner's base goes there, and
+ * the last to close removes what was made (any one of them may have made
+ * it). */
+static size_t parents_made_from;
+/* The same, had this process made them all: a dead fern's made them, and
+ * they are ours to remove once the sweep ended its cgroups there. */
+static size_t parents_from;
+
+void proc_cgroup_parents_adopt(void) {
+  if (parents_made_from == 0)
+    parents_made_from = parents_from;
+}
+
+void proc_cgroup_parents_remove(const char *base) {
+  if (parents_made_from == 0)
+    return;
+  char parent[PATH_MAX];
+  snprintf(parent, sizeof parent, "%s", base);
+  char *slash = strrchr(parent, '/');
+  if (slash != NULL) {
+    *slash = '\0';
+    cgroup_remove_up(parent, parents_made_from - 1);
+  }
 }
 
 static int setup_cgroup(proc_service *r, char *why, size_t why_size) {
-  char mount[PATH_MAX], own[PATH_MAX];
+  char mount[PATH_MAX], v2[PATH_MAX], own[PATH_MAX], inside[PATH_MAX * 2];
   if (cgroup2_mount(mount, sizeof mount) != 0) {
     snprintf(why, why_size, "no cgroup2 file system is mounted");
     return -1;
   }
-  if (own_cgroup2_path(own, sizeof own) != 0) {
+  /* Beneath the path that is this process's own in every hierarchy, made
+   * in the unified one where it is missing (cgroup_paths.c). */
+  r->cgroup_nests_v1 = cgroup_own_paths(v2, sizeof v2, own, sizeof own);
+  if (r->cgroup_nests_v1 < 0) {
     snprintf(why, why_size, "this process has no cgroup v2 path");
     return -1;
   }
+  snprintf(inside, sizeof inside, "%s%s", mount,
+           strcmp(own, "/") == 0 ? "" : own);
+  size_t own_end = strlen(mount) + (strcmp(v2, "/") == 0 ? 0 : strlen(v2));
+  size_t made_from = cgroup_make_down(inside, own_end);
+  if (made_from > 0)
+    parents_made_from = made_from;
+  if (strlen(inside) > own_end)
+    parents_from = own_end + 1;
   /* Several runners (and plugins) share the process: the first free
    * number is ours. */
   int made = -1;
   for (unsigned n = 1; made != 0 && n < 1000; n++) {
-    snprintf(r->cgroup_base, sizeof r->cgroup_base, "%s%s/fern-%d-%u", mount,
-             strcmp(own, "/") == 0 ? "" : own, (int)getpid(), n);
+    snprintf(r->cgroup_base, sizeof r->cgroup_base, "%s/fern-%d-%u", inside,
+             (int)getpid(), n);
     made = mkdir(r->cgroup_base, 0755);
     if (made != 0 && errno != EEXIST)
       break;

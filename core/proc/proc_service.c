@@ -123,13 +123,17 @@ int proc_service_open(const fern_host_t *host, proc_registry *registry,
   r->guardian = proc_guardian_start(r);
   proc_stale_sweep(r);
   host->log(host->ctx, FERN_LOG_INFO, NULL,
-            "%s runner: job mechanism %s%s%s, exits watched with %s%s%s",
+            "%s runner: job mechanism %s%s%s, exits watched with %s%s%s%s",
             r->name, proc_job_kind_name(r->job_kind),
             r->job_kind == PROC_JOB_CGROUP ? " in " : "",
             r->job_kind == PROC_JOB_CGROUP ? r->cgroup_base : "",
             r->use_pidfd ? "pidfds" : "SIGCHLD",
             r->guardian ? ", guardian running" : ", NO guardian",
-            proc_job_kind_gaps(r->job_kind));
+            proc_job_kind_gaps(r->job_kind),
+            r->job_kind == PROC_JOB_CGROUP && !r->cgroup_nests_v1
+                ? "; fern's v1 cgroups lie in no one line, so a container "
+                  "runtime makes its v1 cgroups from each hierarchy's root"
+                : "");
   *out = r;
   return FERN_OK;
 }
@@ -139,8 +143,10 @@ void proc_service_unref(proc_service *r) {
     return;
   if (r->cgroup_base_fd >= 0)
     close(r->cgroup_base_fd);
-  if (r->job_kind == PROC_JOB_CGROUP)
+  if (r->job_kind == PROC_JOB_CGROUP) {
     rmdir(r->cgroup_base); /* empty now: every removal is done */
+    proc_cgroup_parents_remove(r->cgroup_base);
+  }
   if (r->cgroup_lock_fd >= 0)
     close(r->cgroup_lock_fd); /* after the rmdir: no sweep takes it early */
   free(r->removal_queue);

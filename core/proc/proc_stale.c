@@ -179,6 +179,8 @@ static void sweep_done(uv_work_t *work, int status) {
   proc_service *r = s->runner;
   (void)status;
   if (s->cgroups > 0)
+    proc_cgroup_parents_adopt();
+  if (s->cgroups > 0)
     r->host->log(r->host->ctx, FERN_LOG_WARN, NULL,
                  "ended what a dead fern left: its cgroup tree%s %s",
                  s->cgroups == 1 ? "" : "s", s->names);

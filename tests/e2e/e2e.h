@@ -90,6 +90,9 @@ void e2e_package_gated(const char *pkg, const char *sibling,
 /* Writes DIR/fern.json: the oci runner, keeping its state in DIR/state
  * (which must exist); its path into `config`. */
 void e2e_oci_runner_config(const char *dir, char *config, size_t size);
+/* Whether a crun test is skipped (saying why): under valgrind, or crun
+ * is not installed. */
+int e2e_skip_without_crun(void);
 /* A new package for the oci runner: rootfs/ (bin/tool the static test
  * program; proc, dev, tmp and sys to mount on), state/, and fern.json
  * (e2e_oci_runner_config), its path into `config`. */
@@ -179,6 +182,7 @@ Suite *capstan_runtimes_suite(void);
 Suite *oci_confinement_suite(void);
 Suite *oci_terminal_suite(void);
 Suite *oci_runtimes_suite(void);
+Suite *oci_cgroups_suite(void);
 Suite *oci_image_suite(void);
 Suite *hostile_suite(void);
 Suite *faults_suite(void);

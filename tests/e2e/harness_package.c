@@ -52,6 +52,16 @@ void e2e_oci_runner_config(const char *dir, char *config, size_t size) {
   snprintf(config, size, "%s/fern.json", dir);
 }
 
+int e2e_skip_without_crun(void) {
+  if (e2e_skip_under_valgrind("crun is not run under valgrind"))
+    return 1;
+  if (access("/usr/bin/crun", X_OK) == 0)
+    return 0;
+  fprintf(stderr, "skipped: crun is not installed (scripts/setup installs "
+                  "it)\n");
+  return 1;
+}
+
 void e2e_oci_package(char *pkg, size_t size, char *config,
                      size_t config_size) {
   e2e_package_new(pkg, size);

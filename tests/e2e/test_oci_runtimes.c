@@ -36,13 +36,8 @@ static int hybrid_host(void) {
 }
 
 START_TEST(test_crun_runs_here_as_runc_does) {
-  if (e2e_skip_under_valgrind("crun is not run under valgrind"))
+  if (e2e_skip_without_crun())
     return;
-  if (access("/usr/bin/crun", X_OK) != 0) {
-    fprintf(stderr, "skipped: crun is not installed (scripts/setup "
-                    "installs it)\n");
-    return;
-  }
   char pkg[64], config[160];
   e2e_oci_package(pkg, sizeof pkg, config, sizeof config);
   e2e_proc p;
