@@ -207,10 +207,12 @@ $(O)/tests/unit/run: $(UNIT_SRC) tests/unit/unit.h $(UNIT_RUNNER_SRC) $(wildcard
 	  $(UNIT_RUNNER_SRC) \
 	  $(O)/obj/libfern-core.a $(PKG_LIBS) $(CHECK_LIBS) -ldl -lpthread
 
-$(O)/tests/e2e/run: $(E2E_SRC) $(wildcard tests/e2e/*.h) $(TEST_PLUGINS)
+# The e2e harness finds fern's cgroups where fern puts them: it builds
+# core/proc/cgroup_paths.c (stateless) into itself.
+$(O)/tests/e2e/run: $(E2E_SRC) $(wildcard tests/e2e/*.h) core/proc/cgroup_paths.c core/proc/cgroup_paths.h $(TEST_PLUGINS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) $(LDFLAGS) -o $@ $(E2E_SRC) \
-	  $(PKG_LIBS) $(CHECK_LIBS) -lpthread
+	  core/proc/cgroup_paths.c $(PKG_LIBS) $(CHECK_LIBS) -lpthread
 
 CONFORMANCE_SRC := $(wildcard tests/conformance/*.c) tests/e2e/harness.c tests/e2e/harness_package.c \
                    tests/e2e/event_asserts.c tests/e2e/control_run.c

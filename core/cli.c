@@ -22,7 +22,7 @@ static void print_help(const fern__cli *cli) {
          "  --boot-dir DIR     the directory boot:// URLs resolve in\n"
          "  -v, --verbose      log more (repeat for debug)\n"
          "  -q, --quiet        log errors only\n"
-         "%s%s%s%s%s%s%s%s%s"
+         "%s%s%s%s%s%s%s%s%s%s"
          "  -h, --help         show this help\n"
          "  -V, --version      show fern's version\n\n"
          "Plugins are searched in --plugin-dir, then FERN_PLUGIN_PATH (':'-"
@@ -52,9 +52,18 @@ static void print_help(const fern__cli *cli) {
                "/tmp/fern-UID/control.sock\n"
                "                     for another user)\n"
              : "",
-         cli->follow_allowed ? "  --follow           keep printing events as "
-                               "they happen\n"
+         cli->follow_allowed ? "  -f, --follow       keep printing as things "
+                               "happen\n"
                              : "",
+         cli->logs_allowed
+             ? "  -n, --lines N      the last N lines (default: all kept)\n"
+               "  --since TIME       lines since TIME: seconds since 1970, "
+               "-10s, -5m, -2h,\n"
+               "                     -1d, or YYYY-MM-DD HH:MM[:SS] (local "
+               "time)\n"
+               "  --stream NAME      stdout, stderr, or fern (fern's own "
+               "records of it)\n"
+             : "",
          cli->state_allowed ? "  --state STATE      only running or stopped "
                               "components\n"
                             : "",
@@ -73,6 +82,28 @@ static void print_help(const fern__cli *cli) {
                "                     JSON5: 5, true, 'text', [1, 2] "
                "(repeatable)\n"
              : "");
+}
+
+/* fern logs's own options. */
+static int take_logs_option(fern__cli *cli, int opt, const char *arg) {
+  if (!cli->logs_allowed) {
+    fprintf(stderr, "fern %s: -n, --since and --stream are options of fern "
+                    "logs\n", cli->command);
+    return -1;
+  }
+  char *end;
+  if (opt == 'n') {
+    cli->lines = strtol(arg, &end, 10);
+    if (*end != '\0' || cli->lines <= 0) {
+      fprintf(stderr, "fern logs: -n takes a number of lines above 0\n");
+      return -1;
+    }
+  } else if (opt == 'S') {
+    cli->since = arg;
+  } else {
+    cli->stream = arg;
+  }
+  return 0;
 }
 
 /* Options only some commands take. */
@@ -157,6 +188,9 @@ int fern__cli_parse(fern__cli *cli, int argc, char **argv) {
       {"delete", required_argument, NULL, 'D'},
       {"override", required_argument, NULL, 'O'},
       {"env", required_argument, NULL, 'E'},
+      {"lines", required_argument, NULL, 'n'},
+      {"since", required_argument, NULL, 'S'},
+      {"stream", required_argument, NULL, 'T'},
       {"help", no_argument, NULL, 'h'},
       {"version", no_argument, NULL, 'V'},
       {NULL, 0, NULL, 0}};
@@ -164,7 +198,7 @@ int fern__cli_parse(fern__cli *cli, int argc, char **argv) {
   int level = FERN_LOG_INFO, opt;
   fern__config_init(&cli->config);
   optind = 1;
-  while ((opt = getopt_long(argc, argv, "+vqhV", options, NULL)) != -1) {
+  while ((opt = getopt_long(argc, argv, "+vqhVfn:", options, NULL)) != -1) {
     switch (opt) {
     case 'P':
       fern__config_add_plugin_dir(&cli->config, optarg);
@@ -243,6 +277,12 @@ int fern__cli_parse(fern__cli *cli, int argc, char **argv) {
     case 'f':
     case 's':
       if (take_command_option(cli, opt, optarg) != 0)
+        return 2;
+      break;
+    case 'n':
+    case 'S':
+    case 'T':
+      if (take_logs_option(cli, opt, optarg) != 0)
         return 2;
       break;
     case 'h': print_help(cli); return 0;

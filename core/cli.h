@@ -18,6 +18,10 @@ typedef struct fern__cli_s {
   const char *control_path; /* --control PATH */
   int follow;               /* events --follow */
   int follow_allowed;
+  int logs_allowed;         /* fern logs: -n, --since, --stream */
+  long lines;               /* logs -n N (0: all kept) */
+  const char *since;        /* logs --since TIME */
+  const char *stream;       /* logs --stream NAME */
   const char *state_filter; /* list --state */
   int state_allowed;
   int tree;                 /* check --tree */

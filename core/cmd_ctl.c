@@ -12,6 +12,7 @@
 
 #include "json5.h"
 #include "cli.h"
+#include "cmd_logs.h"
 #include "control.h"
 #include "log_escape.h"
 #include "route_print.h"
@@ -162,9 +163,10 @@ static void print_event(const json_t *ev) {
   putchar('\n');
 }
 
-/* Prints events until fern closes the connection: 0, or 1 when fern said
- * why it did (a follower too slow for too long is cut off). */
-static int follow_events(FILE *in, const fern__cli *cli) {
+/* Prints what follows until fern closes the connection: 0, or 1 when fern
+ * said why it did (a follower too slow for too long is cut off). */
+static int follow_events(FILE *in, const fern__cli *cli,
+                         void (*print)(const json_t *)) {
   char *line;
   int rc = 0;
   while ((line = read_line(in)) != NULL) {
@@ -175,6 +177,9 @@ static int follow_events(FILE *in, const fern__cli *cli) {
       rc = 1;
     } else if (cli->json) {
       printf("%s\n", line);
+    } else if (print != print_event) {
+      if (ev != NULL)
+        print(shown(ev));
     } else if (json_object_get(ev, "dropped") != NULL) {
       printf("(%lld events dropped: this reader was too slow)\n",
              (long long)json_integer_value(json_object_get(ev, "dropped")));
@@ -225,9 +230,22 @@ static int call(const fern__cli *cli, const ctl_spec *spec) {
               fern__escape_shown(error, sizeof error, said ? said : "?"));
     } else {
       const json_t *result = json_object_get(reply, "result");
-      if (cli->follow) {
+      int logs = strcmp(spec->name, "logs") == 0;
+      if (cli->follow && logs) {
+        if (cli->json) {
+          size_t i;
+          const json_t *kept;
+          json_array_foreach(json_object_get(result, "lines"), i, kept) {
+            json_dumpf(kept, stdout, JSON_COMPACT);
+            putchar('\n');
+          }
+        } else {
+          fern__logs_print(cli, shown((json_t *)result));
+        }
+        rc = follow_events(in, cli, fern__logs_print_line);
+      } else if (cli->follow) {
         fprintf(stderr, "following the events of fern at %s\n", path);
-        rc = follow_events(in, cli);
+        rc = follow_events(in, cli, print_event);
       }
       else if (cli->json)
         print_json(result), rc = 0;
@@ -451,6 +469,14 @@ static const ctl_spec specs[] = {
     {"events", "fern events [OPTIONS]",
      "Prints recent events, or with --follow every event as it happens.", 0,
      0, 1, 0, events_request, print_events},
+    {"logs", "fern logs [OPTIONS] [MONIKER...]",
+     "Prints the lines fern kept of components and of what is below them\n"
+     "(all when no MONIKER is given), in order, each with its time, moniker\n"
+     "and stream: what their programs wrote on stdout and stderr, and fern's\n"
+     "own records of them. Lines of runs that ended and of components since\n"
+     "destroyed are kept too, as far as each one's buffer reaches, and\n"
+     "further from the log directory when the configuration names one.", 0,
+     1024, 1, 0, fern__logs_request, fern__logs_print},
 };
 
 int fern__cmd_ctl(const char *name, int argc, char **argv) {
@@ -465,6 +491,7 @@ int fern__cmd_ctl(const char *name, int argc, char **argv) {
                    .control_allowed = 1,
                    .follow_allowed = spec->follow,
                    .state_allowed = spec->state,
+                   .logs_allowed = strcmp(spec->name, "logs") == 0,
                    .overrides_allowed = strcmp(spec->name, "create") == 0};
   int status = fern__cli_parse(&cli, argc, argv);
   if (status < 0 &&

@@ -3,12 +3,14 @@
 #include <ctype.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <stdlib.h>
 
 #include "cli.h"
 #include "control.h"
 #include "log.h"
+#include "logbook_disk.h"
 #include "manager.h"
 
 static int open_control(fern__manager *manager, const fern__cli *cli,
@@ -78,6 +80,28 @@ static int failed_by_exit(const fern__manager *manager) {
          root->exit_code > 0;
 }
 
+/* Every component's lines, kept for fern logs (logbook.h), and written
+ * to the configuration's log directory too when it names one. A directory
+ * that cannot be used is said, and the lines stay in memory. */
+static int open_logbook(fern__manager *manager, const fern__config *config,
+                        fern_error_t *err) {
+  const fern__logs_config *logs = &config->logs;
+  if (fern__logbook_open(&manager->logbook, &manager->loop,
+                         logs->buffer_bytes, logs->budget_bytes) != 0)
+    return fern_error_set(err, FERN_ENOMEM, NULL,
+                          "cannot keep the components' lines");
+  if (logs->dir == NULL)
+    return FERN_OK;
+  fern_error_t disk_err = FERN_ERROR_INIT;
+  mkdir(logs->dir, 0750); /* one level: its parent is the user's choice */
+  manager->logbook.disk = fern__logdisk_open(logs->dir, logs->file_bytes,
+                                             logs->files, &disk_err);
+  if (manager->logbook.disk == NULL)
+    fern__log(FERN_LOG_WARN, NULL, "%s; lines stay in memory only",
+              disk_err.message);
+  return FERN_OK;
+}
+
 /* Boots one tree to its end. */
 static int run_tree(fern__cli *cli, const char *url, int append,
                     uint64_t *event_seq, boot_end *end) {
@@ -88,6 +112,8 @@ static int run_tree(fern__cli *cli, const char *url, int append,
   int rc = fern__manager_init(&manager, &cli->config, FERN_MODE_RUN, &err);
   if (rc == FERN_OK)
     rc = fern__events_open(&manager.events, cli->events_path, append, &err);
+  if (rc == FERN_OK)
+    rc = open_logbook(&manager, &cli->config, &err);
   if (rc == FERN_OK)
     rc = open_control(&manager, cli, &err);
   if (rc != FERN_OK) {

@@ -31,6 +31,7 @@ void fern__config_free(fern__config *config) {
   free(config->path);
   json_decref(config->json);
   json_decref(config->id_index);
+  free(config->logs.dir);
   fern__config_init(config);
 }
 
@@ -175,6 +176,10 @@ static int check_config(fern__config *config, fern_error_t *err) {
       int rc = fern__config_check_namespace(config, value, err);
       if (rc != FERN_OK)
         return rc;
+    } else if (strcmp(key, "logs") == 0) {
+      int rc = fern__config_take_logs(config, value, err);
+      if (rc != FERN_OK)
+        return rc;
     } else if (strcmp(key, "component_id_index") == 0) {
       if (!json_is_string(value))
         return config_fail(config, err,
@@ -191,7 +196,7 @@ static int check_config(fern__config *config, fern_error_t *err) {
                             "\"include_paths\", \"scheme_aliases\", \"boot_dir\", "
                             "\"resolve_timeout_ms\", "
                             "\"root_environment\", \"security_policy\", "
-                            "\"namespace_capabilities\" or "
+                            "\"namespace_capabilities\", \"logs\" or "
                             "\"component_id_index\")",
                             config->path, key);
     }

@@ -24,6 +24,13 @@
 /* How long a resolver may take over one URL by default. */
 #define FERN__RESOLVE_TIMEOUT_MS 30000
 
+/* The "logs" object (config_logs.c); 0 and NULL: the defaults. */
+typedef struct fern__logs_config_s {
+  size_t buffer_bytes, budget_bytes, file_bytes;
+  int files;
+  char *dir;
+} fern__logs_config;
+
 typedef struct fern__config_s {
   char **plugin_dirs; /* NULL-terminated, in search order */
   size_t plugin_dir_count;
@@ -41,7 +48,12 @@ typedef struct fern__config_s {
   char *path;         /* the config file, or NULL */
   json_t *json;       /* its contents, or NULL */
   json_t *id_index;   /* component id index: moniker -> instance id */
+  fern__logs_config logs;
 } fern__config;
+
+/* Takes the configuration's "logs" object (config_logs.c). */
+int fern__config_take_logs(fern__config *config, const json_t *logs,
+                           fern_error_t *err);
 
 void fern__config_init(fern__config *config);
 void fern__config_free(fern__config *config);

@@ -38,6 +38,12 @@ void fern__conn_close(fern__conn *conn) {
   fern__conn_discard(conn);
   if (conn->following)
     fern__events_unsubscribe(&conn->manager->events, &conn->sink);
+  if (conn->log_follower != NULL) {
+    fern__logbook_unfollow(&conn->manager->logbook, conn->log_follower);
+    fern__log_filter_free(&conn->log_follower->filter);
+    free(conn->log_follower);
+    conn->log_follower = NULL;
+  }
   uv_close((uv_handle_t *)&conn->pipe, on_conn_closed);
   uv_close((uv_handle_t *)&conn->turn, on_conn_closed);
 }

@@ -58,6 +58,10 @@ void fern__control_fail(fern__request *request, const char *fmt, ...)
 /* Turns the request's connection into an event subscriber. */
 void fern__control_follow_events(fern__request *request);
 
+/* The "logs" command (control_logs.c). */
+void fern__control_logs(struct fern__manager_s *manager,
+                        fern__request *request, const json_t *message);
+
 /* Runs one command (control_commands.c); replies now or later. */
 void fern__control_dispatch(struct fern__manager_s *manager,
                             fern__request *request, const json_t *message);

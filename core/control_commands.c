@@ -304,7 +304,7 @@ static const command commands[] = {
     {"list", cmd_list},       {"show", cmd_show},     {"route", cmd_route},
     {"start", cmd_start},     {"stop", cmd_stop},     {"restart", cmd_restart},
     {"create", cmd_create},   {"destroy", cmd_destroy},
-    {"events", cmd_events},
+    {"events", cmd_events},   {"logs", fern__control_logs},
 };
 
 void fern__control_dispatch(fern__manager *manager, fern__request *request,
@@ -319,6 +319,6 @@ void fern__control_dispatch(fern__manager *manager, fern__request *request,
   }
   fern__control_fail(request,
                      "unknown command \"%s\" (expected list, show, route, "
-                     "start, stop, restart, create, destroy or events)",
+                     "start, stop, restart, create, destroy, events or logs)",
                      name ? name : "");
 }

@@ -79,6 +79,7 @@ struct fern__conn_s {
   int closed; /* the pipe is closing or closed */
   fern__event_sink sink;
   int following;
+  struct fern__log_follower_s *log_follower; /* fern logs -f, or NULL */
   pid_t pid; /* the peer's, from SO_PEERCRED, for the log */
   /* What waits for the client is fern's own, not libuv's: lines that the
    * socket had no room for, freed at once when the client is cut off. */
@@ -121,6 +122,8 @@ int fern__conn_queue(fern__conn *conn, char *line, size_t len);
 /* The sink of a connection that follows events: a copy of `line` unless
  * the connection is more than FERN_EVENT_BACKLOG behind (-1: dropped). */
 int fern__conn_send_event(fern__event_sink *sink, const char *line, size_t len);
+/* The same for a log follower (logbook.h) of a connection. */
+int fern__conn_send_log(fern__event_sink *sink, const char *line, size_t len);
 
 /* At accept: 1 when another connection fits (ending the oldest farewell if
  * need be); else writes a refusal to `fd` and returns 0. */

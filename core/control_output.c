@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "control_conn.h"
+#include "logbook.h"
 
 /* Each line waits whole until the socket has taken all of it. */
 struct fern__out_line_s {
@@ -139,9 +140,8 @@ int fern__conn_queue(fern__conn *conn, char *data, size_t len) {
   return conn->closed ? -1 : 0;
 }
 
-int fern__conn_send_event(fern__event_sink *sink, const char *line,
-                          size_t len) {
-  fern__conn *conn = (fern__conn *)((char *)sink - offsetof(fern__conn, sink));
+/* A copy of the line for a follower, unless it is too far behind. */
+static int queue_copy(fern__conn *conn, const char *line, size_t len) {
   if (conn->closed || conn->queued > FERN_EVENT_BACKLOG)
     return -1;
   char *copy = malloc(len);
@@ -149,4 +149,17 @@ int fern__conn_send_event(fern__event_sink *sink, const char *line,
     return -1;
   memcpy(copy, line, len);
   return fern__conn_queue(conn, copy, len);
+}
+
+int fern__conn_send_event(fern__event_sink *sink, const char *line,
+                          size_t len) {
+  fern__conn *conn = (fern__conn *)((char *)sink - offsetof(fern__conn, sink));
+  return queue_copy(conn, line, len);
+}
+
+int fern__conn_send_log(fern__event_sink *sink, const char *line,
+                        size_t len) {
+  fern__log_follower *follower =
+      (fern__log_follower *)((char *)sink - offsetof(fern__log_follower, sink));
+  return queue_copy(follower->owner, line, len);
 }

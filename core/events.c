@@ -1,5 +1,6 @@
 /* events.c - see events.h. */
 #include "events.h"
+#include "json_text.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -54,30 +55,6 @@ static void remember(fern__events *events, char *line) {
   events->count++;
 }
 
-/* Appends `text` to `out` (of `size` bytes, `*used` of them taken) as a
- * JSON string; returns -1 when it does not fit. */
-static int put_string(char *out, size_t size, size_t *used, const char *text) {
-  size_t at = *used;
-  if (at + 1 >= size)
-    return -1;
-  out[at++] = '"';
-  for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
-    if (at + 7 >= size)
-      return -1;
-    if (*p == '"' || *p == '\\') {
-      out[at++] = '\\';
-      out[at++] = (char)*p;
-    } else if (*p < 0x20) {
-      at += (size_t)snprintf(out + at, size - at, "\\u%04x", *p);
-    } else {
-      out[at++] = (char)*p;
-    }
-  }
-  out[at++] = '"';
-  *used = at;
-  return 0;
-}
-
 /* The record's first members: seq, time, event and moniker. Built here,
  * not by jansson: at 10,000 components stopping at once, packing and
  * dumping an object per event (with the time printed as a double) was a
@@ -90,11 +67,11 @@ static int put_head(char *out, size_t size, uint64_t seq, const char *type,
                    (unsigned long long)seq, (long long)ts.tv_sec,
                    ts.tv_nsec / 1000);
   size_t used = n > 0 && (size_t)n < size ? (size_t)n : size;
-  if (put_string(out, size, &used, type) != 0 || used + 12 >= size)
+  if (fern__json_put_string(out, size, &used, type, strlen(type)) != 0 || used + 12 >= size)
     return -1;
   memcpy(out + used, ",\"moniker\":", 11);
   used += 11;
-  if (put_string(out, size, &used, moniker) != 0)
+  if (fern__json_put_string(out, size, &used, moniker, strlen(moniker)) != 0)
     return -1;
   return (int)used;
 }
@@ -131,7 +108,8 @@ static char *event_line(uint64_t seq, const char *type, const char *moniker,
 void fern__event(fern__events *events, const char *type, const char *moniker,
                  json_t *fields) {
   size_t len = 0;
-  char *line = event_line(++events->seq, type, moniker, fields, &len);
+  char *line = event_line(++events->seq, type, moniker ? moniker : "", fields,
+                          &len);
   json_decref(fields);
   if (line == NULL)
     return;

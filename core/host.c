@@ -38,6 +38,12 @@ static void host_output(void *ctx, const char *moniker, int stream,
   fern__log_output(moniker, stream, line, len);
 }
 
+static void host_output_cut(void *ctx, const char *moniker, int stream,
+                            const char *line, size_t len) {
+  (void)ctx;
+  fern__log_output_cut(moniker, stream, line, len, 1);
+}
+
 static size_t host_output_room(void *ctx) {
   (void)ctx;
   return fern__log_room();
@@ -145,6 +151,7 @@ void fern__host_init(fern__manager *manager) {
   host->log = host_log;
   host->output = host_output;
   host->output_room = host_output_room;
+  host->output_cut = host_output_cut;
   host->started = host_started;
   host->stopped = host_stopped;
   host->awaits_ready = host_awaits_ready;

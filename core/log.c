@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "log_escape.h"
+#include "logbook.h"
 #include "log_queue.h"
 
 /* A record before escaping, and after: each byte may become `\xHH`, and
@@ -54,8 +55,27 @@ static void moniker_prefix(const char *moniker, char *out, size_t size) {
              moniker + len - MONIKER_SHOWN / 2);
 }
 
+/* A record about a component is also one of its lines (logbook.h), at
+ * every level but debug, whatever fern's own log shows. */
+static void note_in_book(fern_log_level level, const char *moniker,
+                         const char *fmt, va_list ap) {
+  if (moniker == NULL || level > FERN_LOG_INFO || fern__logbook_current == NULL)
+    return;
+  char text[RAW_MAX / 2];
+  size_t used = written(snprintf(text, sizeof text, "%s", level_prefix(level)),
+                        sizeof text);
+  used += written(vsnprintf(text + used, sizeof text - used, fmt, ap),
+                  sizeof text - used);
+  fern__logbook_note(fern__logbook_current, moniker, FERN_LOG_STREAM_FERN,
+                     text, used, 0);
+}
+
 void fern__logv(fern_log_level level, const char *moniker, const char *fmt,
                 va_list ap) {
+  va_list again;
+  va_copy(again, ap);
+  note_in_book(level, moniker, fmt, again);
+  va_end(again);
   if (level > log_level)
     return;
   char raw[RAW_MAX / 2], prefix[MONIKER_SHOWN + 8] = "";
@@ -79,14 +99,27 @@ void fern__log(fern_log_level level, const char *moniker, const char *fmt,
 
 void fern__log_output(const char *moniker, int stream, const char *line,
                       size_t len) {
+  fern__log_output_cut(moniker, stream, line, len, 0);
+}
+
+void fern__log_output_cut(const char *moniker, int stream, const char *line,
+                          size_t len, int cut) {
+  fern__logbook_note(fern__logbook_current, moniker, stream, line, len, cut);
   char raw[RAW_MAX];
   size_t used = written(snprintf(raw, sizeof raw, "[%s%s] ", moniker,
                                  stream == 2 ? ":2" : ""),
                         sizeof raw);
-  if (len > sizeof raw - used)
-    len = sizeof raw - used;
+  static const char mark[] = " [line cut]";
+  size_t room = sizeof raw - used - (cut ? sizeof mark - 1 : 0);
+  if (len > room)
+    len = room;
   memcpy(raw + used, line, len);
-  log_record(raw, used + len);
+  used += len;
+  if (cut) {
+    memcpy(raw + used, mark, sizeof mark - 1);
+    used += sizeof mark - 1;
+  }
+  log_record(raw, used);
 }
 
 void fern__log_plain(const char *text) { log_record(text, strlen(text)); }

@@ -29,6 +29,10 @@ void fern__logv(fern_log_level level, const char *moniker, const char *fmt,
 /* A line a program wrote: "[/core/echo] text" (stderr lines: "[/x:2]"). */
 void fern__log_output(const char *moniker, int stream, const char *line,
                       size_t len);
+/* The same for the start of a line the runner cut (the rest was
+ * dropped): marked so in fern's log and in the component's lines. */
+void fern__log_output_cut(const char *moniker, int stream, const char *line,
+                          size_t len, int cut);
 /* `text` as one record of its own, escaped, without prefix (fern check's
  * "FILE:LINE:COL: message"). Not subject to the level. */
 void fern__log_plain(const char *text);

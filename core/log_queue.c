@@ -27,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "deadline.h"
 #include "log.h"
 
 /* Bursts of output as large as this wait for a slow reader; beyond it
@@ -87,6 +88,11 @@ static void append_locked(const char *data, size_t len) {
       queue.wake_due = 1;
     else
       pthread_cond_signal(&queue.queued);
+  } else if (queue.wake_due && queue.len + len >= WRITE_CHUNK) {
+    /* A turn that logs much does not wait for its end: the writer takes
+     * a chunk while the loop goes on (and the queue keeps its room). */
+    queue.wake_due = 0;
+    pthread_cond_signal(&queue.queued);
   }
   size_t tail = (queue.head + queue.len) % QUEUE_BYTES;
   size_t first = QUEUE_BYTES - tail < len ? QUEUE_BYTES - tail : len;
@@ -207,14 +213,7 @@ int fern__log_queue_start(void) {
 }
 
 void fern__log_flush(int timeout_ms) {
-  struct timespec deadline;
-  clock_gettime(CLOCK_MONOTONIC, &deadline);
-  deadline.tv_sec += timeout_ms / 1000;
-  deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-  if (deadline.tv_nsec >= 1000000000L) {
-    deadline.tv_sec++;
-    deadline.tv_nsec -= 1000000000L;
-  }
+  struct timespec deadline = fern__deadline_in(timeout_ms);
   fern__log_queue_wake();
   pthread_mutex_lock(&queue.mutex);
   while (queue.running && queue.len > 0 &&

@@ -5,9 +5,11 @@
  * phase (after the I/O callbacks, where exits, reads and the pool's
  * answers are handled), the prepare phase (after timers, idle callbacks
  * and the close callbacks of the turn before), and the end of each drain
- * of the lifecycle inbox (itself a prepare callback, which may run after
- * this one). So a record never waits past the poll that may block, and a
- * turn that logs a thousand lines wakes the writer once. Loop thread. */
+ * of the lifecycle inbox (itself a prepare callback: restarted on every
+ * post, it runs before this one, so this wake is a second line of
+ * defence). So a record never waits past the poll that may block, and a
+ * turn that logs a thousand lines wakes the writer once, or once a chunk
+ * (log_queue.c). Loop thread. */
 #include "log_turn.h"
 
 #include "log_queue.h"

@@ -25,6 +25,7 @@ CTL(create)
 CTL(destroy)
 CTL(restart)
 CTL(events)
+CTL(logs)
 
 static const command commands[] = {
     {"run", fern__cmd_run, "boot a component tree and supervise it"},
@@ -42,6 +43,7 @@ static const command commands[] = {
     {"create", cmd_create, "create a child in a collection"},
     {"destroy", cmd_destroy, "destroy a dynamic child"},
     {"events", cmd_events, "print the event stream"},
+    {"logs", cmd_logs, "print the lines components wrote, and follow them"},
 };
 
 static void usage(FILE *out) {

@@ -243,6 +243,7 @@ void fern__manager_free(fern__manager *manager) {
   fern__log_turn_close(&manager->log_turn);
   fern__control_close(manager->control);
   manager->control = NULL;
+  fern__logbook_close(&manager->logbook);
   fern__instance_free(manager->root);
   while (manager->graveyard != NULL) {
     fern__instance *next = manager->graveyard->next_dead;

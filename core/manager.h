@@ -10,6 +10,7 @@
 #include "resolve_dispatch.h"
 #include "instance.h"
 #include "log_turn.h"
+#include "logbook.h"
 #include "plugin.h"
 #include "proc/proc.h"
 
@@ -57,6 +58,7 @@ typedef struct fern__manager_s {
   int failures;   /* runs that did not end ok, starts that could not happen */
   char *critical; /* "moniker: reason" of the critical failure, if any */
   fern__events events;
+  fern__logbook logbook; /* fern run: every component's lines */
   size_t active;  /* programs starting, running or stopping */
   size_t waiting; /* resolutions instances wait on */
 } fern__manager;

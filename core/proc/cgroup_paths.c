@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 /* Whether `outer` is `inner` or one of its ancestors. */
@@ -51,8 +52,9 @@ int cgroup_own_paths(char *v2, size_t v2_size, char *common,
     return -1;
   char deepest[4096] = "", unified[4096] = "";
   int chain = 1, have_v2 = 0;
-  for (char *line = strtok(buf, "\n"); line != NULL;
-       line = strtok(NULL, "\n")) {
+  char *saved = NULL;
+  for (char *line = strtok_r(buf, "\n", &saved); line != NULL;
+       line = strtok_r(NULL, "\n", &saved)) {
     char *controllers = strchr(line, ':');
     char *path = controllers ? strchr(controllers + 1, ':') : NULL;
     if (path == NULL)
@@ -77,10 +79,21 @@ int cgroup_own_paths(char *v2, size_t v2_size, char *common,
   return chain ? 1 : 0;
 }
 
+/* The mark a parent fern made carries: any fern may remove it once it is
+ * empty, and none removes a directory without it (one the machine's own
+ * tools made). cgroupfs keeps user.* attributes since Linux 5.7; without
+ * them nothing is marked, and such parents stay. */
+#define MADE_MARK "user.fern.made"
+
+static int marked(const char *dir) {
+  char value[4];
+  return getxattr(dir, MADE_MARK, value, sizeof value) > 0;
+}
+
 void cgroup_remove_up(const char *path, size_t keep_len) {
   char dir[4096];
   snprintf(dir, sizeof dir, "%s", path);
-  while (strlen(dir) > keep_len && rmdir(dir) == 0) {
+  while (strlen(dir) > keep_len && marked(dir) && rmdir(dir) == 0) {
     char *slash = strrchr(dir, '/');
     if (slash == NULL)
       return;
@@ -88,8 +101,6 @@ void cgroup_remove_up(const char *path, size_t keep_len) {
   }
 }
 
-/* mkdir of every directory of `path` after its first `from` bytes that
- * is not there; the length of the first one made, or 0. */
 size_t cgroup_make_down(const char *path, size_t from) {
   char dir[4096];
   size_t made = 0, len = strlen(path);
@@ -97,10 +108,12 @@ size_t cgroup_make_down(const char *path, size_t from) {
     if (path[at] != '/' && path[at] != '\0')
       continue;
     snprintf(dir, sizeof dir, "%.*s", (int)at, path);
-    if (mkdir(dir, 0755) == 0)
+    if (mkdir(dir, 0755) == 0) {
+      setxattr(dir, MADE_MARK, "1", 1, 0);
       made = made ? made : at;
-    else if (errno != EEXIST)
+    } else if (errno != EEXIST) {
       return made; /* what is made inside it then fails, and says why */
+    }
   }
   return made;
 }

@@ -12,9 +12,11 @@
 int cgroup_own_paths(char *v2, size_t v2_size, char *common,
                      size_t common_size);
 /* Makes the directories of `path` beyond its first `from` bytes that are
- * missing; returns the length of the first one it made, or 0. */
+ * missing, each marked as a fern's; returns the length of the first one it
+ * made, or 0. */
 size_t cgroup_make_down(const char *path, size_t from);
-/* Removes `path`, then its parents while they are empty, never the first
+/* Removes `path`, then its parents, while they are empty and marked as a
+ * fern's (by cgroup_make_down, in this fern or another); never the first
  * `keep_len` bytes' directory or above. */
 void cgroup_remove_up(const char *path, size_t keep_len);
 

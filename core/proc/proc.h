@@ -70,6 +70,7 @@ typedef struct proc_service_s {
   int removal_running;  /* a batch is on the pool */
   int removal_closing;  /* the runner closes: nothing waits any more */
   uv_timer_t removal_timer; /* the longest removals wait for stops */
+  uint64_t removal_since;   /* uv_now() when the oldest waiting was queued */
   size_t stopping; /* runs told to stop that have not ended */
   uv_idle_t spawn_idle; /* spawns the queue's next batch each loop turn */
   uv_timer_t pace_timer; /* looks for room in fern's log (proc_output_pace.c) */
@@ -95,6 +96,7 @@ typedef struct proc_stream_s {
   int open;
   char *line; /* PROC_LINE_MAX bytes, or NULL */
   size_t line_len;
+  int discarding; /* the rest of a line that was cut, up to its end */
 } proc_stream;
 
 /* The sd_notify socket of a run that reports readiness: abstract
@@ -320,9 +322,7 @@ int proc_job_take(proc_service *r, proc_job *job, fern_error_t *err);
 /* Removes the parents this process made for runners' cgroup bases, once
  * they are empty (after the runner's base `base` is removed). */
 void proc_cgroup_parents_remove(const char *base);
-/* Takes the parents as this process's to remove: the stale sweep ended a
- * dead fern's cgroups in them. */
-void proc_cgroup_parents_adopt(void);
+
 /* Removes the cgroup at `dir` and any cgroups inside it, deepest first.
  * Allocates nothing, takes no lock (the guardian runs it too). */
 void proc_job_remove_cgroup_tree(const char *dir);

@@ -89,29 +89,17 @@ static int cgroup2_mount(char *out, size_t size) {
   return fm.found ? 0 : -1;
 }
 
-/* The prefix of the runners' common parent directory from the first
- * directory this process made for it: every runner's base goes there, and
- * the last to close removes what was made (any one of them may have made
- * it). */
-static size_t parents_made_from;
-/* The same, had this process made them all: a dead fern's made them, and
- * they are ours to remove once the sweep ended its cgroups there. */
-static size_t parents_from;
-
-void proc_cgroup_parents_adopt(void) {
-  if (parents_made_from == 0)
-    parents_made_from = parents_from;
-}
+/* Where this process's own cgroup v2 path ends in the runners' bases:
+ * parents beyond it that a fern made are removed once empty. */
+static size_t own_path_end;
 
 void proc_cgroup_parents_remove(const char *base) {
-  if (parents_made_from == 0)
-    return;
   char parent[PATH_MAX];
   snprintf(parent, sizeof parent, "%s", base);
   char *slash = strrchr(parent, '/');
-  if (slash != NULL) {
+  if (own_path_end > 0 && slash != NULL) {
     *slash = '\0';
-    cgroup_remove_up(parent, parents_made_from - 1);
+    cgroup_remove_up(parent, own_path_end);
   }
 }
 
@@ -131,19 +119,19 @@ static int setup_cgroup(proc_service *r, char *why, size_t why_size) {
   snprintf(inside, sizeof inside, "%s%s", mount,
            strcmp(own, "/") == 0 ? "" : own);
   size_t own_end = strlen(mount) + (strcmp(v2, "/") == 0 ? 0 : strlen(v2));
-  size_t made_from = cgroup_make_down(inside, own_end);
-  if (made_from > 0)
-    parents_made_from = made_from;
-  if (strlen(inside) > own_end)
-    parents_from = own_end + 1;
   /* Several runners (and plugins) share the process: the first free
-   * number is ours. */
+   * number is ours. Another fern may remove the parents it shares with
+   * this one just then (its last runner closed): make them again. */
   int made = -1;
-  for (unsigned n = 1; made != 0 && n < 1000; n++) {
+  own_path_end = own_end;
+  for (unsigned n = 1, tries = 0; made != 0 && n < 1000; n++) {
+    cgroup_make_down(inside, own_end);
     snprintf(r->cgroup_base, sizeof r->cgroup_base, "%s/fern-%d-%u", inside,
              (int)getpid(), n);
     made = mkdir(r->cgroup_base, 0755);
-    if (made != 0 && errno != EEXIST)
+    if (made != 0 && errno == ENOENT && ++tries < 5)
+      n--; /* the same number, once the parents are there again */
+    else if (made != 0 && errno != EEXIST)
       break;
   }
   r->cgroup_mount_len = strlen(mount);

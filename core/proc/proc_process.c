@@ -280,11 +280,27 @@ void proc_output_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf) {
   *buf = uv_buf_init(c->runner->read_buf, sizeof c->runner->read_buf);
 }
 
-/* Keeps the start of a line until its end comes; a line longer than
- * PROC_LINE_MAX goes out in pieces. */
+/* The start of a line longer than PROC_LINE_MAX goes out marked cut, and
+ * the rest of it is dropped up to its end (a host before ABI 2.5 gets the
+ * line in pieces instead). */
+static void stream_cut(proc_run *c, int which) {
+  proc_stream *s = &c->streams[which];
+  if (!FERN_HOST_HAS(c->host, output_cut)) {
+    stream_flush(c, which);
+    return;
+  }
+  c->host->output_cut(c->host->ctx, c->moniker, which + 1, s->line,
+                      s->line_len);
+  s->line_len = 0;
+  s->discarding = 1;
+}
+
+/* Keeps the start of a line until its end comes. */
 static void stream_keep(proc_run *c, int which, const char *data,
                         size_t len) {
   proc_stream *s = &c->streams[which];
+  if (s->discarding)
+    return;
   while (len > 0) {
     if (s->line == NULL && (s->line = malloc(PROC_LINE_MAX)) == NULL)
       return; /* out of memory: the piece is lost, not fern */
@@ -294,8 +310,11 @@ static void stream_keep(proc_run *c, int which, const char *data,
     s->line_len += take;
     data += take;
     len -= take;
-    if (s->line_len == PROC_LINE_MAX)
-      stream_flush(c, which);
+    if (s->line_len == PROC_LINE_MAX) {
+      stream_cut(c, which);
+      if (s->discarding)
+        return;
+    }
   }
 }
 
@@ -306,7 +325,11 @@ static void stream_feed(proc_run *c, int which, const char *data,
   for (size_t i = 0; i < len; i++) {
     if (data[i] != '\n')
       continue;
-    if (s->line_len > 0) { /* the end of a pending line */
+    if (s->discarding) { /* the end of a line that was cut */
+      s->discarding = 0;
+      free(s->line);
+      s->line = NULL;
+    } else if (s->line_len > 0) { /* the end of a pending line */
       stream_keep(c, which, data + start, i - start);
       stream_flush(c, which);
     } else {

@@ -80,6 +80,7 @@ static void sweep_cgroups(sweep *s) {
     if (owner == 0 || !runner_dir_abandoned(path, owner))
       continue;
     proc_cgroup_kill_tree(path);
+    proc_cgroup_parents_remove(path); /* those a fern made, once empty */
     size_t used = strlen(s->names);
     snprintf(s->names + used, sizeof s->names - used, "%s%s",
              s->cgroups ? ", " : "", path);
@@ -178,8 +179,6 @@ static void sweep_done(uv_work_t *work, int status) {
   sweep *s = work->data;
   proc_service *r = s->runner;
   (void)status;
-  if (s->cgroups > 0)
-    proc_cgroup_parents_adopt();
   if (s->cgroups > 0)
     r->host->log(r->host->ctx, FERN_LOG_WARN, NULL,
                  "ended what a dead fern left: its cgroup tree%s %s",

@@ -164,7 +164,7 @@ struct fern_procs_options_s;
 struct fern_spawn_s;
 
 #define FERN_HOST_ABI_MAJOR 2
-#define FERN_HOST_ABI_MINOR 4
+#define FERN_HOST_ABI_MINOR 5
 
 /*
  * The manager's function table, passed to every plugin's create call and
@@ -313,6 +313,14 @@ typedef struct fern_host_s {
   void (*job_kill)(void *ctx, fern_job_t *job);
   /* Frees the job once it reported `stopped` (the controller_release). */
   void (*job_release)(void *ctx, fern_job_t *job);
+
+  /* Since host ABI 2.5. */
+
+  /* As `output`, for the start of a line longer than the runner keeps,
+   * whose rest it dropped up to the line's end: fern marks it cut in its
+   * log and in the component's lines (fern logs). Any thread. */
+  void (*output_cut)(void *ctx, const char *moniker, int stream,
+                     const char *line, size_t len);
 } fern_host_t;
 
 /* See fern_host_t.output_room. */

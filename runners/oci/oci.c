@@ -202,7 +202,7 @@ static void note_cgroup_base(oci_runner *r, const char *job_cgroup) {
   if (slash != NULL)
     *slash = '\0';
   oci_sweep_dead_cgroups(r->cgroup_base);
-  oci_note_parents(&r->parents, r->cgroup_base);
+  oci_make_parents(r->cgroup_base);
 }
 
 static int check_strings(const json_t *program, const char *key, int environ,

@@ -65,21 +65,17 @@ static void sweep_mount(const char *mount, int v2, void *parent) {
   snprintf(dir, sizeof dir, "%s%s", mount, (const char *)parent);
   DIR *d = opendir(dir);
   struct dirent *e;
-  int pid, swept = 0;
+  int pid;
   while (d != NULL && (e = readdir(d)) != NULL) {
     if (sscanf(e->d_name, "fern-%d-", &pid) == 1 && pid > 0 &&
         runner_process_start(pid) == 0) {
       snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
       remove_dead_cgroup(path);
-      swept = 1;
     }
   }
   if (d != NULL)
     closedir(d);
-  /* The parents its runtime made for it, when nothing else is in them
-   * (they are noted as missing next, and go with this fern's last
-   * container). */
-  if (swept && !v2)
+  if (!v2) /* the parents a fern made for them, once empty */
     cgroup_remove_up(dir, strlen(mount));
 }
 
@@ -124,17 +120,7 @@ void oci_clean_leftovers(oci_runner *r) {
  * wherever a cgroup file system is mounted. */
 typedef struct cgroup_rels_s {
   const char *job, *base;
-  const oci_parents *parents;
 } cgroup_rels;
-
-/* The length of mount + parent directory that was there before in the
- * hierarchy at `mount`, or 0 when it was not noted. */
-static size_t kept_in(const oci_parents *parents, const char *mount) {
-  for (int i = 0; i < parents->count; i++)
-    if (strcmp(parents->at[i].mount, mount) == 0)
-      return parents->at[i].keep;
-  return 0;
-}
 
 static void remove_in_mount(const char *mount, int v2, void *arg) {
   const cgroup_rels *rels = arg;
@@ -145,67 +131,46 @@ static void remove_in_mount(const char *mount, int v2, void *arg) {
   rmdir(path);
   snprintf(path, sizeof path, "%s%s", mount, rels->base);
   /* fails, as it should, while other jobs live there; in a v1 hierarchy
-   * the parents the runtime made above it go too (the unified one's are
-   * the process service's) */
-  if (rmdir(path) == 0 && !v2 && kept_in(rels->parents, mount) > 0) {
+   * the parents a fern made above it go too (the unified one's are the
+   * process service's) */
+  if (rmdir(path) == 0 && !v2) {
     *strrchr(path, '/') = '\0';
-    cgroup_remove_up(path, kept_in(rels->parents, mount));
+    cgroup_remove_up(path, strlen(mount));
   }
 }
 
-static void remove_cgroup_dirs(const char *job_rel, const char *base_rel,
-                               const oci_parents *parents) {
-  cgroup_rels rels = {job_rel, base_rel, parents};
+static void remove_cgroup_dirs(const char *job_rel, const char *base_rel) {
+  cgroup_rels rels = {job_rel, base_rel};
   runner_cgroup_mounts(remove_in_mount, &rels);
 }
 
-typedef struct note_s {
-  oci_parents *parents;
-  const char *base_rel;
-} note;
-
-/* The deepest directory above the base that is there: what the runtime
- * makes below it is its own. */
-static void note_in_mount(const char *mount, int v2, void *arg) {
-  note *n = arg;
-  (void)v2;
-  if (n->parents->count == OCI_HIERARCHIES_MAX ||
-      strlen(mount) >= sizeof n->parents->at[0].mount)
+/* The runtime would make the missing parents itself, unmarked: fern
+ * makes them first. */
+static void make_in_mount(const char *mount, int v2, void *base_rel) {
+  if (v2)
     return;
   char path[PATH_MAX * 2];
-  snprintf(path, sizeof path, "%s%s", mount, n->base_rel);
-  size_t keep = strlen(mount); /* the hierarchy's root, at least */
-  char *slash;
-  while ((slash = strrchr(path, '/')) != NULL && slash > path + keep) {
-    *slash = '\0';
-    if (access(path, F_OK) == 0) {
-      keep = strlen(path);
-      break;
-    }
-  }
-  snprintf(n->parents->at[n->parents->count].mount,
-           sizeof n->parents->at[0].mount, "%s", mount);
-  n->parents->at[n->parents->count++].keep = keep;
+  snprintf(path, sizeof path, "%s%s", mount, (const char *)base_rel);
+  *strrchr(path, '/') = '\0';
+  cgroup_make_down(path, strlen(mount));
 }
 
-void oci_note_parents(oci_parents *parents, const char *base_rel) {
-  note n = {parents, base_rel};
-  parents->count = 0;
-  runner_cgroup_mounts(note_in_mount, &n);
+void oci_make_parents(const char *base_rel) {
+  if (strchr(base_rel, '/') != NULL)
+    runner_cgroup_mounts(make_in_mount, (void *)base_rel);
 }
 
 typedef struct delete_op_s {
   uv_process_t process;
   char job_rel[PATH_MAX];
   char base_rel[PATH_MAX];
-  oci_parents parents; /* a copy: the runner may be gone by its end */
 } delete_op;
 
 static void on_delete_exit(uv_process_t *process, int64_t status, int sig) {
   delete_op *op = (delete_op *)process;
   (void)status, (void)sig;
   if (op->job_rel[0] != '\0')
-    remove_cgroup_dirs(op->job_rel, op->base_rel, &op->parents);
+    remove_cgroup_dirs(op->job_rel, op->base_rel);
   uv_close((uv_handle_t *)process, (uv_close_cb)free);
 }
 
@@ -220,7 +185,6 @@ void oci_delete_later(oci_run *run) {
   }
   snprintf(op->job_rel, sizeof op->job_rel, "%s", run->job_rel);
   snprintf(op->base_rel, sizeof op->base_rel, "%s", run->runner->cgroup_base);
-  op->parents = run->runner->parents;
   uv_process_t *process = &op->process;
   char *args[] = {run->runtime, "--root", run->runner->root, "delete",
                   "--force", run->id, NULL};

@@ -9,22 +9,9 @@
 
 #include <fern/runner.h>
 
-/* Per cgroup hierarchy, how much of the path above the runner's cgroup
- * was there before any container: the runtime makes the rest (v1
- * hierarchies), and it goes with the last container (oci_cleanup.c). */
-#define OCI_HIERARCHIES_MAX 16
-typedef struct oci_parents_s {
-  struct {
-    char mount[128];
-    size_t keep; /* the length of mount + the part that was there */
-  } at[OCI_HIERARCHIES_MAX];
-  int count;
-} oci_parents;
-
 typedef struct oci_runner_s {
   char cgroup_base[PATH_MAX]; /* the service's cgroup, relative, or "" */
   int swept; /* dead ferns' cgroups swept (at the first cgroup job) */
-  oci_parents parents; /* noted with the sweep */
   char runtime[256];   /* name or path */
   char state_dir[1024];
   char root[1100];     /* the runtime's --root */
@@ -73,8 +60,10 @@ void oci_remove_bundle(const char *bundle);
 void oci_clean_leftovers(oci_runner *r);
 /* Once: dead ferns' container cgroups beside the service's, `base_rel`. */
 void oci_sweep_dead_cgroups(const char *base_rel);
-/* Notes, in every hierarchy, what is there above `base_rel`. */
-void oci_note_parents(oci_parents *parents, const char *base_rel);
+/* Makes, in every v1 hierarchy, the parents of `base_rel` that are not
+ * there, marked as a fern's, so that they go with the last container (or
+ * with a later fern's sweep) and nothing the machine made does. */
+void oci_make_parents(const char *base_rel);
 /* Deletes the run's container, quietly, and then its cgroups. */
 void oci_delete_later(oci_run *run);
 

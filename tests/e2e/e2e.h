@@ -152,6 +152,9 @@ void e2e_wait_for_deletions(const char *dir, int (*done)(const void *arg),
  * ("cgroup", "subreaper", "process_group"). */
 int e2e_job_mechanism_is(const char *err, const char *name);
 /* Where fern's runner directories (fern-PID-N) are made. */
+/* Where fern puts its runners' cgroups (fern-PID-N): beneath the path
+ * that is this process's own in every hierarchy (cgroup_paths.c). */
+void e2e_runner_cgroup_parent(char *out, size_t size);
 const char *e2e_cgroup_root(void);
 /* Fails the test unless every runner directory of fern `fern` is gone
  * within `ms` (inotify). */
@@ -183,6 +186,7 @@ Suite *oci_confinement_suite(void);
 Suite *oci_terminal_suite(void);
 Suite *oci_runtimes_suite(void);
 Suite *oci_cgroups_suite(void);
+Suite *logs_suite(void);
 Suite *oci_image_suite(void);
 Suite *hostile_suite(void);
 Suite *faults_suite(void);

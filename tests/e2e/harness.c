@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../../core/proc/cgroup_paths.h"
 #include "e2e.h"
 
 const char *e2e_build(void) {
@@ -504,9 +505,19 @@ const char *e2e_cgroup_root(void) {
   return d != NULL ? "/sys/fs/cgroup/unified" : "/sys/fs/cgroup";
 }
 
+void e2e_runner_cgroup_parent(char *out, size_t size) {
+  char v2[1024], common[1024];
+  if (cgroup_own_paths(v2, sizeof v2, common, sizeof common) < 0)
+    snprintf(common, sizeof common, "/");
+  snprintf(out, size, "%s%s", e2e_cgroup_root(),
+           strcmp(common, "/") == 0 ? "" : common);
+}
+
 /* How many runner directories (fern-PID-N) fern `pid` has. */
 static int cgroup_dirs_of(pid_t fern) {
-  DIR *d = opendir(e2e_cgroup_root());
+  char parent[2048];
+  e2e_runner_cgroup_parent(parent, sizeof parent);
+  DIR *d = opendir(parent);
   char prefix[32];
   snprintf(prefix, sizeof prefix, "fern-%d-", (int)fern);
   int n = 0;
@@ -523,7 +534,9 @@ static int no_cgroup_dirs_of(const void *fern) {
 }
 
 void e2e_wait_cgroups_gone(pid_t fern, int ms) {
-  e2e_wait_for_deletions(e2e_cgroup_root(), no_cgroup_dirs_of, &fern, ms,
+  char parent[2048];
+  e2e_runner_cgroup_parent(parent, sizeof parent);
+  e2e_wait_for_deletions(parent, no_cgroup_dirs_of, &fern, ms,
                          "cgroups of the ended fern remain");
 }
 

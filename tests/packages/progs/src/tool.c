@@ -3,6 +3,9 @@
  *   exit N        exit with status N
  *   signal N      die by signal N
  *   print ARGS    print each argument on its own line, then exit 0
+ *   count N       print "count 0" to "count N-1", a line each, exit 0
+ *   long-line N   print one line of N 'y's, then "after the long line",
+ *                 exit 0
  *   stderr TEXT   print TEXT on stderr, exit 0
  *   env           print the environment, one variable a line
  *   sleep         print "ready" and wait for a signal (default actions)
@@ -119,6 +122,17 @@ static int output_behaviour(const char *what, int argc, char **argv) {
   if (strcmp(what, "print") == 0) {
     for (int i = 2; i < argc; i++)
       printf("%s\n", argv[i]);
+    return 0;
+  }
+  if (strcmp(what, "count") == 0 && argc > 2) {
+    for (long i = 0; i < atol(argv[2]); i++)
+      printf("count %ld\n", i);
+    return 0;
+  }
+  if (strcmp(what, "long-line") == 0 && argc > 2) {
+    for (long i = 0; i < atol(argv[2]); i++)
+      putchar('y');
+    printf("\nafter the long line\n");
     return 0;
   }
   if (strcmp(what, "fill") == 0)
