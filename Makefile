@@ -319,7 +319,7 @@ BENCH_BINS := $(O)/bench/bench $(O)/bench/spawn_baseline $(O)/bench/tiny
 BENCH_N ?= 1000,10000
 BENCH_S6 ?= 1000
 BENCH_REPEAT ?= 3
-$(O)/bench/bench: bench/bench.c bench/bench_run.c bench/bench_tree.c bench/bench_s6.c bench/bench_routes.c bench/bench_json5.c bench/bench_oci.c core/json5.c core/json5_lex.c core/json5.h core/json5_parser.h bench/bench.h
+$(O)/bench/bench: bench/bench.c bench/bench_run.c bench/bench_tree.c bench/bench_s6.c bench/bench_routes.c bench/bench_json5.c bench/bench_oci.c bench/bench_logs.c core/json5.c core/json5_lex.c core/json5.h core/json5_parser.h bench/bench.h
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -D_GNU_SOURCE $(WARN) -O2 $(PKG_CFLAGS) -o $@ $(filter %.c,$^) $(PKG_LIBS)
 $(O)/bench/spawn_baseline: bench/spawn_baseline.c bench/baseline_cgroup.c bench/baseline_cgroup.h

@@ -288,7 +288,7 @@ static int write_json(const char *file) {
 int main(int argc, char **argv) {
   long ns[8] = {1000, 10000}, n_count = 2, s6_n = 1000;
   const char *json_file = "bench/results.json";
-  int stop_only = 0;
+  const char *only = NULL; /* "stop" or "logs": those rows alone */
   int i = 1;
   for (; i + 1 < argc && argv[i][0] == '-'; i += 2) {
     if (strcmp(argv[i], "--n") == 0) {
@@ -304,12 +304,12 @@ int main(int argc, char **argv) {
     } else if (strcmp(argv[i], "--json") == 0) {
       json_file = argv[i + 1];
     } else if (strcmp(argv[i], "--only") == 0) {
-      stop_only = strcmp(argv[i + 1], "stop") == 0;
+      only = argv[i + 1];
     }
   }
   if (argc - i != 3) {
     fprintf(stderr, "usage: bench [--n N,N] [--s6 N] [--repeat R] "
-                    "[--json FILE] [--only stop] FERN BASELINE TINY\n");
+                    "[--json FILE] [--only stop|logs] FERN BASELINE TINY\n");
     return 2;
   }
   bench_env env = {.fern = argv[i], .baseline = argv[i + 1],
@@ -323,9 +323,11 @@ int main(int argc, char **argv) {
   printf("%-38s %7s %10s %10s %8s\n", "", "N", "fern", "baseline", "ratio");
   int failed = 0;
   double fern_up_s6 = -1;
-  if (stop_only) { /* the start and stop rows alone, for work on the stop */
+  if (only != NULL) { /* some rows alone, for work on them */
     for (long k = 0; k < n_count; k++)
-      failed |= bench_start_stop(&env, ns[k], &fern_up_s6);
+      failed |= strcmp(only, "logs") == 0
+                    ? bench_logs(&env, ns[k])
+                    : bench_start_stop(&env, ns[k], &fern_up_s6);
     bench_package_remove(&env);
     return write_json(json_file) != 0 || failed ? 1 : 0;
   }
@@ -351,7 +353,7 @@ int main(int argc, char **argv) {
   else
     printf("s6 comparison skipped: %s\n", why);
   failed |= bench_dependent_stops(&env) | bench_activation(&env) |
-            bench_containers(&env);
+            bench_containers(&env) | bench_logs(&env, s6_n);
   bench_package_remove(&env);
   if (failed)
     fprintf(stderr, "bench: a measurement failed (see above)\n");

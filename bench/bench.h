@@ -34,6 +34,9 @@ void bench_package_remove(const bench_env *env);
  * under realms of 100. Returns 0 on success. */
 int bench_tree_write(const bench_env *env, const char *name, long n,
                      int nested, int waiting);
+/* meta/NAME.cm: n eager children of `url`, flat. */
+int bench_tree_write_url(const bench_env *env, const char *name, long n,
+                         const char *url);
 /* meta/distinct-N.cm: n children, each its own manifest file. */
 int bench_tree_write_distinct(const bench_env *env, long n);
 
@@ -82,5 +85,8 @@ int bench_activation(const bench_env *env);
 /* One container through the OCI runner against the runtime by hand
  * (bench_oci.c). */
 int bench_containers(const bench_env *env);
+/* The boot of n components that print 100 lines each, their lines kept,
+ * and written to a log directory, against not forwarded (bench_logs.c). */
+int bench_logs(const bench_env *env, long n);
 
 #endif

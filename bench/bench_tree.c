@@ -111,6 +111,16 @@ int bench_tree_write(const bench_env *env, const char *name, long n,
   return rc;
 }
 
+int bench_tree_write_url(const bench_env *env, const char *name, long n,
+                         const char *url) {
+  char rel[128];
+  char *text = children(n, url);
+  snprintf(rel, sizeof rel, "meta/%s.cm", name);
+  int rc = text ? bench_write(env, rel, text) : -1;
+  free(text);
+  return rc;
+}
+
 int bench_tree_write_distinct(const bench_env *env, long n) {
   char rel[64], url[64];
   for (long i = 0; i < n; i++) {

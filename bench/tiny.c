@@ -1,5 +1,6 @@
 /* tiny - the benchmark's program, static and as small as it gets:
  *   tiny exit          exits 0 at once
+ *   tiny lines N       prints N lines of about 60 bytes, exits 0
  *   tiny               waits for SIGTERM and exits 0 on it, after
  *                      TINY_TERM_MS milliseconds if that is set (a daemon
  *                      that takes that long to stop; it then says READY=1
@@ -148,6 +149,11 @@ static int client(long bytes) {
 int main(int argc, char **argv) {
   if (argc > 1 && strcmp(argv[1], "exit") == 0)
     return 0;
+  if (argc > 2 && strcmp(argv[1], "lines") == 0) {
+    for (long i = 0; i < atol(argv[2]); i++)
+      printf("line %ld of what a program says while it works\n", i);
+    return 0;
+  }
   if (argc > 2 && strcmp(argv[1], "serve") == 0)
     return serve(3, atol(argv[2]));
   if (argc > 2 && strcmp(argv[1], "client") == 0)

@@ -10,6 +10,10 @@
 #include "logbook_disk.h"
 
 struct queued_s;
+struct open_file_s;
+
+/* Files the writer keeps open at once. */
+#define LOGDISK_OPEN_MAX 64
 
 struct fern__logdisk_s {
   char dir[PATH_MAX];
@@ -27,6 +31,9 @@ struct fern__logdisk_s {
   int stopping;
   int failing; /* writer thread: the last write failed */
   int missed;  /* a line never reached its file: read the book instead */
+  struct open_file_s *open; /* LOGDISK_OPEN_MAX slots, writer thread's */
+  int next_slot;
+  unsigned long batch; /* batches written so far (writer thread) */
 };
 
 /* Waits until the writer has done every line up to `seq` (at most `ms`);
