@@ -22,7 +22,7 @@ static void print_help(const fern__cli *cli) {
          "  --boot-dir DIR     the directory boot:// URLs resolve in\n"
          "  -v, --verbose      log more (repeat for debug)\n"
          "  -q, --quiet        log errors only\n"
-         "%s%s%s%s%s%s%s%s%s%s"
+         "%s%s%s%s%s%s%s%s%s%s%s%s"
          "  -h, --help         show this help\n"
          "  -V, --version      show fern's version\n\n"
          "Plugins are searched in --plugin-dir, then FERN_PLUGIN_PATH (':'-"
@@ -55,6 +55,17 @@ static void print_help(const fern__cli *cli) {
          cli->follow_allowed ? "  -f, --follow       keep printing as things "
                                "happen\n"
                              : "",
+         cli->wide_allowed ? "  --wide             also what each running one "
+                             "costs: CPU, memory, processes\n"
+                           : "",
+         cli->top_allowed
+             ? "  --sort KEY         cpu (the default: its share of a CPU "
+               "since the last\n"
+               "                     refresh) or memory\n"
+               "  -d, --delay S      seconds between refreshes (default 2)\n"
+               "  -n N               refresh N times, then end (default: "
+               "until interrupted)\n"
+             : "",
          cli->logs_allowed
              ? "  -n, --lines N      the last N lines (default: all kept)\n"
                "  --since TIME       lines since TIME: seconds since 1970, "
@@ -84,20 +95,38 @@ static void print_help(const fern__cli *cli) {
              : "");
 }
 
-/* fern logs's own options. */
+/* The options of fern logs, fern top and fern list --wide. */
 static int take_logs_option(fern__cli *cli, int opt, const char *arg) {
-  if (!cli->logs_allowed) {
-    fprintf(stderr, "fern %s: -n, --since and --stream are options of fern "
-                    "logs\n", cli->command);
+  int allowed = opt == 'n'   ? cli->logs_allowed || cli->top_allowed
+                : opt == 'W' ? cli->wide_allowed
+                : opt == 'd' || opt == 'R' ? cli->top_allowed
+                             : cli->logs_allowed;
+  if (!allowed) {
+    fprintf(stderr, "fern %s: that option is not one of this command's (see "
+                    "fern %s --help)\n", cli->command, cli->command);
     return -1;
   }
   char *end;
   if (opt == 'n') {
     cli->lines = strtol(arg, &end, 10);
     if (*end != '\0' || cli->lines <= 0) {
-      fprintf(stderr, "fern logs: -n takes a number of lines above 0\n");
+      fprintf(stderr, "fern %s: -n takes a number above 0\n", cli->command);
       return -1;
     }
+  } else if (opt == 'W') {
+    cli->wide = 1;
+  } else if (opt == 'd') {
+    cli->delay = strtod(arg, &end);
+    if (*end != '\0' || cli->delay < 0.1 || cli->delay > 3600) {
+      fprintf(stderr, "fern top: -d takes seconds, from 0.1 to 3600\n");
+      return -1;
+    }
+  } else if (opt == 'R') {
+    if (strcmp(arg, "cpu") != 0 && strcmp(arg, "memory") != 0) {
+      fprintf(stderr, "fern top: --sort takes cpu or memory\n");
+      return -1;
+    }
+    cli->sort = arg;
   } else if (opt == 'S') {
     cli->since = arg;
   } else {
@@ -191,6 +220,9 @@ int fern__cli_parse(fern__cli *cli, int argc, char **argv) {
       {"lines", required_argument, NULL, 'n'},
       {"since", required_argument, NULL, 'S'},
       {"stream", required_argument, NULL, 'T'},
+      {"wide", no_argument, NULL, 'W'},
+      {"delay", required_argument, NULL, 'd'},
+      {"sort", required_argument, NULL, 'R'},
       {"help", no_argument, NULL, 'h'},
       {"version", no_argument, NULL, 'V'},
       {NULL, 0, NULL, 0}};
@@ -198,7 +230,7 @@ int fern__cli_parse(fern__cli *cli, int argc, char **argv) {
   int level = FERN_LOG_INFO, opt;
   fern__config_init(&cli->config);
   optind = 1;
-  while ((opt = getopt_long(argc, argv, "+vqhVfn:", options, NULL)) != -1) {
+  while ((opt = getopt_long(argc, argv, "+vqhVfn:d:", options, NULL)) != -1) {
     switch (opt) {
     case 'P':
       fern__config_add_plugin_dir(&cli->config, optarg);
@@ -282,6 +314,9 @@ int fern__cli_parse(fern__cli *cli, int argc, char **argv) {
     case 'n':
     case 'S':
     case 'T':
+    case 'W':
+    case 'd':
+    case 'R':
       if (take_logs_option(cli, opt, optarg) != 0)
         return 2;
       break;

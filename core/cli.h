@@ -19,6 +19,10 @@ typedef struct fern__cli_s {
   int follow;               /* events --follow */
   int follow_allowed;
   int logs_allowed;         /* fern logs: -n, --since, --stream */
+  int top_allowed;          /* fern top: -n, -d, --sort */
+  int wide, wide_allowed;   /* list --wide */
+  const char *sort;         /* top --sort cpu|memory */
+  double delay;             /* top -d SECONDS */
   long lines;               /* logs -n N (0: all kept) */
   const char *since;        /* logs --since TIME */
   const char *stream;       /* logs --stream NAME */
@@ -62,6 +66,7 @@ void fern__cli_free_urls(char **urls);
 /* The commands. */
 int fern__cmd_run(int argc, char **argv);
 int fern__cmd_check(int argc, char **argv);
+int fern__cmd_top(int argc, char **argv);
 int fern__cmd_tree(int argc, char **argv);
 int fern__cmd_graph(int argc, char **argv);
 int fern__cmd_plugins(int argc, char **argv);

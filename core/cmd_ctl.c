@@ -13,6 +13,7 @@
 #include "json5.h"
 #include "cli.h"
 #include "cmd_logs.h"
+#include "cmd_top.h"
 #include "control.h"
 #include "log_escape.h"
 #include "route_print.h"
@@ -260,6 +261,44 @@ static int call(const fern__cli *cli, const ctl_spec *spec) {
   return rc;
 }
 
+json_t *fern__ctl_fetch(const fern__cli *cli, const char *command,
+                        json_t *request) {
+  char path[108];
+  if (cli->control_path != NULL)
+    snprintf(path, sizeof path, "%s", cli->control_path);
+  else
+    fern__control_default_path(path, sizeof path);
+  int fd = ctl_connect(command, path);
+  if (fd < 0) {
+    json_decref(request);
+    return NULL;
+  }
+  json_object_set_new(request, "fern", json_integer(FERN_CONTROL_VERSION));
+  json_object_set_new(request, "id", json_integer(1));
+  json_object_set_new(request, "command", json_string(command));
+  char *text = json_dumps(request, JSON_COMPACT);
+  json_decref(request);
+  FILE *in = fdopen(fd, "r");
+  json_t *result = NULL;
+  char *line = NULL;
+  if (text != NULL && write_all(fd, text, strlen(text)) == 0 &&
+      write_all(fd, "\n", 1) == 0) {
+    json_t *reply = read_reply(in, &line);
+    const char *said = json_string_value(json_object_get(reply, "error"));
+    if (reply == NULL)
+      fprintf(stderr, "fern %s: no answer from fern at %s\n", command, path);
+    else if (!json_is_true(json_object_get(reply, "ok")))
+      fprintf(stderr, "fern %s: %s\n", command, said ? said : "?");
+    else
+      result = json_incref(json_object_get(reply, "result"));
+    json_decref(reply);
+  }
+  free(line);
+  free(text);
+  fclose(in);
+  return result;
+}
+
 static json_t *moniker_request(const fern__cli *cli) {
   return json_pack("{s:s}", "moniker", cli->args[0]);
 }
@@ -270,6 +309,8 @@ static json_t *list_request(const fern__cli *cli) {
     json_object_set_new(request, "subtree", json_string(cli->args[0]));
   if (cli->state_filter != NULL)
     json_object_set_new(request, "state", json_string(cli->state_filter));
+  if (cli->wide)
+    json_object_set_new(request, "wide", json_true());
   return request;
 }
 
@@ -333,7 +374,10 @@ static int column_width(const json_t *rows, const char *key, int least) {
 }
 
 static void print_list(const fern__cli *cli, const json_t *rows) {
-  (void)cli;
+  if (cli->wide) {
+    fern__print_costs(rows, NULL);
+    return;
+  }
   int state = column_width(rows, "state", 5);
   int moniker = column_width(rows, "moniker", 7);
   printf("%-*s  %-*s  %s\n", state, "STATE", moniker, "MONIKER", "URL");
@@ -405,6 +449,12 @@ static void print_show(const fern__cli *cli, const json_t *shown) {
       show_value(fields[i][1], value);
     }
   }
+  const json_t *cost = json_object_get(shown, "cost");
+  if (json_is_object(cost)) {
+    char text[512];
+    fern__cost_text(cost, text, sizeof text);
+    printf("%-16s %s\n", "Cost:", text);
+  }
   fern__print_declared_routes(shown);
 }
 
@@ -436,7 +486,9 @@ static void print_events(const fern__cli *cli, const json_t *events) {
 static const ctl_spec specs[] = {
     {"list", "fern list [OPTIONS] [SUBTREE]",
      "Lists components: state, moniker and URL, of the whole tree or of the\n"
-     "subtree at SUBTREE.", 0, 1, 0, 1, list_request, print_list},
+     "subtree at SUBTREE; with --wide, what each running one costs: CPU\n"
+     "time, memory now and at its peak, processes.", 0, 1, 0, 1,
+     list_request, print_list},
     {"show", "fern show [OPTIONS] MONIKER",
      "Shows one component: URLs, environment, runner, state, start reason,\n"
      "pid, running since, last exit, restarts and readiness, and the\n"
@@ -492,6 +544,7 @@ int fern__cmd_ctl(const char *name, int argc, char **argv) {
                    .follow_allowed = spec->follow,
                    .state_allowed = spec->state,
                    .logs_allowed = strcmp(spec->name, "logs") == 0,
+                   .wide_allowed = strcmp(spec->name, "list") == 0,
                    .overrides_allowed = strcmp(spec->name, "create") == 0};
   int status = fern__cli_parse(&cli, argc, argv);
   if (status < 0 &&

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "control.h"
+#include "control_cost.h"
 #include "manager.h"
 #include "route_report.h"
 
@@ -47,6 +48,7 @@ static json_t *summary(const fern__instance *instance) {
 typedef struct list_filter_s {
   const char *state; /* "running", "stopped" or NULL */
   json_t *rows;
+  int wide; /* each row with its cost (fern list --wide, fern top) */
 } list_filter;
 
 static int is_running(const fern__instance *instance) {
@@ -60,7 +62,10 @@ static void list_one(fern__instance *instance, void *arg) {
   if (filter->state != NULL &&
       (strcmp(filter->state, "running") == 0) != is_running(instance))
     return;
-  json_array_append_new(filter->rows, summary(instance));
+  json_t *row = summary(instance);
+  if (filter->wide)
+    json_object_set_new(row, "cost", fern__control_cost(instance));
+  json_array_append_new(filter->rows, row);
 }
 
 static void cmd_list(fern__manager *manager, fern__request *request,
@@ -78,7 +83,8 @@ static void cmd_list(fern__manager *manager, fern__request *request,
     fern__control_fail(request, "no component %s", subtree);
     return;
   }
-  list_filter filter = {state, json_array()};
+  list_filter filter = {state, json_array(),
+                        json_is_true(json_object_get(message, "wide"))};
   fern__instance_walk(top, list_one, &filter);
   fern__control_reply(request, filter.rows);
 }
@@ -139,6 +145,7 @@ static void cmd_show(fern__manager *manager, fern__request *request,
   json_object_set_new(shown, "restart_count",
                       json_integer(instance->restart_count));
   json_object_set_new(shown, "readiness", readiness(instance));
+  json_object_set_new(shown, "cost", fern__control_cost(instance));
   if (instance->collection != NULL)
     json_object_set_new(shown, "collection", json_string(instance->collection));
   if (instance->error != NULL)

@@ -1,6 +1,7 @@
 /* host.c - the fern_host_t table: how plugins reach the manager. Its ctx is
  * the manager; nothing here is process-wide but fern's log, which is the
  * process's stderr. */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -66,6 +67,13 @@ static void host_stopped(void *ctx, fern_instance_t *instance,
   in->report.exit_code = report->exit_code;
   in->report.term_signal = report->term_signal;
   in->report.core_dumped = report->core_dumped;
+  /* What it cost, from a runner of host ABI 2.5 or later. */
+  if (report->struct_size >= offsetof(fern_stop_report_t, peak_memory_bytes) +
+                                 sizeof report->peak_memory_bytes) {
+    in->report.costs = report->costs;
+    in->report.cpu_usec = report->cpu_usec;
+    in->report.peak_memory_bytes = report->peak_memory_bytes;
+  }
   in->text = report->message ? strdup(report->message) : NULL;
   in->controller = instance->run.controller;
   instance->run.controller = NULL;

@@ -44,6 +44,7 @@ static const command commands[] = {
     {"destroy", cmd_destroy, "destroy a dynamic child"},
     {"events", cmd_events, "print the event stream"},
     {"logs", cmd_logs, "print the lines components wrote, and follow them"},
+    {"top", fern__cmd_top, "the running components by CPU or memory, refreshed"},
 };
 
 static void usage(FILE *out) {

@@ -1,6 +1,7 @@
 /* runner_call.c - see runner_call.h. */
 #include "runner_call.h"
 
+#include <stddef.h>
 #include <uv.h>
 
 #include "log.h"
@@ -45,4 +46,22 @@ void fern__runner_kill(fern__instance *i) {
   uint64_t began = uv_hrtime();
   runner->runner->kill(i->run.controller);
   note_duration(i, runner, "kill", began);
+}
+
+int fern__runner_cost(fern__instance *i, fern_cost_t *cost, fern_error_t *err) {
+  fern__capability *runner = i->run.runner;
+  const fern_runner_plugin_t *plugin = runner ? runner->runner : NULL;
+  if (plugin == NULL || i->run.controller == NULL)
+    return fern_error_set(err, FERN_EINVAL, NULL, "it does not run");
+  if (plugin->struct_size < offsetof(fern_runner_plugin_t, cost) +
+                                sizeof plugin->cost ||
+      plugin->cost == NULL)
+    return fern_error_set(err, FERN_ENOTSUP, NULL,
+                          "the %s runner does not say what a run costs",
+                          runner->name);
+  *cost = (fern_cost_t){.struct_size = sizeof *cost};
+  uint64_t began = uv_hrtime();
+  int rc = plugin->cost(i->run.controller, cost, err);
+  note_duration(i, runner, "cost", began);
+  return rc;
 }

@@ -19,5 +19,8 @@ int fern__runner_start(fern__instance *i, fern__capability *runner,
  * the instance's run. */
 void fern__runner_stop(fern__instance *i);
 void fern__runner_kill(fern__instance *i);
+/* What its run costs so far (the runner's `cost`, runner ABI 2.3);
+ * FERN_ENOTSUP, saying why, when the runner cannot say. */
+int fern__runner_cost(fern__instance *i, fern_cost_t *cost, fern_error_t *err);
 
 #endif

@@ -187,6 +187,10 @@ typedef struct proc_run_s {
   int open_handles; /* the report waits until all are closed */
   int spawned, exited, cancelled, term_sent, stop_sent, ready, finishing;
   int stop_counted; /* counted in the runner's `stopping` */
+  struct rusage usage;  /* the main process's, from its reaping */
+  int have_usage;
+  uint32_t end_costs;   /* FERN_COST_*: what its cgroup said at the end */
+  uint64_t end_cpu_usec, end_peak_bytes;
   int drain_ticks, drain_expired;
   int exit_code, term_signal, core_dumped;
   int start_failed; /* cannot_start */
@@ -258,6 +262,12 @@ void proc_run_kill(proc_run *c);
 void proc_run_release(proc_run *c);
 /* The run told to stop has ended (its cgroup is given back first). */
 void proc_run_stop_over(proc_run *c);
+/* What the run costs so far (proc_cost.c). */
+int proc_run_cost(const proc_run *c, fern_cost_t *cost);
+/* Reads what its cgroup says it cost, before the cgroup goes. */
+void proc_cost_at_end(proc_run *c);
+/* Puts what it cost into its stop report. */
+void proc_cost_report(const proc_run *c, fern_stop_report_t *r);
 /* The wrapper's before_spawn hook, if it has one (loop thread, the job
  * made, just before the spawn). */
 int proc_run_before_spawn(proc_run *c, fern_error_t *err);

@@ -38,6 +38,11 @@ static void host_job_release(void *ctx, fern_job_t *job) {
   proc_run_release((proc_run *)job);
 }
 
+static int host_job_cost(void *ctx, fern_job_t *job, fern_cost_t *cost) {
+  (void)ctx;
+  return proc_run_cost((const proc_run *)job, cost);
+}
+
 void fern__host_init_procs(fern_host_t *host) {
   host->procs_open = host_procs_open;
   host->procs_close = host_procs_close;
@@ -45,4 +50,5 @@ void fern__host_init_procs(fern_host_t *host) {
   host->job_stop = host_job_stop;
   host->job_kill = host_job_kill;
   host->job_release = host_job_release;
+  host->job_cost = host_job_cost;
 }

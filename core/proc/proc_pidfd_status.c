@@ -7,7 +7,10 @@
 #include <linux/types.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "proc.h"
 
@@ -41,9 +44,15 @@ int proc_pidfd_exit_status(proc_run *c, int pidfd) {
 int proc_pidfd_collect(proc_run *c, int pidfd) {
   siginfo_t info;
   memset(&info, 0, sizeof info);
-  if (waitid((idtype_t)P_PIDFD, (id_t)pidfd, &info, WEXITED | WNOHANG) == 0) {
+  /* The system call, not glibc's waitid: its fifth argument takes the
+   * child's rusage (what the run cost, when no cgroup says it). */
+  struct rusage usage;
+  if (syscall(SYS_waitid, P_PIDFD, pidfd, &info, WEXITED | WNOHANG,
+              &usage) == 0) {
     if (info.si_pid == 0)
       return 0; /* fern's child, not ended yet */
+    c->usage = usage;
+    c->have_usage = 1;
     proc_process_record_waitid(c, &info);
     return 1;
   }

@@ -49,6 +49,7 @@ static void report(proc_run *c) {
     r.exit_code = c->exit_code;
     r.status = c->exit_code == 0 ? FERN_STOP_OK : FERN_STOP_INSTANCE_DIED;
   }
+  proc_cost_report(c, &r);
   c->host->stopped(c->host->ctx, c->instance, &r);
 }
 
@@ -124,6 +125,7 @@ static void finish(proc_run *c) {
   proc_output_release(c, 0);
   stream_close(c, PROC_STDOUT);
   stream_close(c, PROC_STDERR);
+  proc_cost_at_end(c);
   proc_job_release(c->runner, &c->job);
   proc_run_stop_over(c);
   if (c->lifecycle_fd >= 0)
@@ -249,7 +251,8 @@ void proc_process_poll_exit(proc_run *c) {
   int status;
   if (c->exited || c->pidfd >= 0)
     return;
-  pid_t got = waitpid(c->pid, &status, WNOHANG);
+  pid_t got = wait4(c->pid, &status, WNOHANG, &c->usage);
+  c->have_usage = got == c->pid;
   if (got < 0 && errno == ECHILD) {
     /* Someone else reaped it (a plugin that waits for any child): it is
      * gone, and its status with it. The run ends; it must not hang. */

@@ -152,7 +152,36 @@ typedef struct fern_stop_report_s {
   int term_signal;
   int core_dumped;
   const char *message;
+  /* Since host ABI 2.5 (present where struct_size covers them): what the
+   * run cost, as far as the runner knows; `costs` says which of the two
+   * are known (FERN_COST_CPU, FERN_COST_PEAK_MEMORY). */
+  uint32_t costs;
+  uint64_t cpu_usec;          /* CPU time, user and system, of the run */
+  uint64_t peak_memory_bytes; /* its highest memory use */
 } fern_stop_report_t;
+
+/* Which figures of a fern_cost_t or stop report are known. */
+enum fern_cost_known {
+  FERN_COST_CPU = 1u << 0,
+  FERN_COST_MEMORY = 1u << 1,
+  FERN_COST_PEAK_MEMORY = 1u << 2,
+  FERN_COST_PROCESSES = 1u << 3
+};
+
+/*
+ * What a running component costs so far (host ABI 2.5; runner.h's `cost`
+ * and the process service's job_cost fill it). `known` says which of the
+ * figures are; `source` says where they come from ("cgroup", "proc").
+ */
+typedef struct fern_cost_s {
+  uint32_t struct_size;
+  uint32_t known;             /* enum fern_cost_known */
+  uint64_t cpu_usec;          /* CPU time so far, user and system */
+  uint64_t memory_bytes;      /* memory in use now */
+  uint64_t peak_memory_bytes; /* the highest it was */
+  uint64_t processes;         /* processes now */
+  const char *source;         /* static text */
+} fern_cost_t;
 
 /* The host's token for one running component; opaque to plugins. */
 typedef struct fern_instance_s fern_instance_t;
@@ -321,6 +350,10 @@ typedef struct fern_host_s {
    * log and in the component's lines (fern logs). Any thread. */
   void (*output_cut)(void *ctx, const char *moniker, int stream,
                      const char *line, size_t len);
+  /* What a job of the process service costs so far: from its cgroup
+   * (cpu.stat, memory.current and memory.peak, pids.current where the
+   * controllers are enabled), else from /proc. FERN_OK. Loop thread. */
+  int (*job_cost)(void *ctx, fern_job_t *job, fern_cost_t *cost);
 } fern_host_t;
 
 /* See fern_host_t.output_room. */

@@ -74,7 +74,7 @@ extern "C" {
 #endif
 
 #define FERN_RUNNER_ABI_MAJOR 2
-#define FERN_RUNNER_ABI_MINOR 2
+#define FERN_RUNNER_ABI_MINOR 3
 #define FERN_RUNNER_SYMBOL "fern_runner_v2"
 
 /* What a runner supports, so the host never calls what is missing. */
@@ -206,6 +206,14 @@ typedef struct fern_runner_plugin_s {
   void (*kill)(void *controller);
   /* Frees a controller; called by the host after `stopped` was reported. */
   void (*controller_release)(void *controller);
+
+  /* Runner ABI 2.3 (present where struct_size covers it; may be NULL). */
+
+  /* What the run costs so far (fern show, fern list --wide, fern top):
+   * fills what it knows and says where from; FERN_ENOTSUP with a message
+   * saying why when it can know nothing (a job on other machines whose
+   * accounting is not there). Loop thread. */
+  int (*cost)(void *controller, fern_cost_t *cost, fern_error_t *err);
 } fern_runner_plugin_t;
 
 /* The smallest struct a 2.x host accepts: everything up to

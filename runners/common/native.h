@@ -70,5 +70,7 @@ int native_runner_start(native_runner *r, const fern_start_info_t *info,
 void native_op_stop(void *controller);
 void native_op_kill(void *controller);
 void native_op_controller_release(void *controller);
+/* What the run costs so far: the process service's job_cost. */
+int native_op_cost(void *controller, fern_cost_t *cost, fern_error_t *err);
 
 #endif

@@ -127,6 +127,12 @@ void native_op_kill(void *controller) {
   run->host->job_kill(run->host->ctx, run->job);
 }
 
+int native_op_cost(void *controller, fern_cost_t *cost, fern_error_t *err) {
+  native_run *run = controller;
+  (void)err;
+  return run->host->job_cost(run->host->ctx, run->job, cost);
+}
+
 void native_op_controller_release(void *controller) {
   native_run *run = controller;
   run->host->job_release(run->host->ctx, run->job);

@@ -90,4 +90,5 @@ FERN_RUNNER_PLUGIN(.name = "elf",
                    .create = elf_create, .release = native_runner_release,
                    .validate = elf_validate, .start = elf_start,
                    .stop = native_op_stop, .kill = native_op_kill,
-                   .controller_release = native_op_controller_release);
+                   .controller_release = native_op_controller_release,
+                   .cost = native_op_cost);

@@ -544,4 +544,5 @@ FERN_RUNNER_PLUGIN(.name = "oci",
                    .create = oci_create, .release = native_runner_release,
                    .validate = oci_validate, .start = oci_start,
                    .stop = native_op_stop, .kill = native_op_kill,
-                   .controller_release = native_op_controller_release);
+                   .controller_release = native_op_controller_release,
+                   .cost = native_op_cost);

@@ -211,4 +211,5 @@ FERN_RUNNER_PLUGIN(.name = "sandbox",
                    .create = sandbox_create, .release = native_runner_release,
                    .validate = sandbox_validate, .start = sandbox_start,
                    .stop = native_op_stop, .kill = native_op_kill,
-                   .controller_release = native_op_controller_release);
+                   .controller_release = native_op_controller_release,
+                   .cost = native_op_cost);

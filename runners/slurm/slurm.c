@@ -187,6 +187,17 @@ static void slurm_controller_release(void *controller) {
   slurm_run_release(controller);
 }
 
+/* A job runs on the cluster's nodes, where fern sees no process: what it
+ * costs is the cluster's accounting to say (sacct), which this runner
+ * does not ask yet. */
+static int slurm_cost(void *controller, fern_cost_t *cost, fern_error_t *err) {
+  (void)controller, (void)cost;
+  return fern_error_set(err, FERN_ENOTSUP, NULL,
+                        "a Slurm job runs on the cluster's nodes; what it "
+                        "costs is the cluster's accounting (sacct) to say, "
+                        "and the slurm runner does not ask it yet");
+}
+
 FERN_RUNNER_PLUGIN(.name = "slurm",
                    .description = "runs components as jobs on a Slurm cluster "
                                   "(sbatch or srun)",
@@ -195,4 +206,5 @@ FERN_RUNNER_PLUGIN(.name = "slurm",
                    .create = slurm_create, .release = slurm_release,
                    .validate = slurm_validate, .start = slurm_start,
                    .stop = slurm_stop, .kill = slurm_kill,
-                   .controller_release = slurm_controller_release);
+                   .controller_release = slurm_controller_release,
+                   .cost = slurm_cost);

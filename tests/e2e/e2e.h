@@ -187,6 +187,7 @@ Suite *oci_terminal_suite(void);
 Suite *oci_runtimes_suite(void);
 Suite *oci_cgroups_suite(void);
 Suite *logs_suite(void);
+Suite *costs_suite(void);
 Suite *oci_image_suite(void);
 Suite *hostile_suite(void);
 Suite *faults_suite(void);

@@ -27,6 +27,7 @@ int main(void) {
   srunner_add_suite(runner, oci_runtimes_suite());
   srunner_add_suite(runner, oci_cgroups_suite());
   srunner_add_suite(runner, logs_suite());
+  srunner_add_suite(runner, costs_suite());
   srunner_add_suite(runner, oci_image_suite());
   srunner_add_suite(runner, hostile_suite());
   srunner_add_suite(runner, faults_suite());

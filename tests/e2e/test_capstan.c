@@ -139,8 +139,8 @@ START_TEST(test_capstan_boot_goes_on_after_an_exit_code) {
                         "never",  pkg,      NULL};
   ck_assert_int_eq(e2e_run(&p, 10000, args), 1);
   e2e_assert_has(p.err, "[/] step-one\n");
-  e2e_assert_has(p.err, "/: error: stopped: instance_died (exit 3)\n");
-  e2e_assert_has(p.err, "/: error: stopped: instance_died (signal KILL)\n");
+  e2e_assert_has(p.err, "/: error: stopped: instance_died (exit 3)");
+  e2e_assert_has(p.err, "/: error: stopped: instance_died (signal KILL)");
   e2e_assert_has(p.err, "config set \"fails\" exited with a code; OSv goes "
                         "on to the next command, and so does fern: booting "
                         "\"after\"");

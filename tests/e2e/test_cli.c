@@ -105,10 +105,10 @@ START_TEST(test_plugins_lists_and_explains_refusals) {
   e2e_proc p;
   const char *args[] = {"plugins", "--plugin-dir", dir, NULL};
   ck_assert_int_eq(e2e_run(&p, 10000, args), 0);
-  e2e_assert_has(p.out, "elf          runner           2.2");
+  e2e_assert_has(p.out, "elf          runner           2.3");
   e2e_assert_has(p.out, "file         resolver         2.0");
   e2e_assert_has(p.out, "boot         resolver         2.0");
-  e2e_assert_has(p.out, "good         runner           2.2");
+  e2e_assert_has(p.out, "good         runner           2.3");
   e2e_assert_has(p.err, "bad_major.so refused: fern_runner_v2 has ABI 3.0");
   e2e_assert_has(p.err, "bad_small.so refused:");
   e2e_assert_has(p.err, "no_symbol.so refused: missing symbol");
@@ -145,7 +145,7 @@ START_TEST(test_plugins_others_could_change_are_refused) {
     const char *args[] = {"plugins", "--plugin-dir", dir, NULL};
     ck_assert_int_eq(e2e_run(&p, 10000, args), 0);
     if (cases[i].said == NULL) {
-      e2e_assert_has(p.out, "good         runner           2.2");
+      e2e_assert_has(p.out, "good         runner           2.3");
     } else {
       char said[8400];
       snprintf(said, sizeof said, cases[i].said, dir);

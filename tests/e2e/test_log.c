@@ -159,7 +159,7 @@ START_TEST(test_a_stuck_stderr_slows_the_writer_and_loses_nothing) {
   kill(u.fern.pid, SIGTERM);
   ck_assert_int_eq(e2e_finish(&u.fern, 30000), 0);
   assert_every_line_once_in_order(u.fern.err);
-  e2e_assert_has(u.fern.err, "fern: /flood: stopped: ok (signal TERM)\n");
+  e2e_assert_has(u.fern.err, "fern: /flood: stopped: ok (signal TERM)");
   finish_unread(&u);
 }
 END_TEST
@@ -230,7 +230,7 @@ START_TEST(test_nothing_logged_forges_a_record_or_reaches_the_terminal) {
   e2e_proc p;
   const char *args[] = {"run", pkg, NULL};
   e2e_start(&p, args);
-  e2e_wait_for(&p, "fern: /printer: stopped: ok (exit 0)\n", 20000);
+  e2e_wait_for(&p, "fern: /printer: stopped: ok (exit 0)", 20000);
   e2e_wait_for(&p, "fern: /evil: error: cannot_start: ", 20000);
   e2e_wait_for(&p, "[/db] ready\n", 20000);
   ck_assert_msg(lines_starting(p.err, "fern: /db: stopped") == 0,
@@ -239,7 +239,7 @@ START_TEST(test_nothing_logged_forges_a_record_or_reaches_the_terminal) {
   ck_assert_int_eq(e2e_finish(&p, 20000), 1); /* /evil could not start */
   ck_assert_int_eq(lines_starting(p.err, "fern: /db: stopped"), 1);
   e2e_assert_order(p.err, "fern: SIGTERM: stopping the tree\n",
-                   "\nfern: /db: stopped: ok (signal TERM)\n");
+                   "\nfern: /db: stopped: ok (signal TERM)");
   assert_no_control_bytes(p.err, p.err_len);
   e2e_assert_has(p.err, "manifest \"meta/x.cm\\x0a" FORGED "\" not found");
   e2e_assert_has(p.err, "\n[/printer] \\x1b[31mred\\x1b[0m\\x0d" FORGED "\n");

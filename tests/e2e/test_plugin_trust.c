@@ -69,7 +69,7 @@ static void expect_listing(const tree *t, const char *said) {
   const char *args[] = {"plugins", "--plugin-dir", t->plugins, NULL};
   ck_assert_int_eq(e2e_run(&p, 10000, args), 0);
   if (said == NULL) {
-    e2e_assert_has(p.out, "marker       runner           2.2");
+    e2e_assert_has(p.out, "marker       runner           2.3");
     ck_assert_msg(marker_ran(t), "marker.so loaded but its code never ran");
   } else {
     char text[8400];

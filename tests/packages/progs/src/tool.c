@@ -4,6 +4,8 @@
  *   signal N      die by signal N
  *   print ARGS    print each argument on its own line, then exit 0
  *   count N       print "count 0" to "count N-1", a line each, exit 0
+ *   burn MS MIB   touch MIB MiB of memory and spend MS ms of CPU, then
+ *                 print "burnt" and wait for a signal
  *   long-line N   print one line of N 'y's, then "after the long line",
  *                 exit 0
  *   stderr TEXT   print TEXT on stderr, exit 0
@@ -128,6 +130,21 @@ static int output_behaviour(const char *what, int argc, char **argv) {
     for (long i = 0; i < atol(argv[2]); i++)
       printf("count %ld\n", i);
     return 0;
+  }
+  if (strcmp(what, "burn") == 0 && argc > 3) {
+    size_t bytes = (size_t)atol(argv[3]) << 20;
+    volatile char *held = malloc(bytes);
+    for (size_t i = 0; held != NULL && i < bytes; i += 4096)
+      held[i] = 1;
+    struct timespec t0, t;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
+    do
+      clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    while ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 <
+           atol(argv[2]));
+    printf("burnt\n");
+    fflush(stdout);
+    wait_forever();
   }
   if (strcmp(what, "long-line") == 0 && argc > 2) {
     for (long i = 0; i < atol(argv[2]); i++)

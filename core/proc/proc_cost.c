@@ -1,0 +1,159 @@
+/* proc_cost.c - what a job costs: CPU time, memory now and at its
+ * highest, processes. From its cgroup where it has one: cgroup v2's
+ * cpu.stat usage_usec is always there; memory.current, memory.peak and
+ * pids.current only where those controllers are enabled for it (not in
+ * the unified hierarchy of a hybrid host, whose controllers are v1's).
+ * What the cgroup does not say comes from /proc: the processes its
+ * cgroup.procs lists (or the main process, without a cgroup), their
+ * VmRSS summed, the largest VmHWM as the peak (a lower bound: no file
+ * keeps the peak of their sum). At the end, a run's CPU time and peak are
+ * the cgroup's where it says them, else the main process's rusage from
+ * its reaping (which counts its children it waited for). Loop thread. */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "proc.h"
+
+/* The number after `key` in the cgroup file `name` of the job, or -1. */
+static long long cgroup_value(const proc_job *job, const char *name,
+                              const char *key) {
+  char rel[PATH_MAX], buf[4096];
+  if (job->cgroup == NULL || job->base_fd < 0)
+    return -1;
+  snprintf(rel, sizeof rel, "%s/%s", job->name, name);
+  int fd = openat(job->base_fd, rel, O_RDONLY | O_CLOEXEC);
+  ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
+  if (fd >= 0)
+    close(fd);
+  if (n <= 0)
+    return -1;
+  buf[n] = '\0';
+  if (key == NULL)
+    return strtoll(buf, NULL, 10);
+  for (char *at = strstr(buf, key); at != NULL; at = strstr(at + 1, key))
+    if ((at == buf || at[-1] == '\n') && at[strlen(key)] == ' ')
+      return strtoll(at + strlen(key) + 1, NULL, 10);
+  return -1;
+}
+
+/* VmRSS and VmHWM of `pid`, in bytes; 0 when it is gone. */
+static void pid_memory(pid_t pid, uint64_t *rss, uint64_t *hwm) {
+  char path[64], buf[4096];
+  snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+  *rss = *hwm = 0;
+  if (proc_read_small(path, buf, sizeof buf) <= 0)
+    return;
+  const char *at = strstr(buf, "\nVmRSS:");
+  if (at != NULL)
+    *rss = strtoull(at + 7, NULL, 10) * 1024;
+  at = strstr(buf, "\nVmHWM:");
+  if (at != NULL)
+    *hwm = strtoull(at + 7, NULL, 10) * 1024;
+}
+
+/* User and system CPU time of `pid` (/proc/PID/stat fields 14 and 15),
+ * in microseconds. */
+static uint64_t pid_cpu_usec(pid_t pid) {
+  char path[64], buf[1024];
+  snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+  if (proc_read_small(path, buf, sizeof buf) <= 0)
+    return 0;
+  const char *p = strrchr(buf, ')');
+  unsigned long long utime = 0, stime = 0;
+  if (p == NULL ||
+      sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
+             &utime, &stime) != 2)
+    return 0;
+  return (utime + stime) * 1000000ull / (uint64_t)sysconf(_SC_CLK_TCK);
+}
+
+/* Sums the memory of the processes the cgroup lists; their count. */
+static uint64_t cgroup_processes(const proc_job *job, fern_cost_t *cost) {
+  char path[PATH_MAX + 32];
+  snprintf(path, sizeof path, "%s/cgroup.procs", job->cgroup);
+  FILE *f = fopen(path, "re");
+  long pid;
+  uint64_t count = 0;
+  while (f != NULL && fscanf(f, "%ld", &pid) == 1) {
+    uint64_t rss, hwm;
+    pid_memory((pid_t)pid, &rss, &hwm);
+    cost->memory_bytes += rss;
+    cost->peak_memory_bytes = hwm > cost->peak_memory_bytes
+                                  ? hwm
+                                  : cost->peak_memory_bytes;
+    count++;
+  }
+  if (f != NULL)
+    fclose(f);
+  return count;
+}
+
+static void cost_from_cgroup(const proc_job *job, fern_cost_t *cost) {
+  long long cpu = cgroup_value(job, "cpu.stat", "usage_usec");
+  long long now = cgroup_value(job, "memory.current", NULL);
+  long long peak = cgroup_value(job, "memory.peak", NULL);
+  long long pids = cgroup_value(job, "pids.current", NULL);
+  cost->source = now >= 0 ? "cgroup" : "cgroup and /proc";
+  uint64_t procs = now < 0 || pids < 0 ? cgroup_processes(job, cost) : 0;
+  if (cpu >= 0) {
+    cost->cpu_usec = (uint64_t)cpu;
+    cost->known |= FERN_COST_CPU;
+  }
+  if (now >= 0) {
+    cost->memory_bytes = (uint64_t)now;
+    cost->peak_memory_bytes = peak >= 0 ? (uint64_t)peak : (uint64_t)now;
+  }
+  cost->processes = pids >= 0 ? (uint64_t)pids : procs;
+  cost->known |= FERN_COST_MEMORY | FERN_COST_PEAK_MEMORY | FERN_COST_PROCESSES;
+}
+
+int proc_run_cost(const proc_run *c, fern_cost_t *cost) {
+  *cost = (fern_cost_t){.struct_size = sizeof *cost};
+  if (c->job.kind == PROC_JOB_CGROUP && c->job.cgroup != NULL) {
+    cost_from_cgroup(&c->job, cost);
+  } else if (c->spawned && !c->exited) {
+    cost->source = "/proc (its main process)";
+    cost->cpu_usec = pid_cpu_usec(c->pid);
+    pid_memory(c->pid, &cost->memory_bytes, &cost->peak_memory_bytes);
+    cost->processes = 1;
+    cost->known = FERN_COST_CPU | FERN_COST_MEMORY | FERN_COST_PEAK_MEMORY |
+                  FERN_COST_PROCESSES;
+  }
+  return FERN_OK;
+}
+
+void proc_cost_at_end(proc_run *c) {
+  if (c->job.kind != PROC_JOB_CGROUP || c->job.cgroup == NULL)
+    return;
+  long long cpu = cgroup_value(&c->job, "cpu.stat", "usage_usec");
+  long long peak = cgroup_value(&c->job, "memory.peak", NULL);
+  if (cpu >= 0) {
+    c->end_cpu_usec = (uint64_t)cpu;
+    c->end_costs |= FERN_COST_CPU;
+  }
+  if (peak >= 0) {
+    c->end_peak_bytes = (uint64_t)peak;
+    c->end_costs |= FERN_COST_PEAK_MEMORY;
+  }
+}
+
+void proc_cost_report(const proc_run *c, fern_stop_report_t *r) {
+  r->costs = c->end_costs;
+  r->cpu_usec = c->end_cpu_usec;
+  r->peak_memory_bytes = c->end_peak_bytes;
+  if (!c->have_usage)
+    return;
+  if (!(r->costs & FERN_COST_CPU)) {
+    r->cpu_usec = (uint64_t)(c->usage.ru_utime.tv_sec + c->usage.ru_stime.tv_sec) *
+                      1000000u +
+                  (uint64_t)(c->usage.ru_utime.tv_usec + c->usage.ru_stime.tv_usec);
+    r->costs |= FERN_COST_CPU;
+  }
+  if (!(r->costs & FERN_COST_PEAK_MEMORY) && c->usage.ru_maxrss > 0) {
+    r->peak_memory_bytes = (uint64_t)c->usage.ru_maxrss * 1024;
+    r->costs |= FERN_COST_PEAK_MEMORY;
+  }
+}

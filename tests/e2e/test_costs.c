@@ -1,0 +1,166 @@
+/* test_costs.c - what each component costs: fern show, fern list --wide
+ * and fern top report a running one's CPU time, memory now and at its
+ * peak, and processes; its stop event and log line carry the run's CPU
+ * time and peak memory. A program that spends 300 ms of CPU and touches
+ * 32 MiB is measured against a quiet one, with a cgroup per component and
+ * without (its main process in /proc); a runner that cannot say says so. */
+#include <signal.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "control_client.h"
+#include "e2e.h"
+#include "event_asserts.h"
+
+#define MIB (1024.0 * 1024.0)
+
+/* /burn spends 300 ms of CPU and holds 32 MiB; /quiet waits. */
+static void serve_two(e2e_served *s, const char *job) {
+  e2e_package_new(s->pkg, sizeof s->pkg);
+  e2e_package_program(s->pkg, "burn", "elf",
+                      "\"args\": [\"burn\", \"300\", \"32\"]");
+  e2e_package_program(s->pkg, "quiet", "elf", "\"args\": [\"sleep\"]");
+  const char *names[] = {"burn", "quiet", NULL};
+  e2e_package_root(s->pkg, names, 0);
+  char config[512], path[4200], root[4200];
+  snprintf(config, sizeof config,
+           "{\"root_environment\": {\"runners\": [{\"runner\": \"elf\", "
+           "\"config\": {\"job\": \"%s\"}}]}}",
+           job);
+  e2e_package_write(s->pkg, "fern.json", config);
+  snprintf(path, sizeof path, "%s/fern.json", s->pkg);
+  snprintf(root, sizeof root, "%s/meta/root.cm", s->pkg);
+  snprintf(s->sock, sizeof s->sock, "%s/control.sock", s->pkg);
+  const char *args[] = {"run", "--keep-running", "--config", path,
+                        "--control", s->sock, root, NULL};
+  e2e_start(&s->fern, args);
+  e2e_wait_for(&s->fern, "[/burn] burnt", 20000);
+  e2e_wait_for(&s->fern, "[/quiet] ready", 20000);
+}
+
+static json_t *ctl_json(e2e_served *s, const char *command, const char *a1,
+                        const char *a2) {
+  e2e_proc p;
+  const char *args[] = {command, "--control", s->sock, "--json", a1, a2, NULL};
+  ck_assert_int_eq(e2e_run(&p, 20000, args), 0);
+  json_t *out = json_loads(p.out, 0, NULL);
+  ck_assert_msg(out != NULL, "not JSON: %s", p.out);
+  e2e_free(&p);
+  return out;
+}
+
+static double figure(const json_t *cost, const char *key) {
+  const json_t *v = json_object_get(cost, key);
+  ck_assert_msg(json_is_number(v), "no %s in the cost", key);
+  return json_number_value(v);
+}
+
+static void costs_reported(const char *job) {
+  e2e_served s;
+  serve_two(&s, job);
+  json_t *shown = ctl_json(&s, "show", "/burn", NULL);
+  const json_t *cost = json_object_get(shown, "cost");
+  ck_assert_double_ge(figure(cost, "cpu_s"), 0.29);
+  ck_assert_double_ge(figure(cost, "memory_bytes"), 32 * MIB);
+  ck_assert_double_ge(figure(cost, "peak_memory_bytes"),
+                      figure(cost, "memory_bytes"));
+  ck_assert_double_ge(figure(cost, "processes"), 1);
+  json_decref(shown);
+  /* list --wide: the running ones with their cost, /quiet's below. */
+  json_t *rows = ctl_json(&s, "list", "--wide", NULL);
+  size_t i;
+  json_t *row;
+  double burn = -1, quiet = -1;
+  json_array_foreach(rows, i, row) {
+    const char *m = e2e_field(row, "moniker");
+    if (strcmp(m, "/burn") == 0)
+      burn = figure(json_object_get(row, "cost"), "memory_bytes");
+    if (strcmp(m, "/quiet") == 0)
+      quiet = figure(json_object_get(row, "cost"), "memory_bytes");
+  }
+  ck_assert_msg(burn > quiet && quiet > 0, "burn %f, quiet %f", burn, quiet);
+  json_decref(rows);
+  /* top, once, by memory: /burn first. */
+  e2e_proc p;
+  const char *top[] = {"top", "--control", s.sock, "-n", "1", "--sort",
+                       "memory", NULL};
+  ck_assert_int_eq(e2e_run(&p, 20000, top), 0);
+  const char *b = strstr(p.out, "/burn\n"), *q = strstr(p.out, "/quiet\n");
+  ck_assert_msg(b != NULL && q != NULL && b < q, "%s", p.out);
+  e2e_free(&p);
+  /* Its end says what the run cost. */
+  const char *stop[] = {"stop", "--control", s.sock, "/burn", NULL};
+  ck_assert_int_eq(e2e_run(&p, 20000, stop), 0);
+  e2e_free(&p);
+  e2e_wait_end(&s.fern, "/burn", "ok", 20000);
+  json_t *events = e2e_proc_events(&s.fern);
+  json_t *end = e2e_the_event(events, "stopped", "/burn");
+  ck_assert_double_ge(figure(end, "cpu_s"), 0.29);
+  ck_assert_double_ge(figure(end, "peak_memory_bytes"), 32 * MIB);
+  json_decref(events);
+  e2e_wait_for(&s.fern, "/burn: stopped: ok (signal TERM), ", 20000);
+  const char *line = strstr(s.fern.err, "/burn: stopped: ok (signal TERM), ");
+  e2e_wait_for(&s.fern, " MiB peak\n", 20000);
+  ck_assert_msg(strstr(line, " s CPU, ") != NULL, "%.200s", line);
+  kill(s.fern.pid, SIGTERM);
+  e2e_finish(&s.fern, 20000);
+  e2e_free(&s.fern);
+  e2e_package_remove(s.pkg);
+}
+
+START_TEST(test_costs_with_a_cgroup_per_component) {
+  costs_reported("auto");
+}
+END_TEST
+
+START_TEST(test_costs_of_a_process_group_from_proc) {
+  costs_reported("process_group");
+}
+END_TEST
+
+/* A runner without a cost call (the mock runner of the conformance suite):
+ * fern show says what it cannot say, and why. */
+START_TEST(test_a_runner_that_cannot_say_says_so) {
+  e2e_served s;
+  e2e_package_new(s.pkg, sizeof s.pkg);
+  e2e_package_write(s.pkg, "meta/m.cm",
+                    "{\"program\": {\"runner\": \"mock\", \"args\": "
+                    "[\"sleep\"]}}");
+  e2e_package_write(s.pkg, "meta/root.cm",
+                    "{\"children\": [{\"name\": \"m\", \"url\": "
+                    "\"#meta/m.cm\", \"startup\": \"eager\"}]}");
+  e2e_package_write(s.pkg, "fern.json",
+                    "{\"root_environment\": {\"runners\": [{\"runner\": "
+                    "\"mock\"}]}}");
+  char plugins[4200], config[4200], root[4200];
+  snprintf(plugins, sizeof plugins, "%s/tests/plugins", e2e_build());
+  snprintf(config, sizeof config, "%s/fern.json", s.pkg);
+  snprintf(root, sizeof root, "%s/meta/root.cm", s.pkg);
+  snprintf(s.sock, sizeof s.sock, "%s/control.sock", s.pkg);
+  const char *args[] = {"run", "--keep-running", "--plugin-dir", plugins,
+                        "--config", config, "--control", s.sock, root, NULL};
+  e2e_start(&s.fern, args);
+  e2e_wait_event(&s.fern, "started", "/m", 20000);
+  json_t *shown = ctl_json(&s, "show", "/m", NULL);
+  const char *why = json_string_value(
+      json_object_get(json_object_get(shown, "cost"), "unknown"));
+  ck_assert_msg(why != NULL && strstr(why, "mock runner") != NULL, "%s",
+                why ? why : "(a cost)");
+  json_decref(shown);
+  kill(s.fern.pid, SIGTERM);
+  e2e_finish(&s.fern, 20000);
+  e2e_free(&s.fern);
+  e2e_package_remove(s.pkg);
+}
+END_TEST
+
+Suite *costs_suite(void) {
+  Suite *s = suite_create("costs");
+  TCase *tc = tcase_create("costs");
+  tcase_set_timeout(tc, 60);
+  tcase_add_test(tc, test_costs_with_a_cgroup_per_component);
+  tcase_add_test(tc, test_costs_of_a_process_group_from_proc);
+  tcase_add_test(tc, test_a_runner_that_cannot_say_says_so);
+  suite_add_tcase(s, tc);
+  return s;
+}
