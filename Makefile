@@ -215,18 +215,18 @@ $(O)/tests/e2e/run: $(E2E_SRC) $(wildcard tests/e2e/*.h) core/proc/cgroup_paths.
 	  core/proc/cgroup_paths.c $(PKG_LIBS) $(CHECK_LIBS) -lpthread
 
 CONFORMANCE_SRC := $(wildcard tests/conformance/*.c) tests/e2e/harness.c tests/e2e/harness_package.c \
-                   tests/e2e/event_asserts.c tests/e2e/control_run.c
+                   tests/e2e/event_asserts.c tests/e2e/control_run.c core/proc/cgroup_paths.c
 $(O)/tests/conformance/run: $(CONFORMANCE_SRC) tests/conformance/conformance.h tests/e2e/e2e.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) $(LDFLAGS) -o $@ $(CONFORMANCE_SRC) \
 	  $(PKG_LIBS) $(CHECK_LIBS) -lpthread
 
 SLURM_TEST_SRC := $(wildcard tests/slurm/*.c)
-$(O)/tests/slurm/run: $(SLURM_TEST_SRC) tests/slurm/slurm_e2e.h tests/e2e/harness.c tests/e2e/harness_package.c tests/e2e/e2e.h
+$(O)/tests/slurm/run: $(SLURM_TEST_SRC) tests/slurm/slurm_e2e.h tests/e2e/harness.c tests/e2e/harness_package.c tests/e2e/e2e.h core/proc/cgroup_paths.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) $(LDFLAGS) -o $@ \
 	  $(SLURM_TEST_SRC) tests/e2e/harness.c tests/e2e/harness_package.c \
-	  $(PKG_LIBS) $(CHECK_LIBS) -lpthread
+	  core/proc/cgroup_paths.c $(PKG_LIBS) $(CHECK_LIBS) -lpthread
 
 TEST_BINS := $(O)/fern $(PLUGINS) $(TEST_PLUGINS) $(O)/tests/unit/run \
              $(O)/tests/e2e/run $(O)/tests/conformance/run $(O)/tests/slurm/run

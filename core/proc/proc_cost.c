@@ -2,13 +2,16 @@
  * highest, processes. From its cgroup where it has one: cgroup v2's
  * cpu.stat usage_usec is always there; memory.current, memory.peak and
  * pids.current only where those controllers are enabled for it (not in
- * the unified hierarchy of a hybrid host, whose controllers are v1's).
- * What the cgroup does not say comes from /proc: the processes its
+ * the unified hierarchy of a hybrid host, whose controllers are v1's:
+ * there memory comes from the job's v1 memory cgroup when a container
+ * runtime made one at its path). What the cgroups do not say comes from
+ * /proc: the processes its
  * cgroup.procs lists (or the main process, without a cgroup), their
  * VmRSS summed, the largest VmHWM as the peak (a lower bound: no file
  * keeps the peak of their sum). At the end, a run's CPU time and peak are
  * the cgroup's where it says them, else the main process's rusage from
  * its reaping (which counts its children it waited for). Loop thread. */
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,10 +73,13 @@ static uint64_t pid_cpu_usec(pid_t pid) {
   return (utime + stime) * 1000000ull / (uint64_t)sysconf(_SC_CLK_TCK);
 }
 
-/* Sums the memory of the processes the cgroup lists; their count. */
-static uint64_t cgroup_processes(const proc_job *job, fern_cost_t *cost) {
-  char path[PATH_MAX + 32];
-  snprintf(path, sizeof path, "%s/cgroup.procs", job->cgroup);
+/* Sums the memory of the processes the cgroup at `dir` and those inside
+ * it list (a container runtime's are in one it made inside the job's);
+ * their count. */
+static uint64_t cgroup_processes(const char *dir, int depth,
+                                 fern_cost_t *cost) {
+  char path[PATH_MAX];
+  snprintf(path, sizeof path, "%s/cgroup.procs", dir);
   FILE *f = fopen(path, "re");
   long pid;
   uint64_t count = 0;
@@ -88,7 +94,52 @@ static uint64_t cgroup_processes(const proc_job *job, fern_cost_t *cost) {
   }
   if (f != NULL)
     fclose(f);
+  DIR *d = depth < 8 ? opendir(dir) : NULL;
+  struct dirent *e;
+  while (d != NULL && (e = readdir(d)) != NULL)
+    if (e->d_type == DT_DIR && e->d_name[0] != '.') {
+      snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+      count += cgroup_processes(path, depth + 1, cost);
+    }
+  if (d != NULL)
+    closedir(d);
   return count;
+}
+
+/* The v1 memory hierarchy's mount point ("" without one): on a hybrid
+ * host memory is v1's, and a container runtime makes the job's path
+ * there too (cgroup_paths.c). */
+static const char *v1_memory_mount(void) {
+  static char mount[PATH_MAX];
+  static int looked;
+  if (looked)
+    return mount;
+  looked = 1;
+  FILE *f = fopen("/proc/self/mountinfo", "re");
+  char line[4096];
+  while (f != NULL && fgets(line, sizeof line, f) != NULL) {
+    const char *tail = strstr(line, " - cgroup ");
+    const char *options = tail ? strrchr(tail, ' ') : NULL;
+    if (options != NULL && strstr(options, "memory") != NULL &&
+        sscanf(line, "%*s %*s %*s %*s %4095s", mount) == 1)
+      break;
+    mount[0] = '\0';
+  }
+  if (f != NULL)
+    fclose(f);
+  return mount;
+}
+
+/* A number of the job's v1 memory cgroup, or -1 when it has none. */
+static long long v1_memory_value(const proc_job *job, const char *name) {
+  char path[PATH_MAX * 2], buf[64];
+  if (v1_memory_mount()[0] == '\0' || job->cgroup_rel == NULL)
+    return -1;
+  snprintf(path, sizeof path, "%s%s/%s", v1_memory_mount(), job->cgroup_rel,
+           name);
+  if (proc_read_small(path, buf, sizeof buf) <= 0)
+    return -1;
+  return strtoll(buf, NULL, 10);
 }
 
 static void cost_from_cgroup(const proc_job *job, fern_cost_t *cost) {
@@ -97,7 +148,17 @@ static void cost_from_cgroup(const proc_job *job, fern_cost_t *cost) {
   long long peak = cgroup_value(job, "memory.peak", NULL);
   long long pids = cgroup_value(job, "pids.current", NULL);
   cost->source = now >= 0 ? "cgroup" : "cgroup and /proc";
-  uint64_t procs = now < 0 || pids < 0 ? cgroup_processes(job, cost) : 0;
+  if (now < 0 && (now = v1_memory_value(job, "memory.usage_in_bytes")) >= 0) {
+    peak = v1_memory_value(job, "memory.max_usage_in_bytes");
+    cost->source = "cgroup (memory: v1's)";
+  }
+  fern_cost_t from_proc = {0};
+  uint64_t procs =
+      now < 0 || pids < 0 ? cgroup_processes(job->cgroup, 0, &from_proc) : 0;
+  if (now < 0) {
+    cost->memory_bytes = from_proc.memory_bytes;
+    cost->peak_memory_bytes = from_proc.peak_memory_bytes;
+  }
   if (cpu >= 0) {
     cost->cpu_usec = (uint64_t)cpu;
     cost->known |= FERN_COST_CPU;
@@ -130,6 +191,8 @@ void proc_cost_at_end(proc_run *c) {
     return;
   long long cpu = cgroup_value(&c->job, "cpu.stat", "usage_usec");
   long long peak = cgroup_value(&c->job, "memory.peak", NULL);
+  if (peak < 0)
+    peak = v1_memory_value(&c->job, "memory.max_usage_in_bytes");
   if (cpu >= 0) {
     c->end_cpu_usec = (uint64_t)cpu;
     c->end_costs |= FERN_COST_CPU;

@@ -154,6 +154,39 @@ START_TEST(test_a_runner_that_cannot_say_says_so) {
 }
 END_TEST
 
+/* A container's memory is in the v1 memory cgroup its runtime made at
+ * the job's path on a hybrid host, its CPU in the job's v2 cgroup: both
+ * reach fern show. */
+START_TEST(test_a_containers_cost) {
+  e2e_served s;
+  char config[160], root[4200];
+  e2e_oci_package(s.pkg, sizeof s.pkg, config, sizeof config);
+  e2e_package_write(s.pkg, "meta/c.cm",
+                    "{\"program\": {\"runner\": \"oci\", \"rootfs\": "
+                    "\"rootfs\", \"binary\": \"/bin/tool\", \"args\": "
+                    "[\"burn\", \"300\", \"32\"]}}");
+  e2e_package_write(s.pkg, "meta/root.cm",
+                    "{\"children\": [{\"name\": \"c\", \"url\": "
+                    "\"#meta/c.cm\", \"startup\": \"eager\"}]}");
+  snprintf(root, sizeof root, "%s/meta/root.cm", s.pkg);
+  snprintf(s.sock, sizeof s.sock, "%s/control.sock", s.pkg);
+  const char *args[] = {"run", "--keep-running", "--config", config,
+                        "--control", s.sock, root, NULL};
+  e2e_start(&s.fern, args);
+  e2e_wait_for(&s.fern, "[/c] burnt", 60000);
+  json_t *shown = ctl_json(&s, "show", "/c", NULL);
+  const json_t *cost = json_object_get(shown, "cost");
+  ck_assert_double_ge(figure(cost, "cpu_s"), 0.29);
+  ck_assert_double_ge(figure(cost, "memory_bytes"), 32 * MIB);
+  ck_assert_double_ge(figure(cost, "processes"), 1);
+  json_decref(shown);
+  kill(s.fern.pid, SIGTERM);
+  e2e_finish(&s.fern, 60000);
+  e2e_free(&s.fern);
+  e2e_package_remove(s.pkg);
+}
+END_TEST
+
 Suite *costs_suite(void) {
   Suite *s = suite_create("costs");
   TCase *tc = tcase_create("costs");
@@ -161,6 +194,7 @@ Suite *costs_suite(void) {
   tcase_add_test(tc, test_costs_with_a_cgroup_per_component);
   tcase_add_test(tc, test_costs_of_a_process_group_from_proc);
   tcase_add_test(tc, test_a_runner_that_cannot_say_says_so);
+  tcase_add_test(tc, test_a_containers_cost);
   suite_add_tcase(s, tc);
   return s;
 }
