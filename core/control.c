@@ -16,6 +16,10 @@
 static void conn_unref(fern__conn *conn) {
   if (--conn->refs > 0)
     return;
+  if (conn->log_follower != NULL) {
+    fern__log_filter_free(&conn->log_follower->filter);
+    free(conn->log_follower);
+  }
   free(conn->buf);
   free(conn);
 }
@@ -38,12 +42,10 @@ void fern__conn_close(fern__conn *conn) {
   fern__conn_discard(conn);
   if (conn->following)
     fern__events_unsubscribe(&conn->manager->events, &conn->sink);
-  if (conn->log_follower != NULL) {
+  /* Unlinked now, freed with the connection: the close may come from
+   * inside the delivery of a line to this very follower. */
+  if (conn->log_follower != NULL)
     fern__logbook_unfollow(&conn->manager->logbook, conn->log_follower);
-    fern__log_filter_free(&conn->log_follower->filter);
-    free(conn->log_follower);
-    conn->log_follower = NULL;
-  }
   uv_close((uv_handle_t *)&conn->pipe, on_conn_closed);
   uv_close((uv_handle_t *)&conn->turn, on_conn_closed);
 }

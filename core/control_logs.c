@@ -8,6 +8,7 @@
  * matches comes after it, one JSON object a line, as events do for a
  * follower (a follower too far behind loses lines and is told how many:
  * {"dropped": N}). Loop thread. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,6 +16,9 @@
 #include "instance.h"
 #include "logbook_disk.h"
 #include "manager.h"
+
+/* The most lines one answer holds (about 15 MiB of JSON). */
+#define FERN_LOGS_ANSWER_MAX 100000
 
 /* The request's filter; NULL after failing the request. */
 static int take_filter(fern__manager *manager, fern__request *request,
@@ -35,10 +39,15 @@ static int take_filter(fern__manager *manager, fern__request *request,
       fern__control_fail(request, "\"since\" must be a time in seconds");
       return -1;
     }
-    filter->since_us = (int64_t)(json_number_value(since) * 1e6);
+    double seconds = json_number_value(since);
+    filter->since_us = seconds < 9e12 ? (int64_t)(seconds * 1e6) : INT64_MAX;
   }
   size_t count = json_array_size(monikers), i;
   filter->monikers = calloc(count + 1, sizeof *filter->monikers);
+  if (filter->monikers == NULL) {
+    fern__control_fail(request, "out of memory");
+    return -1;
+  }
   const json_t *m;
   json_array_foreach(monikers, i, m) {
     const char *moniker = json_string_value(m);
@@ -51,7 +60,11 @@ static int take_filter(fern__manager *manager, fern__request *request,
       fern__log_filter_free(filter);
       return -1;
     }
-    filter->monikers[i] = strdup(moniker);
+    if ((filter->monikers[i] = strdup(moniker)) == NULL) {
+      fern__control_fail(request, "out of memory");
+      fern__log_filter_free(filter);
+      return -1;
+    }
   }
   return 0;
 }
@@ -81,12 +94,21 @@ static void answer(fern__request *request, json_t *lines, int follow,
     return;
   }
   fern__conn *conn = request->conn;
-  if (!conn->closed && conn->log_follower == NULL) {
+  if (follower == NULL || conn->log_follower != NULL) {
+    if (follower != NULL) {
+      fern__log_filter_free(&follower->filter);
+      free(follower);
+    }
+    json_decref(lines);
+    fern__control_fail(request, follower == NULL
+                                    ? "out of memory"
+                                    : "this connection follows already");
+    return;
+  }
+  if (!conn->closed) {
     conn->log_follower = follower;
     fern__logbook_follow(&manager->logbook, follower);
-    follower = NULL;
-  }
-  if (follower != NULL) {
+  } else {
     fern__log_filter_free(&follower->filter);
     free(follower);
   }
@@ -137,7 +159,10 @@ void fern__control_logs(fern__manager *manager, fern__request *request,
   const json_t *lines = json_object_get(message, "lines");
   size_t max = json_is_integer(lines) && json_integer_value(lines) > 0
                    ? (size_t)json_integer_value(lines)
-                   : 0;
+                   : FERN_LOGS_ANSWER_MAX;
+  /* One answer holds at most this many: it must fit the control socket's
+   * budget (control_conn.h), and the files read back stay near it. */
+  max = max < FERN_LOGS_ANSWER_MAX ? max : FERN_LOGS_ANSWER_MAX;
   int follow = json_is_true(json_object_get(message, "follow"));
   disk_read *r = calloc(1, sizeof *r);
   if (r == NULL) {

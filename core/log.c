@@ -110,14 +110,17 @@ void fern__log_output_cut(const char *moniker, int stream, const char *line,
                                  stream == 2 ? ":2" : ""),
                         sizeof raw);
   static const char mark[] = " [line cut]";
-  size_t room = sizeof raw - used - (cut ? sizeof mark - 1 : 0);
+  size_t mark_len = cut ? sizeof mark - 1 : 0;
+  /* A moniker of nearly the whole record leaves no room: nothing wraps. */
+  size_t room = used + mark_len < sizeof raw ? sizeof raw - used - mark_len
+                                             : 0;
   if (len > room)
     len = room;
   memcpy(raw + used, line, len);
   used += len;
-  if (cut) {
-    memcpy(raw + used, mark, sizeof mark - 1);
-    used += sizeof mark - 1;
+  if (cut && used + mark_len <= sizeof raw) {
+    memcpy(raw + used, mark, mark_len);
+    used += mark_len;
   }
   log_record(raw, used);
 }

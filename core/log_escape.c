@@ -7,7 +7,7 @@
  * bytes available), or 0: The Unicode Standard, chapter 3, table 3-7
  * "Well-Formed UTF-8 Byte Sequences" (no overlong form, so no disguised
  * ESC; no surrogate; nothing past U+10FFFF). */
-static size_t utf8_length(const unsigned char *s, size_t len) {
+size_t fern__utf8_length(const unsigned char *s, size_t len) {
   unsigned char low = 0x80, high = 0xbf; /* the second byte's range */
   size_t n;
   if (s[0] >= 0xc2 && s[0] <= 0xdf) {
@@ -38,7 +38,7 @@ static size_t next_char(const unsigned char *s, size_t len, int *escape) {
     *escape = s[0] != '\t' && (s[0] < 0x20 || s[0] == 0x7f);
     return 1;
   }
-  size_t n = utf8_length(s, len);
+  size_t n = fern__utf8_length(s, len);
   *escape = n == 0 || (n == 2 && s[0] == 0xc2 && s[1] <= 0x9f);
   return n == 0 ? 1 : n;
 }

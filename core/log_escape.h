@@ -35,4 +35,8 @@ size_t fern__log_escape(char *out, size_t size, const char *in, size_t len);
  * (tables of `fern tree`, `list`, `show`, `events`); returns `out`. */
 char *fern__escape_shown(char *out, size_t size, const char *in);
 
+/* The length of the well-formed UTF-8 sequence of two to four bytes that
+ * starts `s` (`len` bytes available), or 0 (an ASCII byte included). */
+size_t fern__utf8_length(const unsigned char *s, size_t len);
+
 #endif

@@ -78,7 +78,12 @@ static void deliver(fern__logbook *book, const fern__log_line *line,
                     const char *moniker) {
   char *json = NULL;
   size_t len = 0;
-  for (fern__log_follower *f = book->followers; f != NULL; f = f->next) {
+  /* A send may close its follower's connection, which unlinks it: the
+   * next one is taken first (the follower itself lives on until the
+   * connection is freed, on a later turn). */
+  fern__log_follower *next;
+  for (fern__log_follower *f = book->followers; f != NULL; f = next) {
+    next = f->next;
     if (!fern__log_filter_wants(&f->filter, moniker, line->stream,
                                 line->time_us))
       continue;
@@ -105,7 +110,7 @@ void fern__logbook_add(fern__logbook *book, const char *moniker, int stream,
                        const char *text, size_t len, int cut,
                        int64_t time_us) {
   if (len > FERN_LOGBOOK_LINE_MAX) {
-    len = FERN_LOGBOOK_LINE_MAX;
+    len = fern__log_cut_at(text, len);
     cut = 1;
   }
   fern__log_ring *ring = ring_of(book, moniker);

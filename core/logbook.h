@@ -97,6 +97,17 @@ int fern__logbook_open(fern__logbook *book, uv_loop_t *loop,
  * writer flushed and stopped. The async handle closes with the loop. */
 void fern__logbook_close(fern__logbook *book);
 
+/* Where a line longer than FERN_LOGBOOK_LINE_MAX is cut: there, or before
+ * the character that straddles it. */
+static inline size_t fern__log_cut_at(const char *text, size_t len) {
+  if (len <= FERN_LOGBOOK_LINE_MAX)
+    return len;
+  size_t at = FERN_LOGBOOK_LINE_MAX;
+  while (at > FERN_LOGBOOK_LINE_MAX - 3 && ((unsigned char)text[at] & 0xc0) == 0x80)
+    at--;
+  return at;
+}
+
 /* Notes one line of `moniker` (any thread): `len` bytes, no newline;
  * cut to FERN_LOGBOOK_LINE_MAX, and marked cut when `cut` or when it was
  * longer. */

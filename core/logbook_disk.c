@@ -24,20 +24,34 @@ typedef struct queued_s {
   fern__log_line line; /* last: its text follows */
 } queued;
 
+/* File names stay well within NAME_MAX (255): a longer one keeps its
+ * start and ends in "~" and a hash of the whole moniker (no moniker holds
+ * a "~", so such a name is told apart). */
+#define NAME_KEPT 180
+
 void fern__logdisk_name(const char *moniker, char *out, size_t size) {
   size_t at = 0;
-  for (const char *p = moniker; *p != '\0' && at + 8 < size; p++) {
+  const char *p = moniker;
+  for (; *p != '\0' && at + 8 < size && at < NAME_KEPT; p++) {
     if (*p == '/' || *p == '%')
       at += (size_t)snprintf(out + at, size - at, "%%%02X", (unsigned char)*p);
     else
       out[at++] = *p;
+  }
+  if (*p != '\0') { /* FNV-1a, 64 bits */
+    uint64_t hash = 14695981039346656037ull;
+    for (const char *q = moniker; *q != '\0'; q++)
+      hash = (hash ^ (unsigned char)*q) * 1099511628211ull;
+    at += (size_t)snprintf(out + at, size - at, "~%016llx",
+                           (unsigned long long)hash);
   }
   snprintf(out + at, size - at, ".log");
 }
 
 int fern__logdisk_moniker(const char *name, char *out, size_t size) {
   size_t len = strlen(name), at = 0;
-  if (len < 5 || strcmp(name + len - 4, ".log") != 0)
+  if (len < 5 || strcmp(name + len - 4, ".log") != 0 ||
+      strchr(name, '~') != NULL)
     return -1;
   for (size_t i = 0; i < len - 4 && at + 1 < size; i++) {
     unsigned v;
@@ -174,10 +188,11 @@ static open_file *ready_for(fern__logdisk *disk, const char *name, size_t len) {
   return f;
 }
 
-/* One component's lines of a batch, in order, a write per file. */
-static void write_group(fern__logdisk *disk, queued **group, size_t count) {
-  char name[256];
-  fern__logdisk_name(group[0]->moniker, name, sizeof name);
+/* One component's lines of a batch, in order, a write per file; 0 or an
+ * errno, with the file's name in `name`. */
+static int write_group(fern__logdisk *disk, queued **group, size_t count,
+                       char name[256]) {
+  fern__logdisk_name(group[0]->moniker, name, 256);
   char *buf = NULL;
   size_t used = 0, size = 0;
   int error = 0;
@@ -210,7 +225,7 @@ static void write_group(fern__logdisk *disk, queued **group, size_t count) {
   if (error == 0 && f != NULL && used > 0)
     error = append(f, buf, used);
   free(buf);
-  note_result(disk, name, error);
+  return error;
 }
 
 /* By component, then in order. */
@@ -235,6 +250,10 @@ static uint64_t write_batch(fern__logdisk *disk, queued *batch,
     last = q->line.seq > last ? q->line.seq : last;
     *cost += q->cost;
   }
+  /* Whether the directory can be written is the batch's to say: one
+   * file failing while others write is still a failing directory. */
+  char name[256] = "(a batch)", failed[256] = "";
+  int error = all == NULL ? ENOMEM : 0;
   if (all != NULL) {
     qsort(all, count, sizeof *all, by_component);
     for (size_t from = 0, to; from < count; from = to) {
@@ -242,11 +261,14 @@ static uint64_t write_batch(fern__logdisk *disk, queued *batch,
            to < count && strcmp(all[to]->moniker, all[from]->moniker) == 0;
            to++)
         ;
-      write_group(disk, all + from, to - from);
+      int e = write_group(disk, all + from, to - from, name);
+      if (e != 0 && error == 0) {
+        error = e;
+        snprintf(failed, sizeof failed, "%s", name);
+      }
     }
-  } else {
-    note_result(disk, "(a batch)", ENOMEM);
   }
+  note_result(disk, failed[0] ? failed : name, error);
   free(all);
   while (batch != NULL) {
     queued *next = batch->next;
@@ -270,12 +292,14 @@ static void *writer_main(void *arg) {
     disk->head = NULL;
     disk->tail = &disk->head;
     disk->batch++;
+    disk->writing = 1;
     pthread_mutex_unlock(&disk->lock);
     size_t cost = 0;
     uint64_t last = write_batch(disk, batch, &cost);
     pthread_mutex_lock(&disk->lock);
     disk->queued_bytes -= cost;
     disk->done_seq = last;
+    disk->writing = 0;
     pthread_cond_broadcast(&disk->written);
   }
   pthread_mutex_unlock(&disk->lock);
@@ -369,11 +393,11 @@ void fern__logdisk_put(fern__logdisk *disk, const fern__log_line *line,
 int fern__logdisk_wait(fern__logdisk *disk, uint64_t seq, int ms) {
   struct timespec deadline = fern__deadline_in(ms);
   pthread_mutex_lock(&disk->lock);
-  while (disk->done_seq < seq && disk->head != NULL &&
+  while (disk->done_seq < seq && (disk->head != NULL || disk->writing) &&
          pthread_cond_timedwait(&disk->written, &disk->lock, &deadline) !=
              ETIMEDOUT)
     ;
-  int done = disk->done_seq >= seq || disk->head == NULL;
+  int done = disk->done_seq >= seq || (disk->head == NULL && !disk->writing);
   pthread_mutex_unlock(&disk->lock);
   return done ? 0 : -1;
 }
@@ -392,7 +416,15 @@ void fern__logdisk_close(fern__logdisk *disk) {
   disk->tail = &disk->head;
   pthread_cond_signal(&disk->queued);
   pthread_mutex_unlock(&disk->lock);
-  pthread_join(disk->thread, NULL);
+  /* A writer stuck on a file system that hangs does not hold fern: it is
+   * left behind, with what it uses. */
+  struct timespec until;
+  clock_gettime(CLOCK_REALTIME, &until);
+  until.tv_sec += 2;
+  if (pthread_timedjoin_np(disk->thread, NULL, &until) != 0) {
+    pthread_detach(disk->thread);
+    return;
+  }
   free(disk->open);
   free(disk);
 }

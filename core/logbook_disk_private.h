@@ -29,6 +29,7 @@ struct fern__logdisk_s {
   uint64_t done_seq; /* the last line the writer wrote (or failed) */
   unsigned long long dropped;
   int stopping;
+  int writing; /* a batch is out of the queue and not yet written */
   int failing; /* writer thread: the last write failed */
   int missed;  /* a line never reached its file: read the book instead */
   struct open_file_s *open; /* LOGDISK_OPEN_MAX slots, writer thread's */

@@ -84,7 +84,7 @@ void fern__logbook_note(fern__logbook *book, const char *moniker, int stream,
   if (book == NULL)
     return;
   if (len > FERN_LOGBOOK_LINE_MAX) {
-    len = FERN_LOGBOOK_LINE_MAX;
+    len = fern__log_cut_at(text, len);
     cut = 1;
   }
   if (pthread_equal(pthread_self(), book->loop_thread)) {

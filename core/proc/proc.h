@@ -139,6 +139,8 @@ typedef struct proc_job_s {
   const char *cgroup_rel;  /* the same, relative to the cgroup2 mount */
   int cgroup_fd;           /* O_PATH fd for CLONE_INTO_CGROUP, or -1 */
   pid_t pgid;
+  int reused;              /* its cgroup served an earlier run */
+  long long cpu_base_usec; /* its cpu.stat usage_usec when this run took it */
 } proc_job;
 
 typedef struct proc_run_s {
@@ -264,6 +266,8 @@ void proc_run_release(proc_run *c);
 void proc_run_stop_over(proc_run *c);
 /* What the run costs so far (proc_cost.c). */
 int proc_run_cost(const proc_run *c, fern_cost_t *cost);
+/* A pooled cgroup taken for a run: what it spent before is not the run's. */
+void proc_cost_reused(proc_job *job);
 /* Reads what its cgroup says it cost, before the cgroup goes. */
 void proc_cost_at_end(proc_run *c);
 /* Puts what it cost into its stop report. */

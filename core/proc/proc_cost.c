@@ -42,6 +42,8 @@ static long long cgroup_value(const proc_job *job, const char *name,
   return -1;
 }
 
+static long long run_cpu(const proc_job *job, long long cpu);
+
 /* VmRSS and VmHWM of `pid`, in bytes; 0 when it is gone. */
 static void pid_memory(pid_t pid, uint64_t *rss, uint64_t *hwm) {
   char path[64], buf[4096];
@@ -143,9 +145,10 @@ static long long v1_memory_value(const proc_job *job, const char *name) {
 }
 
 static void cost_from_cgroup(const proc_job *job, fern_cost_t *cost) {
-  long long cpu = cgroup_value(job, "cpu.stat", "usage_usec");
+  long long cpu = run_cpu(job, cgroup_value(job, "cpu.stat", "usage_usec"));
   long long now = cgroup_value(job, "memory.current", NULL);
-  long long peak = cgroup_value(job, "memory.peak", NULL);
+  /* A reused cgroup's peak may be an earlier run's. */
+  long long peak = job->reused ? -1 : cgroup_value(job, "memory.peak", NULL);
   long long pids = cgroup_value(job, "pids.current", NULL);
   cost->source = now >= 0 ? "cgroup" : "cgroup and /proc";
   if (now < 0 && (now = v1_memory_value(job, "memory.usage_in_bytes")) >= 0) {
@@ -171,6 +174,20 @@ static void cost_from_cgroup(const proc_job *job, fern_cost_t *cost) {
   cost->known |= FERN_COST_MEMORY | FERN_COST_PEAK_MEMORY | FERN_COST_PROCESSES;
 }
 
+void proc_cost_reused(proc_job *job) {
+  job->reused = 1;
+  job->cpu_base_usec = cgroup_value(job, "cpu.stat", "usage_usec");
+}
+
+/* The run's share of the cgroup's CPU time: a reused cgroup counts the
+ * runs before it too. */
+static long long run_cpu(const proc_job *job, long long cpu) {
+  return cpu >= 0 && job->reused && job->cpu_base_usec > 0 &&
+                 cpu >= job->cpu_base_usec
+             ? cpu - job->cpu_base_usec
+             : cpu;
+}
+
 int proc_run_cost(const proc_run *c, fern_cost_t *cost) {
   *cost = (fern_cost_t){.struct_size = sizeof *cost};
   if (c->job.kind == PROC_JOB_CGROUP && c->job.cgroup != NULL) {
@@ -189,9 +206,11 @@ int proc_run_cost(const proc_run *c, fern_cost_t *cost) {
 void proc_cost_at_end(proc_run *c) {
   if (c->job.kind != PROC_JOB_CGROUP || c->job.cgroup == NULL)
     return;
-  long long cpu = cgroup_value(&c->job, "cpu.stat", "usage_usec");
-  long long peak = cgroup_value(&c->job, "memory.peak", NULL);
-  if (peak < 0)
+  long long cpu =
+      run_cpu(&c->job, cgroup_value(&c->job, "cpu.stat", "usage_usec"));
+  long long peak = c->job.reused ? -1
+                                 : cgroup_value(&c->job, "memory.peak", NULL);
+  if (peak < 0 && !c->job.reused)
     peak = v1_memory_value(&c->job, "memory.max_usage_in_bytes");
   if (cpu >= 0) {
     c->end_cpu_usec = (uint64_t)cpu;

@@ -253,6 +253,7 @@ int proc_job_take(proc_service *r, proc_job *job, fern_error_t *err) {
   if (kept != NULL) {
     proc_job_adopt(r, job, kept);
     hold(job);
+    proc_cost_reused(job);
     return FERN_OK;
   }
   if (name_cgroup(r, job) != FERN_OK)

@@ -321,6 +321,17 @@ static void stream_keep(proc_run *c, int which, const char *data,
   }
 }
 
+/* A line that came whole in one read: cut, as a pending one is, when it
+ * is longer than PROC_LINE_MAX. */
+static void stream_whole(proc_run *c, int which, const char *line,
+                         size_t len) {
+  if (len > PROC_LINE_MAX && FERN_HOST_HAS(c->host, output_cut))
+    c->host->output_cut(c->host->ctx, c->moniker, which + 1, line,
+                        PROC_LINE_MAX);
+  else
+    c->host->output(c->host->ctx, c->moniker, which + 1, line, len);
+}
+
 static void stream_feed(proc_run *c, int which, const char *data,
                         size_t len) {
   proc_stream *s = &c->streams[which];
@@ -328,16 +339,18 @@ static void stream_feed(proc_run *c, int which, const char *data,
   for (size_t i = 0; i < len; i++) {
     if (data[i] != '\n')
       continue;
-    if (s->discarding) { /* the end of a line that was cut */
-      s->discarding = 0;
-      free(s->line);
-      s->line = NULL;
-    } else if (s->line_len > 0) { /* the end of a pending line */
+    if (s->line_len > 0 && !s->discarding) { /* a pending line's end */
       stream_keep(c, which, data + start, i - start);
-      stream_flush(c, which);
-    } else {
-      c->host->output(c->host->ctx, c->moniker, which + 1, data + start, i - start);
+      if (!s->discarding) /* unless its end made it too long: cut */
+        stream_flush(c, which);
+    } else if (!s->discarding) {
+      stream_whole(c, which, data + start, i - start);
     }
+    /* This newline ends the line, cut or not. */
+    s->discarding = 0;
+    free(s->line);
+    s->line = NULL;
+    s->line_len = 0;
     start = i + 1;
   }
   stream_keep(c, which, data + start, len - start);

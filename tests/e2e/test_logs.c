@@ -253,6 +253,71 @@ START_TEST(test_a_megabyte_line_is_cut_and_marked) {
 }
 END_TEST
 
+/* A line that grows past the bound across two reads is cut once, and the
+ * line after it is whole. */
+START_TEST(test_a_line_cut_across_reads_spares_the_next) {
+  e2e_served s;
+  one(&s, "split", "[\"split-line\", \"3000\", \"2000\"]", NULL);
+  e2e_wait_end(&s.fern, "/split", "ok", 20000);
+  json_t *lines = logs_json(&s, "--stream", "stdout", "/split");
+  ck_assert_uint_eq(json_array_size(lines), 2);
+  ck_assert(json_is_true(json_object_get(json_array_get(lines, 0), "cut")));
+  ck_assert_uint_eq(strlen(e2e_field(json_array_get(lines, 0), "text")), 4096);
+  ck_assert_str_eq(e2e_field(json_array_get(lines, 1), "text"),
+                   "after the split line");
+  json_decref(lines);
+  end(&s);
+}
+END_TEST
+
+/* Bytes that are not UTF-8 reach fern logs as U+FFFD, in valid JSON, and
+ * lose no line. */
+START_TEST(test_bytes_not_utf8_are_kept_as_replacements) {
+  e2e_served s;
+  one(&s, "bad", "[\"bad-utf8\"]", NULL);
+  e2e_wait_end(&s.fern, "/bad", "ok", 20000);
+  json_t *lines = logs_json(&s, "--stream", "stdout", "/bad");
+  ck_assert_uint_eq(json_array_size(lines), 2);
+  ck_assert_str_eq(e2e_field(json_array_get(lines, 0), "text"),
+                   "bad \xef\xbf\xbd\xef\xbf\xbd");
+  ck_assert_str_eq(e2e_field(json_array_get(lines, 1), "text"), "after");
+  json_decref(lines);
+  end(&s);
+}
+END_TEST
+
+/* A follower that goes away while lines pour in: fern drops it and goes
+ * on (under AddressSanitizer this is where a freed follower would show). */
+START_TEST(test_a_follower_that_leaves_mid_flood) {
+  e2e_served s;
+  e2e_package_new(s.pkg, sizeof s.pkg);
+  program(&s, "flood", "[\"count\", \"100000\"]");
+  e2e_package_write(s.pkg, "meta/root.cm",
+                    "{\"children\": [{\"name\": \"flood\", \"url\": "
+                    "\"#meta/flood.cm\"}]}");
+  serve(&s, NULL);
+  e2e_proc f, p;
+  const char *follow[] = {"logs", "--control", s.sock, "-f", "/flood", NULL};
+  e2e_start(&f, follow);
+  const char *start[] = {"start", "--control", s.sock, "/flood", NULL};
+  ck_assert_int_eq(e2e_run(&p, 60000, start), 0);
+  e2e_free(&p);
+  e2e_wait_for_stdout(&f, "stdout: count 10\n", 60000);
+  kill(f.pid, SIGKILL);
+  e2e_finish(&f, 20000);
+  e2e_free(&f);
+  e2e_wait_end(&s.fern, "/flood", "ok", 60000);
+  json_t *last = logs_json4(&s, "-n", "1", "--stream", "stdout");
+  ck_assert_str_eq(e2e_field(json_array_get(last, 0), "text"),
+                   "count 99999");
+  json_decref(last);
+  kill(s.fern.pid, SIGTERM);
+  ck_assert_int_eq(e2e_finish(&s.fern, 20000), 0);
+  e2e_free(&s.fern);
+  e2e_package_remove(s.pkg);
+}
+END_TEST
+
 /* -f prints the lines kept, then each new one of what it follows. */
 START_TEST(test_follow_prints_new_lines) {
   e2e_served s;
@@ -425,6 +490,9 @@ Suite *logs_suite(void) {
   tcase_add_test(tc, test_a_destroyed_components_lines_stay);
   tcase_add_test(tc, test_a_buffer_keeps_the_latest_lines);
   tcase_add_test(tc, test_a_megabyte_line_is_cut_and_marked);
+  tcase_add_test(tc, test_a_line_cut_across_reads_spares_the_next);
+  tcase_add_test(tc, test_bytes_not_utf8_are_kept_as_replacements);
+  tcase_add_test(tc, test_a_follower_that_leaves_mid_flood);
   tcase_add_test(tc, test_follow_prints_new_lines);
   tcase_add_test(tc, test_a_follower_that_never_reads_stalls_nothing);
   tcase_add_test(tc, test_log_dir_rotates_and_reads_back_past_memory);

@@ -8,6 +8,9 @@
  *                 print "burnt" and wait for a signal
  *   long-line N   print one line of N 'y's, then "after the long line",
  *                 exit 0
+ *   split-line N M  write N 'y's, then in a second write M more and a
+ *                 newline, then "after the split line", exit 0
+ *   bad-utf8      print "bad " and the bytes ff fe, then "after", exit 0
  *   stderr TEXT   print TEXT on stderr, exit 0
  *   env           print the environment, one variable a line
  *   sleep         print "ready" and wait for a signal (default actions)
@@ -145,6 +148,23 @@ static int output_behaviour(const char *what, int argc, char **argv) {
     printf("burnt\n");
     fflush(stdout);
     wait_forever();
+  }
+  if (strcmp(what, "split-line") == 0 && argc > 3) {
+    size_t first = (size_t)atol(argv[2]), second = (size_t)atol(argv[3]);
+    char *ys = malloc(first + second + 1);
+    if (ys == NULL)
+      return 1;
+    memset(ys, 'y', first + second);
+    ys[first + second] = '\n';
+    if (write(1, ys, first) != (ssize_t)first ||
+        write(1, ys + first, second + 1) != (ssize_t)second + 1)
+      return 1;
+    printf("after the split line\n");
+    return 0;
+  }
+  if (strcmp(what, "bad-utf8") == 0) {
+    printf("bad \xff\xfe\nafter\n");
+    return 0;
   }
   if (strcmp(what, "long-line") == 0 && argc > 2) {
     for (long i = 0; i < atol(argv[2]); i++)
