@@ -193,6 +193,7 @@ typedef struct proc_run_s {
   int have_usage;
   uint32_t end_costs;   /* FERN_COST_*: what its cgroup said at the end */
   uint64_t end_cpu_usec, end_peak_bytes;
+  uint64_t seen_peak_bytes; /* the highest peak a cost query saw */
   int drain_ticks, drain_expired;
   int exit_code, term_signal, core_dumped;
   int start_failed; /* cannot_start */
@@ -265,7 +266,7 @@ void proc_run_release(proc_run *c);
 /* The run told to stop has ended (its cgroup is given back first). */
 void proc_run_stop_over(proc_run *c);
 /* What the run costs so far (proc_cost.c). */
-int proc_run_cost(const proc_run *c, fern_cost_t *cost);
+int proc_run_cost(proc_run *c, fern_cost_t *cost);
 /* A pooled cgroup taken for a run: what it spent before is not the run's. */
 void proc_cost_reused(proc_job *job);
 /* Reads what its cgroup says it cost, before the cgroup goes. */

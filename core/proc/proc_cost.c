@@ -159,8 +159,12 @@ static void cost_from_cgroup(const proc_job *job, fern_cost_t *cost) {
   uint64_t procs =
       now < 0 || pids < 0 ? cgroup_processes(job->cgroup, 0, &from_proc) : 0;
   if (now < 0) {
+    /* The sum now is a lower bound of the sum's peak as well. */
     cost->memory_bytes = from_proc.memory_bytes;
-    cost->peak_memory_bytes = from_proc.peak_memory_bytes;
+    cost->peak_memory_bytes =
+        from_proc.peak_memory_bytes > from_proc.memory_bytes
+            ? from_proc.peak_memory_bytes
+            : from_proc.memory_bytes;
   }
   if (cpu >= 0) {
     cost->cpu_usec = (uint64_t)cpu;
@@ -188,7 +192,7 @@ static long long run_cpu(const proc_job *job, long long cpu) {
              : cpu;
 }
 
-int proc_run_cost(const proc_run *c, fern_cost_t *cost) {
+int proc_run_cost(proc_run *c, fern_cost_t *cost) {
   *cost = (fern_cost_t){.struct_size = sizeof *cost};
   if (c->job.kind == PROC_JOB_CGROUP && c->job.cgroup != NULL) {
     cost_from_cgroup(&c->job, cost);
@@ -200,6 +204,11 @@ int proc_run_cost(const proc_run *c, fern_cost_t *cost) {
     cost->known = FERN_COST_CPU | FERN_COST_MEMORY | FERN_COST_PEAK_MEMORY |
                   FERN_COST_PROCESSES;
   }
+  /* What was seen counts at the end: the main process's rusage misses
+   * what a wrapper's own children used. */
+  if ((cost->known & FERN_COST_PEAK_MEMORY) &&
+      cost->peak_memory_bytes > c->seen_peak_bytes)
+    c->seen_peak_bytes = cost->peak_memory_bytes;
   return FERN_OK;
 }
 
@@ -236,6 +245,8 @@ void proc_cost_report(const proc_run *c, fern_stop_report_t *r) {
   }
   if (!(r->costs & FERN_COST_PEAK_MEMORY) && c->usage.ru_maxrss > 0) {
     r->peak_memory_bytes = (uint64_t)c->usage.ru_maxrss * 1024;
+    if (c->seen_peak_bytes > r->peak_memory_bytes)
+      r->peak_memory_bytes = c->seen_peak_bytes;
     r->costs |= FERN_COST_PEAK_MEMORY;
   }
 }

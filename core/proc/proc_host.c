@@ -40,7 +40,7 @@ static void host_job_release(void *ctx, fern_job_t *job) {
 
 static int host_job_cost(void *ctx, fern_job_t *job, fern_cost_t *cost) {
   (void)ctx;
-  return proc_run_cost((const proc_run *)job, cost);
+  return proc_run_cost((proc_run *)job, cost);
 }
 
 void fern__host_init_procs(fern_host_t *host) {
