@@ -70,7 +70,9 @@ typedef struct proc_service_s {
   int removal_running;  /* a batch is on the pool */
   int removal_closing;  /* the runner closes: nothing waits any more */
   uv_timer_t removal_timer; /* the longest removals wait for stops */
-  uint64_t removal_since;   /* uv_now() when the oldest waiting was queued */
+  uint64_t stops_progressed; /* uv_now() when a stop last began or ended */
+  uint64_t cost_window_start; /* ends that read their cgroup's cost, */
+  unsigned cost_window_reads; /* counted per window (proc_cost.c) */
   size_t stopping; /* runs told to stop that have not ended */
   uv_idle_t spawn_idle; /* spawns the queue's next batch each loop turn */
   uv_timer_t pace_timer; /* looks for room in fern's log (proc_output_pace.c) */
