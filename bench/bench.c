@@ -83,13 +83,19 @@ double baseline(const bench_env *env, const char *mode, long n,
   return v;
 }
 
-static int fern_run(const bench_env *env, const char *manifest,
-                    bench_result *r) {
-  char path[256];
+int bench_fern_run(const bench_env *env, const char *manifest,
+                   const char *config, bench_result *r) {
+  char path[256], cfg[256];
   snprintf(path, sizeof path, "%s/meta/%s.cm", env->dir, manifest);
-  char *argv[] = {(char *)env->fern, "run", "-q", path, NULL};
+  snprintf(cfg, sizeof cfg, "%s/%s", env->dir, config ? config : "");
+  char *with[] = {(char *)env->fern, "run", "-q", "--config", cfg, path, NULL};
+  char *without[] = {(char *)env->fern, "run", "-q", path, NULL};
   bench_settle();
-  return bench_run(argv, 1, NULL, 0, r) == 0 && r->status == 0 ? 0 : -1;
+  if (bench_run(config ? with : without, 1, NULL, 0, r) == 0 && r->status == 0)
+    return 0;
+  fprintf(stderr, "bench: fern run of %s%s%s failed (status %d)\n", path,
+          config ? " with " : "", config ? cfg : "", r->status);
+  return -1;
 }
 
 static int bench_boot(const bench_env *env, long n, int nested) {
@@ -100,7 +106,7 @@ static int bench_boot(const bench_env *env, long n, int nested) {
   double fern[REPEAT_MAX], base[REPEAT_MAX];
   for (int i = 0; i < repeat; i++) {
     bench_result r;
-    if (fern_run(env, name, &r) != 0 ||
+    if (bench_fern_run(env, name, NULL, &r) != 0 ||
         (base[i] = baseline(env, "boot", n, "boot_s")) < 0)
       return -1;
     fern[i] = r.seconds;
@@ -113,7 +119,7 @@ static int bench_boot(const bench_env *env, long n, int nested) {
 
 static long empty_rss(const bench_env *env) {
   bench_result r;
-  return fern_run(env, "empty", &r) == 0 ? r.max_rss_kib : -1;
+  return bench_fern_run(env, "empty", NULL, &r) == 0 ? r.max_rss_kib : -1;
 }
 
 /* fern up and down on the flat tree of waiting components, alternating

@@ -49,6 +49,10 @@ pid_t bench_spawn(char *const argv[], int *out_fd, int which);
  * (may be NULL), the other stream to /dev/null. */
 int bench_run(char *const argv[], int which, char *out, size_t out_size,
               bench_result *result);
+/* `fern run -q` of meta/MANIFEST.cm (with --config DIR/CONFIG when given)
+ * to its end, after bench_settle; 0 if it exited 0, else -1, said. */
+int bench_fern_run(const bench_env *env, const char *manifest,
+                   const char *config, bench_result *r);
 /* Starts fern run on a manifest; counts "started" lines on its stderr
  * until `n`, then SIGTERMs it and waits. up/stop in seconds. */
 int bench_fern_up_down(const bench_env *env, const char *manifest, long n,

@@ -35,20 +35,8 @@ static int write_trees(const bench_env *env, long n) {
 
 /* fern run -q of meta/NAME.cm (with --config CONFIG): seconds, or -1. */
 static double boot(const bench_env *env, const char *name, const char *config) {
-  char path[256], cfg[256];
-  snprintf(path, sizeof path, "%s/meta/%s.cm", env->dir, name);
-  snprintf(cfg, sizeof cfg, "%s/%s", env->dir, config ? config : "");
-  char *with[] = {(char *)env->fern, "run", "-q", "--config", cfg, path, NULL};
-  char *without[] = {(char *)env->fern, "run", "-q", path, NULL};
   bench_result r;
-  bench_settle();
-  if (bench_run(config ? with : without, 1, NULL, 0, &r) != 0 ||
-      r.status != 0) {
-    fprintf(stderr, "bench: fern run of %s%s%s failed (status %d)\n", path,
-            config ? " with " : "", config ? cfg : "", r.status);
-    return -1;
-  }
-  return r.seconds;
+  return bench_fern_run(env, name, config, &r) == 0 ? r.seconds : -1;
 }
 
 int bench_logs(const bench_env *env, long n) {

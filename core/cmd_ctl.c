@@ -194,80 +194,18 @@ static int follow_events(FILE *in, const fern__cli *cli,
   return rc;
 }
 
-static int call(const fern__cli *cli, const ctl_spec *spec) {
-  char path[108];
+/* Sends `request` (taken) as COMMAND to the fern at the CLI's socket
+ * (its path into `path`) and reads the reply: its result (a new
+ * reference) into `*result`, or NULL after saying why. Returns the
+ * connection, to read what follows (a follower) and close; NULL when none
+ * was made. */
+static FILE *ctl_ask(const fern__cli *cli, const char *command,
+                     json_t *request, json_t **result, char path[108]) {
+  *result = NULL;
   if (cli->control_path != NULL)
-    snprintf(path, sizeof path, "%s", cli->control_path);
+    snprintf(path, 108, "%s", cli->control_path);
   else
-    fern__control_default_path(path, sizeof path);
-  json_t *request = spec->request(cli);
-  if (request == NULL)
-    return 2; /* said why */
-  int fd = ctl_connect(spec->name, path);
-  if (fd < 0) {
-    json_decref(request);
-    return 1;
-  }
-  json_object_set_new(request, "fern", json_integer(FERN_CONTROL_VERSION));
-  json_object_set_new(request, "id", json_integer(1));
-  json_object_set_new(request, "command", json_string(spec->name));
-  char *text = json_dumps(request, JSON_COMPACT);
-  json_decref(request);
-  FILE *in = fdopen(fd, "r");
-  int rc = 1;
-  /* A refusal may come before the request is taken: read it anyway. */
-  if (text != NULL) {
-    if (write_all(fd, text, strlen(text)) == 0)
-      write_all(fd, "\n", 1);
-    char *line = NULL;
-    json_t *reply = read_reply(in, &line);
-    if (reply == NULL) {
-      fprintf(stderr, "fern %s: no answer from fern at %s\n", spec->name,
-              path);
-    } else if (!json_is_true(json_object_get(reply, "ok"))) {
-      char error[8192];
-      const char *said = json_string_value(json_object_get(reply, "error"));
-      fprintf(stderr, "fern %s: %s\n", spec->name,
-              fern__escape_shown(error, sizeof error, said ? said : "?"));
-    } else {
-      const json_t *result = json_object_get(reply, "result");
-      int logs = strcmp(spec->name, "logs") == 0;
-      if (cli->follow && logs) {
-        if (cli->json) {
-          size_t i;
-          const json_t *kept;
-          json_array_foreach(json_object_get(result, "lines"), i, kept) {
-            json_dumpf(kept, stdout, JSON_COMPACT);
-            putchar('\n');
-          }
-        } else {
-          fern__logs_print(cli, shown((json_t *)result));
-        }
-        rc = follow_events(in, cli, fern__logs_print_line);
-      } else if (cli->follow) {
-        fprintf(stderr, "following the events of fern at %s\n", path);
-        rc = follow_events(in, cli, print_event);
-      }
-      else if (cli->json)
-        print_json(result), rc = 0;
-      else
-        spec->print(cli, shown((json_t *)result)), rc = 0;
-    }
-    json_decref(reply);
-    free(line);
-  }
-  free(text);
-  fclose(in);
-  return rc;
-}
-
-json_t *fern__ctl_fetch(const fern__cli *cli, const char *command,
-                        json_t *request) {
-  char path[108];
-  if (cli->control_path != NULL)
-    snprintf(path, sizeof path, "%s", cli->control_path);
-  else
-    fern__control_default_path(path, sizeof path);
+    fern__control_default_path(path, 108);
   int fd = ctl_connect(command, path);
   if (fd < 0) {
     json_decref(request);
@@ -279,23 +217,76 @@ json_t *fern__ctl_fetch(const fern__cli *cli, const char *command,
   char *text = json_dumps(request, JSON_COMPACT);
   json_decref(request);
   FILE *in = fdopen(fd, "r");
-  json_t *result = NULL;
-  char *line = NULL;
-  if (text != NULL && write_all(fd, text, strlen(text)) == 0 &&
-      write_all(fd, "\n", 1) == 0) {
+  /* A refusal may come before the request is taken: read it anyway. */
+  if (text != NULL) {
+    if (write_all(fd, text, strlen(text)) == 0)
+      write_all(fd, "\n", 1);
+    char *line = NULL;
     json_t *reply = read_reply(in, &line);
-    const char *said = json_string_value(json_object_get(reply, "error"));
-    if (reply == NULL)
+    if (reply == NULL) {
       fprintf(stderr, "fern %s: no answer from fern at %s\n", command, path);
-    else if (!json_is_true(json_object_get(reply, "ok")))
-      fprintf(stderr, "fern %s: %s\n", command, said ? said : "?");
-    else
-      result = json_incref(json_object_get(reply, "result"));
+    } else if (!json_is_true(json_object_get(reply, "ok"))) {
+      char error[8192];
+      const char *said = json_string_value(json_object_get(reply, "error"));
+      fprintf(stderr, "fern %s: %s\n", command,
+              fern__escape_shown(error, sizeof error, said ? said : "?"));
+    } else {
+      *result = json_incref(json_object_get(reply, "result"));
+    }
     json_decref(reply);
+    free(line);
   }
-  free(line);
   free(text);
-  fclose(in);
+  return in;
+}
+
+/* The kept lines a log follower is answered with, then what follows. */
+static int follow_logs(FILE *in, const fern__cli *cli, json_t *result) {
+  if (cli->json) {
+    size_t i;
+    const json_t *kept;
+    json_array_foreach(json_object_get(result, "lines"), i, kept) {
+      json_dumpf(kept, stdout, JSON_COMPACT);
+      putchar('\n');
+    }
+  } else {
+    fern__logs_print(cli, shown(result));
+  }
+  return follow_events(in, cli, fern__logs_print_line);
+}
+
+static int call(const fern__cli *cli, const ctl_spec *spec) {
+  char path[108];
+  json_t *request = spec->request(cli), *result;
+  if (request == NULL)
+    return 2; /* said why */
+  FILE *in = ctl_ask(cli, spec->name, request, &result, path);
+  int rc = result != NULL ? 0 : 1;
+  if (result == NULL) {
+    /* said why */
+  } else if (cli->follow && strcmp(spec->name, "logs") == 0) {
+    rc = follow_logs(in, cli, result);
+  } else if (cli->follow) {
+    fprintf(stderr, "following the events of fern at %s\n", path);
+    rc = follow_events(in, cli, print_event);
+  } else if (cli->json) {
+    print_json(result);
+  } else {
+    spec->print(cli, shown(result));
+  }
+  json_decref(result);
+  if (in != NULL)
+    fclose(in);
+  return rc;
+}
+
+json_t *fern__ctl_fetch(const fern__cli *cli, const char *command,
+                        json_t *request) {
+  char path[108];
+  json_t *result;
+  FILE *in = ctl_ask(cli, command, request, &result, path);
+  if (in != NULL)
+    fclose(in);
   return result;
 }
 

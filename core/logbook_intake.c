@@ -83,14 +83,14 @@ void fern__logbook_note(fern__logbook *book, const char *moniker, int stream,
                         const char *text, size_t len, int cut) {
   if (book == NULL)
     return;
-  if (len > FERN_LOGBOOK_LINE_MAX) {
-    len = fern__log_cut_at(text, len);
-    cut = 1;
-  }
   if (pthread_equal(pthread_self(), book->loop_thread)) {
-    if (book->open)
+    if (book->open) /* it cuts what is too long */
       fern__logbook_add(book, moniker, stream, text, len, cut, now_us());
     return;
+  }
+  if (len > FERN_LOGBOOK_LINE_MAX) { /* copied no longer than kept */
+    len = fern__log_cut_at(text, len);
+    cut = 1;
   }
   fern__log_pending *p = malloc(sizeof *p + len);
   if (p == NULL || (p->moniker = strdup(moniker)) == NULL) {

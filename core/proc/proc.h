@@ -336,6 +336,11 @@ void proc_job_adopt(proc_service *r, proc_job *job, char *path);
 /* Gives a job named without its cgroup one: an emptied one from the pool,
  * else its own, made now. Loop thread. */
 int proc_job_take(proc_service *r, proc_job *job, fern_error_t *err);
+/* Reads the file `file` of the job's cgroup (relative to the runner's
+ * directory: no walk of the whole path) into `buf`, NUL-terminated; its
+ * length, or -1. */
+ssize_t proc_job_read(const proc_job *job, const char *file, char *buf,
+                      size_t size);
 /* Removes the parents this process made for runners' cgroup bases, once
  * they are empty (after the runner's base `base` is removed). */
 void proc_cgroup_parents_remove(const char *base);
@@ -379,6 +384,7 @@ typedef struct proc_pid_info_s {
   char state; /* 'R', 'S', 'Z', ... */
   pid_t ppid;
   pid_t session;
+  unsigned long long utime, stime; /* CPU time, in clock ticks */
 } proc_pid_info;
 /* Reads a small file whole (NUL-terminated); -1 if it cannot. */
 ssize_t proc_read_small(const char *path, char *buf, size_t size);

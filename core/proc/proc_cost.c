@@ -23,17 +23,9 @@
 /* The number after `key` in the cgroup file `name` of the job, or -1. */
 static long long cgroup_value(const proc_job *job, const char *name,
                               const char *key) {
-  char rel[PATH_MAX], buf[4096];
-  if (job->cgroup == NULL || job->base_fd < 0)
+  char buf[4096];
+  if (proc_job_read(job, name, buf, sizeof buf) <= 0)
     return -1;
-  snprintf(rel, sizeof rel, "%s/%s", job->name, name);
-  int fd = openat(job->base_fd, rel, O_RDONLY | O_CLOEXEC);
-  ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
-  if (fd >= 0)
-    close(fd);
-  if (n <= 0)
-    return -1;
-  buf[n] = '\0';
   if (key == NULL)
     return strtoll(buf, NULL, 10);
   for (char *at = strstr(buf, key); at != NULL; at = strstr(at + 1, key))
@@ -59,20 +51,13 @@ static void pid_memory(pid_t pid, uint64_t *rss, uint64_t *hwm) {
     *hwm = strtoull(at + 7, NULL, 10) * 1024;
 }
 
-/* User and system CPU time of `pid` (/proc/PID/stat fields 14 and 15),
- * in microseconds. */
+/* User and system CPU time of `pid`, in microseconds. */
 static uint64_t pid_cpu_usec(pid_t pid) {
-  char path[64], buf[1024];
-  snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-  if (proc_read_small(path, buf, sizeof buf) <= 0)
+  proc_pid_info info;
+  if (proc_pid_stat(pid, &info) != 0)
     return 0;
-  const char *p = strrchr(buf, ')');
-  unsigned long long utime = 0, stime = 0;
-  if (p == NULL ||
-      sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
-             &utime, &stime) != 2)
-    return 0;
-  return (utime + stime) * 1000000ull / (uint64_t)sysconf(_SC_CLK_TCK);
+  return (info.utime + info.stime) * 1000000ull /
+         (uint64_t)sysconf(_SC_CLK_TCK);
 }
 
 /* Sums the memory of the processes the cgroup at `dir` and those inside

@@ -342,16 +342,23 @@ int proc_job_signal(proc_job *job, int signum) {
 
 /* cgroup.events, read relative to the runner's directory (no walk of
  * the whole path); an empty, unfrozen cgroup may be used again. */
-static int cgroup_populated(proc_job *job) {
-  char rel[64], events[256];
-  snprintf(rel, sizeof rel, "%s/cgroup.events", job->name ? job->name : "");
+ssize_t proc_job_read(const proc_job *job, const char *file, char *buf,
+                      size_t size) {
+  char rel[PATH_MAX];
+  snprintf(rel, sizeof rel, "%s/%s", job->name ? job->name : "", file);
   int fd = job->cgroup != NULL && job->base_fd >= 0
                ? openat(job->base_fd, rel, O_RDONLY | O_CLOEXEC)
                : -1;
-  ssize_t n = fd >= 0 ? read(fd, events, sizeof events - 1) : -1;
+  ssize_t n = fd >= 0 ? read(fd, buf, size - 1) : -1;
   if (fd >= 0)
     close(fd);
-  events[n > 0 ? n : 0] = '\0';
+  buf[n > 0 ? n : 0] = '\0';
+  return n;
+}
+
+static int cgroup_populated(proc_job *job) {
+  char events[256];
+  ssize_t n = proc_job_read(job, "cgroup.events", events, sizeof events);
   int populated = strstr(events, "populated 1") != NULL;
   job->reusable = n > 0 && !populated && strstr(events, "frozen 0") != NULL;
   return populated;

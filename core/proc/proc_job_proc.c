@@ -64,9 +64,13 @@ int proc_pid_stat(pid_t pid, proc_pid_info *info) {
    * the last ')'. */
   const char *close_paren = strrchr(stat, ')');
   long ppid, pgrp, session;
+  info->utime = info->stime = 0;
+  /* Fields 3-6, then 14 and 15 (utime, stime) past those between. */
   if (close_paren == NULL ||
-      sscanf(close_paren + 2, "%c %ld %ld %ld", &info->state, &ppid, &pgrp,
-             &session) != 4)
+      sscanf(close_paren + 2,
+             "%c %ld %ld %ld %*d %*d %*u %*u %*u %*u %*u %llu %llu",
+             &info->state, &ppid, &pgrp, &session, &info->utime,
+             &info->stime) < 4)
     return -1;
   info->ppid = (pid_t)ppid;
   info->session = (pid_t)session;

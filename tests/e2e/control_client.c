@@ -7,17 +7,25 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-void e2e_control_serve(e2e_served *s) {
+void e2e_control_serve(e2e_served *s) { e2e_control_serve_with(s, NULL); }
+
+void e2e_control_serve_with(e2e_served *s, const char *const *options) {
   snprintf(s->sock, sizeof s->sock, "%s/control.sock", s->pkg);
   char root[4200];
   snprintf(root, sizeof root, "%s/meta/root.cm", s->pkg);
   const char *asan = getenv("ASAN_OPTIONS");
-  char options[1024];
-  snprintf(options, sizeof options, "%s%squarantine_size_mb=8",
+  char asan_options[1024];
+  snprintf(asan_options, sizeof asan_options, "%s%squarantine_size_mb=8",
            asan ? asan : "", asan ? ":" : "");
-  setenv("ASAN_OPTIONS", options, 1);
-  const char *args[] = {"run", "--keep-running", "--control", s->sock, root,
-                        NULL};
+  setenv("ASAN_OPTIONS", asan_options, 1);
+  const char *args[16] = {"run", "--keep-running"};
+  int n = 2;
+  for (int i = 0; options != NULL && options[i] != NULL && n < 12; i++)
+    args[n++] = options[i];
+  args[n++] = "--control";
+  args[n++] = s->sock;
+  args[n++] = root;
+  args[n] = NULL;
   e2e_start(&s->fern, args);
   e2e_wait_for(&s->fern, "control socket ", 20000);
 }

@@ -18,6 +18,9 @@ typedef struct e2e_served_s {
  * to 256 MB before it is reused, and fern's resident memory would measure
  * it: the quarantine is made small. */
 void e2e_control_serve(e2e_served *s);
+/* The same with OPTIONS (NULL-terminated, at most 10) before --control:
+ * {"--config", PATH, NULL}. */
+void e2e_control_serve_with(e2e_served *s, const char *const *options);
 
 /* A non-blocking connection to `sock`. While fern's listen backlog is
  * full, reads what fern logs, so that fern never waits on its own output. */

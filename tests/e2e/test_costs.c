@@ -22,18 +22,15 @@ static void serve_two(e2e_served *s, const char *job) {
   e2e_package_program(s->pkg, "quiet", "elf", "\"args\": [\"sleep\"]");
   const char *names[] = {"burn", "quiet", NULL};
   e2e_package_root(s->pkg, names, 0);
-  char config[512], path[4200], root[4200];
+  char config[512], path[4200];
   snprintf(config, sizeof config,
            "{\"root_environment\": {\"runners\": [{\"runner\": \"elf\", "
            "\"config\": {\"job\": \"%s\"}}]}}",
            job);
   e2e_package_write(s->pkg, "fern.json", config);
   snprintf(path, sizeof path, "%s/fern.json", s->pkg);
-  snprintf(root, sizeof root, "%s/meta/root.cm", s->pkg);
-  snprintf(s->sock, sizeof s->sock, "%s/control.sock", s->pkg);
-  const char *args[] = {"run", "--keep-running", "--config", path,
-                        "--control", s->sock, root, NULL};
-  e2e_start(&s->fern, args);
+  const char *options[] = {"--config", path, NULL};
+  e2e_control_serve_with(s, options);
   e2e_wait_for(&s->fern, "[/burn] burnt", 20000);
   e2e_wait_for(&s->fern, "[/quiet] ready", 20000);
 }
@@ -166,14 +163,11 @@ START_TEST(test_a_runner_that_cannot_say_says_so) {
   e2e_package_write(s.pkg, "fern.json",
                     "{\"root_environment\": {\"runners\": [{\"runner\": "
                     "\"mock\"}]}}");
-  char plugins[4200], config[4200], root[4200];
+  char plugins[4200], config[4200];
   snprintf(plugins, sizeof plugins, "%s/tests/plugins", e2e_build());
   snprintf(config, sizeof config, "%s/fern.json", s.pkg);
-  snprintf(root, sizeof root, "%s/meta/root.cm", s.pkg);
-  snprintf(s.sock, sizeof s.sock, "%s/control.sock", s.pkg);
-  const char *args[] = {"run", "--keep-running", "--plugin-dir", plugins,
-                        "--config", config, "--control", s.sock, root, NULL};
-  e2e_start(&s.fern, args);
+  const char *options[] = {"--plugin-dir", plugins, "--config", config, NULL};
+  e2e_control_serve_with(&s, options);
   e2e_wait_event(&s.fern, "started", "/m", 20000);
   json_t *shown = ctl_json(&s, "show", "/m", NULL);
   const char *why = json_string_value(
@@ -190,7 +184,7 @@ END_TEST
  * reach fern show. */
 START_TEST(test_a_containers_cost) {
   e2e_served s;
-  char config[160], root[4200];
+  char config[160];
   e2e_oci_package(s.pkg, sizeof s.pkg, config, sizeof config);
   e2e_package_write(s.pkg, "meta/c.cm",
                     "{\"program\": {\"runner\": \"oci\", \"rootfs\": "
@@ -199,11 +193,8 @@ START_TEST(test_a_containers_cost) {
   e2e_package_write(s.pkg, "meta/root.cm",
                     "{\"children\": [{\"name\": \"c\", \"url\": "
                     "\"#meta/c.cm\", \"startup\": \"eager\"}]}");
-  snprintf(root, sizeof root, "%s/meta/root.cm", s.pkg);
-  snprintf(s.sock, sizeof s.sock, "%s/control.sock", s.pkg);
-  const char *args[] = {"run", "--keep-running", "--config", config,
-                        "--control", s.sock, root, NULL};
-  e2e_start(&s.fern, args);
+  const char *options[] = {"--config", config, NULL};
+  e2e_control_serve_with(&s, options);
   e2e_wait_for(&s.fern, "[/c] burnt", 60000);
   json_t *shown = ctl_json(&s, "show", "/c", NULL);
   const json_t *cost = json_object_get(shown, "cost");

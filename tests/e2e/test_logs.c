@@ -19,21 +19,15 @@
 #include "e2e.h"
 #include "event_asserts.h"
 
-/* `fern run --keep-running` of PKG/meta/root.cm with PKG/fern.json when
- * `config` is given, its control socket at PKG/control.sock. */
+/* `fern run --keep-running` of PKG/meta/root.cm, with PKG/fern.json
+ * holding `config` when it is given. */
 static void serve(e2e_served *s, const char *config) {
-  snprintf(s->sock, sizeof s->sock, "%s/control.sock", s->pkg);
-  char root[4200], cfg[4200];
-  snprintf(root, sizeof root, "%s/meta/root.cm", s->pkg);
+  char cfg[4200];
   snprintf(cfg, sizeof cfg, "%s/fern.json", s->pkg);
   if (config != NULL)
     e2e_package_write(s->pkg, "fern.json", config);
-  const char *with[] = {"run", "--keep-running", "--config", cfg, "--control",
-                        s->sock, root, NULL};
-  const char *without[] = {"run", "--keep-running", "--control", s->sock,
-                           root, NULL};
-  e2e_start(&s->fern, config != NULL ? with : without);
-  e2e_wait_for(&s->fern, "control socket ", 20000);
+  const char *with[] = {"--config", cfg, NULL};
+  e2e_control_serve_with(s, config != NULL ? with : NULL);
 }
 
 static void end(e2e_served *s) {
@@ -102,6 +96,25 @@ static void one(e2e_served *s, const char *name, const char *args,
   program(s, name, args);
   e2e_package_root(s->pkg, (const char *const[]){name, NULL}, 0);
   serve(s, config);
+}
+
+/* /flood, lazy, prints "count 0" to "count N-1" once started. */
+static void serve_flood(e2e_served *s, int lines) {
+  char args[64];
+  e2e_package_new(s->pkg, sizeof s->pkg);
+  snprintf(args, sizeof args, "[\"count\", \"%d\"]", lines);
+  program(s, "flood", args);
+  e2e_package_write(s->pkg, "meta/root.cm",
+                    "{\"children\": [{\"name\": \"flood\", \"url\": "
+                    "\"#meta/flood.cm\"}]}");
+  serve(s, NULL);
+}
+
+static void start_flood(e2e_served *s) {
+  e2e_proc p;
+  const char *start[] = {"start", "--control", s->sock, "/flood", NULL};
+  ck_assert_int_eq(e2e_run(&p, 60000, start), 0);
+  e2e_free(&p);
 }
 
 /* /a prints two lines and ends; /realm/b prints on stderr and waits;
@@ -290,18 +303,11 @@ END_TEST
  * on (under AddressSanitizer this is where a freed follower would show). */
 START_TEST(test_a_follower_that_leaves_mid_flood) {
   e2e_served s;
-  e2e_package_new(s.pkg, sizeof s.pkg);
-  program(&s, "flood", "[\"count\", \"100000\"]");
-  e2e_package_write(s.pkg, "meta/root.cm",
-                    "{\"children\": [{\"name\": \"flood\", \"url\": "
-                    "\"#meta/flood.cm\"}]}");
-  serve(&s, NULL);
-  e2e_proc f, p;
+  serve_flood(&s, 100000);
+  e2e_proc f;
   const char *follow[] = {"logs", "--control", s.sock, "-f", "/flood", NULL};
   e2e_start(&f, follow);
-  const char *start[] = {"start", "--control", s.sock, "/flood", NULL};
-  ck_assert_int_eq(e2e_run(&p, 60000, start), 0);
-  e2e_free(&p);
+  start_flood(&s);
   e2e_wait_for_stdout(&f, "stdout: count 10\n", 60000);
   kill(f.pid, SIGKILL);
   e2e_finish(&f, 20000);
@@ -349,21 +355,13 @@ END_TEST
  * not waited for. */
 START_TEST(test_a_follower_that_never_reads_stalls_nothing) {
   e2e_served s;
-  e2e_package_new(s.pkg, sizeof s.pkg);
-  program(&s, "flood", "[\"count\", \"200000\"]");
-  e2e_package_write(s.pkg, "meta/root.cm",
-                    "{\"children\": [{\"name\": \"flood\", \"url\": "
-                    "\"#meta/flood.cm\"}]}");
-  serve(&s, NULL);
+  serve_flood(&s, 200000);
   int fd = e2e_control_connect(&s.fern, s.sock);
   const char request[] = "{\"fern\": 1, \"id\": 1, \"command\": \"logs\", "
                          "\"follow\": true}\n";
   ck_assert_int_eq(write(fd, request, sizeof request - 1),
                    (ssize_t)sizeof request - 1);
-  e2e_proc p;
-  const char *start[] = {"start", "--control", s.sock, "/flood", NULL};
-  ck_assert_int_eq(e2e_run(&p, 60000, start), 0);
-  e2e_free(&p);
+  start_flood(&s);
   e2e_wait_end(&s.fern, "/flood", "ok", 60000);
   json_t *last = logs_json4(&s, "-n", "1", "--stream", "stdout");
   ck_assert_str_eq(e2e_field(json_array_get(last, 0), "text"),
