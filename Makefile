@@ -199,6 +199,7 @@ $(O)/tests/plugins/tls.so: tests/plugins/tls.c tests/plugins/good.c include/fern
 
 # Runner and resolver pieces the unit tests read directly.
 UNIT_RUNNER_SRC := runners/oci/oci_config.c runners/oci/oci_seccomp.c runners/slurm/slurm_state.c \
+                   runners/slurm/slurm_usage.c \
                    runners/sandbox/sandbox_ldcache.c \
                    resolvers/capstan/capstan_cmdline.c resolvers/capstan/capstan_env.c
 $(O)/tests/unit/run: $(UNIT_SRC) tests/unit/unit.h $(UNIT_RUNNER_SRC) $(wildcard runners/*/*.h) $(wildcard resolvers/capstan/*.h) $(O)/obj/libfern-core.a $(TEST_PLUGINS)
@@ -222,11 +223,14 @@ $(O)/tests/conformance/run: $(CONFORMANCE_SRC) tests/conformance/conformance.h t
 	  $(PKG_LIBS) $(CHECK_LIBS) -lpthread
 
 SLURM_TEST_SRC := $(wildcard tests/slurm/*.c)
-$(O)/tests/slurm/run: $(SLURM_TEST_SRC) tests/slurm/slurm_e2e.h tests/e2e/harness.c tests/e2e/harness_package.c tests/e2e/e2e.h core/proc/cgroup_paths.c
+SLURM_TEST_HARNESS := tests/e2e/harness.c tests/e2e/harness_package.c \
+  tests/e2e/control_client.c tests/e2e/control_run.c tests/e2e/event_asserts.c \
+  core/proc/cgroup_paths.c
+$(O)/tests/slurm/run: $(SLURM_TEST_SRC) $(SLURM_TEST_HARNESS) tests/slurm/slurm_e2e.h tests/e2e/e2e.h \
+  tests/e2e/control_client.h tests/e2e/control_run.h tests/e2e/event_asserts.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) $(LDFLAGS) -o $@ \
-	  $(SLURM_TEST_SRC) tests/e2e/harness.c tests/e2e/harness_package.c \
-	  core/proc/cgroup_paths.c $(PKG_LIBS) $(CHECK_LIBS) -lpthread
+	  $(SLURM_TEST_SRC) $(SLURM_TEST_HARNESS) $(PKG_LIBS) $(CHECK_LIBS) -lpthread
 
 TEST_BINS := $(O)/fern $(PLUGINS) $(TEST_PLUGINS) $(O)/tests/unit/run \
              $(O)/tests/e2e/run $(O)/tests/conformance/run $(O)/tests/slurm/run

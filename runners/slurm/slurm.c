@@ -11,7 +11,11 @@
  *   command_timeout_ms     one Slurm command's deadline (60000)
  *   controller_timeout_ms  how long a batch job may go unseen because the
  *                          controller does not answer (120000, Slurm's own
- *                          SlurmctldTimeout) */
+ *                          SlurmctldTimeout)
+ *   accounting             whether to ask the cluster's accounting (sacct,
+ *                          sstat) what jobs cost (true)
+ *   accounting_wait_ms     how long a job's end may wait for its record
+ *                          in the accounting (5000) */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -25,7 +29,9 @@ static const char *const config_keys[] = {"slurm_conf",
                                           "poll_interval_ms",
                                           "command_timeout_ms",
                                           "controller_timeout_ms",
-                                          "shared_paths", NULL};
+                                          "shared_paths",
+                                          "accounting",
+                                          "accounting_wait_ms", NULL};
 
 static int config_string(const json_t *config, const char *key, char *out,
                          size_t size, fern_error_t *err) {
@@ -123,6 +129,14 @@ static int read_config(slurm_runner *r, const json_t *config,
                    err);
   if (rc == FERN_OK)
     rc = config_shared(config, r, err);
+  if (rc == FERN_OK)
+    rc = config_ms(config, "accounting_wait_ms", &r->accounting_wait_ms, err);
+  json_t *accounting = json_object_get(config, "accounting");
+  if (rc == FERN_OK && accounting != NULL && !json_is_boolean(accounting))
+    rc = fern_error_set(err, FERN_EINVAL, "/accounting",
+                        "slurm runner: \"accounting\" must be true or false");
+  if (rc == FERN_OK && accounting != NULL)
+    r->accounting_wanted = json_is_true(accounting);
   return rc;
 }
 
@@ -145,6 +159,8 @@ static int slurm_create(const fern_host_t *host, const json_t *config,
   r->poll_interval_ms = 1000;
   r->command_timeout_ms = 60000;
   r->controller_timeout_ms = 120000;
+  r->accounting_wanted = 1;
+  r->accounting_wait_ms = 5000;
   snprintf(r->output_dir, sizeof r->output_dir, "/tmp/fern-slurm-%u",
            (unsigned)getuid());
   snprintf(r->stage_dir, sizeof r->stage_dir, "/tmp");
@@ -187,15 +203,10 @@ static void slurm_controller_release(void *controller) {
   slurm_run_release(controller);
 }
 
-/* A job runs on the cluster's nodes, where fern sees no process: what it
- * costs is the cluster's accounting to say (sacct), which this runner
- * does not ask yet. */
+/* A job runs on the cluster's nodes: its cost is the cluster's
+ * accounting's to say (slurm_cost.c). */
 static int slurm_cost(void *controller, fern_cost_t *cost, fern_error_t *err) {
-  (void)controller, (void)cost;
-  return fern_error_set(err, FERN_ENOTSUP, NULL,
-                        "a Slurm job runs on the cluster's nodes; what it "
-                        "costs is the cluster's accounting (sacct) to say, "
-                        "and the slurm runner does not ask it yet");
+  return slurm_cost_get(controller, cost, err);
 }
 
 FERN_RUNNER_PLUGIN(.name = "slurm",

@@ -43,6 +43,11 @@ typedef struct slurm_runner_s {
   int unreachable_logged;         /* said once per outage */
   int released;                   /* freed when the last command ends */
   unsigned long seq;              /* numbers job names */
+  /* the cluster's accounting (slurm_cost.c) */
+  int accounting_wanted;          /* "accounting" in the config (true) */
+  int accounting;                 /* 1: answers, -1: the cluster has none */
+  char accounting_why[600];       /* why none, from sacct's own words */
+  uint64_t accounting_wait_ms;    /* how long a job's end may be unwritten */
 } slurm_runner;
 
 /* A program block, checked and read. Strings are borrowed from the block. */
@@ -173,6 +178,26 @@ typedef void (*slurm_tail_done)(slurm_run *run);
 void slurm_tail_poll(slurm_run *run, int final, slurm_tail_done done);
 void slurm_tail_free(slurm_tail *tail);
 
+/* --- slurm_usage.c: sacct's and sstat's answers, read --- */
+typedef struct slurm_usage_s {
+  int seen;         /* sacct listed the job, or sstat a step */
+  int final;        /* sacct: the job's state is an end */
+  uint32_t known;   /* enum fern_cost_known */
+  uint64_t cpu_usec, memory_bytes, peak_memory_bytes;
+} slurm_usage;
+
+/* "[DD-][HH:]MM:SS[.fraction]" as microseconds; 0 on success. */
+int slurm_usage_parse_time(const char *text, size_t len, uint64_t *usec);
+/* Bytes, or a number with a unit of 1024s (K, M, G, T, P). */
+int slurm_usage_parse_bytes(const char *text, size_t len, uint64_t *bytes);
+/* `sacct -n -P --noconvert -o JobID,State,TotalCPU,MaxRSS`: the job's
+ * state and TotalCPU, and the largest step MaxRSS. 0 if the job is listed. */
+int slurm_usage_parse_sacct(const char *text, long job_id, slurm_usage *out);
+/* `sstat -a -n -P --noconvert -o JobID,TresUsageInTot,TresUsageInMax`:
+ * the running steps' CPU and memory summed, their largest peak. 0 if a
+ * step is listed. */
+int slurm_usage_parse_sstat(const char *text, slurm_usage *out);
+
 /* --- slurm_run.c --- */
 typedef enum slurm_phase {
   SLURM_SUBMITTING, /* sbatch or srun asked, no job seen yet */
@@ -214,6 +239,21 @@ struct slurm_run_s {
   int tail_more; /* the last read stopped for fern's log: more to read */
   char namespace_dir[PATH_MAX]; /* FERN_NAMESPACE on a shared path, or "" */
   char config_path[PATH_MAX];   /* FERN_CONFIG on a shared path, or "" */
+  uint64_t stop_timeout_ms; /* the host kills this long after a stop */
+  uint64_t stop_asked_ms;   /* when the stop was asked */
+  /* what it cost (slurm_cost.c) */
+  enum { SLURM_COST_UNASKED, SLURM_COST_ASKING, SLURM_COST_DONE } cost_phase;
+  uint64_t cost_deadline_ms; /* sacct is asked until then */
+  uint64_t cost_retry_ms;    /* when the poll asks sacct again, or 0 */
+  slurm_usage usage;         /* sacct's, of the ended job */
+  int usage_known;
+  int cost_warned;           /* a failure was logged for this run */
+  int cost_by_stop;          /* the deadline is the stop timeout's */
+  slurm_usage live;          /* sstat's last answer, while it runs */
+  int live_known;
+  char live_why[440];        /* why there is none */
+  int sstat_asking;
+  uint64_t sstat_answered_ms;
   slurm_run *next;
 };
 
@@ -235,6 +275,17 @@ void slurm_run_end(slurm_run *run, fern_stop_status status, const char *fmt,
 /* Reports the run if it is over and nothing of it is in flight; the host
  * frees it inside the report. */
 void slurm_run_maybe_report(slurm_run *run);
+
+/* --- slurm_cost.c --- */
+/* At the end, before the report: 1 while sacct is being asked (started
+ * here the first time), 0 once the cost is read or given up on. */
+int slurm_cost_pending(slurm_run *run);
+/* Each poll: asks sacct again when the last answer came too early. */
+void slurm_cost_tick(slurm_run *run);
+/* The report's costs, where sacct gave them. */
+void slurm_cost_report(const slurm_run *run, fern_stop_report_t *report);
+/* The runner's cost call (see the file comment). */
+int slurm_cost_get(slurm_run *run, fern_cost_t *cost, fern_error_t *err);
 
 /* --- slurm_signal.c --- */
 void slurm_run_stop(slurm_run *run);

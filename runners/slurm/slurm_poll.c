@@ -46,8 +46,10 @@ static void tell_runs(slurm_runner *r, const slurm_cmd_result *res, int ok) {
   }
   slurm_squeue_free(&queue);
   /* The output files need no controller: read them either way. */
-  for (slurm_run *run = r->runs; run != NULL; run = run->next)
+  for (slurm_run *run = r->runs; run != NULL; run = run->next) {
     slurm_run_follow_output(run);
+    slurm_cost_tick(run);
+  }
 }
 
 static void polled(void *arg, const slurm_cmd_result *res) {

@@ -100,6 +100,7 @@ static void report(slurm_run *run) {
   if (run->failure[0] == '\0' && (report.status == FERN_STOP_OK ||
                                   report.status == FERN_STOP_INSTANCE_DIED))
     report_started(run);
+  slurm_cost_report(run, &report);
   run->phase = SLURM_DONE;
   unlink_run(run);
   slurm_runner *r = run->runner;
@@ -109,7 +110,8 @@ static void report(slurm_run *run) {
 
 void slurm_run_maybe_report(slurm_run *run) {
   if (run->phase == SLURM_ENDING && run->final_known && run->commands == 0 &&
-      !run->tailing && !run->tail_more && run->srun == NULL)
+      !run->tailing && !run->tail_more && run->srun == NULL &&
+      !slurm_cost_pending(run))
     report(run);
 }
 
@@ -487,6 +489,7 @@ int slurm_run_start(slurm_runner *r, const fern_start_info_t *info,
   }
   run->runner = r;
   run->instance = info->instance;
+  run->stop_timeout_ms = info->stop_timeout_ms;
   run->moniker = strdup(info->moniker);
   run->url = strdup(info->url);
   run->package_dir = strdup(info->package_dir);

@@ -88,6 +88,8 @@ void slurm_signal_deliver(slurm_run *run) {
 }
 
 void slurm_run_stop(slurm_run *run) {
+  if (!run->stop_asked)
+    run->stop_asked_ms = slurm_now_ms(run->runner);
   run->stop_asked = 1;
   slurm_signal_deliver(run); /* without a job id yet, the poll delivers it */
 }

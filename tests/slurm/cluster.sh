@@ -1,7 +1,10 @@
 #!/bin/sh
 # cluster.sh - a one-node Slurm cluster on localhost in a private
 # directory, for the Slurm runner's tests (issue 9): its own munge key and
-# socket, its own ports, no accounting, batch jobs scheduled at once.
+# socket, its own ports, batch jobs scheduled at once, and accounting as
+# a real cluster keeps it: slurmdbd over a MariaDB server of its own
+# (private data directory and port, no grant tables: it listens on
+# 127.0.0.1 only), jobacct_gather/linux sampling each second.
 #
 #   tests/slurm/cluster.sh start DIR     start munged, slurmctld, slurmd;
 #                                        wait until the node is idle
@@ -11,19 +14,28 @@
 #   tests/slurm/cluster.sh stop-controller DIR / start-controller DIR
 #                                        the controller alone (the tests of
 #                                        a controller that goes away)
+#   tests/slurm/cluster.sh stop-dbd DIR / start-dbd DIR
+#                                        slurmdbd alone (an accounting
+#                                        that does not answer)
 #
-# FERN_SLURM_PORT (6917) picks the controller's port, the node's is the
-# next; FERN_SLURM_CPUS declares more CPUs than the machine has
+# FERN_SLURM_PORT (6917) picks the controller's port; the node's,
+# slurmdbd's and MariaDB's are the next three; FERN_SLURM_CPUS declares more CPUs than the machine has
 # (config_overrides), so that many small jobs run at once as they would
 # on a real cluster.
 #
-# Clients use it with SLURM_CONF=DIR/slurm.conf. Needs Debian's munge,
-# slurmctld, slurmd and slurm-client; run as root.
+# Clients use it with SLURM_CONF=DIR/slurm.conf; DIR/slurm-noacct.conf is
+# the same cluster as a client that is told it keeps no accounting. Needs
+# Debian's munge, slurmctld, slurmd, slurm-client, slurmdbd and
+# mariadb-server; run as root.
 set -eu
 
 cmd=${1:-}
 dir=${2:-}
-[ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: $0 start|stop|selftest|stop-controller|start-controller DIR" >&2; exit 2; }
+[ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: $0 start|stop|selftest|stop-controller|start-controller|stop-dbd|start-dbd DIR" >&2; exit 2; }
+
+port=${FERN_SLURM_PORT:-6917}
+dbd_port=$((port + 2))
+db_port=$((port + 3))
 
 write_conf() {
   cat >"$dir/slurm.conf" <<EOF
@@ -37,16 +49,20 @@ StateSaveLocation=$dir/state
 SlurmdSpoolDir=$dir/spool
 SlurmctldPidFile=$dir/slurmctld.pid
 SlurmdPidFile=$dir/slurmd.pid
-SlurmctldPort=${FERN_SLURM_PORT:-6917}
-SlurmdPort=$(( ${FERN_SLURM_PORT:-6917} + 1 ))
+SlurmctldPort=$port
+SlurmdPort=$((port + 1))
 SlurmctldLogFile=$dir/slurmctld.log
 SlurmdLogFile=$dir/slurmd.log
 ProctrackType=proctrack/linuxproc
 TaskPlugin=task/none
 SelectType=select/cons_tres
 SelectTypeParameters=CR_Core
-AccountingStorageType=accounting_storage/none
-JobAcctGatherType=jobacct_gather/none
+AccountingStorageType=accounting_storage/slurmdbd
+AccountingStorageHost=localhost
+AccountingStoragePort=$dbd_port
+AccountingStoragePass=$dir/munge/munge.socket
+JobAcctGatherType=jobacct_gather/linux
+JobAcctGatherFrequency=task=1
 JobCompType=jobcomp/none
 SchedulerParameters=batch_sched_delay=0,sched_min_interval=0
 MpiDefault=none
@@ -56,6 +72,44 @@ SlurmdParameters=config_overrides
 NodeName=localhost NodeAddr=127.0.0.1 CPUs=${FERN_SLURM_CPUS:-$(nproc)} RealMemory=4096 State=UNKNOWN
 PartitionName=debug Nodes=localhost Default=YES MaxTime=INFINITE State=UP
 EOF
+  sed 's#^AccountingStorageType=.*#AccountingStorageType=accounting_storage/none#' \
+    "$dir/slurm.conf" >"$dir/slurm-noacct.conf"
+  # slurmdbd reads slurmdbd.conf beside SLURM_CONF, and wants it private.
+  cat >"$dir/slurmdbd.conf" <<EOF
+AuthType=auth/munge
+AuthInfo=socket=$dir/munge/munge.socket
+DbdHost=localhost
+DbdPort=$dbd_port
+SlurmUser=root
+PidFile=$dir/slurmdbd.pid
+LogFile=$dir/slurmdbd.log
+StorageType=accounting_storage/mysql
+StorageHost=127.0.0.1
+StoragePort=$db_port
+StorageUser=root
+StorageLoc=fern_acct
+EOF
+  chmod 600 "$dir/slurmdbd.conf"
+}
+
+db_answers() { mariadb --no-defaults -S "$dir/db.sock" -u root -e 'select 1'; }
+dbd_answers() { sacctmgr -n list cluster; }
+
+# MariaDB, then slurmdbd, then the cluster's record, before slurmctld:
+# a controller that finds no database at its first start will not run.
+start_accounting() {
+  [ -d "$dir/db" ] || mariadb-install-db --no-defaults --user=root \
+    --datadir="$dir/db" --auth-root-authentication-method=normal \
+    --skip-test-db >"$dir/db-install.log" 2>&1 ||
+    { echo "cluster.sh: mariadb-install-db failed; see $dir/db-install.log" >&2; exit 1; }
+  mariadbd --no-defaults --user=root --datadir="$dir/db" \
+    --socket="$dir/db.sock" --port="$db_port" --bind-address=127.0.0.1 \
+    --pid-file="$dir/db.pid" --log-error="$dir/db.log" \
+    --skip-grant-tables --innodb-buffer-pool-size=16M >/dev/null 2>&1 &
+  wait_until db_answers || { echo "cluster.sh: MariaDB does not answer; see $dir/db.log" >&2; exit 1; }
+  slurmdbd
+  wait_until dbd_answers || { echo "cluster.sh: slurmdbd does not answer; see $dir/slurmdbd.log" >&2; exit 1; }
+  sacctmgr -i add cluster fern >/dev/null
 }
 
 # Waits up to 30 s for "$@" to succeed.
@@ -82,11 +136,16 @@ start() {
     --log-file="$dir/munge/munged.log" --seed-file="$dir/munge/munged.seed"
   write_conf
   export SLURM_CONF="$dir/slurm.conf"
+  start_accounting
   slurmctld -f "$SLURM_CONF"
   slurmd -N localhost -f "$SLURM_CONF"
   wait_until node_idle || { echo "cluster.sh: the node never became idle; see $dir/*.log" >&2; exit 1; }
   echo "SLURM_CONF=$SLURM_CONF"
 }
+
+# Whether a daemon has ended. It is no child of ours: a zombie waits for
+# whichever process reaps orphans here, which may take seconds.
+gone() { [ ! -r "/proc/$1/stat" ] || [ "$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null)" = Z ]; }
 
 queue_empty() { ! SLURM_CONF="$dir/slurm.conf" squeue -h 2>/dev/null | grep -q .; }
 
@@ -97,11 +156,12 @@ stop() {
     SLURM_CONF="$dir/slurm.conf" scancel --user="$(id -un)" 2>/dev/null || true
     wait_until queue_empty || echo "cluster.sh: jobs still listed in $dir" >&2
   fi
-  for pidfile in "$dir/slurmd.pid" "$dir/slurmctld.pid" "$dir/munge/munged.pid"; do
+  for pidfile in "$dir/slurmd.pid" "$dir/slurmctld.pid" "$dir/slurmdbd.pid" \
+    "$dir/db.pid" "$dir/munge/munged.pid"; do
     [ -f "$pidfile" ] || continue
     pid=$(cat "$pidfile")
     kill "$pid" 2>/dev/null || true
-    wait_until sh -c "! kill -0 $pid" || kill -9 "$pid" 2>/dev/null || true
+    wait_until gone "$pid" || kill -9 "$pid" 2>/dev/null || true
     rm -f "$pidfile"
   done
 }
@@ -110,7 +170,7 @@ stop() {
 stop_controller() {
   pid=$(cat "$dir/slurmctld.pid")
   kill "$pid"
-  wait_until sh -c "! kill -0 $pid" || kill -9 "$pid" 2>/dev/null || true
+  wait_until gone "$pid" || kill -9 "$pid" 2>/dev/null || true
 }
 
 controller_answers() { SLURM_CONF="$dir/slurm.conf" squeue -h >/dev/null 2>&1; }
@@ -118,6 +178,19 @@ controller_answers() { SLURM_CONF="$dir/slurm.conf" squeue -h >/dev/null 2>&1; }
 start_controller() {
   slurmctld -f "$dir/slurm.conf"
   wait_until controller_answers || { echo "cluster.sh: slurmctld does not answer; see $dir/slurmctld.log" >&2; exit 1; }
+}
+
+stop_dbd() {
+  pid=$(cat "$dir/slurmdbd.pid")
+  kill "$pid"
+  wait_until gone "$pid" || kill -9 "$pid" 2>/dev/null || true
+}
+
+start_dbd() {
+  export SLURM_CONF="$dir/slurm.conf"
+  slurmdbd
+  wait_until dbd_answers ||
+    { echo "cluster.sh: slurmdbd does not answer; see $dir/slurmdbd.log" >&2; exit 1; }
 }
 
 selftest() {
@@ -138,6 +211,8 @@ start) start ;;
 stop) stop ;;
 stop-controller) stop_controller ;;
 start-controller) start_controller ;;
+stop-dbd) stop_dbd ;;
+start-dbd) start_dbd ;;
 selftest) selftest ;;
-*) echo "usage: $0 start|stop|selftest|stop-controller|start-controller DIR" >&2; exit 2 ;;
+*) echo "usage: $0 start|stop|selftest|stop-controller|start-controller|stop-dbd|start-dbd DIR" >&2; exit 2 ;;
 esac

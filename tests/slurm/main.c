@@ -7,6 +7,7 @@
 int main(void) {
   SRunner *runner = srunner_create(slurm_jobs_suite());
   srunner_add_suite(runner, slurm_trouble_suite());
+  srunner_add_suite(runner, slurm_cost_suite());
   srunner_run_all(runner, CK_NORMAL);
   int failed = srunner_ntests_failed(runner);
   srunner_free(runner);

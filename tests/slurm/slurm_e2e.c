@@ -54,6 +54,8 @@ void clean_cluster(void) {
                                * stopped one is started below */
   if (sh("squeue -h >/dev/null 2>&1") != 0)
     controller("start");
+  if (sh("sacctmgr -n list cluster >/dev/null 2>&1") != 0)
+    ck_assert_int_eq(sh("tests/slurm/cluster.sh start-dbd '%s'", cluster()), 0);
   if (sh("squeue -h | grep -q .") != 0)
     return;
   ck_assert_int_eq(sh("scancel --user=$(id -un)"), 0);

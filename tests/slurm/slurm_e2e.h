@@ -44,5 +44,6 @@ void nothing_runs_from(const char *pkg, int ms);
 
 Suite *slurm_jobs_suite(void);
 Suite *slurm_trouble_suite(void);
+Suite *slurm_cost_suite(void);
 
 #endif

@@ -1,5 +1,5 @@
-/* test_slurm_state.c - what the Slurm runner reads from scontrol and
- * squeue, and the report each end state becomes. The end states a one-node
+/* test_slurm_state.c - what the Slurm runner reads from scontrol, squeue,
+ * sacct and sstat, and the report each end state becomes. The end states a one-node
  * test cluster cannot produce in seconds (a time limit, out of memory, a
  * failed node) are checked here; the rest also end to end in
  * tests/slurm/test_slurm.c. */
@@ -138,6 +138,82 @@ START_TEST(test_a_job_fern_stopped_ends_ok) {
 }
 END_TEST
 
+/* sacct's answer for an ended batch job, as the test cluster's Slurm
+ * 22.05 prints it (-n -P --noconvert -o JobID,State,TotalCPU,MaxRSS): the
+ * job's TotalCPU, the largest step's MaxRSS. */
+START_TEST(test_sacct_gives_the_runs_cpu_and_peak) {
+  const char *out = "41|COMPLETED|00:01.652||\n"
+                    "41.batch|COMPLETED|00:01.652|67719168|\n"
+                    "41.extern|COMPLETED|00:00:00|1024K|\n";
+  slurm_usage u;
+  ck_assert_int_eq(slurm_usage_parse_sacct(out, 41, &u), 0);
+  ck_assert_int_eq(u.final, 1);
+  ck_assert_uint_eq(u.known, FERN_COST_CPU | FERN_COST_PEAK_MEMORY);
+  ck_assert_uint_eq(u.cpu_usec, 1652000);
+  ck_assert_uint_eq(u.peak_memory_bytes, 67719168);
+  /* Written before its end reached the database: not final yet. */
+  ck_assert_int_eq(slurm_usage_parse_sacct("42|RUNNING|00:00:00||\n"
+                                           "42.0|COMPLETED|00:00.434||\n",
+                                           42, &u),
+                   0);
+  ck_assert_int_eq(u.final, 0);
+  /* Another job's lines, or none: not listed. */
+  ck_assert_int_ne(slurm_usage_parse_sacct("410|COMPLETED|00:01.000||\n", 41,
+                                           &u),
+                   0);
+  ck_assert_int_ne(slurm_usage_parse_sacct("", 41, &u), 0);
+  ck_assert_int_eq(
+      slurm_usage_parse_sacct("43|CANCELLED by 0|1-02:03:04||\n", 43, &u), 0);
+  ck_assert_int_eq(u.final, 1);
+  ck_assert_uint_eq(u.cpu_usec, (uint64_t)((26 * 60 + 3) * 60 + 4) * 1000000);
+  ck_assert_uint_eq(u.known, FERN_COST_CPU); /* no MaxRSS sampled */
+}
+END_TEST
+
+/* sstat while it runs (-a -n -P --noconvert -o
+ * JobID,TresUsageInTot,TresUsageInMax): steps' CPU and memory added, the
+ * largest peak. */
+START_TEST(test_sstat_adds_the_running_steps) {
+  const char *out =
+      "4.batch|cpu=00:00:01,energy=0,fs/disk=1690120,mem=67624960,pages=5,"
+      "vmem=72048640|cpu=00:00:01,energy=0,fs/disk=1690120,mem=67624960,"
+      "pages=5,vmem=72048640\n"
+      "4.0|cpu=00:00:02,mem=1601536,vmem=2990080|cpu=00:00:02,mem=2M\n";
+  slurm_usage u;
+  ck_assert_int_eq(slurm_usage_parse_sstat(out, &u), 0);
+  ck_assert_uint_eq(u.known, FERN_COST_CPU | FERN_COST_MEMORY |
+                                 FERN_COST_PEAK_MEMORY);
+  ck_assert_uint_eq(u.cpu_usec, 3000000);
+  ck_assert_uint_eq(u.memory_bytes, 67624960 + 1601536);
+  ck_assert_uint_eq(u.peak_memory_bytes, 67624960);
+  ck_assert_int_ne(slurm_usage_parse_sstat("", &u), 0);
+}
+END_TEST
+
+START_TEST(test_slurm_times_and_sizes) {
+  uint64_t v;
+  ck_assert_int_eq(slurm_usage_parse_time("00:00.002", 9, &v), 0);
+  ck_assert_uint_eq(v, 2000);
+  ck_assert_int_eq(slurm_usage_parse_time("01:02:03", 8, &v), 0);
+  ck_assert_uint_eq(v, 3723000000u);
+  ck_assert_int_eq(slurm_usage_parse_time("2-00:00:01", 10, &v), 0);
+  ck_assert_uint_eq(v, (2 * 86400 + 1) * 1000000ull);
+  ck_assert_int_ne(slurm_usage_parse_time("", 0, &v), 0);
+  ck_assert_int_ne(slurm_usage_parse_time("12", 2, &v), 0);
+  ck_assert_int_ne(slurm_usage_parse_time("1:2:3:4", 7, &v), 0);
+  ck_assert_int_ne(slurm_usage_parse_time("ab:cd", 5, &v), 0);
+  ck_assert_int_eq(slurm_usage_parse_bytes("66132K", 6, &v), 0);
+  ck_assert_uint_eq(v, 66132 * 1024);
+  ck_assert_int_eq(slurm_usage_parse_bytes("1.50G", 5, &v), 0);
+  ck_assert_uint_eq(v, 1536ull * 1024 * 1024);
+  ck_assert_int_eq(slurm_usage_parse_bytes("512", 3, &v), 0);
+  ck_assert_uint_eq(v, 512);
+  ck_assert_int_ne(slurm_usage_parse_bytes("", 0, &v), 0);
+  ck_assert_int_ne(slurm_usage_parse_bytes("12Q", 3, &v), 0);
+  ck_assert_int_ne(slurm_usage_parse_bytes("12KB", 4, &v), 0);
+}
+END_TEST
+
 Suite *slurm_state_suite(void) {
   Suite *s = suite_create("slurm_state");
   TCase *tc = tcase_create("state");
@@ -148,6 +224,9 @@ Suite *slurm_state_suite(void) {
   tcase_add_test(tc, test_a_job_that_never_ran_cannot_start);
   tcase_add_test(tc, test_a_job_stopped_while_it_pended_never_started);
   tcase_add_test(tc, test_a_job_fern_stopped_ends_ok);
+  tcase_add_test(tc, test_sacct_gives_the_runs_cpu_and_peak);
+  tcase_add_test(tc, test_sstat_adds_the_running_steps);
+  tcase_add_test(tc, test_slurm_times_and_sizes);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -1,0 +1,254 @@
+/* slurm_cost.c - what a job cost, asked of the cluster's accounting.
+ *
+ * A job runs on the cluster's nodes, where fern sees no process: its cost
+ * is Slurm's to say. While it runs, `sstat` (the running steps, from the
+ * nodes' jobacct_gather) answers `fern show`; the cost call returns the
+ * last answer and asks again when it is older than the poll interval, so
+ * the loop never waits on a command. Once the job ended, `sacct` gives
+ * the run's CPU time (TotalCPU, the steps' rusage) and peak memory
+ * (MaxRSS) for the stop report; the report waits for it, asking again
+ * each poll while the controller has not yet written the job's end to
+ * the database, up to `accounting_wait_ms`.
+ *
+ * A cluster without accounting (AccountingStorageType none: sacct says
+ * "accounting storage is disabled") is learned from the first answer;
+ * from then on the runner declines, saying why, and asks no more. So does
+ * `"accounting": false` in the runner's config. */
+#include <stdio.h>
+#include <string.h>
+
+#include "slurm.h"
+
+static int asks_accounting(const slurm_runner *r) {
+  return r->accounting_wanted && r->accounting >= 0;
+}
+
+/* sacct's or sstat's failure, as the runner's lasting knowledge where it
+ * is the cluster's setup, else a warning once per run. */
+static void learn_failure(slurm_run *run, const char *tool,
+                          const slurm_cmd_result *res) {
+  slurm_runner *r = run->runner;
+  char why[400];
+  slurm_cmd_why(res, why, sizeof why);
+  if (strstr(res->err, "accounting storage is disabled") != NULL) {
+    r->accounting = -1;
+    snprintf(r->accounting_why, sizeof r->accounting_why,
+             "this Slurm cluster keeps no accounting (%s said: %s), so "
+             "what its jobs cost is not known",
+             tool, why);
+    r->host->log(r->host->ctx, FERN_LOG_INFO, NULL, "slurm runner: %s",
+                 r->accounting_why);
+    return;
+  }
+  if (!run->cost_warned) {
+    run->cost_warned = 1;
+    r->host->log(r->host->ctx, FERN_LOG_WARN, run->moniker,
+                 "what slurm job %ld cost is not known: %s failed (%s)",
+                 run->job_id, tool, why);
+  }
+}
+
+/* ---- at the end: sacct ---- */
+
+/* No cost in time. Past accounting_wait_ms that is worth a warning; a
+ * stop's report that must beat the host's stop timeout is only said. */
+static void give_up(slurm_run *run, const char *what) {
+  slurm_runner *r = run->runner;
+  run->cost_phase = SLURM_COST_DONE;
+  if (run->cost_by_stop)
+    r->host->log(r->host->ctx, FERN_LOG_INFO, run->moniker,
+                 "what slurm job %ld cost is not known: %s before the stop "
+                 "timeout would pass",
+                 run->job_id, what);
+  else
+    r->host->log(r->host->ctx, FERN_LOG_WARN, run->moniker,
+                 "what slurm job %ld cost is not known: %s within %llu ms "
+                 "(accounting_wait_ms)",
+                 run->job_id, what, (unsigned long long)r->accounting_wait_ms);
+}
+
+/* Until when sacct is asked: accounting_wait_ms, but a stopped run's
+ * report must reach the host before its stop timeout passes (the host
+ * would kill, and call the end killed_after_timeout), so then no later
+ * than three quarters of that timeout after the stop. */
+static uint64_t cost_deadline(slurm_run *run) {
+  uint64_t deadline =
+      slurm_now_ms(run->runner) + run->runner->accounting_wait_ms;
+  if (run->stop_asked && !run->kill_asked) {
+    uint64_t stop_bound = run->stop_asked_ms + run->stop_timeout_ms * 3 / 4;
+    if (stop_bound < deadline) {
+      deadline = stop_bound;
+      run->cost_by_stop = 1;
+    }
+  }
+  return deadline;
+}
+
+static void ask_sacct(slurm_run *run);
+
+static void sacct_answered(void *arg, const slurm_cmd_result *res) {
+  slurm_run *run = arg;
+  slurm_runner *r = run->runner;
+  run->commands--;
+  slurm_usage u;
+  int ok = !res->spawn_error && res->exit_status == 0;
+  if (!ok && !res->timed_out) {
+    learn_failure(run, "sacct", res);
+    run->cost_phase = SLURM_COST_DONE;
+  } else if (!res->timed_out &&
+             slurm_usage_parse_sacct(res->out, run->job_id, &u) == 0 &&
+             u.final) {
+    r->accounting = 1;
+    run->usage = u;
+    run->usage_known = 1;
+    run->cost_phase = SLURM_COST_DONE;
+  } else if (slurm_now_ms(r) + r->poll_interval_ms < run->cost_deadline_ms) {
+    /* The controller writes a job's end to slurmdbd after squeue and
+     * scontrol show it: the next poll asks again. */
+    run->cost_retry_ms = slurm_now_ms(r) + r->poll_interval_ms;
+  } else {
+    give_up(run, res->timed_out ? "sacct did not answer"
+                                : "sacct had no "
+                                  "record of its end");
+  }
+  slurm_run_maybe_report(run); /* may free the run */
+}
+
+static void ask_sacct(slurm_run *run) {
+  char id[32];
+  snprintf(id, sizeof id, "%ld", run->job_id);
+  const char *argv[] = {"sacct", "-n", "-P", "--noconvert",
+                        "-j",    id,   "-o", "JobID,State,TotalCPU,MaxRSS",
+                        NULL};
+  /* A database that does not answer delays the report no longer than
+   * a record that is late. */
+  uint64_t now = slurm_now_ms(run->runner);
+  slurm_cmd_opts o = {.argv = argv,
+                      .timeout_ms = run->cost_deadline_ms > now
+                                        ? run->cost_deadline_ms - now
+                                        : 1,
+                      .done = sacct_answered,
+                      .arg = run};
+  run->cost_retry_ms = 0;
+  run->commands++;
+  slurm_cmd_start(run->runner, &o);
+}
+
+int slurm_cost_pending(slurm_run *run) {
+  if (run->cost_phase == SLURM_COST_DONE)
+    return 0;
+  if (run->cost_phase == SLURM_COST_ASKING)
+    return 1;
+  /* Only a job Slurm knows has a record; one never submitted has none,
+   * and one lost with the controller is not worth a wait. */
+  if (run->job_id == 0 || run->failure[0] != '\0' ||
+      !asks_accounting(run->runner)) {
+    run->cost_phase = SLURM_COST_DONE;
+    return 0;
+  }
+  run->cost_deadline_ms = cost_deadline(run);
+  if (slurm_now_ms(run->runner) >= run->cost_deadline_ms) {
+    give_up(run, "there was no time to ask sacct");
+    return 0;
+  }
+  run->cost_phase = SLURM_COST_ASKING;
+  ask_sacct(run);
+  return 1;
+}
+
+void slurm_cost_tick(slurm_run *run) {
+  if (run->cost_phase == SLURM_COST_ASKING && run->cost_retry_ms != 0 &&
+      slurm_now_ms(run->runner) >= run->cost_retry_ms)
+    ask_sacct(run);
+}
+
+void slurm_cost_report(const slurm_run *run, fern_stop_report_t *report) {
+  if (!run->usage_known)
+    return;
+  report->costs = run->usage.known & (FERN_COST_CPU | FERN_COST_PEAK_MEMORY);
+  report->cpu_usec = run->usage.cpu_usec;
+  report->peak_memory_bytes = run->usage.peak_memory_bytes;
+}
+
+/* ---- while it runs: sstat ---- */
+
+static void sstat_answered(void *arg, const slurm_cmd_result *res) {
+  slurm_run *run = arg;
+  slurm_runner *r = run->runner;
+  run->commands--;
+  run->sstat_asking = 0;
+  run->sstat_answered_ms = slurm_now_ms(r);
+  slurm_usage u;
+  int ok = !res->spawn_error && !res->timed_out && res->exit_status == 0;
+  if (ok && slurm_usage_parse_sstat(res->out, &u) == 0) {
+    r->accounting = 1;
+    run->live = u;
+    run->live_known = 1;
+    run->live_why[0] = '\0';
+  } else if (!ok && strstr(res->err, "accounting storage is disabled")) {
+    learn_failure(run, "sstat", res);
+  } else {
+    /* No step runs yet (or any more), or sstat failed: say what it said. */
+    char why[400];
+    snprintf(run->live_why, sizeof run->live_why, "sstat: %s",
+             slurm_cmd_why(res, why, sizeof why));
+    run->live_known = 0;
+  }
+  slurm_run_maybe_report(run); /* the end may have waited on this */
+}
+
+static void ask_sstat(slurm_run *run) {
+  char id[32];
+  snprintf(id, sizeof id, "%ld", run->job_id);
+  const char *argv[] = {
+      "sstat", "-a",          "-n",
+      "-P",    "--noconvert", "-j",
+      id,      "-o",          "JobID,TresUsageInTot,TresUsageInMax",
+      NULL};
+  slurm_cmd_opts o = {.argv = argv,
+                      .timeout_ms = run->runner->command_timeout_ms,
+                      .done = sstat_answered,
+                      .arg = run};
+  run->sstat_asking = 1;
+  run->commands++;
+  slurm_cmd_start(run->runner, &o);
+}
+
+static void fill(fern_cost_t *cost, const slurm_usage *u, const char *source) {
+  cost->known = u->known;
+  cost->cpu_usec = u->cpu_usec;
+  cost->memory_bytes = u->memory_bytes;
+  cost->peak_memory_bytes = u->peak_memory_bytes;
+  cost->source = source;
+}
+
+int slurm_cost_get(slurm_run *run, fern_cost_t *cost, fern_error_t *err) {
+  slurm_runner *r = run->runner;
+  if (!r->accounting_wanted)
+    return fern_error_set(err, FERN_ENOTSUP, NULL,
+                          "a Slurm job runs on the cluster's nodes, and the "
+                          "slurm runner's config says \"accounting\": false");
+  if (r->accounting < 0)
+    return fern_error_set(err, FERN_ENOTSUP, NULL, "%s", r->accounting_why);
+  if (run->usage_known) { /* over: what sacct said of the whole run */
+    fill(cost, &run->usage, "sacct");
+    return FERN_OK;
+  }
+  if (run->phase != SLURM_RUNNING || run->job_id == 0)
+    return fern_error_set(err, FERN_ESTATE, NULL,
+                          "slurm job %ld does not run yet", run->job_id);
+  uint64_t now = slurm_now_ms(r);
+  if (!run->sstat_asking &&
+      (run->sstat_answered_ms == 0 ||
+       now - run->sstat_answered_ms >= r->poll_interval_ms))
+    ask_sstat(run);
+  if (run->live_known) {
+    fill(cost, &run->live, "sstat");
+    return FERN_OK;
+  }
+  if (run->live_why[0] != '\0')
+    return fern_error_set(err, FERN_ESTATE, NULL, "%s", run->live_why);
+  return fern_error_set(err, FERN_ESTATE, NULL,
+                        "asking sstat what slurm job %ld uses; ask again",
+                        run->job_id);
+}

@@ -1,0 +1,213 @@
+/* slurm_usage.c - reading what Slurm's accounting says a job used, from
+ * `sacct -n -P --noconvert -o JobID,State,TotalCPU,MaxRSS` once it ended
+ * and `sstat -a -n -P --noconvert -o JobID,TresUsageInTot,TresUsageInMax`
+ * while it runs. Text in, figures out; nothing here runs a command.
+ *
+ * The formats are sacct's and sstat's own (Slurm 22.05, src/sacct and
+ * src/sstat; times by secs2time_str() in src/common/parse_time.c, as
+ * "[DD-][HH:]MM:SS[.mmm]"). With --noconvert, sizes are plain bytes; a
+ * unit letter (K, M, G, T, P: powers of 1024) is read all the same. */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "slurm.h"
+
+/* "[DD-][HH:]MM:SS[.fraction]" as microseconds. 0 on success. */
+int slurm_usage_parse_time(const char *text, size_t len, uint64_t *usec) {
+  uint64_t days = 0, fields[3] = {0, 0, 0}, micro = 0;
+  size_t n = 0, i = 0;
+  const char *dash = memchr(text, '-', len);
+  if (len == 0)
+    return -1;
+  if (dash != NULL) {
+    char *end;
+    days = strtoull(text, &end, 10);
+    if (end != dash || dash == text)
+      return -1;
+    i = (size_t)(dash - text) + 1;
+  }
+  while (i < len && text[i] != '.') {
+    if (n == 3 || !isdigit((unsigned char)text[i]))
+      return -1;
+    uint64_t v = 0;
+    while (i < len && isdigit((unsigned char)text[i]))
+      v = v * 10 + (uint64_t)(text[i++] - '0');
+    fields[n++] = v;
+    if (i < len && text[i] == ':')
+      i++;
+  }
+  if (n < 2 && dash == NULL)
+    return -1;
+  if (i < len) { /* ".mmm": as many digits as there are, up to six */
+    uint64_t scale = 100000;
+    for (i++; i < len && isdigit((unsigned char)text[i]); i++, scale /= 10)
+      micro += (uint64_t)(text[i] - '0') * scale;
+    if (i != len)
+      return -1;
+  }
+  /* Two fields are MM:SS, three HH:MM:SS; after "DD-", a lone one is HH. */
+  uint64_t h = n == 3 ? fields[0] : n == 1 ? fields[0] : 0;
+  uint64_t m = n == 3 ? fields[1] : n == 2 ? fields[0] : 0;
+  uint64_t s = n == 3 ? fields[2] : n == 2 ? fields[1] : 0;
+  *usec = (((days * 24 + h) * 60 + m) * 60 + s) * 1000000 + micro;
+  return 0;
+}
+
+/* A size: bytes, or a number (sacct without --noconvert: "1.50G") and a
+ * unit of 1024s. 0 on success. */
+int slurm_usage_parse_bytes(const char *text, size_t len, uint64_t *bytes) {
+  static const char units[] = "KMGTP";
+  size_t i = 0;
+  uint64_t whole = 0, frac = 0, frac_scale = 1;
+  if (len == 0 || !isdigit((unsigned char)text[0]))
+    return -1;
+  while (i < len && isdigit((unsigned char)text[i]))
+    whole = whole * 10 + (uint64_t)(text[i++] - '0');
+  if (i < len && text[i] == '.')
+    for (i++; i < len && isdigit((unsigned char)text[i]); i++)
+      if (frac_scale < 1000000) {
+        frac = frac * 10 + (uint64_t)(text[i] - '0');
+        frac_scale *= 10;
+      }
+  uint64_t scale = 1;
+  if (i < len) {
+    const char *u =
+        text[i] != '\0' ? strchr(units, toupper((unsigned char)text[i])) : NULL;
+    if (u == NULL || i + 1 != len)
+      return -1;
+    for (const char *k = units; k <= u; k++)
+      scale *= 1024;
+  }
+  *bytes = whole * scale + frac * scale / frac_scale;
+  return 0;
+}
+
+/* The `n`th '|'-separated field of a line, without copying. */
+static int field(const char *line, size_t len, int n, const char **start,
+                 size_t *flen) {
+  const char *p = line, *end = line + len;
+  for (; n > 0; n--) {
+    p = memchr(p, '|', (size_t)(end - p));
+    if (p == NULL)
+      return -1;
+    p++;
+  }
+  const char *bar = memchr(p, '|', (size_t)(end - p));
+  *start = p;
+  *flen = (size_t)((bar != NULL ? bar : end) - p);
+  return 0;
+}
+
+/* Whether a line's JobID is the job itself ("123") rather than a step. */
+static int is_job_line(const char *id, size_t len, long job_id) {
+  char want[32];
+  int n = snprintf(want, sizeof want, "%ld", job_id);
+  return (size_t)n == len && memcmp(id, want, len) == 0;
+}
+
+static int state_is_final(const char *state, size_t len) {
+  char s[32];
+  snprintf(s, sizeof s, "%.*s", (int)len, state);
+  char *space = strchr(s, ' '); /* "CANCELLED by 0" */
+  if (space != NULL)
+    *space = '\0';
+  return slurm_state_is_final(s);
+}
+
+static void read_sacct_line(const char *line, size_t len, long job_id,
+                            slurm_usage *out) {
+  const char *id, *state, *cpu, *rss;
+  size_t idl, statel, cpul, rssl;
+  uint64_t v;
+  if (field(line, len, 0, &id, &idl) != 0 ||
+      field(line, len, 1, &state, &statel) != 0 ||
+      field(line, len, 2, &cpu, &cpul) != 0 ||
+      field(line, len, 3, &rss, &rssl) != 0)
+    return;
+  if (is_job_line(id, idl, job_id)) {
+    out->seen = 1;
+    out->final = state_is_final(state, statel);
+    /* The job's TotalCPU is its steps' sum (sacct's own sum). */
+    if (slurm_usage_parse_time(cpu, cpul, &v) == 0) {
+      out->known |= FERN_COST_CPU;
+      out->cpu_usec = v;
+    }
+  }
+  /* MaxRSS is per step: the job's is the largest of them. */
+  if (slurm_usage_parse_bytes(rss, rssl, &v) == 0) {
+    out->known |= FERN_COST_PEAK_MEMORY;
+    if (v > out->peak_memory_bytes)
+      out->peak_memory_bytes = v;
+  }
+}
+
+int slurm_usage_parse_sacct(const char *text, long job_id, slurm_usage *out) {
+  memset(out, 0, sizeof *out);
+  for (const char *line = text; *line != '\0';) {
+    const char *nl = strchr(line, '\n');
+    size_t len = nl != NULL ? (size_t)(nl - line) : strlen(line);
+    read_sacct_line(line, len, job_id, out);
+    line += len + (nl != NULL);
+  }
+  return out->seen ? 0 : -1;
+}
+
+/* "cpu=00:00:01,energy=0,mem=67624960,..." : the value of `key`. */
+static int tres_value(const char *tres, size_t len, const char *key,
+                      const char **value, size_t *vlen) {
+  size_t klen = strlen(key);
+  for (const char *p = tres, *end = tres + len; p < end;) {
+    const char *comma = memchr(p, ',', (size_t)(end - p));
+    const char *stop = comma != NULL ? comma : end;
+    if ((size_t)(stop - p) > klen && memcmp(p, key, klen) == 0 &&
+        p[klen] == '=') {
+      *value = p + klen + 1;
+      *vlen = (size_t)(stop - *value);
+      return 0;
+    }
+    p = stop + 1;
+  }
+  return -1;
+}
+
+static void read_sstat_line(const char *line, size_t len, slurm_usage *out) {
+  const char *tot, *max, *v;
+  size_t totl, maxl, vl;
+  uint64_t x;
+  if (field(line, len, 1, &tot, &totl) != 0 ||
+      field(line, len, 2, &max, &maxl) != 0)
+    return;
+  out->seen = 1;
+  /* Steps run side by side (a batch script and its sruns): their CPU
+   * and present memory add up; the peak is the largest task's, as
+   * sacct's MaxRSS. */
+  if (tres_value(tot, totl, "cpu", &v, &vl) == 0 &&
+      slurm_usage_parse_time(v, vl, &x) == 0) {
+    out->known |= FERN_COST_CPU;
+    out->cpu_usec += x;
+  }
+  if (tres_value(tot, totl, "mem", &v, &vl) == 0 &&
+      slurm_usage_parse_bytes(v, vl, &x) == 0) {
+    out->known |= FERN_COST_MEMORY;
+    out->memory_bytes += x;
+  }
+  if (tres_value(max, maxl, "mem", &v, &vl) == 0 &&
+      slurm_usage_parse_bytes(v, vl, &x) == 0) {
+    out->known |= FERN_COST_PEAK_MEMORY;
+    if (x > out->peak_memory_bytes)
+      out->peak_memory_bytes = x;
+  }
+}
+
+int slurm_usage_parse_sstat(const char *text, slurm_usage *out) {
+  memset(out, 0, sizeof *out);
+  for (const char *line = text; *line != '\0';) {
+    const char *nl = strchr(line, '\n');
+    size_t len = nl != NULL ? (size_t)(nl - line) : strlen(line);
+    if (len > 0)
+      read_sstat_line(line, len, out);
+    line += len + (nl != NULL);
+  }
+  return out->seen ? 0 : -1;
+}

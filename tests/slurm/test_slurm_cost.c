@@ -1,0 +1,230 @@
+/* test_slurm_cost.c - what a Slurm job costs, from the test cluster's
+ * real accounting (slurmdbd over MariaDB, jobacct_gather/linux): sstat
+ * while a job runs (`fern show`), sacct once it ended (the stop event and
+ * log line), in both modes; a cluster without accounting, the runner's
+ * `"accounting": false`, and a slurmdbd that does not answer each said,
+ * and none of them holds a job's end. */
+#include <signal.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "../e2e/control_client.h"
+#include "../e2e/event_asserts.h"
+#include "slurm_e2e.h"
+
+#define MIB (1024.0 * 1024.0)
+
+/* A new package whose fern.json has the Slurm runner over the cluster's
+ * `slurm_conf` file, with `extra` runner keys. */
+static void serve(e2e_served *s, const char *extra, const char *slurm_conf) {
+  e2e_package_new(s->pkg, sizeof s->pkg);
+  char text[2048];
+  snprintf(text, sizeof text,
+           "{\"root_environment\": {\"stop_timeout_ms\": 5000, \"runners\": ["
+           "{\"runner\": \"elf\"}, {\"runner\": \"slurm\", \"config\": "
+           "{\"slurm_conf\": \"%s/%s\", \"poll_interval_ms\": 100%s}}]}}",
+           cluster(), slurm_conf, extra);
+  e2e_package_write(s->pkg, "fern.json", text);
+}
+
+/* fern serving its control socket, running the package's root. */
+static void serve_start(e2e_served *s) {
+  char path[4200];
+  snprintf(path, sizeof path, "%s/fern.json", s->pkg);
+  const char *options[] = {"--config", path, NULL};
+  e2e_control_serve_with(s, options);
+}
+
+static void end_served(e2e_served *s) {
+  kill(s->fern.pid, SIGTERM);
+  e2e_finish(&s->fern, 60000);
+  e2e_free(&s->fern);
+  e2e_package_remove(s->pkg);
+}
+
+/* `fern show MONIKER --json`'s "cost". */
+static json_t *shown_cost(e2e_served *s, const char *moniker) {
+  e2e_proc p;
+  const char *args[] = {"show", "--control", s->sock, "--json", moniker, NULL};
+  ck_assert_int_eq(e2e_run(&p, 20000, args), 0);
+  json_t *out = json_loads(p.out, 0, NULL);
+  ck_assert_msg(out != NULL, "not JSON: %s", p.out);
+  e2e_free(&p);
+  json_t *cost = json_incref(json_object_get(out, "cost"));
+  json_decref(out);
+  return cost;
+}
+
+static double figure(const json_t *cost, const char *key) {
+  const json_t *v = json_object_get(cost, key);
+  ck_assert_msg(json_is_number(v), "no %s in %s", key,
+                json_dumps(cost, JSON_COMPACT));
+  return json_number_value(v);
+}
+
+/* Asks until sstat has sampled `cpu_s` of CPU for MONIKER: jobacct_gather
+ * samples each second, and the first show only starts the asking. */
+static json_t *running_cost(e2e_served *s, const char *moniker, double cpu_s) {
+  long deadline = e2e_now_ms() + 20000;
+  for (;;) {
+    json_t *cost = shown_cost(s, moniker);
+    const json_t *cpu = json_object_get(cost, "cpu_s");
+    if (json_is_number(cpu) && json_number_value(cpu) >= cpu_s)
+      return cost;
+    ck_assert_msg(e2e_now_ms() < deadline, "%s's cost never came: %s", moniker,
+                  json_dumps(cost, JSON_COMPACT));
+    json_decref(cost);
+    e2e_pump(&s->fern, 200);
+  }
+}
+
+/* The stopped event of MONIKER. */
+static json_t *end_of(e2e_served *s, const char *moniker) {
+  json_t *events = e2e_proc_events(&s->fern);
+  json_t *end = json_incref(e2e_the_event(events, "stopped", moniker));
+  json_decref(events);
+  return end;
+}
+
+/* Batch and interactive jobs that spend 1.5 s of CPU and hold 48 MiB:
+ * fern show gives sstat's figures while they run; the stop event and log
+ * line carry sacct's TotalCPU and MaxRSS. */
+START_TEST(test_a_jobs_cost_while_it_runs_and_at_its_end) {
+  e2e_served s;
+  serve(&s, "", "slurm.conf");
+  job(s.pkg, "batch", "\"args\": [\"burn\", \"1500\", \"48\"]");
+  job(s.pkg, "live",
+      "\"mode\": \"interactive\", \"args\": [\"burn\", \"1500\", \"48\"]");
+  const char *names[] = {"batch", "live", NULL};
+  root_of(s.pkg, names);
+  serve_start(&s);
+  e2e_wait_for(&s.fern, "[/batch] burnt", 60000);
+  e2e_wait_for(&s.fern, "[/live] burnt", 60000);
+  const char *monikers[] = {"/batch", "/live"};
+  for (int i = 0; i < 2; i++) {
+    json_t *cost = running_cost(&s, monikers[i], 1.0);
+    ck_assert_str_eq(e2e_field(cost, "source"), "sstat");
+    ck_assert_double_ge(figure(cost, "memory_bytes"), 48 * MIB);
+    ck_assert_double_ge(figure(cost, "peak_memory_bytes"), 48 * MIB);
+    json_decref(cost);
+  }
+  for (int i = 0; i < 2; i++) {
+    e2e_proc p;
+    const char *stop[] = {"stop", "--control", s.sock, monikers[i], NULL};
+    ck_assert_int_eq(e2e_run(&p, 30000, stop), 0);
+    e2e_free(&p);
+  }
+  for (int i = 0; i < 2; i++) {
+    e2e_wait_end(&s.fern, monikers[i], "ok", 30000);
+    json_t *end = end_of(&s, monikers[i]);
+    /* TotalCPU is the step's rusage: all of the 1.5 s. */
+    ck_assert_double_ge(figure(end, "cpu_s"), 1.45);
+    ck_assert_double_le(figure(end, "cpu_s"), 10.0);
+    ck_assert_double_ge(figure(end, "peak_memory_bytes"), 48 * MIB);
+    json_decref(end);
+  }
+  e2e_wait_for(&s.fern, " MiB peak\n", 20000);
+  const char *at = strstr(s.fern.err, "/batch: stopped: ok");
+  const char *eol = at ? strchr(at, '\n') : NULL;
+  const char *cpu = at ? strstr(at, " s CPU, ") : NULL;
+  ck_assert_msg(cpu != NULL && cpu < eol, "%.400s", at ? at : s.fern.err);
+  end_served(&s);
+}
+END_TEST
+
+/* /once prints and ends, /stays waits, under a runner that cannot say
+ * what jobs cost: /once's end carries none; returns fern show's "unknown"
+ * for /stays (the caller frees it and ends the served fern). */
+static json_t *declined(e2e_served *s, const char *extra,
+                        const char *slurm_conf) {
+  serve(s, extra, slurm_conf);
+  job(s->pkg, "once", "\"args\": [\"print\", \"done\"]");
+  job(s->pkg, "stays", "\"args\": [\"sleep\"]");
+  const char *names[] = {"once", "stays", NULL};
+  root_of(s->pkg, names);
+  serve_start(s);
+  e2e_wait_end(&s->fern, "/once", "ok", 60000);
+  json_t *end = end_of(s, "/once");
+  ck_assert_ptr_null(json_object_get(end, "cpu_s"));
+  ck_assert_ptr_null(json_object_get(end, "peak_memory_bytes"));
+  json_decref(end);
+  e2e_wait_for(&s->fern, "[/stays] ready", 60000);
+  return shown_cost(s, "/stays");
+}
+
+/* A client told the cluster keeps no accounting (sacct: "accounting
+ * storage is disabled"): the job's end comes without a cost, the runner
+ * says why once, and fern show says it for the rest. */
+START_TEST(test_a_cluster_without_accounting_is_said) {
+  e2e_served s;
+  json_t *cost = declined(&s, "", "slurm-noacct.conf");
+  e2e_wait_for(&s.fern, "this Slurm cluster keeps no accounting", 10000);
+  const char *why = e2e_field(cost, "unknown");
+  ck_assert_msg(strstr(why, "keeps no accounting") != NULL, "%s", why);
+  ck_assert_msg(strstr(why, "accounting storage is disabled") != NULL, "%s",
+                why);
+  json_decref(cost);
+  end_served(&s);
+}
+END_TEST
+
+/* "accounting": false asks nothing and says so. */
+START_TEST(test_accounting_false_declines) {
+  e2e_served s;
+  json_t *cost = declined(&s, ", \"accounting\": false", "slurm.conf");
+  ck_assert_msg(strstr(e2e_field(cost, "unknown"), "\"accounting\": false"),
+                "%s", json_dumps(cost, JSON_COMPACT));
+  e2e_assert_lacks(s.fern.err, "keeps no accounting");
+  json_decref(cost);
+  end_served(&s);
+}
+END_TEST
+
+/* slurmdbd does not answer: the job's end is reported all the same, with
+ * a warning naming sacct's error; the next job, once slurmdbd is back,
+ * has its cost again (the controller sends what it queued meanwhile once
+ * it is connected again: the wait allows for that). */
+START_TEST(test_an_accounting_that_does_not_answer_holds_no_end) {
+  e2e_served s;
+  serve(&s, ", \"accounting_wait_ms\": 20000", "slurm.conf");
+  job(s.pkg, "once", "\"args\": [\"print\", \"done\"]");
+  job(s.pkg, "later", "\"args\": [\"print\", \"done\"]");
+  e2e_package_write(s.pkg, "meta/root.cm",
+                    "{\"children\": [{\"name\": \"once\", \"url\": "
+                    "\"#meta/once.cm\", \"startup\": \"eager\"}, {\"name\": "
+                    "\"later\", \"url\": \"#meta/later.cm\"}]}");
+  ck_assert_int_eq(sh("tests/slurm/cluster.sh stop-dbd '%s'", cluster()), 0);
+  serve_start(&s);
+  e2e_wait_end(&s.fern, "/once", "ok", 60000);
+  sh("tests/slurm/cluster.sh start-dbd '%s'", cluster());
+  json_t *end = end_of(&s, "/once");
+  ck_assert_ptr_null(json_object_get(end, "cpu_s"));
+  json_decref(end);
+  e2e_wait_for(&s.fern, "/once: warning: what slurm job ", 10000);
+  e2e_assert_has(s.fern.err, " cost is not known: sacct failed (");
+  /* slurmdbd is back: the next job's end has its cost. */
+  e2e_proc p;
+  const char *start[] = {"start", "--control", s.sock, "/later", NULL};
+  ck_assert_int_eq(e2e_run(&p, 30000, start), 0);
+  e2e_free(&p);
+  e2e_wait_end(&s.fern, "/later", "ok", 60000);
+  end = end_of(&s, "/later");
+  ck_assert_msg(json_is_number(json_object_get(end, "cpu_s")), "%s",
+                s.fern.err);
+  json_decref(end);
+  end_served(&s);
+}
+END_TEST
+
+Suite *slurm_cost_suite(void) {
+  Suite *s = suite_create("slurm_cost");
+  TCase *tc = tcase_create("cost");
+  tcase_add_checked_fixture(tc, clean_cluster, NULL);
+  tcase_set_timeout(tc, 120);
+  tcase_add_test(tc, test_a_jobs_cost_while_it_runs_and_at_its_end);
+  tcase_add_test(tc, test_a_cluster_without_accounting_is_said);
+  tcase_add_test(tc, test_accounting_false_declines);
+  tcase_add_test(tc, test_an_accounting_that_does_not_answer_holds_no_end);
+  suite_add_tcase(s, tc);
+  return s;
+}
