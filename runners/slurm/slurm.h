@@ -244,7 +244,8 @@ struct slurm_run_s {
   /* what it cost (slurm_cost.c) */
   enum { SLURM_COST_UNASKED, SLURM_COST_ASKING, SLURM_COST_DONE } cost_phase;
   uint64_t cost_deadline_ms; /* sacct is asked until then */
-  uint64_t cost_retry_ms;    /* when the poll asks sacct again, or 0 */
+  int cost_retry;            /* the next tick asks sacct again */
+  slurm_cmd *sacct;          /* in flight, or NULL */
   slurm_usage usage;         /* sacct's, of the ended job */
   int usage_known;
   int cost_warned;           /* a failure was logged for this run */
@@ -252,7 +253,7 @@ struct slurm_run_s {
   slurm_usage live;          /* sstat's last answer, while it runs */
   int live_known;
   char live_why[440];        /* why there is none */
-  int sstat_asking;
+  slurm_cmd *sstat; /* in flight, or NULL */
   uint64_t sstat_answered_ms;
   slurm_run *next;
 };
@@ -280,8 +281,12 @@ void slurm_run_maybe_report(slurm_run *run);
 /* At the end, before the report: 1 while sacct is being asked (started
  * here the first time), 0 once the cost is read or given up on. */
 int slurm_cost_pending(slurm_run *run);
-/* Each poll: asks sacct again when the last answer came too early. */
+/* Each tick of the poll: asks sacct again when the last answer came too
+ * early, gives up at the deadline (may report, and free, the run), ends
+ * an sstat the end no longer needs. */
 void slurm_cost_tick(slurm_run *run);
+/* A stop or kill came while sacct is asked: the deadline may be sooner. */
+void slurm_cost_stop_asked(slurm_run *run);
 /* The report's costs, where sacct gave them. */
 void slurm_cost_report(const slurm_run *run, fern_stop_report_t *report);
 /* The runner's cost call (see the file comment). */

@@ -7,13 +7,17 @@
  * the loop never waits on a command. Once the job ended, `sacct` gives
  * the run's CPU time (TotalCPU, the steps' rusage) and peak memory
  * (MaxRSS) for the stop report; the report waits for it, asking again
- * each poll while the controller has not yet written the job's end to
- * the database, up to `accounting_wait_ms`.
+ * each tick of the runner's poll while the controller has not yet written
+ * the job's end to the database, until a deadline: `accounting_wait_ms`,
+ * and for a run fern stopped three quarters of its stop timeout after
+ * the stop (past the timeout the host would kill it and call its end
+ * killed_after_timeout). A killed run's end waits for nothing.
  *
  * A cluster without accounting (AccountingStorageType none: sacct says
  * "accounting storage is disabled") is learned from the first answer;
  * from then on the runner declines, saying why, and asks no more. So does
  * `"accounting": false` in the runner's config. */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -23,8 +27,13 @@ static int asks_accounting(const slurm_runner *r) {
   return r->accounting_wanted && r->accounting >= 0;
 }
 
-/* sacct's or sstat's failure, as the runner's lasting knowledge where it
- * is the cluster's setup, else a warning once per run. */
+static int command_ok(const slurm_cmd_result *res) {
+  return !res->spawn_error && !res->timed_out && res->term_signal == 0 &&
+         res->exit_status == 0;
+}
+
+/* sacct's or sstat's failure: the runner's lasting knowledge where it is
+ * the cluster's setup, else a warning once per run. */
 static void learn_failure(slurm_run *run, const char *tool,
                           const slurm_cmd_result *res) {
   slurm_runner *r = run->runner;
@@ -51,11 +60,16 @@ static void learn_failure(slurm_run *run, const char *tool,
 /* ---- at the end: sacct ---- */
 
 /* No cost in time. Past accounting_wait_ms that is worth a warning; a
- * stop's report that must beat the host's stop timeout is only said. */
+ * stopped or killed run's report, which must not wait, is only said. */
 static void give_up(slurm_run *run, const char *what) {
   slurm_runner *r = run->runner;
   run->cost_phase = SLURM_COST_DONE;
-  if (run->cost_by_stop)
+  if (run->kill_asked)
+    r->host->log(r->host->ctx, FERN_LOG_INFO, run->moniker,
+                 "what slurm job %ld cost is not known: it was killed, and "
+                 "its end does not wait for sacct",
+                 run->job_id);
+  else if (run->cost_by_stop)
     r->host->log(r->host->ctx, FERN_LOG_INFO, run->moniker,
                  "what slurm job %ld cost is not known: %s before the stop "
                  "timeout would pass",
@@ -67,14 +81,13 @@ static void give_up(slurm_run *run, const char *what) {
                  run->job_id, what, (unsigned long long)r->accounting_wait_ms);
 }
 
-/* Until when sacct is asked: accounting_wait_ms, but a stopped run's
- * report must reach the host before its stop timeout passes (the host
- * would kill, and call the end killed_after_timeout), so then no later
- * than three quarters of that timeout after the stop. */
+/* Until when sacct is asked (see the file comment). */
 static uint64_t cost_deadline(slurm_run *run) {
-  uint64_t deadline =
-      slurm_now_ms(run->runner) + run->runner->accounting_wait_ms;
-  if (run->stop_asked && !run->kill_asked) {
+  uint64_t now = slurm_now_ms(run->runner);
+  uint64_t deadline = now + run->runner->accounting_wait_ms;
+  if (run->kill_asked)
+    return now;
+  if (run->stop_asked) {
     uint64_t stop_bound = run->stop_asked_ms + run->stop_timeout_ms * 3 / 4;
     if (stop_bound < deadline) {
       deadline = stop_bound;
@@ -84,32 +97,30 @@ static uint64_t cost_deadline(slurm_run *run) {
   return deadline;
 }
 
-static void ask_sacct(slurm_run *run);
-
 static void sacct_answered(void *arg, const slurm_cmd_result *res) {
   slurm_run *run = arg;
   slurm_runner *r = run->runner;
   run->commands--;
+  run->sacct = NULL;
   slurm_usage u;
-  int ok = !res->spawn_error && res->exit_status == 0;
-  if (!ok && !res->timed_out) {
-    learn_failure(run, "sacct", res);
-    run->cost_phase = SLURM_COST_DONE;
-  } else if (!res->timed_out &&
-             slurm_usage_parse_sacct(res->out, run->job_id, &u) == 0 &&
-             u.final) {
+  uint64_t now = slurm_now_ms(r);
+  int ok = command_ok(res);
+  if (ok && slurm_usage_parse_sacct(res->out, run->job_id, &u) == 0 &&
+      u.final) {
     r->accounting = 1;
     run->usage = u;
     run->usage_known = 1;
     run->cost_phase = SLURM_COST_DONE;
-  } else if (slurm_now_ms(r) + r->poll_interval_ms < run->cost_deadline_ms) {
+  } else if (!ok && !res->timed_out && res->term_signal == 0) {
+    learn_failure(run, "sacct", res);
+    run->cost_phase = SLURM_COST_DONE;
+  } else if (ok && now + r->poll_interval_ms < run->cost_deadline_ms) {
     /* The controller writes a job's end to slurmdbd after squeue and
-     * scontrol show it: the next poll asks again. */
-    run->cost_retry_ms = slurm_now_ms(r) + r->poll_interval_ms;
+     * scontrol show it: the next tick asks again. */
+    run->cost_retry = 1;
   } else {
-    give_up(run, res->timed_out ? "sacct did not answer"
-                                : "sacct had no "
-                                  "record of its end");
+    give_up(run,
+            ok ? "sacct had no record of its end" : "sacct did not answer");
   }
   slurm_run_maybe_report(run); /* may free the run */
 }
@@ -120,8 +131,8 @@ static void ask_sacct(slurm_run *run) {
   const char *argv[] = {"sacct", "-n", "-P", "--noconvert",
                         "-j",    id,   "-o", "JobID,State,TotalCPU,MaxRSS",
                         NULL};
-  /* A database that does not answer delays the report no longer than
-   * a record that is late. */
+  /* A database that does not answer delays the report no longer than a
+   * record that is late. */
   uint64_t now = slurm_now_ms(run->runner);
   slurm_cmd_opts o = {.argv = argv,
                       .timeout_ms = run->cost_deadline_ms > now
@@ -129,9 +140,9 @@ static void ask_sacct(slurm_run *run) {
                                         : 1,
                       .done = sacct_answered,
                       .arg = run};
-  run->cost_retry_ms = 0;
+  run->cost_retry = 0;
   run->commands++;
-  slurm_cmd_start(run->runner, &o);
+  run->sacct = slurm_cmd_start(run->runner, &o);
 }
 
 int slurm_cost_pending(slurm_run *run) {
@@ -156,10 +167,32 @@ int slurm_cost_pending(slurm_run *run) {
   return 1;
 }
 
+void slurm_cost_stop_asked(slurm_run *run) {
+  if (run->cost_phase != SLURM_COST_ASKING)
+    return;
+  uint64_t deadline = cost_deadline(run);
+  if (deadline < run->cost_deadline_ms)
+    run->cost_deadline_ms = deadline; /* the next tick holds to it */
+}
+
 void slurm_cost_tick(slurm_run *run) {
-  if (run->cost_phase == SLURM_COST_ASKING && run->cost_retry_ms != 0 &&
-      slurm_now_ms(run->runner) >= run->cost_retry_ms)
+  uint64_t now = slurm_now_ms(run->runner);
+  /* An sstat must not hold the end's report: it is no use any more. */
+  if (run->phase >= SLURM_ENDING && run->sstat != NULL)
+    slurm_cmd_signal(run->sstat, SIGKILL);
+  if (run->cost_phase != SLURM_COST_ASKING)
+    return;
+  if (run->sacct != NULL) {
+    if (now >= run->cost_deadline_ms) /* a stop or kill moved it */
+      slurm_cmd_signal(run->sacct, SIGKILL);
+    return;
+  }
+  if (now >= run->cost_deadline_ms) {
+    give_up(run, "sacct had no record of its end");
+    slurm_run_maybe_report(run); /* may free the run */
+  } else if (run->cost_retry) {
     ask_sacct(run);
+  }
 }
 
 void slurm_cost_report(const slurm_run *run, fern_stop_report_t *report) {
@@ -176,10 +209,10 @@ static void sstat_answered(void *arg, const slurm_cmd_result *res) {
   slurm_run *run = arg;
   slurm_runner *r = run->runner;
   run->commands--;
-  run->sstat_asking = 0;
+  run->sstat = NULL;
   run->sstat_answered_ms = slurm_now_ms(r);
   slurm_usage u;
-  int ok = !res->spawn_error && !res->timed_out && res->exit_status == 0;
+  int ok = command_ok(res);
   if (ok && slurm_usage_parse_sstat(res->out, &u) == 0) {
     r->accounting = 1;
     run->live = u;
@@ -205,13 +238,16 @@ static void ask_sstat(slurm_run *run) {
       "-P",    "--noconvert", "-j",
       id,      "-o",          "JobID,TresUsageInTot,TresUsageInMax",
       NULL};
+  /* A few polls at most: an answer later than that is stale anyway. */
+  uint64_t timeout = 2 * run->runner->poll_interval_ms + 1000;
   slurm_cmd_opts o = {.argv = argv,
-                      .timeout_ms = run->runner->command_timeout_ms,
+                      .timeout_ms = timeout < run->runner->command_timeout_ms
+                                        ? timeout
+                                        : run->runner->command_timeout_ms,
                       .done = sstat_answered,
                       .arg = run};
-  run->sstat_asking = 1;
   run->commands++;
-  slurm_cmd_start(run->runner, &o);
+  run->sstat = slurm_cmd_start(run->runner, &o);
 }
 
 static void fill(fern_cost_t *cost, const slurm_usage *u, const char *source) {
@@ -234,11 +270,16 @@ int slurm_cost_get(slurm_run *run, fern_cost_t *cost, fern_error_t *err) {
     fill(cost, &run->usage, "sacct");
     return FERN_OK;
   }
+  if (run->phase >= SLURM_ENDING)
+    return fern_error_set(err, FERN_ESTATE, NULL,
+                          "slurm job %ld has ended; what it cost comes with "
+                          "its end, from sacct",
+                          run->job_id);
   if (run->phase != SLURM_RUNNING || run->job_id == 0)
     return fern_error_set(err, FERN_ESTATE, NULL,
                           "slurm job %ld does not run yet", run->job_id);
   uint64_t now = slurm_now_ms(r);
-  if (!run->sstat_asking &&
+  if (run->sstat == NULL &&
       (run->sstat_answered_ms == 0 ||
        now - run->sstat_answered_ms >= r->poll_interval_ms))
     ask_sstat(run);

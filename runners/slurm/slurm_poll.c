@@ -46,10 +46,8 @@ static void tell_runs(slurm_runner *r, const slurm_cmd_result *res, int ok) {
   }
   slurm_squeue_free(&queue);
   /* The output files need no controller: read them either way. */
-  for (slurm_run *run = r->runs; run != NULL; run = run->next) {
+  for (slurm_run *run = r->runs; run != NULL; run = run->next)
     slurm_run_follow_output(run);
-    slurm_cost_tick(run);
-  }
 }
 
 static void polled(void *arg, const slurm_cmd_result *res) {
@@ -86,7 +84,12 @@ static void on_tick(uv_timer_t *timer) {
     uv_timer_stop(timer);
     return;
   }
-  if (r->polling)
+  /* The costs' deadlines are kept whether or not squeue answers. */
+  for (slurm_run *run = r->runs, *next; run != NULL; run = next) {
+    next = run->next; /* the run may end, and be freed, in the call */
+    slurm_cost_tick(run);
+  }
+  if (r->runs == NULL || r->polling)
     return; /* the last one has not answered yet */
   char uid[32];
   snprintf(uid, sizeof uid, "--user=%u", (unsigned)getuid());

@@ -91,11 +91,13 @@ void slurm_run_stop(slurm_run *run) {
   if (!run->stop_asked)
     run->stop_asked_ms = slurm_now_ms(run->runner);
   run->stop_asked = 1;
+  slurm_cost_stop_asked(run);
   slurm_signal_deliver(run); /* without a job id yet, the poll delivers it */
 }
 
 void slurm_run_kill(slurm_run *run) {
   run->kill_asked = 1;
+  slurm_cost_stop_asked(run);
   if (run->job_id != 0)
     slurm_signal_deliver(run);
   else if (run->srun != NULL)

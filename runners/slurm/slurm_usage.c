@@ -13,44 +13,48 @@
 
 #include "slurm.h"
 
-/* "[DD-][HH:]MM:SS[.fraction]" as microseconds. 0 on success. */
+/* Digits at text[*i], at most nine: a field of a time. 0 on success. */
+static int digits(const char *text, size_t len, size_t *i, uint64_t *out) {
+  size_t start = *i;
+  uint64_t v = 0;
+  while (*i < len && isdigit((unsigned char)text[*i]) && *i - start < 9)
+    v = v * 10 + (uint64_t)(text[(*i)++] - '0');
+  *out = v;
+  return *i > start && (*i == len || !isdigit((unsigned char)text[*i])) ? 0
+                                                                        : -1;
+}
+
+/* "[DD-][HH:]MM:SS[.fraction]" as microseconds, as secs2time_str() writes
+ * it: MM:SS or HH:MM:SS, and D-HH:MM:SS past a day. 0 on success. */
 int slurm_usage_parse_time(const char *text, size_t len, uint64_t *usec) {
-  uint64_t days = 0, fields[3] = {0, 0, 0}, micro = 0;
+  uint64_t days = 0, f[3] = {0, 0, 0}, micro = 0;
   size_t n = 0, i = 0;
   const char *dash = memchr(text, '-', len);
-  if (len == 0)
-    return -1;
   if (dash != NULL) {
-    char *end;
-    days = strtoull(text, &end, 10);
-    if (end != dash || dash == text)
+    if (digits(text, (size_t)(dash - text), &i, &days) != 0)
       return -1;
-    i = (size_t)(dash - text) + 1;
+    i++;
   }
-  while (i < len && text[i] != '.') {
-    if (n == 3 || !isdigit((unsigned char)text[i]))
+  for (;;) {
+    if (n == 3 || digits(text, len, &i, &f[n++]) != 0)
       return -1;
-    uint64_t v = 0;
-    while (i < len && isdigit((unsigned char)text[i]))
-      v = v * 10 + (uint64_t)(text[i++] - '0');
-    fields[n++] = v;
-    if (i < len && text[i] == ':')
-      i++;
+    if (i == len || text[i] != ':')
+      break;
+    i++;
   }
-  if (n < 2 && dash == NULL)
+  if (n < 2 || (dash != NULL && n != 3))
     return -1;
-  if (i < len) { /* ".mmm": as many digits as there are, up to six */
+  if (i < len) { /* ".mmm": at least a digit; past six, none count */
     uint64_t scale = 100000;
+    if (text[i] != '.' || i + 1 == len)
+      return -1;
     for (i++; i < len && isdigit((unsigned char)text[i]); i++, scale /= 10)
       micro += (uint64_t)(text[i] - '0') * scale;
     if (i != len)
       return -1;
   }
-  /* Two fields are MM:SS, three HH:MM:SS; after "DD-", a lone one is HH. */
-  uint64_t h = n == 3 ? fields[0] : n == 1 ? fields[0] : 0;
-  uint64_t m = n == 3 ? fields[1] : n == 2 ? fields[0] : 0;
-  uint64_t s = n == 3 ? fields[2] : n == 2 ? fields[1] : 0;
-  *usec = (((days * 24 + h) * 60 + m) * 60 + s) * 1000000 + micro;
+  uint64_t h = n == 3 ? f[0] : 0, m = f[n - 2], sec = f[n - 1];
+  *usec = (((days * 24 + h) * 60 + m) * 60 + sec) * 1000000 + micro;
   return 0;
 }
 
@@ -63,7 +67,9 @@ int slurm_usage_parse_bytes(const char *text, size_t len, uint64_t *bytes) {
   if (len == 0 || !isdigit((unsigned char)text[0]))
     return -1;
   while (i < len && isdigit((unsigned char)text[i]))
-    whole = whole * 10 + (uint64_t)(text[i++] - '0');
+    if (__builtin_mul_overflow(whole, 10, &whole) ||
+        __builtin_add_overflow(whole, (uint64_t)(text[i++] - '0'), &whole))
+      return -1;
   if (i < len && text[i] == '.')
     for (i++; i < len && isdigit((unsigned char)text[i]); i++)
       if (frac_scale < 1000000) {
@@ -79,7 +85,12 @@ int slurm_usage_parse_bytes(const char *text, size_t len, uint64_t *bytes) {
     for (const char *k = units; k <= u; k++)
       scale *= 1024;
   }
-  *bytes = whole * scale + frac * scale / frac_scale;
+  uint64_t total, part = frac * (scale / frac_scale) +
+                         frac * (scale % frac_scale) / frac_scale;
+  if (__builtin_mul_overflow(whole, scale, &total) ||
+      __builtin_add_overflow(total, part, &total))
+    return -1;
+  *bytes = total;
   return 0;
 }
 
@@ -104,6 +115,12 @@ static int is_job_line(const char *id, size_t len, long job_id) {
   char want[32];
   int n = snprintf(want, sizeof want, "%ld", job_id);
   return (size_t)n == len && memcmp(id, want, len) == 0;
+}
+
+/* Whether a line is the job's or one of its steps' ("123.batch"). */
+static int is_of_job(const char *id, size_t len, long job_id) {
+  const char *dot = memchr(id, '.', len);
+  return is_job_line(id, dot != NULL ? (size_t)(dot - id) : len, job_id);
 }
 
 static int state_is_final(const char *state, size_t len) {
@@ -135,7 +152,8 @@ static void read_sacct_line(const char *line, size_t len, long job_id,
     }
   }
   /* MaxRSS is per step: the job's is the largest of them. */
-  if (slurm_usage_parse_bytes(rss, rssl, &v) == 0) {
+  if (is_of_job(id, idl, job_id) &&
+      slurm_usage_parse_bytes(rss, rssl, &v) == 0) {
     out->known |= FERN_COST_PEAK_MEMORY;
     if (v > out->peak_memory_bytes)
       out->peak_memory_bytes = v;
@@ -166,7 +184,9 @@ static int tres_value(const char *tres, size_t len, const char *key,
       *vlen = (size_t)(stop - *value);
       return 0;
     }
-    p = stop + 1;
+    if (comma == NULL)
+      break;
+    p = comma + 1;
   }
   return -1;
 }

@@ -3,8 +3,9 @@
 # directory, for the Slurm runner's tests (issue 9): its own munge key and
 # socket, its own ports, batch jobs scheduled at once, and accounting as
 # a real cluster keeps it: slurmdbd over a MariaDB server of its own
-# (private data directory and port, no grant tables: it listens on
-# 127.0.0.1 only), jobacct_gather/linux sampling each second.
+# (private data directory; no grant tables, so it listens on no port,
+# only on a socket in DIR, which mktemp -d made 0700),
+# jobacct_gather/linux sampling each second.
 #
 #   tests/slurm/cluster.sh start DIR     start munged, slurmctld, slurmd;
 #                                        wait until the node is idle
@@ -18,8 +19,8 @@
 #                                        slurmdbd alone (an accounting
 #                                        that does not answer)
 #
-# FERN_SLURM_PORT (6917) picks the controller's port; the node's,
-# slurmdbd's and MariaDB's are the next three; FERN_SLURM_CPUS declares more CPUs than the machine has
+# FERN_SLURM_PORT (6917) picks the controller's port; the node's and
+# slurmdbd's are the next two; FERN_SLURM_CPUS declares more CPUs than the machine has
 # (config_overrides), so that many small jobs run at once as they would
 # on a real cluster.
 #
@@ -35,7 +36,6 @@ dir=${2:-}
 
 port=${FERN_SLURM_PORT:-6917}
 dbd_port=$((port + 2))
-db_port=$((port + 3))
 
 write_conf() {
   cat >"$dir/slurm.conf" <<EOF
@@ -84,8 +84,7 @@ SlurmUser=root
 PidFile=$dir/slurmdbd.pid
 LogFile=$dir/slurmdbd.log
 StorageType=accounting_storage/mysql
-StorageHost=127.0.0.1
-StoragePort=$db_port
+StorageHost=localhost
 StorageUser=root
 StorageLoc=fern_acct
 EOF
@@ -103,13 +102,15 @@ start_accounting() {
     --skip-test-db >"$dir/db-install.log" 2>&1 ||
     { echo "cluster.sh: mariadb-install-db failed; see $dir/db-install.log" >&2; exit 1; }
   mariadbd --no-defaults --user=root --datadir="$dir/db" \
-    --socket="$dir/db.sock" --port="$db_port" --bind-address=127.0.0.1 \
+    --socket="$dir/db.sock" --skip-networking \
     --pid-file="$dir/db.pid" --log-error="$dir/db.log" \
     --skip-grant-tables --innodb-buffer-pool-size=16M >/dev/null 2>&1 &
+  echo $! >"$dir/db.pid" # known to stop even if it never answers
   wait_until db_answers || { echo "cluster.sh: MariaDB does not answer; see $dir/db.log" >&2; exit 1; }
-  slurmdbd
-  wait_until dbd_answers || { echo "cluster.sh: slurmdbd does not answer; see $dir/slurmdbd.log" >&2; exit 1; }
-  sacctmgr -i add cluster fern >/dev/null
+  start_dbd
+  # Once per data directory: sacctmgr fails to add what exists.
+  sacctmgr -n -P list cluster format=cluster | grep -qx fern ||
+    sacctmgr -i add cluster fern >/dev/null
 }
 
 # Waits up to 30 s for "$@" to succeed.
@@ -181,19 +182,24 @@ start_controller() {
 }
 
 stop_dbd() {
+  [ -f "$dir/slurmdbd.pid" ] || return 0
   pid=$(cat "$dir/slurmdbd.pid")
-  kill "$pid"
+  kill "$pid" 2>/dev/null || true
   wait_until gone "$pid" || kill -9 "$pid" 2>/dev/null || true
+  rm -f "$dir/slurmdbd.pid"
 }
 
+# slurmdbd reaches MariaDB by its socket (MYSQL_UNIX_PORT, read by the
+# client library for "localhost").
 start_dbd() {
   export SLURM_CONF="$dir/slurm.conf"
-  slurmdbd
+  MYSQL_UNIX_PORT="$dir/db.sock" slurmdbd
   wait_until dbd_answers ||
     { echo "cluster.sh: slurmdbd does not answer; see $dir/slurmdbd.log" >&2; exit 1; }
 }
 
 selftest() {
+  trap stop EXIT
   start
   export SLURM_CONF="$dir/slurm.conf"
   out=$(srun -N1 -n1 echo srun-ok)

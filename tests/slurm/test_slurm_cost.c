@@ -14,17 +14,73 @@
 
 #define MIB (1024.0 * 1024.0)
 
-/* A new package whose fern.json has the Slurm runner over the cluster's
- * `slurm_conf` file, with `extra` runner keys. */
-static void serve(e2e_served *s, const char *extra, const char *slurm_conf) {
-  e2e_package_new(s->pkg, sizeof s->pkg);
-  char text[2048];
+/* fern.json: the Slurm runner over the cluster's `slurm_conf` file, with
+ * `extra` runner keys. */
+static void write_config(e2e_served *s, const char *extra,
+                         const char *slurm_conf) {
+  char text[6000];
   snprintf(text, sizeof text,
            "{\"root_environment\": {\"stop_timeout_ms\": 5000, \"runners\": ["
            "{\"runner\": \"elf\"}, {\"runner\": \"slurm\", \"config\": "
            "{\"slurm_conf\": \"%s/%s\", \"poll_interval_ms\": 100%s}}]}}",
            cluster(), slurm_conf, extra);
   e2e_package_write(s->pkg, "fern.json", text);
+}
+
+/* A new package with that fern.json. */
+static void serve(e2e_served *s, const char *extra, const char *slurm_conf) {
+  e2e_package_new(s->pkg, sizeof s->pkg);
+  write_config(s, extra, slurm_conf);
+}
+
+/* A sacct that says what a case needs, deterministically, in the
+ * runner's bin_dir beside the real Slurm commands: "late" lists the job
+ * as RUNNING twice, then as ended with 7.25 s of CPU and a 12345678-byte
+ * peak; "never" lists it RUNNING for ever; "hang" never answers (it
+ * becomes `sleep 1017`). Each
+ * call is counted in fakebin/asked-ID. */
+static const char fake_sacct[] =
+    "#!/bin/sh\n"
+    "bin=$(dirname \"$0\")\n"
+    "while [ $# -gt 0 ]; do [ \"$1\" = -j ] && id=$2; shift; done\n"
+    "n=$(($(cat \"$bin/asked-$id\" 2>/dev/null || echo 0) + 1))\n"
+    "echo $n >\"$bin/asked-$id\"\n"
+    "case $(cat \"$bin/mode\") in\n"
+    "late) if [ $n -lt 3 ]; then echo \"$id|RUNNING|00:00:00|\"; else\n"
+    "  echo \"$id|COMPLETED|00:07.250|\"\n"
+    "  echo \"$id.batch|COMPLETED|00:07.250|12345678\"; fi ;;\n"
+    "never) echo \"$id|RUNNING|00:00:00|\" ;;\n"
+    "hang) exec sleep 1017 ;;\n"
+    "esac\n";
+
+/* A new package whose runner's bin_dir is its fakebin/: the real
+ * commands, and the fake sacct in `mode`. */
+static void serve_faked(e2e_served *s, const char *mode, const char *extra) {
+  char keys[5000];
+  e2e_package_new(s->pkg, sizeof s->pkg);
+  ck_assert_int_eq(sh("mkdir -p '%s/fakebin' && for c in sbatch srun squeue "
+                      "scontrol scancel sstat; do ln -s \"$(command -v "
+                      "$c)\" '%s/fakebin/'$c || exit 1; done",
+                      s->pkg, s->pkg),
+                   0);
+  e2e_package_write(s->pkg, "fakebin/sacct", fake_sacct);
+  e2e_package_write(s->pkg, "fakebin/mode", mode);
+  ck_assert_int_eq(sh("chmod +x '%s/fakebin/sacct'", s->pkg), 0);
+  snprintf(keys, sizeof keys, ", \"bin_dir\": \"%s/fakebin\"%s", s->pkg, extra);
+  write_config(s, keys, "slurm.conf");
+}
+
+/* How many times sacct was asked about job ID. */
+static int sacct_asked(const e2e_served *s, long id) {
+  char path[4200];
+  snprintf(path, sizeof path, "%s/fakebin/asked-%ld", s->pkg, id);
+  FILE *f = fopen(path, "r");
+  int n = 0;
+  if (f != NULL && fscanf(f, "%d", &n) != 1)
+    n = 0;
+  if (f != NULL)
+    fclose(f);
+  return n;
 }
 
 /* fern serving its control socket, running the package's root. */
@@ -216,6 +272,72 @@ START_TEST(test_an_accounting_that_does_not_answer_holds_no_end) {
 }
 END_TEST
 
+/* A record written after the job's end is seen (fake sacct "late"): the
+ * runner asks again each tick, and the end carries the third answer. */
+START_TEST(test_a_late_record_is_asked_again) {
+  e2e_served s;
+  serve_faked(&s, "late", "");
+  job(s.pkg, "once", "\"args\": [\"print\", \"done\"]");
+  const char *names[] = {"once", NULL};
+  root_of(s.pkg, names);
+  serve_start(&s);
+  e2e_wait_end(&s.fern, "/once", "ok", 60000);
+  json_t *end = end_of(&s, "/once");
+  ck_assert_double_eq_tol(figure(end, "cpu_s"), 7.25, 1e-9);
+  ck_assert_double_eq_tol(figure(end, "peak_memory_bytes"), 12345678, 0.5);
+  json_decref(end);
+  ck_assert_int_eq(sacct_asked(&s, job_id(s.fern.err, "/once")), 3);
+  end_served(&s);
+}
+END_TEST
+
+/* A stop's report does not wait for the accounting past the stop timeout
+ * (500 ms for "quick-" components): with a record that never comes and
+ * accounting_wait_ms far longer, the job stopped by SIGTERM ends ok, not
+ * killed_after_timeout, saying why it has no cost. */
+START_TEST(test_a_stop_does_not_wait_past_its_timeout) {
+  e2e_served s;
+  serve_faked(&s, "never", ", \"accounting_wait_ms\": 30000");
+  job(s.pkg, "quick-sleeper", "\"args\": [\"sleep\"]");
+  const char *names[] = {"quick-sleeper", NULL};
+  root_of(s.pkg, names);
+  serve_start(&s);
+  e2e_wait_for(&s.fern, "[/quick-sleeper] ready", 60000);
+  e2e_wait_for(&s.fern, "/quick-sleeper: started", 60000);
+  e2e_proc p;
+  const char *stop[] = {"stop", "--control", s.sock, "/quick-sleeper", NULL};
+  ck_assert_int_eq(e2e_run(&p, 30000, stop), 0);
+  e2e_free(&p);
+  e2e_wait_end(&s.fern, "/quick-sleeper", "ok", 30000);
+  json_t *end = end_of(&s, "/quick-sleeper");
+  ck_assert_ptr_null(json_object_get(end, "cpu_s"));
+  json_decref(end);
+  e2e_wait_for(&s.fern, "before the stop timeout would pass", 10000);
+  end_served(&s);
+}
+END_TEST
+
+/* A sacct that never answers is ended at accounting_wait_ms (1 s here),
+ * well before the Slurm commands' own deadline (60 s): the end comes
+ * with a warning, and no sacct is left running. */
+START_TEST(test_a_sacct_that_hangs_is_ended_at_the_wait) {
+  e2e_served s;
+  serve_faked(&s, "hang", ", \"accounting_wait_ms\": 1000");
+  job(s.pkg, "once", "\"args\": [\"print\", \"done\"]");
+  const char *names[] = {"once", NULL};
+  root_of(s.pkg, names);
+  serve_start(&s);
+  e2e_wait_end(&s.fern, "/once", "ok", 30000);
+  e2e_wait_for(&s.fern,
+               "cost is not known: sacct did not answer within "
+               "1000 ms (accounting_wait_ms)",
+               10000);
+  ck_assert_int_eq(sacct_asked(&s, job_id(s.fern.err, "/once")), 1);
+  ck_assert_int_ne(sh("pgrep -x -f 'sleep 1017' >/dev/null"), 0);
+  end_served(&s);
+}
+END_TEST
+
 Suite *slurm_cost_suite(void) {
   Suite *s = suite_create("slurm_cost");
   TCase *tc = tcase_create("cost");
@@ -225,6 +347,9 @@ Suite *slurm_cost_suite(void) {
   tcase_add_test(tc, test_a_cluster_without_accounting_is_said);
   tcase_add_test(tc, test_accounting_false_declines);
   tcase_add_test(tc, test_an_accounting_that_does_not_answer_holds_no_end);
+  tcase_add_test(tc, test_a_late_record_is_asked_again);
+  tcase_add_test(tc, test_a_stop_does_not_wait_past_its_timeout);
+  tcase_add_test(tc, test_a_sacct_that_hangs_is_ended_at_the_wait);
   suite_add_tcase(s, tc);
   return s;
 }

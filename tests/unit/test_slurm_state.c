@@ -1,7 +1,7 @@
 /* test_slurm_state.c - what the Slurm runner reads from scontrol, squeue,
- * sacct and sstat, and the report each end state becomes. The end states a one-node
- * test cluster cannot produce in seconds (a time limit, out of memory, a
- * failed node) are checked here; the rest also end to end in
+ * sacct and sstat, and the report each end state becomes. The end states a
+ * one-node test cluster cannot produce in seconds (a time limit, out of memory,
+ * a failed node) are checked here; the rest also end to end in
  * tests/slurm/test_slurm.c. */
 #include <signal.h>
 #include <string.h>
@@ -142,9 +142,10 @@ END_TEST
  * 22.05 prints it (-n -P --noconvert -o JobID,State,TotalCPU,MaxRSS): the
  * job's TotalCPU, the largest step's MaxRSS. */
 START_TEST(test_sacct_gives_the_runs_cpu_and_peak) {
-  const char *out = "41|COMPLETED|00:01.652||\n"
-                    "41.batch|COMPLETED|00:01.652|67719168|\n"
-                    "41.extern|COMPLETED|00:00:00|1024K|\n";
+  const char *out = "41|COMPLETED|00:01.652|\n"
+                    "41.batch|COMPLETED|00:01.652|67719168\n"
+                    "41.extern|COMPLETED|00:00:00|1024K\n"
+                    "410.batch|COMPLETED|00:00:00|99999999999\n";
   slurm_usage u;
   ck_assert_int_eq(slurm_usage_parse_sacct(out, 41, &u), 0);
   ck_assert_int_eq(u.final, 1);
@@ -152,18 +153,17 @@ START_TEST(test_sacct_gives_the_runs_cpu_and_peak) {
   ck_assert_uint_eq(u.cpu_usec, 1652000);
   ck_assert_uint_eq(u.peak_memory_bytes, 67719168);
   /* Written before its end reached the database: not final yet. */
-  ck_assert_int_eq(slurm_usage_parse_sacct("42|RUNNING|00:00:00||\n"
-                                           "42.0|COMPLETED|00:00.434||\n",
+  ck_assert_int_eq(slurm_usage_parse_sacct("42|RUNNING|00:00:00|\n"
+                                           "42.0|COMPLETED|00:00.434|\n",
                                            42, &u),
                    0);
   ck_assert_int_eq(u.final, 0);
   /* Another job's lines, or none: not listed. */
-  ck_assert_int_ne(slurm_usage_parse_sacct("410|COMPLETED|00:01.000||\n", 41,
-                                           &u),
-                   0);
+  ck_assert_int_ne(
+      slurm_usage_parse_sacct("410|COMPLETED|00:01.000|\n", 41, &u), 0);
   ck_assert_int_ne(slurm_usage_parse_sacct("", 41, &u), 0);
   ck_assert_int_eq(
-      slurm_usage_parse_sacct("43|CANCELLED by 0|1-02:03:04||\n", 43, &u), 0);
+      slurm_usage_parse_sacct("43|CANCELLED by 0|1-02:03:04|\n", 43, &u), 0);
   ck_assert_int_eq(u.final, 1);
   ck_assert_uint_eq(u.cpu_usec, (uint64_t)((26 * 60 + 3) * 60 + 4) * 1000000);
   ck_assert_uint_eq(u.known, FERN_COST_CPU); /* no MaxRSS sampled */
@@ -181,8 +181,8 @@ START_TEST(test_sstat_adds_the_running_steps) {
       "4.0|cpu=00:00:02,mem=1601536,vmem=2990080|cpu=00:00:02,mem=2M\n";
   slurm_usage u;
   ck_assert_int_eq(slurm_usage_parse_sstat(out, &u), 0);
-  ck_assert_uint_eq(u.known, FERN_COST_CPU | FERN_COST_MEMORY |
-                                 FERN_COST_PEAK_MEMORY);
+  ck_assert_uint_eq(u.known,
+                    FERN_COST_CPU | FERN_COST_MEMORY | FERN_COST_PEAK_MEMORY);
   ck_assert_uint_eq(u.cpu_usec, 3000000);
   ck_assert_uint_eq(u.memory_bytes, 67624960 + 1601536);
   ck_assert_uint_eq(u.peak_memory_bytes, 67624960);
@@ -202,6 +202,13 @@ START_TEST(test_slurm_times_and_sizes) {
   ck_assert_int_ne(slurm_usage_parse_time("12", 2, &v), 0);
   ck_assert_int_ne(slurm_usage_parse_time("1:2:3:4", 7, &v), 0);
   ck_assert_int_ne(slurm_usage_parse_time("ab:cd", 5, &v), 0);
+  /* Not as Slurm writes a time: each is refused. */
+  const char *bad[] = {"1-",          "12:34:",  "12:34.",        " 1-02:03:04",
+                       "+1-02:03:04", "1-02:03", "1234567890:00", "12::34",
+                       "12:34.5x"};
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+    ck_assert_msg(slurm_usage_parse_time(bad[i], strlen(bad[i]), &v) != 0,
+                  "\"%s\" was read as %llu us", bad[i], (unsigned long long)v);
   ck_assert_int_eq(slurm_usage_parse_bytes("66132K", 6, &v), 0);
   ck_assert_uint_eq(v, 66132 * 1024);
   ck_assert_int_eq(slurm_usage_parse_bytes("1.50G", 5, &v), 0);
@@ -211,6 +218,12 @@ START_TEST(test_slurm_times_and_sizes) {
   ck_assert_int_ne(slurm_usage_parse_bytes("", 0, &v), 0);
   ck_assert_int_ne(slurm_usage_parse_bytes("12Q", 3, &v), 0);
   ck_assert_int_ne(slurm_usage_parse_bytes("12KB", 4, &v), 0);
+  ck_assert_int_eq(slurm_usage_parse_bytes("9.999999P", 9, &v), 0);
+  ck_assert_uint_eq(v, 9ull * (1ull << 50) +
+                           999999ull * ((1ull << 50) / 1000000) +
+                           999999ull * ((1ull << 50) % 1000000) / 1000000);
+  ck_assert_int_ne(slurm_usage_parse_bytes("20000P", 6, &v), 0); /* 2^64+ */
+  ck_assert_int_ne(slurm_usage_parse_bytes("99999999999999999999", 20, &v), 0);
 }
 END_TEST
 
