@@ -91,6 +91,18 @@ static void serve_start(e2e_served *s) {
   e2e_control_serve_with(s, options);
 }
 
+/* /once, a batch job that prints and ends, under the fake sacct in
+ * `mode`; returns once it ended with `status`. */
+static void faked_once(e2e_served *s, const char *mode, const char *extra,
+                       const char *status) {
+  serve_faked(s, mode, extra);
+  job(s->pkg, "once", "\"args\": [\"print\", \"done\"]");
+  const char *names[] = {"once", NULL};
+  root_of(s->pkg, names);
+  serve_start(s);
+  e2e_wait_end(&s->fern, "/once", status, 60000);
+}
+
 static void end_served(e2e_served *s) {
   kill(s->fern.pid, SIGTERM);
   e2e_finish(&s->fern, 60000);
@@ -276,12 +288,7 @@ END_TEST
  * runner asks again each tick, and the end carries the third answer. */
 START_TEST(test_a_late_record_is_asked_again) {
   e2e_served s;
-  serve_faked(&s, "late", "");
-  job(s.pkg, "once", "\"args\": [\"print\", \"done\"]");
-  const char *names[] = {"once", NULL};
-  root_of(s.pkg, names);
-  serve_start(&s);
-  e2e_wait_end(&s.fern, "/once", "ok", 60000);
+  faked_once(&s, "late", "", "ok");
   json_t *end = end_of(&s, "/once");
   ck_assert_double_eq_tol(figure(end, "cpu_s"), 7.25, 1e-9);
   ck_assert_double_eq_tol(figure(end, "peak_memory_bytes"), 12345678, 0.5);
@@ -322,12 +329,7 @@ END_TEST
  * with a warning, and no sacct is left running. */
 START_TEST(test_a_sacct_that_hangs_is_ended_at_the_wait) {
   e2e_served s;
-  serve_faked(&s, "hang", ", \"accounting_wait_ms\": 1000");
-  job(s.pkg, "once", "\"args\": [\"print\", \"done\"]");
-  const char *names[] = {"once", NULL};
-  root_of(s.pkg, names);
-  serve_start(&s);
-  e2e_wait_end(&s.fern, "/once", "ok", 30000);
+  faked_once(&s, "hang", ", \"accounting_wait_ms\": 1000", "ok");
   e2e_wait_for(&s.fern,
                "cost is not known: sacct did not answer within "
                "1000 ms (accounting_wait_ms)",
