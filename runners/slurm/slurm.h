@@ -15,6 +15,10 @@
 
 typedef struct slurm_run_s slurm_run;
 typedef struct slurm_cmd_s slurm_cmd;
+typedef struct slurm_batch_s slurm_batch;
+
+/* What the accounting is asked in batches (slurm_batch.c). */
+enum slurm_ask { SLURM_ASK_SACCT, SLURM_ASK_SSTAT, SLURM_ASKS };
 
 #define SLURM_SHARED_MAX 8
 
@@ -48,6 +52,8 @@ typedef struct slurm_runner_s {
   int accounting;                 /* 1: answers, -1: the cluster has none */
   char accounting_why[600];       /* why none, from sacct's own words */
   uint64_t accounting_wait_ms;    /* how long a job's end may be unwritten */
+  slurm_batch *batch[SLURM_ASKS]; /* the sacct and sstat out, or NULL */
+  slurm_cmd *batch_cmd[SLURM_ASKS];
 } slurm_runner;
 
 /* A program block, checked and read. Strings are borrowed from the block. */
@@ -182,6 +188,8 @@ void slurm_tail_free(slurm_tail *tail);
 typedef struct slurm_usage_s {
   int seen;         /* sacct listed the job, or sstat a step */
   int final;        /* sacct: the job's state is an end */
+  int steps;        /* sacct: its steps listed */
+  int open_steps;   /* sacct: those not ended yet */
   uint32_t known;   /* enum fern_cost_known */
   uint64_t cpu_usec, memory_bytes, peak_memory_bytes;
 } slurm_usage;
@@ -194,9 +202,9 @@ int slurm_usage_parse_bytes(const char *text, size_t len, uint64_t *bytes);
  * state and TotalCPU, and the largest step MaxRSS. 0 if the job is listed. */
 int slurm_usage_parse_sacct(const char *text, long job_id, slurm_usage *out);
 /* `sstat -a -n -P --noconvert -o JobID,TresUsageInTot,TresUsageInMax`:
- * the running steps' CPU and memory summed, their largest peak. 0 if a
- * step is listed. */
-int slurm_usage_parse_sstat(const char *text, slurm_usage *out);
+ * job `job_id`'s running steps' CPU and memory summed, their largest
+ * peak. 0 if a step of it is listed. */
+int slurm_usage_parse_sstat(const char *text, long job_id, slurm_usage *out);
 
 /* --- slurm_run.c --- */
 typedef enum slurm_phase {
@@ -245,7 +253,6 @@ struct slurm_run_s {
   enum { SLURM_COST_UNASKED, SLURM_COST_ASKING, SLURM_COST_DONE } cost_phase;
   uint64_t cost_deadline_ms; /* sacct is asked until then */
   int cost_retry;            /* the next tick asks sacct again */
-  slurm_cmd *sacct;          /* in flight, or NULL */
   slurm_usage usage;         /* sacct's, of the ended job */
   int usage_known;
   int cost_warned;           /* a failure was logged for this run */
@@ -253,7 +260,11 @@ struct slurm_run_s {
   slurm_usage live;          /* sstat's last answer, while it runs */
   int live_known;
   char live_why[440];        /* why there is none */
-  slurm_cmd *sstat; /* in flight, or NULL */
+  int sstat_asked;           /* an sstat is wanted or out */
+  /* its place in the batches (slurm_batch.c) */
+  int wants[SLURM_ASKS];          /* in the next batch */
+  slurm_batch *batch[SLURM_ASKS]; /* the batch it is in, or NULL */
+  size_t batch_slot[SLURM_ASKS];
   uint64_t sstat_answered_ms;
   slurm_run *next;
 };
@@ -291,6 +302,24 @@ void slurm_cost_stop_asked(slurm_run *run);
 void slurm_cost_report(const slurm_run *run, fern_stop_report_t *report);
 /* The runner's cost call (see the file comment). */
 int slurm_cost_get(slurm_run *run, fern_cost_t *cost, fern_error_t *err);
+
+/* The batch's answer, for one member (may report, and free, the run). */
+void slurm_cost_answered(slurm_run *run, enum slurm_ask kind,
+                         const slurm_cmd_result *res);
+/* A batch command's deadline: the furthest of its members'. */
+uint64_t slurm_cost_batch_timeout(const slurm_runner *r, enum slurm_ask kind,
+                                  slurm_run *const *runs, size_t n);
+
+/* --- slurm_batch.c --- */
+/* The run is in the next batch of `kind`, which starts now unless one is
+ * out (its answer starts the next). */
+void slurm_batch_want(slurm_run *run, enum slurm_ask kind);
+/* Starts a batch of the runs that want `kind`, unless one is out. */
+void slurm_batch_start(slurm_runner *r, enum slurm_ask kind);
+/* The run leaves the batch it is in (or would be in): no answer for it. */
+void slurm_batch_leave(slurm_run *run, enum slurm_ask kind);
+/* Kills the batches out (the runner is being released). */
+void slurm_batch_end_all(slurm_runner *r);
 
 /* --- slurm_signal.c --- */
 void slurm_run_stop(slurm_run *run);

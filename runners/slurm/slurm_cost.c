@@ -17,7 +17,6 @@
  * "accounting storage is disabled") is learned from the first answer;
  * from then on the runner declines, saying why, and asks no more. So does
  * `"accounting": false` in the runner's config. */
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -97,16 +96,19 @@ static uint64_t cost_deadline(slurm_run *run) {
   return deadline;
 }
 
-static void sacct_answered(void *arg, const slurm_cmd_result *res) {
-  slurm_run *run = arg;
+/* Whether sacct has all of the run: the job ended, and so has each of
+ * its steps, of which a job that ran has one at least (".batch", ".0"). */
+static int record_complete(const slurm_run *run, const slurm_usage *u) {
+  return u->final && u->open_steps == 0 && (u->steps > 0 || !run->phase_ran);
+}
+
+static void sacct_answered(slurm_run *run, const slurm_cmd_result *res) {
   slurm_runner *r = run->runner;
-  run->commands--;
-  run->sacct = NULL;
   slurm_usage u;
   uint64_t now = slurm_now_ms(r);
   int ok = command_ok(res);
   if (ok && slurm_usage_parse_sacct(res->out, run->job_id, &u) == 0 &&
-      u.final) {
+      record_complete(run, &u)) {
     r->accounting = 1;
     run->usage = u;
     run->usage_known = 1;
@@ -125,24 +127,56 @@ static void sacct_answered(void *arg, const slurm_cmd_result *res) {
   slurm_run_maybe_report(run); /* may free the run */
 }
 
-static void ask_sacct(slurm_run *run) {
-  char id[32];
-  snprintf(id, sizeof id, "%ld", run->job_id);
-  const char *argv[] = {"sacct", "-n", "-P", "--noconvert",
-                        "-j",    id,   "-o", "JobID,State,TotalCPU,MaxRSS",
-                        NULL};
-  /* A database that does not answer delays the report no longer than a
-   * record that is late. */
-  uint64_t now = slurm_now_ms(run->runner);
-  slurm_cmd_opts o = {.argv = argv,
-                      .timeout_ms = run->cost_deadline_ms > now
-                                        ? run->cost_deadline_ms - now
-                                        : 1,
-                      .done = sacct_answered,
-                      .arg = run};
-  run->cost_retry = 0;
-  run->commands++;
-  run->sacct = slurm_cmd_start(run->runner, &o);
+static void sstat_answered(slurm_run *run, const slurm_cmd_result *res) {
+  slurm_runner *r = run->runner;
+  run->sstat_asked = 0;
+  run->sstat_answered_ms = slurm_now_ms(r);
+  slurm_usage u;
+  int ok = command_ok(res);
+  if (ok && slurm_usage_parse_sstat(res->out, run->job_id, &u) == 0) {
+    r->accounting = 1;
+    run->live = u;
+    run->live_known = 1;
+    run->live_why[0] = '\0';
+  } else if (!ok && strstr(res->err, "accounting storage is disabled")) {
+    learn_failure(run, "sstat", res);
+  } else {
+    /* No step of it runs yet (or any more), or sstat failed. */
+    char why[400];
+    if (ok)
+      snprintf(run->live_why, sizeof run->live_why,
+               "sstat lists no running step of slurm job %ld", run->job_id);
+    else
+      snprintf(run->live_why, sizeof run->live_why, "sstat: %s",
+               slurm_cmd_why(res, why, sizeof why));
+    run->live_known = 0;
+  }
+  slurm_run_maybe_report(run); /* may free the run */
+}
+
+void slurm_cost_answered(slurm_run *run, enum slurm_ask kind,
+                         const slurm_cmd_result *res) {
+  if (kind == SLURM_ASK_SACCT)
+    sacct_answered(run, res);
+  else
+    sstat_answered(run, res);
+}
+
+uint64_t slurm_cost_batch_timeout(const slurm_runner *r, enum slurm_ask kind,
+                                  slurm_run *const *runs, size_t n) {
+  if (kind == SLURM_ASK_SSTAT) {
+    /* A few polls at most: an answer later than that is stale anyway. */
+    uint64_t t = 2 * r->poll_interval_ms + 1000;
+    return t < r->command_timeout_ms ? t : r->command_timeout_ms;
+  }
+  /* A database that does not answer delays an end no longer than a
+   * record that is late; a member whose deadline is sooner leaves the
+   * batch at its tick. */
+  uint64_t now = slurm_now_ms(r), latest = now + 1;
+  for (size_t i = 0; i < n; i++)
+    if (runs[i]->cost_deadline_ms > latest)
+      latest = runs[i]->cost_deadline_ms;
+  return latest - now;
 }
 
 int slurm_cost_pending(slurm_run *run) {
@@ -163,7 +197,7 @@ int slurm_cost_pending(slurm_run *run) {
     return 0;
   }
   run->cost_phase = SLURM_COST_ASKING;
-  ask_sacct(run);
+  slurm_batch_want(run, SLURM_ASK_SACCT);
   return 1;
 }
 
@@ -178,20 +212,25 @@ void slurm_cost_stop_asked(slurm_run *run) {
 void slurm_cost_tick(slurm_run *run) {
   uint64_t now = slurm_now_ms(run->runner);
   /* An sstat must not hold the end's report: it is no use any more. */
-  if (run->phase >= SLURM_ENDING && run->sstat != NULL)
-    slurm_cmd_signal(run->sstat, SIGKILL);
+  if (run->phase >= SLURM_ENDING && run->sstat_asked) {
+    run->sstat_asked = 0;
+    slurm_batch_leave(run, SLURM_ASK_SSTAT);
+    if (run->cost_phase != SLURM_COST_ASKING) {
+      slurm_run_maybe_report(run); /* may free the run */
+      return;
+    }
+  }
   if (run->cost_phase != SLURM_COST_ASKING)
     return;
-  if (run->sacct != NULL) {
-    if (now >= run->cost_deadline_ms) /* a stop or kill moved it */
-      slurm_cmd_signal(run->sacct, SIGKILL);
-    return;
-  }
   if (now >= run->cost_deadline_ms) {
-    give_up(run, "sacct had no record of its end");
+    int out = run->batch[SLURM_ASK_SACCT] != NULL;
+    slurm_batch_leave(run, SLURM_ASK_SACCT);
+    give_up(run,
+            out ? "sacct did not answer" : "sacct had no record of its end");
     slurm_run_maybe_report(run); /* may free the run */
   } else if (run->cost_retry) {
-    ask_sacct(run);
+    run->cost_retry = 0;
+    run->wants[SLURM_ASK_SACCT] = 1; /* the tick's batch takes it */
   }
 }
 
@@ -204,51 +243,6 @@ void slurm_cost_report(const slurm_run *run, fern_stop_report_t *report) {
 }
 
 /* ---- while it runs: sstat ---- */
-
-static void sstat_answered(void *arg, const slurm_cmd_result *res) {
-  slurm_run *run = arg;
-  slurm_runner *r = run->runner;
-  run->commands--;
-  run->sstat = NULL;
-  run->sstat_answered_ms = slurm_now_ms(r);
-  slurm_usage u;
-  int ok = command_ok(res);
-  if (ok && slurm_usage_parse_sstat(res->out, &u) == 0) {
-    r->accounting = 1;
-    run->live = u;
-    run->live_known = 1;
-    run->live_why[0] = '\0';
-  } else if (!ok && strstr(res->err, "accounting storage is disabled")) {
-    learn_failure(run, "sstat", res);
-  } else {
-    /* No step runs yet (or any more), or sstat failed: say what it said. */
-    char why[400];
-    snprintf(run->live_why, sizeof run->live_why, "sstat: %s",
-             slurm_cmd_why(res, why, sizeof why));
-    run->live_known = 0;
-  }
-  slurm_run_maybe_report(run); /* the end may have waited on this */
-}
-
-static void ask_sstat(slurm_run *run) {
-  char id[32];
-  snprintf(id, sizeof id, "%ld", run->job_id);
-  const char *argv[] = {
-      "sstat", "-a",          "-n",
-      "-P",    "--noconvert", "-j",
-      id,      "-o",          "JobID,TresUsageInTot,TresUsageInMax",
-      NULL};
-  /* A few polls at most: an answer later than that is stale anyway. */
-  uint64_t timeout = 2 * run->runner->poll_interval_ms + 1000;
-  slurm_cmd_opts o = {.argv = argv,
-                      .timeout_ms = timeout < run->runner->command_timeout_ms
-                                        ? timeout
-                                        : run->runner->command_timeout_ms,
-                      .done = sstat_answered,
-                      .arg = run};
-  run->commands++;
-  run->sstat = slurm_cmd_start(run->runner, &o);
-}
 
 static void fill(fern_cost_t *cost, const slurm_usage *u, const char *source) {
   cost->known = u->known;
@@ -279,10 +273,12 @@ int slurm_cost_get(slurm_run *run, fern_cost_t *cost, fern_error_t *err) {
     return fern_error_set(err, FERN_ESTATE, NULL,
                           "slurm job %ld does not run yet", run->job_id);
   uint64_t now = slurm_now_ms(r);
-  if (run->sstat == NULL &&
+  if (!run->sstat_asked &&
       (run->sstat_answered_ms == 0 ||
-       now - run->sstat_answered_ms >= r->poll_interval_ms))
-    ask_sstat(run);
+       now - run->sstat_answered_ms >= r->poll_interval_ms)) {
+    run->sstat_asked = 1;
+    slurm_batch_want(run, SLURM_ASK_SSTAT);
+  }
   if (run->live_known) {
     fill(cost, &run->live, "sstat");
     return FERN_OK;

@@ -16,7 +16,8 @@ static void tick_closed(uv_handle_t *handle) {
 }
 
 void slurm_runner_maybe_free(slurm_runner *r) {
-  if (!r->released || r->polling || r->sweeping || r->runs != NULL)
+  if (!r->released || r->polling || r->sweeping || r->runs != NULL ||
+      r->batch[SLURM_ASK_SACCT] != NULL || r->batch[SLURM_ASK_SSTAT] != NULL)
     return;
   if (r->tick != NULL) {
     if (!uv_is_closing((uv_handle_t *)r->tick))
@@ -89,6 +90,7 @@ static void on_tick(uv_timer_t *timer) {
     next = run->next; /* the run may end, and be freed, in the call */
     slurm_cost_tick(run);
   }
+  slurm_batch_start(r, SLURM_ASK_SACCT); /* the retries the tick let go */
   if (r->runs == NULL || r->polling)
     return; /* the last one has not answered yet */
   char uid[32];
@@ -122,4 +124,5 @@ void slurm_poll_close(slurm_runner *r) {
   /* fern is ending: a command still waiting on Slurm must not hold it. */
   slurm_cmd_signal(r->poll, SIGKILL);
   slurm_cmd_signal(r->sweep, SIGKILL);
+  slurm_batch_end_all(r);
 }

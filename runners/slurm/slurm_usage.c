@@ -151,6 +151,12 @@ static void read_sacct_line(const char *line, size_t len, long job_id,
       out->cpu_usec = v;
     }
   }
+  /* A step's end reaches the database apart from the job's: until each
+   * listed step has ended, the job's TotalCPU lacks theirs. */
+  if (is_of_job(id, idl, job_id) && !is_job_line(id, idl, job_id)) {
+    out->steps++;
+    out->open_steps += !state_is_final(state, statel);
+  }
   /* MaxRSS is per step: the job's is the largest of them. */
   if (is_of_job(id, idl, job_id) &&
       slurm_usage_parse_bytes(rss, rssl, &v) == 0) {
@@ -191,11 +197,13 @@ static int tres_value(const char *tres, size_t len, const char *key,
   return -1;
 }
 
-static void read_sstat_line(const char *line, size_t len, slurm_usage *out) {
-  const char *tot, *max, *v;
-  size_t totl, maxl, vl;
+static void read_sstat_line(const char *line, size_t len, long job_id,
+                            slurm_usage *out) {
+  const char *id, *tot, *max, *v;
+  size_t idl, totl, maxl, vl;
   uint64_t x;
-  if (field(line, len, 1, &tot, &totl) != 0 ||
+  if (field(line, len, 0, &id, &idl) != 0 || !is_of_job(id, idl, job_id) ||
+      field(line, len, 1, &tot, &totl) != 0 ||
       field(line, len, 2, &max, &maxl) != 0)
     return;
   out->seen = 1;
@@ -220,13 +228,13 @@ static void read_sstat_line(const char *line, size_t len, slurm_usage *out) {
   }
 }
 
-int slurm_usage_parse_sstat(const char *text, slurm_usage *out) {
+int slurm_usage_parse_sstat(const char *text, long job_id, slurm_usage *out) {
   memset(out, 0, sizeof *out);
   for (const char *line = text; *line != '\0';) {
     const char *nl = strchr(line, '\n');
     size_t len = nl != NULL ? (size_t)(nl - line) : strlen(line);
     if (len > 0)
-      read_sstat_line(line, len, out);
+      read_sstat_line(line, len, job_id, out);
     line += len + (nl != NULL);
   }
   return out->seen ? 0 : -1;

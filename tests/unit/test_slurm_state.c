@@ -149,6 +149,8 @@ START_TEST(test_sacct_gives_the_runs_cpu_and_peak) {
   slurm_usage u;
   ck_assert_int_eq(slurm_usage_parse_sacct(out, 41, &u), 0);
   ck_assert_int_eq(u.final, 1);
+  ck_assert_int_eq(u.steps, 2);
+  ck_assert_int_eq(u.open_steps, 0);
   ck_assert_uint_eq(u.known, FERN_COST_CPU | FERN_COST_PEAK_MEMORY);
   ck_assert_uint_eq(u.cpu_usec, 1652000);
   ck_assert_uint_eq(u.peak_memory_bytes, 67719168);
@@ -158,6 +160,13 @@ START_TEST(test_sacct_gives_the_runs_cpu_and_peak) {
                                            42, &u),
                    0);
   ck_assert_int_eq(u.final, 0);
+  /* The job's end written, its batch step's not yet. */
+  ck_assert_int_eq(slurm_usage_parse_sacct("44|CANCELLED by 0|00:00:00|\n"
+                                           "44.batch|RUNNING|00:00:00|\n",
+                                           44, &u),
+                   0);
+  ck_assert_int_eq(u.final, 1);
+  ck_assert_int_eq(u.open_steps, 1);
   /* Another job's lines, or none: not listed. */
   ck_assert_int_ne(
       slurm_usage_parse_sacct("410|COMPLETED|00:01.000|\n", 41, &u), 0);
@@ -180,13 +189,14 @@ START_TEST(test_sstat_adds_the_running_steps) {
       "pages=5,vmem=72048640\n"
       "4.0|cpu=00:00:02,mem=1601536,vmem=2990080|cpu=00:00:02,mem=2M\n";
   slurm_usage u;
-  ck_assert_int_eq(slurm_usage_parse_sstat(out, &u), 0);
+  ck_assert_int_eq(slurm_usage_parse_sstat(out, 4, &u), 0);
   ck_assert_uint_eq(u.known,
                     FERN_COST_CPU | FERN_COST_MEMORY | FERN_COST_PEAK_MEMORY);
   ck_assert_uint_eq(u.cpu_usec, 3000000);
   ck_assert_uint_eq(u.memory_bytes, 67624960 + 1601536);
   ck_assert_uint_eq(u.peak_memory_bytes, 67624960);
-  ck_assert_int_ne(slurm_usage_parse_sstat("", &u), 0);
+  ck_assert_int_ne(slurm_usage_parse_sstat("", 4, &u), 0);
+  ck_assert_int_ne(slurm_usage_parse_sstat(out, 40, &u), 0); /* not listed */
 }
 END_TEST
 

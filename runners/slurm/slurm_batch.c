@@ -1,0 +1,133 @@
+/* slurm_batch.c - one sacct and one sstat per tick for every run that
+ * wants one, as the poll asks one squeue for all jobs: a tree of a
+ * thousand jobs stopping together costs the accounting one command per
+ * tick, not a thousand (`sacct -j 1,2,3`, `sstat -j 1,2,3`).
+ *
+ * A run joins the next batch with slurm_batch_want(); the batch is one
+ * command, counted in each member's `commands`, so no member is reported
+ * while it is out. A member whose end cannot wait (its deadline passed,
+ * or it ended while an sstat was out) leaves it with slurm_batch_leave():
+ * its slot is emptied and the answer, when it comes, is not given to it. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "slurm.h"
+
+struct slurm_batch_s {
+  slurm_runner *runner;
+  enum slurm_ask kind;
+  slurm_run **runs; /* members; NULL where one left */
+  size_t n;
+};
+
+static void answered(void *arg, const slurm_cmd_result *res) {
+  slurm_batch *b = arg;
+  slurm_runner *r = b->runner;
+  /* Still in flight for the runner while members are told: it must not
+   * be freed under us, nor a new batch start before this one is over. */
+  for (size_t i = 0; i < b->n; i++) {
+    slurm_run *run = b->runs[i];
+    if (run == NULL)
+      continue;
+    run->batch[b->kind] = NULL;
+    run->commands--;
+    slurm_cost_answered(run, b->kind, res); /* may report, and free it */
+  }
+  r->batch[b->kind] = NULL;
+  r->batch_cmd[b->kind] = NULL;
+  free(b->runs);
+  free(b);
+  /* Those that came while it was out go now; retries wait for the tick. */
+  if (!r->released)
+    for (int k = 0; k < SLURM_ASKS; k++)
+      slurm_batch_start(r, (enum slurm_ask)k);
+  slurm_runner_maybe_free(r);
+}
+
+/* The job ids, comma-separated, of the runs that want `kind`: they become
+ * the batch's members. NULL when none does (or out of memory). */
+static char *gather(slurm_runner *r, slurm_batch *b) {
+  size_t n = 0, len = 1;
+  for (slurm_run *run = r->runs; run != NULL; run = run->next)
+    if (run->wants[b->kind])
+      n++;
+  char *ids = n > 0 ? malloc(n * 21 + 1) : NULL;
+  b->runs = n > 0 ? calloc(n, sizeof *b->runs) : NULL;
+  if (ids == NULL || b->runs == NULL) {
+    free(ids);
+    return NULL; /* the runs still want it: the next tick tries again */
+  }
+  ids[0] = '\0';
+  for (slurm_run *run = r->runs; run != NULL; run = run->next) {
+    if (!run->wants[b->kind])
+      continue;
+    len += (size_t)snprintf(ids + len - 1, 22, "%s%ld", b->n ? "," : "",
+                            run->job_id);
+    run->wants[b->kind] = 0;
+    run->batch[b->kind] = b;
+    run->batch_slot[b->kind] = b->n;
+    run->commands++;
+    b->runs[b->n++] = run;
+  }
+  return ids;
+}
+
+void slurm_batch_start(slurm_runner *r, enum slurm_ask kind) {
+  if (r->batch[kind] != NULL)
+    return; /* the answer starts the next one */
+  slurm_run *run = r->runs;
+  while (run != NULL && !run->wants[kind])
+    run = run->next;
+  if (run == NULL)
+    return;
+  slurm_batch *b = calloc(1, sizeof *b);
+  if (b == NULL)
+    return;
+  b->runner = r;
+  b->kind = kind;
+  char *ids = gather(r, b);
+  if (ids == NULL) {
+    free(b->runs);
+    free(b);
+    return;
+  }
+  const char *sacct[] = {"sacct", "-n", "-P", "--noconvert",
+                         "-j",    ids,  "-o", "JobID,State,TotalCPU,MaxRSS",
+                         NULL};
+  const char *sstat[] = {
+      "sstat", "-a",          "-n",
+      "-P",    "--noconvert", "-j",
+      ids,     "-o",          "JobID,TresUsageInTot,TresUsageInMax",
+      NULL};
+  const char *const *argv = kind == SLURM_ASK_SACCT ? sacct : sstat;
+  slurm_cmd_opts o = {.argv = argv,
+                      .timeout_ms =
+                          slurm_cost_batch_timeout(r, kind, b->runs, b->n),
+                      .done = answered,
+                      .arg = b};
+  r->batch[kind] = b;
+  r->batch_cmd[kind] = slurm_cmd_start(r, &o);
+  free(ids);
+}
+
+void slurm_batch_want(slurm_run *run, enum slurm_ask kind) {
+  run->wants[kind] = 1;
+  slurm_batch_start(run->runner, kind);
+}
+
+void slurm_batch_leave(slurm_run *run, enum slurm_ask kind) {
+  run->wants[kind] = 0;
+  slurm_batch *b = run->batch[kind];
+  if (b == NULL)
+    return;
+  b->runs[run->batch_slot[kind]] = NULL;
+  run->batch[kind] = NULL;
+  run->commands--;
+}
+
+void slurm_batch_end_all(slurm_runner *r) {
+  for (int k = 0; k < SLURM_ASKS; k++)
+    slurm_cmd_signal(r->batch_cmd[k], SIGKILL);
+}
