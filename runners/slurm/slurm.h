@@ -42,11 +42,11 @@ typedef struct slurm_runner_s {
   /* "shared_paths": file systems every node mounts at the same path */
   char shared[SLURM_SHARED_MAX][PATH_MAX];
   size_t shared_count;
-  char name_prefix[64];           /* "fern-PID-START", in job names */
-  uint64_t last_answer_ms;        /* when squeue last answered */
-  int unreachable_logged;         /* said once per outage */
-  int released;                   /* freed when the last command ends */
-  unsigned long seq;              /* numbers job names */
+  char name_prefix[64];    /* "fern-PID-START", in job names */
+  uint64_t last_answer_ms; /* when squeue last answered */
+  int unreachable_logged;  /* said once per outage */
+  int released;            /* freed when the last command ends */
+  unsigned long seq;       /* numbers job names */
   /* the cluster's accounting (slurm_cost.c) */
   int accounting_wanted;          /* "accounting" in the config (true) */
   int accounting;                 /* 1: answers, -1: the cluster has none */
@@ -186,11 +186,11 @@ void slurm_tail_free(slurm_tail *tail);
 
 /* --- slurm_usage.c: sacct's and sstat's answers, read --- */
 typedef struct slurm_usage_s {
-  int seen;         /* sacct listed the job, or sstat a step */
-  int final;        /* sacct: the job's state is an end */
-  int steps;        /* sacct: its steps listed */
-  int open_steps;   /* sacct: those not ended yet */
-  uint32_t known;   /* enum fern_cost_known */
+  int seen;       /* sacct listed the job, or sstat a step */
+  int final;      /* sacct: the job's state is an end */
+  int steps;      /* sacct: its steps listed */
+  int open_steps; /* sacct: those not ended yet */
+  uint32_t known; /* enum fern_cost_known */
   uint64_t cpu_usec, memory_bytes, peak_memory_bytes;
 } slurm_usage;
 
@@ -247,20 +247,21 @@ struct slurm_run_s {
   int tail_more; /* the last read stopped for fern's log: more to read */
   char namespace_dir[PATH_MAX]; /* FERN_NAMESPACE on a shared path, or "" */
   char config_path[PATH_MAX];   /* FERN_CONFIG on a shared path, or "" */
-  uint64_t stop_timeout_ms; /* the host kills this long after a stop */
-  uint64_t stop_asked_ms;   /* when the stop was asked */
+  uint64_t stop_timeout_ms;     /* the host kills this long after a stop */
+  uint64_t stop_asked_ms;       /* when the stop was asked */
   /* what it cost (slurm_cost.c) */
   enum { SLURM_COST_UNASKED, SLURM_COST_ASKING, SLURM_COST_DONE } cost_phase;
   uint64_t cost_deadline_ms; /* sacct is asked until then */
   int cost_retry;            /* the next tick asks sacct again */
   slurm_usage usage;         /* sacct's, of the ended job */
   int usage_known;
-  int cost_warned;           /* a failure was logged for this run */
-  int cost_by_stop;          /* the deadline is the stop timeout's */
-  slurm_usage live;          /* sstat's last answer, while it runs */
+  int cost_warned;  /* a failure was logged for this run */
+  int cost_by_stop; /* the deadline is the stop timeout's */
+  int cost_asks;    /* sacct answers about it */
+  slurm_usage live; /* sstat's last answer, while it runs */
   int live_known;
-  char live_why[440];        /* why there is none */
-  int sstat_asked;           /* an sstat is wanted or out */
+  char live_why[440]; /* why there is none */
+  int sstat_asked;    /* an sstat is wanted or out */
   /* its place in the batches (slurm_batch.c) */
   int wants[SLURM_ASKS];          /* in the next batch */
   slurm_batch *batch[SLURM_ASKS]; /* the batch it is in, or NULL */
@@ -298,6 +299,9 @@ int slurm_cost_pending(slurm_run *run);
 void slurm_cost_tick(slurm_run *run);
 /* A stop or kill came while sacct is asked: the deadline may be sooner. */
 void slurm_cost_stop_asked(slurm_run *run);
+/* A kill came: the end waits for sacct no more. 1 if it waited (the
+ * caller then reports the run, which may free it, as its last act). */
+int slurm_cost_killed(slurm_run *run);
 /* The report's costs, where sacct gave them. */
 void slurm_cost_report(const slurm_run *run, fern_stop_report_t *report);
 /* The runner's cost call (see the file comment). */

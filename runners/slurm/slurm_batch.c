@@ -15,6 +15,11 @@
 
 #include "slurm.h"
 
+/* Members of one batch at most: an argument of ids well within the
+ * kernel's 128 KiB for one, an answer well within what a command's
+ * output may hold. The rest go in the next batch. */
+#define SLURM_BATCH_MAX 1000
+
 struct slurm_batch_s {
   slurm_runner *runner;
   enum slurm_ask kind;
@@ -51,7 +56,7 @@ static void answered(void *arg, const slurm_cmd_result *res) {
 static char *gather(slurm_runner *r, slurm_batch *b) {
   size_t n = 0, len = 1;
   for (slurm_run *run = r->runs; run != NULL; run = run->next)
-    if (run->wants[b->kind])
+    if (run->wants[b->kind] && n < SLURM_BATCH_MAX)
       n++;
   char *ids = n > 0 ? malloc(n * 21 + 1) : NULL;
   b->runs = n > 0 ? calloc(n, sizeof *b->runs) : NULL;
@@ -60,7 +65,7 @@ static char *gather(slurm_runner *r, slurm_batch *b) {
     return NULL; /* the runs still want it: the next tick tries again */
   }
   ids[0] = '\0';
-  for (slurm_run *run = r->runs; run != NULL; run = run->next) {
+  for (slurm_run *run = r->runs; run != NULL && b->n < n; run = run->next) {
     if (!run->wants[b->kind])
       continue;
     len += (size_t)snprintf(ids + len - 1, 22, "%s%ld", b->n ? "," : "",

@@ -39,6 +39,8 @@ static void learn_failure(slurm_run *run, const char *tool,
   char why[400];
   slurm_cmd_why(res, why, sizeof why);
   if (strstr(res->err, "accounting storage is disabled") != NULL) {
+    if (r->accounting < 0)
+      return; /* said already, for another member of the batch */
     r->accounting = -1;
     snprintf(r->accounting_why, sizeof r->accounting_why,
              "this Slurm cluster keeps no accounting (%s said: %s), so "
@@ -80,26 +82,42 @@ static void give_up(slurm_run *run, const char *what) {
                  run->job_id, what, (unsigned long long)r->accounting_wait_ms);
 }
 
-/* Until when sacct is asked (see the file comment). */
-static uint64_t cost_deadline(slurm_run *run) {
-  uint64_t now = slurm_now_ms(run->runner);
-  uint64_t deadline = now + run->runner->accounting_wait_ms;
+/* Until when sacct is asked (see the file comment); `by_stop` is set
+ * when it is the stop timeout's bound. The tick keeps deadlines, so the
+ * stop's bound leaves a poll interval for it. */
+static uint64_t cost_deadline(const slurm_run *run, int *by_stop) {
+  const slurm_runner *r = run->runner;
+  uint64_t now = slurm_now_ms(r);
+  uint64_t deadline = now + r->accounting_wait_ms;
+  *by_stop = 0;
   if (run->kill_asked)
     return now;
   if (run->stop_asked) {
-    uint64_t stop_bound = run->stop_asked_ms + run->stop_timeout_ms * 3 / 4;
-    if (stop_bound < deadline) {
-      deadline = stop_bound;
-      run->cost_by_stop = 1;
+    uint64_t room = run->stop_timeout_ms * 3 / 4;
+    room -= room < r->poll_interval_ms ? room : r->poll_interval_ms;
+    if (run->stop_asked_ms + room < deadline) {
+      deadline = run->stop_asked_ms + room;
+      *by_stop = 1;
     }
   }
   return deadline;
 }
 
 /* Whether sacct has all of the run: the job ended, and so has each of
- * its steps, of which a job that ran has one at least (".batch", ".0"). */
+ * its steps, of which a job that ran (or was placed on nodes: one quicker
+ * than the poll) has one at least (".batch", ".0"), with some CPU time:
+ * sacct may list a step of an ended job as ended before the step's own
+ * end, which carries its rusage, reaches the database (seen with an srun
+ * step stopped by SIGTERM: TotalCPU 0 at first). A process that ran has
+ * used a millisecond at least. */
 static int record_complete(const slurm_run *run, const slurm_usage *u) {
-  return u->final && u->open_steps == 0 && (u->steps > 0 || !run->phase_ran);
+  int placed =
+      run->last.nodes[0] != '\0' && strcmp(run->last.nodes, "(null)") != 0;
+  if (!u->final || u->open_steps > 0)
+    return 0;
+  if (!run->phase_ran && !placed)
+    return 1;
+  return u->steps > 0 && (u->known & FERN_COST_CPU) && u->cpu_usec > 0;
 }
 
 static void sacct_answered(slurm_run *run, const slurm_cmd_result *res) {
@@ -156,10 +174,12 @@ static void sstat_answered(slurm_run *run, const slurm_cmd_result *res) {
 
 void slurm_cost_answered(slurm_run *run, enum slurm_ask kind,
                          const slurm_cmd_result *res) {
-  if (kind == SLURM_ASK_SACCT)
+  if (kind == SLURM_ASK_SACCT) {
+    run->cost_asks++;
     sacct_answered(run, res);
-  else
+  } else {
     sstat_answered(run, res);
+  }
 }
 
 uint64_t slurm_cost_batch_timeout(const slurm_runner *r, enum slurm_ask kind,
@@ -191,7 +211,7 @@ int slurm_cost_pending(slurm_run *run) {
     run->cost_phase = SLURM_COST_DONE;
     return 0;
   }
-  run->cost_deadline_ms = cost_deadline(run);
+  run->cost_deadline_ms = cost_deadline(run, &run->cost_by_stop);
   if (slurm_now_ms(run->runner) >= run->cost_deadline_ms) {
     give_up(run, "there was no time to ask sacct");
     return 0;
@@ -204,9 +224,20 @@ int slurm_cost_pending(slurm_run *run) {
 void slurm_cost_stop_asked(slurm_run *run) {
   if (run->cost_phase != SLURM_COST_ASKING)
     return;
-  uint64_t deadline = cost_deadline(run);
-  if (deadline < run->cost_deadline_ms)
+  int by_stop;
+  uint64_t deadline = cost_deadline(run, &by_stop);
+  if (deadline < run->cost_deadline_ms) {
     run->cost_deadline_ms = deadline; /* the next tick holds to it */
+    run->cost_by_stop = by_stop;
+  }
+}
+
+int slurm_cost_killed(slurm_run *run) {
+  if (run->cost_phase != SLURM_COST_ASKING)
+    return 0;
+  slurm_batch_leave(run, SLURM_ASK_SACCT);
+  give_up(run, "");
+  return 1;
 }
 
 void slurm_cost_tick(slurm_run *run) {
@@ -225,8 +256,9 @@ void slurm_cost_tick(slurm_run *run) {
   if (now >= run->cost_deadline_ms) {
     int out = run->batch[SLURM_ASK_SACCT] != NULL;
     slurm_batch_leave(run, SLURM_ASK_SACCT);
-    give_up(run,
-            out ? "sacct did not answer" : "sacct had no record of its end");
+    give_up(run, out                  ? "sacct did not answer"
+                 : run->cost_asks > 0 ? "sacct had no record of its end"
+                                      : "sacct could not be asked");
     slurm_run_maybe_report(run); /* may free the run */
   } else if (run->cost_retry) {
     run->cost_retry = 0;

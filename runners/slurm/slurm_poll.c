@@ -90,7 +90,9 @@ static void on_tick(uv_timer_t *timer) {
     next = run->next; /* the run may end, and be freed, in the call */
     slurm_cost_tick(run);
   }
-  slurm_batch_start(r, SLURM_ASK_SACCT); /* the retries the tick let go */
+  /* The retries the tick let go, and any batch that could not start. */
+  for (int k = 0; k < SLURM_ASKS; k++)
+    slurm_batch_start(r, (enum slurm_ask)k);
   if (r->runs == NULL || r->polling)
     return; /* the last one has not answered yet */
   char uid[32];

@@ -97,9 +97,11 @@ void slurm_run_stop(slurm_run *run) {
 
 void slurm_run_kill(slurm_run *run) {
   run->kill_asked = 1;
-  slurm_cost_stop_asked(run);
+  int waited = slurm_cost_killed(run);
   if (run->job_id != 0)
     slurm_signal_deliver(run);
   else if (run->srun != NULL)
     slurm_cmd_signal(run->srun, SIGKILL); /* no job to name: end srun */
+  if (waited)
+    slurm_run_maybe_report(run); /* may free the run: last */
 }
