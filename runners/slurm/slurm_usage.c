@@ -132,6 +132,13 @@ static int state_is_final(const char *state, size_t len) {
   return slurm_state_is_final(s);
 }
 
+/* Steps' and tasks' peaks: the job's is the largest of them. */
+static void keep_peak(slurm_usage *out, uint64_t bytes) {
+  out->known |= FERN_COST_PEAK_MEMORY;
+  if (bytes > out->peak_memory_bytes)
+    out->peak_memory_bytes = bytes;
+}
+
 static void read_sacct_line(const char *line, size_t len, long job_id,
                             slurm_usage *out) {
   const char *id, *state, *cpu, *rss;
@@ -158,23 +165,29 @@ static void read_sacct_line(const char *line, size_t len, long job_id,
     out->open_steps += !state_is_final(state, statel);
   }
   /* MaxRSS is per step: the job's is the largest of them. */
-  if (is_of_job(id, idl, job_id) &&
-      slurm_usage_parse_bytes(rss, rssl, &v) == 0) {
-    out->known |= FERN_COST_PEAK_MEMORY;
-    if (v > out->peak_memory_bytes)
-      out->peak_memory_bytes = v;
-  }
+  if (is_of_job(id, idl, job_id) && slurm_usage_parse_bytes(rss, rssl, &v) == 0)
+    keep_peak(out, v);
 }
 
-int slurm_usage_parse_sacct(const char *text, long job_id, slurm_usage *out) {
+typedef void (*line_reader)(const char *line, size_t len, long job_id,
+                            slurm_usage *out);
+
+/* Each non-empty line of `text` read into `out`; 0 if the job was seen. */
+static int read_lines(const char *text, long job_id, line_reader read,
+                      slurm_usage *out) {
   memset(out, 0, sizeof *out);
   for (const char *line = text; *line != '\0';) {
     const char *nl = strchr(line, '\n');
     size_t len = nl != NULL ? (size_t)(nl - line) : strlen(line);
-    read_sacct_line(line, len, job_id, out);
+    if (len > 0)
+      read(line, len, job_id, out);
     line += len + (nl != NULL);
   }
   return out->seen ? 0 : -1;
+}
+
+int slurm_usage_parse_sacct(const char *text, long job_id, slurm_usage *out) {
+  return read_lines(text, job_id, read_sacct_line, out);
 }
 
 /* "cpu=00:00:01,energy=0,mem=67624960,..." : the value of `key`. */
@@ -221,21 +234,10 @@ static void read_sstat_line(const char *line, size_t len, long job_id,
     out->memory_bytes += x;
   }
   if (tres_value(max, maxl, "mem", &v, &vl) == 0 &&
-      slurm_usage_parse_bytes(v, vl, &x) == 0) {
-    out->known |= FERN_COST_PEAK_MEMORY;
-    if (x > out->peak_memory_bytes)
-      out->peak_memory_bytes = x;
-  }
+      slurm_usage_parse_bytes(v, vl, &x) == 0)
+    keep_peak(out, x);
 }
 
 int slurm_usage_parse_sstat(const char *text, long job_id, slurm_usage *out) {
-  memset(out, 0, sizeof *out);
-  for (const char *line = text; *line != '\0';) {
-    const char *nl = strchr(line, '\n');
-    size_t len = nl != NULL ? (size_t)(nl - line) : strlen(line);
-    if (len > 0)
-      read_sstat_line(line, len, job_id, out);
-    line += len + (nl != NULL);
-  }
-  return out->seen ? 0 : -1;
+  return read_lines(text, job_id, read_sstat_line, out);
 }

@@ -146,3 +146,20 @@ void e2e_assert_no_end(const e2e_proc *p, const char *status) {
   json_decref(ends);
   json_decref(all);
 }
+
+double e2e_figure(const json_t *obj, const char *key) {
+  const json_t *v = json_object_get(obj, key);
+  ck_assert_msg(json_is_number(v), "no %s in %s", key,
+                json_dumps(obj, JSON_COMPACT));
+  return json_number_value(v);
+}
+
+void e2e_assert_line_has(const char *text, const char *start,
+                         const char *needle) {
+  const char *line = strstr(text, start);
+  const char *eol = line != NULL ? strchr(line, '\n') : NULL;
+  const char *at = line != NULL ? strstr(line, needle) : NULL;
+  ck_assert_msg(at != NULL && (eol == NULL || at < eol),
+                "no \"%s\" in the line \"%s...\": %.400s", needle, start,
+                line != NULL ? line : text);
+}

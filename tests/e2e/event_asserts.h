@@ -37,5 +37,10 @@ void e2e_wait_event_count(e2e_proc *p, const char *type, const char *moniker,
                           size_t count, int ms);
 /* No component's end has the status `status` ("cannot_start"). */
 void e2e_assert_no_end(const e2e_proc *p, const char *status);
+/* The number `key` of an event or cost object; fails if it is missing. */
+double e2e_figure(const json_t *obj, const char *key);
+/* The log line of `text` that begins with `start` holds `needle`. */
+void e2e_assert_line_has(const char *text, const char *start,
+                         const char *needle);
 
 #endif

@@ -53,22 +53,16 @@ static json_t *ctl_json(e2e_served *s, const char *command, const char *a1,
   return out;
 }
 
-static double figure(const json_t *cost, const char *key) {
-  const json_t *v = json_object_get(cost, key);
-  ck_assert_msg(json_is_number(v), "no %s in the cost", key);
-  return json_number_value(v);
-}
-
 static void costs_reported(const char *job) {
   e2e_served s;
   serve_two(&s, job);
   json_t *shown = ctl_json(&s, "show", "/burn", NULL);
   const json_t *cost = json_object_get(shown, "cost");
-  ck_assert_double_ge(figure(cost, "cpu_s"), 0.29);
-  ck_assert_double_ge(figure(cost, "memory_bytes"), 32 * MIB);
-  ck_assert_double_ge(figure(cost, "peak_memory_bytes"),
-                      figure(cost, "memory_bytes"));
-  ck_assert_double_ge(figure(cost, "processes"), 1);
+  ck_assert_double_ge(e2e_figure(cost, "cpu_s"), 0.29);
+  ck_assert_double_ge(e2e_figure(cost, "memory_bytes"), 32 * MIB);
+  ck_assert_double_ge(e2e_figure(cost, "peak_memory_bytes"),
+                      e2e_figure(cost, "memory_bytes"));
+  ck_assert_double_ge(e2e_figure(cost, "processes"), 1);
   json_decref(shown);
   /* list --wide: the running ones with their cost, /quiet's below. */
   json_t *rows = ctl_json(&s, "list", "--wide", NULL);
@@ -78,9 +72,9 @@ static void costs_reported(const char *job) {
   json_array_foreach(rows, i, row) {
     const char *m = e2e_field(row, "moniker");
     if (strcmp(m, "/burn") == 0)
-      burn = figure(json_object_get(row, "cost"), "memory_bytes");
+      burn = e2e_figure(json_object_get(row, "cost"), "memory_bytes");
     if (strcmp(m, "/quiet") == 0)
-      quiet = figure(json_object_get(row, "cost"), "memory_bytes");
+      quiet = e2e_figure(json_object_get(row, "cost"), "memory_bytes");
   }
   ck_assert_msg(burn > quiet && quiet > 0, "burn %f, quiet %f", burn, quiet);
   json_decref(rows);
@@ -99,16 +93,13 @@ static void costs_reported(const char *job) {
   e2e_wait_end(&s.fern, "/burn", "ok", 20000);
   json_t *events = e2e_proc_events(&s.fern);
   json_t *end = e2e_the_event(events, "stopped", "/burn");
-  ck_assert_double_ge(figure(end, "cpu_s"), 0.29);
-  ck_assert_double_ge(figure(end, "peak_memory_bytes"), 32 * MIB);
+  ck_assert_double_ge(e2e_figure(end, "cpu_s"), 0.29);
+  ck_assert_double_ge(e2e_figure(end, "peak_memory_bytes"), 32 * MIB);
   json_decref(events);
   e2e_wait_for(&s.fern, " MiB peak\n", 20000);
-  const char *line = strstr(s.fern.err, "/burn: stopped: ok (signal TERM), ");
-  const char *eol = line ? strchr(line, '\n') : NULL;
-  const char *cpu = line ? strstr(line, " s CPU, ") : NULL;
-  const char *peak = line ? strstr(line, " MiB peak\n") : NULL;
-  ck_assert_msg(cpu != NULL && peak != NULL && cpu < eol && peak < eol,
-                "%.300s", line ? line : s.fern.err);
+  const char *line = "/burn: stopped: ok (signal TERM), ";
+  e2e_assert_line_has(s.fern.err, line, " s CPU, ");
+  e2e_assert_line_has(s.fern.err, line, " MiB peak\n");
   end_served(&s);
 }
 
@@ -142,7 +133,7 @@ START_TEST(test_a_reused_cgroup_counts_only_this_run) {
   e2e_free(&p);
   e2e_wait_for_count(&s.fern, "[/burn] burnt", 2, 20000);
   json_t *shown = ctl_json(&s, "show", "/burn", NULL);
-  double cpu = figure(json_object_get(shown, "cost"), "cpu_s");
+  double cpu = e2e_figure(json_object_get(shown, "cost"), "cpu_s");
   ck_assert_msg(cpu >= 0.29 && cpu < 0.55, "%.3f s of CPU", cpu);
   json_decref(shown);
   end_served(&s);
@@ -198,9 +189,9 @@ START_TEST(test_a_containers_cost) {
   e2e_wait_for(&s.fern, "[/c] burnt", 60000);
   json_t *shown = ctl_json(&s, "show", "/c", NULL);
   const json_t *cost = json_object_get(shown, "cost");
-  ck_assert_double_ge(figure(cost, "cpu_s"), 0.29);
-  ck_assert_double_ge(figure(cost, "memory_bytes"), 32 * MIB);
-  ck_assert_double_ge(figure(cost, "processes"), 1);
+  ck_assert_double_ge(e2e_figure(cost, "cpu_s"), 0.29);
+  ck_assert_double_ge(e2e_figure(cost, "memory_bytes"), 32 * MIB);
+  ck_assert_double_ge(e2e_figure(cost, "processes"), 1);
   json_decref(shown);
   end_served(&s);
 }

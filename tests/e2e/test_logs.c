@@ -243,19 +243,30 @@ START_TEST(test_a_buffer_keeps_the_latest_lines) {
 }
 END_TEST
 
-/* A line of a megabyte: its start is kept, marked cut, and the next line
- * is whole. */
-START_TEST(test_a_megabyte_line_is_cut_and_marked) {
-  e2e_served s;
-  one(&s, "long", "[\"long-line\", \"1048576\"]", NULL);
-  e2e_wait_end(&s.fern, "/long", "ok", 20000);
-  json_t *lines = logs_json(&s, "--stream", "stdout", "/long");
+/* /NAME runs bin/tool `args`, which prints a line past the bound and then
+ * `after`: its stdout is kept as that line's first 4096 bytes, marked
+ * cut, and `after` whole. Returns the lines (the caller's). */
+static json_t *cut_then_whole(e2e_served *s, const char *name,
+                              const char *args, const char *after) {
+  char moniker[64];
+  snprintf(moniker, sizeof moniker, "/%s", name);
+  one(s, name, args, NULL);
+  e2e_wait_end(&s->fern, moniker, "ok", 20000);
+  json_t *lines = logs_json(s, "--stream", "stdout", moniker);
   ck_assert_uint_eq(json_array_size(lines), 2);
   json_t *cut = json_array_get(lines, 0);
   ck_assert(json_is_true(json_object_get(cut, "cut")));
   ck_assert_uint_eq(strlen(e2e_field(cut, "text")), 4096);
-  ck_assert_str_eq(e2e_field(json_array_get(lines, 1), "text"),
-                   "after the long line");
+  ck_assert_str_eq(e2e_field(json_array_get(lines, 1), "text"), after);
+  return lines;
+}
+
+/* A line of a megabyte: its start is kept, marked cut, and the next line
+ * is whole. */
+START_TEST(test_a_megabyte_line_is_cut_and_marked) {
+  e2e_served s;
+  json_t *lines = cut_then_whole(&s, "long", "[\"long-line\", \"1048576\"]",
+                                 "after the long line");
   e2e_assert_has(s.fern.err, "[line cut]\n");
   e2e_proc p;
   ck_assert_int_eq(logs(&s, &p, "/long", NULL, NULL, NULL), 0);
@@ -270,14 +281,9 @@ END_TEST
  * line after it is whole. */
 START_TEST(test_a_line_cut_across_reads_spares_the_next) {
   e2e_served s;
-  one(&s, "split", "[\"split-line\", \"3000\", \"2000\"]", NULL);
-  e2e_wait_end(&s.fern, "/split", "ok", 20000);
-  json_t *lines = logs_json(&s, "--stream", "stdout", "/split");
-  ck_assert_uint_eq(json_array_size(lines), 2);
-  ck_assert(json_is_true(json_object_get(json_array_get(lines, 0), "cut")));
-  ck_assert_uint_eq(strlen(e2e_field(json_array_get(lines, 0), "text")), 4096);
-  ck_assert_str_eq(e2e_field(json_array_get(lines, 1), "text"),
-                   "after the split line");
+  json_t *lines = cut_then_whole(&s, "split",
+                                 "[\"split-line\", \"3000\", \"2000\"]",
+                                 "after the split line");
   json_decref(lines);
   end(&s);
 }

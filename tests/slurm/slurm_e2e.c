@@ -37,13 +37,18 @@ void controller(const char *what) {
 int signal_controller(int signum) {
   char path[4200];
   snprintf(path, sizeof path, "%s/slurmctld.pid", cluster());
+  int pid = file_number(path);
+  return pid > 0 ? kill(pid, signum) : -1;
+}
+
+int file_number(const char *path) {
   FILE *f = fopen(path, "r");
-  int pid = 0;
-  if (f != NULL && fscanf(f, "%d", &pid) != 1)
-    pid = 0;
+  int n = 0;
+  if (f != NULL && fscanf(f, "%d", &n) != 1)
+    n = 0;
   if (f != NULL)
     fclose(f);
-  return pid > 0 ? kill(pid, signum) : -1;
+  return n;
 }
 
 /* Each test begins with a controller that answers and an empty queue:

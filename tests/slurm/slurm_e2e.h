@@ -13,6 +13,8 @@ const char *cluster(void);
 int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* tests/slurm/cluster.sh WHAT-controller: "stop" or "start". */
 void controller(const char *what);
+/* The number a file begins with (a pid file), or 0. */
+int file_number(const char *path);
 /* Sends `signum` to the cluster's slurmctld; 0 if it was sent. */
 int signal_controller(int signum);
 /* The checked fixture: a controller that answers and an empty queue. */

@@ -77,13 +77,7 @@ static void serve_faked(e2e_served *s, const char *mode, const char *extra) {
 static int sacct_asked(const e2e_served *s, long id) {
   char path[4200];
   snprintf(path, sizeof path, "%s/fakebin/asked-%ld", s->pkg, id);
-  FILE *f = fopen(path, "r");
-  int n = 0;
-  if (f != NULL && fscanf(f, "%d", &n) != 1)
-    n = 0;
-  if (f != NULL)
-    fclose(f);
-  return n;
+  return file_number(path);
 }
 
 /* fern serving its control socket, running the package's root. */
@@ -124,13 +118,6 @@ static json_t *shown_cost(e2e_served *s, const char *moniker) {
   json_t *cost = json_incref(json_object_get(out, "cost"));
   json_decref(out);
   return cost;
-}
-
-static double figure(const json_t *cost, const char *key) {
-  const json_t *v = json_object_get(cost, key);
-  ck_assert_msg(json_is_number(v), "no %s in %s", key,
-                json_dumps(cost, JSON_COMPACT));
-  return json_number_value(v);
 }
 
 /* Asks until sstat has sampled `cpu_s` of CPU for MONIKER: jobacct_gather
@@ -175,8 +162,8 @@ START_TEST(test_a_jobs_cost_while_it_runs_and_at_its_end) {
   for (int i = 0; i < 2; i++) {
     json_t *cost = running_cost(&s, monikers[i], 1.0);
     ck_assert_str_eq(e2e_field(cost, "source"), "sstat");
-    ck_assert_double_ge(figure(cost, "memory_bytes"), 48 * MIB);
-    ck_assert_double_ge(figure(cost, "peak_memory_bytes"), 48 * MIB);
+    ck_assert_double_ge(e2e_figure(cost, "memory_bytes"), 48 * MIB);
+    ck_assert_double_ge(e2e_figure(cost, "peak_memory_bytes"), 48 * MIB);
     json_decref(cost);
   }
   for (int i = 0; i < 2; i++) {
@@ -189,16 +176,13 @@ START_TEST(test_a_jobs_cost_while_it_runs_and_at_its_end) {
     e2e_wait_end(&s.fern, monikers[i], "ok", 30000);
     json_t *end = end_of(&s, monikers[i]);
     /* TotalCPU is the step's rusage: all of the 1.5 s. */
-    ck_assert_double_ge(figure(end, "cpu_s"), 1.45);
-    ck_assert_double_le(figure(end, "cpu_s"), 10.0);
-    ck_assert_double_ge(figure(end, "peak_memory_bytes"), 48 * MIB);
+    ck_assert_double_ge(e2e_figure(end, "cpu_s"), 1.45);
+    ck_assert_double_le(e2e_figure(end, "cpu_s"), 10.0);
+    ck_assert_double_ge(e2e_figure(end, "peak_memory_bytes"), 48 * MIB);
     json_decref(end);
   }
   e2e_wait_for(&s.fern, " MiB peak\n", 20000);
-  const char *at = strstr(s.fern.err, "/batch: stopped: ok");
-  const char *eol = at ? strchr(at, '\n') : NULL;
-  const char *cpu = at ? strstr(at, " s CPU, ") : NULL;
-  ck_assert_msg(cpu != NULL && cpu < eol, "%.400s", at ? at : s.fern.err);
+  e2e_assert_line_has(s.fern.err, "/batch: stopped: ok", " s CPU, ");
   end_served(&s);
 }
 END_TEST
@@ -293,8 +277,8 @@ START_TEST(test_a_late_record_is_asked_again) {
   e2e_served s;
   faked_once(&s, "late", "", "ok");
   json_t *end = end_of(&s, "/once");
-  ck_assert_double_eq_tol(figure(end, "cpu_s"), 7.25, 1e-9);
-  ck_assert_double_eq_tol(figure(end, "peak_memory_bytes"), 12345678, 0.5);
+  ck_assert_double_eq_tol(e2e_figure(end, "cpu_s"), 7.25, 1e-9);
+  ck_assert_double_eq_tol(e2e_figure(end, "peak_memory_bytes"), 12345678, 0.5);
   json_decref(end);
   ck_assert_int_eq(sacct_asked(&s, job_id(s.fern.err, "/once")), 3);
   end_served(&s);
@@ -324,7 +308,7 @@ START_TEST(test_jobs_ending_together_share_a_sacct) {
     char moniker[8];
     snprintf(moniker, sizeof moniker, "/%s", names[i]);
     json_t *end = end_of(&s, moniker);
-    ck_assert_double_eq_tol(figure(end, "cpu_s"), 7.25, 1e-9);
+    ck_assert_double_eq_tol(e2e_figure(end, "cpu_s"), 7.25, 1e-9);
     json_decref(end);
     asks += sacct_asked(&s, job_id(s.fern.err, moniker));
   }
