@@ -141,8 +141,15 @@ static void print_json(const json_t *value) {
   putchar('\n');
 }
 
-/* Prints an event for a person: "12:00:01.234 started /a pid=42". */
+/* Prints an event for a person: "12:00:01.234 started /a pid=42", or
+ * what a follower lost ({"dropped": N}). */
 static void print_event(const json_t *ev) {
+  const json_t *dropped = json_object_get(ev, "dropped");
+  if (dropped != NULL) {
+    printf("(%lld events dropped: this reader was too slow)\n",
+           (long long)json_integer_value(dropped));
+    return;
+  }
   time_t t = (time_t)json_number_value(json_object_get(ev, "time"));
   double frac = json_number_value(json_object_get(ev, "time")) - (double)t;
   struct tm tm;
@@ -178,14 +185,8 @@ static int follow_events(FILE *in, const fern__cli *cli,
       rc = 1;
     } else if (cli->json) {
       printf("%s\n", line);
-    } else if (print != print_event) {
-      if (ev != NULL)
-        print(shown(ev));
-    } else if (json_object_get(ev, "dropped") != NULL) {
-      printf("(%lld events dropped: this reader was too slow)\n",
-             (long long)json_integer_value(json_object_get(ev, "dropped")));
     } else if (ev != NULL) {
-      print_event(shown(ev));
+      print(shown(ev));
     }
     fflush(stdout);
     json_decref(ev);

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "logbook.h"
+
 double fern__logs_parse_time(const char *text, double now) {
   char *end;
   if (text[0] == '-') {
@@ -48,8 +50,7 @@ json_t *fern__logs_request(const fern__cli *cli) {
   if (cli->follow)
     json_object_set_new(request, "follow", json_true());
   if (cli->stream != NULL) {
-    if (strcmp(cli->stream, "stdout") != 0 &&
-        strcmp(cli->stream, "stderr") != 0 && strcmp(cli->stream, "fern") != 0) {
+    if (fern__log_stream_of(cli->stream) < 0) {
       fprintf(stderr, "fern logs: --stream takes stdout, stderr or fern, not "
                       "\"%s\"\n", cli->stream);
       json_decref(request);

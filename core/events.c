@@ -30,7 +30,8 @@ void fern__events_close(fern__events *events) {
   events->count = 0;
 }
 
-static void deliver(fern__event_sink *sink, const char *line, size_t len) {
+void fern__event_sink_deliver(fern__event_sink *sink, const char *line,
+                              size_t len) {
   if (sink->dropped > 0) {
     char note[64];
     int n = snprintf(note, sizeof note, "{\"dropped\":%llu}\n",
@@ -116,7 +117,7 @@ void fern__event(fern__events *events, const char *type, const char *moniker,
   if (events->file != NULL)
     fwrite(line, 1, len, events->file);
   for (fern__event_sink *sink = events->sinks; sink != NULL; sink = sink->next)
-    deliver(sink, line, len);
+    fern__event_sink_deliver(sink, line, len);
   remember(events, line);
 }
 

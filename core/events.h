@@ -40,6 +40,10 @@ void fern__events_close(fern__events *events);
 void fern__event(fern__events *events, const char *type, const char *moniker,
                  json_t *fields);
 void fern__events_subscribe(fern__events *events, fern__event_sink *sink);
+/* Sends `line` to one sink, after a {"dropped":N} notice of the lines it
+ * lost before, if any; a send that fails is counted as dropped. */
+void fern__event_sink_deliver(fern__event_sink *sink, const char *line,
+                              size_t len);
 void fern__events_unsubscribe(fern__events *events, fern__event_sink *sink);
 
 #endif

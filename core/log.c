@@ -55,38 +55,31 @@ static void moniker_prefix(const char *moniker, char *out, size_t size) {
              moniker + len - MONIKER_SHOWN / 2);
 }
 
-/* A record about a component is also one of its lines (logbook.h), at
- * every level but debug, whatever fern's own log shows. */
-static void note_in_book(fern_log_level level, const char *moniker,
-                         const char *fmt, va_list ap) {
-  if (moniker == NULL || level > FERN_LOG_INFO || fern__logbook_current == NULL)
+/* The message is formatted once, for both of its readers: a record about
+ * a component is also one of its lines (logbook.h), at every level but
+ * debug, whatever fern's own log shows; fern's log shows it by level. */
+void fern__logv(fern_log_level level, const char *moniker, const char *fmt,
+                va_list ap) {
+  int to_book = moniker != NULL && level <= FERN_LOG_INFO &&
+                fern__logbook_current != NULL;
+  if (!to_book && level > log_level)
     return;
   char text[RAW_MAX / 2];
   size_t used = written(snprintf(text, sizeof text, "%s", level_prefix(level)),
                         sizeof text);
   used += written(vsnprintf(text + used, sizeof text - used, fmt, ap),
                   sizeof text - used);
-  fern__logbook_note(fern__logbook_current, moniker, FERN_LOG_STREAM_FERN,
-                     text, used, 0);
-}
-
-void fern__logv(fern_log_level level, const char *moniker, const char *fmt,
-                va_list ap) {
-  va_list again;
-  va_copy(again, ap);
-  note_in_book(level, moniker, fmt, again);
-  va_end(again);
+  if (to_book)
+    fern__logbook_note(fern__logbook_current, moniker, FERN_LOG_STREAM_FERN,
+                       text, used, 0);
   if (level > log_level)
     return;
   char raw[RAW_MAX / 2], prefix[MONIKER_SHOWN + 8] = "";
   if (moniker != NULL)
     moniker_prefix(moniker, prefix, sizeof prefix);
-  size_t used = written(snprintf(raw, sizeof raw, "fern: %s%s", prefix,
-                                 level_prefix(level)),
-                        sizeof raw);
-  used += written(vsnprintf(raw + used, sizeof raw - used, fmt, ap),
-                  sizeof raw - used);
-  log_record(raw, used);
+  log_record(raw, written(snprintf(raw, sizeof raw, "fern: %s%.*s", prefix,
+                                   (int)used, text),
+                          sizeof raw));
 }
 
 void fern__log(fern_log_level level, const char *moniker, const char *fmt,

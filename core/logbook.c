@@ -8,6 +8,7 @@
 
 #include "json_text.h"
 #include "logbook_disk.h"
+#include "path_within.h"
 
 fern__logbook *fern__logbook_current;
 
@@ -90,18 +91,7 @@ static void deliver(fern__logbook *book, const fern__log_line *line,
     if (json == NULL && (json = fern__log_line_json(line, moniker, &len)) ==
                             NULL)
       return;
-    if (f->sink.dropped > 0) {
-      char note[64];
-      int n = snprintf(note, sizeof note, "{\"dropped\":%llu}\n",
-                       (unsigned long long)f->sink.dropped);
-      if (f->sink.send(&f->sink, note, (size_t)n) != 0) {
-        f->sink.dropped++;
-        continue;
-      }
-      f->sink.dropped = 0;
-    }
-    if (f->sink.send(&f->sink, json, len) != 0)
-      f->sink.dropped++;
+    fern__event_sink_deliver(&f->sink, json, len);
   }
   free(json);
 }
@@ -169,15 +159,6 @@ char *fern__log_line_json(const fern__log_line *line, const char *moniker,
   return out;
 }
 
-/* Whether `moniker` is `top` or below it. */
-static int within(const char *top, const char *moniker) {
-  size_t n = strlen(top);
-  if (strcmp(top, "/") == 0)
-    return 1;
-  return strncmp(top, moniker, n) == 0 &&
-         (moniker[n] == '\0' || moniker[n] == '/');
-}
-
 int fern__log_filter_wants(const fern__log_filter *filter,
                            const char *moniker, int stream, int64_t time_us) {
   if (filter->stream >= 0 && filter->stream != stream)
@@ -187,7 +168,7 @@ int fern__log_filter_wants(const fern__log_filter *filter,
   if (filter->monikers == NULL || filter->monikers[0] == NULL)
     return 1;
   for (char **m = filter->monikers; *m != NULL; m++)
-    if (within(*m, moniker))
+    if (fern__path_within(moniker, *m))
       return 1;
   return 0;
 }

@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "path_within.h"
+
 int fern__relative_path_ok(const char *relative, fern_error_t *err) {
   if (relative == NULL || relative[0] == '\0')
     return fern_error_set(err, FERN_EINVAL, NULL, "the path is empty");
@@ -39,13 +41,6 @@ int fern__relative_path_ok(const char *relative, fern_error_t *err) {
   }
 }
 
-static int path_is_within(const char *path, const char *root) {
-  size_t n = strlen(root);
-  if (strcmp(root, "/") == 0)
-    return 1;
-  return strncmp(path, root, n) == 0 && (path[n] == '\0' || path[n] == '/');
-}
-
 /* fern__package_path, with the package's real path as it was resolved for
  * the check in `root` (PATH_MAX bytes). */
 static int resolve_in_package(const char *package_dir, const char *relative,
@@ -65,7 +60,7 @@ static int resolve_in_package(const char *package_dir, const char *relative,
     return fern_error_set(err, errno == ENOENT ? FERN_ENOENT : FERN_EIO, NULL,
                           "\"%s\" in package %s: %s", relative, root,
                           strerror(errno));
-  if (!path_is_within(real, root))
+  if (!fern__path_within(real, root))
     return fern_error_set(err, FERN_EACCES, NULL,
                           "\"%s\" in package %s leads outside the package "
                           "(through a symlink, to %s)",
@@ -107,7 +102,7 @@ static int check_opened_as(int fd, const char *relative, const char *root,
     return fern_error_set(err, FERN_EIO, NULL, "\"%s\" in package %s: %s",
                           relative, root, strerror(errno));
   where[n] = '\0';
-  if (!path_is_within(where, root))
+  if (!fern__path_within(where, root))
     return fern_error_set(err, FERN_EACCES, NULL,
                           "\"%s\" in package %s leads outside the package "
                           "(it was changed while it was opened, to %s)",

@@ -24,12 +24,11 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "../path_within.h"
+
 /* Whether `outer` is `inner` or one of its ancestors. */
 static int contains(const char *outer, const char *inner) {
-  size_t n = strlen(outer);
-  if (strcmp(outer, "/") == 0)
-    return 1;
-  return strncmp(outer, inner, n) == 0 && (inner[n] == '\0' || inner[n] == '/');
+  return fern__path_within(inner, outer);
 }
 
 /* Reads /proc/self/cgroup whole: "ID:CONTROLLERS:PATH" lines. */
