@@ -314,7 +314,9 @@ START_TEST(test_a_follower_that_leaves_mid_flood) {
   const char *follow[] = {"logs", "--control", s.sock, "-f", "/flood", NULL};
   e2e_start(&f, follow);
   start_flood(&s);
-  e2e_wait_for_stdout(&f, "stdout: count 10\n", 60000);
+  /* Any line of the flood: a follower that falls behind loses lines
+   * (told so), so waiting for one in particular could wait for ever. */
+  e2e_wait_for_stdout(&f, "stdout: count ", 60000);
   kill(f.pid, SIGKILL);
   e2e_finish(&f, 20000);
   e2e_free(&f);
