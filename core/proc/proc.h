@@ -370,6 +370,9 @@ void proc_cgroup_removal_stop_ends(proc_service *r);
 void proc_cgroup_removal_close(proc_service *r, uv_close_cb closed);
 /* Drops one of the runner's holds (open_handles); the last frees it. */
 void proc_service_unref(proc_service *r);
+/* Listens for SIGCHLD while a run, the subreaper or the guardian needs
+ * it, and not otherwise; call when one of those changes. */
+void proc_service_sigchld_update(proc_service *r);
 
 /* The spawn queue (proc_spawn_queue.c): checked runs spawn a batch per
  * loop turn. */
@@ -428,6 +431,8 @@ void proc_guardian_stop(proc_guardian *g);
 pid_t proc_guardian_pid(const proc_guardian *g);
 /* Without pidfds: looks whether the guardian died (on SIGCHLD). */
 void proc_guardian_check(proc_guardian *g);
+/* Whether a pidfd tells of the guardian's end (else SIGCHLD must). */
+int proc_guardian_watched(const proc_guardian *g);
 
 /* What a dead fern left (proc_stale.c): cgroups beside this runner's whose
  * fern is gone, and processes marked with a gone fern's jobs. Ends them

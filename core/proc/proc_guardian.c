@@ -156,6 +156,7 @@ static void lost(proc_guardian *g, int wstatus) {
   unwatch(g);
   if (spawn(g) == 0) {
     watch(g);
+    proc_service_sigchld_update(g->runner);
     host->log(host->ctx, FERN_LOG_ERROR, NULL,
               "the guardian (pid %d) %s; started another (pid %d): without "
               "one, a SIGKILL of fern would leave its components running",
@@ -184,6 +185,10 @@ void proc_guardian_check(proc_guardian *g) {
   pid_t got = waitpid(g->pid, &wstatus, WNOHANG);
   if (got == g->pid || (got < 0 && errno == ECHILD))
     lost(g, got == g->pid ? wstatus : -1);
+}
+
+int proc_guardian_watched(const proc_guardian *g) {
+  return g->pid == 0 || g->watch != NULL;
 }
 
 pid_t proc_guardian_pid(const proc_guardian *g) {

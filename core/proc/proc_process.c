@@ -104,8 +104,8 @@ static void live_remove(proc_run *c) {
     c->next_live->prev_live = c->prev_live;
   c->prev_live = NULL;
   c->next_live = NULL;
-  if (c->pidfd < 0)
-    c->runner->live_without_pidfd--;
+  if (c->pidfd < 0 && --c->runner->live_without_pidfd == 0)
+    proc_service_sigchld_update(c->runner);
 }
 
 static void live_add(proc_run *c) {
@@ -115,8 +115,8 @@ static void live_add(proc_run *c) {
     r->live->prev_live = &c->next_live;
   c->prev_live = &r->live;
   r->live = c;
-  if (c->pidfd < 0)
-    r->live_without_pidfd++;
+  if (c->pidfd < 0 && r->live_without_pidfd++ == 0)
+    proc_service_sigchld_update(r); /* before the first look for its end */
 }
 
 /* Everything is over: close what is open; the last close reports. */
@@ -201,8 +201,6 @@ void proc_process_main_exited(proc_run *c) {
   c->exited = 1;
   proc_output_release(c, 1); /* what it wrote is read to its end now */
   live_remove(c);
-  if (c->pidfd >= 0)
-    uv_poll_stop(&c->pidfd_poll);
   proc_process_critical_check(c);
   /* Most programs leave nothing behind: look before killing, and a job
    * found empty needs no second look. */
@@ -213,6 +211,12 @@ void proc_process_main_exited(proc_run *c) {
   uv_timer_start(&c->timer, on_drain_tick, PROC_DRAIN_TICK_MS,
                  PROC_DRAIN_TICK_MS);
   check_finish(c);
+  /* A reaped process's pidfd reads ready for ever: stop polling it. A run
+   * that finished has closed the handle already, and libuv's close took
+   * it out of epoll: a stop before it would have been a second
+   * epoll_ctl for each of thousands of ends. */
+  if (!c->finishing && c->pidfd >= 0)
+    uv_poll_stop(&c->pidfd_poll);
 }
 
 /* A wrapper (bwrap) passes on a program's death by signal N as exit

@@ -49,6 +49,26 @@ static void on_sigchld(uv_signal_t *handle, int signum) {
   proc_guardian_check(r->guardian);
 }
 
+/* What must hear of a child's end by SIGCHLD: every run without pidfds,
+ * a run whose pidfd could not be had, the subreaper's orphans, a guardian
+ * not watched by a pidfd. Otherwise nothing listens, and nothing should:
+ * with no handler the kernel drops a SIGCHLD as it is sent (SIG_DFL), and
+ * 10,000 components ending at once sent fern some 1,500 signals to take,
+ * each a pipe write and read in libuv, for nothing. */
+static int wants_sigchld(const proc_service *r) {
+  return !r->use_pidfd || r->live_without_pidfd > 0 ||
+         r->job_kind == PROC_JOB_SUBREAPER ||
+         (r->guardian != NULL && !proc_guardian_watched(r->guardian));
+}
+
+void proc_service_sigchld_update(proc_service *r) {
+  int active = uv_is_active((uv_handle_t *)&r->sigchld);
+  if (wants_sigchld(r) && !active)
+    uv_signal_start(&r->sigchld, on_sigchld, SIGCHLD);
+  else if (!wants_sigchld(r) && active)
+    uv_signal_stop(&r->sigchld);
+}
+
 static void registry_add(proc_service *r, proc_registry *registry) {
   r->registry = registry;
   r->next_in_registry = registry->head;
@@ -109,18 +129,17 @@ int proc_service_open(const fern_host_t *host, proc_registry *registry,
     free(r);
     return rc;
   }
-  /* SIGCHLD is watched even with pidfds: a kernel (or valgrind) without
-   * pidfd_open leaves a run to it, and the subreaper reaps orphans on it. */
+  /* SIGCHLD is watched only while something needs it (wants_sigchld). */
   uv_signal_init(host->loop, &r->sigchld);
   r->sigchld.data = r;
   proc_spawn_queue_init(r);
   proc_output_pace_init(r);
   proc_cgroup_removal_init(r);
   r->open_handles = 4;
-  uv_signal_start(&r->sigchld, on_sigchld, SIGCHLD);
   uv_unref((uv_handle_t *)&r->sigchld);
   registry_add(r, registry);
   r->guardian = proc_guardian_start(r);
+  proc_service_sigchld_update(r);
   proc_stale_sweep(r);
   host->log(host->ctx, FERN_LOG_INFO, NULL,
             "%s runner: job mechanism %s%s%s, exits watched with %s%s%s%s",

@@ -8,6 +8,7 @@
  * and as an unprivileged user, for whom fern picks subreaper jobs for
  * every service itself. */
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -146,6 +147,57 @@ START_TEST(test_a_run_whose_exit_another_plugin_took_still_ends) {
 }
 END_TEST
 
+/* Whether `pid` catches `signum`: its SigCgt mask in /proc/PID/status. */
+static int catches(pid_t pid, int signum) {
+  char path[64], line[256];
+  snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+  FILE *f = fopen(path, "r");
+  ck_assert_ptr_nonnull(f);
+  unsigned long long mask = 0;
+  int found = 0;
+  while (!found && fgets(line, sizeof line, f) != NULL)
+    found = sscanf(line, "SigCgt: %llx", &mask) == 1;
+  fclose(f);
+  ck_assert_msg(found, "no SigCgt line in %s", path);
+  return (mask >> (signum - 1)) & 1;
+}
+
+/* A tree of ELF components with `elf_config` for the runner, until /plain
+ * runs: whether fern catches SIGCHLD then. */
+static int catches_sigchld_with(const char *elf_config) {
+  char pkg[4096], config[4200], text[512];
+  e2e_package_new(pkg, sizeof pkg);
+  e2e_package_program(pkg, "plain", "elf",
+                      "\"args\": [\"run-for\", \"20000\", \"0\"]");
+  const char *names[] = {"plain", NULL};
+  e2e_package_root(pkg, names, 0);
+  snprintf(text, sizeof text,
+           "{\"root_environment\": {\"runners\": [{\"runner\": \"elf\"%s}]}}",
+           elf_config);
+  e2e_package_write(pkg, "fern.json", text);
+  snprintf(config, sizeof config, "%s/fern.json", pkg);
+  e2e_proc p;
+  const char *args[] = {"run", "--config", config, pkg, NULL};
+  e2e_start(&p, args);
+  e2e_wait_event(&p, "started", "/plain", 20000);
+  int caught = catches(p.pid, SIGCHLD);
+  kill(p.pid, SIGTERM);
+  ck_assert_int_eq(e2e_finish(&p, 20000), 0);
+  e2e_assert_end(&p, "/plain", "ok (signal TERM)"); /* its end was seen */
+  e2e_free(&p);
+  e2e_package_remove(pkg);
+  return caught;
+}
+
+/* With a pidfd for every run nothing needs SIGCHLD, and fern takes none:
+ * 10,000 components ending at once were some 1,500 signals to handle.
+ * Watching exits by SIGCHLD ("pidfd": false) it does. */
+START_TEST(test_sigchld_is_caught_only_when_exits_are_watched_by_it) {
+  ck_assert_int_eq(catches_sigchld_with(""), 0);
+  ck_assert_int_eq(catches_sigchld_with(", \"config\": {\"pidfd\": false}"), 1);
+}
+END_TEST
+
 Suite *reaping_suite(void) {
   Suite *s = suite_create("reaping");
   TCase *tc = tcase_create("reaping");
@@ -153,6 +205,7 @@ Suite *reaping_suite(void) {
   tcase_add_test(tc, test_other_runners_hear_their_exits_beside_a_subreaper);
   tcase_add_test(tc, test_other_runners_hear_their_exits_as_a_user);
   tcase_add_test(tc, test_a_run_whose_exit_another_plugin_took_still_ends);
+  tcase_add_test(tc, test_sigchld_is_caught_only_when_exits_are_watched_by_it);
   suite_add_tcase(s, tc);
   return s;
 }
