@@ -196,6 +196,8 @@ typedef struct proc_run_s {
   uint32_t end_costs;   /* FERN_COST_*: what its cgroup said at the end */
   uint64_t end_cpu_usec, end_peak_bytes;
   uint64_t seen_peak_bytes; /* the highest peak a cost query saw */
+  long spawner_peak_kib; /* fern's own peak just after the spawn: what the
+                          * main process's ru_maxrss may be of fern's */
   int drain_ticks, drain_expired;
   int exit_code, term_signal, core_dumped;
   int start_failed; /* cannot_start */
@@ -273,6 +275,8 @@ int proc_run_cost(proc_run *c, fern_cost_t *cost);
 void proc_cost_reused(proc_job *job);
 /* Reads what its cgroup says it cost, before the cgroup goes. */
 void proc_cost_at_end(proc_run *c);
+/* Notes fern's own peak memory once the main process is spawned. */
+void proc_cost_spawned(proc_run *c);
 /* Puts what it cost into its stop report. */
 void proc_cost_report(const proc_run *c, fern_stop_report_t *r);
 /* The wrapper's before_spawn hook, if it has one (loop thread, the job

@@ -573,6 +573,7 @@ int proc_process_start(proc_run *c) {
     return rc;
   }
   c->spawned = 1;
+  proc_cost_spawned(c);
   if (c->ready_notify)
     c->host->awaits_ready(c->host->ctx, c->instance);
   start_watching(c);

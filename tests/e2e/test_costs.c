@@ -113,6 +113,41 @@ START_TEST(test_costs_of_a_process_group_from_proc) {
 }
 END_TEST
 
+/* A static program far smaller than fern, without a cgroup: its rusage's
+ * peak is fern's (an exec keeps the peak of the memory it leaves, and the
+ * spawn's child leaves fern's), so its end says its CPU time and no peak
+ * rather than fern's. Seen failing before: "3.1 MiB peak" for a program
+ * of a few hundred KiB, and 40.7 MiB beside 10,000 others. */
+START_TEST(test_a_small_program_is_not_given_ferns_peak) {
+  char pkg[4096], config[4200];
+  e2e_package_new(pkg, sizeof pkg);
+  e2e_package_copy(pkg, "tests/packages/progs/bin/tool-static",
+                   "bin/tool-static");
+  e2e_package_program_of(pkg, "small", "elf", "bin/tool-static",
+                         "\"args\": [\"run-for\", \"100\", \"0\"]");
+  const char *names[] = {"small", NULL};
+  e2e_package_root(pkg, names, 0);
+  e2e_package_write(pkg, "fern.json",
+                    "{\"root_environment\": {\"runners\": [{\"runner\": "
+                    "\"elf\", \"config\": {\"job\": \"process_group\"}}]}}");
+  snprintf(config, sizeof config, "%s/fern.json", pkg);
+  e2e_proc p;
+  const char *args[] = {"run", "--config", config, pkg, NULL};
+  e2e_start(&p, args);
+  e2e_wait_event(&p, "stopped", "/small", 20000);
+  json_t *events = e2e_proc_events(&p);
+  json_t *end = e2e_the_event(events, "stopped", "/small");
+  ck_assert_double_ge(e2e_figure(end, "cpu_s"), 0);
+  const json_t *peak = json_object_get(end, "peak_memory_bytes");
+  ck_assert_msg(peak == NULL, "a peak of %.1f MiB for a small program",
+                json_number_value(peak) / MIB);
+  json_decref(events);
+  ck_assert_int_eq(e2e_finish(&p, 20000), 0); /* nothing left to run */
+  e2e_free(&p);
+  e2e_package_remove(pkg);
+}
+END_TEST
+
 /* A run in a cgroup an earlier run left (the pool): its cost is its own.
  * /burn spends 300 ms, is stopped and started again in the same cgroup,
  * and spends 300 ms more: its show says about 0.3 s, not 0.6. */
@@ -203,6 +238,7 @@ Suite *costs_suite(void) {
   tcase_set_timeout(tc, 60);
   tcase_add_test(tc, test_costs_with_a_cgroup_per_component);
   tcase_add_test(tc, test_costs_of_a_process_group_from_proc);
+  tcase_add_test(tc, test_a_small_program_is_not_given_ferns_peak);
   tcase_add_test(tc, test_a_runner_that_cannot_say_says_so);
   tcase_add_test(tc, test_a_containers_cost);
   tcase_add_test(tc, test_a_reused_cgroup_counts_only_this_run);
