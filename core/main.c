@@ -58,6 +58,11 @@ int main(int argc, char **argv) {
   /* A peer that goes away (a control client, a component's pipe) is an
    * error to handle where it happens, not a reason for fern to die. */
   signal(SIGPIPE, SIG_IGN);
+  /* An ignored SIGCHLD (or SA_NOCLDWAIT) survives exec: started so, fern's
+   * children would be reaped by the kernel, their status lost to waitid.
+   * Nothing may handle SIGCHLD while pidfds tell every end
+   * (proc_service.c), so its default is set here, not by a handler. */
+  signal(SIGCHLD, SIG_DFL);
   fern__nofile_raise();
   if (argc < 2) {
     usage(stderr);

@@ -28,6 +28,7 @@ typedef struct proc_guardian_s proc_guardian;
 /* Descriptors a spawn hands over: those, the binary it executes, and the
  * exec error pipe (the last two close at the exec). */
 #define PROC_SPAWN_SLOTS (PROC_SPAWN_FDS_MAX + 2)
+#define PROC_SPAWN_BATCH 16 /* spawns per loop turn (proc_spawn_queue.c) */
 #define PROC_SPAWN_SLOT_EXEC (PROC_SPAWN_SLOTS - 2)
 #define PROC_SPAWN_SLOT_ERROR (PROC_SPAWN_SLOTS - 1)
 
@@ -78,6 +79,8 @@ typedef struct proc_service_s {
   uv_timer_t pace_timer; /* looks for room in fern's log (proc_output_pace.c) */
   struct proc_run_s *paced; /* runs not read until there is room */
   struct proc_run_s *spawn_head, **spawn_tail;
+  struct proc_run_s *turn_spawned[PROC_SPAWN_BATCH]; /* this turn's spawns, */
+  size_t turn_spawned_count; /* told fern's peak after it (proc_cost.c) */
   int open_handles; /* sigchld, spawn_idle, its timers, removal batches:
                      * freed at 0 */
   char name[32]; /* the runner's: its log line, its jobs' ids */
@@ -275,8 +278,12 @@ int proc_run_cost(proc_run *c, fern_cost_t *cost);
 void proc_cost_reused(proc_job *job);
 /* Reads what its cgroup says it cost, before the cgroup goes. */
 void proc_cost_at_end(proc_run *c);
-/* Notes fern's own peak memory once the main process is spawned. */
+/* A main process was spawned in this spawn turn; the turn is over: each
+ * learns fern's own peak memory, which its rusage's may be. Forgetting a
+ * run freed before its turn ended. */
 void proc_cost_spawned(proc_run *c);
+void proc_cost_turn_over(proc_service *r);
+void proc_cost_forget(proc_run *c);
 /* Puts what it cost into its stop report. */
 void proc_cost_report(const proc_run *c, fern_stop_report_t *r);
 /* The wrapper's before_spawn hook, if it has one (loop thread, the job

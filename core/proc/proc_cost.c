@@ -237,9 +237,32 @@ void proc_cost_at_end(proc_run *c) {
 }
 
 void proc_cost_spawned(proc_run *c) {
-  struct rusage self;
-  c->spawner_peak_kib =
-      getrusage(RUSAGE_SELF, &self) == 0 ? self.ru_maxrss : LONG_MAX;
+  proc_service *r = c->runner;
+  c->spawner_peak_kib = LONG_MAX; /* until the turn is over */
+  if (r->turn_spawned_count < PROC_SPAWN_BATCH)
+    r->turn_spawned[r->turn_spawned_count++] = c;
+}
+
+/* fern's memory's own peak (VmHWM), which a child spawned sharing it
+ * takes with it through its exec; not getrusage's, which also keeps the
+ * peak of whatever ran fern, before fern's own exec. Read once after a
+ * turn's spawns: the peak only grows, so it bounds every one of them. */
+void proc_cost_turn_over(proc_service *r) {
+  if (r->turn_spawned_count == 0)
+    return;
+  uint64_t rss, hwm;
+  pid_memory(getpid(), &rss, &hwm);
+  for (size_t i = 0; i < r->turn_spawned_count; i++)
+    r->turn_spawned[i]->spawner_peak_kib = hwm > 0 ? (long)(hwm / 1024)
+                                                   : LONG_MAX;
+  r->turn_spawned_count = 0;
+}
+
+void proc_cost_forget(proc_run *c) {
+  proc_service *r = c->runner;
+  for (size_t i = 0; i < r->turn_spawned_count; i++)
+    if (r->turn_spawned[i] == c)
+      r->turn_spawned[i] = r->turn_spawned[--r->turn_spawned_count];
 }
 
 /* The main process's peak from its rusage, when it is its own; else 0.

@@ -166,6 +166,7 @@ static void lost(proc_guardian *g, int wstatus) {
               "the guardian (pid %d) %s and no other could be started: if "
               "fern is killed now, its components outlive it",
               (int)old, how);
+    proc_service_sigchld_update(g->runner);
   }
 }
 

@@ -30,6 +30,7 @@ static void free_strv(char **v) {
 
 static void run_free(proc_run *c) {
   proc_spawn_queue_remove(c);
+  proc_cost_forget(c);
   proc_job_release(c->runner, &c->job); /* a run stopped before it started has one */
   proc_run_stop_over(c);
   if (c->hook_arg_free != NULL)

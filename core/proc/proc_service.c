@@ -62,6 +62,8 @@ static int wants_sigchld(const proc_service *r) {
 }
 
 void proc_service_sigchld_update(proc_service *r) {
+  if (uv_is_closing((uv_handle_t *)&r->sigchld))
+    return;
   int active = uv_is_active((uv_handle_t *)&r->sigchld);
   if (wants_sigchld(r) && !active)
     uv_signal_start(&r->sigchld, on_sigchld, SIGCHLD);
@@ -140,6 +142,8 @@ int proc_service_open(const fern_host_t *host, proc_registry *registry,
   registry_add(r, registry);
   r->guardian = proc_guardian_start(r);
   proc_service_sigchld_update(r);
+  /* A guardian without a pidfd that died before SIGCHLD was heard. */
+  proc_guardian_check(r->guardian);
   proc_stale_sweep(r);
   host->log(host->ctx, FERN_LOG_INFO, NULL,
             "%s runner: job mechanism %s%s%s, exits watched with %s%s%s%s",
@@ -179,6 +183,7 @@ static void service_unref_on_close(uv_handle_t *handle) {
 void proc_service_close(proc_service *r) {
   registry_remove(r);
   proc_guardian_stop(r->guardian);
+  r->guardian = NULL;
   proc_spawn_slots_close(r);
   proc_cgroup_pool_drain(r);
   proc_cgroup_removal_close(r, service_unref_on_close);

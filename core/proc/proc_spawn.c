@@ -430,9 +430,11 @@ static pid_t spawn_with_pipe(spawn_plan *plan, proc_run *c,
 
 /* Reads the dispositions the child must reset: every signal fern handles
  * or ignores. Loop thread, once per spawn turn (proc_spawn_queue.c): fern
- * sets its handlers on the loop thread, so none changes during a turn. */
+ * sets its handlers on the loop thread, so none changes during a turn,
+ * but SIGCHLD's, which a run without a pidfd may start handling in the
+ * turn (proc_service_sigchld_update): it is always reset. */
 void proc_spawn_read_signals(proc_service *r) {
-  r->spawn_signals = 0;
+  r->spawn_signals = 1ULL << (SIGCHLD - 1);
   for (int sig = 1; sig <= 64; sig++) {
     kernel_sigaction now;
     if (raw_sigaction(sig, NULL, &now) == 0 && now.handler != SIG_DFL)

@@ -12,8 +12,6 @@
 
 #include "proc.h"
 
-#define PROC_SPAWN_BATCH 16
-
 static proc_run *queue_pop(proc_service *r) {
   proc_run *c = r->spawn_head;
   if (c == NULL)
@@ -52,6 +50,7 @@ static void on_spawn_turn(uv_idle_t *idle) {
       break;
     spawn_one(c);
   }
+  proc_cost_turn_over(r);
   if (r->spawn_head == NULL)
     uv_idle_stop(idle);
 }

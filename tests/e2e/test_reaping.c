@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "control_run.h"
 #include "e2e.h"
 #include "event_asserts.h"
 
@@ -191,10 +192,52 @@ static int catches_sigchld_with(const char *elf_config) {
 
 /* With a pidfd for every run nothing needs SIGCHLD, and fern takes none:
  * 10,000 components ending at once were some 1,500 signals to handle.
- * Watching exits by SIGCHLD ("pidfd": false) it does. */
+ * Watching exits by SIGCHLD ("pidfd": false) it does. Process-group jobs:
+ * a subreaper (what "auto" picks where no cgroup can be made) reaps
+ * orphans on SIGCHLD. */
 START_TEST(test_sigchld_is_caught_only_when_exits_are_watched_by_it) {
-  ck_assert_int_eq(catches_sigchld_with(""), 0);
-  ck_assert_int_eq(catches_sigchld_with(", \"config\": {\"pidfd\": false}"), 1);
+  if (e2e_skip_under_valgrind("valgrind has no pidfd_open and catches "
+                              "every signal itself"))
+    return;
+  ck_assert_int_eq(
+      catches_sigchld_with(", \"config\": {\"job\": \"process_group\"}"), 0);
+  ck_assert_int_eq(catches_sigchld_with(", \"config\": {\"job\": "
+                                        "\"process_group\", \"pidfd\": false}"),
+                   1);
+}
+END_TEST
+
+/* fern started with SIGCHLD ignored (which survives exec) and no handler
+ * of its own to replace it: the kernel would reap its children, and
+ * waitid find none. fern sets its default: a run's end still has its
+ * status and its rusage (its CPU time). */
+START_TEST(test_an_inherited_ignored_sigchld_loses_no_status) {
+  char pkg[4096], config[4200];
+  e2e_package_new(pkg, sizeof pkg);
+  e2e_package_program(pkg, "three", "elf",
+                      "\"args\": [\"run-for\", \"100\", \"3\"]");
+  const char *names[] = {"three", NULL};
+  e2e_package_root(pkg, names, 0);
+  e2e_package_write(pkg, "fern.json",
+                    "{\"root_environment\": {\"runners\": [{\"runner\": "
+                    "\"elf\", \"config\": {\"job\": \"process_group\"}}]}}");
+  snprintf(config, sizeof config, "%s/fern.json", pkg);
+  struct sigaction ignore = {.sa_handler = SIG_IGN}, before;
+  sigemptyset(&ignore.sa_mask);
+  e2e_proc p;
+  const char *args[] = {"run", "--config", config, pkg, NULL};
+  ck_assert_int_eq(sigaction(SIGCHLD, &ignore, &before), 0);
+  e2e_start(&p, args); /* fern inherits it */
+  ck_assert_int_eq(sigaction(SIGCHLD, &before, NULL), 0);
+  e2e_wait_end(&p, "/three", "instance_died (exit 3)", 20000);
+  json_t *events = e2e_proc_events(&p);
+  json_t *end = e2e_the_event(events, "stopped", "/three");
+  ck_assert_msg(json_object_get(end, "cpu_s") != NULL,
+                "the end of /three has no CPU time: its rusage was lost");
+  json_decref(events);
+  e2e_finish(&p, 20000);
+  e2e_free(&p);
+  e2e_package_remove(pkg);
 }
 END_TEST
 
@@ -206,6 +249,7 @@ Suite *reaping_suite(void) {
   tcase_add_test(tc, test_other_runners_hear_their_exits_as_a_user);
   tcase_add_test(tc, test_a_run_whose_exit_another_plugin_took_still_ends);
   tcase_add_test(tc, test_sigchld_is_caught_only_when_exits_are_watched_by_it);
+  tcase_add_test(tc, test_an_inherited_ignored_sigchld_loses_no_status);
   suite_add_tcase(s, tc);
   return s;
 }
