@@ -54,14 +54,17 @@ int bench_run(char *const argv[], int which, char *out, size_t out_size,
 int bench_fern_run(const bench_env *env, const char *manifest,
                    const char *config, bench_result *r);
 /* Starts fern run on a manifest; counts "started" lines on its stderr
- * until `n`, then SIGTERMs it and waits. up/stop in seconds. */
+ * until `n`, then SIGTERMs it and waits. up/stop in seconds; `rss_kib`
+ * fern's peak resident memory while all `n` ran (VmHWM just before the
+ * SIGTERM: the stop's own transient memory is not the running
+ * components'), or its whole run's where /proc does not say. */
 int bench_fern_up_down(const bench_env *env, const char *manifest, long n,
-                       double *up, double *down, long *max_rss_kib);
+                       double *up, double *down, long *rss_kib);
 /* The same, counting `needle` (": ready\n": components that say when
  * they are ready) instead of "started" lines. */
 int bench_fern_up_down_after(const bench_env *env, const char *manifest,
                              long n, const char *needle, double *up,
-                             double *down, long *max_rss_kib);
+                             double *down, long *rss_kib);
 /* s6: n supervised tiny processes up (s6-svscan, s6-svwait -u), seconds;
  * -1 when s6 is not installed (reason in `why`). */
 double bench_s6_up(const bench_env *env, long n, char *why, size_t why_size);

@@ -112,14 +112,28 @@ static void count_in(counter *c, const char *data, size_t len) {
 }
 
 int bench_fern_up_down(const bench_env *env, const char *manifest, long n,
-                       double *up, double *down, long *max_rss_kib) {
+                       double *up, double *down, long *rss_kib) {
   return bench_fern_up_down_after(env, manifest, n, ": started (pid ", up,
-                                  down, max_rss_kib);
+                                  down, rss_kib);
+}
+
+/* VmHWM of `pid` in KiB, or -1. */
+static long peak_kib_now(pid_t pid) {
+  char path[64], line[256];
+  snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+  FILE *f = fopen(path, "r");
+  long kib = -1;
+  while (f != NULL && kib < 0 && fgets(line, sizeof line, f) != NULL)
+    if (sscanf(line, "VmHWM: %ld", &kib) != 1)
+      kib = -1;
+  if (f != NULL)
+    fclose(f);
+  return kib;
 }
 
 int bench_fern_up_down_after(const bench_env *env, const char *manifest,
                              long n, const char *needle, double *up,
-                             double *down, long *max_rss_kib) {
+                             double *down, long *rss_kib) {
   char path[256], control[256];
   snprintf(path, sizeof path, "%s/meta/%s.cm", env->dir, manifest);
   snprintf(control, sizeof control, "%s/control.sock", env->dir);
@@ -152,6 +166,7 @@ int bench_fern_up_down_after(const bench_env *env, const char *manifest,
     count_in(&started, buf, (size_t)got);
   }
   *up = bench_now() - start;
+  long running_kib = peak_kib_now(pid); /* outside the stop's clock */
   double stop_at = bench_now();
   kill(pid, SIGTERM);
   while (read(fd, buf, sizeof buf) > 0)
@@ -161,7 +176,7 @@ int bench_fern_up_down_after(const bench_env *env, const char *manifest,
   if (finish(pid, stop_at, &r) != 0)
     return -1;
   *down = r.seconds;
-  *max_rss_kib = r.max_rss_kib;
+  *rss_kib = running_kib > 0 ? running_kib : r.max_rss_kib;
   return started.count == n ? 0 : -1;
 }
 
