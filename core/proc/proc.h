@@ -308,9 +308,11 @@ void elf_binary_suggest(const char *package_dir, const char *binary,
                         char *suggestion, size_t size);
 
 /* Jobs (proc_job.c). */
-/* Calls visit for each mounted cgroup file system (v1 and v2). */
-void proc_cgroup_mounts(void (*visit)(const char *mount, int v2, void *arg),
-                       void *arg);
+/* Calls visit for each mounted cgroup file system (v1 and v2) with its
+ * mount point and its super options ("rw,memory" for v1's memory). */
+void proc_cgroup_mounts(void (*visit)(const char *mount, int v2,
+                                      const char *options, void *arg),
+                        void *arg);
 int proc_job_setup_runner(proc_service *r, const char *wanted, fern_error_t *err);
 const char *proc_job_kind_name(proc_job_kind kind);
 /* What the kind cannot hold, as the end of the runner's log line ("" for

@@ -98,24 +98,21 @@ static uint64_t cgroup_processes(const char *dir, int depth,
 /* The v1 memory hierarchy's mount point ("" without one): on a hybrid
  * host memory is v1's, and a container runtime makes the job's path
  * there too (cgroup_paths.c). */
+static void note_v1_memory(const char *mount, int v2, const char *options,
+                           void *arg) {
+  char *out = arg, words[512];
+  snprintf(words, sizeof words, ",%s,", options); /* "rw,memory" */
+  if (!v2 && out[0] == '\0' && strstr(words, ",memory,") != NULL)
+    snprintf(out, PATH_MAX, "%s", mount);
+}
+
 static const char *v1_memory_mount(void) {
   static char mount[PATH_MAX];
   static int looked;
-  if (looked)
-    return mount;
-  looked = 1;
-  FILE *f = fopen("/proc/self/mountinfo", "re");
-  char line[4096];
-  while (f != NULL && fgets(line, sizeof line, f) != NULL) {
-    const char *tail = strstr(line, " - cgroup ");
-    const char *options = tail ? strrchr(tail, ' ') : NULL;
-    if (options != NULL && strstr(options, "memory") != NULL &&
-        sscanf(line, "%*s %*s %*s %*s %4095s", mount) == 1)
-      break;
-    mount[0] = '\0';
+  if (!looked) {
+    looked = 1;
+    proc_cgroup_mounts(note_v1_memory, mount);
   }
-  if (f != NULL)
-    fclose(f);
   return mount;
 }
 

@@ -54,15 +54,21 @@ static int write_small(const char *path, const char *text) {
   return n < 0 ? -1 : 0;
 }
 
-void proc_cgroup_mounts(void (*visit)(const char *mount, int v2, void *arg),
-                       void *arg) {
+/* mountinfo's line: ID PARENT MAJ:MIN ROOT MOUNT_POINT ... - FSTYPE
+ * SOURCE SUPER_OPTIONS (proc(5)). */
+void proc_cgroup_mounts(void (*visit)(const char *mount, int v2,
+                                      const char *options, void *arg),
+                        void *arg) {
   FILE *f = fopen("/proc/self/mountinfo", "re");
   char line[4096], mount[PATH_MAX];
   while (f != NULL && fgets(line, sizeof line, f) != NULL) {
-    int v2 = strstr(line, " - cgroup2 ") != NULL;
-    if ((v2 || strstr(line, " - cgroup ") != NULL) &&
-        sscanf(line, "%*s %*s %*s %*s %4095s", mount) == 1)
-      visit(mount, v2, arg);
+    line[strcspn(line, "\n")] = '\0';
+    char *tail = strstr(line, " - cgroup2 ");
+    int v2 = tail != NULL;
+    if (!v2)
+      tail = strstr(line, " - cgroup ");
+    if (tail != NULL && sscanf(line, "%*s %*s %*s %*s %4095s", mount) == 1)
+      visit(mount, v2, strrchr(tail, ' ') + 1, arg);
   }
   if (f != NULL)
     fclose(f);
@@ -74,8 +80,10 @@ typedef struct found_mount_s {
   int found;
 } found_mount;
 
-static void note_cgroup2(const char *mount, int v2, void *arg) {
+static void note_cgroup2(const char *mount, int v2, const char *options,
+                         void *arg) {
   found_mount *fm = arg;
+  (void)options;
   if (v2 && !fm->found) {
     snprintf(fm->out, fm->size, "%s", mount);
     fm->found = 1;
