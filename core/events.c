@@ -80,28 +80,28 @@ static int put_head(char *out, size_t size, uint64_t seq, const char *type,
 /* The whole line: the head, the fields' members after it, a newline. */
 static char *event_line(uint64_t seq, const char *type, const char *moniker,
                         json_t *fields, size_t *len) {
-  size_t size = 96 + 6 * (strlen(type) + strlen(moniker));
-  char *head = malloc(size);
-  int head_len = head ? put_head(head, size, seq, type, moniker) : -1;
   char *members = fields && json_object_size(fields) > 0
                       ? json_dumps(fields, JSON_COMPACT)
                       : NULL;
   /* members is "{...}": its inside follows the head after a comma. */
   size_t members_len = members ? strlen(members) - 2 : 0;
-  char *line = head_len < 0 ? NULL : malloc((size_t)head_len + members_len + 4);
-  if (line != NULL) {
-    memcpy(line, head, (size_t)head_len);
-    *len = (size_t)head_len;
-    if (members != NULL) {
-      line[(*len)++] = ',';
-      memcpy(line + *len, members + 1, members_len);
-      *len += members_len;
-    }
-    line[(*len)++] = '}';
-    line[(*len)++] = '\n';
-    line[*len] = '\0';
+  size_t head_room = 96 + 6 * (strlen(type) + strlen(moniker));
+  char *line = malloc(head_room + members_len + 4);
+  int head_len = line ? put_head(line, head_room, seq, type, moniker) : -1;
+  if (head_len < 0) {
+    free(line);
+    free(members);
+    return NULL;
   }
-  free(head);
+  *len = (size_t)head_len;
+  if (members != NULL) {
+    line[(*len)++] = ',';
+    memcpy(line + *len, members + 1, members_len);
+    *len += members_len;
+  }
+  line[(*len)++] = '}';
+  line[(*len)++] = '\n';
+  line[*len] = '\0';
   free(members);
   return line;
 }
