@@ -132,15 +132,17 @@ static int setup_cgroup(proc_service *r, char *why, size_t why_size) {
    * this one just then (its last runner closed): make them again. */
   int made = -1;
   own_path_end = own_end;
+  cgroup_make_down(inside, own_end);
   for (unsigned n = 1, tries = 0; made != 0 && n < 1000; n++) {
-    cgroup_make_down(inside, own_end);
     snprintf(r->cgroup_base, sizeof r->cgroup_base, "%s/fern-%d-%u", inside,
              (int)getpid(), n);
     made = mkdir(r->cgroup_base, 0755);
-    if (made != 0 && errno == ENOENT && ++tries < 5)
+    if (made != 0 && errno == ENOENT && ++tries < 5) {
+      cgroup_make_down(inside, own_end);
       n--; /* the same number, once the parents are there again */
-    else if (made != 0 && errno != EEXIST)
+    } else if (made != 0 && errno != EEXIST) {
       break;
+    }
   }
   r->cgroup_mount_len = strlen(mount);
   if (made != 0) {
