@@ -45,15 +45,9 @@ int e2e_control_connect(e2e_proc *fern, const char *sock) {
 }
 
 long e2e_peak_memory(pid_t pid) {
-  char path[64], line[256];
-  snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-  FILE *f = fopen(path, "r");
-  ck_assert_ptr_nonnull(f);
-  long kb = -1;
-  while (fgets(line, sizeof line, f) != NULL)
-    if (sscanf(line, "VmHWM: %ld kB", &kb) == 1)
-      break;
-  fclose(f);
+  char value[64];
+  long kb = strtol(e2e_status_field(pid, "VmHWM", value, sizeof value),
+                   NULL, 10);
   ck_assert_int_gt(kb, 0);
   return kb * 1024;
 }

@@ -130,6 +130,10 @@ void e2e_replace_by_link(const char *path, const char *target);
 long e2e_now_ms(void);
 /* Alive: it exists and is not a zombie. */
 int e2e_process_alive(pid_t pid);
+/* The value of `key` ("VmHWM", "SigCgt") in /proc/PID/status, its text
+ * after the colon and blanks, into `buf`; fails the test without it. */
+const char *e2e_status_field(pid_t pid, const char *key, char *buf,
+                             size_t size);
 /* The pids a component printed as "[MONIKER] orphan PID", plus its main
  * process from "MONIKER: started (pid PID)"; at most `max`. */
 int e2e_collect_pids(const char *err, const char *moniker, pid_t *pids,

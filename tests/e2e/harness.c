@@ -142,6 +142,25 @@ static void start(e2e_proc *p, const char *const *args, int own_group) {
   p->err_fd = err[0];
 }
 
+const char *e2e_status_field(pid_t pid, const char *key, char *buf,
+                             size_t size) {
+  char path[64], line[512];
+  snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+  FILE *f = fopen(path, "r");
+  ck_assert_msg(f != NULL, "cannot read %s: %s", path, strerror(errno));
+  size_t n = strlen(key);
+  int found = 0;
+  while (!found && fgets(line, sizeof line, f) != NULL)
+    if (strncmp(line, key, n) == 0 && line[n] == ':') {
+      const char *value = line + n + 1 + strspn(line + n + 1, " \t");
+      snprintf(buf, size, "%.*s", (int)strcspn(value, "\n"), value);
+      found = 1;
+    }
+  fclose(f);
+  ck_assert_msg(found, "no %s in %s", key, path);
+  return buf;
+}
+
 long e2e_now_ms(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);

@@ -150,17 +150,9 @@ END_TEST
 
 /* Whether `pid` catches `signum`: its SigCgt mask in /proc/PID/status. */
 static int catches(pid_t pid, int signum) {
-  char path[64], line[256];
-  snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-  FILE *f = fopen(path, "r");
-  ck_assert_ptr_nonnull(f);
-  unsigned long long mask = 0;
-  int found = 0;
-  while (!found && fgets(line, sizeof line, f) != NULL)
-    found = sscanf(line, "SigCgt: %llx", &mask) == 1;
-  fclose(f);
-  ck_assert_msg(found, "no SigCgt line in %s", path);
-  return (mask >> (signum - 1)) & 1;
+  char mask[64];
+  return (strtoull(e2e_status_field(pid, "SigCgt", mask, sizeof mask), NULL,
+                   16) >> (signum - 1)) & 1;
 }
 
 /* A tree of ELF components with `elf_config` for the runner, until /plain

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "control_client.h"
 #include "e2e.h"
 #include "elf_patch.h"
 
@@ -77,20 +78,6 @@ static void sparse_package(char *dir, size_t size, const char *runner) {
   e2e_package_root(dir, names, 0);
 }
 
-/* VmHWM of a live process, in KiB. */
-static long peak_kb(pid_t pid) {
-  char path[64], line[256];
-  long kb = -1;
-  snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-  FILE *f = fopen(path, "r");
-  ck_assert_ptr_nonnull(f);
-  while (fgets(line, sizeof line, f) != NULL)
-    if (sscanf(line, "VmHWM: %ld kB", &kb) == 1)
-      break;
-  fclose(f);
-  ck_assert_int_ge(kb, 0);
-  return kb;
-}
 
 /* Whether every component has printed how it ended. */
 static int all_ended(const char *err) {
@@ -121,7 +108,7 @@ static void run_and_measure(const char *dir, const char *config,
   while (!all_ended(p.err) && e2e_now_ms() < deadline)
     e2e_pump(&p, 1000);
   ck_assert_msg(all_ended(p.err), "not every component ended:\n%s", p.err);
-  long kb = peak_kb(p.pid);
+  long kb = e2e_peak_memory(p.pid) / 1024;
   kill(p.pid, SIGTERM);
   e2e_finish(&p, 20000);
   ck_assert_msg(kb < PEAK_MAX_KB, "fern's peak memory was %ld KiB:\n%s", kb,
