@@ -163,6 +163,8 @@ void slurm_squeue_free(slurm_squeue *q);
 int slurm_state_find_squeue(const char *text, const char *name,
                             slurm_job_state *out);
 int slurm_state_is_final(const char *state);
+/* Whether the job was placed on nodes: squeue names some. */
+int slurm_state_placed(const slurm_job_state *job);
 /* The stop report for a job that ended; `asked` is set when fern stopped
  * it. Writes the message into `message`. */
 void slurm_state_report(const slurm_job_state *job, int asked, int ran,
@@ -205,6 +207,10 @@ int slurm_usage_parse_sacct(const char *text, long job_id, slurm_usage *out);
  * job `job_id`'s running steps' CPU and memory summed, their largest
  * peak. 0 if a step of it is listed. */
 int slurm_usage_parse_sstat(const char *text, long job_id, slurm_usage *out);
+/* One answer of either, read once for the `n` jobs of a batch (`jobs`
+ * sorted ascending): usages[i] is jobs[i]'s, its `seen` as above. */
+void slurm_usage_parse_many(const char *text, enum slurm_ask kind,
+                            const long *jobs, size_t n, slurm_usage *usages);
 
 /* --- slurm_run.c --- */
 typedef enum slurm_phase {
@@ -307,9 +313,10 @@ void slurm_cost_report(const slurm_run *run, fern_stop_report_t *report);
 /* The runner's cost call (see the file comment). */
 int slurm_cost_get(slurm_run *run, fern_cost_t *cost, fern_error_t *err);
 
-/* The batch's answer, for one member (may report, and free, the run). */
+/* The batch's answer, for one member, with what it says of the member's
+ * job, `u` (may report, and free, the run). */
 void slurm_cost_answered(slurm_run *run, enum slurm_ask kind,
-                         const slurm_cmd_result *res);
+                         const slurm_cmd_result *res, const slurm_usage *u);
 /* A batch command's deadline: the furthest of its members'. */
 uint64_t slurm_cost_batch_timeout(const slurm_runner *r, enum slurm_ask kind,
                                   slurm_run *const *runs, size_t n);

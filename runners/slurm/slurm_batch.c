@@ -27,9 +27,48 @@ struct slurm_batch_s {
   size_t n;
 };
 
+static int by_id(const void *a, const void *b) {
+  long x = *(const long *)a, y = *(const long *)b;
+  return (x > y) - (x < y);
+}
+
+/* The answer read once for every member: their jobs' ids, sorted, and
+ * what it says of each; how many (0 out of memory: then each member's
+ * part is read alone, usage_of). */
+static size_t read_answer(const slurm_batch *b, const slurm_cmd_result *res,
+                          long **ids, slurm_usage **usages) {
+  size_t n = 0;
+  *ids = malloc(b->n * sizeof **ids);
+  *usages = malloc(b->n * sizeof **usages);
+  if (*ids == NULL || *usages == NULL)
+    return 0;
+  for (size_t i = 0; i < b->n; i++)
+    if (b->runs[i] != NULL)
+      (*ids)[n++] = b->runs[i]->job_id;
+  qsort(*ids, n, sizeof **ids, by_id);
+  slurm_usage_parse_many(res->out, b->kind, *ids, n, *usages);
+  return n;
+}
+
+static const slurm_usage *usage_of(const slurm_batch *b,
+                                   const slurm_cmd_result *res,
+                                   const long *ids, const slurm_usage *usages,
+                                   size_t n, const slurm_run *run,
+                                   slurm_usage *alone) {
+  const long *at = n > 0 ? bsearch(&run->job_id, ids, n, sizeof *ids, by_id)
+                         : NULL;
+  if (at != NULL)
+    return &usages[at - ids];
+  slurm_usage_parse_many(res->out, b->kind, &run->job_id, 1, alone);
+  return alone;
+}
+
 static void answered(void *arg, const slurm_cmd_result *res) {
   slurm_batch *b = arg;
   slurm_runner *r = b->runner;
+  long *ids;
+  slurm_usage *usages, alone;
+  size_t n = read_answer(b, res, &ids, &usages);
   /* Still in flight for the runner while members are told: it must not
    * be freed under us, nor a new batch start before this one is over. */
   for (size_t i = 0; i < b->n; i++) {
@@ -38,8 +77,11 @@ static void answered(void *arg, const slurm_cmd_result *res) {
       continue;
     run->batch[b->kind] = NULL;
     run->commands--;
-    slurm_cost_answered(run, b->kind, res); /* may report, and free it */
+    const slurm_usage *u = usage_of(b, res, ids, usages, n, run, &alone);
+    slurm_cost_answered(run, b->kind, res, u); /* may report, and free it */
   }
+  free(ids);
+  free(usages);
   r->batch[b->kind] = NULL;
   r->batch_cmd[b->kind] = NULL;
   free(b->runs);
@@ -51,15 +93,21 @@ static void answered(void *arg, const slurm_cmd_result *res) {
   slurm_runner_maybe_free(r);
 }
 
-/* The job ids, comma-separated, of the runs that want `kind`: they become
- * the batch's members. NULL when none does (or out of memory). */
-static char *gather(slurm_runner *r, slurm_batch *b) {
-  size_t n = 0, len = 1;
-  for (slurm_run *run = r->runs; run != NULL; run = run->next)
-    if (run->wants[b->kind] && n < SLURM_BATCH_MAX)
-      n++;
-  char *ids = n > 0 ? malloc(n * 21 + 1) : NULL;
-  b->runs = n > 0 ? calloc(n, sizeof *b->runs) : NULL;
+/* How many runs want `kind` (SLURM_BATCH_MAX at most). */
+static size_t wanting(const slurm_runner *r, enum slurm_ask kind) {
+  size_t n = 0;
+  for (const slurm_run *run = r->runs; run != NULL && n < SLURM_BATCH_MAX;
+       run = run->next)
+    n += run->wants[kind] != 0;
+  return n;
+}
+
+/* The job ids, comma-separated, of the first `n` runs that want the
+ * batch's kind: they become its members. NULL out of memory. */
+static char *gather(slurm_runner *r, slurm_batch *b, size_t n) {
+  size_t len = 1;
+  char *ids = malloc(n * 21 + 1);
+  b->runs = calloc(n, sizeof *b->runs);
   if (ids == NULL || b->runs == NULL) {
     free(ids);
     return NULL; /* the runs still want it: the next tick tries again */
@@ -82,17 +130,13 @@ static char *gather(slurm_runner *r, slurm_batch *b) {
 void slurm_batch_start(slurm_runner *r, enum slurm_ask kind) {
   if (r->batch[kind] != NULL)
     return; /* the answer starts the next one */
-  slurm_run *run = r->runs;
-  while (run != NULL && !run->wants[kind])
-    run = run->next;
-  if (run == NULL)
-    return;
-  slurm_batch *b = calloc(1, sizeof *b);
+  size_t n = wanting(r, kind);
+  slurm_batch *b = n > 0 ? calloc(1, sizeof *b) : NULL;
   if (b == NULL)
     return;
   b->runner = r;
   b->kind = kind;
-  char *ids = gather(r, b);
+  char *ids = gather(r, b, n);
   if (ids == NULL) {
     free(b->runs);
     free(b);

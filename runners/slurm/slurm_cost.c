@@ -111,24 +111,21 @@ static uint64_t cost_deadline(const slurm_run *run, int *by_stop) {
  * step stopped by SIGTERM: TotalCPU 0 at first). A process that ran has
  * used a millisecond at least. */
 static int record_complete(const slurm_run *run, const slurm_usage *u) {
-  int placed =
-      run->last.nodes[0] != '\0' && strcmp(run->last.nodes, "(null)") != 0;
   if (!u->final || u->open_steps > 0)
     return 0;
-  if (!run->phase_ran && !placed)
+  if (!run->phase_ran && !slurm_state_placed(&run->last))
     return 1;
   return u->steps > 0 && (u->known & FERN_COST_CPU) && u->cpu_usec > 0;
 }
 
-static void sacct_answered(slurm_run *run, const slurm_cmd_result *res) {
+static void sacct_answered(slurm_run *run, const slurm_cmd_result *res,
+                           const slurm_usage *u) {
   slurm_runner *r = run->runner;
-  slurm_usage u;
   uint64_t now = slurm_now_ms(r);
   int ok = command_ok(res);
-  if (ok && slurm_usage_parse_sacct(res->out, run->job_id, &u) == 0 &&
-      record_complete(run, &u)) {
+  if (ok && u->seen && record_complete(run, u)) {
     r->accounting = 1;
-    run->usage = u;
+    run->usage = *u;
     run->usage_known = 1;
     run->cost_phase = SLURM_COST_DONE;
   } else if (!ok && !res->timed_out && res->term_signal == 0) {
@@ -145,15 +142,15 @@ static void sacct_answered(slurm_run *run, const slurm_cmd_result *res) {
   slurm_run_maybe_report(run); /* may free the run */
 }
 
-static void sstat_answered(slurm_run *run, const slurm_cmd_result *res) {
+static void sstat_answered(slurm_run *run, const slurm_cmd_result *res,
+                           const slurm_usage *u) {
   slurm_runner *r = run->runner;
   run->sstat_asked = 0;
   run->sstat_answered_ms = slurm_now_ms(r);
-  slurm_usage u;
   int ok = command_ok(res);
-  if (ok && slurm_usage_parse_sstat(res->out, run->job_id, &u) == 0) {
+  if (ok && u->seen) {
     r->accounting = 1;
-    run->live = u;
+    run->live = *u;
     run->live_known = 1;
     run->live_why[0] = '\0';
   } else if (!ok && strstr(res->err, "accounting storage is disabled")) {
@@ -173,12 +170,12 @@ static void sstat_answered(slurm_run *run, const slurm_cmd_result *res) {
 }
 
 void slurm_cost_answered(slurm_run *run, enum slurm_ask kind,
-                         const slurm_cmd_result *res) {
+                         const slurm_cmd_result *res, const slurm_usage *u) {
   if (kind == SLURM_ASK_SACCT) {
     run->cost_asks++;
-    sacct_answered(run, res);
+    sacct_answered(run, res, u);
   } else {
-    sstat_answered(run, res);
+    sstat_answered(run, res, u);
   }
 }
 

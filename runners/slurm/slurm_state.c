@@ -126,6 +126,10 @@ int slurm_state_is_final(const char *state) {
 }
 
 /* What an end state means, in words, unless exit code or signal says it. */
+int slurm_state_placed(const slurm_job_state *job) {
+  return job->nodes[0] != '\0' && strcmp(job->nodes, "(null)") != 0;
+}
+
 static const char *meaning(const char *state) {
   static const struct {
     const char *state, *words;
@@ -162,8 +166,7 @@ void slurm_state_report(const slurm_job_state *job, int asked, int ran,
   }
   const char *words = meaning(job->state);
   int n = snprintf(message, size, "slurm job %ld %s", job->job_id, job->state);
-  if (n > 0 && (size_t)n < size && job->nodes[0] &&
-      strcmp(job->nodes, "(null)") != 0)
+  if (n > 0 && (size_t)n < size && slurm_state_placed(job))
     n += snprintf(message + n, size - (size_t)n, " on %s", job->nodes);
   if (n > 0 && (size_t)n < size) {
     if (asked)
@@ -174,8 +177,7 @@ void slurm_state_report(const slurm_job_state *job, int asked, int ran,
              strcmp(job->reason, "None") != 0)
       snprintf(message + n, size - (size_t)n, " (%s)", job->reason);
   }
-  int placed = job->nodes[0] && strcmp(job->nodes, "(null)") != 0;
-  if (asked && !ran && !placed)
+  if (asked && !ran && !slurm_state_placed(job))
     report->status = FERN_STOP_NOT_STARTED; /* cancelled while it pended */
   else if (asked ||
            (completed && job->exit_code == 0 && job->exit_signal == 0))

@@ -172,22 +172,47 @@ static void read_sacct_line(const char *line, size_t len, long job_id,
 typedef void (*line_reader)(const char *line, size_t len, long job_id,
                             slurm_usage *out);
 
-/* Each non-empty line of `text` read into `out`; 0 if the job was seen. */
-static int read_lines(const char *text, long job_id, line_reader read,
-                      slurm_usage *out) {
-  memset(out, 0, sizeof *out);
+static void read_sstat_line(const char *line, size_t len, long job_id,
+                            slurm_usage *out);
+
+static int by_job_id(const void *a, const void *b) {
+  long x = *(const long *)a, y = *(const long *)b;
+  return (x > y) - (x < y);
+}
+
+/* Each non-empty line of `text` read into the usage of the job it is of
+ * (its JobID before any ".step"), found among `jobs` (sorted) by search:
+ * one pass over a batch's answer, not one per job. */
+static void read_lines(const char *text, const long *jobs, size_t n,
+                       line_reader read, slurm_usage *usages) {
+  memset(usages, 0, n * sizeof *usages);
   for (const char *line = text; *line != '\0';) {
     const char *nl = strchr(line, '\n');
     size_t len = nl != NULL ? (size_t)(nl - line) : strlen(line);
-    if (len > 0)
-      read(line, len, job_id, out);
+    const char *id;
+    size_t idl;
+    char digits[32];
+    if (len > 0 && field(line, len, 0, &id, &idl) == 0) {
+      snprintf(digits, sizeof digits, "%.*s", (int)idl, id);
+      long job = strtol(digits, NULL, 10);
+      const long *at = bsearch(&job, jobs, n, sizeof *jobs, by_job_id);
+      if (at != NULL)
+        read(line, len, *at, &usages[at - jobs]);
+    }
     line += len + (nl != NULL);
   }
-  return out->seen ? 0 : -1;
+}
+
+void slurm_usage_parse_many(const char *text, enum slurm_ask kind,
+                            const long *jobs, size_t n, slurm_usage *usages) {
+  read_lines(text, jobs, n,
+             kind == SLURM_ASK_SACCT ? read_sacct_line : read_sstat_line,
+             usages);
 }
 
 int slurm_usage_parse_sacct(const char *text, long job_id, slurm_usage *out) {
-  return read_lines(text, job_id, read_sacct_line, out);
+  slurm_usage_parse_many(text, SLURM_ASK_SACCT, &job_id, 1, out);
+  return out->seen ? 0 : -1;
 }
 
 /* "cpu=00:00:01,energy=0,mem=67624960,..." : the value of `key`. */
@@ -239,5 +264,6 @@ static void read_sstat_line(const char *line, size_t len, long job_id,
 }
 
 int slurm_usage_parse_sstat(const char *text, long job_id, slurm_usage *out) {
-  return read_lines(text, job_id, read_sstat_line, out);
+  slurm_usage_parse_many(text, SLURM_ASK_SSTAT, &job_id, 1, out);
+  return out->seen ? 0 : -1;
 }

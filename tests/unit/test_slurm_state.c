@@ -200,6 +200,29 @@ START_TEST(test_sstat_adds_the_running_steps) {
 }
 END_TEST
 
+/* A batch's answer (`sacct -j 12,13,41`), read once for all its jobs:
+ * each gets its own lines, and a job it does not list is not seen. */
+START_TEST(test_one_sacct_answer_read_for_a_batch) {
+  const char *out = "13|COMPLETED|00:02.000|\n"
+                    "12|RUNNING|00:00:00|\n"
+                    "13.batch|COMPLETED|00:02.000|2048K\n"
+                    "12.0|RUNNING|00:00:00|\n"
+                    "410.batch|COMPLETED|00:00:00|99999999999\n";
+  const long jobs[] = {12, 13, 41};
+  slurm_usage u[3];
+  slurm_usage_parse_many(out, SLURM_ASK_SACCT, jobs, 3, u);
+  ck_assert_int_eq(u[0].seen, 1);
+  ck_assert_int_eq(u[0].final, 0);
+  ck_assert_int_eq(u[0].open_steps, 1);
+  ck_assert_int_eq(u[1].seen, 1);
+  ck_assert_int_eq(u[1].final, 1);
+  ck_assert_int_eq(u[1].steps, 1);
+  ck_assert_uint_eq(u[1].cpu_usec, 2000000);
+  ck_assert_uint_eq(u[1].peak_memory_bytes, 2048 * 1024);
+  ck_assert_int_eq(u[2].seen, 0); /* 410 is not 41 */
+}
+END_TEST
+
 START_TEST(test_slurm_times_and_sizes) {
   uint64_t v;
   ck_assert_int_eq(slurm_usage_parse_time("00:00.002", 9, &v), 0);
@@ -249,6 +272,7 @@ Suite *slurm_state_suite(void) {
   tcase_add_test(tc, test_a_job_fern_stopped_ends_ok);
   tcase_add_test(tc, test_sacct_gives_the_runs_cpu_and_peak);
   tcase_add_test(tc, test_sstat_adds_the_running_steps);
+  tcase_add_test(tc, test_one_sacct_answer_read_for_a_batch);
   tcase_add_test(tc, test_slurm_times_and_sizes);
   suite_add_tcase(s, tc);
   return s;
