@@ -2,6 +2,7 @@
 #include "control_client.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -42,6 +43,24 @@ int e2e_control_connect(e2e_proc *fern, const char *sock) {
     e2e_pump(fern, 5);
   }
   return fd;
+}
+
+void e2e_control_served_end(e2e_served *s) {
+  kill(s->fern.pid, SIGTERM);
+  e2e_finish(&s->fern, 60000);
+  e2e_free(&s->fern);
+  e2e_package_remove(s->pkg);
+}
+
+json_t *e2e_control_json(e2e_served *s, const char *command, const char *a1,
+                         const char *a2) {
+  e2e_proc p;
+  const char *args[] = {command, "--control", s->sock, "--json", a1, a2, NULL};
+  ck_assert_int_eq(e2e_run(&p, 20000, args), 0);
+  json_t *out = json_loads(p.out, 0, NULL);
+  ck_assert_msg(out != NULL, "not JSON: %s", p.out);
+  e2e_free(&p);
+  return out;
 }
 
 long e2e_peak_memory(pid_t pid) {

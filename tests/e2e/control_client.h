@@ -3,6 +3,8 @@
 #ifndef FERN_TESTS_E2E_CONTROL_CLIENT_H
 #define FERN_TESTS_E2E_CONTROL_CLIENT_H
 
+#include <jansson.h>
+
 #include "e2e.h"
 
 /* A fern serving a package of the test's, and its control socket. */
@@ -21,6 +23,13 @@ void e2e_control_serve(e2e_served *s);
 /* The same with OPTIONS (NULL-terminated, at most 10) before --control:
  * {"--config", PATH, NULL}. */
 void e2e_control_serve_with(e2e_served *s, const char *const *options);
+
+/* SIGTERM to the served fern, its end awaited, the package removed. */
+void e2e_control_served_end(e2e_served *s);
+/* `fern COMMAND --control SOCK --json A1 A2` (A2 may be NULL) run to its
+ * end, exit 0; its output as JSON, the caller's. */
+json_t *e2e_control_json(e2e_served *s, const char *command, const char *a1,
+                         const char *a2);
 
 /* A non-blocking connection to `sock`. While fern's listen backlog is
  * full, reads what fern logs, so that fern never waits on its own output. */

@@ -36,28 +36,10 @@ static void serve_two(e2e_served *s, const char *job) {
   e2e_wait_for(&s->fern, "[/quiet] ready", 20000);
 }
 
-static void end_served(e2e_served *s) {
-  kill(s->fern.pid, SIGTERM);
-  e2e_finish(&s->fern, 60000);
-  e2e_free(&s->fern);
-  e2e_package_remove(s->pkg);
-}
-
-static json_t *ctl_json(e2e_served *s, const char *command, const char *a1,
-                        const char *a2) {
-  e2e_proc p;
-  const char *args[] = {command, "--control", s->sock, "--json", a1, a2, NULL};
-  ck_assert_int_eq(e2e_run(&p, 20000, args), 0);
-  json_t *out = json_loads(p.out, 0, NULL);
-  ck_assert_msg(out != NULL, "not JSON: %s", p.out);
-  e2e_free(&p);
-  return out;
-}
-
 static void costs_reported(const char *job) {
   e2e_served s;
   serve_two(&s, job);
-  json_t *shown = ctl_json(&s, "show", "/burn", NULL);
+  json_t *shown = e2e_control_json(&s, "show", "/burn", NULL);
   const json_t *cost = json_object_get(shown, "cost");
   ck_assert_double_ge(e2e_figure(cost, "cpu_s"), 0.29);
   ck_assert_double_ge(e2e_figure(cost, "memory_bytes"), 32 * MIB);
@@ -66,7 +48,7 @@ static void costs_reported(const char *job) {
   ck_assert_double_ge(e2e_figure(cost, "processes"), 1);
   json_decref(shown);
   /* list --wide: the running ones with their cost, /quiet's below. */
-  json_t *rows = ctl_json(&s, "list", "--wide", NULL);
+  json_t *rows = e2e_control_json(&s, "list", "--wide", NULL);
   size_t i;
   json_t *row;
   double burn = -1, quiet = -1;
@@ -101,7 +83,7 @@ static void costs_reported(const char *job) {
   const char *line = "/burn: stopped: ok (signal TERM), ";
   e2e_assert_line_has(s.fern.err, line, " s CPU, ");
   e2e_assert_line_has(s.fern.err, line, " MiB peak\n");
-  end_served(&s);
+  e2e_control_served_end(&s);
 }
 
 START_TEST(test_costs_with_a_cgroup_per_component) {
@@ -175,7 +157,7 @@ START_TEST(test_a_reused_cgroup_counts_only_this_run) {
   serve_two(&s, "auto");
   if (!e2e_job_mechanism_is(s.fern.err, "cgroup")) {
     fprintf(stderr, "skipped: no cgroup jobs here, so none is reused\n");
-    end_served(&s);
+    e2e_control_served_end(&s);
     return;
   }
   e2e_proc p;
@@ -186,11 +168,11 @@ START_TEST(test_a_reused_cgroup_counts_only_this_run) {
   ck_assert_int_eq(e2e_run(&p, 20000, start), 0);
   e2e_free(&p);
   e2e_wait_for_count(&s.fern, "[/burn] burnt", 2, 20000);
-  json_t *shown = ctl_json(&s, "show", "/burn", NULL);
+  json_t *shown = e2e_control_json(&s, "show", "/burn", NULL);
   double cpu = e2e_figure(json_object_get(shown, "cost"), "cpu_s");
   ck_assert_msg(cpu >= 0.29 && cpu < 0.55, "%.3f s of CPU", cpu);
   json_decref(shown);
-  end_served(&s);
+  e2e_control_served_end(&s);
 }
 END_TEST
 
@@ -214,13 +196,13 @@ START_TEST(test_a_runner_that_cannot_say_says_so) {
   const char *options[] = {"--plugin-dir", plugins, "--config", config, NULL};
   e2e_control_serve_with(&s, options);
   e2e_wait_event(&s.fern, "started", "/m", 20000);
-  json_t *shown = ctl_json(&s, "show", "/m", NULL);
+  json_t *shown = e2e_control_json(&s, "show", "/m", NULL);
   const char *why = json_string_value(
       json_object_get(json_object_get(shown, "cost"), "unknown"));
   ck_assert_msg(why != NULL && strstr(why, "mock runner") != NULL, "%s",
                 why ? why : "(a cost)");
   json_decref(shown);
-  end_served(&s);
+  e2e_control_served_end(&s);
 }
 END_TEST
 
@@ -241,13 +223,13 @@ START_TEST(test_a_containers_cost) {
   const char *options[] = {"--config", config, NULL};
   e2e_control_serve_with(&s, options);
   e2e_wait_for(&s.fern, "[/c] burnt", 60000);
-  json_t *shown = ctl_json(&s, "show", "/c", NULL);
+  json_t *shown = e2e_control_json(&s, "show", "/c", NULL);
   const json_t *cost = json_object_get(shown, "cost");
   ck_assert_double_ge(e2e_figure(cost, "cpu_s"), 0.29);
   ck_assert_double_ge(e2e_figure(cost, "memory_bytes"), 32 * MIB);
   ck_assert_double_ge(e2e_figure(cost, "processes"), 1);
   json_decref(shown);
-  end_served(&s);
+  e2e_control_served_end(&s);
 }
 END_TEST
 

@@ -159,12 +159,17 @@ stop() {
   fi
   for pidfile in "$dir/slurmd.pid" "$dir/slurmctld.pid" "$dir/slurmdbd.pid" \
     "$dir/db.pid" "$dir/munge/munged.pid"; do
-    [ -f "$pidfile" ] || continue
-    pid=$(cat "$pidfile")
-    kill "$pid" 2>/dev/null || true
-    wait_until gone "$pid" || kill -9 "$pid" 2>/dev/null || true
-    rm -f "$pidfile"
+    stop_pidfile "$pidfile"
   done
+}
+
+# The daemon a pid file names: TERM, KILL if it outlasts the wait.
+stop_pidfile() {
+  [ -f "$1" ] || return 0
+  pid=$(cat "$1")
+  kill "$pid" 2>/dev/null || true
+  wait_until gone "$pid" || kill -9 "$pid" 2>/dev/null || true
+  rm -f "$1"
 }
 
 # The controller alone, for the tests of a controller that goes away.
@@ -181,13 +186,7 @@ start_controller() {
   wait_until controller_answers || { echo "cluster.sh: slurmctld does not answer; see $dir/slurmctld.log" >&2; exit 1; }
 }
 
-stop_dbd() {
-  [ -f "$dir/slurmdbd.pid" ] || return 0
-  pid=$(cat "$dir/slurmdbd.pid")
-  kill "$pid" 2>/dev/null || true
-  wait_until gone "$pid" || kill -9 "$pid" 2>/dev/null || true
-  rm -f "$dir/slurmdbd.pid"
-}
+stop_dbd() { stop_pidfile "$dir/slurmdbd.pid"; }
 
 # slurmdbd reaches MariaDB by its socket (MYSQL_UNIX_PORT, read by the
 # client library for "localhost").

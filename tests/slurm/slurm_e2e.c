@@ -74,13 +74,17 @@ void clean_cluster(void) {
 /* fern.json: the ELF runner and the Slurm runner on the cluster, with
  * `extra` (more runner config keys, or "") appended. */
 void config(const char *pkg, const char *extra) {
-  char text[2048];
+  config_conf(pkg, extra, "slurm.conf");
+}
+
+void config_conf(const char *pkg, const char *extra, const char *conf) {
+  char text[6000];
   snprintf(text, sizeof text,
            "{\"root_environment\": {\"stop_timeout_ms\": 5000, \"runners\": ["
            "{\"runner\": \"elf\"}, {\"runner\": \"slurm\", \"config\": "
-           "{\"slurm_conf\": \"%s/slurm.conf\", \"poll_interval_ms\": 100%s}}"
+           "{\"slurm_conf\": \"%s/%s\", \"poll_interval_ms\": 100%s}}"
            "]}}",
-           cluster(), extra);
+           cluster(), conf, extra);
   e2e_package_write(pkg, "fern.json", text);
 }
 

@@ -21,6 +21,8 @@ int signal_controller(int signum);
 void clean_cluster(void);
 /* fern.json: the ELF and Slurm runners; `extra` appends runner config. */
 void config(const char *pkg, const char *extra);
+/* The same over the cluster's `conf` file (slurm-noacct.conf). */
+void config_conf(const char *pkg, const char *extra, const char *conf);
 /* A new package (e2e_package_new; `pkg` holds 4096 bytes) with that
  * fern.json. */
 void package(char *pkg, const char *extra);

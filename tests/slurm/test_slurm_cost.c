@@ -14,23 +14,11 @@
 
 #define MIB (1024.0 * 1024.0)
 
-/* fern.json: the Slurm runner over the cluster's `slurm_conf` file, with
- * `extra` runner keys. */
-static void write_config(e2e_served *s, const char *extra,
-                         const char *slurm_conf) {
-  char text[6000];
-  snprintf(text, sizeof text,
-           "{\"root_environment\": {\"stop_timeout_ms\": 5000, \"runners\": ["
-           "{\"runner\": \"elf\"}, {\"runner\": \"slurm\", \"config\": "
-           "{\"slurm_conf\": \"%s/%s\", \"poll_interval_ms\": 100%s}}]}}",
-           cluster(), slurm_conf, extra);
-  e2e_package_write(s->pkg, "fern.json", text);
-}
-
-/* A new package with that fern.json. */
+/* A new package whose fern.json has the Slurm runner over the
+ * cluster's `slurm_conf` file, with `extra` runner keys. */
 static void serve(e2e_served *s, const char *extra, const char *slurm_conf) {
   e2e_package_new(s->pkg, sizeof s->pkg);
-  write_config(s, extra, slurm_conf);
+  config_conf(s->pkg, extra, slurm_conf);
 }
 
 /* A sacct that says what a case needs, deterministically, in the
@@ -70,7 +58,7 @@ static void serve_faked(e2e_served *s, const char *mode, const char *extra) {
   e2e_package_write(s->pkg, "fakebin/mode", mode);
   ck_assert_int_eq(sh("chmod +x '%s/fakebin/sacct'", s->pkg), 0);
   snprintf(keys, sizeof keys, ", \"bin_dir\": \"%s/fakebin\"%s", s->pkg, extra);
-  write_config(s, keys, "slurm.conf");
+  config_conf(s->pkg, keys, "slurm.conf");
 }
 
 /* How many times sacct was asked about job ID. */
@@ -100,21 +88,9 @@ static void faked_once(e2e_served *s, const char *mode, const char *extra,
   e2e_wait_end(&s->fern, "/once", status, 60000);
 }
 
-static void end_served(e2e_served *s) {
-  kill(s->fern.pid, SIGTERM);
-  e2e_finish(&s->fern, 60000);
-  e2e_free(&s->fern);
-  e2e_package_remove(s->pkg);
-}
-
 /* `fern show MONIKER --json`'s "cost". */
 static json_t *shown_cost(e2e_served *s, const char *moniker) {
-  e2e_proc p;
-  const char *args[] = {"show", "--control", s->sock, "--json", moniker, NULL};
-  ck_assert_int_eq(e2e_run(&p, 20000, args), 0);
-  json_t *out = json_loads(p.out, 0, NULL);
-  ck_assert_msg(out != NULL, "not JSON: %s", p.out);
-  e2e_free(&p);
+  json_t *out = e2e_control_json(s, "show", moniker, NULL);
   json_t *cost = json_incref(json_object_get(out, "cost"));
   json_decref(out);
   return cost;
@@ -183,7 +159,7 @@ START_TEST(test_a_jobs_cost_while_it_runs_and_at_its_end) {
   }
   e2e_wait_for(&s.fern, " MiB peak\n", 20000);
   e2e_assert_line_has(s.fern.err, "/batch: stopped: ok", " s CPU, ");
-  end_served(&s);
+  e2e_control_served_end(&s);
 }
 END_TEST
 
@@ -219,7 +195,7 @@ START_TEST(test_a_cluster_without_accounting_is_said) {
   ck_assert_msg(strstr(why, "accounting storage is disabled") != NULL, "%s",
                 why);
   json_decref(cost);
-  end_served(&s);
+  e2e_control_served_end(&s);
 }
 END_TEST
 
@@ -231,7 +207,7 @@ START_TEST(test_accounting_false_declines) {
                 "%s", json_dumps(cost, JSON_COMPACT));
   e2e_assert_lacks(s.fern.err, "keeps no accounting");
   json_decref(cost);
-  end_served(&s);
+  e2e_control_served_end(&s);
 }
 END_TEST
 
@@ -267,7 +243,7 @@ START_TEST(test_an_accounting_that_does_not_answer_holds_no_end) {
   ck_assert_msg(json_is_number(json_object_get(end, "cpu_s")), "%s",
                 s.fern.err);
   json_decref(end);
-  end_served(&s);
+  e2e_control_served_end(&s);
 }
 END_TEST
 
@@ -281,7 +257,7 @@ START_TEST(test_a_late_record_is_asked_again) {
   ck_assert_double_eq_tol(e2e_figure(end, "peak_memory_bytes"), 12345678, 0.5);
   json_decref(end);
   ck_assert_int_eq(sacct_asked(&s, job_id(s.fern.err, "/once")), 3);
-  end_served(&s);
+  e2e_control_served_end(&s);
 }
 END_TEST
 
@@ -349,7 +325,7 @@ START_TEST(test_a_stop_does_not_wait_past_its_timeout) {
   ck_assert_ptr_null(json_object_get(end, "cpu_s"));
   json_decref(end);
   e2e_wait_for(&s.fern, "before the stop timeout would pass", 10000);
-  end_served(&s);
+  e2e_control_served_end(&s);
 }
 END_TEST
 
@@ -364,7 +340,7 @@ START_TEST(test_a_sacct_that_hangs_is_ended_at_the_wait) {
                "1000 ms (accounting_wait_ms)",
                10000);
   ck_assert_int_ne(sh("pgrep -x -f 'sleep 1017' >/dev/null"), 0);
-  end_served(&s);
+  e2e_control_served_end(&s);
 }
 END_TEST
 
