@@ -49,8 +49,8 @@ typedef struct slurm_runner_s {
   unsigned long seq;       /* numbers job names */
   /* the cluster's accounting (slurm_cost.c) */
   int accounting_wanted;          /* "accounting" in the config (true) */
-  int accounting;                 /* 1: answers, -1: the cluster has none */
-  char accounting_why[600];       /* why none, from sacct's own words */
+  char accounting_why[600]; /* the cluster keeps none: why, from sacct's
+                             * (or sstat's) own words; else "" */
   uint64_t accounting_wait_ms;    /* how long a job's end may be unwritten */
   slurm_batch *batch[SLURM_ASKS]; /* the sacct and sstat out, or NULL */
   slurm_cmd *batch_cmd[SLURM_ASKS];
@@ -259,15 +259,12 @@ struct slurm_run_s {
   enum { SLURM_COST_UNASKED, SLURM_COST_ASKING, SLURM_COST_DONE } cost_phase;
   uint64_t cost_deadline_ms; /* sacct is asked until then */
   int cost_retry;            /* the next tick asks sacct again */
-  slurm_usage usage;         /* sacct's, of the ended job */
-  int usage_known;
+  slurm_usage usage;         /* sacct's, of the ended job (.seen: known) */
   int cost_warned;  /* a failure was logged for this run */
   int cost_by_stop; /* the deadline is the stop timeout's */
   int cost_asks;    /* sacct answers about it */
-  slurm_usage live; /* sstat's last answer, while it runs */
-  int live_known;
+  slurm_usage live; /* sstat's last answer, while it runs (.seen: known) */
   char live_why[440]; /* why there is none */
-  int sstat_asked;    /* an sstat is wanted or out */
   /* its place in the batches (slurm_batch.c) */
   int wants[SLURM_ASKS];          /* in the next batch */
   slurm_batch *batch[SLURM_ASKS]; /* the batch it is in, or NULL */

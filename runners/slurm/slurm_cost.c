@@ -22,8 +22,18 @@
 
 #include "slurm.h"
 
+/* Whether sacct or sstat said this cluster keeps no accounting. */
+static int cluster_has_none(const slurm_runner *r) {
+  return r->accounting_why[0] != '\0';
+}
+
 static int asks_accounting(const slurm_runner *r) {
-  return r->accounting_wanted && r->accounting >= 0;
+  return r->accounting_wanted && !cluster_has_none(r);
+}
+
+/* Whether an sstat of the run is wanted or out. */
+static int sstat_out(const slurm_run *run) {
+  return run->wants[SLURM_ASK_SSTAT] || run->batch[SLURM_ASK_SSTAT] != NULL;
 }
 
 static int command_ok(const slurm_cmd_result *res) {
@@ -31,25 +41,32 @@ static int command_ok(const slurm_cmd_result *res) {
          res->exit_status == 0;
 }
 
-/* sacct's or sstat's failure: the runner's lasting knowledge where it is
- * the cluster's setup, else a warning once per run. */
+/* Whether a failure of sacct or sstat says the cluster keeps no
+ * accounting: the runner's lasting knowledge, said once. */
+static int learn_no_accounting(slurm_runner *r, const char *tool,
+                               const slurm_cmd_result *res) {
+  if (strstr(res->err, "accounting storage is disabled") == NULL)
+    return 0;
+  if (cluster_has_none(r))
+    return 1; /* said already, for another member of the batch */
+  char why[400];
+  snprintf(r->accounting_why, sizeof r->accounting_why,
+           "this Slurm cluster keeps no accounting (%s said: %s), so "
+           "what its jobs cost is not known",
+           tool, slurm_cmd_why(res, why, sizeof why));
+  r->host->log(r->host->ctx, FERN_LOG_INFO, NULL, "slurm runner: %s",
+               r->accounting_why);
+  return 1;
+}
+
+/* sacct's failure: the cluster's setup, else a warning once per run. */
 static void learn_failure(slurm_run *run, const char *tool,
                           const slurm_cmd_result *res) {
   slurm_runner *r = run->runner;
   char why[400];
   slurm_cmd_why(res, why, sizeof why);
-  if (strstr(res->err, "accounting storage is disabled") != NULL) {
-    if (r->accounting < 0)
-      return; /* said already, for another member of the batch */
-    r->accounting = -1;
-    snprintf(r->accounting_why, sizeof r->accounting_why,
-             "this Slurm cluster keeps no accounting (%s said: %s), so "
-             "what its jobs cost is not known",
-             tool, why);
-    r->host->log(r->host->ctx, FERN_LOG_INFO, NULL, "slurm runner: %s",
-                 r->accounting_why);
+  if (learn_no_accounting(r, tool, res))
     return;
-  }
   if (!run->cost_warned) {
     run->cost_warned = 1;
     r->host->log(r->host->ctx, FERN_LOG_WARN, run->moniker,
@@ -124,9 +141,7 @@ static void sacct_answered(slurm_run *run, const slurm_cmd_result *res,
   uint64_t now = slurm_now_ms(r);
   int ok = command_ok(res);
   if (ok && u->seen && record_complete(run, u)) {
-    r->accounting = 1;
-    run->usage = *u;
-    run->usage_known = 1;
+    run->usage = *u; /* seen: known from now on */
     run->cost_phase = SLURM_COST_DONE;
   } else if (!ok && !res->timed_out && res->term_signal == 0) {
     learn_failure(run, "sacct", res);
@@ -145,17 +160,12 @@ static void sacct_answered(slurm_run *run, const slurm_cmd_result *res,
 static void sstat_answered(slurm_run *run, const slurm_cmd_result *res,
                            const slurm_usage *u) {
   slurm_runner *r = run->runner;
-  run->sstat_asked = 0;
   run->sstat_answered_ms = slurm_now_ms(r);
   int ok = command_ok(res);
   if (ok && u->seen) {
-    r->accounting = 1;
-    run->live = *u;
-    run->live_known = 1;
+    run->live = *u; /* seen: known until an answer without it */
     run->live_why[0] = '\0';
-  } else if (!ok && strstr(res->err, "accounting storage is disabled")) {
-    learn_failure(run, "sstat", res);
-  } else {
+  } else if (ok || !learn_no_accounting(r, "sstat", res)) {
     /* No step of it runs yet (or any more), or sstat failed. */
     char why[400];
     if (ok)
@@ -164,7 +174,7 @@ static void sstat_answered(slurm_run *run, const slurm_cmd_result *res,
     else
       snprintf(run->live_why, sizeof run->live_why, "sstat: %s",
                slurm_cmd_why(res, why, sizeof why));
-    run->live_known = 0;
+    run->live.seen = 0;
   }
   slurm_run_maybe_report(run); /* may free the run */
 }
@@ -240,8 +250,7 @@ int slurm_cost_killed(slurm_run *run) {
 void slurm_cost_tick(slurm_run *run) {
   uint64_t now = slurm_now_ms(run->runner);
   /* An sstat must not hold the end's report: it is no use any more. */
-  if (run->phase >= SLURM_ENDING && run->sstat_asked) {
-    run->sstat_asked = 0;
+  if (run->phase >= SLURM_ENDING && sstat_out(run)) {
     slurm_batch_leave(run, SLURM_ASK_SSTAT);
     if (run->cost_phase != SLURM_COST_ASKING) {
       slurm_run_maybe_report(run); /* may free the run */
@@ -264,7 +273,7 @@ void slurm_cost_tick(slurm_run *run) {
 }
 
 void slurm_cost_report(const slurm_run *run, fern_stop_report_t *report) {
-  if (!run->usage_known)
+  if (!run->usage.seen)
     return;
   report->costs = run->usage.known & (FERN_COST_CPU | FERN_COST_PEAK_MEMORY);
   report->cpu_usec = run->usage.cpu_usec;
@@ -287,9 +296,9 @@ int slurm_cost_get(slurm_run *run, fern_cost_t *cost, fern_error_t *err) {
     return fern_error_set(err, FERN_ENOTSUP, NULL,
                           "a Slurm job runs on the cluster's nodes, and the "
                           "slurm runner's config says \"accounting\": false");
-  if (r->accounting < 0)
+  if (cluster_has_none(r))
     return fern_error_set(err, FERN_ENOTSUP, NULL, "%s", r->accounting_why);
-  if (run->usage_known) { /* over: what sacct said of the whole run */
+  if (run->usage.seen) { /* over: what sacct said of the whole run */
     fill(cost, &run->usage, "sacct");
     return FERN_OK;
   }
@@ -302,13 +311,11 @@ int slurm_cost_get(slurm_run *run, fern_cost_t *cost, fern_error_t *err) {
     return fern_error_set(err, FERN_ESTATE, NULL,
                           "slurm job %ld does not run yet", run->job_id);
   uint64_t now = slurm_now_ms(r);
-  if (!run->sstat_asked &&
+  if (!sstat_out(run) &&
       (run->sstat_answered_ms == 0 ||
-       now - run->sstat_answered_ms >= r->poll_interval_ms)) {
-    run->sstat_asked = 1;
+       now - run->sstat_answered_ms >= r->poll_interval_ms))
     slurm_batch_want(run, SLURM_ASK_SSTAT);
-  }
-  if (run->live_known) {
+  if (run->live.seen) {
     fill(cost, &run->live, "sstat");
     return FERN_OK;
   }
