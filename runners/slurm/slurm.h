@@ -53,7 +53,6 @@ typedef struct slurm_runner_s {
                              * (or sstat's) own words; else "" */
   uint64_t accounting_wait_ms;    /* how long a job's end may be unwritten */
   slurm_batch *batch[SLURM_ASKS]; /* the sacct and sstat out, or NULL */
-  slurm_cmd *batch_cmd[SLURM_ASKS];
 } slurm_runner;
 
 /* A program block, checked and read. Strings are borrowed from the block. */

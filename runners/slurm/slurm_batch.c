@@ -25,6 +25,7 @@ struct slurm_batch_s {
   enum slurm_ask kind;
   slurm_run **runs; /* members; NULL where one left */
   size_t n;
+  slurm_cmd *cmd; /* the sacct or sstat, until it has answered */
 };
 
 static int by_id(const void *a, const void *b) {
@@ -83,7 +84,6 @@ static void answered(void *arg, const slurm_cmd_result *res) {
   free(ids);
   free(usages);
   r->batch[b->kind] = NULL;
-  r->batch_cmd[b->kind] = NULL;
   free(b->runs);
   free(b);
   /* Those that came while it was out go now; retries wait for the tick. */
@@ -157,7 +157,7 @@ void slurm_batch_start(slurm_runner *r, enum slurm_ask kind) {
                       .done = answered,
                       .arg = b};
   r->batch[kind] = b;
-  r->batch_cmd[kind] = slurm_cmd_start(r, &o);
+  b->cmd = slurm_cmd_start(r, &o);
   free(ids);
 }
 
@@ -178,5 +178,6 @@ void slurm_batch_leave(slurm_run *run, enum slurm_ask kind) {
 
 void slurm_batch_end_all(slurm_runner *r) {
   for (int k = 0; k < SLURM_ASKS; k++)
-    slurm_cmd_signal(r->batch_cmd[k], SIGKILL);
+    if (r->batch[k] != NULL)
+      slurm_cmd_signal(r->batch[k]->cmd, SIGKILL);
 }
